@@ -1,0 +1,2 @@
+export type { CliIo } from "./cli.js";
+export { CliUsageError, runCli } from "./cli.js";

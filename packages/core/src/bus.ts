@@ -1,0 +1,244 @@
+import { BusError, ConfigError, RegionOverlapError } from "./errors.js";
+import { type GuestBuffer, type PhysAddr, RamRegion } from "./memory.js";
+
+/** Sizes of a single bus access, in bytes. */
+export type AccessSize = 1 | 2 | 4 | 8;
+
+/**
+ * A memory-mapped device. The bus passes the offset from the region's base.
+ *
+ * 64-bit values: accesses of 1, 2 and 4 bytes carry a `number` (unsigned). An 8-byte access calls
+ * `read64`/`write64` with a bigint when the device implements them; otherwise the bus performs two
+ * 4-byte accesses, low word (offset) first, then high word (offset + 4) — the way most 64-bit
+ * device registers (GICv3, PCI BARs, virtio) are specified to tolerate. RAM never goes through
+ * this path: the CPU and DMA read RAM's typed arrays directly, so bigint costs only MMIO.
+ */
+export interface MmioDevice {
+  read(offset: number, size: 1 | 2 | 4): number;
+  write(offset: number, size: 1 | 2 | 4, value: number): void;
+  read64?(offset: number): bigint;
+  write64?(offset: number, value: bigint): void;
+}
+
+export class MmioRegion {
+  readonly kind = "mmio" as const;
+  constructor(
+    readonly name: string,
+    readonly base: PhysAddr,
+    readonly size: number,
+    readonly device: MmioDevice,
+  ) {}
+  contains(addr: PhysAddr, len = 1): boolean {
+    return addr >= this.base && addr + len <= this.base + this.size;
+  }
+}
+
+export type Region = RamRegion | MmioRegion;
+
+/**
+ * A guest-physical address space of RAM and MMIO regions.
+ *
+ * Rules: regions never overlap (placing one that does throws RegionOverlapError naming both).
+ * An access wholly inside one region goes to it (MMIO devices see unaligned offsets as they come).
+ * An access that crosses regions is composed byte by byte when every byte is RAM, and is refused
+ * with BusError("straddle") — before any side effect — when MMIO is involved. An access that
+ * touches no region throws BusError("unmapped"). Nothing is silently dropped.
+ */
+export class Bus {
+  private regions: Region[] = [];
+  private last: Region | undefined;
+
+  addRam(name: string, base: PhysAddr, sizeOrBuffer: number | GuestBuffer): RamRegion {
+    const r = new RamRegion(name, base, sizeOrBuffer);
+    this.insert(r);
+    return r;
+  }
+
+  addMmio(name: string, base: PhysAddr, size: number, device: MmioDevice): MmioRegion {
+    if (!Number.isSafeInteger(base) || base < 0 || !Number.isSafeInteger(size) || size <= 0) {
+      throw new ConfigError(`MMIO region "${name}": base and size must be non-negative integers, size > 0`);
+    }
+    const r = new MmioRegion(name, base, size, device);
+    this.insert(r);
+    return r;
+  }
+
+  /** Place an already-built region (e.g. a RamRegion over a SharedArrayBuffer). */
+  add<R extends Region>(region: R): R {
+    this.insert(region);
+    return region;
+  }
+
+  remove(region: Region): void {
+    const i = this.regions.indexOf(region);
+    if (i < 0) throw new ConfigError(`region "${region.name}" is not on this bus`);
+    this.regions.splice(i, 1);
+    this.last = undefined;
+  }
+
+  /** All regions, sorted by base. */
+  list(): readonly Region[] {
+    return this.regions;
+  }
+
+  /** The region containing `addr`, or undefined. O(log n), with a last-hit cache. */
+  find(addr: PhysAddr): Region | undefined {
+    const l = this.last;
+    if (l !== undefined && addr >= l.base && addr < l.base + l.size) return l;
+    const rs = this.regions;
+    let lo = 0;
+    let hi = rs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const r = rs[mid]!;
+      if (addr < r.base) hi = mid - 1;
+      else if (addr >= r.base + r.size) lo = mid + 1;
+      else {
+        this.last = r;
+        return r;
+      }
+    }
+    return undefined;
+  }
+
+  /** The RAM region holding all of [addr, addr+len), or undefined. */
+  findRam(addr: PhysAddr, len = 1): RamRegion | undefined {
+    const r = this.find(addr);
+    return r !== undefined && r.kind === "ram" && addr + len <= r.base + r.size ? r : undefined;
+  }
+
+  read(addr: PhysAddr, size: 1 | 2 | 4): number {
+    const r = this.find(addr);
+    if (r !== undefined && addr + size <= r.base + r.size) {
+      const off = addr - r.base;
+      if (r.kind === "ram") {
+        return size === 4 ? r.readU32(off) : size === 2 ? r.readU16(off) : r.readU8(off);
+      }
+      return r.device.read(off, size);
+    }
+    return this.readSplit(addr, size);
+  }
+
+  write(addr: PhysAddr, size: 1 | 2 | 4, value: number): void {
+    const r = this.find(addr);
+    if (r !== undefined && addr + size <= r.base + r.size) {
+      const off = addr - r.base;
+      if (r.kind === "ram") {
+        if (size === 4) r.writeU32(off, value);
+        else if (size === 2) r.writeU16(off, value);
+        else r.writeU8(off, value);
+        return;
+      }
+      r.device.write(off, size, size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff));
+      return;
+    }
+    this.writeSplit(addr, size, value);
+  }
+
+  read64(addr: PhysAddr): bigint {
+    const r = this.find(addr);
+    if (r !== undefined && addr + 8 <= r.base + r.size) {
+      const off = addr - r.base;
+      if (r.kind === "ram") return r.readU64(off);
+      const d = r.device;
+      if (d.read64 !== undefined) return BigInt.asUintN(64, d.read64(off));
+      const lo = d.read(off, 4) >>> 0;
+      const hi = d.read(off + 4, 4) >>> 0;
+      return (BigInt(hi) << 32n) | BigInt(lo);
+    }
+    this.checkRamOnly(addr, 8, false);
+    let v = 0n;
+    for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(this.read(addr + i, 1));
+    return v;
+  }
+
+  write64(addr: PhysAddr, value: bigint): void {
+    const v = BigInt.asUintN(64, value);
+    const r = this.find(addr);
+    if (r !== undefined && addr + 8 <= r.base + r.size) {
+      const off = addr - r.base;
+      if (r.kind === "ram") {
+        r.writeU64(off, v);
+        return;
+      }
+      const d = r.device;
+      if (d.write64 !== undefined) {
+        d.write64(off, v);
+        return;
+      }
+      d.write(off, 4, Number(v & 0xffffffffn));
+      d.write(off + 4, 4, Number(v >> 32n));
+      return;
+    }
+    this.checkRamOnly(addr, 8, true);
+    for (let i = 0; i < 8; i++) this.write(addr + i, 1, Number((v >> BigInt(8 * i)) & 0xffn));
+  }
+
+  /** Copy guest memory into `dst`. RAM only (MMIO is refused); spans adjacent RAM regions. */
+  readBytes(addr: PhysAddr, dst: Uint8Array): void {
+    let done = 0;
+    while (done < dst.length) {
+      const a = addr + done;
+      const r = this.find(a);
+      if (r === undefined || r.kind !== "ram") {
+        throw new BusError(r === undefined ? "unmapped" : "straddle", a, dst.length - done, false);
+      }
+      const off = a - r.base;
+      const n = Math.min(dst.length - done, r.size - off);
+      dst.set(r.u8.subarray(off, off + n), done);
+      done += n;
+    }
+  }
+
+  /** Copy `src` into guest memory. RAM only; checked wholly before any byte is written. */
+  writeBytes(addr: PhysAddr, src: Uint8Array): void {
+    this.checkRamOnly(addr, src.length, true);
+    let done = 0;
+    while (done < src.length) {
+      const a = addr + done;
+      const r = this.find(a) as RamRegion;
+      const off = a - r.base;
+      const n = Math.min(src.length - done, r.size - off);
+      r.u8.set(src.subarray(done, done + n), off);
+      done += n;
+    }
+  }
+
+  private readSplit(addr: PhysAddr, size: number): number {
+    this.checkRamOnly(addr, size, false);
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + this.read(addr + i, 1);
+    return v;
+  }
+
+  private writeSplit(addr: PhysAddr, size: number, value: number): void {
+    this.checkRamOnly(addr, size, true);
+    for (let i = 0; i < size; i++) this.write(addr + i, 1, (value >>> (8 * i)) & 0xff);
+  }
+
+  /** Every byte of [addr, addr+len) must be RAM, else throw (unmapped first, then straddle). */
+  private checkRamOnly(addr: PhysAddr, len: number, write: boolean): void {
+    let a = addr;
+    const end = addr + len;
+    let sawMmio = false;
+    while (a < end) {
+      const r = this.find(a);
+      if (r === undefined) throw new BusError("unmapped", addr, len, write);
+      if (r.kind !== "ram") sawMmio = true;
+      a = r.base + r.size;
+    }
+    if (sawMmio) throw new BusError("straddle", addr, len, write);
+  }
+
+  private insert(r: Region): void {
+    const rs = this.regions;
+    let i = 0;
+    while (i < rs.length && rs[i]!.base < r.base) i++;
+    const prev = rs[i - 1];
+    const next = rs[i];
+    if (prev !== undefined && prev.base + prev.size > r.base) throw new RegionOverlapError(prev, r);
+    if (next !== undefined && r.base + r.size > next.base) throw new RegionOverlapError(next, r);
+    rs.splice(i, 0, r);
+    this.last = undefined;
+  }
+}

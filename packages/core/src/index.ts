@@ -1,0 +1,16 @@
+export type { AccessSize, MmioDevice, Region } from "./bus.js";
+export { Bus, MmioRegion } from "./bus.js";
+export type { ClockMode, ClockOptions } from "./clock.js";
+export { Timer, VirtualClock } from "./clock.js";
+export type { DmaSpace, DmaTranslation, DmaTranslator } from "./dma.js";
+export { BusDmaSpace, DmaStatus, dma, TranslatingDmaSpace } from "./dma.js";
+export type { BusErrorKind, RegionLike } from "./errors.js";
+export { ArmatureError, BusError, ConfigError, hex, RegionOverlapError } from "./errors.js";
+export type { IrqController, IrqLine } from "./irq.js";
+export { irqLine, unconnectedIrqLine } from "./irq.js";
+export type { Logger } from "./log.js";
+export { RateLimitedLog, setLogger } from "./log.js";
+export type { GuestBuffer, PhysAddr } from "./memory.js";
+export { RamRegion } from "./memory.js";
+export type { MsiSink } from "./msi.js";
+export { nullMsiSink } from "./msi.js";

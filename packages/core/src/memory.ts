@@ -1,0 +1,83 @@
+import { ConfigError, hex } from "./errors.js";
+
+/** Guest-physical addresses are JS numbers: exact up to 2^53, enough for 52-bit PAs. */
+export type PhysAddr = number;
+
+export type GuestBuffer = ArrayBuffer | SharedArrayBuffer;
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A block of guest RAM mapped at a guest-physical base. The typed-array views are public so hot
+ * paths (the CPU's software TLB, virtio rings) index them directly. All accessors are
+ * little-endian, as AArch64 data accesses are with SCTLR.EE = 0.
+ */
+export class RamRegion {
+  readonly kind = "ram" as const;
+  readonly name: string;
+  readonly base: PhysAddr;
+  readonly size: number;
+  readonly buffer: GuestBuffer;
+  readonly u8: Uint8Array;
+  readonly view: DataView;
+  /** Whether `u16/u32` host views are little-endian (true on every host Node supports today). */
+  static readonly hostLittleEndian = HOST_LITTLE_ENDIAN;
+
+  constructor(name: string, base: PhysAddr, sizeOrBuffer: number | GuestBuffer, offset = 0) {
+    if (!Number.isSafeInteger(base) || base < 0) {
+      throw new ConfigError(`RAM region "${name}": base ${base} is not a non-negative integer address`);
+    }
+    let buffer: GuestBuffer;
+    let size: number;
+    if (typeof sizeOrBuffer === "number") {
+      if (!Number.isSafeInteger(sizeOrBuffer) || sizeOrBuffer <= 0) {
+        throw new ConfigError(`RAM region "${name}": size ${sizeOrBuffer} must be a positive integer`);
+      }
+      size = sizeOrBuffer;
+      buffer = new ArrayBuffer(size);
+    } else {
+      buffer = sizeOrBuffer;
+      size = buffer.byteLength - offset;
+      if (size <= 0) throw new ConfigError(`RAM region "${name}": the buffer is empty past offset ${offset}`);
+    }
+    if (base + size > 2 ** 52) {
+      throw new ConfigError(`RAM region "${name}" ends at ${hex(base + size)}, past the 52-bit PA limit`);
+    }
+    this.name = name;
+    this.base = base;
+    this.size = size;
+    this.buffer = buffer;
+    this.u8 = new Uint8Array(buffer, offset, size);
+    this.view = new DataView(buffer, offset, size);
+  }
+
+  readU8(off: number): number {
+    return this.u8[off]!;
+  }
+  readU16(off: number): number {
+    return this.view.getUint16(off, true);
+  }
+  readU32(off: number): number {
+    return this.view.getUint32(off, true);
+  }
+  /** 64-bit read as a bigint (not for hot paths: use readU32 twice there). */
+  readU64(off: number): bigint {
+    return this.view.getBigUint64(off, true);
+  }
+  writeU8(off: number, v: number): void {
+    this.u8[off] = v;
+  }
+  writeU16(off: number, v: number): void {
+    this.view.setUint16(off, v, true);
+  }
+  writeU32(off: number, v: number): void {
+    this.view.setUint32(off, v >>> 0, true);
+  }
+  writeU64(off: number, v: bigint): void {
+    this.view.setBigUint64(off, BigInt.asUintN(64, v), true);
+  }
+  /** Whether [addr, addr+len) lies wholly inside this region. */
+  contains(addr: PhysAddr, len = 1): boolean {
+    return addr >= this.base && addr + len <= this.base + this.size;
+  }
+}

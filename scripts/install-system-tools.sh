@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages and only when missing, the programs Armature's tests use as
+# independent judges: llvm-mc, dtc, iasl, dmidecode, qemu-aarch64, qemu-system-aarch64, the
+# aarch64 cross compiler and cpio. Idempotent: a second run installs nothing.
+set -euo pipefail
+
+# command -> Debian package
+declare -A NEED=(
+  [llvm-mc]=llvm
+  [dtc]=device-tree-compiler
+  [iasl]=acpica-tools
+  [dmidecode]=dmidecode
+  [qemu-aarch64]=qemu-user
+  [qemu-system-aarch64]=qemu-system-arm
+  [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu
+  [cpio]=cpio
+)
+
+missing=()
+for cmd in "${!NEED[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "==> system tools: all present"
+  exit 0
+fi
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO=sudo
+  else
+    echo "install-system-tools: these Debian packages are missing: ${missing[*]}" >&2
+    echo "Run as root:" >&2
+    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+
+echo "==> installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# apt-get update once, only when the package lists are absent or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "==> system tools installed"

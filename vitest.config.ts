@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// One workspace-wide config. Packages resolve each other through the "source" export
+// condition, so tests run against TypeScript sources without a build step.
+export default defineConfig({
+  resolve: { conditions: ["source"] },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    reporters: ["default"],
+  },
+});
