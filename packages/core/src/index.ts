@@ -14,3 +14,5 @@ export type { GuestBuffer, PhysAddr } from "./memory.js";
 export { RamRegion } from "./memory.js";
 export type { MsiSink } from "./msi.js";
 export { nullMsiSink } from "./msi.js";
+export type { SysRegBlock } from "./sysreg.js";
+export { sysRegKey, sysRegKeyName } from "./sysreg.js";

@@ -1,0 +1,1 @@
+export { FdtNode, FdtProperty } from "./tree.js";
