@@ -1,29 +1,9 @@
 import { ArmatureError } from "@armature/core";
+import { type CliIo, CliUsageError, type Command } from "./command.js";
+import { commands } from "./commands/index.js";
 import { VERSION } from "./version.js";
 
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-/** A mistake in how the command was called; printed with a hint, exit status 2. */
-export class CliUsageError extends ArmatureError {
-  constructor(message: string) {
-    super("E_USAGE", message);
-  }
-}
-
-type Command = {
-  summary: string;
-  run(args: string[], io: CliIo): Promise<number>;
-};
-
-const commands: Record<string, Command> = {};
-
-/** Register a subcommand (used by the command modules below). */
-export function defineCommand(name: string, command: Command): void {
-  commands[name] = command;
-}
+const byName = new Map<string, Command>(commands.map((c) => [c.name, c]));
 
 function usage(): string {
   const lines = [
@@ -34,9 +14,9 @@ function usage(): string {
     "",
     "Commands:",
   ];
-  const names = Object.keys(commands).sort();
+  const names = [...byName.keys()].sort();
   if (names.length === 0) lines.push("  (none yet in this build)");
-  for (const n of names) lines.push(`  ${n.padEnd(10)} ${commands[n]!.summary}`);
+  for (const n of names) lines.push(`  ${n.padEnd(10)} ${byName.get(n)!.summary}`);
   lines.push("", "Run `armature <command> --help` for a command's options.", "");
   return lines.join("\n");
 }
@@ -52,7 +32,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(`${VERSION}\n`);
     return 0;
   }
-  const cmd = commands[first];
+  const cmd = byName.get(first);
   if (cmd === undefined) {
     io.err(`armature: unknown command "${first}"\n\n${usage()}`);
     return 2;
@@ -71,3 +51,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
 }
+
+export type { CliIo, Command };
+export { CliUsageError };

@@ -1,0 +1,4 @@
+import type { Command } from "../command.js";
+
+// Each subcommand lives in its own module in this folder; add one import and one array entry.
+export const commands: Command[] = [];
