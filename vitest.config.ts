@@ -2,8 +2,11 @@ import { defineConfig } from "vitest/config";
 
 // One workspace-wide config. Packages resolve each other through the "source" export
 // condition, so tests run against TypeScript sources without a build step.
+const conditions = ["source", "module", "node", "development|production"];
+
 export default defineConfig({
-  resolve: { conditions: ["source"] },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ["source"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
     testTimeout: 60_000,
