@@ -14,5 +14,6 @@ export type { GuestBuffer, PhysAddr } from "./memory.js";
 export { RamRegion } from "./memory.js";
 export type { MsiSink } from "./msi.js";
 export { nullMsiSink } from "./msi.js";
+export type { PciBar, PciBarKind, PciFunction, PciFunctionHost, PciIds } from "./pci.js";
 export type { SysRegBlock } from "./sysreg.js";
 export { sysRegKey, sysRegKeyName } from "./sysreg.js";
