@@ -1,0 +1,225 @@
+import { type IrqLine, type MmioDevice, RateLimitedLog, unconnectedIrqLine } from "@armature/core";
+import type { FdtNode } from "@armature/fdt";
+import * as R from "./regs.js";
+
+/** Where the UART's bytes go and come from. The board connects it to a terminal or a stream. */
+export interface SerialBackend {
+  /** Called for every byte the guest transmits. */
+  write(byte: number): void;
+}
+
+export interface Pl011Options {
+  backend?: SerialBackend;
+  irq?: IrqLine;
+}
+
+const FIFO_DEPTH = 32;
+
+/**
+ * PL011 UART. Transmission is instantaneous (the TX FIFO never fills); received bytes wait in a
+ * 32-entry FIFO (1 entry when UARTLCR_H.FEN = 0). The interrupt output is level: (RIS & IMSC) != 0.
+ */
+export class Pl011 implements MmioDevice {
+  readonly irq: IrqLine;
+  backend: SerialBackend | undefined;
+  private readonly rx = new Uint16Array(FIFO_DEPTH);
+  private rxHead = 0;
+  private rxCount = 0;
+  /** Bytes offered by the host while the FIFO was full (flow control: kept, not dropped). */
+  private readonly pending: number[] = [];
+  private ris = 0;
+  private imsc = 0;
+  private cr = R.CR_TXE | R.CR_RXE; // reset value 0x300 (3.3.8)
+  private lcrh = 0;
+  private ibrd = 0;
+  private fbrd = 0;
+  private ifls = 0x12;
+  private ilpr = 0;
+  private dmacr = 0;
+  private rsr = 0;
+  private level = false;
+  private readonly log = new RateLimitedLog("pl011");
+
+  constructor(options: Pl011Options = {}) {
+    this.backend = options.backend;
+    this.irq = options.irq ?? unconnectedIrqLine;
+  }
+
+  /** Offer received bytes (from the host terminal) to the guest. */
+  receive(bytes: Uint8Array | readonly number[]): void {
+    for (const b of bytes) this.pending.push(b & 0xff);
+    this.refill();
+  }
+
+  /** How many host bytes are waiting for FIFO space. */
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  private capacity(): number {
+    return this.lcrh & R.LCRH_FEN ? FIFO_DEPTH : 1;
+  }
+
+  private refill(): void {
+    while (this.pending.length > 0 && this.rxCount < this.capacity()) {
+      this.rx[(this.rxHead + this.rxCount) % FIFO_DEPTH] = this.pending.shift()!;
+      this.rxCount++;
+    }
+    this.updateRxInterrupt();
+  }
+
+  private rxTriggerLevel(): number {
+    // UARTIFLS.RXIFLSEL (3.3.9): 1/8, 1/4, 1/2, 3/4, 7/8 of the FIFO.
+    const sel = (this.ifls >> 3) & 7;
+    const eighths = [1, 2, 4, 6, 7][sel] ?? 4;
+    return (FIFO_DEPTH * eighths) / 8;
+  }
+
+  private updateRxInterrupt(): void {
+    if (this.rxCount === 0) this.ris &= ~(R.INT_RX | R.INT_RT);
+    else {
+      // The receive timeout interrupt covers a non-empty FIFO below the trigger level; we raise
+      // it at once rather than after 32 bit periods, which only makes input more responsive.
+      this.ris |= R.INT_RT;
+      if (!(this.lcrh & R.LCRH_FEN) || this.rxCount >= this.rxTriggerLevel()) this.ris |= R.INT_RX;
+    }
+    this.updateIrq();
+  }
+
+  private updateIrq(): void {
+    const l = (this.ris & this.imsc) !== 0;
+    if (l !== this.level) {
+      this.level = l;
+      this.irq.set(l);
+    }
+  }
+
+  read(offset: number, size: 1 | 2 | 4): number {
+    if (offset >= R.UARTPeriphID0 && offset < R.UARTPeriphID0 + 16 && (offset & 3) === 0) {
+      return R.PERIPH_ID[(offset - R.UARTPeriphID0) >> 2]!;
+    }
+    if (offset >= R.UARTPCellID0 && offset < R.UARTPCellID0 + 16 && (offset & 3) === 0) {
+      return R.PCELL_ID[(offset - R.UARTPCellID0) >> 2]!;
+    }
+    switch (offset) {
+      case R.UARTDR: {
+        if (this.rxCount === 0) return 0;
+        const v = this.rx[this.rxHead]!;
+        this.rxHead = (this.rxHead + 1) % FIFO_DEPTH;
+        this.rxCount--;
+        this.refill();
+        return v;
+      }
+      case R.UARTRSR_ECR:
+        return this.rsr;
+      case R.UARTFR: {
+        let fr = R.FR_TXFE;
+        if (this.rxCount === 0) fr |= R.FR_RXFE;
+        if (this.rxCount >= this.capacity()) fr |= R.FR_RXFF;
+        return fr;
+      }
+      case R.UARTILPR:
+        return this.ilpr;
+      case R.UARTIBRD:
+        return this.ibrd;
+      case R.UARTFBRD:
+        return this.fbrd;
+      case R.UARTLCR_H:
+        return this.lcrh;
+      case R.UARTCR:
+        return this.cr;
+      case R.UARTIFLS:
+        return this.ifls;
+      case R.UARTIMSC:
+        return this.imsc;
+      case R.UARTRIS:
+        return this.ris;
+      case R.UARTMIS:
+        return this.ris & this.imsc;
+      case R.UARTDMACR:
+        return this.dmacr;
+      default:
+        this.log.warn(
+          `r${offset}`,
+          `read of unknown register offset 0x${offset.toString(16)} (size ${size}): RAZ`,
+        );
+        return 0;
+    }
+  }
+
+  write(offset: number, size: 1 | 2 | 4, value: number): void {
+    switch (offset) {
+      case R.UARTDR:
+        // Loopback (UARTCR.LBE) feeds transmitted bytes back into the receive FIFO (3.3.8).
+        if (this.cr & R.CR_LBE) this.receive([value & 0xff]);
+        else this.backend?.write(value & 0xff);
+        // The FIFO drains at once, so it is at/below any trigger level after every write.
+        this.ris |= R.INT_TX;
+        this.updateIrq();
+        return;
+      case R.UARTRSR_ECR:
+        this.rsr = 0;
+        return;
+      case R.UARTILPR:
+        this.ilpr = value & 0xff;
+        return;
+      case R.UARTIBRD:
+        this.ibrd = value & 0xffff;
+        return;
+      case R.UARTFBRD:
+        this.fbrd = value & 0x3f;
+        return;
+      case R.UARTLCR_H: {
+        const fifoChanged = ((this.lcrh ^ value) & R.LCRH_FEN) !== 0;
+        this.lcrh = value & 0xff;
+        if (fifoChanged) this.refill();
+        return;
+      }
+      case R.UARTCR:
+        this.cr = value & 0xff87;
+        return;
+      case R.UARTIFLS:
+        this.ifls = value & 0x3f;
+        this.updateRxInterrupt();
+        return;
+      case R.UARTIMSC:
+        this.imsc = value & R.INT_ALL;
+        this.updateIrq();
+        return;
+      case R.UARTICR:
+        this.ris &= ~value;
+        // Clearing RX/RT while data remains does not hide it: the FIFO state re-raises them.
+        this.updateRxInterrupt();
+        return;
+      case R.UARTDMACR:
+        this.dmacr = value & 7;
+        return;
+      default:
+        this.log.warn(
+          `w${offset}`,
+          `write of 0x${value.toString(16)} to read-only/unknown offset 0x${offset.toString(16)} (size ${size}): ignored`,
+        );
+    }
+  }
+}
+
+export interface Pl011Placement {
+  base: number;
+  size?: number;
+  /** The SPI number (INTID - 32) of its interrupt. */
+  spi: number;
+  /** Phandle of the APB clock node the board provides. */
+  clockPhandle: number;
+}
+
+/** Adds `pl011@<base>` under `parent` (2 address cells, 2 size cells, GIC 3-cell interrupts). */
+export function describePl011(parent: FdtNode, p: Pl011Placement): FdtNode {
+  const size = p.size ?? 0x1000;
+  return parent
+    .addChild(`pl011@${p.base.toString(16)}`)
+    .setStrings("compatible", ["arm,pl011", "arm,primecell"])
+    .setCells("reg", [Math.floor(p.base / 2 ** 32), p.base >>> 0, 0, size])
+    .setCells("interrupts", [0, p.spi, 4])
+    .setCells("clocks", [p.clockPhandle, p.clockPhandle])
+    .setStrings("clock-names", ["uartclk", "apb_pclk"]);
+}

@@ -1,0 +1,142 @@
+import {
+  type IrqLine,
+  type MmioDevice,
+  RateLimitedLog,
+  unconnectedIrqLine,
+  type VirtualClock,
+} from "@armature/core";
+import type { FdtNode } from "@armature/fdt";
+
+// PrimeCell Real Time Clock (PL031) TRM, ARM DDI 0224, section 3.2 (register summary).
+export const RTCDR = 0x00;
+export const RTCMR = 0x04;
+export const RTCLR = 0x08;
+export const RTCCR = 0x0c;
+export const RTCIMSC = 0x10;
+export const RTCRIS = 0x14;
+export const RTCMIS = 0x18;
+export const RTCICR = 0x1c;
+const PERIPH_ID = [0x31, 0x10, 0x14, 0x00] as const; // part 0x031, designer 'A', revision 1
+const PCELL_ID = [0x0d, 0xf0, 0x05, 0xb1] as const;
+
+export interface Pl031Options {
+  clock: VirtualClock;
+  irq?: IrqLine;
+  /** Seconds since the epoch at virtual time 0 (default: the host's wall clock at construction). */
+  epochSeconds?: number;
+}
+
+/**
+ * PL031 RTC: a 32-bit seconds counter derived from the machine's virtual clock, a match register
+ * whose interrupt (level, through `irq`) fires when the counter reaches it, and the load register.
+ * In deterministic mode, give a fixed `epochSeconds` for bit-identical replays.
+ */
+export class Pl031 implements MmioDevice {
+  private readonly clock: VirtualClock;
+  private readonly irq: IrqLine;
+  /** Counter value = offset + floor(now / 1 s). */
+  private offset: number;
+  private mr = 0;
+  private imsc = 0;
+  private ris = 0;
+  private level = false;
+  private readonly timer;
+  private readonly log = new RateLimitedLog("pl031");
+
+  constructor(o: Pl031Options) {
+    this.clock = o.clock;
+    this.irq = o.irq ?? unconnectedIrqLine;
+    this.offset = Math.floor(o.epochSeconds ?? Date.now() / 1000);
+    this.timer = this.clock.createTimer(() => {
+      this.ris = 1;
+      this.update();
+    });
+  }
+
+  private counter(): number {
+    return (this.offset + Math.floor(this.clock.nowNs() / 1e9)) >>> 0;
+  }
+
+  private rearm(): void {
+    // Fire when counter() == mr next; the counter wraps at 2^32 seconds.
+    const now = this.counter();
+    const delta = (this.mr - now) >>> 0;
+    const base = Math.floor(this.clock.nowNs() / 1e9) * 1e9;
+    this.timer.arm(delta === 0 ? base + 2 ** 32 * 1e9 : base + delta * 1e9);
+  }
+
+  private update(): void {
+    const l = (this.ris & this.imsc) !== 0;
+    if (l !== this.level) {
+      this.level = l;
+      this.irq.set(l);
+    }
+  }
+
+  read(offset: number, _size: 1 | 2 | 4): number {
+    if (offset >= 0xfe0 && offset < 0xff0 && (offset & 3) === 0) return PERIPH_ID[(offset - 0xfe0) >> 2]!;
+    if (offset >= 0xff0 && offset < 0x1000 && (offset & 3) === 0) return PCELL_ID[(offset - 0xff0) >> 2]!;
+    switch (offset) {
+      case RTCDR:
+        return this.counter();
+      case RTCMR:
+        return this.mr;
+      case RTCLR:
+        return this.counter();
+      case RTCCR:
+        return 1; // the counter always runs (RTCCR.RTCStart reads as 1)
+      case RTCIMSC:
+        return this.imsc;
+      case RTCRIS:
+        return this.ris;
+      case RTCMIS:
+        return this.ris & this.imsc;
+      default:
+        this.log.warn(`r${offset}`, `read of unknown offset 0x${offset.toString(16)}: RAZ`);
+        return 0;
+    }
+  }
+
+  write(offset: number, _size: 1 | 2 | 4, value: number): void {
+    switch (offset) {
+      case RTCMR:
+        this.mr = value >>> 0;
+        this.rearm();
+        return;
+      case RTCLR:
+        this.offset = (value >>> 0) - Math.floor(this.clock.nowNs() / 1e9);
+        this.rearm();
+        return;
+      case RTCCR:
+        return; // writing 0 cannot stop the counter once started (3.3.4)
+      case RTCIMSC:
+        this.imsc = value & 1;
+        this.update();
+        return;
+      case RTCICR:
+        if (value & 1) this.ris = 0;
+        this.update();
+        return;
+      default:
+        this.log.warn(`w${offset}`, `write to read-only/unknown offset 0x${offset.toString(16)}: ignored`);
+    }
+  }
+}
+
+export interface Pl031Placement {
+  base: number;
+  size?: number;
+  spi: number;
+  clockPhandle: number;
+}
+
+/** Adds `pl031@<base>` under `parent` (2 address cells, 2 size cells, GIC 3-cell interrupts). */
+export function describePl031(parent: FdtNode, p: Pl031Placement): FdtNode {
+  return parent
+    .addChild(`pl031@${p.base.toString(16)}`)
+    .setStrings("compatible", ["arm,pl031", "arm,primecell"])
+    .setCells("reg", [Math.floor(p.base / 2 ** 32), p.base >>> 0, 0, p.size ?? 0x1000])
+    .setCells("interrupts", [0, p.spi, 4])
+    .setCells("clocks", [p.clockPhandle])
+    .setString("clock-names", "apb_pclk");
+}
