@@ -1,0 +1,4 @@
+export type { VirtLayout } from "./layout.js";
+export { LAYOUTS, QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";
+export type { CpuPowerState, PsciPlatform } from "./psci.js";
+export { AffinityState, Psci, PsciReturn } from "./psci.js";
