@@ -1,0 +1,67 @@
+import { decode } from "../decoder/decode.js";
+import { EncodingError, type EncodingSpec } from "../decoder/spec.js";
+import { ENCODINGS } from "../decoder/table.js";
+import type { CpuModel } from "../model.js";
+import { comment, KINDS, type KindFn } from "./kinds.js";
+
+type Part = string | { lsb: number; width: number; fixed: number; fn: KindFn };
+interface Compiled {
+  parts: Part[];
+}
+
+function compile(spec: EncodingSpec, asm: string): Compiled {
+  const parts: Part[] = [];
+  const re = /\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_]+)\}/g;
+  let last = 0;
+  for (let m = re.exec(asm); m; m = re.exec(asm)) {
+    if (m.index > last) parts.push(asm.slice(last, m.index));
+    last = m.index + m[0].length;
+    const fn = KINDS[m[2]!];
+    if (!fn) throw new EncodingError(`${spec.id}: unknown operand kind "${m[2]}" in "${asm}"`);
+    const name = m[1]!;
+    if (name === "_") {
+      parts.push({ lsb: 0, width: 0, fixed: 0, fn });
+      continue;
+    }
+    const f = spec.fields.find((x) => x.name === name);
+    if (f) parts.push({ lsb: f.lsb, width: f.width, fixed: 0, fn });
+    else if (name in spec.fixed) parts.push({ lsb: 0, width: 0, fixed: spec.fixed[name]!, fn });
+    else throw new EncodingError(`${spec.id}: template "${asm}" names unknown field "${name}"`);
+  }
+  if (last < asm.length) parts.push(asm.slice(last));
+  return { parts };
+}
+
+const CANON: Compiled[] = ENCODINGS.map((s) => compile(s, s.asm));
+const ALIASES: Compiled[][] = ENCODINGS.map((s) => s.aliases.map((a) => compile(s, a.asm)));
+
+function render(c: Compiled, w: number, pc: number): string {
+  comment.text = "";
+  let s = "";
+  for (const p of c.parts) {
+    if (typeof p === "string") s += p;
+    else s += p.fn(w, p.width ? (w >>> p.lsb) & ((1 << p.width) - 1) : p.fixed, pc);
+  }
+  if (comment.text) s += ` // ${comment.text}`;
+  return s;
+}
+
+/**
+ * Text of entry `index` for `word` in LLVM 14 syntax (preferred alias applied): the mnemonic, one
+ * space, the operands; a value comment LLVM would print follows as ` // =N`.
+ */
+export function formatEntry(index: number, word: number, pc = 0): string {
+  const spec = ENCODINGS[index]!;
+  const w = word | 0;
+  const al = spec.aliases;
+  for (let i = 0; i < al.length; i++) {
+    if (al[i]!.when(w)) return render(ALIASES[index]![i]!, w, pc);
+  }
+  return render(CANON[index]!, w, pc);
+}
+
+/** Disassembles one word for `model`; null when the word is unallocated for that model. */
+export function disassemble(word: number, model: CpuModel, pc = 0): string | null {
+  const i = decode(word, model);
+  return i < 0 ? null : formatEntry(i, word, pc);
+}

@@ -1,0 +1,78 @@
+import { decodeLogicalImm } from "../decoder/bitmask.js";
+
+/**
+ * Operand kinds of the assembler templates: `{field:kind}` prints field `field` of the word with
+ * `kind`; `{_:kind}` reads whatever bits it needs from the whole word. Text follows LLVM 14's AArch64
+ * instruction printer (register names, `#imm` decimal, logical immediates in hex, ...).
+ */
+export type KindFn = (w: number, v: number, pc: number) => string;
+
+/** A trailing `// comment` an operand asks for (LLVM prints some immediates' values there). */
+export const comment = { text: "" };
+
+const bits = (w: number, lsb: number, width: number): number => (w >>> lsb) & ((1 << width) - 1);
+const sext = (v: number, width: number): number => (v << (32 - width)) >> (32 - width);
+
+export function hex64(hi: number, lo: number): string {
+  if (hi === 0) return `0x${(lo >>> 0).toString(16)}`;
+  return `0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, "0")}`;
+}
+export function dec64(hi: number, lo: number): string {
+  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)).toString();
+}
+export function udec64(hi: number, lo: number): string {
+  return ((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)).toString();
+}
+
+const xreg = (v: number): string => (v === 31 ? "xzr" : `x${v}`);
+const wreg = (v: number): string => (v === 31 ? "wzr" : `w${v}`);
+
+export const KINDS: Record<string, KindFn> = {
+  x: (_w, v) => xreg(v),
+  w: (_w, v) => wreg(v),
+  xsp: (_w, v) => (v === 31 ? "sp" : `x${v}`),
+  wsp: (_w, v) => (v === 31 ? "wsp" : `w${v}`),
+  u: (_w, v) => `${v}`,
+  lsl12: (w, v) => {
+    if (!v) return "";
+    comment.text = `=${bits(w, 10, 12) * 4096}`;
+    return ", lsl #12";
+  },
+  lslhw: (_w, v) => (v ? `, lsl #${v * 16}` : ""),
+  adr: (w) => `#${sext((bits(w, 5, 19) << 2) | bits(w, 29, 2), 21)}`,
+  adrp: (w) => `#${sext((bits(w, 5, 19) << 2) | bits(w, 29, 2), 21) * 4096}`,
+  bimm32: (w) => {
+    const [, lo] = decodeLogicalImm(0, bits(w, 10, 6), bits(w, 16, 6), false);
+    return `#${hex64(0, lo)}`;
+  },
+  bimm64: (w) => {
+    const [hi, lo] = decodeLogicalImm(bits(w, 22, 1), bits(w, 10, 6), bits(w, 16, 6), true);
+    return `#${hex64(hi, lo)}`;
+  },
+  bimm32dec: (w) => {
+    const [, lo] = decodeLogicalImm(0, bits(w, 10, 6), bits(w, 16, 6), false);
+    return `#${lo | 0}`;
+  },
+  bimm64dec: (w) => {
+    const [hi, lo] = decodeLogicalImm(bits(w, 22, 1), bits(w, 10, 6), bits(w, 16, 6), true);
+    return `#${dec64(hi, lo)}`;
+  },
+  movz32: (w) => `#${(bits(w, 5, 16) << (bits(w, 21, 1) * 16)) | 0}`,
+  movn32: (w) => `#${~(bits(w, 5, 16) << (bits(w, 21, 1) * 16)) | 0}`,
+  movz64: (w) => {
+    const sh = bits(w, 21, 2) * 16;
+    const v = bits(w, 5, 16);
+    return `#${sh >= 32 ? dec64(v << (sh - 32), 0) : dec64(0, v << sh)}`;
+  },
+  movn64: (w) => {
+    const sh = bits(w, 21, 2) * 16;
+    const v = bits(w, 5, 16);
+    return `#${sh >= 32 ? dec64(~(v << (sh - 32)), -1) : dec64(-1, ~(v << sh))}`;
+  },
+  bfi_lsb32: (w) => `#${(32 - bits(w, 16, 6)) % 32}`,
+  bfi_lsb64: (w) => `#${(64 - bits(w, 16, 6)) % 64}`,
+  bfi_width: (w) => `#${bits(w, 10, 6) + 1}`,
+  bfx_width: (w) => `#${bits(w, 10, 6) - bits(w, 16, 6) + 1}`,
+  lsl_amt32: (w) => `#${31 - bits(w, 10, 6)}`,
+  lsl_amt64: (w) => `#${63 - bits(w, 10, 6)}`,
+};

@@ -1,0 +1,15 @@
+export {
+  decode,
+  encode,
+  encodingIndex,
+  encodingSpec,
+  field,
+  fieldsOf,
+  matchesEntry,
+} from "./decoder/decode.js";
+export type { AliasSpec, EncodingSpec, Exclusion, FieldSpec, OperandSpec } from "./decoder/spec.js";
+export { EncodingError } from "./decoder/spec.js";
+export { ENCODINGS } from "./decoder/table.js";
+export { disassemble, formatEntry } from "./disasm/disasm.js";
+export type { CpuModel, Feature } from "./model.js";
+export { CORTEX_A72_MODEL, HWCAP_FEATURES, M1_MODEL, modelFromHwcaps } from "./model.js";
