@@ -1,0 +1,388 @@
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { ConfigError } from "@armature/core";
+import { featureBit, VirtioDeviceId } from "./constants.js";
+import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
+import type { DescChain } from "./queue.js";
+
+/**
+ * Host side of a block device. Offsets and lengths are in bytes; the device model checks every
+ * request against `size` before calling, so a backend is never asked to go out of bounds.
+ * Methods return false on an I/O error (the guest sees VIRTIO_BLK_S_IOERR).
+ */
+export interface BlockBackend {
+  readonly size: number;
+  readonly readOnly: boolean;
+  read(offset: number, dst: Uint8Array): boolean;
+  write(offset: number, src: Uint8Array): boolean;
+  flush(): boolean;
+  /** Deallocate (contents then read as zero for both backends here). */
+  discard(offset: number, length: number): boolean;
+  writeZeroes(offset: number, length: number): boolean;
+}
+
+/** A disk held in memory. */
+export class MemoryBlockBackend implements BlockBackend {
+  readonly data: Uint8Array;
+  readonly size: number;
+  readonly readOnly: boolean;
+  constructor(sizeOrData: number | Uint8Array, opts: { readOnly?: boolean } = {}) {
+    this.data = typeof sizeOrData === "number" ? new Uint8Array(sizeOrData) : sizeOrData;
+    this.size = this.data.length;
+    this.readOnly = opts.readOnly ?? false;
+    if (this.size % 512 !== 0) throw new ConfigError(`disk size ${this.size} is not a multiple of 512 bytes`);
+  }
+  read(offset: number, dst: Uint8Array): boolean {
+    dst.set(this.data.subarray(offset, offset + dst.length));
+    return true;
+  }
+  write(offset: number, src: Uint8Array): boolean {
+    this.data.set(src, offset);
+    return true;
+  }
+  flush(): boolean {
+    return true;
+  }
+  discard(offset: number, length: number): boolean {
+    this.data.fill(0, offset, offset + length);
+    return true;
+  }
+  writeZeroes(offset: number, length: number): boolean {
+    this.data.fill(0, offset, offset + length);
+    return true;
+  }
+}
+
+/**
+ * A disk image file, opened once at construction and never grown: every access is bounds-checked
+ * against the size the file had when opened.
+ */
+export class FileBlockBackend implements BlockBackend {
+  readonly size: number;
+  readonly readOnly: boolean;
+  private fd: number;
+  private readonly zeros = new Uint8Array(64 * 1024);
+
+  constructor(
+    readonly path: string,
+    opts: { readOnly?: boolean } = {},
+  ) {
+    this.readOnly = opts.readOnly ?? false;
+    try {
+      this.fd = openSync(path, this.readOnly ? "r" : "r+");
+    } catch (e) {
+      throw new ConfigError(`cannot open disk image ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const size = fstatSync(this.fd).size;
+    if (size % 512 !== 0) {
+      closeSync(this.fd);
+      throw new ConfigError(
+        `disk image ${path} is ${size} bytes, not a multiple of 512; pad it (truncate -s)`,
+      );
+    }
+    this.size = size;
+  }
+
+  private inBounds(offset: number, length: number): boolean {
+    return this.fd >= 0 && offset >= 0 && length >= 0 && offset + length <= this.size;
+  }
+
+  read(offset: number, dst: Uint8Array): boolean {
+    if (!this.inBounds(offset, dst.length)) return false;
+    try {
+      let done = 0;
+      while (done < dst.length) {
+        const n = readSync(this.fd, dst, done, dst.length - done, offset + done);
+        if (n <= 0) return false;
+        done += n;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  write(offset: number, src: Uint8Array): boolean {
+    if (this.readOnly || !this.inBounds(offset, src.length)) return false;
+    try {
+      let done = 0;
+      while (done < src.length) {
+        done += writeSync(this.fd, src, done, src.length - done, offset + done);
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  flush(): boolean {
+    if (this.fd < 0) return false;
+    try {
+      if (!this.readOnly) fsyncSync(this.fd);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  discard(offset: number, length: number): boolean {
+    return this.writeZeroes(offset, length);
+  }
+
+  writeZeroes(offset: number, length: number): boolean {
+    if (this.readOnly || !this.inBounds(offset, length)) return false;
+    let done = 0;
+    while (done < length) {
+      const n = Math.min(this.zeros.length, length - done);
+      if (!this.write(offset + done, this.zeros.subarray(0, n))) return false;
+      done += n;
+    }
+    return true;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** virtio-blk feature bits (§5.2.3). */
+export const VirtioBlkFeature = {
+  SIZE_MAX: 1,
+  SEG_MAX: 2,
+  GEOMETRY: 4,
+  RO: 5,
+  BLK_SIZE: 6,
+  FLUSH: 9,
+  TOPOLOGY: 10,
+  CONFIG_WCE: 11,
+  MQ: 12,
+  DISCARD: 13,
+  WRITE_ZEROES: 14,
+} as const;
+
+/** Request types (§5.2.6). */
+export const VirtioBlkType = {
+  IN: 0,
+  OUT: 1,
+  FLUSH: 4,
+  GET_ID: 8,
+  GET_LIFETIME: 10,
+  DISCARD: 11,
+  WRITE_ZEROES: 13,
+  SECURE_ERASE: 14,
+} as const;
+
+/** Request status byte (§5.2.6). */
+export const VirtioBlkStatus = { OK: 0, IOERR: 1, UNSUPP: 2 } as const;
+
+export interface VirtioBlkOptions {
+  /** Up to 20 bytes returned by GET_ID (default "armature"). */
+  serial?: string;
+  queueSize?: number;
+  /** Per-request cap on discard / write-zeroes sectors (default 2^22 = 2 GiB). */
+  maxDiscardSectors?: number;
+}
+
+const SECTOR = 512;
+const SEG_MAX = 254;
+const MAX_DZ_SEGS = 32;
+/** Requests move through a bounded bounce buffer, whatever length the guest asks for. */
+const CHUNK = 1 << 20;
+
+/** virtio-blk (virtio 1.2 §5.2), one request queue, over a BlockBackend. */
+export class VirtioBlk implements VirtioDevice {
+  readonly deviceId = VirtioDeviceId.BLOCK;
+  readonly name = "blk";
+  readonly deviceFeatures: bigint;
+  readonly queueMaxSizes: readonly number[];
+  readonly configSize = 60;
+  private readonly config = new Uint8Array(60);
+  private ctx: VirtioDeviceContext | undefined;
+  private buf = new Uint8Array(64 * 1024);
+  private readonly hdr = new Uint8Array(16);
+  private readonly hdrView = new DataView(this.hdr.buffer);
+  private readonly status = new Uint8Array(1);
+  private readonly id: Uint8Array;
+  private readonly maxDz: number;
+  /** Requests served (for tests and stats). */
+  requests = 0;
+
+  constructor(
+    readonly backend: BlockBackend,
+    opts: VirtioBlkOptions = {},
+  ) {
+    const ro = backend.readOnly;
+    let f =
+      featureBit(VirtioBlkFeature.SEG_MAX) |
+      featureBit(VirtioBlkFeature.BLK_SIZE) |
+      featureBit(VirtioBlkFeature.FLUSH) |
+      featureBit(VirtioBlkFeature.DISCARD) |
+      featureBit(VirtioBlkFeature.WRITE_ZEROES);
+    if (ro) f |= featureBit(VirtioBlkFeature.RO);
+    this.deviceFeatures = f;
+    this.queueMaxSizes = [opts.queueSize ?? 256];
+    this.maxDz = opts.maxDiscardSectors ?? 1 << 22;
+    const enc = new TextEncoder().encode(opts.serial ?? "armature");
+    this.id = enc.subarray(0, 20);
+    const v = new DataView(this.config.buffer);
+    const sectors = Math.floor(backend.size / SECTOR);
+    v.setUint32(0, sectors % 2 ** 32, true);
+    v.setUint32(4, Math.floor(sectors / 2 ** 32), true);
+    v.setUint32(12, SEG_MAX, true);
+    v.setUint32(20, SECTOR, true);
+    v.setUint32(36, this.maxDz, true);
+    v.setUint32(40, MAX_DZ_SEGS, true);
+    v.setUint32(44, 1, true);
+    v.setUint32(48, this.maxDz, true);
+    v.setUint32(52, MAX_DZ_SEGS, true);
+    this.config[56] = 1;
+  }
+
+  readConfig(offset: number, size: 1 | 2 | 4): number {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + (this.config[offset + i] ?? 0);
+    return v;
+  }
+
+  writeConfig(_offset: number, _size: 1 | 2 | 4, _value: number): void {
+    this.ctx?.log.warn("cfg-ro", "write to read-only virtio-blk config ignored");
+  }
+
+  activate(ctx: VirtioDeviceContext): void {
+    this.ctx = ctx;
+  }
+
+  reset(): void {
+    this.ctx = undefined;
+  }
+
+  queueNotify(i: number): void {
+    const ctx = this.ctx;
+    if (ctx === undefined || i !== 0) return;
+    const q = ctx.queue(0);
+    for (let chain = q.pop(); chain !== null; chain = q.pop()) {
+      this.requests++;
+      const written = this.serve(ctx, chain);
+      if (written < 0) return;
+      q.push(chain, written);
+    }
+    ctx.notifyUsed(0);
+  }
+
+  private scratch(n: number): Uint8Array {
+    if (this.buf.length < n) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
+    return this.buf.subarray(0, n);
+  }
+
+  /** Serve one request; returns bytes written to the chain, or -1 after DEVICE_NEEDS_RESET. */
+  private serve(ctx: VirtioDeviceContext, c: DescChain): number {
+    // §5.2.6: header (16 readable bytes) ... status (last writable byte).
+    if (c.readableBytes < 16 || c.writableBytes < 1) {
+      ctx.needsReset("virtio-blk request without a 16-byte header or a status byte");
+      return -1;
+    }
+    if (c.read(0, this.hdr) !== 16) {
+      ctx.needsReset("virtio-blk request header is not in memory");
+      return -1;
+    }
+    const type = this.hdrView.getUint32(0, true);
+    const sector = this.hdrView.getUint32(12, true) * 2 ** 32 + this.hdrView.getUint32(8, true);
+    const dataIn = c.writableBytes - 1;
+    let st: number = VirtioBlkStatus.OK;
+    let written = 0;
+    const b = this.backend;
+    switch (type) {
+      case VirtioBlkType.IN: {
+        const off = sector * SECTOR;
+        if (dataIn % SECTOR !== 0 || off + dataIn > b.size) {
+          ctx.log.warn(
+            "blk-range",
+            `read of ${dataIn} bytes at sector ${sector} is past the disk or unaligned`,
+          );
+          st = VirtioBlkStatus.IOERR;
+          break;
+        }
+        for (let done = 0; done < dataIn; done += CHUNK) {
+          const buf = this.scratch(Math.min(CHUNK, dataIn - done));
+          if (!b.read(off + done, buf) || c.write(done, buf) !== buf.length) {
+            st = VirtioBlkStatus.IOERR;
+            break;
+          }
+        }
+        if (st === VirtioBlkStatus.OK) written = dataIn;
+        break;
+      }
+      case VirtioBlkType.OUT: {
+        const len = c.readableBytes - 16;
+        const off = sector * SECTOR;
+        if (b.readOnly) {
+          st = VirtioBlkStatus.IOERR;
+          break;
+        }
+        if (len % SECTOR !== 0 || off + len > b.size) {
+          ctx.log.warn(
+            "blk-range",
+            `write of ${len} bytes at sector ${sector} is past the disk or unaligned`,
+          );
+          st = VirtioBlkStatus.IOERR;
+          break;
+        }
+        for (let done = 0; done < len; done += CHUNK) {
+          const buf = this.scratch(Math.min(CHUNK, len - done));
+          if (c.read(16 + done, buf) !== buf.length || !b.write(off + done, buf)) {
+            st = VirtioBlkStatus.IOERR;
+            break;
+          }
+        }
+        break;
+      }
+      case VirtioBlkType.FLUSH:
+        if (!b.flush()) st = VirtioBlkStatus.IOERR;
+        break;
+      case VirtioBlkType.GET_ID: {
+        const n = Math.min(20, dataIn);
+        const out = this.scratch(n);
+        out.fill(0);
+        out.set(this.id.subarray(0, n));
+        if (c.write(0, out) !== n) st = VirtioBlkStatus.IOERR;
+        else written = n;
+        break;
+      }
+      case VirtioBlkType.DISCARD:
+      case VirtioBlkType.WRITE_ZEROES:
+        st = this.discardOrZero(c, type === VirtioBlkType.DISCARD);
+        break;
+      default:
+        st = VirtioBlkStatus.UNSUPP;
+    }
+    this.status[0] = st;
+    if (c.write(dataIn, this.status) !== 1) {
+      ctx.needsReset("virtio-blk status byte is not in memory");
+      return -1;
+    }
+    return written + 1;
+  }
+
+  private discardOrZero(c: DescChain, discard: boolean): number {
+    const b = this.backend;
+    if (b.readOnly) return VirtioBlkStatus.IOERR;
+    const len = c.readableBytes - 16;
+    if (len === 0 || len % 16 !== 0 || len / 16 > MAX_DZ_SEGS) return VirtioBlkStatus.UNSUPP;
+    const segs = this.scratch(len);
+    if (c.read(16, segs) !== len) return VirtioBlkStatus.IOERR;
+    const v = new DataView(segs.buffer, segs.byteOffset, len);
+    for (let o = 0; o < len; o += 16) {
+      const sector = v.getUint32(o + 4, true) * 2 ** 32 + v.getUint32(o, true);
+      const n = v.getUint32(o + 8, true);
+      const flags = v.getUint32(o + 12, true);
+      // §5.2.6.2: discard with the unmap flag, or unknown flags, are unsupported.
+      if ((discard && flags & 1) || flags & ~1) return VirtioBlkStatus.UNSUPP;
+      if (n > this.maxDz || (sector + n) * SECTOR > b.size) return VirtioBlkStatus.IOERR;
+      const ok = discard
+        ? b.discard(sector * SECTOR, n * SECTOR)
+        : b.writeZeroes(sector * SECTOR, n * SECTOR);
+      if (!ok) return VirtioBlkStatus.IOERR;
+    }
+    return VirtioBlkStatus.OK;
+  }
+}

@@ -1,0 +1,245 @@
+import { describe, expect, it } from "vitest";
+import { MemoryBlockBackend, VirtioBlk, VirtioBlkStatus, VirtioBlkType } from "./blk.js";
+import { BufferConsoleBackend, VirtioConsole } from "./console.js";
+import { featureBit, VirtioFeature, VirtioStatus } from "./constants.js";
+import { VirtioRng } from "./rng.js";
+import {
+  DriverSplitQueue,
+  harness,
+  initializeDevice,
+  TRANSPORT_KINDS,
+  type UsedBuffer,
+} from "./test/index.js";
+
+const ALL = (1n << 64n) - 1n;
+
+function blkHeader(type: number, sector: number): Uint8Array {
+  const h = new Uint8Array(16);
+  const v = new DataView(h.buffer);
+  v.setUint32(0, type, true);
+  v.setUint32(8, sector % 2 ** 32, true);
+  v.setUint32(12, Math.floor(sector / 2 ** 32), true);
+  return h;
+}
+
+/** The status byte: the last byte of the last writable buffer (§5.2.6). */
+function statusOf(q: DriverSplitQueue, u: UsedBuffer): number {
+  const w = u.writable[u.writable.length - 1]!;
+  return q.mem.bytes(w.addr + w.len - 1, 1)[0]!;
+}
+
+function pattern(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+describe.each(TRANSPORT_KINDS)("virtio-blk over %s", (kind) => {
+  function setup(readOnly = false) {
+    const disk = new MemoryBlockBackend(1 << 20, { readOnly });
+    disk.data.set(pattern(1 << 20, 7));
+    const h = harness(new VirtioBlk(disk, { serial: "disk-serial-0" }), kind);
+    const q = new DriverSplitQueue(h.mem, 64);
+    const f = initializeDevice(h.t, ALL, [q]);
+    return { ...h, q, disk, f };
+  }
+  function run(s: ReturnType<typeof setup>) {
+    s.t.notify(0);
+    return s.q.takeUsed();
+  }
+
+  it("negotiates VERSION_1, ACCESS_PLATFORM, EVENT_IDX and INDIRECT", () => {
+    const s = setup();
+    for (const b of [
+      VirtioFeature.VERSION_1,
+      VirtioFeature.ACCESS_PLATFORM,
+      VirtioFeature.RING_EVENT_IDX,
+      VirtioFeature.RING_INDIRECT_DESC,
+    ]) {
+      expect(s.f & featureBit(b)).not.toBe(0n);
+    }
+    expect(s.t.status()).toBe(15);
+    expect(s.t.readConfig(0, 4)).toBe(2048); // capacity in sectors
+    expect(s.t.readConfig(20, 4)).toBe(512); // blk_size
+  });
+
+  it("writes then reads back sectors (direct and indirect chains)", () => {
+    const s = setup();
+    const data = pattern(8192, 99);
+    s.q.add([
+      { readable: blkHeader(VirtioBlkType.OUT, 10) },
+      { readable: data.subarray(0, 4096) },
+      { readable: data.subarray(4096) },
+      { writable: 1 },
+    ]);
+    let used = run(s);
+    expect(used).toHaveLength(1);
+    expect(s.q.readWritten(used[0]!, 1)[0]).toBe(VirtioBlkStatus.OK);
+    expect(s.disk.data.subarray(10 * 512, 10 * 512 + 8192)).toEqual(data);
+    s.q.add([{ readable: blkHeader(VirtioBlkType.IN, 10) }, { writable: 8192 }, { writable: 1 }], {
+      indirect: true,
+    });
+    used = run(s);
+    expect(used[0]!.len).toBe(8193);
+    const back = s.q.readWritten(used[0]!);
+    expect(back.subarray(0, 8192)).toEqual(data);
+    expect(back[8192]).toBe(VirtioBlkStatus.OK);
+    const irqs = s.t.takeInterrupts();
+    expect(irqs.length).toBeGreaterThan(0);
+  });
+
+  it("flush, get-id, discard, write-zeroes, unsupported and out-of-range", () => {
+    const s = setup();
+    s.q.add([{ readable: blkHeader(VirtioBlkType.FLUSH, 0) }, { writable: 1 }]);
+    s.q.add([{ readable: blkHeader(VirtioBlkType.GET_ID, 0) }, { writable: 20 }, { writable: 1 }]);
+    const seg = new Uint8Array(16);
+    new DataView(seg.buffer).setUint32(0, 4, true);
+    new DataView(seg.buffer).setUint32(8, 2, true);
+    s.q.add([{ readable: blkHeader(VirtioBlkType.WRITE_ZEROES, 0) }, { readable: seg }, { writable: 1 }]);
+    const seg2 = seg.slice();
+    new DataView(seg2.buffer).setUint32(0, 100, true);
+    s.q.add([{ readable: blkHeader(VirtioBlkType.DISCARD, 0) }, { readable: seg2 }, { writable: 1 }]);
+    s.q.add([{ readable: blkHeader(99, 0) }, { writable: 1 }]);
+    s.q.add([{ readable: blkHeader(VirtioBlkType.IN, 2047) }, { writable: 1024 }, { writable: 1 }]);
+    const used = run(s);
+    const st = used.map((u) => statusOf(s.q, u));
+    expect(st).toEqual([0, 0, 0, 0, VirtioBlkStatus.UNSUPP, VirtioBlkStatus.IOERR]);
+    expect(new TextDecoder().decode(s.q.readWritten(used[1]!).subarray(0, 13))).toBe("disk-serial-0");
+    expect(s.disk.data.subarray(4 * 512, 6 * 512).every((b) => b === 0)).toBe(true);
+    expect(s.disk.data[6 * 512]).not.toBe(0);
+    expect(s.disk.data.subarray(100 * 512, 102 * 512).every((b) => b === 0)).toBe(true);
+  });
+
+  it("read-only disks fail writes with IOERR and offer VIRTIO_BLK_F_RO", () => {
+    const s = setup(true);
+    expect(s.f & featureBit(5)).not.toBe(0n);
+    const before = s.disk.data.slice(0, 512);
+    s.q.add([
+      { readable: blkHeader(VirtioBlkType.OUT, 0) },
+      { readable: new Uint8Array(512) },
+      { writable: 1 },
+    ]);
+    const used = run(s);
+    expect(statusOf(s.q, used[0]!)).toBe(VirtioBlkStatus.IOERR);
+    expect(s.disk.data.subarray(0, 512)).toEqual(before);
+  });
+
+  it("a descriptor outside RAM completes with IOERR or sets DEVICE_NEEDS_RESET, never throws", () => {
+    const s = setup();
+    // Patch a data descriptor to point at unmapped memory.
+    const head = s.q.add([{ readable: blkHeader(VirtioBlkType.IN, 0) }, { writable: 512 }, { writable: 1 }], {
+      publish: false,
+    });
+    const second = s.mem.u16(s.q.desc + 16 * head + 14);
+    s.mem.setU64(s.q.desc + 16 * second, 0x1_0000_0000);
+    s.q.publish();
+    const used = run(s);
+    expect(used).toHaveLength(1);
+    expect(statusOf(s.q, used[0]!)).toBe(VirtioBlkStatus.IOERR);
+    // Now a chain whose header is unmapped: the device cannot even report, so it needs a reset.
+    const h2 = s.q.add([{ readable: blkHeader(VirtioBlkType.IN, 0) }, { writable: 1 }], { publish: false });
+    s.mem.setU64(s.q.desc + 16 * h2, 0x2_0000_0000);
+    s.q.publish();
+    run(s);
+    expect(s.t.status() & VirtioStatus.DEVICE_NEEDS_RESET).not.toBe(0);
+    expect(s.t.takeInterrupts()).toContain(-1);
+    // Reset recovers the device.
+    const q2 = new DriverSplitQueue(s.mem, 16);
+    initializeDevice(s.t, ALL, [q2]);
+    expect(s.t.status()).toBe(15);
+  });
+});
+
+describe.each(TRANSPORT_KINDS)("virtio-console over %s", (kind) => {
+  it("transmits guest output and delivers host input to port 0", () => {
+    const be = new BufferConsoleBackend();
+    const h = harness(new VirtioConsole(be), kind);
+    const rx = new DriverSplitQueue(h.mem, 16);
+    const tx = new DriverSplitQueue(h.mem, 16);
+    be.type("early"); // before the driver is ready: kept
+    initializeDevice(h.t, ALL, [rx, tx]);
+    tx.add([{ readable: new TextEncoder().encode("hello, ") }]);
+    tx.add([{ readable: new TextEncoder().encode("world\n") }]);
+    h.t.notify(1);
+    expect(be.output()).toBe("hello, world\n");
+    expect(tx.takeUsed()).toHaveLength(2);
+    rx.add([{ writable: 3 }]);
+    rx.add([{ writable: 64 }]);
+    h.t.notify(0);
+    be.type("typed");
+    rx.add([{ writable: 64 }]);
+    h.t.notify(0);
+    const got = rx.takeUsed().map((u) => new TextDecoder().decode(rx.readWritten(u)));
+    expect(got.join("")).toBe("earlytyped");
+    expect(got[0]).toBe("ear");
+    expect(h.t.readConfig(0, 2)).toBe(80);
+  });
+});
+
+describe.each(TRANSPORT_KINDS)("virtio-rng over %s", (kind) => {
+  it("fills writable buffers from its entropy source", () => {
+    let counter = 0;
+    const h = harness(new VirtioRng({ fill: (b) => b.forEach((_, i) => (b[i] = counter++ & 0xff)) }), kind);
+    const q = new DriverSplitQueue(h.mem, 8);
+    initializeDevice(h.t, ALL, [q]);
+    q.add([{ writable: 16 }, { writable: 16 }]);
+    h.t.notify(0);
+    const [u] = q.takeUsed();
+    expect(u!.len).toBe(32);
+    expect(Array.from(q.readWritten(u!))).toEqual(Array.from({ length: 32 }, (_, i) => i));
+  });
+});
+
+describe.each(TRANSPORT_KINDS)("device status machine over %s", (kind) => {
+  const dev = () => new VirtioRng();
+  it("refuses a driver without VERSION_1 by leaving FEATURES_OK clear", () => {
+    const h = harness(dev(), kind);
+    h.t.setStatus(0);
+    h.t.setStatus(3);
+    h.t.setDriverFeatures(0n);
+    h.t.setStatus(11);
+    expect(h.t.status() & VirtioStatus.FEATURES_OK).toBe(0);
+  });
+  it("ignores feature writes after FEATURES_OK", () => {
+    const h = harness(dev(), kind);
+    const q = new DriverSplitQueue(h.mem, 8);
+    const f = initializeDevice(h.t, featureBit(VirtioFeature.VERSION_1), [q]);
+    h.t.setDriverFeatures(ALL);
+    h.t.setStatus(0x0f);
+    expect(h.t.status()).toBe(15);
+    expect(f).toBe(featureBit(VirtioFeature.VERSION_1));
+  });
+  it("a queue size that is not a power of two sets DEVICE_NEEDS_RESET", () => {
+    const h = harness(dev(), kind);
+    const q = new DriverSplitQueue(h.mem, 8);
+    h.t.setStatus(0);
+    h.t.setStatus(3);
+    h.t.setDriverFeatures(featureBit(VirtioFeature.VERSION_1));
+    h.t.setStatus(11);
+    h.t.setupQueue(0, q, 6);
+    expect(h.t.status() & VirtioStatus.DEVICE_NEEDS_RESET).not.toBe(0);
+  });
+  it("notifications after a reset are ignored", () => {
+    const h = harness(dev(), kind);
+    const q = new DriverSplitQueue(h.mem, 8);
+    initializeDevice(h.t, ALL, [q]);
+    h.t.setStatus(0);
+    q.add([{ writable: 8 }]);
+    expect(() => h.t.notify(0)).not.toThrow();
+    expect(q.takeUsed()).toHaveLength(0);
+    expect(h.t.status()).toBe(0);
+  });
+  it("clearing status bits without a reset is ignored", () => {
+    const h = harness(dev(), kind);
+    const q = new DriverSplitQueue(h.mem, 8);
+    initializeDevice(h.t, ALL, [q]);
+    h.t.setStatus(1);
+    expect(h.t.status()).toBe(15);
+  });
+});

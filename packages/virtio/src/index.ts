@@ -1,0 +1,60 @@
+export type { BlockBackend, VirtioBlkOptions } from "./blk.js";
+export {
+  FileBlockBackend,
+  MemoryBlockBackend,
+  VirtioBlk,
+  VirtioBlkFeature,
+  VirtioBlkStatus,
+  VirtioBlkType,
+} from "./blk.js";
+export type { ConsoleBackend } from "./console.js";
+export {
+  BufferConsoleBackend,
+  streamConsoleBackend,
+  VirtioConsole,
+  VirtioConsoleFeature,
+} from "./console.js";
+export {
+  featureBit,
+  hasFeature,
+  VIRTIO_MSI_NO_VECTOR,
+  VIRTQ_AVAIL_F_NO_INTERRUPT,
+  VIRTQ_DESC_F_INDIRECT,
+  VIRTQ_DESC_F_NEXT,
+  VIRTQ_DESC_F_WRITE,
+  VIRTQ_USED_F_NO_NOTIFY,
+  VirtioDeviceId,
+  VirtioFeature,
+  VirtioStatus,
+} from "./constants.js";
+export type {
+  QueueRegs,
+  VirtioCoreOptions,
+  VirtioDevice,
+  VirtioDeviceContext,
+  VirtioInterrupt,
+} from "./device.js";
+export { VirtioCore } from "./device.js";
+export type { VirtioMmioOptions, VirtioMmioPlacement } from "./mmio.js";
+export {
+  ARMATURE_VIRTIO_VENDOR,
+  VIRTIO_MMIO_MAGIC,
+  VIRTIO_MMIO_SIZE,
+  VirtioMmio,
+  VirtioMmioReg,
+} from "./mmio.js";
+export type { VirtioPciOptions } from "./pci.js";
+export {
+  VIRTIO_PCI_COMMON,
+  VIRTIO_PCI_DEVICE,
+  VIRTIO_PCI_ISR,
+  VIRTIO_PCI_MSIX_PBA,
+  VIRTIO_PCI_NOTIFY,
+  VIRTIO_PCI_NOTIFY_MULTIPLIER,
+  VirtioPciCap,
+  VirtioPciFunction,
+} from "./pci.js";
+export type { QueueConfig, Virtqueue } from "./queue.js";
+export { DescChain, SplitQueue } from "./queue.js";
+export type { EntropySource } from "./rng.js";
+export { cryptoEntropy, VirtioRng } from "./rng.js";

@@ -1,0 +1,243 @@
+import type { DmaSpace, IrqLine, MmioDevice } from "@armature/core";
+import type { FdtNode } from "@armature/fdt";
+import { VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
+
+/** virtio-mmio register offsets, version 2 (virtio 1.2 §4.2.2). */
+export const VirtioMmioReg = {
+  MagicValue: 0x000,
+  Version: 0x004,
+  DeviceID: 0x008,
+  VendorID: 0x00c,
+  DeviceFeatures: 0x010,
+  DeviceFeaturesSel: 0x014,
+  DriverFeatures: 0x020,
+  DriverFeaturesSel: 0x024,
+  QueueSel: 0x030,
+  QueueNumMax: 0x034,
+  QueueNum: 0x038,
+  QueueReady: 0x044,
+  QueueNotify: 0x050,
+  InterruptStatus: 0x060,
+  InterruptACK: 0x064,
+  Status: 0x070,
+  QueueDescLow: 0x080,
+  QueueDescHigh: 0x084,
+  QueueDriverLow: 0x090,
+  QueueDriverHigh: 0x094,
+  QueueDeviceLow: 0x0a0,
+  QueueDeviceHigh: 0x0a4,
+  SHMSel: 0x0ac,
+  SHMLenLow: 0x0b0,
+  SHMLenHigh: 0x0b4,
+  SHMBaseLow: 0x0b8,
+  SHMBaseHigh: 0x0bc,
+  QueueReset: 0x0c0,
+  ConfigGeneration: 0x0fc,
+  Config: 0x100,
+} as const;
+
+/** "virt" in little-endian. */
+export const VIRTIO_MMIO_MAGIC = 0x74726976;
+/** Vendor ID reported by Armature's devices ("ARMA" little-endian). */
+export const ARMATURE_VIRTIO_VENDOR = 0x414d5241;
+/** Size of one virtio-mmio window. */
+export const VIRTIO_MMIO_SIZE = 0x200;
+
+export interface VirtioMmioOptions extends VirtioCoreOptions {
+  dma: DmaSpace;
+  /** The level-triggered line asserted while InterruptStatus is non-zero. */
+  irq: IrqLine;
+}
+
+/** Where a virtio-mmio window sits, for describe(). */
+export interface VirtioMmioPlacement {
+  base: number;
+  /** The interrupt specifier cells for the parent controller, e.g. GIC [0 (SPI), n, 1 (edge) or 4 (level)]. */
+  interrupts: readonly number[];
+  /** Parent #address-cells / #size-cells (default 2 / 2). */
+  addressCells?: number;
+  sizeCells?: number;
+}
+
+const R = VirtioMmioReg;
+
+/**
+ * The virtio-mmio transport, version 2 (virtio 1.2 §4.2.2), as a core MmioDevice: place it with
+ * `bus.addMmio(name, base, VIRTIO_MMIO_SIZE, transport)` and describe it with `describe()`.
+ */
+export class VirtioMmio implements MmioDevice {
+  readonly core: VirtioCore;
+  private readonly irq: IrqLine;
+  private interruptStatus = 0;
+  private deviceSel = 0;
+  private driverSel = 0;
+  private queueSel = 0;
+
+  constructor(
+    readonly device: VirtioDevice,
+    opts: VirtioMmioOptions,
+  ) {
+    this.irq = opts.irq;
+    this.core = new VirtioCore(device, opts.dma, (q) => this.interrupt(q), opts);
+  }
+
+  private interrupt(q: number): void {
+    // §4.2.2: bit 0 used buffer notification, bit 1 configuration change.
+    this.interruptStatus |= q < 0 ? 2 : 1;
+    this.irq.set(true);
+  }
+
+  read(offset: number, size: 1 | 2 | 4): number {
+    if (offset >= R.Config) {
+      const o = offset - R.Config;
+      return o + size <= this.device.configSize ? this.device.readConfig(o, size) : 0;
+    }
+    if (size !== 4 || offset % 4 !== 0) {
+      this.core.log.warn(
+        "mmio-size",
+        `${size}-byte read of register 0x${offset.toString(16)}: registers are 32-bit`,
+      );
+      return 0;
+    }
+    const c = this.core;
+    const q = c.queues[this.queueSel];
+    switch (offset) {
+      case R.MagicValue:
+        return VIRTIO_MMIO_MAGIC;
+      case R.Version:
+        return 2;
+      case R.DeviceID:
+        return this.device.deviceId;
+      case R.VendorID:
+        return ARMATURE_VIRTIO_VENDOR;
+      case R.DeviceFeatures:
+        return c.deviceFeatureWord(this.deviceSel);
+      case R.QueueNumMax:
+        return q === undefined ? 0 : q.maxSize;
+      case R.QueueReady:
+        return q?.ready ? 1 : 0;
+      case R.InterruptStatus:
+        return this.interruptStatus;
+      case R.Status:
+        return c.status;
+      case R.SHMLenLow:
+      case R.SHMLenHigh:
+        return 0xffffffff; // no shared memory regions (§4.2.2: length -1)
+      case R.QueueReset:
+        return 0;
+      case R.ConfigGeneration:
+        return c.configGeneration;
+      case R.QueueNum:
+        return q?.size ?? 0;
+      case R.QueueDescLow:
+        return (q?.descAddr ?? 0) % 2 ** 32;
+      case R.QueueDescHigh:
+        return Math.floor((q?.descAddr ?? 0) / 2 ** 32);
+      case R.QueueDriverLow:
+        return (q?.driverAddr ?? 0) % 2 ** 32;
+      case R.QueueDriverHigh:
+        return Math.floor((q?.driverAddr ?? 0) / 2 ** 32);
+      case R.QueueDeviceLow:
+        return (q?.deviceAddr ?? 0) % 2 ** 32;
+      case R.QueueDeviceHigh:
+        return Math.floor((q?.deviceAddr ?? 0) / 2 ** 32);
+      default:
+        return 0;
+    }
+  }
+
+  write(offset: number, size: 1 | 2 | 4, value: number): void {
+    const c = this.core;
+    if (offset >= R.Config) {
+      const o = offset - R.Config;
+      if (o + size <= this.device.configSize) c.run(() => this.device.writeConfig(o, size, value));
+      return;
+    }
+    if (size !== 4 || offset % 4 !== 0) {
+      c.log.warn(
+        "mmio-size",
+        `${size}-byte write of register 0x${offset.toString(16)}: registers are 32-bit`,
+      );
+      return;
+    }
+    const sel = this.queueSel;
+    const q = c.queues[sel];
+    const addr = (field: "descAddr" | "driverAddr" | "deviceAddr", hi: boolean) => {
+      if (q === undefined || !c.queueWritable(sel)) return;
+      const cur = q[field];
+      q[field] = hi ? value * 2 ** 32 + (cur % 2 ** 32) : Math.floor(cur / 2 ** 32) * 2 ** 32 + value;
+    };
+    switch (offset) {
+      case R.DeviceFeaturesSel:
+        this.deviceSel = value;
+        return;
+      case R.DriverFeatures:
+        c.writeDriverFeatureWord(this.driverSel, value);
+        return;
+      case R.DriverFeaturesSel:
+        this.driverSel = value;
+        return;
+      case R.QueueSel:
+        this.queueSel = value;
+        return;
+      case R.QueueNum:
+        if (q !== undefined && c.queueWritable(sel)) q.size = value & 0xffff;
+        return;
+      case R.QueueReady:
+        if (value & 1) c.enableQueue(sel);
+        else if (q?.ready) c.resetQueue(sel);
+        return;
+      case R.QueueNotify:
+        c.notify(value & 0xffff);
+        return;
+      case R.InterruptACK:
+        this.interruptStatus &= ~value;
+        if (this.interruptStatus === 0) this.irq.set(false);
+        return;
+      case R.Status:
+        c.writeStatus(value);
+        if ((value & 0xff) === 0) {
+          this.interruptStatus = 0;
+          this.irq.set(false);
+        }
+        return;
+      case R.QueueDescLow:
+      case R.QueueDescHigh:
+        addr("descAddr", offset === R.QueueDescHigh);
+        return;
+      case R.QueueDriverLow:
+      case R.QueueDriverHigh:
+        addr("driverAddr", offset === R.QueueDriverHigh);
+        return;
+      case R.QueueDeviceLow:
+      case R.QueueDeviceHigh:
+        addr("deviceAddr", offset === R.QueueDeviceHigh);
+        return;
+      case R.QueueReset:
+        if (value === 1) c.resetQueue(sel);
+        return;
+      case R.SHMSel:
+        return;
+      default:
+        c.log.warn("mmio-ro", `write to read-only register 0x${offset.toString(16)} ignored`);
+    }
+  }
+
+  /** Add a `virtio_mmio@<base>` node (compatible "virtio,mmio") under `parent`. */
+  describe(parent: FdtNode, at: VirtioMmioPlacement): FdtNode {
+    const ac = at.addressCells ?? 2;
+    const sc = at.sizeCells ?? 2;
+    const n = parent.addChild(`virtio_mmio@${at.base.toString(16)}`);
+    n.setString("compatible", "virtio,mmio");
+    const cells: number[] = [];
+    const push = (v: number, k: number) => {
+      for (let i = k - 1; i >= 0; i--) cells.push(Math.floor(v / 2 ** (32 * i)) % 2 ** 32);
+    };
+    push(at.base, ac);
+    push(VIRTIO_MMIO_SIZE, sc);
+    n.setCells("reg", cells);
+    n.setCells("interrupts", at.interrupts);
+    n.setEmpty("dma-coherent");
+    return n;
+  }
+}

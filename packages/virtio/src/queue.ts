@@ -1,0 +1,261 @@
+import { type DmaSpace, DmaStatus } from "@armature/core";
+import {
+  VIRTQ_AVAIL_F_NO_INTERRUPT,
+  VIRTQ_DESC_F_INDIRECT,
+  VIRTQ_DESC_F_NEXT,
+  VIRTQ_DESC_F_WRITE,
+} from "./constants.js";
+
+/**
+ * One descriptor chain popped from a virtqueue: device-readable segments first, then
+ * device-writable ones (§2.7.4.2). Devices treat the readable and the writable bytes as two
+ * streams and never depend on how the driver split them into descriptors (VIRTIO_F_ANY_LAYOUT is
+ * implied by VERSION_1). Data moves only through the queue's DmaSpace.
+ */
+export class DescChain {
+  /** Head descriptor index (the id written to the used ring). */
+  head = 0;
+  /** Packed ring: how many descriptors the chain used (buffer id bookkeeping). */
+  descCount = 0;
+  readonly addr: number[] = [];
+  readonly len: number[] = [];
+  /** Number of segments; segments [0, readableCount) are readable, the rest writable. */
+  count = 0;
+  readableCount = 0;
+  readableBytes = 0;
+  writableBytes = 0;
+
+  constructor(readonly dma: DmaSpace) {}
+
+  /** @internal */
+  addSegment(addr: number, len: number, writable: boolean): void {
+    this.addr[this.count] = addr;
+    this.len[this.count] = len;
+    this.count++;
+    if (writable) this.writableBytes += len;
+    else {
+      this.readableCount++;
+      this.readableBytes += len;
+    }
+  }
+
+  /**
+   * Copy readable bytes [off, off + dst.length) of the chain into `dst`. Returns the number of
+   * bytes copied (less than requested past the end of the readable bytes), or -1 when a DMA read
+   * failed (a descriptor pointed outside memory).
+   */
+  read(off: number, dst: Uint8Array): number {
+    return this.copy(0, this.readableCount, off, dst, false);
+  }
+
+  /** Copy `src` into the writable bytes at `off`. Returns bytes written, or -1 on a DMA fault. */
+  write(off: number, src: Uint8Array): number {
+    return this.copy(this.readableCount, this.count, off, src, true);
+  }
+
+  private copy(first: number, end: number, off: number, buf: Uint8Array, write: boolean): number {
+    let done = 0;
+    for (let i = first; i < end && done < buf.length; i++) {
+      const len = this.len[i]!;
+      if (off >= len) {
+        off -= len;
+        continue;
+      }
+      const n = Math.min(len - off, buf.length - done);
+      const part = buf.subarray(done, done + n);
+      const a = this.addr[i]! + off;
+      const st = write ? this.dma.write(a, part) : this.dma.read(a, part);
+      if (st !== DmaStatus.Ok) return -1;
+      done += n;
+      off = 0;
+    }
+    return done;
+  }
+}
+
+/** What a device needs from a virtqueue, whatever its layout (split or packed). */
+export interface Virtqueue {
+  /** Queue size negotiated by the driver. */
+  readonly size: number;
+  /** A structural guest mistake stopped this queue (the transport then sets DEVICE_NEEDS_RESET). */
+  readonly fault: string | undefined;
+  /** The next available chain, or null when the ring is empty or faulted. */
+  pop(): DescChain | null;
+  /** Return a chain to the driver with `written` bytes written to its writable part. */
+  push(chain: DescChain, written: number): void;
+  /** Whether the driver wants an interrupt for what was pushed since the last call (§2.7.7/2.7.10). */
+  needInterrupt(): boolean;
+}
+
+/** Where a driver placed a queue and what was negotiated for it. */
+export interface QueueConfig {
+  size: number;
+  descAddr: number;
+  driverAddr: number;
+  deviceAddr: number;
+  eventIdx: boolean;
+  indirect: boolean;
+}
+
+/**
+ * The device side of a split virtqueue (virtio 1.2 §2.7): descriptor table, available ring
+ * (driver area) and used ring (device area), with indirect descriptors (§2.7.5.3) and
+ * VIRTIO_F_EVENT_IDX notification suppression (§2.7.7, §2.7.10).
+ *
+ * Every guest mistake (index out of range, a loop, an indirect table that is malformed or nested,
+ * a readable descriptor after a writable one, ring memory that is not RAM) sets `fault` and stops
+ * the queue; nothing throws.
+ */
+export class SplitQueue implements Virtqueue {
+  size = 0;
+  fault: string | undefined;
+  private desc = 0;
+  private avail = 0;
+  private used = 0;
+  private eventIdx = false;
+  private indirect = false;
+  /** Next available-ring index the device will consume (a free-running u16). */
+  lastAvail = 0;
+  /** The used index (free-running u16). */
+  usedIdx = 0;
+  /** Used index at the last interrupt decision. */
+  private signalled = 0;
+  private readonly scratch = new Uint8Array(16);
+  private readonly sv = new DataView(this.scratch.buffer);
+
+  constructor(readonly dma: DmaSpace) {}
+
+  /** Start the queue (the driver set it ready / DRIVER_OK). Ring indices start at zero (§2.7). */
+  configure(cfg: QueueConfig): void {
+    this.size = cfg.size;
+    this.desc = cfg.descAddr;
+    this.avail = cfg.driverAddr;
+    this.used = cfg.deviceAddr;
+    this.eventIdx = cfg.eventIdx;
+    this.indirect = cfg.indirect;
+    this.lastAvail = 0;
+    this.usedIdx = 0;
+    this.signalled = 0;
+    this.fault = undefined;
+  }
+
+  private setFault(why: string): null {
+    if (this.fault === undefined) this.fault = why;
+    return null;
+  }
+
+  private u16(addr: number): number {
+    const s = this.scratch.subarray(0, 2);
+    return this.dma.read(addr, s) === DmaStatus.Ok ? this.sv.getUint16(0, true) : -1;
+  }
+
+  private w16(addr: number, v: number): boolean {
+    this.sv.setUint16(0, v, true);
+    return this.dma.write(addr, this.scratch.subarray(0, 2)) === DmaStatus.Ok;
+  }
+
+  /** Number of chains the driver has made available and the device has not popped. */
+  pending(): number {
+    if (this.fault !== undefined || this.size === 0) return 0;
+    const idx = this.u16(this.avail + 2);
+    if (idx < 0) return 0;
+    return (idx - this.lastAvail) & 0xffff;
+  }
+
+  pop(): DescChain | null {
+    if (this.fault !== undefined || this.size === 0) return null;
+    const idx = this.u16(this.avail + 2);
+    if (idx < 0) return this.setFault("available ring is not in memory");
+    const n = (idx - this.lastAvail) & 0xffff;
+    if (n === 0) {
+      // §2.7.10: with EVENT_IDX, ask to be notified when the driver adds past what we consumed.
+      if (this.eventIdx && !this.w16(this.used + 4 + 8 * this.size, this.lastAvail)) {
+        return this.setFault("used ring is not in memory");
+      }
+      return null;
+    }
+    if (n > this.size)
+      return this.setFault(`avail->idx moved by ${n}, more than the queue size ${this.size}`);
+    const head = this.u16(this.avail + 4 + 2 * (this.lastAvail % this.size));
+    if (head < 0) return this.setFault("available ring is not in memory");
+    this.lastAvail = (this.lastAvail + 1) & 0xffff;
+    return this.walk(head);
+  }
+
+  private walk(head: number): DescChain | null {
+    const chain = new DescChain(this.dma);
+    chain.head = head;
+    let table = this.desc;
+    let tableSize = this.size;
+    let i = head;
+    let steps = 0;
+    let inIndirect = false;
+    let sawWritable = false;
+    const s = this.scratch;
+    const v = this.sv;
+    for (;;) {
+      if (i >= tableSize) return this.setFault(`descriptor index ${i} is past the table of ${tableSize}`);
+      if (++steps > tableSize) return this.setFault("descriptor chain loops or is longer than its table");
+      if (this.dma.read(table + 16 * i, s) !== DmaStatus.Ok)
+        return this.setFault("descriptor table is not in memory");
+      const addr = v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true);
+      const len = v.getUint32(8, true);
+      const flags = v.getUint16(12, true);
+      const next = v.getUint16(14, true);
+      if (flags & VIRTQ_DESC_F_INDIRECT) {
+        // §2.7.5.3.1: only when negotiated, never nested, never with NEXT, a whole number of entries.
+        if (!this.indirect) return this.setFault("indirect descriptor without VIRTIO_F_INDIRECT_DESC");
+        if (inIndirect) return this.setFault("nested indirect descriptor table");
+        if (flags & VIRTQ_DESC_F_NEXT) return this.setFault("indirect descriptor with NEXT set");
+        if (len === 0 || len % 16 !== 0)
+          return this.setFault(`indirect table length ${len} is not a multiple of 16`);
+        inIndirect = true;
+        table = addr;
+        tableSize = len / 16;
+        i = 0;
+        steps = 0;
+        continue;
+      }
+      const writable = (flags & VIRTQ_DESC_F_WRITE) !== 0;
+      if (!writable && sawWritable) return this.setFault("device-readable descriptor after a writable one");
+      if (writable) sawWritable = true;
+      if (chain.readableBytes + chain.writableBytes + len > 0xffffffff) {
+        return this.setFault("descriptor chain longer than 4 GiB");
+      }
+      chain.addSegment(addr, len, writable);
+      chain.descCount++;
+      if (!(flags & VIRTQ_DESC_F_NEXT)) return chain;
+      i = next;
+    }
+  }
+
+  push(chain: DescChain, written: number): void {
+    if (this.fault !== undefined || this.size === 0) return;
+    const e = this.used + 4 + 8 * (this.usedIdx % this.size);
+    this.sv.setUint32(0, chain.head, true);
+    this.sv.setUint32(4, written >>> 0, true);
+    if (this.dma.write(e, this.scratch.subarray(0, 8)) !== DmaStatus.Ok) {
+      this.setFault("used ring is not in memory");
+      return;
+    }
+    this.usedIdx = (this.usedIdx + 1) & 0xffff;
+    // §2.7.8: the used element is visible before the index that publishes it.
+    if (!this.w16(this.used + 2, this.usedIdx)) this.setFault("used ring is not in memory");
+  }
+
+  needInterrupt(): boolean {
+    if (this.size === 0) return false;
+    const now = this.usedIdx;
+    const old = this.signalled;
+    if (now === old) return false;
+    this.signalled = now;
+    if (this.eventIdx) {
+      const ev = this.u16(this.avail + 4 + 2 * this.size);
+      if (ev < 0) return true;
+      // §2.7.10: interrupt when used_event lies in [old, now) (modulo 2^16).
+      return ((now - ev - 1) & 0xffff) < ((now - old) & 0xffff);
+    }
+    const flags = this.u16(this.avail);
+    return flags < 0 || (flags & VIRTQ_AVAIL_F_NO_INTERRUPT) === 0;
+  }
+}

@@ -1,0 +1,53 @@
+import { randomFillSync } from "node:crypto";
+import { VirtioDeviceId } from "./constants.js";
+import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
+
+/** Where entropy comes from (default: the host's CSPRNG through node:crypto). */
+export interface EntropySource {
+  fill(buf: Uint8Array): void;
+}
+
+export const cryptoEntropy: EntropySource = {
+  fill(buf) {
+    randomFillSync(buf);
+  },
+};
+
+/** virtio-rng / entropy device (virtio 1.2 §5.4): fills every writable buffer it is given. */
+export class VirtioRng implements VirtioDevice {
+  readonly deviceId = VirtioDeviceId.ENTROPY;
+  readonly name = "rng";
+  readonly deviceFeatures = 0n;
+  readonly queueMaxSizes: readonly number[] = [64];
+  readonly configSize = 0;
+  private ctx: VirtioDeviceContext | undefined;
+  private readonly buf = new Uint8Array(64 * 1024);
+
+  constructor(readonly source: EntropySource = cryptoEntropy) {}
+
+  readConfig(): number {
+    return 0;
+  }
+  writeConfig(): void {}
+  activate(ctx: VirtioDeviceContext): void {
+    this.ctx = ctx;
+  }
+  reset(): void {
+    this.ctx = undefined;
+  }
+
+  queueNotify(i: number): void {
+    const ctx = this.ctx;
+    if (ctx === undefined || i !== 0) return;
+    const q = ctx.queue(0);
+    for (let c = q.pop(); c !== null; c = q.pop()) {
+      // §5.4.6: the device may fill fewer bytes than offered; cap each request at 64 KiB.
+      const out = this.buf.subarray(0, Math.min(this.buf.length, c.writableBytes));
+      this.source.fill(out);
+      const n = c.write(0, out);
+      if (n < 0) ctx.log.warn("rng-dma", "entropy buffer is not in memory");
+      q.push(c, Math.max(n, 0));
+    }
+    ctx.notifyUsed(0);
+  }
+}

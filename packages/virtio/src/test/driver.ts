@@ -1,0 +1,217 @@
+import { Bus, BusDmaSpace, type RamRegion } from "@armature/core";
+
+/** Guest RAM on a bus with a bump allocator: what a test driver puts rings and buffers in. */
+export class GuestMemory {
+  readonly bus = new Bus();
+  readonly ram: RamRegion;
+  readonly dma: BusDmaSpace;
+  private next: number;
+
+  constructor(
+    readonly base = 0x4000_0000,
+    readonly size = 16 << 20,
+  ) {
+    this.ram = this.bus.addRam("ram", base, size);
+    this.dma = new BusDmaSpace(this.bus);
+    this.next = base;
+  }
+
+  /** Allocate `size` bytes aligned to `align`. */
+  alloc(size: number, align = 16): number {
+    const a = Math.ceil(this.next / align) * align;
+    if (a + size > this.base + this.size) throw new Error("GuestMemory: out of test RAM");
+    this.next = a + size;
+    return a;
+  }
+
+  /** Forget every allocation (the memory itself is kept). */
+  resetAllocator(): void {
+    this.next = this.base;
+  }
+
+  bytes(addr: number, len: number): Uint8Array {
+    const o = addr - this.base;
+    return this.ram.u8.subarray(o, o + len);
+  }
+  write(addr: number, data: Uint8Array): void {
+    this.ram.u8.set(data, addr - this.base);
+  }
+  u16(addr: number): number {
+    return this.ram.readU16(addr - this.base);
+  }
+  setU16(addr: number, v: number): void {
+    this.ram.writeU16(addr - this.base, v);
+  }
+  u32(addr: number): number {
+    return this.ram.readU32(addr - this.base);
+  }
+  setU32(addr: number, v: number): void {
+    this.ram.writeU32(addr - this.base, v);
+  }
+  setU64(addr: number, v: number): void {
+    this.setU32(addr, v % 2 ** 32);
+    this.setU32(addr + 4, Math.floor(v / 2 ** 32));
+  }
+}
+
+/** One buffer of a request: bytes the device reads, or a length the device may write. */
+export type DriverBuffer = { readable: Uint8Array } | { writable: number };
+
+/** A request as the device completed it. */
+export interface UsedBuffer {
+  id: number;
+  len: number;
+  /** The writable buffers' addresses and lengths, in order, to read results back. */
+  writable: Array<{ addr: number; len: number }>;
+  /** Caller's tag given to `add`. */
+  tag: unknown;
+}
+
+/**
+ * The driver side of a split virtqueue (virtio 1.2 §2.7), written from the spec for tests: it
+ * allocates the descriptor table and rings in a GuestMemory, adds chains (direct or through an
+ * indirect table), publishes them, and collects used buffers.
+ */
+export class DriverSplitQueue {
+  readonly desc: number;
+  readonly avail: number;
+  readonly used: number;
+  private free: number[];
+  private availIdx = 0;
+  private lastUsed = 0;
+  private readonly inflight = new Map<
+    number,
+    { descs: number[]; writable: Array<{ addr: number; len: number }>; tag: unknown }
+  >();
+
+  constructor(
+    readonly mem: GuestMemory,
+    readonly size: number,
+  ) {
+    this.desc = mem.alloc(16 * size, 16);
+    this.avail = mem.alloc(6 + 2 * size, 2);
+    this.used = mem.alloc(6 + 8 * size, 4);
+    mem.bytes(this.desc, 16 * size).fill(0);
+    mem.bytes(this.avail, 6 + 2 * size).fill(0);
+    mem.bytes(this.used, 6 + 8 * size).fill(0);
+    this.free = Array.from({ length: size }, (_, i) => i);
+  }
+
+  get freeCount(): number {
+    return this.free.length;
+  }
+
+  private writeDesc(table: number, i: number, addr: number, len: number, flags: number, next: number): void {
+    const a = table + 16 * i;
+    this.mem.setU64(a, addr);
+    this.mem.setU32(a + 8, len);
+    this.mem.setU16(a + 12, flags);
+    this.mem.setU16(a + 14, next);
+  }
+
+  /**
+   * Add a chain of buffers (readable first, then writable) and publish it in the available ring.
+   * With `indirect`, the chain goes into an indirect table referenced by one descriptor.
+   * Returns the head index, or -1 if there are not enough free descriptors.
+   */
+  add(
+    bufs: readonly DriverBuffer[],
+    opts: { indirect?: boolean; tag?: unknown; publish?: boolean } = {},
+  ): number {
+    const segs = bufs.map((b) => {
+      if ("readable" in b) {
+        const addr = this.mem.alloc(Math.max(1, b.readable.length), 8);
+        this.mem.write(addr, b.readable);
+        return { addr, len: b.readable.length, write: false };
+      }
+      const addr = this.mem.alloc(Math.max(1, b.writable), 8);
+      this.mem.bytes(addr, b.writable).fill(0xcc);
+      return { addr, len: b.writable, write: true };
+    });
+    const writable = segs.filter((s) => s.write).map((s) => ({ addr: s.addr, len: s.len }));
+    let descs: number[];
+    if (opts.indirect) {
+      if (this.free.length < 1) return -1;
+      const table = this.mem.alloc(16 * segs.length, 16);
+      segs.forEach((s, i) => {
+        const last = i === segs.length - 1;
+        this.writeDesc(table, i, s.addr, s.len, (s.write ? 2 : 0) | (last ? 0 : 1), last ? 0 : i + 1);
+      });
+      descs = [this.free.shift()!];
+      this.writeDesc(this.desc, descs[0]!, table, 16 * segs.length, 4, 0);
+    } else {
+      if (this.free.length < segs.length || segs.length === 0) return -1;
+      descs = this.free.splice(0, segs.length);
+      segs.forEach((s, i) => {
+        const last = i === segs.length - 1;
+        this.writeDesc(
+          this.desc,
+          descs[i]!,
+          s.addr,
+          s.len,
+          (s.write ? 2 : 0) | (last ? 0 : 1),
+          last ? 0 : descs[i + 1]!,
+        );
+      });
+    }
+    const head = descs[0]!;
+    this.inflight.set(head, { descs, writable, tag: opts.tag });
+    this.mem.setU16(this.avail + 4 + 2 * (this.availIdx % this.size), head);
+    this.availIdx = (this.availIdx + 1) & 0xffff;
+    if (opts.publish ?? true) this.publish();
+    return head;
+  }
+
+  /** Write avail->idx (makes every added chain visible). */
+  publish(): void {
+    this.mem.setU16(this.avail + 2, this.availIdx);
+  }
+
+  /** Collect used buffers since the last call, freeing their descriptors. */
+  takeUsed(): UsedBuffer[] {
+    const out: UsedBuffer[] = [];
+    const idx = this.mem.u16(this.used + 2);
+    while (this.lastUsed !== idx) {
+      const e = this.used + 4 + 8 * (this.lastUsed % this.size);
+      const id = this.mem.u32(e);
+      const len = this.mem.u32(e + 4);
+      const f = this.inflight.get(id);
+      if (f !== undefined) {
+        this.inflight.delete(id);
+        this.free.push(...f.descs);
+      }
+      out.push({ id, len, writable: f?.writable ?? [], tag: f?.tag });
+      this.lastUsed = (this.lastUsed + 1) & 0xffff;
+    }
+    return out;
+  }
+
+  /** Read back the bytes a used buffer's writable part holds (`len` bytes across its buffers). */
+  readWritten(u: UsedBuffer, len = u.len): Uint8Array {
+    const out = new Uint8Array(len);
+    let done = 0;
+    for (const w of u.writable) {
+      const n = Math.min(w.len, len - done);
+      out.set(this.mem.bytes(w.addr, n), done);
+      done += n;
+      if (done === len) break;
+    }
+    return out;
+  }
+
+  /** used_event (EVENT_IDX): interrupt me when the used index passes `v`. */
+  setUsedEvent(v: number): void {
+    this.mem.setU16(this.avail + 4 + 2 * this.size, v & 0xffff);
+  }
+  /** avail->flags NO_INTERRUPT. */
+  setNoInterrupt(on: boolean): void {
+    this.mem.setU16(this.avail, on ? 1 : 0);
+  }
+  /** avail_event the device wrote (EVENT_IDX). */
+  availEvent(): number {
+    return this.mem.u16(this.used + 4 + 8 * this.size);
+  }
+  usedIdx(): number {
+    return this.mem.u16(this.used + 2);
+  }
+}

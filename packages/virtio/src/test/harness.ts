@@ -1,0 +1,28 @@
+import type { VirtioDevice } from "../device.js";
+import { VirtioMmio } from "../mmio.js";
+import { VirtioPciFunction } from "../pci.js";
+import { GuestMemory } from "./driver.js";
+import { MmioTransportDriver, PciTransportDriver, type VirtioTransportDriver } from "./transport.js";
+
+/** Which transport a harness puts a device behind. */
+export type TransportKind = "pci-msix" | "pci-intx" | "mmio";
+export const TRANSPORT_KINDS: readonly TransportKind[] = ["pci-msix", "pci-intx", "mmio"];
+
+/** A device behind a transport with guest memory and a driver for it. */
+export interface DeviceHarness {
+  mem: GuestMemory;
+  t: VirtioTransportDriver;
+  transport: VirtioPciFunction | VirtioMmio;
+}
+
+/** Put `device` behind `kind` with fresh guest memory (16 MiB at 1 GiB unless given). */
+export function harness(device: VirtioDevice, kind: TransportKind, mem = new GuestMemory()): DeviceHarness {
+  if (kind === "mmio") {
+    const d = new MmioTransportDriver();
+    const transport = new VirtioMmio(device, { dma: mem.dma, irq: d.line });
+    d.connect(transport);
+    return { mem, t: d, transport };
+  }
+  const transport = new VirtioPciFunction(device, { dma: mem.dma });
+  return { mem, t: new PciTransportDriver(transport, { msix: kind === "pci-msix" }), transport };
+}
