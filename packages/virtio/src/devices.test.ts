@@ -185,7 +185,14 @@ describe.each(TRANSPORT_KINDS)("virtio-console over %s", (kind) => {
 describe.each(TRANSPORT_KINDS)("virtio-rng over %s", (kind) => {
   it("fills writable buffers from its entropy source", () => {
     let counter = 0;
-    const h = harness(new VirtioRng({ fill: (b) => b.forEach((_, i) => (b[i] = counter++ & 0xff)) }), kind);
+    const h = harness(
+      new VirtioRng({
+        fill: (b) => {
+          for (let i = 0; i < b.length; i++) b[i] = counter++ & 0xff;
+        },
+      }),
+      kind,
+    );
     const q = new DriverSplitQueue(h.mem, 8);
     initializeDevice(h.t, ALL, [q]);
     q.add([{ writable: 16 }, { writable: 16 }]);
