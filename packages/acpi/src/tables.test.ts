@@ -1,0 +1,532 @@
+import { describe, expect, it } from "vitest";
+import { sum8 } from "./bytes.js";
+import {
+  type AcpiTable,
+  buildDbg2,
+  buildFadt,
+  buildGtdt,
+  buildIort,
+  buildMadt,
+  buildMcfg,
+  buildPptt,
+  buildSpcr,
+  buildSrat,
+  type GtdtOptions,
+  type IortNode,
+  type MadtOptions,
+  type PpttCache,
+  SAMPLE_MACHINE,
+  type SratOptions,
+  sampleTableSet,
+} from "./index.js";
+import {
+  type DslField,
+  IASL_PROBLEM,
+  iaslDisassemble,
+  matchFields,
+  parseDataTable,
+} from "./testing/tools.js";
+
+type Expect = ReadonlyArray<readonly [string, bigint | number | string]>;
+
+function header(t: AcpiTable, revision: number): Expect {
+  return [
+    ["Signature", `"${t.signature}"`],
+    ["Table Length", t.bytes.length],
+    ["Revision", revision],
+    ["Oem ID", '"ARMTRE"'],
+  ];
+}
+
+// ---- inputs for the variant tables (expectations are derived from these, not from the bytes)
+const madtV2: MadtOptions = {
+  giccs: [0, 1, 2].map((i) => ({
+    cpuInterfaceNumber: i,
+    acpiProcessorUid: 10 + i,
+    mpidr: 0x8000_0000 + (i << 8),
+    pmuGsiv: 23,
+    pmuEdge: i === 1,
+    vgicMaintenanceGsiv: 25,
+    gicc: 0x0801_0000,
+    gicv: 0x0804_0000,
+    gich: 0x0803_0000,
+  })),
+  gicd: { base: 0x0800_0000, version: 2 },
+  msiFrames: [
+    { id: 0, base: 0x0802_0000, spiBase: 80, spiCount: 64 },
+    { id: 1, base: 0x0803_0000 },
+  ],
+};
+
+const gtdtWd: GtdtOptions = {
+  secureEl1: { gsiv: 29, edge: true },
+  nonSecureEl1: { gsiv: 30, activeLow: true },
+  virtualEl1: { gsiv: 27, alwaysOn: true },
+  nonSecureEl2: { gsiv: 26 },
+  cntControlBase: 0x2a43_0000,
+  watchdogs: [{ refreshFrame: 0x2a44_0000, controlFrame: 0x2a45_0000, gsiv: 93, edge: true }],
+};
+
+const iortNc: IortNode[] = [
+  { type: "its", name: "its", itsIds: [0, 1] },
+  {
+    type: "smmuv3",
+    name: "smmu0",
+    base: 0x2b40_0000,
+    eventGsiv: 200,
+    priGsiv: 201,
+    gerrorGsiv: 202,
+    syncGsiv: 203,
+    coherent: false,
+    mappings: [
+      { inputBase: 0, count: 0x100, outputBase: 0x1000, output: "its" },
+      { inputBase: 0, count: 1, outputBase: 0x2000, output: "its", single: true },
+    ],
+    deviceIdMappingIndex: 1,
+  },
+  {
+    type: "nc",
+    name: "dma",
+    objectName: "\\_SB.DMA0",
+    addressBits: 40,
+    mappings: [{ inputBase: 0, count: 4, outputBase: 0x300, output: "smmu0" }],
+  },
+  {
+    type: "rc",
+    name: "pci1",
+    segment: 1,
+    ats: true,
+    mappings: [
+      { inputBase: 0, count: 0x8000, outputBase: 0, output: "smmu0" },
+      { inputBase: 0x8000, count: 0x8000, outputBase: 0x8000, output: "its" },
+    ],
+  },
+];
+
+const sratIn: SratOptions = {
+  memory: [
+    { domain: 0, base: 0x4000_0000, length: 0x8000_0000 },
+    { domain: 1, base: 0x1_0000_0000n, length: 0x1_0000_0000n, hotplug: true },
+  ],
+  giccs: [
+    { domain: 0, acpiProcessorUid: 0 },
+    { domain: 1, acpiProcessorUid: 1, clockDomain: 3 },
+  ],
+  its: [{ domain: 1, itsId: 7 }],
+};
+
+function madtExpect(o: MadtOptions): Expect {
+  const e: [string, bigint | number | string][] = [];
+  for (const c of o.giccs) {
+    e.push(
+      ["Subtable Type", "0B [Generic Interrupt Controller]"],
+      ["Length", 0x50],
+      ["CPU Interface Number", c.cpuInterfaceNumber],
+      ["Processor UID", c.acpiProcessorUid],
+      ["Flags (decoded below)", 1 | (c.pmuEdge ? 2 : 0)],
+      ["Performance Interrupt", c.pmuGsiv ?? 0],
+      ["Base Address", c.gicc ?? 0],
+      ["Virtual GIC Base Address", c.gicv ?? 0],
+      ["Hypervisor GIC Base Address", c.gich ?? 0],
+      ["Virtual GIC Interrupt", c.vgicMaintenanceGsiv ?? 0],
+      ["ARM MPIDR", BigInt(c.mpidr)],
+    );
+  }
+  e.push(
+    ["Subtable Type", "0C [Generic Interrupt Distributor]"],
+    ["Base Address", BigInt(o.gicd.base)],
+    ["Version", o.gicd.version],
+  );
+  for (const f of o.msiFrames ?? []) {
+    e.push(
+      ["Subtable Type", "0D [Generic MSI Frame]"],
+      ["MSI Frame ID", f.id],
+      ["Base Address", BigInt(f.base)],
+    );
+    e.push(
+      ["Flags (decoded below)", f.spiBase !== undefined ? 1 : 0],
+      ["SPI Count", f.spiCount ?? 0],
+      ["SPI Base", f.spiBase ?? 0],
+    );
+  }
+  for (const r of o.gicrs ?? [])
+    e.push(
+      ["Subtable Type", "0E [Generic Interrupt Redistributor]"],
+      ["Base Address", BigInt(r.base)],
+      ["Length", r.length],
+    );
+  for (const i of o.its ?? [])
+    e.push(
+      ["Subtable Type", "0F [Generic Interrupt Translator]"],
+      ["Translation ID", i.id],
+      ["Base Address", BigInt(i.base)],
+    );
+  return e;
+}
+
+function gtdtExpect(o: GtdtOptions): Expect {
+  const f = (t: { edge?: boolean; activeLow?: boolean; alwaysOn?: boolean }) =>
+    (t.edge ? 1 : 0) | (t.activeLow ? 2 : 0) | (t.alwaysOn ? 4 : 0);
+  const e: [string, bigint | number | string][] = [
+    ["Counter Block Address", BigInt(o.cntControlBase ?? 0xffff_ffff_ffff_ffffn)],
+    ["Secure EL1 Interrupt", o.secureEl1.gsiv],
+    ["EL1 Flags (decoded below)", f(o.secureEl1)],
+    ["Non-Secure EL1 Interrupt", o.nonSecureEl1.gsiv],
+    ["NEL1 Flags (decoded below)", f(o.nonSecureEl1)],
+    ["Virtual Timer Interrupt", o.virtualEl1.gsiv],
+    ["VT Flags (decoded below)", f(o.virtualEl1)],
+    ["Non-Secure EL2 Interrupt", o.nonSecureEl2.gsiv],
+    ["NEL2 Flags (decoded below)", f(o.nonSecureEl2)],
+    ["Platform Timer Count", o.watchdogs?.length ?? 0],
+  ];
+  for (const w of o.watchdogs ?? []) {
+    e.push(
+      ["Subtable Type", "01 [Generic Watchdog Timer]"],
+      ["Refresh Frame Address", BigInt(w.refreshFrame)],
+    );
+    e.push(["Control Frame Address", BigInt(w.controlFrame)], ["Timer Interrupt", w.gsiv]);
+  }
+  return e;
+}
+
+function iortExpect(nodes: readonly IortNode[]): Expect {
+  const e: [string, bigint | number | string][] = [["Node Count", nodes.length]];
+  nodes.forEach((n, id) => {
+    e.push(["Type", { its: 0, nc: 1, rc: 2, smmuv3: 4 }[n.type]]);
+    if (n.type === "its") {
+      e.push(["ItsCount", n.itsIds.length]);
+      for (const i of n.itsIds) e.push(["Identifiers", i]);
+      return;
+    }
+    const maps = n.mappings ?? [];
+    e.push(["Mapping Count", maps.length]);
+    if (n.type === "smmuv3") {
+      e.push(["Base Address", BigInt(n.base)], ["Flags (decoded below)", n.coherent === false ? 0 : 1]);
+      e.push(
+        ["Event GSIV", n.eventGsiv],
+        ["PRI GSIV", n.priGsiv],
+        ["GERR GSIV", n.gerrorGsiv],
+        ["Sync GSIV", n.syncGsiv],
+      );
+      e.push(["Device ID Mapping Index", n.deviceIdMappingIndex ?? 0]);
+    } else if (n.type === "rc") {
+      e.push(
+        ["ATS Attribute", n.ats ? 1 : 0],
+        ["PCI Segment Number", n.segment],
+        ["Memory Size Limit", n.addressBits ?? 48],
+      );
+    } else {
+      e.push(["Memory Size Limit", n.addressBits ?? 48], ["Device Name", n.objectName]);
+    }
+    for (const m of maps) {
+      e.push(["Input base", m.inputBase], ["ID Count", m.count - 1], ["Output Base", m.outputBase]);
+      e.push(["Flags (decoded below)", m.single ? 1 : 0]);
+    }
+    void id;
+  });
+  return e;
+}
+
+function sratExpect(o: SratOptions): Expect {
+  const e: [string, bigint | number | string][] = [];
+  for (const m of o.memory ?? []) {
+    e.push(
+      ["Subtable Type", "01 [Memory Affinity]"],
+      ["Proximity Domain", m.domain],
+      ["Base Address", BigInt(m.base)],
+    );
+    e.push(["Address Length", BigInt(m.length)], ["Flags (decoded below)", 1 | (m.hotplug ? 2 : 0)]);
+  }
+  for (const g of o.giccs ?? []) {
+    e.push(
+      ["Subtable Type", "03 [GICC Affinity]"],
+      ["Proximity Domain", g.domain],
+      ["Acpi Processor UID", g.acpiProcessorUid],
+    );
+    e.push(["Clock Domain", g.clockDomain ?? 0]);
+  }
+  for (const i of o.its ?? [])
+    e.push(["Subtable Type", "04 [GIC ITS Affinity]"], ["Proximity Domain", i.domain], ["ITS ID", i.itsId]);
+  return e;
+}
+
+describe("ACPI tables decoded by iasl -d", () => {
+  const m = SAMPLE_MACHINE;
+  const set = sampleTableSet();
+  const sample = new Map<string, AcpiTable>([
+    ["FACP", set.fadt],
+    ["DSDT", set.dsdt],
+  ]);
+  for (const t of set.tables) sample.set(t.signature === "SSDT" ? "SSDT1" : t.signature, t);
+  const l3: PpttCache = { type: "unified", size: 8 << 20, sets: 8192, associativity: 16, lineSize: 64 };
+  const l2: PpttCache = {
+    type: "unified",
+    size: 1 << 20,
+    sets: 1024,
+    associativity: 16,
+    lineSize: 64,
+    next: l3,
+  };
+  const variants = new Map<string, AcpiTable>([
+    ["MADT2", buildMadt(madtV2)],
+    ["GTDT2", buildGtdt(gtdtWd)],
+    ["IORT2", buildIort(iortNc)],
+    ["SRAT2", buildSrat(sratIn)],
+    [
+      "MCFG2",
+      buildMcfg([
+        { base: 0x3f00_0000, segment: 0, startBus: 0, endBus: 15 },
+        { base: 0x40_0000_0000n, segment: 1, startBus: 0x80, endBus: 0xff },
+      ]),
+    ],
+    ["SPCR2", buildSpcr({ base: 0x0c00_0000, gsiv: 40, baud: 9600 })],
+    [
+      "DBG22",
+      buildDbg2([
+        { base: 0x0900_0000, size: 0x1000, namespace: "\\_SB.COM0" },
+        { base: 0x0910_0000, size: 0x1000, namespace: "." },
+      ]),
+    ],
+    ["FACP2", buildFadt({ armBootArch: 1, hypervisorVendor: 0x4152_4d41_5455_5245n })],
+    [
+      "PPTT2",
+      buildPptt([
+        {
+          physicalPackage: true,
+          caches: [l3],
+          children: [0, 1].map((cl) => ({
+            caches: [l2],
+            identical: true,
+            children: [0, 1].map((c) => ({
+              acpiProcessorId: cl * 2 + c,
+              caches: [
+                {
+                  type: "data" as const,
+                  size: 65536,
+                  sets: 256,
+                  associativity: 4,
+                  lineSize: 64,
+                  next: l2,
+                  writeThrough: true,
+                },
+              ],
+            })),
+          })),
+        },
+      ]),
+    ],
+  ]);
+  const all = new Map([...sample, ...variants].map(([k, t]) => [k, t.bytes]));
+  const dis = iaslDisassemble(all);
+
+  it("runs iasl on every table in one batch without problems", () => {
+    expect(dis.status, dis.log).toBe(0);
+    expect(dis.log).not.toMatch(IASL_PROBLEM);
+    for (const name of all.keys()) {
+      const text = dis.dsl.get(name);
+      expect(text, `${name}.dsl missing\n${dis.log}`).toBeDefined();
+      expect(text!, name).not.toMatch(IASL_PROBLEM);
+    }
+  });
+
+  it("every table has a valid checksum and length", () => {
+    for (const [name, b] of all) {
+      expect(sum8(b), name).toBe(0);
+      expect(b[4]! | (b[5]! << 8) | (b[6]! << 16), name).toBe(b.length);
+    }
+  });
+
+  const fields = (name: string): DslField[] => parseDataTable(dis.dsl.get(name) ?? "");
+  const check = (name: string, revision: number, e: Expect) => {
+    const t = all.get(name)!;
+    const sig = String.fromCharCode(...t.subarray(0, 4));
+    expect(
+      matchFields(fields(name), [...header({ signature: sig, bytes: t }, revision), ...e]),
+      name,
+    ).toEqual([]);
+  };
+
+  it("FADT: hardware-reduced, PSCI via HVC, minor revision 3", () => {
+    check("FACP", 6, [
+      ["Flags (decoded below)", 0x0010_0000],
+      ["ARM Flags (decoded below)", 3],
+      ["FADT Minor Revision", 3],
+    ]);
+    const text = dis.dsl.get("FACP")!;
+    expect(text).toMatch(/Hardware Reduced \(V5\) : 1/);
+    expect(text).toMatch(/PSCI Compliant : 1/);
+    expect(text).toMatch(/Must use HVC for PSCI : 1/);
+    check("FACP2", 6, [
+      ["ARM Flags (decoded below)", 1],
+      ["Hypervisor ID", 0x4152_4d41_5455_5245n],
+    ]);
+  });
+
+  it("MADT: GICC per CPU, GICD, GICR, ITS (sample) and GICv2 + MSI frames (variant)", () => {
+    check("APIC", 5, [
+      ...madtExpect({
+        giccs: [0, 1].map((i) => ({
+          cpuInterfaceNumber: i,
+          acpiProcessorUid: i,
+          mpidr: i,
+          pmuGsiv: m.pmuGsiv,
+          vgicMaintenanceGsiv: m.vgicMaintenanceGsiv,
+        })),
+        gicd: { base: m.gicd, version: 3 },
+        gicrs: [{ base: m.gicr, length: m.gicrLength }],
+        its: [{ id: 0, base: m.its }],
+      }),
+    ]);
+    check("MADT2", 5, madtExpect(madtV2));
+  });
+
+  it("GTDT: timer GSIVs and flags, SBSA watchdog", () => {
+    check(
+      "GTDT",
+      2,
+      gtdtExpect({
+        secureEl1: { gsiv: m.timers.secureEl1 },
+        nonSecureEl1: { gsiv: m.timers.nonSecureEl1, alwaysOn: true },
+        virtualEl1: { gsiv: m.timers.virtualEl1 },
+        nonSecureEl2: { gsiv: m.timers.nonSecureEl2 },
+      }),
+    );
+    check("GTDT2", 2, gtdtExpect(gtdtWd));
+  });
+
+  it("SPCR and DBG2 describe the PL011", () => {
+    check("SPCR", 2, [
+      ["Interface Type", 3],
+      ["Address", m.uart],
+      ["Interrupt Type", 8],
+      ["Interrupt", m.uartGsiv],
+      ["Baud Rate", 7],
+    ]);
+    check("SPCR2", 2, [
+      ["Address", 0x0c00_0000],
+      ["Interrupt", 40],
+      ["Baud Rate", 3],
+    ]);
+    check("DBG2", 0, [
+      ["Info Count", 1],
+      ["Port Type", 0x8000],
+      ["Port Subtype", 3],
+      ["Address", m.uart],
+      ["Address Size", 0x1000],
+      ["Namepath", "\\_SB.COM0"],
+    ]);
+    check("DBG22", 0, [
+      ["Info Count", 2],
+      ["Address", 0x0900_0000],
+      ["Namepath", "\\_SB.COM0"],
+      ["Address", 0x0910_0000],
+      ["Namepath", '"."'],
+    ]);
+  });
+
+  it("MCFG lists ECAM windows", () => {
+    check("MCFG", 1, [
+      ["Base Address", m.ecam],
+      ["Segment Group Number", 0],
+      ["Start Bus Number", 0],
+      ["End Bus Number", 255],
+    ]);
+    check("MCFG2", 1, [
+      ["Base Address", 0x3f00_0000],
+      ["End Bus Number", 15],
+      ["Base Address", 0x40_0000_0000n],
+      ["Segment Group Number", 1],
+      ["Start Bus Number", 0x80],
+      ["End Bus Number", 0xff],
+    ]);
+  });
+
+  it("IORT: ITS group, SMMUv3 interrupts, root complex and named component mappings", () => {
+    check(
+      "IORT",
+      3,
+      iortExpect([
+        { type: "its", name: "its", itsIds: [0] },
+        {
+          type: "smmuv3",
+          name: "smmu",
+          base: m.smmu,
+          eventGsiv: 106,
+          priGsiv: 107,
+          gerrorGsiv: 109,
+          syncGsiv: 108,
+          mappings: [{ inputBase: 0, count: 0x10000, outputBase: 0, output: "its" }],
+        },
+        {
+          type: "rc",
+          name: "pci0",
+          segment: 0,
+          mappings: [{ inputBase: 0, count: 0x10000, outputBase: 0, output: "smmu" }],
+        },
+      ]),
+    );
+    check("IORT2", 3, iortExpect(iortNc));
+    // output references point at the right node offsets
+    const f = fields("IORT2");
+    const typeOffsets = f.filter((x) => x.name === "Type").map((x) => x.offset);
+    const refs = f.filter((x) => x.name === "Output Reference").map((x) => Number.parseInt(x.value, 16));
+    expect(refs).toEqual([typeOffsets[0], typeOffsets[0], typeOffsets[1], typeOffsets[1], typeOffsets[0]]);
+  });
+
+  it("PPTT: processor hierarchy with shared caches", () => {
+    const f = fields("PPTT2");
+    const nodes = f.filter((x) => x.name === "Subtable Type");
+    // 6 caches (shared L3, shared L2, one L1D per core) + package + 2 clusters + 4 cores
+    expect(nodes.filter((x) => x.value.startsWith("01")).length).toBe(6);
+    expect(nodes.filter((x) => x.value.startsWith("00")).length).toBe(7);
+    const ids = f.filter((x) => x.name === "ACPI Processor ID").map((x) => Number.parseInt(x.value, 16));
+    expect(ids).toEqual([0, 0, 0, 1, 0, 2, 3]);
+    const sizes = f.filter((x) => x.name === "Size").map((x) => Number.parseInt(x.value, 16));
+    expect(sizes).toEqual([8 << 20, 1 << 20, 65536, 65536, 65536, 65536]);
+    // every Parent / Next Level / Private Resource offset points at a subtable start
+    const starts = new Set(nodes.map((x) => x.offset));
+    for (const x of f.filter((y) => ["Parent", "Next Level of Cache", "Private Resource"].includes(y.name))) {
+      const v = Number.parseInt(x.value, 16);
+      if (v !== 0) expect(starts.has(v), `${x.name} -> 0x${v.toString(16)}`).toBe(true);
+    }
+    check("PPTT", 2, [
+      ["Flags (decoded below)", 1],
+      ["Size", 0x20_0000],
+      ["Associativity", 16],
+      ["Attributes", 0x0b],
+      ["Line Size", 64],
+    ]);
+  });
+
+  it("SRAT: memory, GICC and ITS affinity", () => {
+    check(
+      "SRAT",
+      3,
+      sratExpect({
+        memory: [{ domain: 0, base: m.ram.base, length: m.ram.size }],
+        giccs: [
+          { domain: 0, acpiProcessorUid: 0 },
+          { domain: 0, acpiProcessorUid: 1 },
+        ],
+        its: [{ domain: 0, itsId: 0 }],
+      }),
+    );
+    check("SRAT2", 3, sratExpect(sratIn));
+  });
+
+  it("DSDT and SSDT decompile to the expected devices", () => {
+    const dsdt = dis.dsl.get("DSDT")!;
+    for (const dev of ["C000", "C001", "COM0", "PCI0", "RES0"]) expect(dsdt).toContain(`Device (${dev})`);
+    expect(dsdt).toContain('Name (_HID, "ARMH0011")');
+    expect(dsdt).toContain("Memory32Fixed (ReadWrite,\n                    0x09000000,");
+    expect(dsdt).toMatch(
+      /Interrupt \(ResourceConsumer, Level, ActiveHigh, Exclusive, ,, \)\s*\{\s*0x00000021,/,
+    );
+    expect(dsdt).toMatch(/WordBusNumber \(ResourceProducer, MinFixed, MaxFixed, PosDecode,/);
+    expect(dsdt).toMatch(/Name \(_PRT, Package \(0x80\)/);
+    expect(dsdt).toContain("Return (0x0000004010000000)");
+    const ssdt = dis.dsl.get("SSDT1")!;
+    expect(ssdt).toContain('"arm,primecell-periphid"');
+    expect(ssdt).toContain('ToUUID ("daffd814-6eba-4d8c-8a91-bc9bbf4aa301")');
+  });
+});
