@@ -46,7 +46,8 @@ export type Feature =
   | "FEAT_SPECRES"
   | "FEAT_LS64"
   | "FEAT_WFxT"
-  | "FEAT_XS";
+  | "FEAT_XS"
+  | "FEAT_EL3";
 
 export interface CpuModel {
   name: string;
@@ -93,6 +94,8 @@ export const HWCAP_FEATURES: Readonly<Record<string, readonly Feature[]>> = {
   bf16: ["FEAT_BF16"],
   i8mm: ["FEAT_I8MM"],
   rng: ["FEAT_RNG"],
+  /** not a hwcap: cores with EL3 (SMC, DCPS3); the M1 has none. */
+  el3: ["FEAT_EL3"],
 };
 
 /** Builds a model from a Linux `/proc/cpuinfo` Features line (unknown hwcaps such as evtstrm are ignored). */
@@ -111,4 +114,7 @@ export const M1_MODEL: CpuModel = modelFromHwcaps(
 );
 
 /** Cortex-A72: Armv8.0-A with the crypto extension and CRC32. */
-export const CORTEX_A72_MODEL: CpuModel = modelFromHwcaps("cortex-a72", "fp asimd aes pmull sha1 sha2 crc32");
+export const CORTEX_A72_MODEL: CpuModel = modelFromHwcaps(
+  "cortex-a72",
+  "fp asimd aes pmull sha1 sha2 crc32 el3",
+);

@@ -158,7 +158,6 @@ export function defineDpImm(): void {
       `bfm {Rd:${r}}, {Rn:${r}}, #{immr:u}, #{imms:u}`,
       {
         alias: [
-          [`bfc {Rd:${r}}, {_:bfi_lsb${sz}}, {_:bfi_width}`, (w) => rn(w) === 31 && imms(w) < immr(w)],
           [`bfi {Rd:${r}}, {Rn:${r}}, {_:bfi_lsb${sz}}, {_:bfi_width}`, (w) => imms(w) < immr(w)],
           [`bfxil {Rd:${r}}, {Rn:${r}}, #{immr:u}, {_:bfx_width}`, (w) => imms(w) >= immr(w)],
         ],

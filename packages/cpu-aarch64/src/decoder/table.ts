@@ -1,5 +1,7 @@
+import { defineBranchSys } from "./branch.js";
 import { out } from "./builder.js";
 import { defineDpImm } from "./dpimm.js";
+import { defineDpReg } from "./dpreg.js";
 import type { EncodingSpec } from "./spec.js";
 
 /*
@@ -10,5 +12,7 @@ import type { EncodingSpec } from "./spec.js";
  * Entries are only ever added; indices are stable within one build and ids are stable forever.
  */
 defineDpImm();
+defineBranchSys();
+defineDpReg();
 
 export const ENCODINGS: readonly EncodingSpec[] = out;

@@ -1,4 +1,5 @@
 import { decodeLogicalImm } from "../decoder/bitmask.js";
+import { sysregName, sysText } from "./sysregs.js";
 
 /**
  * Operand kinds of the assembler templates: `{field:kind}` prints field `field` of the word with
@@ -27,7 +28,86 @@ export function udec64(hi: number, lo: number): string {
 const xreg = (v: number): string => (v === 31 ? "xzr" : `x${v}`);
 const wreg = (v: number): string => (v === 31 ? "wzr" : `w${v}`);
 
+export const COND = [
+  "eq",
+  "ne",
+  "hs",
+  "lo",
+  "mi",
+  "pl",
+  "vs",
+  "vc",
+  "hi",
+  "ls",
+  "ge",
+  "lt",
+  "gt",
+  "le",
+  "al",
+  "nv",
+];
+const BARRIER = [
+  "",
+  "oshld",
+  "oshst",
+  "osh",
+  "",
+  "nshld",
+  "nshst",
+  "nsh",
+  "",
+  "ishld",
+  "ishst",
+  "ish",
+  "",
+  "ld",
+  "st",
+  "sy",
+];
+const SHIFT = ["lsl", "lsr", "asr", "ror"];
+const EXTEND = ["uxtb", "uxth", "uxtw", "uxtx", "sxtb", "sxth", "sxtw", "sxtx"];
+/** Rm with its extend (C6.2.4 ADD (extended register)): LSL is preferred when Rd or Rn is SP. */
+function extend(w: number, is64: boolean): string {
+  const opt = bits(w, 13, 3);
+  const amt = bits(w, 10, 3);
+  const m = bits(w, 16, 5);
+  const reg = is64 && (opt & 3) === 3 ? xreg(m) : wreg(m);
+  const spForm = bits(w, 0, 5) === 31 && bits(w, 29, 1) === 0 ? true : bits(w, 5, 5) === 31;
+  if (spForm && opt === (is64 ? 3 : 2)) return amt === 0 ? reg : `${reg}, lsl #${amt}`;
+  return `${reg}, ${EXTEND[opt]}${amt ? ` #${amt}` : ""}`;
+}
+const hexImm = (v: number): string => (v === 0 ? "#0" : `#0x${v.toString(16)}`);
+
 export const KINDS: Record<string, KindFn> = {
+  cond: (_w, v) => COND[v]!,
+  invcond: (_w, v) => COND[v ^ 1]!,
+  shiftlog: (w) => {
+    const amt = bits(w, 10, 6);
+    const t = bits(w, 22, 2);
+    return amt === 0 && t === 0 ? "" : `, ${SHIFT[t]} #${amt}`;
+  },
+  shiftarith: (w) => {
+    const amt = bits(w, 10, 6);
+    const t = bits(w, 22, 2);
+    return amt === 0 && t === 0 ? "" : `, ${SHIFT[t]} #${amt}`;
+  },
+  ext32: (w) => extend(w, false),
+  ext64: (w) => extend(w, true),
+  rel19: (w) => `#${sext(bits(w, 5, 19), 19) * 4}`,
+  rel14: (w) => `#${sext(bits(w, 5, 14), 14) * 4}`,
+  rel26: (w) => `#${sext(bits(w, 0, 26), 26) * 4}`,
+  imm16: (_w, v) => hexImm(v),
+  imm16opt: (_w, v) => (v === 0 ? "" : ` ${hexImm(v)}`),
+  hintimm: (w) => `${bits(w, 5, 7)}`,
+  clrex: (_w, v) => (v === 15 ? "" : ` #${v}`),
+  isb: (_w, v) => (v === 15 ? "" : ` #${v}`),
+  barrier: (_w, v) => BARRIER[v] || `#${v}`,
+  sys: (w) => sysText(w),
+  sysl: (w) => `#${bits(w, 16, 3)}, c${bits(w, 12, 4)}, c${bits(w, 8, 4)}, #${bits(w, 5, 3)}`,
+  sysregw: (w) => sysregName(w, true),
+  sysregr: (w) => sysregName(w, false),
+  tbreg: (w) => (bits(w, 31, 1) ? xreg(bits(w, 0, 5)) : wreg(bits(w, 0, 5))),
+  tbbit: (w) => `${(bits(w, 31, 1) << 5) | bits(w, 19, 5)}`,
   x: (_w, v) => xreg(v),
   w: (_w, v) => wreg(v),
   xsp: (_w, v) => (v === 31 ? "sp" : `x${v}`),
