@@ -1,0 +1,255 @@
+import { ConfigError } from "@armature/core";
+import type { FdtNode } from "@armature/fdt";
+import type { Gicv3 } from "./gic.js";
+import { GITS_FRAME_SIZE, V2M_FRAME_SIZE } from "./regs.js";
+
+/** Where the board placed the GIC's frames. ITS and GICv2m frames carry their own base. */
+export interface GicPlacement {
+  /** Base of GICD (64 KiB). */
+  distributorBase: number;
+  /** Base of each redistributor region, in region order. */
+  redistributorBases: readonly number[];
+  /**
+   * Optional size of each redistributor region as described to the guest (QEMU describes room
+   * for more CPUs than it has); default: 128 KiB per CPU of the region.
+   */
+  redistributorSizes?: readonly number[];
+}
+
+export interface GicDtNodes {
+  gic: FdtNode;
+  its: FdtNode[];
+  v2m: FdtNode[];
+}
+
+const GICD_SIZE = 0x10000;
+
+function regionSizes(gic: Gicv3, p: GicPlacement): number[] {
+  if (p.redistributorBases.length !== gic.redistributorRegionCount) {
+    throw new ConfigError(
+      `GIC placement: ${p.redistributorBases.length} redistributor bases given for ${gic.redistributorRegionCount} regions`,
+    );
+  }
+  return p.redistributorBases.map((_, k) => p.redistributorSizes?.[k] ?? gic.redistributorRegion(k).size);
+}
+
+function cells64(v: number): [number, number] {
+  return [Math.floor(v / 2 ** 32) >>> 0, v >>> 0];
+}
+
+/**
+ * Describe the GIC in a device tree (Linux binding "arm,gic-v3"): a node under `parent` with
+ * its GICD and redistributor regions, and one child per ITS ("arm,gic-v3-its") or GICv2m
+ * frame ("arm,gic-v2m-frame"). Phandles, when given, let the board point interrupt-parent /
+ * msi-parent / msi-map at them. Children use 2 address and 2 size cells.
+ */
+export function describeGicDt(
+  gic: Gicv3,
+  parent: FdtNode,
+  p: GicPlacement,
+  phandles: { gic?: number; its?: readonly number[]; v2m?: readonly number[] } = {},
+): GicDtNodes {
+  const sizes = regionSizes(gic, p);
+  const node = parent.addChild(`intc@${p.distributorBase.toString(16)}`);
+  node.setString("compatible", "arm,gic-v3");
+  node.setU32("#interrupt-cells", 3);
+  node.setEmpty("interrupt-controller");
+  node.setU32("#address-cells", 2);
+  node.setU32("#size-cells", 2);
+  node.setEmpty("ranges");
+  const reg: number[] = [...cells64(p.distributorBase), ...cells64(GICD_SIZE)];
+  p.redistributorBases.forEach((b, k) => {
+    reg.push(...cells64(b), ...cells64(sizes[k]!));
+  });
+  node.setCells("reg", reg);
+  if (p.redistributorBases.length > 1) node.setU32("#redistributor-regions", p.redistributorBases.length);
+  if (phandles.gic !== undefined) node.setPhandle(phandles.gic);
+  const its = gic.itss.map((i, k) => {
+    const c = node.addChild(`its@${i.base.toString(16)}`);
+    c.setString("compatible", "arm,gic-v3-its");
+    c.setEmpty("msi-controller");
+    c.setU32("#msi-cells", 1);
+    c.setCells("reg", [...cells64(i.base), ...cells64(GITS_FRAME_SIZE)]);
+    const ph = phandles.its?.[k];
+    if (ph !== undefined) c.setPhandle(ph);
+    return c;
+  });
+  const v2m = gic.v2mFrames.map((f, k) => {
+    const c = node.addChild(`v2m@${f.base.toString(16)}`);
+    c.setString("compatible", "arm,gic-v2m-frame");
+    c.setEmpty("msi-controller");
+    c.setCells("reg", [...cells64(f.base), ...cells64(V2M_FRAME_SIZE)]);
+    const ph = phandles.v2m?.[k];
+    if (ph !== undefined) c.setPhandle(ph);
+    return c;
+  });
+  return { gic: node, its, v2m };
+}
+
+// ---- ACPI MADT (ACPI 6.5, 5.2.12.14-5.2.12.18) as plain data ----
+
+/** GIC CPU Interface (GICC) structure, type 0x0B. */
+export interface MadtGicc {
+  type: 0x0b;
+  cpuInterfaceNumber: number;
+  acpiProcessorUid: number;
+  /** Bit 0: Enabled; bit 1: performance interrupt edge-triggered; bit 2: VGIC maintenance edge. */
+  flags: number;
+  parkingProtocolVersion: number;
+  performanceInterruptGsiv: number;
+  parkedAddress: number;
+  /** GICv2 CPU interface base: 0 with the System-register interface. */
+  physicalBaseAddress: number;
+  gicvBaseAddress: number;
+  gichBaseAddress: number;
+  vgicMaintenanceInterrupt: number;
+  /** 0 when a GICR structure describes the redistributors. */
+  gicrBaseAddress: number;
+  mpidr: number;
+  processorPowerEfficiencyClass: number;
+  speOverflowInterrupt: number;
+}
+
+/** GIC Distributor (GICD) structure, type 0x0C. */
+export interface MadtGicd {
+  type: 0x0c;
+  gicId: number;
+  physicalBaseAddress: number;
+  systemVectorBase: number;
+  /** 3 = GICv3. */
+  gicVersion: number;
+}
+
+/** GIC Redistributor (GICR) structure, type 0x0E. */
+export interface MadtGicr {
+  type: 0x0e;
+  discoveryRangeBaseAddress: number;
+  discoveryRangeLength: number;
+}
+
+/** GIC Interrupt Translation Service (ITS) structure, type 0x0F. */
+export interface MadtGicIts {
+  type: 0x0f;
+  gicItsId: number;
+  physicalBaseAddress: number;
+}
+
+/** GIC MSI Frame structure, type 0x0D. */
+export interface MadtGicMsiFrame {
+  type: 0x0d;
+  gicMsiFrameId: number;
+  physicalBaseAddress: number;
+  /** Bit 0 (SPI Count/Base Select): 1 = use spiCount/spiBase below instead of MSI_TYPER. */
+  flags: number;
+  spiCount: number;
+  spiBase: number;
+}
+
+export type MadtGicStructure = MadtGicc | MadtGicd | MadtGicr | MadtGicIts | MadtGicMsiFrame;
+
+export interface MadtOptions {
+  /** PMU overflow interrupt GSIV (a PPI INTID, e.g. 23), 0 for none. */
+  performanceInterruptGsiv?: number;
+  /** Virtual GIC maintenance interrupt GSIV (e.g. 25), 0 for none. */
+  vgicMaintenanceInterrupt?: number;
+}
+
+/**
+ * The MADT interrupt-controller structures of this GIC, in the order Linux expects them:
+ * GICD, one GICC per CPU (MPIDR and GSIVs), GICR ranges, ITSs, MSI frames.
+ */
+export function gicMadtStructures(gic: Gicv3, p: GicPlacement, o: MadtOptions = {}): MadtGicStructure[] {
+  const sizes = regionSizes(gic, p);
+  const out: MadtGicStructure[] = [
+    { type: 0x0c, gicId: 0, physicalBaseAddress: p.distributorBase, systemVectorBase: 0, gicVersion: 3 },
+  ];
+  gic.state.pes.forEach((pe, i) => {
+    out.push({
+      type: 0x0b,
+      cpuInterfaceNumber: i,
+      acpiProcessorUid: i,
+      flags: 1,
+      parkingProtocolVersion: 0,
+      performanceInterruptGsiv: o.performanceInterruptGsiv ?? 0,
+      parkedAddress: 0,
+      physicalBaseAddress: 0,
+      gicvBaseAddress: 0,
+      gichBaseAddress: 0,
+      vgicMaintenanceInterrupt: o.vgicMaintenanceInterrupt ?? 0,
+      gicrBaseAddress: 0,
+      mpidr: pe.mpidr,
+      processorPowerEfficiencyClass: 0,
+      speOverflowInterrupt: 0,
+    });
+  });
+  p.redistributorBases.forEach((b, k) => {
+    out.push({ type: 0x0e, discoveryRangeBaseAddress: b, discoveryRangeLength: sizes[k]! });
+  });
+  gic.itss.forEach((its, k) => {
+    out.push({ type: 0x0f, gicItsId: k, physicalBaseAddress: its.base });
+  });
+  gic.v2mFrames.forEach((f, k) => {
+    out.push({
+      type: 0x0d,
+      gicMsiFrameId: k,
+      physicalBaseAddress: f.base,
+      flags: 1,
+      spiCount: f.spiCount,
+      spiBase: f.spiBase,
+    });
+  });
+  return out;
+}
+
+/** Encode one MADT structure as the bytes the ACPI spec lays out (little-endian). */
+export function encodeMadtStructure(s: MadtGicStructure): Uint8Array {
+  const len = { 11: 80, 12: 24, 13: 24, 14: 16, 15: 20 }[s.type];
+  const b = new Uint8Array(len);
+  const v = new DataView(b.buffer);
+  const u64 = (o: number, x: number) => {
+    v.setUint32(o, x >>> 0, true);
+    v.setUint32(o + 4, Math.floor(x / 2 ** 32) >>> 0, true);
+  };
+  b[0] = s.type;
+  b[1] = len;
+  switch (s.type) {
+    case 0x0b:
+      v.setUint32(4, s.cpuInterfaceNumber, true);
+      v.setUint32(8, s.acpiProcessorUid, true);
+      v.setUint32(12, s.flags, true);
+      v.setUint32(16, s.parkingProtocolVersion, true);
+      v.setUint32(20, s.performanceInterruptGsiv, true);
+      u64(24, s.parkedAddress);
+      u64(32, s.physicalBaseAddress);
+      u64(40, s.gicvBaseAddress);
+      u64(48, s.gichBaseAddress);
+      v.setUint32(56, s.vgicMaintenanceInterrupt, true);
+      u64(60, s.gicrBaseAddress);
+      u64(68, s.mpidr);
+      b[76] = s.processorPowerEfficiencyClass;
+      v.setUint16(78, s.speOverflowInterrupt, true);
+      break;
+    case 0x0c:
+      v.setUint32(4, s.gicId, true);
+      u64(8, s.physicalBaseAddress);
+      v.setUint32(16, s.systemVectorBase, true);
+      b[20] = s.gicVersion;
+      break;
+    case 0x0d:
+      v.setUint32(4, s.gicMsiFrameId, true);
+      u64(8, s.physicalBaseAddress);
+      v.setUint32(16, s.flags, true);
+      v.setUint16(20, s.spiCount, true);
+      v.setUint16(22, s.spiBase, true);
+      break;
+    case 0x0e:
+      u64(4, s.discoveryRangeBaseAddress);
+      v.setUint32(12, s.discoveryRangeLength, true);
+      break;
+    case 0x0f:
+      v.setUint32(4, s.gicItsId, true);
+      u64(8, s.physicalBaseAddress);
+      break;
+  }
+  return b;
+}
