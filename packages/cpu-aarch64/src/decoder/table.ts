@@ -2,6 +2,7 @@ import { defineBranchSys } from "./branch.js";
 import { out } from "./builder.js";
 import { defineDpImm } from "./dpimm.js";
 import { defineDpReg } from "./dpreg.js";
+import { defineLdst } from "./ldst.js";
 import type { EncodingSpec } from "./spec.js";
 
 /*
@@ -14,5 +15,6 @@ import type { EncodingSpec } from "./spec.js";
 defineDpImm();
 defineBranchSys();
 defineDpReg();
+defineLdst();
 
 export const ENCODINGS: readonly EncodingSpec[] = out;

@@ -76,10 +76,46 @@ function extend(w: number, is64: boolean): string {
   if (spForm && opt === (is64 ? 3 : 2)) return amt === 0 ? reg : `${reg}, lsl #${amt}`;
   return `${reg}, ${EXTEND[opt]}${amt ? ` #${amt}` : ""}`;
 }
+function PRFOP(v: number): string {
+  const type = v >> 3;
+  const target = (v >> 1) & 3;
+  if (type === 3 || target === 3) return `#${v}`;
+  return `${["pld", "pli", "pst"][type]}l${target + 1}${v & 1 ? "strm" : "keep"}`;
+}
+function regoff(w: number, scale: number): string {
+  const opt = bits(w, 13, 3);
+  const s = bits(w, 12, 1);
+  const m = bits(w, 16, 5);
+  const reg = opt & 1 ? xreg(m) : wreg(m);
+  const ext = opt === 3 ? "lsl" : EXTEND[opt]!;
+  if (s) return `${reg}, ${ext} #${scale}`;
+  return opt === 3 ? reg : `${reg}, ${ext}`;
+}
 const hexImm = (v: number): string => (v === 0 ? "#0" : `#0x${v.toString(16)}`);
 
 export const KINDS: Record<string, KindFn> = {
+  b: (_w, v) => `b${v}`,
+  h: (_w, v) => `h${v}`,
+  s: (_w, v) => `s${v}`,
+  d: (_w, v) => `d${v}`,
+  q: (_w, v) => `q${v}`,
   cond: (_w, v) => COND[v]!,
+  s9: (_w, v) => `${sext(v, 9)}`,
+  s9opt: (_w, v) => (v === 0 ? "" : `, #${sext(v, 9)}`),
+  prfop: (_w, v) => PRFOP(v),
+  acqdropped: () => {
+    comment.text = "acquire semantics dropped since destination is zero";
+    return "";
+  },
+  pacoff: (w) => {
+    const off = sext((bits(w, 22, 1) << 9) | bits(w, 12, 9), 10) * 8;
+    return off === 0 ? "" : `, #${off}`;
+  },
+  pacimm: (w) => `${sext((bits(w, 22, 1) << 9) | bits(w, 12, 9), 10) * 8}`,
+  pairw16: (w) => wreg(bits(w, 16, 5) + 1),
+  pairx16: (w) => xreg(bits(w, 16, 5) + 1),
+  pairw0: (w) => wreg(bits(w, 0, 5) + 1),
+  pairx0: (w) => xreg(bits(w, 0, 5) + 1),
   invcond: (_w, v) => COND[v ^ 1]!,
   shiftlog: (w) => {
     const amt = bits(w, 10, 6);
@@ -155,4 +191,54 @@ export const KINDS: Record<string, KindFn> = {
   bfx_width: (w) => `#${bits(w, 10, 6) - bits(w, 16, 6) + 1}`,
   lsl_amt32: (w) => `#${31 - bits(w, 10, 6)}`,
   lsl_amt64: (w) => `#${63 - bits(w, 10, 6)}`,
+  uoff0: (w) => {
+    const v = bits(w, 10, 12) << 0;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  regoff0: (w) => regoff(w, 0),
+  poff0: (w) => {
+    const v = sext(bits(w, 15, 7), 7) * 1;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  pimm0: (w) => `${sext(bits(w, 15, 7), 7) * 1}`,
+  uoff1: (w) => {
+    const v = bits(w, 10, 12) << 1;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  regoff1: (w) => regoff(w, 1),
+  poff1: (w) => {
+    const v = sext(bits(w, 15, 7), 7) * 2;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  pimm1: (w) => `${sext(bits(w, 15, 7), 7) * 2}`,
+  uoff2: (w) => {
+    const v = bits(w, 10, 12) << 2;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  regoff2: (w) => regoff(w, 2),
+  poff2: (w) => {
+    const v = sext(bits(w, 15, 7), 7) * 4;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  pimm2: (w) => `${sext(bits(w, 15, 7), 7) * 4}`,
+  uoff3: (w) => {
+    const v = bits(w, 10, 12) << 3;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  regoff3: (w) => regoff(w, 3),
+  poff3: (w) => {
+    const v = sext(bits(w, 15, 7), 7) * 8;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  pimm3: (w) => `${sext(bits(w, 15, 7), 7) * 8}`,
+  uoff4: (w) => {
+    const v = bits(w, 10, 12) << 4;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  regoff4: (w) => regoff(w, 4),
+  poff4: (w) => {
+    const v = sext(bits(w, 15, 7), 7) * 16;
+    return v === 0 ? "" : `, #${v}`;
+  },
+  pimm4: (w) => `${sext(bits(w, 15, 7), 7) * 16}`,
 };
