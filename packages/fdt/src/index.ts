@@ -1,1 +1,41 @@
-export { FdtNode, FdtProperty } from "./tree.js";
+export type { CellValue, InterruptMapEntry, RangesEntry, RegEntry } from "./cells.js";
+export {
+  addressCells,
+  fromCells,
+  getReg,
+  setInterruptMap,
+  setRanges,
+  setReg,
+  sizeCells,
+  toCells,
+} from "./cells.js";
+export type { FdtDocument, MemReservation, SerializeOptions } from "./dtb.js";
+export {
+  FDT_BEGIN_NODE,
+  FDT_END,
+  FDT_END_NODE,
+  FDT_LAST_COMP_VERSION,
+  FDT_MAGIC,
+  FDT_NOP,
+  FDT_PROP,
+  FDT_VERSION,
+  serializeDocument,
+  serializeDtb,
+} from "./dtb.js";
+export type { DtsOptions } from "./dts.js";
+export { formatProperty, formatValue, printDts } from "./dts.js";
+export type { FdtParseErrorKind } from "./errors.js";
+export { FdtBuildError, FdtParseError } from "./errors.js";
+export {
+  ensurePhandle,
+  findByPhandle,
+  findNode,
+  nextPhandle,
+  parentOf,
+  pathOf,
+  walkNodes,
+} from "./lookup.js";
+export { nodeNameProblem, propertyNameProblem } from "./names.js";
+export type { ParsedDtb, ParseOptions } from "./parse.js";
+export { parseDtb } from "./parse.js";
+export { FdtNode, FdtProperty, fdtDifference } from "./tree.js";
