@@ -1,0 +1,1393 @@
+/**
+ * Scalar floating-point core following the ARM ARM shared pseudocode (J1.3 shared/functions/float:
+ * FPUnpackBase, FPRoundBase, FPProcessNaN(s), FPAdd, FPMul, FPDiv, FPSqrt, FPMulAdd, ...).
+ *
+ * Exact arithmetic: operands are unpacked to an integer significand in [2^52, 2^53) (a JS number,
+ * exact) and an exponent. Results are formed exactly (or with a sticky "jam" bit) in a 128-bit
+ * integer frame held in four module-level uint32 limbs, then rounded once by `roundPack`
+ * (FPRoundBase). Nothing allocates; no BigInt.
+ */
+import {
+  FPCR_AHP,
+  FPCR_DN,
+  FPCR_FZ,
+  FPCR_FZ16,
+  FPRounding,
+  type FPRoundingMode,
+  type FPSize,
+  FPSR_DZC,
+  FPSR_IDC,
+  FPSR_IOC,
+  FPSR_IXC,
+  FPSR_OFC,
+  FPSR_UFC,
+  type FPState,
+  fpcrRounding,
+} from "./state.js";
+
+const TWO32 = 4294967296;
+const TWO52 = 4503599627370496;
+
+// FPType
+const T_ZERO = 0;
+const T_DENORMAL = 1;
+const T_NONZERO = 2;
+const T_INF = 3;
+const T_QNAN = 4;
+const T_SNAN = 5;
+
+const ZERO_EXP = -1e7; // exponent given to zero operands so they align below everything
+const INF_EXP = 1e7;
+
+function fracBits(n: FPSize): number {
+  return n === 16 ? 10 : n === 32 ? 23 : 52;
+}
+function expBits(n: FPSize): number {
+  return n === 16 ? 5 : n === 32 ? 8 : 11;
+}
+function minExp(n: FPSize): number {
+  return n === 16 ? -14 : n === 32 ? -126 : -1022;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 128-bit frame arithmetic (w0 most significant limb). x is a second operand.
+let w0 = 0;
+let w1 = 0;
+let w2 = 0;
+let w3 = 0;
+let x0 = 0;
+let x1 = 0;
+let x2 = 0;
+let x3 = 0;
+
+function setW(sig: number): void {
+  w0 = 0;
+  w1 = 0;
+  w2 = Math.floor(sig / TWO32);
+  w3 = sig >>> 0;
+}
+function swapWX(): void {
+  let t = w0;
+  w0 = x0;
+  x0 = t;
+  t = w1;
+  w1 = x1;
+  x1 = t;
+  t = w2;
+  w2 = x2;
+  x2 = t;
+  t = w3;
+  w3 = x3;
+  x3 = t;
+}
+function wIsZero(): boolean {
+  return (w0 | w1 | w2 | w3) === 0;
+}
+function clzW(): number {
+  if (w0 !== 0) return Math.clz32(w0);
+  if (w1 !== 0) return 32 + Math.clz32(w1);
+  if (w2 !== 0) return 64 + Math.clz32(w2);
+  return 96 + Math.clz32(w3);
+}
+function shlW(n: number): void {
+  while (n >= 32) {
+    w0 = w1;
+    w1 = w2;
+    w2 = w3;
+    w3 = 0;
+    n -= 32;
+  }
+  if (n > 0) {
+    const r = 32 - n;
+    w0 = ((w0 << n) | (w1 >>> r)) >>> 0;
+    w1 = ((w1 << n) | (w2 >>> r)) >>> 0;
+    w2 = ((w2 << n) | (w3 >>> r)) >>> 0;
+    w3 = (w3 << n) >>> 0;
+  }
+}
+/** Shift right by n, ORing every shifted-out bit into bit 0 (sticky jam). */
+function shrJamW(n: number): void {
+  if (n <= 0) return;
+  if (n >= 128) {
+    const nz = (w0 | w1 | w2 | w3) !== 0;
+    w0 = 0;
+    w1 = 0;
+    w2 = 0;
+    w3 = nz ? 1 : 0;
+    return;
+  }
+  let sticky = 0;
+  while (n >= 32) {
+    sticky |= w3;
+    w3 = w2;
+    w2 = w1;
+    w1 = w0;
+    w0 = 0;
+    n -= 32;
+  }
+  if (n > 0) {
+    const r = 32 - n;
+    sticky |= w3 << r;
+    w3 = ((w3 >>> n) | (w2 << r)) >>> 0;
+    w2 = ((w2 >>> n) | (w1 << r)) >>> 0;
+    w1 = ((w1 >>> n) | (w0 << r)) >>> 0;
+    w0 = w0 >>> n;
+  }
+  if (sticky !== 0) w3 = (w3 | 1) >>> 0;
+}
+function addWX(): void {
+  let s = w3 + x3;
+  w3 = s >>> 0;
+  let c = s >= TWO32 ? 1 : 0;
+  s = w2 + x2 + c;
+  w2 = s >>> 0;
+  c = s >= TWO32 ? 1 : 0;
+  s = w1 + x1 + c;
+  w1 = s >>> 0;
+  c = s >= TWO32 ? 1 : 0;
+  w0 = (w0 + x0 + c) >>> 0;
+}
+/** w -= x, assuming w >= x. */
+function subWX(): void {
+  let d = w3 - x3;
+  w3 = d >>> 0;
+  let b = d < 0 ? 1 : 0;
+  d = w2 - x2 - b;
+  w2 = d >>> 0;
+  b = d < 0 ? 1 : 0;
+  d = w1 - x1 - b;
+  w1 = d >>> 0;
+  b = d < 0 ? 1 : 0;
+  w0 = (w0 - x0 - b) >>> 0;
+}
+function cmpWX(): number {
+  if (w0 !== x0) return w0 > x0 ? 1 : -1;
+  if (w1 !== x1) return w1 > x1 ? 1 : -1;
+  if (w2 !== x2) return w2 > x2 ? 1 : -1;
+  if (w3 !== x3) return w3 > x3 ? 1 : -1;
+  return 0;
+}
+let mHi = 0;
+let mLo = 0;
+/** 32x32 -> 64 exact multiply into mHi:mLo. */
+function mul32(a: number, b: number): void {
+  const al = a & 0xffff;
+  const ah = a >>> 16;
+  const p0 = al * b;
+  const p1 = ah * b;
+  const p1lo = p1 % 65536;
+  const mid = p1lo * 65536 + p0;
+  mLo = mid % TWO32;
+  mHi = (p1 - p1lo) / 65536 + Math.floor(mid / TWO32);
+}
+/** w = a * b exactly, for integers a, b < 2^53. */
+function mulW(a: number, b: number): void {
+  const al = a >>> 0;
+  const ah = Math.floor(a / TWO32);
+  const bl = b >>> 0;
+  const bh = Math.floor(b / TWO32);
+  mul32(al, bl);
+  const lh = al * bh;
+  const hl = ah * bl;
+  const hh = ah * bh;
+  w3 = mLo;
+  const t2 = mHi + (lh % TWO32) + (hl % TWO32);
+  w2 = t2 % TWO32;
+  const t1 = (hh % TWO32) + Math.floor(lh / TWO32) + Math.floor(hl / TWO32) + Math.floor(t2 / TWO32);
+  w1 = t1 % TWO32;
+  w0 = Math.floor(hh / TWO32) + Math.floor(t1 / TWO32);
+}
+function limbW(i: number): number {
+  return i === 0 ? w0 : i === 1 ? w1 : i === 2 ? w2 : w3;
+}
+/** Bit g (0 = lsb of the 128-bit frame). */
+function bitW(g: number): number {
+  return (limbW(3 - (g >>> 5)) >>> (g & 31)) & 1;
+}
+/** Any bit strictly below g set? */
+function anyBelowW(g: number): boolean {
+  const idx = 3 - (g >>> 5);
+  const b = g & 31;
+  if (b !== 0 && (limbW(idx) & ((1 << b) - 1)) !== 0) return true;
+  for (let i = idx + 1; i < 4; i++) if (limbW(i) !== 0) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing helpers: every result lands in rHi:rLo and is published to st.hi/st.lo.
+let rHi = 0;
+let rLo = 0;
+
+function out(st: FPState): number {
+  st.hi = rHi;
+  st.lo = rLo;
+  return rLo;
+}
+function setZero(n: FPSize, sign: number): void {
+  if (n === 64) {
+    rHi = sign ? 0x80000000 : 0;
+    rLo = 0;
+  } else {
+    rHi = 0;
+    rLo = sign ? (n === 32 ? 0x80000000 : 0x8000) : 0;
+  }
+}
+function setInf(n: FPSize, sign: number): void {
+  if (n === 64) {
+    rHi = (sign ? 0xfff00000 : 0x7ff00000) >>> 0;
+    rLo = 0;
+  } else {
+    rHi = 0;
+    rLo = n === 32 ? (sign ? 0xff800000 : 0x7f800000) >>> 0 : sign ? 0xfc00 : 0x7c00;
+  }
+}
+function setMaxNormal(n: FPSize, sign: number): void {
+  if (n === 64) {
+    rHi = (sign ? 0xffefffff : 0x7fefffff) >>> 0;
+    rLo = 0xffffffff;
+  } else {
+    rHi = 0;
+    rLo = n === 32 ? (sign ? 0xff7fffff : 0x7f7fffff) >>> 0 : sign ? 0xfbff : 0x7bff;
+  }
+}
+function setDefaultNaN(n: FPSize): void {
+  if (n === 64) {
+    rHi = 0x7ff80000;
+    rLo = 0;
+  } else {
+    rHi = 0;
+    rLo = n === 32 ? 0x7fc00000 : 0x7e00;
+  }
+}
+/** Encode sign * (1 + frac/2^F) * 2^(biasedExp - bias) from fields. */
+function setFields(n: FPSize, sign: number, biased: number, frac: number): void {
+  if (n === 64) {
+    rHi = ((sign << 31) | (biased << 20) | Math.floor(frac / TWO32)) >>> 0;
+    rLo = frac >>> 0;
+  } else if (n === 32) {
+    rHi = 0;
+    rLo = ((sign << 31) | (biased << 23) | frac) >>> 0;
+  } else {
+    rHi = 0;
+    rLo = (sign << 15) | (biased << 10) | frac;
+  }
+}
+function setRaw(hi: number, lo: number, n: FPSize): void {
+  rHi = n === 64 ? hi >>> 0 : 0;
+  rLo = n === 16 ? lo & 0xffff : lo >>> 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// FPUnpack. Results in u* module variables.
+let uSign = 0;
+let uExp = 0;
+let uSig = 0;
+
+function flushes(n: FPSize, fpcr: number): boolean {
+  return n === 16 ? (fpcr & FPCR_FZ16) !== 0 : (fpcr & FPCR_FZ) !== 0;
+}
+
+/**
+ * FPUnpackBase. `cv` selects FPUnpackCV (FZ16 ignored, AHP honoured); otherwise AHP is ignored.
+ * Nonzero finite values: uSig in [2^52, 2^53), value = uSig * 2^uExp.
+ */
+function unpack(n: FPSize, hi: number, lo: number, st: FPState, fpexc: boolean, cv: boolean): number {
+  const fpcr = st.fpcr;
+  let exp: number;
+  let frac: number;
+  let maxE: number;
+  if (n === 64) {
+    uSign = hi >>> 31;
+    exp = (hi >>> 20) & 0x7ff;
+    frac = (hi & 0xfffff) * TWO32 + (lo >>> 0);
+    maxE = 0x7ff;
+  } else if (n === 32) {
+    uSign = lo >>> 31;
+    exp = (lo >>> 23) & 0xff;
+    frac = lo & 0x7fffff;
+    maxE = 0xff;
+  } else {
+    uSign = (lo >>> 15) & 1;
+    exp = (lo >>> 10) & 0x1f;
+    frac = lo & 0x3ff;
+    maxE = 0x1f;
+  }
+  const F = fracBits(n);
+  if (exp === 0) {
+    if (frac === 0) {
+      uSig = 0;
+      uExp = ZERO_EXP;
+      return T_ZERO;
+    }
+    if (n === 16 ? !cv && (fpcr & FPCR_FZ16) !== 0 : (fpcr & FPCR_FZ) !== 0) {
+      if (n !== 16 && fpexc) st.fpsr |= FPSR_IDC;
+      uSig = 0;
+      uExp = ZERO_EXP;
+      return T_ZERO;
+    }
+    let e = minExp(n) - F;
+    let s = frac * 2 ** (52 - F);
+    while (s < TWO52) {
+      s *= 2;
+      e--;
+    }
+    uSig = s;
+    uExp = e - (52 - F);
+    return T_DENORMAL;
+  }
+  if (exp === maxE && !(n === 16 && cv && (fpcr & FPCR_AHP) !== 0)) {
+    if (frac === 0) {
+      uSig = TWO52;
+      uExp = INF_EXP;
+      return T_INF;
+    }
+    uSig = 0;
+    uExp = 0;
+    return frac >= 2 ** (F - 1) ? T_QNAN : T_SNAN;
+  }
+  uSig = (2 ** F + frac) * 2 ** (52 - F);
+  uExp = exp - (2 ** (expBits(n) - 1) - 1) - 52;
+  return T_NONZERO;
+}
+
+function isNaNType(t: number): boolean {
+  return t >= T_QNAN;
+}
+
+/** FPProcessNaN: quieten (IOC for signalling), or default NaN when FPCR.DN. */
+function processNaN(n: FPSize, t: number, hi: number, lo: number, st: FPState, fpexc: boolean): void {
+  if (n === 64) {
+    rHi = t === T_SNAN ? (hi | 0x80000) >>> 0 : hi >>> 0;
+    rLo = lo >>> 0;
+  } else if (n === 32) {
+    rHi = 0;
+    rLo = t === T_SNAN ? (lo | 0x400000) >>> 0 : lo >>> 0;
+  } else {
+    rHi = 0;
+    rLo = t === T_SNAN ? (lo | 0x200) & 0xffff : lo & 0xffff;
+  }
+  if (t === T_SNAN && fpexc) st.fpsr |= FPSR_IOC;
+  if ((st.fpcr & FPCR_DN) !== 0) setDefaultNaN(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// FPRoundBase on the exact value (-1)^sign * w * 2^fexp (w != 0).
+
+function roundPack(n: FPSize, sign: number, fexp: number, st: FPState, rmode: number, cv: boolean): void {
+  const fpcr = st.fpcr;
+  const lz = clzW();
+  shlW(lz);
+  const exponent = fexp + 127 - lz;
+  const F = fracBits(n);
+  const mexp = minExp(n);
+  const flush = n === 16 ? !cv && (fpcr & FPCR_FZ16) !== 0 : (fpcr & FPCR_FZ) !== 0;
+  if (flush && exponent < mexp) {
+    st.fpsr |= FPSR_UFC;
+    setZero(n, sign);
+    return;
+  }
+  let biased = exponent - mexp + 1;
+  let k: number;
+  if (biased > 0) k = F + 1;
+  else {
+    k = F + 1 + exponent - mexp;
+    biased = 0;
+  }
+  let intMant: number;
+  let err: number; // 0 exact, 1 below half, 2 half, 3 above half
+  if (k <= 0) {
+    intMant = 0;
+    err = k === 0 ? (anyBelowW(127) ? 3 : 2) : 1;
+  } else {
+    intMant = k <= 32 ? w0 >>> (32 - k) : w0 * 2 ** (k - 32) + (w1 >>> (64 - k));
+    const g = 127 - k;
+    const sticky = anyBelowW(g);
+    err = bitW(g) ? (sticky ? 3 : 2) : sticky ? 1 : 0;
+  }
+  if (biased === 0 && err !== 0) st.fpsr |= FPSR_UFC;
+  let roundUp: boolean;
+  let overflowToInf: boolean;
+  switch (rmode) {
+    case FPRounding.TIEEVEN:
+      roundUp = err === 3 || (err === 2 && intMant % 2 === 1);
+      overflowToInf = true;
+      break;
+    case FPRounding.POSINF:
+      roundUp = err !== 0 && sign === 0;
+      overflowToInf = sign === 0;
+      break;
+    case FPRounding.NEGINF:
+      roundUp = err !== 0 && sign === 1;
+      overflowToInf = sign === 1;
+      break;
+    case FPRounding.TIEAWAY:
+      roundUp = err >= 2;
+      overflowToInf = true;
+      break;
+    default: // ZERO, ODD
+      roundUp = false;
+      overflowToInf = false;
+  }
+  if (roundUp) {
+    intMant++;
+    if (intMant === 2 ** F) biased = 1;
+    if (intMant === 2 ** (F + 1)) {
+      biased++;
+      intMant /= 2;
+    }
+  }
+  if (err !== 0 && rmode === FPRounding.ODD && intMant % 2 === 0) intMant++;
+  if (n === 16 && cv && (fpcr & FPCR_AHP) !== 0) {
+    if (biased >= 32) {
+      rHi = 0;
+      rLo = sign ? 0xffff : 0x7fff;
+      st.fpsr |= FPSR_IOC;
+      return;
+    }
+  } else if (biased >= 2 ** expBits(n) - 1) {
+    if (overflowToInf) setInf(n, sign);
+    else setMaxNormal(n, sign);
+    st.fpsr |= FPSR_OFC | FPSR_IXC;
+    return;
+  }
+  setFields(n, sign, biased, intMant >= 2 ** F ? intMant - 2 ** F : intMant);
+  if (err !== 0) st.fpsr |= FPSR_IXC;
+}
+
+/** Round an exact value sig * 2^exp (sig integer < 2^53, > 0). */
+function roundSig(n: FPSize, sign: number, sig: number, exp: number, st: FPState, rmode: number): void {
+  setW(sig);
+  roundPack(n, sign, exp, st, rmode, false);
+}
+
+function zeroByRounding(n: FPSize, rmode: number): void {
+  setZero(n, rmode === FPRounding.NEGINF ? 1 : 0);
+}
+
+/** Exact w (sign sa, exp ea) + x (sign sb, exp eb) aligned by the caller; rounds. Frames have msb <= 126. */
+function addAligned(
+  n: FPSize,
+  sa: number,
+  sb: number,
+  fexp: number,
+  st: FPState,
+  rmode: number,
+  cv: boolean,
+) {
+  let sign = sa;
+  if (sa === sb) addWX();
+  else {
+    const c = cmpWX();
+    if (c === 0) {
+      zeroByRounding(n, rmode);
+      return;
+    }
+    if (c < 0) {
+      swapWX();
+      sign = sb;
+    }
+    subWX();
+  }
+  if (wIsZero()) {
+    zeroByRounding(n, rmode);
+    return;
+  }
+  roundPack(n, sign, fexp, st, rmode, cv);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public operations. Arguments: (st, n, aHi, aLo, bHi, bLo, ...). Return low 32 bits of result.
+
+function addSub(
+  st: FPState,
+  n: FPSize,
+  ah: number,
+  al: number,
+  bh: number,
+  bl: number,
+  neg: boolean,
+): number {
+  const rmode = fpcrRounding(st.fpcr);
+  const t1 = unpack(n, ah, al, st, true, false);
+  const s1 = uSign;
+  const e1 = uExp;
+  const m1 = uSig;
+  const t2 = unpack(n, bh, bl, st, true, false);
+  const s2 = neg ? uSign ^ 1 : uSign;
+  const e2 = uExp;
+  const m2 = uSig;
+  if (t1 === T_SNAN) processNaN(n, t1, ah, al, st, true);
+  else if (t2 === T_SNAN) processNaN(n, t2, bh, bl, st, true);
+  else if (t1 === T_QNAN) processNaN(n, t1, ah, al, st, true);
+  else if (t2 === T_QNAN) processNaN(n, t2, bh, bl, st, true);
+  else if (t1 === T_INF && t2 === T_INF && s1 !== s2) {
+    setDefaultNaN(n);
+    st.fpsr |= FPSR_IOC;
+  } else if ((t1 === T_INF && s1 === 0) || (t2 === T_INF && s2 === 0)) setInf(n, 0);
+  else if (t1 === T_INF || t2 === T_INF) setInf(n, 1);
+  else if (t1 === T_ZERO && t2 === T_ZERO && s1 === s2) setZero(n, s1);
+  else {
+    // Align: both significands at bit 126..74, shift the smaller exponent right with jam.
+    if (e1 >= e2) {
+      setW(m2);
+      shlW(74);
+      shrJamW(e1 - e2);
+      swapWX();
+      setW(m1);
+      shlW(74);
+      addAligned(n, s1, s2, e1 - 74, st, rmode, false);
+    } else {
+      setW(m1);
+      shlW(74);
+      shrJamW(e2 - e1);
+      swapWX();
+      setW(m2);
+      shlW(74);
+      addAligned(n, s2, s1, e2 - 74, st, rmode, false);
+    }
+  }
+  return out(st);
+}
+
+/** FPAdd (FADD). */
+export function fpAdd(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return addSub(st, n, aHi, aLo, bHi, bLo, false);
+}
+
+/** FPSub (FSUB): op1 - op2 (NaN operands propagate with their own sign). */
+export function fpSub(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return addSub(st, n, aHi, aLo, bHi, bLo, true);
+}
+
+/** FABD: FPAbs(FPSub(op1, op2)) — the sign of a NaN result is cleared too. */
+export function fpAbd(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  addSub(st, n, aHi, aLo, bHi, bLo, true);
+  if (n === 64) rHi = (rHi & 0x7fffffff) >>> 0;
+  else rLo = n === 32 ? (rLo & 0x7fffffff) >>> 0 : rLo & 0x7fff;
+  return out(st);
+}
+
+function nanPair(
+  n: FPSize,
+  t1: number,
+  t2: number,
+  ah: number,
+  al: number,
+  bh: number,
+  bl: number,
+  st: FPState,
+): boolean {
+  if (t1 === T_SNAN) processNaN(n, t1, ah, al, st, true);
+  else if (t2 === T_SNAN) processNaN(n, t2, bh, bl, st, true);
+  else if (t1 === T_QNAN) processNaN(n, t1, ah, al, st, true);
+  else if (t2 === T_QNAN) processNaN(n, t2, bh, bl, st, true);
+  else return false;
+  return true;
+}
+
+function mulCommon(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number, mulx: boolean) {
+  const t1 = unpack(n, ah, al, st, true, false);
+  const s1 = uSign;
+  const e1 = uExp;
+  const m1 = uSig;
+  const t2 = unpack(n, bh, bl, st, true, false);
+  const s2 = uSign;
+  const e2 = uExp;
+  const m2 = uSig;
+  if (nanPair(n, t1, t2, ah, al, bh, bl, st)) return out(st);
+  const sign = s1 ^ s2;
+  if ((t1 === T_INF && t2 === T_ZERO) || (t1 === T_ZERO && t2 === T_INF)) {
+    if (mulx)
+      setFields(n, sign, 2 ** (expBits(n) - 1), 0); // FPTwo
+    else {
+      setDefaultNaN(n);
+      st.fpsr |= FPSR_IOC;
+    }
+  } else if (t1 === T_INF || t2 === T_INF) setInf(n, sign);
+  else if (t1 === T_ZERO || t2 === T_ZERO) setZero(n, sign);
+  else {
+    mulW(m1, m2);
+    roundPack(n, sign, e1 + e2, st, fpcrRounding(st.fpcr), false);
+  }
+  return out(st);
+}
+
+/** FPMul (FMUL). */
+export function fpMul(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return mulCommon(st, n, aHi, aLo, bHi, bLo, false);
+}
+
+/** FPMulX (FMULX): like FPMul but infinity * zero gives +-2.0. */
+export function fpMulX(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return mulCommon(st, n, aHi, aLo, bHi, bLo, true);
+}
+
+/** FPDiv (FDIV). */
+export function fpDiv(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  const t1 = unpack(n, aHi, aLo, st, true, false);
+  const s1 = uSign;
+  const e1 = uExp;
+  const m1 = uSig;
+  const t2 = unpack(n, bHi, bLo, st, true, false);
+  const s2 = uSign;
+  const e2 = uExp;
+  const m2 = uSig;
+  if (nanPair(n, t1, t2, aHi, aLo, bHi, bLo, st)) return out(st);
+  const sign = s1 ^ s2;
+  if ((t1 === T_INF && t2 === T_INF) || (t1 === T_ZERO && t2 === T_ZERO)) {
+    setDefaultNaN(n);
+    st.fpsr |= FPSR_IOC;
+  } else if (t1 === T_INF || t2 === T_ZERO) {
+    setInf(n, sign);
+    if (t1 !== T_INF) st.fpsr |= FPSR_DZC;
+  } else if (t1 === T_ZERO || t2 === T_INF) setZero(n, sign);
+  else {
+    // Restoring division: Q = floor(m1 * 2^63 / m2), 64 quotient bits, remainder as sticky.
+    let r = m1;
+    let qh = 0;
+    let ql = 0;
+    for (let i = 0; i < 32; i++) {
+      qh *= 2;
+      if (r >= m2) {
+        r -= m2;
+        qh += 1;
+      }
+      r *= 2;
+    }
+    for (let i = 0; i < 32; i++) {
+      ql *= 2;
+      if (r >= m2) {
+        r -= m2;
+        ql += 1;
+      }
+      r *= 2;
+    }
+    w0 = 0;
+    w1 = 0;
+    w2 = qh;
+    w3 = r !== 0 ? (ql | 1) >>> 0 : ql;
+    roundPack(n, sign, e1 - e2 - 63, st, fpcrRounding(st.fpcr), false);
+  }
+  return out(st);
+}
+
+/** FPSqrt (FSQRT). */
+export function fpSqrt(st: FPState, n: FPSize, aHi: number, aLo: number): number {
+  const t = unpack(n, aHi, aLo, st, true, false);
+  if (isNaNType(t)) processNaN(n, t, aHi, aLo, st, true);
+  else if (t === T_ZERO) setZero(n, uSign);
+  else if (t === T_INF && uSign === 0) setInf(n, 0);
+  else if (uSign === 1) {
+    setDefaultNaN(n);
+    st.fpsr |= FPSR_IOC;
+  } else {
+    let m = uSig;
+    let e = uExp;
+    if (e % 2 !== 0) {
+      m *= 2;
+      e -= 1;
+    }
+    // Math.sqrt is correctly rounded (RNE) at 53 bits; S = RN53(sqrt(m) * 2^26), then an exact
+    // comparison of S^2 with m * 2^52 gives the direction of the remaining error.
+    const s = Math.sqrt(m) * 67108864;
+    setW(m);
+    shlW(52);
+    swapWX();
+    mulW(s, s);
+    const c = cmpWX();
+    setW(s);
+    shlW(10);
+    if (c < 0) w3 = (w3 | 1) >>> 0;
+    else if (c > 0) {
+      // S is above the true root: use S - tiny.
+      x0 = 0;
+      x1 = 0;
+      x2 = 0;
+      x3 = 1;
+      subWX();
+    }
+    roundPack(n, 0, e / 2 - 26 - 10, st, fpcrRounding(st.fpcr), false);
+  }
+  return out(st);
+}
+
+/**
+ * Fused (-1)^sa*ma*2^ea + (-1)^sp*m1*m2*2^(e1+e2), one rounding. `halve` divides the exact result
+ * by two (FRSQRTS).
+ */
+function fusedCore(
+  n: FPSize,
+  sa: number,
+  ea: number,
+  ma: number,
+  sp: number,
+  e1: number,
+  m1: number,
+  e2: number,
+  m2: number,
+  st: FPState,
+  halve: boolean,
+): void {
+  const rmode = fpcrRounding(st.fpcr);
+  // Product at bits <=126 (shift 21), addend msb at 125 (shift 73).
+  const eP = m1 === 0 || m2 === 0 ? ZERO_EXP : e1 + e2 - 21;
+  const eA = ma === 0 ? ZERO_EXP : ea - 73;
+  const adj = halve ? -1 : 0;
+  if (eP >= eA) {
+    setW(ma);
+    shlW(73);
+    shrJamW(eP - eA);
+    swapWX();
+    mulW(m1, m2);
+    shlW(21);
+    addAligned(n, sp, sa, eP + adj, st, rmode, false);
+  } else {
+    mulW(m1, m2);
+    shlW(21);
+    shrJamW(eA - eP);
+    swapWX();
+    setW(ma);
+    shlW(73);
+    addAligned(n, sa, sp, eA + adj, st, rmode, false);
+  }
+}
+
+/** FPMulAdd (FMADD/FMLA): addend + op1 * op2 with a single rounding. */
+export function fpMulAdd(
+  st: FPState,
+  n: FPSize,
+  addHi: number,
+  addLo: number,
+  aHi: number,
+  aLo: number,
+  bHi: number,
+  bLo: number,
+): number {
+  const tA = unpack(n, addHi, addLo, st, true, false);
+  const sA = uSign;
+  const eA = uExp;
+  const mA = uSig;
+  const t1 = unpack(n, aHi, aLo, st, true, false);
+  const s1 = uSign;
+  const e1 = uExp;
+  const m1 = uSig;
+  const t2 = unpack(n, bHi, bLo, st, true, false);
+  const s2 = uSign;
+  const e2 = uExp;
+  const m2 = uSig;
+  const inf1 = t1 === T_INF;
+  const inf2 = t2 === T_INF;
+  const zero1 = t1 === T_ZERO;
+  const zero2 = t2 === T_ZERO;
+  const infZero = (inf1 && zero2) || (zero1 && inf2);
+  let done = true;
+  if (tA === T_SNAN) processNaN(n, tA, addHi, addLo, st, true);
+  else if (t1 === T_SNAN) processNaN(n, t1, aHi, aLo, st, true);
+  else if (t2 === T_SNAN) processNaN(n, t2, bHi, bLo, st, true);
+  else if (tA === T_QNAN) processNaN(n, tA, addHi, addLo, st, true);
+  else if (t1 === T_QNAN) processNaN(n, t1, aHi, aLo, st, true);
+  else if (t2 === T_QNAN) processNaN(n, t2, bHi, bLo, st, true);
+  else done = false;
+  if (tA === T_QNAN && infZero) {
+    setDefaultNaN(n);
+    st.fpsr |= FPSR_IOC;
+  }
+  if (!done) {
+    const infA = tA === T_INF;
+    const zeroA = tA === T_ZERO;
+    const sP = s1 ^ s2;
+    const infP = inf1 || inf2;
+    const zeroP = zero1 || zero2;
+    if (infZero || (infA && infP && sA !== sP)) {
+      setDefaultNaN(n);
+      st.fpsr |= FPSR_IOC;
+    } else if ((infA && sA === 0) || (infP && sP === 0)) setInf(n, 0);
+    else if (infA || infP) setInf(n, 1);
+    else if (zeroA && zeroP && sA === sP) setZero(n, sA);
+    else fusedCore(n, sA, eA, mA, sP, e1, m1, e2, m2, st, false);
+  }
+  return out(st);
+}
+
+/** FPRecipStepFused (FRECPS): 2.0 - op1 * op2, fused. */
+export function fpRecipStep(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number) {
+  return stepFused(st, n, aHi, aLo, bHi, bLo, false);
+}
+
+/** FPRSqrtStepFused (FRSQRTS): (3.0 - op1 * op2) / 2, fused. */
+export function fpRSqrtStep(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number) {
+  return stepFused(st, n, aHi, aLo, bHi, bLo, true);
+}
+
+function stepFused(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number, rsqrt: boolean) {
+  // op1 = FPNeg(op1) before anything else (a NaN op1 propagates negated).
+  if (n === 64) ah = (ah ^ 0x80000000) >>> 0;
+  else al = n === 32 ? (al ^ 0x80000000) >>> 0 : al ^ 0x8000;
+  const t1 = unpack(n, ah, al, st, true, false);
+  const s1 = uSign;
+  const e1 = uExp;
+  const m1 = uSig;
+  const t2 = unpack(n, bh, bl, st, true, false);
+  const s2 = uSign;
+  const e2 = uExp;
+  const m2 = uSig;
+  if (nanPair(n, t1, t2, ah, al, bh, bl, st)) return out(st);
+  if ((t1 === T_INF && t2 === T_ZERO) || (t1 === T_ZERO && t2 === T_INF)) {
+    // FPTwo / FPOnePointFive
+    const bias = 2 ** (expBits(n) - 1) - 1;
+    if (rsqrt) setFields(n, 0, bias, 2 ** (fracBits(n) - 1));
+    else setFields(n, 0, bias + 1, 0);
+  } else if (t1 === T_INF || t2 === T_INF) setInf(n, s1 ^ s2);
+  else if (rsqrt) fusedCore(n, 0, -51, 3 * 2 ** 51, s1 ^ s2, e1, m1, e2, m2, st, true);
+  else fusedCore(n, 0, -51, TWO52, s1 ^ s2, e1, m1, e2, m2, st, false);
+  return out(st);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compare, min/max
+
+/** Compare two unpacked values: -1, 0, 1 (zeros equal). */
+function cmpVal(s1: number, e1: number, m1: number, s2: number, e2: number, m2: number): number {
+  if (m1 === 0) return m2 === 0 ? 0 : s2 ? 1 : -1;
+  if (m2 === 0) return s1 ? -1 : 1;
+  if (s1 !== s2) return s1 ? -1 : 1;
+  const mag = e1 !== e2 ? (e1 > e2 ? 1 : -1) : m1 > m2 ? 1 : m1 < m2 ? -1 : 0;
+  return s1 ? -mag : mag;
+}
+
+/** FPCompare (FCMP/FCMPE): returns NZCV as a 4-bit value (also in st.nzcv). */
+export function fpCompare(
+  st: FPState,
+  n: FPSize,
+  aHi: number,
+  aLo: number,
+  bHi: number,
+  bLo: number,
+  signalNaNs: boolean,
+): number {
+  const t1 = unpack(n, aHi, aLo, st, true, false);
+  const s1 = uSign;
+  const e1 = uExp;
+  const m1 = uSig;
+  const t2 = unpack(n, bHi, bLo, st, true, false);
+  let r: number;
+  if (isNaNType(t1) || isNaNType(t2)) {
+    r = 0b0011;
+    if (t1 === T_SNAN || t2 === T_SNAN || signalNaNs) st.fpsr |= FPSR_IOC;
+  } else {
+    const c = cmpVal(s1, e1, m1, uSign, uExp, uSig);
+    r = c === 0 ? 0b0110 : c < 0 ? 0b1000 : 0b0010;
+  }
+  st.nzcv = r;
+  return r;
+}
+
+/** FPCompareEQ/GE/GT (FCMEQ/FCMGE/FCMGT; FCMLE/LT swap operands). kind: 0 EQ, 1 GE, 2 GT. */
+export function fpCompareCond(
+  st: FPState,
+  n: FPSize,
+  aHi: number,
+  aLo: number,
+  bHi: number,
+  bLo: number,
+  kind: 0 | 1 | 2,
+): boolean {
+  const t1 = unpack(n, aHi, aLo, st, true, false);
+  const s1 = uSign;
+  const e1 = uExp;
+  const m1 = uSig;
+  const t2 = unpack(n, bHi, bLo, st, true, false);
+  if (isNaNType(t1) || isNaNType(t2)) {
+    if (kind !== 0 || t1 === T_SNAN || t2 === T_SNAN) st.fpsr |= FPSR_IOC;
+    return false;
+  }
+  const c = cmpVal(s1, e1, m1, uSign, uExp, uSig);
+  return kind === 0 ? c === 0 : kind === 1 ? c >= 0 : c > 0;
+}
+
+function maxMin(
+  st: FPState,
+  n: FPSize,
+  ah: number,
+  al: number,
+  bh: number,
+  bl: number,
+  isMax: boolean,
+  numeric: boolean,
+): number {
+  let t1 = unpack(n, ah, al, st, true, false);
+  let s1 = uSign;
+  let e1 = uExp;
+  let m1 = uSig;
+  let t2 = unpack(n, bh, bl, st, true, false);
+  let s2 = uSign;
+  let e2 = uExp;
+  let m2 = uSig;
+  if (numeric) {
+    // FPMaxNum/FPMinNum: a single quiet NaN is replaced by -Inf (max) / +Inf (min).
+    const infSign = isMax ? 1 : 0;
+    if (t1 === T_QNAN && t2 !== T_QNAN) {
+      t1 = T_INF;
+      s1 = infSign;
+      e1 = INF_EXP;
+      m1 = TWO52;
+    } else if (t1 !== T_QNAN && t2 === T_QNAN) {
+      t2 = T_INF;
+      s2 = infSign;
+      e2 = INF_EXP;
+      m2 = TWO52;
+    }
+  }
+  if (nanPair(n, t1, t2, ah, al, bh, bl, st)) return out(st);
+  const c = cmpVal(s1, e1, m1, s2, e2, m2);
+  const take1 = isMax ? c > 0 : c < 0;
+  const t = take1 ? t1 : t2;
+  if (t === T_INF) setInf(n, take1 ? s1 : s2);
+  else if (t === T_ZERO) setZero(n, isMax ? s1 & s2 : s1 | s2);
+  else if (take1) setRaw(ah, al, n);
+  else setRaw(bh, bl, n);
+  return out(st);
+}
+
+/** FPMax (FMAX). */
+export function fpMax(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return maxMin(st, n, aHi, aLo, bHi, bLo, true, false);
+}
+/** FPMin (FMIN). */
+export function fpMin(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return maxMin(st, n, aHi, aLo, bHi, bLo, false, false);
+}
+/** FPMaxNum (FMAXNM). */
+export function fpMaxNum(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return maxMin(st, n, aHi, aLo, bHi, bLo, true, true);
+}
+/** FPMinNum (FMINNM). */
+export function fpMinNum(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  return maxMin(st, n, aHi, aLo, bHi, bLo, false, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions and rounding to integral
+
+/** FPConvert (FCVT, FCVTN/L, FCVTXN with rounding ODD) from precision `from` to `to`. */
+export function fpConvert(
+  st: FPState,
+  from: FPSize,
+  to: FPSize,
+  hi: number,
+  lo: number,
+  rmode: FPRoundingMode,
+): number {
+  const t = unpack(from, hi, lo, st, true, true);
+  const sign = uSign;
+  const altHp = to === 16 && (st.fpcr & FPCR_AHP) !== 0;
+  if (isNaNType(t)) {
+    if (altHp) setZero(16, sign);
+    else if ((st.fpcr & FPCR_DN) !== 0) setDefaultNaN(to);
+    else {
+      // FPConvertNaN: quiet, keep the most significant payload bits.
+      const p =
+        from === 64
+          ? (hi & 0x7ffff) * TWO32 + (lo >>> 0)
+          : from === 32
+            ? (lo & 0x3fffff) * 2 ** 29
+            : (lo & 0x1ff) * 2 ** 42;
+      if (to === 64) {
+        rHi = ((sign << 31) | 0x7ff80000 | Math.floor(p / TWO32)) >>> 0;
+        rLo = p >>> 0;
+      } else if (to === 32) {
+        rHi = 0;
+        rLo = ((sign << 31) | 0x7fc00000 | Math.floor(p / 2 ** 29)) >>> 0;
+      } else {
+        rHi = 0;
+        rLo = (sign << 15) | 0x7e00 | Math.floor(p / 2 ** 42);
+      }
+    }
+    if (t === T_SNAN || altHp) st.fpsr |= FPSR_IOC;
+  } else if (t === T_INF) {
+    if (altHp) {
+      rHi = 0;
+      rLo = sign ? 0xffff : 0x7fff;
+      st.fpsr |= FPSR_IOC;
+    } else setInf(to, sign);
+  } else if (t === T_ZERO) setZero(to, sign);
+  else {
+    setW(uSig);
+    roundPack(to, sign, uExp, st, rmode, true);
+  }
+  return out(st);
+}
+
+// Integer part / rounding-error classification of an unpacked value scaled by 2^scale.
+let iMag = 0; // magnitude of RoundDown(|value|) as an exact double (may be up to 2^1024)
+let iErr = 0; // 0 exact, 1 below half, 2 half, 3 above half
+function splitInt(sig: number, exp: number): void {
+  if (exp >= 0) {
+    iMag = sig * 2 ** exp;
+    iErr = 0;
+    return;
+  }
+  const sh = -exp;
+  if (sh > 60) {
+    iMag = 0;
+    iErr = 1;
+    return;
+  }
+  const div = 2 ** sh;
+  iMag = Math.floor(sig / div);
+  const rem = sig - iMag * div;
+  const half = div / 2;
+  iErr = rem === 0 ? 0 : rem < half ? 1 : rem === half ? 2 : 3;
+}
+/** Round the magnitude per ARM rounding (sign-aware for directed modes). */
+function roundMag(sign: number, rmode: number): number {
+  let up: boolean;
+  switch (rmode) {
+    case FPRounding.TIEEVEN:
+      up = iErr === 3 || (iErr === 2 && iMag % 2 === 1);
+      break;
+    case FPRounding.POSINF:
+      up = iErr !== 0 && sign === 0;
+      break;
+    case FPRounding.NEGINF:
+      up = iErr !== 0 && sign === 1;
+      break;
+    case FPRounding.TIEAWAY:
+      up = iErr >= 2;
+      break;
+    default:
+      up = false;
+  }
+  return up ? iMag + 1 : iMag;
+}
+
+/** FPRoundInt (FRINTN/A/M/P/Z/I/X); `exact` raises Inexact (FRINTX). */
+export function fpRoundInt(
+  st: FPState,
+  n: FPSize,
+  hi: number,
+  lo: number,
+  rmode: FPRoundingMode,
+  exact: boolean,
+): number {
+  const t = unpack(n, hi, lo, st, true, false);
+  const sign = uSign;
+  if (isNaNType(t)) processNaN(n, t, hi, lo, st, true);
+  else if (t === T_INF) setInf(n, sign);
+  else if (t === T_ZERO) setZero(n, sign);
+  else {
+    splitInt(uSig, uExp);
+    const m = roundMag(sign, rmode);
+    if (m === 0) setZero(n, sign);
+    else if (uExp >= 0) setRaw(hi, lo, n);
+    else roundSig(n, sign, m, 0, st, FPRounding.ZERO);
+    if (iErr !== 0 && exact) st.fpsr |= FPSR_IXC;
+  }
+  return out(st);
+}
+
+/** FPRoundIntN (FRINT32Z/X, FRINT64Z/X) for n = 32 or 64. */
+export function fpRoundIntN(
+  st: FPState,
+  n: FPSize,
+  hi: number,
+  lo: number,
+  rmode: FPRoundingMode,
+  intSize: 32 | 64,
+): number {
+  const t = unpack(n, hi, lo, st, true, false);
+  const sign = uSign;
+  let overflow = false;
+  if (isNaNType(t) || t === T_INF) overflow = true;
+  else if (t === T_ZERO) setZero(n, sign);
+  else {
+    splitInt(uSig, uExp);
+    const m = roundMag(sign, rmode);
+    const lim = 2 ** (intSize - 1);
+    if (sign ? m > lim : m >= lim) overflow = true;
+    else if (m === 0) setZero(n, sign);
+    else roundSig(n, sign, m, 0, st, FPRounding.ZERO);
+    if (!overflow && iErr !== 0) st.fpsr |= FPSR_IXC;
+  }
+  if (overflow) {
+    roundSig(n, 1, 1, intSize - 1, st, FPRounding.ZERO);
+    st.fpsr |= FPSR_IOC;
+  }
+  return out(st);
+}
+
+/**
+ * FPToFixed (FCVTZS/ZU, FCVTNS/NU/AS/AU/MS/MU/PS/PU, fixed-point FCVTZ* with fbits).
+ * Result: `intBits`-bit integer (32 or 64), low word returned, high word in st.hi.
+ */
+export function fpToFixed(
+  st: FPState,
+  n: FPSize,
+  hi: number,
+  lo: number,
+  fbits: number,
+  unsigned: boolean,
+  rmode: FPRoundingMode,
+  intBits: 32 | 64,
+): number {
+  const t = unpack(n, hi, lo, st, true, false);
+  const sign = uSign;
+  let mag: number;
+  let err = 0;
+  if (isNaNType(t)) {
+    st.fpsr |= FPSR_IOC;
+    mag = 0;
+  } else if (t === T_ZERO) mag = 0;
+  else if (t === T_INF) mag = Number.POSITIVE_INFINITY;
+  else {
+    splitInt(uSig, uExp + fbits);
+    err = iErr;
+    mag = roundMag(sign, rmode);
+  }
+  let neg = sign === 1 && mag !== 0;
+  let h: number;
+  let l: number;
+  // Integer comparisons against exact powers of two (2^63 - 1 is not a double).
+  const over = unsigned ? mag >= 2 ** intBits : neg ? mag > 2 ** (intBits - 1) : mag >= 2 ** (intBits - 1);
+  if ((unsigned && neg) || over) {
+    // Saturate (SatQ): written as halves because 2^63 - 1 is not a double.
+    st.fpsr |= FPSR_IOC;
+    if (unsigned) {
+      l = neg ? 0 : 0xffffffff;
+      h = neg || intBits === 32 ? 0 : 0xffffffff;
+    } else if (intBits === 32) {
+      h = 0;
+      l = neg ? 0x80000000 : 0x7fffffff;
+    } else {
+      h = neg ? 0x80000000 : 0x7fffffff;
+      l = neg ? 0 : 0xffffffff;
+    }
+    neg = false;
+  } else {
+    if (err !== 0) st.fpsr |= FPSR_IXC;
+    h = Math.floor(mag / TWO32);
+    l = mag % TWO32;
+  }
+  if (neg) {
+    if (l === 0) h = -h >>> 0;
+    else {
+      l = TWO32 - l;
+      h = ~h >>> 0;
+    }
+  }
+  if (intBits === 32) h = 0;
+  rHi = h >>> 0;
+  rLo = l >>> 0;
+  return out(st);
+}
+
+/**
+ * FixedToFP (SCVTF/UCVTF): the 64-bit integer hi:lo (callers sign- or zero-extend 32-bit
+ * sources) divided by 2^fbits, rounded to precision n.
+ */
+export function fixedToFp(
+  st: FPState,
+  n: FPSize,
+  hi: number,
+  lo: number,
+  fbits: number,
+  unsigned: boolean,
+  rmode: FPRoundingMode,
+): number {
+  hi >>>= 0;
+  lo >>>= 0;
+  if ((hi | lo) === 0) {
+    setZero(n, 0);
+    return out(st);
+  }
+  let sign = 0;
+  if (!unsigned && hi >= 0x80000000) {
+    sign = 1;
+    if (lo === 0) hi = -hi >>> 0;
+    else {
+      lo = (TWO32 - lo) >>> 0;
+      hi = ~hi >>> 0;
+    }
+  }
+  w0 = 0;
+  w1 = 0;
+  w2 = hi;
+  w3 = lo;
+  roundPack(n, sign, -fbits, st, rmode, false);
+  return out(st);
+}
+
+/** FPToFixedJS (FJCVTZS): returns the 32-bit result; st.nzcv = 0:Z:0:0. */
+export function fpToFixedJS(st: FPState, hi: number, lo: number): number {
+  const t = unpack(64, hi, lo, st, true, false);
+  const sign = uSign;
+  let z = 1;
+  let res = 0;
+  if (isNaNType(t)) {
+    st.fpsr |= FPSR_IOC;
+    z = 0;
+  } else if (t === T_INF) {
+    st.fpsr |= FPSR_IOC;
+    z = 0;
+  } else if (t === T_ZERO) {
+    if (sign === 1) z = 0;
+    else if ((hi & 0xfffff) !== 0 || lo !== 0) z = 0;
+  } else {
+    splitInt(uSig, uExp);
+    // Round toward zero: magnitude is truncated.
+    const mag = iMag;
+    const low = mag % TWO32; // fmod is exact for integral doubles
+    res = sign ? (TWO32 - low) >>> 0 : low >>> 0;
+    if (sign ? mag > 2 ** 31 : mag > 2 ** 31 - 1) {
+      st.fpsr |= FPSR_IOC;
+      z = 0;
+    } else if (iErr !== 0) {
+      st.fpsr |= FPSR_IXC;
+      z = 0;
+    }
+  }
+  st.nzcv = z << 2;
+  rHi = 0;
+  rLo = res;
+  return out(st);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Estimates (ARM ARM FPRecipEstimate, FPRSqrtEstimate, FPRecpX, RecipEstimate, RecipSqrtEstimate)
+
+/** RecipEstimate(a) for 256 <= a < 512. */
+export function recipEstimate(a: number): number {
+  a = a * 2 + 1;
+  const b = Math.floor(2 ** 19 / a);
+  return Math.floor((b + 1) / 2);
+}
+
+/** RecipSqrtEstimate(a) for 128 <= a < 512. */
+export function recipSqrtEstimate(a: number): number {
+  if (a < 256) a = a * 2 + 1;
+  else {
+    a = (a >> 1) << 1;
+    a = (a + 1) * 2;
+  }
+  let b = 512;
+  while (a * (b + 1) * (b + 1) < 2 ** 28) b++;
+  return Math.floor((b + 1) / 2);
+}
+
+function rawFraction52(n: FPSize, hi: number, lo: number): number {
+  return n === 64
+    ? (hi & 0xfffff) * TWO32 + (lo >>> 0)
+    : n === 32
+      ? (lo & 0x7fffff) * 2 ** 29
+      : (lo & 0x3ff) * 2 ** 42;
+}
+function rawExp(n: FPSize, hi: number, lo: number): number {
+  return n === 64 ? (hi >>> 20) & 0x7ff : n === 32 ? (lo >>> 23) & 0xff : (lo >>> 10) & 0x1f;
+}
+function setFromFraction52(n: FPSize, sign: number, exp: number, f52: number): void {
+  if (n === 64) setFields(64, sign, exp, f52);
+  else if (n === 32) setFields(32, sign, exp, Math.floor(f52 / 2 ** 29));
+  else setFields(16, sign, exp, Math.floor(f52 / 2 ** 42));
+}
+
+/** FPRecipEstimate (FRECPE). */
+export function fpRecipEstimate(st: FPState, n: FPSize, hi: number, lo: number): number {
+  const t = unpack(n, hi, lo, st, true, false);
+  const sign = uSign;
+  const rmode = fpcrRounding(st.fpcr);
+  const top = uExp + 52; // |value| in [2^top, 2^(top+1))
+  if (isNaNType(t)) processNaN(n, t, hi, lo, st, true);
+  else if (t === T_INF) setZero(n, sign);
+  else if (t === T_ZERO) {
+    setInf(n, sign);
+    st.fpsr |= FPSR_DZC;
+  } else if (top < (n === 16 ? -16 : n === 32 ? -128 : -1024)) {
+    const toInf =
+      rmode === FPRounding.TIEEVEN ||
+      (rmode === FPRounding.POSINF && sign === 0) ||
+      (rmode === FPRounding.NEGINF && sign === 1);
+    if (toInf) setInf(n, sign);
+    else setMaxNormal(n, sign);
+    st.fpsr |= FPSR_OFC | FPSR_IXC;
+  } else if (flushes(n, st.fpcr) && top >= (n === 16 ? 14 : n === 32 ? 126 : 1022)) {
+    setZero(n, sign);
+    st.fpsr |= FPSR_UFC;
+  } else {
+    let fraction = rawFraction52(n, hi, lo);
+    let exp = rawExp(n, hi, lo);
+    if (exp === 0) {
+      if (fraction < 2 ** 51) {
+        exp = -1;
+        fraction = (fraction % 2 ** 50) * 4;
+      } else fraction = (fraction % 2 ** 51) * 2;
+    }
+    const scaled = 256 + Math.floor(fraction / 2 ** 44);
+    let resultExp = (n === 16 ? 29 : n === 32 ? 253 : 2045) - exp;
+    const est = recipEstimate(scaled);
+    fraction = (est & 0xff) * 2 ** 44;
+    if (resultExp === 0) fraction = 2 ** 51 + Math.floor(fraction / 2);
+    else if (resultExp === -1) {
+      fraction = 2 ** 50 + Math.floor(fraction / 4);
+      resultExp = 0;
+    }
+    setFromFraction52(n, sign, resultExp, fraction);
+  }
+  return out(st);
+}
+
+/** FPRSqrtEstimate (FRSQRTE). */
+export function fpRSqrtEstimate(st: FPState, n: FPSize, hi: number, lo: number): number {
+  const t = unpack(n, hi, lo, st, true, false);
+  const sign = uSign;
+  if (isNaNType(t)) processNaN(n, t, hi, lo, st, true);
+  else if (t === T_ZERO) {
+    setInf(n, sign);
+    st.fpsr |= FPSR_DZC;
+  } else if (sign === 1) {
+    setDefaultNaN(n);
+    st.fpsr |= FPSR_IOC;
+  } else if (t === T_INF) setZero(n, 0);
+  else {
+    let fraction = rawFraction52(n, hi, lo);
+    let exp = rawExp(n, hi, lo);
+    if (exp === 0) {
+      while (fraction < 2 ** 51) {
+        fraction *= 2;
+        exp--;
+      }
+      fraction = (fraction % 2 ** 51) * 2;
+    }
+    const scaled =
+      (exp & 1) === 0 ? 256 + Math.floor(fraction / 2 ** 44) : 128 + Math.floor(fraction / 2 ** 45);
+    const resultExp = Math.floor(((n === 16 ? 44 : n === 32 ? 380 : 3068) - exp) / 2);
+    const est = recipSqrtEstimate(scaled);
+    setFromFraction52(n, 0, resultExp, (est & 0xff) * 2 ** 44);
+  }
+  return out(st);
+}
+
+/** FPRecpX (FRECPX). */
+export function fpRecpX(st: FPState, n: FPSize, hi: number, lo: number): number {
+  const t = unpack(n, hi, lo, st, true, false);
+  if (isNaNType(t)) processNaN(n, t, hi, lo, st, true);
+  else {
+    const exp = rawExp(n, hi, lo);
+    const maxE = 2 ** expBits(n) - 1;
+    setFields(n, uSign, exp === 0 ? maxE - 1 : ~exp & maxE, 0);
+  }
+  return out(st);
+}
+
+/** UnsignedRecipEstimate (URECPE) on a 32-bit element. */
+export function unsignedRecipEstimate(op: number): number {
+  op >>>= 0;
+  if (op < 0x80000000) return 0xffffffff;
+  return (recipEstimate(op >>> 23) << 23) >>> 0;
+}
+
+/** UnsignedRSqrtEstimate (URSQRTE) on a 32-bit element. */
+export function unsignedRSqrtEstimate(op: number): number {
+  op >>>= 0;
+  if (op < 0x40000000) return 0xffffffff;
+  return (recipSqrtEstimate(op >>> 23) << 23) >>> 0;
+}
