@@ -1,3 +1,5 @@
+export type { BalloonBackend } from "./balloon.js";
+export { VirtioBalloon, VirtioBalloonFeature } from "./balloon.js";
 export type { BlockBackend, VirtioBlkOptions } from "./blk.js";
 export {
   FileBlockBackend,
@@ -43,6 +45,16 @@ export {
   VirtioMmio,
   VirtioMmioReg,
 } from "./mmio.js";
+export type { NetBackend } from "./net.js";
+export {
+  createNetLink,
+  inetChecksum,
+  parseMac,
+  UserNetPeer,
+  VIRTIO_NET_HDR_SIZE,
+  VirtioNet,
+  VirtioNetFeature,
+} from "./net.js";
 export type { VirtioPciOptions } from "./pci.js";
 export {
   VIRTIO_PCI_COMMON,
