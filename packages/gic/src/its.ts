@@ -322,6 +322,14 @@ export class Its implements MmioDevice, MsiSink {
         return;
       }
       this.execute(this.creadr);
+      if (this.stalled) {
+        // A table write that reached no RAM: stall on this command (GITS_CREADR.Stalled).
+        log.warn(
+          "gits-stall",
+          `GITS: command at 0x${this.creadr.toString(16)} could not update its table; stalled`,
+        );
+        return;
+      }
       this.creadr = (this.creadr + 32) % qsize;
     }
   }
