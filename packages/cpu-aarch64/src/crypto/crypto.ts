@@ -1,0 +1,593 @@
+/**
+ * Cryptographic-extension instruction semantics (ARM ARM C7.2: AESE, AESD, AESMC, AESIMC, SHA1*,
+ * SHA256*, SHA512*, EOR3, BCAX, RAX1, XAR, PMULL/PMULL2; C6.2: CRC32*, CRC32C*).
+ *
+ * 128-bit values live in a caller-owned Uint32Array as four little-endian words (word 0 = bits
+ * 31:0). `d`, `n`, `m`, `a` are word offsets of the Vd/Vn/Vm/Va registers (e.g. 4 * regno), so a
+ * register file held as one Uint32Array works directly. Vd may alias a source. No allocation.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// AES (FIPS-197): tables are computed at load time from GF(2^8) arithmetic.
+const SBOX = new Uint8Array(256);
+const INV_SBOX = new Uint8Array(256);
+const MUL2 = new Uint8Array(256);
+(() => {
+  const xt = (b: number) => ((b << 1) ^ (b & 0x80 ? 0x1b : 0)) & 0xff;
+  const mul = (a: number, b: number) => {
+    let r = 0;
+    while (b) {
+      if (b & 1) r ^= a;
+      a = xt(a);
+      b >>= 1;
+    }
+    return r;
+  };
+  for (let x = 0; x < 256; x++) {
+    let inv = 0;
+    if (x !== 0) for (inv = 1; mul(x, inv) !== 1; inv++);
+    let s = inv;
+    let r = inv;
+    for (let i = 0; i < 4; i++) {
+      r = ((r << 1) | (r >> 7)) & 0xff;
+      s ^= r;
+    }
+    s ^= 0x63;
+    SBOX[x] = s;
+    INV_SBOX[s] = x;
+    MUL2[x] = xt(x);
+  }
+})();
+
+const tb = new Uint8Array(16);
+const tb2 = new Uint8Array(16);
+
+function loadBytes(v: Uint32Array, o: number, dst: Uint8Array): void {
+  for (let i = 0; i < 4; i++) {
+    const w = v[o + i]!;
+    dst[4 * i] = w;
+    dst[4 * i + 1] = w >>> 8;
+    dst[4 * i + 2] = w >>> 16;
+    dst[4 * i + 3] = w >>> 24;
+  }
+}
+function storeBytes(v: Uint32Array, o: number, src: Uint8Array): void {
+  for (let i = 0; i < 4; i++) {
+    v[o + i] = src[4 * i]! | (src[4 * i + 1]! << 8) | (src[4 * i + 2]! << 16) | (src[4 * i + 3]! << 24);
+  }
+}
+
+/** AESE: V[d] = SubBytes(ShiftRows(V[d] ^ V[n])). */
+export function aese(v: Uint32Array, d: number, n: number): void {
+  for (let i = 0; i < 4; i++) v[d + i] = v[d + i]! ^ v[n + i]!;
+  loadBytes(v, d, tb);
+  // ShiftRows: row r of column c comes from column (c + r) mod 4. State byte index = r + 4c.
+  for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) tb2[r + 4 * c] = SBOX[tb[r + 4 * ((c + r) & 3)]!]!;
+  storeBytes(v, d, tb2);
+}
+
+/** AESD: V[d] = InvSubBytes(InvShiftRows(V[d] ^ V[n])). */
+export function aesd(v: Uint32Array, d: number, n: number): void {
+  for (let i = 0; i < 4; i++) v[d + i] = v[d + i]! ^ v[n + i]!;
+  loadBytes(v, d, tb);
+  for (let c = 0; c < 4; c++)
+    for (let r = 0; r < 4; r++) tb2[r + 4 * ((c + r) & 3)] = INV_SBOX[tb[r + 4 * c]!]!;
+  storeBytes(v, d, tb2);
+}
+
+function mixColumn(w: number): number {
+  const a0 = w & 0xff;
+  const a1 = (w >>> 8) & 0xff;
+  const a2 = (w >>> 16) & 0xff;
+  const a3 = w >>> 24;
+  const m0 = MUL2[a0]!;
+  const m1 = MUL2[a1]!;
+  const m2 = MUL2[a2]!;
+  const m3 = MUL2[a3]!;
+  const b0 = m0 ^ m1 ^ a1 ^ a2 ^ a3;
+  const b1 = a0 ^ m1 ^ m2 ^ a2 ^ a3;
+  const b2 = a0 ^ a1 ^ m2 ^ m3 ^ a3;
+  const b3 = m0 ^ a0 ^ a1 ^ a2 ^ m3;
+  return (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0;
+}
+
+/** AESMC: V[d] = MixColumns(V[n]). */
+export function aesmc(v: Uint32Array, d: number, n: number): void {
+  const c0 = mixColumn(v[n]!);
+  const c1 = mixColumn(v[n + 1]!);
+  const c2 = mixColumn(v[n + 2]!);
+  const c3 = mixColumn(v[n + 3]!);
+  v[d] = c0;
+  v[d + 1] = c1;
+  v[d + 2] = c2;
+  v[d + 3] = c3;
+}
+
+/** AESIMC: V[d] = InvMixColumns(V[n]) (= MixColumns applied to a pre-mixed column, FIPS-197 5.3.3). */
+export function aesimc(v: Uint32Array, d: number, n: number): void {
+  for (let i = 0; i < 4; i++) {
+    const w = v[n + i]!;
+    const a0 = w & 0xff;
+    const a1 = (w >>> 8) & 0xff;
+    const a2 = (w >>> 16) & 0xff;
+    const a3 = w >>> 24;
+    // InvMixColumns = MixColumns o [u = 4*(a0^a2), w = 4*(a1^a3)] pre-step.
+    const u = MUL2[MUL2[a0 ^ a2]!]!;
+    const x = MUL2[MUL2[a1 ^ a3]!]!;
+    v[d + i] = mixColumn(((a0 ^ u) | ((a1 ^ x) << 8) | ((a2 ^ u) << 16) | ((a3 ^ x) << 24)) >>> 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SHA-1 / SHA-256 (32-bit lanes)
+
+function rol(x: number, s: number): number {
+  return ((x << s) | (x >>> (32 - s))) >>> 0;
+}
+function ror(x: number, s: number): number {
+  return ((x >>> s) | (x << (32 - s))) >>> 0;
+}
+function choose(x: number, y: number, z: number): number {
+  return ((y ^ z) & x) ^ z;
+}
+function parity(x: number, y: number, z: number): number {
+  return x ^ y ^ z;
+}
+function majority(x: number, y: number, z: number): number {
+  return (x & y) | ((x | y) & z);
+}
+
+function sha1hash(v: Uint32Array, d: number, n: number, m: number, f: 0 | 1 | 2): void {
+  let x0 = v[d]!;
+  let x1 = v[d + 1]!;
+  let x2 = v[d + 2]!;
+  let x3 = v[d + 3]!;
+  let y = v[n]!;
+  for (let e = 0; e < 4; e++) {
+    const t = f === 0 ? choose(x1, x2, x3) : f === 1 ? parity(x1, x2, x3) : majority(x1, x2, x3);
+    y = (y + rol(x0, 5) + t + v[m + e]!) >>> 0;
+    x1 = rol(x1, 30);
+    // <Y, X> = ROL(Y : X, 32)
+    const ny = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = x0;
+    x0 = y;
+    y = ny;
+  }
+  v[d] = x0;
+  v[d + 1] = x1;
+  v[d + 2] = x2;
+  v[d + 3] = x3;
+}
+
+/** SHA1C Qd, Sn, Vm.4S. */
+export function sha1c(v: Uint32Array, d: number, n: number, m: number): void {
+  sha1hash(v, d, n, m, 0);
+}
+/** SHA1P Qd, Sn, Vm.4S. */
+export function sha1p(v: Uint32Array, d: number, n: number, m: number): void {
+  sha1hash(v, d, n, m, 1);
+}
+/** SHA1M Qd, Sn, Vm.4S. */
+export function sha1m(v: Uint32Array, d: number, n: number, m: number): void {
+  sha1hash(v, d, n, m, 2);
+}
+/** SHA1H: fixed rotate, ROL(Sn, 30). */
+export function sha1h(x: number): number {
+  return rol(x >>> 0, 30);
+}
+/** SHA1SU0 Vd, Vn, Vm. */
+export function sha1su0(v: Uint32Array, d: number, n: number, m: number): void {
+  const r0 = v[d + 2]! ^ v[d]! ^ v[m]!;
+  const r1 = v[d + 3]! ^ v[d + 1]! ^ v[m + 1]!;
+  const r2 = v[n]! ^ v[d + 2]! ^ v[m + 2]!;
+  const r3 = v[n + 1]! ^ v[d + 3]! ^ v[m + 3]!;
+  v[d] = r0;
+  v[d + 1] = r1;
+  v[d + 2] = r2;
+  v[d + 3] = r3;
+}
+/** SHA1SU1 Vd, Vn. */
+export function sha1su1(v: Uint32Array, d: number, n: number): void {
+  const t0 = v[d]! ^ v[n + 1]!;
+  const t1 = v[d + 1]! ^ v[n + 2]!;
+  const t2 = v[d + 2]! ^ v[n + 3]!;
+  const t3 = v[d + 3]!;
+  v[d] = rol(t0 >>> 0, 1);
+  v[d + 1] = rol(t1 >>> 0, 1);
+  v[d + 2] = rol(t2 >>> 0, 1);
+  v[d + 3] = rol(t3 >>> 0, 1) ^ rol(t0 >>> 0, 2);
+}
+
+function sigma0(x: number): number {
+  return ror(x, 2) ^ ror(x, 13) ^ ror(x, 22);
+}
+function sigma1(x: number): number {
+  return ror(x, 6) ^ ror(x, 11) ^ ror(x, 25);
+}
+
+function sha256hash(v: Uint32Array, xo: number, yo: number, m: number, d: number, part1: boolean): void {
+  let x0 = v[xo]!;
+  let x1 = v[xo + 1]!;
+  let x2 = v[xo + 2]!;
+  let x3 = v[xo + 3]!;
+  let y0 = v[yo]!;
+  let y1 = v[yo + 1]!;
+  let y2 = v[yo + 2]!;
+  let y3 = v[yo + 3]!;
+  for (let e = 0; e < 4; e++) {
+    const chs = choose(y0, y1, y2);
+    const maj = majority(x0, x1, x2);
+    const t = (y3 + sigma1(y0) + chs + v[m + e]!) >>> 0;
+    x3 = (t + x3) >>> 0;
+    y3 = (t + sigma0(x0) + maj) >>> 0;
+    // <Y, X> = ROL(Y : X, 32)
+    const nx0 = y3;
+    const ny0 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = x0;
+    x0 = nx0;
+    y3 = y2;
+    y2 = y1;
+    y1 = y0;
+    y0 = ny0;
+  }
+  if (part1) {
+    v[d] = x0;
+    v[d + 1] = x1;
+    v[d + 2] = x2;
+    v[d + 3] = x3;
+  } else {
+    v[d] = y0;
+    v[d + 1] = y1;
+    v[d + 2] = y2;
+    v[d + 3] = y3;
+  }
+}
+
+/** SHA256H Qd, Qn, Vm.4S. */
+export function sha256h(v: Uint32Array, d: number, n: number, m: number): void {
+  sha256hash(v, d, n, m, d, true);
+}
+/** SHA256H2 Qd, Qn, Vm.4S. */
+export function sha256h2(v: Uint32Array, d: number, n: number, m: number): void {
+  sha256hash(v, n, d, m, d, false);
+}
+/** SHA256SU0 Vd.4S, Vn.4S. */
+export function sha256su0(v: Uint32Array, d: number, n: number): void {
+  const t0 = v[d + 1]!;
+  const t1 = v[d + 2]!;
+  const t2 = v[d + 3]!;
+  const t3 = v[n]!;
+  const s = (e: number) => ror(e, 7) ^ ror(e, 18) ^ (e >>> 3);
+  v[d] = (s(t0) + v[d]!) >>> 0;
+  v[d + 1] = (s(t1) + v[d + 1]!) >>> 0;
+  v[d + 2] = (s(t2) + v[d + 2]!) >>> 0;
+  v[d + 3] = (s(t3) + v[d + 3]!) >>> 0;
+}
+function ssig1(e: number): number {
+  return ror(e, 17) ^ ror(e, 19) ^ (e >>> 10);
+}
+/** SHA256SU1 Vd.4S, Vn.4S, Vm.4S. */
+export function sha256su1(v: Uint32Array, d: number, n: number, m: number): void {
+  // T0 = operand3<31:0> : operand2<127:32>; T1 = operand3<127:64>
+  const t00 = v[n + 1]!;
+  const t01 = v[n + 2]!;
+  const t02 = v[n + 3]!;
+  const t03 = v[m]!;
+  const r0 = (ssig1(v[m + 2]!) + v[d]! + t00) >>> 0;
+  const r1 = (ssig1(v[m + 3]!) + v[d + 1]! + t01) >>> 0;
+  const r2 = (ssig1(r0) + v[d + 2]! + t02) >>> 0;
+  const r3 = (ssig1(r1) + v[d + 3]! + t03) >>> 0;
+  v[d] = r0;
+  v[d + 1] = r1;
+  v[d + 2] = r2;
+  v[d + 3] = r3;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 64-bit lane helpers on (hi, lo) pairs; results in module variables.
+let qh = 0;
+let ql = 0;
+function ror64(h: number, l: number, s: number): void {
+  if (s >= 32) {
+    const t = h;
+    h = l;
+    l = t;
+    s -= 32;
+  }
+  if (s === 0) {
+    qh = h >>> 0;
+    ql = l >>> 0;
+    return;
+  }
+  qh = ((h >>> s) | (l << (32 - s))) >>> 0;
+  ql = ((l >>> s) | (h << (32 - s))) >>> 0;
+}
+function shr64(h: number, l: number, s: number): void {
+  // 0 < s < 32
+  qh = h >>> s;
+  ql = ((l >>> s) | (h << (32 - s))) >>> 0;
+}
+let sh = 0;
+let sl = 0;
+function add64(h: number, l: number): void {
+  const lo = sl + (l >>> 0);
+  sl = lo >>> 0;
+  sh = (sh + h + (lo >= 4294967296 ? 1 : 0)) >>> 0;
+}
+/** ROR(x,a) ^ ROR(x,b) ^ ROR(x,c) -> qh:ql */
+function rot3(h: number, l: number, a: number, b: number, c: number): void {
+  ror64(h, l, a);
+  let rh = qh;
+  let rl = ql;
+  ror64(h, l, b);
+  rh ^= qh;
+  rl ^= ql;
+  ror64(h, l, c);
+  qh = (rh ^ qh) >>> 0;
+  ql = (rl ^ ql) >>> 0;
+}
+
+/** SHA512H Qd, Qn, Vm.2D. */
+export function sha512h(v: Uint32Array, d: number, n: number, m: number): void {
+  const xl0 = v[n]!;
+  const xh0 = v[n + 1]!;
+  const xl1 = v[n + 2]!;
+  const xh1 = v[n + 3]!;
+  const yl0 = v[m]!;
+  const yh0 = v[m + 1]!;
+  const yl1 = v[m + 2]!;
+  const yh1 = v[m + 3]!;
+  // MSigma1 of Y<127:64>
+  rot3(yh1, yl1, 14, 18, 41);
+  sh = ((yh1 & xh0) ^ (~yh1 & xh1)) >>> 0;
+  sl = ((yl1 & xl0) ^ (~yl1 & xl1)) >>> 0;
+  add64(qh, ql);
+  add64(v[d + 3]!, v[d + 2]!);
+  const vh1 = sh;
+  const vl1 = sl;
+  add64(yh0, yl0); // tmp = Vtmp<127:64> + Y<63:0>
+  const th = sh;
+  const tl = sl;
+  rot3(th, tl, 14, 18, 41);
+  sh = ((th & yh1) ^ (~th & xh0)) >>> 0;
+  sl = ((tl & yl1) ^ (~tl & xl0)) >>> 0;
+  add64(qh, ql);
+  add64(v[d + 1]!, v[d]!);
+  v[d] = sl;
+  v[d + 1] = sh;
+  v[d + 2] = vl1;
+  v[d + 3] = vh1;
+}
+
+/** SHA512H2 Qd, Qn, Vm.2D. */
+export function sha512h2(v: Uint32Array, d: number, n: number, m: number): void {
+  const xl0 = v[n]!;
+  const xh0 = v[n + 1]!;
+  const yl0 = v[m]!;
+  const yh0 = v[m + 1]!;
+  const yl1 = v[m + 2]!;
+  const yh1 = v[m + 3]!;
+  rot3(yh0, yl0, 28, 34, 39);
+  sh = ((xh0 & yh1) ^ (xh0 & yh0) ^ (yh1 & yh0)) >>> 0;
+  sl = ((xl0 & yl1) ^ (xl0 & yl0) ^ (yl1 & yl0)) >>> 0;
+  add64(qh, ql);
+  add64(v[d + 3]!, v[d + 2]!);
+  const vh1 = sh;
+  const vl1 = sl;
+  rot3(vh1, vl1, 28, 34, 39);
+  sh = ((vh1 & yh0) ^ (vh1 & yh1) ^ (yh1 & yh0)) >>> 0;
+  sl = ((vl1 & yl0) ^ (vl1 & yl1) ^ (yl1 & yl0)) >>> 0;
+  add64(qh, ql);
+  add64(v[d + 1]!, v[d]!);
+  v[d] = sl;
+  v[d + 1] = sh;
+  v[d + 2] = vl1;
+  v[d + 3] = vh1;
+}
+
+/** SHA512SU0 Vd.2D, Vn.2D. */
+export function sha512su0(v: Uint32Array, d: number, n: number): void {
+  const wl0 = v[d]!;
+  const wh0 = v[d + 1]!;
+  const wl1 = v[d + 2]!;
+  const wh1 = v[d + 3]!;
+  // sig0 of W<127:64>
+  ror64(wh1, wl1, 1);
+  let gh = qh;
+  let gl = ql;
+  ror64(wh1, wl1, 8);
+  gh ^= qh;
+  gl ^= ql;
+  shr64(wh1, wl1, 7);
+  sh = (gh ^ qh) >>> 0;
+  sl = (gl ^ ql) >>> 0;
+  add64(wh0, wl0);
+  const rh0 = sh;
+  const rl0 = sl;
+  ror64(v[n + 1]!, v[n]!, 1);
+  gh = qh;
+  gl = ql;
+  ror64(v[n + 1]!, v[n]!, 8);
+  gh ^= qh;
+  gl ^= ql;
+  shr64(v[n + 1]!, v[n]!, 7);
+  sh = (gh ^ qh) >>> 0;
+  sl = (gl ^ ql) >>> 0;
+  add64(wh1, wl1);
+  v[d] = rl0;
+  v[d + 1] = rh0;
+  v[d + 2] = sl;
+  v[d + 3] = sh;
+}
+
+/** SHA512SU1 Vd.2D, Vn.2D, Vm.2D. */
+export function sha512su1(v: Uint32Array, d: number, n: number, m: number): void {
+  let rh = 0;
+  let rl = 0;
+  for (let lane = 1; lane >= 0; lane--) {
+    const xh = v[n + 2 * lane + 1]!;
+    const xl = v[n + 2 * lane]!;
+    ror64(xh, xl, 19);
+    let gh = qh;
+    let gl = ql;
+    ror64(xh, xl, 61);
+    gh ^= qh;
+    gl ^= ql;
+    shr64(xh, xl, 6);
+    sh = (gh ^ qh) >>> 0;
+    sl = (gl ^ ql) >>> 0;
+    add64(v[d + 2 * lane + 1]!, v[d + 2 * lane]!);
+    add64(v[m + 2 * lane + 1]!, v[m + 2 * lane]!);
+    if (lane === 1) {
+      rh = sh;
+      rl = sl;
+    }
+  }
+  v[d] = sl;
+  v[d + 1] = sh;
+  v[d + 2] = rl;
+  v[d + 3] = rh;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SHA3 helpers
+
+/** EOR3 Vd.16B, Vn.16B, Vm.16B, Va.16B. */
+export function eor3(v: Uint32Array, d: number, n: number, m: number, a: number): void {
+  for (let i = 0; i < 4; i++) v[d + i] = v[n + i]! ^ v[m + i]! ^ v[a + i]!;
+}
+/** BCAX Vd.16B, Vn.16B, Vm.16B, Va.16B: Vn ^ (Vm & ~Va). */
+export function bcax(v: Uint32Array, d: number, n: number, m: number, a: number): void {
+  for (let i = 0; i < 4; i++) v[d + i] = v[n + i]! ^ (v[m + i]! & ~v[a + i]!);
+}
+/** RAX1 Vd.2D, Vn.2D, Vm.2D: Vn ^ ROL(Vm, 1). */
+export function rax1(v: Uint32Array, d: number, n: number, m: number): void {
+  for (let i = 0; i < 4; i += 2) {
+    const l = v[m + i]!;
+    const h = v[m + i + 1]!;
+    const rl = ((l << 1) | (h >>> 31)) >>> 0;
+    const rh = ((h << 1) | (l >>> 31)) >>> 0;
+    v[d + i] = v[n + i]! ^ rl;
+    v[d + i + 1] = v[n + i + 1]! ^ rh;
+  }
+}
+/** XAR Vd.2D, Vn.2D, Vm.2D, #imm6: ROR(Vn ^ Vm, imm6). */
+export function xar(v: Uint32Array, d: number, n: number, m: number, imm6: number): void {
+  for (let i = 0; i < 4; i += 2) {
+    ror64(v[n + i + 1]! ^ v[m + i + 1]!, v[n + i]! ^ v[m + i]!, imm6 & 63);
+    v[d + i] = ql;
+    v[d + i + 1] = qh;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Polynomial multiply
+
+let cmH = 0;
+let cmL = 0;
+/** Carry-less 32x32 -> 64 into cmH:cmL. */
+function clmul32(a: number, b: number): void {
+  let h = 0;
+  let l = 0;
+  a >>>= 0;
+  for (let i = 0; i < 32; i++) {
+    if ((b >>> i) & 1) {
+      l ^= a << i;
+      if (i !== 0) h ^= a >>> (32 - i);
+    }
+  }
+  cmH = h >>> 0;
+  cmL = l >>> 0;
+}
+
+/**
+ * PMULL/PMULL2 Vd.1Q, Vn.1D/2D, Vm.1D/2D: 64x64 -> 128 carry-less product of the lower
+ * (upper when `upper`) doublewords.
+ */
+export function pmull64(v: Uint32Array, d: number, n: number, m: number, upper: boolean): void {
+  const o = upper ? 2 : 0;
+  const al = v[n + o]!;
+  const ah = v[n + o + 1]!;
+  const bl = v[m + o]!;
+  const bh = v[m + o + 1]!;
+  clmul32(al, bl);
+  const r0 = cmL;
+  let r1 = cmH;
+  clmul32(ah, bh);
+  let r2 = cmL;
+  const r3 = cmH;
+  clmul32(al, bh);
+  r1 ^= cmL;
+  r2 ^= cmH;
+  clmul32(ah, bl);
+  r1 ^= cmL;
+  r2 ^= cmH;
+  v[d] = r0;
+  v[d + 1] = r1 >>> 0;
+  v[d + 2] = r2 >>> 0;
+  v[d + 3] = r3;
+}
+
+/** PMULL/PMULL2 Vd.8H, Vn.8B/16B, Vm.8B/16B: eight 8x8 -> 16 carry-less products. */
+export function pmull8(v: Uint32Array, d: number, n: number, m: number, upper: boolean): void {
+  const o = upper ? 2 : 0;
+  const a0 = v[n + o]!;
+  const a1 = v[n + o + 1]!;
+  const b0 = v[m + o]!;
+  const b1 = v[m + o + 1]!;
+  for (let i = 0; i < 8; i += 2) {
+    const aw = i < 4 ? a0 : a1;
+    const bw = i < 4 ? b0 : b1;
+    const s = (i & 3) * 8;
+    const lo = polyMul8((aw >>> s) & 0xff, (bw >>> s) & 0xff);
+    const hi = polyMul8((aw >>> (s + 8)) & 0xff, (bw >>> (s + 8)) & 0xff);
+    tw[i >> 1] = (lo | (hi << 16)) >>> 0;
+  }
+  v[d] = tw[0]!;
+  v[d + 1] = tw[1]!;
+  v[d + 2] = tw[2]!;
+  v[d + 3] = tw[3]!;
+}
+const tw = new Uint32Array(4);
+function polyMul8(a: number, b: number): number {
+  let r = 0;
+  for (let i = 0; i < 8; i++) if ((b >>> i) & 1) r ^= a << i;
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CRC32 / CRC32C (reflected; no pre/post inversion, as the instructions define)
+
+function crcTable(poly: number): Uint32Array {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+}
+const CRC32_TABLE = crcTable(0xedb88320); // bit-reversed 0x04C11DB7
+const CRC32C_TABLE = crcTable(0x82f63b78); // bit-reversed 0x1EDC6F41
+
+/**
+ * CRC32B/H/W and CRC32CB/CH/CW: acc updated with the low `bytes` (1, 2 or 4) bytes of `data`.
+ * `castagnoli` selects the CRC32C polynomial.
+ */
+export function crc32(acc: number, data: number, bytes: 1 | 2 | 4, castagnoli: boolean): number {
+  const t = castagnoli ? CRC32C_TABLE : CRC32_TABLE;
+  let c = acc >>> 0;
+  for (let i = 0; i < bytes; i++) {
+    c = t[(c ^ (data >>> (8 * i))) & 0xff]! ^ (c >>> 8);
+  }
+  return c >>> 0;
+}
+
+/** CRC32X / CRC32CX: acc updated with the 64-bit value hi:lo (low word first). */
+export function crc32x(acc: number, hi: number, lo: number, castagnoli: boolean): number {
+  return crc32(crc32(acc, lo, 4, castagnoli), hi, 4, castagnoli);
+}
