@@ -529,4 +529,23 @@ describe("ACPI tables decoded by iasl -d", () => {
     expect(ssdt).toContain('"arm,primecell-periphid"');
     expect(ssdt).toContain('ToUUID ("daffd814-6eba-4d8c-8a91-bc9bbf4aa301")');
   });
+
+  it("sample decompiles to the structure types of QEMU's comparable machine (shared/reference/qemu-acpi)", () => {
+    // Facts read from the reference decompilation: MADT subtables 0C, 0B per CPU, 0E, 0F; IORT nodes
+    // ITS group (0), SMMUv3 (4), root complex (2); PPTT processor nodes (0); tables APIC DBG2 DSDT
+    // FACP GTDT IORT MCFG PPTT SPCR; DSDT devices ACPI0007 per CPU, ARMH0011, PNP0A08 + PNP0C02.
+    const types = (name: string) =>
+      fields(name)
+        .filter((f) => f.name === "Subtable Type" || (f.name === "Type" && f.length === 1))
+        .map((f) => f.value.slice(0, 2));
+    expect(new Set(types("APIC"))).toEqual(new Set(["0B", "0C", "0E", "0F"]));
+    expect(types("APIC").filter((t) => t === "0B").length).toBe(m.cpus);
+    expect(types("IORT")).toEqual(["00", "04", "02"]);
+    expect(types("PPTT")).toContain("00");
+    for (const sig of ["APIC", "DBG2", "DSDT", "FACP", "GTDT", "IORT", "MCFG", "PPTT", "SPCR"])
+      expect(sample.has(sig), sig).toBe(true);
+    const dsdt = dis.dsl.get("DSDT")!;
+    expect(dsdt.match(/"ACPI0007"/g)?.length).toBe(m.cpus);
+    for (const hid of ['"ARMH0011"', '"PNP0A08"', '"PNP0A03"', '"PNP0C02"']) expect(dsdt).toContain(hid);
+  });
 });

@@ -194,17 +194,17 @@ export const aml = {
       t.emit(out);
     });
   },
-  /** (a & b), result not stored */
-  and(a: AmlValue, b: AmlValue): AmlTerm {
-    return binary("And", 0x7b, a, b, true);
+  /** And (a, b, target): (a & b), stored into `target` when given */
+  and(a: AmlValue, b: AmlValue, target?: AmlTerm): AmlTerm {
+    return binary("And", 0x7b, a, b, true, target);
   },
-  /** (a | b), result not stored */
-  or(a: AmlValue, b: AmlValue): AmlTerm {
-    return binary("Or", 0x7d, a, b, true);
+  /** Or (a, b, target): (a | b), stored into `target` when given */
+  or(a: AmlValue, b: AmlValue, target?: AmlTerm): AmlTerm {
+    return binary("Or", 0x7d, a, b, true, target);
   },
-  /** (a + b), result not stored */
-  add(a: AmlValue, b: AmlValue): AmlTerm {
-    return binary("Add", 0x72, a, b, true);
+  /** Add (a, b, target): (a + b), stored into `target` when given */
+  add(a: AmlValue, b: AmlValue, target?: AmlTerm): AmlTerm {
+    return binary("Add", 0x72, a, b, true, target);
   },
   /** Notify (object, value) */
   notify(object: string, value: number): AmlTerm {
@@ -221,6 +221,15 @@ export const aml = {
   local(n: number): AmlTerm {
     if (!Number.isInteger(n) || n < 0 || n > 7) fail("E_VALUE", `Local${n}: use 0-7`);
     return term("Local", (out) => out.push(0x60 + n));
+  },
+  /** External (path, type, args) — ExternalOp 0x15; type 0 Any, 1 Integer, 8 Method ... */
+  external(path: string, objectType = 0, argCount = 0): AmlTerm {
+    const n = encodeNameString(path);
+    if (!Number.isInteger(objectType) || objectType < 0 || objectType > 16)
+      fail("E_VALUE", `External ${path}: bad object type`);
+    if (!Number.isInteger(argCount) || argCount < 0 || argCount > 7)
+      fail("E_VALUE", `External ${path}: args must be 0-7`);
+    return term("External", (out) => pushAll(out, [0x15, ...n, objectType, argCount]));
   },
   /** Escape hatch: pre-encoded AML bytes. */
   raw(bytes: ArrayLike<number>, kind = "Raw"): AmlTerm {
@@ -277,14 +286,22 @@ export const aml = {
   },
 };
 
-function binary(kind: string, op: number, a: AmlValue, b: AmlValue, target: boolean): AmlTerm {
+function binary(
+  kind: string,
+  op: number,
+  a: AmlValue,
+  b: AmlValue,
+  hasTarget: boolean,
+  target?: AmlTerm,
+): AmlTerm {
   const ta = toTerm(a);
   const tb = toTerm(b);
   return term(kind, (out) => {
     out.push(op);
     ta.emit(out);
     tb.emit(out);
-    if (target) out.push(0x00);
+    if (target) target.emit(out);
+    else if (hasTarget) out.push(0x00); // NullName: result not stored
   });
 }
 
