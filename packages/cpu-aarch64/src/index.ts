@@ -1,3 +1,4 @@
+export * from "./crypto/index.js";
 export {
   decode,
   encode,
@@ -10,6 +11,7 @@ export {
 export type { AliasSpec, EncodingSpec, Exclusion, FieldSpec, OperandSpec } from "./decoder/spec.js";
 export { EncodingError } from "./decoder/spec.js";
 export { ENCODINGS } from "./decoder/table.js";
-export { disassemble, formatEntry } from "./disasm/disasm.js";
+export { disassemble, formatEntry, pcRelTarget } from "./disasm/disasm.js";
+export * from "./fp/index.js";
 export type { CpuModel, Feature } from "./model.js";
 export { CORTEX_A72_MODEL, HWCAP_FEATURES, M1_MODEL, modelFromHwcaps } from "./model.js";

@@ -29,6 +29,8 @@ const bin = (v: number, n: number): string => v.toString(2).padStart(n, "0");
 /** ARM ARM C4.1.87 Branches, Exception Generating and System instructions. */
 export function defineBranchSys(): void {
   group("branch_sys");
+  cls("perm_undef");
+  e("UDF_only_perm_undef", "0000000000000000 imm16:16", "udf #{imm16:u}");
   cls("condbranch");
   e("B_only_condbranch", "0101010 o1=0 imm19:19 o0=0 cond:4", "b.{cond:cond} {_:rel19}");
 
@@ -82,10 +84,10 @@ export function defineBranchSys(): void {
   e("MSR_SI_pstate_SPSel", "1101010100000 op1=000 0100 CRm:4 op2=101 11111", "msr SPSel, #{CRm:u}");
   e("MSR_SI_pstate_DAIFSet", "1101010100000 op1=011 0100 CRm:4 op2=110 11111", "msr DAIFSet, #{CRm:u}");
   e("MSR_SI_pstate_DAIFClr", "1101010100000 op1=011 0100 CRm:4 op2=111 11111", "msr DAIFClr, #{CRm:u}");
-  e("MSR_SI_pstate_SSBS", "1101010100000 op1=011 0100 CRm:4 op2=001 11111", "msr SSBS, #{CRm:u}", {
+  e("MSR_SI_pstate_SSBS", "1101010100000 op1=011 0100 CRm=000 imm:1 op2=001 11111", "msr SSBS, #{imm:u}", {
     feature: "FEAT_SSBS",
   });
-  e("MSR_SI_pstate_DIT", "1101010100000 op1=011 0100 CRm:4 op2=010 11111", "msr DIT, #{CRm:u}", {
+  e("MSR_SI_pstate_DIT", "1101010100000 op1=011 0100 CRm=000 imm:1 op2=010 11111", "msr DIT, #{imm:u}", {
     feature: "FEAT_DIT",
   });
 
@@ -113,11 +115,11 @@ export function defineBranchSys(): void {
     [1, "B"],
   ] as const) {
     const lk = k.toLowerCase();
-    e(`BR${k}AZ_64_branch_reg`, `1101011 opc=0000 op2=11111 00001 M=${m} Rn:5 op4=11111`, `br${lk}az {Rn:x}`);
+    e(`BR${k}AZ_64_branch_reg`, `1101011 opc=0000 op2=11111 00001 M=${m} Rn:5 op4=11111`, `bra${lk}z {Rn:x}`);
     e(
       `BLR${k}AZ_64_branch_reg`,
       `1101011 opc=0001 op2=11111 00001 M=${m} Rn:5 op4=11111`,
-      `blr${lk}az {Rn:x}`,
+      `blra${lk}z {Rn:x}`,
     );
     e(`RET${k}A_64E_branch_reg`, `1101011 opc=0010 op2=11111 00001 M=${m} Rn=11111 op4=11111`, `reta${lk}`);
     e(`ERET${k}A_64E_branch_reg`, `1101011 opc=0100 op2=11111 00001 M=${m} Rn=11111 op4=11111`, `ereta${lk}`);

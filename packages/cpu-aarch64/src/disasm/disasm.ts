@@ -65,3 +65,23 @@ export function disassemble(word: number, model: CpuModel, pc = 0): string | nul
   const i = decode(word, model);
   return i < 0 ? null : formatEntry(i, word, pc);
 }
+
+const sext = (v: number, width: number): number => (v << (32 - width)) >> (32 - width);
+
+/**
+ * Target address of a PC-relative instruction (B, BL, B.cond, CBZ/CBNZ, TBZ/TBNZ, LDR/PRFM literal,
+ * ADR, ADRP) at address `pc`, or null if entry `index` is not PC-relative.
+ */
+export function pcRelTarget(index: number, word: number, pc: bigint): bigint | null {
+  const spec = ENCODINGS[index];
+  if (!spec) return null;
+  const kinds = spec.operands.map((o) => o.kind);
+  const w = word | 0;
+  if (kinds.includes("rel26")) return pc + BigInt(sext(w & 0x3ffffff, 26) * 4);
+  if (kinds.includes("rel19")) return pc + BigInt(sext((w >>> 5) & 0x7ffff, 19) * 4);
+  if (kinds.includes("rel14")) return pc + BigInt(sext((w >>> 5) & 0x3fff, 14) * 4);
+  const imm = sext((((w >>> 5) & 0x7ffff) << 2) | ((w >>> 29) & 3), 21);
+  if (kinds.includes("adr")) return pc + BigInt(imm);
+  if (kinds.includes("adrp")) return (pc & ~0xfffn) + BigInt(imm) * 4096n;
+  return null;
+}

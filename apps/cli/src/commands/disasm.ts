@@ -1,0 +1,104 @@
+import { readFileSync } from "node:fs";
+import {
+  CORTEX_A72_MODEL,
+  type CpuModel,
+  decode,
+  formatEntry,
+  M1_MODEL,
+  pcRelTarget,
+} from "@armature/cpu-aarch64";
+import { type CliIo, CliUsageError, type Command } from "../command.js";
+
+const MODELS: Record<string, CpuModel> = { m1: M1_MODEL, "cortex-a72": CORTEX_A72_MODEL };
+
+const HELP = `Usage: armature disasm --words FILE [--model m1|cortex-a72]
+       armature disasm --binary FILE [--base ADDR] [--model m1|cortex-a72]
+
+  --words FILE    one 32-bit hex word per line (# starts a comment); prints WORD<TAB>TEXT
+  --binary FILE   raw little-endian A64 code; prints ADDR<TAB>WORD<TAB>TEXT with branch targets
+  --base ADDR     address of the first byte of --binary (default 0)
+  --model NAME    CPU model whose features decide what is allocated (default m1)
+Words the model does not accept print as <unallocated>. Text follows LLVM 14's llvm-mc.
+`;
+
+function hex8(w: number): string {
+  return (w >>> 0).toString(16).padStart(8, "0");
+}
+
+export const disasmCommand: Command = {
+  name: "disasm",
+  summary: "disassemble A64 words or a raw binary (LLVM 14 syntax)",
+  async run(args: string[], io: CliIo): Promise<number> {
+    let words: string | undefined;
+    let binary: string | undefined;
+    let base = 0n;
+    let model = M1_MODEL;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      const val = (): string => {
+        const v = args[++i];
+        if (v === undefined) throw new CliUsageError(`${a} needs a value`);
+        return v;
+      };
+      if (a === "--help" || a === "-h") {
+        io.out(HELP);
+        return 0;
+      } else if (a === "--words") words = val();
+      else if (a === "--binary") binary = val();
+      else if (a === "--base") {
+        const v = val();
+        try {
+          base = BigInt(v);
+        } catch {
+          throw new CliUsageError(`--base "${v}" is not a number (use e.g. 0x40080000)`);
+        }
+      } else if (a === "--model") {
+        const v = val();
+        const m = MODELS[v];
+        if (!m) throw new CliUsageError(`unknown --model "${v}" (known: ${Object.keys(MODELS).join(", ")})`);
+        model = m;
+      } else throw new CliUsageError(`unknown option "${a}"`);
+    }
+    if ((words === undefined) === (binary === undefined)) {
+      throw new CliUsageError("give exactly one of --words FILE or --binary FILE");
+    }
+    const read = (f: string): Buffer => {
+      try {
+        return readFileSync(f);
+      } catch (e) {
+        throw new CliUsageError(`cannot read ${f}: ${(e as Error).message}`);
+      }
+    };
+    const lines: string[] = [];
+    if (words !== undefined) {
+      const text = read(words).toString("utf8").split(/\r?\n/);
+      text.forEach((raw, n) => {
+        const line = raw.replace(/#.*/, "").trim();
+        if (line === "") return;
+        if (!/^(0x)?[0-9a-fA-F]{1,8}$/.test(line)) {
+          throw new CliUsageError(`${words}:${n + 1}: "${line}" is not a 32-bit hex word`);
+        }
+        const w = Number.parseInt(line.replace(/^0x/, ""), 16);
+        const i = decode(w, model);
+        lines.push(`${hex8(w)}\t${i < 0 ? "<unallocated>" : formatEntry(i, w)}`);
+      });
+    } else {
+      const buf = read(binary!);
+      if (buf.length % 4 !== 0)
+        io.err(`armature disasm: ${binary}: ${buf.length % 4} trailing bytes ignored\n`);
+      for (let off = 0; off + 4 <= buf.length; off += 4) {
+        const w = buf.readUInt32LE(off);
+        const pc = base + BigInt(off);
+        const i = decode(w, model);
+        let text = i < 0 ? "<unallocated>" : formatEntry(i, w);
+        if (i >= 0) {
+          const t = pcRelTarget(i, w, pc);
+          if (t !== null) text += ` <0x${BigInt.asUintN(64, t).toString(16)}>`;
+        }
+        lines.push(`${pc.toString(16).padStart(16, "0")}\t${hex8(w)}\t${text}`);
+      }
+    }
+    io.out(lines.length ? `${lines.join("\n")}\n` : "");
+    return 0;
+  },
+};

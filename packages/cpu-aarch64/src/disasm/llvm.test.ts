@@ -1,0 +1,106 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decode, ENCODINGS, encode, fieldsOf, M1_MODEL, matchesEntry } from "../index.js";
+import { type Region, regionOf } from "./classes.js";
+import { disassemble } from "./disasm.js";
+import { exceptionFor } from "./exceptions.js";
+import { llvmDisassemble, requireLlvmMc } from "./oracle.js";
+
+/** Regions whose every encoding is in the table (the others are reported, not asserted). */
+export const COMPLETE_REGIONS: ReadonlySet<Region> = new Set<Region>([
+  "reserved",
+  "sve",
+  "dpimm",
+  "branch_sys",
+  "ldst",
+  "dpreg",
+]);
+
+const ALL_FEATURES = {
+  name: "all",
+  features: new Set(ENCODINGS.flatMap((e) => (e.feature ? [e.feature] : []))),
+};
+const RUNS = Number(process.env.FC_NUM_RUNS ?? 3);
+/** xorshift32 word stream from a fast-check seed (so a failure reports one integer). */
+function rng(seed: number): () => number {
+  let x = seed | 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+}
+const hex = (w: number): string => (w >>> 0).toString(16).padStart(8, "0");
+
+function mismatches(words: number[], onlyComplete: boolean): string[] {
+  const ref = llvmDisassemble(words);
+  const bad: string[] = [];
+  words.forEach((w, i) => {
+    if (onlyComplete && !COMPLETE_REGIONS.has(regionOf(w))) return;
+    const ours = disassemble(w, M1_MODEL);
+    const llvm = ref[i]!.text;
+    if (ours !== llvm && !exceptionFor(w, ours, llvm)) bad.push(`${hex(w)}: ours=${ours} llvm=${llvm}`);
+  });
+  return bad;
+}
+
+describe("llvm-mc 14 cross-check", () => {
+  it("llvm-mc is installed", () => {
+    expect(requireLlvmMc()).toBe("llvm-mc");
+  });
+
+  it("(a) uniformly random words: verdict and text equal llvm-mc's", () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const next = rng(seed);
+        const words = Array.from({ length: 4000 }, next);
+        const bad = mismatches(words, true);
+        expect(bad.slice(0, 20)).toEqual([]);
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  }, 120_000);
+
+  it("(b) words generated per table entry: verdict and text equal llvm-mc's", () => {
+    const perEntry = 4;
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const next = rng(seed);
+        const words: number[] = [];
+        ENCODINGS.forEach((s, i) => {
+          if (s.feature !== null && !M1_MODEL.features.has(s.feature)) return;
+          let made = 0;
+          for (let k = 0; k < 64 && made < perEntry; k++) {
+            const r = next();
+            const w = ((r & ~s.mask) | s.bits) >>> 0;
+            if (matchesEntry(i, w)) {
+              words.push(w);
+              made++;
+            }
+          }
+        });
+        const bad = mismatches(words, false);
+        expect(bad.slice(0, 20)).toEqual([]);
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  }, 120_000);
+});
+
+describe("encoding round trip", () => {
+  it("(c) decode -> fields -> encode gives the same word", () => {
+    fc.assert(
+      fc.property(fc.nat({ max: ENCODINGS.length - 1 }), fc.nat({ max: 0xffffffff }), (i, r) => {
+        const s = ENCODINGS[i]!;
+        const w = ((r & ~s.mask) | s.bits) >>> 0;
+        fc.pre(matchesEntry(i, w));
+        const j = decode(w, ALL_FEATURES);
+        expect(j).toBeGreaterThanOrEqual(0);
+        const id = ENCODINGS[j]!.id;
+        expect(encode(id, fieldsOf(j, w))).toBe(w);
+      }),
+      { numRuns: Math.max(2000, RUNS * 1000) },
+    );
+  });
+});
