@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
+import { acpiCommand } from "./acpi.js";
 import { disasmCommand } from "./disasm.js";
 
 // Each subcommand lives in its own module in this folder; add one import and one array entry.
-export const commands: Command[] = [disasmCommand];
+export const commands: Command[] = [acpiCommand, disasmCommand];
