@@ -182,7 +182,9 @@ EOF
 chmod 0755 "$R/init"
 
 say "building initramfs.cpio.gz (cpio newc)"
-(cd "$R" && find . -print0 | LC_ALL=C sort -z | cpio --quiet -o -0 -H newc -R 0:0 | gzip -9n) >"$CACHE/initramfs.cpio.gz.tmp"
+# Fixed timestamps, sorted names, root owner, gzip -n: the same inputs give the same bytes.
+find "$R" -exec touch -h -d @0 {} +
+(cd "$R" && find . -print0 | LC_ALL=C sort -z | cpio --quiet -o -0 -H newc -R 0:0 --reproducible | gzip -9n) >"$CACHE/initramfs.cpio.gz.tmp"
 mv "$CACHE/initramfs.cpio.gz.tmp" "$CACHE/initramfs.cpio.gz"
 cp "$VMLINUZ" "$CACHE/Image.tmp"
 mv "$CACHE/Image.tmp" "$CACHE/Image"

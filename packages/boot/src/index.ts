@@ -1,0 +1,11 @@
+export type { ImageHeader, ImagePageSize, KernelImage } from "./image.js";
+export {
+  ARM64_IMAGE_HEADER_SIZE,
+  ARM64_IMAGE_MAGIC,
+  ARM64_IMAGE_MAGIC_OFFSET,
+  parseImageHeader,
+  RAW_LOAD_OFFSET,
+  readKernel,
+} from "./image.js";
+export type { EntryState, LinuxBootOptions, LinuxBootPlan, Placement, RamExtent } from "./loader.js";
+export { loadLinux, MAX_DTB_SIZE, planLinuxBoot } from "./loader.js";
