@@ -1,0 +1,844 @@
+import {
+  type Bus,
+  BusError,
+  ConfigError,
+  type IrqLine,
+  RateLimitedLog,
+  type SysRegBlock,
+  unconnectedIrqLine,
+  type VirtualClock,
+} from "@armature/core";
+import type { CpuModel } from "../model.js";
+import { decodeIndex, HANDLERS, type Handler, UNDEF_INDEX } from "./dispatch.js";
+import { SysRegs } from "./sysregs.js";
+
+/*
+ * Register file layout (documented for the FP/SIMD half):
+ *   x: Int32Array(2 * 34). Register n (0..30) is x[2n] (low 32 bits) and x[2n+1] (high 32 bits).
+ *      Slot 31 is the zero register (always 0; never written). Slot 32 is the current stack pointer
+ *      (SP_EL0 or SP_ELx per PSTATE.SP/EL; the other one is banked in `spBank`). Slot 33 is scratch.
+ *   v: Uint32Array(32 * 4) over one ArrayBuffer: V<n> occupies v[4n..4n+3], little-endian words
+ *      (v[4n] = bits 31:0). `vb` (Uint8Array) and `vdv` (DataView) view the same bytes.
+ *   fpcr, fpsr: plain 32-bit numbers (FPCR/FPSR fields as in the ARM ARM, D13.2).
+ *   PSTATE: nf/zf/cf/vf are 0|1 numbers; el, spsel, daif (bits D,A,I,F at 9..6 as in SPSR), pan,
+ *   uao, ssbs, dit, ss, il kept as separate fields and packed by `pstateToSpsr()`.
+ */
+export const X_SP = 32;
+
+/** Why `run()` returned. */
+export type ExitReason =
+  | "budget"
+  | "hvc"
+  | "smc"
+  | "svc"
+  | "wfi"
+  | "wfe"
+  | "debug"
+  | "unclaimed"
+  | "halt"
+  | "exception";
+
+/**
+ * The exit of `run()` (one object per CPU, reused: read it before the next `run()`).
+ * PC rule (seed 001, Hypervisor.framework): for "hvc" and "svc" the PC already points past the
+ * instruction; for "smc" the PC still points AT the SMC (the board adds 4 to resume after it); for
+ * "wfi"/"wfe" the PC points past the instruction; for "debug" (BRK/HLT/breakpoint/step) and
+ * "unclaimed" the PC points at the instruction; "exception" (user mode only) has `esr`/`far` set
+ * and the PC at the faulting instruction.
+ */
+export interface CpuExit {
+  reason: ExitReason;
+  /** HVC/SMC/SVC/BRK/HLT immediate. */
+  imm: number;
+  /** ESR_EL2-style syndrome: EC << 26 | IL << 25 | ISS. */
+  esr: number;
+  /** Faulting / unclaimed address (low 53 bits exact). */
+  address: number;
+}
+
+export interface CpuOptions {
+  bus: Bus;
+  model: CpuModel;
+  /** The machine's clock: generic timer and CNTVCT read it, the run loop advances it. */
+  clock?: VirtualClock;
+  /** vCPU index on the board (MPIDR_EL1.Aff0, SysRegBlock calls). */
+  index?: number;
+  /** Linux user mode: SVC/faults at EL0 exit `run()` instead of entering EL1. */
+  userMode?: boolean;
+  /** Lines the generic timer and PMU drive (PPIs 30 CNTP, 27 CNTV, 23 PMU on the board's GIC). */
+  timerLines?: { phys?: IrqLine; virt?: IrqLine; pmu?: IrqLine };
+  /** An external system-register block (the GIC CPU interface ICC_*). */
+  sysRegBlock?: SysRegBlock;
+  /** Counter frequency (CNTFRQ_EL0), default 24 MHz (as on Apple M1). */
+  counterHz?: number;
+}
+
+/** Thrown internally to abandon the current instruction after an exception was taken. */
+export const ABORT = { abort: true };
+
+const PAGE_BITS = 12;
+const PAGE_SIZE = 4096;
+const PAGE_MASK = ~(PAGE_SIZE - 1);
+const TLB_SIZE = 512;
+const TLB_MASK = TLB_SIZE - 1;
+const INVALID_TAG = 1; // never equal to a page-aligned lo
+
+/** Pre-decoded instructions of one physical page (handler index per 4-byte slot, -1 = not yet). */
+export class PageCache {
+  readonly decoded = new Int32Array(1024).fill(-1);
+  readonly words = new Int32Array(1024);
+  hasCode = false;
+  constructor(
+    readonly pa: number,
+    readonly view: DataView,
+    readonly base: number,
+  ) {}
+  invalidate(): void {
+    if (this.hasCode) {
+      this.decoded.fill(-1);
+      this.hasCode = false;
+    }
+  }
+}
+
+const EC_UNKNOWN = 0x00;
+export const EC_SVC64 = 0x15;
+export const EC_HVC64 = 0x16;
+export const EC_SMC64 = 0x17;
+export const EC_SYSREG = 0x18;
+export const EC_IABT_LOWER = 0x20;
+export const EC_PC_ALIGN = 0x22;
+export const EC_DABT_LOWER = 0x24;
+export const EC_BRK = 0x3c;
+export const EC_SOFTSTEP_LOWER = 0x32;
+export const EC_BKPT_LOWER = 0x30;
+export const EC_WPT_LOWER = 0x34;
+
+/** An AArch64 processing element: state, memory path and the interpreter loop. */
+export class Cpu {
+  readonly x = new Int32Array(2 * 34);
+  readonly vbuf = new ArrayBuffer(32 * 16);
+  readonly v = new Uint32Array(this.vbuf);
+  readonly vb = new Uint8Array(this.vbuf);
+  readonly vdv = new DataView(this.vbuf);
+  fpcr = 0;
+  fpsr = 0;
+  /** PC: low 32 bits (unsigned number) and high 32 bits (int32). */
+  pc = 0;
+  pcHi = 0;
+  nf = 0;
+  zf = 0;
+  cf = 0;
+  vf = 0;
+  el = 0;
+  spsel = 0;
+  daif = 0;
+  pan = 0;
+  uao = 0;
+  ssbs = 0;
+  dit = 0;
+  ss = 0;
+  il = 0;
+  /** Banked SPs: [SP_EL0 lo, hi, SP_EL1 lo, hi]. The active one lives in x[64..65]. */
+  readonly spBank = new Int32Array(4);
+  /** Exclusive monitor. */
+  exValid = false;
+  exLo = 0;
+  exHi = 0;
+  exSize = 0;
+  exVal0 = 0;
+  exVal1 = 0;
+  exVal2 = 0;
+  exVal3 = 0;
+  /** Event register (WFE/SEV). */
+  event = false;
+  /** Set by an instruction that changed PC (branch, exception) or needs the loop to re-check. */
+  jumped = false;
+  /** Set by an instruction after which the loop must re-check interrupts/exits (PC not changed). */
+  recheck = false;
+  /** Set when `run()` must return after the current instruction. */
+  exitPending = false;
+  /** Loaded-value slots of ld64 (hi) and friends. */
+  rhi = 0;
+
+  readonly bus: Bus;
+  readonly model: CpuModel;
+  readonly clock: VirtualClock | undefined;
+  readonly index: number;
+  readonly userMode: boolean;
+  readonly sys: SysRegs;
+  readonly exit: CpuExit = { reason: "budget", imm: 0, esr: 0, address: 0 };
+  readonly log = new RateLimitedLog("cpu-aarch64");
+  /** Level of the IRQ and FIQ inputs (the GIC drives them through `irqInput`/`fiqInput`). */
+  irqLevel = false;
+  fiqLevel = false;
+  serrorPending = false;
+  /** The IRQ/FIQ input wires (give these to the GIC). */
+  readonly irqInput: IrqLine;
+  readonly fiqInput: IrqLine;
+  readonly timerPhys: IrqLine;
+  readonly timerVirt: IrqLine;
+  readonly pmuLine: IrqLine;
+  readonly sysRegBlock: SysRegBlock | undefined;
+  /** Instructions retired (all runs). */
+  retired = 0;
+  halted = false;
+
+  // software TLB: read, write, exec (direct-mapped by VA page)
+  private readonly rTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
+  private readonly rTagHi = new Int32Array(TLB_SIZE);
+  private readonly rBase = new Int32Array(TLB_SIZE);
+  private readonly rView: DataView[] = [];
+  private readonly wTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
+  private readonly wTagHi = new Int32Array(TLB_SIZE);
+  private readonly wBase = new Int32Array(TLB_SIZE);
+  private readonly wView: DataView[] = [];
+  private readonly wPa = new Float64Array(TLB_SIZE);
+  private readonly eTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
+  private readonly eTagHi = new Int32Array(TLB_SIZE);
+  private readonly ePage: PageCache[] = [];
+  private readonly pages = new Map<number, PageCache>();
+  private readonly handlers: readonly Handler[];
+  private readonly dummyView = new DataView(new ArrayBuffer(8));
+  private readonly dummyPage: PageCache;
+
+  constructor(opts: CpuOptions) {
+    if (opts.bus === undefined || opts.model === undefined) {
+      throw new ConfigError("Cpu needs { bus, model } (e.g. new Cpu({ bus, model: M1_MODEL }))");
+    }
+    this.bus = opts.bus;
+    this.model = opts.model;
+    this.clock = opts.clock;
+    this.index = opts.index ?? 0;
+    this.userMode = opts.userMode ?? false;
+    this.sysRegBlock = opts.sysRegBlock;
+    this.timerPhys = opts.timerLines?.phys ?? unconnectedIrqLine;
+    this.timerVirt = opts.timerLines?.virt ?? unconnectedIrqLine;
+    this.pmuLine = opts.timerLines?.pmu ?? unconnectedIrqLine;
+    this.handlers = HANDLERS;
+    this.dummyPage = new PageCache(-1, this.dummyView, 0);
+    for (let i = 0; i < TLB_SIZE; i++) {
+      this.rView.push(this.dummyView);
+      this.wView.push(this.dummyView);
+      this.ePage.push(this.dummyPage);
+    }
+    this.sys = new SysRegs(this, opts.counterHz ?? 24_000_000);
+    const self = this;
+    this.irqInput = {
+      set(level: boolean) {
+        self.irqLevel = level;
+        self.recheck = true;
+      },
+      pulse() {
+        self.irqLevel = true;
+        self.recheck = true;
+      },
+    };
+    this.fiqInput = {
+      set(level: boolean) {
+        self.fiqLevel = level;
+        self.recheck = true;
+      },
+      pulse() {
+        self.fiqLevel = true;
+        self.recheck = true;
+      },
+    };
+    this.reset();
+  }
+
+  /** Architectural reset: EL1h (EL0 in user mode), DAIF masked, registers zero. */
+  reset(): void {
+    this.x.fill(0);
+    this.v.fill(0);
+    this.spBank.fill(0);
+    this.pc = 0;
+    this.pcHi = 0;
+    this.nf = this.zf = this.cf = this.vf = 0;
+    this.el = this.userMode ? 0 : 1;
+    this.spsel = this.userMode ? 0 : 1;
+    this.daif = this.userMode ? 0 : 0x3c0;
+    this.fpcr = 0;
+    this.fpsr = 0;
+    this.exValid = false;
+    this.halted = false;
+    this.sys.reset();
+  }
+
+  // ---------------------------------------------------------------- registers (host API)
+
+  /** X register n (0..30; 31 = SP) as a bigint (host API, not for hot paths). */
+  getX(n: number): bigint {
+    const i = n === 31 ? X_SP : n;
+    return (BigInt(this.x[2 * i + 1]! >>> 0) << 32n) | BigInt(this.x[2 * i]! >>> 0);
+  }
+  setX(n: number, v: bigint | number): void {
+    const b = BigInt.asUintN(64, BigInt(v));
+    const i = n === 31 ? X_SP : n;
+    if (i === 31) return;
+    this.x[2 * i] = Number(b & 0xffffffffn) | 0;
+    this.x[2 * i + 1] = Number(b >> 32n) | 0;
+  }
+  getPC(): bigint {
+    return (BigInt(this.pcHi >>> 0) << 32n) | BigInt(this.pc >>> 0);
+  }
+  setPC(v: bigint | number): void {
+    const b = BigInt.asUintN(64, BigInt(v));
+    this.pc = Number(b & 0xffffffffn);
+    this.pcHi = Number(b >> 32n) | 0;
+    this.jumped = true;
+  }
+  getNZCV(): number {
+    return (this.nf << 31) | (this.zf << 30) | (this.cf << 29) | (this.vf << 28);
+  }
+  setNZCV(v: number): void {
+    this.nf = (v >>> 31) & 1;
+    this.zf = (v >>> 30) & 1;
+    this.cf = (v >>> 29) & 1;
+    this.vf = (v >>> 28) & 1;
+  }
+
+  /** PSTATE packed as SPSR_ELx (ARM ARM C5.2.18). */
+  pstateToSpsr(): number {
+    return (
+      (this.getNZCV() |
+        (this.dit << 24) |
+        (this.uao << 23) |
+        (this.pan << 22) |
+        (this.ss << 21) |
+        (this.il << 20) |
+        (this.ssbs << 12) |
+        this.daif |
+        (this.el << 2) |
+        this.spsel) >>>
+      0
+    );
+  }
+
+  /** Switch the active SP to the one selected by (el, spsel). */
+  private bankSp(newEl: number, newSpsel: number): void {
+    const oldIdx = this.el === 0 || this.spsel === 0 ? 0 : 2;
+    const newIdx = newEl === 0 || newSpsel === 0 ? 0 : 2;
+    if (oldIdx !== newIdx) {
+      const x = this.x;
+      const b = this.spBank;
+      b[oldIdx] = x[64]!;
+      b[oldIdx + 1] = x[65]!;
+      x[64] = b[newIdx]!;
+      x[65] = b[newIdx + 1]!;
+    }
+  }
+
+  setEl(el: number, spsel: number): void {
+    this.bankSp(el, spsel);
+    this.el = el;
+    this.spsel = spsel;
+  }
+
+  /** SP_EL0 / SP_EL1 regardless of which is active (lo, hi). */
+  readSpEl(n: 0 | 1): [number, number] {
+    const active = this.el === 0 || this.spsel === 0 ? 0 : 1;
+    if (active === n) return [this.x[64]!, this.x[65]!];
+    return [this.spBank[2 * n]!, this.spBank[2 * n + 1]!];
+  }
+  writeSpEl(n: 0 | 1, lo: number, hi: number): void {
+    const active = this.el === 0 || this.spsel === 0 ? 0 : 1;
+    if (active === n) {
+      this.x[64] = lo;
+      this.x[65] = hi;
+    } else {
+      this.spBank[2 * n] = lo;
+      this.spBank[2 * n + 1] = hi;
+    }
+  }
+
+  restoreSpsr(spsr: number): void {
+    this.setNZCV(spsr);
+    this.dit = (spsr >>> 24) & 1;
+    this.uao = (spsr >>> 23) & 1;
+    this.pan = (spsr >>> 22) & 1;
+    this.ss = (spsr >>> 21) & 1;
+    this.il = (spsr >>> 20) & 1;
+    this.ssbs = (spsr >>> 12) & 1;
+    this.daif = spsr & 0x3c0;
+    let el = (spsr >>> 2) & 3;
+    let sp = spsr & 1;
+    if (el > 1 || (spsr & 0x10) !== 0) {
+      // Illegal exception return (ARM ARM D1.11.5): PSTATE.IL set, EL unchanged.
+      this.il = 1;
+      el = this.el;
+      sp = this.spsel;
+    }
+    this.setEl(el, sp);
+  }
+
+  // ---------------------------------------------------------------- exceptions
+
+  /**
+   * Take a synchronous exception to EL1 (ARM ARM D1.10): ESR_EL1, FAR_EL1 (for aborts), ELR_EL1 =
+   * the preferred return address, SPSR_EL1, PSTATE.{EL=1,SP=1,DAIF=1111}, PC = VBAR + offset.
+   * In user mode the exception ends `run()` with reason "exception" (the runner makes it a signal).
+   * Always throws ABORT to abandon the current instruction.
+   */
+  syncException(ec: number, iss: number, farLo: number, farHi: number, retLo: number, retHi: number): never {
+    const esr = ((ec << 26) | (1 << 25) | (iss & 0x1ffffff)) >>> 0;
+    if (this.userMode && this.el === 0) {
+      this.exit.reason = "exception";
+      this.exit.esr = esr;
+      this.exit.address = (farHi >>> 0) * 4294967296 + (farLo >>> 0);
+      this.pc = retLo >>> 0;
+      this.pcHi = retHi | 0;
+      this.exitPending = true;
+      this.jumped = true;
+      throw ABORT;
+    }
+    const s = this.sys;
+    s.esrEl1 = esr;
+    s.farLo = farLo | 0;
+    s.farHi = farHi | 0;
+    this.enterEl1(0, retLo, retHi);
+    throw ABORT;
+  }
+
+  /** Exception entry to EL1 with vector kind (0 sync, 0x80 IRQ, 0x100 FIQ, 0x180 SError). */
+  enterEl1(kind: number, retLo: number, retHi: number): void {
+    const s = this.sys;
+    s.spsrEl1 = this.pstateToSpsr();
+    s.elrLo = retLo | 0;
+    s.elrHi = retHi | 0;
+    const from = this.el;
+    const base = from === 0 ? 0x400 : this.spsel === 0 ? 0 : 0x200;
+    this.setEl(1, 1);
+    this.daif = 0x3c0;
+    this.ss = 0;
+    this.il = 0;
+    if (s.sctlr & (1 << 23)) this.pan = 1; // SCTLR_EL1.SPAN == 0 sets PAN
+    this.uao = 0;
+    const off = (base + kind) >>> 0;
+    const l = (s.vbarLo >>> 0) + off;
+    this.pc = l >>> 0 === l ? l : l - 4294967296;
+    this.pcHi = (s.vbarHi + (l > 0xffffffff ? 1 : 0)) | 0;
+    this.exValid = false;
+    this.jumped = true;
+  }
+
+  /** UNDEFINED instruction at the current PC. */
+  undefinedInstruction(): never {
+    return this.syncException(EC_UNKNOWN, 0, 0, 0, this.pc, this.pcHi);
+  }
+
+  /** Data abort at address (lo, hi). fsc: 0x04 translation L0.., 0x10 external, 0x21 alignment. */
+  dataAbort(lo: number, hi: number, write: boolean, fsc: number): never {
+    const ec = this.el === 0 ? EC_DABT_LOWER : EC_DABT_LOWER + 1;
+    return this.syncException(ec, (write ? 1 << 6 : 0) | fsc, lo, hi, this.pc, this.pcHi);
+  }
+
+  alignmentFault(lo: number, hi: number, write: boolean): never {
+    return this.dataAbort(lo, hi, write, 0x21);
+  }
+
+  /** Check pending asynchronous exceptions (called between instructions). */
+  private checkInterrupts(): boolean {
+    if (this.userMode) return false;
+    // Masked at the current EL by PSTATE.{A,I,F} (ARM ARM D1.13.2, EL1-only model).
+    if (this.serrorPending && (this.daif & 0x100) === 0) {
+      this.serrorPending = false;
+      this.sys.esrEl1 = (0x2f << 26) | (1 << 25);
+      this.enterEl1(0x180, this.pc, this.pcHi);
+      return true;
+    }
+    if (this.fiqLevel && (this.daif & 0x40) === 0) {
+      this.enterEl1(0x100, this.pc, this.pcHi);
+      return true;
+    }
+    if (this.irqLevel && (this.daif & 0x80) === 0) {
+      this.enterEl1(0x80, this.pc, this.pcHi);
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- run loop
+
+  /** Stop `run()` after the current instruction with reason "halt". */
+  halt(): void {
+    this.halted = true;
+    this.recheck = true;
+  }
+
+  /**
+   * Execute up to `budget` instructions. Returns the shared exit object (see CpuExit for the PC
+   * rule of each reason). Guest errors never throw out of here.
+   */
+  run(budget: number): CpuExit {
+    const exit = this.exit;
+    exit.reason = "budget";
+    exit.imm = 0;
+    exit.esr = 0;
+    exit.address = 0;
+    this.exitPending = false;
+    let left = budget;
+    const handlers = this.handlers;
+    const clock = this.clock;
+    while (left > 0) {
+      if (this.halted) {
+        exit.reason = "halt";
+        break;
+      }
+      let slice = left;
+      if (clock !== undefined) {
+        clock.runDue();
+        const dl = clock.nextDeadline();
+        if (dl !== Number.POSITIVE_INFINITY) {
+          const n = Math.ceil((dl - clock.nowNs()) / clock.nsPerInstruction);
+          if (n < slice) slice = Math.max(n, 1);
+        }
+      }
+      this.jumped = false;
+      if ((this.irqLevel || this.fiqLevel || this.serrorPending) && this.checkInterrupts()) {
+        // vector taken; fall through to fetch at the new PC
+      }
+      let done = 0;
+      try {
+        const page = this.fetchPage();
+        const dec = page.decoded;
+        const words = page.words;
+        let slot = (this.pc & 0xfff) >>> 2;
+        for (;;) {
+          let idx = dec[slot]!;
+          if (idx < 0) idx = this.fill(page, slot);
+          handlers[idx]!(this, words[slot]!);
+          done++;
+          if (this.jumped) break;
+          this.pc += 4;
+          if (++slot === 1024 || done >= slice || this.recheck) {
+            this.recheck = false;
+            if (this.pc > 0xffffffff) {
+              this.pc -= 4294967296;
+              this.pcHi = (this.pcHi + 1) | 0;
+            }
+            break;
+          }
+        }
+      } catch (e) {
+        if (e !== ABORT) throw e;
+        done++;
+      }
+      left -= done;
+      this.retired += done;
+      if (clock !== undefined) clock.advanceInstructions(done);
+      if (this.ss !== 0 && this.jumped === false) {
+        // software step handled by the debug unit below
+      }
+      if (this.exitPending) break;
+    }
+    return exit;
+  }
+
+  /** Request an exit from an instruction handler (PC already set per the exit's rule). */
+  requestExit(reason: ExitReason, imm: number, esr: number): void {
+    this.exit.reason = reason;
+    this.exit.imm = imm;
+    this.exit.esr = esr >>> 0;
+    this.exitPending = true;
+    this.jumped = true;
+  }
+
+  private fill(page: PageCache, slot: number): number {
+    const w = page.view.getInt32(page.base + slot * 4, true);
+    page.words[slot] = w;
+    const d = decodeIndex(w, this.model);
+    page.decoded[slot] = d;
+    if (!page.hasCode) {
+      page.hasCode = true;
+      this.flushWriteTlbFor(page.pa);
+    }
+    return d;
+  }
+
+  private fetchPage(): PageCache {
+    let lo = this.pc;
+    if ((lo & 3) !== 0) {
+      this.syncException(EC_PC_ALIGN, 0, lo, this.pcHi, lo, this.pcHi);
+    }
+    lo |= 0;
+    const hi = this.pcHi;
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    if (this.eTagLo[i] === (lo & PAGE_MASK) && this.eTagHi[i] === hi) return this.ePage[i]!;
+    const pa = this.translate(lo, hi, 2);
+    const ppn = Math.floor(pa / PAGE_SIZE);
+    let page = this.pages.get(ppn);
+    if (page === undefined) {
+      const r = this.bus.find(ppn * PAGE_SIZE);
+      if (r === undefined || r.kind !== "ram" || !r.contains(ppn * PAGE_SIZE, PAGE_SIZE)) {
+        // Instruction fetch from a non-RAM address: synchronous external abort on fetch.
+        this.syncException(this.el === 0 ? EC_IABT_LOWER : EC_IABT_LOWER + 1, 0x10, lo, hi, lo, hi);
+      }
+      page = new PageCache(ppn * PAGE_SIZE, r.view, ppn * PAGE_SIZE - r.base);
+      this.pages.set(ppn, page);
+    }
+    this.eTagLo[i] = lo & PAGE_MASK;
+    this.eTagHi[i] = hi;
+    this.ePage[i] = page;
+    return page;
+  }
+
+  // ---------------------------------------------------------------- translation + TLB
+
+  /**
+   * VA -> PA. access: 0 read, 1 write, 2 fetch. SCTLR_EL1.M = 0: flat (VA = PA), PA limited to 52
+   * bits (else an address size fault). The MMU walker will plug in here and fill the TLB.
+   */
+  translate(lo: number, hi: number, access: number): number {
+    // Top Byte Ignore for data accesses (TCR_EL1.TBI0/TBI1, bits 37/38): the tag is replaced by the
+    // sign extension of bit 55 (ARM ARM D8.8 "Address tagging").
+    if (access !== 2 && hi >>> 24 !== 0 && (this.sys.tcrHi & (hi & 0x800000 ? 0x40 : 0x20)) !== 0) {
+      hi = (hi << 8) >> 8;
+    }
+    if (hi >>> (this.userMode ? 16 : 20) !== 0) {
+      // Outside the flat space (52-bit PA, or the 48-bit user VA space): translation fault, level 0.
+      if (access === 2) this.syncException(this.el === 0 ? EC_IABT_LOWER : 0x21, 0x04, lo, hi, lo, hi);
+      this.dataAbort(lo, hi, access === 1, 0x04);
+    }
+    return (hi >>> 0) * 4294967296 + (lo >>> 0);
+  }
+
+  /** Drop every cached translation (TLBI, SCTLR/TTBR/TCR writes). */
+  flushTlb(): void {
+    this.rTagLo.fill(INVALID_TAG);
+    this.wTagLo.fill(INVALID_TAG);
+    this.eTagLo.fill(INVALID_TAG);
+  }
+
+  private flushWriteTlbFor(pa: number): void {
+    const tags = this.wTagLo;
+    const pas = this.wPa;
+    for (let i = 0; i < TLB_SIZE; i++) if (pas[i] === pa) tags[i] = INVALID_TAG;
+  }
+
+  /** IC IALLU / IC IVAU (whole cache: our pre-decode cache is per page, invalidation is cheap). */
+  invalidateICache(): void {
+    for (const p of this.pages.values()) p.invalidate();
+  }
+  invalidateICacheVa(lo: number, hi: number): void {
+    const pa = this.translate(lo, hi, 0);
+    this.pages.get(Math.floor(pa / PAGE_SIZE))?.invalidate();
+  }
+
+  /** Host-side notice that guest RAM [pa, pa+len) changed outside the CPU (DMA, loader). */
+  invalidateCode(pa: number, len: number): void {
+    for (let p = Math.floor(pa / PAGE_SIZE); p * PAGE_SIZE < pa + len; p++) this.pages.get(p)?.invalidate();
+  }
+
+  /** Fill the read (and write) TLB for a RAM page, or return false for MMIO/unclaimed. */
+  private fillData(lo: number, hi: number, write: boolean): boolean {
+    const pa = this.translate(lo, hi, write ? 1 : 0);
+    const ppa = pa - (pa % PAGE_SIZE);
+    const r = this.bus.find(ppa);
+    if (r === undefined || r.kind !== "ram" || !r.contains(ppa, PAGE_SIZE)) return false;
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    const base = ppa - r.base;
+    if (write) {
+      const page = this.pages.get(ppa / PAGE_SIZE);
+      if (page?.hasCode) page.invalidate();
+      this.wTagLo[i] = lo & PAGE_MASK;
+      this.wTagHi[i] = hi;
+      this.wBase[i] = base;
+      this.wView[i] = r.view;
+      this.wPa[i] = ppa;
+    } else {
+      this.rTagLo[i] = lo & PAGE_MASK;
+      this.rTagHi[i] = hi;
+      this.rBase[i] = base;
+      this.rView[i] = r.view;
+    }
+    return true;
+  }
+
+  /** Physical access outside RAM pages: MMIO through the bus, or an exit / abort. */
+  private physRead(lo: number, hi: number, size: 1 | 2 | 4): number {
+    const pa = this.translate(lo, hi, 0);
+    const r = this.bus.find(pa);
+    if (r === undefined) return this.unclaimed(lo, hi, pa, size, false);
+    try {
+      return this.bus.read(pa, size);
+    } catch (e) {
+      if (e instanceof BusError) return this.dataAbort(lo, hi, false, 0x10);
+      throw e;
+    }
+  }
+  private physWrite(lo: number, hi: number, size: 1 | 2 | 4, v: number): void {
+    const pa = this.translate(lo, hi, 1);
+    const r = this.bus.find(pa);
+    if (r === undefined) {
+      this.unclaimed(lo, hi, pa, size, true);
+      return;
+    }
+    try {
+      this.bus.write(pa, size, v);
+      this.recheck = true; // a device may have raised an interrupt
+    } catch (e) {
+      if (e instanceof BusError) this.dataAbort(lo, hi, true, 0x10);
+      throw e;
+    }
+  }
+  private unclaimed(lo: number, hi: number, pa: number, size: number, write: boolean): never {
+    if (this.userMode) return this.dataAbort(lo, hi, write, 0x04);
+    // Exit to the board: ESR_EL2-style data abort syndrome (EC 0x24, SAS, WnR, DFSC = 0x10).
+    const sas = size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3;
+    this.exit.reason = "unclaimed";
+    this.exit.address = pa;
+    this.exit.esr = ((0x24 << 26) | (1 << 25) | (sas << 22) | (write ? 1 << 6 : 0) | 0x10) >>> 0;
+    this.exitPending = true;
+    this.jumped = true;
+    throw ABORT;
+  }
+
+  // ---------------------------------------------------------------- data access (hot)
+
+  ld8(lo: number, hi: number): number {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    if (this.rTagLo[i] === (lo & PAGE_MASK) && this.rTagHi[i] === hi) {
+      return this.rView[i]!.getUint8(this.rBase[i]! + (lo & 0xfff));
+    }
+    if (this.fillData(lo, hi, false)) return this.ld8(lo, hi);
+    return this.physRead(lo, hi, 1);
+  }
+  ld16(lo: number, hi: number): number {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    const off = lo & 0xfff;
+    if (this.rTagLo[i] === (lo & PAGE_MASK) && this.rTagHi[i] === hi && off <= 0xffe) {
+      return this.rView[i]!.getUint16(this.rBase[i]! + off, true);
+    }
+    return this.ldSlow(lo, hi, 2);
+  }
+  /** 32-bit load, returned as int32. */
+  ld32(lo: number, hi: number): number {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    const off = lo & 0xfff;
+    if (this.rTagLo[i] === (lo & PAGE_MASK) && this.rTagHi[i] === hi && off <= 0xffc) {
+      return this.rView[i]!.getInt32(this.rBase[i]! + off, true);
+    }
+    return this.ldSlow(lo, hi, 4) | 0;
+  }
+  /** 64-bit load: returns the low half, the high half is in `this.rhi`. */
+  ld64(lo: number, hi: number): number {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    const off = lo & 0xfff;
+    if (this.rTagLo[i] === (lo & PAGE_MASK) && this.rTagHi[i] === hi && off <= 0xff8) {
+      const v = this.rView[i]!;
+      const o = this.rBase[i]! + off;
+      this.rhi = v.getInt32(o + 4, true);
+      return v.getInt32(o, true);
+    }
+    const l = this.ld32(lo, hi);
+    const nlo = (lo + 4) | 0;
+    const h = this.ld32(nlo, nlo >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi);
+    this.rhi = h;
+    return l;
+  }
+  private ldSlow(lo: number, hi: number, size: 2 | 4): number {
+    const off = lo & 0xfff;
+    if (off + size <= PAGE_SIZE) {
+      if (this.fillData(lo, hi, false)) return size === 2 ? this.ld16(lo, hi) : this.ld32(lo, hi) >>> 0;
+      return this.physRead(lo, hi, size);
+    }
+    // crosses a page: byte by byte (each byte translated on its own)
+    let v = 0;
+    for (let k = size - 1; k >= 0; k--) {
+      const a = (lo + k) | 0;
+      v = v * 256 + this.ld8(a, a >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi);
+    }
+    return v;
+  }
+
+  st8(lo: number, hi: number, val: number): void {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    if (this.wTagLo[i] === (lo & PAGE_MASK) && this.wTagHi[i] === hi) {
+      this.wView[i]!.setUint8(this.wBase[i]! + (lo & 0xfff), val);
+      return;
+    }
+    this.stSlow(lo, hi, 1, val);
+  }
+  st16(lo: number, hi: number, val: number): void {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    const off = lo & 0xfff;
+    if (this.wTagLo[i] === (lo & PAGE_MASK) && this.wTagHi[i] === hi && off <= 0xffe) {
+      this.wView[i]!.setUint16(this.wBase[i]! + off, val, true);
+      return;
+    }
+    this.stSlow(lo, hi, 2, val);
+  }
+  st32(lo: number, hi: number, val: number): void {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    const off = lo & 0xfff;
+    if (this.wTagLo[i] === (lo & PAGE_MASK) && this.wTagHi[i] === hi && off <= 0xffc) {
+      this.wView[i]!.setInt32(this.wBase[i]! + off, val, true);
+      return;
+    }
+    this.stSlow(lo, hi, 4, val);
+  }
+  st64(lo: number, hi: number, vlo: number, vhi: number): void {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    const off = lo & 0xfff;
+    if (this.wTagLo[i] === (lo & PAGE_MASK) && this.wTagHi[i] === hi && off <= 0xff8) {
+      const v = this.wView[i]!;
+      const o = this.wBase[i]! + off;
+      v.setInt32(o, vlo, true);
+      v.setInt32(o + 4, vhi, true);
+      return;
+    }
+    // Check both halves are writable before writing either (no partial store on a fault).
+    const nlo = (lo + 4) | 0;
+    const nhi = nlo >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi;
+    if ((lo & 0xfff) > 0xff8) this.probeWrite(nlo, nhi);
+    this.st32(lo, hi, vlo);
+    this.st32(nlo, nhi, vhi);
+  }
+  /** Make sure a write to (lo, hi) would not fault (fills the TLB or takes the abort). */
+  probeWrite(lo: number, hi: number): void {
+    const i = (lo >>> PAGE_BITS) & TLB_MASK;
+    if (this.wTagLo[i] === (lo & PAGE_MASK) && this.wTagHi[i] === hi) return;
+    if (!this.fillData(lo, hi, true)) {
+      const pa = this.translate(lo, hi, 1);
+      if (this.bus.find(pa) === undefined) this.unclaimed(lo, hi, pa, 1, true);
+    }
+  }
+  private stSlow(lo: number, hi: number, size: 1 | 2 | 4, val: number): void {
+    const off = lo & 0xfff;
+    if (off + size <= PAGE_SIZE) {
+      if (this.fillData(lo, hi, true)) {
+        if (size === 1) this.st8(lo, hi, val);
+        else if (size === 2) this.st16(lo, hi, val);
+        else this.st32(lo, hi, val);
+        return;
+      }
+      this.physWrite(lo, hi, size, val);
+      return;
+    }
+    const a2 = (lo + size - 1) | 0;
+    this.probeWrite(a2, a2 >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi);
+    for (let k = 0; k < size; k++) {
+      const a = (lo + k) | 0;
+      this.st8(a, a >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi, (val >>> (8 * k)) & 0xff);
+    }
+  }
+
+  /** Host helper: copy bytes into guest memory at a virtual address (loader use, not hot). */
+  writeVirt(addr: number, bytes: Uint8Array): void {
+    for (let k = 0; k < bytes.length; k++) {
+      const a = addr + k;
+      this.st8((a % 4294967296) | 0, Math.floor(a / 4294967296) | 0, bytes[k]!);
+    }
+  }
+  readVirt(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    for (let k = 0; k < len; k++) {
+      const a = addr + k;
+      out[k] = this.ld8((a % 4294967296) | 0, Math.floor(a / 4294967296) | 0);
+    }
+    return out;
+  }
+}
+
+export { UNDEF_INDEX };

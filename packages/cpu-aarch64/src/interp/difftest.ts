@@ -1,0 +1,477 @@
+/*
+ * Differential testing against QEMU user mode (issue #4 part 6). The static C harness
+ * (harness/harness.c) runs under one long-lived `qemu-aarch64 -cpu max,sve=off,sme=off -seed 1`
+ * process; cases go over a pipe in batches. The same case runs in our interpreter with the same
+ * code/data addresses, and the final X registers, SP, NZCV, PC (on a fault) and a hash of the data
+ * region are compared.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { Bus } from "@armature/core";
+import { decode } from "../decoder/decode.js";
+import { ENCODINGS } from "../decoder/table.js";
+import { M1_MODEL } from "../model.js";
+import { Cpu } from "./cpu.js";
+import { UNIMPLEMENTED_IDS } from "./dispatch.js";
+
+export const CODE = 0x10000000;
+export const DATA = 0x20000000;
+export const DATA_SIZE = 8192;
+export const NWORDS = 16;
+const TEST = CODE + 0x800;
+const END = CODE + 0x840;
+const REQ_SIZE = 344;
+const RESP_SIZE = 296;
+const NOP = 0xd503201f;
+
+export interface DiffCase {
+  words: number[];
+  x: bigint[]; // 31 values
+  sp: bigint;
+  nzcv: number;
+  seed: number;
+}
+
+export interface DiffResult {
+  /** 0 = completed, else the POSIX signal number (SIGILL 4, SIGTRAP 5, SIGBUS 7, SIGSEGV 11). */
+  status: number;
+  nzcv: number;
+  x: bigint[];
+  sp: bigint;
+  pc: bigint;
+  memhash: number;
+}
+
+export function encodeCase(c: DiffCase, buf: Buffer, off: number): void {
+  buf.writeUInt32LE(0x45534143, off);
+  buf.writeUInt32LE(c.words.length, off + 4);
+  buf.writeBigUInt64LE(BigInt(c.nzcv >>> 0), off + 8);
+  for (let i = 0; i < 31; i++) buf.writeBigUInt64LE(c.x[i]!, off + 16 + 8 * i);
+  buf.writeBigUInt64LE(c.sp, off + 264);
+  buf.writeBigUInt64LE(BigInt(c.seed >>> 0), off + 272);
+  for (let i = 0; i < NWORDS; i++)
+    buf.writeUInt32LE(i < c.words.length ? c.words[i]! >>> 0 : NOP, off + 280 + 4 * i);
+}
+
+function decodeResp(buf: Buffer, off: number): DiffResult {
+  const x: bigint[] = [];
+  for (let i = 0; i < 31; i++) x.push(buf.readBigUInt64LE(off + 16 + 8 * i));
+  return {
+    status: buf.readUInt32LE(off),
+    nzcv: Number(buf.readBigUInt64LE(off + 8)),
+    x,
+    sp: buf.readBigUInt64LE(off + 264),
+    pc: buf.readBigUInt64LE(off + 272),
+    memhash: Number(buf.readBigUInt64LE(off + 288)),
+  };
+}
+
+/** One long-lived qemu-aarch64 process running the harness. */
+export class QemuOracle {
+  private readonly proc: ChildProcess;
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  private waiter: (() => void) | null = null;
+  private exited: string | null = null;
+
+  constructor(harnessPath: string, qemu = "qemu-aarch64") {
+    this.proc = spawn(qemu, ["-cpu", "max,sve=off,sme=off", "-seed", "1", harnessPath], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    this.proc.on("error", (e) => {
+      this.exited = `${qemu} failed to start (${e.message}); run 'bash scripts/install-system-tools.sh'`;
+      this.waiter?.();
+    });
+    this.proc.on("exit", (code) => {
+      this.exited ??= `harness exited with ${code}`;
+      this.waiter?.();
+    });
+    this.proc.stdout!.on("data", (d: Buffer) => {
+      this.pending.push(d);
+      this.pendingLen += d.length;
+      this.waiter?.();
+    });
+  }
+
+  async run(cases: readonly DiffCase[]): Promise<DiffResult[]> {
+    const req = Buffer.alloc(REQ_SIZE * cases.length);
+    for (let i = 0; i < cases.length; i++) encodeCase(cases[i]!, req, i * REQ_SIZE);
+    this.proc.stdin!.write(req);
+    const need = RESP_SIZE * cases.length;
+    while (this.pendingLen < need) {
+      if (this.exited !== null) throw new Error(this.exited);
+      await new Promise<void>((r) => {
+        this.waiter = r;
+      });
+      this.waiter = null;
+    }
+    const all = Buffer.concat(this.pending);
+    this.pending = all.length > need ? [all.subarray(need)] : [];
+    this.pendingLen = all.length - need;
+    const out: DiffResult[] = [];
+    for (let i = 0; i < cases.length; i++) out.push(decodeResp(all, i * RESP_SIZE));
+    return out;
+  }
+
+  close(): void {
+    const b = Buffer.alloc(REQ_SIZE);
+    this.proc.stdin!.end(b);
+  }
+}
+
+function fillData(u32: Uint32Array, seed: number): void {
+  let s = (seed | 1) >>> 0;
+  for (let i = 0; i < u32.length; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    u32[i] = s;
+  }
+}
+
+function hashData(u32: Uint32Array): number {
+  let h = 2166136261 | 0;
+  for (let i = 0; i < u32.length; i++) h = Math.imul(h ^ u32[i]!, 16777619);
+  return h >>> 0;
+}
+
+const SIGNAL_OF_EC: Record<number, number> = {};
+
+/** Our side: a user-mode Cpu with the harness's code and data pages. */
+export class LocalOracle {
+  readonly cpu: Cpu;
+  private readonly code: Uint8Array;
+  private readonly codeView: DataView;
+  private readonly data32: Uint32Array;
+
+  constructor() {
+    const bus = new Bus();
+    const code = bus.addRam("code", CODE, 4096);
+    const data = bus.addRam("data", DATA, DATA_SIZE);
+    this.code = code.u8;
+    this.codeView = code.view;
+    this.data32 = new Uint32Array(data.buffer, 0, DATA_SIZE / 4);
+    this.cpu = new Cpu({ bus, model: M1_MODEL, userMode: true });
+    void SIGNAL_OF_EC;
+  }
+
+  run(c: DiffCase): DiffResult {
+    const cpu = this.cpu;
+    for (let i = 0; i < NWORDS; i++) {
+      this.codeView.setUint32(0x800 + 4 * i, i < c.words.length ? c.words[i]! >>> 0 : NOP, true);
+    }
+    cpu.invalidateCode(CODE, 4096);
+    fillData(this.data32, c.seed);
+    for (let i = 0; i < 31; i++) cpu.setX(i, c.x[i]!);
+    cpu.setX(31, c.sp);
+    cpu.setNZCV(c.nzcv);
+    cpu.exValid = false;
+    cpu.setPC(TEST);
+    let status = 0;
+    for (let steps = 0; steps < 200; steps++) {
+      const pc = cpu.pc + cpu.pcHi * 4294967296;
+      if (pc === END) break;
+      const exit = cpu.run(1);
+      if (exit.reason === "exception") {
+        status = signalFor(exit.esr);
+        break;
+      }
+      if (exit.reason === "svc") {
+        status = -1;
+        break;
+      }
+    }
+    const x: bigint[] = [];
+    for (let i = 0; i < 31; i++) x.push(cpu.getX(i));
+    void this.code;
+    return {
+      status,
+      nzcv: cpu.getNZCV() >>> 0,
+      x,
+      sp: cpu.getX(31),
+      pc: status === 0 ? BigInt(END) : cpu.getPC(),
+      memhash: hashData(this.data32),
+    };
+  }
+}
+
+/** The POSIX signal Linux delivers for an ESR (EC, DFSC). */
+export function signalFor(esr: number): number {
+  const ec = esr >>> 26;
+  if (ec === 0x24 || ec === 0x25) return (esr & 0x3f) === 0x21 ? 7 : 11;
+  if (ec === 0x20 || ec === 0x21) return 11;
+  if (ec === 0x22 || ec === 0x26) return 7;
+  if (ec === 0x3c) return 5;
+  return 4;
+}
+
+// ------------------------------------------------------------------ generation
+
+/** sfc32 PRNG (deterministic per seed). */
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  constructor(seed: number) {
+    this.a = 0x9e3779b9;
+    this.b = 0x243f6a88;
+    this.c = 0xb7e15162;
+    this.d = seed >>> 0;
+    for (let i = 0; i < 16; i++) this.u32();
+  }
+  u32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+  int(n: number): number {
+    return this.u32() % n;
+  }
+}
+
+const EDGE: bigint[] = [
+  0n,
+  1n,
+  2n,
+  0x7fn,
+  0x80n,
+  0xffn,
+  0x7fffn,
+  0x8000n,
+  0xffffn,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  0x7fffffffffffffffn,
+  0x8000000000000000n,
+  0xffffffffffffffffn,
+  0xfffffffffffffffen,
+  0xffffffff80000000n,
+  0x00000000ffffffffn,
+  63n,
+  64n,
+  32n,
+  31n,
+];
+
+function randomValue(r: Rng): bigint {
+  const k = r.int(10);
+  if (k < 3) return EDGE[r.int(EDGE.length)]!;
+  if (k < 6) return BigInt(DATA + 0x1000 + 16 * r.int(120)) + (r.int(4) === 0 ? BigInt(r.int(16)) : 0n);
+  if (k < 7) return BigInt(r.int(64));
+  return (BigInt(r.u32()) << 32n) | BigInt(r.u32());
+}
+
+/** Classes the generator draws from: integer, memory, atomics, branches, flag manipulation. */
+const ALLOWED_CLASSES = new Set([
+  "pcreladdr",
+  "addsub_imm",
+  "log_imm",
+  "movewide",
+  "bitfield",
+  "extract",
+  "addsub_shift",
+  "addsub_ext",
+  "addsub_carry",
+  "log_shift",
+  "condsel",
+  "condcmp",
+  "condcmp_imm",
+  "condcmp_reg",
+  "dp_1src",
+  "dp_2src",
+  "dp_3src",
+  "rmif",
+  "setf",
+  "branch_imm",
+  "condbranch",
+  "compbranch",
+  "testbranch",
+  "ldst_pos",
+  "ldst_immpost",
+  "ldst_immpre",
+  "ldst_unscaled",
+  "ldst_unpriv",
+  "ldst_regoff",
+  "loadlit",
+  "ldstpair_off",
+  "ldstpair_post",
+  "ldstpair_pre",
+  "ldstnapair_offs",
+  "ldstexcl",
+  "ldstexclr",
+  "ldstexclp",
+  "ldstord",
+  "comswap",
+  "comswappr",
+  "memop",
+  "ldapstl_unscaled",
+]);
+const ALLOWED_IDS = new Set([
+  "CFINV_M_pstate",
+  "XAFLAG_M_pstate",
+  "AXFLAG_M_pstate",
+  "NOP_HI_hints",
+  "CLREX_BN_barriers",
+]);
+
+export interface GenEntry {
+  index: number;
+  id: string;
+  mask: number;
+  bits: number;
+  iclass: string;
+}
+
+export function generatorEntries(): GenEntry[] {
+  const skip = new Set(UNIMPLEMENTED_IDS);
+  const out: GenEntry[] = [];
+  ENCODINGS.forEach((e, index) => {
+    if (skip.has(e.id)) return;
+    if (!ALLOWED_CLASSES.has(e.iclass) && !ALLOWED_IDS.has(e.id)) return;
+    if (e.feature !== null && !M1_MODEL.features.has(e.feature)) return;
+    // SIMD&FP registers are not compared (issue #5): skip V=1 load/store forms.
+    if (e.group === "ldst" && ((e.bits >>> 26) & 1) === 1 && ((e.mask >>> 26) & 1) === 1) return;
+    out.push({ index, id: e.id, mask: e.mask, bits: e.bits, iclass: e.iclass });
+  });
+  return out;
+}
+
+/** A random word of entry `e` that decodes (for our model) back to `e`. */
+export function randomWord(r: Rng, e: GenEntry, pos: number, n: number): number {
+  for (let tries = 0; tries < 50; tries++) {
+    let w = ((r.u32() & ~e.mask) | e.bits) >>> 0;
+    // keep branches inside the sequence: forward to a later slot or to the end
+    const span = NWORDS - pos; // slots from here to the epilogue (inclusive of END)
+    const k = 1 + r.int(Math.max(1, Math.min(span, n - pos + 1)));
+    if (e.iclass === "branch_imm") w = ((w & 0xfc000000) | (k & 0x3ffffff)) >>> 0;
+    else if (e.iclass === "condbranch" || e.iclass === "compbranch")
+      w = ((w & 0xff00001f) | ((k & 0x7ffff) << 5)) >>> 0;
+    else if (e.iclass === "testbranch") w = ((w & 0xfff8001f) | ((k & 0x3fff) << 5)) >>> 0;
+    else if (e.iclass === "loadlit") {
+      // literal inside the 16 test words (identical on both sides)
+      const off = (r.int(14) - pos) * 4;
+      w = ((w & 0xff00001f) | ((((off >> 2) & 0x7ffff) << 5) >>> 0)) >>> 0;
+    }
+    if (decode(w, M1_MODEL) === e.index && !constrainedUnpredictable(e, w)) return w;
+  }
+  return -1;
+}
+
+/**
+ * Words whose result the ARM ARM leaves CONSTRAINED UNPREDICTABLE (K1.2): load pair with Rt == Rt2,
+ * writeback with Rn == Rt (Rn != SP), store-exclusive with Rs == Rt/Rt2/Rn, load-exclusive pair
+ * with Rt == Rt2. QEMU and we may legitimately differ there, so they are not generated.
+ */
+export function constrainedUnpredictable(e: GenEntry, w: number): boolean {
+  const t = w & 31;
+  const n = (w >>> 5) & 31;
+  const t2 = (w >>> 10) & 31;
+  const s = (w >>> 16) & 31;
+  const L = (w >>> 22) & 1;
+  const c = e.iclass;
+  if (c.startsWith("ldstpair") || c === "ldstnapair_offs") {
+    if (L && t === t2) return true;
+    if ((c === "ldstpair_post" || c === "ldstpair_pre") && n !== 31 && (n === t || n === t2)) return true;
+  }
+  if ((c === "ldst_immpost" || c === "ldst_immpre") && n !== 31 && n === t) return true;
+  if (c.startsWith("ldstexcl") || c === "ldstexcl") {
+    if (L === 0 && (s === t || s === n || ((w >>> 21) & 1 && s === t2))) return true;
+    if (L === 1 && (w >>> 21) & 1 && t === t2) return true;
+  }
+  return false;
+}
+
+export function randomCase(r: Rng, entries: readonly GenEntry[]): DiffCase {
+  const n = 1 + r.int(4);
+  const words: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let w = -1;
+    while (w < 0) w = randomWord(r, entries[r.int(entries.length)]!, i, n);
+    words.push(w);
+  }
+  const x: bigint[] = [];
+  for (let i = 0; i < 31; i++) x.push(randomValue(r));
+  return {
+    words,
+    x,
+    sp: BigInt(DATA + 0x1800 + 16 * r.int(32)),
+    nzcv: (r.u32() & 0xf0000000) >>> 0,
+    seed: r.u32(),
+  };
+}
+
+export function sameResult(a: DiffResult, b: DiffResult): boolean {
+  if (a.status !== b.status || a.memhash !== b.memhash || a.sp !== b.sp || a.pc !== b.pc) return false;
+  if (a.nzcv !== b.nzcv) return false;
+  for (let i = 0; i < 31; i++) if (a.x[i] !== b.x[i]) return false;
+  return true;
+}
+
+export function describeDiff(c: DiffCase, ours: DiffResult, qemu: DiffResult): string {
+  const lines = [`words: ${c.words.map((w) => (w >>> 0).toString(16).padStart(8, "0")).join(" ")}`];
+  lines.push(
+    `status ours=${ours.status} qemu=${qemu.status}; pc ours=${ours.pc.toString(16)} qemu=${qemu.pc.toString(16)}`,
+  );
+  if (ours.nzcv !== qemu.nzcv)
+    lines.push(`nzcv ours=${(ours.nzcv >>> 28).toString(2)} qemu=${(qemu.nzcv >>> 28).toString(2)}`);
+  if (ours.sp !== qemu.sp) lines.push(`sp ours=${ours.sp.toString(16)} qemu=${qemu.sp.toString(16)}`);
+  if (ours.memhash !== qemu.memhash) lines.push("memory differs");
+  for (let i = 0; i < 31; i++) {
+    if (ours.x[i] !== qemu.x[i]) {
+      lines.push(
+        `x${i}: in=${c.x[i]!.toString(16)} ours=${ours.x[i]!.toString(16)} qemu=${qemu.x[i]!.toString(16)}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+export type { ChildProcess };
+
+/**
+ * Known QEMU user-mode deviations (documented in the README); returns the reason, or null when the
+ * difference is unexplained (a bug on one side).
+ *  - "qemu-stxr-sentinel": QEMU marks a clear exclusive monitor with address -1, so a
+ *    store-exclusive to 0xffff_ffff_ffff_ffff passes its address check and then faults on alignment.
+ *    ARM ARM: the monitor is clear, the store fails (status 1).
+ *  - "qemu-ldapr-align": QEMU does not raise the Alignment fault an unaligned LDAPR* must take when
+ *    SCTLR_EL1.nAA = 0 (ARM ARM B2.5.2, FEAT_LSE2).
+ *  - "qemu-atomic-wrap": QEMU user mode performs LSE atomics/CAS at addresses beyond the 48-bit VA
+ *    space (they wrap into host memory); on hardware those are translation faults.
+ */
+export function knownDifference(c: DiffCase, ours: DiffResult, qemu: DiffResult): string | null {
+  const wordAt = (pc: bigint): number | undefined => {
+    const i = Number(pc - BigInt(TEST)) / 4;
+    return Number.isInteger(i) && i >= 0 && i < c.words.length ? c.words[i]! >>> 0 : undefined;
+  };
+  if (qemu.status === 7 || qemu.status === 11) {
+    const w = wordAt(qemu.pc);
+    if (w !== undefined && (w & 0x3f400000) === 0x08000000) {
+      const n = (w >>> 5) & 31;
+      const base = n === 31 ? qemu.sp : qemu.x[n]!;
+      if (base === 0xffffffffffffffffn) return "qemu-stxr-sentinel";
+    }
+  }
+  if (ours.status === 7) {
+    const w = wordAt(ours.pc);
+    if (w !== undefined && (w & 0x3fbffc00) === 0x38bfc000) return "qemu-ldapr-align";
+  }
+  if (ours.status === 11 || ours.status === 7) {
+    const w = wordAt(ours.pc);
+    const isAtomic = w !== undefined && ((w & 0x3f200c00) === 0x38200000 || (w & 0x3fa07c00) === 0x08a07c00);
+    if (isAtomic) {
+      const n = (w! >>> 5) & 31;
+      const base = n === 31 ? ours.sp : ours.x[n]!;
+      if (base >= 1n << 48n) return "qemu-atomic-wrap";
+    }
+  }
+  return null;
+}

@@ -1,0 +1,316 @@
+/*
+ * Exception generation, hints, barriers, PSTATE access, SYS (cache/TLB maintenance) and MRS/MSR
+ * (ARM ARM C4.1.87 "Branches, Exception Generating and System instructions", C5.2/C5.3).
+ */
+
+import { type Cpu, EC_BRK, EC_HVC64, EC_SMC64, EC_SVC64, EC_SYSREG } from "./cpu.js";
+import { SR } from "./sysregs.js";
+
+function advance(c: Cpu): void {
+  const l = c.pc + 4;
+  if (l > 0xffffffff) {
+    c.pc = l - 4294967296;
+    c.pcHi = (c.pcHi + 1) | 0;
+  } else c.pc = l;
+  c.jumped = true;
+}
+
+/** SVC: at EL0 in user mode an exit; otherwise a synchronous exception to EL1 (preferred return = next). */
+export function svc(c: Cpu, w: number): void {
+  const imm = (w >>> 5) & 0xffff;
+  advance(c);
+  if (c.userMode && c.el === 0) {
+    c.requestExit("svc", imm, (EC_SVC64 << 26) | (1 << 25) | imm);
+    return;
+  }
+  c.sys.esrEl1 = ((EC_SVC64 << 26) | (1 << 25) | imm) >>> 0;
+  c.enterEl1(0, c.pc, c.pcHi);
+}
+
+/** HVC: with no EL2 in the model it goes to the board; UNDEFINED at EL0. PC already advanced. */
+export function hvc(c: Cpu, w: number): void {
+  if (c.el === 0) c.undefinedInstruction();
+  const imm = (w >>> 5) & 0xffff;
+  advance(c);
+  c.requestExit("hvc", imm, (EC_HVC64 << 26) | (1 << 25) | imm);
+}
+
+/** SMC: trapped to the board; the PC stays AT the SMC (seed 001: the VMM adds 4). */
+export function smc(c: Cpu, w: number): void {
+  if (c.el === 0) c.undefinedInstruction();
+  const imm = (w >>> 5) & 0xffff;
+  c.jumped = true;
+  c.requestExit("smc", imm, (EC_SMC64 << 26) | (1 << 25) | imm);
+}
+
+/** BRK: Breakpoint instruction exception (EC 0x3C) to EL1; in user mode an exit "exception". */
+export function brk(c: Cpu, w: number): void {
+  const imm = (w >>> 5) & 0xffff;
+  c.syncException(EC_BRK, imm, 0, 0, c.pc, c.pcHi);
+}
+
+/** HLT: Halting debug is not enabled, so HLT is a debug exit to the host (PC at the HLT). */
+export function hlt(c: Cpu, w: number): void {
+  const imm = (w >>> 5) & 0xffff;
+  if (c.userMode) c.undefinedInstruction();
+  c.jumped = true;
+  c.requestExit("debug", imm, (0x3c << 26) | (1 << 25) | imm);
+}
+
+export function undef(c: Cpu, _w: number): void {
+  c.undefinedInstruction();
+}
+
+export function nop(_c: Cpu, _w: number): void {}
+
+export function wfi(c: Cpu, _w: number): void {
+  advance(c);
+  if (c.userMode) return;
+  // An interrupt already pending ends WFI at once (ARM ARM D1.16.2).
+  if ((c.irqLevel && (c.daif & 0x80) === 0) || (c.fiqLevel && (c.daif & 0x40) === 0)) return;
+  c.requestExit("wfi", 0, (0x01 << 26) | (1 << 25));
+}
+
+export function wfe(c: Cpu, _w: number): void {
+  advance(c);
+  if (c.event) {
+    c.event = false;
+    return;
+  }
+  if (c.userMode) return;
+  c.requestExit("wfe", 0, (0x01 << 26) | (1 << 25) | 1);
+}
+
+export function sev(c: Cpu, _w: number): void {
+  c.event = true;
+}
+
+export function clrex(c: Cpu, _w: number): void {
+  c.exValid = false;
+}
+
+export function cfinv(c: Cpu, _w: number): void {
+  c.cf ^= 1;
+}
+
+/** XAFLAG (FEAT_FlagM2): external format -> Arm format. */
+export function xaflag(c: Cpu, _w: number): void {
+  const n = c.nf;
+  const z = c.zf;
+  const cc = c.cf;
+  const v = c.vf;
+  c.nf = ~cc & ~z & 1;
+  c.zf = z & cc;
+  c.cf = cc | z;
+  c.vf = ~cc & z & 1;
+  void n;
+  void v;
+}
+
+/** AXFLAG (FEAT_FlagM2): Arm format -> external format. */
+export function axflag(c: Cpu, _w: number): void {
+  const z = c.zf;
+  const cc = c.cf;
+  const v = c.vf;
+  c.nf = 0;
+  c.zf = z | v;
+  c.cf = cc & ~v & 1;
+  c.vf = 0;
+}
+
+export function msrImm(c: Cpu, w: number): void {
+  const op1 = (w >>> 16) & 7;
+  const op2 = (w >>> 5) & 7;
+  const crm = (w >>> 8) & 15;
+  if (op1 === 0 && op2 === 5) {
+    // SPSel
+    if (c.el === 0) c.undefinedInstruction();
+    c.setEl(c.el, crm & 1);
+    return;
+  }
+  if (op1 === 3 && (op2 === 6 || op2 === 7)) {
+    // DAIFSet / DAIFClr: EL0 only with SCTLR_EL1.UMA
+    if (c.el === 0 && (c.sys.sctlr & (1 << 9)) === 0)
+      c.sys.cpu.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+    if (op2 === 6) c.daif |= crm << 6;
+    else {
+      c.daif &= ~(crm << 6);
+      c.recheck = true;
+    }
+    return;
+  }
+  if (op1 === 3 && op2 === 1) {
+    c.ssbs = crm & 1;
+    return;
+  }
+  if (op1 === 3 && op2 === 2) {
+    c.dit = crm & 1;
+    return;
+  }
+  if (op1 === 0 && op2 === 4) {
+    if (c.el === 0) c.undefinedInstruction();
+    c.pan = crm & 1;
+    return;
+  }
+  if (op1 === 0 && op2 === 3) {
+    if (c.el === 0) c.undefinedInstruction();
+    c.uao = crm & 1;
+    return;
+  }
+  c.undefinedInstruction();
+}
+
+/** ISS of a trapped MSR/MRS/SYS (EC 0x18): Op0, Op2, Op1, CRn, Rt, CRm, Direction. */
+function sysIss(w: number): number {
+  const op0 = (w >>> 19) & 3;
+  const op1 = (w >>> 16) & 7;
+  const crn = (w >>> 12) & 15;
+  const crm = (w >>> 8) & 15;
+  const op2 = (w >>> 5) & 7;
+  const rt = w & 31;
+  const l = (w >>> 21) & 1;
+  return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | l;
+}
+
+/** Whether EL0 may access system register `key` (ARM ARM: op1 = 3 registers, subject to controls). */
+function el0Allowed(c: Cpu, key: number, write: boolean): boolean {
+  switch (key) {
+    case SR.NZCV:
+    case SR.FPCR:
+    case SR.FPSR:
+    case SR.TPIDR_EL0:
+    case SR.DIT:
+    case SR.SSBS:
+      return true;
+    case SR.DAIF:
+      return (c.sys.sctlr & (1 << 9)) !== 0 || c.userMode;
+    case SR.TPIDRRO_EL0:
+    case SR.CNTVCT_EL0:
+    case SR.CNTFRQ_EL0:
+    case SR.CNTPCT_EL0:
+    case SR.CTR_EL0:
+    case SR.DCZID_EL0:
+      return !write;
+    default:
+      // Linux emulates EL0 reads of the ID registers (HWCAP_CPUID); user mode does the same.
+      return c.userMode && !write && key >> 14 === 3 && ((key >> 11) & 7) === 0 && ((key >> 7) & 15) === 0;
+  }
+}
+
+export function mrs(c: Cpu, w: number): void {
+  const key = (w >>> 5) & 0xffff;
+  const t = w & 31;
+  const x = c.x;
+  if (key === SR.TPIDR_EL0) {
+    if (t !== 31) {
+      x[2 * t] = c.sys.tpidrLo;
+      x[2 * t + 1] = c.sys.tpidrHi;
+    }
+    return;
+  }
+  if (key === SR.NZCV) {
+    if (t !== 31) {
+      x[2 * t] = c.getNZCV();
+      x[2 * t + 1] = 0;
+    }
+    return;
+  }
+  if (c.el === 0 && !el0Allowed(c, key, false)) c.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+  const v = c.sys.read(key);
+  if (v === undefined) {
+    c.log.warn(`mrs-${key}`, `MRS of unimplemented system register ${sysName(key)}: UNDEFINED`);
+    c.undefinedInstruction();
+  }
+  if (t !== 31) {
+    x[2 * t] = Number(v & 0xffffffffn) | 0;
+    x[2 * t + 1] = Number((v >> 32n) & 0xffffffffn) | 0;
+  }
+}
+
+export function msrReg(c: Cpu, w: number): void {
+  const key = (w >>> 5) & 0xffff;
+  const t = w & 31;
+  const x = c.x;
+  const lo = x[2 * t]!;
+  const hi = x[2 * t + 1]!;
+  if (key === SR.TPIDR_EL0) {
+    c.sys.tpidrLo = lo;
+    c.sys.tpidrHi = hi;
+    return;
+  }
+  if (key === SR.NZCV) {
+    c.setNZCV(lo);
+    return;
+  }
+  if (c.el === 0 && !el0Allowed(c, key, true)) c.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+  const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  if (!c.sys.write(key, v)) {
+    c.log.warn(`msr-${key}`, `MSR to unimplemented/read-only system register ${sysName(key)}: UNDEFINED`);
+    c.undefinedInstruction();
+  }
+}
+
+function sysName(key: number): string {
+  for (const [n, v] of Object.entries(SR)) if (v === key) return n;
+  return `S${key >> 14}_${(key >> 11) & 7}_C${(key >> 7) & 15}_C${(key >> 3) & 15}_${key & 7}`;
+}
+
+/** SYS: DC, IC, TLBI, AT (ARM ARM C5.3). */
+export function sys(c: Cpu, w: number): void {
+  const op1 = (w >>> 16) & 7;
+  const crn = (w >>> 12) & 15;
+  const crm = (w >>> 8) & 15;
+  const op2 = (w >>> 5) & 7;
+  const t = w & 31;
+  const lo = c.x[2 * t]!;
+  const hi = c.x[2 * t + 1]!;
+  if (crn === 7) {
+    if (op1 === 3 && crm === 4 && op2 === 1) {
+      // DC ZVA: zero the 64-byte block (DCZID_EL0.BS = 4 words)
+      if (c.el === 0 && !c.userMode && (c.sys.sctlr & (1 << 14)) === 0) {
+        c.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+      }
+      const blo = lo & ~63;
+      for (let i = 0; i < 64; i += 8) c.st64((blo + i) | 0, hi, 0, 0);
+      return;
+    }
+    if (crm === 5 && op2 === 1) {
+      // IC IVAU (EL0 when SCTLR_EL1.UCI)
+      c.invalidateICacheVa(lo, hi);
+      return;
+    }
+    if (op1 === 0 && (crm === 5 || crm === 1) && op2 === 0) {
+      // IC IALLU / IC IALLUIS
+      if (c.el === 0) c.undefinedInstruction();
+      c.invalidateICache();
+      return;
+    }
+    if (crm === 8 && op1 === 0) {
+      // AT S1E1R/W/S1E0R/W: flat translation: PAR_EL1 = PA, F = 0
+      if (c.el === 0) c.undefinedInstruction();
+      c.sys.write(SR.PAR_EL1, ((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)) & 0xfffffffff000n);
+      return;
+    }
+    // DC CVAC/CVAU/CIVAC/CVAP/CVADP (op1=3) and DC IVAC/ISW/CSW/CISW (op1=0): no caches to
+    // maintain, but the VA ones still fault on a bad address (ARM ARM D7.4.9): probe a read.
+    if (op1 === 3 || (op1 === 0 && crm === 6 && op2 === 1)) {
+      if (op1 === 0 && c.el === 0) c.undefinedInstruction();
+      c.ld8(lo, hi);
+      return;
+    }
+    if (c.el === 0) c.undefinedInstruction();
+    return;
+  }
+  if (crn === 8) {
+    // TLBI *: drop cached translations (VA/ASID precision not needed for a flat/soft TLB)
+    if (c.el === 0) c.undefinedInstruction();
+    c.flushTlb();
+    return;
+  }
+  if (c.el === 0) c.undefinedInstruction();
+  c.log.warn(`sys-${(w >>> 5) & 0xffff}`, "SYS instruction with no effect in this model");
+}
+
+export function sysl(c: Cpu, _w: number): void {
+  c.undefinedInstruction();
+}

@@ -1,0 +1,166 @@
+import type { CpuModel, Feature } from "../model.js";
+
+/**
+ * ID register values derived from a CpuModel's feature set (ARM ARM D19.2 ID_AA64*_EL1 field
+ * encodings), so Linux sees exactly the model's features and user mode's AT_HWCAP follows from them.
+ */
+export interface IdRegs {
+  midr: bigint;
+  isar0: bigint;
+  isar1: bigint;
+  isar2: bigint;
+  pfr0: bigint;
+  pfr1: bigint;
+  mmfr0: bigint;
+  mmfr1: bigint;
+  mmfr2: bigint;
+  dfr0: bigint;
+  zfr0: bigint;
+}
+
+function f(v: number, shift: number): bigint {
+  return BigInt(v) << BigInt(shift);
+}
+
+export function idRegsFor(model: CpuModel): IdRegs {
+  const has = (x: Feature): boolean => model.features.has(x);
+  const isar0 =
+    f(has("FEAT_PMULL") ? 2 : has("FEAT_AES") ? 1 : 0, 4) |
+    f(has("FEAT_SHA1") ? 1 : 0, 8) |
+    f(has("FEAT_SHA512") ? 2 : has("FEAT_SHA256") ? 1 : 0, 12) |
+    f(has("FEAT_CRC32") ? 1 : 0, 16) |
+    f(has("FEAT_LSE") ? 2 : 0, 20) |
+    f(has("FEAT_RDM") ? 1 : 0, 28) |
+    f(has("FEAT_SHA3") ? 1 : 0, 32) |
+    f(has("FEAT_SM3") ? 1 : 0, 36) |
+    f(has("FEAT_SM4") ? 1 : 0, 40) |
+    f(has("FEAT_DotProd") ? 1 : 0, 44) |
+    f(has("FEAT_FHM") ? 1 : 0, 48) |
+    f(has("FEAT_FlagM2") ? 2 : has("FEAT_FlagM") ? 1 : 0, 52) |
+    f(has("FEAT_RNG") ? 1 : 0, 60);
+  const isar1 =
+    f(has("FEAT_DPB2") ? 2 : has("FEAT_DPB") ? 1 : 0, 0) |
+    f(has("FEAT_PAuth") ? 1 : 0, 4) | // APA: QARMA address authentication
+    f(has("FEAT_JSCVT") ? 1 : 0, 12) |
+    f(has("FEAT_FCMA") ? 1 : 0, 16) |
+    f(has("FEAT_LRCPC2") ? 2 : has("FEAT_LRCPC") ? 1 : 0, 20) |
+    f(has("FEAT_PAuth") ? 1 : 0, 24) | // GPA
+    f(has("FEAT_FRINTTS") ? 1 : 0, 32) |
+    f(has("FEAT_SB") ? 1 : 0, 36) |
+    f(has("FEAT_SPECRES") ? 1 : 0, 40) |
+    f(has("FEAT_BF16") ? 1 : 0, 44) |
+    f(has("FEAT_I8MM") ? 1 : 0, 52);
+  const fp = has("FEAT_FP") ? (has("FEAT_FP16") ? 1 : 0) : 0xf;
+  const simd = has("FEAT_AdvSIMD") ? (has("FEAT_FP16") ? 1 : 0) : 0xf;
+  const pfr0 =
+    f(1, 0) | // EL0 AArch64 only
+    f(1, 4) | // EL1 AArch64 only
+    f(fp, 16) |
+    f(simd, 20) |
+    f(1, 24) | // GIC system register interface
+    f(has("FEAT_SVE") ? 1 : 0, 32) |
+    f(has("FEAT_DIT") ? 1 : 0, 48) |
+    f(1, 56); // CSV2
+  const pfr1 = f(has("FEAT_BTI") ? 1 : 0, 0) | f(has("FEAT_SSBS") ? 2 : 0, 4) | f(has("FEAT_MTE") ? 1 : 0, 8);
+  // MMFR0: PARange 40 bits (2), ASIDBits 16 (2), BigEnd 0, SNSMem 0, BigEndEL0 0, TGran16 supported,
+  // TGran64 supported (0), TGran4 supported (0).
+  const mmfr0 = f(2, 0) | f(2, 4) | f(1, 20);
+  // PAN (v8.1) and UAO (v8.2) are architectural in both models' base versions' EL1 handling here.
+  const mmfr1 = f(2, 4) /* VMIDBits 16 */ | f(2, 20) /* PAN */ | f(has("FEAT_LOR") ? 1 : 0, 16);
+  const mmfr2 = f(1, 4) /* UAO */ | f(has("FEAT_LSE2") ? 1 : 0, 32);
+  // DFR0: DebugVer v8 (6), PMUVer v8.1 (4), BRPs 6 (5), WRPs 4 (3), CTX_CMPs 2 (1).
+  const dfr0 = f(6, 0) | f(4, 8) | f(5, 12) | f(3, 20) | f(1, 28);
+  const a72 = model.name === "cortex-a72";
+  const midr = a72 ? 0x410fd083n : 0x610f0220n; // Arm Cortex-A72 r0p3 / Apple (0x61) part 0x022
+  return { midr, isar0, isar1, isar2: 0n, pfr0, pfr1, mmfr0, mmfr1, mmfr2, dfr0, zfr0: 0n };
+}
+
+/** Linux AT_HWCAP bits (uapi asm/hwcap.h) */
+const HWCAP = {
+  FP: 1 << 0,
+  ASIMD: 1 << 1,
+  EVTSTRM: 1 << 2,
+  AES: 1 << 3,
+  PMULL: 1 << 4,
+  SHA1: 1 << 5,
+  SHA2: 1 << 6,
+  CRC32: 1 << 7,
+  ATOMICS: 1 << 8,
+  FPHP: 1 << 9,
+  ASIMDHP: 1 << 10,
+  CPUID: 1 << 11,
+  ASIMDRDM: 1 << 12,
+  JSCVT: 1 << 13,
+  FCMA: 1 << 14,
+  LRCPC: 1 << 15,
+  DCPOP: 1 << 16,
+  SHA3: 1 << 17,
+  SM3: 1 << 18,
+  SM4: 1 << 19,
+  ASIMDDP: 1 << 20,
+  SHA512: 1 << 21,
+  SVE: 1 << 22,
+  ASIMDFHM: 1 << 23,
+  DIT: 1 << 24,
+  USCAT: 1 << 25,
+  ILRCPC: 1 << 26,
+  FLAGM: 1 << 27,
+  SSBS: 1 << 28,
+  SB: 1 << 29,
+  PACA: 1 << 30,
+  PACG: 2 ** 31,
+} as const;
+
+const field = (r: bigint, shift: number): number => Number((r >> BigInt(shift)) & 0xfn);
+
+/** AT_HWCAP and AT_HWCAP2 as Linux computes them from the ID registers. */
+export function hwcapsFromIdRegs(id: IdRegs): { hwcap: number; hwcap2: number } {
+  let h = HWCAP.CPUID;
+  const fp = field(id.pfr0, 16);
+  const simd = field(id.pfr0, 20);
+  if (fp !== 0xf) h += HWCAP.FP;
+  if (fp === 1) h += HWCAP.FPHP;
+  if (simd !== 0xf) h += HWCAP.ASIMD;
+  if (simd === 1) h += HWCAP.ASIMDHP;
+  const aes = field(id.isar0, 4);
+  if (aes >= 1) h += HWCAP.AES;
+  if (aes >= 2) h += HWCAP.PMULL;
+  if (field(id.isar0, 8) >= 1) h += HWCAP.SHA1;
+  const sha2 = field(id.isar0, 12);
+  if (sha2 >= 1) h += HWCAP.SHA2;
+  if (sha2 >= 2) h += HWCAP.SHA512;
+  if (field(id.isar0, 16) >= 1) h += HWCAP.CRC32;
+  if (field(id.isar0, 20) >= 2) h += HWCAP.ATOMICS;
+  if (field(id.isar0, 28) >= 1) h += HWCAP.ASIMDRDM;
+  if (field(id.isar0, 32) >= 1) h += HWCAP.SHA3;
+  if (field(id.isar0, 36) >= 1) h += HWCAP.SM3;
+  if (field(id.isar0, 40) >= 1) h += HWCAP.SM4;
+  if (field(id.isar0, 44) >= 1) h += HWCAP.ASIMDDP;
+  if (field(id.isar0, 48) >= 1) h += HWCAP.ASIMDFHM;
+  const ts = field(id.isar0, 52);
+  if (ts >= 1) h += HWCAP.FLAGM;
+  if (field(id.isar1, 12) >= 1) h += HWCAP.JSCVT;
+  if (field(id.isar1, 16) >= 1) h += HWCAP.FCMA;
+  const rcpc = field(id.isar1, 20);
+  if (rcpc >= 1) h += HWCAP.LRCPC;
+  if (rcpc >= 2) h += HWCAP.ILRCPC;
+  const dpb = field(id.isar1, 0);
+  if (dpb >= 1) h += HWCAP.DCPOP;
+  if (field(id.pfr0, 32) >= 1) h += HWCAP.SVE;
+  if (field(id.pfr0, 48) >= 1) h += HWCAP.DIT;
+  if (field(id.mmfr2, 32) >= 1) h += HWCAP.USCAT;
+  if (field(id.pfr1, 4) >= 2) h += HWCAP.SSBS;
+  if (field(id.isar1, 36) >= 1) h += HWCAP.SB;
+  if (field(id.isar1, 4) >= 1 || field(id.isar1, 8) >= 1) h += HWCAP.PACA;
+  if (field(id.isar1, 24) >= 1 || field(id.isar1, 28) >= 1) h += HWCAP.PACG;
+  let h2 = 0;
+  if (dpb >= 2) h2 |= 1 << 0; // DCPODP
+  if (ts >= 2) h2 |= 1 << 7; // FLAGM2
+  if (field(id.isar1, 32) >= 1) h2 |= 1 << 8; // FRINT
+  if (field(id.isar1, 52) >= 1) h2 |= 1 << 13; // I8MM
+  if (field(id.isar1, 44) >= 1) h2 |= 1 << 14; // BF16
+  if (field(id.isar0, 60) >= 1) h2 |= 1 << 16; // RNG
+  if (field(id.pfr1, 0) >= 1) h2 |= 1 << 17; // BTI
+  if (field(id.pfr1, 8) >= 1) h2 |= 1 << 18; // MTE
+  return { hwcap: h, hwcap2: h2 };
+}

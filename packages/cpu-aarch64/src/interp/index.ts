@@ -1,0 +1,6 @@
+export type { CpuExit, CpuOptions, ExitReason } from "./cpu.js";
+export { Cpu, PageCache, X_SP } from "./cpu.js";
+export { isImplemented, UNIMPLEMENTED_IDS } from "./dispatch.js";
+export type { IdRegs } from "./idregs.js";
+export { hwcapsFromIdRegs, idRegsFor } from "./idregs.js";
+export { SR } from "./sysregs.js";
