@@ -1,5 +1,5 @@
 export type { RandomMemoryOptions } from "./random-memory.js";
 export { RandomTableMemory, SparseMemory } from "./random-memory.js";
-export { regsFromRaw } from "./raw.js";
+export { rawFromRegs, regsFromRaw } from "./raw.js";
 export type { RefAccess, RefFault, RefFaultType, RefMemory, RefRegs, RefResult } from "./reference.js";
 export { referenceFsc, referenceTranslate } from "./reference.js";

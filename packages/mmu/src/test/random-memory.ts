@@ -33,7 +33,7 @@ export class RandomTableMemory implements DescriptorMemory, RefMemory {
   constructor(readonly opts: RandomMemoryOptions) {}
 
   clone(): RandomTableMemory {
-    const m = new RandomTableMemory(this.opts);
+    const m = new (this.constructor as new (o: RandomMemoryOptions) => RandomTableMemory)(this.opts);
     for (const [k, v] of this.overlay) m.overlay.set(k, [v[0], v[1]]);
     return m;
   }

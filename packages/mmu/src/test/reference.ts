@@ -224,7 +224,7 @@ class Ref {
     const baselowerbound = 3 + inputsize - ((3 - level) * stride + grainsize);
     let baseaddress: bigint;
     if (outputsize === 52) {
-      const z = baselowerbound < 6 ? 6 : baselowerbound;
+      const z = Math.max(baselowerbound, 6);
       baseaddress = (bits(baseregister, 5, 2) << 48n) | (bits(baseregister, 47, z) << BigInt(z));
     } else {
       baseaddress = bits(baseregister, 47, baselowerbound) << BigInt(baselowerbound);
