@@ -22,11 +22,16 @@ export class CpuInterface implements SysRegBlock {
     return pe;
   }
 
-  /** ICC_CTLR_EL1 value (12.2.6): PRIbits, IDbits, A3V, CBPR, EOImode. */
+  /** ICC_CTLR_EL1 value (12.2.6): PRIbits, IDbits, A3V, RSS, CBPR, EOImode. */
   ctlr(pe: PeState): number {
     const idBits = this.s.lpiIdBits > 16 ? 1 : 0;
     return (
-      (pe.cbpr ? 1 : 0) | (pe.eoiMode ? 2 : 0) | ((PRI_BITS - 1) << 8) | (idBits << 11) | (1 << 15) // A3V
+      (pe.cbpr ? 1 : 0) |
+      (pe.eoiMode ? 2 : 0) |
+      ((PRI_BITS - 1) << 8) |
+      (idBits << 11) |
+      (1 << 15) | // A3V
+      (1 << 18) // RSS: SGI target lists reach Aff0 values 0-255 through RS
     );
   }
 

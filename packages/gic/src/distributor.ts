@@ -70,7 +70,8 @@ export class Distributor implements MmioDevice {
         ((s.lpis ? 1 : 0) << 17) |
         (idBits << 19) |
         (1 << 24) | // A3V: Aff3 supported
-        (1 << 25)) >>> // No1N: 1-of-N SPI routing not supported
+        (1 << 25) | // No1N: 1-of-N SPI routing not supported
+        (1 << 26)) >>> // RSS: SGIs reach Aff0 0-255
       0
     );
   }

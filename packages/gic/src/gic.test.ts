@@ -44,7 +44,7 @@ describe("GICD registers", () => {
     expect((t >>> 16) & 1).toBe(1);
     expect((t >>> 17) & 1).toBe(1);
     expect((t >>> 19) & 0x1f).toBe(15);
-    expect((t >>> 24) & 3).toBe(3);
+    expect((t >>> 24) & 7).toBe(7); // A3V, No1N, RSS
     const noLpi = make({ lpis: false, spiCount: 64 }).d.read(0x4, 4);
     expect((noLpi >>> 17) & 1).toBe(0);
     expect((noLpi >>> 19) & 0x1f).toBe(9); // INTIDs up to 1023
@@ -223,7 +223,7 @@ describe("GICR registers", () => {
 describe("CPU interface", () => {
   it("ICC_CTLR_EL1 reports 5 priority bits and A3V; SRE is RAO/WI; BPR minimums", () => {
     const { icc } = make();
-    expect(Number(icc.read(0, ICC.CTLR_EL1))).toBe((4 << 8) | (1 << 15));
+    expect(Number(icc.read(0, ICC.CTLR_EL1))).toBe((4 << 8) | (1 << 15) | (1 << 18));
     icc.write(0, ICC.SRE_EL1, 0n);
     expect(icc.read(0, ICC.SRE_EL1)).toBe(7n);
     icc.write(0, ICC.BPR0_EL1, 0n);

@@ -55,7 +55,7 @@ describe("Linux-like probe and one MSI through the ITS", () => {
       "GICv3: CPU1: found redistributor 1 region 0:0x00000000080c0000",
       "ITS [mem 0x08080000-0x0809ffff]",
       expect.stringMatching(
-        /^ITS@0x0000000008080000: allocated 8192 Devices @[0-9a-f]+ \(flat, esz 8, psz 64K, shr 1\)$/,
+        /^ITS@0x0000000008080000: allocated 65536 Devices @[0-9a-f]+ \(indirect, esz 8, psz 64K, shr 1\)$/,
       ),
       expect.stringMatching(
         /^ITS@0x0000000008080000: allocated 8192 Interrupt Collections @[0-9a-f]+ \(flat/,

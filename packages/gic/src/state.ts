@@ -12,6 +12,11 @@ export const log = new RateLimitedLog("gic");
 
 const lpiByte = new Uint8Array(1);
 
+/** The bits of a group bitmap (1 = Group 1) whose group is enabled. */
+function groupSelect(grp: number, g0: boolean, g1: boolean): number {
+  return ((g1 ? grp : 0) | (g0 ? ~grp : 0)) >>> 0;
+}
+
 function ctz32(m: number): number {
   return 31 - Math.clz32(m & -m);
 }
@@ -159,12 +164,12 @@ export class GicState {
     else pe.level &= ~bit;
     // An edge-triggered interrupt latches pending on the rising edge (4.1.2).
     if (level && !was && (pe.edge & bit) !== 0) pe.pend |= bit;
-    this.update();
+    if (!this.updating) this.updatePe(pe); // a private interrupt concerns its own PE only
   }
 
   pulsePrivate(pe: PeState, intid: number): void {
     pe.pend |= 1 << intid;
-    this.update();
+    if (!this.updating) this.updatePe(pe);
   }
 
   setSpiLevel(intid: number, level: boolean): void {
@@ -235,9 +240,8 @@ export class GicState {
     const g0 = (this.ctlr & 1) !== 0 && pe.igrpen0;
     const g1 = (this.ctlr & 2) !== 0 && pe.igrpen1;
     if (!pe.sleep && (g0 || g1)) {
-      const gsel = (grp: number) => ((g1 ? grp : 0) | (g0 ? ~grp : 0)) >>> 0;
       // SGIs and PPIs
-      let m = (pe.pend | (pe.level & ~pe.edge)) & pe.enable & ~pe.active & gsel(pe.group);
+      let m = (pe.pend | (pe.level & ~pe.edge)) & pe.enable & ~pe.active & groupSelect(pe.group, g0, g1);
       while (m !== 0) {
         const b = ctz32(m);
         m &= m - 1;
@@ -255,7 +259,7 @@ export class GicState {
           (this.spiPend[w]! | (this.spiLevel[w]! & ~this.spiEdge[w]!)) &
           this.spiEnable[w]! &
           ~this.spiActive[w]! &
-          gsel(this.spiGroup[w]!);
+          groupSelect(this.spiGroup[w]!, g0, g1);
         while (c !== 0) {
           const b = ctz32(c);
           c &= c - 1;

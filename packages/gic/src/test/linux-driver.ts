@@ -51,6 +51,8 @@ export class LinuxLikeGicDriver {
   private cmdqSize = 0;
   private cwriter = 0;
   private deviceTableEsz = 8;
+  private deviceTable = 0;
+  private deviceTableIndirect = false;
   private readonly itts = new Map<number, number>();
 
   constructor(readonly o: LinuxLikeGicDriverOptions) {
@@ -252,13 +254,19 @@ export class LinuxLikeGicDriver {
       if (type === 0) continue;
       const esz = Number((val >> 48n) & 0x1fn) + 1;
       const psz = 0x10000;
-      const ids = type === 1 ? 2 ** devBits : 2 ** 16;
-      // One 64 KiB page holds 8192 entries; Linux caps a flat table by order, we take one page.
-      const entries = Math.min(ids, psz / esz);
+      const idBits = type === 1 ? devBits : 16;
+      const keep = val & ((7n << 56n) | (0x1fn << 48n)); // Type and Entry_Size are read-only
+      // its_parse_indirect_baser: try a two-level table when a flat one needs more than 2 pages.
+      let indirect = false;
+      if (type === 1 && esz * 2 ** idBits > psz * 2) {
+        this.w64(a, keep | (7n << 59n) | (1n << 10n) | (1n << 62n));
+        indirect = (this.r64(a) & (1n << 62n)) !== 0n;
+      }
       const tbl = this.alloc(psz, psz);
       const v =
-        (val & ((7n << 56n) | (0x1fn << 48n))) | // Type and Entry_Size are kept (read-only)
+        keep |
         (1n << 63n) | // Valid
+        (indirect ? 1n << 62n : 0n) |
         (7n << 59n) | // InnerCache RaWaWb
         (BigInt(tbl) & 0xfffffffff000n) |
         (1n << 10n) | // InnerShareable
@@ -268,10 +276,15 @@ export class LinuxLikeGicDriver {
       const back = this.r64(a);
       if (back !== v)
         throw new Error(`GITS_BASER${n} did not take 0x${v.toString(16)} (reads 0x${back.toString(16)})`);
-      if (type === 1) this.deviceTableEsz = esz;
+      if (type === 1) {
+        this.deviceTableEsz = esz;
+        this.deviceTable = tbl;
+        this.deviceTableIndirect = indirect;
+      }
+      const entries = indirect ? 2 ** idBits : Math.min(2 ** idBits, psz / esz);
       const what = type === 1 ? "Devices" : "Interrupt Collections";
       this.lines.push(
-        `ITS@0x${base.toString(16).padStart(16, "0")}: allocated ${entries} ${what} @${tbl.toString(16)} (flat, esz ${esz}, psz 64K, shr 1)`,
+        `ITS@0x${base.toString(16).padStart(16, "0")}: allocated ${entries} ${what} @${tbl.toString(16)} (${indirect ? "indirect" : "flat"}, esz ${esz}, psz 64K, shr 1)`,
       );
     }
     this.cmdqSize = 0x10000;
@@ -328,6 +341,15 @@ export class LinuxLikeGicDriver {
 
   /** A device's ITT (its_create_device) with room for 2^bits events; MAPD. */
   mapDevice(deviceId: number, bits: number): number {
+    if (this.deviceTableIndirect) {
+      // its_alloc_table_entry: give the level-1 entry a zeroed level-2 page (Valid | PA).
+      const l1 = this.deviceTable + Math.floor(deviceId / (0x10000 / this.deviceTableEsz)) * 8;
+      if ((this.o.bus.read(l1 + 4, 4) & 0x80000000) === 0) {
+        const page = this.alloc(0x10000, 0x10000);
+        this.o.bus.write(l1, 4, page);
+        this.o.bus.write(l1 + 4, 4, 0x80000000 + Math.floor(page / 2 ** 32));
+      }
+    }
     const itt = this.alloc(Math.max(256, 2 ** bits * 8), 256);
     this.itts.set(deviceId, itt);
     this.sendCommand(itsCmd.mapd(deviceId, itt, bits));
