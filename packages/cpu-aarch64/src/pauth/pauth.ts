@@ -1,0 +1,484 @@
+/**
+ * Pointer authentication (ARM ARM J1.1.x shared/functions/pac: ComputePAC, AddPAC, Auth, Strip,
+ * CalculateBottomPACBit, EffectiveTBI).
+ *
+ * 64-bit values are passed as uint32 halves (hi, lo). Results go to a caller-owned `PacOut`
+ * (no allocation). Two algorithms:
+ *  - `PacAlgorithm.QARMA5`: the architected ComputePAC (QARMA-64, 5 rounds, sigma-2 S-box), so
+ *    PACs match QEMU `-cpu max` bit for bit;
+ *  - `PacAlgorithm.IMPDEF`: Armature's IMPLEMENTATION DEFINED algorithm (see `impdefPac`), about
+ *    an order of magnitude cheaper, for CPU models advertising ID_AA64ISAR1_EL1.API/GPI.
+ */
+
+export const PacAlgorithm = { QARMA5: 0, IMPDEF: 1 } as const;
+export type PacAlgorithm = (typeof PacAlgorithm)[keyof typeof PacAlgorithm];
+
+/** PAuth feature level (ID_AA64ISAR1_EL1.APA/API): 1 PAuth, 2 EPAC, 3 PAuth2 (XOR insertion). */
+export type PauthLevel = 1 | 2 | 3;
+
+/** Result holder: 64-bit value as halves plus the FPAC fault indication. */
+export class PacOut {
+  hi = 0;
+  lo = 0;
+  /** Set by `auth` when FEAT_FPAC reports an authentication failure (caller raises the fault). */
+  fault = false;
+}
+
+/**
+ * Translation-regime parameters that shape PAC insertion (TCR_ELx.TBI0/1, TBID0/1, T0SZ/T1SZ).
+ * The caller keeps it current when TCR changes; `twoRanges` is true for the EL1&0 (and EL2&0) regimes.
+ */
+export class PacRegime {
+  twoRanges = true;
+  tbi0 = false;
+  tbi1 = false;
+  tbid0 = false;
+  tbid1 = false;
+  t0sz = 16;
+  t1sz = 16;
+  /** Clamp bounds for TnSZ in CalculateBottomPACBit (16..39 without FEAT_TTST/LVA). */
+  tszMin = 16;
+  tszMax = 39;
+  level: PauthLevel = 1;
+  fpac = false;
+  fpacCombined = false;
+  algorithm: PacAlgorithm = PacAlgorithm.QARMA5;
+}
+
+// ---------------------------------------------------------------------------------------------
+// QARMA-64 / ComputePAC
+
+const SUB = [0xb, 0x6, 0x8, 0xf, 0xc, 0x0, 0x9, 0xe, 0x3, 0x7, 0x4, 0x5, 0xd, 0x2, 0x1, 0xa];
+const INV_SUB = new Array<number>(16).fill(0);
+for (let i = 0; i < 16; i++) INV_SUB[SUB[i]!] = i;
+// PACCellShuffle: out cell i = in cell CELL_SHUFFLE[i].
+const CELL_SHUFFLE = [13, 6, 11, 0, 7, 12, 1, 10, 8, 3, 14, 5, 2, 9, 4, 15];
+const CELL_INV_SHUFFLE = new Array<number>(16).fill(0);
+for (let i = 0; i < 16; i++) CELL_INV_SHUFFLE[CELL_SHUFFLE[i]!] = i;
+// TweakShuffle: out cell i = in cell TWEAK_SHUFFLE[i]; the TWEAK_ROT output cells also pass
+// through TweakCellRot (the QARMA tweak LFSR).
+const TWEAK_ROT = [2, 4, 7, 11, 12, 14, 15];
+const TWEAK_SHUFFLE = [4, 5, 6, 7, 11, 2, 3, 8, 12, 13, 14, 15, 0, 1, 10, 9];
+const TWEAK_INV_SHUFFLE = new Array<number>(16).fill(0);
+for (let i = 0; i < 16; i++) TWEAK_INV_SHUFFLE[TWEAK_SHUFFLE[i]!] = i;
+
+// Round constants and alpha as cells.
+const RC_HEX = [
+  "0000000000000000",
+  "13198a2e03707344",
+  "a4093822299f31d0",
+  "082efa98ec4e6c89",
+  "452821e638d01377",
+];
+function cellsOfHex(h: string): Uint8Array {
+  const c = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) c[i] = Number.parseInt(h[15 - i]!, 16);
+  return c;
+}
+const RC = RC_HEX.map(cellsOfHex);
+const ALPHA = cellsOfHex("c0ac29b7c97c50dd");
+
+const W = new Uint8Array(16);
+const TW = new Uint8Array(16);
+const K0 = new Uint8Array(16);
+const K1 = new Uint8Array(16);
+const MK0 = new Uint8Array(16);
+const TMP = new Uint8Array(16);
+
+function load(c: Uint8Array, hi: number, lo: number): void {
+  for (let i = 0; i < 8; i++) {
+    c[i] = (lo >>> (4 * i)) & 0xf;
+    c[i + 8] = (hi >>> (4 * i)) & 0xf;
+  }
+}
+let oHi = 0;
+let oLo = 0;
+function store(c: Uint8Array): void {
+  let h = 0;
+  let l = 0;
+  for (let i = 7; i >= 0; i--) {
+    l = (l << 4) | c[i]!;
+    h = (h << 4) | c[i + 8]!;
+  }
+  oHi = h >>> 0;
+  oLo = l >>> 0;
+}
+function xorInto(d: Uint8Array, s: Uint8Array): void {
+  for (let i = 0; i < 16; i++) d[i] = d[i]! ^ s[i]!;
+}
+function permute(c: Uint8Array, p: readonly number[]): void {
+  for (let i = 0; i < 16; i++) TMP[i] = c[p[i]!]!;
+  c.set(TMP);
+}
+function sub(c: Uint8Array, s: readonly number[]): void {
+  for (let i = 0; i < 16; i++) c[i] = s[c[i]!]!;
+}
+function rotCell(x: number, a: number): number {
+  return ((x << a) | (x >>> (4 - a))) & 0xf;
+}
+/** PACMult: per column (cells i, i+4, i+8, i+12) multiply by circ(0, rho, rho^2, rho). */
+function mult(c: Uint8Array): void {
+  for (let i = 0; i < 4; i++) {
+    const c0 = c[i]!;
+    const c1 = c[i + 4]!;
+    const c2 = c[i + 8]!;
+    const c3 = c[i + 12]!;
+    TMP[i] = rotCell(c1, 1) ^ rotCell(c2, 2) ^ rotCell(c3, 1);
+    TMP[i + 4] = rotCell(c0, 1) ^ rotCell(c2, 1) ^ rotCell(c3, 2);
+    TMP[i + 8] = rotCell(c0, 2) ^ rotCell(c1, 1) ^ rotCell(c3, 1);
+    TMP[i + 12] = rotCell(c0, 1) ^ rotCell(c1, 2) ^ rotCell(c2, 1);
+  }
+  c.set(TMP);
+}
+function tweakShuffle(t: Uint8Array): void {
+  permute(t, TWEAK_SHUFFLE);
+  // TweakCellRot: out<3> = in<0>^in<1>, out<2:0> = in<3:1>
+  for (const i of TWEAK_ROT) {
+    const x = t[i]!;
+    t[i] = (x >>> 1) | (((x ^ (x >>> 1)) & 1) << 3);
+  }
+}
+function tweakInvShuffle(t: Uint8Array): void {
+  // TweakCellInvRot on the same cells before un-permuting: out<3:1> = in<2:0>, out<0> = in<0>^in<3>
+  for (const i of TWEAK_ROT) {
+    const x = t[i]!;
+    t[i] = ((x << 1) & 0xe) | ((x ^ (x >>> 3)) & 1);
+  }
+  permute(t, TWEAK_INV_SHUFFLE);
+}
+
+/** ComputePAC with QARMA5: result in out.hi/out.lo. key0 = K<127:64>, key1 = K<63:0>. */
+export function computePacQarma5(
+  out: PacOut,
+  dataHi: number,
+  dataLo: number,
+  modHi: number,
+  modLo: number,
+  key0Hi: number,
+  key0Lo: number,
+  key1Hi: number,
+  key1Lo: number,
+): void {
+  load(K0, key0Hi, key0Lo);
+  load(K1, key1Hi, key1Lo);
+  // modk0 = key0<0> : key0<63:2> : (key0<63> EOR key0<1>)
+  const mh = ((key0Lo << 31) | (key0Hi >>> 1)) >>> 0;
+  const ml = (((key0Hi << 31) | (key0Lo >>> 1)) ^ (key0Hi >>> 31)) >>> 0;
+  load(MK0, mh, ml);
+  load(TW, modHi, modLo);
+  load(W, dataHi, dataLo);
+  xorInto(W, K0);
+  for (let i = 0; i < 5; i++) {
+    xorInto(W, K1);
+    xorInto(W, TW);
+    xorInto(W, RC[i]!);
+    if (i > 0) {
+      permute(W, CELL_SHUFFLE);
+      mult(W);
+    }
+    sub(W, SUB);
+    tweakShuffle(TW);
+  }
+  xorInto(W, MK0);
+  xorInto(W, TW);
+  permute(W, CELL_SHUFFLE);
+  mult(W);
+  sub(W, SUB);
+  permute(W, CELL_SHUFFLE);
+  mult(W);
+  xorInto(W, K1);
+  permute(W, CELL_INV_SHUFFLE);
+  sub(W, INV_SUB);
+  mult(W);
+  permute(W, CELL_INV_SHUFFLE);
+  xorInto(W, K0);
+  xorInto(W, TW);
+  for (let i = 0; i < 5; i++) {
+    sub(W, INV_SUB);
+    if (i < 4) {
+      mult(W);
+      permute(W, CELL_INV_SHUFFLE);
+    }
+    tweakInvShuffle(TW);
+    xorInto(W, RC[4 - i]!);
+    xorInto(W, K1);
+    xorInto(W, TW);
+    xorInto(W, ALPHA);
+  }
+  xorInto(W, MK0);
+  store(W);
+  out.hi = oHi;
+  out.lo = oLo;
+}
+
+/**
+ * Armature's IMPLEMENTATION DEFINED PAC function: a 4-round add-rotate-xor/multiply mix of the
+ * data and modifier words keyed by all four key words (MurmurHash3/xxHash-style finalisers).
+ * Deterministic, every output bit depends on every input bit, ~10x cheaper than QARMA5. It is a
+ * checksum against corruption and accidental forgery, not a cryptographically strong MAC.
+ */
+export function computePacImpdef(
+  out: PacOut,
+  dataHi: number,
+  dataLo: number,
+  modHi: number,
+  modLo: number,
+  key0Hi: number,
+  key0Lo: number,
+  key1Hi: number,
+  key1Lo: number,
+): void {
+  let a = (dataLo ^ key0Lo) | 0;
+  let b = (dataHi ^ key0Hi) | 0;
+  let c = (modLo ^ key1Lo) | 0;
+  let d = (modHi ^ key1Hi) | 0;
+  for (let r = 0; r < 4; r++) {
+    a = (Math.imul(a ^ ((d << 7) | (d >>> 25)), 0x9e3779b1) + c) | 0;
+    b = (Math.imul(b ^ ((a << 13) | (a >>> 19)), 0x85ebca77) + d) | 0;
+    c = (Math.imul(c ^ ((b << 17) | (b >>> 15)), 0xc2b2ae3d) + a) | 0;
+    d = (Math.imul(d ^ ((c << 11) | (c >>> 21)), 0x27d4eb2f) + b) | 0;
+    a ^= key1Hi;
+    b ^= key1Lo;
+    c ^= key0Hi;
+    d ^= key0Lo;
+  }
+  out.hi = (a ^ c ^ (b >>> 16)) >>> 0;
+  out.lo = (b ^ d ^ (a >>> 15)) >>> 0;
+}
+
+/** ComputePAC with the regime's algorithm. */
+export function computePac(
+  out: PacOut,
+  alg: PacAlgorithm,
+  dataHi: number,
+  dataLo: number,
+  modHi: number,
+  modLo: number,
+  key0Hi: number,
+  key0Lo: number,
+  key1Hi: number,
+  key1Lo: number,
+): void {
+  if (alg === PacAlgorithm.QARMA5)
+    computePacQarma5(out, dataHi, dataLo, modHi, modLo, key0Hi, key0Lo, key1Hi, key1Lo);
+  else computePacImpdef(out, dataHi, dataLo, modHi, modLo, key0Hi, key0Lo, key1Hi, key1Lo);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AddPAC / Auth / Strip
+
+/** EffectiveTBI for a pointer (bit 55 selects the range in two-range regimes). */
+export function effectiveTbi(rg: PacRegime, ptrHi: number, isInstr: boolean): boolean {
+  const upper = rg.twoRanges && ((ptrHi >>> 23) & 1) === 1;
+  const tbi = upper ? rg.tbi1 : rg.tbi0;
+  const tbid = upper ? rg.tbid1 : rg.tbid0;
+  return tbi && !(tbid && isInstr);
+}
+
+/** CalculateBottomPACBit: 64 - TnSZ, TnSZ clamped to the implemented range. */
+export function bottomPacBit(rg: PacRegime, topBit: number): number {
+  let tsz = rg.twoRanges && topBit === 1 ? rg.t1sz : rg.t0sz;
+  if (tsz > rg.tszMax) tsz = rg.tszMax;
+  if (tsz < rg.tszMin) tsz = rg.tszMin;
+  return 64 - tsz;
+}
+
+// 64-bit mask helpers on halves: bits [hiBit:loBit] inclusive.
+let mH = 0;
+let mL = 0;
+function mask(hiBit: number, loBit: number): void {
+  mH = 0;
+  mL = 0;
+  for (let b = loBit; b <= hiBit; b++) {
+    if (b >= 32) mH |= 1 << (b - 32);
+    else mL |= 1 << b;
+  }
+  mH >>>= 0;
+  mL >>>= 0;
+}
+const MASK_CACHE = new Map<number, [number, number]>();
+function maskC(hiBit: number, loBit: number): void {
+  const k = hiBit * 64 + loBit;
+  let m = MASK_CACHE.get(k);
+  if (!m) {
+    mask(hiBit, loBit);
+    m = [mH, mL];
+    MASK_CACHE.set(k, m);
+  }
+  mH = m[0];
+  mL = m[1];
+}
+
+/** Pointer with the extension field [top:bottom] replaced by copies of `sel` (canonical form). */
+let xH = 0;
+let xL = 0;
+function extend(ptrHi: number, ptrLo: number, tbi: boolean, bottom: number, sel: number): void {
+  maskC(tbi ? 55 : 63, bottom);
+  if (sel) {
+    xH = (ptrHi | mH) >>> 0;
+    xL = (ptrLo | mL) >>> 0;
+  } else {
+    xH = (ptrHi & ~mH) >>> 0;
+    xL = (ptrLo & ~mL) >>> 0;
+  }
+}
+
+const pac = new PacOut();
+
+/**
+ * AddPAC: insert a PAC computed with key K (keyHi = K<127:64>, keyLo = K<63:0>) into ptr.
+ * `data` selects the data-address TBI rules (PACDA/PACDB vs PACIA/PACIB).
+ */
+export function addPac(
+  out: PacOut,
+  rg: PacRegime,
+  ptrHi: number,
+  ptrLo: number,
+  modHi: number,
+  modLo: number,
+  keyHiHi: number,
+  keyHiLo: number,
+  keyLoHi: number,
+  keyLoLo: number,
+  data: boolean,
+): void {
+  ptrHi >>>= 0;
+  ptrLo >>>= 0;
+  const tbi = effectiveTbi(rg, ptrHi, !data);
+  const topBit = tbi ? 55 : 63;
+  let sel: number;
+  if (rg.twoRanges) {
+    const use55 = data ? rg.tbi1 || rg.tbi0 : (rg.tbi1 && !rg.tbid1) || (rg.tbi0 && !rg.tbid0);
+    sel = use55 ? (ptrHi >>> 23) & 1 : ptrHi >>> 31;
+  } else sel = tbi ? (ptrHi >>> 23) & 1 : ptrHi >>> 31;
+  const bottom = bottomPacBit(rg, sel);
+  extend(ptrHi, ptrLo, tbi, bottom, sel);
+  computePac(pac, rg.algorithm, xH, xL, modHi, modLo, keyHiHi, keyHiLo, keyLoHi, keyLoLo);
+  let ph = pac.hi;
+  let pl = pac.lo;
+  // Extension bits [top_bit:bottom] must be all zeros or all ones, else the PAC is corrupted.
+  maskC(topBit, bottom);
+  const fH = (ptrHi & mH) >>> 0;
+  const fL = (ptrLo & mL) >>> 0;
+  const good = (fH === 0 && fL === 0) || (fH === mH && fL === mL);
+  if (!good) {
+    if (rg.level === 2) {
+      ph = 0;
+      pl = 0;
+    } else if (rg.level === 1) {
+      // PAC<top_bit-1> = NOT(PAC<top_bit-1>)
+      ph = (ph ^ (1 << (topBit - 1 - 32))) >>> 0;
+    }
+  }
+  // Field receiving the PAC: bits 54:bottom, plus 63:56 when TBI is off. Bit 55 = selbit.
+  maskC(54, bottom);
+  let fieldH = mH;
+  const fieldL = mL;
+  if (!tbi) fieldH = (fieldH | 0xff000000) >>> 0;
+  let rH: number;
+  let rL: number;
+  if (rg.level === 3) {
+    rH = ptrHi ^ (ph & fieldH);
+    rL = ptrLo ^ (pl & fieldL);
+  } else {
+    rH = (ptrHi & ~fieldH) | (ph & fieldH);
+    rL = (ptrLo & ~fieldL) | (pl & fieldL);
+  }
+  rH = (rH & ~(1 << 23)) | (sel << 23);
+  out.hi = rH >>> 0;
+  out.lo = rL >>> 0;
+  out.fault = false;
+}
+
+/**
+ * Auth: check and remove the PAC of ptr (AUTIA/AUTIB/AUTDA/AUTDB, RETAA, BRAA, LDRAA, ...).
+ * keyNumber 0 = A key, 1 = B key; `combined` marks the combined branch/return/load forms (FPAC
+ * only faults for them with FEAT_FPACCOMBINE). On failure without FPAC the pointer is poisoned
+ * with the architected error code; with FPAC `out.fault` is set and the caller raises the fault.
+ */
+export function auth(
+  out: PacOut,
+  rg: PacRegime,
+  ptrHi: number,
+  ptrLo: number,
+  modHi: number,
+  modLo: number,
+  keyHiHi: number,
+  keyHiLo: number,
+  keyLoHi: number,
+  keyLoLo: number,
+  data: boolean,
+  keyNumber: 0 | 1,
+  combined: boolean,
+): void {
+  ptrHi >>>= 0;
+  ptrLo >>>= 0;
+  const tbi = effectiveTbi(rg, ptrHi, !data);
+  const b55 = (ptrHi >>> 23) & 1;
+  const bottom = bottomPacBit(rg, b55);
+  extend(ptrHi, ptrLo, tbi, bottom, b55);
+  const oh = xH;
+  const ol = xL;
+  computePac(pac, rg.algorithm, oh, ol, modHi, modLo, keyHiHi, keyHiLo, keyLoHi, keyLoLo);
+  maskC(54, bottom);
+  let fH = mH;
+  const fL = mL;
+  if (!tbi) fH = (fH | 0xff000000) >>> 0;
+  out.fault = false;
+  if (rg.level !== 3) {
+    if (((pac.hi ^ ptrHi) & fH) === 0 && ((pac.lo ^ ptrLo) & fL) === 0) {
+      out.hi = oh;
+      out.lo = ol;
+    } else {
+      // error_code = keynumber : NOT(keynumber) at bits 54:53 (TBI) or 62:61.
+      const code = keyNumber === 0 ? 1 : 2;
+      const sh = tbi ? 53 - 32 : 61 - 32;
+      out.hi = ((oh & ~(3 << sh)) | (code << sh)) >>> 0;
+      out.lo = ol;
+    }
+    return;
+  }
+  const rH = (ptrHi ^ (pac.hi & fH)) >>> 0;
+  const rL = (ptrLo ^ (pac.lo & fL)) >>> 0;
+  out.hi = rH;
+  out.lo = rL;
+  if (rg.fpacCombined || (rg.fpac && !combined)) {
+    const rb55 = (rH >>> 23) & 1;
+    maskC(54, bottom);
+    const gH = (rH & mH) >>> 0;
+    const gL = (rL & mL) >>> 0;
+    let ok = rb55 ? gH === mH && gL === mL : gH === 0 && gL === 0;
+    if (!tbi && rH >>> 24 !== (rb55 ? 0xff : 0)) ok = false;
+    if (!ok) out.fault = true;
+  }
+}
+
+/** Strip (XPACI/XPACD/XPACLRI): remove the PAC field without checking it. */
+export function strip(out: PacOut, rg: PacRegime, ptrHi: number, ptrLo: number, data: boolean): void {
+  ptrHi >>>= 0;
+  ptrLo >>>= 0;
+  const tbi = effectiveTbi(rg, ptrHi, !data);
+  const b55 = (ptrHi >>> 23) & 1;
+  extend(ptrHi, ptrLo, tbi, bottomPacBit(rg, b55), b55);
+  out.hi = xH;
+  out.lo = xL;
+  out.fault = false;
+}
+
+/** PACGA: ComputePAC(Xn, Xm, APGAKeyHi, APGAKeyLo)<63:32> : Zeros(32). */
+export function pacga(
+  out: PacOut,
+  alg: PacAlgorithm,
+  nHi: number,
+  nLo: number,
+  mHi: number,
+  mLo: number,
+  keyHiHi: number,
+  keyHiLo: number,
+  keyLoHi: number,
+  keyLoLo: number,
+): void {
+  computePac(out, alg, nHi, nLo, mHi, mLo, keyHiHi, keyHiLo, keyLoHi, keyLoLo);
+  out.lo = 0;
+  out.fault = false;
+}
