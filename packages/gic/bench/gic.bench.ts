@@ -47,7 +47,9 @@ its.write(0x80, 4, 0xa0000);
 its.write(0x84, 4, 0x80000000);
 its.write(0, 4, 1);
 const cmds = [itsCmd.mapc(0, 0), itsCmd.mapd(8, 0xb0000, 4), itsCmd.mapti(8, 1, 8193, 0)];
-cmds.forEach((c, i) => bus.writeBytes(0xa0000 + 32 * i, c));
+cmds.forEach((c, i) => {
+  bus.writeBytes(0xa0000 + 32 * i, c);
+});
 its.write(0x88, 4, 32 * cmds.length);
 
 const timer = gic.ppiLine(0, 27);
