@@ -3,8 +3,11 @@
  * beside llvm-mc's disassembly of the same words in the same run. Prints figures; never fails on timing.
  */
 
+import { decode, matchesEntry } from "../src/decoder/decode.js";
+import { ENCODINGS } from "../src/decoder/table.js";
+import { disassemble } from "../src/disasm/disasm.js";
 import { llvmDisassemble } from "../src/disasm/oracle.js";
-import { decode, disassemble, ENCODINGS, M1_MODEL, matchesEntry } from "../src/index.js";
+import { M1_MODEL } from "../src/model.js";
 
 function rng(seed: number): () => number {
   let x = seed | 0 || 1;

@@ -61,3 +61,15 @@ export function bfxPreferred(sf: number, uns: number, imms: number, immr: number
   }
   return true;
 }
+
+/**
+ * Whether a single MOVZ or MOVN can build the ORR immediate (by value; this is how LLVM decides
+ * between "mov" and "orr ..., wzr/xzr, #imm", and equals MoveWidePreferred for canonical encodings).
+ */
+export function movWideable(sf: number, n: number, imms: number, immr: number): boolean {
+  const [hi, lo] = decodeLogicalImm(n, imms, immr, sf === 1);
+  const halves = sf ? [lo & 0xffff, lo >>> 16, hi & 0xffff, hi >>> 16] : [lo & 0xffff, lo >>> 16];
+  const nz = halves.filter((h) => h !== 0).length;
+  const nf = halves.filter((h) => h !== 0xffff).length;
+  return nz <= 1 || nf <= 1;
+}

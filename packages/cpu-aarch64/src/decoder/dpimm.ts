@@ -1,4 +1,4 @@
-import { bfxPreferred, logicalImmValid, moveWidePreferred } from "./bitmask.js";
+import { bfxPreferred, logicalImmValid, movWideable } from "./bitmask.js";
 import { bitsOf, cls, e, group, rd, rn } from "./builder.js";
 
 const immr = (w: number): number => bitsOf(w, 16, 6);
@@ -67,7 +67,7 @@ export function defineDpImm(): void {
         alias: [
           [
             `mov {Rd:${r}sp}, {_:bimm${sz}dec}`,
-            (w) => rn(w) === 31 && !moveWidePreferred(sf, bitsOf(w, 22, 1), imms(w), immr(w)),
+            (w) => rn(w) === 31 && !movWideable(sf, bitsOf(w, 22, 1), imms(w), immr(w)),
           ],
         ],
       },

@@ -1,8 +1,12 @@
 import { defineBranchSys } from "./branch.js";
 import { out } from "./builder.js";
+import { defineCrypto } from "./crypto.js";
 import { defineDpImm } from "./dpimm.js";
 import { defineDpReg } from "./dpreg.js";
+import { defineFp } from "./fp.js";
 import { defineLdst } from "./ldst.js";
+import { defineSimd } from "./simd.js";
+import { defineSimdMisc } from "./simd2.js";
 import type { EncodingSpec } from "./spec.js";
 
 /*
@@ -16,5 +20,9 @@ defineDpImm();
 defineBranchSys();
 defineDpReg();
 defineLdst();
+defineFp();
+defineSimd();
+defineSimdMisc();
+defineCrypto();
 
 export const ENCODINGS: readonly EncodingSpec[] = out;

@@ -91,10 +91,46 @@ function regoff(w: number, scale: number): string {
   if (s) return `${reg}, ${ext} #${scale}`;
   return opt === 3 ? reg : `${reg}, ${ext}`;
 }
+/** VFPExpandImm (ARM ARM J1): abcdefgh -> +-(1 + efgh/16) * 2^e. */
+export function fpImm(imm8: number): number {
+  const sign = imm8 & 0x80 ? -1 : 1;
+  const b = (imm8 >> 6) & 1;
+  const cd = (imm8 >> 4) & 3;
+  const exp = b ? cd - 3 : cd + 1;
+  return sign * (1 + (imm8 & 15) / 16) * 2 ** exp;
+}
+const ARR = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d"];
 const hexImm = (v: number): string => (v === 0 ? "#0" : `#0x${v.toString(16)}`);
 
 export const KINDS: Record<string, KindFn> = {
   b: (_w, v) => `b${v}`,
+  vW: (w, v) => `v${v}.${ARR[((bits(w, 22, 2) + 1) << 1) | bits(w, 30, 1)]}`,
+  vWQ: (w, v) => `v${v}.${ARR[((bits(w, 22, 2) + 1) << 1) | 1]}`,
+  vFn: (w, v) => `v${v}.${bits(w, 22, 1) ? (bits(w, 30, 1) ? "4s" : "2s") : bits(w, 30, 1) ? "8h" : "4h"}`,
+  vFw: (w, v) => `v${v}.${bits(w, 22, 1) ? "2d" : "4s"}`,
+  vP: (w, v) => `v${v}.${bits(w, 22, 1) ? "2d" : "2s"}`,
+  v2d: (_w, v) => `v${v}.2d`,
+  v4s: (_w, v) => `v${v}.4s`,
+  v2h: (_w, v) => `v${v}.2h`,
+  v16b: (_w, v) => `v${v}.16b`,
+  v8h: (_w, v) => `v${v}.8h`,
+  szw: (w, v) => `${"hsd"[bits(w, 22, 2)]}${v}`,
+  szl: (w, v) => `${"hsd"[bits(w, 22, 2)]}${v}`,
+  q2: (w) => (bits(w, 30, 1) ? "2" : ""),
+  shllamt: (w) => `${8 << bits(w, 22, 2)}`,
+  vT: (w, v) => `v${v}.${ARR[(bits(w, 22, 2) << 1) | bits(w, 30, 1)]}`,
+  vF: (w, v) => `v${v}.${ARR[((2 + bits(w, 22, 1)) << 1) | bits(w, 30, 1)]}`,
+  vH: (w, v) => `v${v}.${bits(w, 30, 1) ? "8h" : "4h"}`,
+  vB: (w, v) => `v${v}.${bits(w, 30, 1) ? "16b" : "8b"}`,
+  vS2: (w, v) => `v${v}.${bits(w, 30, 1) ? "4s" : "2s"}`,
+  vFhm: (w, v) => `v${v}.${bits(w, 30, 1) ? "4h" : "2h"}`,
+  sz: (w, v) => `${"bhsd"[bits(w, 22, 2)]}${v}`,
+  sF: (w, v) => `${bits(w, 22, 1) ? "d" : "s"}${v}`,
+  rot90: (_w, v) => `${v * 90}`,
+  rot270: (_w, v) => `${v ? 270 : 90}`,
+  v: (_w, v) => `v${v}`,
+  fpimm: (_w, v) => `${fpImm(v).toFixed(8)}`,
+  fbits: (_w, v) => `${64 - v}`,
   h: (_w, v) => `h${v}`,
   s: (_w, v) => `s${v}`,
   d: (_w, v) => `d${v}`,

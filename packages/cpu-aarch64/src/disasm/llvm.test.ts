@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decode, ENCODINGS, encode, fieldsOf, M1_MODEL, matchesEntry } from "../index.js";
+import { decode, encode, fieldsOf, matchesEntry } from "../decoder/decode.js";
+import { ENCODINGS } from "../decoder/table.js";
+import { M1_MODEL } from "../model.js";
 import { type Region, regionOf } from "./classes.js";
 import { disassemble } from "./disasm.js";
 import { exceptionFor } from "./exceptions.js";
@@ -14,6 +16,7 @@ export const COMPLETE_REGIONS: ReadonlySet<Region> = new Set<Region>([
   "branch_sys",
   "ldst",
   "dpreg",
+  "fp_scalar",
 ]);
 
 const ALL_FEATURES = {
