@@ -1,6 +1,6 @@
 import { type DmaSpace, RateLimitedLog } from "@armature/core";
 import { featureBit, hasFeature, VIRTIO_MSI_NO_VECTOR, VirtioFeature, VirtioStatus } from "./constants.js";
-import { SplitQueue, type Virtqueue } from "./queue.js";
+import { MAX_DMA_ADDRESS, SplitQueue, type Virtqueue } from "./queue.js";
 
 /** What a running device gets from its transport once the driver set DRIVER_OK. */
 export interface VirtioDeviceContext {
@@ -92,6 +92,10 @@ export class VirtioCore implements VirtioDeviceContext {
   private readonly rings: SplitQueue[];
   readonly log: RateLimitedLog;
   private active = false;
+  /** Exceptions thrown by device code and caught here (a model bug, not a guest mistake). */
+  internalErrors = 0;
+  /** The last such exception's message. */
+  lastInternalError = "";
 
   constructor(
     readonly device: VirtioDevice,
@@ -195,6 +199,15 @@ export class VirtioCore implements VirtioDeviceContext {
       this.needsReset(`queue ${i} size ${q.size} is not a power of two <= ${q.maxSize}`);
       return;
     }
+    const top = Math.max(
+      q.descAddr + 16 * q.size,
+      q.driverAddr + 6 + 2 * q.size,
+      q.deviceAddr + 6 + 8 * q.size,
+    );
+    if (top > MAX_DMA_ADDRESS) {
+      this.needsReset(`queue ${i} rings lie past the 52-bit address space`);
+      return;
+    }
     if (q.descAddr % 16 !== 0 || q.driverAddr % 2 !== 0 || q.deviceAddr % 4 !== 0) {
       this.needsReset(`queue ${i} ring addresses are misaligned (§2.7 alignment)`);
       return;
@@ -240,6 +253,8 @@ export class VirtioCore implements VirtioDeviceContext {
     try {
       fn();
     } catch (e) {
+      this.internalErrors++;
+      this.lastInternalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
       this.needsReset(`internal error: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }

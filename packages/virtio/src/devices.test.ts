@@ -250,3 +250,35 @@ describe.each(TRANSPORT_KINDS)("device status machine over %s", (kind) => {
     expect(h.t.status()).toBe(15);
   });
 });
+
+describe("FileBlockBackend", () => {
+  it("serves a disk image file and never writes outside its bounds", async () => {
+    const { mkdtempSync, writeFileSync, readFileSync, statSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { FileBlockBackend } = await import("./blk.js");
+    const dir = mkdtempSync(join(tmpdir(), "armature-blk-"));
+    const path = join(dir, "disk.img");
+    writeFileSync(path, pattern(64 * 1024, 3));
+    const be = new FileBlockBackend(path);
+    const h = harness(new VirtioBlk(be), "mmio");
+    const q = new DriverSplitQueue(h.mem, 16);
+    initializeDevice(h.t, ALL, [q]);
+    const data = pattern(1024, 11);
+    q.add([{ readable: blkHeader(VirtioBlkType.OUT, 4) }, { readable: data }, { writable: 1 }]);
+    q.add([{ readable: blkHeader(VirtioBlkType.OUT, 127) }, { readable: data }, { writable: 1 }]); // crosses the end
+    q.add([{ readable: blkHeader(VirtioBlkType.FLUSH, 0) }, { writable: 1 }]);
+    q.add([{ readable: blkHeader(VirtioBlkType.IN, 4) }, { writable: 1024 }, { writable: 1 }]);
+    h.t.notify(0);
+    const used = q.takeUsed();
+    expect(used.map((u) => statusOf(q, u))).toEqual([0, VirtioBlkStatus.IOERR, 0, 0]);
+    expect(q.readWritten(used[3]!).subarray(0, 1024)).toEqual(data);
+    be.close();
+    expect(statSync(path).size).toBe(64 * 1024);
+    const file = readFileSync(path);
+    expect(new Uint8Array(file.subarray(2048, 3072))).toEqual(data);
+    expect(new Uint8Array(file.subarray(127 * 512))).toEqual(pattern(64 * 1024, 3).subarray(127 * 512));
+    expect(() => new FileBlockBackend(join(dir, "missing.img"))).toThrow(/cannot open/);
+    rmSync(dir, { recursive: true });
+  });
+});

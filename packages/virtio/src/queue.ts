@@ -6,6 +6,11 @@ import {
   VIRTQ_DESC_F_WRITE,
 } from "./constants.js";
 
+/** Device addresses at or past 2^52 are outside any bus (and beyond exact double arithmetic). */
+export const MAX_DMA_ADDRESS = 2 ** 52;
+/** Longest indirect table accepted (entries). */
+export const MAX_INDIRECT_ENTRIES = 1024;
+
 /**
  * One descriptor chain popped from a virtqueue: device-readable segments first, then
  * device-writable ones (§2.7.4.2). Devices treat the readable and the writable bytes as two
@@ -64,6 +69,8 @@ export class DescChain {
       const n = Math.min(len - off, buf.length - done);
       const part = buf.subarray(done, done + n);
       const a = this.addr[i]! + off;
+      // Past the 52-bit physical address space nothing can answer (and doubles lose precision).
+      if (a + n > MAX_DMA_ADDRESS) return -1;
       const st = write ? this.dma.write(a, part) : this.dma.read(a, part);
       if (st !== DmaStatus.Ok) return -1;
       done += n;
@@ -139,6 +146,13 @@ export class SplitQueue implements Virtqueue {
     this.fault = undefined;
   }
 
+  /** Resume at given ring indices (snapshot restore, tests of index wrap-around). */
+  restore(lastAvail: number, usedIdx: number): void {
+    this.lastAvail = lastAvail & 0xffff;
+    this.usedIdx = usedIdx & 0xffff;
+    this.signalled = this.usedIdx;
+  }
+
   private setFault(why: string): null {
     if (this.fault === undefined) this.fault = why;
     return null;
@@ -209,6 +223,10 @@ export class SplitQueue implements Virtqueue {
         if (flags & VIRTQ_DESC_F_NEXT) return this.setFault("indirect descriptor with NEXT set");
         if (len === 0 || len % 16 !== 0)
           return this.setFault(`indirect table length ${len} is not a multiple of 16`);
+        // §2.7.5.3.1 bounds a chain by the queue size; allow generous indirect tables, not 2^28 entries.
+        if (len / 16 > Math.max(this.size, MAX_INDIRECT_ENTRIES)) {
+          return this.setFault(`indirect table of ${len / 16} entries is too long`);
+        }
         inIndirect = true;
         table = addr;
         tableSize = len / 16;

@@ -97,6 +97,14 @@ export class DriverSplitQueue {
     this.free = Array.from({ length: size }, (_, i) => i);
   }
 
+  /** Start both ring indices at `idx` (pair with SplitQueue.restore) to exercise wrap-around. */
+  startAt(idx: number): void {
+    this.availIdx = idx & 0xffff;
+    this.lastUsed = idx & 0xffff;
+    this.mem.setU16(this.avail + 2, this.availIdx);
+    this.mem.setU16(this.used + 2, this.lastUsed);
+  }
+
   get freeCount(): number {
     return this.free.length;
   }
@@ -128,6 +136,17 @@ export class DriverSplitQueue {
       this.mem.bytes(addr, b.writable).fill(0xcc);
       return { addr, len: b.writable, write: true };
     });
+    return this.addSegments(segs, opts);
+  }
+
+  /**
+   * Add a chain over buffers the caller already placed in guest memory (no allocation except an
+   * indirect table): readable segments first, then writable ones.
+   */
+  addSegments(
+    segs: ReadonlyArray<{ addr: number; len: number; write: boolean }>,
+    opts: { indirect?: boolean; tag?: unknown; publish?: boolean } = {},
+  ): number {
     const writable = segs.filter((s) => s.write).map((s) => ({ addr: s.addr, len: s.len }));
     let descs: number[];
     if (opts.indirect) {

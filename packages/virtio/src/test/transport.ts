@@ -162,10 +162,12 @@ export class PciTransportDriver implements VirtioTransportDriver, PciFunctionHos
     r.dev.write(r.offset + off * this.notifyMul, 2, i);
   }
   readConfig(off: number, size: 1 | 2 | 4): number {
+    if (!this.caps.has(4)) return 0;
     const r = this.region(4);
     return r.dev.read(r.offset + off, size);
   }
   writeConfig(off: number, size: 1 | 2 | 4, v: number): void {
+    if (!this.caps.has(4)) return;
     const r = this.region(4);
     r.dev.write(r.offset + off, size, v);
   }
