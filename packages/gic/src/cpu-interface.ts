@@ -64,6 +64,8 @@ export class CpuInterface implements SysRegBlock {
         return this.ctlr(pe);
       case ICC.SRE_EL1:
         return 7; // SRE, DFB, DIB: RAO/WI (System register interface only)
+      case ICC.SRE_EL2:
+        return 0xf; // SRE, DFB, DIB, Enable: RAO/WI
       case ICC.IGRPEN0_EL1:
         return pe.igrpen0 ? 1 : 0;
       case ICC.IGRPEN1_EL1:
@@ -135,7 +137,9 @@ export class CpuInterface implements SysRegBlock {
         this.generateSgi(pe, value, 0);
         return;
       case ICC.SRE_EL1:
-        return; // RAO/WI
+      case ICC.SRE_EL2:
+      case ICC.ICH_HCR_EL2:
+        return; // RAO/WI, RAZ/WI
       case ICC.IAR0_EL1:
       case ICC.IAR1_EL1:
       case ICC.HPPIR0_EL1:

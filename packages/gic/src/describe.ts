@@ -253,3 +253,64 @@ export function encodeMadtStructure(s: MadtGicStructure): Uint8Array {
   }
   return b;
 }
+
+// ---- the same facts in the input shape of @armature/acpi's buildMadt() ----
+
+/** Structurally the `MadtOptions` of @armature/acpi (without `oem`): pass it to buildMadt(). */
+export interface AcpiMadtInput {
+  giccs: {
+    cpuInterfaceNumber: number;
+    acpiProcessorUid: number;
+    mpidr: number;
+    enabled: boolean;
+    pmuGsiv: number;
+    vgicMaintenanceGsiv: number;
+  }[];
+  gicd: { base: number; version: number; gicId: number };
+  gicrs: { base: number; length: number }[];
+  its: { id: number; base: number }[];
+  msiFrames: { id: number; base: number; spiBase: number; spiCount: number }[];
+}
+
+/** This GIC's MADT content for @armature/acpi: `buildMadt({ ...gicAcpiMadtInput(gic, p), oem })`. */
+export function gicAcpiMadtInput(gic: Gicv3, p: GicPlacement, o: MadtOptions = {}): AcpiMadtInput {
+  const out: AcpiMadtInput = {
+    giccs: [],
+    gicd: { base: 0, version: 3, gicId: 0 },
+    gicrs: [],
+    its: [],
+    msiFrames: [],
+  };
+  for (const s of gicMadtStructures(gic, p, o)) {
+    switch (s.type) {
+      case 0x0b:
+        out.giccs.push({
+          cpuInterfaceNumber: s.cpuInterfaceNumber,
+          acpiProcessorUid: s.acpiProcessorUid,
+          mpidr: s.mpidr,
+          enabled: true,
+          pmuGsiv: s.performanceInterruptGsiv,
+          vgicMaintenanceGsiv: s.vgicMaintenanceInterrupt,
+        });
+        break;
+      case 0x0c:
+        out.gicd = { base: s.physicalBaseAddress, version: s.gicVersion, gicId: s.gicId };
+        break;
+      case 0x0e:
+        out.gicrs.push({ base: s.discoveryRangeBaseAddress, length: s.discoveryRangeLength });
+        break;
+      case 0x0f:
+        out.its.push({ id: s.gicItsId, base: s.physicalBaseAddress });
+        break;
+      case 0x0d:
+        out.msiFrames.push({
+          id: s.gicMsiFrameId,
+          base: s.physicalBaseAddress,
+          spiBase: s.spiBase,
+          spiCount: s.spiCount,
+        });
+        break;
+    }
+  }
+  return out;
+}

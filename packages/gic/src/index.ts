@@ -1,4 +1,5 @@
 export type {
+  AcpiMadtInput,
   GicDtNodes,
   GicPlacement,
   MadtGicc,
@@ -9,7 +10,7 @@ export type {
   MadtGicStructure,
   MadtOptions,
 } from "./describe.js";
-export { describeGicDt, encodeMadtStructure, gicMadtStructures } from "./describe.js";
+export { describeGicDt, encodeMadtStructure, gicAcpiMadtInput, gicMadtStructures } from "./describe.js";
 export type { Gicv3Options } from "./gic.js";
 export { Gicv3 } from "./gic.js";
 export type { ItsCommandError, ItsOptions } from "./its.js";

@@ -176,4 +176,8 @@ export const ICC = {
   SRE_EL1: key(3, 0, 12, 12, 5),
   IGRPEN0_EL1: key(3, 0, 12, 12, 6),
   IGRPEN1_EL1: key(3, 0, 12, 12, 7),
+  /** EL2 view used by Linux's early EL2 setup: SRE and Enable RAO/WI. */
+  SRE_EL2: key(3, 4, 12, 9, 5),
+  /** ICH_HCR_EL2: RAZ/WI (no GICv3 virtualization: ICH_* list registers are not implemented). */
+  ICH_HCR_EL2: key(3, 4, 12, 11, 0),
 } as const;
