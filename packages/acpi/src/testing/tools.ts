@@ -6,7 +6,10 @@ import { join } from "node:path";
 
 const INSTALL = "bash scripts/install-system-tools.sh";
 
+const present = new Set<string>();
+
 export function requireTool(name: string): void {
+  if (present.has(name)) return;
   const r = spawnSync("bash", ["-c", `command -v ${name}`], { encoding: "utf8" });
   if (r.status !== 0)
     throw new Error(`${name} is not installed; run \`${INSTALL}\` (Debian: acpica-tools / dmidecode)`);
