@@ -33,6 +33,9 @@ class TlbEntry {
   s1 = false;
   s2 = false;
   s1SizeLog2 = 12;
+  /** VA[55:32] / VA[31:0] of the start of the stage 1 block (TLBI by VA matches any address in it). */
+  s1TagHi = 0;
+  s1TagLo = 0;
   ap = 0;
   uxn = false;
   pxn = false;
@@ -209,6 +212,8 @@ export class Tlb {
     e.s1 = res.s1;
     e.s2 = res.s2;
     e.s1SizeLog2 = res.s1SizeLog2;
+    e.s1TagHi = tagHiOf(th, res.s1SizeLog2);
+    e.s1TagLo = tagLoOf(tl, res.s1SizeLog2);
     e.ap = res.ap;
     e.uxn = res.uxn;
     e.pxn = res.pxn;
@@ -262,29 +267,18 @@ export class Tlb {
     for (const e of this.pool) if (e.used && pred(e)) this.unlink(e);
   }
 
-  /** Remove entries covering `va` (VA[55:0]) for `vmid` that match `asidMatch`. */
+  /**
+   * Remove entries for `va` (VA[55:0]) and `vmid` matching the ASID rule. An entry built from a
+   * stage 1 block larger than the entry (splintered by a smaller stage 2 page) goes when `va`
+   * is anywhere in that stage 1 block, as a TLBI by VA to any address of a block must remove it.
+   */
   private removeVa(vaHi: number, vaLo: number, vmid: number, allAsids: boolean, asid: number): void {
-    let sizes = this.sizes;
-    while (sizes !== 0) {
-      const bit = 31 - Math.clz32(sizes);
-      sizes &= ~(1 << bit);
-      const sz = bit + 12;
-      const th = tagHiOf(vaHi, sz);
-      const tl = tagLoOf(vaLo, sz);
-      let e: TlbEntry | null = this.buckets[this.hash(th, tl, sz)]!;
-      while (e !== null) {
-        const next: TlbEntry | null = e.next;
-        if (
-          e.tagLo === tl &&
-          e.tagHi === th &&
-          e.sizeLog2 === sz &&
-          e.vmid === vmid &&
-          (allAsids || e.global || e.asid === asid)
-        ) {
-          this.unlink(e);
-        }
-        e = next;
-      }
+    for (const e of this.pool) {
+      if (!e.used || e.vmid !== vmid || !(allAsids || e.global || e.asid === asid)) continue;
+      const sz = e.s1SizeLog2 > e.sizeLog2 ? e.s1SizeLog2 : e.sizeLog2;
+      const th = sz === e.sizeLog2 ? e.tagHi : e.s1TagHi;
+      const tl = sz === e.sizeLog2 ? e.tagLo : e.s1TagLo;
+      if (tagHiOf(vaHi, sz) === th && tagLoOf(vaLo, sz) === tl) this.unlink(e);
     }
   }
 
@@ -342,6 +336,7 @@ export class Tlb {
     vaHi: number;
     vaLo: number;
     sizeLog2: number;
+    s1SizeLog2: number;
     vmid: number;
     asid: number;
     global: boolean;
@@ -354,6 +349,7 @@ export class Tlb {
         vaHi: e.tagHi,
         vaLo: e.tagLo,
         sizeLog2: e.sizeLog2,
+        s1SizeLog2: e.s1SizeLog2,
         vmid: e.vmid,
         asid: e.asid,
         global: e.global,
