@@ -7,6 +7,8 @@ import { defineFp } from "./fp.js";
 import { defineLdst } from "./ldst.js";
 import { defineSimd } from "./simd.js";
 import { defineSimdMisc } from "./simd2.js";
+import { defineSimd3 } from "./simd3.js";
+import { defineSimd4 } from "./simd4.js";
 import type { EncodingSpec } from "./spec.js";
 
 /*
@@ -24,5 +26,7 @@ defineFp();
 defineSimd();
 defineSimdMisc();
 defineCrypto();
+defineSimd3();
+defineSimd4();
 
 export const ENCODINGS: readonly EncodingSpec[] = out;

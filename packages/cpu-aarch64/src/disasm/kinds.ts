@@ -1,4 +1,6 @@
 import { decodeLogicalImm } from "../decoder/bitmask.js";
+import { imm5Size } from "../decoder/simd3.js";
+import { immhSize } from "../decoder/simd4.js";
 import { sysregName, sysText } from "./sysregs.js";
 
 /**
@@ -100,10 +102,63 @@ export function fpImm(imm8: number): number {
   return sign * (1 + (imm8 & 15) / 16) * 2 ** exp;
 }
 const ARR = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d"];
+const abcdefgh = (w: number): number => (bits(w, 16, 3) << 5) | bits(w, 5, 5);
 const hexImm = (v: number): string => (v === 0 ? "#0" : `#0x${v.toString(16)}`);
 
 export const KINDS: Record<string, KindFn> = {
   b: (_w, v) => `b${v}`,
+  vSh: (w, v) => `v${v}.${ARR[(immhSize(w) << 1) | bits(w, 30, 1)]}`,
+  vShW: (w, v) => `v${v}.${ARR[((immhSize(w) + 1) << 1) | 1]}`,
+  sSh: (w, v) => `${"bhsd"[immhSize(w)]}${v}`,
+  sShW: (w, v) => `${"bhsd"[immhSize(w) + 1]}${v}`,
+  shr: (w) => `${(16 << immhSize(w)) - bits(w, 16, 7)}`,
+  shl: (w) => `${bits(w, 16, 7) - (8 << immhSize(w))}`,
+  imm8: (w) => `${abcdefgh(w)}`,
+  lsl32: (w) => (bits(w, 13, 2) ? `, lsl #${bits(w, 13, 2) * 8}` : ""),
+  lsl16: (w) => (bits(w, 13, 1) ? ", lsl #8" : ""),
+  msl: (w) => `${bits(w, 12, 1) ? 16 : 8}`,
+  imm64: (w) => {
+    const v = abcdefgh(w);
+    if (v === 0) return "0000000000000000";
+    let s = "";
+    for (let i = 7; i >= 0; i--) s += (v >> i) & 1 ? "ff" : "00";
+    return `0x${s.replace(/^0+/, "").padStart(14, "0")}`;
+  },
+  fpimm8: (w) => fpImm(abcdefgh(w)).toFixed(8),
+  elemidx: (w) => {
+    const size = bits(w, 22, 2);
+    if (size === 1)
+      return `v${bits(w, 16, 4)}.h[${(bits(w, 11, 1) << 2) | (bits(w, 21, 1) << 1) | bits(w, 20, 1)}]`;
+    return `v${bits(w, 16, 5)}.s[${(bits(w, 11, 1) << 1) | bits(w, 21, 1)}]`;
+  },
+  felemidx: (w) => {
+    if (bits(w, 22, 1)) return `v${bits(w, 16, 5)}.d[${bits(w, 11, 1)}]`;
+    return `v${bits(w, 16, 5)}.s[${(bits(w, 11, 1) << 1) | bits(w, 21, 1)}]`;
+  },
+  helemidx: (w) => `v${bits(w, 16, 4)}.h[${(bits(w, 11, 1) << 2) | (bits(w, 21, 1) << 1) | bits(w, 20, 1)}]`,
+  dotidx: (w) => `v${bits(w, 16, 5)}.4b[${(bits(w, 11, 1) << 1) | bits(w, 21, 1)}]`,
+  cmlaidxh: (w) => `v${bits(w, 16, 5)}.h[${(bits(w, 11, 1) << 1) | bits(w, 21, 1)}]`,
+  cmlaidxs: (w) => `v${bits(w, 16, 5)}.s[${bits(w, 11, 1)}]`,
+  v1q: (_w, v) => `v${v}.1q`,
+  vD: (w, v) => `v${v}.${bits(w, 30, 1) ? "2d" : "1d"}`,
+  vDup: (w, v) => {
+    const sz = imm5Size(w);
+    return `v${v}.${ARR[(sz << 1) | bits(w, 30, 1)]}`;
+  },
+  vElem: (w, v) => {
+    const sz = imm5Size(w);
+    return `v${v}.${"bhsd"[sz]}[${bits(w, 16, 5) >> (sz + 1)}]`;
+  },
+  vElem2: (w, v) => {
+    const sz = imm5Size(w);
+    return `v${v}.${"bhsd"[sz]}[${bits(w, 11, 4) >> sz}]`;
+  },
+  sDup: (w, v) => `${"bhsd"[imm5Size(w)]}${v}`,
+  gpr5: (w, v) => (imm5Size(w) === 3 ? xreg(v) : wreg(v)),
+  tbl1: (_w, v) => `{ v${v}.16b }`,
+  tbl2: (_w, v) => `{ v${v}.16b, v${(v + 1) % 32}.16b }`,
+  tbl3: (_w, v) => `{ v${v}.16b, v${(v + 1) % 32}.16b, v${(v + 2) % 32}.16b }`,
+  tbl4: (_w, v) => `{ v${v}.16b, v${(v + 1) % 32}.16b, v${(v + 2) % 32}.16b, v${(v + 3) % 32}.16b }`,
   vW: (w, v) => `v${v}.${ARR[((bits(w, 22, 2) + 1) << 1) | bits(w, 30, 1)]}`,
   vWQ: (w, v) => `v${v}.${ARR[((bits(w, 22, 2) + 1) << 1) | 1]}`,
   vFn: (w, v) => `v${v}.${bits(w, 22, 1) ? (bits(w, 30, 1) ? "4s" : "2s") : bits(w, 30, 1) ? "8h" : "4h"}`,

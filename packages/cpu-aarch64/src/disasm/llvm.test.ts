@@ -17,6 +17,8 @@ export const COMPLETE_REGIONS: ReadonlySet<Region> = new Set<Region>([
   "ldst",
   "dpreg",
   "fp_scalar",
+  "simd_scalar",
+  "simd_vector",
 ]);
 
 const ALL_FEATURES = {
