@@ -7,25 +7,39 @@
  * integer frame held in four module-level uint32 limbs, then rounded once by `roundPack`
  * (FPRoundBase). Nothing allocates; no BigInt.
  */
-import {
-  FPCR_AHP,
-  FPCR_DN,
-  FPCR_FZ,
-  FPCR_FZ16,
-  FPRounding,
-  type FPRoundingMode,
-  type FPSize,
-  FPSR_DZC,
-  FPSR_IDC,
-  FPSR_IOC,
-  FPSR_IXC,
-  FPSR_OFC,
-  FPSR_UFC,
-  type FPState,
-  fpcrRounding,
-} from "./state.js";
+import type { FPRoundingMode, FPSize, FPState } from "./state.js";
+
+// Local copies of the FPCR/FPSR bit positions (state.ts exports the same values): keeps the hot
+// paths free of cross-module binding lookups.
+const FPCR_AHP = 1 << 26;
+const FPCR_DN = 1 << 25;
+const FPCR_FZ = 1 << 24;
+const FPCR_FZ16 = 1 << 19;
+const FPSR_IOC = 1;
+const FPSR_DZC = 2;
+const FPSR_OFC = 4;
+const FPSR_UFC = 8;
+const FPSR_IXC = 16;
+const FPSR_IDC = 128;
+const RMODE_MASK = 3 << 22;
+// FPRounding values (same numbering as state.ts FPRounding).
+const RN = 0;
+const RP = 1;
+const RM = 2;
+const RZ = 3;
+const RA = 4;
+const RO = 5;
+function fpcrRounding(fpcr: number): number {
+  return (fpcr >>> 22) & 3;
+}
 
 const TWO32 = 4294967296;
+/** POW2[i] = 2^i for 0 <= i <= 64. */
+const POW2 = new Float64Array(65);
+for (let i = 0; i <= 64; i++) POW2[i] = 2 ** i;
+function pow2(i: number): number {
+  return POW2[i]!;
+}
 const TWO52 = 4503599627370496;
 
 // FPType
@@ -326,7 +340,7 @@ function unpack(n: FPSize, hi: number, lo: number, st: FPState, fpexc: boolean, 
       return T_ZERO;
     }
     let e = minExp(n) - F;
-    let s = frac * 2 ** (52 - F);
+    let s = frac * pow2(52 - F);
     while (s < TWO52) {
       s *= 2;
       e--;
@@ -343,10 +357,10 @@ function unpack(n: FPSize, hi: number, lo: number, st: FPState, fpexc: boolean, 
     }
     uSig = 0;
     uExp = 0;
-    return frac >= 2 ** (F - 1) ? T_QNAN : T_SNAN;
+    return frac >= pow2(F - 1) ? T_QNAN : T_SNAN;
   }
-  uSig = (2 ** F + frac) * 2 ** (52 - F);
-  uExp = exp - (2 ** (expBits(n) - 1) - 1) - 52;
+  uSig = (pow2(F) + frac) * pow2(52 - F);
+  uExp = exp - (n === 64 ? 1075 : n === 32 ? 179 : 67); // bias + 52
   return T_NONZERO;
 }
 
@@ -399,7 +413,7 @@ function roundPack(n: FPSize, sign: number, fexp: number, st: FPState, rmode: nu
     intMant = 0;
     err = k === 0 ? (anyBelowW(127) ? 3 : 2) : 1;
   } else {
-    intMant = k <= 32 ? w0 >>> (32 - k) : w0 * 2 ** (k - 32) + (w1 >>> (64 - k));
+    intMant = k <= 32 ? w0 >>> (32 - k) : w0 * pow2(k - 32) + (w1 >>> (64 - k));
     const g = 127 - k;
     const sticky = anyBelowW(g);
     err = bitW(g) ? (sticky ? 3 : 2) : sticky ? 1 : 0;
@@ -408,19 +422,19 @@ function roundPack(n: FPSize, sign: number, fexp: number, st: FPState, rmode: nu
   let roundUp: boolean;
   let overflowToInf: boolean;
   switch (rmode) {
-    case FPRounding.TIEEVEN:
+    case RN:
       roundUp = err === 3 || (err === 2 && intMant % 2 === 1);
       overflowToInf = true;
       break;
-    case FPRounding.POSINF:
+    case RP:
       roundUp = err !== 0 && sign === 0;
       overflowToInf = sign === 0;
       break;
-    case FPRounding.NEGINF:
+    case RM:
       roundUp = err !== 0 && sign === 1;
       overflowToInf = sign === 1;
       break;
-    case FPRounding.TIEAWAY:
+    case RA:
       roundUp = err >= 2;
       overflowToInf = true;
       break;
@@ -430,13 +444,13 @@ function roundPack(n: FPSize, sign: number, fexp: number, st: FPState, rmode: nu
   }
   if (roundUp) {
     intMant++;
-    if (intMant === 2 ** F) biased = 1;
-    if (intMant === 2 ** (F + 1)) {
+    if (intMant === pow2(F)) biased = 1;
+    if (intMant === pow2(F + 1)) {
       biased++;
       intMant /= 2;
     }
   }
-  if (err !== 0 && rmode === FPRounding.ODD && intMant % 2 === 0) intMant++;
+  if (err !== 0 && rmode === RO && intMant % 2 === 0) intMant++;
   if (n === 16 && cv && (fpcr & FPCR_AHP) !== 0) {
     if (biased >= 32) {
       rHi = 0;
@@ -444,13 +458,14 @@ function roundPack(n: FPSize, sign: number, fexp: number, st: FPState, rmode: nu
       st.fpsr |= FPSR_IOC;
       return;
     }
-  } else if (biased >= 2 ** expBits(n) - 1) {
+  } else if (biased >= (n === 64 ? 0x7ff : n === 32 ? 0xff : 0x1f)) {
     if (overflowToInf) setInf(n, sign);
     else setMaxNormal(n, sign);
     st.fpsr |= FPSR_OFC | FPSR_IXC;
     return;
   }
-  setFields(n, sign, biased, intMant >= 2 ** F ? intMant - 2 ** F : intMant);
+  const hidden = pow2(F);
+  setFields(n, sign, biased, intMant >= hidden ? intMant - hidden : intMant);
   if (err !== 0) st.fpsr |= FPSR_IXC;
 }
 
@@ -461,7 +476,7 @@ function roundSig(n: FPSize, sign: number, sig: number, exp: number, st: FPState
 }
 
 function zeroByRounding(n: FPSize, rmode: number): void {
-  setZero(n, rmode === FPRounding.NEGINF ? 1 : 0);
+  setZero(n, rmode === RM ? 1 : 0);
 }
 
 /** Exact w (sign sa, exp ea) + x (sign sb, exp eb) aligned by the caller; rounds. Frames have msb <= 126. */
@@ -496,6 +511,144 @@ function addAligned(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fast paths: round-to-nearest, normal operands, result comfortably normal. Host IEEE arithmetic
+// then gives the exact ARM result (RNE; for f32 the double-rounding bound 53 >= 2*24+2 holds for
+// + - * / sqrt) and error-free transformations (TwoSum, Dekker TwoProduct) decide Inexact.
+// Everything else falls through to the exact integer path.
+const FB = new Float64Array(1);
+const UB = new Uint32Array(FB.buffer);
+const FB32 = new Float32Array(FB.buffer);
+const HOST_LE = (() => {
+  FB[0] = 1;
+  return UB[1] === 0x3ff00000;
+})();
+const MIN_NORMAL32 = 2 ** -126;
+const SPLIT = 134217729; // 2^27 + 1 (Veltkamp)
+let fA = 0;
+let fB = 0;
+
+function fastOk(st: FPState): boolean {
+  return HOST_LE && (st.fpcr & RMODE_MASK) === 0;
+}
+/** Both f64 operands normal with biased exponent in [123, 1923] (|x| in ~[2^-900, 2^900]). */
+function load64(ah: number, al: number, bh: number, bl: number): boolean {
+  const ea = (ah >>> 20) & 0x7ff;
+  const eb = (bh >>> 20) & 0x7ff;
+  if (ea < 123 || ea > 1923 || eb < 123 || eb > 1923) return false;
+  UB[0] = al;
+  UB[1] = ah;
+  fA = FB[0]!;
+  UB[0] = bl;
+  UB[1] = bh;
+  fB = FB[0]!;
+  return true;
+}
+function load32(a: number, b: number): boolean {
+  const ea = (a >>> 23) & 0xff;
+  const eb = (b >>> 23) & 0xff;
+  if (ea === 0 || ea === 0xff || eb === 0 || eb === 0xff) return false;
+  UB[0] = a;
+  fA = FB32[0]!;
+  UB[0] = b;
+  fB = FB32[0]!;
+  return true;
+}
+/** Publish a double result if its magnitude is in [2^-900, 2^900]. */
+function emit64(r: number): boolean {
+  const m = Math.abs(r);
+  if (!(m > 1.4e-271 && m < 8.4e270)) return false;
+  FB[0] = r;
+  rHi = UB[1]!;
+  rLo = UB[0]!;
+  return true;
+}
+function emit32(r: number): boolean {
+  const m = Math.abs(r);
+  if (!(m > MIN_NORMAL32 && m < Number.POSITIVE_INFINITY)) return false;
+  FB32[0] = r;
+  rHi = 0;
+  rLo = UB[0]!;
+  return true;
+}
+/** Exact error of the product a*b = p (Dekker), valid for |a|,|b|,|p| within [2^-900, 2^900]. */
+function productError(a: number, b: number, p: number): number {
+  let c = SPLIT * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLIT * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+function fastAddSub(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number, neg: boolean) {
+  if (n === 64) {
+    if (!load64(ah, al, bh, bl)) return false;
+  } else if (n !== 32 || !load32(al, bl)) return false;
+  const a = fA;
+  const b = neg ? -fB : fB;
+  const s = a + b;
+  const bb = s - a;
+  const err = a - (s - bb) + (b - bb);
+  if (n === 64) {
+    if (!emit64(s)) return false;
+    if (err !== 0) st.fpsr |= FPSR_IXC;
+    return true;
+  }
+  const r = Math.fround(s);
+  if (!emit32(r)) return false;
+  if (err !== 0 || r !== s) st.fpsr |= FPSR_IXC;
+  return true;
+}
+function fastMul(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number): boolean {
+  if (n === 64) {
+    if (!load64(ah, al, bh, bl)) return false;
+    const p = fA * fB;
+    if (!emit64(p)) return false;
+    if (productError(fA, fB, p) !== 0) st.fpsr |= FPSR_IXC;
+    return true;
+  }
+  if (n !== 32 || !load32(al, bl)) return false;
+  const p = fA * fB; // exact: 24 x 24 bits
+  const r = Math.fround(p);
+  if (!emit32(r)) return false;
+  if (r !== p) st.fpsr |= FPSR_IXC;
+  return true;
+}
+function fastDiv(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number): boolean {
+  if (n === 64) {
+    if (!load64(ah, al, bh, bl)) return false;
+    const q = fA / fB;
+    if (!emit64(q)) return false;
+    // remainder a - q*b is exact: (a - ph) - pl
+    const ph = q * fB;
+    if (fA - ph - productError(q, fB, ph) !== 0) st.fpsr |= FPSR_IXC;
+    return true;
+  }
+  if (n !== 32 || !load32(al, bl)) return false;
+  const q = fA / fB;
+  const r = Math.fround(q);
+  if (!emit32(r)) return false;
+  if (r !== q || r * fB !== fA) st.fpsr |= FPSR_IXC;
+  return true;
+}
+function fastSqrt(st: FPState, n: FPSize, ah: number, al: number): boolean {
+  if (n === 64) {
+    if (ah >>> 31 || !load64(ah, al, ah, al)) return false;
+    const r = Math.sqrt(fA);
+    if (!emit64(r)) return false;
+    const ph = r * r;
+    if (fA - ph - productError(r, r, ph) !== 0) st.fpsr |= FPSR_IXC;
+    return true;
+  }
+  if (n !== 32 || al >>> 31 || !load32(al, al)) return false;
+  const r = Math.fround(Math.sqrt(fA));
+  if (!emit32(r)) return false;
+  if (r * r !== fA) st.fpsr |= FPSR_IXC;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Public operations. Arguments: (st, n, aHi, aLo, bHi, bLo, ...). Return low 32 bits of result.
 
 function addSub(
@@ -507,6 +660,7 @@ function addSub(
   bl: number,
   neg: boolean,
 ): number {
+  if (fastOk(st) && fastAddSub(st, n, ah, al, bh, bl, neg)) return out(st);
   const rmode = fpcrRounding(st.fpcr);
   const t1 = unpack(n, ah, al, st, true, false);
   const s1 = uSign;
@@ -586,6 +740,7 @@ function nanPair(
 }
 
 function mulCommon(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number, mulx: boolean) {
+  if (fastOk(st) && fastMul(st, n, ah, al, bh, bl)) return out(st);
   const t1 = unpack(n, ah, al, st, true, false);
   const s1 = uSign;
   const e1 = uExp;
@@ -624,6 +779,7 @@ export function fpMulX(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: nu
 
 /** FPDiv (FDIV). */
 export function fpDiv(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
+  if (fastOk(st) && fastDiv(st, n, aHi, aLo, bHi, bLo)) return out(st);
   const t1 = unpack(n, aHi, aLo, st, true, false);
   const s1 = uSign;
   const e1 = uExp;
@@ -673,6 +829,7 @@ export function fpDiv(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: num
 
 /** FPSqrt (FSQRT). */
 export function fpSqrt(st: FPState, n: FPSize, aHi: number, aLo: number): number {
+  if (fastOk(st) && fastSqrt(st, n, aHi, aLo)) return out(st);
   const t = unpack(n, aHi, aLo, st, true, false);
   if (isNaNType(t)) processNaN(n, t, aHi, aLo, st, true);
   else if (t === T_ZERO) setZero(n, uSign);
@@ -1033,7 +1190,7 @@ function splitInt(sig: number, exp: number): void {
     iErr = 1;
     return;
   }
-  const div = 2 ** sh;
+  const div = pow2(sh);
   iMag = Math.floor(sig / div);
   const rem = sig - iMag * div;
   const half = div / 2;
@@ -1043,16 +1200,16 @@ function splitInt(sig: number, exp: number): void {
 function roundMag(sign: number, rmode: number): number {
   let up: boolean;
   switch (rmode) {
-    case FPRounding.TIEEVEN:
+    case RN:
       up = iErr === 3 || (iErr === 2 && iMag % 2 === 1);
       break;
-    case FPRounding.POSINF:
+    case RP:
       up = iErr !== 0 && sign === 0;
       break;
-    case FPRounding.NEGINF:
+    case RM:
       up = iErr !== 0 && sign === 1;
       break;
-    case FPRounding.TIEAWAY:
+    case RA:
       up = iErr >= 2;
       break;
     default:
@@ -1080,7 +1237,7 @@ export function fpRoundInt(
     const m = roundMag(sign, rmode);
     if (m === 0) setZero(n, sign);
     else if (uExp >= 0) setRaw(hi, lo, n);
-    else roundSig(n, sign, m, 0, st, FPRounding.ZERO);
+    else roundSig(n, sign, m, 0, st, RZ);
     if (iErr !== 0 && exact) st.fpsr |= FPSR_IXC;
   }
   return out(st);
@@ -1106,11 +1263,11 @@ export function fpRoundIntN(
     const lim = 2 ** (intSize - 1);
     if (sign ? m > lim : m >= lim) overflow = true;
     else if (m === 0) setZero(n, sign);
-    else roundSig(n, sign, m, 0, st, FPRounding.ZERO);
+    else roundSig(n, sign, m, 0, st, RZ);
     if (!overflow && iErr !== 0) st.fpsr |= FPSR_IXC;
   }
   if (overflow) {
-    roundSig(n, 1, 1, intSize - 1, st, FPRounding.ZERO);
+    roundSig(n, 1, 1, intSize - 1, st, RZ);
     st.fpsr |= FPSR_IOC;
   }
   return out(st);
@@ -1302,10 +1459,7 @@ export function fpRecipEstimate(st: FPState, n: FPSize, hi: number, lo: number):
     setInf(n, sign);
     st.fpsr |= FPSR_DZC;
   } else if (top < (n === 16 ? -16 : n === 32 ? -128 : -1024)) {
-    const toInf =
-      rmode === FPRounding.TIEEVEN ||
-      (rmode === FPRounding.POSINF && sign === 0) ||
-      (rmode === FPRounding.NEGINF && sign === 1);
+    const toInf = rmode === RN || (rmode === RP && sign === 0) || (rmode === RM && sign === 1);
     if (toInf) setInf(n, sign);
     else setMaxNormal(n, sign);
     st.fpsr |= FPSR_OFC | FPSR_IXC;
