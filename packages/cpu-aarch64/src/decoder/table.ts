@@ -9,6 +9,7 @@ import { defineSimd } from "./simd.js";
 import { defineSimdMisc } from "./simd2.js";
 import { defineSimd3 } from "./simd3.js";
 import { defineSimd4 } from "./simd4.js";
+import { defineSimdLdst } from "./simdldst.js";
 import type { EncodingSpec } from "./spec.js";
 
 /*
@@ -28,5 +29,6 @@ defineSimdMisc();
 defineCrypto();
 defineSimd3();
 defineSimd4();
+defineSimdLdst();
 
 export const ENCODINGS: readonly EncodingSpec[] = out;

@@ -103,10 +103,54 @@ export function fpImm(imm8: number): number {
 }
 const ARR = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d"];
 const abcdefgh = (w: number): number => (bits(w, 16, 3) << 5) | bits(w, 5, 5);
+function vlist(w: number, v: number, n: number): string {
+  const arr = ARR[(bits(w, 10, 2) << 1) | bits(w, 30, 1)];
+  const regs: string[] = [];
+  for (let i = 0; i < n; i++) regs.push(`v${(v + i) % 32}.${arr}`);
+  return `{ ${regs.join(", ")} }`;
+}
+/** Single-structure element list with its index (C7.2 LD1 single structure: index from Q:S:size). */
+function vsingle(w: number, v: number, n: number, el: string): string {
+  const qs = (bits(w, 30, 1) << 1) | bits(w, 12, 1);
+  const size = bits(w, 10, 2);
+  const idx =
+    el === "b" ? (qs << 2) | size : el === "h" ? (qs << 1) | (size >> 1) : el === "s" ? qs : qs >> 1;
+  const regs: string[] = [];
+  for (let i = 0; i < n; i++) regs.push(`v${(v + i) % 32}.${el}`);
+  return `{ ${regs.join(", ")} }[${idx}]`;
+}
 const hexImm = (v: number): string => (v === 0 ? "#0" : `#0x${v.toString(16)}`);
 
 export const KINDS: Record<string, KindFn> = {
   b: (_w, v) => `b${v}`,
+  vl1: (w, v) => vlist(w, v, 1),
+  postm1: (w) => `${(bits(w, 30, 1) ? 16 : 8) * 1}`,
+  postr1: (w) => `${(1 << bits(w, 10, 2)) * 1}`,
+  vs1b: (w, v) => vsingle(w, v, 1, "b"),
+  vs1h: (w, v) => vsingle(w, v, 1, "h"),
+  vs1s: (w, v) => vsingle(w, v, 1, "s"),
+  vs1d: (w, v) => vsingle(w, v, 1, "d"),
+  vl2: (w, v) => vlist(w, v, 2),
+  postm2: (w) => `${(bits(w, 30, 1) ? 16 : 8) * 2}`,
+  postr2: (w) => `${(1 << bits(w, 10, 2)) * 2}`,
+  vs2b: (w, v) => vsingle(w, v, 2, "b"),
+  vs2h: (w, v) => vsingle(w, v, 2, "h"),
+  vs2s: (w, v) => vsingle(w, v, 2, "s"),
+  vs2d: (w, v) => vsingle(w, v, 2, "d"),
+  vl3: (w, v) => vlist(w, v, 3),
+  postm3: (w) => `${(bits(w, 30, 1) ? 16 : 8) * 3}`,
+  postr3: (w) => `${(1 << bits(w, 10, 2)) * 3}`,
+  vs3b: (w, v) => vsingle(w, v, 3, "b"),
+  vs3h: (w, v) => vsingle(w, v, 3, "h"),
+  vs3s: (w, v) => vsingle(w, v, 3, "s"),
+  vs3d: (w, v) => vsingle(w, v, 3, "d"),
+  vl4: (w, v) => vlist(w, v, 4),
+  postm4: (w) => `${(bits(w, 30, 1) ? 16 : 8) * 4}`,
+  postr4: (w) => `${(1 << bits(w, 10, 2)) * 4}`,
+  vs4b: (w, v) => vsingle(w, v, 4, "b"),
+  vs4h: (w, v) => vsingle(w, v, 4, "h"),
+  vs4s: (w, v) => vsingle(w, v, 4, "s"),
+  vs4d: (w, v) => vsingle(w, v, 4, "d"),
   vSh: (w, v) => `v${v}.${ARR[(immhSize(w) << 1) | bits(w, 30, 1)]}`,
   vShW: (w, v) => `v${v}.${ARR[((immhSize(w) + 1) << 1) | 1]}`,
   sSh: (w, v) => `${"bhsd"[immhSize(w)]}${v}`,
