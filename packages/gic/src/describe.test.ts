@@ -11,7 +11,7 @@ import { FdtNode, serializeDtb } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
 // The acpi package is a lower layer but not linked into this one yet: reach its source directly.
 import { buildMadt } from "../../acpi/src/index.js";
-import { encodeMadtStructure, Gicv3, gicAcpiMadtInput } from "./index.js";
+import { encodeMadtStructure, Gicv3, gicAcpiMadtInput, gicDtInterrupt } from "./index.js";
 
 const REFERENCE = "/work/shared/reference";
 
@@ -125,6 +125,18 @@ function subtableLines(dsl: string): string[] {
     .map((l) => l.trim())
     .filter((l) => l !== "");
 }
+
+describe("interrupt specifiers", () => {
+  it("timer and PMU PPIs as QEMU writes them for a GICv3", () => {
+    const ref = readFileSync(join(REFERENCE, "qemu-virt-gicv3-smmuv3-smp2.dts"), "utf8");
+    const hexCells = (cells: number[]) => cells.map((c) => `0x${c.toString(16).padStart(2, "0")}`).join(" ");
+    const timer = [29, 30, 27, 26].flatMap((i) => gicDtInterrupt(i, "level"));
+    expect(ref).toContain(`interrupts = <${hexCells(timer)}>;`);
+    expect(ref).toContain(`interrupts = <${hexCells(gicDtInterrupt(23, "level"))}>;`);
+    expect(gicDtInterrupt(48, "edge")).toEqual([0, 16, 1]);
+    expect(() => gicDtInterrupt(3, "edge")).toThrow(/neither/);
+  });
+});
 
 describe("ACPI MADT (iasl)", () => {
   it("GICD, GICC per CPU, GICR and ITS structures match QEMU's MADT for the same machine", () => {

@@ -314,3 +314,15 @@ export function gicAcpiMadtInput(gic: Gicv3, p: GicPlacement, o: MadtOptions = {
   }
   return out;
 }
+
+/**
+ * The 3-cell `interrupts` specifier of the arm,gic-v3 binding for an INTID: <0 SPI-32 flags>
+ * for SPIs, <1 PPI-16 flags> for PPIs; flags 1 = edge rising, 4 = level high (no CPU mask on
+ * GICv3). In ACPI the same interrupt's GSIV is the INTID itself.
+ */
+export function gicDtInterrupt(intid: number, trigger: "edge" | "level"): [number, number, number] {
+  const flags = trigger === "edge" ? 1 : 4;
+  if (intid >= 32 && intid < 1020) return [0, intid - 32, flags];
+  if (intid >= 16 && intid < 32) return [1, intid - 16, flags];
+  throw new ConfigError(`gicDtInterrupt: INTID ${intid} is neither a PPI (16-31) nor an SPI (32-1019)`);
+}

@@ -10,7 +10,13 @@ export type {
   MadtGicStructure,
   MadtOptions,
 } from "./describe.js";
-export { describeGicDt, encodeMadtStructure, gicAcpiMadtInput, gicMadtStructures } from "./describe.js";
+export {
+  describeGicDt,
+  encodeMadtStructure,
+  gicAcpiMadtInput,
+  gicDtInterrupt,
+  gicMadtStructures,
+} from "./describe.js";
 export type { Gicv3Options } from "./gic.js";
 export { Gicv3 } from "./gic.js";
 export type { ItsCommandError, ItsOptions } from "./its.js";
