@@ -1,0 +1,40 @@
+import { CORTEX_A72_MODEL, type CpuModel, M1_MODEL, UserProcess } from "@armature/cpu-aarch64";
+import { type CliIo, CliUsageError, type Command } from "../command.js";
+
+const MODELS: Record<string, CpuModel> = { m1: M1_MODEL, "cortex-a72": CORTEX_A72_MODEL };
+
+const HELP = `Usage: armature user [--model m1|cortex-a72] ELF [args...]
+
+Runs a static AArch64 Linux program in user mode (like qemu-aarch64): the program's stdin, stdout,
+stderr, working directory and environment are the host's; its exit status becomes ours (128 + signal
+number when it dies of a fault). Dynamically linked programs are refused: build with -static.
+`;
+
+export const userCommand: Command = {
+  name: "user",
+  summary: "run a static AArch64 Linux program in user mode (like qemu-aarch64)",
+  async run(args: string[], io: CliIo): Promise<number> {
+    let model = M1_MODEL;
+    let i = 0;
+    for (; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === "--help" || a === "-h") {
+        io.out(HELP);
+        return 0;
+      }
+      if (a === "--model") {
+        const name = args[++i];
+        const m = name === undefined ? undefined : MODELS[name];
+        if (m === undefined)
+          throw new CliUsageError(`--model needs one of: ${Object.keys(MODELS).join(", ")}`);
+        model = m;
+        continue;
+      }
+      break;
+    }
+    const elf = args[i];
+    if (elf === undefined) throw new CliUsageError("armature user needs an ELF file (armature user --help)");
+    const proc = new UserProcess(elf, { argv: args.slice(i), env: process.env, model });
+    return proc.run();
+  },
+};

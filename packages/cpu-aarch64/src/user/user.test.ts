@@ -1,0 +1,44 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseElf } from "./elf.js";
+import { UserProcess } from "./process.js";
+
+const BUILD = join(new URL(".", import.meta.url).pathname, "../../harness/build.sh");
+const PROGRAMS = ["hello", "integer", "atomics", "setjmp", "int128"];
+
+function requireTool(name: string): void {
+  const r = spawnSync("sh", ["-c", `command -v ${name}`]);
+  if (r.status !== 0) throw new Error(`${name} is missing: run 'bash scripts/install-system-tools.sh'`);
+}
+
+describe("armature user vs qemu-aarch64 on static C programs", () => {
+  let dir: string;
+  beforeAll(() => {
+    requireTool("qemu-aarch64");
+    requireTool("aarch64-linux-gnu-gcc");
+    dir = mkdtempSync(join(tmpdir(), "armature-user-"));
+    execFileSync("bash", [BUILD, dir], { stdio: "pipe" });
+  }, 120_000);
+
+  for (const name of PROGRAMS) {
+    it(`${name}: byte-identical stdout and the same exit status`, () => {
+      const exe = join(dir, name);
+      const args = [exe, "arg one", "two"];
+      const q = spawnSync("qemu-aarch64", ["-cpu", "max,sve=off,sme=off", "-seed", "1", ...args], {
+        env: {},
+      });
+      const chunks: Uint8Array[] = [];
+      const p = new UserProcess(exe, { argv: args, env: {}, stdout: (b) => chunks.push(b.slice()) });
+      const status = p.run();
+      expect(Buffer.concat(chunks).toString("latin1")).toBe(q.stdout.toString("latin1"));
+      expect(status).toBe(q.status);
+    }, 60_000);
+  }
+
+  it("refuses non-ELF input with a typed error", () => {
+    expect(() => parseElf(new Uint8Array(64))).toThrow(/not an ELF/);
+  });
+});
