@@ -228,8 +228,11 @@ export class GicState {
   update(): void {
     if (this.updating) return;
     this.updating = true;
-    for (const pe of this.pes) this.updatePe(pe);
-    this.updating = false;
+    try {
+      for (const pe of this.pes) this.updatePe(pe);
+    } finally {
+      this.updating = false;
+    }
   }
 
   private updatePe(pe: PeState): void {
