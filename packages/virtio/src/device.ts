@@ -1,5 +1,6 @@
 import { type DmaSpace, RateLimitedLog } from "@armature/core";
 import { featureBit, hasFeature, VIRTIO_MSI_NO_VECTOR, VirtioFeature, VirtioStatus } from "./constants.js";
+import { PackedQueue } from "./packed.js";
 import { MAX_DMA_ADDRESS, SplitQueue, type Virtqueue } from "./queue.js";
 
 /** What a running device gets from its transport once the driver set DRIVER_OK. */
@@ -73,6 +74,8 @@ export interface VirtioCoreOptions {
   indirect?: boolean;
   /** Offer VIRTIO_F_RING_EVENT_IDX (default true). */
   eventIdx?: boolean;
+  /** Offer VIRTIO_F_RING_PACKED (default false: drivers then use split rings). */
+  packed?: boolean;
 }
 
 /** Bits a device must keep to itself: the transport owns the ring/transport feature range. */
@@ -89,7 +92,10 @@ export class VirtioCore implements VirtioDeviceContext {
   configGeneration = 0;
   readonly offered: bigint;
   readonly queues: QueueRegs[];
-  private readonly rings: SplitQueue[];
+  /** The ring object serving each queue: split, or packed when VIRTIO_F_RING_PACKED was negotiated. */
+  private readonly rings: Array<SplitQueue | PackedQueue>;
+  private readonly splits: SplitQueue[];
+  private readonly packeds: PackedQueue[];
   readonly log: RateLimitedLog;
   private active = false;
   /** Exceptions thrown by device code and caught here (a model bug, not a guest mistake). */
@@ -107,6 +113,7 @@ export class VirtioCore implements VirtioDeviceContext {
     if (opts.accessPlatform ?? true) f |= featureBit(VirtioFeature.ACCESS_PLATFORM);
     if (opts.indirect ?? true) f |= featureBit(VirtioFeature.RING_INDIRECT_DESC);
     if (opts.eventIdx ?? true) f |= featureBit(VirtioFeature.RING_EVENT_IDX);
+    if (opts.packed ?? false) f |= featureBit(VirtioFeature.RING_PACKED);
     this.offered = f;
     this.log = new RateLimitedLog(`virtio-${device.name}`);
     this.queues = device.queueMaxSizes.map((m) => ({
@@ -118,7 +125,9 @@ export class VirtioCore implements VirtioDeviceContext {
       deviceAddr: 0,
       vector: VIRTIO_MSI_NO_VECTOR,
     }));
-    this.rings = device.queueMaxSizes.map(() => new SplitQueue(dma));
+    this.splits = device.queueMaxSizes.map(() => new SplitQueue(dma));
+    this.packeds = device.queueMaxSizes.map(() => new PackedQueue(dma));
+    this.rings = [...this.splits];
   }
 
   get features(): bigint {
@@ -194,9 +203,12 @@ export class VirtioCore implements VirtioDeviceContext {
       this.log.warn("q-early", `queue ${i} enabled before FEATURES_OK; ignored`);
       return;
     }
-    if (q.size === 0 || q.size > q.maxSize || (q.size & (q.size - 1)) !== 0) {
-      // §2.7: a split queue size is a power of two no larger than the maximum.
-      this.needsReset(`queue ${i} size ${q.size} is not a power of two <= ${q.maxSize}`);
+    const packed = hasFeature(this.driverFeatures, VirtioFeature.RING_PACKED);
+    if (q.size === 0 || q.size > q.maxSize || (!packed && (q.size & (q.size - 1)) !== 0)) {
+      // §2.7: a split queue size is a power of two no larger than the maximum (§2.8: any size).
+      this.needsReset(
+        `queue ${i} size ${q.size} is not ${packed ? "1.." : "a power of two <= "}${q.maxSize}`,
+      );
       return;
     }
     const top = Math.max(
@@ -208,11 +220,12 @@ export class VirtioCore implements VirtioDeviceContext {
       this.needsReset(`queue ${i} rings lie past the 52-bit address space`);
       return;
     }
-    if (q.descAddr % 16 !== 0 || q.driverAddr % 2 !== 0 || q.deviceAddr % 4 !== 0) {
+    if (q.descAddr % 16 !== 0 || q.driverAddr % (packed ? 4 : 2) !== 0 || q.deviceAddr % 4 !== 0) {
       this.needsReset(`queue ${i} ring addresses are misaligned (§2.7 alignment)`);
       return;
     }
     q.ready = true;
+    this.rings[i] = packed ? this.packeds[i]! : this.splits[i]!;
     this.rings[i]!.configure({
       size: q.size,
       descAddr: q.descAddr,
@@ -276,8 +289,8 @@ export class VirtioCore implements VirtioDeviceContext {
     return this.rings[i] ?? this.rings[0]!;
   }
 
-  /** The split ring object of queue `i` (tests and transports). */
-  ring(i: number): SplitQueue | undefined {
+  /** The ring object of queue `i` (tests and transports). */
+  ring(i: number): SplitQueue | PackedQueue | undefined {
     return this.rings[i];
   }
 

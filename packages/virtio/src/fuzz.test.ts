@@ -7,6 +7,7 @@ import type { VirtioDevice } from "./device.js";
 import { UserNetPeer, VirtioNet } from "./net.js";
 import { VirtioRng } from "./rng.js";
 import {
+  DriverPackedQueue,
   DriverSplitQueue,
   GuestMemory,
   harness,
@@ -115,18 +116,23 @@ describe("fuzz: random descriptor tables never make a device throw", () => {
       const r = new Rng(SEED ^ (name.length * 0x9e3779b9));
       const kinds: TransportKind[] = ["mmio", "pci-msix", "pci-intx"];
       const mem = new GuestMemory(RAM_BASE, RAM_SIZE);
-      const setups = kinds.map((k) => {
-        const dev = make();
-        const h = harness(dev, k, mem);
-        return { dev, h };
-      });
+      // Every transport, with split rings and with packed rings (VIRTIO_F_RING_PACKED).
+      const setups = [false, true].flatMap((packed) =>
+        kinds.map((k) => {
+          const dev = make();
+          const h = harness(dev, k, mem, { packed });
+          return { dev, h, packed };
+        }),
+      );
       let needsReset = 0;
       let completed = 0;
       for (let c = 0; c < CASES; c++) {
-        const { dev, h } = setups[c % setups.length]!;
+        const { dev, h, packed } = setups[c % setups.length]!;
         mem.resetAllocator();
         const nq = dev.queueMaxSizes.length;
-        const qs = Array.from({ length: nq }, () => new DriverSplitQueue(mem, Q));
+        const qs = Array.from({ length: nq }, () =>
+          packed ? new DriverPackedQueue(mem, Q) : new DriverSplitQueue(mem, Q),
+        );
         try {
           initializeDevice(h.t, (1n << 64n) - 1n, qs);
         } catch (e) {

@@ -55,6 +55,14 @@ export {
   VirtioNet,
   VirtioNetFeature,
 } from "./net.js";
+export {
+  PackedQueue,
+  RING_EVENT_FLAGS_DESC,
+  RING_EVENT_FLAGS_DISABLE,
+  RING_EVENT_FLAGS_ENABLE,
+  VIRTQ_DESC_F_AVAIL,
+  VIRTQ_DESC_F_USED,
+} from "./packed.js";
 export type { VirtioPciOptions } from "./pci.js";
 export {
   VIRTIO_PCI_COMMON,
@@ -67,6 +75,6 @@ export {
   VirtioPciFunction,
 } from "./pci.js";
 export type { QueueConfig, Virtqueue } from "./queue.js";
-export { DescChain, SplitQueue } from "./queue.js";
+export { DescChain, MAX_DMA_ADDRESS, MAX_INDIRECT_ENTRIES, SplitQueue } from "./queue.js";
 export type { EntropySource } from "./rng.js";
 export { cryptoEntropy, VirtioRng } from "./rng.js";

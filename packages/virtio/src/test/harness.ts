@@ -16,13 +16,19 @@ export interface DeviceHarness {
 }
 
 /** Put `device` behind `kind` with fresh guest memory (16 MiB at 1 GiB unless given). */
-export function harness(device: VirtioDevice, kind: TransportKind, mem = new GuestMemory()): DeviceHarness {
+export function harness(
+  device: VirtioDevice,
+  kind: TransportKind,
+  mem = new GuestMemory(),
+  opts: { packed?: boolean } = {},
+): DeviceHarness {
+  const packed = opts.packed ?? false;
   if (kind === "mmio") {
     const d = new MmioTransportDriver();
-    const transport = new VirtioMmio(device, { dma: mem.dma, irq: d.line });
+    const transport = new VirtioMmio(device, { dma: mem.dma, irq: d.line, packed });
     d.connect(transport);
     return { mem, t: d, transport };
   }
-  const transport = new VirtioPciFunction(device, { dma: mem.dma });
+  const transport = new VirtioPciFunction(device, { dma: mem.dma, packed });
   return { mem, t: new PciTransportDriver(transport, { msix: kind === "pci-msix" }), transport };
 }

@@ -2,5 +2,6 @@ export type { DriverBuffer, UsedBuffer } from "./driver.js";
 export { DriverSplitQueue, GuestMemory } from "./driver.js";
 export type { DeviceHarness, TransportKind } from "./harness.js";
 export { harness, TRANSPORT_KINDS } from "./harness.js";
-export type { VirtioTransportDriver } from "./transport.js";
+export { DriverPackedQueue } from "./packed-driver.js";
+export type { DriverQueue, VirtioTransportDriver } from "./transport.js";
 export { initializeDevice, MmioTransportDriver, PciTransportDriver } from "./transport.js";

@@ -1,5 +1,9 @@
 import type { MmioDevice, MsiSink, PciFunction, PciFunctionHost } from "@armature/core";
 import type { DriverSplitQueue } from "./driver.js";
+import type { DriverPackedQueue } from "./packed-driver.js";
+
+/** Either driver-side ring: what a transport driver needs to program a queue. */
+export type DriverQueue = DriverSplitQueue | DriverPackedQueue;
 
 /** What a test needs from a transport, seen from the driver's side. */
 export interface VirtioTransportDriver {
@@ -12,7 +16,7 @@ export interface VirtioTransportDriver {
   numQueues(): number;
   queueMax(i: number): number;
   /** Program queue `i` from a driver queue (select, size, addresses, vector) and enable it. */
-  setupQueue(i: number, q: DriverSplitQueue, size?: number): void;
+  setupQueue(i: number, q: DriverQueue, size?: number): void;
   notify(i: number): void;
   readConfig(off: number, size: 1 | 2 | 4): number;
   writeConfig(off: number, size: 1 | 2 | 4, v: number): void;
@@ -143,7 +147,7 @@ export class PciTransportDriver implements VirtioTransportDriver, PciFunctionHos
     this.cw(0x16, 2, i);
     return this.cr(0x18, 2);
   }
-  setupQueue(i: number, q: DriverSplitQueue, size = q.size): void {
+  setupQueue(i: number, q: DriverQueue, size = q.size): void {
     this.cw(0x16, 2, i);
     this.cw(0x18, 2, size);
     if (this.useMsix) this.cw(0x1a, 2, i + 1);
@@ -257,7 +261,7 @@ export class MmioTransportDriver implements VirtioTransportDriver {
     this.w(0x030, i);
     return this.r(0x034);
   }
-  setupQueue(i: number, q: DriverSplitQueue, size = q.size): void {
+  setupQueue(i: number, q: DriverQueue, size = q.size): void {
     this.w(0x030, i);
     this.w(0x038, size);
     this.w(0x080, q.desc % 2 ** 32);
@@ -302,7 +306,7 @@ export class MmioTransportDriver implements VirtioTransportDriver {
 export function initializeDevice(
   t: VirtioTransportDriver,
   want: bigint,
-  queues: ReadonlyArray<DriverSplitQueue | undefined>,
+  queues: ReadonlyArray<DriverQueue | undefined>,
 ): bigint {
   t.setStatus(0);
   t.setStatus(1);
