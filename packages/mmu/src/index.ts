@@ -19,7 +19,7 @@ export {
 export { Tlb, Tlbi } from "./tlb.js";
 export type { DescriptorMemory } from "./types.js";
 export { Access, Cas, FaultKind, faultStatusCode, Perm, WalkResult } from "./types.js";
-export { clampTsz, permits, s1Permits, s2Permits, translate } from "./walk.js";
+export { clampTsz, permissionsOf, permits, s1Permits, s2Permits, translate } from "./walk.js";
 
 /** Split a VA given as a bigint into the (hi, lo) uint32 halves the walker takes. */
 export function splitVa(va: bigint): [hi: number, lo: number] {

@@ -275,10 +275,9 @@ export class Tlb {
   private removeVa(vaHi: number, vaLo: number, vmid: number, allAsids: boolean, asid: number): void {
     for (const e of this.pool) {
       if (!e.used || e.vmid !== vmid || !(allAsids || e.global || e.asid === asid)) continue;
-      const sz = e.s1SizeLog2 > e.sizeLog2 ? e.s1SizeLog2 : e.sizeLog2;
-      const th = sz === e.sizeLog2 ? e.tagHi : e.s1TagHi;
-      const tl = sz === e.sizeLog2 ? e.tagLo : e.s1TagLo;
-      if (tagHiOf(vaHi, sz) === th && tagLoOf(vaLo, sz) === tl) this.unlink(e);
+      // s1SizeLog2 >= sizeLog2: match on the whole stage 1 block.
+      const sz = e.s1SizeLog2;
+      if (tagHiOf(vaHi, sz) === e.s1TagHi && tagLoOf(vaLo, sz) === e.s1TagLo) this.unlink(e);
     }
   }
 

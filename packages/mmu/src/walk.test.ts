@@ -514,3 +514,17 @@ describe("AT and PAR_EL1", () => {
     expect(at(r, mem, AtOp.S1E1R, VA_HI, VA_LO).par).toBe(0xff00_0000_8000_0980n);
   });
 });
+
+describe("permissionsOf", () => {
+  it("summarises AP/UXN/PXN/WXN/PAN and stage 2 for both ELs", async () => {
+    const { Perm, permissionsOf } = await import("./index.js");
+    const { r, mem } = setupA();
+    mem.set(0x4020, PAGE | 0x40n); // AP=01: RW at EL0 and EL1; EL1 may not execute it
+    const res = walk(r, mem, VA_HI, VA_LO);
+    expect(permissionsOf(res, r)).toBe(Perm.El1R | Perm.El1W | Perm.El0R | Perm.El0W | Perm.El0X);
+    r.wxn = true;
+    expect(permissionsOf(res, r)).toBe(Perm.El1R | Perm.El1W | Perm.El0R | Perm.El0W);
+    r.pan = true;
+    expect(permissionsOf(res, r)).toBe(Perm.El0R | Perm.El0W);
+  });
+});

@@ -8,7 +8,15 @@
  * addresses as JS numbers (exact below 2^53; PAs are at most 52 bits).
  */
 import { currentAsid, currentVmid, outputSizeBits, type TranslationRegs } from "./regs.js";
-import { Access, Cas, type DescriptorMemory, FaultKind, faultStatusCode, type WalkResult } from "./types.js";
+import {
+  Access,
+  Cas,
+  type DescriptorMemory,
+  FaultKind,
+  faultStatusCode,
+  Perm,
+  type WalkResult,
+} from "./types.js";
 
 const TWO32 = 4294967296;
 const POW2 = new Float64Array(64);
@@ -423,4 +431,19 @@ export function permits(res: WalkResult, acc: number, r: TranslationRegs): boole
   if (res.s1 && !s1Permits(res.ap, res.uxn, res.pxn, acc, r.wxn, r.pan)) return false;
   if (res.s2 && !s2Permits(res.s2ap, res.s2xn, acc)) return false;
   return true;
+}
+
+/**
+ * Permission summary of a translation under the current WXN/PAN: Perm bits for EL1 and EL0
+ * read/write/execute (both stages combined). Handy for a CPU's software TLB.
+ */
+export function permissionsOf(res: WalkResult, r: TranslationRegs): number {
+  let p = 0;
+  if (permits(res, 0, r)) p |= Perm.El1R;
+  if (permits(res, Access.Write, r)) p |= Perm.El1W;
+  if (permits(res, Access.Exec, r)) p |= Perm.El1X;
+  if (permits(res, Access.Unpriv, r)) p |= Perm.El0R;
+  if (permits(res, Access.Unpriv | Access.Write, r)) p |= Perm.El0W;
+  if (permits(res, Access.Unpriv | Access.Exec, r)) p |= Perm.El0X;
+  return p;
 }
