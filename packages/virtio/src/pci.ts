@@ -24,10 +24,10 @@ export const VIRTIO_PCI_MSIX_PBA = 0x800;
 
 const CLASS_BY_ID: Record<number, number> = {
   [VirtioDeviceId.NET]: 0x020000,
-  [VirtioDeviceId.BLOCK]: 0x018000,
+  [VirtioDeviceId.BLOCK]: 0x010000,
   [VirtioDeviceId.CONSOLE]: 0x078000,
   [VirtioDeviceId.ENTROPY]: 0x00ff00,
-  [VirtioDeviceId.BALLOON]: 0x05ff00,
+  [VirtioDeviceId.BALLOON]: 0x00ff00,
 };
 
 export interface VirtioPciOptions extends VirtioCoreOptions {
@@ -242,12 +242,17 @@ export class VirtioPciFunction implements PciFunction {
     }
     if (off >= VIRTIO_PCI_NOTIFY && off < VIRTIO_PCI_NOTIFY + 0x1000) {
       const q = (off - VIRTIO_PCI_NOTIFY) / VIRTIO_PCI_NOTIFY_MULTIPLIER;
+      if (this.host !== undefined && !this.host.busMasterEnabled()) {
+        // Without Bus Master Enable the function may not touch memory (PCI 3.0 §6.2.2).
+        this.core.log.warn("no-bme", `queue ${q} notified while Bus Master Enable is clear; ignored`);
+        return;
+      }
       if (Number.isInteger(q)) this.core.notify(q);
       return;
     }
     if (off >= VIRTIO_PCI_DEVICE && off < VIRTIO_PCI_DEVICE + 0x1000) {
       const o = off - VIRTIO_PCI_DEVICE;
-      if (o + size <= this.device.configSize) this.device.writeConfig(o, size, value);
+      if (o + size <= this.device.configSize) this.core.run(() => this.device.writeConfig(o, size, value));
       return;
     }
     this.core.log.warn("bar-wi", `write to unused BAR offset 0x${off.toString(16)} ignored`);
