@@ -7,10 +7,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+// The acpi package is a lower layer but not linked into this one yet: reach its source directly.
+import { buildMadt } from "@armature/acpi";
 import { FdtNode, serializeDtb } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
-// The acpi package is a lower layer but not linked into this one yet: reach its source directly.
-import { buildMadt } from "../../acpi/src/index.js";
 import { encodeMadtStructure, Gicv3, gicAcpiMadtInput, gicDtInterrupt } from "./index.js";
 
 const REFERENCE = "/work/shared/reference";
