@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { FdtNode } from "@armature/fdt";
+import { describe, expect, it } from "vitest";
+import { VirtioMmio, VirtioMmioReg } from "./mmio.js";
+import { VirtioRng } from "./rng.js";
+import { GuestMemory, MmioTransportDriver } from "./test/index.js";
+
+describe("virtio-mmio", () => {
+  it("describe() matches QEMU virt's virtio_mmio@a000000 node", () => {
+    const text = readFileSync("/work/shared/reference/qemu-virt.dts", "utf8");
+    const start = text.indexOf("virtio_mmio@a000000 {");
+    const body = text.slice(start, text.indexOf("};", start));
+    const mem = new GuestMemory();
+    const d = new MmioTransportDriver();
+    const t = new VirtioMmio(new VirtioRng(), { dma: mem.dma, irq: d.line });
+    const root = new FdtNode("");
+    const n = t.describe(root, { base: 0x0a00_0000, interrupts: [0, 0x10, 1] });
+    expect(body.startsWith(n.name)).toBe(true);
+    const cells = (name: string) => {
+      const v = n.property(name)!.value;
+      return Array.from({ length: v.length / 4 }, (_, i) =>
+        new DataView(v.buffer, v.byteOffset).getUint32(4 * i),
+      ).map((x) => `0x${x.toString(16).padStart(2, "0")}`);
+    };
+    const refCells = (name: string) => body.match(new RegExp(`${name} = <([^>]*)>`))![1]!.split(" ");
+    expect(cells("reg")).toEqual(refCells("reg"));
+    expect(cells("interrupts")).toEqual(refCells("interrupts"));
+    expect(new TextDecoder().decode(n.property("compatible")!.value)).toBe("virtio,mmio\0");
+    expect(body).toContain("dma-coherent;");
+    expect(n.property("dma-coherent")!.value.length).toBe(0);
+  });
+
+  it("identifies as version 2 and answers unused registers like hardware", () => {
+    const mem = new GuestMemory();
+    const d = new MmioTransportDriver();
+    const t = new VirtioMmio(new VirtioRng(), { dma: mem.dma, irq: d.line });
+    expect(t.read(VirtioMmioReg.MagicValue, 4)).toBe(0x74726976);
+    expect(t.read(VirtioMmioReg.Version, 4)).toBe(2);
+    expect(t.read(VirtioMmioReg.DeviceID, 4)).toBe(4);
+    expect(t.read(VirtioMmioReg.SHMLenLow, 4)).toBe(0xffffffff);
+    expect(t.read(VirtioMmioReg.Version, 2)).toBe(0); // registers are 32-bit only
+    t.write(VirtioMmioReg.QueueSel, 4, 7);
+    expect(t.read(VirtioMmioReg.QueueNumMax, 4)).toBe(0); // no queue 7
+    expect(() => t.write(VirtioMmioReg.MagicValue, 4, 0)).not.toThrow();
+  });
+});
