@@ -1,50 +1,53 @@
 /*
  * 64-bit integer arithmetic on two signed 32-bit halves (lo, hi), with results in module-level
- * slots (no allocation, no BigInt). Every function writes its result to `R.lo`/`R.hi`.
+ * slots (no allocation, no BigInt). Every function writes its result to `R[0]!`/`R[1]!`.
  */
 
-/** Result slots: one object, two small-integer fields (monomorphic, never reallocated). */
-export const R = { lo: 0, hi: 0, lo2: 0, hi2: 0 };
+/**
+ * Result slots R[0]! (low half) and R[1]! (high half). A typed array, not an object: storing an int32
+ * outside the 31-bit Smi range into an object field would box it (allocation on the hot path).
+ */
+export const R = new Int32Array(4);
 
 export function lsl64(lo: number, hi: number, n: number): void {
   n &= 63;
   if (n === 0) {
-    R.lo = lo;
-    R.hi = hi;
+    R[0] = lo;
+    R[1] = hi;
   } else if (n < 32) {
-    R.hi = (hi << n) | (lo >>> (32 - n));
-    R.lo = lo << n;
+    R[1] = (hi << n) | (lo >>> (32 - n));
+    R[0] = lo << n;
   } else {
-    R.hi = lo << (n - 32);
-    R.lo = 0;
+    R[1] = lo << (n - 32);
+    R[0] = 0;
   }
 }
 
 export function lsr64(lo: number, hi: number, n: number): void {
   n &= 63;
   if (n === 0) {
-    R.lo = lo;
-    R.hi = hi;
+    R[0] = lo;
+    R[1] = hi;
   } else if (n < 32) {
-    R.lo = (lo >>> n) | (hi << (32 - n));
-    R.hi = (hi >>> n) | 0;
+    R[0] = (lo >>> n) | (hi << (32 - n));
+    R[1] = (hi >>> n) | 0;
   } else {
-    R.lo = (hi >>> (n - 32)) | 0;
-    R.hi = 0;
+    R[0] = (hi >>> (n - 32)) | 0;
+    R[1] = 0;
   }
 }
 
 export function asr64(lo: number, hi: number, n: number): void {
   n &= 63;
   if (n === 0) {
-    R.lo = lo;
-    R.hi = hi;
+    R[0] = lo;
+    R[1] = hi;
   } else if (n < 32) {
-    R.lo = (lo >>> n) | (hi << (32 - n));
-    R.hi = hi >> n;
+    R[0] = (lo >>> n) | (hi << (32 - n));
+    R[1] = hi >> n;
   } else {
-    R.lo = hi >> (n - 32);
-    R.hi = hi >> 31;
+    R[0] = hi >> (n - 32);
+    R[1] = hi >> 31;
   }
 }
 
@@ -57,11 +60,11 @@ export function ror64(lo: number, hi: number, n: number): void {
     n -= 32;
   }
   if (n === 0) {
-    R.lo = lo;
-    R.hi = hi;
+    R[0] = lo;
+    R[1] = hi;
   } else {
-    R.lo = (lo >>> n) | (hi << (32 - n));
-    R.hi = (hi >>> n) | (lo << (32 - n));
+    R[0] = (lo >>> n) | (hi << (32 - n));
+    R[1] = (hi >>> n) | (lo << (32 - n));
   }
 }
 
@@ -73,7 +76,7 @@ export function shift64(lo: number, hi: number, type: number, n: number): void {
   else ror64(lo, hi, n);
 }
 
-/** Shift by type, 32-bit (result in R.lo, R.hi = 0). */
+/** Shift by type, 32-bit (result in R[0]!, R[1] = 0). */
 export function shift32(v: number, type: number, n: number): number {
   n &= 31;
   if (n === 0) return v | 0;
@@ -83,7 +86,7 @@ export function shift32(v: number, type: number, n: number): number {
   return (v >>> n) | (v << (32 - n));
 }
 
-/** Unsigned 32x32 -> 64 product into R.lo/R.hi. */
+/** Unsigned 32x32 -> 64 product into R[0]!/R[1]!. */
 export function umul32(a: number, b: number): void {
   a >>>= 0;
   b >>>= 0;
@@ -96,43 +99,43 @@ export function umul32(a: number, b: number): void {
   const p10 = a1 * b0;
   const p11 = a1 * b1;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  R.lo = (mid << 16) | (p00 & 0xffff);
-  R.hi = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+  R[0] = (mid << 16) | (p00 & 0xffff);
+  R[1] = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
 }
 
 /** Low 64 bits of a 64x64 product. */
 export function mul64(alo: number, ahi: number, blo: number, bhi: number): void {
   umul32(alo, blo);
-  R.hi = (R.hi + Math.imul(alo, bhi) + Math.imul(ahi, blo)) | 0;
+  R[1] = (R[1]! + Math.imul(alo, bhi) + Math.imul(ahi, blo)) | 0;
 }
 
 /** High 64 bits of the unsigned 128-bit product. */
 export function umulh64(alo: number, ahi: number, blo: number, bhi: number): void {
   umul32(alo, blo);
-  const ll_hi = R.hi >>> 0;
+  const ll_hi = R[1]! >>> 0;
   umul32(alo, bhi);
-  const lh_lo = R.lo >>> 0;
-  const lh_hi = R.hi >>> 0;
+  const lh_lo = R[0]! >>> 0;
+  const lh_hi = R[1]! >>> 0;
   umul32(ahi, blo);
-  const hl_lo = R.lo >>> 0;
-  const hl_hi = R.hi >>> 0;
+  const hl_lo = R[0]! >>> 0;
+  const hl_hi = R[1]! >>> 0;
   umul32(ahi, bhi);
-  const hh_lo = R.lo >>> 0;
-  const hh_hi = R.hi >>> 0;
+  const hh_lo = R[0]! >>> 0;
+  const hh_hi = R[1]! >>> 0;
   // column 1 (bits 32..63): ll_hi + lh_lo + hl_lo -> carry into column 2
   const c1 = ll_hi + lh_lo + hl_lo;
   const carry1 = Math.floor(c1 / 4294967296);
   const c2 = hh_lo + lh_hi + hl_hi + carry1;
   const carry2 = Math.floor(c2 / 4294967296);
-  R.lo = c2 | 0;
-  R.hi = (hh_hi + carry2) | 0;
+  R[0] = c2 | 0;
+  R[1] = (hh_hi + carry2) | 0;
 }
 
 /** High 64 bits of the signed 128-bit product. */
 export function smulh64(alo: number, ahi: number, blo: number, bhi: number): void {
   umulh64(alo, ahi, blo, bhi);
-  let lo = R.lo;
-  let hi = R.hi;
+  let lo = R[0]!;
+  let hi = R[1]!;
   if (ahi < 0) {
     // subtract b
     const l = (lo >>> 0) - (blo >>> 0);
@@ -144,8 +147,8 @@ export function smulh64(alo: number, ahi: number, blo: number, bhi: number): voi
     hi = (hi - ahi - (l < 0 ? 1 : 0)) | 0;
     lo = l | 0;
   }
-  R.lo = lo;
-  R.hi = hi;
+  R[0] = lo;
+  R[1] = hi;
 }
 
 const TWO32 = 4294967296;
@@ -158,8 +161,8 @@ export function udiv64(alo: number, ahi: number, blo: number, bhi: number): void
     let q = Math.floor(a / b);
     if (q * b > a) q--;
     else if (a - q * b >= b) q++;
-    R.lo = (q % TWO32) | 0;
-    R.hi = Math.floor(q / TWO32) | 0;
+    R[0] = (q % TWO32) | 0;
+    R[1] = Math.floor(q / TWO32) | 0;
     return;
   }
   // Rare path (an operand >= 2^53): shift-subtract long division on halves.
@@ -182,8 +185,8 @@ export function udiv64(alo: number, ahi: number, blo: number, bhi: number): void
       else qlo |= 1 << i;
     }
   }
-  R.lo = qlo | 0;
-  R.hi = qhi | 0;
+  R[0] = qlo | 0;
+  R[1] = qhi | 0;
 }
 
 /** Signed 64-bit division, rounding toward zero; MIN / -1 = MIN (ARM ARM SDIV). */
@@ -200,9 +203,9 @@ export function sdiv64(alo: number, ahi: number, blo: number, bhi: number): void
   }
   udiv64(alo, ahi, blo, bhi);
   if (an !== bn) {
-    const lo = -R.lo | 0;
-    R.hi = (~R.hi + (lo === 0 ? 1 : 0)) | 0;
-    R.lo = lo;
+    const lo = -R[0]! | 0;
+    R[1] = (~R[1]! + (lo === 0 ? 1 : 0)) | 0;
+    R[0] = lo;
   }
 }
 
@@ -228,7 +231,7 @@ export function cls32(v: number): number {
   return Math.clz32((v ^ (v << 1)) | 1);
 }
 
-/** DecodeBitMasks wmask for a logical immediate into R.lo/R.hi (64-bit replicated). */
+/** DecodeBitMasks wmask for a logical immediate into R[0]!/R[1]! (64-bit replicated). */
 export function bitMask(n: number, imms: number, immr: number): void {
   const len = 31 - Math.clz32((n << 6) | (~imms & 0x3f));
   const esize = 1 << len;
@@ -238,13 +241,13 @@ export function bitMask(n: number, imms: number, immr: number): void {
   if (esize === 64) {
     // s+1 ones (1..63), rotated right by r
     if (s + 1 >= 32) {
-      R.lo = -1;
-      R.hi = s + 1 === 64 ? -1 : (1 << (s + 1 - 32)) - 1;
+      R[0] = -1;
+      R[1] = s + 1 === 64 ? -1 : (1 << (s + 1 - 32)) - 1;
     } else {
-      R.lo = (1 << (s + 1)) - 1;
-      R.hi = 0;
+      R[0] = (1 << (s + 1)) - 1;
+      R[1] = 0;
     }
-    ror64(R.lo, R.hi, r);
+    ror64(R[0]!, R[1]!, r);
     return;
   }
   let elem = s + 1 === 32 ? -1 : (1 << (s + 1)) - 1;
@@ -253,21 +256,21 @@ export function bitMask(n: number, imms: number, immr: number): void {
     if (esize < 32) elem &= (1 << esize) - 1;
   }
   for (let e = esize; e < 32; e *= 2) elem |= elem << e;
-  R.lo = elem | 0;
-  R.hi = elem | 0;
+  R[0] = elem | 0;
+  R[1] = elem | 0;
 }
 
-/** Ones(k) for 0 <= k <= 64 into R.lo/R.hi. */
+/** Ones(k) for 0 <= k <= 64 into R[0]!/R[1]!. */
 export function ones64(k: number): void {
   if (k >= 64) {
-    R.lo = -1;
-    R.hi = -1;
+    R[0] = -1;
+    R[1] = -1;
   } else if (k >= 32) {
-    R.lo = -1;
-    R.hi = k === 32 ? 0 : (1 << (k - 32)) - 1;
+    R[0] = -1;
+    R[1] = k === 32 ? 0 : (1 << (k - 32)) - 1;
   } else {
-    R.lo = k === 0 ? 0 : k === 32 ? -1 : (1 << k) - 1;
-    R.hi = 0;
+    R[0] = k === 0 ? 0 : k === 32 ? -1 : (1 << k) - 1;
+    R[1] = 0;
   }
 }
 

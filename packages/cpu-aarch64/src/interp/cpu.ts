@@ -504,12 +504,30 @@ export class Cpu {
         const dec = page.decoded;
         const words = page.words;
         let slot = (this.pc & 0xfff) >>> 2;
+        const pageLo = this.pc - (this.pc & 0xfff);
+        const pageHi = this.pcHi;
         for (;;) {
           let idx = dec[slot]!;
           if (idx < 0) idx = this.fill(page, slot);
           handlers[idx]!(this, words[slot]!);
           done++;
-          if (this.jumped) break;
+          if (this.jumped) {
+            // A branch within the same page continues here without another TLB lookup.
+            const npc = this.pc;
+            if (
+              done >= slice ||
+              this.exitPending ||
+              this.recheck ||
+              this.pcHi !== pageHi ||
+              npc - (npc & 0xfff) !== pageLo ||
+              (npc & 3) !== 0
+            ) {
+              break;
+            }
+            this.jumped = false;
+            slot = (npc & 0xfff) >>> 2;
+            continue;
+          }
           this.pc += 4;
           if (++slot === 1024 || done >= slice || this.recheck) {
             this.recheck = false;

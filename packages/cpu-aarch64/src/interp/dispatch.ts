@@ -7,6 +7,7 @@ import { decode } from "../decoder/decode.js";
 import { ENCODINGS } from "../decoder/table.js";
 import type { CpuModel } from "../model.js";
 import type { Cpu } from "./cpu.js";
+import * as F from "./exec-fast.js";
 import * as I from "./exec-int.js";
 import * as M from "./exec-mem.js";
 import * as V from "./exec-simd.js";
@@ -128,6 +129,30 @@ const BY_ID: Record<string, Handler> = {
   BLR_64_branch_reg: I.branchReg,
   RET_64R_branch_reg: I.branchReg,
   ERET_64E_branch_reg: I.eret,
+  // specialised hot forms (exec-fast.ts)
+  ADD_64_addsub_shift: F.add64reg,
+  SUB_64_addsub_shift: F.sub64reg,
+  ADD_32_addsub_shift: F.add32reg,
+  SUB_32_addsub_shift: F.sub32reg,
+  SUBS_64_addsub_shift: F.subs64reg,
+  SUBS_32_addsub_shift: F.subs32reg,
+  ADD_64_addsub_imm: F.add64imm,
+  SUB_64_addsub_imm: F.sub64imm,
+  ADD_32_addsub_imm: F.add32imm,
+  SUBS_64S_addsub_imm: F.subs64imm,
+  SUBS_32S_addsub_imm: F.subs32imm,
+  LDR_64_ldst_pos: F.ldr64pos,
+  LDR_32_ldst_pos: F.ldr32pos,
+  LDRB_32_ldst_pos: F.ldrbpos,
+  STR_64_ldst_pos: F.str64pos,
+  STR_32_ldst_pos: F.str32pos,
+  STRB_32_ldst_pos: F.strbpos,
+  LDR_64_ldst_regoff: F.ldr64reg,
+  LDR_32_ldst_regoff: F.ldr32reg,
+  LDRB_32B_ldst_regoff: F.ldrbreg,
+  STR_64_ldst_regoff: F.str64reg,
+  STR_32_ldst_regoff: F.str32reg,
+  STRB_32B_ldst_regoff: F.strbreg,
 };
 
 /** PAC hint-space instructions: NOPs here (pointer authentication is the FP/SIMD/PAuth issue). */

@@ -36,8 +36,8 @@ function adc64(c: Cpu, alo: number, ahi: number, blo: number, bhi: number, cin: 
   const h = (ahi >>> 0) + (bhi >>> 0) + cl;
   const rlo = l | 0;
   const rhi = h | 0;
-  R.lo = rlo;
-  R.hi = rhi;
+  R[0] = rlo;
+  R[1] = rhi;
   if (S !== 0) {
     c.nf = rhi >>> 31;
     c.zf = (rlo | rhi) === 0 ? 1 : 0;
@@ -108,14 +108,14 @@ function setDsp(c: Cpu, d: number, lo: number, hi: number): void {
 function pcPlus(c: Cpu, off: number): void {
   const l = c.pc + off;
   if (l >= 0 && l <= 0xffffffff) {
-    R.lo = l | 0;
-    R.hi = c.pcHi;
+    R[0] = l | 0;
+    R[1] = c.pcHi;
   } else if (l > 0xffffffff) {
-    R.lo = (l - 4294967296) | 0;
-    R.hi = (c.pcHi + 1) | 0;
+    R[0] = (l - 4294967296) | 0;
+    R[1] = (c.pcHi + 1) | 0;
   } else {
-    R.lo = (l + 4294967296) | 0;
-    R.hi = (c.pcHi - 1) | 0;
+    R[0] = (l + 4294967296) | 0;
+    R[1] = (c.pcHi - 1) | 0;
   }
 }
 
@@ -140,7 +140,7 @@ export function pcreladdr(c: Cpu, w: number): void {
   const d = w & 31;
   if (w >>> 31 === 0) {
     pcPlus(c, immhi * 4 + immlo);
-    setD(c, d, R.lo, R.hi);
+    setD(c, d, R[0]!, R[1]!);
   } else {
     // ADRP: (pc & ~0xfff) + imm << 12
     const imm = immhi * 4 + immlo; // 21-bit signed page count
@@ -162,8 +162,8 @@ export function addsubImm(c: Cpu, w: number): void {
   if (w >>> 31) {
     if (sub) adc64(c, x[ni]!, x[ni + 1]!, ~imm, -1, 1, S);
     else adc64(c, x[ni]!, x[ni + 1]!, imm, 0, 0, S);
-    if (S) setD(c, d, R.lo, R.hi);
-    else setDsp(c, d, R.lo, R.hi);
+    if (S) setD(c, d, R[0]!, R[1]!);
+    else setDsp(c, d, R[0]!, R[1]!);
   } else {
     const r = sub ? adc32(c, x[ni]!, ~imm, 1, S) : adc32(c, x[ni]!, imm, 0, S);
     if (S) setD(c, d, r, 0);
@@ -180,8 +180,8 @@ export function logImm(c: Cpu, w: number): void {
   const d = w & 31;
   let lo = x[2 * n]!;
   let hi = sf ? x[2 * n + 1]! : 0;
-  const mlo = R.lo;
-  const mhi = sf ? R.hi : 0;
+  const mlo = R[0]!;
+  const mhi = sf ? R[1]! : 0;
   if (opc === 0 || opc === 3) {
     lo &= mlo;
     hi &= mhi;
@@ -260,15 +260,15 @@ export function bitfield(c: Cpu, w: number): void {
   const dlo = opc === 1 ? x[2 * d]! : 0;
   const dhi = opc === 1 ? x[2 * d + 1]! : 0;
   ones64(s + 1);
-  ror64(R.lo, R.hi, r);
-  const wlo = R.lo;
-  const whi = R.hi;
+  ror64(R[0]!, R[1]!, r);
+  const wlo = R[0]!;
+  const whi = R[1]!;
   ones64(((s - r) & 63) + 1);
-  const tlo = R.lo;
-  const thi = R.hi;
+  const tlo = R[0]!;
+  const thi = R[1]!;
   ror64(slo, shi, r);
-  const blo = (dlo & ~wlo) | (R.lo & wlo);
-  const bhi = (dhi & ~whi) | (R.hi & whi);
+  const blo = (dlo & ~wlo) | (R[0]! & wlo);
+  const bhi = (dhi & ~whi) | (R[1]! & whi);
   let plo = dlo;
   let phi = dhi;
   if (opc === 0) {
@@ -307,15 +307,15 @@ export function extract(c: Cpu, w: number): void {
 
 // ------------------------------------------------------------------ data processing, register
 
-/** Shifted-register operand 2 into R (64-bit) or returned (32-bit via R.lo). */
+/** Shifted-register operand 2 into R (64-bit) or returned (32-bit via R[0]!). */
 function opShifted(c: Cpu, w: number, sf: number): void {
   const m = (w >>> 16) & 31;
   const type = (w >>> 22) & 3;
   const amt = (w >>> 10) & 63;
   if (sf) shift64(c.x[2 * m]!, c.x[2 * m + 1]!, type, amt);
   else {
-    R.lo = shift32(c.x[2 * m]!, type, amt);
-    R.hi = 0;
+    R[0] = shift32(c.x[2 * m]!, type, amt);
+    R[1] = 0;
   }
 }
 
@@ -328,11 +328,11 @@ export function addsubShift(c: Cpu, w: number): void {
   opShifted(c, w, sf);
   const x = c.x;
   if (sf) {
-    if (sub) adc64(c, x[2 * n]!, x[2 * n + 1]!, ~R.lo, ~R.hi, 1, S);
-    else adc64(c, x[2 * n]!, x[2 * n + 1]!, R.lo, R.hi, 0, S);
-    setD(c, d, R.lo, R.hi);
+    if (sub) adc64(c, x[2 * n]!, x[2 * n + 1]!, ~R[0]!, ~R[1]!, 1, S);
+    else adc64(c, x[2 * n]!, x[2 * n + 1]!, R[0]!, R[1]!, 0, S);
+    setD(c, d, R[0]!, R[1]!);
   } else {
-    const r = sub ? adc32(c, x[2 * n]!, ~R.lo, 1, S) : adc32(c, x[2 * n]!, R.lo, 0, S);
+    const r = sub ? adc32(c, x[2 * n]!, ~R[0]!, 1, S) : adc32(c, x[2 * n]!, R[0]!, 0, S);
     setD(c, d, r, 0);
   }
 }
@@ -382,12 +382,12 @@ export function addsubExt(c: Cpu, w: number): void {
   const x = c.x;
   const ni = n === 31 ? 64 : 2 * n;
   if (sf) {
-    if (sub) adc64(c, x[ni]!, x[ni + 1]!, ~R.lo, ~R.hi, 1, S);
-    else adc64(c, x[ni]!, x[ni + 1]!, R.lo, R.hi, 0, S);
-    if (S) setD(c, d, R.lo, R.hi);
-    else setDsp(c, d, R.lo, R.hi);
+    if (sub) adc64(c, x[ni]!, x[ni + 1]!, ~R[0]!, ~R[1]!, 1, S);
+    else adc64(c, x[ni]!, x[ni + 1]!, R[0]!, R[1]!, 0, S);
+    if (S) setD(c, d, R[0]!, R[1]!);
+    else setDsp(c, d, R[0]!, R[1]!);
   } else {
-    const r = sub ? adc32(c, x[ni]!, ~R.lo, 1, S) : adc32(c, x[ni]!, R.lo, 0, S);
+    const r = sub ? adc32(c, x[ni]!, ~R[0]!, 1, S) : adc32(c, x[ni]!, R[0]!, 0, S);
     if (S) setD(c, d, r, 0);
     else setDsp(c, d, r, 0);
   }
@@ -405,7 +405,7 @@ export function addsubCarry(c: Cpu, w: number): void {
     const blo = sub ? ~x[2 * m]! : x[2 * m]!;
     const bhi = sub ? ~x[2 * m + 1]! : x[2 * m + 1]!;
     adc64(c, x[2 * n]!, x[2 * n + 1]!, blo, bhi, c.cf, S);
-    setD(c, d, R.lo, R.hi);
+    setD(c, d, R[0]!, R[1]!);
   } else {
     const b = sub ? ~x[2 * m]! : x[2 * m]!;
     setD(c, d, adc32(c, x[2 * n]!, b, c.cf, S), 0);
@@ -419,8 +419,8 @@ export function logShift(c: Cpu, w: number): void {
   const n = (w >>> 5) & 31;
   const d = w & 31;
   opShifted(c, w, sf);
-  let blo = R.lo;
-  let bhi = R.hi;
+  let blo = R[0]!;
+  let bhi = R[1]!;
   if (neg) {
     blo = ~blo;
     bhi = sf ? ~bhi : 0;
@@ -574,7 +574,7 @@ export function dp2src(c: Cpu, w: number): void {
     const type = opc - 8;
     if (sf) {
       shift64(alo, ahi, type, blo & 63);
-      setD(c, d, R.lo, R.hi);
+      setD(c, d, R[0]!, R[1]!);
     } else setD(c, d, shift32(alo, type, blo & 31), 0);
     return;
   }
@@ -585,7 +585,7 @@ export function dp2src(c: Cpu, w: number): void {
       else {
         if (signed) sdiv64(alo, ahi, blo, bhi);
         else udiv64(alo, ahi, blo, bhi);
-        setD(c, d, R.lo, R.hi);
+        setD(c, d, R[0]!, R[1]!);
       }
     } else if (blo === 0) setD(c, d, 0, 0);
     else if (signed) {
@@ -633,24 +633,24 @@ export function dp3src(c: Cpu, w: number): void {
     // SMADDL/SMSUBL, UMADDL/UMSUBL: 32x32 -> 64
     umul32(nlo, mlo);
     if (op31 === 1) {
-      let h = R.hi;
+      let h = R[1]!;
       if (nlo < 0) h = (h - mlo) | 0;
       if (mlo < 0) h = (h - nlo) | 0;
-      R.hi = h;
+      R[1] = h;
     }
   } else if (op31 === 2) {
     smulh64(nlo, nhi, mlo, mhi);
-    setD(c, d, R.lo, R.hi);
+    setD(c, d, R[0]!, R[1]!);
     return;
   } else if (op31 === 6) {
     umulh64(nlo, nhi, mlo, mhi);
-    setD(c, d, R.lo, R.hi);
+    setD(c, d, R[0]!, R[1]!);
     return;
   } else {
     c.undefinedInstruction();
   }
-  const plo = R.lo;
-  const phi = R.hi;
+  const plo = R[0]!;
+  const phi = R[1]!;
   const alo = x[2 * a]!;
   const ahi = x[2 * a + 1]!;
   if (o0) {
@@ -667,7 +667,7 @@ export function rmif(c: Cpu, w: number): void {
   const n = (w >>> 5) & 31;
   ror64(c.x[2 * n]!, c.x[2 * n + 1]!, (w >>> 15) & 63);
   const mask = w & 15;
-  const tmp = R.lo & 15;
+  const tmp = R[0]! & 15;
   const cur = c.getNZCV() >>> 28;
   c.setNZCV((((cur & ~mask) | (tmp & mask)) & 15) << 28);
 }
@@ -690,17 +690,17 @@ export function branchImm(c: Cpu, w: number): void {
   if (w >>> 31) {
     // BL: X30 = PC + 4
     pcPlus(c, 4);
-    c.x[60] = R.lo;
-    c.x[61] = R.hi;
+    c.x[60] = R[0]!;
+    c.x[61] = R[1]!;
   }
   pcPlus(c, off);
-  branchTo(c, R.lo, R.hi);
+  branchTo(c, R[0]!, R[1]!);
 }
 
 export function condbranch(c: Cpu, w: number): void {
   if (condHolds(c, w & 15)) {
     pcPlus(c, ((w << 8) >> 13) * 4);
-    branchTo(c, R.lo, R.hi);
+    branchTo(c, R[0]!, R[1]!);
   }
 }
 
@@ -711,7 +711,7 @@ export function compbranch(c: Cpu, w: number): void {
   const v = sf ? c.x[2 * t]! | c.x[2 * t + 1]! : c.x[2 * t]!;
   if ((v === 0) !== (op === 1)) {
     pcPlus(c, ((w << 8) >> 13) * 4);
-    branchTo(c, R.lo, R.hi);
+    branchTo(c, R[0]!, R[1]!);
   }
 }
 
@@ -722,7 +722,7 @@ export function testbranch(c: Cpu, w: number): void {
   const v = bit >= 32 ? (c.x[2 * t + 1]! >>> (bit - 32)) & 1 : (c.x[2 * t]! >>> bit) & 1;
   if (v === op) {
     pcPlus(c, ((w << 13) >> 18) * 4);
-    branchTo(c, R.lo, R.hi);
+    branchTo(c, R[0]!, R[1]!);
   }
 }
 
@@ -742,8 +742,8 @@ export function branchReg(c: Cpu, w: number): void {
   const hi = c.x[2 * n + 1]!;
   if (opc === 1) {
     pcPlus(c, 4);
-    c.x[60] = R.lo;
-    c.x[61] = R.hi;
+    c.x[60] = R[0]!;
+    c.x[61] = R[1]!;
   }
   branchTo(c, lo, hi);
 }

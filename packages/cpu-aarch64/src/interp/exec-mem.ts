@@ -10,22 +10,22 @@ import type { Cpu } from "./cpu.js";
 function addOff(lo: number, hi: number, off: number): void {
   const l = (lo >>> 0) + off;
   if (l > 0xffffffff) {
-    R.lo = (l - 4294967296) | 0;
-    R.hi = (hi + 1) | 0;
+    R[0] = (l - 4294967296) | 0;
+    R[1] = (hi + 1) | 0;
   } else if (l < 0) {
-    R.lo = (l + 4294967296) | 0;
-    R.hi = (hi - 1) | 0;
+    R[0] = (l + 4294967296) | 0;
+    R[1] = (hi - 1) | 0;
   } else {
-    R.lo = l | 0;
-    R.hi = hi;
+    R[0] = l | 0;
+    R[1] = hi;
   }
 }
 
 /** Base register n (31 = SP) into R. */
 function base(c: Cpu, n: number): void {
   const i = n === 31 ? 64 : 2 * n;
-  R.lo = c.x[i]!;
-  R.hi = c.x[i + 1]!;
+  R[0] = c.x[i]!;
+  R[1] = c.x[i + 1]!;
 }
 
 function writeBase(c: Cpu, n: number, lo: number, hi: number): void {
@@ -63,7 +63,7 @@ function loadV(c: Cpu, t: number, lo: number, hi: number, bytes: number): void {
     const a = c.ld64(lo, hi);
     const ah = c.rhi;
     addOff(lo, hi, 8);
-    const bb = c.ld64(R.lo, R.hi);
+    const bb = c.ld64(R[0]!, R[1]!);
     v[b] = a;
     v[b + 1] = ah;
     v[b + 2] = bb;
@@ -89,10 +89,10 @@ function storeV(c: Cpu, t: number, lo: number, hi: number, bytes: number): void 
   const b = 4 * t;
   if (bytes === 16) {
     addOff(lo, hi, 15);
-    c.probeWrite(R.lo, R.hi);
+    c.probeWrite(R[0]!, R[1]!);
     c.st64(lo, hi, v[b]! | 0, v[b + 1]! | 0);
     addOff(lo, hi, 8);
-    c.st64(R.lo, R.hi, v[b + 2]! | 0, v[b + 3]! | 0);
+    c.st64(R[0]!, R[1]!, v[b + 2]! | 0, v[b + 3]! | 0);
   } else if (bytes === 8) c.st64(lo, hi, v[b]! | 0, v[b + 1]! | 0);
   else if (bytes === 4) c.st32(lo, hi, v[b]! | 0);
   else if (bytes === 2) c.st16(lo, hi, v[b]! & 0xffff);
@@ -140,8 +140,8 @@ export function ldstPos(c: Cpu, w: number): void {
   const n = (w >>> 5) & 31;
   base(c, n);
   const off = ((w >>> 10) & 0xfff) * (1 << scaleOf(w));
-  addOff(R.lo, R.hi, off);
-  transfer(c, w, R.lo, R.hi);
+  addOff(R[0]!, R[1]!, off);
+  transfer(c, w, R[0]!, R[1]!);
 }
 
 /** Unscaled (LDUR/STUR), unprivileged (LDTR/STTR), pre- and post-index forms: imm9 at 20:12. */
@@ -150,11 +150,11 @@ export function ldstImm9(c: Cpu, w: number): void {
   const off = (w << 11) >> 23;
   const mode = (w >>> 10) & 3; // 0 unscaled, 1 post, 2 unprivileged, 3 pre
   base(c, n);
-  const blo = R.lo;
-  const bhi = R.hi;
+  const blo = R[0]!;
+  const bhi = R[1]!;
   addOff(blo, bhi, off);
-  const alo = R.lo;
-  const ahi = R.hi;
+  const alo = R[0]!;
+  const ahi = R[1]!;
   if (mode === 1) {
     transfer(c, w, blo, bhi);
     writeBase(c, n, alo, ahi);
@@ -179,8 +179,8 @@ export function ldstRegoff(c: Cpu, w: number): void {
     lo <<= sh;
   }
   base(c, n);
-  const l = (R.lo >>> 0) + (lo >>> 0);
-  const h = (R.hi + hi + (l > 0xffffffff ? 1 : 0)) | 0;
+  const l = (R[0]! >>> 0) + (lo >>> 0);
+  const h = (R[1]! + hi + (l > 0xffffffff ? 1 : 0)) | 0;
   transfer(c, w, l | 0, h);
 }
 
@@ -226,16 +226,16 @@ export function ldstPair(c: Cpu, w: number): void {
   const bytes = 1 << scale;
   const off = ((w << 10) >> 25) * bytes;
   base(c, n);
-  const blo = R.lo;
-  const bhi = R.hi;
+  const blo = R[0]!;
+  const bhi = R[1]!;
   addOff(blo, bhi, off);
-  const wlo = R.lo;
-  const whi = R.hi;
+  const wlo = R[0]!;
+  const whi = R[1]!;
   const alo = mode === 1 ? blo : wlo;
   const ahi = mode === 1 ? bhi : whi;
   addOff(alo, ahi, bytes);
-  const a2lo = R.lo;
-  const a2hi = R.hi;
+  const a2lo = R[0]!;
+  const a2hi = R[1]!;
   const x = c.x;
   if (V) {
     if (L) {
@@ -244,7 +244,7 @@ export function ldstPair(c: Cpu, w: number): void {
       loadV(c, t2, a2lo, a2hi, bytes);
     } else {
       addOff(a2lo, a2hi, bytes - 1);
-      c.probeWrite(R.lo, R.hi);
+      c.probeWrite(R[0]!, R[1]!);
       storeV(c, t, alo, ahi, bytes);
       storeV(c, t2, a2lo, a2hi, bytes);
     }
@@ -269,7 +269,7 @@ export function ldstPair(c: Cpu, w: number): void {
     const t2lo = x[2 * t2]!;
     const t2hi = x[2 * t2 + 1]!;
     addOff(a2lo, a2hi, bytes - 1);
-    c.probeWrite(R.lo, R.hi);
+    c.probeWrite(R[0]!, R[1]!);
     if (bytes === 8) {
       c.st64(alo, ahi, t1lo, t1hi);
       c.st64(a2lo, a2hi, t2lo, t2hi);
@@ -324,8 +324,8 @@ export function ldstExcl(c: Cpu, w: number): void {
   const t = w & 31;
   const x = c.x;
   base(c, n);
-  const lo = R.lo;
-  const hi = R.hi;
+  const lo = R[0]!;
+  const hi = R[1]!;
   if (o2 === 1) {
     if (o1 === 1) {
       cas(c, size, s, t, lo, hi);
@@ -462,8 +462,8 @@ export function memop(c: Cpu, w: number): void {
   const t = w & 31;
   const x = c.x;
   base(c, n);
-  const lo = R.lo;
-  const hi = R.hi;
+  const lo = R[0]!;
+  const hi = R[1]!;
   const bytes = 1 << size;
   if (o3 === 1 && opc === 4) {
     // LDAPR: the translation fault takes priority over the alignment fault (as QEMU reports it)
@@ -559,9 +559,9 @@ export function ldapstlUnscaled(c: Cpu, w: number): void {
   const n = (w >>> 5) & 31;
   const t = w & 31;
   base(c, n);
-  addOff(R.lo, R.hi, (w << 11) >> 23);
-  const lo = R.lo;
-  const hi = R.hi;
+  addOff(R[0]!, R[1]!, (w << 11) >> 23);
+  const lo = R[0]!;
+  const hi = R[1]!;
   const bytes = 1 << size;
   if (opc === 0) {
     checkAlign16(c, lo, hi, bytes, true);

@@ -1,0 +1,42 @@
+// Guest MIPS of the interpreter on a fixed integer workload (harness/programs/bench.c) run through
+// `armature user`, and qemu-aarch64's wall time on the same program in the same run. Prints figures
+// (median of 5); never fails on timing.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UserProcess } from "../src/user/process.js";
+
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const dir = mkdtempSync(join(tmpdir(), "armature-bench-"));
+execFileSync("bash", [join(import.meta.dirname, "../harness/build.sh"), dir], { stdio: "inherit" });
+const exe = join(dir, "bench");
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const mips: number[] = [];
+const ours: number[] = [];
+let insns = 0;
+for (let i = 0; i < runs; i++) {
+  const out: Uint8Array[] = [];
+  const p = new UserProcess(exe, { argv: [exe], env: {}, stdout: (b) => out.push(b.slice()) });
+  const t0 = process.hrtime.bigint();
+  p.run();
+  const ns = Number(process.hrtime.bigint() - t0);
+  insns = p.cpu.retired;
+  ours.push(ns / 1e6);
+  mips.push(insns / (ns / 1e3));
+}
+const qemu: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("qemu-aarch64", ["-cpu", "max,sve=off,sme=off", exe]);
+  if (r.status !== 0) console.log(`qemu-aarch64 failed (${r.error?.message ?? r.status})`);
+  qemu.push(Number(process.hrtime.bigint() - t0) / 1e6);
+}
+console.log(`workload: harness/programs/bench.c, ${insns} guest instructions`);
+console.log(
+  `armature user: median ${median(ours).toFixed(0)} ms, ${median(mips).toFixed(1)} MIPS (runs: ${mips.map((m) => m.toFixed(1)).join(", ")})`,
+);
+console.log(
+  `qemu-aarch64:  median ${median(qemu).toFixed(0)} ms (runs: ${qemu.map((m) => m.toFixed(0)).join(", ")})`,
+);
