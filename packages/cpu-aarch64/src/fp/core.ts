@@ -34,6 +34,13 @@ function fpcrRounding(fpcr: number): number {
 }
 
 const TWO32 = 4294967296;
+// Module scratch lives in typed arrays: storing non-Smi numbers into typed-array slots never
+// allocates (module-level \`let\` doubles would box a HeapNumber on every write).
+/** 128-bit frames: L[0..3] = w (L[0] most significant), L[4..7] = x. */
+const L = new Uint32Array(8);
+/** Scalars: 0 rHi, 1 rLo, 2 uSign, 3 uExp, 4 uSig, 5 iMag (RoundDown magnitude), 6 iErr (0 exact,
+ * 1 below half, 2 half, 3 above), 7 mHi, 8 mLo, 9 fA, 10 fB. */
+const S = new Float64Array(11);
 /** POW2[i] = 2^i for 0 <= i <= 64. */
 const POW2 = new Float64Array(65);
 for (let i = 0; i <= 64; i++) POW2[i] = 2 ** i;
@@ -64,126 +71,116 @@ function minExp(n: FPSize): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 128-bit frame arithmetic (w0 most significant limb). x is a second operand.
-let w0 = 0;
-let w1 = 0;
-let w2 = 0;
-let w3 = 0;
-let x0 = 0;
-let x1 = 0;
-let x2 = 0;
-let x3 = 0;
+// 128-bit frame arithmetic (L[0]! most significant limb). x is a second operand.
 
 function setW(sig: number): void {
-  w0 = 0;
-  w1 = 0;
-  w2 = Math.floor(sig / TWO32);
-  w3 = sig >>> 0;
+  L[0] = 0;
+  L[1] = 0;
+  L[2] = Math.floor(sig / TWO32);
+  L[3] = sig >>> 0;
 }
 function swapWX(): void {
-  let t = w0;
-  w0 = x0;
-  x0 = t;
-  t = w1;
-  w1 = x1;
-  x1 = t;
-  t = w2;
-  w2 = x2;
-  x2 = t;
-  t = w3;
-  w3 = x3;
-  x3 = t;
+  let t = L[0]!;
+  L[0] = L[4]!;
+  L[4] = t;
+  t = L[1]!;
+  L[1] = L[5]!;
+  L[5] = t;
+  t = L[2]!;
+  L[2] = L[6]!;
+  L[6] = t;
+  t = L[3]!;
+  L[3] = L[7]!;
+  L[7] = t;
 }
 function wIsZero(): boolean {
-  return (w0 | w1 | w2 | w3) === 0;
+  return (L[0]! | L[1]! | L[2]! | L[3]!) === 0;
 }
 function clzW(): number {
-  if (w0 !== 0) return Math.clz32(w0);
-  if (w1 !== 0) return 32 + Math.clz32(w1);
-  if (w2 !== 0) return 64 + Math.clz32(w2);
-  return 96 + Math.clz32(w3);
+  if (L[0]! !== 0) return Math.clz32(L[0]!);
+  if (L[1]! !== 0) return 32 + Math.clz32(L[1]!);
+  if (L[2]! !== 0) return 64 + Math.clz32(L[2]!);
+  return 96 + Math.clz32(L[3]!);
 }
 function shlW(n: number): void {
   while (n >= 32) {
-    w0 = w1;
-    w1 = w2;
-    w2 = w3;
-    w3 = 0;
+    L[0] = L[1]!;
+    L[1] = L[2]!;
+    L[2] = L[3]!;
+    L[3] = 0;
     n -= 32;
   }
   if (n > 0) {
     const r = 32 - n;
-    w0 = ((w0 << n) | (w1 >>> r)) >>> 0;
-    w1 = ((w1 << n) | (w2 >>> r)) >>> 0;
-    w2 = ((w2 << n) | (w3 >>> r)) >>> 0;
-    w3 = (w3 << n) >>> 0;
+    L[0] = ((L[0]! << n) | (L[1]! >>> r)) >>> 0;
+    L[1] = ((L[1]! << n) | (L[2]! >>> r)) >>> 0;
+    L[2] = ((L[2]! << n) | (L[3]! >>> r)) >>> 0;
+    L[3] = (L[3]! << n) >>> 0;
   }
 }
 /** Shift right by n, ORing every shifted-out bit into bit 0 (sticky jam). */
 function shrJamW(n: number): void {
   if (n <= 0) return;
   if (n >= 128) {
-    const nz = (w0 | w1 | w2 | w3) !== 0;
-    w0 = 0;
-    w1 = 0;
-    w2 = 0;
-    w3 = nz ? 1 : 0;
+    const nz = (L[0]! | L[1]! | L[2]! | L[3]!) !== 0;
+    L[0] = 0;
+    L[1] = 0;
+    L[2] = 0;
+    L[3] = nz ? 1 : 0;
     return;
   }
   let sticky = 0;
   while (n >= 32) {
-    sticky |= w3;
-    w3 = w2;
-    w2 = w1;
-    w1 = w0;
-    w0 = 0;
+    sticky |= L[3]!;
+    L[3] = L[2]!;
+    L[2] = L[1]!;
+    L[1] = L[0]!;
+    L[0] = 0;
     n -= 32;
   }
   if (n > 0) {
     const r = 32 - n;
-    sticky |= w3 << r;
-    w3 = ((w3 >>> n) | (w2 << r)) >>> 0;
-    w2 = ((w2 >>> n) | (w1 << r)) >>> 0;
-    w1 = ((w1 >>> n) | (w0 << r)) >>> 0;
-    w0 = w0 >>> n;
+    sticky |= L[3]! << r;
+    L[3] = ((L[3]! >>> n) | (L[2]! << r)) >>> 0;
+    L[2] = ((L[2]! >>> n) | (L[1]! << r)) >>> 0;
+    L[1] = ((L[1]! >>> n) | (L[0]! << r)) >>> 0;
+    L[0] = L[0]! >>> n;
   }
-  if (sticky !== 0) w3 = (w3 | 1) >>> 0;
+  if (sticky !== 0) L[3] = (L[3]! | 1) >>> 0;
 }
 function addWX(): void {
-  let s = w3 + x3;
-  w3 = s >>> 0;
+  let s = L[3]! + L[7]!;
+  L[3] = s >>> 0;
   let c = s >= TWO32 ? 1 : 0;
-  s = w2 + x2 + c;
-  w2 = s >>> 0;
+  s = L[2]! + L[6]! + c;
+  L[2] = s >>> 0;
   c = s >= TWO32 ? 1 : 0;
-  s = w1 + x1 + c;
-  w1 = s >>> 0;
+  s = L[1]! + L[5]! + c;
+  L[1] = s >>> 0;
   c = s >= TWO32 ? 1 : 0;
-  w0 = (w0 + x0 + c) >>> 0;
+  L[0] = (L[0]! + L[4]! + c) >>> 0;
 }
 /** w -= x, assuming w >= x. */
 function subWX(): void {
-  let d = w3 - x3;
-  w3 = d >>> 0;
+  let d = L[3]! - L[7]!;
+  L[3] = d >>> 0;
   let b = d < 0 ? 1 : 0;
-  d = w2 - x2 - b;
-  w2 = d >>> 0;
+  d = L[2]! - L[6]! - b;
+  L[2] = d >>> 0;
   b = d < 0 ? 1 : 0;
-  d = w1 - x1 - b;
-  w1 = d >>> 0;
+  d = L[1]! - L[5]! - b;
+  L[1] = d >>> 0;
   b = d < 0 ? 1 : 0;
-  w0 = (w0 - x0 - b) >>> 0;
+  L[0] = (L[0]! - L[4]! - b) >>> 0;
 }
 function cmpWX(): number {
-  if (w0 !== x0) return w0 > x0 ? 1 : -1;
-  if (w1 !== x1) return w1 > x1 ? 1 : -1;
-  if (w2 !== x2) return w2 > x2 ? 1 : -1;
-  if (w3 !== x3) return w3 > x3 ? 1 : -1;
+  if (L[0]! !== L[4]!) return L[0]! > L[4]! ? 1 : -1;
+  if (L[1]! !== L[5]!) return L[1]! > L[5]! ? 1 : -1;
+  if (L[2]! !== L[6]!) return L[2]! > L[6]! ? 1 : -1;
+  if (L[3]! !== L[7]!) return L[3]! > L[7]! ? 1 : -1;
   return 0;
 }
-let mHi = 0;
-let mLo = 0;
-/** 32x32 -> 64 exact multiply into mHi:mLo. */
+/** 32x32 -> 64 exact multiply into S[7]!:S[8]!. */
 function mul32(a: number, b: number): void {
   const al = a & 0xffff;
   const ah = a >>> 16;
@@ -191,8 +188,8 @@ function mul32(a: number, b: number): void {
   const p1 = ah * b;
   const p1lo = p1 % 65536;
   const mid = p1lo * 65536 + p0;
-  mLo = mid % TWO32;
-  mHi = (p1 - p1lo) / 65536 + Math.floor(mid / TWO32);
+  S[8] = mid % TWO32;
+  S[7] = (p1 - p1lo) / 65536 + Math.floor(mid / TWO32);
 }
 /** w = a * b exactly, for integers a, b < 2^53. */
 function mulW(a: number, b: number): void {
@@ -204,15 +201,15 @@ function mulW(a: number, b: number): void {
   const lh = al * bh;
   const hl = ah * bl;
   const hh = ah * bh;
-  w3 = mLo;
-  const t2 = mHi + (lh % TWO32) + (hl % TWO32);
-  w2 = t2 % TWO32;
+  L[3] = S[8]!;
+  const t2 = S[7]! + (lh % TWO32) + (hl % TWO32);
+  L[2] = t2 % TWO32;
   const t1 = (hh % TWO32) + Math.floor(lh / TWO32) + Math.floor(hl / TWO32) + Math.floor(t2 / TWO32);
-  w1 = t1 % TWO32;
-  w0 = Math.floor(hh / TWO32) + Math.floor(t1 / TWO32);
+  L[1] = t1 % TWO32;
+  L[0] = Math.floor(hh / TWO32) + Math.floor(t1 / TWO32);
 }
 function limbW(i: number): number {
-  return i === 0 ? w0 : i === 1 ? w1 : i === 2 ? w2 : w3;
+  return i === 0 ? L[0]! : i === 1 ? L[1]! : i === 2 ? L[2]! : L[3]!;
 }
 /** Bit g (0 = lsb of the 128-bit frame). */
 function bitW(g: number): number {
@@ -228,74 +225,69 @@ function anyBelowW(g: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Packing helpers: every result lands in rHi:rLo and is published to st.hi/st.lo.
-let rHi = 0;
-let rLo = 0;
+// Packing helpers: every result lands in S[0]!:S[1]! and is published to st.hi/st.lo.
 
 function out(st: FPState): number {
-  st.hi = rHi;
-  st.lo = rLo;
-  return rLo;
+  st.hi = S[0]!;
+  st.lo = S[1]!;
+  return S[1]!;
 }
 function setZero(n: FPSize, sign: number): void {
   if (n === 64) {
-    rHi = sign ? 0x80000000 : 0;
-    rLo = 0;
+    S[0] = sign ? 0x80000000 : 0;
+    S[1] = 0;
   } else {
-    rHi = 0;
-    rLo = sign ? (n === 32 ? 0x80000000 : 0x8000) : 0;
+    S[0] = 0;
+    S[1] = sign ? (n === 32 ? 0x80000000 : 0x8000) : 0;
   }
 }
 function setInf(n: FPSize, sign: number): void {
   if (n === 64) {
-    rHi = (sign ? 0xfff00000 : 0x7ff00000) >>> 0;
-    rLo = 0;
+    S[0] = (sign ? 0xfff00000 : 0x7ff00000) >>> 0;
+    S[1] = 0;
   } else {
-    rHi = 0;
-    rLo = n === 32 ? (sign ? 0xff800000 : 0x7f800000) >>> 0 : sign ? 0xfc00 : 0x7c00;
+    S[0] = 0;
+    S[1] = n === 32 ? (sign ? 0xff800000 : 0x7f800000) >>> 0 : sign ? 0xfc00 : 0x7c00;
   }
 }
 function setMaxNormal(n: FPSize, sign: number): void {
   if (n === 64) {
-    rHi = (sign ? 0xffefffff : 0x7fefffff) >>> 0;
-    rLo = 0xffffffff;
+    S[0] = (sign ? 0xffefffff : 0x7fefffff) >>> 0;
+    S[1] = 0xffffffff;
   } else {
-    rHi = 0;
-    rLo = n === 32 ? (sign ? 0xff7fffff : 0x7f7fffff) >>> 0 : sign ? 0xfbff : 0x7bff;
+    S[0] = 0;
+    S[1] = n === 32 ? (sign ? 0xff7fffff : 0x7f7fffff) >>> 0 : sign ? 0xfbff : 0x7bff;
   }
 }
 function setDefaultNaN(n: FPSize): void {
   if (n === 64) {
-    rHi = 0x7ff80000;
-    rLo = 0;
+    S[0] = 0x7ff80000;
+    S[1] = 0;
   } else {
-    rHi = 0;
-    rLo = n === 32 ? 0x7fc00000 : 0x7e00;
+    S[0] = 0;
+    S[1] = n === 32 ? 0x7fc00000 : 0x7e00;
   }
 }
 /** Encode sign * (1 + frac/2^F) * 2^(biasedExp - bias) from fields. */
 function setFields(n: FPSize, sign: number, biased: number, frac: number): void {
   if (n === 64) {
-    rHi = ((sign << 31) | (biased << 20) | Math.floor(frac / TWO32)) >>> 0;
-    rLo = frac >>> 0;
+    S[0] = ((sign << 31) | (biased << 20) | Math.floor(frac / TWO32)) >>> 0;
+    S[1] = frac >>> 0;
   } else if (n === 32) {
-    rHi = 0;
-    rLo = ((sign << 31) | (biased << 23) | frac) >>> 0;
+    S[0] = 0;
+    S[1] = ((sign << 31) | (biased << 23) | frac) >>> 0;
   } else {
-    rHi = 0;
-    rLo = (sign << 15) | (biased << 10) | frac;
+    S[0] = 0;
+    S[1] = (sign << 15) | (biased << 10) | frac;
   }
 }
 function setRaw(hi: number, lo: number, n: FPSize): void {
-  rHi = n === 64 ? hi >>> 0 : 0;
-  rLo = n === 16 ? lo & 0xffff : lo >>> 0;
+  S[0] = n === 64 ? hi >>> 0 : 0;
+  S[1] = n === 16 ? lo & 0xffff : lo >>> 0;
 }
 
 // ---------------------------------------------------------------------------------------------
 // FPUnpack. Results in u* module variables.
-let uSign = 0;
-let uExp = 0;
-let uSig = 0;
 
 function flushes(n: FPSize, fpcr: number): boolean {
   return n === 16 ? (fpcr & FPCR_FZ16) !== 0 : (fpcr & FPCR_FZ) !== 0;
@@ -303,7 +295,7 @@ function flushes(n: FPSize, fpcr: number): boolean {
 
 /**
  * FPUnpackBase. `cv` selects FPUnpackCV (FZ16 ignored, AHP honoured); otherwise AHP is ignored.
- * Nonzero finite values: uSig in [2^52, 2^53), value = uSig * 2^uExp.
+ * Nonzero finite values: S[4]! in [2^52, 2^53), value = S[4]! * 2^S[3]!.
  */
 function unpack(n: FPSize, hi: number, lo: number, st: FPState, fpexc: boolean, cv: boolean): number {
   const fpcr = st.fpcr;
@@ -311,17 +303,17 @@ function unpack(n: FPSize, hi: number, lo: number, st: FPState, fpexc: boolean, 
   let frac: number;
   let maxE: number;
   if (n === 64) {
-    uSign = hi >>> 31;
+    S[2] = hi >>> 31;
     exp = (hi >>> 20) & 0x7ff;
     frac = (hi & 0xfffff) * TWO32 + (lo >>> 0);
     maxE = 0x7ff;
   } else if (n === 32) {
-    uSign = lo >>> 31;
+    S[2] = lo >>> 31;
     exp = (lo >>> 23) & 0xff;
     frac = lo & 0x7fffff;
     maxE = 0xff;
   } else {
-    uSign = (lo >>> 15) & 1;
+    S[2] = (lo >>> 15) & 1;
     exp = (lo >>> 10) & 0x1f;
     frac = lo & 0x3ff;
     maxE = 0x1f;
@@ -329,14 +321,14 @@ function unpack(n: FPSize, hi: number, lo: number, st: FPState, fpexc: boolean, 
   const F = fracBits(n);
   if (exp === 0) {
     if (frac === 0) {
-      uSig = 0;
-      uExp = ZERO_EXP;
+      S[4] = 0;
+      S[3] = ZERO_EXP;
       return T_ZERO;
     }
     if (n === 16 ? !cv && (fpcr & FPCR_FZ16) !== 0 : (fpcr & FPCR_FZ) !== 0) {
       if (n !== 16 && fpexc) st.fpsr |= FPSR_IDC;
-      uSig = 0;
-      uExp = ZERO_EXP;
+      S[4] = 0;
+      S[3] = ZERO_EXP;
       return T_ZERO;
     }
     let e = minExp(n) - F;
@@ -345,22 +337,22 @@ function unpack(n: FPSize, hi: number, lo: number, st: FPState, fpexc: boolean, 
       s *= 2;
       e--;
     }
-    uSig = s;
-    uExp = e - (52 - F);
+    S[4] = s;
+    S[3] = e - (52 - F);
     return T_DENORMAL;
   }
   if (exp === maxE && !(n === 16 && cv && (fpcr & FPCR_AHP) !== 0)) {
     if (frac === 0) {
-      uSig = TWO52;
-      uExp = INF_EXP;
+      S[4] = TWO52;
+      S[3] = INF_EXP;
       return T_INF;
     }
-    uSig = 0;
-    uExp = 0;
+    S[4] = 0;
+    S[3] = 0;
     return frac >= pow2(F - 1) ? T_QNAN : T_SNAN;
   }
-  uSig = (pow2(F) + frac) * pow2(52 - F);
-  uExp = exp - (n === 64 ? 1075 : n === 32 ? 179 : 67); // bias + 52
+  S[4] = (pow2(F) + frac) * pow2(52 - F);
+  S[3] = exp - (n === 64 ? 1075 : n === 32 ? 179 : 67); // bias + 52
   return T_NONZERO;
 }
 
@@ -371,14 +363,14 @@ function isNaNType(t: number): boolean {
 /** FPProcessNaN: quieten (IOC for signalling), or default NaN when FPCR.DN. */
 function processNaN(n: FPSize, t: number, hi: number, lo: number, st: FPState, fpexc: boolean): void {
   if (n === 64) {
-    rHi = t === T_SNAN ? (hi | 0x80000) >>> 0 : hi >>> 0;
-    rLo = lo >>> 0;
+    S[0] = t === T_SNAN ? (hi | 0x80000) >>> 0 : hi >>> 0;
+    S[1] = lo >>> 0;
   } else if (n === 32) {
-    rHi = 0;
-    rLo = t === T_SNAN ? (lo | 0x400000) >>> 0 : lo >>> 0;
+    S[0] = 0;
+    S[1] = t === T_SNAN ? (lo | 0x400000) >>> 0 : lo >>> 0;
   } else {
-    rHi = 0;
-    rLo = t === T_SNAN ? (lo | 0x200) & 0xffff : lo & 0xffff;
+    S[0] = 0;
+    S[1] = t === T_SNAN ? (lo | 0x200) & 0xffff : lo & 0xffff;
   }
   if (t === T_SNAN && fpexc) st.fpsr |= FPSR_IOC;
   if ((st.fpcr & FPCR_DN) !== 0) setDefaultNaN(n);
@@ -413,7 +405,7 @@ function roundPack(n: FPSize, sign: number, fexp: number, st: FPState, rmode: nu
     intMant = 0;
     err = k === 0 ? (anyBelowW(127) ? 3 : 2) : 1;
   } else {
-    intMant = k <= 32 ? w0 >>> (32 - k) : w0 * pow2(k - 32) + (w1 >>> (64 - k));
+    intMant = k <= 32 ? L[0]! >>> (32 - k) : L[0]! * pow2(k - 32) + (L[1]! >>> (64 - k));
     const g = 127 - k;
     const sticky = anyBelowW(g);
     err = bitW(g) ? (sticky ? 3 : 2) : sticky ? 1 : 0;
@@ -453,8 +445,8 @@ function roundPack(n: FPSize, sign: number, fexp: number, st: FPState, rmode: nu
   if (err !== 0 && rmode === RO && intMant % 2 === 0) intMant++;
   if (n === 16 && cv && (fpcr & FPCR_AHP) !== 0) {
     if (biased >= 32) {
-      rHi = 0;
-      rLo = sign ? 0xffff : 0x7fff;
+      S[0] = 0;
+      S[1] = sign ? 0xffff : 0x7fff;
       st.fpsr |= FPSR_IOC;
       return;
     }
@@ -524,8 +516,6 @@ const HOST_LE = (() => {
 })();
 const MIN_NORMAL32 = 2 ** -126;
 const SPLIT = 134217729; // 2^27 + 1 (Veltkamp)
-let fA = 0;
-let fB = 0;
 
 function fastOk(st: FPState): boolean {
   return HOST_LE && (st.fpcr & RMODE_MASK) === 0;
@@ -537,10 +527,10 @@ function load64(ah: number, al: number, bh: number, bl: number): boolean {
   if (ea < 123 || ea > 1923 || eb < 123 || eb > 1923) return false;
   UB[0] = al;
   UB[1] = ah;
-  fA = FB[0]!;
+  S[9] = FB[0]!;
   UB[0] = bl;
   UB[1] = bh;
-  fB = FB[0]!;
+  S[10] = FB[0]!;
   return true;
 }
 function load32(a: number, b: number): boolean {
@@ -548,9 +538,9 @@ function load32(a: number, b: number): boolean {
   const eb = (b >>> 23) & 0xff;
   if (ea === 0 || ea === 0xff || eb === 0 || eb === 0xff) return false;
   UB[0] = a;
-  fA = FB32[0]!;
+  S[9] = FB32[0]!;
   UB[0] = b;
-  fB = FB32[0]!;
+  S[10] = FB32[0]!;
   return true;
 }
 /** Publish a double result if its magnitude is in [2^-900, 2^900]. */
@@ -558,16 +548,16 @@ function emit64(r: number): boolean {
   const m = Math.abs(r);
   if (!(m > 1.4e-271 && m < 8.4e270)) return false;
   FB[0] = r;
-  rHi = UB[1]!;
-  rLo = UB[0]!;
+  S[0] = UB[1]!;
+  S[1] = UB[0]!;
   return true;
 }
 function emit32(r: number): boolean {
   const m = Math.abs(r);
   if (!(m > MIN_NORMAL32 && m < Number.POSITIVE_INFINITY)) return false;
   FB32[0] = r;
-  rHi = 0;
-  rLo = UB[0]!;
+  S[0] = 0;
+  S[1] = UB[0]!;
   return true;
 }
 /** Exact error of the product a*b = p (Dekker), valid for |a|,|b|,|p| within [2^-900, 2^900]. */
@@ -585,8 +575,8 @@ function fastAddSub(st: FPState, n: FPSize, ah: number, al: number, bh: number, 
   if (n === 64) {
     if (!load64(ah, al, bh, bl)) return false;
   } else if (n !== 32 || !load32(al, bl)) return false;
-  const a = fA;
-  const b = neg ? -fB : fB;
+  const a = S[9]!;
+  const b = neg ? -S[10]! : S[10]!;
   const s = a + b;
   const bb = s - a;
   const err = a - (s - bb) + (b - bb);
@@ -603,13 +593,13 @@ function fastAddSub(st: FPState, n: FPSize, ah: number, al: number, bh: number, 
 function fastMul(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number): boolean {
   if (n === 64) {
     if (!load64(ah, al, bh, bl)) return false;
-    const p = fA * fB;
+    const p = S[9]! * S[10]!;
     if (!emit64(p)) return false;
-    if (productError(fA, fB, p) !== 0) st.fpsr |= FPSR_IXC;
+    if (productError(S[9]!, S[10]!, p) !== 0) st.fpsr |= FPSR_IXC;
     return true;
   }
   if (n !== 32 || !load32(al, bl)) return false;
-  const p = fA * fB; // exact: 24 x 24 bits
+  const p = S[9]! * S[10]!; // exact: 24 x 24 bits
   const r = Math.fround(p);
   if (!emit32(r)) return false;
   if (r !== p) st.fpsr |= FPSR_IXC;
@@ -618,33 +608,87 @@ function fastMul(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl:
 function fastDiv(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number): boolean {
   if (n === 64) {
     if (!load64(ah, al, bh, bl)) return false;
-    const q = fA / fB;
+    const q = S[9]! / S[10]!;
     if (!emit64(q)) return false;
     // remainder a - q*b is exact: (a - ph) - pl
-    const ph = q * fB;
-    if (fA - ph - productError(q, fB, ph) !== 0) st.fpsr |= FPSR_IXC;
+    const ph = q * S[10]!;
+    if (S[9]! - ph - productError(q, S[10]!, ph) !== 0) st.fpsr |= FPSR_IXC;
     return true;
   }
   if (n !== 32 || !load32(al, bl)) return false;
-  const q = fA / fB;
+  const q = S[9]! / S[10]!;
   const r = Math.fround(q);
   if (!emit32(r)) return false;
-  if (r !== q || r * fB !== fA) st.fpsr |= FPSR_IXC;
+  if (r !== q || r * S[10]! !== S[9]!) st.fpsr |= FPSR_IXC;
   return true;
 }
 function fastSqrt(st: FPState, n: FPSize, ah: number, al: number): boolean {
   if (n === 64) {
     if (ah >>> 31 || !load64(ah, al, ah, al)) return false;
-    const r = Math.sqrt(fA);
+    const r = Math.sqrt(S[9]!);
     if (!emit64(r)) return false;
     const ph = r * r;
-    if (fA - ph - productError(r, r, ph) !== 0) st.fpsr |= FPSR_IXC;
+    if (S[9]! - ph - productError(r, r, ph) !== 0) st.fpsr |= FPSR_IXC;
     return true;
   }
   if (n !== 32 || al >>> 31 || !load32(al, al)) return false;
-  const r = Math.fround(Math.sqrt(fA));
+  const r = Math.fround(Math.sqrt(S[9]!));
   if (!emit32(r)) return false;
-  if (r * r !== fA) st.fpsr |= FPSR_IXC;
+  if (r * r !== S[9]!) st.fpsr |= FPSR_IXC;
+  return true;
+}
+
+/**
+ * Fused multiply-add fast path: the exact value c + a*b is formed as a sum of two doubles (Dekker
+ * product, TwoSum); only when that sum is itself exact is it rounded once by the host, otherwise
+ * the exact integer path runs.
+ */
+function fastFma(
+  st: FPState,
+  n: FPSize,
+  ch: number,
+  cl: number,
+  ah: number,
+  al: number,
+  bh: number,
+  bl: number,
+) {
+  if (n === 64) {
+    const ec = (ch >>> 20) & 0x7ff;
+    if (ec < 123 || ec > 1923 || !load64(ah, al, bh, bl)) return false;
+    UB[0] = cl;
+    UB[1] = ch;
+    const c = FB[0]!;
+    const a = S[9]!;
+    const b = S[10]!;
+    const p = a * b;
+    const m = Math.abs(p);
+    if (!(m > 1.4e-271 && m < 8.4e270)) return false;
+    const e = productError(a, b, p);
+    const sum = c + p;
+    let bb = sum - c;
+    const t = c - (sum - bb) + (p - bb);
+    const u = t + e;
+    bb = u - t;
+    if (t - (u - bb) + (e - bb) !== 0) return false; // t + e not exact
+    const r = sum + u;
+    if (!emit64(r)) return false;
+    bb = r - sum;
+    if (sum - (r - bb) + (u - bb) !== 0) st.fpsr |= FPSR_IXC;
+    return true;
+  }
+  if (n !== 32) return false;
+  const ec = (cl >>> 23) & 0xff;
+  if (ec === 0 || ec === 0xff || !load32(al, bl)) return false;
+  UB[0] = cl;
+  const c = FB32[0]!;
+  const p = S[9]! * S[10]!; // exact: 24 x 24 bits
+  const sum = c + p;
+  const bb = sum - c;
+  if (c - (sum - bb) + (p - bb) !== 0) return false; // c + p not exact in binary64
+  const r = Math.fround(sum);
+  if (!emit32(r)) return false;
+  if (r !== sum) st.fpsr |= FPSR_IXC;
   return true;
 }
 
@@ -663,13 +707,13 @@ function addSub(
   if (fastOk(st) && fastAddSub(st, n, ah, al, bh, bl, neg)) return out(st);
   const rmode = fpcrRounding(st.fpcr);
   const t1 = unpack(n, ah, al, st, true, false);
-  const s1 = uSign;
-  const e1 = uExp;
-  const m1 = uSig;
+  const s1 = S[2]!;
+  const e1 = S[3]!;
+  const m1 = S[4]!;
   const t2 = unpack(n, bh, bl, st, true, false);
-  const s2 = neg ? uSign ^ 1 : uSign;
-  const e2 = uExp;
-  const m2 = uSig;
+  const s2 = neg ? S[2]! ^ 1 : S[2]!;
+  const e2 = S[3]!;
+  const m2 = S[4]!;
   if (t1 === T_SNAN) processNaN(n, t1, ah, al, st, true);
   else if (t2 === T_SNAN) processNaN(n, t2, bh, bl, st, true);
   else if (t1 === T_QNAN) processNaN(n, t1, ah, al, st, true);
@@ -716,8 +760,8 @@ export function fpSub(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: num
 /** FABD: FPAbs(FPSub(op1, op2)) — the sign of a NaN result is cleared too. */
 export function fpAbd(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
   addSub(st, n, aHi, aLo, bHi, bLo, true);
-  if (n === 64) rHi = (rHi & 0x7fffffff) >>> 0;
-  else rLo = n === 32 ? (rLo & 0x7fffffff) >>> 0 : rLo & 0x7fff;
+  if (n === 64) S[0] = (S[0]! & 0x7fffffff) >>> 0;
+  else S[1] = n === 32 ? (S[1]! & 0x7fffffff) >>> 0 : S[1]! & 0x7fff;
   return out(st);
 }
 
@@ -742,13 +786,13 @@ function nanPair(
 function mulCommon(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number, mulx: boolean) {
   if (fastOk(st) && fastMul(st, n, ah, al, bh, bl)) return out(st);
   const t1 = unpack(n, ah, al, st, true, false);
-  const s1 = uSign;
-  const e1 = uExp;
-  const m1 = uSig;
+  const s1 = S[2]!;
+  const e1 = S[3]!;
+  const m1 = S[4]!;
   const t2 = unpack(n, bh, bl, st, true, false);
-  const s2 = uSign;
-  const e2 = uExp;
-  const m2 = uSig;
+  const s2 = S[2]!;
+  const e2 = S[3]!;
+  const m2 = S[4]!;
   if (nanPair(n, t1, t2, ah, al, bh, bl, st)) return out(st);
   const sign = s1 ^ s2;
   if ((t1 === T_INF && t2 === T_ZERO) || (t1 === T_ZERO && t2 === T_INF)) {
@@ -781,13 +825,13 @@ export function fpMulX(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: nu
 export function fpDiv(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number): number {
   if (fastOk(st) && fastDiv(st, n, aHi, aLo, bHi, bLo)) return out(st);
   const t1 = unpack(n, aHi, aLo, st, true, false);
-  const s1 = uSign;
-  const e1 = uExp;
-  const m1 = uSig;
+  const s1 = S[2]!;
+  const e1 = S[3]!;
+  const m1 = S[4]!;
   const t2 = unpack(n, bHi, bLo, st, true, false);
-  const s2 = uSign;
-  const e2 = uExp;
-  const m2 = uSig;
+  const s2 = S[2]!;
+  const e2 = S[3]!;
+  const m2 = S[4]!;
   if (nanPair(n, t1, t2, aHi, aLo, bHi, bLo, st)) return out(st);
   const sign = s1 ^ s2;
   if ((t1 === T_INF && t2 === T_INF) || (t1 === T_ZERO && t2 === T_ZERO)) {
@@ -818,10 +862,10 @@ export function fpDiv(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: num
       }
       r *= 2;
     }
-    w0 = 0;
-    w1 = 0;
-    w2 = qh;
-    w3 = r !== 0 ? (ql | 1) >>> 0 : ql;
+    L[0] = 0;
+    L[1] = 0;
+    L[2] = qh;
+    L[3] = r !== 0 ? (ql | 1) >>> 0 : ql;
     roundPack(n, sign, e1 - e2 - 63, st, fpcrRounding(st.fpcr), false);
   }
   return out(st);
@@ -832,14 +876,14 @@ export function fpSqrt(st: FPState, n: FPSize, aHi: number, aLo: number): number
   if (fastOk(st) && fastSqrt(st, n, aHi, aLo)) return out(st);
   const t = unpack(n, aHi, aLo, st, true, false);
   if (isNaNType(t)) processNaN(n, t, aHi, aLo, st, true);
-  else if (t === T_ZERO) setZero(n, uSign);
-  else if (t === T_INF && uSign === 0) setInf(n, 0);
-  else if (uSign === 1) {
+  else if (t === T_ZERO) setZero(n, S[2]!);
+  else if (t === T_INF && S[2]! === 0) setInf(n, 0);
+  else if (S[2]! === 1) {
     setDefaultNaN(n);
     st.fpsr |= FPSR_IOC;
   } else {
-    let m = uSig;
-    let e = uExp;
+    let m = S[4]!;
+    let e = S[3]!;
     if (e % 2 !== 0) {
       m *= 2;
       e -= 1;
@@ -854,13 +898,13 @@ export function fpSqrt(st: FPState, n: FPSize, aHi: number, aLo: number): number
     const c = cmpWX();
     setW(s);
     shlW(10);
-    if (c < 0) w3 = (w3 | 1) >>> 0;
+    if (c < 0) L[3] = (L[3]! | 1) >>> 0;
     else if (c > 0) {
       // S is above the true root: use S - tiny.
-      x0 = 0;
-      x1 = 0;
-      x2 = 0;
-      x3 = 1;
+      L[4] = 0;
+      L[5] = 0;
+      L[6] = 0;
+      L[7] = 1;
       subWX();
     }
     roundPack(n, 0, e / 2 - 26 - 10, st, fpcrRounding(st.fpcr), false);
@@ -920,18 +964,19 @@ export function fpMulAdd(
   bHi: number,
   bLo: number,
 ): number {
+  if (fastOk(st) && fastFma(st, n, addHi, addLo, aHi, aLo, bHi, bLo)) return out(st);
   const tA = unpack(n, addHi, addLo, st, true, false);
-  const sA = uSign;
-  const eA = uExp;
-  const mA = uSig;
+  const sA = S[2]!;
+  const eA = S[3]!;
+  const mA = S[4]!;
   const t1 = unpack(n, aHi, aLo, st, true, false);
-  const s1 = uSign;
-  const e1 = uExp;
-  const m1 = uSig;
+  const s1 = S[2]!;
+  const e1 = S[3]!;
+  const m1 = S[4]!;
   const t2 = unpack(n, bHi, bLo, st, true, false);
-  const s2 = uSign;
-  const e2 = uExp;
-  const m2 = uSig;
+  const s2 = S[2]!;
+  const e2 = S[3]!;
+  const m2 = S[4]!;
   const inf1 = t1 === T_INF;
   const inf2 = t2 === T_INF;
   const zero1 = t1 === T_ZERO;
@@ -981,13 +1026,13 @@ function stepFused(st: FPState, n: FPSize, ah: number, al: number, bh: number, b
   if (n === 64) ah = (ah ^ 0x80000000) >>> 0;
   else al = n === 32 ? (al ^ 0x80000000) >>> 0 : al ^ 0x8000;
   const t1 = unpack(n, ah, al, st, true, false);
-  const s1 = uSign;
-  const e1 = uExp;
-  const m1 = uSig;
+  const s1 = S[2]!;
+  const e1 = S[3]!;
+  const m1 = S[4]!;
   const t2 = unpack(n, bh, bl, st, true, false);
-  const s2 = uSign;
-  const e2 = uExp;
-  const m2 = uSig;
+  const s2 = S[2]!;
+  const e2 = S[3]!;
+  const m2 = S[4]!;
   if (nanPair(n, t1, t2, ah, al, bh, bl, st)) return out(st);
   if ((t1 === T_INF && t2 === T_ZERO) || (t1 === T_ZERO && t2 === T_INF)) {
     // FPTwo / FPOnePointFive
@@ -1023,16 +1068,16 @@ export function fpCompare(
   signalNaNs: boolean,
 ): number {
   const t1 = unpack(n, aHi, aLo, st, true, false);
-  const s1 = uSign;
-  const e1 = uExp;
-  const m1 = uSig;
+  const s1 = S[2]!;
+  const e1 = S[3]!;
+  const m1 = S[4]!;
   const t2 = unpack(n, bHi, bLo, st, true, false);
   let r: number;
   if (isNaNType(t1) || isNaNType(t2)) {
     r = 0b0011;
     if (t1 === T_SNAN || t2 === T_SNAN || signalNaNs) st.fpsr |= FPSR_IOC;
   } else {
-    const c = cmpVal(s1, e1, m1, uSign, uExp, uSig);
+    const c = cmpVal(s1, e1, m1, S[2]!, S[3]!, S[4]!);
     r = c === 0 ? 0b0110 : c < 0 ? 0b1000 : 0b0010;
   }
   st.nzcv = r;
@@ -1050,15 +1095,15 @@ export function fpCompareCond(
   kind: 0 | 1 | 2,
 ): boolean {
   const t1 = unpack(n, aHi, aLo, st, true, false);
-  const s1 = uSign;
-  const e1 = uExp;
-  const m1 = uSig;
+  const s1 = S[2]!;
+  const e1 = S[3]!;
+  const m1 = S[4]!;
   const t2 = unpack(n, bHi, bLo, st, true, false);
   if (isNaNType(t1) || isNaNType(t2)) {
     if (kind !== 0 || t1 === T_SNAN || t2 === T_SNAN) st.fpsr |= FPSR_IOC;
     return false;
   }
-  const c = cmpVal(s1, e1, m1, uSign, uExp, uSig);
+  const c = cmpVal(s1, e1, m1, S[2]!, S[3]!, S[4]!);
   return kind === 0 ? c === 0 : kind === 1 ? c >= 0 : c > 0;
 }
 
@@ -1073,13 +1118,13 @@ function maxMin(
   numeric: boolean,
 ): number {
   let t1 = unpack(n, ah, al, st, true, false);
-  let s1 = uSign;
-  let e1 = uExp;
-  let m1 = uSig;
+  let s1 = S[2]!;
+  let e1 = S[3]!;
+  let m1 = S[4]!;
   let t2 = unpack(n, bh, bl, st, true, false);
-  let s2 = uSign;
-  let e2 = uExp;
-  let m2 = uSig;
+  let s2 = S[2]!;
+  let e2 = S[3]!;
+  let m2 = S[4]!;
   if (numeric) {
     // FPMaxNum/FPMinNum: a single quiet NaN is replaced by -Inf (max) / +Inf (min).
     const infSign = isMax ? 1 : 0;
@@ -1136,7 +1181,7 @@ export function fpConvert(
   rmode: FPRoundingMode,
 ): number {
   const t = unpack(from, hi, lo, st, true, true);
-  const sign = uSign;
+  const sign = S[2]!;
   const altHp = to === 16 && (st.fpcr & FPCR_AHP) !== 0;
   if (isNaNType(t)) {
     if (altHp) setZero(16, sign);
@@ -1150,72 +1195,70 @@ export function fpConvert(
             ? (lo & 0x3fffff) * 2 ** 29
             : (lo & 0x1ff) * 2 ** 42;
       if (to === 64) {
-        rHi = ((sign << 31) | 0x7ff80000 | Math.floor(p / TWO32)) >>> 0;
-        rLo = p >>> 0;
+        S[0] = ((sign << 31) | 0x7ff80000 | Math.floor(p / TWO32)) >>> 0;
+        S[1] = p >>> 0;
       } else if (to === 32) {
-        rHi = 0;
-        rLo = ((sign << 31) | 0x7fc00000 | Math.floor(p / 2 ** 29)) >>> 0;
+        S[0] = 0;
+        S[1] = ((sign << 31) | 0x7fc00000 | Math.floor(p / 2 ** 29)) >>> 0;
       } else {
-        rHi = 0;
-        rLo = (sign << 15) | 0x7e00 | Math.floor(p / 2 ** 42);
+        S[0] = 0;
+        S[1] = (sign << 15) | 0x7e00 | Math.floor(p / 2 ** 42);
       }
     }
     if (t === T_SNAN || altHp) st.fpsr |= FPSR_IOC;
   } else if (t === T_INF) {
     if (altHp) {
-      rHi = 0;
-      rLo = sign ? 0xffff : 0x7fff;
+      S[0] = 0;
+      S[1] = sign ? 0xffff : 0x7fff;
       st.fpsr |= FPSR_IOC;
     } else setInf(to, sign);
   } else if (t === T_ZERO) setZero(to, sign);
   else {
-    setW(uSig);
-    roundPack(to, sign, uExp, st, rmode, true);
+    setW(S[4]!);
+    roundPack(to, sign, S[3]!, st, rmode, true);
   }
   return out(st);
 }
 
 // Integer part / rounding-error classification of an unpacked value scaled by 2^scale.
-let iMag = 0; // magnitude of RoundDown(|value|) as an exact double (may be up to 2^1024)
-let iErr = 0; // 0 exact, 1 below half, 2 half, 3 above half
 function splitInt(sig: number, exp: number): void {
   if (exp >= 0) {
-    iMag = sig * 2 ** exp;
-    iErr = 0;
+    S[5] = sig * 2 ** exp;
+    S[6] = 0;
     return;
   }
   const sh = -exp;
   if (sh > 60) {
-    iMag = 0;
-    iErr = 1;
+    S[5] = 0;
+    S[6] = 1;
     return;
   }
   const div = pow2(sh);
-  iMag = Math.floor(sig / div);
-  const rem = sig - iMag * div;
+  S[5] = Math.floor(sig / div);
+  const rem = sig - S[5]! * div;
   const half = div / 2;
-  iErr = rem === 0 ? 0 : rem < half ? 1 : rem === half ? 2 : 3;
+  S[6] = rem === 0 ? 0 : rem < half ? 1 : rem === half ? 2 : 3;
 }
 /** Round the magnitude per ARM rounding (sign-aware for directed modes). */
 function roundMag(sign: number, rmode: number): number {
   let up: boolean;
   switch (rmode) {
     case RN:
-      up = iErr === 3 || (iErr === 2 && iMag % 2 === 1);
+      up = S[6]! === 3 || (S[6]! === 2 && S[5]! % 2 === 1);
       break;
     case RP:
-      up = iErr !== 0 && sign === 0;
+      up = S[6]! !== 0 && sign === 0;
       break;
     case RM:
-      up = iErr !== 0 && sign === 1;
+      up = S[6]! !== 0 && sign === 1;
       break;
     case RA:
-      up = iErr >= 2;
+      up = S[6]! >= 2;
       break;
     default:
       up = false;
   }
-  return up ? iMag + 1 : iMag;
+  return up ? S[5]! + 1 : S[5]!;
 }
 
 /** FPRoundInt (FRINTN/A/M/P/Z/I/X); `exact` raises Inexact (FRINTX). */
@@ -1228,17 +1271,17 @@ export function fpRoundInt(
   exact: boolean,
 ): number {
   const t = unpack(n, hi, lo, st, true, false);
-  const sign = uSign;
+  const sign = S[2]!;
   if (isNaNType(t)) processNaN(n, t, hi, lo, st, true);
   else if (t === T_INF) setInf(n, sign);
   else if (t === T_ZERO) setZero(n, sign);
   else {
-    splitInt(uSig, uExp);
+    splitInt(S[4]!, S[3]!);
     const m = roundMag(sign, rmode);
     if (m === 0) setZero(n, sign);
-    else if (uExp >= 0) setRaw(hi, lo, n);
+    else if (S[3]! >= 0) setRaw(hi, lo, n);
     else roundSig(n, sign, m, 0, st, RZ);
-    if (iErr !== 0 && exact) st.fpsr |= FPSR_IXC;
+    if (S[6]! !== 0 && exact) st.fpsr |= FPSR_IXC;
   }
   return out(st);
 }
@@ -1253,18 +1296,18 @@ export function fpRoundIntN(
   intSize: 32 | 64,
 ): number {
   const t = unpack(n, hi, lo, st, true, false);
-  const sign = uSign;
+  const sign = S[2]!;
   let overflow = false;
   if (isNaNType(t) || t === T_INF) overflow = true;
   else if (t === T_ZERO) setZero(n, sign);
   else {
-    splitInt(uSig, uExp);
+    splitInt(S[4]!, S[3]!);
     const m = roundMag(sign, rmode);
     const lim = 2 ** (intSize - 1);
     if (sign ? m > lim : m >= lim) overflow = true;
     else if (m === 0) setZero(n, sign);
     else roundSig(n, sign, m, 0, st, RZ);
-    if (!overflow && iErr !== 0) st.fpsr |= FPSR_IXC;
+    if (!overflow && S[6]! !== 0) st.fpsr |= FPSR_IXC;
   }
   if (overflow) {
     roundSig(n, 1, 1, intSize - 1, st, RZ);
@@ -1288,7 +1331,7 @@ export function fpToFixed(
   intBits: 32 | 64,
 ): number {
   const t = unpack(n, hi, lo, st, true, false);
-  const sign = uSign;
+  const sign = S[2]!;
   let mag: number;
   let err = 0;
   if (isNaNType(t)) {
@@ -1297,8 +1340,8 @@ export function fpToFixed(
   } else if (t === T_ZERO) mag = 0;
   else if (t === T_INF) mag = Number.POSITIVE_INFINITY;
   else {
-    splitInt(uSig, uExp + fbits);
-    err = iErr;
+    splitInt(S[4]!, S[3]! + fbits);
+    err = S[6]!;
     mag = roundMag(sign, rmode);
   }
   let neg = sign === 1 && mag !== 0;
@@ -1333,8 +1376,8 @@ export function fpToFixed(
     }
   }
   if (intBits === 32) h = 0;
-  rHi = h >>> 0;
-  rLo = l >>> 0;
+  S[0] = h >>> 0;
+  S[1] = l >>> 0;
   return out(st);
 }
 
@@ -1366,10 +1409,10 @@ export function fixedToFp(
       hi = ~hi >>> 0;
     }
   }
-  w0 = 0;
-  w1 = 0;
-  w2 = hi;
-  w3 = lo;
+  L[0] = 0;
+  L[1] = 0;
+  L[2] = hi;
+  L[3] = lo;
   roundPack(n, sign, -fbits, st, rmode, false);
   return out(st);
 }
@@ -1377,7 +1420,7 @@ export function fixedToFp(
 /** FPToFixedJS (FJCVTZS): returns the 32-bit result; st.nzcv = 0:Z:0:0. */
 export function fpToFixedJS(st: FPState, hi: number, lo: number): number {
   const t = unpack(64, hi, lo, st, true, false);
-  const sign = uSign;
+  const sign = S[2]!;
   let z = 1;
   let res = 0;
   if (isNaNType(t)) {
@@ -1390,22 +1433,22 @@ export function fpToFixedJS(st: FPState, hi: number, lo: number): number {
     if (sign === 1) z = 0;
     else if ((hi & 0xfffff) !== 0 || lo !== 0) z = 0;
   } else {
-    splitInt(uSig, uExp);
+    splitInt(S[4]!, S[3]!);
     // Round toward zero: magnitude is truncated.
-    const mag = iMag;
+    const mag = S[5]!;
     const low = mag % TWO32; // fmod is exact for integral doubles
     res = sign ? (TWO32 - low) >>> 0 : low >>> 0;
     if (sign ? mag > 2 ** 31 : mag > 2 ** 31 - 1) {
       st.fpsr |= FPSR_IOC;
       z = 0;
-    } else if (iErr !== 0) {
+    } else if (S[6]! !== 0) {
       st.fpsr |= FPSR_IXC;
       z = 0;
     }
   }
   st.nzcv = z << 2;
-  rHi = 0;
-  rLo = res;
+  S[0] = 0;
+  S[1] = res;
   return out(st);
 }
 
@@ -1450,9 +1493,9 @@ function setFromFraction52(n: FPSize, sign: number, exp: number, f52: number): v
 /** FPRecipEstimate (FRECPE). */
 export function fpRecipEstimate(st: FPState, n: FPSize, hi: number, lo: number): number {
   const t = unpack(n, hi, lo, st, true, false);
-  const sign = uSign;
+  const sign = S[2]!;
   const rmode = fpcrRounding(st.fpcr);
-  const top = uExp + 52; // |value| in [2^top, 2^(top+1))
+  const top = S[3]! + 52; // |value| in [2^top, 2^(top+1))
   if (isNaNType(t)) processNaN(n, t, hi, lo, st, true);
   else if (t === T_INF) setZero(n, sign);
   else if (t === T_ZERO) {
@@ -1492,7 +1535,7 @@ export function fpRecipEstimate(st: FPState, n: FPSize, hi: number, lo: number):
 /** FPRSqrtEstimate (FRSQRTE). */
 export function fpRSqrtEstimate(st: FPState, n: FPSize, hi: number, lo: number): number {
   const t = unpack(n, hi, lo, st, true, false);
-  const sign = uSign;
+  const sign = S[2]!;
   if (isNaNType(t)) processNaN(n, t, hi, lo, st, true);
   else if (t === T_ZERO) {
     setInf(n, sign);
@@ -1527,7 +1570,7 @@ export function fpRecpX(st: FPState, n: FPSize, hi: number, lo: number): number 
   else {
     const exp = rawExp(n, hi, lo);
     const maxE = 2 ** expBits(n) - 1;
-    setFields(n, uSign, exp === 0 ? maxE - 1 : ~exp & maxE, 0);
+    setFields(n, S[2]!, exp === 0 ? maxE - 1 : ~exp & maxE, 0);
   }
   return out(st);
 }
