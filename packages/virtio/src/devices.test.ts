@@ -282,3 +282,62 @@ describe("FileBlockBackend", () => {
     rmSync(dir, { recursive: true });
   });
 });
+
+describe("VIRTIO_F_ACCESS_PLATFORM: every access goes through the DmaSpace", () => {
+  it("works behind a translating DMA space and reports IOMMU faults as IOERR", async () => {
+    const { DmaStatus, TranslatingDmaSpace } = await import("@armature/core");
+    const { GuestMemory, DriverSplitQueue: DQ } = await import("./test/index.js");
+    const { VirtioPciFunction } = await import("./pci.js");
+    const { PciTransportDriver } = await import("./test/index.js");
+    const mem = new GuestMemory();
+    let translations = 0;
+    let blocked = -1;
+    const iommu = {
+      translate(
+        streamId: number,
+        addr: number,
+        _w: boolean,
+        out: { status: number; pa: number; limit: number },
+      ) {
+        translations++;
+        expect(streamId).toBe(0x42);
+        const page = Math.floor(addr / 4096);
+        out.status = page === blocked ? DmaStatus.Fault : DmaStatus.Ok;
+        out.pa = addr;
+        out.limit = 4096 - (addr % 4096);
+      },
+    };
+    const dma = new TranslatingDmaSpace(mem.dma, iommu, 0x42);
+    const disk = new MemoryBlockBackend(1 << 20);
+    disk.data.fill(0x77);
+    const t = new PciTransportDriver(new VirtioPciFunction(new VirtioBlk(disk), { dma }));
+    const q = new DQ(mem, 16);
+    const f = initializeDevice(t, ALL, [q]);
+    expect(f & featureBit(VirtioFeature.ACCESS_PLATFORM)).not.toBe(0n);
+    q.add([{ readable: blkHeader(VirtioBlkType.IN, 0) }, { writable: 512 }, { writable: 1 }]);
+    t.notify(0);
+    let used = q.takeUsed();
+    expect(
+      q
+        .readWritten(used[0]!)
+        .subarray(0, 512)
+        .every((b) => b === 0x77),
+    ).toBe(true);
+    expect(translations).toBeGreaterThan(0);
+    // A data buffer alone on its page, and the IOMMU refusing that page.
+    const hdrAt = mem.alloc(16);
+    mem.write(hdrAt, blkHeader(VirtioBlkType.IN, 0));
+    const statusAt = mem.alloc(1);
+    const dataAt = mem.alloc(4096, 4096);
+    mem.alloc(4096, 4096);
+    blocked = Math.floor(dataAt / 4096);
+    q.addSegments([
+      { addr: hdrAt, len: 16, write: false },
+      { addr: dataAt, len: 512, write: true },
+      { addr: statusAt, len: 1, write: true },
+    ]);
+    t.notify(0);
+    used = q.takeUsed();
+    expect(statusOf(q, used[0]!)).toBe(VirtioBlkStatus.IOERR);
+  });
+});
