@@ -214,9 +214,16 @@ export function isImplemented(id: string): boolean {
   return !missing.includes(id);
 }
 
+/**
+ * SMC without EL3 is UNDEFINED at EL1 unless EL2 traps it (HCR_EL2.TSC); the board plays EL2 here and
+ * traps it, as Hypervisor.framework does (seed 001), so SMC executes (as an exit) on every model.
+ */
+const SMC_INDEX = ENCODINGS.findIndex((e) => e.id === "SMC_EX_exception");
+
 export function decodeIndex(w: number, model: CpuModel): number {
   const i = decode(w, model);
   if (i >= 0) return i;
+  if ((w & 0xffe0001f) === (0xd4000003 | 0) && SMC_INDEX >= 0) return SMC_INDEX;
   for (let k = 0; k < BRIDGE.length; k++) {
     const b = BRIDGE[k]!;
     if ((w & b[0]) === b[1] && !(b[2] === "asimdshf" && (w & 0x00780000) === 0)) return BRIDGE_BASE + k;

@@ -115,7 +115,8 @@ const field = (r: bigint, shift: number): number => Number((r >> BigInt(shift)) 
 
 /** AT_HWCAP and AT_HWCAP2 as Linux computes them from the ID registers. */
 export function hwcapsFromIdRegs(id: IdRegs): { hwcap: number; hwcap2: number } {
-  let h = HWCAP.CPUID;
+  // CPUID: EL0 ID-register access is emulated; EVTSTRM: Linux always enables the timer event stream.
+  let h = HWCAP.CPUID + HWCAP.EVTSTRM;
   const fp = field(id.pfr0, 16);
   const simd = field(id.pfr0, 20);
   if (fp !== 0xf) h += HWCAP.FP;

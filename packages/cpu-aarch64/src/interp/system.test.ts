@@ -1,0 +1,235 @@
+import { execFileSync } from "node:child_process";
+import { Bus, BusError, type IrqLine, type MmioDevice, VirtualClock } from "@armature/core";
+import { describe, expect, it } from "vitest";
+import { CORTEX_A72_MODEL, M1_MODEL } from "../model.js";
+import { Cpu } from "./cpu.js";
+import { hwcapsFromIdRegs, idRegsFor } from "./idregs.js";
+
+/** Assemble with llvm-mc (the independent oracle for encodings); branch offsets are numeric. */
+function asm(src: string): number[] {
+  let out: string;
+  try {
+    out = execFileSync("llvm-mc", ["-triple=aarch64", "-mattr=+v8.4a", "-show-encoding"], { input: src }).toString();
+  } catch (e) {
+    throw new Error(`llvm-mc failed (${(e as Error).message}); run 'bash scripts/install-system-tools.sh'`);
+  }
+  const words: number[] = [];
+  for (const m of out.matchAll(/encoding: \[0x(..),0x(..),0x(..),0x(..)\]/g)) {
+    words.push(parseInt(m[4]! + m[3]! + m[2]! + m[1]!, 16) >>> 0);
+  }
+  return words;
+}
+
+function machine(opts: { clock?: VirtualClock; lines?: { phys?: IrqLine; virt?: IrqLine } } = {}) {
+  const bus = new Bus();
+  const ram = bus.addRam("ram", 0, 1 << 20);
+  const cpu = new Cpu({ bus, model: M1_MODEL, clock: opts.clock, timerLines: opts.lines });
+  const load = (addr: number, words: number[]): void => {
+    words.forEach((w, i) => {
+      ram.view.setUint32(addr + 4 * i, w, true);
+    });
+    cpu.invalidateCode(addr, 4 * words.length);
+  };
+  return { bus, ram, cpu, load };
+}
+
+describe("run loop exits (hypervisor-style)", () => {
+  it("HVC exits with the immediate and an EC 0x16 syndrome, PC already past the HVC", () => {
+    const { cpu, load } = machine();
+    load(0x1000, asm("mov x0, #5\nhvc #0x1234\nmov x1, #1"));
+    cpu.setPC(0x1000);
+    const exit = cpu.run(100);
+    expect(exit.reason).toBe("hvc");
+    expect(exit.imm).toBe(0x1234);
+    expect(exit.esr >>> 26).toBe(0x16);
+    expect(exit.esr & 0xffff).toBe(0x1234);
+    expect(cpu.getPC()).toBe(0x1008n);
+  });
+
+  it("SMC exits with the PC still at the SMC (the board adds 4)", () => {
+    const { cpu, load } = machine();
+    load(0x1000, asm("smc #7\nnop"));
+    cpu.setPC(0x1000);
+    const exit = cpu.run(100);
+    expect(exit.reason).toBe("smc");
+    expect(exit.imm).toBe(7);
+    expect(exit.esr >>> 26).toBe(0x17);
+    expect(cpu.getPC()).toBe(0x1000n);
+  });
+
+  it("WFI exits; a spent budget exits with reason budget", () => {
+    const { cpu, load } = machine();
+    load(0x1000, asm("wfi\nb #0"));
+    cpu.setPC(0x1000);
+    expect(cpu.run(10).reason).toBe("wfi");
+    expect(cpu.getPC()).toBe(0x1004n);
+    expect(cpu.run(50).reason).toBe("budget");
+  });
+
+  it("an access to an address nothing claims exits with the address and a data-abort syndrome", () => {
+    const { cpu, load } = machine();
+    load(0x1000, asm("mov x1, #0x40000000\nstr w2, [x1, #8]"));
+    cpu.setPC(0x1000);
+    const exit = cpu.run(10);
+    expect(exit.reason).toBe("unclaimed");
+    expect(exit.address).toBe(0x40000008);
+    expect(exit.esr >>> 26).toBe(0x24);
+    expect((exit.esr >>> 6) & 1).toBe(1); // WnR
+    expect((exit.esr >>> 22) & 3).toBe(2); // SAS = word
+    expect(cpu.getPC()).toBe(0x1004n);
+  });
+});
+
+describe("exceptions at EL1 (ARM ARM D1.10)", () => {
+  it("SVC from EL0 enters VBAR+0x400 with ESR/ELR/SPSR, ERET returns", () => {
+    const { cpu, load } = machine();
+    // vector table at 0x8000: lower-EL sync handler at +0x400: read ESR into x5, eret
+    load(0x8400, asm("mrs x5, esr_el1\nmrs x6, elr_el1\nmrs x7, spsr_el1\neret"));
+    // EL1 setup at 0x1000: VBAR, SPSR=EL0t with Z set, ELR=0x2000, SP_EL0, eret
+    load(
+      0x1000,
+      asm(
+        "mov x1, #0x8000\nmsr vbar_el1, x1\nmov x1, #0x40000000\nmsr spsr_el1, x1\nmov x1, #0x2000\nmsr elr_el1, x1\nmov x1, #0x3000\nmsr sp_el0, x1\nmov x1, #0x9000\nmov sp, x1\neret",
+      ),
+    );
+    load(0x2000, asm("mov x0, #1\nsvc #0x42\nmov x0, #2\nb #0"));
+    cpu.setPC(0x1000);
+    const exit = cpu.run(1000);
+    expect(cpu.getX(5)).toBe(BigInt(0x15 << 26) | (1n << 25n) | 0x42n);
+    expect(cpu.getX(6)).toBe(0x2008n);
+    expect(cpu.getX(7)).toBe(0x40000000n);
+    expect(cpu.getX(0)).toBe(2n);
+    expect(exit.reason).toBe("budget");
+    expect(cpu.el).toBe(0);
+  });
+
+  it("an UNDEFINED instruction at EL1h enters VBAR+0x200 with EC 0", () => {
+    const { cpu, load } = machine();
+    load(0x1000, asm("mov x1, #0x8000\nmsr vbar_el1, x1\nudf #1"));
+    load(0x8200, asm("mrs x5, esr_el1\nhvc #1"));
+    cpu.setPC(0x1000);
+    expect(cpu.run(100).reason).toBe("hvc");
+    expect(cpu.getX(5)).toBe(1n << 25n);
+    expect(cpu.sys.elrLo).toBe(0x1008);
+  });
+
+  it("a BusError from a device becomes a synchronous external abort (DFSC 0x10)", () => {
+    const { bus, cpu, load } = machine();
+    const dev: MmioDevice = {
+      read(off) {
+        if (off === 0) return 0x1234;
+        throw new BusError("size", 0x100000 + off, 4, false);
+      },
+      write() {},
+    };
+    bus.addMmio("dev", 0x100000, 0x1000, dev);
+    load(0x1000, asm("mov x1, #0x8000\nmsr vbar_el1, x1\nmov x2, #0x100000\nldr w3, [x2]\nldr w4, [x2, #4]"));
+    load(0x8200, asm("mrs x5, esr_el1\nmrs x6, far_el1\nhvc #2"));
+    cpu.setPC(0x1000);
+    expect(cpu.run(100).reason).toBe("hvc");
+    expect(cpu.getX(3)).toBe(0x1234n);
+    expect(Number(cpu.getX(5) >> 26n)).toBe(0x25);
+    expect(Number(cpu.getX(5) & 0x3fn)).toBe(0x10);
+    expect(cpu.getX(6)).toBe(0x100004n);
+  });
+
+  it("an IRQ unmasked at EL1h is taken at VBAR+0x280", () => {
+    const { cpu, load } = machine();
+    load(0x1000, asm("mov x1, #0x8000\nmsr vbar_el1, x1\nmsr daifclr, #2\nb #0"));
+    load(0x8280, asm("mov x9, #77\nhvc #3"));
+    cpu.setPC(0x1000);
+    cpu.run(20);
+    cpu.irqInput.set(true);
+    expect(cpu.run(20).reason).toBe("hvc");
+    expect(cpu.getX(9)).toBe(77n);
+    expect((cpu.sys.spsrEl1 >>> 7) & 1).toBe(0); // I was clear when taken
+    expect(cpu.daif).toBe(0x3c0);
+  });
+});
+
+describe("generic timer and counters", () => {
+  it("CNTV fires PPI 27's line when CNTVCT passes CVAL", () => {
+    const clock = new VirtualClock({ nsPerInstruction: 1000 });
+    const levels: boolean[] = [];
+    const virt: IrqLine = { set: (l) => levels.push(l), pulse: () => {} };
+    const { cpu, load } = machine({ clock, lines: { virt } });
+    // CNTFRQ is 24 MHz: 1000 ns/insn = 24 ticks per instruction. TVAL = 240 ticks (~10 insns).
+    load(0x1000, asm("mov x1, #240\nmsr cntv_tval_el0, x1\nmov x1, #1\nmsr cntv_ctl_el0, x1\nb #0"));
+    cpu.setPC(0x1000);
+    cpu.run(5);
+    expect(levels.at(-1)).toBe(false);
+    cpu.run(40);
+    expect(levels.at(-1)).toBe(true);
+  });
+});
+
+describe("caches and self-modifying code", () => {
+  const body = (withIc: boolean): string =>
+    [
+      "mov x0, #0",
+      "mov x2, #0",
+      "mov x6, #65536",
+      `adr x3, #${withIc ? 44 : 24}`, // -> the patched slot
+      "and x4, x2, #0xfff",
+      "lsl x4, x4, #10",
+      "mov w5, #0x91000000",
+      "orr w5, w5, w4",
+      "str w5, [x3]",
+      ...(withIc ? ["dc cvau, x3", "dsb ish", "ic ivau, x3", "dsb ish", "isb"] : []),
+      "nop", // patched to add x0, x0, #(k & 0xfff)
+      "add x2, x2, #1",
+      "cmp x2, x6",
+      `b.ne #-${withIc ? 52 : 32}`,
+      "hvc #0",
+    ].join("\n");
+  for (const withIc of [true, false]) {
+    it(`code that rewrites itself 65,536 times runs right (${withIc ? "with" : "without"} IC IVAU)`, () => {
+      const { cpu, load } = machine();
+      load(0x1000, asm(body(withIc)));
+      cpu.setPC(0x1000);
+      const exit = cpu.run(10_000_000);
+      expect(exit.reason).toBe("hvc");
+      // sum over k < 65536 of (k mod 4096) = 16 * (4095 * 4096 / 2)
+      expect(cpu.getX(0)).toBe(134184960n);
+    });
+  }
+
+  it("DC ZVA zeroes the 64-byte block DCZID_EL0 advertises", () => {
+    const { cpu, load, ram } = machine();
+    ram.u8.fill(0xaa, 0x4000, 0x4100);
+    load(0x1000, asm("mrs x1, dczid_el0\nmov x2, #0x4047\ndc zva, x2\nhvc #0"));
+    cpu.setPC(0x1000);
+    cpu.run(10);
+    expect(cpu.getX(1)).toBe(4n);
+    expect([...ram.u8.subarray(0x4040, 0x4080)].every((b) => b === 0)).toBe(true);
+    expect(ram.u8[0x403f]).toBe(0xaa);
+    expect(ram.u8[0x4080]).toBe(0xaa);
+  });
+});
+
+describe("ID registers and hwcaps", () => {
+  it("the m1 model advertises exactly the seed's hwcap list", () => {
+    const names = [
+      "fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "fphp", "asimdhp", "cpuid",
+      "asimdrdm", "jscvt", "fcma", "lrcpc", "dcpop", "sha3", "asimddp", "sha512", "asimdfhm", "dit", "uscat",
+      "ilrcpc", "flagm", "ssbs", "sb", "paca", "pacg",
+    ];
+    // Linux uapi bit positions of AT_HWCAP, in order from bit 0.
+    const order = [
+      "fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "fphp", "asimdhp", "cpuid",
+      "asimdrdm", "jscvt", "fcma", "lrcpc", "dcpop", "sha3", "sm3", "sm4", "asimddp", "sha512", "sve", "asimdfhm",
+      "dit", "uscat", "ilrcpc", "flagm", "ssbs", "sb", "paca", "pacg",
+    ];
+    const { hwcap, hwcap2 } = hwcapsFromIdRegs(idRegsFor(M1_MODEL));
+    const got = order.filter((_, i) => Math.floor(hwcap / 2 ** i) % 2 === 1);
+    expect(new Set(got)).toEqual(new Set(names));
+    // HWCAP2: dcpodp (bit 0), flagm2 (bit 7), frint (bit 8)
+    expect(hwcap2).toBe((1 << 0) | (1 << 7) | (1 << 8));
+  });
+
+  it("cortex-a72 advertises only the Armv8.0 crypto/CRC set", () => {
+    const { hwcap, hwcap2 } = hwcapsFromIdRegs(idRegsFor(CORTEX_A72_MODEL));
+    expect(hwcap).toBe(0xff | (1 << 11)); // fp asimd evtstrm aes pmull sha1 sha2 crc32, cpuid
+    expect(hwcap2).toBe(0);
+  });
+});
