@@ -189,7 +189,11 @@ export class VirtioCore implements VirtioDeviceContext {
       }
       this.status = next;
       this.active = true;
-      this.run(() => this.device.activate(this));
+      this.run(() => {
+        this.device.activate(this);
+        // Buffers a driver made available (and kicked) before DRIVER_OK are served now.
+        for (let i = 0; i < this.queues.length; i++) if (this.queues[i]!.ready) this.device.queueNotify(i);
+      });
       return;
     }
     this.status = next;

@@ -242,6 +242,20 @@ describe.each(TRANSPORT_KINDS)("device status machine over %s", (kind) => {
     expect(q.takeUsed()).toHaveLength(0);
     expect(h.t.status()).toBe(0);
   });
+  it("serves buffers made available before DRIVER_OK once the driver sets it", () => {
+    const h = harness(dev(), kind);
+    const q = new DriverSplitQueue(h.mem, 8);
+    h.t.setStatus(0);
+    h.t.setStatus(3);
+    h.t.setDriverFeatures(featureBit(VirtioFeature.VERSION_1));
+    h.t.setStatus(11);
+    h.t.setupQueue(0, q);
+    q.add([{ writable: 8 }]);
+    h.t.notify(0); // too early: ignored, but not forgotten
+    expect(q.takeUsed()).toHaveLength(0);
+    h.t.setStatus(15);
+    expect(q.takeUsed()).toHaveLength(1);
+  });
   it("clearing status bits without a reset is ignored", () => {
     const h = harness(dev(), kind);
     const q = new DriverSplitQueue(h.mem, 8);
