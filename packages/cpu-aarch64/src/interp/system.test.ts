@@ -9,7 +9,9 @@ import { hwcapsFromIdRegs, idRegsFor } from "./idregs.js";
 function asm(src: string): number[] {
   let out: string;
   try {
-    out = execFileSync("llvm-mc", ["-triple=aarch64", "-mattr=+v8.4a", "-show-encoding"], { input: src }).toString();
+    out = execFileSync("llvm-mc", ["-triple=aarch64", "-mattr=+v8.4a", "-show-encoding"], {
+      input: src,
+    }).toString();
   } catch (e) {
     throw new Error(`llvm-mc failed (${(e as Error).message}); run 'bash scripts/install-system-tools.sh'`);
   }
@@ -210,15 +212,70 @@ describe("caches and self-modifying code", () => {
 describe("ID registers and hwcaps", () => {
   it("the m1 model advertises exactly the seed's hwcap list", () => {
     const names = [
-      "fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "fphp", "asimdhp", "cpuid",
-      "asimdrdm", "jscvt", "fcma", "lrcpc", "dcpop", "sha3", "asimddp", "sha512", "asimdfhm", "dit", "uscat",
-      "ilrcpc", "flagm", "ssbs", "sb", "paca", "pacg",
+      "fp",
+      "asimd",
+      "evtstrm",
+      "aes",
+      "pmull",
+      "sha1",
+      "sha2",
+      "crc32",
+      "atomics",
+      "fphp",
+      "asimdhp",
+      "cpuid",
+      "asimdrdm",
+      "jscvt",
+      "fcma",
+      "lrcpc",
+      "dcpop",
+      "sha3",
+      "asimddp",
+      "sha512",
+      "asimdfhm",
+      "dit",
+      "uscat",
+      "ilrcpc",
+      "flagm",
+      "ssbs",
+      "sb",
+      "paca",
+      "pacg",
     ];
     // Linux uapi bit positions of AT_HWCAP, in order from bit 0.
     const order = [
-      "fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32", "atomics", "fphp", "asimdhp", "cpuid",
-      "asimdrdm", "jscvt", "fcma", "lrcpc", "dcpop", "sha3", "sm3", "sm4", "asimddp", "sha512", "sve", "asimdfhm",
-      "dit", "uscat", "ilrcpc", "flagm", "ssbs", "sb", "paca", "pacg",
+      "fp",
+      "asimd",
+      "evtstrm",
+      "aes",
+      "pmull",
+      "sha1",
+      "sha2",
+      "crc32",
+      "atomics",
+      "fphp",
+      "asimdhp",
+      "cpuid",
+      "asimdrdm",
+      "jscvt",
+      "fcma",
+      "lrcpc",
+      "dcpop",
+      "sha3",
+      "sm3",
+      "sm4",
+      "asimddp",
+      "sha512",
+      "sve",
+      "asimdfhm",
+      "dit",
+      "uscat",
+      "ilrcpc",
+      "flagm",
+      "ssbs",
+      "sb",
+      "paca",
+      "pacg",
     ];
     const { hwcap, hwcap2 } = hwcapsFromIdRegs(idRegsFor(M1_MODEL));
     const got = order.filter((_, i) => Math.floor(hwcap / 2 ** i) % 2 === 1);
