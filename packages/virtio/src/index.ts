@@ -37,7 +37,7 @@ export type {
   VirtioInterrupt,
 } from "./device.js";
 export { VirtioCore } from "./device.js";
-export type { VirtioMmioOptions, VirtioMmioPlacement } from "./mmio.js";
+export type { VirtioMmioAcpiDevice, VirtioMmioOptions, VirtioMmioPlacement } from "./mmio.js";
 export {
   ARMATURE_VIRTIO_VENDOR,
   VIRTIO_MMIO_MAGIC,

@@ -30,6 +30,19 @@ describe("virtio-mmio", () => {
     expect(n.property("dma-coherent")!.value.length).toBe(0);
   });
 
+  it("describes itself as ACPI data (LNRO0005)", () => {
+    const mem = new GuestMemory();
+    const d = new MmioTransportDriver();
+    const t = new VirtioMmio(new VirtioRng(), { dma: mem.dma, irq: d.line });
+    const a = t.acpiDescription({ base: 0x0a00_0000, gsi: 48, uid: 0, edge: true });
+    expect(a).toEqual({
+      hid: "LNRO0005",
+      uid: 0,
+      memory32Fixed: { base: 0x0a00_0000, length: 0x200, writable: true },
+      interrupt: { gsi: 48, edge: true, activeHigh: true, exclusive: true },
+    });
+  });
+
   it("identifies as version 2 and answers unused registers like hardware", () => {
     const mem = new GuestMemory();
     const d = new MmioTransportDriver();

@@ -59,6 +59,14 @@ export interface VirtioMmioPlacement {
   sizeCells?: number;
 }
 
+/** A virtio-mmio window as ACPI data (see VirtioMmio.acpiDescription). */
+export interface VirtioMmioAcpiDevice {
+  hid: "LNRO0005";
+  uid: number;
+  memory32Fixed: { base: number; length: number; writable: boolean };
+  interrupt: { gsi: number; edge: boolean; activeHigh: boolean; exclusive: boolean };
+}
+
 const R = VirtioMmioReg;
 
 /**
@@ -221,6 +229,20 @@ export class VirtioMmio implements MmioDevice {
       default:
         c.log.warn("mmio-ro", `write to read-only register 0x${offset.toString(16)} ignored`);
     }
+  }
+
+  /**
+   * The device as ACPI data for a DSDT generator: a `Device` with _HID "LNRO0005" (the id Linux's
+   * virtio_mmio driver matches), _UID, and a _CRS of one Memory32Fixed window and one Interrupt
+   * (ACPI 6.5 §6.4.3.4, §6.4.3.6).
+   */
+  acpiDescription(at: { base: number; gsi: number; uid: number; edge?: boolean }): VirtioMmioAcpiDevice {
+    return {
+      hid: "LNRO0005",
+      uid: at.uid,
+      memory32Fixed: { base: at.base, length: VIRTIO_MMIO_SIZE, writable: true },
+      interrupt: { gsi: at.gsi, edge: at.edge ?? false, activeHigh: true, exclusive: true },
+    };
   }
 
   /** Add a `virtio_mmio@<base>` node (compatible "virtio,mmio") under `parent`. */
