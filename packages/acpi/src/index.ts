@@ -52,6 +52,7 @@ export {
   type SmbiosTables,
   smbiosUuidBytes,
 } from "./smbios/smbios.js";
+export { buildDsdt, buildSsdt } from "./tables/definition-block.js";
 export {
   type AcpiOem,
   type AcpiTable,

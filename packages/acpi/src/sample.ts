@@ -1,4 +1,4 @@
-import { type AmlFragment, aml, composeFragments, encodeAml } from "./aml/ast.js";
+import { type AmlFragment, aml } from "./aml/ast.js";
 import {
   dwordMemory,
   extendedInterrupt,
@@ -9,19 +9,12 @@ import {
 } from "./aml/resources.js";
 import type { AcpiTableSet } from "./layout.js";
 import { SmbiosBuilder } from "./smbios/smbios.js";
+import { buildDsdt, buildSsdt } from "./tables/definition-block.js";
 import type { AcpiTable } from "./tables/header.js";
 import { buildIort } from "./tables/iort.js";
 import { buildMadt } from "./tables/madt.js";
 import { buildPptt, type PpttCache } from "./tables/pptt.js";
-import {
-  buildDbg2,
-  buildDefinitionBlock,
-  buildFadt,
-  buildGtdt,
-  buildMcfg,
-  buildSpcr,
-  buildSrat,
-} from "./tables/simple.js";
+import { buildDbg2, buildFadt, buildGtdt, buildMcfg, buildSpcr, buildSrat } from "./tables/simple.js";
 
 /** Placement of the sample machine (a virt-like board: 2 CPUs, GICv3 + ITS, PL011, ECAM, SMMUv3). */
 export const SAMPLE_MACHINE = {
@@ -105,24 +98,21 @@ export function sampleFragments(): AmlFragment[] {
 /** The sample machine's complete table set (FADT, DSDT, MADT, GTDT, SPCR, DBG2, MCFG, IORT, PPTT, SRAT, one SSDT). */
 export function sampleTableSet(): AcpiTableSet {
   const m = SAMPLE_MACHINE;
-  const dsdt = buildDefinitionBlock("DSDT", encodeAml(composeFragments(sampleFragments())));
-  const ssdt = buildDefinitionBlock(
-    "SSDT",
-    encodeAml(
-      composeFragments([
-        {
-          scope: "\\_SB",
-          terms: [
-            aml.device("RTC0", [
-              aml.hid("ARMH0061"),
-              aml.uid(0),
-              aml.crs(resourceTemplate([memory32Fixed(m.rtc, 0x1000), extendedInterrupt([m.rtcGsiv])])),
-              aml.dsd({ "arm,primecell-periphid": 0x00041031 }),
-            ]),
-          ],
-        },
-      ]),
-    ),
+  const dsdt = buildDsdt(sampleFragments());
+  const ssdt = buildSsdt(
+    [
+      {
+        scope: "\\_SB",
+        terms: [
+          aml.device("RTC0", [
+            aml.hid("ARMH0061"),
+            aml.uid(0),
+            aml.crs(resourceTemplate([memory32Fixed(m.rtc, 0x1000), extendedInterrupt([m.rtcGsiv])])),
+            aml.dsd({ "arm,primecell-periphid": 0x00041031 }),
+          ]),
+        ],
+      },
+    ],
     { oemTableId: "RTC" },
   );
   const cpuIds = Array.from({ length: m.cpus }, (_, i) => i);
