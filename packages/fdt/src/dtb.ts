@@ -192,10 +192,10 @@ class StringTable {
     const b = enc.encode(name);
     this.w.bytes(b);
     this.w.bytes(new Uint8Array(1));
-    // Register every tail that is not already present at a lower offset.
+    // Register every tail not already present at a lower offset (names are ASCII: validated).
     for (let i = 0; i <= name.length; i++) {
       const tail = name.slice(i);
-      if (!this.tails.has(tail)) this.tails.set(tail, off + enc.encode(name.slice(0, i)).length);
+      if (!this.tails.has(tail)) this.tails.set(tail, off + i);
     }
     return off;
   }

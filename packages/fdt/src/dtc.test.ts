@@ -58,7 +58,7 @@ describe("dtc round trip", () => {
     );
     expect(failures.slice(0, 3)).toEqual([]);
     expect(agreed).toBe(RUNS);
-  });
+  }, 300_000);
 });
 
 /** Inside DTS string literals, turns "\0" followed by an octal digit into "\x00". */

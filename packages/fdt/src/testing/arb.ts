@@ -14,7 +14,7 @@ interface RawNode {
 const RESERVED_PROPS = new Set(["name", "phandle", "linux,phandle"]);
 const propName = fc
   .oneof(
-    { weight: 4, arbitrary: fc.stringMatching(/^[a-z][a-z0-9,._+#?-]{0,14}$/) },
+    { weight: 4, arbitrary: fc.stringMatching(/^[a-z][a-z0-9,._+*#?-]{0,14}$/) },
     {
       weight: 1,
       arbitrary: fc.constantFrom(
