@@ -40,7 +40,7 @@ export function defineDpReg(): void {
     ] as const) {
       const sf = sz === 3 ? 1 : 0;
       e(
-        `CRC32${cc}${szc}_32C_dp_2src`,
+        `CRC32${cc}${szc}_${sz === 3 ? "64C" : "32C"}_dp_2src`,
         `sf=${sf} 0 S=0 11010110 Rm:5 010 C=${c} sz=${sz.toString(2).padStart(2, "0")} Rn:5 Rd:5`,
         `crc32${cc.toLowerCase()}${szc.toLowerCase()} {Rd:w}, {Rn:w}, {Rm:${rr}}`,
       );

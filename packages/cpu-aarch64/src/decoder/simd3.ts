@@ -86,35 +86,34 @@ export function defineSimd3(): void {
   }
 
   cls("asimdins", A);
-  const okSize = (w: number): boolean => imm5Size(w) >= 0;
   e("DUP_asimdins_DV_v", "0 Q:1 op=0 01110000 imm5:5 0 imm4=0000 1 Rn:5 Rd:5", "dup {Rd:vDup}, {Rn:vElem}", {
-    check: (w) => okSize(w) && !(imm5Size(w) === 3 && bitsOf(w, 30, 1) === 0),
+    excl: ["imm5=x0000", "imm5=x1000 Q=0"],
   });
   e("DUP_asimdins_DR_r", "0 Q:1 op=0 01110000 imm5:5 0 imm4=0001 1 Rn:5 Rd:5", "dup {Rd:vDup}, {Rn:gpr5}", {
-    check: (w) => okSize(w) && !(imm5Size(w) === 3 && bitsOf(w, 30, 1) === 0),
+    excl: ["imm5=x0000", "imm5=x1000 Q=0"],
   });
   e("SMOV_asimdins_W_w", "0 Q=0 op=0 01110000 imm5:5 0 imm4=0101 1 Rn:5 Rd:5", "smov {Rd:w}, {Rn:vElem}", {
-    check: (w) => imm5Size(w) === 0 || imm5Size(w) === 1,
+    excl: ["imm5=x0000", "imm5=xx100", "imm5=x1000"],
   });
   e("SMOV_asimdins_X_x", "0 Q=1 op=0 01110000 imm5:5 0 imm4=0101 1 Rn:5 Rd:5", "smov {Rd:x}, {Rn:vElem}", {
-    check: (w) => imm5Size(w) >= 0 && imm5Size(w) <= 2,
+    excl: ["imm5=x0000", "imm5=x1000"],
   });
   e("UMOV_asimdins_W_w", "0 Q=0 op=0 01110000 imm5:5 0 imm4=0111 1 Rn:5 Rd:5", "umov {Rd:w}, {Rn:vElem}", {
-    check: (w) => imm5Size(w) >= 0 && imm5Size(w) <= 2,
+    excl: ["imm5=x0000", "imm5=x1000"],
     alias: [["mov {Rd:w}, {Rn:vElem}", (w) => imm5Size(w) === 2]],
   });
   e("UMOV_asimdins_X_x", "0 Q=1 op=0 01110000 imm5:5 0 imm4=0111 1 Rn:5 Rd:5", "mov {Rd:x}, {Rn:vElem}", {
-    check: (w) => imm5Size(w) === 3,
+    excl: ["imm5=xxxx1", "imm5=xxx10", "imm5=xx100", "imm5=x0000"],
   });
   e("INS_asimdins_IR_r", "0 Q=1 op=0 01110000 imm5:5 0 imm4=0011 1 Rn:5 Rd:5", "mov {Rd:vElem}, {Rn:gpr5}", {
-    check: okSize,
+    excl: ["imm5=x0000"],
   });
   e("INS_asimdins_IV_v", "0 Q=1 op=1 01110000 imm5:5 0 imm4:4 1 Rn:5 Rd:5", "mov {Rd:vElem}, {Rn:vElem2}", {
-    check: okSize,
+    excl: ["imm5=x0000"],
   });
   cls("asisdone", A);
   e("DUP_asisdone_only", "01 op=0 11110000 imm5:5 0 imm4=0000 1 Rn:5 Rd:5", "mov {Rd:sDup}, {Rn:vElem}", {
-    check: okSize,
+    excl: ["imm5=x0000"],
   });
 
   cls("asimdperm", A);

@@ -46,7 +46,6 @@ export function defineSimd4(): void {
   ];
   for (const [u, op, id, k] of sh) {
     const mn = id.toLowerCase();
-    const q = (w: number): number => bitsOf(w, 30, 1);
     const t =
       k === "R"
         ? `${mn} {Rd:vSh}, {Rn:vSh}, #{_:shr}`
@@ -57,20 +56,18 @@ export function defineSimd4(): void {
             : k === "LL"
               ? `${mn}{_:q2} {Rd:vShW}, {Rn:vSh}, #{_:shl}`
               : `${mn} {Rd:vSh}, {Rn:vSh}, #{_:shr}`;
-    const check =
+    // element size comes from the highest set bit of immh (C7.2 "immh" tables)
+    const excl =
       k === "N" || k === "LL"
-        ? (w: number) => immhSize(w) >= 0 && immhSize(w) < 3
+        ? ["immh=0000", "immh=1xxx"]
         : k === "F"
-          ? (w: number) => immhSize(w) >= 1 && !(immhSize(w) === 3 && q(w) === 0)
-          : (w: number) => immhSize(w) >= 0 && !(immhSize(w) === 3 && q(w) === 0);
+          ? ["immh=0000", "immh=0001", "immh=1xxx Q=0"]
+          : ["immh=0000", "immh=1xxx Q=0"];
     e(
       `${id}_asimdshf_${k === "N" ? "N" : k === "LL" ? "L" : k === "F" ? "C" : "R"}`,
       `0 Q:1 U=${u} 011110 immh:4 immb:3 opcode=${op} 1 Rn:5 Rd:5`,
       t,
-      {
-        check,
-        excl: ["immh=0000"],
-      },
+      { excl },
     );
   }
   cls("asisdshf", A);
@@ -104,19 +101,19 @@ export function defineSimd4(): void {
     const mn = id.toLowerCase();
     const amt = k === "L" ? "shl" : "shr";
     const t = k === "N" ? `${mn} {Rd:sSh}, {Rn:sShW}, #{_:shr}` : `${mn} {Rd:sSh}, {Rn:sSh}, #{_:${amt}}`;
-    const check =
+    const excl =
       sz === "d"
-        ? (w: number) => immhSize(w) === 3
+        ? ["immh=0xxx"]
         : sz === "narrow"
-          ? (w: number) => immhSize(w) >= 0 && immhSize(w) < 3
+          ? ["immh=0000", "immh=1xxx"]
           : sz === "fp"
-            ? (w: number) => immhSize(w) >= 1
-            : (w: number) => immhSize(w) >= 0;
+            ? ["immh=0000", "immh=0001"]
+            : ["immh=0000"];
     e(
       `${id}_asisdshf_${k === "N" ? "N" : k === "F" ? "C" : "R"}`,
       `01 U=${u} 111110 immh:4 immb:3 opcode=${op} 1 Rn:5 Rd:5`,
       t,
-      { check },
+      { excl },
     );
   }
 
