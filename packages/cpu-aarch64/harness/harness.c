@@ -4,8 +4,10 @@
  * QEMU's emulation) with the given register state, and writes the final state on stdout.
  *
  * Layout (fixed addresses, mirrored by the TypeScript side):
- *   CODE = 0x10000000 (4 KiB, RWX): +0x000 input state (nzcv, sp, x0..x30), +0x180 return literal,
- *          +0x200 output state, +0x400 prologue, +0x800 the 16 test words, +0x840 epilogue.
+ *   STATE = 0x0ffff000 (4 KiB, RW): +0x000 input state (nzcv, sp, x0..x30), +0x180 return literal,
+ *           +0x200 output state. Not mapped on the TypeScript side.
+ *   CODE = 0x10000000 (4 KiB, RWX), rebuilt for every case: zeros except +0x400 prologue,
+ *          +0x800 the 16 test words, +0x840 epilogue (the TypeScript side writes the same words).
  *   DATA = 0x20000000 (8 KiB, RW): filled from a xorshift32 stream seeded per case; hashed after.
  * Faults (SIGSEGV/SIGBUS/SIGILL/SIGTRAP/SIGFPE) are caught on an alternate stack; the registers
  * at the fault come from the signal frame.
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #define CODE 0x10000000UL
+#define STATE 0x0ffff000UL
 #define DATA 0x20000000UL
 #define DATA_SIZE 8192
 #define NWORDS 16
@@ -82,24 +85,27 @@ static void on_signal(int sig, siginfo_t *si, void *ucv) {
 static uint32_t ldr_lit(int rt, long off) { return 0x58000000u | ((uint32_t)((off / 4) & 0x7ffff) << 5) | (uint32_t)rt; }
 static uint32_t str_x0(int rt, int off) { return 0xf9000000u | ((uint32_t)(off / 8) << 10) | (uint32_t)rt; }
 
+/* Offsets below are relative to CODE; the state page sits at CODE - 0x1000. */
+#define S(off) ((long)(off) - 0x1000)
 static void build_frame(void) {
   uint32_t *c = (uint32_t *)CODE;
-  *(uint64_t *)(CODE + 0x180) = (uint64_t)guest_return;
+  memset(c, 0, 4096);
+  *(uint64_t *)(STATE + 0x180) = (uint64_t)guest_return;
   int p = 0x400 / 4;
   long pc = 0x400;
-  c[p++] = ldr_lit(0, 0x000 - pc); pc += 4;         /* ldr x0, nzcv */
+  c[p++] = ldr_lit(0, S(0x000) - pc); pc += 4;      /* ldr x0, nzcv */
   c[p++] = 0xd51b4200u; pc += 4;                    /* msr nzcv, x0 */
-  c[p++] = ldr_lit(0, 0x008 - pc); pc += 4;         /* ldr x0, sp */
+  c[p++] = ldr_lit(0, S(0x008) - pc); pc += 4;      /* ldr x0, sp */
   c[p++] = 0x9100001fu; pc += 4;                    /* mov sp, x0 */
-  for (int i = 1; i <= 30; i++) { c[p++] = ldr_lit(i, 0x10 + 8 * i - pc); pc += 4; }
-  c[p++] = ldr_lit(0, 0x10 - pc); pc += 4;          /* ldr x0, x0 */
+  for (int i = 1; i <= 30; i++) { c[p++] = ldr_lit(i, S(0x10 + 8 * i) - pc); pc += 4; }
+  c[p++] = ldr_lit(0, S(0x10) - pc); pc += 4;       /* ldr x0, x0 */
   c[p++] = 0xd503305fu; pc += 4;                    /* clrex: no exclusive state across cases */
   c[p] = 0x14000000u | (uint32_t)(((0x800 - pc) / 4) & 0x3ffffff); /* b test */
   p = 0x840 / 4;
   pc = 0x840;
   c[p++] = 0xd51bd040u; pc += 4;                    /* msr tpidr_el0, x0 */
   {
-    long off = 0x200 - pc;                          /* adr x0, out */
+    long off = S(0x200) - pc;                       /* adr x0, out */
     c[p++] = 0x10000000u | ((uint32_t)(off & 3) << 29) | ((uint32_t)((off >> 2) & 0x7ffff) << 5);
     pc += 4;
   }
@@ -110,7 +116,7 @@ static void build_frame(void) {
   c[p++] = str_x0(1, 248); pc += 4;
   c[p++] = 0xd53bd041u; pc += 4;                    /* mrs x1, tpidr_el0 */
   c[p++] = str_x0(1, 0); pc += 4;
-  c[p++] = ldr_lit(1, 0x180 - pc); pc += 4;         /* ldr x1, guest_return */
+  c[p++] = ldr_lit(1, S(0x180) - pc); pc += 4;      /* ldr x1, guest_return */
   c[p++] = 0xd61f0020u;                             /* br x1 */
 }
 
@@ -165,6 +171,8 @@ static int read_exact(void *dst, size_t n) {
 int main(void) {
   if (mmap((void *)CODE, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
       MAP_FAILED) return 10;
+  if (mmap((void *)STATE, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+      MAP_FAILED) return 12;
   if (mmap((void *)DATA, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
       MAP_FAILED) return 11;
   static char altstack[65536];
@@ -176,11 +184,11 @@ int main(void) {
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE};
   for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, 0);
-  build_frame();
   struct req q;
   for (;;) {
     if (!read_exact(&q, sizeof q) || q.magic == 0) break;
-    uint64_t *st = (uint64_t *)CODE;
+    build_frame();
+    uint64_t *st = (uint64_t *)STATE;
     st[0] = q.nzcv;
     st[1] = q.sp;
     for (int i = 0; i < 31; i++) st[2 + i] = q.x[i];
@@ -194,7 +202,7 @@ int main(void) {
     memset(&r, 0, sizeof r);
     r.status = g_status;
     if (g_status == 0) {
-      uint64_t *o = (uint64_t *)(CODE + 0x200);
+      uint64_t *o = (uint64_t *)(STATE + 0x200);
       for (int i = 0; i < 31; i++) r.x[i] = o[i];
       r.sp = o[31];
       r.nzcv = o[32] & 0xf0000000UL;

@@ -11,6 +11,7 @@ import {
 import type { CpuModel } from "../model.js";
 import { decodeIndex, HANDLERS, type Handler, UNDEF_INDEX } from "./dispatch.js";
 import { SysRegs } from "./sysregs.js";
+import { CpuMmu } from "./translate.js";
 
 /*
  * Register file layout (documented for the FP/SIMD half):
@@ -167,6 +168,8 @@ export class Cpu {
   readonly index: number;
   readonly userMode: boolean;
   readonly sys: SysRegs;
+  /** Stage 1 translation (SCTLR_EL1.M = 1): walker, second-level TLB, AT/TLBI (translate.ts). */
+  readonly mmu: CpuMmu;
   readonly exit: CpuExit = { reason: "budget", imm: 0, esr: 0, address: 0 };
   readonly log = new RateLimitedLog("cpu-aarch64");
   /** Level of the IRQ and FIQ inputs (the GIC drives them through `irqInput`/`fiqInput`). */
@@ -223,6 +226,7 @@ export class Cpu {
       this.ePage.push(this.dummyPage);
     }
     this.sys = new SysRegs(this, opts.counterHz ?? 24_000_000);
+    this.mmu = new CpuMmu(this);
     const self = this;
     this.irqInput = {
       set(level: boolean) {
@@ -333,6 +337,7 @@ export class Cpu {
     this.bankSp(el, spsel);
     this.el = el;
     this.spsel = spsel;
+    this.mmu.privChanged();
   }
 
   /** SP_EL0 / SP_EL1 regardless of which is active (lo, hi). */
@@ -414,6 +419,7 @@ export class Cpu {
     this.il = 0;
     if (s.sctlr & (1 << 23)) this.pan = 1; // SCTLR_EL1.SPAN == 0 sets PAN
     this.uao = 0;
+    this.mmu.privChanged();
     const off = (base + kind) >>> 0;
     const l = (s.vbarLo >>> 0) + off;
     this.pc = l >>> 0 === l ? l : l - 4294967296;
@@ -608,6 +614,7 @@ export class Cpu {
    * bits (else an address size fault). The MMU walker will plug in here and fill the TLB.
    */
   translate(lo: number, hi: number, access: number): number {
+    if ((this.sys.sctlr & 1) !== 0 && !this.userMode) return this.mmu.translate(lo, hi, access);
     // Top Byte Ignore for data accesses (TCR_EL1.TBI0/TBI1, bits 37/38): the tag is replaced by the
     // sign extension of bit 55 (ARM ARM D8.8 "Address tagging").
     if (access !== 2 && hi >>> 24 !== 0 && (this.sys.tcrHi & (hi & 0x800000 ? 0x40 : 0x20)) !== 0) {
@@ -623,6 +630,7 @@ export class Cpu {
 
   /** Drop every cached translation (TLBI, SCTLR/TTBR/TCR writes). */
   flushTlb(): void {
+    this.mmu.regsDirty = true;
     this.rTagLo.fill(INVALID_TAG);
     this.wTagLo.fill(INVALID_TAG);
     this.eTagLo.fill(INVALID_TAG);

@@ -161,7 +161,8 @@ export function ldstImm9(c: Cpu, w: number): void {
   } else if (mode === 3) {
     transfer(c, w, alo, ahi);
     writeBase(c, n, alo, ahi);
-  } else transfer(c, w, alo, ahi);
+  } else if (mode === 2 && c.el !== 0) c.mmu.unprivileged(() => transfer(c, w, alo, ahi));
+  else transfer(c, w, alo, ahi);
 }
 
 export function ldstRegoff(c: Cpu, w: number): void {

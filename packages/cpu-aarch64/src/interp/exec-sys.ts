@@ -150,6 +150,7 @@ export function msrImm(c: Cpu, w: number): void {
   if (op1 === 0 && op2 === 4) {
     if (c.el === 0) c.undefinedInstruction();
     c.pan = crm & 1;
+    c.mmu.privChanged();
     return;
   }
   if (op1 === 0 && op2 === 3) {
@@ -285,10 +286,10 @@ export function sys(c: Cpu, w: number): void {
       c.invalidateICache();
       return;
     }
-    if (crm === 8 && op1 === 0) {
-      // AT S1E1R/W/S1E0R/W: flat translation: PAR_EL1 = PA, F = 0
+    if (op1 === 0 && (crm === 8 || (crm === 9 && op2 < 2))) {
+      // AT S1E1R/W, S1E0R/W, S1E1RP/WP: PAR_EL1 from a stage 1 walk (translate.ts)
       if (c.el === 0) c.undefinedInstruction();
-      c.sys.write(SR.PAR_EL1, ((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)) & 0xfffffffff000n);
+      c.mmu.at(crm, op2, lo, hi);
       return;
     }
     // DC CVAC/CVAU/CIVAC/CVAP/CVADP (op1=3) and DC IVAC/ISW/CSW/CISW (op1=0): no caches to
@@ -304,7 +305,7 @@ export function sys(c: Cpu, w: number): void {
   if (crn === 8) {
     // TLBI *: drop cached translations (VA/ASID precision not needed for a flat/soft TLB)
     if (c.el === 0) c.undefinedInstruction();
-    c.flushTlb();
+    c.mmu.tlbi(op1, crm, op2, lo, hi);
     return;
   }
   if (c.el === 0) c.undefinedInstruction();

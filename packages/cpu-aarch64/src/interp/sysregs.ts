@@ -465,6 +465,7 @@ export class SysRegs {
         return true;
       case SR.PAN:
         cpu.pan = (lo >>> 22) & 1;
+        cpu.mmu.privChanged();
         return true;
       case SR.UAO:
         cpu.uao = (lo >>> 23) & 1;
