@@ -79,12 +79,12 @@ export function gtdtExpect(o: GtdtOptions): Expect {
 
 export function iortExpect(nodes: readonly IortNode[]): Expect {
   const e: [string, bigint | number | string][] = [["Node Count", nodes.length]];
-  nodes.forEach((n, id) => {
+  for (const n of nodes) {
     e.push(["Type", { its: 0, nc: 1, rc: 2, smmuv3: 4 }[n.type]]);
     if (n.type === "its") {
       e.push(["ItsCount", n.itsIds.length]);
       for (const i of n.itsIds) e.push(["Identifiers", i]);
-      return;
+      continue;
     }
     const maps = n.mappings ?? [];
     e.push(["Mapping Count", maps.length]);
@@ -110,8 +110,7 @@ export function iortExpect(nodes: readonly IortNode[]): Expect {
       e.push(["Input base", m.inputBase], ["ID Count", m.count - 1], ["Output Base", m.outputBase]);
       e.push(["Flags (decoded below)", m.single ? 1 : 0]);
     }
-    void id;
-  });
+  }
   return e;
 }
 
