@@ -353,6 +353,59 @@ describe("device tree", () => {
 });
 
 describe("ACPI data", () => {
+  it("matches QEMU virt's MCFG and DSDT PCI0 (_CRS windows, _PRT swizzle)", () => {
+    const s = setup();
+    const a = pciAcpiDescription(s.bridge, [0, 1, 2, 3]);
+    const mcfg = readFileSync("/work/shared/reference/qemu-acpi/MCFG.dsl", "utf8");
+    const field = (name: string) => Number.parseInt(mcfg.match(new RegExp(`${name} : ([0-9A-F]+)`))![1]!, 16);
+    expect(a.mcfg).toEqual({
+      baseAddress: field("Base Address"),
+      segment: field("Segment Group Number"),
+      startBus: field("Start Bus Number"),
+      endBus: field("End Bus Number"),
+    });
+    const dsl = readFileSync("/work/shared/reference/qemu-acpi/DSDT.dsl", "utf8");
+    const pci0 = dsl.slice(dsl.indexOf("Device (PCI0)"));
+    expect(pci0).toContain(`"${a.hid}"`);
+    expect(pci0).toContain(`"${a.cid}"`);
+    // _PRT: Package { address, pin, GSIn, Zero } -> our hard-wired GSI index n.
+    const prt = [
+      ...pci0.matchAll(
+        /Package \(0x04\)\s*\{\s*(0x[0-9A-F]+|Zero|One),\s*(0x[0-9A-F]+|Zero|One),\s*GSI(\d),/g,
+      ),
+    ].map((m) => {
+      const num = (x: string) => (x === "Zero" ? 0 : x === "One" ? 1 : Number(x));
+      return { address: num(m[1]!), pin: num(m[2]!), gsi: Number(m[3]) };
+    });
+    expect(prt).toHaveLength(128);
+    expect(a.prt).toEqual(prt);
+    // The root _CRS: the four address space descriptors.
+    const crs = pci0.slice(pci0.indexOf("WordBusNumber"));
+    const kinds: Record<string, string> = {
+      WordBusNumber: "bus",
+      DWordMemory: "mem32",
+      DWordIO: "io",
+      QWordMemory: "mem64",
+    };
+    const chunks = crs
+      .slice(0, crs.indexOf("})"))
+      .split(/(?=WordBusNumber|DWordMemory|DWordIO|QWordMemory)/)
+      .filter((c) => c.trim() !== "");
+    const val = (c: string, label: string) =>
+      Number(c.match(new RegExp(`(0x[0-9A-F]+),\\s*// ${label}`))![1]);
+    const ref = chunks.map((c) => ({
+      kind: kinds[c.match(/^\w+/)![0]],
+      min: val(c, "Range Minimum"),
+      max: val(c, "Range Maximum"),
+      translation: val(c, "Translation Offset"),
+    }));
+    expect(ref).toHaveLength(4);
+    const ours = a.crs.map((r) => ({ kind: r.kind, min: r.min, max: r.max, translation: r.translation }));
+    expect([...ours].sort((x, y) => x.kind.localeCompare(y.kind))).toEqual(
+      [...ref].sort((x, y) => x.kind!.localeCompare(y.kind!)),
+    );
+  });
+
   it("MCFG covers ECAM and _PRT follows the same swizzle as the interrupt-map", () => {
     const s = setup();
     const a = pciAcpiDescription(s.bridge, [35, 36, 37, 38]);

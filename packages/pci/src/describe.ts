@@ -116,6 +116,8 @@ export interface PciAcpiDescription {
   /** PCI0 identity: _HID PNP0A08, _CID PNP0A03, _SEG, _BBN, _UID. */
   hid: "PNP0A08";
   cid: "PNP0A03";
+  /** _CCA: DMA is cache coherent. */
+  cca: true;
   segment: number;
   baseBus: number;
   crs: PciAcpiResource[];
@@ -148,6 +150,7 @@ export function pciAcpiDescription(
     mcfg: { baseAddress: bridge.ecamBase, segment, startBus: b0, endBus: b1 },
     hid: "PNP0A08",
     cid: "PNP0A03",
+    cca: true,
     segment,
     baseBus: b0,
     crs,

@@ -30,17 +30,27 @@ describe("virtio-mmio", () => {
     expect(n.property("dma-coherent")!.value.length).toBe(0);
   });
 
-  it("describes itself as ACPI data (LNRO0005)", () => {
+  it("ACPI data matches QEMU virt's DSDT VR00 device", () => {
+    const dsl = readFileSync("/work/shared/reference/qemu-acpi/DSDT.dsl", "utf8");
+    const at = dsl.indexOf("Device (VR00)");
+    const body = dsl.slice(at, dsl.indexOf("Device (VR01)"));
     const mem = new GuestMemory();
     const d = new MmioTransportDriver();
     const t = new VirtioMmio(new VirtioRng(), { dma: mem.dma, irq: d.line });
-    const a = t.acpiDescription({ base: 0x0a00_0000, gsi: 48, uid: 0, edge: true });
-    expect(a).toEqual({
-      hid: "LNRO0005",
-      uid: 0,
-      memory32Fixed: { base: 0x0a00_0000, length: 0x200, writable: true },
-      interrupt: { gsi: 48, edge: true, activeHigh: true, exclusive: true },
-    });
+    const gsi = Number(body.match(/Interrupt \([^)]*\)\s*\{\s*(0x[0-9A-Fa-f]+)/)![1]);
+    const a = t.acpiDescription({ base: 0x0a00_0000, gsi, uid: 0 });
+    expect(body).toContain(`Name (_HID, "${a.hid}")`);
+    expect(body).toContain("Name (_UID, Zero)");
+    expect(body).toContain(`Name (_CCA, ${a.cca ? "One" : "Zero"})`);
+    const m = body.match(/Memory32Fixed \((\w+),\s*(0x[0-9A-F]+),[^\n]*\n\s*(0x[0-9A-F]+)/)!;
+    expect(m[1]).toBe(a.memory32Fixed.writable ? "ReadWrite" : "ReadOnly");
+    expect(Number(m[2])).toBe(a.memory32Fixed.base);
+    expect(Number(m[3])).toBe(a.memory32Fixed.length);
+    const irq = body.match(/Interrupt \(ResourceConsumer, (\w+), (\w+), (\w+)/)!;
+    expect(irq[1]).toBe(a.interrupt.edge ? "Edge" : "Level");
+    expect(irq[2]).toBe(a.interrupt.activeHigh ? "ActiveHigh" : "ActiveLow");
+    expect(irq[3]).toBe(a.interrupt.exclusive ? "Exclusive" : "Shared");
+    expect(a.interrupt.gsi).toBe(48);
   });
 
   it("identifies as version 2 and answers unused registers like hardware", () => {

@@ -63,6 +63,8 @@ export interface VirtioMmioPlacement {
 export interface VirtioMmioAcpiDevice {
   hid: "LNRO0005";
   uid: number;
+  /** _CCA: DMA is cache coherent. */
+  cca: true;
   memory32Fixed: { base: number; length: number; writable: boolean };
   interrupt: { gsi: number; edge: boolean; activeHigh: boolean; exclusive: boolean };
 }
@@ -240,6 +242,7 @@ export class VirtioMmio implements MmioDevice {
     return {
       hid: "LNRO0005",
       uid: at.uid,
+      cca: true,
       memory32Fixed: { base: at.base, length: VIRTIO_MMIO_SIZE, writable: true },
       interrupt: { gsi: at.gsi, edge: at.edge ?? false, activeHigh: true, exclusive: true },
     };
