@@ -15,7 +15,15 @@ import {
   fpSqrt,
   fpToFixed,
 } from "../src/fp/index.js";
-import { computePacImpdef, computePacQarma5, PacOut } from "../src/pauth/index.js";
+import {
+  addPac,
+  auth,
+  computePacImpdef,
+  computePacQarma5,
+  PacAlgorithm,
+  PacOut,
+  PacRegime,
+} from "../src/pauth/index.js";
 
 const st = new FPState();
 const N = 256;
@@ -80,5 +88,20 @@ bench("ComputePAC QARMA5", (i) => {
 });
 bench("ComputePAC IMPDEF", (i) => {
   computePacImpdef(po, i, 2, 3, 4, 5, 6, 7, 8);
+  return po.lo;
+});
+
+const rg = new PacRegime();
+rg.algorithm = PacAlgorithm.IMPDEF;
+rg.t0sz = 25;
+bench("PACIA+AUTIA IMPDEF", (i) => {
+  addPac(po, rg, 0x7f, i * 16, 0, i, 1, 2, 3, 4, false);
+  auth(po, rg, po.hi, po.lo, 0, i, 1, 2, 3, 4, false, 0, false);
+  return po.lo;
+});
+rg.algorithm = PacAlgorithm.QARMA5;
+bench("PACIA+AUTIA QARMA5", (i) => {
+  addPac(po, rg, 0x7f, i * 16, 0, i, 1, 2, 3, 4, false);
+  auth(po, rg, po.hi, po.lo, 0, i, 1, 2, 3, 4, false, 0, false);
   return po.lo;
 });

@@ -288,9 +288,9 @@ export function sha256su1(v: Uint32Array, d: number, n: number, m: number): void
 }
 
 // ---------------------------------------------------------------------------------------------
-// 64-bit lane helpers on (hi, lo) pairs; results in module variables.
-let qh = 0;
-let ql = 0;
+// 64-bit lane helpers on (hi, lo) pairs; results in a typed-array scratch (no number boxing):
+// Q[0]:Q[1] rotate/shift result, Q[2]:Q[3] accumulator, Q[4]:Q[5] carry-less product.
+const Q = new Uint32Array(6);
 function ror64(h: number, l: number, s: number): void {
   if (s >= 32) {
     const t = h;
@@ -299,36 +299,34 @@ function ror64(h: number, l: number, s: number): void {
     s -= 32;
   }
   if (s === 0) {
-    qh = h >>> 0;
-    ql = l >>> 0;
+    Q[0] = h >>> 0;
+    Q[1] = l >>> 0;
     return;
   }
-  qh = ((h >>> s) | (l << (32 - s))) >>> 0;
-  ql = ((l >>> s) | (h << (32 - s))) >>> 0;
+  Q[0] = ((h >>> s) | (l << (32 - s))) >>> 0;
+  Q[1] = ((l >>> s) | (h << (32 - s))) >>> 0;
 }
 function shr64(h: number, l: number, s: number): void {
   // 0 < s < 32
-  qh = h >>> s;
-  ql = ((l >>> s) | (h << (32 - s))) >>> 0;
+  Q[0] = h >>> s;
+  Q[1] = ((l >>> s) | (h << (32 - s))) >>> 0;
 }
-let sh = 0;
-let sl = 0;
 function add64(h: number, l: number): void {
-  const lo = sl + (l >>> 0);
-  sl = lo >>> 0;
-  sh = (sh + h + (lo >= 4294967296 ? 1 : 0)) >>> 0;
+  const lo = Q[3]! + (l >>> 0);
+  Q[3] = lo >>> 0;
+  Q[2] = (Q[2]! + h + (lo >= 4294967296 ? 1 : 0)) >>> 0;
 }
-/** ROR(x,a) ^ ROR(x,b) ^ ROR(x,c) -> qh:ql */
+/** ROR(x,a) ^ ROR(x,b) ^ ROR(x,c) -> Q[0]!:Q[1]! */
 function rot3(h: number, l: number, a: number, b: number, c: number): void {
   ror64(h, l, a);
-  let rh = qh;
-  let rl = ql;
+  let rh = Q[0]!;
+  let rl = Q[1]!;
   ror64(h, l, b);
-  rh ^= qh;
-  rl ^= ql;
+  rh ^= Q[0]!;
+  rl ^= Q[1]!;
   ror64(h, l, c);
-  qh = (rh ^ qh) >>> 0;
-  ql = (rl ^ ql) >>> 0;
+  Q[0] = (rh ^ Q[0]!) >>> 0;
+  Q[1] = (rl ^ Q[1]!) >>> 0;
 }
 
 /** SHA512H Qd, Qn, Vm.2D. */
@@ -343,22 +341,22 @@ export function sha512h(v: Uint32Array, d: number, n: number, m: number): void {
   const yh1 = v[m + 3]!;
   // MSigma1 of Y<127:64>
   rot3(yh1, yl1, 14, 18, 41);
-  sh = ((yh1 & xh0) ^ (~yh1 & xh1)) >>> 0;
-  sl = ((yl1 & xl0) ^ (~yl1 & xl1)) >>> 0;
-  add64(qh, ql);
+  Q[2] = ((yh1 & xh0) ^ (~yh1 & xh1)) >>> 0;
+  Q[3] = ((yl1 & xl0) ^ (~yl1 & xl1)) >>> 0;
+  add64(Q[0]!, Q[1]!);
   add64(v[d + 3]!, v[d + 2]!);
-  const vh1 = sh;
-  const vl1 = sl;
+  const vh1 = Q[2]!;
+  const vl1 = Q[3]!;
   add64(yh0, yl0); // tmp = Vtmp<127:64> + Y<63:0>
-  const th = sh;
-  const tl = sl;
+  const th = Q[2]!;
+  const tl = Q[3]!;
   rot3(th, tl, 14, 18, 41);
-  sh = ((th & yh1) ^ (~th & xh0)) >>> 0;
-  sl = ((tl & yl1) ^ (~tl & xl0)) >>> 0;
-  add64(qh, ql);
+  Q[2] = ((th & yh1) ^ (~th & xh0)) >>> 0;
+  Q[3] = ((tl & yl1) ^ (~tl & xl0)) >>> 0;
+  add64(Q[0]!, Q[1]!);
   add64(v[d + 1]!, v[d]!);
-  v[d] = sl;
-  v[d + 1] = sh;
+  v[d] = Q[3]!;
+  v[d + 1] = Q[2]!;
   v[d + 2] = vl1;
   v[d + 3] = vh1;
 }
@@ -372,19 +370,19 @@ export function sha512h2(v: Uint32Array, d: number, n: number, m: number): void 
   const yl1 = v[m + 2]!;
   const yh1 = v[m + 3]!;
   rot3(yh0, yl0, 28, 34, 39);
-  sh = ((xh0 & yh1) ^ (xh0 & yh0) ^ (yh1 & yh0)) >>> 0;
-  sl = ((xl0 & yl1) ^ (xl0 & yl0) ^ (yl1 & yl0)) >>> 0;
-  add64(qh, ql);
+  Q[2] = ((xh0 & yh1) ^ (xh0 & yh0) ^ (yh1 & yh0)) >>> 0;
+  Q[3] = ((xl0 & yl1) ^ (xl0 & yl0) ^ (yl1 & yl0)) >>> 0;
+  add64(Q[0]!, Q[1]!);
   add64(v[d + 3]!, v[d + 2]!);
-  const vh1 = sh;
-  const vl1 = sl;
+  const vh1 = Q[2]!;
+  const vl1 = Q[3]!;
   rot3(vh1, vl1, 28, 34, 39);
-  sh = ((vh1 & yh0) ^ (vh1 & yh1) ^ (yh1 & yh0)) >>> 0;
-  sl = ((vl1 & yl0) ^ (vl1 & yl1) ^ (yl1 & yl0)) >>> 0;
-  add64(qh, ql);
+  Q[2] = ((vh1 & yh0) ^ (vh1 & yh1) ^ (yh1 & yh0)) >>> 0;
+  Q[3] = ((vl1 & yl0) ^ (vl1 & yl1) ^ (yl1 & yl0)) >>> 0;
+  add64(Q[0]!, Q[1]!);
   add64(v[d + 1]!, v[d]!);
-  v[d] = sl;
-  v[d + 1] = sh;
+  v[d] = Q[3]!;
+  v[d + 1] = Q[2]!;
   v[d + 2] = vl1;
   v[d + 3] = vh1;
 }
@@ -397,31 +395,31 @@ export function sha512su0(v: Uint32Array, d: number, n: number): void {
   const wh1 = v[d + 3]!;
   // sig0 of W<127:64>
   ror64(wh1, wl1, 1);
-  let gh = qh;
-  let gl = ql;
+  let gh = Q[0]!;
+  let gl = Q[1]!;
   ror64(wh1, wl1, 8);
-  gh ^= qh;
-  gl ^= ql;
+  gh ^= Q[0]!;
+  gl ^= Q[1]!;
   shr64(wh1, wl1, 7);
-  sh = (gh ^ qh) >>> 0;
-  sl = (gl ^ ql) >>> 0;
+  Q[2] = (gh ^ Q[0]!) >>> 0;
+  Q[3] = (gl ^ Q[1]!) >>> 0;
   add64(wh0, wl0);
-  const rh0 = sh;
-  const rl0 = sl;
+  const rh0 = Q[2]!;
+  const rl0 = Q[3]!;
   ror64(v[n + 1]!, v[n]!, 1);
-  gh = qh;
-  gl = ql;
+  gh = Q[0]!;
+  gl = Q[1]!;
   ror64(v[n + 1]!, v[n]!, 8);
-  gh ^= qh;
-  gl ^= ql;
+  gh ^= Q[0]!;
+  gl ^= Q[1]!;
   shr64(v[n + 1]!, v[n]!, 7);
-  sh = (gh ^ qh) >>> 0;
-  sl = (gl ^ ql) >>> 0;
+  Q[2] = (gh ^ Q[0]!) >>> 0;
+  Q[3] = (gl ^ Q[1]!) >>> 0;
   add64(wh1, wl1);
   v[d] = rl0;
   v[d + 1] = rh0;
-  v[d + 2] = sl;
-  v[d + 3] = sh;
+  v[d + 2] = Q[3]!;
+  v[d + 3] = Q[2]!;
 }
 
 /** SHA512SU1 Vd.2D, Vn.2D, Vm.2D. */
@@ -432,23 +430,23 @@ export function sha512su1(v: Uint32Array, d: number, n: number, m: number): void
     const xh = v[n + 2 * lane + 1]!;
     const xl = v[n + 2 * lane]!;
     ror64(xh, xl, 19);
-    let gh = qh;
-    let gl = ql;
+    let gh = Q[0]!;
+    let gl = Q[1]!;
     ror64(xh, xl, 61);
-    gh ^= qh;
-    gl ^= ql;
+    gh ^= Q[0]!;
+    gl ^= Q[1]!;
     shr64(xh, xl, 6);
-    sh = (gh ^ qh) >>> 0;
-    sl = (gl ^ ql) >>> 0;
+    Q[2] = (gh ^ Q[0]!) >>> 0;
+    Q[3] = (gl ^ Q[1]!) >>> 0;
     add64(v[d + 2 * lane + 1]!, v[d + 2 * lane]!);
     add64(v[m + 2 * lane + 1]!, v[m + 2 * lane]!);
     if (lane === 1) {
-      rh = sh;
-      rl = sl;
+      rh = Q[2]!;
+      rl = Q[3]!;
     }
   }
-  v[d] = sl;
-  v[d + 1] = sh;
+  v[d] = Q[3]!;
+  v[d + 1] = Q[2]!;
   v[d + 2] = rl;
   v[d + 3] = rh;
 }
@@ -479,17 +477,15 @@ export function rax1(v: Uint32Array, d: number, n: number, m: number): void {
 export function xar(v: Uint32Array, d: number, n: number, m: number, imm6: number): void {
   for (let i = 0; i < 4; i += 2) {
     ror64(v[n + i + 1]! ^ v[m + i + 1]!, v[n + i]! ^ v[m + i]!, imm6 & 63);
-    v[d + i] = ql;
-    v[d + i + 1] = qh;
+    v[d + i] = Q[1]!;
+    v[d + i + 1] = Q[0]!;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Polynomial multiply
 
-let cmH = 0;
-let cmL = 0;
-/** Carry-less 32x32 -> 64 into cmH:cmL. */
+/** Carry-less 32x32 -> 64 into Q[4]!:Q[5]!. */
 function clmul32(a: number, b: number): void {
   let h = 0;
   let l = 0;
@@ -500,8 +496,8 @@ function clmul32(a: number, b: number): void {
       if (i !== 0) h ^= a >>> (32 - i);
     }
   }
-  cmH = h >>> 0;
-  cmL = l >>> 0;
+  Q[4] = h >>> 0;
+  Q[5] = l >>> 0;
 }
 
 /**
@@ -515,17 +511,17 @@ export function pmull64(v: Uint32Array, d: number, n: number, m: number, upper: 
   const bl = v[m + o]!;
   const bh = v[m + o + 1]!;
   clmul32(al, bl);
-  const r0 = cmL;
-  let r1 = cmH;
+  const r0 = Q[5]!;
+  let r1 = Q[4]!;
   clmul32(ah, bh);
-  let r2 = cmL;
-  const r3 = cmH;
+  let r2 = Q[5]!;
+  const r3 = Q[4]!;
   clmul32(al, bh);
-  r1 ^= cmL;
-  r2 ^= cmH;
+  r1 ^= Q[5]!;
+  r2 ^= Q[4]!;
   clmul32(ah, bl);
-  r1 ^= cmL;
-  r2 ^= cmH;
+  r1 ^= Q[5]!;
+  r2 ^= Q[4]!;
   v[d] = r0;
   v[d + 1] = r1 >>> 0;
   v[d + 2] = r2 >>> 0;

@@ -91,17 +91,15 @@ function load(c: Uint8Array, hi: number, lo: number): void {
     c[i + 8] = (hi >>> (4 * i)) & 0xf;
   }
 }
-let oHi = 0;
-let oLo = 0;
-function store(c: Uint8Array): void {
+function store(c: Uint8Array, out: PacOut): void {
   let h = 0;
   let l = 0;
   for (let i = 7; i >= 0; i--) {
     l = (l << 4) | c[i]!;
     h = (h << 4) | c[i + 8]!;
   }
-  oHi = h >>> 0;
-  oLo = l >>> 0;
+  out.hi = h >>> 0;
+  out.lo = l >>> 0;
 }
 function xorInto(d: Uint8Array, s: Uint8Array): void {
   for (let i = 0; i < 16; i++) d[i] = d[i]! ^ s[i]!;
@@ -206,9 +204,7 @@ export function computePacQarma5(
     xorInto(W, ALPHA);
   }
   xorInto(W, MK0);
-  store(W);
-  out.hi = oHi;
-  out.lo = oLo;
+  store(W, out);
 }
 
 /**
@@ -283,43 +279,32 @@ export function bottomPacBit(rg: PacRegime, topBit: number): number {
   return 64 - tsz;
 }
 
-// 64-bit mask helpers on halves: bits [hiBit:loBit] inclusive.
-let mH = 0;
-let mL = 0;
-function mask(hiBit: number, loBit: number): void {
-  mH = 0;
-  mL = 0;
-  for (let b = loBit; b <= hiBit; b++) {
-    if (b >= 32) mH |= 1 << (b - 32);
-    else mL |= 1 << b;
-  }
-  mH >>>= 0;
-  mL >>>= 0;
-}
-const MASK_CACHE = new Map<number, [number, number]>();
+// 64-bit scratch in a typed array (no HeapNumber boxing): 0 mask hi, 1 mask lo, 2 ext hi, 3 ext lo.
+const P = new Uint32Array(4);
+/** LOW_ONES[k] = 2^k - 1 for 0 <= k <= 32. */
+const LOW_ONES = new Float64Array(33);
+for (let k = 0; k <= 32; k++) LOW_ONES[k] = 2 ** k - 1;
+/** P[0]:P[1] = mask of bits [hiBit:loBit] inclusive (0 <= loBit <= hiBit <= 63). */
 function maskC(hiBit: number, loBit: number): void {
-  const k = hiBit * 64 + loBit;
-  let m = MASK_CACHE.get(k);
-  if (!m) {
-    mask(hiBit, loBit);
-    m = [mH, mL];
-    MASK_CACHE.set(k, m);
-  }
-  mH = m[0];
-  mL = m[1];
+  if (hiBit >= 32) {
+    const lo = Math.max(loBit, 32);
+    P[0] = LOW_ONES[hiBit - lo + 1]! * (LOW_ONES[lo - 32]! + 1);
+  } else P[0] = 0;
+  if (loBit < 32) {
+    const hi = Math.min(hiBit, 31);
+    P[1] = LOW_ONES[hi - loBit + 1]! * (LOW_ONES[loBit]! + 1);
+  } else P[1] = 0;
 }
 
-/** Pointer with the extension field [top:bottom] replaced by copies of `sel` (canonical form). */
-let xH = 0;
-let xL = 0;
+/** P[2]:P[3] = ptr with the extension field [top:bottom] replaced by copies of `sel`. */
 function extend(ptrHi: number, ptrLo: number, tbi: boolean, bottom: number, sel: number): void {
   maskC(tbi ? 55 : 63, bottom);
   if (sel) {
-    xH = (ptrHi | mH) >>> 0;
-    xL = (ptrLo | mL) >>> 0;
+    P[2] = ptrHi | P[0]!;
+    P[3] = ptrLo | P[1]!;
   } else {
-    xH = (ptrHi & ~mH) >>> 0;
-    xL = (ptrLo & ~mL) >>> 0;
+    P[2] = ptrHi & ~P[0]!;
+    P[3] = ptrLo & ~P[1]!;
   }
 }
 
@@ -353,14 +338,14 @@ export function addPac(
   } else sel = tbi ? (ptrHi >>> 23) & 1 : ptrHi >>> 31;
   const bottom = bottomPacBit(rg, sel);
   extend(ptrHi, ptrLo, tbi, bottom, sel);
-  computePac(pac, rg.algorithm, xH, xL, modHi, modLo, keyHiHi, keyHiLo, keyLoHi, keyLoLo);
+  computePac(pac, rg.algorithm, P[2]!, P[3]!, modHi, modLo, keyHiHi, keyHiLo, keyLoHi, keyLoLo);
   let ph = pac.hi;
   let pl = pac.lo;
   // Extension bits [top_bit:bottom] must be all zeros or all ones, else the PAC is corrupted.
   maskC(topBit, bottom);
-  const fH = (ptrHi & mH) >>> 0;
-  const fL = (ptrLo & mL) >>> 0;
-  const good = (fH === 0 && fL === 0) || (fH === mH && fL === mL);
+  const fH = (ptrHi & P[0]!) >>> 0;
+  const fL = (ptrLo & P[1]!) >>> 0;
+  const good = (fH === 0 && fL === 0) || (fH === P[0]! && fL === P[1]!);
   if (!good) {
     if (rg.level === 2) {
       ph = 0;
@@ -372,8 +357,8 @@ export function addPac(
   }
   // Field receiving the PAC: bits 54:bottom, plus 63:56 when TBI is off. Bit 55 = selbit.
   maskC(54, bottom);
-  let fieldH = mH;
-  const fieldL = mL;
+  let fieldH = P[0]!;
+  const fieldL = P[1]!;
   if (!tbi) fieldH = (fieldH | 0xff000000) >>> 0;
   let rH: number;
   let rL: number;
@@ -417,12 +402,12 @@ export function auth(
   const b55 = (ptrHi >>> 23) & 1;
   const bottom = bottomPacBit(rg, b55);
   extend(ptrHi, ptrLo, tbi, bottom, b55);
-  const oh = xH;
-  const ol = xL;
+  const oh = P[2]!;
+  const ol = P[3]!;
   computePac(pac, rg.algorithm, oh, ol, modHi, modLo, keyHiHi, keyHiLo, keyLoHi, keyLoLo);
   maskC(54, bottom);
-  let fH = mH;
-  const fL = mL;
+  let fH = P[0]!;
+  const fL = P[1]!;
   if (!tbi) fH = (fH | 0xff000000) >>> 0;
   out.fault = false;
   if (rg.level !== 3) {
@@ -445,9 +430,9 @@ export function auth(
   if (rg.fpacCombined || (rg.fpac && !combined)) {
     const rb55 = (rH >>> 23) & 1;
     maskC(54, bottom);
-    const gH = (rH & mH) >>> 0;
-    const gL = (rL & mL) >>> 0;
-    let ok = rb55 ? gH === mH && gL === mL : gH === 0 && gL === 0;
+    const gH = (rH & P[0]!) >>> 0;
+    const gL = (rL & P[1]!) >>> 0;
+    let ok = rb55 ? gH === P[0]! && gL === P[1]! : gH === 0 && gL === 0;
     if (!tbi && rH >>> 24 !== (rb55 ? 0xff : 0)) ok = false;
     if (!ok) out.fault = true;
   }
@@ -460,8 +445,8 @@ export function strip(out: PacOut, rg: PacRegime, ptrHi: number, ptrLo: number, 
   const tbi = effectiveTbi(rg, ptrHi, !data);
   const b55 = (ptrHi >>> 23) & 1;
   extend(ptrHi, ptrLo, tbi, bottomPacBit(rg, b55), b55);
-  out.hi = xH;
-  out.lo = xL;
+  out.hi = P[2]!;
+  out.lo = P[3]!;
   out.fault = false;
 }
 
