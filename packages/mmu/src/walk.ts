@@ -170,6 +170,11 @@ function stage2(
       top = bottom - 1;
     }
     if (level < firstBlockLevel(g, r.paBits)) return FaultKind.Translation;
+    let oa = lowBits(hi & 0xffff, lo, 48);
+    oa -= oa % POW2[bottom]!;
+    if (g === 16) oa += ((lo >>> 12) & 0xf) * POW2[48]!;
+    // The leaf's output base is checked (ARM ARM AArch64.S2Walk: the descriptor OA, not OA + offset).
+    if (outputsize < 52 && oa >= POW2[outputsize]!) return FaultKind.AddressSize;
     let updAf = false;
     if ((lo & 0x400) === 0) {
       if (!r.vha) return FaultKind.AccessFlag;
@@ -182,11 +187,7 @@ function stage2(
       ap |= 2;
       updApPossible = true;
     }
-    let oa = lowBits(hi & 0xffff, lo, 48);
-    oa -= oa % POW2[bottom]!;
-    if (g === 16) oa += ((lo >>> 12) & 0xf) * POW2[48]!;
     oa += lowBits(ipaHi, ipaLo, bottom);
-    if (outputsize < 52 && oa >= POW2[outputsize]!) return FaultKind.AddressSize;
     const xn = (hi & 0x400000) !== 0;
     let ok: boolean;
     if (s1walk) ok = hwupd ? (ap & 2) !== 0 : (ap & 1) !== 0;
@@ -314,6 +315,13 @@ function stage1(
       top = bottom - 1;
     }
     if (level < firstBlockLevel(g, r.paBits)) return fail(out, FaultKind.Translation, level, 1, false, acc);
+    let oa = lowBits(hi & 0xffff, lo, 48);
+    oa -= oa % POW2[bottom]!;
+    if (g === 16) oa += ((lo >>> 12) & 0xf) * POW2[48]!;
+    // Address size before Access flag (fault priority; AArch64.S1Walk runs before the AF check).
+    // Leaf output base out of range (ARM ARM AArch64.S1Walk checks the descriptor OA, not OA + offset).
+    if (outputsize < 52 && oa >= POW2[outputsize]!)
+      return fail(out, FaultKind.AddressSize, level, 1, false, acc);
     let updAf = false;
     if ((lo & 0x400) === 0) {
       if (!r.ha) return fail(out, FaultKind.AccessFlag, level, 1, false, acc);
@@ -326,12 +334,7 @@ function stage1(
       ap &= 1;
       updApPossible = true;
     }
-    let oa = lowBits(hi & 0xffff, lo, 48);
-    oa -= oa % POW2[bottom]!;
-    if (g === 16) oa += ((lo >>> 12) & 0xf) * POW2[48]!;
     oa += lowBits(vaHi, vaLo, bottom);
-    if (outputsize < 52 && oa >= POW2[outputsize]!)
-      return fail(out, FaultKind.AddressSize, level, 1, false, acc);
     if (apTable & 2) ap |= 2;
     if (apTable & 1) ap &= 2;
     const uxn = (hi & 0x400000) !== 0 || xnTable !== 0;

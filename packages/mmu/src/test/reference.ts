@@ -286,6 +286,17 @@ class Ref {
       (bits(desc, 47, addrselectbottom) << BigInt(addrselectbottom)) |
       bits(inputaddr, addrselectbottom - 1, 0);
     if (largegrain) outputaddress |= bits(desc, 15, 12) << 48n;
+    res.descupdate.descaddr = descaddr;
+    // Address size is checked before the access flag (the walk's own check; AF is tested after it).
+    // The leaf's output base (descriptor OA bits, without the input offset) must fit the output
+    // size (current ARM ARM: AArch64.S1Walk/S2Walk check the leaf base address).
+    const leafbase =
+      (bits(desc, 47, addrselectbottom) << BigInt(addrselectbottom)) |
+      (largegrain ? bits(desc, 15, 12) << 48n : 0n);
+    if ((outputsize < 52 && largegrain && !isZero(leafbase, 51, 48)) || !isZero(leafbase, 47, outputsize)) {
+      res.fault = this.fault("AddressSize", level, secondstage, s2fs1walk, acc, ipaddress);
+      return res;
+    }
     if (bit(desc, 10) === 0) {
       if (!updateAF) {
         res.fault = this.fault("AccessFlag", level, secondstage, s2fs1walk, acc, ipaddress);
@@ -301,14 +312,6 @@ class Ref {
         desc |= 1n << 7n;
         res.descupdate.AP = true;
       }
-    }
-    res.descupdate.descaddr = descaddr;
-    if (
-      (outputsize < 52 && largegrain && !isZero(outputaddress, 51, 48)) ||
-      !isZero(outputaddress, 47, outputsize)
-    ) {
-      res.fault = this.fault("AddressSize", level, secondstage, s2fs1walk, acc, ipaddress);
-      return res;
     }
     res.outputaddress = outputaddress;
     res.level = level;
