@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { ConfigError, RamRegion } from "@armature/core";
+import { Bus, ConfigError, RamRegion } from "@armature/core";
 import { FdtNode, parseDtb } from "@armature/fdt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseImageHeader, readKernel } from "./image.js";
@@ -206,6 +206,19 @@ describe("Image header and placement rules", () => {
     expect(chosen.getU64("linux,initrd-start")).toBe(BigInt(0x70000000 + 32 * MiB));
     expect(chosen.getU64("kaslr-seed")).toBeTypeOf("bigint");
     expect(chosen.property("rng-seed")?.value.length).toBe(32);
+  });
+
+  it("writes through a Bus when given one", () => {
+    const bus = new Bus();
+    const ram = bus.addRam("ram", 0x80000000, 64 * MiB);
+    const plan = loadLinux({
+      bus,
+      ram: { name: "ram", base: 0x80000000, size: 64 * MiB },
+      kernel: syntheticImage({}),
+      fdt: board(),
+    });
+    expect(bus.read(plan.kernel.address + 0x38, 4)).toBe(0x644d5241);
+    expect(ram.view.getUint32(plan.dtb.address - ram.base, false)).toBe(0xd00dfeed);
   });
 
   it("takes a DTB file instead of a tree, keeping its reservations", () => {

@@ -7,5 +7,12 @@ export {
   RAW_LOAD_OFFSET,
   readKernel,
 } from "./image.js";
-export type { EntryState, LinuxBootOptions, LinuxBootPlan, Placement, RamExtent } from "./loader.js";
+export type {
+  EntryState,
+  LinuxBootOptions,
+  LinuxBootPlan,
+  LinuxLoadOptions,
+  Placement,
+  RamExtent,
+} from "./loader.js";
 export { loadLinux, MAX_DTB_SIZE, planLinuxBoot } from "./loader.js";

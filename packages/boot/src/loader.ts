@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ConfigError, hex, type RamRegion } from "@armature/core";
+import { type Bus, ConfigError, hex, type RamRegion } from "@armature/core";
 import { FdtNode, FdtParseError, parseDtb, serializeDtb } from "@armature/fdt";
 import { type KernelImage, readKernel } from "./image.js";
 
@@ -71,6 +71,11 @@ export interface LinuxBootOptions<R extends RamExtent = RamExtent> {
   /** Override the 2 MiB-aligned base the kernel is loaded above (default: first one in RAM). */
   kernelBase?: number;
 }
+
+/** loadLinux's options: a RamRegion to write into, or any RAM extent plus the Bus to write through. */
+export type LinuxLoadOptions =
+  | (LinuxBootOptions<RamRegion> & { bus?: undefined })
+  | (LinuxBootOptions<RamExtent> & { bus: Bus });
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 const mib = (n: number): string => `${(n / MiB).toFixed(n % MiB === 0 ? 0 : 1)} MiB`;
@@ -167,17 +172,24 @@ export function planLinuxBoot(o: LinuxBootOptions): LinuxBootPlan {
   return plan;
 }
 
-/** Plans the boot (see planLinuxBoot) and writes the kernel, initrd and DTB into RAM. */
-export function loadLinux(o: LinuxBootOptions<RamRegion>): LinuxBootPlan {
+/**
+ * Plans the boot (see planLinuxBoot) and writes the kernel, initrd and DTB: straight into `ram`
+ * when it is a RamRegion, or through `bus.writeBytes` when a Bus is given (then `ram` only says
+ * where RAM is, and a write that reaches no RAM throws the bus's BusError).
+ */
+export function loadLinux(o: LinuxLoadOptions): LinuxBootPlan {
   const k = o.kernel instanceof Uint8Array ? readKernel(o.kernel) : o.kernel;
   const plan = planLinuxBoot({ ...o, kernel: k });
-  const put = (addr: number, bytes: Uint8Array): void => o.ram.u8.set(bytes, addr - o.ram.base);
+  const bus = o.bus;
+  const ram = o.ram as RamRegion;
+  const put = (addr: number, bytes: Uint8Array): void => {
+    if (bus) bus.writeBytes(addr, bytes);
+    else ram.u8.set(bytes, addr - ram.base);
+  };
   // Zero the kernel's whole footprint (its .bss) before copying it in.
-  o.ram.u8.fill(
-    0,
-    plan.kernel.address - o.ram.base,
-    plan.kernel.address - o.ram.base + plan.kernel.footprint,
-  );
+  const kOff = plan.kernel.address - ram.base;
+  if (bus) put(plan.kernel.address, new Uint8Array(plan.kernel.footprint));
+  else ram.u8.fill(0, kOff, kOff + plan.kernel.footprint);
   put(plan.kernel.address, k.data);
   if (o.initrd && plan.initrd) put(plan.initrd.address, o.initrd);
   put(plan.dtb.address, plan.dtbBytes);
