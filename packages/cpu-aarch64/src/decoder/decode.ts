@@ -27,6 +27,8 @@ for (let i = 0; i < N; i++) {
 EX_START[N] = exList.length / 2;
 const EX = Int32Array.from(exList);
 const CHECK: (((w: number) => boolean) | null)[] = ENCODINGS.map((s) => s.check);
+/** 1 when an entry has neither exclusions nor a check: a mask match is a decode. */
+const SIMPLE = Uint8Array.from(ENCODINGS, (s) => (s.excludes.length === 0 && s.check === null ? 1 : 0));
 
 interface Buckets {
   start: Int32Array;
@@ -70,9 +72,17 @@ function build(model: CpuModel): Buckets {
     total += lists[k]!.length;
   }
   start[KEY_COUNT] = total;
-  const cand = new Int32Array(total);
+  // Candidates are stored as (mask, bits, index) triples so a scan reads one contiguous run.
+  const cand = new Int32Array(total * 3);
   let p = 0;
-  for (let k = 0; k < KEY_COUNT; k++) for (const i of lists[k]!) cand[p++] = i;
+  for (let k = 0; k < KEY_COUNT; k++) {
+    for (const i of lists[k]!) {
+      cand[p++] = MASK[i]!;
+      cand[p++] = BITS[i]!;
+      cand[p++] = i;
+    }
+  }
+  for (let k = 0; k <= KEY_COUNT; k++) start[k] = start[k]! * 3;
   return { start, cand };
 }
 
@@ -109,9 +119,11 @@ export function decode(word: number, model: CpuModel): number {
   const w = word | 0;
   const key = ((w >>> 15) & 0x1ffc0) | ((w >>> 10) & 0x3f);
   const end = lastStart[key + 1]!;
-  for (let p = lastStart[key]!; p < end; p++) {
-    const i = lastCand[p]!;
-    if ((w & MASK[i]!) !== BITS[i]) continue;
+  const cand = lastCand;
+  for (let p = lastStart[key]!; p < end; p += 3) {
+    if ((w & cand[p]!) !== cand[p + 1]) continue;
+    const i = cand[p + 2]!;
+    if (SIMPLE[i] === 1) return i;
     let ok = true;
     for (let x = EX_START[i]!, xe = EX_START[i + 1]!; x < xe; x++) {
       if ((w & EX[2 * x]!) === EX[2 * x + 1]) {
