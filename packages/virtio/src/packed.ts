@@ -33,6 +33,7 @@ export class PackedQueue implements Virtqueue {
   private pushedSinceSignal = 0;
   private readonly s = new Uint8Array(16);
   private readonly v = new DataView(this.s.buffer);
+  private readonly pool: DescChain[] = [];
 
   constructor(readonly dma: DmaSpace) {}
 
@@ -72,7 +73,8 @@ export class PackedQueue implements Virtqueue {
     const v = this.v;
     if (!this.readDesc(this.ring, this.nextAvail)) return this.setFault("descriptor ring is not in memory");
     if (!this.isAvail(v.getUint16(14, true), this.availWrap)) return null;
-    const chain = new DescChain(this.dma);
+    const chain = this.pool.pop() ?? new DescChain(this.dma);
+    chain.clear();
     let idx = this.nextAvail;
     let wrap = this.availWrap;
     let sawWritable = false;
@@ -158,6 +160,7 @@ export class PackedQueue implements Virtqueue {
       this.usedWrap ^= 1;
     }
     this.pushedSinceSignal++;
+    if (this.pool.length < 64) this.pool.push(chain);
   }
 
   /** Position of (slot, wrap counter) on a circle of 2 * size: laps alternate the wrap counter. */

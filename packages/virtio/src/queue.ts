@@ -15,7 +15,8 @@ export const MAX_INDIRECT_ENTRIES = 1024;
  * One descriptor chain popped from a virtqueue: device-readable segments first, then
  * device-writable ones (§2.7.4.2). Devices treat the readable and the writable bytes as two
  * streams and never depend on how the driver split them into descriptors (VIRTIO_F_ANY_LAYOUT is
- * implied by VERSION_1). Data moves only through the queue's DmaSpace.
+ * implied by VERSION_1). Data moves only through the queue's DmaSpace. A chain belongs to the
+ * device from `pop` until `push`; the queue reuses the object afterwards (no per-request garbage).
  */
 export class DescChain {
   /** Head descriptor index (the id written to the used ring). */
@@ -31,6 +32,16 @@ export class DescChain {
   writableBytes = 0;
 
   constructor(readonly dma: DmaSpace) {}
+
+  /** @internal Clear for reuse (queues recycle chains after push). */
+  clear(): void {
+    this.head = 0;
+    this.descCount = 0;
+    this.count = 0;
+    this.readableCount = 0;
+    this.readableBytes = 0;
+    this.writableBytes = 0;
+  }
 
   /** @internal */
   addSegment(addr: number, len: number, writable: boolean): void {
@@ -129,6 +140,7 @@ export class SplitQueue implements Virtqueue {
   private signalled = 0;
   private readonly scratch = new Uint8Array(16);
   private readonly sv = new DataView(this.scratch.buffer);
+  private readonly pool: DescChain[] = [];
 
   constructor(readonly dma: DmaSpace) {}
 
@@ -197,7 +209,8 @@ export class SplitQueue implements Virtqueue {
   }
 
   private walk(head: number): DescChain | null {
-    const chain = new DescChain(this.dma);
+    const chain = this.pool.pop() ?? new DescChain(this.dma);
+    chain.clear();
     chain.head = head;
     let table = this.desc;
     let tableSize = this.size;
@@ -257,6 +270,7 @@ export class SplitQueue implements Virtqueue {
       return;
     }
     this.usedIdx = (this.usedIdx + 1) & 0xffff;
+    if (this.pool.length < 64) this.pool.push(chain);
     // §2.7.8: the used element is visible before the index that publishes it.
     if (!this.w16(this.used + 2, this.usedIdx)) this.setFault("used ring is not in memory");
   }
