@@ -185,6 +185,8 @@ export class Cpu {
   readonly sysRegBlock: SysRegBlock | undefined;
   /** Instructions retired (all runs). */
   retired = 0;
+  /** Set when breakpoints or software step may fire: the loop then runs one instruction at a time. */
+  debugActive = false;
   halted = false;
 
   // software TLB: read, write, exec (direct-mapped by VA page)
@@ -375,6 +377,7 @@ export class Cpu {
       sp = this.spsel;
     }
     this.setEl(el, sp);
+    if (this.ss !== 0 || this.debugActive) this.updateDebug();
   }
 
   // ---------------------------------------------------------------- exceptions
@@ -417,6 +420,7 @@ export class Cpu {
     this.daif = 0x3c0;
     this.ss = 0;
     this.il = 0;
+    if (this.debugActive) this.updateDebug();
     if (s.sctlr & (1 << 23)) this.pan = 1; // SCTLR_EL1.SPAN == 0 sets PAN
     this.uao = 0;
     this.mmu.privChanged();
@@ -505,6 +509,18 @@ export class Cpu {
         // vector taken; fall through to fetch at the new PC
       }
       let done = 0;
+      let stepping = false;
+      if (this.debugActive) {
+        slice = 1;
+        try {
+          this.checkBreakpoint();
+        } catch (e) {
+          if (e !== ABORT) throw e;
+          left--;
+          continue;
+        }
+        stepping = this.stepActive();
+      }
       try {
         const page = this.fetchPage();
         const dec = page.decoded;
@@ -548,15 +564,62 @@ export class Cpu {
         if (e !== ABORT) throw e;
         done++;
       }
+      if (stepping && this.el === 0 && !this.exitPending) this.softwareStep();
       left -= done;
       this.retired += done;
       if (clock !== undefined) clock.advanceInstructions(done);
-      if (this.ss !== 0 && this.jumped === false) {
-        // software step handled by the debug unit below
-      }
       if (this.exitPending) break;
     }
     return exit;
+  }
+
+  // ---------------------------------------------------------------- self-hosted debug (D2)
+
+  /** Recompute whether breakpoints / software step can fire (after MDSCR/DBGBCR/PSTATE.SS changes). */
+  updateDebug(): void {
+    const s = this.sys;
+    const mdscr = s.mdscr();
+    const osLocked = (s.oslsr & 2) !== 0;
+    const bp = (mdscr & (1 << 15)) !== 0 && s.dbgbcr.some((c) => (c & 1) !== 0);
+    this.debugActive = !osLocked && !this.userMode && (bp || ((mdscr & 1) !== 0 && this.ss !== 0));
+  }
+
+  /** Debug exceptions from the current EL are enabled (D2.10: EL0 always, EL1 with KDE and PSTATE.D clear). */
+  private debugEnabled(): boolean {
+    if (this.el === 0) return true;
+    return (this.sys.mdscr() & (1 << 13)) !== 0 && (this.daif & 0x200) === 0;
+  }
+
+  /** Breakpoint exception when an enabled DBGBCR/DBGBVR pair matches the PC (D2.8, address match). */
+  private checkBreakpoint(): void {
+    const s = this.sys;
+    if ((s.mdscr() & (1 << 15)) === 0 || !this.debugEnabled()) return;
+    const pc = this.getPC();
+    for (let n = 0; n < 6; n++) {
+      const ctl = s.dbgbcr[n]!;
+      if ((ctl & 1) === 0) continue;
+      const pmc = (ctl >>> 1) & 3; // 01 EL1, 10 EL0, 11 both
+      if (!((this.el === 0 && (pmc & 2) !== 0) || (this.el === 1 && (pmc & 1) !== 0))) continue;
+      if ((s.dbgbvr[n]! & ~3n) === (pc & ~3n)) {
+        const ec = this.el === 0 ? EC_BKPT_LOWER : EC_BKPT_LOWER + 1;
+        this.syncException(ec, 0x22, 0, 0, this.pc, this.pcHi);
+      }
+    }
+  }
+
+  /** PSTATE.SS = 1 with MDSCR_EL1.SS: this instruction is stepped (active-not-pending, D2.12). */
+  private stepActive(): boolean {
+    return this.ss !== 0 && (this.sys.mdscr() & 1) !== 0 && this.el === 0 && this.debugEnabled();
+  }
+
+  /** Software Step exception after the stepped instruction: ESR.ISV = 1, EX = 0, IFSC = 0x22. */
+  private softwareStep(): void {
+    this.ss = 0;
+    try {
+      this.syncException(EC_SOFTSTEP_LOWER, (1 << 24) | 0x22, 0, 0, this.pc, this.pcHi);
+    } catch (e) {
+      if (e !== ABORT) throw e;
+    }
   }
 
   /** Request an exit from an instruction handler (PC already set per the exit's rule). */

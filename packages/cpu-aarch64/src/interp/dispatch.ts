@@ -129,6 +129,12 @@ const BY_ID: Record<string, Handler> = {
   BLR_64_branch_reg: I.branchReg,
   RET_64R_branch_reg: I.branchReg,
   ERET_64E_branch_reg: I.eret,
+  // UNDEFINED by definition (UDF) or outside Debug state (DCPS*, DRPS): ARM ARM C6.2.
+  UDF_only_perm_undef: S.undef,
+  DCPS1_DC_exception: S.undef,
+  DCPS2_DC_exception: S.undef,
+  DCPS3_DC_exception: S.undef,
+  DRPS_64E_branch_reg: S.undef,
   // specialised hot forms (exec-fast.ts)
   ADD_64_addsub_shift: F.add64reg,
   SUB_64_addsub_shift: F.sub64reg,
@@ -180,29 +186,6 @@ for (const e of ENCODINGS) {
 }
 handlers.push(S.undef);
 
-/*
- * TEMPORARY bridge while the decoder table is being completed: SIMD classes glibc needs that the
- * table does not list yet are recognised here by their C4.1 class pattern. A class is bridged only
- * while ENCODINGS has no entry of that class, so this disappears by itself as the table grows.
- */
-const TABLE_CLASSES = new Set(ENCODINGS.map((e) => e.iclass));
-const BRIDGE_ALL: [number, number, string][] = [
-  [0x9ff80400 | 0, 0x0f000400, "asimdimm"],
-  [0x9fe08400 | 0, 0x0e000400, "asimdins"],
-  [0x9f800400 | 0, 0x0f000400, "asimdshf"],
-  [0xbf208c00 | 0, 0x0e000800, "asimdperm"],
-  [0xbfe08400 | 0, 0x2e000000, "asimdext"],
-  [0xbfe08c00 | 0, 0x0e000000, "asimdtbl"],
-  [0xbfbf0000 | 0, 0x0c000000, "asisdlse"],
-  [0xbfa00000 | 0, 0x0c800000, "asisdlsep"],
-  [0xbf9f0000 | 0, 0x0d000000, "asisdlso"],
-  [0xbf800000 | 0, 0x0d800000, "asisdlsop"],
-  [0xdfe08400 | 0, 0x5e000400, "asisdone"],
-];
-const BRIDGE = BRIDGE_ALL.filter(([, , k]) => !TABLE_CLASSES.has(k));
-const BRIDGE_BASE = handlers.length;
-for (const [, , k] of BRIDGE) handlers.push(V.SIMD_BY_CLASS[k] ?? S.undef);
-
 /** handler per ENCODINGS index, plus the "unallocated" handler at index ENCODINGS.length. */
 export const HANDLERS: readonly Handler[] = handlers;
 export const UNDEF_INDEX = ENCODINGS.length;
@@ -224,9 +207,5 @@ export function decodeIndex(w: number, model: CpuModel): number {
   const i = decode(w, model);
   if (i >= 0) return i;
   if ((w & 0xffe0001f) === (0xd4000003 | 0) && SMC_INDEX >= 0) return SMC_INDEX;
-  for (let k = 0; k < BRIDGE.length; k++) {
-    const b = BRIDGE[k]!;
-    if ((w & b[0]) === b[1] && !(b[2] === "asimdshf" && (w & 0x00780000) === 0)) return BRIDGE_BASE + k;
-  }
   return UNDEF_INDEX;
 }

@@ -483,6 +483,7 @@ export class SysRegs {
         return true;
       case SR.OSLAR_EL1:
         this.oslsr = (this.oslsr & ~2) | ((lo & 1) << 1);
+        cpu.updateDebug();
         return true;
       case SR.DBGCLAIMSET_EL1:
       case SR.DBGCLAIMCLR_EL1:
@@ -521,6 +522,7 @@ export class SysRegs {
     }
     if (this.plain.has(key)) {
       this.plain.set(key, v & M64);
+      if (key === SR.MDSCR_EL1) cpu.updateDebug();
       return true;
     }
     const op0 = key >> 14;
@@ -535,6 +537,7 @@ export class SysRegs {
       }
       if (op2 === 5 && crm < 6) {
         this.dbgbcr[crm] = lo;
+        cpu.updateDebug();
         return true;
       }
       if (op2 === 6 && crm < 4) {
@@ -553,6 +556,11 @@ export class SysRegs {
       return true;
     }
     return false;
+  }
+
+  /** MDSCR_EL1 (SS bit 0, KDE bit 13, MDE bit 15). */
+  mdscr(): number {
+    return Number((this.plain.get(SR.MDSCR_EL1) ?? 0n) & 0xffffffffn);
   }
 
   private updatePmuIrq(): void {

@@ -149,6 +149,37 @@ describe("exceptions at EL1 (ARM ARM D1.10)", () => {
   });
 });
 
+describe("self-hosted debug (ARM ARM D2)", () => {
+  const toEl0 = (spsr: string): string =>
+    `mov x1, #0x8000\nmsr vbar_el1, x1\nmsr oslar_el1, xzr\n${spsr}\nmsr spsr_el1, x1\nmov x1, #0x2000\nmsr elr_el1, x1\n`;
+
+  it("MDSCR_EL1.SS + SPSR.SS: one EL0 instruction, then a Software Step exception (EC 0x32)", () => {
+    const { cpu, load } = machine();
+    load(0x1000, asm(`${toEl0("mov x1, #0x200000")}mov x2, #1\nmsr mdscr_el1, x2\neret`));
+    load(0x2000, asm("mov x0, #7\nmov x0, #8\nb #0"));
+    load(0x8400, asm("mrs x5, esr_el1\nmrs x6, elr_el1\nhvc #0"));
+    cpu.setPC(0x1000);
+    expect(cpu.run(100).reason).toBe("hvc");
+    expect(cpu.getX(0)).toBe(7n); // exactly one instruction ran
+    expect(Number(cpu.getX(5) >> 26n)).toBe(0x32);
+    expect(cpu.getX(6)).toBe(0x2004n);
+  });
+
+  it("a hardware breakpoint (DBGBCR0/DBGBVR0, MDSCR.MDE) stops EL0 before the instruction (EC 0x30)", () => {
+    const { cpu, load } = machine();
+    const setup =
+      "mov x2, #0x2008\nmsr dbgbvr0_el1, x2\nmov x2, #0x1e7\nmsr dbgbcr0_el1, x2\nmov x2, #0x8000\nmsr mdscr_el1, x2\n";
+    load(0x1000, asm(`${toEl0("mov x1, #0")}${setup}eret`));
+    load(0x2000, asm("mov x0, #1\nmov x0, #2\nmov x0, #3\nb #0"));
+    load(0x8400, asm("mrs x5, esr_el1\nmrs x6, elr_el1\nhvc #0"));
+    cpu.setPC(0x1000);
+    expect(cpu.run(100).reason).toBe("hvc");
+    expect(cpu.getX(0)).toBe(2n);
+    expect(Number(cpu.getX(5) >> 26n)).toBe(0x30);
+    expect(cpu.getX(6)).toBe(0x2008n);
+  });
+});
+
 describe("generic timer and counters", () => {
   it("CNTV fires PPI 27's line when CNTVCT passes CVAL", () => {
     const clock = new VirtualClock({ nsPerInstruction: 1000 });
