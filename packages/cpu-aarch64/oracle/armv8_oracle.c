@@ -97,6 +97,7 @@ I2FXALL(I2FX1, scvtf)
 I2FXALL(I2FX1, ucvtf)
 
 DEF(fjcvtzs, "fjcvtzs w9, d0")
+DEF(fmlal, "fmlal v0.2s, v1.2h, v2.2h") DEF(fmlsl, "fmlsl v0.2s, v1.2h, v2.2h")
 DEF(urecpe, "urecpe v0.2s, v0.2s")
 DEF(ursqrte, "ursqrte v0.2s, v0.2s")
 
@@ -131,7 +132,7 @@ static const op_t ops[] = {
     FIXALL(FIXE1, fcvtzs) FIXALL(FIXE1, fcvtzu)
     I2FALL(I2FE1, scvtf) I2FALL(I2FE1, ucvtf)
     I2FXALL(I2FXE1, scvtf) I2FXALL(I2FXE1, ucvtf)
-    {"fjcvtzs", fjcvtzs}, {"urecpe", urecpe}, {"ursqrte", ursqrte},
+    {"fjcvtzs", fjcvtzs}, {"fmlal", fmlal}, {"fmlsl", fmlsl}, {"urecpe", urecpe}, {"ursqrte", ursqrte},
     {"aese", aese}, {"aesd", aesd}, {"aesmc", aesmc}, {"aesimc", aesimc},
     {"sha1c", sha1c}, {"sha1p", sha1p}, {"sha1m", sha1m}, {"sha1h", sha1h}, {"sha1su0", sha1su0},
     {"sha1su1", sha1su1}, {"sha256h", sha256h}, {"sha256h2", sha256h2}, {"sha256su0", sha256su0},

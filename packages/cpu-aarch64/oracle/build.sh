@@ -9,5 +9,5 @@ if ! command -v "$CC" >/dev/null; then
   exit 1
 fi
 mkdir -p "$here/build"
-"$CC" -O1 -static -march=armv8.5-a+crypto+sha3+fp16 -o "$here/build/armv8_oracle.tmp" "$here/armv8_oracle.c"
+"$CC" -O1 -static -march=armv8.5-a+crypto+sha3+fp16+fp16fml -o "$here/build/armv8_oracle.tmp" "$here/armv8_oracle.c"
 mv "$here/build/armv8_oracle.tmp" "$here/build/armv8_oracle"

@@ -1011,6 +1011,69 @@ export function fpMulAdd(
   return out(st);
 }
 
+/**
+ * FPMulAddH (FMLAL/FMLAL2; FMLSL negates op1 first): single-precision addend + the product of two
+ * half-precision operands, fused. The halves are unpacked as half precision (FZ16 flushing) and a
+ * NaN among them is converted to single precision (FPProcessNaNs3H).
+ */
+export function fpMulAddH(st: FPState, addend: number, op1: number, op2: number): number {
+  const tA = unpack(32, 0, addend, st, true, false);
+  const sA = S[2]!;
+  const eA = S[3]!;
+  const mA = S[4]!;
+  const t1 = unpack(16, 0, op1, st, true, false);
+  const s1 = S[2]!;
+  const e1 = S[3]!;
+  const m1 = S[4]!;
+  const t2 = unpack(16, 0, op2, st, true, false);
+  const s2 = S[2]!;
+  const e2 = S[3]!;
+  const m2 = S[4]!;
+  const inf1 = t1 === T_INF;
+  const inf2 = t2 === T_INF;
+  const zero1 = t1 === T_ZERO;
+  const zero2 = t2 === T_ZERO;
+  const infZero = (inf1 && zero2) || (zero1 && inf2);
+  let done = true;
+  if (tA === T_SNAN) processNaN(32, tA, 0, addend, st, true);
+  else if (t1 === T_SNAN) halfNaNTo32(t1, op1, st);
+  else if (t2 === T_SNAN) halfNaNTo32(t2, op2, st);
+  else if (tA === T_QNAN) processNaN(32, tA, 0, addend, st, true);
+  else if (t1 === T_QNAN) halfNaNTo32(t1, op1, st);
+  else if (t2 === T_QNAN) halfNaNTo32(t2, op2, st);
+  else done = false;
+  if (tA === T_QNAN && infZero) {
+    setDefaultNaN(32);
+    st.fpsr |= FPSR_IOC;
+  }
+  if (!done) {
+    const infA = tA === T_INF;
+    const zeroA = tA === T_ZERO;
+    const sP = s1 ^ s2;
+    const infP = inf1 || inf2;
+    const zeroP = zero1 || zero2;
+    if (infZero || (infA && infP && sA !== sP)) {
+      setDefaultNaN(32);
+      st.fpsr |= FPSR_IOC;
+    } else if ((infA && sA === 0) || (infP && sP === 0)) setInf(32, 0);
+    else if (infA || infP) setInf(32, 1);
+    else if (zeroA && zeroP && sA === sP) setZero(32, sA);
+    else fusedCore(32, sA, eA, mA, sP, e1, m1, e2, m2, st, false);
+  }
+  return out(st);
+}
+
+/** FPConvertNaN(FPProcessNaN(type, op)) from half to single (default NaN when FPCR.DN). */
+function halfNaNTo32(t: number, op: number, st: FPState): void {
+  if (t === T_SNAN) st.fpsr |= FPSR_IOC;
+  if ((st.fpcr & FPCR_DN) !== 0) {
+    setDefaultNaN(32);
+    return;
+  }
+  S[0] = 0;
+  S[1] = (((op & 0x8000) << 16) | 0x7fc00000 | ((op & 0x1ff) << 13)) >>> 0;
+}
+
 /** FPRecipStepFused (FRECPS): 2.0 - op1 * op2, fused. */
 export function fpRecipStep(st: FPState, n: FPSize, aHi: number, aLo: number, bHi: number, bLo: number) {
   return stepFused(st, n, aHi, aLo, bHi, bLo, false);

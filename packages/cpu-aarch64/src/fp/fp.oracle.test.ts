@@ -38,6 +38,7 @@ const groups: Array<[string, RegExp]> = [
   ["mul/mulx/nmul/div", /^f(mul|mulx|nmul|div)_/],
   ["sqrt", /^fsqrt_/],
   ["fused multiply-add", /^f(n?madd|n?msub)_/],
+  ["widening fused multiply-add (FMLAL/FMLSL)", /^fml[as]l$/],
   ["max/min", /^f(max|min)(nm)?_/],
   ["compare", /^f(cmp|cmpe|cmpz|cmeq|cmge|cmgt)_/],
   ["round to integral", /^frint/],

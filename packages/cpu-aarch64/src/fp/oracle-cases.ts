@@ -17,6 +17,7 @@ import {
   fpMinNum,
   fpMul,
   fpMulAdd,
+  fpMulAddH,
   fpMulX,
   fpRecipEstimate,
   fpRecipStep,
@@ -48,7 +49,7 @@ export interface OpSpec {
   name: string;
   n: FPSize; // operand precision (or result precision for int->fp)
   resN: FPSize; // result precision for "fp"/"mask"
-  src: "fp" | "int" | "u32";
+  src: "fp" | "int" | "u32" | "fmlal";
   res: ResKind;
   arity: 1 | 2 | 3;
   related?: "add" | "fma";
@@ -306,6 +307,23 @@ function buildOps(): OpSpec[] {
     arity: 1,
     model: (st, a) => fpToFixedJS(st, a[0], a[1]),
   });
+  for (const sub of [false, true]) {
+    // fmlal/fmlsl v0.2s, v1.2h, v2.2h: lane e = FPMulAddH(a.s[e], (-)b.h[e], c.h[e])
+    add({
+      name: sub ? "fmlsl" : "fmlal",
+      n: 32,
+      src: "fmlal",
+      res: "v2s",
+      arity: 3,
+      model: (st, a, b, c) => {
+        const n1 = sub ? 0x8000 : 0;
+        const lane1 = fpMulAddH(st, a[0], ((b[1] >>> 16) ^ n1) & 0xffff, c[1] >>> 16);
+        const lane0 = fpMulAddH(st, a[1], (b[1] ^ n1) & 0xffff, c[1] & 0xffff);
+        st.hi = lane1;
+        st.lo = lane0;
+      },
+    });
+  }
   add({
     name: "urecpe",
     n: 32,
@@ -507,6 +525,13 @@ export const fpcrArb: fc.Arbitrary<number> = fc
   );
 
 export function caseArb(spec: OpSpec): fc.Arbitrary<Case> {
+  if (spec.src === "fmlal") {
+    const f32 = fpArb(32);
+    const h2 = fc.tuple(fpArb(16), fpArb(16)).map(([x, y]) => [0, ((y[1] << 16) | x[1]) >>> 0] as Operand);
+    return fc
+      .tuple(fpcrArb, f32, f32, h2, h2)
+      .map(([fpcr, l0, l1, b, c]) => ({ op: spec.name, fpcr, a: [l1[1], l0[1]] as Operand, b, c }));
+  }
   const opnd = spec.src === "int" ? intArb() : spec.src === "u32" ? intArb() : fpArb(spec.n);
   const zero: Operand = [0, 0];
   if (spec.arity === 1)
