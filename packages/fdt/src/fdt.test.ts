@@ -184,3 +184,30 @@ describe("lookup and edits", () => {
     expect(printDts(back)).toContain('device_type = "ram";');
   });
 });
+
+describe("parser resource bounds", () => {
+  it("rejects a name longer than 1024 bytes (bounds the work per property)", () => {
+    const n = 20_000;
+    const strLen = 200_000;
+    const structSize = 8 + n * 12 + 4 + 4;
+    const off = 40 + 16;
+    const total = off + structSize + strLen + 1;
+    const b = new Uint8Array(total);
+    const v = new DataView(b.buffer);
+    [0xd00dfeed, total, off, off + structSize, 40, 17, 16, 0, strLen + 1, structSize].forEach((x, i) => {
+      v.setUint32(i * 4, x);
+    });
+    let p = off;
+    v.setUint32(p, 1);
+    p += 8; // FDT_BEGIN_NODE + empty root name
+    for (let i = 0; i < n; i++, p += 12) {
+      v.setUint32(p, 3);
+      v.setUint32(p + 4, 0);
+      v.setUint32(p + 8, i * 7);
+    }
+    v.setUint32(p, 2);
+    v.setUint32(p + 4, 9);
+    b.fill(0x61, off + structSize, off + structSize + strLen);
+    expect(() => parseDtb(b, { strict: false })).toThrow(/longer than 1024 bytes/);
+  });
+});

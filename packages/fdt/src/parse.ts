@@ -33,6 +33,8 @@ export interface ParsedDtb extends FdtDocument {
 }
 
 const utf8 = new TextDecoder();
+/** Longest node or property name read (DTSpec asks for at most 31 characters). */
+const MAX_NAME = 1024;
 
 /**
  * Parses a DTB (DTSpec v0.4 chapter 5; layouts of versions 16 and 17). Any malformation throws an
@@ -122,7 +124,10 @@ export function parseDtb(blob: Uint8Array, options: ParseOptions = {}): ParsedDt
   };
   const nodeName = (): string => {
     const start = p;
-    const nul = blob.subarray(start, structLimit).indexOf(0);
+    const window = Math.min(structLimit, start + MAX_NAME + 1);
+    const nul = blob.subarray(start, window).indexOf(0);
+    if (nul < 0 && window < structLimit)
+      fail("bad-name", start, `a node name is longer than ${MAX_NAME} bytes`);
     if (nul < 0) fail("unterminated-string", start, "a node name has no NUL inside the structure block");
     p = (start + nul + 1 + 3) & ~3;
     return decode(blob, start, start + nul);
@@ -157,7 +162,11 @@ export function parseDtb(blob: Uint8Array, options: ParseOptions = {}): ParsedDt
       let name = nameCache.get(nameOff);
       if (name === undefined) {
         const s = offStrings + nameOff;
-        const nul = blob.subarray(s, stringsEnd).indexOf(0);
+        // Names are bounded so that many properties pointing into one huge string stay linear.
+        const window = Math.min(stringsEnd, s + MAX_NAME + 1);
+        const nul = blob.subarray(s, window).indexOf(0);
+        if (nul < 0 && window < stringsEnd)
+          fail("bad-name", s, `a property name is longer than ${MAX_NAME} bytes`);
         if (nul < 0) fail("unterminated-string", s, "a property name has no NUL inside the strings block");
         name = decode(blob, s, s + nul);
         nameCache.set(nameOff, name);
