@@ -187,6 +187,8 @@ export class Cpu {
   retired = 0;
   /** Set when breakpoints or software step may fire: the loop then runs one instruction at a time. */
   debugActive = false;
+  /** Set while a watchpoint is armed: data accesses bypass the TLB and are checked (D2.9). */
+  watchActive = false;
   halted = false;
 
   // software TLB: read, write, exec (direct-mapped by VA page)
@@ -582,6 +584,37 @@ export class Cpu {
     const osLocked = (s.oslsr & 2) !== 0;
     const bp = (mdscr & (1 << 15)) !== 0 && s.dbgbcr.some((c) => (c & 1) !== 0);
     this.debugActive = !osLocked && !this.userMode && (bp || ((mdscr & 1) !== 0 && this.ss !== 0));
+    const wp =
+      !osLocked && !this.userMode && (mdscr & (1 << 15)) !== 0 && s.dbgwcr.some((c) => (c & 1) !== 0);
+    if (wp !== this.watchActive) {
+      this.watchActive = wp;
+      this.flushTlb();
+    }
+  }
+
+  /**
+   * Watchpoint exception when an enabled DBGWCR/DBGWVR pair covers a byte of the access (D2.9:
+   * BAS byte mask of the doubleword at DBGWVR, LSC load/store, PAC privilege).
+   */
+  private checkWatchpoint(lo: number, hi: number, write: boolean): void {
+    if (!this.debugEnabled()) return;
+    const s = this.sys;
+    const addr = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    for (let n = 0; n < 4; n++) {
+      const ctl = s.dbgwcr[n]!;
+      if ((ctl & 1) === 0) continue;
+      const pac = (ctl >>> 1) & 3;
+      if (!((this.el === 0 && (pac & 2) !== 0) || (this.el === 1 && (pac & 1) !== 0))) continue;
+      const lsc = (ctl >>> 3) & 3;
+      if (!(write ? lsc & 2 : lsc & 1)) continue;
+      const base = s.dbgwvr[n]! & ~7n;
+      const bas = (ctl >>> 5) & 0xff;
+      const off = addr - base;
+      if (off >= 0n && off < 8n && ((bas >>> Number(off)) & 1) !== 0) {
+        const ec = this.el === 0 ? EC_WPT_LOWER : EC_WPT_LOWER + 1;
+        this.syncException(ec, (write ? 1 << 6 : 0) | 0x22, lo, hi, this.pc, this.pcHi);
+      }
+    }
   }
 
   /** Debug exceptions from the current EL are enabled (D2.10: EL0 always, EL1 with KDE and PSTATE.D clear). */
@@ -721,6 +754,11 @@ export class Cpu {
 
   /** Fill the read (and write) TLB for a RAM page, or return false for MMIO/unclaimed. */
   private fillData(lo: number, hi: number, write: boolean): boolean {
+    if (this.watchActive) {
+      // no TLB entries while watchpoints are armed: every access comes here and is checked
+      this.checkWatchpoint(lo, hi, write);
+      return false;
+    }
     const pa = this.translate(lo, hi, write ? 1 : 0);
     const ppa = pa - (pa % PAGE_SIZE);
     const r = this.bus.find(ppa);

@@ -482,6 +482,7 @@ export type { ChildProcess };
  *    SCTLR_EL1.nAA = 0 (ARM ARM B2.5.2, FEAT_LSE2).
  *  - "qemu-atomic-wrap": QEMU user mode performs LSE atomics/CAS at addresses beyond the 48-bit VA
  *    space (they wrap into host memory); on hardware those are translation faults.
+ *  - "harness-epilogue-overwritten": the sequence stored into the harness epilogue QEMU then runs.
  *  - "harness-address-space": the address is mapped in the QEMU harness process (its ELF image,
  *    state page, heap, stack) but not on our side, which maps only the code and data pages.
  */
@@ -497,6 +498,11 @@ export function knownDifference(c: DiffCase, ours: DiffResult, qemu: DiffResult)
       const base = n === 31 ? qemu.sp : qemu.x[n]!;
       if (base === 0xffffffffffffffffn) return "qemu-stxr-sentinel";
     }
+  }
+  // A sequence that stores into the harness's own epilogue (code page +0x840..) breaks QEMU's return
+  // path; our side stops at +0x840 and never runs the epilogue.
+  if (qemu.status === 4 && qemu.pc >= BigInt(END) && qemu.pc < BigInt(END + 0x100) && ours.status === 0) {
+    return "harness-epilogue-overwritten";
   }
   // Our side maps only the code and data pages; QEMU's process also has the harness image, its
   // state page (0x0ffff000), heap and stack, so an access there faults only on our side.

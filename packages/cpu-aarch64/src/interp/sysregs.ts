@@ -121,6 +121,11 @@ const PLAIN_EL1 = [
   SR.PMXEVCNTR_EL0,
   SR.PMUSERENR_EL0,
   SR.PMCCFILTR_EL0,
+  // Pointer authentication keys APIA/APIB/APDA/APDB/APGA Lo/Hi (storage: the PAC hint forms are NOPs).
+  ...[0, 1, 2, 3].map((op2) => k(3, 0, 2, 1, op2)),
+  ...[0, 1, 2, 3].map((op2) => k(3, 0, 2, 2, op2)),
+  k(3, 0, 2, 3, 0),
+  k(3, 0, 2, 3, 1),
 ];
 
 /** One generic timer (ARM ARM D11.2): CVAL, CTL; drives its PPI line level. */
@@ -546,6 +551,7 @@ export class SysRegs {
       }
       if (op2 === 7 && crm < 4) {
         this.dbgwcr[crm] = lo;
+        cpu.updateDebug();
         return true;
       }
     }

@@ -180,6 +180,26 @@ describe("self-hosted debug (ARM ARM D2)", () => {
   });
 });
 
+describe("watchpoints", () => {
+  it("a store to a watched doubleword takes a Watchpoint exception (EC 0x34) with FAR and WnR", () => {
+    const { cpu, load } = machine();
+    // DBGWVR0 = 0x5000, DBGWCR0: E, PAC=EL0+EL1 (11), LSC=store (10), BAS=0xff
+    const setup =
+      "mov x1, #0x8000\nmsr vbar_el1, x1\nmsr oslar_el1, xzr\nmov x2, #0x5000\nmsr dbgwvr0_el1, x2\n" +
+      "mov x2, #0x1ff7\nmsr dbgwcr0_el1, x2\nmov x2, #0x8000\nmsr mdscr_el1, x2\nmov x1, #0\nmsr spsr_el1, x1\n" +
+      "mov x1, #0x2000\nmsr elr_el1, x1\neret";
+    load(0x1000, asm(setup));
+    load(0x2000, asm("mov x3, #0x5000\nldr x4, [x3]\nstr x4, [x3, #0x10]\nstr x4, [x3, #4]\nb #0"));
+    load(0x8400, asm("mrs x5, esr_el1\nmrs x6, far_el1\nmrs x7, elr_el1\nhvc #0"));
+    cpu.setPC(0x1000);
+    expect(cpu.run(100).reason).toBe("hvc");
+    expect(Number(cpu.getX(5) >> 26n)).toBe(0x34);
+    expect(Number((cpu.getX(5) >> 6n) & 1n)).toBe(1);
+    expect(cpu.getX(6)).toBe(0x5004n);
+    expect(cpu.getX(7)).toBe(0x200cn);
+  });
+});
+
 describe("generic timer and counters", () => {
   it("CNTV fires PPI 27's line when CNTVCT passes CVAL", () => {
     const clock = new VirtualClock({ nsPerInstruction: 1000 });
