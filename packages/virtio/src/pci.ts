@@ -166,6 +166,11 @@ export class VirtioPciFunction implements PciFunction {
       else if (size === 2) ctl = value;
       else if (offset === CAP_MSIX + 3) ctl = (ctl & 0xff) | (value << 8);
       this.msix.writeControl(ctl, this.host?.msi, this.host?.requesterId ?? 0);
+      // PCI 3.0 §6.8.2: with MSI-X enabled the function does not use INTx.
+      if (this.msix.enabled && this.isr !== 0) {
+        this.isr = 0;
+        this.host?.setIntx(false);
+      }
       return;
     }
     // VIRTIO_PCI_CAP_PCI_CFG: bar, offset, length and the data window are writable (§4.1.4.9).
