@@ -692,6 +692,102 @@ function fastFma(
   return true;
 }
 
+/** FPToFixed fast path: normal operand, |value| < 2^52, result in range, fbits = 0. */
+function fastToInt(
+  st: FPState,
+  n: FPSize,
+  hi: number,
+  lo: number,
+  unsigned: boolean,
+  rmode: number,
+  bits: number,
+) {
+  let v: number;
+  if (n === 64) {
+    const e = (hi >>> 20) & 0x7ff;
+    if (e === 0 || e >= 1075) return false;
+    UB[0] = lo;
+    UB[1] = hi;
+    v = FB[0]!;
+  } else if (n === 32) {
+    const e = (lo >>> 23) & 0xff;
+    if (e === 0 || e === 0xff) return false;
+    UB[0] = lo;
+    v = FB32[0]!;
+  } else return false;
+  let r: number;
+  if (rmode === RZ) r = Math.trunc(v);
+  else if (rmode === RM) r = Math.floor(v);
+  else if (rmode === RP) r = Math.ceil(v);
+  else {
+    const f = Math.floor(v);
+    const d = v - f; // exact for |v| < 2^52
+    r = d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+  }
+  if (unsigned ? r < 0 || r >= 2 ** bits : r < -(2 ** (bits - 1)) || r >= 2 ** (bits - 1)) return false;
+  if (r !== v) st.fpsr |= FPSR_IXC;
+  if (r >= 0) {
+    S[0] = bits === 64 ? Math.floor(r / TWO32) : 0;
+    S[1] = r % TWO32;
+  } else {
+    const m = -r;
+    const ml = m % TWO32;
+    const mh = Math.floor(m / TWO32);
+    S[1] = ml === 0 ? 0 : TWO32 - ml;
+    S[0] = bits === 64 ? (ml === 0 ? -mh >>> 0 : ~mh >>> 0) : 0;
+  }
+  return true;
+}
+
+/** FixedToFP fast path (round to nearest): |integer| < 2^53 is exact in a double. */
+function fastFromInt(st: FPState, n: FPSize, hi: number, lo: number, fbits: number, unsigned: boolean) {
+  hi >>>= 0;
+  lo >>>= 0;
+  let v: number;
+  if (hi < 0x200000) v = hi * TWO32 + lo;
+  else if (!unsigned && hi >= 0xffe00001)
+    v = -((~hi >>> 0) * TWO32 + (TWO32 - lo)); // -(2^64 - x)
+  else return false;
+  if (v === 0 || fbits > 64) return false;
+  v /= POW2[fbits]!; // exact: power-of-two scaling, no underflow
+  if (n === 64) {
+    FB[0] = v;
+    S[0] = UB[1]!;
+    S[1] = UB[0]!;
+    return true;
+  }
+  const r = Math.fround(v);
+  if (!emit32(r)) return false;
+  if (r !== v) st.fpsr |= FPSR_IXC;
+  return true;
+}
+
+/** FPConvert fast path between single and double for normal values (RN when narrowing). */
+function fastConvert(st: FPState, from: FPSize, to: FPSize, hi: number, lo: number, rmode: number) {
+  if (from === 64 && to === 32) {
+    if (rmode !== RN) return false;
+    const e = (hi >>> 20) & 0x7ff;
+    if (e === 0 || e === 0x7ff) return false;
+    UB[0] = lo;
+    UB[1] = hi;
+    const v = FB[0]!;
+    const r = Math.fround(v);
+    if (!emit32(r)) return false;
+    if (r !== v) st.fpsr |= FPSR_IXC;
+    return true;
+  }
+  if (from === 32 && to === 64) {
+    const e = (lo >>> 23) & 0xff;
+    if (e === 0 || e === 0xff) return false;
+    UB[0] = lo;
+    FB[0] = FB32[0]!;
+    S[0] = UB[1]!;
+    S[1] = UB[0]!;
+    return true;
+  }
+  return false;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public operations. Arguments: (st, n, aHi, aLo, bHi, bLo, ...). Return low 32 bits of result.
 
@@ -1243,6 +1339,7 @@ export function fpConvert(
   lo: number,
   rmode: FPRoundingMode,
 ): number {
+  if (HOST_LE && fastConvert(st, from, to, hi, lo, rmode)) return out(st);
   const t = unpack(from, hi, lo, st, true, true);
   const sign = S[2]!;
   const altHp = to === 16 && (st.fpcr & FPCR_AHP) !== 0;
@@ -1393,6 +1490,8 @@ export function fpToFixed(
   rmode: FPRoundingMode,
   intBits: 32 | 64,
 ): number {
+  if (fbits === 0 && rmode !== RA && HOST_LE && fastToInt(st, n, hi, lo, unsigned, rmode, intBits))
+    return out(st);
   const t = unpack(n, hi, lo, st, true, false);
   const sign = S[2]!;
   let mag: number;
@@ -1457,6 +1556,7 @@ export function fixedToFp(
   unsigned: boolean,
   rmode: FPRoundingMode,
 ): number {
+  if (rmode === RN && HOST_LE && n !== 16 && fastFromInt(st, n, hi, lo, fbits, unsigned)) return out(st);
   hi >>>= 0;
   lo >>>= 0;
   if ((hi | lo) === 0) {
