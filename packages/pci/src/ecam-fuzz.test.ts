@@ -1,0 +1,78 @@
+import { Bus, setLogger } from "@armature/core";
+import { RecordingIrqLine, RecordingMsiSink } from "@armature/core/test";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PciHostBridge } from "./bridge.js";
+import { FakePciFunction } from "./test/index.js";
+
+const RUNS = Number(process.env.FC_NUM_RUNS ?? 200);
+const ECAM = 0x40_1000_0000;
+
+describe("ECAM fuzz: random configuration accesses never throw", () => {
+  beforeAll(() => setLogger({ warn: () => {} }));
+  afterAll(() => setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) }));
+
+  it("keeps BAR mappings consistent with the BAR registers and Command", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            dev: fc.integer({ min: 0, max: 3 }),
+            reg: fc.oneof(fc.integer({ min: 0, max: 0x3f }), fc.integer({ min: 0, max: 0xfff })),
+            size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>,
+            write: fc.boolean(),
+            value: fc.oneof(
+              fc.constantFrom(0, 2, 6, 0xffffffff, 0x1000_0000, 0x1000_1000, 0x80),
+              fc.integer({ min: 0, max: 0xffffffff }),
+            ),
+          }),
+          { minLength: 1, maxLength: 150 },
+        ),
+        (ops) => {
+          const bus = new Bus();
+          bus.addRam("ram", 0x4000_0000, 1 << 20);
+          const bridge = new PciHostBridge({
+            bus,
+            ecamBase: ECAM,
+            busRange: [0, 1],
+            mmio32: { cpuBase: 0x1000_0000, size: 0x1000_0000 },
+            mmio64: { cpuBase: 0x80_0000_0000, size: 0x1_0000_0000 },
+            io: { cpuBase: 0x3eff_0000, size: 0x1_0000, pciBase: 0 },
+            msi: new RecordingMsiSink(),
+            intx: [0, 1, 2, 3].map(() => new RecordingIrqLine()),
+          });
+          const fns = [
+            new FakePciFunction({ msixVectors: 4, msiVectors: 2 }),
+            new FakePciFunction({
+              bars: [
+                { index: 0, size: 0x100, kind: "io", prefetchable: false },
+                { index: 1, size: 0x1000, kind: "mem32", prefetchable: false },
+              ],
+            }),
+          ];
+          bridge.attach(fns[0]!, { device: 0 });
+          bridge.attach(fns[1]!, { device: 1 });
+          for (const o of ops) {
+            const addr = ECAM + ((o.dev << 15) | o.reg);
+            if (o.write) bus.write(addr, o.size, o.value % 2 ** (8 * o.size));
+            else bus.read(addr, o.size);
+          }
+          // Every mapped BAR is on the bus at the address the function was told, inside a window.
+          for (const f of fns) {
+            for (const [index, at] of f.mappedAt) {
+              const r = bus.find(at);
+              expect(r?.kind).toBe("mmio");
+              expect(r!.base).toBe(at);
+              expect(r!.size).toBe(f.bars.find((b) => b.index === index)!.size);
+            }
+          }
+          // Nothing mapped overlaps RAM or ECAM.
+          const regions = bus.list();
+          for (let i = 1; i < regions.length; i++)
+            expect(regions[i - 1]!.base + regions[i - 1]!.size).toBeLessThanOrEqual(regions[i]!.base);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
