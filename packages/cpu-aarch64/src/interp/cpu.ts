@@ -811,14 +811,68 @@ export class Cpu {
   }
   private unclaimed(lo: number, hi: number, pa: number, size: number, write: boolean): never {
     if (this.userMode) return this.dataAbort(lo, hi, write, 0x04);
-    // Exit to the board: ESR_EL2-style data abort syndrome (EC 0x24, SAS, WnR, DFSC = 0x10).
+    // Exit to the board with an ESR_EL2-style data abort syndrome (EC 0x24, DFSC 0x10 external).
     const sas = size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3;
     this.exit.reason = "unclaimed";
     this.exit.address = pa;
-    this.exit.esr = ((0x24 << 26) | (1 << 25) | (sas << 22) | (write ? 1 << 6 : 0) | 0x10) >>> 0;
+    this.exit.esr = ((0x24 << 26) | (1 << 25) | this.loadStoreIss(sas) | (write ? 1 << 6 : 0) | 0x10) >>> 0;
     this.exitPending = true;
     this.jumped = true;
     throw ABORT;
+  }
+
+  /**
+   * ISV/SAS/SSE/SRT/SF of the current instruction when it is a single general-register load/store
+   * without writeback (ARM ARM D19 ESR_ELx ISS for EC 0x24: the forms a hypervisor can emulate);
+   * otherwise ISV = 0 with just SAS.
+   */
+  private loadStoreIss(sas: number): number {
+    let w: number;
+    try {
+      const page = this.fetchPage();
+      w = page.view.getInt32(page.base + (this.pc & 0xffc), true);
+    } catch {
+      return sas << 22;
+    }
+    const cls = (w >>> 24) & 0x3f;
+    const V = (w >>> 26) & 1;
+    const plain =
+      cls === 0x39 ||
+      (cls === 0x38 && ((w >>> 21) & 1) === 0 && ((w >>> 10) & 3) === 0) ||
+      (cls === 0x38 && ((w >>> 21) & 1) === 1 && ((w >>> 10) & 3) === 2);
+    if (!plain || V !== 0) return sas << 22;
+    const size = w >>> 30;
+    const opc = (w >>> 22) & 3;
+    if (size === 3 && opc >= 2) return sas << 22; // PRFM
+    const sse = opc >= 2 ? 1 : 0;
+    const sf = size === 3 || opc === 2 ? 1 : 0;
+    return (1 << 24) | (size << 22) | (sse << 21) | ((w & 31) << 16) | (sf << 15);
+  }
+
+  /**
+   * Finish an instruction that exited with reason "unclaimed" and ISV = 1: for a load, `value` is
+   * written to the register the syndrome names (sign-extended per SSE/SF); then the PC advances.
+   */
+  completeUnclaimed(value: bigint = 0n): void {
+    const iss = this.exit.esr;
+    if (((iss >>> 24) & 1) === 0) {
+      throw new ConfigError(
+        "completeUnclaimed: the exit has no valid syndrome (ISV = 0); inject an abort instead",
+      );
+    }
+    if (((iss >>> 6) & 1) === 0) {
+      const bits = 8 << ((iss >>> 22) & 3);
+      let v = BigInt.asUintN(bits, value);
+      if ((iss >>> 21) & 1) v = BigInt.asIntN(bits, v);
+      v = (iss >>> 15) & 1 ? BigInt.asUintN(64, v) : BigInt.asUintN(32, v);
+      const srt = (iss >>> 16) & 31;
+      if (srt !== 31) this.setX(srt, v);
+    }
+    this.pc += 4;
+    if (this.pc > 0xffffffff) {
+      this.pc -= 4294967296;
+      this.pcHi = (this.pcHi + 1) | 0;
+    }
   }
 
   // ---------------------------------------------------------------- data access (hot)

@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { Bus, BusError, type IrqLine, type MmioDevice, VirtualClock } from "@armature/core";
+import {
+  Bus,
+  BusError,
+  type IrqLine,
+  type MmioDevice,
+  type SysRegBlock,
+  sysRegKey,
+  VirtualClock,
+} from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { CORTEX_A72_MODEL, M1_MODEL } from "../model.js";
 import { Cpu } from "./cpu.js";
@@ -78,7 +86,24 @@ describe("run loop exits (hypervisor-style)", () => {
     expect(exit.esr >>> 26).toBe(0x24);
     expect((exit.esr >>> 6) & 1).toBe(1); // WnR
     expect((exit.esr >>> 22) & 3).toBe(2); // SAS = word
+    expect((exit.esr >>> 24) & 1).toBe(1); // ISV
+    expect((exit.esr >>> 16) & 31).toBe(2); // SRT = w2
     expect(cpu.getPC()).toBe(0x1004n);
+  });
+
+  it("an unclaimed load can be completed by the board from the syndrome (ISV, SSE, SRT, SF)", () => {
+    const { cpu, load } = machine();
+    load(0x1000, asm("mov x1, #0x40000000\nldrsh x7, [x1, #2]\nmov x8, #1\nhvc #0"));
+    cpu.setPC(0x1000);
+    const exit = cpu.run(10);
+    expect(exit.reason).toBe("unclaimed");
+    expect(exit.address).toBe(0x40000002);
+    expect((exit.esr >>> 21) & 1).toBe(1); // SSE
+    expect((exit.esr >>> 15) & 1).toBe(1); // SF
+    cpu.completeUnclaimed(0x8001n);
+    expect(cpu.run(10).reason).toBe("hvc");
+    expect(cpu.getX(7)).toBe(0xffffffffffff8001n);
+    expect(cpu.getX(8)).toBe(1n);
   });
 });
 
@@ -177,6 +202,37 @@ describe("self-hosted debug (ARM ARM D2)", () => {
     expect(cpu.getX(0)).toBe(2n);
     expect(Number(cpu.getX(5) >> 26n)).toBe(0x30);
     expect(cpu.getX(6)).toBe(0x2008n);
+  });
+});
+
+describe("external system registers (SysRegBlock)", () => {
+  it("MRS/MSR of ICC_* go to the board's block with the CPU index; unknown registers are UNDEFINED", () => {
+    const bus = new Bus();
+    const ram = bus.addRam("ram", 0, 1 << 16);
+    const IAR1 = sysRegKey(3, 0, 12, 12, 0);
+    const EOIR1 = sysRegKey(3, 0, 12, 12, 1);
+    const writes: [number, number, bigint][] = [];
+    const block: SysRegBlock = {
+      has: (key) => key === IAR1 || key === EOIR1,
+      read: (cpuIndex, key) => (key === IAR1 ? 27n + BigInt(cpuIndex) : 0n),
+      write: (cpuIndex, key, value) => {
+        writes.push([cpuIndex, key, value]);
+      },
+    };
+    const cpu = new Cpu({ bus, model: M1_MODEL, index: 2, sysRegBlock: block });
+    const words = asm(
+      "mov x1, #0x8000\nmsr vbar_el1, x1\nmrs x0, icc_iar1_el1\nmsr icc_eoir1_el1, x0\nmrs x3, s3_0_c12_c12_7\nhvc #1",
+    );
+    words.forEach((w, i) => {
+      ram.view.setUint32(0x1000 + 4 * i, w, true);
+    });
+    ram.view.setUint32(0x8200, asm("hvc #2")[0]!, true);
+    cpu.setPC(0x1000);
+    const exit = cpu.run(100);
+    expect(cpu.getX(0)).toBe(29n);
+    expect(writes).toEqual([[2, EOIR1, 29n]]);
+    expect(exit.reason).toBe("hvc");
+    expect(exit.imm).toBe(2); // the unknown register was UNDEFINED -> EL1 vector
   });
 });
 
