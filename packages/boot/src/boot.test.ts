@@ -1,32 +1,19 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Bus, ConfigError, RamRegion } from "@armature/core";
 import { FdtNode, parseDtb } from "@armature/fdt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseImageHeader, readKernel } from "./image.js";
 import { loadLinux, planLinuxBoot } from "./loader.js";
+import { ensureGuest, GUEST } from "./testing/guest.js";
 
 const MiB = 1024 * 1024;
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const GUEST = resolve(REPO, ".cache/guest");
-
 /** Debian's kernel Image, fetched by the project's guest script when the cache is empty. */
 function debianImage(): Uint8Array {
-  const image = resolve(GUEST, "Image");
-  if (!existsSync(image)) {
-    const r = spawnSync("bash", [resolve(REPO, "scripts/fetch-guest.sh")], {
-      stdio: "inherit",
-      timeout: 15 * 60_000,
-    });
-    if (r.status !== 0 || !existsSync(image))
-      throw new Error(
-        `cannot fetch Debian's arm64 kernel: run \`bash scripts/fetch-guest.sh\` (as root, or follow what it prints) and rerun the tests`,
-      );
-  }
-  return new Uint8Array(readFileSync(image));
+  ensureGuest();
+  return new Uint8Array(readFileSync(resolve(GUEST, "Image")));
 }
 
 /** A minimal Image written independently from booting.rst's header table. */
