@@ -61,7 +61,7 @@ export function defineSimd4(): void {
       k === "N" || k === "LL"
         ? ["immh=0000", "immh=1xxx"]
         : k === "F"
-          ? ["immh=0000", "immh=0001", "immh=1xxx Q=0"]
+          ? ["immh=00xx", "immh=1xxx Q=0"]
           : ["immh=0000", "immh=1xxx Q=0"];
     e(
       `${id}_asimdshf_${k === "N" ? "N" : k === "LL" ? "L" : k === "F" ? "C" : "R"}`,
@@ -69,6 +69,13 @@ export function defineSimd4(): void {
       t,
       { excl },
     );
+    // Half-precision fixed-point conversions (immh = 001x) need FEAT_FP16.
+    if (k === "F") {
+      e(`${id}_asimdshf_C_H`, `0 Q:1 U=${u} 011110 immh:4 immb:3 opcode=${op} 1 Rn:5 Rd:5`, t, {
+        excl: ["immh=1xxx", "immh=01xx", "immh=000x"],
+        feature: "FEAT_FP16",
+      });
+    }
   }
   cls("asisdshf", A);
   const ssh: [number, string, string, ShKind, "d" | "all" | "narrow" | "fp"][] = [
@@ -107,7 +114,7 @@ export function defineSimd4(): void {
         : sz === "narrow"
           ? ["immh=0000", "immh=1xxx"]
           : sz === "fp"
-            ? ["immh=0000", "immh=0001"]
+            ? ["immh=00xx"]
             : ["immh=0000"];
     e(
       `${id}_asisdshf_${k === "N" ? "N" : k === "F" ? "C" : "R"}`,
@@ -115,6 +122,12 @@ export function defineSimd4(): void {
       t,
       { excl },
     );
+    if (sz === "fp") {
+      e(`${id}_asisdshf_C_H`, `01 U=${u} 111110 immh:4 immb:3 opcode=${op} 1 Rn:5 Rd:5`, t, {
+        excl: ["immh=1xxx", "immh=01xx", "immh=000x"],
+        feature: "FEAT_FP16",
+      });
+    }
   }
 
   cls("asimdimm", A);

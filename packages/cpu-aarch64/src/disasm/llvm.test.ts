@@ -2,11 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decode, encode, fieldsOf, matchesEntry } from "../decoder/decode.js";
 import { ENCODINGS } from "../decoder/table.js";
-import { M1_MODEL } from "../model.js";
+import { CORTEX_A72_MODEL, M1_MODEL } from "../model.js";
 import { REGIONS, type Region, regionOf } from "./classes.js";
 import { disassemble } from "./disasm.js";
 import { exceptionFor } from "./exceptions.js";
-import { llvmDisassemble, requireLlvmMc } from "./oracle.js";
+import { LLVM_MATTR_A72, llvmDisassemble, requireLlvmMc } from "./oracle.js";
 
 /** Regions whose every encoding is in the table (all of them: the whole A64 space is asserted). */
 export const COMPLETE_REGIONS: ReadonlySet<Region> = new Set<Region>(REGIONS);
@@ -79,6 +79,36 @@ describe("llvm-mc 14 cross-check", () => {
         expect(bad.slice(0, 20)).toEqual([]);
       }),
       { numRuns: RUNS, endOnFailure: true },
+    );
+  }, 120_000);
+});
+
+describe("feature gating is a table of flags", () => {
+  it(`(d) Cortex-A72 model: valid/unallocated verdicts equal llvm-mc's with -mattr=${LLVM_MATTR_A72}`, () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const next = rng(seed);
+        const words: number[] = [];
+        ENCODINGS.forEach((s, i) => {
+          for (let k = 0, made = 0; k < 64 && made < 2; k++) {
+            const w = ((next() & ~s.mask) | s.bits) >>> 0;
+            if (matchesEntry(i, w)) {
+              words.push(w);
+              made++;
+            }
+          }
+        });
+        for (let k = 0; k < 2000; k++) words.push(next());
+        const ref = llvmDisassemble(words, 20000, LLVM_MATTR_A72);
+        const bad: string[] = [];
+        words.forEach((w, i) => {
+          const ours = decode(w, CORTEX_A72_MODEL) >= 0;
+          if (ours !== (ref[i]!.text !== null))
+            bad.push(`${hex(w)}: ours valid=${ours} llvm=${ref[i]!.text}`);
+        });
+        expect(bad.slice(0, 20)).toEqual([]);
+      }),
+      { numRuns: Math.max(1, Math.ceil(RUNS / 3)), endOnFailure: true },
     );
   }, 120_000);
 });

@@ -36,8 +36,11 @@ export function normaliseLlvm(line: string): string {
     .replace(/\t/g, " ");
 }
 
+/** The reference -mattr for CORTEX_A72_MODEL (Armv8.0 + crypto + CRC32, with EL3). */
+export const LLVM_MATTR_A72 = "+fp-armv8,+neon,+aes,+sha2,+crc,+el3";
+
 /** Disassembles many words with llvm-mc in batches (one process per `batch` words). */
-export function llvmDisassemble(words: ArrayLike<number>, batch = 20000): OracleResult[] {
+export function llvmDisassemble(words: ArrayLike<number>, batch = 20000, mattr = LLVM_MATTR): OracleResult[] {
   requireLlvmMc();
   const out: OracleResult[] = [];
   for (let base = 0; base < words.length; base += batch) {
@@ -48,7 +51,7 @@ export function llvmDisassemble(words: ArrayLike<number>, batch = 20000): Oracle
       const b = [w & 255, (w >>> 8) & 255, (w >>> 16) & 255, w >>> 24];
       lines.push(b.map((x) => `0x${x.toString(16).padStart(2, "0")}`).join(" "));
     }
-    const r = spawnSync("llvm-mc", ["--disassemble", "-triple=aarch64", `-mattr=${LLVM_MATTR}`], {
+    const r = spawnSync("llvm-mc", ["--disassemble", "-triple=aarch64", `-mattr=${mattr}`], {
       input: `${lines.join("\n")}\n`,
       encoding: "utf8",
       maxBuffer: 1 << 28,
