@@ -13,6 +13,11 @@ export const AtOp = {
   S1E1W: 3,
   S1E1RP: 4,
   S1E1WP: 5,
+  /** EL2 operations: stage 1 and stage 2; stage 2 faults (S1PTW too) are recorded in PAR. */
+  S12E1R: 6,
+  S12E1W: 7,
+  S12E0R: 8,
+  S12E0W: 9,
 } as const;
 export type AtOp = (typeof AtOp)[keyof typeof AtOp];
 
@@ -23,6 +28,10 @@ const AT_ACCESS: readonly number[] = [
   Access.At | Access.Write,
   Access.At | Access.AtPan,
   Access.At | Access.AtPan | Access.Write,
+  Access.At,
+  Access.At | Access.Write,
+  Access.At | Access.Unpriv,
+  Access.At | Access.Unpriv | Access.Write,
 ];
 
 export interface AtOutcome {
@@ -49,7 +58,11 @@ export function parFromFault(res: WalkResult): bigint {
   return BigInt(1 | (res.fsc << 1) | (res.s1ptw ? 1 << 8 : 0) | (res.stage === 2 ? 1 << 9 : 0) | 0x800);
 }
 
-/** Execute an AT S1E* operation from EL1 for the 64-bit VA (two uint32 halves). */
+/**
+ * Execute an AT operation on the EL1&0 regime for the 64-bit VA (two uint32 halves): S1E* from
+ * EL1 (stage 1 only: PAR holds the IPA), or S12E* from EL2 (both stages when HCR_EL2.VM; PAR.ATTR
+ * and SH then report stage 1's attributes: stage 1/2 attribute combining is not modelled).
+ */
 export function at(
   r: TranslationRegs,
   mem: DescriptorMemory,
@@ -58,9 +71,11 @@ export function at(
   vaLo: number,
 ): AtOutcome {
   const walk = new WalkResult();
-  const acc = AT_ACCESS[op]! | Access.Stage1Only;
+  const s12 = op >= AtOp.S12E1R;
+  const acc = AT_ACCESS[op]! | (s12 ? 0 : Access.Stage1Only);
   const f = translate(r, mem, vaHi, vaLo, acc, walk);
   if (f === FaultKind.None) return { par: parFromResult(walk), walk };
-  if (walk.stage === 2 && walk.s1ptw) return { par: null, walk };
+  // S1E*: a stage 2 fault on the stage 1 walk is taken to EL2, PAR unchanged.
+  if (!s12 && walk.stage === 2) return { par: null, walk };
   return { par: parFromFault(walk), walk };
 }

@@ -1,6 +1,6 @@
 // Bare-metal probe for qemu-system-aarch64 (virt, virtualization=on, boots at EL2): for each
 // configuration in the control block at 0x40100000 it programs the EL1&0 translation registers,
-// runs AT S1E1R/S1E1W/S1E0R/S1E0W on a list of VAs and prints each PAR_EL1 in hex on the PL011.
+// (and VTCR/VTTBR_EL2, HCR_EL2) runs AT S1E1R/W, S1E0R/W, S12E1R/W, S12E0R/W on a list of VAs and prints each PAR_EL1 in hex on the PL011.
 // The first line is ID_AA64MMFR0_EL1. EL2 code itself runs with its MMU off.
     .text
     .global _start
@@ -22,6 +22,10 @@ _start:
     msr hcr_el2, x0
     ldr x0, [x20], #8
     msr sctlr_el1, x0
+    ldr x0, [x20], #8
+    msr vtcr_el2, x0
+    ldr x0, [x20], #8
+    msr vttbr_el2, x0
     isb
     tlbi alle1
     dsb sy
@@ -35,7 +39,23 @@ _start:
     b.eq 12f
     cmp x1, #3
     b.eq 13f
+    cmp x1, #4
+    b.eq 14f
+    cmp x1, #5
+    b.eq 15f
+    cmp x1, #6
+    b.eq 16f
+    cmp x1, #7
+    b.eq 17f
     at s1e1r, x0
+    b 20f
+14: at s12e1r, x0
+    b 20f
+15: at s12e1w, x0
+    b 20f
+16: at s12e0r, x0
+    b 20f
+17: at s12e0w, x0
     b 20f
 11: at s1e1w, x0
     b 20f
