@@ -74,6 +74,8 @@ export class UserProcess {
     [1, 1],
     [2, 2],
   ]);
+  /** File offsets of regular files opened by the guest (pread/pwrite on the host keep lseek exact). */
+  private readonly pos = new Map<number, number>();
   private readonly log = new RateLimitedLog("armature user");
   private readonly exePath: string;
   private readonly opts: UserOptions;
@@ -316,6 +318,7 @@ export class UserProcess {
         const h = this.fds.get(fd);
         if (h === undefined) return -E.BADF;
         this.fds.delete(fd);
+        this.pos.delete(fd);
         if (h > 2) fs.closeSync(h);
         return 0;
       }
@@ -333,10 +336,18 @@ export class UserProcess {
         }
       }
       case 62: {
-        // lseek
-        const h = this.fds.get(this.argI(0));
+        // lseek(fd, offset, whence): regular files only
+        const fd = this.argI(0);
+        const h = this.fds.get(fd);
         if (h === undefined) return -E.BADF;
-        return -E.SPIPE;
+        const cur = this.pos.get(fd);
+        if (cur === undefined) return -E.SPIPE;
+        const off = this.cpu.x[3]! * 4294967296 + (this.cpu.x[2]! >>> 0); // signed 64-bit (exact to 2^53)
+        const whence = this.argI(2);
+        const base = whence === 0 ? 0 : whence === 1 ? cur : whence === 2 ? fs.fstatSync(h).size : -1;
+        if (base < 0 || base + off < 0) return -E.INVAL;
+        this.pos.set(fd, base + off);
+        return base + off;
       }
       case 222: // mmap
         return this.sysMmap(this.arg(0), this.arg(1), this.argI(2), this.argI(3), this.argI(4), this.arg(5));
@@ -467,6 +478,29 @@ export class UserProcess {
       }
       case 98: // futex: single thread, nothing to wait for
         return 0;
+      case 35: {
+        // unlinkat(dirfd, path, flags): AT_REMOVEDIR = 0x200
+        const path = this.readCString(this.arg(1));
+        if (path === null) return -E.FAULT;
+        try {
+          if (this.argI(2) & 0x200) fs.rmdirSync(path);
+          else fs.unlinkSync(path);
+          return 0;
+        } catch (e) {
+          return -errnoOf(e);
+        }
+      }
+      case 34: {
+        // mkdirat(dirfd, path, mode)
+        const path = this.readCString(this.arg(1));
+        if (path === null) return -E.FAULT;
+        try {
+          fs.mkdirSync(path, this.argI(2) & 0o7777);
+          return 0;
+        } catch (e) {
+          return -errnoOf(e);
+        }
+      }
       case 293: // rseq: glibc probes it at startup and copes with ENOSYS (not worth a log line)
         return -E.NOSYS;
       case 179: {
@@ -495,8 +529,10 @@ export class UserProcess {
     if (h === undefined) return -E.BADF;
     const tmp = new Uint8Array(Math.min(len, 1 << 20));
     let n: number;
+    const at = this.pos.get(fd);
     try {
-      n = fs.readSync(h, tmp, 0, tmp.length, null);
+      n = fs.readSync(h, tmp, 0, tmp.length, at ?? null);
+      if (at !== undefined) this.pos.set(fd, at + n);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EAGAIN") return -11;
       if ((e as NodeJS.ErrnoException).code === "EOF") return 0;
@@ -519,8 +555,12 @@ export class UserProcess {
       return len;
     }
     try {
+      const at = this.pos.get(fd);
       let off = 0;
-      while (off < data.length) off += fs.writeSync(h, data, off, data.length - off);
+      while (off < data.length) {
+        off += fs.writeSync(h, data, off, data.length - off, at === undefined ? null : at + off);
+      }
+      if (at !== undefined) this.pos.set(fd, at + len);
       return len;
     } catch (e) {
       return -errnoOf(e);
@@ -538,6 +578,7 @@ export class UserProcess {
       let fd = 3;
       while (this.fds.has(fd)) fd++;
       this.fds.set(fd, h);
+      if ((flags & 0o2000) === 0 && fs.fstatSync(h).isFile()) this.pos.set(fd, 0);
       return fd;
     } catch (e) {
       return -errnoOf(e);

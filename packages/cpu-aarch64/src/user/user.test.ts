@@ -7,7 +7,7 @@ import { parseElf } from "./elf.js";
 import { UserProcess } from "./process.js";
 
 const BUILD = join(new URL(".", import.meta.url).pathname, "../../harness/build.sh");
-const PROGRAMS = ["hello", "integer", "atomics", "setjmp", "int128"];
+const PROGRAMS = ["hello", "integer", "atomics", "setjmp", "int128", "files"];
 
 function requireTool(name: string): void {
   const r = spawnSync("sh", ["-c", `command -v ${name}`]);
@@ -26,8 +26,9 @@ describe("armature user vs qemu-aarch64 on static C programs", () => {
   for (const name of PROGRAMS) {
     it(`${name}: byte-identical stdout and the same exit status`, () => {
       const exe = join(dir, name);
-      const args = [exe, "arg one", "two"];
-      const q = spawnSync("qemu-aarch64", ["-cpu", "max,sve=off,sme=off", "-seed", "1", ...args], {
+      const args = name === "files" ? [exe, join(dir, "ours.txt")] : [exe, "arg one", "two"];
+      const qargs = name === "files" ? [exe, join(dir, "qemu.txt")] : args;
+      const q = spawnSync("qemu-aarch64", ["-cpu", "max,sve=off,sme=off", "-seed", "1", ...qargs], {
         env: {},
       });
       const chunks: Uint8Array[] = [];
