@@ -18,6 +18,10 @@ describe("DMA spaces", () => {
     expect(d.write(0x10fc, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).toBe(DmaStatus.Unmapped);
     expect(dma.readU32(d, 0x10fc)).toBe(0);
     expect(dma.readU32(d, 0x0)).toBe(-1);
+    // Device-supplied addresses past 2^53 (or negative) are unmapped, never an exception.
+    expect(d.read(2 ** 64, new Uint8Array(4))).toBe(DmaStatus.Unmapped);
+    expect(d.write(2 ** 53 - 2, new Uint8Array(4))).toBe(DmaStatus.Unmapped);
+    expect(d.write(-4, new Uint8Array(4))).toBe(DmaStatus.Unmapped);
   });
 
   it("TranslatingDmaSpace maps page by page through a translator", () => {

@@ -35,11 +35,17 @@ export interface DmaTranslator {
   translate(streamId: number, addr: number, write: boolean, out: DmaTranslation): void;
 }
 
+/** Addresses a guest hands a device can be any 64-bit value: refuse what a JS number cannot hold. */
+function inRange(addr: number, len: number): boolean {
+  return Number.isSafeInteger(addr) && addr >= 0 && Number.isSafeInteger(addr + len);
+}
+
 /** The plain DMA space: device addresses are guest-physical addresses on the bus. RAM only. */
 export class BusDmaSpace implements DmaSpace {
   constructor(private readonly bus: Bus) {}
 
   read(addr: number, dst: Uint8Array): DmaStatus {
+    if (!inRange(addr, dst.length)) return DmaStatus.Unmapped;
     let done = 0;
     while (done < dst.length) {
       const a = addr + done;
@@ -55,6 +61,7 @@ export class BusDmaSpace implements DmaSpace {
 
   write(addr: number, src: Uint8Array): DmaStatus {
     // Check first so a failing write has no partial effect.
+    if (!inRange(addr, src.length)) return DmaStatus.Unmapped;
     let a = addr;
     const end = addr + src.length;
     while (a < end) {
