@@ -159,6 +159,18 @@ const BY_ID: Record<string, Handler> = {
   STR_64_ldst_regoff: F.str64reg,
   STR_32_ldst_regoff: F.str32reg,
   STRB_32B_ldst_regoff: F.strbreg,
+  ORR_64_log_shift: F.orr64reg,
+  ORR_32_log_shift: F.orr32reg,
+  EOR_64_log_shift: F.eor64reg,
+  AND_64_log_shift: F.and64reg,
+  MOVZ_32_movewide: F.movz,
+  MOVZ_64_movewide: F.movz,
+  LDP_64_ldstpair_off: F.ldstp64,
+  STP_64_ldstpair_off: F.ldstp64,
+  LDP_64_ldstpair_pre: F.ldstp64,
+  STP_64_ldstpair_pre: F.ldstp64,
+  LDP_64_ldstpair_post: F.ldstp64,
+  STP_64_ldstpair_post: F.ldstp64,
 };
 
 /** PAC hint-space instructions: NOPs here (pointer authentication is the FP/SIMD/PAuth issue). */

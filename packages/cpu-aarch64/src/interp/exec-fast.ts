@@ -4,7 +4,7 @@
  * to the general class handler for the rarer shapes (shift amounts, SP operands...).
  */
 import type { Cpu } from "./cpu.js";
-import { addsubImm, addsubShift } from "./exec-int.js";
+import { addsubImm, addsubShift, logShift } from "./exec-int.js";
 import { ldstPos, ldstRegoff } from "./exec-mem.js";
 
 /** ADD Xd, Xn, Xm (shift amount 0). */
@@ -365,3 +365,119 @@ export function strbreg(c: Cpu, w: number): void {
 
 /** Keep the generic handlers referenced (fallbacks for ldst_pos shapes not specialised). */
 export const GENERIC_LDST_POS = ldstPos;
+
+/** ORR Xd, Xn, Xm (MOV Xd, Xm when Rn = XZR), shift amount 0. */
+export function orr64reg(c: Cpu, w: number): void {
+  if ((w & 0xfc00) !== 0) {
+    logShift(c, w);
+    return;
+  }
+  const x = c.x;
+  const d = w & 31;
+  if (d === 31) return;
+  const n = 2 * ((w >>> 5) & 31);
+  const m = 2 * ((w >>> 16) & 31);
+  x[2 * d] = x[n]! | x[m]!;
+  x[2 * d + 1] = x[n + 1]! | x[m + 1]!;
+}
+
+/** ORR Wd, Wn, Wm (MOV Wd, Wm), shift amount 0. */
+export function orr32reg(c: Cpu, w: number): void {
+  if ((w & 0xfc00) !== 0) {
+    logShift(c, w);
+    return;
+  }
+  const x = c.x;
+  const d = w & 31;
+  if (d === 31) return;
+  x[2 * d] = x[2 * ((w >>> 5) & 31)]! | x[2 * ((w >>> 16) & 31)]!;
+  x[2 * d + 1] = 0;
+}
+
+/** EOR Xd, Xn, Xm, shift amount 0. */
+export function eor64reg(c: Cpu, w: number): void {
+  if ((w & 0xfc00) !== 0) {
+    logShift(c, w);
+    return;
+  }
+  const x = c.x;
+  const d = w & 31;
+  if (d === 31) return;
+  const n = 2 * ((w >>> 5) & 31);
+  const m = 2 * ((w >>> 16) & 31);
+  x[2 * d] = x[n]! ^ x[m]!;
+  x[2 * d + 1] = x[n + 1]! ^ x[m + 1]!;
+}
+
+/** AND Xd, Xn, Xm, shift amount 0. */
+export function and64reg(c: Cpu, w: number): void {
+  if ((w & 0xfc00) !== 0) {
+    logShift(c, w);
+    return;
+  }
+  const x = c.x;
+  const d = w & 31;
+  if (d === 31) return;
+  const n = 2 * ((w >>> 5) & 31);
+  const m = 2 * ((w >>> 16) & 31);
+  x[2 * d] = x[n]! & x[m]!;
+  x[2 * d + 1] = x[n + 1]! & x[m + 1]!;
+}
+
+/** MOVZ Xd/Wd, #imm16, LSL #hw*16. */
+export function movz(c: Cpu, w: number): void {
+  const d = w & 31;
+  if (d === 31) return;
+  const imm = (w >>> 5) & 0xffff;
+  const hw = (w >>> 21) & 3;
+  const x = c.x;
+  x[2 * d] = hw === 0 ? imm : hw === 1 ? imm << 16 : 0;
+  x[2 * d + 1] = hw === 2 ? imm : hw === 3 ? imm << 16 : 0;
+}
+
+/** LDP/STP Xt1, Xt2, [Xn|SP, #imm]{!} / [Xn|SP], #imm: all three index modes, 64-bit. */
+export function ldstp64(c: Cpu, w: number): void {
+  const x = c.x;
+  const n = (w >>> 5) & 31;
+  const i = n === 31 ? 64 : 2 * n;
+  const mode = (w >>> 23) & 3; // 1 post, 2 offset, 3 pre
+  const off = ((w << 10) >> 25) * 8;
+  const blo = x[i]!;
+  const bhi = x[i + 1]!;
+  const wl = (blo >>> 0) + off;
+  const wlo = wl | 0;
+  const whi = wl > 0xffffffff ? (bhi + 1) | 0 : wl < 0 ? (bhi - 1) | 0 : bhi;
+  const alo = mode === 1 ? blo : wlo;
+  const ahi = mode === 1 ? bhi : whi;
+  const a2 = (alo >>> 0) + 8;
+  const a2lo = a2 | 0;
+  const a2hi = a2 > 0xffffffff ? (ahi + 1) | 0 : ahi;
+  const t = w & 31;
+  const t2 = (w >>> 10) & 31;
+  if ((w >>> 22) & 1) {
+    const l1 = c.ld64(alo, ahi);
+    const h1 = c.rhi;
+    const l2 = c.ld64(a2lo, a2hi);
+    const h2 = c.rhi;
+    if (t !== 31) {
+      x[2 * t] = l1;
+      x[2 * t + 1] = h1;
+    }
+    if (t2 !== 31) {
+      x[2 * t2] = l2;
+      x[2 * t2 + 1] = h2;
+    }
+  } else {
+    const v1l = x[2 * t]!;
+    const v1h = x[2 * t + 1]!;
+    const v2l = x[2 * t2]!;
+    const v2h = x[2 * t2 + 1]!;
+    if ((a2lo & 0xfff) > 0xff8) c.probeWrite((a2lo + 7) | 0, a2hi);
+    c.st64(alo, ahi, v1l, v1h);
+    c.st64(a2lo, a2hi, v2l, v2h);
+  }
+  if (mode !== 2) {
+    x[i] = wlo;
+    x[i + 1] = whi;
+  }
+}
