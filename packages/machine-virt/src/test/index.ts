@@ -1,0 +1,1 @@
+export { ScriptedConsole } from "./console.js";
