@@ -107,11 +107,18 @@ export function modelFromHwcaps(name: string, hwcaps: string): CpuModel {
   return { name, features };
 }
 
-/** The Parallels VM on an Apple M1 (seed 000): Armv8.4-A plus the listed hwcaps. */
-export const M1_MODEL: CpuModel = modelFromHwcaps(
+const M1_HWCAPS = modelFromHwcaps(
   "apple-m1-parallels",
   "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma lrcpc dcpop sha3 asimddp sha512 asimdfhm dit uscat ilrcpc flagm ssbs sb paca pacg dcpodp flagm2 frint",
 );
+/**
+ * The Parallels VM on an Apple M1 (seed 000): Armv8.4-A plus the listed hwcaps. PAN (Armv8.1) and
+ * UAO (Armv8.2) are mandatory in Armv8.4 but have no hwcap, so they are added here.
+ */
+export const M1_MODEL: CpuModel = {
+  name: M1_HWCAPS.name,
+  features: new Set<Feature>([...M1_HWCAPS.features, "FEAT_PAN", "FEAT_UAO"]),
+};
 
 /** Cortex-A72: Armv8.0-A with the crypto extension and CRC32. */
 export const CORTEX_A72_MODEL: CpuModel = modelFromHwcaps(

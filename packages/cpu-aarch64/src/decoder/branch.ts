@@ -90,6 +90,24 @@ export function defineBranchSys(): void {
   e("MSR_SI_pstate_DIT", "1101010100000 op1=011 0100 CRm=000 imm:1 op2=010 11111", "msr DIT, #{imm:u}", {
     feature: "FEAT_DIT",
   });
+  // PAN (Armv8.1) and UAO (Armv8.2) are mandatory in the M1's Armv8.4 but not in LLVM's reference
+  // -mattr list, which prints these words as the generic MSR (register) form; we keep that text.
+  e(
+    "MSR_SI_pstate_UAO",
+    "1101010100000 op1=000 0100 CRm=000 imm:1 op2=011 11111",
+    "msr S0_0_C4_C{imm:u}_3, xzr",
+    {
+      feature: "FEAT_UAO",
+    },
+  );
+  e(
+    "MSR_SI_pstate_PAN",
+    "1101010100000 op1=000 0100 CRm=000 imm:1 op2=100 11111",
+    "msr S0_0_C4_C{imm:u}_4, xzr",
+    {
+      feature: "FEAT_PAN",
+    },
+  );
 
   cls("systeminstrs");
   e("SYS_CR_systeminstrs", "1101010100 L=0 01 op1:3 CRn:4 CRm:4 op2:3 Rt:5", "{_:sys}");

@@ -24,6 +24,8 @@ export interface EntryOpts {
   /** Preferred aliases, tried in order. */
   alias?: readonly (readonly [string, (w: number) => boolean])[];
   feature?: Feature | null;
+  /** Further features the encoding needs besides `feature` (e.g. FCMLA on halves: FEAT_FCMA + FEAT_FP16). */
+  also?: readonly Feature[];
 }
 
 const PH = /\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_]+)\}/g;
@@ -80,6 +82,7 @@ export function e(id: string, pattern: string, asm: string, opts: EntryOpts = {}
     check: opts.check ?? null,
     operands,
     feature: opts.feature !== undefined ? opts.feature : ctx.feature,
+    alsoRequires: opts.also ?? [],
     asm,
     aliases,
   };

@@ -50,8 +50,11 @@ function build(model: CpuModel): Buckets {
   for (let k = 0; k < KEY_COUNT; k++) lists.push([]);
   const order = ENCODINGS.map((_, i) => i)
     .filter((i) => {
-      const f = ENCODINGS[i]!.feature;
-      return f === null || model.features.has(f);
+      const s = ENCODINGS[i]!;
+      return (
+        (s.feature === null || model.features.has(s.feature)) &&
+        s.alsoRequires.every((f) => model.features.has(f))
+      );
     })
     .sort((a, b) => popcount(MASK[b]!) - popcount(MASK[a]!) || a - b);
   for (const i of order) {

@@ -1,5 +1,5 @@
 import type { Feature } from "../model.js";
-import { bitsOf, cls, e, group, rm, rn } from "./builder.js";
+import { cls, e, group, rm, rn } from "./builder.js";
 
 const A: Feature = "FEAT_AdvSIMD";
 type Sizes = "all" | "no64" | "hs" | "b" | "bh" | "d" | "sd" | "nob";
@@ -196,9 +196,15 @@ export function defineSimd(): void {
     "FCMLA_asimdsame2_C",
     "0 Q:1 U=1 01110 size:2 0 Rm:5 1 10 rot:2 1 Rn:5 Rd:5",
     "fcmla {Rd:vT}, {Rn:vT}, {Rm:vT}, #{rot:rot90}",
+    { excl: ["size=0x", "size=11 Q=0"] },
+  );
+  // 16-bit elements also need FEAT_FP16 (C7.2 FCMLA: "if size == '01' && !HaveFP16Ext() then UNDEFINED").
+  e(
+    "FCMLA_asimdsame2_C_H",
+    "0 Q:1 U=1 01110 size=01 0 Rm:5 1 10 rot:2 1 Rn:5 Rd:5",
+    "fcmla {Rd:vH}, {Rn:vH}, {Rm:vH}, #{rot:rot90}",
     {
-      excl: ["size=00", "size=11 Q=0"],
-      check: (w) => bitsOf(w, 22, 2) !== 1 || fp16(),
+      also: ["FEAT_FP16"],
     },
   );
   e(
@@ -206,7 +212,15 @@ export function defineSimd(): void {
     "0 Q:1 U=1 01110 size:2 0 Rm:5 1 11 rot:1 0 1 Rn:5 Rd:5",
     "fcadd {Rd:vT}, {Rn:vT}, {Rm:vT}, #{rot:rot270}",
     {
-      excl: ["size=00", "size=11 Q=0"],
+      excl: ["size=0x", "size=11 Q=0"],
+    },
+  );
+  e(
+    "FCADD_asimdsame2_C_H",
+    "0 Q:1 U=1 01110 size=01 0 Rm:5 1 11 rot:1 0 1 Rn:5 Rd:5",
+    "fcadd {Rd:vH}, {Rn:vH}, {Rm:vH}, #{rot:rot270}",
+    {
+      also: ["FEAT_FP16"],
     },
   );
 
@@ -288,9 +302,4 @@ export function defineSimd(): void {
       excl: sizeExcl("hs", false),
     },
   );
-}
-
-/** FCMLA/FCADD with 16-bit elements need FEAT_FP16 (always present with FEAT_FCMA in this table). */
-function fp16(): boolean {
-  return true;
 }

@@ -274,6 +274,7 @@ export function defineSimd4(): void {
     "fcmla {Rd:vH}, {Rn:vH}, {_:cmlaidxh}, #{rot:rot90}",
     {
       feature: "FEAT_FCMA",
+      also: ["FEAT_FP16"],
       excl: ["Q=0 H=1"],
     },
   );

@@ -51,6 +51,8 @@ export interface EncodingSpec {
   readonly check: ((word: number) => boolean) | null;
   readonly operands: readonly OperandSpec[];
   readonly feature: Feature | null;
+  /** Further features required besides `feature` (rare: e.g. FCMLA on halves needs FEAT_FCMA and FEAT_FP16). */
+  readonly alsoRequires: readonly Feature[];
   /** LLVM assembler template of the canonical form (see disasm/operands.ts for the operand kinds). */
   readonly asm: string;
   readonly aliases: readonly AliasSpec[];

@@ -2,11 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decode, encode, fieldsOf, matchesEntry } from "../decoder/decode.js";
 import { ENCODINGS } from "../decoder/table.js";
-import { CORTEX_A72_MODEL, M1_MODEL } from "../model.js";
+import { CORTEX_A72_MODEL, M1_MODEL, modelFromHwcaps } from "../model.js";
 import { REGIONS, type Region, regionOf } from "./classes.js";
 import { disassemble } from "./disasm.js";
 import { exceptionFor } from "./exceptions.js";
-import { LLVM_MATTR_A72, llvmDisassemble, requireLlvmMc } from "./oracle.js";
+import { HWCAP_LLVM_MATTR, LLVM_MATTR_A72, llvmDisassemble, requireLlvmMc } from "./oracle.js";
 
 /** Regions whose every encoding is in the table (all of them: the whole A64 space is asserted). */
 export const COMPLETE_REGIONS: ReadonlySet<Region> = new Set<Region>(REGIONS);
@@ -109,6 +109,46 @@ describe("feature gating is a table of flags", () => {
         expect(bad.slice(0, 20)).toEqual([]);
       }),
       { numRuns: Math.max(1, Math.ceil(RUNS / 3)), endOnFailure: true },
+    );
+  }, 120_000);
+
+  it("(e) models built from hwcap subsets: verdicts equal llvm-mc's with the matching -mattr", () => {
+    const subsets = [
+      "fp asimd",
+      "fp asimd atomics asimdrdm crc32",
+      "fp asimd fphp asimdhp dcpop",
+      "fp asimd jscvt fcma lrcpc",
+      "fp asimd aes pmull sha1 sha2 sha3 sha512",
+      "fp asimd asimddp",
+      "fp asimd flagm flagm2 frint sb ssbs dit",
+      "fp asimd paca pacg ilrcpc lrcpc uscat dcpodp",
+      "fp asimd fphp asimdhp asimdfhm",
+    ];
+    fc.assert(
+      fc.property(fc.integer(), fc.constantFrom(...subsets), (seed, hwcaps) => {
+        const model = modelFromHwcaps(hwcaps, hwcaps);
+        const mattr = [...new Set(hwcaps.split(" ").flatMap((h) => HWCAP_LLVM_MATTR[h] ?? []))].join(",");
+        const next = rng(seed);
+        const words: number[] = [];
+        ENCODINGS.forEach((s, i) => {
+          for (let k = 0; k < 32; k++) {
+            const w = ((next() & ~s.mask) | s.bits) >>> 0;
+            if (matchesEntry(i, w)) {
+              words.push(w);
+              break;
+            }
+          }
+        });
+        const ref = llvmDisassemble(words, 20000, mattr);
+        const bad: string[] = [];
+        words.forEach((w, i) => {
+          const ours = decode(w, model) >= 0;
+          if (ours !== (ref[i]!.text !== null))
+            bad.push(`${hex(w)}: ours valid=${ours} llvm=${ref[i]!.text}`);
+        });
+        expect(bad.slice(0, 20)).toEqual([]);
+      }),
+      { numRuns: Math.max(2, RUNS), endOnFailure: true },
     );
   }, 120_000);
 });

@@ -36,6 +36,36 @@ export function normaliseLlvm(line: string): string {
     .replace(/\t/g, " ");
 }
 
+/** llvm-mc -mattr flag per Linux hwcap (for cross-checking other CPU models' feature gates). */
+export const HWCAP_LLVM_MATTR: Readonly<Record<string, string>> = {
+  fp: "+fp-armv8",
+  asimd: "+neon",
+  aes: "+aes",
+  sha2: "+sha2",
+  crc32: "+crc",
+  atomics: "+lse",
+  fphp: "+fullfp16",
+  asimdrdm: "+rdm",
+  jscvt: "+jsconv",
+  fcma: "+complxnum",
+  lrcpc: "+rcpc",
+  dcpop: "+ccpp",
+  sha3: "+sha3",
+  asimddp: "+dotprod",
+  asimdfhm: "+fp16fml",
+  dit: "+dit",
+  uscat: "+lse2",
+  ilrcpc: "+rcpc-immo",
+  flagm: "+flagm",
+  ssbs: "+ssbs",
+  sb: "+sb",
+  paca: "+pauth",
+  dcpodp: "+ccdp",
+  flagm2: "+altnzcv",
+  frint: "+fptoint",
+  el3: "+el3",
+};
+
 /** The reference -mattr for CORTEX_A72_MODEL (Armv8.0 + crypto + CRC32, with EL3). */
 export const LLVM_MATTR_A72 = "+fp-armv8,+neon,+aes,+sha2,+crc,+el3";
 
