@@ -48,6 +48,7 @@ function pow2(i: number): number {
   return POW2[i]!;
 }
 const TWO52 = 4503599627370496;
+const TWO63 = 2 ** 63;
 
 // FPType
 const T_ZERO = 0;
@@ -668,9 +669,32 @@ function fastFma(
     const sum = c + p;
     let bb = sum - c;
     const t = c - (sum - bb) + (p - bb);
-    const u = t + e;
+    let u = t + e;
     bb = u - t;
-    if (t - (u - bb) + (e - bb) !== 0) return false; // t + e not exact
+    const err2 = t - (u - bb) + (e - bb);
+    if (err2 !== 0) {
+      // v = RO(t + e) (round to odd), then RN(sum + v) is the correctly rounded fused result
+      // (Boldo & Melquiond, IEEE TC 2008, emulated FMA). Here X is never representable: t != 0
+      // means c + p was inexact, so |t + e| <= 2^-51 |sum| and X - sum would be exact (Sterbenz).
+      FB[0] = u;
+      if ((UB[0]! & 1) === 0) {
+        // move one ulp toward the exact value: magnitude up if err2 has u's sign, else down
+        const up = err2 > 0 === u > 0;
+        const l = UB[0]!;
+        if (up) {
+          UB[0] = l + 1;
+          if (l === 0xffffffff) UB[1] = UB[1]! + 1;
+        } else {
+          UB[0] = l - 1;
+          if (l === 0) UB[1] = UB[1]! - 1;
+        }
+        u = FB[0]!;
+      }
+      const r = sum + u;
+      if (!emit64(r)) return false;
+      st.fpsr |= FPSR_IXC;
+      return true;
+    }
     const r = sum + u;
     if (!emit64(r)) return false;
     bb = r - sum;
@@ -724,7 +748,8 @@ function fastToInt(
     const d = v - f; // exact for |v| < 2^52
     r = d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
   }
-  if (unsigned ? r < 0 || r >= 2 ** bits : r < -(2 ** (bits - 1)) || r >= 2 ** (bits - 1)) return false;
+  const lim = bits === 64 ? TWO63 : 2147483648; // 2^63 or 2^31
+  if (unsigned ? r < 0 || r >= 2 * lim : r < -lim || r >= lim) return false;
   if (r !== v) st.fpsr |= FPSR_IXC;
   if (r >= 0) {
     S[0] = bits === 64 ? Math.floor(r / TWO32) : 0;
