@@ -61,10 +61,14 @@ const out = new WalkResult();
 function rate(name: string, iters: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(iters, 20000); i++) fn(i); // warm up
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < iters; i++) fn(i);
   const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(c0);
+  const cpuNs = (cpu.user + cpu.system) * 1000;
   console.log(
-    `${name.padEnd(44)} ${((iters / ns) * 1e3).toFixed(2).padStart(8)} M/s  (${(ns / iters).toFixed(0)} ns each)`,
+    `${name.padEnd(50)} ${((iters / ns) * 1e3).toFixed(2).padStart(6)} M/s wall (${(ns / iters).toFixed(0)} ns); ` +
+      `${((iters / cpuNs) * 1e3).toFixed(2)} M/s per CPU-s (${(cpuNs / iters).toFixed(0)} ns CPU)`,
   );
 }
 
@@ -88,4 +92,6 @@ rate("TLB translate, 4096 pages over 64 entries (misses)", 400_000, (i) => {
   const va = vas[(i * 7) % N]!;
   faults += small.translate(regs, mem, hiOf(va), va >>> 0, 0, out);
 });
-console.log(`(faults: ${faults}; TLB hits ${tlb.hits}, misses ${tlb.misses})`);
+console.log(
+  `(faults: ${faults}; TLB hits ${tlb.hits}, misses ${tlb.misses}; load average ${(await import("node:os")).loadavg()[0]!.toFixed(1)})`,
+);

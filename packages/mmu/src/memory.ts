@@ -40,7 +40,7 @@ export class RamDescriptorMemory implements DescriptorMemory {
       // Another agent may race on shared memory: a real 64-bit compare-exchange.
       let view = this.big.get(r);
       if (view === undefined) {
-        view = new BigInt64Array(r.buffer);
+        view = new BigInt64Array(r.buffer, 0, Math.floor(r.buffer.byteLength / 8));
         this.big.set(r, view);
       }
       const exp = BigInt.asIntN(64, (BigInt(expHi >>> 0) << 32n) | BigInt(expLo >>> 0));
