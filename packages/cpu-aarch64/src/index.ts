@@ -11,6 +11,8 @@ export {
 export type { AliasSpec, EncodingSpec, Exclusion, FieldSpec, OperandSpec } from "./decoder/spec.js";
 export { EncodingError } from "./decoder/spec.js";
 export { ENCODINGS } from "./decoder/table.js";
+export type { Region } from "./disasm/classes.js";
+export { REGIONS, regionOf } from "./disasm/classes.js";
 export { disassemble, formatEntry, pcRelTarget } from "./disasm/disasm.js";
 export * from "./fp/index.js";
 export * from "./interp/index.js";
