@@ -18,7 +18,7 @@ export {
 } from "./regs.js";
 export { Tlb, Tlbi } from "./tlb.js";
 export type { DescriptorMemory } from "./types.js";
-export { Access, Cas, FaultKind, faultStatusCode, Perm, WalkResult } from "./types.js";
+export { Access, abortIss, Cas, FaultKind, faultStatusCode, hpfarOf, Perm, WalkResult } from "./types.js";
 export { clampTsz, permissionsOf, permits, s1Permits, s2Permits, translate } from "./walk.js";
 
 /** Split a VA given as a bigint into the (hi, lo) uint32 halves the walker takes. */

@@ -149,3 +149,17 @@ export class WalkResult {
 
 /** Permission summary bits returned by `permissionsOf`. */
 export const Perm = { El1R: 1, El1W: 2, El1X: 4, El0R: 8, El0W: 16, El0X: 32 } as const;
+
+/**
+ * The low ISS bits of the Data Abort (EC 0x24/0x25) or Instruction Abort (EC 0x20/0x21) a fault
+ * raises: DFSC/IFSC[5:0], WnR[6] (data aborts only), S1PTW[7]. ISV, CM, EA, FnV are left 0.
+ * ARM DDI 0487, ESR_ELx ISS encoding for an exception from a Data/Instruction Abort.
+ */
+export function abortIss(res: WalkResult, instruction: boolean): number {
+  return res.fsc | (!instruction && res.wnr ? 1 << 6 : 0) | (res.s1ptw ? 1 << 7 : 0);
+}
+
+/** HPFAR_EL2 for a stage 2 fault: FIPA[43:4] = IPA[51:12] (a number, at most 44 bits). */
+export function hpfarOf(res: WalkResult): number {
+  return Math.floor(res.ipa / 4096) * 16;
+}

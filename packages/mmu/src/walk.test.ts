@@ -528,3 +528,24 @@ describe("permissionsOf", () => {
     expect(permissionsOf(res, r)).toBe(Perm.El0R | Perm.El0W);
   });
 });
+
+describe("ESR ISS and HPFAR helpers", () => {
+  it("data abort ISS = DFSC | WnR << 6 | S1PTW << 7; HPFAR.FIPA = IPA[51:12] << 4", async () => {
+    const { abortIss, hpfarOf } = await import("./index.js");
+    const { r, mem } = setupA();
+    mem.set(0x4020, PAGE | 0x80n);
+    const res = walk(r, mem, VA_HI, VA_LO, Access.Write);
+    // Permission fault level 3 (0b001111) on a write: 0x0f | 0x40 = 0x4f
+    expect(abortIss(res, false)).toBe(0x4f);
+    expect(abortIss(res, true)).toBe(0x0f);
+    // Nested: stage 2 translation fault level 1 on the stage 1 walk of IPA 0x1008:
+    // ISS = 0b000101 | S1PTW (bit 7) = 0x85, HPFAR = (0x1008 >> 12) << 4 = 0x10
+    r.vm = true;
+    r.vt0sz = 24;
+    r.vsl0 = 1;
+    r.vttbrLo = 0x100000;
+    const res2 = walk(r, mem, VA_HI, VA_LO);
+    expect(abortIss(res2, false)).toBe(0x85);
+    expect(hpfarOf(res2)).toBe(0x10);
+  });
+});
