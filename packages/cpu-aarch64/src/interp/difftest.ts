@@ -482,6 +482,8 @@ export type { ChildProcess };
  *    SCTLR_EL1.nAA = 0 (ARM ARM B2.5.2, FEAT_LSE2).
  *  - "qemu-atomic-wrap": QEMU user mode performs LSE atomics/CAS at addresses beyond the 48-bit VA
  *    space (they wrap into host memory); on hardware those are translation faults.
+ *  - "exclusive-size-mismatch": a store-exclusive of another size than the load-exclusive; whether it
+ *    succeeds and what it writes is CONSTRAINED UNPREDICTABLE (ARM ARM K1.2.6).
  *  - "harness-epilogue-overwritten": the sequence stored into the harness epilogue QEMU then runs.
  *  - "harness-address-space": the address is mapped in the QEMU harness process (its ELF image,
  *    state page, heap, stack) but not on our side, which maps only the code and data pages.
@@ -491,6 +493,19 @@ export function knownDifference(c: DiffCase, ours: DiffResult, qemu: DiffResult)
     const i = Number(pc - BigInt(TEST)) / 4;
     return Number.isInteger(i) && i >= 0 && i < c.words.length ? c.words[i]! >>> 0 : undefined;
   };
+  // Load-/store-exclusive of different sizes in one sequence: CONSTRAINED UNPREDICTABLE (K1.2.6).
+  const exclSizes = new Set<string>();
+  for (const w of c.words) {
+    if ((w & 0x3f800000) === 0x08000000) {
+      const pair = (w >>> 21) & 1 && w >>> 31 === 1;
+      exclSizes.add(`${(w >>> 22) & 1}:${pair ? 8 << ((w >>> 30) & 1) : 1 << (w >>> 30)}`);
+    }
+  }
+  const ldSizes = [...exclSizes].filter((k) => k.startsWith("1:")).map((k) => k.slice(2));
+  const stSizes = [...exclSizes].filter((k) => k.startsWith("0:")).map((k) => k.slice(2));
+  if (ldSizes.length > 0 && stSizes.some((z) => !ldSizes.includes(z) || ldSizes.length > 1)) {
+    return "exclusive-size-mismatch";
+  }
   if (qemu.status === 7 || qemu.status === 11) {
     const w = wordAt(qemu.pc);
     if (w !== undefined && (w & 0x3f400000) === 0x08000000) {

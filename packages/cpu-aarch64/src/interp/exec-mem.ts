@@ -353,6 +353,8 @@ export function ldstExcl(c: Cpu, w: number): void {
   const total = pair ? 2 << esize : 1 << esize;
   if (L) {
     checkAlign(c, lo, hi, total, false);
+    // exVal0/1: the loaded value (zero-extended to 64 bits; a 32-bit pair packs both halves);
+    // exVal2/3: the second doubleword of a 64-bit pair (kept otherwise), as QEMU's exclusive_high.
     if (pair) {
       const a = loadSized(c, lo, hi, esize);
       const ah = c.rhi;
@@ -360,10 +362,15 @@ export function ldstExcl(c: Cpu, w: number): void {
       const bh = c.rhi;
       setT(c, t, a, esize === 3 ? ah : 0);
       setT(c, t2, b, esize === 3 ? bh : 0);
-      c.exVal0 = a;
-      c.exVal1 = ah;
-      c.exVal2 = b;
-      c.exVal3 = bh;
+      if (esize === 3) {
+        c.exVal0 = a;
+        c.exVal1 = ah;
+        c.exVal2 = b;
+        c.exVal3 = bh;
+      } else {
+        c.exVal0 = a;
+        c.exVal1 = b;
+      }
     } else {
       const a = loadSized(c, lo, hi, esize);
       const ah = c.rhi;
@@ -384,20 +391,22 @@ export function ldstExcl(c: Cpu, w: number): void {
   let ok = c.exValid && c.exLo === lo && c.exHi === hi;
   if (ok) {
     checkAlign(c, lo, hi, total, true);
-    if (pair) {
-      const a = loadSized(c, lo, hi, esize);
-      const ah = c.rhi;
-      const b = loadSized(c, (lo + (1 << esize)) | 0, hi, esize);
-      const bh = c.rhi;
-      ok =
-        a === c.exVal0 &&
-        b === c.exVal2 &&
-        ah === (esize === 3 ? c.exVal1 : 0) &&
-        bh === (esize === 3 ? c.exVal3 : 0);
-      if (c.exSize !== total) ok = false;
-    } else {
-      const a = loadSized(c, lo, hi, esize);
-      ok = a === c.exVal0 && c.rhi === c.exVal1 && c.exSize <= 8;
+    // A size different from the load-exclusive's is CONSTRAINED UNPREDICTABLE (K1.2.6); like QEMU we
+    // compare the memory being replaced (zero-extended) with the value the load-exclusive read.
+    let mlo: number;
+    let mhi = 0;
+    if (total === 1) mlo = c.ld8(lo, hi);
+    else if (total === 2) mlo = c.ld16(lo, hi);
+    else if (total === 4) mlo = c.ld32(lo, hi);
+    else {
+      mlo = c.ld64(lo, hi);
+      mhi = c.rhi;
+    }
+    ok = mlo === c.exVal0 && mhi === c.exVal1;
+    if (ok && total === 16) {
+      const l2 = (lo + 8) | 0;
+      const h2 = l2 >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi;
+      ok = c.ld64(l2, h2) === c.exVal2 && c.rhi === c.exVal3;
     }
   }
   c.exValid = false;
