@@ -707,12 +707,27 @@ function fastFma(
   UB[0] = cl;
   const c = FB32[0]!;
   const p = S[9]! * S[10]!; // exact: 24 x 24 bits
-  const sum = c + p;
+  let sum = c + p;
   const bb = sum - c;
-  if (c - (sum - bb) + (p - bb) !== 0) return false; // c + p not exact in binary64
+  const err = c - (sum - bb) + (p - bb);
+  if (err !== 0) {
+    // Round c + p to odd at 53 bits; RN to 24 bits of that is correctly rounded (53 >= 24 + 2).
+    FB[0] = sum;
+    if ((UB[0]! & 1) === 0) {
+      const l = UB[0]!;
+      if (err > 0 === sum > 0) {
+        UB[0] = l + 1;
+        if (l === 0xffffffff) UB[1] = UB[1]! + 1;
+      } else {
+        UB[0] = l - 1;
+        if (l === 0) UB[1] = UB[1]! - 1;
+      }
+      sum = FB[0]!;
+    }
+  }
   const r = Math.fround(sum);
   if (!emit32(r)) return false;
-  if (r !== sum) st.fpsr |= FPSR_IXC;
+  if (err !== 0 || r !== sum) st.fpsr |= FPSR_IXC;
   return true;
 }
 

@@ -114,6 +114,16 @@ describe("host fast paths (round to nearest, normal operands) vs qemu-aarch64", 
         cases.push([fma, { op: "fmadd_d", fpcr: 0, a, b, c }]);
       }
     }
+    // Single precision: 1 + (1 + 2^-12) * (1 - 2^-12 + 2^-24) * 2^-24 = 1 + 2^-24 + 2^-60.
+    const fma32 = FP_OPS.find((s) => s.name === "fmadd_s")!;
+    for (const k of [-60, 0, 60]) {
+      for (const sg of [0, 0x80000000]) {
+        const a = [0, (0x3f800800 | sg) >>> 0] as const;
+        const b = [0, (((0x66 + k) << 23) | 0x7ff001) >>> 0] as const;
+        const c = [0, (((0x7f + k) << 23) | sg) >>> 0] as const;
+        cases.push([fma32, { op: "fmadd_s", fpcr: 0, a, b, c }]);
+      }
+    }
     const res = await oracle.run(cases.map(([, c]) => caseLine(c)));
     const bad: string[] = [];
     cases.forEach(([spec, c], i) => {
