@@ -79,6 +79,15 @@ describe("llvm-mc 14 cross-check", () => {
   }, 120_000);
 });
 
+describe("system registers", () => {
+  it("(f) every MRS/MSR/SYS/SYSL register encoding: text equals llvm-mc's", () => {
+    const words: number[] = [];
+    for (let l = 0; l < 2; l++)
+      for (let k = 0; k < 1 << 16; k++) words.push((0xd5000001 | (l << 21) | (k << 5)) >>> 0);
+    expect(mismatches(words, false).slice(0, 20)).toEqual([]);
+  }, 120_000);
+});
+
 describe("feature gating is a table of flags", () => {
   it(`(d) Cortex-A72 model: valid/unallocated verdicts equal llvm-mc's with -mattr=${LLVM_MATTR_A72}`, () => {
     fc.assert(

@@ -186,3 +186,115 @@ export function sysText(w: number): string {
   if (a) return a[2] ? `${a[0]} ${a[1]}, ${xt}` : `${a[0]} ${a[1]}`;
   return `sys #${op1}, c${crn}, c${crm}, #${op2}${rt === 31 ? "" : `, ${xt}`}`;
 }
+
+/*
+ * Registers LLVM 14 names although the M1 model does not implement them: the ETE/ETMv4 trace unit
+ * (system-register view of the programmers' model: offset/4 = CRn:op2:CRm, op0 = 2, op1 = 1), the
+ * trace buffer (TRBE), RAS 1.1 fault injection and a few ID registers.
+ */
+const ETE: [string, number, number][] = [
+  ["TRCPRGCTLR", 0x004, RW],
+  ["TRCPROCSELR", 0x008, RW],
+  ["TRCSTATR", 0x00c, R],
+  ["TRCCONFIGR", 0x010, RW],
+  ["TRCAUXCTLR", 0x018, RW],
+  ["TRCEVENTCTL0R", 0x020, RW],
+  ["TRCEVENTCTL1R", 0x024, RW],
+  ["TRCRSR", 0x028, RW],
+  ["TRCSTALLCTLR", 0x02c, RW],
+  ["TRCTSCTLR", 0x030, RW],
+  ["TRCSYNCPR", 0x034, RW],
+  ["TRCCCCTLR", 0x038, RW],
+  ["TRCBBCTLR", 0x03c, RW],
+  ["TRCTRACEIDR", 0x040, RW],
+  ["TRCQCTLR", 0x044, RW],
+  ["TRCVICTLR", 0x080, RW],
+  ["TRCVIIECTLR", 0x084, RW],
+  ["TRCVISSCTLR", 0x088, RW],
+  ["TRCVIPCSSCTLR", 0x08c, RW],
+  ["TRCVDCTLR", 0x0a0, RW],
+  ["TRCVDSACCTLR", 0x0a4, RW],
+  ["TRCVDARCCTLR", 0x0a8, RW],
+  ["TRCSEQRSTEVR", 0x118, RW],
+  ["TRCSEQSTR", 0x11c, RW],
+  ["TRCEXTINSELR", 0x120, RW],
+  ["TRCOSLAR", 0x300, W],
+  ["TRCOSLSR", 0x304, R],
+  ["TRCPDCR", 0x310, RW],
+  ["TRCPDSR", 0x314, R],
+  ["TRCCIDCCTLR0", 0x680, RW],
+  ["TRCCIDCCTLR1", 0x684, RW],
+  ["TRCVMIDCCTLR0", 0x688, RW],
+  ["TRCVMIDCCTLR1", 0x68c, RW],
+  ["TRCITCTRL", 0xf00, RW],
+  ["TRCCLAIMSET", 0xfa0, RW],
+  ["TRCCLAIMCLR", 0xfa4, RW],
+  ["TRCDEVAFF0", 0xfa8, R],
+  ["TRCDEVAFF1", 0xfac, R],
+  ["TRCLAR", 0xfb0, W],
+  ["TRCLSR", 0xfb4, R],
+  ["TRCAUTHSTATUS", 0xfb8, R],
+  ["TRCDEVARCH", 0xfbc, R],
+  ["TRCDEVID", 0xfc8, R],
+  ["TRCDEVTYPE", 0xfcc, R],
+  ["TRCPIDR4", 0xfd0, R],
+  ["TRCPIDR5", 0xfd4, R],
+  ["TRCPIDR6", 0xfd8, R],
+  ["TRCPIDR7", 0xfdc, R],
+  ["TRCPIDR0", 0xfe0, R],
+  ["TRCPIDR1", 0xfe4, R],
+  ["TRCPIDR2", 0xfe8, R],
+  ["TRCPIDR3", 0xfec, R],
+  ["TRCCIDR0", 0xff0, R],
+  ["TRCCIDR1", 0xff4, R],
+  ["TRCCIDR2", 0xff8, R],
+  ["TRCCIDR3", 0xffc, R],
+];
+const ete = (name: string, off: number, rw: number): void => {
+  const n = off >> 2;
+  reg(name, 2, 1, n >> 7, n & 15, (n >> 4) & 7, rw);
+};
+for (const [name, off, rw] of ETE) ete(name, off, rw);
+for (let n = 0; n < 3; n++) ete(`TRCSEQEVR${n}`, 0x100 + 4 * n, RW);
+for (let n = 1; n < 4; n++) ete(`TRCEXTINSELR${n}`, 0x120 + 4 * n, RW); // ETE: TRCEXTINSELR<n>
+for (let n = 0; n < 4; n++) {
+  ete(`TRCCNTRLDVR${n}`, 0x140 + 4 * n, RW);
+  ete(`TRCCNTCTLR${n}`, 0x150 + 4 * n, RW);
+  ete(`TRCCNTVR${n}`, 0x160 + 4 * n, RW);
+}
+for (let n = 8; n < 14; n++) ete(`TRCIDR${n}`, 0x180 + 4 * (n - 8), R);
+for (let n = 0; n < 8; n++) {
+  ete(`TRCIMSPEC${n}`, 0x1c0 + 4 * n, RW);
+  ete(`TRCIDR${n}`, 0x1e0 + 4 * n, R);
+  ete(`TRCSSCCR${n}`, 0x280 + 4 * n, RW);
+  ete(`TRCSSCSR${n}`, 0x2a0 + 4 * n, RW);
+  ete(`TRCSSPCICR${n}`, 0x2c0 + 4 * n, RW);
+  ete(`TRCDVCVR${n}`, 0x500 + 16 * n, RW);
+  ete(`TRCDVCMR${n}`, 0x580 + 16 * n, RW);
+  ete(`TRCCIDCVR${n}`, 0x600 + 8 * n, RW);
+  ete(`TRCVMIDCVR${n}`, 0x640 + 8 * n, RW);
+}
+for (let n = 2; n < 32; n++) ete(`TRCRSCTLR${n}`, 0x200 + 4 * n, RW);
+for (let n = 0; n < 16; n++) {
+  ete(`TRCACVR${n}`, 0x400 + 8 * n, RW);
+  ete(`TRCACATR${n}`, 0x480 + 8 * n, RW);
+}
+for (const [name, op2, rw] of [
+  ["TRBLIMITR_EL1", 0, RW],
+  ["TRBPTR_EL1", 1, RW],
+  ["TRBBASER_EL1", 2, RW],
+  ["TRBSR_EL1", 3, RW],
+  ["TRBMAR_EL1", 4, RW],
+  ["TRBTRG_EL1", 6, RW],
+  ["TRBIDR_EL1", 7, R],
+] as const) {
+  reg(name, 3, 0, 9, 11, op2, rw);
+}
+reg("ERXPFGF_EL1", 3, 0, 5, 4, 4, R);
+reg("ERXPFGCTL_EL1", 3, 0, 5, 4, 5);
+reg("ERXPFGCDN_EL1", 3, 0, 5, 4, 6);
+reg("ERXMISC2_EL1", 3, 0, 5, 5, 2);
+reg("ERXMISC3_EL1", 3, 0, 5, 5, 3);
+reg("PMMIR_EL1", 3, 0, 9, 14, 6);
+reg("ID_MMFR5_EL1", 3, 0, 0, 3, 6, R);
+reg("ID_AA64ISAR2_EL1", 3, 0, 0, 6, 2, R);
