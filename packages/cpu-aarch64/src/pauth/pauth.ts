@@ -145,8 +145,11 @@ function tweakInvShuffle(t: Uint8Array): void {
   permute(t, TWEAK_INV_SHUFFLE);
 }
 
-/** ComputePAC with QARMA5: result in out.hi/out.lo. key0 = K<127:64>, key1 = K<63:0>. */
-export function computePacQarma5(
+/**
+ * Cell-by-cell transcription of ComputePAC (QARMA5); the reference for `computePacQarma5`, which
+ * computes the same function with table-driven linear layers.
+ */
+export function computePacQarma5Reference(
   out: PacOut,
   dataHi: number,
   dataLo: number,
@@ -205,6 +208,134 @@ export function computePacQarma5(
   }
   xorInto(W, MK0);
   store(W, out);
+}
+
+// Table-driven QARMA5. Every layer except the S-box is linear over GF(2) (cell shuffles, PACMult,
+// the tweak shuffle with its cell LFSR), so each is the XOR of per-byte lookup tables: 8 tables
+// of 256 (hi, lo) entries. The S-box layers use a 256-entry table per byte (two cells at a time).
+function linearTable(f: (c: Uint8Array) => void): Uint32Array {
+  const t = new Uint32Array(8 * 256 * 2);
+  const c = new Uint8Array(16);
+  const tmp = new PacOut();
+  for (let b = 0; b < 8; b++) {
+    for (let v = 0; v < 256; v++) {
+      c.fill(0);
+      c[2 * b] = v & 15;
+      c[2 * b + 1] = v >>> 4;
+      f(c);
+      store(c, tmp);
+      t[(b * 256 + v) * 2] = tmp.hi;
+      t[(b * 256 + v) * 2 + 1] = tmp.lo;
+    }
+  }
+  return t;
+}
+const T_SHUF_MULT = linearTable((c) => {
+  permute(c, CELL_SHUFFLE);
+  mult(c);
+});
+const T_INVSHUF = linearTable((c) => permute(c, CELL_INV_SHUFFLE));
+const T_MULT_INVSHUF = linearTable((c) => {
+  mult(c);
+  permute(c, CELL_INV_SHUFFLE);
+});
+const T_TWEAK = linearTable(tweakShuffle);
+const T_TWEAK_INV = linearTable(tweakInvShuffle);
+const SUB8 = new Uint8Array(256);
+const INV_SUB8 = new Uint8Array(256);
+for (let v = 0; v < 256; v++) {
+  SUB8[v] = SUB[v & 15]! | (SUB[v >>> 4]! << 4);
+  INV_SUB8[v] = INV_SUB[v & 15]! | (INV_SUB[v >>> 4]! << 4);
+}
+const RC_HI = new Uint32Array(5);
+const RC_LO = new Uint32Array(5);
+for (let i = 0; i < 5; i++) {
+  RC_HI[i] = Number.parseInt(RC_HEX[i]!.slice(0, 8), 16);
+  RC_LO[i] = Number.parseInt(RC_HEX[i]!.slice(8), 16);
+}
+const ALPHA_HI = 0xc0ac29b7;
+const ALPHA_LO = 0xc97c50dd;
+/** Linear-layer result (hi, lo). */
+const LR = new Uint32Array(2);
+function lin(t: Uint32Array, hi: number, lo: number): void {
+  let rh = 0;
+  let rl = 0;
+  for (let b = 0; b < 4; b++) {
+    const i = (b * 256 + ((lo >>> (8 * b)) & 255)) * 2;
+    rh ^= t[i]!;
+    rl ^= t[i + 1]!;
+    const j = ((b + 4) * 256 + ((hi >>> (8 * b)) & 255)) * 2;
+    rh ^= t[j]!;
+    rl ^= t[j + 1]!;
+  }
+  LR[0] = rh;
+  LR[1] = rl;
+}
+function sub32(s: Uint8Array, w: number): number {
+  return (
+    (s[w & 255]! | (s[(w >>> 8) & 255]! << 8) | (s[(w >>> 16) & 255]! << 16) | (s[w >>> 24]! << 24)) >>> 0
+  );
+}
+
+/** ComputePAC with QARMA5: result in out.hi/out.lo. key0 = K<127:64>, key1 = K<63:0>. */
+export function computePacQarma5(
+  out: PacOut,
+  dataHi: number,
+  dataLo: number,
+  modHi: number,
+  modLo: number,
+  key0Hi: number,
+  key0Lo: number,
+  key1Hi: number,
+  key1Lo: number,
+): void {
+  // modk0 = key0<0> : key0<63:2> : (key0<63> EOR key0<1>)
+  const mkh = ((key0Lo << 31) | (key0Hi >>> 1)) >>> 0;
+  const mkl = (((key0Hi << 31) | (key0Lo >>> 1)) ^ (key0Hi >>> 31)) >>> 0;
+  let th = modHi >>> 0;
+  let tl = modLo >>> 0;
+  let wh = (dataHi ^ key0Hi) >>> 0;
+  let wl = (dataLo ^ key0Lo) >>> 0;
+  for (let i = 0; i < 5; i++) {
+    wh = wh ^ key1Hi ^ th ^ RC_HI[i]!;
+    wl = wl ^ key1Lo ^ tl ^ RC_LO[i]!;
+    if (i > 0) {
+      lin(T_SHUF_MULT, wh, wl);
+      wh = LR[0]!;
+      wl = LR[1]!;
+    }
+    wh = sub32(SUB8, wh);
+    wl = sub32(SUB8, wl);
+    lin(T_TWEAK, th, tl);
+    th = LR[0]!;
+    tl = LR[1]!;
+  }
+  lin(T_SHUF_MULT, wh ^ mkh ^ th, wl ^ mkl ^ tl);
+  wh = sub32(SUB8, LR[0]!);
+  wl = sub32(SUB8, LR[1]!);
+  lin(T_SHUF_MULT, wh, wl);
+  lin(T_INVSHUF, LR[0]! ^ key1Hi, LR[1]! ^ key1Lo);
+  wh = sub32(INV_SUB8, LR[0]!);
+  wl = sub32(INV_SUB8, LR[1]!);
+  lin(T_MULT_INVSHUF, wh, wl);
+  wh = LR[0]! ^ key0Hi ^ th;
+  wl = LR[1]! ^ key0Lo ^ tl;
+  for (let i = 0; i < 5; i++) {
+    wh = sub32(INV_SUB8, wh >>> 0);
+    wl = sub32(INV_SUB8, wl >>> 0);
+    if (i < 4) {
+      lin(T_MULT_INVSHUF, wh, wl);
+      wh = LR[0]!;
+      wl = LR[1]!;
+    }
+    lin(T_TWEAK_INV, th, tl);
+    th = LR[0]!;
+    tl = LR[1]!;
+    wh = wh ^ RC_HI[4 - i]! ^ key1Hi ^ th ^ ALPHA_HI;
+    wl = wl ^ RC_LO[4 - i]! ^ key1Lo ^ tl ^ ALPHA_LO;
+  }
+  out.hi = (wh ^ mkh) >>> 0;
+  out.lo = (wl ^ mkl) >>> 0;
 }
 
 /**
