@@ -65,3 +65,31 @@ describe("README example", () => {
     expect(out.pa.toString(16)).toBe("80000abc");
   });
 });
+
+describe("PageTableBuilder (test helper)", () => {
+  it("builds 4KB/16KB/64KB tables the walker follows, blocks included", async () => {
+    const { Desc, PageTableBuilder, ramWords } = await import("./test/index.js");
+    for (const g of [12, 14, 16] as const) {
+      const ram = new RamRegion("ram", 0, 8 << 20);
+      const b = new PageTableBuilder(ramWords(ram), g, 39, 0x10000);
+      const root = b.alloc();
+      const r = defaultRegs();
+      r.m = true;
+      r.t0sz = 25;
+      r.tg0 = g;
+      r.ttbr0Lo = root;
+      b.map(root, 0x12_3456_0000n, 0x4000_0000, 3, Desc.AF | Desc.AP(1));
+      const blockLevel = 2;
+      b.map(root, 0x40_0000_0000n, 0x8000_0000, blockLevel, Desc.AF);
+      const m = RamDescriptorMemory.of([ram]);
+      const out = new WalkResult();
+      expect(translate(r, m, 0x12, 0x34560abc, 0, out)).toBe(FaultKind.None);
+      expect(out.pa).toBe(0x4000_0000 + (0x34560abc % 2 ** g) - (0x3456_0000 % 2 ** g));
+      expect(translate(r, m, 0x40, 0x1234, 0, out)).toBe(FaultKind.None);
+      expect(out.pa).toBe(0x8000_1234);
+      expect(out.s1SizeLog2).toBe(2 * g - 3);
+      b.unmap(root, 0x12_3456_0000n, 3);
+      expect(translate(r, m, 0x12, 0x34560abc, 0, out)).toBe(FaultKind.Translation);
+    }
+  });
+});
