@@ -363,8 +363,10 @@ describe("TLBI semantics", () => {
     const other = { ...w.r, vttbrHi: 1 << 16 };
     w.tlb.tlbi(Tlbi.VMALLS12E1, other);
     expect(w.tlb.size()).toBe(16);
+    const e = w.tlb.epoch;
     w.tlb.tlbi(Tlbi.VMALLE1, w.r);
     expect(w.tlb.size()).toBe(0);
+    expect(w.tlb.epoch).toBe(e + 1);
   });
 
   it("IPAS2E1 removes entries whose stage 2 mapping covers the IPA", () => {

@@ -81,6 +81,11 @@ export class Tlb {
   private sizes = 0;
   hits = 0;
   misses = 0;
+  /**
+   * Bumped by every TLBI and flushAll: a CPU's faster page cache layered on this TLB can compare
+   * it to know that architectural entries may have gone.
+   */
+  epoch = 0;
 
   constructor(readonly capacity = 1024) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
@@ -259,6 +264,7 @@ export class Tlb {
 
   /** Every entry, whatever its tags (e.g. on reset). */
   flushAll(): void {
+    this.epoch++;
     for (const e of this.pool) if (e.used) this.unlink(e);
     this.sizes = 0;
   }
@@ -287,6 +293,7 @@ export class Tlb {
    * the ASID in Xt[63:48]; IPAS2E1 takes IPA[51:12] in Xt[39:0].
    */
   tlbi(op: Tlbi, r: TranslationRegs, xtLo = 0, xtHi = 0): void {
+    this.epoch++;
     const vmid = currentVmid(r);
     const asid = r.as16 ? xtHi >>> 16 : (xtHi >>> 16) & 0xff;
     switch (op) {
