@@ -39,40 +39,41 @@ const MUL2 = new Uint8Array(256);
   }
 })();
 
-const tb = new Uint8Array(16);
-const tb2 = new Uint8Array(16);
-
-function loadBytes(v: Uint32Array, o: number, dst: Uint8Array): void {
-  for (let i = 0; i < 4; i++) {
-    const w = v[o + i]!;
-    dst[4 * i] = w;
-    dst[4 * i + 1] = w >>> 8;
-    dst[4 * i + 2] = w >>> 16;
-    dst[4 * i + 3] = w >>> 24;
-  }
-}
-function storeBytes(v: Uint32Array, o: number, src: Uint8Array): void {
-  for (let i = 0; i < 4; i++) {
-    v[o + i] = src[4 * i]! | (src[4 * i + 1]! << 8) | (src[4 * i + 2]! << 16) | (src[4 * i + 3]! << 24);
-  }
-}
-
 /** AESE: V[d] = SubBytes(ShiftRows(V[d] ^ V[n])). */
 export function aese(v: Uint32Array, d: number, n: number): void {
-  for (let i = 0; i < 4; i++) v[d + i] = v[d + i]! ^ v[n + i]!;
-  loadBytes(v, d, tb);
-  // ShiftRows: row r of column c comes from column (c + r) mod 4. State byte index = r + 4c.
-  for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) tb2[r + 4 * c] = SBOX[tb[r + 4 * ((c + r) & 3)]!]!;
-  storeBytes(v, d, tb2);
+  const s0 = v[d]! ^ v[n]!;
+  const s1 = v[d + 1]! ^ v[n + 1]!;
+  const s2 = v[d + 2]! ^ v[n + 2]!;
+  const s3 = v[d + 3]! ^ v[n + 3]!;
+  // ShiftRows: byte r of column c comes from column (c + r) mod 4 (state byte index = r + 4c).
+  v[d] = shiftSub(SBOX, s0, s1, s2, s3);
+  v[d + 1] = shiftSub(SBOX, s1, s2, s3, s0);
+  v[d + 2] = shiftSub(SBOX, s2, s3, s0, s1);
+  v[d + 3] = shiftSub(SBOX, s3, s0, s1, s2);
 }
 
 /** AESD: V[d] = InvSubBytes(InvShiftRows(V[d] ^ V[n])). */
 export function aesd(v: Uint32Array, d: number, n: number): void {
-  for (let i = 0; i < 4; i++) v[d + i] = v[d + i]! ^ v[n + i]!;
-  loadBytes(v, d, tb);
-  for (let c = 0; c < 4; c++)
-    for (let r = 0; r < 4; r++) tb2[r + 4 * ((c + r) & 3)] = INV_SBOX[tb[r + 4 * c]!]!;
-  storeBytes(v, d, tb2);
+  const s0 = v[d]! ^ v[n]!;
+  const s1 = v[d + 1]! ^ v[n + 1]!;
+  const s2 = v[d + 2]! ^ v[n + 2]!;
+  const s3 = v[d + 3]! ^ v[n + 3]!;
+  // InvShiftRows: byte r of column c comes from column (c - r) mod 4.
+  v[d] = shiftSub(INV_SBOX, s0, s3, s2, s1);
+  v[d + 1] = shiftSub(INV_SBOX, s1, s0, s3, s2);
+  v[d + 2] = shiftSub(INV_SBOX, s2, s1, s0, s3);
+  v[d + 3] = shiftSub(INV_SBOX, s3, s2, s1, s0);
+}
+
+/** Column built from byte 0 of a, byte 1 of b, byte 2 of c, byte 3 of e, each through the S-box. */
+function shiftSub(box: Uint8Array, a: number, b: number, c: number, e: number): number {
+  return (
+    (box[a & 255]! |
+      (box[(b >>> 8) & 255]! << 8) |
+      (box[(c >>> 16) & 255]! << 16) |
+      (box[e >>> 24]! << 24)) >>>
+    0
+  );
 }
 
 function mixColumn(w: number): number {
