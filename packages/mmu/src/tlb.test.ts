@@ -180,6 +180,20 @@ const opArb = fc.oneof(
     off: fc.nat(3),
   }),
   fc.record({ op: fc.constant("s2remap" as const), page: fc.nat(63), pa: fc.nat(255), tlbi: fc.nat(1) }),
+  fc.record({
+    op: fc.constant("contig" as const),
+    asid: fc.nat(1),
+    range: fc.nat(1),
+    pa: fc.nat(7),
+    unmap: fc.boolean(),
+  }),
+  fc.record({
+    op: fc.constant("contigAccess" as const),
+    asid: fc.nat(1),
+    range: fc.nat(1),
+    page: fc.constantFrom(0, 1, -1),
+    off: fc.nat(3),
+  }),
   fc.record({ op: fc.constant("tlbi" as const), kind: fc.nat(8), asid: fc.nat(1), slot: fc.nat(15) }),
 );
 
@@ -199,6 +213,15 @@ function slotVa(w: World, slot: number, off: number): bigint {
 /** Offset `off` (0..3) inside a slot's page or block: quarter pages, or 4KB steps in a block. */
 function offBytes(w: World, slot: number, off: number): number {
   return slot >= 12 ? off * 4096 : (off * 2 ** w.pageBits) / 4;
+}
+
+function contigCount(w: World): number {
+  return w.pageBits === 12 ? 16 : w.pageBits === 14 ? 128 : 32;
+}
+
+/** Page i of contiguous range r (two ranges, each aligned to its whole size). */
+function contigVa(w: World, r: number, i: number): bigint {
+  return 0x30_0000_0000n + BigInt(r * 0x100_0000 + i * 2 ** w.pageBits);
 }
 
 /** IPA/PA for data: stage 1 outputs in [1GB, 2GB); stage 2 maps those 4KB pages to [4GB, 5GB). */
@@ -272,6 +295,41 @@ function run(w: World, ops: Op[]): void {
         w.tlb.tlbi(o.tlbi ? Tlbi.IPAS2LE1 : Tlbi.IPAS2E1, w.r, lo, hi);
         w.tlb.tlbi(Tlbi.VMALLE1, w.r); // required for combined stage 1+2 entries
         mapS2(w, ipa, o.pa + 1000);
+        break;
+      }
+      case "contig": {
+        // A contiguous range of N level 3 entries (4KB: 16, 16KB: 128, 64KB: 32), consecutive OAs.
+        // Break-before-make: invalidate every entry, TLBI each page, then write the new range.
+        const n = contigCount(w);
+        const root = w.roots[o.asid]!;
+        const base = contigVa(w, o.range, 0);
+        const live = (w.mem.read(BigInt(w.s1.slot(root, base, 3)))! & 1n) !== 0n;
+        if (live || o.unmap) {
+          for (let i = 0; i < n; i++) w.mem.set(w.s1.slot(root, contigVa(w, o.range, i), 3), 0n);
+          for (let i = 0; i < n; i++)
+            w.tlb.tlbi(Tlbi.VAE1, w.r, ...xtVa(contigVa(w, o.range, i), ASIDS[o.asid]!));
+        }
+        if (o.unmap) break;
+        const ipa = GB + GB / 4 + o.pa * n * 2 ** w.pageBits;
+        for (let i = 0; i < n; i++) {
+          const desc = BigInt(ipa + i * 2 ** w.pageBits) | 0xc03n | (1n << 52n); // page, AF, nG, Contiguous
+          w.mem.set(w.s1.slot(root, contigVa(w, o.range, i), 3), desc);
+        }
+        for (const i of [0, 1, n - 1])
+          for (let k = 0; k < 4; k++) mapS2(w, ipa + i * 2 ** w.pageBits + k * 1024, k);
+        break;
+      }
+      case "contigAccess": {
+        switchAsid(w.r, w.roots, o.asid);
+        const i = o.page < 0 ? contigCount(w) - 1 : o.page;
+        const [lo, hi] = halves(contigVa(w, o.range, i) + BigInt(o.off * 1024));
+        w.tlb.translate(w.r, w.mem, hi, lo, 0, res);
+        if (res.fault === FaultKind.None) {
+          // A hit through a contiguous entry must give this page's own translation.
+          const fresh = new WalkResult();
+          translate(w.r, w.mem, hi, lo, 0, fresh);
+          expect({ pa: res.pa, fault: fresh.fault }).toEqual({ pa: fresh.pa, fault: FaultKind.None });
+        }
         break;
       }
       case "tlbi": {
@@ -367,6 +425,18 @@ describe("TLBI semantics", () => {
     w.tlb.tlbi(Tlbi.VMALLE1, w.r);
     expect(w.tlb.size()).toBe(0);
     expect(w.tlb.epoch).toBe(e + 1);
+  });
+
+  it("a contiguous range is one entry; a TLBI to any page of the range removes it", () => {
+    const w = makeWorld(12, false, false, 16);
+    run(w, [{ op: "contig", asid: 0, range: 0, pa: 3, unmap: false }]);
+    run(w, [{ op: "contigAccess", asid: 0, range: 0, page: 0, off: 0 }]);
+    expect(w.tlb.entries().map((e) => e.sizeLog2)).toEqual([16]); // 16 x 4KB
+    const hits = w.tlb.hits;
+    run(w, [{ op: "contigAccess", asid: 0, range: 0, page: -1, off: 3 }]); // PA checked inside run()
+    expect(w.tlb.hits).toBe(hits + 1);
+    w.tlb.tlbi(Tlbi.VALE1, w.r, ...xtVa(contigVa(w, 0, 5), 3));
+    expect(w.tlb.size()).toBe(0);
   });
 
   it("IPAS2E1 removes entries whose stage 2 mapping covers the IPA", () => {

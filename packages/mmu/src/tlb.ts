@@ -33,7 +33,11 @@ class TlbEntry {
   s1 = false;
   s2 = false;
   s1SizeLog2 = 12;
-  /** VA[55:32] / VA[31:0] of the start of the stage 1 block (TLBI by VA matches any address in it). */
+  /**
+   * log2 of the stage 1 span a TLBI by VA must remove this entry for: the stage 1 block/page, or
+   * its whole contiguous range; and VA[55:32] / VA[31:0] of that span's start.
+   */
+  s1SpanLog2 = 12;
   s1TagHi = 0;
   s1TagLo = 0;
   ap = 0;
@@ -62,6 +66,10 @@ export const Tlbi = {
   VMALLS12E1: 8,
 } as const;
 export type Tlbi = (typeof Tlbi)[keyof typeof Tlbi];
+
+/** Extra log2 size of a contiguous range by stage 1 block/page size (4KB: 16 entries; 16KB: 128
+ * at level 3, 32 at level 2; 64KB: 32). */
+const CONTIG_EXTRA: Record<number, number> = { 12: 4, 21: 4, 30: 4, 14: 7, 25: 5, 16: 5, 29: 5 };
 
 /** Tag halves of VA aligned down to 2^sz, top byte dropped. */
 function tagHiOf(vaHi: number, sz: number): number {
@@ -176,7 +184,14 @@ export class Tlb {
   /** Cache a successful walk result for `va`. */
   insert(vaHi: number, vaLo: number, res: WalkResult): void {
     if (res.fault !== FaultKind.None) return;
-    const sz = res.sizeLog2;
+    // The Contiguous hint: one entry for the whole range of identical, adjacent descriptors
+    // (D8 "The Contiguous bit"; a misprogrammed range is CONSTRAINED UNPREDICTABLE).
+    let span = res.s1SizeLog2;
+    let sz = res.sizeLog2;
+    if (res.s1 && res.contiguous) {
+      span += CONTIG_EXTRA[span] ?? 0;
+      sz = res.s2 && res.s2SizeLog2 < span ? res.s2SizeLog2 : span;
+    }
     const th = tagHiOf(vaHi, sz);
     const tl = tagLoOf(vaLo, sz);
     const b = this.hash(th, tl, sz);
@@ -185,7 +200,7 @@ export class Tlb {
     for (let e: TlbEntry | null = this.buckets[b]!; e !== null; e = e.next) {
       if (e.tagLo === tl && e.tagHi === th && e.sizeLog2 === sz && e.vmid === res.vmid) {
         if (e.global === global && (global || e.asid === res.asid)) {
-          this.store(e, th, tl, res);
+          this.store(e, th, tl, sz, span, res);
           return;
         }
       }
@@ -193,7 +208,7 @@ export class Tlb {
     const e = this.pool[this.clock]!;
     this.clock = (this.clock + 1) % this.capacity;
     if (e.used) this.unlink(e);
-    this.store(e, th, tl, res);
+    this.store(e, th, tl, sz, span, res);
     e.used = true;
     e.bucket = b;
     e.next = this.buckets[b]!;
@@ -201,8 +216,7 @@ export class Tlb {
     this.sizes |= 1 << (sz - 12);
   }
 
-  private store(e: TlbEntry, th: number, tl: number, res: WalkResult): void {
-    const sz = res.sizeLog2;
+  private store(e: TlbEntry, th: number, tl: number, sz: number, span: number, res: WalkResult): void {
     const offIpa = res.ipa % 2 ** sz;
     e.tagHi = th;
     e.tagLo = tl;
@@ -217,8 +231,9 @@ export class Tlb {
     e.s1 = res.s1;
     e.s2 = res.s2;
     e.s1SizeLog2 = res.s1SizeLog2;
-    e.s1TagHi = tagHiOf(th, res.s1SizeLog2);
-    e.s1TagLo = tagLoOf(tl, res.s1SizeLog2);
+    e.s1SpanLog2 = span;
+    e.s1TagHi = tagHiOf(th, span);
+    e.s1TagLo = tagLoOf(tl, span);
     e.ap = res.ap;
     e.uxn = res.uxn;
     e.pxn = res.pxn;
@@ -281,8 +296,8 @@ export class Tlb {
   private removeVa(vaHi: number, vaLo: number, vmid: number, allAsids: boolean, asid: number): void {
     for (const e of this.pool) {
       if (!e.used || e.vmid !== vmid || !(allAsids || e.global || e.asid === asid)) continue;
-      // s1SizeLog2 >= sizeLog2: match on the whole stage 1 block.
-      const sz = e.s1SizeLog2;
+      // s1SpanLog2 >= sizeLog2: match on the whole stage 1 block or contiguous range.
+      const sz = e.s1SpanLog2;
       if (tagHiOf(vaHi, sz) === e.s1TagHi && tagLoOf(vaLo, sz) === e.s1TagLo) this.unlink(e);
     }
   }
