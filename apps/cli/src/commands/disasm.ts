@@ -80,7 +80,7 @@ export const disasmCommand: Command = {
         }
         const w = Number.parseInt(line.replace(/^0x/, ""), 16);
         const i = decode(w, model);
-        lines.push(`${hex8(w)}\t${i < 0 ? "<unallocated>" : formatEntry(i, w)}`);
+        lines.push(`${hex8(w)}\t${i < 0 ? "<unallocated>" : formatEntry(i, w, 0, model)}`);
       });
     } else {
       const buf = read(binary!);
@@ -90,7 +90,7 @@ export const disasmCommand: Command = {
         const w = buf.readUInt32LE(off);
         const pc = base + BigInt(off);
         const i = decode(w, model);
-        let text = i < 0 ? "<unallocated>" : formatEntry(i, w);
+        let text = i < 0 ? "<unallocated>" : formatEntry(i, w, 0, model);
         if (i >= 0) {
           const t = pcRelTarget(i, w, pc);
           if (t !== null) text += ` <0x${BigInt.asUintN(64, t).toString(16)}>`;

@@ -1,8 +1,9 @@
 import { decode } from "../decoder/decode.js";
 import { EncodingError, type EncodingSpec } from "../decoder/spec.js";
 import { ENCODINGS } from "../decoder/table.js";
-import type { CpuModel } from "../model.js";
+import { type CpuModel, M1_MODEL } from "../model.js";
 import { comment, KINDS, type KindFn } from "./kinds.js";
+import { nameModel } from "./sysregs.js";
 
 type Part = string | { lsb: number; width: number; fixed: number; fn: KindFn };
 interface Compiled {
@@ -48,9 +49,11 @@ function render(c: Compiled, w: number, pc: number): string {
 
 /**
  * Text of entry `index` for `word` in LLVM 14 syntax (preferred alias applied): the mnemonic, one
- * space, the operands; a value comment LLVM would print follows as ` // =N`.
+ * space, the operands; a value comment LLVM would print follows as ` // =N`. `model` decides the
+ * feature-gated names (PAuth key registers, DIT, SSBS, DC CVAP/CVADP), as llvm-mc's -mattr does.
  */
-export function formatEntry(index: number, word: number, pc = 0): string {
+export function formatEntry(index: number, word: number, pc = 0, model: CpuModel = M1_MODEL): string {
+  nameModel.features = model.features;
   const spec = ENCODINGS[index]!;
   const w = word | 0;
   const al = spec.aliases;
@@ -63,7 +66,7 @@ export function formatEntry(index: number, word: number, pc = 0): string {
 /** Disassembles one word for `model`; null when the word is unallocated for that model. */
 export function disassemble(word: number, model: CpuModel, pc = 0): string | null {
   const i = decode(word, model);
-  return i < 0 ? null : formatEntry(i, word, pc);
+  return i < 0 ? null : formatEntry(i, word, pc, model);
 }
 
 const sext = (v: number, width: number): number => (v << (32 - width)) >> (32 - width);

@@ -1,3 +1,5 @@
+import type { Feature } from "../model.js";
+
 /**
  * System register names for MRS/MSR (ARM ARM D13 / D17), keyed by op0:op1:CRn:CRm:op2. Only the
  * registers of this CPU model's architecture level that LLVM 14 names for the reference -mattr list
@@ -89,16 +91,41 @@ for (let n = 0; n < 31; n++) {
   reg(`PMEVTYPER${n}_EL0`, 3, 3, 14, 12 + (n >> 3), n & 7);
 }
 
+/** Names that exist only with a feature (LLVM prints the generic form without its -mattr flag). */
+const GATED = new Map<number, Feature>();
+for (const [op2, crm] of [
+  [0, 1],
+  [1, 1],
+  [2, 1],
+  [3, 1],
+  [0, 2],
+  [1, 2],
+  [2, 2],
+  [3, 2],
+  [0, 3],
+  [1, 3],
+] as const) {
+  GATED.set(key(3, 0, 2, crm, op2), "FEAT_PAuth");
+}
+GATED.set(key(3, 3, 4, 2, 5), "FEAT_DIT");
+GATED.set(key(3, 3, 4, 2, 6), "FEAT_SSBS");
+
+/** The model whose features decide feature-gated names (set by the disassembler for each word). */
+export const nameModel: { features: ReadonlySet<Feature> | null } = { features: null };
+const hasFeature = (f: Feature | undefined): boolean =>
+  f === undefined || nameModel.features === null || nameModel.features.has(f);
+
 /** Name LLVM prints for the register at bits [20:5] of an MRS (read) / MSR (write) word. */
 export function sysregName(w: number, write: boolean): string {
   const k = (w >>> 5) & 0xffff;
   const name = (write ? SYSREG_WRITE : SYSREG_READ).get(k);
-  if (name) return name;
+  if (name && hasFeature(GATED.get(k))) return name;
   return `S${(k >>> 14) & 3}_${(k >>> 11) & 7}_C${(k >>> 7) & 15}_C${(k >>> 3) & 15}_${k & 7}`;
 }
 
 /** SYS aliases (C5.3 / C5.5): DC, IC, AT, TLBI keyed by op1:CRn:CRm:op2; value [mnemonic, op, takesReg]. */
 const SYS_OPS = new Map<number, readonly [string, string, boolean]>();
+const SYS_GATED = new Map<number, Feature>();
 const sk = (op1: number, crn: number, crm: number, op2: number): number =>
   (op1 << 11) | (crn << 7) | (crm << 3) | op2;
 function sys(mn: string, op: string, op1: number, crn: number, crm: number, op2: number, reg: boolean): void {
@@ -121,6 +148,8 @@ for (const [op, op1, crm, op2] of [
 ] as const) {
   sys("dc", op, op1, 7, crm, op2, true);
 }
+SYS_GATED.set(sk(3, 7, 12, 1), "FEAT_DPB");
+SYS_GATED.set(sk(3, 7, 13, 1), "FEAT_DPB2");
 for (const [op, op1, op2] of [
   ["s1e1r", 0, 0],
   ["s1e1w", 0, 1],
@@ -181,7 +210,8 @@ export function sysText(w: number): string {
   const crm = (w >>> 8) & 15;
   const op2 = (w >>> 5) & 7;
   const rt = w & 31;
-  const a = SYS_OPS.get(sk(op1, crn, crm, op2));
+  const k = sk(op1, crn, crm, op2);
+  const a = hasFeature(SYS_GATED.get(k)) ? SYS_OPS.get(k) : undefined;
   const xt = rt === 31 ? "xzr" : `x${rt}`;
   if (a) return a[2] ? `${a[0]} ${a[1]}, ${xt}` : `${a[0]} ${a[1]}`;
   return `sys #${op1}, c${crn}, c${crm}, #${op2}${rt === 31 ? "" : `, ${xt}`}`;
