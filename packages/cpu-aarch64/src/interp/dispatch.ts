@@ -12,6 +12,7 @@ import * as I from "./exec-int.js";
 import * as M from "./exec-mem.js";
 import * as V from "./exec-simd.js";
 import * as S from "./exec-sys.js";
+import * as J from "./simd/index.js";
 
 export type Handler = (c: Cpu, w: number) => void;
 
@@ -192,7 +193,11 @@ function pick(id: string, iclass: string, feature: string | null, mnemonic: stri
 const handlers: Handler[] = [];
 const missing: string[] = [];
 for (const e of ENCODINGS) {
-  const h = pick(e.id, e.iclass, e.feature, e.mnemonic);
+  // FP/AdvSIMD/crypto/PAuth (issue #5, simd/): PAC hints and FP16 FMOVs override; the rest fill gaps.
+  const h =
+    J.override(e.id, e.iclass, e.mnemonic) ??
+    pick(e.id, e.iclass, e.feature, e.mnemonic) ??
+    J.simdHandler(e.id, e.iclass, e.mnemonic);
   if (h === undefined) missing.push(e.id);
   handlers.push(h ?? S.undef);
 }

@@ -1,0 +1,98 @@
+import { Bus } from "@armature/core";
+import { describe, expect, it } from "vitest";
+import { encode } from "../../decoder/decode.js";
+import { M1_MODEL } from "../../model.js";
+import { addPac, PacOut, PacRegime } from "../../pauth/index.js";
+import { Cpu } from "../cpu.js";
+
+const CODE = 0x40000000;
+const DATA = 0x40100000;
+
+function machine(): { cpu: Cpu; put: (words: number[]) => void; bus: Bus } {
+  const bus = new Bus();
+  const code = bus.addRam("code", CODE, 0x1000);
+  bus.addRam("data", DATA, 0x1000);
+  const cpu = new Cpu({ bus, model: M1_MODEL, userMode: true });
+  return {
+    cpu,
+    bus,
+    put: (words) => {
+      words.forEach((w, i) => {
+        code.view.setUint32(4 * i, w >>> 0, true);
+      });
+      cpu.invalidateCode(CODE, 0x1000);
+      cpu.setPC(CODE);
+    },
+  };
+}
+
+const w = (id: string, f: Record<string, number>): number => encode(id, f);
+
+describe("pointer authentication instructions", () => {
+  it("PACIA inserts the PAC that AddPAC computes (zero keys, user regime) and AUTIA removes it", () => {
+    const { cpu, put } = machine();
+    const ptr = 0x0000_7fff_1234_5678n;
+    cpu.setX(0, ptr);
+    cpu.setX(1, 0x1122334455667788n);
+    put([w("PACIA_64P_dp_1src", { Rn: 1, Rd: 0 }), w("AUTIA_64P_dp_1src", { Rn: 1, Rd: 0 })]);
+    cpu.run(1);
+    const signed = cpu.getX(0);
+    expect(signed).not.toBe(ptr);
+    const rg = new PacRegime();
+    rg.tbi0 = true;
+    const out = new PacOut();
+    addPac(out, rg, 0x7fff, 0x12345678, 0x11223344, 0x55667788, 0, 0, 0, 0, false);
+    expect(signed).toBe((BigInt(out.hi) << 32n) | BigInt(out.lo));
+    cpu.run(1);
+    expect(cpu.getX(0)).toBe(ptr);
+  });
+
+  it("AUTIB with the wrong modifier yields the architected error pointer; XPACI strips", () => {
+    const { cpu, put } = machine();
+    const ptr = 0x0000_0000_0040_1000n;
+    cpu.setX(5, ptr);
+    cpu.setX(6, 7n);
+    cpu.setX(7, 8n);
+    put([
+      w("PACIB_64P_dp_1src", { Rn: 6, Rd: 5 }),
+      w("ORR_64_log_shift", { Rd: 9, Rn: 31, Rm: 5, shift: 0, imm6: 0 }),
+      w("AUTIB_64P_dp_1src", { Rn: 7, Rd: 5 }),
+      w("XPACI_64Z_dp_1src", { Rd: 9 }),
+    ]);
+    cpu.run(4);
+    // error code 2 (B key) in bits 54:53 (TBI0 set for user space)
+    expect((cpu.getX(5) >> 53n) & 3n).toBe(2n);
+    expect(cpu.getX(5) & 0xffff_ffff_ffffn).toBe(ptr);
+    expect(cpu.getX(9)).toBe(ptr);
+  });
+
+  it("PACIASP/RETAA round trip returns to the link address; PACGA is keyed and low-zero", () => {
+    const { cpu, put } = machine();
+    cpu.setX(31, BigInt(DATA + 0x800));
+    cpu.setX(30, BigInt(CODE + 0x20));
+    cpu.setX(2, 0xabcdefn);
+    cpu.setX(3, 0x123n);
+    put([
+      0xd503233f, // paciasp
+      w("PACGA_64P_dp_2src", { Rd: 4, Rn: 2, Rm: 3 }),
+      w("RETAA_64E_branch_reg", {}),
+    ]);
+    cpu.run(1);
+    expect(cpu.getX(30)).not.toBe(BigInt(CODE + 0x20));
+    cpu.run(1);
+    expect(cpu.getX(4) & 0xffffffffn).toBe(0n);
+    expect(cpu.getX(4)).not.toBe(0n);
+    cpu.run(1);
+    expect(cpu.getPC()).toBe(BigInt(CODE + 0x20));
+  });
+
+  it("LDRAA authenticates the base (zero modifier) and loads; writeback form updates the base", () => {
+    const { cpu, put, bus } = machine();
+    bus.write64(DATA + 0x18, 0x0102030405060708n);
+    cpu.setX(1, BigInt(DATA + 0x10));
+    put([w("PACDZA_64Z_dp_1src", { Rd: 1 }), w("LDRAA_64W_ldst_pac", { Rn: 1, Rt: 2, S: 0, imm9: 1 })]);
+    cpu.run(2);
+    expect(cpu.getX(2)).toBe(0x0102030405060708n);
+    expect(cpu.getX(1)).toBe(BigInt(DATA + 0x18));
+  });
+});

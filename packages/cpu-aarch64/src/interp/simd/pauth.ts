@@ -1,0 +1,276 @@
+/*
+ * Pointer authentication instructions (ARM ARM C6.2: PACIA/PACIB/PACDA/PACDB (+Z forms, hint forms
+ * 1716/SP/Z), AUT*, XPACI/XPACD/XPACLRI, PACGA, BRAA/BRAB(Z), BLRAA/BLRAB(Z), RETAA/RETAB,
+ * ERETAA/ERETAB, LDRAA/LDRAB) over src/pauth (AddPAC/Auth/Strip, J1 shared/functions/pac).
+ *
+ * Keys come from the AP*Key_EL1 registers, enables from SCTLR_EL1.{EnIA,EnIB,EnDA,EnDB} (in
+ * `armature user` mode they are all on, as Linux sets them for every process). The algorithm follows
+ * ID_AA64ISAR1_EL1: API/GPI (IMPLEMENTATION DEFINED) selects Armature's fast algorithm, APA/GPA
+ * the architected QARMA5.
+ */
+import { sysRegKey } from "@armature/core";
+import { addPac, auth, PacAlgorithm, PacOut, PacRegime, pacga, strip } from "../../pauth/index.js";
+import type { Cpu } from "../cpu.js";
+import type { Handler } from "./common.js";
+
+const out = new PacOut();
+const rg = new PacRegime();
+
+const KEY = {
+  IA: sysRegKey(3, 0, 2, 1, 0),
+  IB: sysRegKey(3, 0, 2, 1, 2),
+  DA: sysRegKey(3, 0, 2, 2, 0),
+  DB: sysRegKey(3, 0, 2, 2, 2),
+  GA: sysRegKey(3, 0, 2, 3, 0),
+} as const;
+type KeyName = keyof typeof KEY;
+const TCR_EL1 = sysRegKey(3, 0, 2, 0, 2);
+// SCTLR_EL1 enable bits (D19.2.118).
+const EN: Record<KeyName, number> = { IA: 1 << 31, IB: 1 << 30, DA: 1 << 27, DB: 1 << 13, GA: 0 };
+
+/** Key halves: K[0..3] = KeyHi<63:32>, KeyHi<31:0>, KeyLo<63:32>, KeyLo<31:0>. */
+const K = new Uint32Array(4);
+
+function loadKey(c: Cpu, name: KeyName): void {
+  const lo = c.sys.read(KEY[name]) ?? 0n;
+  const hi = c.sys.read(KEY[name] + 1) ?? 0n;
+  K[0] = Number(hi >> 32n);
+  K[1] = Number(hi & 0xffffffffn);
+  K[2] = Number(lo >> 32n);
+  K[3] = Number(lo & 0xffffffffn);
+}
+
+function enabled(c: Cpu, name: KeyName): boolean {
+  return c.userMode || (c.sys.sctlr & EN[name]) !== 0;
+}
+
+/** Refresh the regime from TCR_EL1 and the ID registers. */
+function regime(c: Cpu): PacRegime {
+  const tcr = c.sys.read(TCR_EL1) ?? 0n;
+  const lo = Number(tcr & 0xffffffffn);
+  const hi = Number(tcr >> 32n);
+  rg.twoRanges = true;
+  rg.t0sz = lo & 63;
+  rg.t1sz = (lo >>> 16) & 63;
+  rg.tbi0 = ((hi >>> 5) & 1) === 1;
+  rg.tbi1 = ((hi >>> 6) & 1) === 1;
+  rg.tbid0 = ((hi >>> 19) & 1) === 1;
+  rg.tbid1 = ((hi >>> 20) & 1) === 1;
+  const isar1 = Number(c.sys.id.isar1 & 0xffffffffn);
+  const apa = (isar1 >>> 4) & 15;
+  const api = (isar1 >>> 8) & 15;
+  const lvl = Math.max(apa, api);
+  rg.level = lvl >= 3 ? 3 : lvl === 2 ? 2 : 1;
+  rg.fpac = lvl >= 4;
+  rg.fpacCombined = lvl >= 5;
+  rg.algorithm = api !== 0 ? PacAlgorithm.IMPDEF : PacAlgorithm.QARMA5;
+  return rg;
+}
+
+function xLo(c: Cpu, r: number): number {
+  return r === 31 ? 0 : c.x[2 * r]!;
+}
+function xHi(c: Cpu, r: number): number {
+  return r === 31 ? 0 : c.x[2 * r + 1]!;
+}
+/** Register or SP (r = 31 → current SP, slot 32). */
+function spLo(c: Cpu, r: number): number {
+  return c.x[2 * (r === 31 ? 32 : r)]!;
+}
+function spHi(c: Cpu, r: number): number {
+  return c.x[2 * (r === 31 ? 32 : r) + 1]!;
+}
+
+/** PAC* on X`d` with modifier (mh, ml). */
+function doPac(c: Cpu, d: number, mh: number, ml: number, key: KeyName): void {
+  if (!enabled(c, key)) return;
+  loadKey(c, key);
+  addPac(out, regime(c), c.x[2 * d + 1]!, c.x[2 * d]!, mh, ml, K[0]!, K[1]!, K[2]!, K[3]!, key[0] === "D");
+  c.x[2 * d] = out.lo | 0;
+  c.x[2 * d + 1] = out.hi | 0;
+}
+
+/** Auth of (ph, pl): result in out (unchanged pointer when the key is disabled). */
+function doAuth(
+  c: Cpu,
+  ph: number,
+  pl: number,
+  mh: number,
+  ml: number,
+  key: KeyName,
+  combined: boolean,
+): void {
+  if (!enabled(c, key)) {
+    out.hi = ph >>> 0;
+    out.lo = pl >>> 0;
+    out.fault = false;
+    return;
+  }
+  loadKey(c, key);
+  const data = key[0] === "D";
+  auth(out, regime(c), ph, pl, mh, ml, K[0]!, K[1]!, K[2]!, K[3]!, data, key[1] === "A" ? 0 : 1, combined);
+  // FEAT_FPAC: the authentication failure is an exception (EC 0x1C, ISS bit 1 = data key, bit 0 = B key).
+  if (out.fault) c.syncException(0x1c, (data ? 2 : 0) | (key[1] === "B" ? 1 : 0), 0, 0, c.pc, c.pcHi);
+}
+
+function doAut(c: Cpu, d: number, mh: number, ml: number, key: KeyName): void {
+  doAuth(c, c.x[2 * d + 1]!, c.x[2 * d]!, mh, ml, key, false);
+  c.x[2 * d] = out.lo | 0;
+  c.x[2 * d + 1] = out.hi | 0;
+}
+
+function doStrip(c: Cpu, d: number, data: boolean): void {
+  strip(out, regime(c), c.x[2 * d + 1]!, c.x[2 * d]!, data);
+  c.x[2 * d] = out.lo | 0;
+  c.x[2 * d + 1] = out.hi | 0;
+}
+
+const KEYS: readonly KeyName[] = ["IA", "IB", "DA", "DB"];
+
+/** dp_1src PAC*, AUT*, XPAC*. */
+const dp1src: Handler = (c, w) => {
+  const op = (w >>> 10) & 63;
+  const n = (w >>> 5) & 31;
+  const d = w & 31;
+  if (op >= 16) {
+    if (n !== 31) c.undefinedInstruction();
+    if (d !== 31) doStrip(c, d, op === 17);
+    return;
+  }
+  const zero = op >= 8;
+  if (zero && n !== 31) c.undefinedInstruction();
+  if (d === 31) return;
+  const key = KEYS[op & 3]!;
+  const mh = zero ? 0 : spHi(c, n);
+  const ml = zero ? 0 : spLo(c, n);
+  if (op & 4) doAut(c, d, mh, ml, key);
+  else doPac(c, d, mh, ml, key);
+};
+
+/** PACGA Xd, Xn, Xm|SP. */
+const pacgaH: Handler = (c, w) => {
+  const m = (w >>> 16) & 31;
+  const n = (w >>> 5) & 31;
+  const d = w & 31;
+  loadKey(c, "GA");
+  const isar1 = Number(c.sys.id.isar1 & 0xffffffffn);
+  const alg = (isar1 >>> 28) & 15 ? PacAlgorithm.IMPDEF : PacAlgorithm.QARMA5;
+  pacga(out, alg, xHi(c, n), xLo(c, n), spHi(c, m), spLo(c, m), K[0]!, K[1]!, K[2]!, K[3]!);
+  if (d !== 31) {
+    c.x[2 * d] = 0;
+    c.x[2 * d + 1] = out.hi | 0;
+  }
+};
+
+/** Hint-space forms (NOP when the key is disabled, which doPac/doAuth handle). */
+function hint(id: string): Handler | undefined {
+  const m = /^(PAC|AUT)I([AB])(1716|SP|Z)_HI_hints$/.exec(id);
+  if (m === null) {
+    if (id === "XPACLRI_HI_hints") return (c) => doStrip(c, 30, false);
+    return undefined;
+  }
+  const key = `I${m[2]}` as KeyName;
+  const isPac = m[1] === "PAC";
+  const form = m[3];
+  return (c) => {
+    const d = form === "1716" ? 17 : 30;
+    const mh = form === "1716" ? c.x[33]! : form === "SP" ? c.x[65]! : 0;
+    const ml = form === "1716" ? c.x[32]! : form === "SP" ? c.x[64]! : 0;
+    if (isPac) doPac(c, d, mh, ml, key);
+    else doAut(c, d, mh, ml, key);
+  };
+}
+
+function pcPlus4(c: Cpu): void {
+  const l = c.pc + 4;
+  c.x[60] = l | 0;
+  c.x[61] = (c.pcHi + (l > 0xffffffff ? 1 : 0)) | 0;
+}
+
+function branchTo(c: Cpu, lo: number, hi: number): void {
+  c.pc = lo >>> 0;
+  c.pcHi = hi | 0;
+  c.jumped = true;
+}
+
+/** BRAA/BRAB(Z), BLRAA/BLRAB(Z), RETAA/RETAB, ERETAA/ERETAB. */
+function branch(mn: string): Handler {
+  const key: KeyName = mn.endsWith("B") || mn.endsWith("BZ") ? "IB" : "IA";
+  const zero = mn.endsWith("Z");
+  const link = mn.startsWith("BLR");
+  const ret = mn.startsWith("RET");
+  const eret = mn.startsWith("ERET");
+  return (c, w) => {
+    const n = (w >>> 5) & 31;
+    const m = w & 31;
+    if (eret) {
+      if (c.el === 0) c.undefinedInstruction();
+      const s = c.sys;
+      doAuth(c, s.elrHi, s.elrLo, c.x[65]!, c.x[64]!, key, true);
+      c.restoreSpsr(s.spsrEl1);
+      c.exValid = false;
+      branchTo(c, out.lo, out.hi);
+      return;
+    }
+    let ph: number;
+    let pl: number;
+    let mh: number;
+    let ml: number;
+    if (ret) {
+      ph = c.x[61]!;
+      pl = c.x[60]!;
+      mh = c.x[65]!;
+      ml = c.x[64]!;
+    } else {
+      ph = xHi(c, n);
+      pl = xLo(c, n);
+      if (zero) {
+        if (m !== 31) c.undefinedInstruction();
+        mh = 0;
+        ml = 0;
+      } else {
+        mh = spHi(c, m);
+        ml = spLo(c, m);
+      }
+    }
+    doAuth(c, ph, pl, mh, ml, key, true);
+    if (link) pcPlus4(c);
+    branchTo(c, out.lo, out.hi);
+  };
+}
+
+/** LDRAA/LDRAB (offset and pre-indexed writeback). */
+const ldra: Handler = (c, w) => {
+  const M = (w >>> 23) & 1;
+  const S = (w >>> 22) & 1;
+  const imm9 = (w >>> 12) & 511;
+  const wb = (w >>> 11) & 1;
+  const n = (w >>> 5) & 31;
+  const t = w & 31;
+  const off = (((S << 9) | imm9) << 22) >> 19; // SignExtend(S:imm9) << 3
+  const b = n === 31 ? 32 : n;
+  doAuth(c, c.x[2 * b + 1]!, c.x[2 * b]!, 0, 0, M ? "DB" : "DA", true);
+  const l = (out.lo >>> 0) + off;
+  const lo = l | 0;
+  const hi = (out.hi + (l > 0xffffffff ? 1 : l < 0 ? -1 : 0)) | 0;
+  const vlo = c.ld64(lo, hi);
+  const vhi = c.rhi;
+  if (wb) {
+    c.x[2 * b] = lo;
+    c.x[2 * b + 1] = hi;
+  }
+  if (t !== 31) {
+    c.x[2 * t] = vlo;
+    c.x[2 * t + 1] = vhi;
+  }
+};
+
+export function pauthHandler(id: string, iclass: string, mn: string): Handler | undefined {
+  if (iclass === "hints") return hint(id);
+  if (iclass === "dp_1src" && (mn.startsWith("PAC") || mn.startsWith("AUT") || mn.startsWith("XPAC")))
+    return dp1src;
+  if (iclass === "dp_2src" && mn === "PACGA") return pacgaH;
+  if (iclass === "branch_reg" && /^(BRA|BLRA|RETA|ERETA)/.test(mn)) return branch(mn);
+  if (iclass === "ldst_pac") return ldra;
+  return undefined;
+}
