@@ -117,14 +117,8 @@ describe("PAuth vs qemu-system-aarch64 -cpu max at EL1 (QARMA5)", () => {
     let documented = 0;
     let compared = 0;
     cases.forEach((c, i) => {
-      Object.assign(rg, {
-        t0sz: c.t0sz,
-        t1sz: c.t1sz,
-        tbi0: c.tbi0,
-        tbi1: c.tbi1,
-        tbid0: c.tbid0,
-        tbid1: c.tbid1,
-      });
+      const t = tcr(c);
+      rg.setFromTcrTwoRanges(Number(t >> 32n), Number(t & 0xffffffffn));
       const k = [hi(c.khi), lo(c.khi), hi(c.klo), lo(c.klo)] as const;
       const r: bigint[] = [];
       addPac(o, rg, hi(c.ptr), lo(c.ptr), hi(c.mod), lo(c.mod), ...k, false);

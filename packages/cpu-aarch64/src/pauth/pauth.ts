@@ -43,6 +43,25 @@ export class PacRegime {
   fpac = false;
   fpacCombined = false;
   algorithm: PacAlgorithm = PacAlgorithm.QARMA5;
+
+  /** Load the two-range (EL1&0 / EL2&0) fields from TCR_ELx = hi:lo (T0SZ, T1SZ, TBI0/1, TBID0/1). */
+  setFromTcrTwoRanges(tcrHi: number, tcrLo: number): void {
+    this.twoRanges = true;
+    this.t0sz = tcrLo & 0x3f;
+    this.t1sz = (tcrLo >>> 16) & 0x3f;
+    this.tbi0 = ((tcrHi >>> 5) & 1) === 1; // bit 37
+    this.tbi1 = ((tcrHi >>> 6) & 1) === 1; // bit 38
+    this.tbid0 = ((tcrHi >>> 19) & 1) === 1; // bit 51
+    this.tbid1 = ((tcrHi >>> 20) & 1) === 1; // bit 52
+  }
+
+  /** Load the one-range (EL2 without E2H, EL3) fields from TCR_ELx: T0SZ, TBI (20), TBID (29). */
+  setFromTcrOneRange(tcrLo: number): void {
+    this.twoRanges = false;
+    this.t0sz = tcrLo & 0x3f;
+    this.tbi0 = ((tcrLo >>> 20) & 1) === 1;
+    this.tbid0 = ((tcrLo >>> 29) & 1) === 1;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
