@@ -9,7 +9,7 @@
  * The seed is printed on failure; MMU_QEMU_SEED replays it, MMU_QEMU_CONFIGS scales the run.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -329,8 +329,12 @@ describe("QEMU oracle: AT S1E* PAR_EL1 on random stage 1 tables", () => {
         elf,
         join(HERE, "test/qemu/at-probe.S"),
       ]);
-      for (let done = 0, batch = 0; done < CONFIGS; done += 100, batch++) {
-        runBatch(dir, elf, SEED + batch, Math.min(100, CONFIGS - done));
+      try {
+        for (let done = 0, batch = 0; done < CONFIGS; done += 100, batch++) {
+          runBatch(dir, elf, SEED + batch, Math.min(100, CONFIGS - done));
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     },
     Math.max(180_000, CONFIGS * 2000),
