@@ -828,6 +828,39 @@ function fastConvert(st: FPState, from: FPSize, to: FPSize, hi: number, lo: numb
   return false;
 }
 
+/**
+ * Compare fast path: neither operand a NaN and, when FPCR.FZ is set, neither a denormal (those
+ * raise flags). Host comparison of the values then equals FPCompare (+0 == -0, infinities order).
+ */
+function loadCmp(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl: number): boolean {
+  const fz = (st.fpcr & FPCR_FZ) !== 0;
+  if (n === 64) {
+    const ea = (ah >>> 20) & 0x7ff;
+    const eb = (bh >>> 20) & 0x7ff;
+    if (ea === 0x7ff && ((ah & 0xfffff) | al) !== 0) return false;
+    if (eb === 0x7ff && ((bh & 0xfffff) | bl) !== 0) return false;
+    if (fz && (ea === 0 || eb === 0)) return false;
+    UB[0] = al;
+    UB[1] = ah;
+    S[9] = FB[0]!;
+    UB[0] = bl;
+    UB[1] = bh;
+    S[10] = FB[0]!;
+    return true;
+  }
+  if (n !== 32) return false;
+  const ea = (al >>> 23) & 0xff;
+  const eb = (bl >>> 23) & 0xff;
+  if (ea === 0xff && (al & 0x7fffff) !== 0) return false;
+  if (eb === 0xff && (bl & 0x7fffff) !== 0) return false;
+  if (fz && (ea === 0 || eb === 0)) return false;
+  UB[0] = al;
+  S[9] = FB32[0]!;
+  UB[0] = bl;
+  S[10] = FB32[0]!;
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public operations. Arguments: (st, n, aHi, aLo, bHi, bLo, ...). Return low 32 bits of result.
 
@@ -1266,6 +1299,13 @@ export function fpCompare(
   bLo: number,
   signalNaNs: boolean,
 ): number {
+  if (HOST_LE && loadCmp(st, n, aHi, aLo, bHi, bLo)) {
+    const a = S[9]!;
+    const b = S[10]!;
+    const r = a === b ? 0b0110 : a < b ? 0b1000 : 0b0010;
+    st.nzcv = r;
+    return r;
+  }
   const t1 = unpack(n, aHi, aLo, st, true, false);
   const s1 = S[2]!;
   const e1 = S[3]!;
@@ -1293,6 +1333,11 @@ export function fpCompareCond(
   bLo: number,
   kind: 0 | 1 | 2,
 ): boolean {
+  if (HOST_LE && loadCmp(st, n, aHi, aLo, bHi, bLo)) {
+    const a = S[9]!;
+    const b = S[10]!;
+    return kind === 0 ? a === b : kind === 1 ? a >= b : a > b;
+  }
   const t1 = unpack(n, aHi, aLo, st, true, false);
   const s1 = S[2]!;
   const e1 = S[3]!;
