@@ -194,6 +194,38 @@ describe("AddPAC / Auth / Strip (ARM ARM semantics)", () => {
     expect(a.hi >>> 29).toBe(0b001); // error code '01' for key A
   });
 
+  it("IMPDEF PAC avalanches: each of the 256 input bits flips about half of the 64 output bits", () => {
+    const base = new PacOut();
+    const o = new PacOut();
+    const rnd = fc.sample(fc.array(fc.nat({ max: 0xffffffff }), { minLength: 8, maxLength: 8 }), {
+      numRuns: 20,
+      seed: 7,
+    });
+    let flips = 0;
+    let trials = 0;
+    let minFlips = 64;
+    for (const v of rnd) {
+      const args = v as [number, number, number, number, number, number, number, number];
+      computePacImpdef(base, ...args);
+      for (let word = 0; word < 8; word++) {
+        for (let bit = 0; bit < 32; bit++) {
+          const w = [...args] as typeof args;
+          w[word] = (w[word]! ^ (1 << bit)) >>> 0;
+          computePacImpdef(o, ...w);
+          let d = 0;
+          for (let x = (o.hi ^ base.hi) >>> 0; x; x &= x - 1) d++;
+          for (let x = (o.lo ^ base.lo) >>> 0; x; x &= x - 1) d++;
+          flips += d;
+          trials++;
+          minFlips = Math.min(minFlips, d);
+        }
+      }
+    }
+    expect(minFlips).toBeGreaterThan(8);
+    expect(flips / trials).toBeGreaterThan(28);
+    expect(flips / trials).toBeLessThan(36);
+  });
+
   it("IMPDEF PAC differs from QARMA5 and depends on the key", () => {
     const q = new PacOut();
     const i1 = new PacOut();
