@@ -861,6 +861,66 @@ function loadCmp(st: FPState, n: FPSize, ah: number, al: number, bh: number, bl:
   return true;
 }
 
+/** FPRoundInt fast path for normal f32/f64 operands (the result is exact: no UFC/OFC). */
+function fastRoundInt(
+  st: FPState,
+  n: FPSize,
+  hi: number,
+  lo: number,
+  rmode: number,
+  exact: boolean,
+): boolean {
+  let v: number;
+  let neg: boolean;
+  if (n === 64) {
+    const e = (hi >>> 20) & 0x7ff;
+    if (e === 0 || e === 0x7ff) return false;
+    if (e >= 1075) {
+      S[0] = hi >>> 0; // already integral
+      S[1] = lo >>> 0;
+      return true;
+    }
+    UB[0] = lo;
+    UB[1] = hi;
+    v = FB[0]!;
+    neg = hi >>> 31 === 1;
+  } else if (n === 32) {
+    const e = (lo >>> 23) & 0xff;
+    if (e === 0 || e === 0xff) return false;
+    if (e >= 150) {
+      S[0] = 0;
+      S[1] = lo >>> 0;
+      return true;
+    }
+    UB[0] = lo;
+    v = FB32[0]!;
+    neg = lo >>> 31 === 1;
+  } else return false;
+  let r: number;
+  if (rmode === RZ) r = Math.trunc(v);
+  else if (rmode === RM) r = Math.floor(v);
+  else if (rmode === RP) r = Math.ceil(v);
+  else {
+    const a = Math.abs(v);
+    const f = Math.floor(a);
+    const d = a - f; // exact below 2^52
+    const m = d > 0.5 ? f + 1 : d < 0.5 ? f : rmode === RA || f % 2 === 1 ? f + 1 : f;
+    r = neg ? -m : m;
+  }
+  if (r === 0) r = neg ? -0 : 0; // zero keeps the operand's sign
+  if (exact && r !== v) st.fpsr |= FPSR_IXC;
+  if (n === 64) {
+    FB[0] = r;
+    S[0] = UB[1]!;
+    S[1] = UB[0]!;
+  } else {
+    FB32[0] = r;
+    S[0] = 0;
+    S[1] = UB[0]!;
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public operations. Arguments: (st, n, aHi, aLo, bHi, bLo, ...). Return low 32 bits of result.
 
@@ -1515,6 +1575,7 @@ export function fpRoundInt(
   rmode: FPRoundingMode,
   exact: boolean,
 ): number {
+  if (HOST_LE && fastRoundInt(st, n, hi, lo, rmode, exact)) return out(st);
   const t = unpack(n, hi, lo, st, true, false);
   const sign = S[2]!;
   if (isNaNType(t)) processNaN(n, t, hi, lo, st, true);
