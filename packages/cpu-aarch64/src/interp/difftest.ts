@@ -39,6 +39,8 @@ export interface DiffResult {
   sp: bigint;
   pc: bigint;
   memhash: number;
+  /** Our side only: the sequence stored into its own 16 instruction words. */
+  codeModified?: boolean;
 }
 
 export function encodeCase(c: DiffCase, buf: Buffer, off: number): void {
@@ -221,7 +223,13 @@ export class LocalOracle {
     }
     const x: bigint[] = [];
     for (let i = 0; i < 31; i++) x.push(cpu.getX(i));
+    let codeModified = false;
+    for (let i = 0; i < NWORDS; i++) {
+      const orig = i < c.words.length ? c.words[i]! >>> 0 : NOP;
+      if (this.codeView.getUint32(0x800 + 4 * i, true) !== orig) codeModified = true;
+    }
     return {
+      codeModified,
       status,
       nzcv: cpu.getNZCV() >>> 0,
       x,
@@ -373,6 +381,8 @@ export function generatorEntries(): GenEntry[] {
     if (skip.has(e.id)) return;
     if (!ALLOWED_CLASSES.has(e.iclass) && !ALLOWED_IDS.has(e.id)) return;
     if (e.feature !== null && !M1_MODEL.features.has(e.feature)) return;
+    // Pointer authentication is compared by the FP/SIMD/PAuth harness (IMPDEF PAC here, QARMA in QEMU).
+    if (e.feature === "FEAT_PAuth") return;
     // SIMD&FP registers are not compared (issue #5): skip V=1 load/store forms.
     if (e.group === "ldst" && ((e.bits >>> 26) & 1) === 1 && ((e.mask >>> 26) & 1) === 1) return;
     out.push({ index, id: e.id, mask: e.mask, bits: e.bits, iclass: e.iclass });
@@ -478,10 +488,13 @@ export type { ChildProcess };
  *  - "qemu-stxr-sentinel": QEMU marks a clear exclusive monitor with address -1, so a
  *    store-exclusive to 0xffff_ffff_ffff_ffff passes its address check and then faults on alignment.
  *    ARM ARM: the monitor is clear, the store fails (status 1).
- *  - "qemu-ldapr-align": QEMU does not raise the Alignment fault an unaligned LDAPR* must take when
- *    SCTLR_EL1.nAA = 0 (ARM ARM B2.5.2, FEAT_LSE2).
+ *  - "qemu-ldapr-align": QEMU does not raise the Alignment fault an unaligned LDAPR* takes when
+ *    SCTLR_EL1.nAA = 0 ("unaligned accesses by the specified instructions generate an Alignment
+ *    fault", FEAT_LSE2; QEMU does raise it for LDAR/STLR/LDAPUR/STLUR).
  *  - "qemu-atomic-wrap": QEMU user mode performs LSE atomics/CAS at addresses beyond the 48-bit VA
  *    space (they wrap into host memory); on hardware those are translation faults.
+ *  - "code-modified-without-ic": the sequence rewrote its own instruction words without cache
+ *    maintenance; old or new instruction may execute (ARM ARM B2.2.5).
  *  - "exclusive-size-mismatch": a store-exclusive of another size than the load-exclusive; whether it
  *    succeeds and what it writes is CONSTRAINED UNPREDICTABLE (ARM ARM K1.2.6).
  *  - "harness-epilogue-overwritten": the sequence stored into the harness epilogue QEMU then runs.
@@ -493,6 +506,9 @@ export function knownDifference(c: DiffCase, ours: DiffResult, qemu: DiffResult)
     const i = Number(pc - BigInt(TEST)) / 4;
     return Number.isInteger(i) && i >= 0 && i < c.words.length ? c.words[i]! >>> 0 : undefined;
   };
+  // Stores into the sequence's own instructions without IC IVAU + ISB: whether the old or the new
+  // instruction runs is CONSTRAINED UNPREDICTABLE (ARM ARM B2.2.5); QEMU may run the stale one.
+  if (ours.codeModified) return "code-modified-without-ic";
   // Load-/store-exclusive of different sizes in one sequence: CONSTRAINED UNPREDICTABLE (K1.2.6).
   const exclSizes = new Set<string>();
   for (const w of c.words) {
