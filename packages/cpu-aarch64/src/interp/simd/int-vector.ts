@@ -8,7 +8,7 @@
  */
 import { pmull8, pmull64 } from "../../crypto/index.js";
 import type { Cpu } from "../cpu.js";
-import { commit, eBig, type Handler, put, sat, stageBig } from "./common.js";
+import { commit, eBig, eLo, type Handler, put, RL, sat, setQC, stageBig } from "./common.js";
 
 /** Element op: a, b operands (already signed/unsigned), d accumulator (same signedness), bits. */
 type Op = (c: Cpu, a: bigint, b: bigint, d: bigint, bits: number) => bigint;
@@ -91,8 +91,84 @@ const SAME: Record<string, OpDef> = {
   CMHS: U((_c, a, b) => ones(a >= b)),
 };
 
-function same(def: OpDef, scalar: boolean): Handler {
+/** Number versions of the three-same ops (exact for 8/16-bit elements, and for 32-bit when `wide`). */
+type OpN = (c: Cpu, a: number, b: number, d: number, bits: number) => number;
+const absN = Math.abs;
+function shiftByN(a: number, sh: number, round: boolean): number {
+  if (sh >= 0) return a * 2 ** sh;
+  const p = 2 ** -sh;
+  return Math.floor((round ? a + p / 2 : a) / p);
+}
+const shAmtN = (b: number): number => (b << 24) >> 24;
+/** [op, exact for 32-bit elements] */
+const SAME_N: Record<string, [OpN, boolean]> = {
+  SHADD: [(_c, a, b) => Math.floor((a + b) / 2), true],
+  UHADD: [(_c, a, b) => Math.floor((a + b) / 2), true],
+  SRHADD: [(_c, a, b) => Math.floor((a + b + 1) / 2), true],
+  URHADD: [(_c, a, b) => Math.floor((a + b + 1) / 2), true],
+  SHSUB: [(_c, a, b) => Math.floor((a - b) / 2), true],
+  UHSUB: [(_c, a, b) => Math.floor((a - b) / 2), true],
+  SQADD: [(c, a, b, _d, bits) => satN(c, a + b, bits, true), true],
+  UQADD: [(c, a, b, _d, bits) => satN(c, a + b, bits, false), true],
+  SQSUB: [(c, a, b, _d, bits) => satN(c, a - b, bits, true), true],
+  UQSUB: [(c, a, b, _d, bits) => satN(c, a - b, bits, false), true],
+  SSHL: [(_c, a, b) => shiftByN(a, shAmtN(b), false), true],
+  USHL: [(_c, a, b) => shiftByN(a, shAmtN(b), false), true],
+  SRSHL: [(_c, a, b) => shiftByN(a, shAmtN(b), true), true],
+  URSHL: [(_c, a, b) => shiftByN(a, shAmtN(b), true), true],
+  SQSHL: [(c, a, b, _d, bits) => satN(c, shiftByN(a, shAmtN(b), false), bits, true), true],
+  UQSHL: [(c, a, b, _d, bits) => satN(c, shiftByN(a, shAmtN(b), false), bits, false), true],
+  SQRSHL: [(c, a, b, _d, bits) => satN(c, shiftByN(a, shAmtN(b), true), bits, true), true],
+  UQRSHL: [(c, a, b, _d, bits) => satN(c, shiftByN(a, shAmtN(b), true), bits, false), true],
+  SABD: [(_c, a, b) => absN(a - b), true],
+  UABD: [(_c, a, b) => absN(a - b), true],
+  SABA: [(_c, a, b, d) => d + absN(a - b), true],
+  UABA: [(_c, a, b, d) => d + absN(a - b), true],
+  MLA: [(_c, a, b, d) => d + Math.imul(a, b), true],
+  MLS: [(_c, a, b, d) => d - Math.imul(a, b), true],
+  MUL: [(_c, a, b) => Math.imul(a, b), true],
+  SQDMULH: [(c, a, b, _d, bits) => satN(c, Math.floor((2 * a * b) / 2 ** bits), bits, true), false],
+  SQRDMULH: [
+    (c, a, b, _d, bits) => satN(c, Math.floor((2 * a * b + 2 ** (bits - 1)) / 2 ** bits), bits, true),
+    false,
+  ],
+  ADD: [(_c, a, b) => a + b, true],
+  SUB: [(_c, a, b) => a - b, true],
+  CMEQ: [(_c, a, b) => (a === b ? -1 : 0), true],
+  CMTST: [(_c, a, b) => ((a & b) !== 0 ? -1 : 0), true],
+  CMGT: [(_c, a, b) => (a > b ? -1 : 0), true],
+  CMGE: [(_c, a, b) => (a >= b ? -1 : 0), true],
+  CMHI: [(_c, a, b) => (a > b ? -1 : 0), true],
+  CMHS: [(_c, a, b) => (a >= b ? -1 : 0), true],
+};
+
+function same(def: OpDef, scalar: boolean, mn: string): Handler {
+  const num = SAME_N[mn];
   return (c, w) => {
+    if (num !== undefined) {
+      const es = (w >>> 22) & 3;
+      if (es <= 1 || (es === 2 && num[1])) {
+        const q = (w >>> 30) & 1;
+        const count = scalar ? 1 : (q ? 16 : 8) >> es;
+        const m = (w >>> 16) & 31;
+        const n = (w >>> 5) & 31;
+        const d = w & 31;
+        const bits = 8 << es;
+        const f = num[0];
+        for (let i = 0; i < count; i++) {
+          RL[i] =
+            f(
+              c,
+              eNum(c, n, i, es, def.signed),
+              eNum(c, m, i, es, def.signed),
+              eNum(c, d, i, es, def.signed),
+              bits,
+            ) >>> 0;
+        }
+        commit(c, d, es, count);
+        return;
+      }
+    }
     const es = (w >>> 22) & 3;
     const q = (w >>> 30) & 1;
     if (!scalar && es === 3 && !q) c.undefinedInstruction();
@@ -372,6 +448,10 @@ function shiftImm(mn: string, scalar: boolean): Handler {
     if (!scalar && es === 3 && !q) c.undefinedInstruction();
     if (scalar && es !== 3 && !mn.includes("Q")) c.undefinedInstruction();
     const bits = 8 << es;
+    if (es <= 2) {
+      shiftImmNum(c, mn, es, immhb, scalar ? 1 : (q ? 16 : 8) >> es, n, d);
+      return;
+    }
     const right = BigInt(2 * bits - immhb);
     const left = BigInt(immhb - bits);
     const count = scalar ? 1 : (q ? 16 : 8) >> es;
@@ -429,6 +509,97 @@ function shiftImm(mn: string, scalar: boolean): Handler {
   };
 }
 
+/** Element as a number (es <= 2), sign-extended when `signed`. */
+function eNum(c: Cpu, r: number, i: number, es: number, signed: boolean): number {
+  const v = eLo(c, r, i, es);
+  if (!signed) return v >>> 0;
+  const sh = 32 - (8 << es);
+  return sh === 0 ? v | 0 : (v << sh) >> sh;
+}
+
+/** Saturate a number (exact integer) to `bits`; sets QC. */
+function satN(c: Cpu, v: number, bits: number, signed: boolean): number {
+  const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  const min = signed ? -(2 ** (bits - 1)) : 0;
+  if (v > max) {
+    setQC(c);
+    return max;
+  }
+  if (v < min) {
+    setQC(c);
+    return min;
+  }
+  return v;
+}
+
+/** Shift by immediate for 8/16/32-bit elements with exact double arithmetic (no BigInt). */
+function shiftImmNum(
+  c: Cpu,
+  mn: string,
+  es: number,
+  immhb: number,
+  count: number,
+  n: number,
+  d: number,
+): void {
+  const bits = 8 << es;
+  const right = 2 * bits - immhb;
+  const left = immhb - bits;
+  const signed = mn[0] === "S" && mn !== "SLI" && mn !== "SRI" && mn !== "SHL";
+  const pr = 2 ** right;
+  const half = right > 0 ? 2 ** (right - 1) : 0;
+  const pl = 2 ** left;
+  const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+  for (let i = 0; i < count; i++) {
+    const a = eNum(c, n, i, es, signed);
+    let r: number;
+    switch (mn) {
+      case "SSHR":
+      case "USHR":
+        r = Math.floor(a / pr);
+        break;
+      case "SRSHR":
+      case "URSHR":
+        r = Math.floor((a + half) / pr);
+        break;
+      case "SSRA":
+      case "USRA":
+        r = eNum(c, d, i, es, signed) + Math.floor(a / pr);
+        break;
+      case "SRSRA":
+      case "URSRA":
+        r = eNum(c, d, i, es, signed) + Math.floor((a + half) / pr);
+        break;
+      case "SHL":
+        r = a * pl;
+        break;
+      case "SQSHL":
+        r = satN(c, a * pl, bits, true);
+        break;
+      case "UQSHL":
+        r = satN(c, a * pl, bits, false);
+        break;
+      case "SQSHLU":
+        r = satN(c, eNum(c, n, i, es, true) * pl, bits, false);
+        break;
+      case "SLI": {
+        const m = (mask << left) & mask;
+        r = (eLo(c, d, i, es) & ~m) | ((a << left) & m);
+        break;
+      }
+      case "SRI": {
+        const m = right >= bits ? 0 : mask >>> right;
+        r = (eLo(c, d, i, es) & ~m) | (right >= bits ? 0 : (a >>> right) & m);
+        break;
+      }
+      default:
+        return c.undefinedInstruction();
+    }
+    RL[i] = r >>> 0;
+  }
+  commit(c, d, es, count);
+}
+
 /** SDOT/UDOT (vector or by element). */
 function dot(mn: string, byElem: boolean): Handler {
   const signed = mn[0] === "S";
@@ -459,7 +630,7 @@ export function intVectorHandler(id: string, iclass: string, mn: string): Handle
     case "asimdsame2":
     case "asisdsame2":
       if (mn === "SDOT" || mn === "UDOT") return dot(mn, false);
-      if (SAME[mn]) return same(SAME[mn]!, iclass.startsWith("asisd"));
+      if (SAME[mn]) return same(SAME[mn]!, iclass.startsWith("asisd"), mn);
       return undefined;
     case "asimdelem":
     case "asisdelem":

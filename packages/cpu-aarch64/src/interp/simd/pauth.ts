@@ -31,22 +31,45 @@ const EN: Record<KeyName, number> = { IA: 1 << 31, IB: 1 << 30, DA: 1 << 27, DB:
 /** Key halves: K[0..3] = KeyHi<63:32>, KeyHi<31:0>, KeyLo<63:32>, KeyLo<31:0>. */
 const K = new Uint32Array(4);
 
+/** Last key register values seen per key (bigints compare by value), so halves are rebuilt only on change. */
+const lastLo: (bigint | undefined)[] = [];
+const lastHi: (bigint | undefined)[] = [];
+const halves = new Uint32Array(4 * 5);
+const KEY_SLOT: Record<KeyName, number> = { IA: 0, IB: 1, DA: 2, DB: 3, GA: 4 };
+
 function loadKey(c: Cpu, name: KeyName): void {
   const lo = c.sys.read(KEY[name]) ?? 0n;
   const hi = c.sys.read(KEY[name] + 1) ?? 0n;
-  K[0] = Number(hi >> 32n);
-  K[1] = Number(hi & 0xffffffffn);
-  K[2] = Number(lo >> 32n);
-  K[3] = Number(lo & 0xffffffffn);
+  const i = KEY_SLOT[name];
+  const o = 4 * i;
+  if (lo !== lastLo[i] || hi !== lastHi[i]) {
+    lastLo[i] = lo;
+    lastHi[i] = hi;
+    halves[o] = Number(hi >> 32n);
+    halves[o + 1] = Number(hi & 0xffffffffn);
+    halves[o + 2] = Number(lo >> 32n);
+    halves[o + 3] = Number(lo & 0xffffffffn);
+  }
+  K[0] = halves[o]!;
+  K[1] = halves[o + 1]!;
+  K[2] = halves[o + 2]!;
+  K[3] = halves[o + 3]!;
 }
 
 function enabled(c: Cpu, name: KeyName): boolean {
   return c.userMode || (c.sys.sctlr & EN[name]) !== 0;
 }
 
-/** Refresh the regime from TCR_EL1 and the ID registers. */
+let lastTcr: bigint | undefined;
+let lastIsar1: bigint | undefined;
+
+/** Refresh the regime from TCR_EL1 and the ID registers (recomputed only when they change). */
 function regime(c: Cpu): PacRegime {
   const tcr = c.sys.read(TCR_EL1) ?? 0n;
+  const isar = c.sys.id.isar1;
+  if (tcr === lastTcr && isar === lastIsar1) return rg;
+  lastTcr = tcr;
+  lastIsar1 = isar;
   const lo = Number(tcr & 0xffffffffn);
   const hi = Number(tcr >> 32n);
   rg.twoRanges = true;
@@ -56,7 +79,7 @@ function regime(c: Cpu): PacRegime {
   rg.tbi1 = ((hi >>> 6) & 1) === 1;
   rg.tbid0 = ((hi >>> 19) & 1) === 1;
   rg.tbid1 = ((hi >>> 20) & 1) === 1;
-  const isar1 = Number(c.sys.id.isar1 & 0xffffffffn);
+  const isar1 = Number(isar & 0xffffffffn);
   const apa = (isar1 >>> 4) & 15;
   const api = (isar1 >>> 8) & 15;
   const lvl = Math.max(apa, api);
