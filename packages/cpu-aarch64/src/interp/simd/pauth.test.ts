@@ -1,4 +1,4 @@
-import { Bus } from "@armature/core";
+import { Bus, sysRegKey } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { encode } from "../../decoder/decode.js";
 import { M1_MODEL } from "../../model.js";
@@ -94,5 +94,38 @@ describe("pointer authentication instructions", () => {
     cpu.run(2);
     expect(cpu.getX(2)).toBe(0x0102030405060708n);
     expect(cpu.getX(1)).toBe(BigInt(DATA + 0x18));
+  });
+
+  it("EL1: SCTLR_EL1.EnIA gates PACIASP, keys come from APIAKey{Lo,Hi}_EL1, AUTIASP restores", () => {
+    const bus = new Bus();
+    const code = bus.addRam("code", CODE, 0x1000);
+    const cpu = new Cpu({ bus, model: M1_MODEL });
+    const paciasp = 0xd503233f;
+    const autiasp = 0xd50323bf;
+    [paciasp, paciasp, paciasp, autiasp].forEach((x, i) => {
+      code.view.setUint32(4 * i, x, true);
+    });
+    cpu.invalidateCode(CODE, 0x1000);
+    cpu.setPC(CODE);
+    cpu.setX(31, 0x4000_8000n);
+    const lr = 0xffff_8000_1234_5670n;
+    cpu.setX(30, lr);
+    const SCTLR = sysRegKey(3, 0, 1, 0, 0);
+    const base = cpu.sys.read(SCTLR)!;
+    cpu.run(1); // EnIA clear: NOP
+    expect(cpu.getX(30)).toBe(lr);
+    cpu.sys.write(SCTLR, base | (1n << 31n));
+    cpu.run(1);
+    const withZeroKey = cpu.getX(30);
+    expect(withZeroKey).not.toBe(lr);
+    cpu.setX(30, lr);
+    cpu.sys.write(sysRegKey(3, 0, 2, 1, 0), 0x0123456789abcdefn); // APIAKeyLo_EL1
+    cpu.sys.write(sysRegKey(3, 0, 2, 1, 1), 0xfedcba9876543210n); // APIAKeyHi_EL1
+    cpu.run(1);
+    const signed = cpu.getX(30);
+    expect(signed).not.toBe(withZeroKey);
+    expect(signed).not.toBe(lr);
+    cpu.run(1);
+    expect(cpu.getX(30)).toBe(lr);
   });
 });
