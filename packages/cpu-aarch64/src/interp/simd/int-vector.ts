@@ -8,7 +8,7 @@
  */
 import { pmull8, pmull64 } from "../../crypto/index.js";
 import type { Cpu } from "../cpu.js";
-import { commit, eBig, eLo, type Handler, put, RL, sat, setQC, stageBig } from "./common.js";
+import { commit, eBig, eLo, type Handler, put, RH, RL, sat, setQC, stageBig } from "./common.js";
 
 /** Element op: a, b operands (already signed/unsigned), d accumulator (same signedness), bits. */
 type Op = (c: Cpu, a: bigint, b: bigint, d: bigint, bits: number) => bigint;
@@ -241,6 +241,52 @@ const LONG: Record<string, [boolean, LongOp]> = {
   SQDMLSL: [true, (c, a, b, d, bits) => sat(c, d - sat(c, 2n * a * b, bits, true), bits, true)],
 };
 
+const LONG_N: Record<string, OpN> = {
+  SADDL: (_c, a, b) => a + b,
+  UADDL: (_c, a, b) => a + b,
+  SSUBL: (_c, a, b) => a - b,
+  USUBL: (_c, a, b) => a - b,
+  SABAL: (_c, a, b, d) => d + absN(a - b),
+  UABAL: (_c, a, b, d) => d + absN(a - b),
+  SABDL: (_c, a, b) => absN(a - b),
+  UABDL: (_c, a, b) => absN(a - b),
+  SMLAL: (_c, a, b, d) => d + a * b,
+  UMLAL: (_c, a, b, d) => d + a * b,
+  SMLSL: (_c, a, b, d) => d - a * b,
+  UMLSL: (_c, a, b, d) => d - a * b,
+  SMULL: (_c, a, b) => a * b,
+  UMULL: (_c, a, b) => a * b,
+  SQDMULL: (c, a, b, _d, bits) => satN(c, 2 * a * b, bits, true),
+  SQDMLAL: (c, a, b, d, bits) => satN(c, d + satN(c, 2 * a * b, bits, true), bits, true),
+  SQDMLSL: (c, a, b, d, bits) => satN(c, d - satN(c, 2 * a * b, bits, true), bits, true),
+};
+
+/** 32x32 -> 64 multiply(-accumulate) forms without BigInt: 0 multiply, 1 accumulate, -1 subtract. */
+const MAC32: Record<string, number> = { SMULL: 0, UMULL: 0, SMLAL: 1, UMLAL: 1, SMLSL: -1, UMLSL: -1 };
+let ML = 0;
+let MH = 0;
+/** ML:MH = a * b exactly (a, b integers with |a|, |b| < 2^32), as a 64-bit two's complement value. */
+function mul32(a: number, b: number): void {
+  const neg = a < 0 !== b < 0 && a !== 0 && b !== 0;
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  const xl = x % 65536;
+  const xh = Math.floor(x / 65536);
+  const yl = y % 65536;
+  const yh = Math.floor(y / 65536);
+  const mid = xh * yl + xl * yh; // < 2^49
+  let lo = xl * yl + (mid % 65536) * 65536; // < 2^49
+  const carry = Math.floor(lo / 4294967296);
+  lo -= carry * 4294967296;
+  ML = lo >>> 0;
+  MH = (xh * yh + Math.floor(mid / 65536) + carry) >>> 0;
+  if (neg) neg64();
+}
+function neg64(): void {
+  ML = (~ML + 1) >>> 0;
+  MH = (~MH + (ML === 0 ? 1 : 0)) >>> 0;
+}
+
 function long(mn: string, mode: "diff" | "elem", scalar: boolean): Handler {
   const [signed, op] = LONG[mn]!;
   return (c, w) => {
@@ -255,6 +301,37 @@ function long(mn: string, mode: "diff" | "elem", scalar: boolean): Handler {
     if (mode === "elem") [rm, idx] = elemIndex(c, w, es);
     const bits = 16 << es;
     const off = q * count;
+    if (es <= 1) {
+      // 8/16-bit sources: every intermediate is an exact double
+      const f = LONG_N[mn]!;
+      for (let i = 0; i < count; i++) {
+        const a = eNum(c, n, i + off, es, signed);
+        const b = idx >= 0 ? eNum(c, rm, idx, es, signed) : eNum(c, rm, i + off, es, signed);
+        RL[i] = f(c, a, b, eNum(c, d, i, es + 1, signed), bits) >>> 0;
+      }
+      commit(c, d, es + 1, count);
+      return;
+    }
+    const mac = MAC32[mn];
+    if (mac !== undefined) {
+      for (let i = 0; i < count; i++) {
+        const a = eNum(c, n, i + off, 2, signed);
+        const b = idx >= 0 ? eNum(c, rm, idx, 2, signed) : eNum(c, rm, i + off, 2, signed);
+        mul32(a, b);
+        if (mac !== 0) {
+          const dl = c.v[4 * d + 2 * i]!;
+          const dh = c.v[4 * d + 2 * i + 1]!;
+          if (mac < 0) neg64();
+          const l = dl + ML;
+          ML = l >>> 0;
+          MH = (dh + MH + (l > 0xffffffff ? 1 : 0)) >>> 0;
+        }
+        RL[i] = ML;
+        RH[i] = MH;
+      }
+      commit(c, d, 3, count);
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const a = eBig(c, n, i + off, es, signed);
       const b = idx >= 0 ? eBig(c, rm, idx, es, signed) : eBig(c, rm, i + off, es, signed);
