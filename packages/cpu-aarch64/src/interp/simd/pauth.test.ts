@@ -128,4 +128,27 @@ describe("pointer authentication instructions", () => {
     cpu.run(1);
     expect(cpu.getX(30)).toBe(lr);
   });
+
+  it("BLRAA links and branches to the authenticated target; BRAAZ with a tampered pointer poisons it", () => {
+    const { cpu, put } = machine();
+    const target = BigInt(CODE + 0x10);
+    cpu.setX(3, target);
+    cpu.setX(4, 0x55n);
+    put([
+      w("PACIA_64P_dp_1src", { Rn: 4, Rd: 3 }),
+      w("BLRAA_64P_branch_reg", { Rn: 3, Rm: 4 }),
+      0,
+      0,
+      w("PACIZA_64Z_dp_1src", { Rd: 3 }),
+      w("EOR_64_log_imm", { Rd: 3, Rn: 3, N: 1, immr: 12, imms: 0 }), // flip bit 52 (inside the PAC field)
+      w("BRAAZ_64_branch_reg", { Rn: 3 }),
+    ]);
+    cpu.run(2);
+    expect(cpu.getPC()).toBe(target);
+    expect(cpu.getX(30)).toBe(BigInt(CODE + 8));
+    cpu.setX(3, BigInt(CODE + 0x40));
+    cpu.run(3);
+    // failed authentication: error code 1 (A key) in bits 54:53, the branch goes to a non-canonical address
+    expect((cpu.getPC() >> 53n) & 3n).toBe(1n);
+  });
 });
