@@ -244,6 +244,11 @@ export function isDiffPauth(id: string): boolean {
   return id.startsWith("XPAC");
 }
 
+/** Base load/store classes with a SIMD&FP register (V = bit 26 fixed to 1); PC-relative literals excluded. */
+export function isSimdLdst(iclass: string, mask: number, bits: number): boolean {
+  return iclass.startsWith("ldst") && ((mask >>> 26) & 1) === 1 && ((bits >>> 26) & 1) === 1;
+}
+
 export interface SimdEntry {
   index: number;
   id: string;
@@ -257,7 +262,8 @@ export interface SimdEntry {
 export function simdEntries(filter?: (id: string, iclass: string) => boolean): SimdEntry[] {
   const out: SimdEntry[] = [];
   ENCODINGS.forEach((e, index) => {
-    if (!(isSimdClass(e.iclass) || isDiffPauth(e.id))) return;
+    const simdLdst = isSimdLdst(e.iclass, e.mask >>> 0, e.bits >>> 0);
+    if (!(isSimdClass(e.iclass) || isDiffPauth(e.id) || simdLdst)) return;
     if (filter && !filter(e.id, e.iclass)) return;
     out.push({
       index,
@@ -266,7 +272,7 @@ export function simdEntries(filter?: (id: string, iclass: string) => boolean): S
       mask: e.mask >>> 0,
       bits: e.bits >>> 0,
       fields: e.fields,
-      mem: e.iclass.startsWith("asisdls"),
+      mem: e.iclass.startsWith("asisdls") || simdLdst,
     });
   });
   return out;
@@ -365,7 +371,10 @@ function wordFor(r: Rng, e: SimdEntry): number {
     if (e.mem) {
       // Rn = x1 (points into the data page), Rm = x2 or 31 (post-index by register / immediate)
       w = ((w & ~(31 << 5)) | (1 << 5)) >>> 0;
-      if (e.iclass.endsWith("p")) w = ((w & ~(31 << 16)) | ((r.int(2) ? 2 : 31) << 16)) >>> 0;
+      if (e.iclass.startsWith("asisdls") && e.iclass.endsWith("p")) {
+        w = ((w & ~(31 << 16)) | ((r.int(2) ? 2 : 31) << 16)) >>> 0;
+      }
+      if (e.iclass === "ldst_regoff") w = ((w & ~(31 << 16)) | (2 << 16)) >>> 0;
     }
     if (decode(w, M1_MODEL) === e.index) return w;
   }
@@ -406,8 +415,8 @@ export function caseFor(r: Rng, e: SimdEntry, w: number): SimdCase {
   const seed = r.u32();
   if (e.mem) {
     // x1 = data page + offset (structures up to 64 bytes stay inside), x2 = small post-index
-    dv.setBigUint64(8, BigInt(DATA + 64 + r.int(DATA_SIZE - 256)), true);
-    dv.setBigUint64(16, BigInt(r.int(128)), true);
+    dv.setBigUint64(8, BigInt(DATA + 2048 + r.int(DATA_SIZE - 4096)), true);
+    dv.setBigUint64(16, BigInt(r.int(2) ? r.int(128) : r.int(16)), true);
   }
   return { word: w, flags: e.mem ? 1 : 0, seed, state, iclass: e.iclass, id: e.id };
 }
