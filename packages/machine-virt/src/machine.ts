@@ -326,7 +326,7 @@ export class VirtMachine {
           `u${i}`,
           `cpu${i}: access to unclaimed address ${hex(exit.address)} at pc ${hex(num(cpu.getPC()))}: external abort`,
         );
-        (cpu as unknown as { injectExternalAbort?: () => void }).injectExternalAbort?.();
+        takeExternalAbort(cpu, exit.esr, exit.address);
         return;
       case "halt":
         return;
@@ -461,6 +461,19 @@ export class VirtMachine {
     }
     return root;
   }
+}
+
+/**
+ * Synchronous External abort to EL1 for an access nothing decodes (ARM ARM D19.2.36): EC 0x25
+ * (0x24 from EL0), IL 1, ISV 0 (always 0 in ESR_EL1), WnR from the exit, DFSC 0x10; ELR = the
+ * access, FAR = the address (the physical one: equal to the VA with the MMU off).
+ */
+function takeExternalAbort(cpu: Cpu, exitEsr: number, address: number): void {
+  const ec = cpu.el === 0 ? 0x24 : 0x25;
+  cpu.sys.esrEl1 = ((ec << 26) | (1 << 25) | (exitEsr & (1 << 6)) | 0x10) >>> 0;
+  cpu.sys.farLo = address | 0;
+  cpu.sys.farHi = Math.floor(address / 2 ** 32) | 0;
+  cpu.enterEl1(0, cpu.pc, cpu.pcHi);
 }
 
 function c64(v: number): [number, number] {

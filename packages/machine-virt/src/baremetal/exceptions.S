@@ -1,0 +1,84 @@
+// Synchronous exceptions to EL1 (ARM ARM D1.10, ESR_EL1 encodings from D19.2.36):
+// SVC, BRK, an UNDEFINED instruction and data aborts on an address nothing decodes.
+// Expected syndromes, worked out from the ARM ARM:
+//   SVC #0x42   EC 0x15, IL 1, ISS imm16            -> 0x56000042, ELR = next instruction
+//   BRK #0x123  EC 0x3c, IL 1, ISS comment          -> 0xf2000123, ELR = the BRK
+//   UDF #0      EC 0x00, IL 1                       -> 0x02000000, ELR = the UDF
+//   LDR unmapped EC 0x25 (same EL), IL 1, ISV 0 (always 0 in ESR_EL1), WnR 0, DFSC 0x10
+//               (synchronous external abort)        -> 0x96000010, FAR = the address
+//   STR unmapped as above with WnR 1                -> 0x96000050
+// ESR.EA (bit 9) is an IMPLEMENTATION DEFINED external-abort classification: masked out.
+// The handler skips the faulting instruction for everything but SVC.
+
+main:
+    mov     x19, x30
+    PRINT   "exceptions\n"
+    mov     x0, #0
+    cmp     x0, #0                          // NZCV = 0b0110: SPSR_EL1 must keep it
+svc_insn:
+    svc     #0x42
+    bl      load_rec
+    CHECK   "svc esr", x20, 0x56000042
+    CHECK   "svc elr", x21, svc_insn + 4
+    CHECK   "svc spsr", x23, 0x600003c5      // Z C, DAIF masked, EL1h
+brk_insn:
+    brk     #0x123
+    bl      load_rec
+    CHECK   "brk esr", x20, 0xf2000123
+    CHECK   "brk elr", x21, brk_insn
+udf_insn:
+    .inst   0x00000000                      // UDF #0
+    bl      load_rec
+    CHECK   "udf esr", x20, 0x02000000
+    CHECK   "udf elr", x21, udf_insn
+    ldr     x24, =UNMAPPED
+    mov     x25, #0x1234
+ldr_insn:
+    ldr     x25, [x24]
+    bl      load_rec
+    CHECK   "ldr esr", x20, 0x96000010
+    CHECK   "ldr elr", x21, ldr_insn
+    CHECK   "ldr far", x22, UNMAPPED
+    CHECK   "ldr dest unchanged", x25, 0x1234
+    add     x24, x24, #0x48
+str_insn:
+    str     w25, [x24]
+    bl      load_rec
+    CHECK   "str esr", x20, 0x96000050
+    CHECK   "str elr", x21, str_insn
+    CHECK   "str far", x22, UNMAPPED + 0x48
+    adr     x0, count
+    ldr     x1, [x0]
+    CHECK   "exceptions taken", x1, 5
+    PRINT   "done\n"
+    b       poweroff
+
+load_rec:                                   // x20 = ESR & ~EA, x21 = ELR, x22 = FAR, x23 = SPSR
+    adr     x0, rec
+    ldp     x20, x21, [x0]
+    ldp     x22, x23, [x0, #16]
+    and     x20, x20, #~0x200
+    ret
+
+on_sync:
+    adr     x0, rec
+    mrs     x1, esr_el1
+    mrs     x2, elr_el1
+    mrs     x3, far_el1
+    mrs     x4, spsr_el1
+    stp     x1, x2, [x0]
+    stp     x3, x4, [x0, #16]
+    adr     x0, count
+    ldr     x5, [x0]
+    add     x5, x5, #1
+    str     x5, [x0]
+    lsr     x1, x1, #26
+    cmp     x1, #0x15
+    b.eq    1f
+    add     x2, x2, #4                      // step over BRK/UDF/faulting access
+    msr     elr_el1, x2
+1:  ret
+
+    .balign 8
+rec:    .quad 0, 0, 0, 0
+count:  .quad 0

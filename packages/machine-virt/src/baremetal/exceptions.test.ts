@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
+import { assemble, runBare, runQemu } from "./harness.js";
+
+// An address nothing decodes in either layout (just past 128 MiB of RAM).
+const UNMAPPED = 0x800_0100;
+
+const EXPECTED = [
+  "exceptions",
+  "svc esr ok",
+  "svc elr ok",
+  "svc spsr ok",
+  "brk esr ok",
+  "brk elr ok",
+  "udf esr ok",
+  "udf elr ok",
+  "ldr esr ok",
+  "ldr elr ok",
+  "ldr far ok",
+  "ldr dest unchanged ok",
+  "str esr ok",
+  "str elr ok",
+  "str far ok",
+  "exceptions taken ok",
+  "done",
+  "",
+].join("\n");
+
+describe.each([
+  ["vz", VZ_LAYOUT],
+  ["qemu", QEMU_LAYOUT],
+] as const)("bare-metal exceptions, %s layout", (name, layout) => {
+  const bin = () => assemble("exceptions", layout, { UNMAPPED: layout.ramBase + UNMAPPED });
+
+  it("SVC, BRK, UDF and external aborts reach VBAR_EL1 with the ARM ARM's ESR/ELR/FAR", async () => {
+    const r = await runBare(bin(), name);
+    expect(r.out).toBe(EXPECTED);
+    expect(r.stop).toBe("poweroff");
+  });
+
+  if (name === "qemu") {
+    it("prints the same verdicts under qemu-system-aarch64 -M virt", () => {
+      expect(runQemu(bin())).toBe(EXPECTED);
+    });
+  }
+});

@@ -1,0 +1,155 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { VirtLayout } from "../layout.js";
+import { type MachineStop, VirtMachine, type VirtMachineOptions } from "../machine.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Fail loudly when a system tool is missing (never skip). */
+export function need(cmd: string): void {
+  try {
+    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
+  } catch {
+    throw new Error(`${cmd} is missing: run \`bash scripts/install-system-tools.sh\` (as root)`);
+  }
+}
+
+/** The --defsym symbols prelude.S and the tests use, from a layout. */
+export function layoutSymbols(layout: VirtLayout): Record<string, number> {
+  return {
+    UART: layout.uart,
+    RTC: layout.rtc,
+    GICD: layout.gicd,
+    GICR: layout.gicr,
+    ECAM: layout.ecam,
+    PCIMMIO: layout.pciMmio32,
+    MSIFRAME: layout.its ?? layout.v2m ?? 0,
+    HAS_ITS: layout.its === undefined ? 0 : 1,
+    V2M_SPI: layout.v2mSpiBase ?? 0,
+    UART_INTID: 32 + layout.uartSpi,
+    RTC_INTID: 32 + layout.rtcSpi,
+    RAM: layout.ramBase,
+  };
+}
+
+const cache = new Map<string, Uint8Array>();
+
+/**
+ * Assemble `baremetal/<name>.S` between prelude.S and epilogue.S with GNU as/ld (tools we did not write), linked at
+ * RAM + 0x80000, and return the raw image (objcopy -O binary).
+ */
+export function assemble(name: string, layout: VirtLayout, extra: Record<string, number> = {}): Uint8Array {
+  const syms = { ...layoutSymbols(layout), ...extra };
+  const key = `${name}:${JSON.stringify(syms)}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  need("aarch64-linux-gnu-as");
+  const dir = mkdtempSync(join(tmpdir(), "armature-bm-"));
+  try {
+    const src = [
+      '    .include "prelude.S"',
+      readFileSync(join(here, `${name}.S`), "utf8"),
+      '    .include "epilogue.S"',
+      "    .balign 16",
+      "    .space 0x8000",
+      "stack_top:",
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, "t.S"), src);
+    const defs = Object.entries(syms).flatMap(([k, v]) => ["--defsym", `${k}=0x${v.toString(16)}`]);
+    execFileSync("aarch64-linux-gnu-as", ["-I", here, ...defs, "-o", join(dir, "t.o"), join(dir, "t.S")]);
+    const base = layout.ramBase + 0x80000;
+    execFileSync("aarch64-linux-gnu-ld", [
+      "-N",
+      `-Ttext=0x${base.toString(16)}`,
+      "-o",
+      join(dir, "t.elf"),
+      join(dir, "t.o"),
+    ]);
+    execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "t.elf"), join(dir, "t.bin")]);
+    const bin = new Uint8Array(readFileSync(join(dir, "t.bin")));
+    cache.set(key, bin);
+    return bin;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface BareRun {
+  out: string;
+  stop: MachineStop;
+  retired: number;
+  machine: VirtMachine;
+}
+
+/** Run a raw image on the board with deterministic time until it powers off (or the budget ends). */
+export async function runBare(
+  kernel: Uint8Array,
+  layout: "vz" | "qemu",
+  opts: Partial<VirtMachineOptions> & {
+    maxInstructions?: number;
+    /** Called once before running (e.g. to queue UART input). */
+    before?: (m: VirtMachine) => void;
+  } = {},
+): Promise<BareRun> {
+  let out = "";
+  const { maxInstructions, before, ...rest } = opts;
+  const machine = new VirtMachine({
+    layout,
+    kernel,
+    memoryMiB: 128,
+    deterministic: true,
+    console: { write: (b) => (out += Buffer.from(b).toString("latin1")) },
+    ...rest,
+  });
+  before?.(machine);
+  const stop = await machine.run({ maxInstructions: maxInstructions ?? 500_000 });
+  return { out, stop, retired: machine.retired(), machine };
+}
+
+/**
+ * Run the same image under QEMU's virt board (GICv3, Cortex-A72, EL1, PSCI over HVC) as an
+ * independent oracle for the qemu layout. Returns the console output.
+ */
+export function runQemu(
+  kernel: Uint8Array,
+  opts: { smp?: number; input?: string; extra?: string[] } = {},
+): string {
+  need("qemu-system-aarch64");
+  const dir = mkdtempSync(join(tmpdir(), "armature-bmq-"));
+  try {
+    const f = join(dir, "t.bin");
+    writeFileSync(f, kernel);
+    const r = spawnSync(
+      "qemu-system-aarch64",
+      [
+        "-M",
+        "virt,gic-version=3",
+        "-cpu",
+        "cortex-a72",
+        "-m",
+        "128",
+        "-smp",
+        String(opts.smp ?? 1),
+        "-display",
+        "none",
+        "-serial",
+        "stdio",
+        "-monitor",
+        "none",
+        "-nodefaults",
+        ...(opts.extra ?? []),
+        "-kernel",
+        f,
+      ],
+      { input: opts.input ?? "", timeout: 20_000, encoding: "latin1" },
+    );
+    if (r.error !== undefined) throw r.error;
+    return r.stdout.replace(/\r\n/g, "\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,282 @@
+// Shared start-up code and helpers for the bare-metal board tests (see harness.ts).
+// The harness assembles each test as `.include "prelude.S"` + the test body, with the board's
+// addresses given by --defsym: UART, RTC, GICD, GICR, ECAM, PCIMMIO, MSIFRAME, HAS_ITS, RAM.
+// The image is linked at RAM + 0x80000 (where the board, and QEMU's virt, put a raw binary) and
+// entered at _start in EL1h with the MMU off.
+//
+// Conventions: helpers (putc, puts, puthex, check, ...) clobber x0-x10 and x30 only; test code
+// keeps its state in x19-x28. A test defines `main` (CPU 0) and optionally `on_irq`, `on_sync`
+// and `secondary_main`; vectors save and restore x0-x30 around the handlers.
+
+    .text
+    .global _start
+_start:
+    mrs     x0, mpidr_el1
+    and     x0, x0, #0xff
+    adr     x1, stack_top
+    sub     x1, x1, x0, lsl #12            // 4 KiB of stack per CPU
+    mov     sp, x1
+    adr     x1, vectors
+    msr     vbar_el1, x1
+    isb
+    bl      main
+    b       poweroff
+
+// Entry point for CPUs started with PSCI CPU_ON (context id in x0, passed on to secondary_main).
+secondary_start:
+    mov     x19, x0
+    mrs     x0, mpidr_el1
+    and     x0, x0, #0xff
+    adr     x1, stack_top
+    sub     x1, x1, x0, lsl #12
+    mov     sp, x1
+    adr     x1, vectors
+    msr     vbar_el1, x1
+    isb
+    mov     x0, x19
+    bl      secondary_main
+1:  wfi
+    b       1b
+
+// ---------------------------------------------------------------- console (PL011 UARTDR)
+putc:                                       // w0 = byte
+    ldr     x7, =UART
+    strb    w0, [x7]
+    ret
+
+puts:                                       // x0 = NUL-terminated string
+    ldr     x7, =UART
+1:  ldrb    w6, [x0], #1
+    cbz     w6, 2f
+    strb    w6, [x7]
+    b       1b
+2:  ret
+
+puthex:                                     // x0 = value, printed as 0x<hex> without leading zeros
+    ldr     x7, =UART
+    mov     w6, #'0'
+    strb    w6, [x7]
+    mov     w6, #'x'
+    strb    w6, [x7]
+    mov     x5, #60                         // bit position of the current nibble
+    mov     x4, #0                          // printed anything yet?
+1:  lsr     x6, x0, x5
+    and     x6, x6, #15
+    cmp     x5, #0
+    ccmp    x4, #0, #4, ne                  // last nibble always prints
+    b.ne    2f
+    cbz     x6, 3f
+2:  mov     x4, #1
+    cmp     x6, #10
+    add     x3, x6, #'0'
+    add     x2, x6, #('a' - 10)
+    csel    x6, x2, x3, hs
+    strb    w6, [x7]
+3:  subs    x5, x5, #4
+    b.pl    1b
+    ret
+
+// check: x0 = name, x1 = got, x2 = want. Prints "name ok" or "name FAIL got=.. want=..".
+check:
+    mov     x10, x30
+    mov     x8, x1
+    mov     x9, x2
+    bl      puts
+    cmp     x8, x9
+    b.ne    1f
+    adr     x0, str_ok
+    bl      puts
+    mov     x30, x10
+    ret
+1:  adr     x0, str_fail_got
+    bl      puts
+    mov     x0, x8
+    bl      puthex
+    adr     x0, str_want
+    bl      puts
+    mov     x0, x9
+    bl      puthex
+    mov     w0, #'\n'
+    bl      putc
+    mov     x30, x10
+    ret
+str_ok:       .asciz " ok\n"
+str_fail_got: .asciz " FAIL got="
+str_want:     .asciz " want="
+    .balign 4
+
+// PRINT "text": print a literal (clobbers x0, x6, x7, x30).
+.macro PRINT text
+    adr     x0, 9998f
+    bl      puts
+    b       9999f
+9998: .asciz "\text"
+    .balign 4
+9999:
+.endm
+
+// CHECK name, got-register, want: compare a register with an immediate (loaded by ldr =).
+.macro CHECK name, got, want
+    mov     x1, \got
+    ldr     x2, =\want
+    adr     x0, 9998f
+    bl      check
+    b       9999f
+9998: .asciz "\name"
+    .balign 4
+9999:
+.endm
+
+// ---------------------------------------------------------------- PSCI through HVC (DEN0022)
+poweroff:
+    movz    w0, #0x0008
+    movk    w0, #0x8400, lsl #16            // SYSTEM_OFF
+    hvc     #0
+1:  wfi
+    b       1b
+
+// ---------------------------------------------------------------- GICv3 (IHI 0069)
+// gic_dist_init: GICD_CTLR.EnableGrp1 (ARE is RAO with a single Security state), wait RWP.
+gic_dist_init:
+    ldr     x1, =GICD
+    mov     w0, #0x12                       // ARE_NS | EnableGrp1(NS)
+    str     w0, [x1]
+1:  ldr     w0, [x1]                        // GICD_CTLR.RWP (bit 31)
+    tbnz    w0, #31, 1b
+    ret
+
+// gic_cpu_init: wake this CPU's redistributor (GICR_WAKER handshake), put SGIs/PPIs in Group 1,
+// enable the system-register interface, PMR = 0xff, IGRPEN1 = 1. Returns SGI_base in x0.
+gic_cpu_init:
+    mrs     x0, mpidr_el1
+    and     x0, x0, #0xff
+    ldr     x1, =GICR
+    add     x1, x1, x0, lsl #17             // 128 KiB of frames per CPU
+    ldr     w2, [x1, #0x14]                 // GICR_WAKER
+    bic     w2, w2, #2                      // ProcessorSleep = 0
+    str     w2, [x1, #0x14]
+1:  ldr     w2, [x1, #0x14]
+    tbnz    w2, #2, 1b                      // until ChildrenAsleep = 0
+    add     x0, x1, #0x10000                // SGI_base
+    mov     w2, #-1
+    str     w2, [x0, #0x80]                 // GICR_IGROUPR0: all Group 1
+    mrs     x2, ICC_SRE_EL1
+    orr     x2, x2, #1                      // SRE
+    msr     ICC_SRE_EL1, x2
+    isb
+    mov     x2, #0xff
+    msr     ICC_PMR_EL1, x2
+    mov     x2, #1
+    msr     ICC_IGRPEN1_EL1, x2
+    isb
+    ret
+
+// gic_enable_ppi: w0 = INTID (0-31), x1 = SGI_base: priority 0x80, enable.
+gic_enable_ppi:
+    add     x2, x1, #0x400                  // GICR_IPRIORITYR
+    mov     w3, #0x80
+    strb    w3, [x2, x0]
+    mov     w3, #1
+    lsl     w3, w3, w0
+    str     w3, [x1, #0x100]                // GICR_ISENABLER0
+    ret
+
+// gic_enable_spi: w0 = INTID (>= 32), routed to CPU 0 in Group 1, priority 0x80, enabled.
+gic_enable_spi:
+    ldr     x1, =GICD
+    lsr     w2, w0, #5
+    add     x3, x1, #0x80                   // GICD_IGROUPR<n>
+    ldr     w4, [x3, x2, lsl #2]
+    mov     w5, #1
+    lsl     w5, w5, w0
+    orr     w4, w4, w5
+    str     w4, [x3, x2, lsl #2]
+    add     x3, x1, #0x400                  // GICD_IPRIORITYR
+    mov     w4, #0x80
+    strb    w4, [x3, x0]
+    mov     x3, #0x6000                     // GICD_IROUTER<n>: Aff = 0.0.0.0
+    add     x3, x3, x0, lsl #3
+    str     xzr, [x1, x3]
+    add     x3, x1, #0x100                  // GICD_ISENABLER<n>
+    str     w5, [x3, x2, lsl #2]
+    ret
+
+// ---------------------------------------------------------------- vectors (ARM ARM D1.10.2)
+.macro VENTRY kind
+    .balign 0x80
+    sub     sp, sp, #256
+    stp     x0, x1, [sp]
+    mov     x0, #\kind
+    b       vector_common
+.endm
+
+    .balign 0x800
+vectors:
+    VENTRY 0
+    VENTRY 1
+    VENTRY 2
+    VENTRY 3
+    VENTRY 4                                // current EL with SPx: synchronous
+    VENTRY 5                                // IRQ
+    VENTRY 6
+    VENTRY 7
+    VENTRY 8
+    VENTRY 9
+    VENTRY 10
+    VENTRY 11
+    VENTRY 12
+    VENTRY 13
+    VENTRY 14
+    VENTRY 15
+
+vector_common:
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    str     x30, [sp, #240]
+    cmp     x0, #4
+    b.eq    1f
+    cmp     x0, #5
+    b.eq    2f
+    mov     x19, x0
+    PRINT   "unexpected vector "
+    mov     x0, x19
+    bl      puthex
+    PRINT   " esr="
+    mrs     x0, esr_el1
+    bl      puthex
+    PRINT   "\n"
+    b       poweroff
+1:  bl      on_sync
+    b       3f
+2:  bl      on_irq
+3:  ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+    ldr     x30, [sp, #240]
+    ldp     x0, x1, [sp]
+    add     sp, sp, #256
+    eret
+
