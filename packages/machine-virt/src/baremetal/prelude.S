@@ -127,6 +127,12 @@ str_want:     .asciz " want="
 9999:
 .endm
 
+// STV reg, label: store a register to a (PC-relative) variable; clobbers x17.
+.macro STV reg, sym
+    adr     x17, \sym
+    str     \reg, [x17]
+.endm
+
 // ---------------------------------------------------------------- PSCI through HVC (DEN0022)
 poweroff:
     movz    w0, #0x0008

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
+import { assemble, runBare, runQemu } from "./harness.js";
+
+const EXPECTED = [
+  "sgi",
+  "affinity before ok",
+  "cpu_on ok",
+  "cpu_on again refused ok",
+  "affinity on ok",
+  "context id ok",
+  "cpu1 mpidr aff0 ok",
+  "cpu1 got sgi ok",
+  "cpu0 got sgi ok",
+  "affinity off ok",
+  "done",
+  "",
+].join("\n");
+
+describe.each([
+  ["vz", VZ_LAYOUT],
+  ["qemu", QEMU_LAYOUT],
+] as const)("bare-metal SGIs between 2 CPUs, %s layout", (name, layout) => {
+  it("PSCI CPU_ON starts CPU 1; SGIs through ICC_SGI1R_EL1 reach each target; AFFINITY_INFO tracks it", async () => {
+    const r = await runBare(assemble("sgi", layout), name, { cpus: 2 });
+    expect(r.out).toBe(EXPECTED);
+    expect(r.stop).toBe("poweroff");
+  });
+
+  if (name === "qemu") {
+    it("prints the same verdicts under qemu-system-aarch64 -M virt,gic-version=3 -smp 2", () => {
+      expect(runQemu(assemble("sgi", layout), { smp: 2 })).toBe(EXPECTED);
+    });
+  }
+});
