@@ -318,7 +318,10 @@ describe("AML round trip: ours -> iasl -d -> iasl -> same bytes", () => {
     // that is an optimisation choice, not the canonical encoding of what was written.
     const comp = iaslCompile(new Map([...inputs.keys()].map((n) => [n, dis.dsl.get(n)!])), "-on");
     // iasl's semantic checks (reserved-name types, _HID/_ADR presence ...) pass without remarks
-    expect(comp.log.match(/Compilation successful\. 0 Errors, 0 Warnings, 0 Remarks/g)?.length, comp.log).toBe(inputs.size);
+    expect(
+      comp.log.match(/Compilation successful\. 0 Errors, 0 Warnings, 0 Remarks/g)?.length,
+      comp.log,
+    ).toBe(inputs.size);
     for (const [name, bytes] of inputs) {
       const back = comp.aml.get(name);
       expect(back, name).toBeDefined();
