@@ -106,7 +106,11 @@ export async function runBare(
     ...rest,
   });
   before?.(machine);
-  const stop = await machine.run({ maxInstructions: maxInstructions ?? 500_000 });
+  // A guest that sleeps in WFI with nothing left to wake it would wait for input forever.
+  const guard = setTimeout(() => machine.stop("halted"), 20_000);
+  const stop = await machine
+    .run({ maxInstructions: maxInstructions ?? 500_000 })
+    .finally(() => clearTimeout(guard));
   return { out, stop, retired: machine.retired(), machine };
 }
 

@@ -63,7 +63,7 @@ puthex:                                     // x0 = value, printed as 0x<hex> wi
 1:  lsr     x6, x0, x5
     and     x6, x6, #15
     cmp     x5, #0
-    ccmp    x4, #0, #4, ne                  // last nibble always prints
+    ccmp    x4, #0, #0, ne                  // last nibble always prints (Z = 0)
     b.ne    2f
     cbz     x6, 3f
 2:  mov     x4, #1
@@ -131,6 +131,23 @@ str_want:     .asciz " want="
 .macro STV reg, sym
     adr     x17, \sym
     str     \reg, [x17]
+.endm
+
+// WAIT_GE sym, n: sleep until the variable sym >= n, taking IRQs only between checks (WFI with
+// PSTATE.I set still wakes on a pending IRQ, ARM ARM D1.16.2), so an interrupt that arrives just
+// before the WFI cannot be lost. Leaves IRQs masked. Clobbers x0.
+.macro WAIT_GE sym, n
+    msr     daifset, #2
+9997:
+    ldr     x0, \sym
+    cmp     x0, #\n
+    b.hs    9996f
+    wfi
+    msr     daifclr, #2
+    isb
+    msr     daifset, #2
+    b       9997b
+9996:
 .endm
 
 // ---------------------------------------------------------------- PSCI through HVC (DEN0022)

@@ -26,12 +26,7 @@ main:
     mov     x0, #1                          // ENABLE, IMASK = 0
     msr     cntv_ctl_el0, x0
     isb
-    msr     daifclr, #2
-1:  wfi
-    ldr     x0, vcount
-    cmp     x0, #TICKS
-    b.lo    1b
-    msr     daifset, #2
+    WAIT_GE vcount, TICKS
     ldr     x0, vcount
     CHECK   "cntv ticks", x0, TICKS
     ldr     x0, vintid
@@ -47,12 +42,7 @@ main:
     mov     x0, #1
     msr     cntp_ctl_el0, x0
     isb
-    msr     daifclr, #2
-2:  wfi
-    ldr     x0, pcount
-    cmp     x0, #TICKS
-    b.lo    2b
-    msr     daifset, #2
+    WAIT_GE pcount, TICKS
     ldr     x0, pcount
     CHECK   "cntp ticks", x0, TICKS
     ldr     x0, pintid
