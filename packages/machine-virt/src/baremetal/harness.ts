@@ -64,6 +64,7 @@ export function assemble(name: string, layout: VirtLayout, extra: Record<string,
     const base = layout.ramBase + 0x80000;
     execFileSync("aarch64-linux-gnu-ld", [
       "-N",
+      "--no-warn-rwx-segments",
       `-Ttext=0x${base.toString(16)}`,
       "-o",
       join(dir, "t.elf"),
@@ -131,7 +132,7 @@ export function runQemu(
       "qemu-system-aarch64",
       [
         "-M",
-        "virt,gic-version=3",
+        opts.machine ?? "virt,gic-version=3",
         "-cpu",
         "cortex-a72",
         "-m",

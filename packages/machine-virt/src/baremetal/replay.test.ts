@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
+import { assemble, runBare } from "./harness.js";
+
+// With deterministic time the board is a function of its inputs: the same image (with timer
+// interrupts, WFI idling, a second CPU and typed input) must give the same console output and
+// the same instruction counts, per vCPU, run after run.
+describe.each([
+  ["vz", VZ_LAYOUT],
+  ["qemu", QEMU_LAYOUT],
+] as const)("bare-metal deterministic replay, %s layout", (name, layout) => {
+  it.each([
+    ["timer", 1, ""],
+    ["sgi", 2, ""],
+    ["uart", 1, "ab1 q"],
+    ["rtc", 1, ""],
+  ] as const)("%s: two runs give identical output, retired counts and clock", async (prog, cpus, typed) => {
+    const bin = assemble(prog, layout, prog === "sgi" ? { CHECK_CPU_ON_AGAIN: 1 } : {});
+    const once = async () => {
+      const r = await runBare(bin, name, {
+        cpus,
+        before: (m) => {
+          if (typed !== "") m.input(new TextEncoder().encode(typed));
+        },
+      });
+      return {
+        out: r.out,
+        stop: r.stop,
+        perCpu: r.machine.cpus.map((c) => c.retired),
+        clockNs: r.machine.clock.nowNs(),
+      };
+    };
+    const a = await once();
+    const b = await once();
+    expect(a.stop).toBe("poweroff");
+    expect(a.out).toContain("done\n");
+    expect(a.out).not.toContain("FAIL");
+    expect(b).toEqual(a);
+  });
+});
