@@ -121,7 +121,7 @@ export async function runBare(
  */
 export function runQemu(
   kernel: Uint8Array,
-  opts: { smp?: number; input?: string; extra?: string[] } = {},
+  opts: { smp?: number; input?: string; extra?: string[]; machine?: string } = {},
 ): string {
   need("qemu-system-aarch64");
   const dir = mkdtempSync(join(tmpdir(), "armature-bmq-"));
