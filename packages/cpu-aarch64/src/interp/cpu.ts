@@ -508,7 +508,8 @@ export class Cpu {
       }
       this.jumped = false;
       if ((this.irqLevel || this.fiqLevel || this.serrorPending) && this.checkInterrupts()) {
-        // vector taken; fall through to fetch at the new PC
+        // vector taken; fetch at the new PC (not a branch: the first vector instruction runs once)
+        this.jumped = false;
       }
       let done = 0;
       let stepping = false;

@@ -65,9 +65,12 @@ export function idRegsFor(model: CpuModel): IdRegs {
   // MMFR0: PARange 40 bits (2), ASIDBits 16 (2), BigEnd 0, SNSMem 0, BigEndEL0 0, TGran16 supported,
   // TGran64 supported (0), TGran4 supported (0).
   const mmfr0 = f(2, 0) | f(2, 4) | f(1, 20);
-  // PAN (v8.1) and UAO (v8.2) are architectural in both models' base versions' EL1 handling here.
-  const mmfr1 = f(2, 4) /* VMIDBits 16 */ | f(2, 20) /* PAN */ | f(has("FEAT_LOR") ? 1 : 0, 16);
-  const mmfr2 = f(1, 4) /* UAO */ | f(has("FEAT_LSE2") ? 1 : 0, 32);
+  // PAN (v8.1, with PAN2 for AT S1E1RP/WP) and UAO (v8.2) follow the model (Armv8.4 models have them).
+  const mmfr1 =
+    f(2, 4) /* VMIDBits 16 */ |
+    f(has("FEAT_PAN") ? 2 : 0, 20) /* PAN, PAN2 */ |
+    f(has("FEAT_LOR") ? 1 : 0, 16);
+  const mmfr2 = f(has("FEAT_UAO") ? 1 : 0, 4) /* UAO */ | f(has("FEAT_LSE2") ? 1 : 0, 32);
   // DFR0: DebugVer v8 (6), PMUVer v8.1 (4), BRPs 6 (5), WRPs 4 (3), CTX_CMPs 2 (1).
   const dfr0 = f(6, 0) | f(4, 8) | f(5, 12) | f(3, 20) | f(1, 28);
   const a72 = model.name === "cortex-a72";
