@@ -198,6 +198,17 @@ function el0Allowed(c: Cpu, key: number, write: boolean): boolean {
   }
 }
 
+/**
+ * An EL0 MRS/MSR the checks above refuse. DAIF without SCTLR_EL1.UMA is trapped (EC 0x18), and so
+ * are reads of the ID register group (op0 3, op1 0, CRn 0) with FEAT_IDST; EL1-only registers and
+ * writes to read-only ones are UNDEFINED at EL0 (EC 0x00, ARM ARM D1.10.4 / D13.1.1).
+ */
+function el0Denied(c: Cpu, w: number, key: number, write: boolean): never {
+  const idGroup = key >> 14 === 3 && ((key >> 11) & 7) === 0 && ((key >> 7) & 15) === 0;
+  if (key === SR.DAIF || (idGroup && !write)) c.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+  return c.undefinedInstruction();
+}
+
 export function mrs(c: Cpu, w: number): void {
   const key = (w >>> 5) & 0xffff;
   const t = w & 31;
@@ -216,7 +227,7 @@ export function mrs(c: Cpu, w: number): void {
     }
     return;
   }
-  if (c.el === 0 && !el0Allowed(c, key, false)) c.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+  if (c.el === 0 && !el0Allowed(c, key, false)) el0Denied(c, w, key, false);
   const v = c.sys.read(key);
   if (v === undefined) {
     c.log.warn(`mrs-${key}`, `MRS of unimplemented system register ${sysName(key)}: UNDEFINED`);
@@ -243,7 +254,7 @@ export function msrReg(c: Cpu, w: number): void {
     c.setNZCV(lo);
     return;
   }
-  if (c.el === 0 && !el0Allowed(c, key, true)) c.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+  if (c.el === 0 && !el0Allowed(c, key, true)) el0Denied(c, w, key, true);
   const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   if (!c.sys.write(key, v)) {
     c.log.warn(`msr-${key}`, `MSR to unimplemented/read-only system register ${sysName(key)}: UNDEFINED`);
