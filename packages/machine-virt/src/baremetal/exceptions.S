@@ -47,9 +47,46 @@ str_insn:
     CHECK   "str esr", x20, 0x96000050
     CHECK   "str elr", x21, str_insn
     CHECK   "str far", x22, UNMAPPED + 0x48
+
+    // EL0: ERET to EL0t (SPSR_EL1 = 0x3c0) and take exceptions from there through the lower-EL
+    // vectors (VBAR_EL1 + 0x400): SVC (EC 0x15), an EL1 register read (UNDEFINED at EL0, EC 0x00),
+    // an external abort (EC 0x24, from a lower EL); SVC #8 comes back to EL1 at el1_resume.
+    mov     x0, #0x3c0
+    msr     spsr_el1, x0
+    adr     x0, el0_code
+    msr     elr_el1, x0
+    isb
+    eret
+el0_code:
+el0_svc:
+    svc     #7
+el0_mrs:
+    mrs     x0, sctlr_el1
+el0_ldr:
+    ldr     x0, [x24]
+    svc     #8
+el1_resume:
+    adr     x26, el0rec
+    ldp     x20, x21, [x26]
+    ldr     x22, [x26, #24]
+    CHECK   "el0 svc esr", x20, 0x56000007
+    CHECK   "el0 svc elr", x21, el0_svc + 4
+    CHECK   "el0 svc spsr", x22, 0x3c0
+    ldp     x20, x21, [x26, #32]
+    and     x20, x20, #~0x200
+    CHECK   "el0 mrs esr", x20, 0x02000000
+    CHECK   "el0 mrs elr", x21, el0_mrs
+    ldp     x20, x21, [x26, #64]
+    ldr     x22, [x26, #80]
+    and     x20, x20, #~0x200
+    CHECK   "el0 ldr esr", x20, 0x92000010
+    CHECK   "el0 ldr elr", x21, el0_ldr
+    CHECK   "el0 ldr far", x22, UNMAPPED + 0x48
+    mrs     x0, CurrentEL
+    CHECK   "back at el1", x0, 4
     adr     x0, count
     ldr     x1, [x0]
-    CHECK   "exceptions taken", x1, 5
+    CHECK   "exceptions taken", x1, 9
     PRINT   "done\n"
     b       poweroff
 
@@ -72,7 +109,25 @@ on_sync:
     ldr     x5, [x0]
     add     x5, x5, #1
     str     x5, [x0]
-    lsr     x1, x1, #26
+    tst     x4, #0xf                        // from EL0?
+    b.ne    2f
+    adr     x0, el0rec                      // EL0 exception n (6, 7, ...): esr, elr, far, spsr
+    sub     x6, x5, #6
+    add     x0, x0, x6, lsl #5
+    stp     x1, x2, [x0]
+    stp     x3, x4, [x0, #16]
+    lsr     x6, x1, #26
+    cmp     x6, #0x15
+    b.ne    2f
+    and     x6, x1, #0xffff
+    cmp     x6, #8                          // SVC #8: back to EL1h at el1_resume
+    b.ne    1f
+    mov     x6, #0x3c5
+    msr     spsr_el1, x6
+    adr     x6, el1_resume
+    msr     elr_el1, x6
+    ret
+2:  lsr     x1, x1, #26
     cmp     x1, #0x15
     b.eq    1f
     add     x2, x2, #4                      // step over BRK/UDF/faulting access
@@ -81,4 +136,5 @@ on_sync:
 
     .balign 8
 rec:    .quad 0, 0, 0, 0
+el0rec: .space 4 * 32
 count:  .quad 0

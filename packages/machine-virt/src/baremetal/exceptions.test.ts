@@ -21,6 +21,15 @@ const EXPECTED = [
   "str esr ok",
   "str elr ok",
   "str far ok",
+  "el0 svc esr ok",
+  "el0 svc elr ok",
+  "el0 svc spsr ok",
+  "el0 mrs esr ok",
+  "el0 mrs elr ok",
+  "el0 ldr esr ok",
+  "el0 ldr elr ok",
+  "el0 ldr far ok",
+  "back at el1 ok",
   "exceptions taken ok",
   "done",
   "",
@@ -32,7 +41,7 @@ describe.each([
 ] as const)("bare-metal exceptions, %s layout", (name, layout) => {
   const bin = () => assemble("exceptions", layout, { UNMAPPED: layout.ramBase + UNMAPPED });
 
-  it("SVC, BRK, UDF and external aborts reach VBAR_EL1 with the ARM ARM's ESR/ELR/FAR", async () => {
+  it("SVC, BRK, UDF and external aborts, from EL1 and EL0, reach VBAR_EL1 with the ARM ARM's ESR/ELR/FAR", async () => {
     const r = await runBare(bin(), name);
     expect(r.out).toBe(EXPECTED);
     expect(r.stop).toBe("poweroff");

@@ -268,9 +268,13 @@ vector_common:
     stp     x26, x27, [sp, #208]
     stp     x28, x29, [sp, #224]
     str     x30, [sp, #240]
-    cmp     x0, #4
+    cmp     x0, #4                          // synchronous from EL1 (SP_EL1)
     b.eq    1f
-    cmp     x0, #5
+    cmp     x0, #8                          // synchronous from EL0 (AArch64)
+    b.eq    1f
+    cmp     x0, #5                          // IRQ from EL1
+    b.eq    2f
+    cmp     x0, #9                          // IRQ from EL0
     b.eq    2f
     mov     x19, x0
     PRINT   "unexpected vector "
