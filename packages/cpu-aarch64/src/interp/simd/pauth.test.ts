@@ -151,4 +151,27 @@ describe("pointer authentication instructions", () => {
     // failed authentication: error code 1 (A key) in bits 54:53, the branch goes to a non-canonical address
     expect((cpu.getPC() >> 53n) & 3n).toBe(1n);
   });
+
+  it("EL1: ERETAA authenticates ELR_EL1 with SP as the modifier (A key)", () => {
+    const bus = new Bus();
+    const code = bus.addRam("code", CODE, 0x1000);
+    const cpu = new Cpu({ bus, model: M1_MODEL });
+    [0xd503233f, w("ERETAA_64E_branch_reg", {})].forEach((x, i) => {
+      code.view.setUint32(4 * i, x, true);
+    });
+    cpu.invalidateCode(CODE, 0x1000);
+    cpu.setPC(CODE);
+    cpu.setX(31, 0x4000_9000n);
+    const target = BigInt(CODE + 0x100);
+    cpu.setX(30, target);
+    const SCTLR = sysRegKey(3, 0, 1, 0, 0);
+    cpu.sys.write(SCTLR, cpu.sys.read(SCTLR)! | (1n << 31n));
+    cpu.sys.write(sysRegKey(3, 0, 2, 1, 0), 0x1111222233334444n);
+    cpu.run(1); // PACIASP: x30 signed with SP
+    expect(cpu.getX(30)).not.toBe(target);
+    cpu.sys.write(sysRegKey(3, 0, 4, 0, 1), cpu.getX(30)); // ELR_EL1
+    cpu.sys.write(sysRegKey(3, 0, 4, 0, 0), 0x3c5n); // SPSR_EL1: EL1h, DAIF masked
+    cpu.run(1);
+    expect(cpu.getPC()).toBe(target);
+  });
 });
