@@ -19,6 +19,7 @@ import { describePl031, Pl031 } from "@armature/pl031";
 import {
   type BlockBackend,
   type ConsoleBackend,
+  type EntropySource,
   type NetBackend,
   UserNetPeer,
   VirtioBalloon,
@@ -217,7 +218,9 @@ export class VirtMachine {
     const devices: VirtioDevice[] = [];
     if (o.disk !== undefined) devices.push(new VirtioBlk(o.disk));
     if (netBackend !== undefined) devices.push(new VirtioNet(netBackend));
-    devices.push(this.virtioConsole, new VirtioBalloon(), new VirtioRng());
+    // Deterministic runs replay the entropy too (a fixed-seed generator instead of the host CSPRNG).
+    const rng = deterministic ? new VirtioRng(seededEntropy(0x9e37_79b9)) : new VirtioRng();
+    devices.push(this.virtioConsole, new VirtioBalloon(), rng);
     devices.forEach((d, k) => {
       const fn = new VirtioPciFunction(d, { dma, interruptPin: 1 });
       this.pci.attach(fn, { device: k + 1 });
@@ -474,6 +477,22 @@ function takeExternalAbort(cpu: Cpu, exitEsr: number, address: number): void {
   cpu.sys.farLo = address | 0;
   cpu.sys.farHi = Math.floor(address / 2 ** 32) | 0;
   cpu.enterEl1(0, cpu.pc, cpu.pcHi);
+}
+
+/** A fixed-seed byte stream (xorshift32) for virtio-rng in deterministic mode: not for secrets. */
+function seededEntropy(seed: number): EntropySource {
+  let x = seed >>> 0 || 1;
+  return {
+    fill(buf: Uint8Array): void {
+      for (let i = 0; i < buf.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        x >>>= 0;
+        buf[i] = x & 0xff;
+      }
+    },
+  };
 }
 
 function c64(v: number): [number, number] {
