@@ -54,7 +54,8 @@ for (let done = 0; done < total; ) {
     perClass.set(k.iclass, s);
   }
   done += n;
-  if (done % 100_000 === 0) process.stderr.write(`${done} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  if (done % 100_000 === 0)
+    process.stderr.write(`${done} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 }
 qemu.close();
 const secs = (Date.now() - t0) / 1000;

@@ -670,7 +670,7 @@ function shiftImmNum(
         break;
       }
       default:
-        return c.undefinedInstruction();
+        r = c.undefinedInstruction();
     }
     RL[i] = r >>> 0;
   }
