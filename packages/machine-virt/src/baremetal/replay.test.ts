@@ -38,7 +38,8 @@ describe.each([
         clockNs: r.machine.clock.nowNs(),
         // What the guest got from virtio-rng (msi.S's buffer at RAM + 0x203000): entropy must be
         // replayed too, or a guest that branches on it diverges.
-        rngBytes: prog === "msi" ? Array.from(r.machine.cpus[0]!.readVirt(layout.ramBase + 0x20_3000, 16)) : [],
+        rngBytes:
+          prog === "msi" ? Array.from(r.machine.cpus[0]!.readVirt(layout.ramBase + 0x20_3000, 16)) : [],
       };
     };
     const a = await once();
