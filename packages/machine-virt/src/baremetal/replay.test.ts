@@ -17,6 +17,8 @@ describe.each([
     ["exceptions", 1, ""],
     ["pci", 1, ""],
     ["msi", 1, ""],
+    ["priority", 1, ""],
+    ["smp4", 4, ""],
   ] as const)("%s: two runs give identical output, retired counts and clock", async (prog, cpus, typed) => {
     const extra: Record<string, Record<string, number>> = {
       sgi: { CHECK_CPU_ON_AGAIN: 1 },
