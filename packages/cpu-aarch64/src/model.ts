@@ -52,6 +52,11 @@ export type Feature =
 export interface CpuModel {
   name: string;
   features: ReadonlySet<Feature>;
+  /**
+   * Pointer-authentication algorithm with FEAT_PAuth: "qarma5" (architected, ID_AA64ISAR1_EL1.APA/GPA
+   * = 1) or "impdef" (IMPLEMENTATION DEFINED, API/GPI = 1; much cheaper to emulate). Default qarma5.
+   */
+  pacAlgorithm?: "qarma5" | "impdef";
 }
 
 /** Linux hwcap name -> FEAT_* (arch/arm64 "elf_hwcaps" documentation). */
@@ -118,7 +123,13 @@ const M1_HWCAPS = modelFromHwcaps(
 export const M1_MODEL: CpuModel = {
   name: M1_HWCAPS.name,
   features: new Set<Feature>([...M1_HWCAPS.features, "FEAT_PAN", "FEAT_UAO"]),
+  // Apple's cores use an IMPLEMENTATION DEFINED PAC algorithm too; QARMA5 makes a Debian kernel
+  // (which signs every return address) several times slower to emulate.
+  pacAlgorithm: "impdef",
 };
+
+/** The M1 model with the architected QARMA5 PAC algorithm (bit-exact with QEMU's `-cpu max`). */
+export const M1_QARMA5_MODEL: CpuModel = { ...M1_MODEL, name: "m1-qarma5", pacAlgorithm: "qarma5" };
 
 /** Cortex-A72: Armv8.0-A with the crypto extension and CRC32. */
 export const CORTEX_A72_MODEL: CpuModel = modelFromHwcaps(

@@ -1,9 +1,19 @@
-import { CORTEX_A72_MODEL, type CpuModel, M1_MODEL, UserProcess } from "@armature/cpu-aarch64";
+import {
+  CORTEX_A72_MODEL,
+  type CpuModel,
+  M1_MODEL,
+  M1_QARMA5_MODEL,
+  UserProcess,
+} from "@armature/cpu-aarch64";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 
-const MODELS: Record<string, CpuModel> = { m1: M1_MODEL, "cortex-a72": CORTEX_A72_MODEL };
+const MODELS: Record<string, CpuModel> = {
+  m1: M1_MODEL,
+  "m1-qarma5": M1_QARMA5_MODEL,
+  "cortex-a72": CORTEX_A72_MODEL,
+};
 
-const HELP = `Usage: armature user [--model m1|cortex-a72] ELF [args...]
+const HELP = `Usage: armature user [--model m1|m1-qarma5|cortex-a72] ELF [args...]
 
 Runs a static AArch64 Linux program in user mode (like qemu-aarch64): the program's stdin, stdout,
 stderr, working directory and environment are the host's; its exit status becomes ours (128 + signal

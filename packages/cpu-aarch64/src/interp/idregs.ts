@@ -38,13 +38,18 @@ export function idRegsFor(model: CpuModel): IdRegs {
     f(has("FEAT_FHM") ? 1 : 0, 48) |
     f(has("FEAT_FlagM2") ? 2 : has("FEAT_FlagM") ? 1 : 0, 52) |
     f(has("FEAT_RNG") ? 1 : 0, 60);
+  // PAuth: APA/GPA (bits 7:4, 27:24) advertise QARMA5, API/GPI (11:8, 31:28) an IMPDEF algorithm.
+  const pac = has("FEAT_PAuth") ? 1 : 0;
+  const impdef = model.pacAlgorithm === "impdef";
   const isar1 =
     f(has("FEAT_DPB2") ? 2 : has("FEAT_DPB") ? 1 : 0, 0) |
-    f(has("FEAT_PAuth") ? 1 : 0, 4) | // APA: QARMA address authentication
+    f(impdef ? 0 : pac, 4) | // APA
+    f(impdef ? pac : 0, 8) | // API
     f(has("FEAT_JSCVT") ? 1 : 0, 12) |
     f(has("FEAT_FCMA") ? 1 : 0, 16) |
     f(has("FEAT_LRCPC2") ? 2 : has("FEAT_LRCPC") ? 1 : 0, 20) |
-    f(has("FEAT_PAuth") ? 1 : 0, 24) | // GPA
+    f(impdef ? 0 : pac, 24) | // GPA
+    f(impdef ? pac : 0, 28) | // GPI
     f(has("FEAT_FRINTTS") ? 1 : 0, 32) |
     f(has("FEAT_SB") ? 1 : 0, 36) |
     f(has("FEAT_SPECRES") ? 1 : 0, 40) |

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Bus, sysRegKey } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { encode } from "../../decoder/decode.js";
-import { M1_MODEL } from "../../model.js";
+import { M1_QARMA5_MODEL } from "../../model.js";
 import { Cpu } from "../cpu.js";
 import { Rng } from "../difftest.js";
 
@@ -116,7 +116,7 @@ describe("PAuth instructions vs qemu-system-aarch64 -cpu max at EL1", () => {
 
     const bus = new Bus();
     const code = bus.addRam("code", CODE, 0x1000);
-    const cpu = new Cpu({ bus, model: M1_MODEL });
+    const cpu = new Cpu({ bus, model: M1_QARMA5_MODEL });
     const sys = cpu.sys;
     const SCTLR = sysRegKey(3, 0, 1, 0, 0);
     sys.write(SCTLR, sys.read(SCTLR)! | (1n << 31n) | (1n << 30n) | (1n << 27n) | (1n << 13n));

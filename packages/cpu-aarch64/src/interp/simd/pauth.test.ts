@@ -2,7 +2,7 @@ import { Bus, sysRegKey } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { encode } from "../../decoder/decode.js";
 import { M1_MODEL } from "../../model.js";
-import { addPac, PacOut, PacRegime } from "../../pauth/index.js";
+import { addPac, PacAlgorithm, PacOut, PacRegime } from "../../pauth/index.js";
 import { Cpu } from "../cpu.js";
 
 const CODE = 0x40000000;
@@ -29,7 +29,7 @@ function machine(): { cpu: Cpu; put: (words: number[]) => void; bus: Bus } {
 const w = (id: string, f: Record<string, number>): number => encode(id, f);
 
 describe("pointer authentication instructions", () => {
-  it("PACIA inserts the PAC that AddPAC computes (zero keys, user regime) and AUTIA removes it", () => {
+  it("PACIA inserts the PAC that AddPAC computes (zero keys, user regime, M1's IMPDEF algorithm) and AUTIA removes it", () => {
     const { cpu, put } = machine();
     const ptr = 0x0000_7fff_1234_5678n;
     cpu.setX(0, ptr);
@@ -40,6 +40,7 @@ describe("pointer authentication instructions", () => {
     expect(signed).not.toBe(ptr);
     const rg = new PacRegime();
     rg.tbi0 = true;
+    rg.algorithm = PacAlgorithm.IMPDEF; // M1_MODEL advertises API/GPI
     const out = new PacOut();
     addPac(out, rg, 0x7fff, 0x12345678, 0x11223344, 0x55667788, 0, 0, 0, 0, false);
     expect(signed).toBe((BigInt(out.hi) << 32n) | BigInt(out.lo));
