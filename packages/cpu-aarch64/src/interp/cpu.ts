@@ -55,6 +55,10 @@ export interface CpuExit {
   esr: number;
   /** Faulting / unclaimed address (low 53 bits exact). */
   address: number;
+  /** "unclaimed": the virtual address the instruction used, as two 32-bit halves (the FAR for an
+   * abort the board injects, ARM ARM D19.2.40). */
+  vaLo: number;
+  vaHi: number;
 }
 
 export interface CpuOptions {
@@ -170,7 +174,7 @@ export class Cpu {
   readonly sys: SysRegs;
   /** Stage 1 translation (SCTLR_EL1.M = 1): walker, second-level TLB, AT/TLBI (translate.ts). */
   readonly mmu: CpuMmu;
-  readonly exit: CpuExit = { reason: "budget", imm: 0, esr: 0, address: 0 };
+  readonly exit: CpuExit = { reason: "budget", imm: 0, esr: 0, address: 0, vaLo: 0, vaHi: 0 };
   readonly log = new RateLimitedLog("cpu-aarch64");
   /** Level of the IRQ and FIQ inputs (the GIC drives them through `irqInput`/`fiqInput`). */
   irqLevel = false;
@@ -488,6 +492,8 @@ export class Cpu {
     exit.imm = 0;
     exit.esr = 0;
     exit.address = 0;
+    exit.vaLo = 0;
+    exit.vaHi = 0;
     this.exitPending = false;
     let left = budget;
     const handlers = this.handlers;
@@ -816,6 +822,8 @@ export class Cpu {
     const sas = size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3;
     this.exit.reason = "unclaimed";
     this.exit.address = pa;
+    this.exit.vaLo = lo;
+    this.exit.vaHi = hi;
     this.exit.esr = ((0x24 << 26) | (1 << 25) | this.loadStoreIss(sas) | (write ? 1 << 6 : 0) | 0x10) >>> 0;
     this.exitPending = true;
     this.jumped = true;
