@@ -27,6 +27,17 @@ int main(int argc, char **argv) {
   fseek(f, 18, SEEK_SET);
   printf("lines %d, ftell after fseek %ld, next %s", lines, ftell(f), fgets(buf, sizeof buf, f));
   fclose(f);
+  /* dup/dup2 (dup3 on aarch64): make the file stdin, read through fd 0, then restore it. */
+  int fd2 = open(path, O_RDONLY);
+  int saved = dup(0);
+  dup2(fd2, 0);
+  close(fd2);
+  n = read(0, buf, 9);
+  buf[n > 0 ? n : 0] = 0;
+  printf("stdin now: %s", buf);
+  dup2(saved, 0);
+  close(saved);
+  printf("dup ok, bad dup: %d\n", dup(1000));
   unlink(path);
   char cwd[256];
   printf("cwd ok: %d, uid match: %d\n", getcwd(cwd, sizeof cwd) != NULL, getuid() == geteuid());

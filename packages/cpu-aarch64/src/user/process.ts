@@ -319,9 +319,38 @@ export class UserProcess {
         if (h === undefined) return -E.BADF;
         this.fds.delete(fd);
         this.pos.delete(fd);
-        if (h > 2) fs.closeSync(h);
+        // dup'ed descriptors share one host fd: close it with the last guest fd that names it.
+        if (h > 2 && ![...this.fds.values()].includes(h)) fs.closeSync(h);
         return 0;
       }
+      case 23: // dup(oldfd)
+      case 24: {
+        // dup3(oldfd, newfd, flags): the new fd shares the host fd (and, here, the file offset
+        // is copied rather than shared — enough for redirections, which is what busybox uses).
+        const old = this.argI(0);
+        const h = this.fds.get(old);
+        if (h === undefined) return -E.BADF;
+        let fd: number;
+        if (nr === 23) {
+          fd = 0;
+          while (this.fds.has(fd)) fd++;
+        } else {
+          fd = this.argI(1);
+          if (fd === old || fd < 0) return -E.INVAL;
+          const prev = this.fds.get(fd);
+          if (prev !== undefined) {
+            this.fds.delete(fd);
+            this.pos.delete(fd);
+            if (prev > 2 && ![...this.fds.values()].includes(prev)) fs.closeSync(prev);
+          }
+        }
+        this.fds.set(fd, h);
+        const p = this.pos.get(old);
+        if (p !== undefined) this.pos.set(fd, p);
+        return fd;
+      }
+      case 167: // prctl: PR_SET_NAME and friends have nothing to act on here
+        return -E.INVAL;
       case 80: // fstat
         return this.sysFstat(this.argI(0), this.arg(1));
       case 79: {
