@@ -329,7 +329,7 @@ export class VirtMachine {
           `u${i}`,
           `cpu${i}: access to unclaimed address ${hex(exit.address)} at pc ${hex(num(cpu.getPC()))}: external abort`,
         );
-        takeExternalAbort(cpu, exit.esr, exit.address);
+        takeExternalAbort(cpu, exit.esr, exit.vaLo, exit.vaHi);
         return;
       case "halt":
         return;
@@ -469,13 +469,13 @@ export class VirtMachine {
 /**
  * Synchronous External abort to EL1 for an access nothing decodes (ARM ARM D19.2.36): EC 0x25
  * (0x24 from EL0), IL 1, ISV 0 (always 0 in ESR_EL1), WnR from the exit, DFSC 0x10; ELR = the
- * access, FAR = the address (the physical one: equal to the VA with the MMU off).
+ * access, FAR = the virtual address it used.
  */
-function takeExternalAbort(cpu: Cpu, exitEsr: number, address: number): void {
+function takeExternalAbort(cpu: Cpu, exitEsr: number, vaLo: number, vaHi: number): void {
   const ec = cpu.el === 0 ? 0x24 : 0x25;
   cpu.sys.esrEl1 = ((ec << 26) | (1 << 25) | (exitEsr & (1 << 6)) | 0x10) >>> 0;
-  cpu.sys.farLo = address | 0;
-  cpu.sys.farHi = Math.floor(address / 2 ** 32) | 0;
+  cpu.sys.farLo = vaLo | 0;
+  cpu.sys.farHi = vaHi | 0;
   cpu.enterEl1(0, cpu.pc, cpu.pcHi);
 }
 

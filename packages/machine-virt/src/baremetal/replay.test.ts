@@ -19,10 +19,12 @@ describe.each([
     ["msi", 1, ""],
     ["priority", 1, ""],
     ["smp4", 4, ""],
+    ["mmu", 1, ""],
   ] as const)("%s: two runs give identical output, retired counts and clock", async (prog, cpus, typed) => {
     const extra: Record<string, Record<string, number>> = {
       sgi: { CHECK_CPU_ON_AGAIN: 1 },
       exceptions: { UNMAPPED: layout.ramBase + 0x800_0100 },
+      mmu: { UNMAPPED: layout.ramBase + 0x800_0100 },
       msi: { MSI_INTID: layout.its === undefined ? (layout.v2mSpiBase ?? 0) : 8192 },
     };
     const bin = assemble(prog, layout, extra[prog] ?? {});
