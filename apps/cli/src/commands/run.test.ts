@@ -1,0 +1,114 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../cli.js";
+import { parseRunOptions } from "./run.js";
+
+async function run(args: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe("armature run: options are checked before anything starts", () => {
+  it("needs --machine and --kernel", async () => {
+    expect((await run(["run"])).err).toMatch(/--machine is required/);
+    expect((await run(["run", "--machine", "virt"])).err).toMatch(/--kernel FILE is required/);
+    expect((await run(["run", "--machine", "virt"])).code).toBe(2);
+  });
+
+  it("rejects unknown options, machines, layouts and impossible values with exit 2", async () => {
+    for (const args of [
+      ["--frob"],
+      ["--machine", "pc"],
+      ["--machine", "virt", "--layout", "x86"],
+      ["--machine", "virt", "--smp", "9"],
+      ["--machine", "virt", "--memory", "12"],
+      ["--machine", "virt", "--net", "slirp"],
+      ["--machine", "virt", "--disk", "a.img,rw"],
+      ["--machine", "virt", "--kernel"],
+    ]) {
+      const r = await run(["run", ...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+    }
+  });
+
+  it("names a missing file and exits 1", async () => {
+    const r = await run(["run", "--machine", "virt", "--kernel", "/nonexistent/Image"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/kernel "\/nonexistent\/Image" does not exist or is not readable/);
+  });
+
+  it("parses a full command line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      for (const f of ["Image", "initrd", "disk.img"]) writeFileSync(join(dir, f), "x");
+      const o = parseRunOptions([
+        "--machine",
+        "virt",
+        "--layout",
+        "qemu",
+        "--kernel",
+        join(dir, "Image"),
+        "--initrd",
+        join(dir, "initrd"),
+        "--append",
+        "console=hvc0",
+        "--disk",
+        `${join(dir, "disk.img")},ro`,
+        "--net",
+        "none",
+        "--smp",
+        "4",
+        "--memory",
+        "512",
+        "--deterministic",
+        "--no-rtc",
+      ]);
+      expect(o).toMatchObject({
+        machine: "virt",
+        layout: "qemu",
+        append: "console=hvc0",
+        disk: { readOnly: true },
+        net: "none",
+        smp: 4,
+        memoryMiB: 512,
+        deterministic: true,
+        rtc: false,
+        uart: true,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("boots a bare-metal binary to PSCI SYSTEM_OFF and exits 0, writing the DTB it generated", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      // A two-instruction kernel assembled by GNU as: x0 = SYSTEM_OFF; hvc #0.
+      const src = "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n";
+      execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], { input: src });
+      execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
+      const r = await run([
+        "run",
+        "--machine",
+        "virt",
+        "--kernel",
+        join(dir, "k.bin"),
+        "--memory",
+        "128",
+        "--dump-dtb",
+        join(dir, "out.dtb"),
+      ]);
+      expect(r.code).toBe(0);
+      const dts = execFileSync("dtc", ["-I", "dtb", "-O", "dts", "-q", join(dir, "out.dtb")]).toString();
+      expect(dts).toMatch(/arm,psci-1\.0/);
+      expect(readFileSync(join(dir, "out.dtb")).readUInt32BE(0)).toBe(0xd00dfeed);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
