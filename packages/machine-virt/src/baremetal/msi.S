@@ -188,19 +188,6 @@ main:
     PRINT   "done\n"
     b       poweroff
 
-// bar_place: x0 = config space, x1 = BAR index, x2 = address (64-bit BARs get 0 upstairs).
-bar_place:
-    add     x3, x0, #0x10
-    add     x3, x3, x1, lsl #2
-    ldr     w4, [x3]
-    str     w2, [x3]
-    and     w4, w4, #6
-    cmp     w4, #4
-    b.ne    1f
-    lsr     x2, x2, #32
-    str     w2, [x3, #4]
-1:  ret
-
 .if HAS_ITS
 // its_cmd: x0..x3 = the four doublewords of one ITS command; x9 = queue write offset (advanced).
 its_cmd:

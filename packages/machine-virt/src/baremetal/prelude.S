@@ -224,6 +224,20 @@ gic_enable_spi:
     str     w5, [x3, x2, lsl #2]
     ret
 
+// ---------------------------------------------------------------- PCI
+// bar_place: x0 = config space, x1 = BAR index, x2 = address (64-bit BARs get 0 upstairs).
+bar_place:
+    add     x3, x0, #0x10
+    add     x3, x3, x1, lsl #2
+    ldr     w4, [x3]
+    str     w2, [x3]
+    and     w4, w4, #6
+    cmp     w4, #4
+    b.ne    1f
+    lsr     x2, x2, #32
+    str     w2, [x3, #4]
+1:  ret
+
 // ---------------------------------------------------------------- vectors (ARM ARM D1.10.2)
 .macro VENTRY kind
     .balign 0x80
