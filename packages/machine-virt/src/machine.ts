@@ -31,7 +31,7 @@ import {
   VirtioRng,
 } from "@armature/virtio";
 import { LAYOUTS, type VirtLayout } from "./layout.js";
-import { Psci } from "./psci.js";
+import { CPU_SUSPEND_32, CPU_SUSPEND_64, Psci } from "./psci.js";
 
 const MiB = 1024 * 1024;
 const PH_GIC = 0x8001;
@@ -312,8 +312,14 @@ export class VirtMachine {
     const exit = cpu.run(budget);
     switch (exit.reason) {
       case "hvc": {
-        const r = this.psci.call(i, num(cpu.getX(0)), num(cpu.getX(1)), num(cpu.getX(2)), num(cpu.getX(3)));
+        const fn = num(cpu.getX(0));
+        const r = this.psci.call(i, fn, num(cpu.getX(1)), num(cpu.getX(2)), num(cpu.getX(3)));
         cpu.setX(0, BigInt.asUintN(64, BigInt(r)));
+        // CPU_SUSPEND is a standby here: like WFI, the vCPU sleeps until an interrupt is pending
+        // (whatever PSTATE.{I,F} say) instead of returning at once and spinning.
+        if ((fn === CPU_SUSPEND_32 || fn === CPU_SUSPEND_64) && r === 0 && !(cpu.irqLevel || cpu.fiqLevel)) {
+          this.waiting[i] = true;
+        }
         return;
       }
       case "smc":

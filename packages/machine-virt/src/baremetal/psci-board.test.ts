@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
+import { assemble, runBare, runQemu } from "./harness.js";
+
+const EXPECTED = [
+  "psci",
+  "version 1.1 ok",
+  "features cpu_on ok",
+  "features affinity_info ok",
+  "features unknown ok",
+  "migrate_info_type ok",
+  "cpu_on ok",
+  "first context ok",
+  "entry el1 ok",
+  "entry daif masked ok",
+  "entry mmu off ok",
+  "cpu_on after off ok",
+  "second context ok",
+  "cpu_suspend ok",
+  "timer fired before return ok",
+  "ppi 27 pending ok",
+  "done",
+  "",
+].join("\n");
+
+describe.each([
+  ["vz", VZ_LAYOUT],
+  ["qemu", QEMU_LAYOUT],
+] as const)("bare-metal PSCI on the board, %s layout", (name, layout) => {
+  it("VERSION/FEATURES/MIGRATE_INFO_TYPE, CPU_ON entry state, CPU_OFF and CPU_ON again, CPU_SUSPEND", async () => {
+    const r = await runBare(assemble("psci", layout), name, { cpus: 2 });
+    expect(r.out).toBe(EXPECTED);
+    expect(r.stop).toBe("poweroff");
+  });
+
+  if (name === "qemu") {
+    it("prints the same under qemu-system-aarch64 -M virt,gic-version=3 -smp 2", () => {
+      expect(runQemu(assemble("psci", layout), { smp: 2 })).toBe(EXPECTED);
+    });
+  }
+});
