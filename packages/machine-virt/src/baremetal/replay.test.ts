@@ -21,6 +21,7 @@ describe.each([
     ["smp4", 4, ""],
     ["mmu", 1, ""],
     ["psci", 2, ""],
+    ["spi", 2, ""],
   ] as const)("%s: two runs give identical output, retired counts and clock", async (prog, cpus, typed) => {
     const extra: Record<string, Record<string, number>> = {
       sgi: { CHECK_CPU_ON_AGAIN: 1 },
