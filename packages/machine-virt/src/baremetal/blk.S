@@ -1,0 +1,173 @@
+// virtio-blk (virtio 1.2 5.2) from bare metal: find the function whose id is 0x1042 by scanning
+// ECAM, read its capacity from the device-specific config, then on one split queue read sector
+// 1 (VIRTIO_BLK_T_IN) and write sector 2 (VIRTIO_BLK_T_OUT), each a three-descriptor chain:
+// header (readable), 512 data bytes, status byte (writable). Polled, no interrupts.
+TABLES = RAM + 0x200000
+Q = TABLES                                  // desc +0, avail +0x100, used +0x200
+HDR = TABLES + 0x1000
+DATA = TABLES + 0x2000
+STATUS = TABLES + 0x3000
+
+main:
+    PRINT   "blk\n"
+    mov     x27, #0
+    ldr     x19, =ECAM
+    mov     x9, #0
+1:  add     x9, x9, #1
+    cmp     x9, #32
+    b.hs    9f
+    add     x1, x19, x9, lsl #15
+    ldr     w0, [x1]
+    ldr     w2, =0x10421af4
+    cmp     w0, w2
+    b.ne    1b
+    mov     x19, x1
+    ldrb    w1, [x19, #0x34]                // COMMON (x22 bar, x23), NOTIFY (x24, x25), DEVICE (x26)
+2:  cbz     w1, 4f
+    add     x2, x19, x1
+    ldrb    w0, [x2]
+    cmp     w0, #0x09
+    b.ne    3f
+    ldrb    w3, [x2, #3]
+    ldr     w4, [x2, #8]
+    cmp     w3, #1
+    b.ne    5f
+    ldrb    w22, [x2, #4]
+    mov     w23, w4
+5:  cmp     w3, #2
+    b.ne    6f
+    mov     w24, w4
+    ldr     w25, [x2, #16]
+6:  cmp     w3, #4
+    b.ne    3f
+    mov     w26, w4
+3:  ldrb    w1, [x2, #1]
+    b       2b
+4:  mov     x0, x19
+    mov     x1, x22
+    ldr     x2, =PCIMMIO
+    bl      bar_place
+    ldrh    w0, [x19, #0x04]
+    orr     w0, w0, #6
+    strh    w0, [x19, #0x04]
+    ldr     x0, =PCIMMIO
+    add     x21, x0, x23                    // common config
+    add     x24, x0, x24                    // notify base
+    add     x26, x0, x26                    // device config
+    ldr     x0, [x26]                       // capacity in 512-byte sectors
+    CHECK   "capacity", x0, 16
+
+    strb    wzr, [x21, #0x14]
+    mov     w0, #3
+    strb    w0, [x21, #0x14]
+    mov     w0, #1
+    str     w0, [x21, #0x08]
+    str     w0, [x21, #0x0c]                // VIRTIO_F_VERSION_1
+    mov     w0, #0xb
+    strb    w0, [x21, #0x14]
+    ldrb    w0, [x21, #0x14]
+    and     x0, x0, #8
+    CHECK   "features", x0, 8
+    strh    wzr, [x21, #0x16]
+    mov     w0, #4
+    strh    w0, [x21, #0x18]
+    mov     w0, #0xffff
+    strh    w0, [x21, #0x1a]
+    ldr     x1, =Q
+    str     w1, [x21, #0x20]
+    str     wzr, [x21, #0x24]
+    add     x2, x1, #0x100
+    str     w2, [x21, #0x28]
+    str     wzr, [x21, #0x2c]
+    add     x2, x1, #0x200
+    str     w2, [x21, #0x30]
+    str     wzr, [x21, #0x34]
+    mov     w0, #1
+    strh    w0, [x21, #0x1c]
+    ldrh    w2, [x21, #0x1e]
+    mul     w2, w2, w25
+    add     x24, x24, x2                    // queue 0's notify address
+    mov     w0, #0xf
+    strb    w0, [x21, #0x14]
+
+    // Read sector 1.
+    mov     x0, #0                          // VIRTIO_BLK_T_IN
+    mov     x1, #1
+    mov     x2, #2                          // data descriptor: device writes
+    bl      request
+    mov     x20, x1
+    CHECK   "read status", x0, 0
+    CHECK   "read used len", x20, 513       // 512 data bytes + the status byte
+    PRINT   "sector 1: "
+    ldr     x0, =DATA
+    bl      puts
+    PRINT   "\n"
+
+    // Write sector 2.
+    ldr     x0, =DATA
+    adr     x1, wmsg
+7:  ldrb    w2, [x1], #1
+    strb    w2, [x0], #1
+    cbnz    w2, 7b
+    mov     x0, #1                          // VIRTIO_BLK_T_OUT
+    mov     x1, #2
+    mov     x2, #0                          // data descriptor: device reads
+    bl      request
+    CHECK   "write status", x0, 0
+    PRINT   "done\n"
+    b       poweroff
+9:  PRINT   "no virtio-blk\n"
+    b       poweroff
+
+// request: x0 = type, x1 = sector, x2 = data descriptor flags (WRITE or 0); returns the status
+// byte in x0 and the used length in x1. Uses avail/used index x27 (starts at 0).
+request:
+    ldr     x3, =HDR
+    str     w0, [x3]                        // type
+    str     wzr, [x3, #4]                   // reserved
+    str     x1, [x3, #8]                    // sector
+    ldr     x4, =STATUS
+    mov     w5, #0xff
+    strb    w5, [x4]
+    ldr     x5, =Q
+    str     x3, [x5]                        // desc 0: header, NEXT
+    mov     w6, #16
+    str     w6, [x5, #8]
+    mov     w6, #1
+    strh    w6, [x5, #12]
+    strh    w6, [x5, #14]                   // next = 1
+    ldr     x6, =DATA                       // desc 1: data, NEXT | flags
+    str     x6, [x5, #16]
+    mov     w6, #512
+    str     w6, [x5, #24]
+    orr     w6, w2, #1
+    strh    w6, [x5, #28]
+    mov     w6, #2
+    strh    w6, [x5, #30]                   // next = 2
+    str     x4, [x5, #32]                   // desc 2: status, WRITE
+    mov     w6, #1
+    str     w6, [x5, #40]
+    mov     w6, #2
+    strh    w6, [x5, #44]
+    strh    wzr, [x5, #46]
+    and     x6, x27, #3
+    add     x7, x5, #0x104
+    strh    wzr, [x7, x6, lsl #1]           // avail ring[idx % 4] = head 0
+    add     x27, x27, #1
+    dmb     ishst
+    strh    w27, [x5, #0x102]               // avail idx
+    dsb     sy
+    strh    wzr, [x24]                      // notify
+1:  ldrh    w6, [x5, #0x202]                // used idx
+    cmp     w6, w27
+    b.ne    1b
+    sub     x6, x27, #1
+    and     x6, x6, #3
+    add     x7, x5, #0x204
+    add     x7, x7, x6, lsl #3
+    ldr     w1, [x7, #4]                    // used elem len
+    ldrb    w0, [x4]
+    ret
+
+wmsg:   .asciz "written by the guest"
+    .balign 4

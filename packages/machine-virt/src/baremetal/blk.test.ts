@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemoryBlockBackend } from "@armature/virtio";
+import { describe, expect, it } from "vitest";
+import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
+import { assemble, runBare, runQemu } from "./harness.js";
+
+const EXPECTED = [
+  "blk",
+  "capacity ok",
+  "features ok",
+  "read status ok",
+  "read used len ok",
+  "sector 1: sector one says hi",
+  "write status ok",
+  "done",
+  "",
+].join("\n");
+
+function diskImage(): Uint8Array {
+  const image = new Uint8Array(8192);
+  image.set(new TextEncoder().encode("sector one says hi\0"), 512);
+  return image;
+}
+
+describe.each([
+  ["vz", VZ_LAYOUT],
+  ["qemu", QEMU_LAYOUT],
+] as const)("bare-metal virtio-blk, %s layout", (name, layout) => {
+  it("reads sector 1 and writes sector 2 of the disk through a split queue", async () => {
+    const disk = new MemoryBlockBackend(diskImage());
+    const r = await runBare(assemble("blk", layout), name, { disk });
+    expect(r.out).toBe(EXPECTED);
+    expect(r.stop).toBe("poweroff");
+    const written = new TextDecoder().decode(disk.data.subarray(1024, 1024 + 20));
+    expect(written).toBe("written by the guest");
+    expect(disk.data[1024 + 20]).toBe(0);
+  });
+
+  if (name === "qemu") {
+    it("does the same under qemu-system-aarch64 with virtio-blk-pci on a raw image", () => {
+      const dir = mkdtempSync(join(tmpdir(), "armature-blk-"));
+      try {
+        const img = join(dir, "disk.img");
+        writeFileSync(img, diskImage());
+        const out = runQemu(assemble("blk", layout), {
+          machine: "virt,gic-version=3,highmem=off",
+          extra: [
+            "-drive",
+            `file=${img},format=raw,if=none,id=d0`,
+            "-device",
+            "virtio-blk-pci,drive=d0,addr=1,disable-legacy=on,disable-modern=off",
+          ],
+        });
+        expect(out).toBe(EXPECTED);
+        expect(new TextDecoder().decode(readFileSync(img).subarray(1024, 1044))).toBe("written by the guest");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
