@@ -22,6 +22,7 @@ describe.each([
     ["mmu", 1, ""],
     ["psci", 2, ""],
     ["spi", 2, ""],
+    ["net", 1, ""],
   ] as const)("%s: two runs give identical output, retired counts and clock", async (prog, cpus, typed) => {
     const extra: Record<string, Record<string, number>> = {
       sgi: { CHECK_CPU_ON_AGAIN: 1 },

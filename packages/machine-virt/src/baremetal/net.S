@@ -1,0 +1,168 @@
+// virtio-net (virtio 1.2 5.1) from bare metal: an ARP request for 10.0.2.2 (RFC 826) goes out on
+// the transmitq behind a 12-byte virtio_net_hdr; the board's built-in peer (QEMU: slirp) answers
+// on the receiveq. Polled, no interrupts.
+TABLES = RAM + 0x200000
+Q0 = TABLES                                 // receiveq: desc +0, avail +0x100, used +0x200
+Q1 = TABLES + 0x1000                        // transmitq
+RXBUF = TABLES + 0x2000
+
+main:
+    PRINT   "net\n"
+    ldr     x19, =ECAM
+    mov     x9, #0
+1:  add     x9, x9, #1
+    cmp     x9, #32
+    b.hs    9f
+    add     x1, x19, x9, lsl #15
+    ldr     w0, [x1]
+    ldr     w2, =0x10411af4
+    cmp     w0, w2
+    b.ne    1b
+    mov     x19, x1
+    ldrb    w1, [x19, #0x34]
+2:  cbz     w1, 4f
+    add     x2, x19, x1
+    ldrb    w0, [x2]
+    cmp     w0, #0x09
+    b.ne    3f
+    ldrb    w3, [x2, #3]
+    ldr     w4, [x2, #8]
+    cmp     w3, #1
+    b.ne    5f
+    ldrb    w22, [x2, #4]
+    mov     w23, w4
+5:  cmp     w3, #2
+    b.ne    3f
+    mov     w24, w4
+    ldr     w25, [x2, #16]
+3:  ldrb    w1, [x2, #1]
+    b       2b
+4:  mov     x0, x19
+    mov     x1, x22
+    ldr     x2, =PCIMMIO
+    bl      bar_place
+    ldrh    w0, [x19, #0x04]
+    orr     w0, w0, #6
+    strh    w0, [x19, #0x04]
+    ldr     x0, =PCIMMIO
+    add     x21, x0, x23
+    add     x24, x0, x24
+
+    strb    wzr, [x21, #0x14]
+    mov     w0, #3
+    strb    w0, [x21, #0x14]
+    mov     w0, #1
+    str     w0, [x21, #0x08]
+    str     w0, [x21, #0x0c]                // VIRTIO_F_VERSION_1 only
+    mov     w0, #0xb
+    strb    w0, [x21, #0x14]
+    ldrb    w0, [x21, #0x14]
+    and     x0, x0, #8
+    CHECK   "features", x0, 8
+    mov     x0, #0
+    ldr     x1, =Q0
+    bl      queue_setup
+    mov     x26, x0
+    mov     x0, #1
+    ldr     x1, =Q1
+    bl      queue_setup
+    mov     x27, x0
+    mov     w0, #0xf
+    strb    w0, [x21, #0x14]
+
+    ldr     x1, =Q0                         // one 2 KiB receive buffer
+    ldr     x0, =RXBUF
+    str     x0, [x1]
+    mov     w0, #2048
+    str     w0, [x1, #8]
+    mov     w0, #2
+    strh    w0, [x1, #12]
+    strh    wzr, [x1, #0x104]
+    dmb     ishst
+    mov     w0, #1
+    strh    w0, [x1, #0x102]
+    dsb     sy
+    mov     w0, #0
+    strh    w0, [x26]
+
+    ldr     x1, =Q1                         // the ARP request
+    adr     x0, txbuf
+    str     x0, [x1]
+    mov     w0, #(txbuf_end - txbuf)
+    str     w0, [x1, #8]
+    strh    wzr, [x1, #12]
+    strh    wzr, [x1, #0x104]
+    dmb     ishst
+    mov     w0, #1
+    strh    w0, [x1, #0x102]
+    dsb     sy
+    mov     w0, #1
+    strh    w0, [x27]
+    ldr     x1, =Q1
+6:  ldrh    w0, [x1, #0x202]
+    cbz     w0, 6b
+    CHECK   "sent", x0, 1
+    ldr     x1, =Q0
+7:  ldrh    w0, [x1, #0x202]
+    cbz     w0, 7b
+    CHECK   "received", x0, 1
+
+    ldr     x20, =RXBUF + 12                // the Ethernet frame after virtio_net_hdr
+    ldrh    w0, [x20, #12]
+    CHECK   "ethertype arp", x0, 0x0608     // 0x0806, big-endian
+    ldrh    w0, [x20, #20]
+    CHECK   "arp reply", x0, 0x0200         // oper 2
+    ldr     w0, [x20, #28]
+    CHECK   "sender 10.0.2.2", x0, 0x0202000a
+    ldr     w0, [x20, #38]
+    CHECK   "target 10.0.2.15", x0, 0x0f02000a
+    ldr     w0, [x20, #32]                  // target MAC 52:54:00:12:34:56
+    CHECK   "target mac", x0, 0x12005452
+    PRINT   "peer mac"
+    mov     x19, #22
+8:  mov     w0, #' '
+    bl      putc
+    ldrb    w0, [x20, x19]
+    bl      puthex
+    add     x19, x19, #1
+    cmp     x19, #28
+    b.lo    8b
+    PRINT   "\ndone\n"
+    b       poweroff
+9:  PRINT   "no virtio-net\n"
+    b       poweroff
+
+// queue_setup: x0 = queue index, x1 = ring memory; returns its notify address in x0.
+queue_setup:
+    strh    w0, [x21, #0x16]
+    mov     w2, #4
+    strh    w2, [x21, #0x18]
+    mov     w2, #0xffff
+    strh    w2, [x21, #0x1a]
+    str     w1, [x21, #0x20]
+    lsr     x2, x1, #32
+    str     w2, [x21, #0x24]
+    add     x3, x1, #0x100
+    str     w3, [x21, #0x28]
+    str     w2, [x21, #0x2c]
+    add     x3, x1, #0x200
+    str     w3, [x21, #0x30]
+    str     w2, [x21, #0x34]
+    mov     w2, #1
+    strh    w2, [x21, #0x1c]
+    ldrh    w2, [x21, #0x1e]
+    mul     w2, w2, w25
+    add     x0, x24, x2
+    ret
+
+txbuf:
+    .space  12                              // virtio_net_hdr (no offloads), num_buffers 0
+    .byte   0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+    .byte   0x52, 0x54, 0x00, 0x12, 0x34, 0x56
+    .byte   0x08, 0x06                      // ARP
+    .byte   0x00, 0x01, 0x08, 0x00, 6, 4    // Ethernet, IPv4
+    .byte   0x00, 0x01                      // request
+    .byte   0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 10, 0, 2, 15
+    .byte   0, 0, 0, 0, 0, 0, 10, 0, 2, 2
+txbuf_end:
+    .balign 4
