@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
+import { assemble, runBare, runQemu } from "./harness.js";
+
+// Four CPUs with MPIDR affinity 0.0.0.i: one redistributor each, the last one flagged Last.
+const EXPECTED = [
+  "gicr",
+  "pfr0 gic sysregs ok",
+  "icc_sre_el1.sre ok",
+  "gicd archrev ok",
+  "frame 0x0 aff 0x0 procnum 0x0",
+  "frame 0x1 aff 0x1 procnum 0x1",
+  "frame 0x2 aff 0x2 procnum 0x2",
+  "frame 0x3 aff 0x3 procnum 0x3",
+  "frames ok",
+  "done",
+  "",
+].join("\n");
+
+describe.each([
+  ["vz", VZ_LAYOUT],
+  ["qemu", QEMU_LAYOUT],
+] as const)("bare-metal GIC discovery, %s layout", (name, layout) => {
+  it("ID_AA64PFR0_EL1.GIC, PIDR2.ArchRev and the redistributor walk to GICR_TYPER.Last", async () => {
+    const r = await runBare(assemble("gicr", layout), name, { cpus: 4 });
+    expect(r.out).toBe(EXPECTED);
+    expect(r.stop).toBe("poweroff");
+  });
+
+  if (name === "qemu") {
+    it("prints the same under qemu-system-aarch64 -M virt,gic-version=3 -smp 4", () => {
+      expect(runQemu(assemble("gicr", layout), { smp: 4 })).toBe(EXPECTED);
+    });
+  }
+});
