@@ -121,7 +121,7 @@ const PLAIN_EL1 = [
   SR.PMXEVCNTR_EL0,
   SR.PMUSERENR_EL0,
   SR.PMCCFILTR_EL0,
-  // Pointer authentication keys APIA/APIB/APDA/APDB/APGA Lo/Hi (storage: the PAC hint forms are NOPs).
+  // Pointer authentication keys APIA/APIB/APDA/APDB/APGA Lo/Hi (read by interp/simd/pauth.ts).
   ...[0, 1, 2, 3].map((op2) => k(3, 0, 2, 1, op2)),
   ...[0, 1, 2, 3].map((op2) => k(3, 0, 2, 2, op2)),
   k(3, 0, 2, 3, 0),
