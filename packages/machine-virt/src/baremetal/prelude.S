@@ -11,6 +11,10 @@
     .text
     .global _start
 _start:
+    mov     x19, x0                         // boot arguments (x0 = DTB), passed on to main
+    mov     x20, x1
+    mov     x21, x2
+    mov     x22, x3
     mrs     x0, mpidr_el1
     and     x0, x0, #0xff
     adr     x1, stack_top
@@ -19,6 +23,10 @@ _start:
     adr     x1, vectors
     msr     vbar_el1, x1
     isb
+    mov     x0, x19
+    mov     x1, x20
+    mov     x2, x21
+    mov     x3, x22
     bl      main
     b       poweroff
 
