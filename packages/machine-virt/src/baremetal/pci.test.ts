@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
 import { assemble, runBare, runQemu } from "./harness.js";
+
+// Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
+vi.setConfig({ testTimeout: 30_000 });
 
 // Modern virtio-pci ids (virtio 1.2 §4.1.2.1): vendor 0x1af4, device 0x1040 + virtio device id
 // (net 1, console 3, entropy 4, balloon 5); class codes as QEMU gives them.

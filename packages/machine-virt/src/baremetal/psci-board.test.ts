@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
 import { assemble, runBare, runQemu } from "./harness.js";
+
+// Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
+vi.setConfig({ testTimeout: 30_000 });
 
 const EXPECTED = [
   "psci",
