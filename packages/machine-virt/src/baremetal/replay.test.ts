@@ -26,6 +26,7 @@ describe.each([
     ["psci", 2, ""],
     ["spi", 2, ""],
     ["net", 1, ""],
+    ["timer2", 2, ""],
   ] as const)("%s: two runs give identical output, retired counts and clock", async (prog, cpus, typed) => {
     const extra: Record<string, Record<string, number>> = {
       sgi: { CHECK_CPU_ON_AGAIN: 1 },
