@@ -270,7 +270,8 @@ export class VirtMachine {
    */
   async run(opts: { maxInstructions?: number; sliceInstructions?: number } = {}): Promise<MachineStop> {
     const slice = opts.sliceInstructions ?? 200_000;
-    const limit = opts.maxInstructions ?? Number.POSITIVE_INFINITY;
+    // maxInstructions counts from this call, not from boot.
+    const limit = this.retired() + (opts.maxInstructions ?? Number.POSITIVE_INFINITY);
     let lastYield = Date.now();
     while (this.stopReason === undefined) {
       let ranAny = false;

@@ -1,0 +1,129 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MemoryBlockBackend } from "@armature/virtio";
+import { VirtMachine } from "../machine.js";
+import { ScriptedConsole } from "./console.js";
+
+/** The features line of the Parallels M1 VM (seed 000): what `/proc/cpuinfo` must show for `m1`. */
+export const M1_CPUINFO_FEATURES =
+  "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma lrcpc dcpop sha3 asimddp sha512 asimdfhm dit uscat ilrcpc flagm ssbs sb paca pacg dcpodp flagm2 frint";
+
+/** The prompt of the initramfs's busybox shell. */
+const PROMPT = /\/ # /;
+
+/** Where scripts/fetch-guest.sh keeps the Debian guest; runs it when the cache is missing. */
+export function guestFiles(): { image: string; initrd: string } {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
+  const cache = join(root, ".cache", "guest");
+  const image = join(cache, "Image");
+  const initrd = join(cache, "initramfs.cpio.gz");
+  if (!existsSync(image) || !existsSync(initrd)) {
+    try {
+      execFileSync("bash", [join(root, "scripts", "fetch-guest.sh")], { stdio: "inherit" });
+    } catch {
+      throw new Error(
+        "the Debian guest is missing and could not be fetched: run `bash scripts/fetch-guest.sh` (as root)",
+      );
+    }
+  }
+  return { image, initrd };
+}
+
+export interface LinuxSession {
+  machine: VirtMachine;
+  console: ScriptedConsole;
+  disk: MemoryBlockBackend;
+  /** Offset of the shell marker in the console output (what precedes it is the kernel's log). */
+  markerOffset: number;
+  /** Wall time and instructions from start to the shell marker. */
+  bootMs: number;
+  bootInstructions: number;
+  /** Type a command and resolve with what it printed (up to the next prompt). */
+  sh(command: string, timeoutMs?: number): Promise<string>;
+  /** Resolves with how the machine stopped. */
+  stopped: Promise<string>;
+}
+
+/**
+ * Boots the Debian guest on the virt board with a 16 MiB in-memory virtio disk and the built-in
+ * network peer, and waits for the initramfs's shell. Commands are typed one at a time, each after
+ * the shell's prompt (typeahead before the prompt can be discarded by the tty, as on hardware).
+ */
+export async function bootLinux(opts: {
+  layout: "vz" | "qemu";
+  echo?: (s: string) => void;
+  bootTimeoutMs?: number;
+}): Promise<LinuxSession> {
+  const { image, initrd } = guestFiles();
+  const con = new ScriptedConsole(opts.echo);
+  const disk = new MemoryBlockBackend(16 << 20);
+  const machine = new VirtMachine({
+    layout: opts.layout,
+    kernel: new Uint8Array(readFileSync(image)),
+    initrd: new Uint8Array(readFileSync(initrd)),
+    cmdline: "console=ttyAMA0",
+    disk,
+    console: con,
+  });
+  const t0 = Date.now();
+  const stopped = machine.run();
+  const race = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`${what}: no answer in ${ms / 1000} s; last output:\n${con.output.slice(-2000)}`)),
+        ms,
+      );
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+      stopped.then((r) => {
+        clearTimeout(timer);
+        reject(new Error(`${what}: the machine stopped (${r}); last output:\n${con.output.slice(-2000)}`));
+      });
+    });
+  await race(
+    con.waitFor("ARMATURE-SHELL-READY"),
+    opts.bootTimeoutMs ?? 15 * 60_000,
+    "boot to the shell marker",
+  );
+  const bootMs = Date.now() - t0;
+  const bootInstructions = machine.retired();
+  const markerOffset = con.output.indexOf("ARMATURE-SHELL-READY");
+  await race(con.waitFor(PROMPT, markerOffset), 120_000, "first prompt");
+  const sh = async (command: string, timeoutMs = 120_000): Promise<string> => {
+    const start = con.mark;
+    machine.input(new TextEncoder().encode(`${command}\n`));
+    // The echo of the command line, then the output, then the next prompt.
+    await race(con.waitFor(new RegExp(`[\\s\\S]*?\\n[\\s\\S]*?${PROMPT.source}`), start), timeoutMs, command);
+    const text = con.output.slice(start);
+    const afterEcho = text.indexOf("\n");
+    const end = text.lastIndexOf("/ # ");
+    return text.slice(afterEcho + 1, end).replace(/\r/g, "");
+  };
+  return {
+    machine,
+    console: con,
+    disk,
+    markerOffset,
+    bootMs,
+    bootInstructions,
+    sh,
+    stopped: stopped.then((r) => r),
+  };
+}
+
+/** sha256 of the first `len` bytes of an in-memory disk, as hex. */
+export function diskSha256(disk: MemoryBlockBackend, len: number): string {
+  return createHash("sha256").update(disk.data.subarray(0, len)).digest("hex");
+}
