@@ -36,6 +36,13 @@ die() {
   exit 1
 }
 
+# One fetch at a time: test files that need the guest may call this script concurrently.
+mkdir -p "$CACHE"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.lock"
+  flock 9
+fi
+
 if [ "$REFRESH" = 0 ] && [ -s "$CACHE/Image" ] && [ -s "$CACHE/initramfs.cpio.gz" ] && [ -s "$CACHE/manifest.json" ]; then
   say "using the cached guest in $CACHE (pass --refresh to look for a newer kernel)"
   exit 0

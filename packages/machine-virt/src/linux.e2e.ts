@@ -22,6 +22,19 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
         // blk, net, console, balloon and rng behind the ECAM bridge.
         const pci = (await s.sh("ls /sys/bus/pci/devices")).trim().split(/\s+/);
         expect(pci).toEqual(["0000:00:01.0", "0000:00:02.0", "0000:00:03.0", "0000:00:04.0", "0000:00:05.0"]);
+        // Every virtio device is bound to its (modular) Linux driver.
+        const drivers = (
+          await s.sh("for d in /sys/bus/virtio/devices/*; do basename $(readlink $d/driver); done | sort")
+        )
+          .trim()
+          .split(/\s+/);
+        expect(drivers).toEqual([
+          "virtio_balloon",
+          "virtio_blk",
+          "virtio_console",
+          "virtio_net",
+          "virtio_rng",
+        ]);
         // Write 256 KiB of random data to the virtio disk, read it back, compare in the guest and on the host.
         await s.sh("dd if=/dev/urandom of=/tmp/a bs=4096 count=64 2>/dev/null");
         await s.sh("dd if=/tmp/a of=/dev/vda bs=4096 count=64 conv=fsync 2>/dev/null");
