@@ -14,12 +14,15 @@ const layout = args.includes("qemu") ? "qemu" : "vz";
 const echo = args.includes("--echo");
 const ai = args.indexOf("--append");
 const append = ai >= 0 ? args[ai + 1] : undefined;
+const si = args.indexOf("--smp");
+const smp = si >= 0 ? Number(args[si + 1]) : 1;
 const cache = join(root, ".cache", "guest");
 execFileSync("bash", [join(root, "scripts", "fetch-guest.sh")], { stdio: "inherit" });
 
 const con = new ScriptedConsole(echo ? (s) => process.stdout.write(s) : undefined);
 const m = new VirtMachine({
   layout,
+  cpus: smp,
   kernel: new Uint8Array(readFileSync(join(cache, "Image"))),
   initrd: new Uint8Array(readFileSync(join(cache, "initramfs.cpio.gz"))),
   cmdline: append ?? "console=ttyAMA0",
@@ -42,10 +45,13 @@ try {
     const from = con.mark;
     m.input(new TextEncoder().encode(`${cmd}\n`));
     await step(cmd, con.waitFor(expect, from), 120_000);
+    await new Promise((r) => setTimeout(r, 1500)); // let the shell print its prompt before typing on
   };
   await sh("uname -m", /aarch64/);
   await sh("grep Features /proc/cpuinfo | head -1", /Features\s*:.*\n/);
   await sh("ls /sys/bus/pci/devices", /0000:00:0/);
+  await sh("grep -c ^processor /proc/cpuinfo", /\n\d+\s*\n/);
+  await sh("grep -E 'IPI|CPU' /proc/interrupts | head -4", /IPI0/);
   await sh("poweroff -f", /$^/);
 } catch (e) {
   console.error(String(e));

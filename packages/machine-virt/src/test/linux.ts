@@ -103,13 +103,14 @@ export async function bootLinux(opts: {
   await race(con.waitFor(PROMPT, markerOffset), 120_000, "first prompt");
   const sh = async (command: string, timeoutMs = 120_000): Promise<string> => {
     const start = con.mark;
-    machine.input(new TextEncoder().encode(`${command}\n`));
-    // The echo of the command line, then the output, then the next prompt.
-    await race(con.waitFor(new RegExp(`[\\s\\S]*?\\n[\\s\\S]*?${PROMPT.source}`), start), timeoutMs, command);
-    const text = con.output.slice(start);
-    const afterEcho = text.indexOf("\n");
-    const end = text.lastIndexOf("/ # ");
-    return text.slice(afterEcho + 1, end).replace(/\r/g, "");
+    // Bracket the output with markers the echo of the command line cannot contain (the quotes
+    // split them), so line wrapping and the echo never leak into the result.
+    machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
+    await race(con.waitFor(/@@END[\s\S]*?\/ # /, start), timeoutMs, command);
+    const text = con.output.slice(start).replace(/\r/g, "");
+    const b = text.indexOf("@@BEGIN\n");
+    const e = text.lastIndexOf("@@END");
+    return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
   };
   return {
     machine,
