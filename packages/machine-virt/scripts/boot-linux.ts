@@ -48,7 +48,7 @@ try {
     await new Promise((r) => setTimeout(r, 1500)); // let the shell print its prompt before typing on
   };
   await sh("uname -m", /aarch64/);
-  await sh("grep Features /proc/cpuinfo | head -1", /Features\s*:.*\n/);
+  await sh("grep Features /proc/cpuinfo | head -1", /Features\s*:[^\n]*\n/);
   await sh("ls /sys/bus/pci/devices", /0000:00:0/);
   await sh("grep -c ^processor /proc/cpuinfo", /\n\d+\s*\n/);
   await sh("grep -E 'IPI|CPU' /proc/interrupts | head -4", /IPI0/);
