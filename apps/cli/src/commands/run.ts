@@ -187,6 +187,7 @@ export const runCommand: Command = {
     const stdin = process.stdin;
     const tty = stdin.isTTY === true;
     let ctrlA = false;
+    let userQuit = false;
     const onData = (d: Buffer) => {
       if (tty) {
         // Ctrl-A x quits, Ctrl-A Ctrl-A sends a literal Ctrl-A (QEMU's convention).
@@ -195,6 +196,7 @@ export const runCommand: Command = {
           if (ctrlA) {
             ctrlA = false;
             if (b === 0x78) {
+              userQuit = true;
               m.stop("halted");
               return;
             }
@@ -224,7 +226,7 @@ export const runCommand: Command = {
         return 0;
       }
       io.err("\narmature run: stopped\n");
-      return 1;
+      return userQuit ? 0 : 1;
     } finally {
       stdin.off("data", onData);
       if (tty) stdin.setRawMode(false);
