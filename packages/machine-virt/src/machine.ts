@@ -288,14 +288,14 @@ export class VirtMachine {
         if (this.stopReason !== undefined) break;
       }
       this.clock.runDue();
-      if (this.retired() >= limit) return this.finish("budget");
+      if (this.retired() >= limit) return "budget";
       if (!ranAny) await this.idle();
       else if (Date.now() - lastYield > 20) {
         lastYield = Date.now();
         await new Promise<void>((r) => setImmediate(r));
       }
     }
-    return this.finish(this.stopReason);
+    return this.stopReason;
   }
 
   /** Instructions retired by all vCPUs. */
@@ -303,10 +303,6 @@ export class VirtMachine {
     let n = 0;
     for (const c of this.cpus) n += c.retired;
     return n;
-  }
-
-  private finish(r: MachineStop): MachineStop {
-    return r;
   }
 
   private handleExit(i: number, cpu: Cpu, budget: number): void {
@@ -450,13 +446,12 @@ export class VirtMachine {
       .setString("clock-output-names", "clk24mhz")
       .setPhandle(PH_CLK);
 
-    const gicNodes = describeGicDt(
+    describeGicDt(
       this.gic,
       root,
       { distributorBase: L.gicd, redistributorBases: [L.gicr] },
       { gic: PH_GIC, ...(L.its !== undefined ? { its: [PH_MSI] } : { v2m: [PH_MSI] }) },
     );
-    void gicNodes;
 
     if (withUart) describePl011(root, { base: L.uart, spi: L.uartSpi, clockPhandle: PH_CLK });
     if (withRtc) describePl031(root, { base: L.rtc, spi: L.rtcSpi, clockPhandle: PH_CLK });
