@@ -1,34 +1,71 @@
 #!/usr/bin/env bash
 # Fetches a Linux guest from Debian's packages and builds a busybox initramfs for it:
-#   .cache/guest/Image               the arm64 kernel Image (Debian's vmlinuz, cloud flavour)
-#   .cache/guest/initramfs.cpio.gz   busybox + the virtio modules; /init prints ARMATURE-SHELL-READY
-#   .cache/guest/manifest.json       package names, versions and file sizes
+#   <cache>/Image               the arm64 kernel Image (Debian's vmlinuz)
+#   <cache>/initramfs.cpio.gz   busybox + the driver modules; /init prints ARMATURE-SHELL-READY
+#   <cache>/manifest.json       package names, versions, file sizes and the modules loaded
+# Flavours: --flavour cloud (default; .cache/guest) or --flavour generic (.cache/guest-generic: the
+# full arm64 kernel, whose USB, HID, UVC, AHCI and DRM drivers the cloud kernel lacks).
 # Idempotent: a complete cache is reused as is (pass --refresh to look for a newer kernel).
 # Needs Debian's arm64 package lists; as root it runs `dpkg --add-architecture arm64 &&
 # apt-get update` once when they are missing. Without root it says exactly what to run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${ARMATURE_GUEST_CACHE:-$ROOT/.cache/guest}"
 MARKER="ARMATURE-SHELL-READY"
-# Load order: every module after the ones it depends on (checked against `depends=` below).
-MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk
-  failover net_failover virtio_net virtio_console virtio_balloon virtio-rng)
+# The drivers /init loads, by module name. Their dependencies (modinfo `depends=`) are found and
+# loaded first automatically; a module that is built in is skipped.
+MODULES_CLOUD=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virtio_balloon virtio-rng)
+# The generic flavour adds what the Parallels-like board and the optional virt parts need.
+# "?name" marks a module that may be absent from this kernel (skipped with a note).
+MODULES_GENERIC=("${MODULES_CLOUD[@]}"
+  virtio_gpu virtio_input
+  ahci ahci_platform sd_mod sr_mod
+  xhci_pci xhci_plat_hcd ehci_platform ehci_pci usbhid hid_generic uvcvideo
+  qemu_fw_cfg ?efivarfs)
 
+FLAVOUR=cloud
 REFRESH=0
-for a in "$@"; do
-  case "$a" in
+while [ $# -gt 0 ]; do
+  case "$1" in
   --refresh) REFRESH=1 ;;
+  --flavour | --flavor)
+    [ $# -ge 2 ] || { echo "fetch-guest: --flavour needs a value (cloud or generic)" >&2; exit 2; }
+    FLAVOUR="$2"
+    shift
+    ;;
+  --flavour=* | --flavor=*) FLAVOUR="${1#*=}" ;;
   -h | --help)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
-    echo "fetch-guest: unknown option '$a' (known: --refresh, --help)" >&2
+    echo "fetch-guest: unknown option '$1' (known: --flavour cloud|generic, --refresh, --help)" >&2
     exit 2
     ;;
   esac
+  shift
 done
+case "$FLAVOUR" in
+cloud)
+  DEFAULT_CACHE="$ROOT/.cache/guest"
+  KPATTERN='^linux-image-[0-9][0-9.]*-[0-9]+-cloud-arm64-unsigned$'
+  MODULES=("${MODULES_CLOUD[@]}")
+  ;;
+generic)
+  DEFAULT_CACHE="$ROOT/.cache/guest-generic"
+  KPATTERN='^linux-image-[0-9][0-9.]*-[0-9]+-arm64-unsigned$'
+  MODULES=("${MODULES_GENERIC[@]}")
+  ;;
+*)
+  echo "fetch-guest: unknown flavour '$FLAVOUR' (known: cloud, generic)" >&2
+  exit 2
+  ;;
+esac
+if [ "$FLAVOUR" = cloud ]; then
+  CACHE="${ARMATURE_GUEST_CACHE:-$DEFAULT_CACHE}"
+else
+  CACHE="${ARMATURE_GUEST_GENERIC_CACHE:-$DEFAULT_CACHE}"
+fi
 
 say() { echo "==> fetch-guest: $*" >&2; }
 die() {
@@ -85,9 +122,9 @@ fi
 apt-cache show busybox-static:arm64 >/dev/null 2>&1 ||
   die "busybox-static:arm64 is unknown to apt even after apt-get update; check /etc/apt/sources.list(.d) for a Debian 'main' source"
 
-# The newest versioned cloud kernel, e.g. linux-image-6.1.0-56-cloud-arm64-unsigned.
-KPKG="$(apt-cache pkgnames linux-image- | grep -E '^linux-image-[0-9][0-9.]*-[0-9]+-cloud-arm64-unsigned$' | sort -V | tail -1 || true)"
-[ -n "$KPKG" ] || die "no linux-image-*-cloud-arm64-unsigned package found (apt-cache pkgnames linux-image-)"
+# The newest versioned kernel of the flavour, e.g. linux-image-6.1.0-57-cloud-arm64-unsigned.
+KPKG="$(apt-cache pkgnames linux-image- | grep -E "$KPATTERN" | sort -V | tail -1 || true)"
+[ -n "$KPKG" ] || die "no kernel package matching $KPATTERN found (apt-cache pkgnames linux-image-)"
 KVER="$(apt-cache show "$KPKG:arm64" | sed -n 's/^Version: //p' | sort -V | tail -1)"
 BVER="$(apt-cache show busybox-static:arm64 | sed -n 's/^Version: //p' | sort -V | tail -1)"
 say "kernel package $KPKG $KVER, busybox-static $BVER"
@@ -140,32 +177,52 @@ modinfo_field() { # file field -> value of the first "field=" string in .modinfo
   tr '\0' '\n' <"$1" | sed -n "s/^$2=//p" | head -1
 }
 declare -A LOADED=()
+declare -A VISITING=()
 LOAD_LIST=()
-for m in "${MODULES[@]}"; do
-  alt="${m//-/_}"
-  src="$(find "$MODDIR/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$alt.ko" -o -name "$alt.ko.xz" -o -name "$alt.ko.zst" \) -print -quit)"
+find_module() { # name -> path of its .ko[.xz|.zst] under $MODDIR/kernel, or nothing
+  local m="$1" alt="${1//-/_}" alt2="${1//_/-}"
+  find "$MODDIR/kernel" \( -name "$m.ko*" -o -name "$alt.ko*" -o -name "$alt2.ko*" \) -print -quit
+}
+# Adds a module after its dependencies (depth first), decompressing it into the initramfs:
+# busybox insmod cannot read compressed modules.
+add_module() { # name optional(0|1)
+  local m="$1" optional="$2" key="${1//-/_}" src dst deps d
+  [ -n "${LOADED[$key]:-}" ] && return 0
+  [ -z "${VISITING[$key]:-}" ] || die "module dependency cycle at $m"
+  src="$(find_module "$m")"
   if [ -z "$src" ]; then
-    if grep -qE "/($m|$alt)\.ko$" "$MODDIR/modules.builtin" 2>/dev/null; then
+    if grep -qE "/($m|$key|${m//_/-})\.ko$" "$MODDIR/modules.builtin" 2>/dev/null; then
       say "module $m is built into this kernel; nothing to load"
-      continue
+      LOADED[$key]=builtin
+      return 0
+    fi
+    if [ "$optional" = 1 ]; then
+      say "module $m is not in this kernel; skipped"
+      LOADED[$key]=absent
+      return 0
     fi
     die "module $m not found under $MODDIR/kernel"
   fi
-  dst="$R/lib/modules/$m.ko"
-  # busybox insmod cannot read compressed modules: decompress them now.
+  VISITING[$key]=1
+  dst="$R/lib/modules/$key.ko"
   case "$src" in
-  *.xz) xz -dc "$src" >"$dst" ;;
-  *.zst) zstd -qdc "$src" >"$dst" ;;
-  *) cp "$src" "$dst" ;;
+  *.xz) xz -dc "$src" >"$dst.tmp" ;;
+  *.zst) zstd -qdc "$src" >"$dst.tmp" ;;
+  *) cp "$src" "$dst.tmp" ;;
   esac
-  deps="$(modinfo_field "$dst" depends)"
+  deps="$(modinfo_field "$dst.tmp" depends)"
   for d in ${deps//,/ }; do
-    [ -n "${LOADED[$d]:-}" ] || [ -n "${LOADED[${d//_/-}]:-}" ] ||
-      die "module $m depends on $d, which is not loaded before it; fix MODULES in $0"
+    add_module "$d" 0
   done
-  LOADED[$m]=1
-  LOADED[$alt]=1
-  LOAD_LIST+=("$m")
+  mv "$dst.tmp" "$dst"
+  LOADED[$key]=1
+  LOAD_LIST+=("$key")
+}
+for m in "${MODULES[@]}"; do
+  case "$m" in
+  \?*) add_module "${m#\?}" 1 ;;
+  *) add_module "$m" 0 ;;
+  esac
 done
 
 cat >"$R/init" <<EOF
@@ -200,6 +257,7 @@ size() { stat -c %s "$1"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 cat >"$CACHE/manifest.json" <<EOF
 {
+  "flavour": "$FLAVOUR",
   "kernel": {
     "package": "$KPKG",
     "version": "$KVER",
