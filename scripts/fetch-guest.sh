@@ -179,6 +179,7 @@ modinfo_field() { # file field -> value of the first "field=" string in .modinfo
 declare -A LOADED=()
 declare -A VISITING=()
 LOAD_LIST=()
+QUIET_LIST=() # optional modules: /init loads them without complaint (efivarfs needs EFI, say)
 find_module() { # name -> path of its .ko[.xz|.zst] under $MODDIR/kernel, or nothing
   local m="$1" alt="${1//-/_}" alt2="${1//_/-}"
   find "$MODDIR/kernel" \( -name "$m.ko*" -o -name "$alt.ko*" -o -name "$alt2.ko*" \) -print -quit
@@ -220,7 +221,10 @@ add_module() { # name optional(0|1)
 }
 for m in "${MODULES[@]}"; do
   case "$m" in
-  \?*) add_module "${m#\?}" 1 ;;
+  \?*)
+    add_module "${m#\?}" 1
+    QUIET_LIST+=("$(echo "${m#\?}" | tr - _)")
+    ;;
   *) add_module "$m" 0 ;;
   esac
 done
@@ -234,8 +238,12 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec 0</dev/console 1>/dev/console 2>&1
+QUIET=" ${QUIET_LIST[*]} "
 for m in ${LOAD_LIST[*]}; do
-  insmod /lib/modules/\$m.ko || echo "init: insmod \$m failed"
+  case "\$QUIET" in
+  *" \$m "*) insmod /lib/modules/\$m.ko 2>/dev/null ;;
+  *) insmod /lib/modules/\$m.ko || echo "init: insmod \$m failed" ;;
+  esac
 done
 echo $MARKER
 while true; do
