@@ -2,6 +2,15 @@ export type { AccessSize, MmioDevice, Region } from "./bus.js";
 export { Bus, MmioRegion } from "./bus.js";
 export type { ClockMode, ClockOptions } from "./clock.js";
 export { Timer, VirtualClock } from "./clock.js";
+export type {
+  DisplayCursor,
+  DisplayListener,
+  DisplayRect,
+  InputListener,
+  KeyEvent,
+  PointerEvent,
+} from "./display.js";
+export { Display, MAX_DISPLAY_SIDE, PointerButton } from "./display.js";
 export type { DmaSpace, DmaTranslation, DmaTranslator } from "./dma.js";
 export { BusDmaSpace, DmaStatus, dma, TranslatingDmaSpace } from "./dma.js";
 export type { BusErrorKind, RegionLike } from "./errors.js";

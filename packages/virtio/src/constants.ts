@@ -30,6 +30,7 @@ export const VirtioDeviceId = {
   CONSOLE: 3,
   ENTROPY: 4,
   BALLOON: 5,
+  GPU: 16,
 } as const;
 
 /** Split-ring descriptor flags (virtio 1.2 §2.7.5). */

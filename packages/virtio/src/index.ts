@@ -37,6 +37,32 @@ export type {
   VirtioInterrupt,
 } from "./device.js";
 export { VirtioCore } from "./device.js";
+export type { VirtioGpuOptions } from "./gpu.js";
+export {
+  VIRTIO_GPU_CTRL_HDR_SIZE,
+  VIRTIO_GPU_EVENT_DISPLAY,
+  VIRTIO_GPU_FLAG_FENCE,
+  VIRTIO_GPU_FLAG_INFO_RING_IDX,
+  VIRTIO_GPU_MAX_BACKING_ENTRIES,
+  VIRTIO_GPU_MAX_CURSOR_SIDE,
+  VIRTIO_GPU_MAX_RESOURCE_SIDE,
+  VIRTIO_GPU_MAX_SCANOUTS,
+  VirtioGpu,
+  VirtioGpuCmd,
+  VirtioGpuFeature,
+  VirtioGpuFormat,
+  VirtioGpuResp,
+} from "./gpu.js";
+export type { EdidOptions, EdidTiming } from "./gpu-edid.js";
+export {
+  decodeDetailedTiming,
+  EDID_MAX_SIDE,
+  EDID_MIN_HEIGHT,
+  EDID_MIN_WIDTH,
+  edidTiming,
+  encodeDetailedTiming,
+  encodeEdid,
+} from "./gpu-edid.js";
 export type { VirtioMmioAcpiDevice, VirtioMmioOptions, VirtioMmioPlacement } from "./mmio.js";
 export {
   ARMATURE_VIRTIO_VENDOR,

@@ -28,6 +28,7 @@ const CLASS_BY_ID: Record<number, number> = {
   [VirtioDeviceId.CONSOLE]: 0x078000,
   [VirtioDeviceId.ENTROPY]: 0x00ff00,
   [VirtioDeviceId.BALLOON]: 0x00ff00,
+  [VirtioDeviceId.GPU]: 0x038000, // display controller, other
 };
 
 export interface VirtioPciOptions extends VirtioCoreOptions {

@@ -1,5 +1,7 @@
 export type { DriverBuffer, UsedBuffer } from "./driver.js";
 export { DriverSplitQueue, GuestMemory } from "./driver.js";
+export type { GpuHeader, GpuResponse } from "./gpu.js";
+export { decodeResponse, GPU, GpuTestDriver, gpuRequest } from "./gpu.js";
 export type { DeviceHarness, TransportKind } from "./harness.js";
 export { harness, TRANSPORT_KINDS } from "./harness.js";
 export { DriverPackedQueue } from "./packed-driver.js";
