@@ -10,7 +10,7 @@ import {
   RateLimitedLog,
   VirtualClock,
 } from "@armature/core";
-import { Cpu, type CpuModel, M1_MODEL } from "@armature/cpu-aarch64";
+import { Cpu, type CpuModel, ISS_WNR, M1_MODEL } from "@armature/cpu-aarch64";
 import { FdtNode } from "@armature/fdt";
 import { describeGicDt, Gicv3 } from "@armature/gic";
 import { describePciHostBridge, PciHostBridge } from "@armature/pci";
@@ -240,9 +240,7 @@ export class VirtMachine {
       ...(withUart ? { stdoutPath: `/pl011@${layout.uart.toString(16)}` } : {}),
       ...(deterministic ? { kaslrSeed: 0x1234_5678_9abc_def0n, rngSeed: new Uint8Array(32).fill(7) } : {}),
     });
-    const cpu0 = this.cpus[0]!;
-    cpu0.setPC(this.boot.entry.pc);
-    for (let r = 0; r < 4; r++) cpu0.setX(r, this.boot.entry.x[r]!);
+    this.cpus[0]!.applyEntryState(this.boot.entry);
   }
 
   /** The generated device tree as a DTB (what the kernel got, unless `dtb` was given). */
@@ -332,7 +330,7 @@ export class VirtMachine {
           `u${i}`,
           `cpu${i}: access to unclaimed address ${hex(exit.address)} at pc ${hex(num(cpu.getPC()))}: external abort`,
         );
-        takeExternalAbort(cpu, exit.esr, exit.vaLo, exit.vaHi);
+        cpu.injectExternalAbort(exit.esr & ISS_WNR ? "write" : "read", exit.vaLo, exit.vaHi);
         return;
       case "halt":
         return;
@@ -344,8 +342,7 @@ export class VirtMachine {
   private startCpu(i: number, entry: number, ctx: number): void {
     const cpu = this.cpus[i]!;
     cpu.reset();
-    cpu.setPC(entry);
-    cpu.setX(0, ctx);
+    cpu.applyEntryState({ pc: entry, x: [ctx] });
     this.running[i] = true;
     this.waiting[i] = false;
   }
@@ -466,19 +463,6 @@ export class VirtMachine {
     }
     return root;
   }
-}
-
-/**
- * Synchronous External abort to EL1 for an access nothing decodes (ARM ARM D19.2.36): EC 0x25
- * (0x24 from EL0), IL 1, ISV 0 (always 0 in ESR_EL1), WnR from the exit, DFSC 0x10; ELR = the
- * access, FAR = the virtual address it used.
- */
-function takeExternalAbort(cpu: Cpu, exitEsr: number, vaLo: number, vaHi: number): void {
-  const ec = cpu.el === 0 ? 0x24 : 0x25;
-  cpu.sys.esrEl1 = ((ec << 26) | (1 << 25) | (exitEsr & (1 << 6)) | 0x10) >>> 0;
-  cpu.sys.farLo = vaLo | 0;
-  cpu.sys.farHi = vaHi | 0;
-  cpu.enterEl1(0, cpu.pc, cpu.pcHi);
 }
 
 /** A fixed-seed byte stream (xorshift32) for virtio-rng in deterministic mode: not for secrets. */

@@ -10,6 +10,7 @@ import {
 } from "@armature/core";
 import type { CpuModel } from "../model.js";
 import { decodeIndex, HANDLERS, type Handler, UNDEF_INDEX } from "./dispatch.js";
+import { EC, ecFrom, esr, FSC, ISS_ISV, ISS_WNR } from "./syndrome.js";
 import { SysRegs } from "./sysregs.js";
 import { CpuMmu } from "./translate.js";
 
@@ -78,6 +79,15 @@ export interface CpuOptions {
   counterHz?: number;
 }
 
+/** What `Cpu.applyEntryState` needs (boot's EntryState has this shape). */
+export interface BootEntryState {
+  pc: number | bigint;
+  /** X0, X1, ... (as many as given). */
+  x?: readonly (number | bigint)[];
+  /** PSTATE in SPSR_ELx format; omitted: PSTATE unchanged (reset state: EL1h, DAIF masked). */
+  pstate?: number;
+}
+
 /** Thrown internally to abandon the current instruction after an exception was taken. */
 export const ABORT = { abort: true };
 
@@ -105,19 +115,6 @@ export class PageCache {
     }
   }
 }
-
-const EC_UNKNOWN = 0x00;
-export const EC_SVC64 = 0x15;
-export const EC_HVC64 = 0x16;
-export const EC_SMC64 = 0x17;
-export const EC_SYSREG = 0x18;
-export const EC_IABT_LOWER = 0x20;
-export const EC_PC_ALIGN = 0x22;
-export const EC_DABT_LOWER = 0x24;
-export const EC_BRK = 0x3c;
-export const EC_SOFTSTEP_LOWER = 0x32;
-export const EC_BKPT_LOWER = 0x30;
-export const EC_WPT_LOWER = 0x34;
 
 /** An AArch64 processing element: state, memory path and the interpreter loop. */
 export class Cpu {
@@ -395,10 +392,10 @@ export class Cpu {
    * Always throws ABORT to abandon the current instruction.
    */
   syncException(ec: number, iss: number, farLo: number, farHi: number, retLo: number, retHi: number): never {
-    const esr = ((ec << 26) | (1 << 25) | (iss & 0x1ffffff)) >>> 0;
+    const syndrome = esr(ec, iss);
     if (this.userMode && this.el === 0) {
       this.exit.reason = "exception";
-      this.exit.esr = esr;
+      this.exit.esr = syndrome;
       this.exit.address = (farHi >>> 0) * 4294967296 + (farLo >>> 0);
       this.pc = retLo >>> 0;
       this.pcHi = retHi | 0;
@@ -406,12 +403,52 @@ export class Cpu {
       this.jumped = true;
       throw ABORT;
     }
+    this.takeSync(syndrome, farLo, farHi, retLo, retHi);
+    throw ABORT;
+  }
+
+  /** Synchronous exception entry to EL1 without abandoning anything (ESR, FAR, ELR, SPSR, vector). */
+  private takeSync(syndrome: number, farLo: number, farHi: number, retLo: number, retHi: number): void {
     const s = this.sys;
-    s.esrEl1 = esr;
+    s.esrEl1 = syndrome;
     s.farLo = farLo | 0;
     s.farHi = farHi | 0;
     this.enterEl1(0, retLo, retHi);
-    throw ABORT;
+  }
+
+  /**
+   * Host API (boards): take a synchronous External abort to EL1 for the instruction at the PC, for
+   * an access that nothing decodes or that failed outside the CPU (ARM ARM D19.2.40: EC 0x24/0x25
+   * data abort, or 0x20/0x21 instruction abort for "fetch"; IL 1; ISV 0; WnR for writes;
+   * DFSC/IFSC 0x10). FAR = (farLo, farHi), the virtual address the access used; ELR = the PC.
+   * Call it between `run()` calls, e.g. after an "unclaimed" exit (use `exit.vaLo`/`exit.vaHi`).
+   */
+  injectExternalAbort(access: "read" | "write" | "fetch", farLo: number, farHi: number): void {
+    const fetch = access === "fetch";
+    const ec = ecFrom(fetch ? EC.IABT_LOWER : EC.DABT_LOWER, this.el);
+    const iss = (access === "write" ? ISS_WNR : 0) | FSC.EXTERNAL;
+    this.takeSync(esr(ec, iss), farLo, farHi, this.pc, this.pcHi);
+  }
+
+  /**
+   * Host API (boot loaders, PSCI CPU_ON): apply a boot entry state. PC and X0..X3 (missing
+   * registers are left alone) and, when given, PSTATE in SPSR_ELx format (e.g. 0x3c5 = EL1h with
+   * D, A, I, F masked, the Linux arm64 boot protocol's state). EL2/EL3 are not implemented: an
+   * entry state for them throws a ConfigError.
+   */
+  applyEntryState(state: BootEntryState): void {
+    if (state.pstate !== undefined) {
+      const el = (state.pstate >>> 2) & 3;
+      if (el > 1 || (state.pstate & 0x10) !== 0) {
+        throw new ConfigError(
+          `applyEntryState: PSTATE 0x${state.pstate.toString(16)} is not EL0/EL1 AArch64 (this CPU implements EL0 and EL1 only)`,
+        );
+      }
+      this.restoreSpsr(state.pstate);
+    }
+    const x = state.x ?? [];
+    for (let r = 0; r < x.length && r < 31; r++) this.setX(r, x[r]!);
+    this.setPC(state.pc);
   }
 
   /** Exception entry to EL1 with vector kind (0 sync, 0x80 IRQ, 0x100 FIQ, 0x180 SError). */
@@ -440,17 +477,17 @@ export class Cpu {
 
   /** UNDEFINED instruction at the current PC. */
   undefinedInstruction(): never {
-    return this.syncException(EC_UNKNOWN, 0, 0, 0, this.pc, this.pcHi);
+    return this.syncException(EC.UNKNOWN, 0, 0, 0, this.pc, this.pcHi);
   }
 
   /** Data abort at address (lo, hi). fsc: 0x04 translation L0.., 0x10 external, 0x21 alignment. */
   dataAbort(lo: number, hi: number, write: boolean, fsc: number): never {
-    const ec = this.el === 0 ? EC_DABT_LOWER : EC_DABT_LOWER + 1;
+    const ec = ecFrom(EC.DABT_LOWER, this.el);
     return this.syncException(ec, (write ? 1 << 6 : 0) | fsc, lo, hi, this.pc, this.pcHi);
   }
 
   alignmentFault(lo: number, hi: number, write: boolean): never {
-    return this.dataAbort(lo, hi, write, 0x21);
+    return this.dataAbort(lo, hi, write, FSC.ALIGNMENT);
   }
 
   /** Check pending asynchronous exceptions (called between instructions). */
@@ -459,7 +496,7 @@ export class Cpu {
     // Masked at the current EL by PSTATE.{A,I,F} (ARM ARM D1.13.2, EL1-only model).
     if (this.serrorPending && (this.daif & 0x100) === 0) {
       this.serrorPending = false;
-      this.sys.esrEl1 = (0x2f << 26) | (1 << 25);
+      this.sys.esrEl1 = esr(EC.SERROR, 0);
       this.enterEl1(0x180, this.pc, this.pcHi);
       return true;
     }
@@ -618,8 +655,8 @@ export class Cpu {
       const bas = (ctl >>> 5) & 0xff;
       const off = addr - base;
       if (off >= 0n && off < 8n && ((bas >>> Number(off)) & 1) !== 0) {
-        const ec = this.el === 0 ? EC_WPT_LOWER : EC_WPT_LOWER + 1;
-        this.syncException(ec, (write ? 1 << 6 : 0) | 0x22, lo, hi, this.pc, this.pcHi);
+        const ec = ecFrom(EC.WPT_LOWER, this.el);
+        this.syncException(ec, (write ? ISS_WNR : 0) | FSC.DEBUG, lo, hi, this.pc, this.pcHi);
       }
     }
   }
@@ -641,8 +678,8 @@ export class Cpu {
       const pmc = (ctl >>> 1) & 3; // 01 EL1, 10 EL0, 11 both
       if (!((this.el === 0 && (pmc & 2) !== 0) || (this.el === 1 && (pmc & 1) !== 0))) continue;
       if ((s.dbgbvr[n]! & ~3n) === (pc & ~3n)) {
-        const ec = this.el === 0 ? EC_BKPT_LOWER : EC_BKPT_LOWER + 1;
-        this.syncException(ec, 0x22, 0, 0, this.pc, this.pcHi);
+        const ec = ecFrom(EC.BKPT_LOWER, this.el);
+        this.syncException(ec, FSC.DEBUG, 0, 0, this.pc, this.pcHi);
       }
     }
   }
@@ -656,7 +693,7 @@ export class Cpu {
   private softwareStep(): void {
     this.ss = 0;
     try {
-      this.syncException(EC_SOFTSTEP_LOWER, (1 << 24) | 0x22, 0, 0, this.pc, this.pcHi);
+      this.syncException(EC.SOFTSTEP_LOWER, ISS_ISV | FSC.DEBUG, 0, 0, this.pc, this.pcHi);
     } catch (e) {
       if (e !== ABORT) throw e;
     }
@@ -686,7 +723,7 @@ export class Cpu {
   private fetchPage(): PageCache {
     let lo = this.pc;
     if ((lo & 3) !== 0) {
-      this.syncException(EC_PC_ALIGN, 0, lo, this.pcHi, lo, this.pcHi);
+      this.syncException(EC.PC_ALIGN, 0, lo, this.pcHi, lo, this.pcHi);
     }
     lo |= 0;
     const hi = this.pcHi;
@@ -699,7 +736,7 @@ export class Cpu {
       const r = this.bus.find(ppn * PAGE_SIZE);
       if (r === undefined || r.kind !== "ram" || !r.contains(ppn * PAGE_SIZE, PAGE_SIZE)) {
         // Instruction fetch from a non-RAM address: synchronous external abort on fetch.
-        this.syncException(this.el === 0 ? EC_IABT_LOWER : EC_IABT_LOWER + 1, 0x10, lo, hi, lo, hi);
+        this.syncException(ecFrom(EC.IABT_LOWER, this.el), FSC.EXTERNAL, lo, hi, lo, hi);
       }
       page = new PageCache(ppn * PAGE_SIZE, r.view, ppn * PAGE_SIZE - r.base);
       this.pages.set(ppn, page);
@@ -725,8 +762,9 @@ export class Cpu {
     }
     if (hi >>> (this.userMode ? 16 : 20) !== 0) {
       // Outside the flat space (52-bit PA, or the 48-bit user VA space): translation fault, level 0.
-      if (access === 2) this.syncException(this.el === 0 ? EC_IABT_LOWER : 0x21, 0x04, lo, hi, lo, hi);
-      this.dataAbort(lo, hi, access === 1, 0x04);
+      if (access === 2)
+        this.syncException(ecFrom(EC.IABT_LOWER, this.el), FSC.TRANSLATION_L0, lo, hi, lo, hi);
+      this.dataAbort(lo, hi, access === 1, FSC.TRANSLATION_L0);
     }
     return (hi >>> 0) * 4294967296 + (lo >>> 0);
   }
@@ -797,7 +835,7 @@ export class Cpu {
     try {
       return this.bus.read(pa, size);
     } catch (e) {
-      if (e instanceof BusError) return this.dataAbort(lo, hi, false, 0x10);
+      if (e instanceof BusError) return this.dataAbort(lo, hi, false, FSC.EXTERNAL);
       throw e;
     }
   }
@@ -812,19 +850,19 @@ export class Cpu {
       this.bus.write(pa, size, v);
       this.recheck = true; // a device may have raised an interrupt
     } catch (e) {
-      if (e instanceof BusError) this.dataAbort(lo, hi, true, 0x10);
+      if (e instanceof BusError) this.dataAbort(lo, hi, true, FSC.EXTERNAL);
       throw e;
     }
   }
   private unclaimed(lo: number, hi: number, pa: number, size: number, write: boolean): never {
-    if (this.userMode) return this.dataAbort(lo, hi, write, 0x04);
-    // Exit to the board with an ESR_EL2-style data abort syndrome (EC 0x24, DFSC 0x10 external).
+    if (this.userMode) return this.dataAbort(lo, hi, write, FSC.TRANSLATION_L0);
+    // Exit to the board with an ESR_EL2-style data abort syndrome (lower-EL data abort, DFSC external).
     const sas = size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3;
     this.exit.reason = "unclaimed";
     this.exit.address = pa;
     this.exit.vaLo = lo;
     this.exit.vaHi = hi;
-    this.exit.esr = ((0x24 << 26) | (1 << 25) | this.loadStoreIss(sas) | (write ? 1 << 6 : 0) | 0x10) >>> 0;
+    this.exit.esr = esr(EC.DABT_LOWER, this.loadStoreIss(sas) | (write ? ISS_WNR : 0) | FSC.EXTERNAL);
     this.exitPending = true;
     this.jumped = true;
     throw ABORT;

@@ -3,7 +3,8 @@
  * (ARM ARM C4.1.87 "Branches, Exception Generating and System instructions", C5.2/C5.3).
  */
 
-import { type Cpu, EC_BRK, EC_HVC64, EC_SMC64, EC_SVC64, EC_SYSREG } from "./cpu.js";
+import type { Cpu } from "./cpu.js";
+import { EC, esr } from "./syndrome.js";
 import { SR } from "./sysregs.js";
 
 function advance(c: Cpu): void {
@@ -20,10 +21,10 @@ export function svc(c: Cpu, w: number): void {
   const imm = (w >>> 5) & 0xffff;
   advance(c);
   if (c.userMode && c.el === 0) {
-    c.requestExit("svc", imm, (EC_SVC64 << 26) | (1 << 25) | imm);
+    c.requestExit("svc", imm, esr(EC.SVC64, imm));
     return;
   }
-  c.sys.esrEl1 = ((EC_SVC64 << 26) | (1 << 25) | imm) >>> 0;
+  c.sys.esrEl1 = esr(EC.SVC64, imm) >>> 0;
   c.enterEl1(0, c.pc, c.pcHi);
 }
 
@@ -32,7 +33,7 @@ export function hvc(c: Cpu, w: number): void {
   if (c.el === 0) c.undefinedInstruction();
   const imm = (w >>> 5) & 0xffff;
   advance(c);
-  c.requestExit("hvc", imm, (EC_HVC64 << 26) | (1 << 25) | imm);
+  c.requestExit("hvc", imm, esr(EC.HVC64, imm));
 }
 
 /** SMC: trapped to the board; the PC stays AT the SMC (seed 001: the VMM adds 4). */
@@ -40,13 +41,13 @@ export function smc(c: Cpu, w: number): void {
   if (c.el === 0) c.undefinedInstruction();
   const imm = (w >>> 5) & 0xffff;
   c.jumped = true;
-  c.requestExit("smc", imm, (EC_SMC64 << 26) | (1 << 25) | imm);
+  c.requestExit("smc", imm, esr(EC.SMC64, imm));
 }
 
 /** BRK: Breakpoint instruction exception (EC 0x3C) to EL1; in user mode an exit "exception". */
 export function brk(c: Cpu, w: number): void {
   const imm = (w >>> 5) & 0xffff;
-  c.syncException(EC_BRK, imm, 0, 0, c.pc, c.pcHi);
+  c.syncException(EC.BRK64, imm, 0, 0, c.pc, c.pcHi);
 }
 
 /** HLT: Halting debug is not enabled, so HLT is a debug exit to the host (PC at the HLT). */
@@ -54,7 +55,7 @@ export function hlt(c: Cpu, w: number): void {
   const imm = (w >>> 5) & 0xffff;
   if (c.userMode) c.undefinedInstruction();
   c.jumped = true;
-  c.requestExit("debug", imm, (0x3c << 26) | (1 << 25) | imm);
+  c.requestExit("debug", imm, esr(EC.BRK64, imm));
 }
 
 export function undef(c: Cpu, _w: number): void {
@@ -68,7 +69,7 @@ export function wfi(c: Cpu, _w: number): void {
   if (c.userMode) return;
   // An interrupt already pending ends WFI at once (ARM ARM D1.16.2).
   if ((c.irqLevel && (c.daif & 0x80) === 0) || (c.fiqLevel && (c.daif & 0x40) === 0)) return;
-  c.requestExit("wfi", 0, (0x01 << 26) | (1 << 25));
+  c.requestExit("wfi", 0, esr(EC.WFX, 0));
 }
 
 export function wfe(c: Cpu, _w: number): void {
@@ -78,7 +79,7 @@ export function wfe(c: Cpu, _w: number): void {
     return;
   }
   if (c.userMode) return;
-  c.requestExit("wfe", 0, (0x01 << 26) | (1 << 25) | 1);
+  c.requestExit("wfe", 0, esr(EC.WFX, 1));
 }
 
 export function sev(c: Cpu, _w: number): void {
@@ -131,7 +132,7 @@ export function msrImm(c: Cpu, w: number): void {
   if (op1 === 3 && (op2 === 6 || op2 === 7)) {
     // DAIFSet / DAIFClr: EL0 only with SCTLR_EL1.UMA
     if (c.el === 0 && (c.sys.sctlr & (1 << 9)) === 0)
-      c.sys.cpu.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+      c.sys.cpu.syncException(EC.SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
     if (op2 === 6) c.daif |= crm << 6;
     else {
       c.daif &= ~(crm << 6);
@@ -205,7 +206,7 @@ function el0Allowed(c: Cpu, key: number, write: boolean): boolean {
  */
 function el0Denied(c: Cpu, w: number, key: number, write: boolean): never {
   const idGroup = key >> 14 === 3 && ((key >> 11) & 7) === 0 && ((key >> 7) & 15) === 0;
-  if (key === SR.DAIF || (idGroup && !write)) c.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+  if (key === SR.DAIF || (idGroup && !write)) c.syncException(EC.SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
   return c.undefinedInstruction();
 }
 
@@ -280,7 +281,7 @@ export function sys(c: Cpu, w: number): void {
     if (op1 === 3 && crm === 4 && op2 === 1) {
       // DC ZVA: zero the 64-byte block (DCZID_EL0.BS = 4 words)
       if (c.el === 0 && !c.userMode && (c.sys.sctlr & (1 << 14)) === 0) {
-        c.syncException(EC_SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+        c.syncException(EC.SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
       }
       const blo = lo & ~63;
       for (let i = 0; i < 64; i += 8) c.st64((blo + i) | 0, hi, 0, 0);

@@ -1,6 +1,7 @@
-export type { CpuExit, CpuOptions, ExitReason } from "./cpu.js";
+export type { BootEntryState, CpuExit, CpuOptions, ExitReason } from "./cpu.js";
 export { Cpu, PageCache, X_SP } from "./cpu.js";
 export { isImplemented, UNIMPLEMENTED_IDS } from "./dispatch.js";
 export type { IdRegs } from "./idregs.js";
 export { hwcapsFromIdRegs, idRegsFor } from "./idregs.js";
+export { EC, ecFrom, ecOf, esr, FSC, ISS_ISV, ISS_WNR } from "./syndrome.js";
 export { SR } from "./sysregs.js";

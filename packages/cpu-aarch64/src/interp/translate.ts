@@ -25,12 +25,9 @@ import {
   WalkResult,
 } from "@armature/mmu";
 import type { Cpu } from "./cpu.js";
+import { EC, ecFrom, ISS_WNR } from "./syndrome.js";
 import { SR } from "./sysregs.js";
 
-const EC_IABT_LOWER = 0x20;
-const EC_IABT_SAME = 0x21;
-const EC_DABT_LOWER = 0x24;
-const EC_DABT_SAME = 0x25;
 /** ID_AA64MMFR0_EL1.PARange -> bits (D19.2.64). */
 const PA_RANGE = [32, 36, 40, 42, 44, 48, 52];
 
@@ -103,10 +100,10 @@ export class CpuMmu {
     if (this.tlb.translate(r, this.mem, hi >>> 0, lo >>> 0, acc, out) === FaultKind.None) return out.pa;
     // ESR_EL1.ISS for aborts: IFSC/DFSC in bits 5:0, WnR bit 6 (data only); S1PTW is stage 2 only.
     if (access === 2) {
-      return c.syncException(c.el === 0 ? EC_IABT_LOWER : EC_IABT_SAME, out.fsc, lo, hi, lo, hi);
+      return c.syncException(ecFrom(EC.IABT_LOWER, c.el), out.fsc, lo, hi, lo, hi);
     }
-    const ec = c.el === 0 ? EC_DABT_LOWER : EC_DABT_SAME;
-    return c.syncException(ec, (access === 1 ? 1 << 6 : 0) | out.fsc, lo, hi, c.pc, c.pcHi);
+    const ec = ecFrom(EC.DABT_LOWER, c.el);
+    return c.syncException(ec, (access === 1 ? ISS_WNR : 0) | out.fsc, lo, hi, c.pc, c.pcHi);
   }
 
   /**
