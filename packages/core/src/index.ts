@@ -1,3 +1,11 @@
+export type { BlockBackend, BlockBackendOptions } from "./block.js";
+export {
+  BlockAccessError,
+  blockRangeOk,
+  FileBlockBackend,
+  MemoryBlockBackend,
+  ReadOnlyBlockBackend,
+} from "./block.js";
 export type { AccessSize, MmioDevice, Region } from "./bus.js";
 export { Bus, MmioRegion } from "./bus.js";
 export type { ClockMode, ClockOptions } from "./clock.js";

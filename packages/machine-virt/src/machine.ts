@@ -1,5 +1,6 @@
 import { type LinuxBootPlan, loadLinux } from "@armature/boot";
 import {
+  type BlockBackend,
   Bus,
   BusDmaSpace,
   ConfigError,
@@ -17,7 +18,6 @@ import { describePciHostBridge, PciHostBridge } from "@armature/pci";
 import { describePl011, Pl011 } from "@armature/pl011";
 import { describePl031, Pl031 } from "@armature/pl031";
 import {
-  type BlockBackend,
   type ConsoleBackend,
   type EntropySource,
   type NetBackend,

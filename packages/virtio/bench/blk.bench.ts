@@ -3,7 +3,8 @@
  * descriptor walk, DMA copies, used ring, interrupt decision), over virtio-mmio and virtio-pci,
  * with an in-memory disk. Prints MB/s; never fails on timing.
  */
-import { MemoryBlockBackend, VirtioBlk, VirtioBlkType } from "../src/index.js";
+import { MemoryBlockBackend } from "@armature/core";
+import { VirtioBlk, VirtioBlkType } from "../src/index.js";
 import {
   DriverSplitQueue,
   GuestMemory,

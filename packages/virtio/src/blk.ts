@@ -1,149 +1,7 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
-import { ConfigError } from "@armature/core";
+import type { BlockBackend } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
 import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
 import type { DescChain } from "./queue.js";
-
-/**
- * Host side of a block device. Offsets and lengths are in bytes; the device model checks every
- * request against `size` before calling, so a backend is never asked to go out of bounds.
- * Methods return false on an I/O error (the guest sees VIRTIO_BLK_S_IOERR).
- */
-export interface BlockBackend {
-  readonly size: number;
-  readonly readOnly: boolean;
-  read(offset: number, dst: Uint8Array): boolean;
-  write(offset: number, src: Uint8Array): boolean;
-  flush(): boolean;
-  /** Deallocate (contents then read as zero for both backends here). */
-  discard(offset: number, length: number): boolean;
-  writeZeroes(offset: number, length: number): boolean;
-}
-
-/** A disk held in memory. */
-export class MemoryBlockBackend implements BlockBackend {
-  readonly data: Uint8Array;
-  readonly size: number;
-  readonly readOnly: boolean;
-  constructor(sizeOrData: number | Uint8Array, opts: { readOnly?: boolean } = {}) {
-    this.data = typeof sizeOrData === "number" ? new Uint8Array(sizeOrData) : sizeOrData;
-    this.size = this.data.length;
-    this.readOnly = opts.readOnly ?? false;
-    if (this.size % 512 !== 0) throw new ConfigError(`disk size ${this.size} is not a multiple of 512 bytes`);
-  }
-  read(offset: number, dst: Uint8Array): boolean {
-    dst.set(this.data.subarray(offset, offset + dst.length));
-    return true;
-  }
-  write(offset: number, src: Uint8Array): boolean {
-    this.data.set(src, offset);
-    return true;
-  }
-  flush(): boolean {
-    return true;
-  }
-  discard(offset: number, length: number): boolean {
-    this.data.fill(0, offset, offset + length);
-    return true;
-  }
-  writeZeroes(offset: number, length: number): boolean {
-    this.data.fill(0, offset, offset + length);
-    return true;
-  }
-}
-
-/**
- * A disk image file, opened once at construction and never grown: every access is bounds-checked
- * against the size the file had when opened.
- */
-export class FileBlockBackend implements BlockBackend {
-  readonly size: number;
-  readonly readOnly: boolean;
-  private fd: number;
-  private readonly zeros = new Uint8Array(64 * 1024);
-
-  constructor(
-    readonly path: string,
-    opts: { readOnly?: boolean } = {},
-  ) {
-    this.readOnly = opts.readOnly ?? false;
-    try {
-      this.fd = openSync(path, this.readOnly ? "r" : "r+");
-    } catch (e) {
-      throw new ConfigError(`cannot open disk image ${path}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const size = fstatSync(this.fd).size;
-    if (size % 512 !== 0) {
-      closeSync(this.fd);
-      throw new ConfigError(
-        `disk image ${path} is ${size} bytes, not a multiple of 512; pad it (truncate -s)`,
-      );
-    }
-    this.size = size;
-  }
-
-  private inBounds(offset: number, length: number): boolean {
-    return this.fd >= 0 && offset >= 0 && length >= 0 && offset + length <= this.size;
-  }
-
-  read(offset: number, dst: Uint8Array): boolean {
-    if (!this.inBounds(offset, dst.length)) return false;
-    try {
-      let done = 0;
-      while (done < dst.length) {
-        const n = readSync(this.fd, dst, done, dst.length - done, offset + done);
-        if (n <= 0) return false;
-        done += n;
-      }
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  write(offset: number, src: Uint8Array): boolean {
-    if (this.readOnly || !this.inBounds(offset, src.length)) return false;
-    try {
-      let done = 0;
-      while (done < src.length) {
-        done += writeSync(this.fd, src, done, src.length - done, offset + done);
-      }
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  flush(): boolean {
-    if (this.fd < 0) return false;
-    try {
-      if (!this.readOnly) fsyncSync(this.fd);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  discard(offset: number, length: number): boolean {
-    return this.writeZeroes(offset, length);
-  }
-
-  writeZeroes(offset: number, length: number): boolean {
-    if (this.readOnly || !this.inBounds(offset, length)) return false;
-    let done = 0;
-    while (done < length) {
-      const n = Math.min(this.zeros.length, length - done);
-      if (!this.write(offset + done, this.zeros.subarray(0, n))) return false;
-      done += n;
-    }
-    return true;
-  }
-
-  close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-  }
-}
 
 /** virtio-blk feature bits (§5.2.3). */
 export const VirtioBlkFeature = {
@@ -378,9 +236,11 @@ export class VirtioBlk implements VirtioDevice {
       // §5.2.6.2: discard with the unmap flag, or unknown flags, are unsupported.
       if ((discard && flags & 1) || flags & ~1) return VirtioBlkStatus.UNSUPP;
       if (n > this.maxDz || (sector + n) * SECTOR > b.size) return VirtioBlkStatus.IOERR;
-      const ok = discard
-        ? b.discard(sector * SECTOR, n * SECTOR)
-        : b.writeZeroes(sector * SECTOR, n * SECTOR);
+      // A backend without discard zeroes instead (§5.2.6.2 leaves discarded data undefined).
+      const ok =
+        discard && b.discard !== undefined
+          ? b.discard(sector * SECTOR, n * SECTOR)
+          : b.writeZeroes(sector * SECTOR, n * SECTOR);
       if (!ok) return VirtioBlkStatus.IOERR;
     }
     return VirtioBlkStatus.OK;

@@ -1,5 +1,6 @@
+import { MemoryBlockBackend } from "@armature/core";
 import { describe, expect, it } from "vitest";
-import { MemoryBlockBackend, VirtioBlk, VirtioBlkStatus, VirtioBlkType } from "./blk.js";
+import { VirtioBlk, VirtioBlkStatus, VirtioBlkType } from "./blk.js";
 import { BufferConsoleBackend, VirtioConsole } from "./console.js";
 import { featureBit, VirtioFeature, VirtioStatus } from "./constants.js";
 import { VirtioRng } from "./rng.js";
@@ -270,7 +271,7 @@ describe("FileBlockBackend", () => {
     const { mkdtempSync, writeFileSync, readFileSync, statSync, rmSync } = await import("node:fs");
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");
-    const { FileBlockBackend } = await import("./blk.js");
+    const { FileBlockBackend } = await import("@armature/core");
     const dir = mkdtempSync(join(tmpdir(), "armature-blk-"));
     const path = join(dir, "disk.img");
     writeFileSync(path, pattern(64 * 1024, 3));

@@ -1,7 +1,7 @@
-import { setLogger } from "@armature/core";
+import { MemoryBlockBackend, setLogger } from "@armature/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtioBalloon } from "./balloon.js";
-import { MemoryBlockBackend, VirtioBlk } from "./blk.js";
+import { VirtioBlk } from "./blk.js";
 import { BufferConsoleBackend, VirtioConsole } from "./console.js";
 import type { VirtioDevice } from "./device.js";
 import { UserNetPeer, VirtioNet } from "./net.js";

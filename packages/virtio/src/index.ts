@@ -1,9 +1,7 @@
 export type { BalloonBackend } from "./balloon.js";
 export { VirtioBalloon, VirtioBalloonFeature } from "./balloon.js";
-export type { BlockBackend, VirtioBlkOptions } from "./blk.js";
+export type { VirtioBlkOptions } from "./blk.js";
 export {
-  FileBlockBackend,
-  MemoryBlockBackend,
   VirtioBlk,
   VirtioBlkFeature,
   VirtioBlkStatus,

@@ -1,6 +1,7 @@
+import { MemoryBlockBackend } from "@armature/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MemoryBlockBackend, VirtioBlk, VirtioBlkType } from "./blk.js";
+import { VirtioBlk, VirtioBlkType } from "./blk.js";
 import { featureBit, VirtioFeature } from "./constants.js";
 import { PackedQueue } from "./packed.js";
 import { VirtioRng } from "./rng.js";

@@ -1,6 +1,7 @@
 import type { PciFunctionHost } from "@armature/core";
+import { MemoryBlockBackend } from "@armature/core";
 import { describe, expect, it } from "vitest";
-import { MemoryBlockBackend, VirtioBlk } from "./blk.js";
+import { VirtioBlk } from "./blk.js";
 import { VirtioPciFunction } from "./pci.js";
 import { VirtioRng } from "./rng.js";
 import { DriverSplitQueue, GuestMemory, initializeDevice, PciTransportDriver } from "./test/index.js";

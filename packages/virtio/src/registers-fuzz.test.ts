@@ -1,7 +1,7 @@
-import { setLogger } from "@armature/core";
+import { MemoryBlockBackend, setLogger } from "@armature/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryBlockBackend, VirtioBlk } from "./blk.js";
+import { VirtioBlk } from "./blk.js";
 import { VirtioMmio } from "./mmio.js";
 import { UserNetPeer, VirtioNet } from "./net.js";
 import { VirtioPciFunction } from "./pci.js";

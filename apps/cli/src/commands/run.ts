@@ -1,7 +1,6 @@
 import { accessSync, constants, readFileSync, writeFileSync } from "node:fs";
-import { ConfigError } from "@armature/core";
+import { ConfigError, FileBlockBackend } from "@armature/core";
 import { VirtMachine, type VirtMachineOptions } from "@armature/machine-virt";
-import { FileBlockBackend } from "@armature/virtio";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]

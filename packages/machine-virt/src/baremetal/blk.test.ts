@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryBlockBackend } from "@armature/virtio";
+import { MemoryBlockBackend } from "@armature/core";
 import { describe, expect, it, vi } from "vitest";
 import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
 import { assemble, runBare, runQemu } from "./harness.js";

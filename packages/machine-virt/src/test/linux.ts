@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MemoryBlockBackend } from "@armature/virtio";
+import { MemoryBlockBackend } from "@armature/core";
 import { VirtMachine } from "../machine.js";
 import { ScriptedConsole } from "./console.js";
 
