@@ -1,5 +1,4 @@
-import { ConfigError, RateLimitedLog } from "@armature/core";
-import type { BlockBackend } from "./backend.js";
+import { type BlockBackend, ConfigError, RateLimitedLog } from "@armature/core";
 import {
   type AhciDevice,
   type AtaCommand,

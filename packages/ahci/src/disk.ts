@@ -1,5 +1,4 @@
-import { ConfigError, RateLimitedLog } from "@armature/core";
-import type { BlockBackend } from "./backend.js";
+import { type BlockBackend, ConfigError, RateLimitedLog } from "@armature/core";
 import {
   type AhciDevice,
   type AtaCommand,
@@ -490,6 +489,11 @@ export class SataDisk implements AhciDevice {
     this.sendIn(cmd, out, protocol);
   }
 
+  private discardRange(offset: number, length: number): boolean {
+    const b = this.backend;
+    return b.discard !== undefined ? b.discard(offset, length) : b.writeZeroes(offset, length);
+  }
+
   /** DATA SET MANAGEMENT with the TRIM bit (ACS-3 §7.5): LBA range entries (48-bit LBA, 16-bit count). */
   private dsm(cmd: AtaCommand): void {
     const tf = cmd.tf;
@@ -517,7 +521,7 @@ export class SataDisk implements AhciDevice {
     for (let o = 0; o < buf.length; o += 8) {
       const lba = d.getUint32(o, true) + d.getUint16(o + 4, true) * 2 ** 32;
       const n = d.getUint16(o + 6, true);
-      if (n !== 0 && !this.backend.discard(lba * SECTOR, n * SECTOR)) {
+      if (n !== 0 && !this.discardRange(lba * SECTOR, n * SECTOR)) {
         abort(cmd, AtaError.ABRT, "dma");
         return;
       }

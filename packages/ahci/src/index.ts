@@ -1,6 +1,5 @@
 export type { AtapiDvdOptions } from "./atapi.js";
 export { AtapiDvd, ScsiOp } from "./atapi.js";
-export type { BlockBackend } from "./backend.js";
 export type { AhciAcpiPlacement, AhciDtPlacement } from "./describe.js";
 export { describeAhciAcpi, describeAhciDt } from "./describe.js";
 export type { AhciDevice, AtaCommand, AtaProtocol } from "./device.js";

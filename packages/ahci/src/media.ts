@@ -1,5 +1,4 @@
-import { ConfigError } from "@armature/core";
-import type { BlockBackend } from "./backend.js";
+import { type BlockBackend, ConfigError } from "@armature/core";
 
 /** What an optical image holds, from its volume descriptors (ECMA-119 §8, ECMA-167 2/9.1). */
 export type OpticalImageKind = "iso9660" | "udf";
