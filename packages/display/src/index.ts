@@ -1,0 +1,13 @@
+export { desEncryptBlock, vncAuthResponse } from "./des.js";
+export { keysymToHidUsage } from "./keysym.js";
+export { crc32, encodePng, screenshot, writeScreenshot } from "./png.js";
+export type { RfbPixelFormat, VncServerOptions } from "./vnc.js";
+export {
+  isLoopback,
+  NATIVE_PIXEL_FORMAT,
+  RfbEncoding,
+  RfbSecurity,
+  readPixelFormat,
+  VncServer,
+  writePixelFormat,
+} from "./vnc.js";

@@ -1,0 +1,100 @@
+/**
+ * X11 keysyms (what RFB KeyEvent messages carry, RFC 6143 §7.5.4) to USB HID usages of the
+ * Keyboard/Keypad page 0x07 (HID Usage Tables §10), for a US layout. Shifted symbols map to the key
+ * that produces them ('!' -> the "1" key): RFB clients send Shift themselves.
+ */
+
+/** HID usage of a US-layout printable ASCII character, or 0. */
+function asciiUsage(c: number): number {
+  if (c >= 0x61 && c <= 0x7a) return 0x04 + (c - 0x61); // a-z
+  if (c >= 0x41 && c <= 0x5a) return 0x04 + (c - 0x41); // A-Z
+  if (c >= 0x31 && c <= 0x39) return 0x1e + (c - 0x31); // 1-9
+  return ASCII[String.fromCharCode(c)] ?? 0;
+}
+
+const ASCII: Record<string, number> = {
+  "0": 0x27,
+  ")": 0x27,
+  "!": 0x1e,
+  "@": 0x1f,
+  "#": 0x20,
+  $: 0x21,
+  "%": 0x22,
+  "^": 0x23,
+  "&": 0x24,
+  "*": 0x25,
+  "(": 0x26,
+  " ": 0x2c,
+  "-": 0x2d,
+  _: 0x2d,
+  "=": 0x2e,
+  "+": 0x2e,
+  "[": 0x2f,
+  "{": 0x2f,
+  "]": 0x30,
+  "}": 0x30,
+  "\\": 0x31,
+  "|": 0x31,
+  ";": 0x33,
+  ":": 0x33,
+  "'": 0x34,
+  '"': 0x34,
+  "`": 0x35,
+  "~": 0x35,
+  ",": 0x36,
+  "<": 0x36,
+  ".": 0x37,
+  ">": 0x37,
+  "/": 0x38,
+  "?": 0x38,
+};
+
+const SPECIAL = new Map<number, number>([
+  [0xff08, 0x2a], // BackSpace
+  [0xff09, 0x2b], // Tab
+  [0xfe20, 0x2b], // ISO_Left_Tab
+  [0xff0d, 0x28], // Return
+  [0xff13, 0x48], // Pause
+  [0xff14, 0x47], // Scroll_Lock
+  [0xff1b, 0x29], // Escape
+  [0xff50, 0x4a], // Home
+  [0xff51, 0x50], // Left
+  [0xff52, 0x52], // Up
+  [0xff53, 0x4f], // Right
+  [0xff54, 0x51], // Down
+  [0xff55, 0x4b], // Page_Up
+  [0xff56, 0x4e], // Page_Down
+  [0xff57, 0x4d], // End
+  [0xff61, 0x46], // Print
+  [0xff63, 0x49], // Insert
+  [0xff67, 0x65], // Menu
+  [0xff7f, 0x53], // Num_Lock
+  [0xff8d, 0x58], // KP_Enter
+  [0xffaa, 0x55], // KP_Multiply
+  [0xffab, 0x57], // KP_Add
+  [0xffad, 0x56], // KP_Subtract
+  [0xffae, 0x63], // KP_Decimal
+  [0xffaf, 0x54], // KP_Divide
+  [0xffb0, 0x62], // KP_0
+  [0xffe1, 0xe1], // Shift_L
+  [0xffe2, 0xe5], // Shift_R
+  [0xffe3, 0xe0], // Control_L
+  [0xffe4, 0xe4], // Control_R
+  [0xffe5, 0x39], // Caps_Lock
+  [0xffe7, 0xe3], // Meta_L
+  [0xffe8, 0xe7], // Meta_R
+  [0xffe9, 0xe2], // Alt_L
+  [0xffea, 0xe6], // Alt_R
+  [0xffeb, 0xe3], // Super_L
+  [0xffec, 0xe7], // Super_R
+  [0xfe03, 0xe6], // ISO_Level3_Shift (AltGr)
+  [0xffff, 0x4c], // Delete
+]);
+
+/** The USB HID usage (page 0x07) for an X11 keysym, or 0 when there is none. */
+export function keysymToHidUsage(keysym: number): number {
+  if (keysym >= 0x20 && keysym <= 0x7e) return asciiUsage(keysym);
+  if (keysym >= 0xffb1 && keysym <= 0xffb9) return 0x59 + (keysym - 0xffb1); // KP_1..KP_9
+  if (keysym >= 0xffbe && keysym <= 0xffc9) return 0x3a + (keysym - 0xffbe); // F1..F12
+  return SPECIAL.get(keysym) ?? 0;
+}

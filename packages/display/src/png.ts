@@ -1,0 +1,69 @@
+import { writeFileSync } from "node:fs";
+import { deflateSync } from "node:zlib";
+import type { Display } from "@armature/core";
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO 3309 / ITU-T V.42), as PNG chunks use it (PNG spec §5.5). */
+export function crc32(data: Uint8Array, crc = 0): number {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+function chunk(type: string, body: Uint8Array): Buffer {
+  const b = Buffer.alloc(12 + body.length);
+  b.writeUInt32BE(body.length, 0);
+  b.write(type, 4, "latin1");
+  b.set(body, 8);
+  b.writeUInt32BE(crc32(b.subarray(4, 8 + body.length)), 8 + body.length);
+  return b;
+}
+
+/**
+ * A PNG (ISO/IEC 15948) of `width` x `height` 8-bit RGB from B, G, R, X pixels with `stride`
+ * bytes per row: IHDR, one IDAT (zlib via node:zlib, filter type 0 on every row), IEND.
+ */
+export function encodePng(width: number, height: number, bgrx: Uint8Array, stride = width * 4): Buffer {
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    raw[o++] = 0; // filter: None
+    let s = y * stride;
+    for (let x = 0; x < width; x++, s += 4) {
+      raw[o++] = bgrx[s + 2]!;
+      raw[o++] = bgrx[s + 1]!;
+      raw[o++] = bgrx[s]!;
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: truecolour
+  // compression 0, filter method 0, interlace 0
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw, { level: 6 })),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
+}
+
+/** A PNG of the display's current surface. */
+export function screenshot(display: Display): Buffer {
+  return encodePng(display.width, display.height, display.data, display.stride);
+}
+
+/** Write the display's current surface to `file` as PNG. */
+export function writeScreenshot(display: Display, file: string): void {
+  writeFileSync(file, screenshot(display));
+}
