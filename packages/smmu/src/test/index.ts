@@ -1,0 +1,2 @@
+export type { CdFields, EventRecord, GuestLayout, SteFields } from "./guest.js";
+export { Cmd, decodeEvent, encodeCd, encodeSte, SmmuGuest } from "./guest.js";
