@@ -1,3 +1,12 @@
+export type { SmmuV3IortOptions, SmmuV3Placement } from "./describe.js";
+export {
+  describeSmmuV3Dt,
+  namedComponentIortNode,
+  rootComplexIortNode,
+  setIommus,
+  setPciIommuMap,
+  smmuV3IortNode,
+} from "./describe.js";
 export type { SmmuMemory } from "./memory.js";
 export { busSmmuMemory } from "./memory.js";
 export {

@@ -1,9 +1,9 @@
-import { DmaStatus, type DmaTranslation, TranslatingDmaSpace, BusDmaSpace } from "@armature/core";
+import { BusDmaSpace, DmaStatus, type DmaTranslation, TranslatingDmaSpace } from "@armature/core";
 import { Desc } from "@armature/mmu/test";
 import { describe, expect, it } from "vitest";
 import { CError, Evt, EvtClass, Gerror, Reg } from "./regs.js";
-import { Cmd } from "./test/guest.js";
 import { L, makeFixture } from "./test/fixture.js";
+import { Cmd } from "./test/guest.js";
 
 const out = (): DmaTranslation => ({ status: DmaStatus.Ok, pa: 0, limit: 0 });
 const RW_EL0 = Desc.AF | Desc.AP(1) | Desc.AttrIndx(0);
@@ -44,8 +44,9 @@ describe("SMMUv3 registers", () => {
 
   it("64-bit registers take 32- and 64-bit accesses; EVTQ pointers live in page 1 (aliased in page 0)", () => {
     const { smmu } = makeFixture();
-    smmu.write64!(Reg.STRTAB_BASE, 0x4000_0000_0123_4540n | (1n << 62n));
-    expect(smmu.read64!(Reg.STRTAB_BASE)).toBe(0x4000_0000_0123_4540n | (1n << 62n) ? 0x4000_0000_0123_4540n : 0n);
+    // RA (bit 62) and ADDR[51:6] are kept; bits 5:0 and 61:52 are RES0.
+    smmu.write64!(Reg.STRTAB_BASE, 0x00f0_00ab_0123_457fn | (1n << 62n));
+    expect(smmu.read64!(Reg.STRTAB_BASE)).toBe(0x0000_00ab_0123_4540n | (1n << 62n));
     smmu.write(Reg.CMDQ_BASE, 4, 0x4010_0008);
     smmu.write(Reg.CMDQ_BASE + 4, 4, 0x1);
     expect(smmu.read64!(Reg.CMDQ_BASE)).toBe(0x1_4010_0008n);
@@ -144,7 +145,12 @@ describe("SMMUv3 translation", () => {
     fx.smmu.translate(2, 0x3000, false, o);
     fx.smmu.translate(2, 0x4000, false, o);
     const ev = fx.g.events();
-    expect(ev.map((e) => e.type)).toEqual([Evt.F_PERMISSION, Evt.F_ACCESS, Evt.F_PERMISSION, Evt.F_ADDR_SIZE]);
+    expect(ev.map((e) => e.type)).toEqual([
+      Evt.F_PERMISSION,
+      Evt.F_ACCESS,
+      Evt.F_PERMISSION,
+      Evt.F_ADDR_SIZE,
+    ]);
     expect(ev[0]!.rnw).toBe(false);
   });
 
@@ -177,13 +183,25 @@ describe("SMMUv3 translation", () => {
     expect(o).toMatchObject({ status: DmaStatus.Ok, pa: L.data + 0x20 });
     fx.smmu.translate(4, 0x7000_1000, false, o);
     [e] = fx.g.events();
-    expect(e).toMatchObject({ type: Evt.F_TRANSLATION, s2: true, cls: EvtClass.IN, ipa: 0x9000_0000n, inputAddr: 0x7000_1000n });
+    expect(e).toMatchObject({
+      type: Evt.F_TRANSLATION,
+      s2: true,
+      cls: EvtClass.IN,
+      ipa: 0x9000_0000n,
+      inputAddr: 0x7000_1000n,
+    });
     // A stage 1 table pointer to an IPA stage 2 does not map: fault on the walk (CLASS = TT).
     fx.g.writeCd(L.cds, { t0sz: 16, tg0: 0, asid: 9, ttb0: 0x9000_0000 });
     fx.g.submit(Cmd.cfgiSte(4), Cmd.sync());
     fx.smmu.translate(4, 0x7000_0020, false, o);
     [e] = fx.g.events();
-    expect(e).toMatchObject({ type: Evt.F_TRANSLATION, s2: true, cls: EvtClass.TT, ttrnw: true, ipa: 0x9000_0000n });
+    expect(e).toMatchObject({
+      type: Evt.F_TRANSLATION,
+      s2: true,
+      cls: EvtClass.TT,
+      ttrnw: true,
+      ipa: 0x9000_0000n,
+    });
   });
 
   it("configuration errors: C_BAD_STREAMID, C_BAD_STE, C_BAD_CD, F_STE_FETCH, F_CD_FETCH, F_WALK_EABT; abort STEs are silent", () => {

@@ -14,9 +14,9 @@
  * become event records, GERROR bits and failed DMA statuses, never host exceptions.
  */
 import {
+  DmaStatus,
   type DmaTranslation,
   type DmaTranslator,
-  DmaStatus,
   type IrqLine,
   type MmioDevice,
   type MsiSink,
@@ -36,24 +36,14 @@ import {
   WalkResult,
 } from "@armature/mmu";
 import type { SmmuMemory } from "./memory.js";
-import {
-  CError,
-  CR0,
-  Evt,
-  EvtClass,
-  GBPA,
-  Gerror,
-  IRQ_CTRL,
-  Op,
-  Reg,
-  S1Dss,
-  SteConfig,
-} from "./regs.js";
+import { CError, CR0, Evt, EvtClass, GBPA, Gerror, IRQ_CTRL, Op, Reg, S1Dss, SteConfig } from "./regs.js";
 
 const TWO32 = 4294967296;
 const PAGE1 = Reg.PAGE1;
 const OAS_ENC: Record<number, number> = { 32: 0, 36: 1, 40: 2, 42: 3, 44: 4, 48: 5 };
 const OVF = 0x8000_0000;
+/** One rate-limited channel for every instance: a guest (or a fuzzer) cannot flood the host log. */
+const LOG = new RateLimitedLog("smmuv3");
 
 export interface SmmuV3Irqs {
   eventq?: IrqLine;
@@ -138,7 +128,14 @@ interface ConfigFault {
 }
 
 export class SmmuV3 implements MmioDevice, DmaTranslator {
-  readonly stats: SmmuStats = { translations: 0, iotlbHits: 0, walks: 0, events: 0, eventsLost: 0, commands: 0 };
+  readonly stats: SmmuStats = {
+    translations: 0,
+    iotlbHits: 0,
+    walks: 0,
+    events: 0,
+    eventsLost: 0,
+    commands: 0,
+  };
   private readonly mem: SmmuMemory;
   private readonly msi: MsiSink;
   private readonly msiDeviceId: number;
@@ -146,7 +143,7 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
   private readonly irqGerror: IrqLine;
   private readonly irqSync: IrqLine;
   private readonly sev: () => void;
-  private readonly log = new RateLimitedLog("smmuv3");
+  private readonly log = LOG;
   readonly sidBits: number;
   readonly ssidBits: number;
   readonly oasBits: number;
@@ -405,7 +402,10 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
       case Reg.GERRORN: {
         const wasCmdqErr = this.gerrorActive(Gerror.CMDQ_ERR);
         this.gerrorn = v & 0x1fd;
-        if (wasCmdqErr && !this.gerrorActive(Gerror.CMDQ_ERR)) this.processCmdq();
+        if (wasCmdqErr && !this.gerrorActive(Gerror.CMDQ_ERR)) {
+          this.cmdqCons = (this.cmdqCons & ~(0x7f << 24)) >>> 0; // acknowledged: CERROR_NONE, resume
+          this.processCmdq();
+        }
         return;
       }
       case Reg.GERROR_IRQ_CFG0:
@@ -620,8 +620,10 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
         const span = 2 ** (range + 1);
         const start = (w1 >>> 0) - ((w1 >>> 0) % span);
         if (span > this.configs.size * 4) {
-          for (const sid of [...this.configs.keys()]) if (sid >= start && sid < start + span) this.invalidateStream(sid);
-          for (const e of [...this.iotlb.values()]) if (e.sid >= start && e.sid < start + span) this.dropEntry(e);
+          for (const sid of [...this.configs.keys()])
+            if (sid >= start && sid < start + span) this.invalidateStream(sid);
+          for (const e of [...this.iotlb.values()])
+            if (e.sid >= start && e.sid < start + span) this.dropEntry(e);
         } else {
           for (let s = start; s < start + span; s++) this.invalidateStream(s);
         }
@@ -775,7 +777,14 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
     this.translateFull(streamId, ssid, addrHi >>> 0, addrLo >>> 0, write, out);
   }
 
-  private translateFull(sid: number, ssid: number, hi: number, lo: number, write: boolean, out: DmaTranslation): void {
+  private translateFull(
+    sid: number,
+    ssid: number,
+    hi: number,
+    lo: number,
+    write: boolean,
+    out: DmaTranslation,
+  ): void {
     out.status = DmaStatus.Fault;
     out.pa = 0;
     out.limit = 0;
@@ -790,7 +799,19 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
     }
     if (hi < 0 || !Number.isInteger(sid) || sid < 0 || sid >= 2 ** this.sidBits) {
       // An address or StreamID this SMMU cannot represent: an unsupported upstream transaction.
-      this.event(Evt.F_UUT, Number.isInteger(sid) && sid >= 0 ? sid >>> 0 : 0, ssid, 0, 0, write, false, 0, 0, 0);
+      this.event(
+        Evt.F_UUT,
+        Number.isInteger(sid) && sid >= 0 ? sid >>> 0 : 0,
+        ssid,
+        Math.max(0, hi),
+        lo,
+        0,
+        write,
+        false,
+        0,
+        0,
+        0,
+      );
       return;
     }
     const ctx = this.context(sid, ssid, hi, lo, write);
@@ -804,10 +825,13 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
     }
     this.stats.walks++;
     const res = this.res;
-    const acc = (write ? Access.Write : 0) | (ctx.privileged ? 0 : Access.Unpriv) | (ctx.instruction && !write ? Access.Exec : 0);
+    const acc =
+      (write ? Access.Write : 0) |
+      (ctx.privileged ? 0 : Access.Unpriv) |
+      (ctx.instruction && !write ? Access.Exec : 0);
     const f = translate(ctx.regs, this.walkMem, hi, lo, acc, res);
     if (f !== FaultKind.None) {
-      this.walkFault(ctx, sid, ssid, addr, write, res);
+      this.walkFault(ctx, sid, ssid, hi, lo, write, res);
       return;
     }
     out.status = DmaStatus.Ok;
@@ -853,7 +877,8 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
     ctx: StreamContext,
     sid: number,
     ssid: number,
-    addr: number,
+    hi: number,
+    lo: number,
     write: boolean,
     res: WalkResult,
   ): void {
@@ -878,14 +903,33 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
         break;
     }
     const cls = s2 ? (res.s1ptw ? EvtClass.TT : EvtClass.IN) : 0;
-    const dw3 = type === Evt.F_WALK_EABT ? this.lastFetch - (this.lastFetch % 8) : s2 ? res.ipa - (res.ipa % 4096) : 0;
-    this.event(type, sid, ssid, addr, dw3, write, s2, cls, ctx.privileged ? 1 : 0, ctx.instruction && !write ? 1 : 0);
+    const dw3 =
+      type === Evt.F_WALK_EABT ? this.lastFetch - (this.lastFetch % 8) : s2 ? res.ipa - (res.ipa % 4096) : 0;
+    this.event(
+      type,
+      sid,
+      ssid,
+      hi,
+      lo,
+      dw3,
+      write,
+      s2,
+      cls,
+      ctx.privileged ? 1 : 0,
+      ctx.instruction && !write ? 1 : 0,
+    );
   }
 
   // =============================================================== configuration
 
   /** The decoded context of (sid, ssid), from the cache or fetched; undefined = faulted (event recorded). */
-  private context(sid: number, ssid: number, hi: number, lo: number, write: boolean): StreamContext | undefined {
+  private context(
+    sid: number,
+    ssid: number,
+    hi: number,
+    lo: number,
+    write: boolean,
+  ): StreamContext | undefined {
     if (ssid < 0) {
       const c = this.configs.get(sid);
       if (c !== undefined) return c;
@@ -896,7 +940,6 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
     f.fetchAddr = 0;
     f.s2 = false;
     if (!this.fetchConfig(sid, ssid, ctx)) {
-      const addr = hi * TWO32 + lo;
       if (f.s2) {
         // A stage 2 fault on the CD fetch (nested): reported as a stage 2 fault, CLASS = CD.
         const r = this.cdRes;
@@ -911,11 +954,14 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
                   : r.fault === FaultKind.AddressSize
                     ? Evt.F_ADDR_SIZE
                     : Evt.F_WALK_EABT;
-          const dw3 = type === Evt.F_WALK_EABT ? this.lastFetch - (this.lastFetch % 8) : f.fetchAddr - (f.fetchAddr % 4096);
-          this.event(type, sid, ssid, addr, dw3, write, true, EvtClass.CD, 0, 0);
+          const dw3 =
+            type === Evt.F_WALK_EABT
+              ? this.lastFetch - (this.lastFetch % 8)
+              : f.fetchAddr - (f.fetchAddr % 4096);
+          this.event(type, sid, ssid, hi, lo, dw3, write, true, EvtClass.CD, 0, 0);
         }
       } else if (f.evt !== 0) {
-        this.event(f.evt, sid, ssid, addr, f.fetchAddr, write, false, 0, 0, 0);
+        this.event(f.evt, sid, ssid, hi, lo, f.fetchAddr, write, false, 0, 0, 0);
       }
       return undefined;
     }
@@ -1095,7 +1141,7 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
     const r = ctx.regs;
     const lo = cd[0]!;
     const hi = cd[1]!;
-    if ((lo >>> 31) === 0) return this.configFail(Evt.C_BAD_CD); // V
+    if (lo >>> 31 === 0) return this.configFail(Evt.C_BAD_CD); // V
     if (((hi >>> 9) & 1) === 0) return this.configFail(Evt.C_BAD_CD); // AA64 = 0: no AArch32 tables
     if (((lo >>> 15) & 1) === 1) return this.configFail(Evt.C_BAD_CD); // ENDI: big-endian unsupported
     const t0sz = lo & 0x3f;
@@ -1147,7 +1193,8 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
     type: number,
     sid: number,
     ssid: number,
-    inputAddr: number,
+    inHi: number,
+    inLo: number,
     dw3: number,
     write: boolean,
     s2: boolean,
@@ -1166,12 +1213,24 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
     e[1] = sid >>> 0;
     e[2] = 0;
     const tt = s2 && cls === EvtClass.TT;
-    e[3] = ((pnu << 1) | (ind << 2) | (write ? 0 : 1 << 3) | (s2 ? 1 << 7 : 0) | (cls << 8) | (tt ? 1 << 12 : 0)) >>> 0;
-    e[4] = inputAddr >>> 0;
-    e[5] = Math.floor(inputAddr / TWO32) >>> 0;
+    e[3] =
+      ((pnu << 1) |
+        (ind << 2) |
+        (write ? 0 : 1 << 3) |
+        (s2 ? 1 << 7 : 0) |
+        (cls << 8) |
+        (tt ? 1 << 12 : 0)) >>>
+      0;
+    e[4] = inLo >>> 0;
+    e[5] = inHi >>> 0;
     e[6] = dw3 >>> 0;
     e[7] = Math.floor(dw3 / TWO32) & 0xfffff;
-    if (type === Evt.C_BAD_STREAMID || type === Evt.C_BAD_STE || type === Evt.C_BAD_CD || type === Evt.C_BAD_SUBSTREAMID) {
+    if (
+      type === Evt.C_BAD_STREAMID ||
+      type === Evt.C_BAD_STE ||
+      type === Evt.C_BAD_CD ||
+      type === Evt.C_BAD_SUBSTREAMID
+    ) {
       e[2] = 0;
       e[3] = 0;
       e[4] = 0;

@@ -152,7 +152,10 @@ export const Cmd = {
   cfgiAll: (): bigint[] => [0x04n, 31n],
   cfgiCd: (sid: number, ssid = 0): bigint[] => [0x05n | (BigInt(ssid) << 12n) | (BigInt(sid) << 32n), 1n],
   tlbiNhAll: (vmid = 0): bigint[] => [0x10n | (BigInt(vmid) << 32n), 0n],
-  tlbiNhAsid: (asid: number, vmid = 0): bigint[] => [0x11n | (BigInt(vmid) << 32n) | (BigInt(asid) << 48n), 0n],
+  tlbiNhAsid: (asid: number, vmid = 0): bigint[] => [
+    0x11n | (BigInt(vmid) << 32n) | (BigInt(asid) << 48n),
+    0n,
+  ],
   tlbiNhVa: (asid: number, va: bigint, vmid = 0): bigint[] => [
     0x12n | (BigInt(vmid) << 32n) | (BigInt(asid) << 48n),
     va & ~0xfffn,
@@ -160,7 +163,10 @@ export const Cmd = {
   tlbiNhVaa: (va: bigint, vmid = 0): bigint[] => [0x13n | (BigInt(vmid) << 32n), va & ~0xfffn],
   tlbiEl2All: (): bigint[] => [0x20n, 0n],
   tlbiS12Vmall: (vmid: number): bigint[] => [0x28n | (BigInt(vmid) << 32n), 0n],
-  tlbiS2Ipa: (vmid: number, ipa: bigint): bigint[] => [0x2an | (BigInt(vmid) << 32n), ipa & 0xf_ffff_ffff_f000n],
+  tlbiS2Ipa: (vmid: number, ipa: bigint): bigint[] => [
+    0x2an | (BigInt(vmid) << 32n),
+    ipa & 0xf_ffff_ffff_f000n,
+  ],
   tlbiNsnhAll: (): bigint[] => [0x30n, 0n],
   /** CS: 0 none, 1 IRQ/MSI, 2 SEV. */
   sync: (cs = 0, msiAddr = 0n, msiData = 0): bigint[] => [

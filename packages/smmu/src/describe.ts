@@ -1,0 +1,118 @@
+/**
+ * How an SMMUv3 describes itself to a guest: a devicetree node (Documentation/devicetree/
+ * bindings/iommu/arm,smmu-v3.yaml) plus the `iommu-map` / `iommus` properties of the masters
+ * behind it, and the ACPI IORT nodes (IORT spec E.b: SMMUv3 node, root complex and named
+ * component ID mappings) that @armature/acpi's buildIort serializes.
+ */
+import type { IortIdMapping, IortNamedComponent, IortRootComplex, IortSmmuV3 } from "@armature/acpi";
+import type { FdtNode } from "@armature/fdt";
+import { SMMU_MMIO_SIZE } from "./regs.js";
+
+export interface SmmuV3Placement {
+  base: number;
+  /** SPI numbers (GIC INTID - 32) of the wired interrupts. */
+  eventqSpi: number;
+  gerrorSpi: number;
+  /** Optional wired CMD_SYNC completion interrupt. */
+  cmdqSyncSpi?: number;
+  phandle: number;
+  /** Table walks and queues are cache-coherent (IDR0.COHACC = 1): default true. */
+  coherent?: boolean;
+}
+
+/** Adds `smmuv3@<base>` (compatible "arm,smmu-v3", edge-triggered SPIs, #iommu-cells = <1>). */
+export function describeSmmuV3Dt(parent: FdtNode, p: SmmuV3Placement): FdtNode {
+  const names = ["eventq", "gerror"];
+  const irqs = [0, p.eventqSpi, 1, 0, p.gerrorSpi, 1];
+  if (p.cmdqSyncSpi !== undefined) {
+    names.push("cmdq-sync");
+    irqs.push(0, p.cmdqSyncSpi, 1);
+  }
+  const n = parent
+    .addChild(`smmuv3@${p.base.toString(16)}`)
+    .setStrings("compatible", ["arm,smmu-v3"])
+    .setCells("reg", [Math.floor(p.base / 2 ** 32), p.base >>> 0, 0, SMMU_MMIO_SIZE])
+    .setCells("interrupts", irqs)
+    .setStrings("interrupt-names", names)
+    .setCells("#iommu-cells", [1])
+    .setPhandle(p.phandle);
+  if (p.coherent !== false) n.setEmpty("dma-coherent");
+  return n;
+}
+
+/** `iommu-map = <rid-base &smmu sid-base length>` on a PCI host bridge node (identity RID -> StreamID by default). */
+export function setPciIommuMap(
+  host: FdtNode,
+  smmuPhandle: number,
+  ridBase = 0,
+  sidBase = 0,
+  length = 0x10000,
+): void {
+  host.setCells("iommu-map", [ridBase, smmuPhandle, sidBase, length]);
+}
+
+/** `iommus = <&smmu sid>` on a platform DMA master. */
+export function setIommus(node: FdtNode, smmuPhandle: number, streamId: number): void {
+  node.setCells("iommus", [smmuPhandle, streamId]);
+}
+
+export interface SmmuV3IortOptions {
+  name?: string;
+  base: number;
+  /** GSIVs (GIC INTIDs) of the wired interrupts; 0 = none. */
+  eventGsiv: number;
+  gerrorGsiv: number;
+  syncGsiv?: number;
+  /** Name of the ITS group node the SMMU's own MSIs go to (optional: wired interrupts otherwise). */
+  itsGroup?: string;
+  coherent?: boolean;
+}
+
+/** The IORT SMMUv3 node (no PRI: PRI GSIV 0). */
+export function smmuV3IortNode(o: SmmuV3IortOptions): IortSmmuV3 {
+  const mappings: IortIdMapping[] = o.itsGroup
+    ? [{ inputBase: 0, count: 1, outputBase: 0, output: o.itsGroup, single: true }]
+    : [];
+  return {
+    type: "smmuv3",
+    name: o.name ?? "smmuv3",
+    base: BigInt(o.base),
+    coherent: o.coherent !== false,
+    eventGsiv: o.eventGsiv,
+    priGsiv: 0,
+    gerrorGsiv: o.gerrorGsiv,
+    syncGsiv: o.syncGsiv ?? 0,
+    mappings,
+    ...(o.itsGroup ? { deviceIdMappingIndex: 0 } : {}),
+  };
+}
+
+/** A root complex whose RIDs map 1:1 onto StreamIDs of the SMMU node `smmu`. */
+export function rootComplexIortNode(
+  smmu: string,
+  o: { name?: string; segment?: number; ridCount?: number; addressBits?: number } = {},
+): IortRootComplex {
+  return {
+    type: "rc",
+    name: o.name ?? "rc",
+    segment: o.segment ?? 0,
+    coherent: true,
+    addressBits: o.addressBits ?? 48,
+    mappings: [{ inputBase: 0, count: o.ridCount ?? 0x10000, outputBase: 0, output: smmu }],
+  };
+}
+
+/** A named component (platform DMA master, e.g. `\_SB.VR00`) with one fixed StreamID. */
+export function namedComponentIortNode(
+  smmu: string,
+  o: { name: string; objectName: string; streamId: number; addressBits?: number },
+): IortNamedComponent {
+  return {
+    type: "nc",
+    name: o.name,
+    objectName: o.objectName,
+    coherent: true,
+    addressBits: o.addressBits ?? 48,
+    mappings: [{ inputBase: 0, count: 1, outputBase: o.streamId, output: smmu, single: true }],
+  };
+}
