@@ -1,0 +1,12 @@
+export * from "./contexts.js";
+export * from "./describe.js";
+export * from "./descriptors.js";
+export * from "./device.js";
+export * from "./ehci.js";
+export * from "./hid.js";
+export * from "./keys.js";
+export { Msix } from "./msix.js";
+export * from "./pci.js";
+export * from "./trb.js";
+export * from "./uvc.js";
+export * from "./xhci.js";

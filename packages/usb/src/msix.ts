@@ -1,0 +1,96 @@
+import type { MsiSink } from "@armature/core";
+
+/**
+ * An MSI-X table and PBA (PCI Local Bus 3.0 §6.8.2) for the xHCI PCI function. Device packages
+ * depend on core only, so this small table lives here (packages/pci has the general one).
+ */
+export class Msix {
+  enabled = false;
+  functionMask = false;
+  private readonly table: Uint32Array;
+  private readonly pending: Uint8Array;
+
+  constructor(readonly vectors: number) {
+    this.table = new Uint32Array(vectors * 4);
+    this.pending = new Uint8Array(vectors);
+    this.reset();
+  }
+
+  reset(): void {
+    this.table.fill(0);
+    // §6.8.2.9: every vector starts masked.
+    for (let v = 0; v < this.vectors; v++) this.table[v * 4 + 3] = 1;
+    this.pending.fill(0);
+    this.enabled = false;
+    this.functionMask = false;
+  }
+
+  /** Message Control as software reads it: table size - 1, function mask, enable. */
+  control(): number {
+    return (this.vectors - 1) | (this.functionMask ? 0x4000 : 0) | (this.enabled ? 0x8000 : 0);
+  }
+
+  writeControl(v: number, sink: MsiSink | undefined, requesterId: number): void {
+    this.enabled = (v & 0x8000) !== 0;
+    this.functionMask = (v & 0x4000) !== 0;
+    this.flush(sink, requesterId);
+  }
+
+  readTable(off: number, size: 1 | 2 | 4): number {
+    if (off + size > this.vectors * 16) return 0;
+    const w = this.table[off >>> 2]!;
+    return size === 4 ? w >>> 0 : (w >>> ((off & 3) * 8)) & (size === 2 ? 0xffff : 0xff);
+  }
+
+  writeTable(
+    off: number,
+    size: 1 | 2 | 4,
+    value: number,
+    sink: MsiSink | undefined,
+    requesterId: number,
+  ): void {
+    if (off + size > this.vectors * 16) return;
+    const i = off >>> 2;
+    if (size === 4) this.table[i] = value >>> 0;
+    else {
+      const sh = (off & 3) * 8;
+      const m = (size === 2 ? 0xffff : 0xff) << sh;
+      this.table[i] = ((this.table[i]! & ~m) | ((value << sh) & m)) >>> 0;
+    }
+    if ((i & 3) === 3) this.flush(sink, requesterId);
+  }
+
+  readPba(off: number, size: 1 | 2 | 4): number {
+    let v = 0;
+    for (let b = size - 1; b >= 0; b--) {
+      let byte = 0;
+      for (let k = 0; k < 8; k++) if (this.pending[(off + b) * 8 + k]) byte |= 1 << k;
+      v = v * 256 + byte;
+    }
+    return v >>> 0;
+  }
+
+  /** Signal `vector`; a masked vector becomes pending (§6.8.2.9). */
+  signal(vector: number, sink: MsiSink | undefined, requesterId: number): void {
+    if (!this.enabled || vector >= this.vectors) return;
+    if (this.functionMask || this.table[vector * 4 + 3]! & 1) {
+      this.pending[vector] = 1;
+      return;
+    }
+    sink?.sendMsi(
+      this.table[vector * 4]! + this.table[vector * 4 + 1]! * 2 ** 32,
+      this.table[vector * 4 + 2]!,
+      requesterId,
+    );
+  }
+
+  private flush(sink: MsiSink | undefined, requesterId: number): void {
+    if (!this.enabled || this.functionMask) return;
+    for (let v = 0; v < this.vectors; v++) {
+      if (this.pending[v] && !(this.table[v * 4 + 3]! & 1)) {
+        this.pending[v] = 0;
+        this.signal(v, sink, requesterId);
+      }
+    }
+  }
+}
