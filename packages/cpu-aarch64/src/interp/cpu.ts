@@ -854,6 +854,37 @@ export class Cpu {
       throw e;
     }
   }
+  /**
+   * 8-byte access outside RAM pages: one 64-bit bus access (devices with read64/write64 see it
+   * whole; the bus splits it into two 32-bit accesses, low word first, for the others).
+   */
+  private physRead64(lo: number, hi: number): number {
+    const pa = this.translate(lo, hi, 0);
+    if (this.bus.find(pa) === undefined) return this.unclaimed(lo, hi, pa, 8, false);
+    let v: bigint;
+    try {
+      v = this.bus.read64(pa);
+    } catch (e) {
+      if (e instanceof BusError) return this.dataAbort(lo, hi, false, FSC.EXTERNAL);
+      throw e;
+    }
+    this.rhi = Number(v >> 32n) | 0;
+    return Number(v & 0xffffffffn) | 0;
+  }
+  private physWrite64(lo: number, hi: number, vlo: number, vhi: number): void {
+    const pa = this.translate(lo, hi, 1);
+    if (this.bus.find(pa) === undefined) {
+      this.unclaimed(lo, hi, pa, 8, true);
+      return;
+    }
+    try {
+      this.bus.write64(pa, (BigInt(vhi >>> 0) << 32n) | BigInt(vlo >>> 0));
+      this.recheck = true; // a device may have raised an interrupt
+    } catch (e) {
+      if (e instanceof BusError) this.dataAbort(lo, hi, true, FSC.EXTERNAL);
+      throw e;
+    }
+  }
   private unclaimed(lo: number, hi: number, pa: number, size: number, write: boolean): never {
     if (this.userMode) return this.dataAbort(lo, hi, write, FSC.TRANSLATION_L0);
     // Exit to the board with an ESR_EL2-style data abort syndrome (lower-EL data abort, DFSC external).
@@ -959,6 +990,14 @@ export class Cpu {
       this.rhi = v.getInt32(o + 4, true);
       return v.getInt32(o, true);
     }
+    return this.ld64Slow(lo, hi);
+  }
+  private ld64Slow(lo: number, hi: number): number {
+    if ((lo & 0xfff) <= 0xff8) {
+      if (this.fillData(lo, hi, false)) return this.ld64(lo, hi);
+      return this.physRead64(lo, hi);
+    }
+    // crosses a page: two halves, each translated on its own
     const l = this.ld32(lo, hi);
     const nlo = (lo + 4) | 0;
     const h = this.ld32(nlo, nlo >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi);
@@ -1016,10 +1055,15 @@ export class Cpu {
       v.setInt32(o + 4, vhi, true);
       return;
     }
-    // Check both halves are writable before writing either (no partial store on a fault).
+    if (off <= 0xff8) {
+      if (this.fillData(lo, hi, true)) this.st64(lo, hi, vlo, vhi);
+      else this.physWrite64(lo, hi, vlo, vhi);
+      return;
+    }
+    // Crosses a page. Check both halves are writable before writing either (no partial store).
     const nlo = (lo + 4) | 0;
     const nhi = nlo >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi;
-    if ((lo & 0xfff) > 0xff8) this.probeWrite(nlo, nhi);
+    this.probeWrite(nlo, nhi);
     this.st32(lo, hi, vlo);
     this.st32(nlo, nhi, vhi);
   }
