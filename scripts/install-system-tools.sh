@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages and only when missing, the programs Armature's tests use as
 # independent judges: llvm-mc, dtc, iasl, dmidecode, qemu-aarch64, qemu-system-aarch64, the
-# aarch64 cross compiler and cpio. Idempotent: a second run installs nothing.
+# aarch64 cross compiler, cpio and tcpdump. Idempotent: a second run installs nothing.
 set -euo pipefail
 
 # command -> Debian package
@@ -14,6 +14,7 @@ declare -A NEED=(
   [qemu-system-aarch64]=qemu-system-arm
   [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu
   [cpio]=cpio
+  [tcpdump]=tcpdump
 )
 
 missing=()

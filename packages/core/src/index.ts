@@ -30,6 +30,8 @@ export { RateLimitedLog, setLogger } from "./log.js";
 export type { GuestBuffer, PhysAddr } from "./memory.js";
 export { RamRegion } from "./memory.js";
 export type { MsiSink } from "./msi.js";
+export type { NetBackend } from "./net.js";
+export { createNetLink, NullNetBackend } from "./net.js";
 export { nullMsiSink } from "./msi.js";
 export type { PciBar, PciBarKind, PciFunction, PciFunctionHost, PciIds } from "./pci.js";
 export type { SysRegBlock } from "./sysreg.js";

@@ -1,30 +1,9 @@
-import { ConfigError } from "@armature/core";
+import { ConfigError, createNetLink, type NetBackend } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
 import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
 
-/**
- * Host side of a network device: `send` carries Ethernet frames from the guest; the device
- * registers one receive function through `attach`, which the backend calls with frames for the
- * guest.
- */
-export interface NetBackend {
-  send(frame: Uint8Array): void;
-  attach(receive: (frame: Uint8Array) => void): void;
-}
-
-/** Two connected backends: a frame sent on one arrives at the other (an in-process cable). */
-export function createNetLink(): [NetBackend, NetBackend] {
-  const rx: Array<((f: Uint8Array) => void) | undefined> = [undefined, undefined];
-  const end = (me: 0 | 1): NetBackend => ({
-    send(frame) {
-      rx[1 - me]?.(frame.slice());
-    },
-    attach(receive) {
-      rx[me] = receive;
-    },
-  });
-  return [end(0), end(1)];
-}
+export type { NetBackend };
+export { createNetLink };
 
 /** Parse "52:54:00:12:34:56". */
 export function parseMac(mac: string): Uint8Array {
