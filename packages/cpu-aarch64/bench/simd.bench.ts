@@ -1,5 +1,5 @@
-// FP/SIMD workloads under `armature user` beside qemu-aarch64's wall time in the same run (issue #5
-// part 6): busybox sha256sum of a fixed 1 MiB file (needs `bash scripts/fetch-guest.sh`), and the
+// FP/SIMD workloads under `armature user` beside qemu-aarch64's wall time in the same run:
+// busybox sha256sum of a fixed 1 MiB file (needs `bash scripts/fetch-guest.sh`), and the
 // libm / NEON test programs. Prints figures (median of BENCH_RUNS, default 3); never fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";

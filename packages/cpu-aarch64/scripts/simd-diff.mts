@@ -1,4 +1,4 @@
-// The long FP/AdvSIMD/crypto differential run (issue #5):
+// The long FP/AdvSIMD/crypto differential run:
 //   node --conditions=source --import tsx scripts/simd-diff.mts [cases=1000000] [seed=1] [filter-regex]
 // Streams cases to one qemu-aarch64 process, runs each in our interpreter, prints per-class
 // agreement (X, V, FPSR incl. QC, NZCV, fault signal, memory) and the first differences per entry.

@@ -1,5 +1,5 @@
 /*
- * FP/AdvSIMD/crypto/PAuth differential harness (issue #5), run under
+ * FP/AdvSIMD/crypto/PAuth differential harness, run under
  * `qemu-aarch64 -cpu max,sve=off,sme=off -seed 1`. Reads fixed-size requests on stdin: one
  * instruction word plus X0-X30, V0-V31, FPCR, FPSR, NZCV; executes the word in a writable text page
  * with exactly that state and writes the final state (and a hash of the data page when asked).

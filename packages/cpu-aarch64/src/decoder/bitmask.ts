@@ -41,16 +41,6 @@ export function decodeLogicalImm(n: number, imms: number, immr: number, is64: bo
   return [hi >>> 0, lo >>> 0];
 }
 
-/** MoveWidePreferred (ARM ARM shared pseudocode): would MOVZ/MOVN express this ORR immediate? */
-export function moveWidePreferred(sf: number, n: number, imms: number, immr: number): boolean {
-  const width = sf ? 64 : 32;
-  if (sf === 1 && n !== 1) return false;
-  if (sf === 0 && !(n === 0 && (imms & 0x20) === 0)) return false;
-  if (imms < 16) return (16 - (immr % 16)) % 16 <= 15 - imms;
-  if (imms >= width - 15) return immr % 16 <= imms - (width - 15);
-  return false;
-}
-
 /** BFXPreferred (ARM ARM shared pseudocode). */
 export function bfxPreferred(sf: number, uns: number, imms: number, immr: number): boolean {
   if (imms < immr) return false;
@@ -64,7 +54,8 @@ export function bfxPreferred(sf: number, uns: number, imms: number, immr: number
 
 /**
  * Whether a single MOVZ or MOVN can build the ORR immediate (by value; this is how LLVM decides
- * between "mov" and "orr ..., wzr/xzr, #imm", and equals MoveWidePreferred for canonical encodings).
+ * between "mov" and "orr ..., wzr/xzr, #imm", and equals the ARM ARM's MoveWidePreferred for
+ * canonical encodings).
  */
 export function movWideable(sf: number, n: number, imms: number, immr: number): boolean {
   const [hi, lo] = decodeLogicalImm(n, imms, immr, sf === 1);

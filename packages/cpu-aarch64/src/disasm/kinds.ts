@@ -23,9 +23,6 @@ export function hex64(hi: number, lo: number): string {
 export function dec64(hi: number, lo: number): string {
   return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)).toString();
 }
-export function udec64(hi: number, lo: number): string {
-  return ((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)).toString();
-}
 
 const xreg = (v: number): string => (v === 31 ? "xzr" : `x${v}`);
 const wreg = (v: number): string => (v === 31 ? "wzr" : `w${v}`);

@@ -2,10 +2,11 @@
  * Test-side driver for oracle/armv8_oracle.c: one long-lived `qemu-aarch64 -cpu max` process that
  * executes real instructions for batches of operand lines. Not part of the public surface.
  */
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { QemuUser } from "../test/qemu-user.js";
 
 const ORACLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "oracle");
 const INSTALL = "bash scripts/install-system-tools.sh";
@@ -41,51 +42,21 @@ export interface OracleResult {
 }
 
 export class ArmOracle {
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private buf = "";
-  private waiters: Array<() => void> = [];
-  private lines: string[] = [];
-  private dead = false;
-
-  private constructor(bin: string) {
-    this.proc = spawn("qemu-aarch64", ["-cpu", "max,sve=off,sme=off", "-seed", "1", bin], { stdio: "pipe" });
-    this.proc.stdout.setEncoding("utf8");
-    this.proc.stdout.on("data", (d: string) => {
-      this.buf += d;
-      let i = this.buf.indexOf("\n");
-      while (i >= 0) {
-        this.lines.push(this.buf.slice(0, i));
-        this.buf = this.buf.slice(i + 1);
-        i = this.buf.indexOf("\n");
-      }
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.proc.on("exit", () => {
-      this.dead = true;
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
+  private constructor(private readonly qemu: QemuUser) {}
 
   static start(): ArmOracle {
     need("qemu-aarch64");
-    return new ArmOracle(buildOracle());
+    return new ArmOracle(new QemuUser(buildOracle(), "armv8_oracle"));
   }
 
   /** Run lines "<op> <fpcr> <a> <b> <c>" (hex); resolves with one parsed result per line. */
   async run(lines: readonly string[]): Promise<OracleResult[]> {
-    this.lines = [];
     const chunk = 2000;
     const raw: string[] = [];
     for (let i = 0; i < lines.length; i += chunk) {
       const part = lines.slice(i, i + chunk);
-      this.proc.stdin.write(`${part.join("\n")}\nsync\n`);
-      while (!this.lines.includes("ok")) {
-        if (this.dead) throw new Error("qemu-aarch64 oracle exited");
-        await new Promise<void>((res) => this.waiters.push(res));
-      }
-      const k = this.lines.indexOf("ok");
-      raw.push(...this.lines.slice(0, k));
-      this.lines = this.lines.slice(k + 1);
+      this.qemu.write(`${part.join("\n")}\nsync\n`);
+      raw.push(...(await this.qemu.readLinesUntil("ok")));
     }
     return raw.map((l, i) => {
       if (l.startsWith("error")) throw new Error(`oracle: ${l} for line '${lines[i]}'`);
@@ -106,8 +77,7 @@ export class ArmOracle {
   }
 
   close(): void {
-    this.proc.stdin.end();
-    this.proc.kill();
+    this.qemu.close();
   }
 }
 

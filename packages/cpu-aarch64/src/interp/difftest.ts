@@ -1,15 +1,15 @@
 /*
- * Differential testing against QEMU user mode (issue #4 part 6). The static C harness
+ * Differential testing against QEMU user mode. The static C harness
  * (harness/harness.c) runs under one long-lived `qemu-aarch64 -cpu max,sve=off,sme=off -seed 1`
  * process; cases go over a pipe in batches. The same case runs in our interpreter with the same
  * code/data addresses, and the final X registers, SP, NZCV, PC (on a fault) and a hash of the data
  * region are compared.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { Bus } from "@armature/core";
 import { decode } from "../decoder/decode.js";
 import { ENCODINGS } from "../decoder/table.js";
 import { M1_MODEL } from "../model.js";
+import { QemuUser } from "../test/qemu-user.js";
 import { Cpu } from "./cpu.js";
 import { UNIMPLEMENTED_IDS } from "./dispatch.js";
 
@@ -67,56 +67,26 @@ function decodeResp(buf: Buffer, off: number): DiffResult {
   };
 }
 
-/** One long-lived qemu-aarch64 process running the harness. */
+/** The integer differential harness under qemu-aarch64 (one long-lived process). */
 export class QemuOracle {
-  private readonly proc: ChildProcess;
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
-  private waiter: (() => void) | null = null;
-  private exited: string | null = null;
+  private readonly qemu: QemuUser;
 
   constructor(harnessPath: string, qemu = "qemu-aarch64") {
-    this.proc = spawn(qemu, ["-cpu", "max,sve=off,sme=off", "-seed", "1", harnessPath], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    this.proc.on("error", (e) => {
-      this.exited = `${qemu} failed to start (${e.message}); run 'bash scripts/install-system-tools.sh'`;
-      this.waiter?.();
-    });
-    this.proc.on("exit", (code) => {
-      this.exited ??= `harness exited with ${code}`;
-      this.waiter?.();
-    });
-    this.proc.stdout!.on("data", (d: Buffer) => {
-      this.pending.push(d);
-      this.pendingLen += d.length;
-      this.waiter?.();
-    });
+    this.qemu = new QemuUser(harnessPath, "harness", qemu);
   }
 
   async run(cases: readonly DiffCase[]): Promise<DiffResult[]> {
     const req = Buffer.alloc(REQ_SIZE * cases.length);
     for (let i = 0; i < cases.length; i++) encodeCase(cases[i]!, req, i * REQ_SIZE);
-    this.proc.stdin!.write(req);
-    const need = RESP_SIZE * cases.length;
-    while (this.pendingLen < need) {
-      if (this.exited !== null) throw new Error(this.exited);
-      await new Promise<void>((r) => {
-        this.waiter = r;
-      });
-      this.waiter = null;
-    }
-    const all = Buffer.concat(this.pending);
-    this.pending = all.length > need ? [all.subarray(need)] : [];
-    this.pendingLen = all.length - need;
+    this.qemu.write(req);
+    const all = await this.qemu.read(RESP_SIZE * cases.length);
     const out: DiffResult[] = [];
     for (let i = 0; i < cases.length; i++) out.push(decodeResp(all, i * RESP_SIZE));
     return out;
   }
 
   close(): void {
-    const b = Buffer.alloc(REQ_SIZE);
-    this.proc.stdin!.end(b);
+    this.qemu.close(Buffer.alloc(REQ_SIZE));
   }
 }
 
@@ -383,7 +353,7 @@ export function generatorEntries(): GenEntry[] {
     if (e.feature !== null && !M1_MODEL.features.has(e.feature)) return;
     // Pointer authentication is compared by the FP/SIMD/PAuth harness (IMPDEF PAC here, QARMA in QEMU).
     if (e.feature === "FEAT_PAuth") return;
-    // SIMD&FP registers are not compared (issue #5): skip V=1 load/store forms.
+    // SIMD&FP registers are not compared here (simd/difftest-simd.ts does): skip V=1 load/store forms.
     if (e.group === "ldst" && ((e.bits >>> 26) & 1) === 1 && ((e.mask >>> 26) & 1) === 1) return;
     out.push({ index, id: e.id, mask: e.mask, bits: e.bits, iclass: e.iclass });
   });
@@ -479,8 +449,6 @@ export function describeDiff(c: DiffCase, ours: DiffResult, qemu: DiffResult): s
   }
   return lines.join("\n");
 }
-
-export type { ChildProcess };
 
 /**
  * Known QEMU user-mode deviations (documented in the README); returns the reason, or null when the

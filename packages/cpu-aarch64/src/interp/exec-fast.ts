@@ -5,7 +5,7 @@
  */
 import type { Cpu } from "./cpu.js";
 import { addsubImm, addsubShift, logShift } from "./exec-int.js";
-import { ldstPos, ldstRegoff } from "./exec-mem.js";
+import { ldstRegoff } from "./exec-mem.js";
 
 /** ADD Xd, Xn, Xm (shift amount 0). */
 export function add64reg(c: Cpu, w: number): void {
@@ -362,9 +362,6 @@ export function strbreg(c: Cpu, w: number): void {
   const lo = regoffAddr(c, w, 0);
   c.st8(lo, roHi, c.x[2 * (w & 31)]! & 0xff);
 }
-
-/** Keep the generic handlers referenced (fallbacks for ldst_pos shapes not specialised). */
-export const GENERIC_LDST_POS = ldstPos;
 
 /** ORR Xd, Xn, Xm (MOV Xd, Xm when Rn = XZR), shift amount 0. */
 export function orr64reg(c: Cpu, w: number): void {

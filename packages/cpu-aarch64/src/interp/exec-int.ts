@@ -726,7 +726,7 @@ export function testbranch(c: Cpu, w: number): void {
   }
 }
 
-/** BR, BLR, RET (no pointer authentication: the PAuth forms are issue #5). */
+/** BR, BLR, RET (the PAuth forms BRA*, BLRA*, RETA* are in simd/pauth.ts). */
 export function branchReg(c: Cpu, w: number): void {
   const opc = (w >>> 21) & 15;
   const n = (w >>> 5) & 31;

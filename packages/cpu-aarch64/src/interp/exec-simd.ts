@@ -1,8 +1,8 @@
 /*
  * The integer SIMD moves, compares, permutes and structure loads/stores that static glibc uses
  * (memset/memcpy/strlen/printf): ARM ARM C4.1.95 "Data Processing -- Scalar Floating-Point and
- * Advanced SIMD" (integer forms only) and C4.1.66 (LD1/ST1...). FP/SIMD arithmetic is issue #5
- * (src/fp); these handlers only move and compare bits. Registers: see the layout in cpu.ts.
+ * Advanced SIMD" (integer forms only) and C4.1.66 (LD1/ST1... multiple structures). FP/SIMD arithmetic is in simd/
+ * (with src/fp); these handlers only move and compare bits. Registers: see the layout in cpu.ts.
  */
 import type { Cpu } from "./cpu.js";
 
@@ -773,64 +773,7 @@ export function asisdlse(c: Cpu, w: number): void {
   }
 }
 
-/** LD1/ST1 (single structure, one register) and LD1R, with or without post-index. */
-export function asisdlso(c: Cpu, w: number): void {
-  const Q = (w >>> 30) & 1;
-  const L = (w >>> 22) & 1;
-  const R = (w >>> 21) & 1;
-  const post = (w >>> 23) & 1;
-  const m = (w >>> 16) & 31;
-  const opcode = (w >>> 13) & 7;
-  const S = (w >>> 12) & 1;
-  const size = (w >>> 10) & 3;
-  const n = (w >>> 5) & 31;
-  const t = w & 31;
-  const selem = (((opcode & 1) << 1) | R) + 1;
-  if (selem !== 1) c.undefinedInstruction();
-  const ni = n === 31 ? 64 : 2 * n;
-  const blo = c.x[ni]!;
-  const bhi = c.x[ni + 1]!;
-  let scale = opcode >>> 1;
-  let index = 0;
-  let replicate = false;
-  if (scale === 3) {
-    replicate = true;
-    scale = size;
-  } else if (scale === 0) index = (Q << 3) | (S << 2) | size;
-  else if (scale === 1) index = (Q << 2) | (S << 1) | (size >>> 1);
-  else if ((size & 1) === 0) index = (Q << 1) | S;
-  else {
-    index = Q;
-    scale = 3;
-  }
-  const es = 1 << scale;
-  const tmp = scratch2;
-  for (let k = 0; k < es; k++) {
-    const a = (blo + k) | 0;
-    const ah = a >>> 0 < blo >>> 0 ? (bhi + 1) | 0 : bhi;
-    if (L) tmp[k] = c.ld8(a, ah);
-    else c.st8(a, ah, c.vb[16 * t + index * es + k]!);
-  }
-  if (L) {
-    if (replicate) {
-      const bytes = Q ? 16 : 8;
-      for (let i = 0; i < bytes; i++) c.vb[16 * t + i] = tmp[i % es]!;
-      if (!Q) clearHigh(c, t);
-    } else for (let k = 0; k < es; k++) c.vb[16 * t + index * es + k] = tmp[k]!;
-  }
-  if (post) {
-    if (m === 31) addOffset(blo, bhi, es, addr);
-    else {
-      const l = (blo >>> 0) + (c.x[2 * m]! >>> 0);
-      addr[0] = l | 0;
-      addr[1] = (bhi + c.x[2 * m + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-    }
-    c.x[ni] = addr[0]!;
-    c.x[ni + 1] = addr[1]!;
-  }
-}
-
-/** FMOV between general and SIMD&FP registers (bit moves; conversions are issue #5). */
+/** FMOV between general and SIMD&FP registers (bit moves; conversions are in simd/fp-scalar.ts). */
 export function fmovGeneral(c: Cpu, w: number): void {
   const sf = w >>> 31;
   const ftype = (w >>> 22) & 3;
@@ -908,24 +851,7 @@ export function asisdone(c: Cpu, w: number): void {
   }
 }
 
-/** FMOV (register) and the other single-source FP ops that are pure moves. */
-export function floatdp1(c: Cpu, w: number): void {
-  const ftype = (w >>> 22) & 3;
-  const opc = (w >>> 15) & 63;
-  const n = (w >>> 5) & 31;
-  const d = w & 31;
-  if (opc === 0) {
-    const lo = c.v[4 * n]!;
-    const hi = ftype === 1 ? c.v[4 * n + 1]! : 0;
-    c.v.fill(0, 4 * d, 4 * d + 4);
-    c.v[4 * d] = ftype === 3 ? lo & 0xffff : lo;
-    c.v[4 * d + 1] = hi;
-    return;
-  }
-  c.undefinedInstruction();
-}
-
-export const SIMD_BY_CLASS: Record<string, Handler> = {
+const BY_CLASS: Readonly<Record<string, Handler>> = {
   asimdsame,
   asimdimm,
   asimdins,
@@ -935,22 +861,40 @@ export const SIMD_BY_CLASS: Record<string, Handler> = {
   asimdperm,
   asimdext,
   asimdtbl,
-  asisdlse: asisdlse,
+  asisdlse,
   asisdlsep: asisdlse,
-  asisdlso: asisdlso,
-  asisdlsop: asisdlso,
   asisdpair,
   asisdone,
-  floatimm: fmovImm,
 };
 
-/** FMOV forms by id prefix are matched in dispatch (float2int ids look like FMOV_64D_float2int). */
-export const SIMD_BY_ID: Record<string, Handler> = {};
+/**
+ * The SIMD&FP forms executed here (bit moves, integer compares/permutes, multiple-structure
+ * loads/stores), by class and mnemonic; everything else in those classes is in simd/.
+ */
+const MNEMONICS: Readonly<Record<string, readonly string[]>> = {
+  asimdsame:
+    "ADD SUB CMTST CMEQ CMGT CMHI CMGE CMHS SMAX UMAX SMIN UMIN SMAXP UMAXP SMINP UMINP ADDP AND BIC ORR ORN EOR BSL BIT BIF MOV".split(
+      " ",
+    ),
+  asimdimm: "MOVI MVNI ORR BIC FMOV".split(" "),
+  asimdins: "DUP INS MOV UMOV SMOV".split(" "),
+  asimdshf: "SSHR USHR SSRA USRA SHL SHRN SHRN2 SSHLL SSHLL2 USHLL USHLL2 SXTL SXTL2 UXTL UXTL2".split(" "),
+  asimdmisc: "REV64 REV32 REV16 CNT NOT MVN RBIT CMEQ CMLE CMGT CMGE CMLT ABS NEG XTN XTN2 CLS CLZ".split(
+    " ",
+  ),
+  asimdall: "ADDV SMAXV UMAXV SMINV UMINV SADDLV UADDLV".split(" "),
+  asimdperm: "UZP1 UZP2 TRN1 TRN2 ZIP1 ZIP2".split(" "),
+  asimdext: ["EXT"],
+  asimdtbl: ["TBL", "TBX"],
+  asisdlse: ["LD1", "ST1", "LD2", "ST2", "LD3", "ST3", "LD4", "ST4"],
+  asisdlsep: ["LD1", "ST1", "LD2", "ST2", "LD3", "ST3", "LD4", "ST4"],
+  asisdpair: ["ADDP"],
+  asisdone: ["DUP", "MOV"],
+};
 
-/** Handler for a float2int / floatdp1 id, if it is one of the moves implemented here. */
-export function simdById(id: string, iclass: string): Handler | undefined {
-  if (iclass === "float2int" && id.startsWith("FMOV_")) return fmovGeneral;
-  if (iclass === "floatdp1" && id.startsWith("FMOV_")) return floatdp1;
+/** Handler for a decoder entry if it is one of the forms implemented here. */
+export function baseSimdHandler(id: string, iclass: string, mnemonic: string): Handler | undefined {
+  if (iclass === "float2int") return id.startsWith("FMOV_") ? fmovGeneral : undefined;
   if (iclass === "floatimm") return fmovImm;
-  return undefined;
+  return MNEMONICS[iclass]?.includes(mnemonic) ? BY_CLASS[iclass] : undefined;
 }

@@ -1,4 +1,4 @@
-// Bare-metal MMU-on test program (issue #6): built with GNU as/ld for one granule
+// Bare-metal MMU-on test program: built with GNU as/ld for one granule
 // (--defsym GBITS=12|14|16), run on our Cpu and under qemu-system-aarch64 -M virt.
 //
 // At EL1 with the MMU off it builds stage 1 tables (39-bit VA for TTBR0 and TTBR1), maps RAM

@@ -1,5 +1,5 @@
 /*
- * Bare-metal programs with the MMU on in the 4K, 16K and 64K granules (issue #6): the same
+ * Bare-metal programs with the MMU on in the 4K, 16K and 64K granules: the same
  * binary (mmu-baremetal.S, built with GNU as/ld, an assembler we did not write) runs on our Cpu
  * and under qemu-system-aarch64 -M virt (the independent judge); results are checked against
  * values worked out by hand from the ARM ARM and against QEMU's UART output line for line.

@@ -1,5 +1,5 @@
 /*
- * VMSAv8-64 stage 1 translation for the EL1&0 regime, wired into the CPU (issue #6 part 3).
+ * VMSAv8-64 stage 1 translation for the EL1&0 regime, wired into the CPU.
  *
  * The CPU's direct-mapped software TLB (cpu.ts: read/write/exec tag arrays) stays the hot path.
  * On a miss with SCTLR_EL1.M = 1, `Cpu.translate` calls `CpuMmu.translate`, which asks the

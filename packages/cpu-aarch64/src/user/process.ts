@@ -5,6 +5,7 @@ import { isatty } from "node:tty";
 import { Bus, BusError, ConfigError, type RamRegion, RateLimitedLog } from "@armature/core";
 import { Cpu } from "../interp/cpu.js";
 import { hwcapsFromIdRegs } from "../interp/idregs.js";
+import { EC, ecOf, FSC } from "../interp/syndrome.js";
 import { type CpuModel, M1_MODEL } from "../model.js";
 import { type ElfImage, parseElf } from "./elf.js";
 
@@ -193,17 +194,17 @@ export class UserProcess {
         this.syscall();
         if (this.exitCode !== null) return this.exitCode;
       } else if (exit.reason === "exception") {
-        const ec = exit.esr >>> 26;
+        const ec = ecOf(exit.esr);
         const sig =
-          ec === 0x24 || ec === 0x25
-            ? (exit.esr & 0x3f) === 0x21
+          ec === EC.DABT_LOWER || ec === EC.DABT_SAME
+            ? (exit.esr & 0x3f) === FSC.ALIGNMENT
               ? 7
               : 11
-            : ec === 0x20 || ec === 0x21
+            : ec === EC.IABT_LOWER || ec === EC.IABT_SAME
               ? 11
-              : ec === 0x22
+              : ec === EC.PC_ALIGN
                 ? 7
-                : ec === 0x3c
+                : ec === EC.BRK64
                   ? 5
                   : 4;
         const at = cpu.getPC().toString(16);

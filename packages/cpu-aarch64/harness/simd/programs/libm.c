@@ -1,4 +1,4 @@
-/* libm and printf through the FP instructions (issue #5 part 5): output must match qemu-aarch64. */
+/* libm and printf through the FP instructions: output must match qemu-aarch64. */
 #include <fenv.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* NEON intrinsics (AdvSIMD, FP16, RDM, DotProd, FHM, crypto, SHA3) under both emulators (issue #5). */
+/* NEON intrinsics (AdvSIMD, FP16, RDM, DotProd, FHM, crypto, SHA3) under both emulators. */
 #include <arm_neon.h>
 #include <stdint.h>
 #include <stdio.h>

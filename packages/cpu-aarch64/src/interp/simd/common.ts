@@ -1,5 +1,5 @@
 /*
- * Shared helpers for the FP/AdvSIMD/crypto/PAuth handlers (issue #5): element access on the V
+ * Shared helpers for the FP/AdvSIMD/crypto/PAuth handlers: element access on the V
  * registers (layout in ../cpu.ts), the FPState bridge to FPCR/FPSR, and the result staging buffer
  * that lets a destination overlap its sources.
  */

@@ -1,12 +1,12 @@
 /*
- * Differential testing of the FP/AdvSIMD/crypto/PAuth handlers against QEMU user mode (issue #5
- * part 4). harness/simd/simd-harness.c runs one word per case under one long-lived
+ * Differential testing of the FP/AdvSIMD/crypto/PAuth handlers against QEMU user mode.
+ * harness/simd/simd-harness.c runs one word per case under one long-lived
  * `qemu-aarch64 -cpu max,sve=off,sme=off -seed 1`; the same word runs here in a user-mode Cpu. Both
  * sides start from X0-X30, V0-V31, FPCR, FPSR, NZCV (V registers biased toward FP special values and
  * integer edges, FPCR with random DN/FZ/FZ16/AHP/RMode) and compare X, V, FPSR, NZCV, the fault
  * signal and (for loads/stores) a hash of the data page.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { Bus } from "@armature/core";
 import { decode } from "../../decoder/decode.js";
 import { ENCODINGS } from "../../decoder/table.js";
 import { M1_MODEL } from "../../model.js";
+import { QemuUser } from "../../test/qemu-user.js";
 import { Cpu } from "../cpu.js";
 import { Rng, signalFor } from "../difftest.js";
 
@@ -62,30 +63,12 @@ export function buildSimdHarness(): string {
   return out;
 }
 
+/** The SIMD differential harness under qemu-aarch64 (one long-lived process). */
 export class QemuSimdOracle {
-  private readonly proc: ChildProcess;
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
-  private waiter: (() => void) | null = null;
-  private exited: string | null = null;
+  private readonly qemu: QemuUser;
 
   constructor(harness: string, qemu = "qemu-aarch64") {
-    this.proc = spawn(qemu, ["-cpu", "max,sve=off,sme=off", "-seed", "1", harness], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    this.proc.on("error", (e) => {
-      this.exited = `${qemu} failed to start (${e.message}); run 'bash scripts/install-system-tools.sh'`;
-      this.waiter?.();
-    });
-    this.proc.on("exit", (code) => {
-      this.exited ??= `simd harness exited with ${code}`;
-      this.waiter?.();
-    });
-    this.proc.stdout!.on("data", (d: Buffer) => {
-      this.pending.push(d);
-      this.pendingLen += d.length;
-      this.waiter?.();
-    });
+    this.qemu = new QemuUser(harness, "simd harness", qemu);
   }
 
   async run(cases: readonly SimdCase[]): Promise<SimdResult[]> {
@@ -99,18 +82,8 @@ export class QemuSimdOracle {
       req.writeUInt32LE(c.seed >>> 0, o + 12);
       req.set(c.state, o + 16);
     }
-    this.proc.stdin!.write(req);
-    const need = RESP_SIZE * cases.length;
-    while (this.pendingLen < need) {
-      if (this.exited !== null) throw new Error(this.exited);
-      await new Promise<void>((r) => {
-        this.waiter = r;
-      });
-      this.waiter = null;
-    }
-    const all = Buffer.concat(this.pending);
-    this.pending = all.length > need ? [all.subarray(need)] : [];
-    this.pendingLen = all.length - need;
+    this.qemu.write(req);
+    const all = await this.qemu.read(RESP_SIZE * cases.length);
     const out: SimdResult[] = [];
     for (let i = 0; i < cases.length; i++) {
       const o = i * RESP_SIZE;
@@ -124,7 +97,7 @@ export class QemuSimdOracle {
   }
 
   close(): void {
-    this.proc.stdin!.end();
+    this.qemu.close();
   }
 }
 

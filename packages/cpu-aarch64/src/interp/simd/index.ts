@@ -1,11 +1,10 @@
 /*
- * Issue #5 handlers: FP, AdvSIMD, crypto and pointer authentication. `simdHandler` is consulted by
- * dispatch.ts for every table entry the base handlers do not execute; `pauthOverride` replaces the
- * NOP handlers of the PAC hint-space instructions.
+ * FP, AdvSIMD, crypto and pointer authentication handlers. dispatch.ts consults `simdHandler` for
+ * every table entry the base handlers do not execute, and `pauthHandler` first for the PAC
+ * hint-space instructions (NOPs without FEAT_PAuth, real PAC/AUT with it).
  */
 import type { Handler } from "./common.js";
 import { cryptoHandler } from "./crypto.js";
-import { FMOV_H_OVERRIDES } from "./fmov.js";
 import {
   float2fix,
   float2int,
@@ -22,6 +21,7 @@ import { ldstSingle } from "./ldst.js";
 import { pauthHandler } from "./pauth.js";
 
 export type { Handler };
+export { pauthHandler };
 
 const SCALAR: Record<string, Handler> = {
   floatdp1,
@@ -45,15 +45,4 @@ export function simdHandler(id: string, iclass: string, mnemonic: string): Handl
     cryptoHandler(iclass, mnemonic) ??
     pauthHandler(id, iclass, mnemonic)
   );
-}
-
-/**
- * Handlers that replace a base handler: the PAC hint forms (NOPs in the base dispatch) and the
- * half-precision FMOV forms.
- */
-export function override(id: string, iclass: string, mnemonic: string): Handler | undefined {
-  const f = FMOV_H_OVERRIDES[id];
-  if (f !== undefined) return f;
-  if (iclass !== "hints") return undefined;
-  return pauthHandler(id, iclass, mnemonic);
 }

@@ -1,7 +1,7 @@
 /*
- * LD2-LD4 / ST2-ST4 (single structure) and LD2R-LD4R (ARM ARM C4.1.66 asisdlso/asisdlsop,
- * C7.2 LD2..LD4 (single structure)); LD1/ST1/LD1R single and all multiple-structure forms are in
- * exec-simd.ts.
+ * LD1-LD4 / ST1-ST4 (single structure) and LD1R-LD4R (ARM ARM C4.1.66 asisdlso/asisdlsop, C7.2
+ * LD1..LD4 (single structure)): the one implementation of these forms; the multiple-structure
+ * forms are in exec-simd.ts.
  */
 import type { Cpu } from "../cpu.js";
 import type { Handler } from "./common.js";
