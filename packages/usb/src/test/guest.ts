@@ -164,7 +164,7 @@ export async function typeAndReadKeys(
   await s.sh("[ -e /sys/module/evdev ] || insmod /usb-tests/evdev.ko");
   const node = (
     await s.sh(
-      'for e in /sys/class/input/event*; do grep -q "Keyboard" $e/device/name 2>/dev/null && echo /dev/input/${e##*/} && break; done',
+      'for e in /sys/class/input/event*; do grep -q "Keyboard" $e/device/name 2>/dev/null && echo /dev/input/$(basename $e) && break; done',
     )
   ).trim();
   if (!node.startsWith("/dev/input/event"))
