@@ -169,7 +169,9 @@ export async function typeAndReadKeys(
   ).trim();
   if (!node.startsWith("/dev/input/event"))
     throw new Error(`no keyboard event node in the guest (got "${node}")`);
-  await s.sh(`rm -f /tmp/evkeys.out; (/usb-tests/evkeys ${node} ${2 * keys.length} > /tmp/evkeys.out 2>&1 &)`);
+  await s.sh(
+    `rm -f /tmp/evkeys.out; (/usb-tests/evkeys ${node} ${2 * keys.length} > /tmp/evkeys.out 2>&1 &)`,
+  );
   // Wait until the reader has the node open before typing.
   for (let i = 0; i < 60; i++) {
     if ((await s.sh("cat /tmp/evkeys.out 2>/dev/null")).includes("EVKEYS READY")) break;
