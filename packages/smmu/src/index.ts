@@ -29,3 +29,4 @@ export {
 } from "./regs.js";
 export type { SmmuStats, SmmuV3Irqs, SmmuV3Options } from "./smmu.js";
 export { SmmuV3, s2StartValid } from "./smmu.js";
+export { translatingMsiSink } from "./msi.js";

@@ -416,3 +416,24 @@ describe("SMMUv3 event queue", () => {
     expect(fx.smmu.stats.eventsLost).toBe(1);
   });
 });
+
+describe("MSIs behind the SMMU", () => {
+  it("translates the doorbell IOVA with the requester's StreamID and drops faulting MSIs", async () => {
+    const { translatingMsiSink } = await import("./msi.js");
+    const fx = makeFixture();
+    fx.g.init({ log2size: 8 });
+    const { pt, root } = s1Stream(fx, 8);
+    pt.map(root, 0x800_0000n, 0x0808_0000, 3, RW_EL0); // MSI_IOVA_BASE -> ITS frame page
+    const seen: [number, number, number][] = [];
+    const sink = translatingMsiSink(fx.smmu, {
+      sendMsi: (a, d, id) => {
+        seen.push([a, d, id]);
+        return true;
+      },
+    });
+    expect(sink.sendMsi(0x800_0040, 5, 8)).toBe(true);
+    expect(sink.sendMsi(0x900_0040, 6, 8)).toBe(false);
+    expect(seen).toEqual([[0x0808_0040, 5, 8]]);
+    expect(fx.g.events()).toMatchObject([{ type: Evt.F_TRANSLATION, sid: 8, rnw: false, inputAddr: 0x900_0040n }]);
+  });
+});
