@@ -7,6 +7,7 @@ export {
   setPciIommuMap,
   smmuV3IortNode,
 } from "./describe.js";
+export { PlatformDmaSpace, translatingMsiSink } from "./dma.js";
 export type { SmmuMemory } from "./memory.js";
 export { busSmmuMemory } from "./memory.js";
 export {
@@ -29,4 +30,3 @@ export {
 } from "./regs.js";
 export type { SmmuStats, SmmuV3Irqs, SmmuV3Options } from "./smmu.js";
 export { SmmuV3, s2StartValid } from "./smmu.js";
-export { translatingMsiSink } from "./msi.js";

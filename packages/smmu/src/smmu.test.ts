@@ -419,7 +419,7 @@ describe("SMMUv3 event queue", () => {
 
 describe("MSIs behind the SMMU", () => {
   it("translates the doorbell IOVA with the requester's StreamID and drops faulting MSIs", async () => {
-    const { translatingMsiSink } = await import("./msi.js");
+    const { translatingMsiSink } = await import("./dma.js");
     const fx = makeFixture();
     fx.g.init({ log2size: 8 });
     const { pt, root } = s1Stream(fx, 8);
@@ -434,6 +434,32 @@ describe("MSIs behind the SMMU", () => {
     expect(sink.sendMsi(0x800_0040, 5, 8)).toBe(true);
     expect(sink.sendMsi(0x900_0040, 6, 8)).toBe(false);
     expect(seen).toEqual([[0x0808_0040, 5, 8]]);
-    expect(fx.g.events()).toMatchObject([{ type: Evt.F_TRANSLATION, sid: 8, rnw: false, inputAddr: 0x900_0040n }]);
+    expect(fx.g.events()).toMatchObject([
+      { type: Evt.F_TRANSLATION, sid: 8, rnw: false, inputAddr: 0x900_0040n },
+    ]);
+  });
+});
+
+describe("PlatformDmaSpace", () => {
+  it("bypasses the SMMU until the device is platform-aware (virtio without ACCESS_PLATFORM)", async () => {
+    const { PlatformDmaSpace } = await import("./dma.js");
+    const fx = makeFixture();
+    fx.g.init({ log2size: 8 });
+    const { pt, root } = s1Stream(fx, 8);
+    pt.map(root, 0x1000n, L.data, 3, RW_EL0);
+    let aware = false;
+    const space = new PlatformDmaSpace(
+      new BusDmaSpace(fx.bus),
+      new TranslatingDmaSpace(new BusDmaSpace(fx.bus), fx.smmu, 8),
+      () => aware,
+    );
+    fx.bus.write(L.data, 4, 0x1234);
+    const b = new Uint8Array(4);
+    expect(space.read(L.data, b)).toBe(DmaStatus.Ok); // physical address
+    expect(new DataView(b.buffer).getUint32(0, true)).toBe(0x1234);
+    aware = true;
+    expect(space.read(L.data, b)).toBe(DmaStatus.Fault); // now an IOVA: unmapped
+    expect(space.read(0x1000, b)).toBe(DmaStatus.Ok);
+    expect(new DataView(b.buffer).getUint32(0, true)).toBe(0x1234);
   });
 });
