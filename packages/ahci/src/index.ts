@@ -23,6 +23,7 @@ export {
 } from "./fis.js";
 export type { AhciOptions } from "./hba.js";
 export { AhciHba, AhciPort } from "./hba.js";
+export { openCdromImage, openSataImage } from "./host.js";
 export type { OpticalImageKind } from "./media.js";
 export { checkOpticalImage, opticalImageKind } from "./media.js";
 export type { AhciPciOptions } from "./pci.js";

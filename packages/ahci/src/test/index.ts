@@ -10,3 +10,5 @@ export {
 } from "./driver.js";
 export type { IsoFile } from "./iso.js";
 export { buildIso9660 } from "./iso.js";
+export type { LinuxAhciCheckInput, LinuxAhciCheckResult } from "./linux.js";
+export { linuxAhciChecks } from "./linux.js";
