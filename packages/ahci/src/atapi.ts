@@ -407,6 +407,9 @@ export class AtapiDvd implements AhciDevice {
         this.reply(cmd, out, be16(7));
         return;
       }
+      case ScsiOp.READ_TRACK_INFORMATION:
+        this.readTrackInformation(cmd);
+        return;
       case ScsiOp.SET_CD_SPEED:
       case ScsiOp.SYNCHRONIZE_CACHE:
         this.good(cmd);
@@ -561,6 +564,36 @@ export class AtapiDvd implements AhciDevice {
       return;
     }
     this.invalidField(cmd);
+  }
+
+  /** READ TRACK INFORMATION (MMC-6 §6.34): the one data track of a complete disc. */
+  private readTrackInformation(cmd: AtaCommand): void {
+    const p = cmd.packet;
+    const m = this.mediumBackend;
+    if (m === undefined) {
+      this.notReady(cmd);
+      return;
+    }
+    const type = p[1]! & 3;
+    const addr = ((p[2]! << 24) | (p[3]! << 16) | (p[4]! << 8) | p[5]!) >>> 0;
+    const blocks = m.size / BLOCK;
+    const ok = type === 0 ? addr < blocks : type === 1 || type === 2 ? addr === 1 : false;
+    if (!ok) {
+      this.invalidField(cmd);
+      return;
+    }
+    const out = this.scratch(48);
+    const d = new DataView(out.buffer, out.byteOffset, 48);
+    d.setUint16(0, 46);
+    out[2] = 1; // track number
+    out[3] = 1; // session number
+    out[5] = 0x04; // data track, recorded uninterrupted
+    out[6] = 0x01; // data mode 1
+    d.setUint32(8, 0); // track start
+    d.setUint32(20, 16); // blocking factor (ECC block of a DVD)
+    d.setUint32(24, blocks); // track size
+    d.setUint32(28, blocks - 1); // last recorded address
+    this.reply(cmd, out, (p[7]! << 8) | p[8]!);
   }
 
   /** GET CONFIGURATION (MMC-6 §6.6): profile list, core, morphing, removable medium, random readable, CD read, DVD read. */

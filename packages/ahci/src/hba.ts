@@ -257,6 +257,15 @@ export class AhciHba implements MmioDevice {
         for (const p of this.ports) if ((p.is & p.ie) !== 0) this.is = (this.is | (1 << p.index)) >>> 0;
         this.updateIrq(false);
         return;
+      case HbaReg.CAP:
+      case HbaReg.PI:
+        // HwInit registers: Linux writes back what it read (ahci_restore_initial_config); ignore.
+        if (v !== (off === HbaReg.CAP ? this.cap : this.pi))
+          this.log.warn(
+            `hwinit-${off}`,
+            `write of 0x${v.toString(16)} to HwInit register 0x${off.toString(16)} ignored`,
+          );
+        return;
       case HbaReg.BOHC:
         // No BIOS/OS handoff (CAP2.BOH = 0): the register just holds OS ownership bits.
         this.bohc = v & 0x1a;
