@@ -8,12 +8,10 @@ const REF = "/work/shared/reference";
 
 describe("SMMUv3 description", () => {
   it("DT node has the binding's properties, as QEMU's virt,iommu=smmuv3 tree does", () => {
-    const root = new FdtNode("");
+    const root = new FdtNode("").setU32("#address-cells", 2).setU32("#size-cells", 2);
     const n = describeSmmuV3Dt(root, {
       base: 0x0905_0000,
-      eventqSpi: 74,
-      gerrorSpi: 77,
-      cmdqSyncSpi: 76,
+      interrupts: { eventq: [0, 74, 1], gerror: [0, 77, 1], cmdqSync: [0, 76, 1] },
       phandle: 0x8005,
     });
     expect(n.name).toBe("smmuv3@9050000");

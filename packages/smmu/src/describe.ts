@@ -5,34 +5,32 @@
  * component ID mappings) that @armature/acpi's buildIort serializes.
  */
 import type { IortIdMapping, IortNamedComponent, IortRootComplex, IortSmmuV3 } from "@armature/acpi";
-import type { FdtNode } from "@armature/fdt";
+import { type FdtNode, setReg } from "@armature/fdt";
 import { SMMU_MMIO_SIZE } from "./regs.js";
 
 export interface SmmuV3Placement {
   base: number;
-  /** SPI numbers (GIC INTID - 32) of the wired interrupts. */
-  eventqSpi: number;
-  gerrorSpi: number;
-  /** Optional wired CMD_SYNC completion interrupt. */
-  cmdqSyncSpi?: number;
+  /**
+   * The wired interrupts as the parent controller's specifier cells (a GICv3: `<0 spi 1>`, edge:
+   * the SMMU signals them as pulses). `cmdqSync` is optional.
+   */
+  interrupts: { eventq: readonly number[]; gerror: readonly number[]; cmdqSync?: readonly number[] };
   phandle: number;
   /** Table walks and queues are cache-coherent (IDR0.COHACC = 1): default true. */
   coherent?: boolean;
 }
 
-/** Adds `smmuv3@<base>` (compatible "arm,smmu-v3", edge-triggered SPIs, #iommu-cells = <1>). */
+/** Adds `smmuv3@<base>` (compatible "arm,smmu-v3", its interrupts, #iommu-cells = <1>). */
 export function describeSmmuV3Dt(parent: FdtNode, p: SmmuV3Placement): FdtNode {
   const names = ["eventq", "gerror"];
-  const irqs = [0, p.eventqSpi, 1, 0, p.gerrorSpi, 1];
-  if (p.cmdqSyncSpi !== undefined) {
+  const irqs = [...p.interrupts.eventq, ...p.interrupts.gerror];
+  if (p.interrupts.cmdqSync !== undefined) {
     names.push("cmdq-sync");
-    irqs.push(0, p.cmdqSyncSpi, 1);
+    irqs.push(...p.interrupts.cmdqSync);
   }
-  const n = parent
-    .addChild(`smmuv3@${p.base.toString(16)}`)
-    .setStrings("compatible", ["arm,smmu-v3"])
-    .setCells("reg", [Math.floor(p.base / 2 ** 32), p.base >>> 0, 0, SMMU_MMIO_SIZE])
-    .setCells("interrupts", irqs)
+  const n = parent.addChild(`smmuv3@${p.base.toString(16)}`).setStrings("compatible", ["arm,smmu-v3"]);
+  setReg(n, parent, [{ address: p.base, size: SMMU_MMIO_SIZE }]);
+  n.setCells("interrupts", irqs)
     .setStrings("interrupt-names", names)
     .setCells("#iommu-cells", [1])
     .setPhandle(p.phandle);
