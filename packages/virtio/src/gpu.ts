@@ -86,6 +86,22 @@ const LAYOUT: Record<number, readonly [number, number, number, number]> = {
   [VirtioGpuFormat.R8G8B8X8_UNORM]: [2, 1, 0, -1],
 };
 
+/** How each format's pixel word (little-endian) becomes 0x00RRGGBB: 0 copy, 1 byte swap, 2 swap R and B, 3 shift. */
+const SWIZZLE: Record<number, number> = {
+  [VirtioGpuFormat.B8G8R8A8_UNORM]: 0,
+  [VirtioGpuFormat.B8G8R8X8_UNORM]: 0,
+  [VirtioGpuFormat.A8R8G8B8_UNORM]: 1,
+  [VirtioGpuFormat.X8R8G8B8_UNORM]: 1,
+  [VirtioGpuFormat.R8G8B8A8_UNORM]: 2,
+  [VirtioGpuFormat.R8G8B8X8_UNORM]: 2,
+  [VirtioGpuFormat.X8B8G8R8_UNORM]: 3,
+  [VirtioGpuFormat.A8B8G8R8_UNORM]: 3,
+};
+
+function bswap(v: number): number {
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+}
+
 export interface VirtioGpuOptions {
   /** The screen scanout 0 draws into (default: a new 1024x768 Display). */
   display?: Display;
@@ -493,23 +509,30 @@ export class VirtioGpu implements VirtioDevice {
   /** Convert display rectangle (dx, dy, w, h) from the scanout resource into the display and invalidate it. */
   private present(r: Resource, dx: number, dy: number, w: number, h: number): void {
     const d = this.display;
-    const [b, g, red] = LAYOUT[r.format]!;
-    const src = r.data;
-    const dst = d.data;
+    const swz = SWIZZLE[r.format]!;
     const sStride = r.width * 4;
+    // Both buffers start on their own ArrayBuffer at offset 0: 32-bit views are aligned.
+    const src32 = new Uint32Array(r.data.buffer, r.data.byteOffset, r.data.length >> 2);
+    const dst32 = new Uint32Array(d.data.buffer, d.data.byteOffset, d.data.length >> 2);
     for (let row = 0; row < h; row++) {
-      let so = (this.scanout.y + dy + row) * sStride + (this.scanout.x + dx) * 4;
-      let doff = (dy + row) * d.stride + dx * 4;
-      if (b === 0 && g === 1 && red === 2) {
-        dst.set(src.subarray(so, so + 4 * w), doff);
+      const so = (this.scanout.y + dy + row) * sStride + (this.scanout.x + dx) * 4;
+      const doff = (dy + row) * d.stride + dx * 4;
+      if (swz === 0) {
+        d.data.set(r.data.subarray(so, so + 4 * w), doff);
         continue;
       }
-      for (let i = 0; i < w; i++, so += 4, doff += 4) {
-        dst[doff] = src[so + b]!;
-        dst[doff + 1] = src[so + g]!;
-        dst[doff + 2] = src[so + red]!;
-        dst[doff + 3] = 0;
-      }
+      let s = so >> 2;
+      let t = doff >> 2;
+      const end = s + w;
+      // Pixel words read little-endian; the display wants 0x00RRGGBB (bytes B, G, R, X).
+      if (swz === 1)
+        for (; s < end; s++, t++) dst32[t] = bswap(src32[s]!); // X8R8G8B8, A8R8G8B8
+      else if (swz === 2)
+        for (; s < end; s++, t++) {
+          const v = src32[s]!; // R8G8B8X8, R8G8B8A8: 0xXXBBGGRR
+          dst32[t] = ((v & 0xff) << 16) | (v & 0xff00) | ((v >>> 16) & 0xff);
+        }
+      else for (; s < end; s++, t++) dst32[t] = src32[s]! >>> 8; // X8B8G8R8, A8B8G8R8: 0xRRGGBBXX
     }
     d.invalidate(dx, dy, w, h);
   }

@@ -1,0 +1,109 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BusDmaSpace, Display } from "@armature/core";
+import { VirtMachine } from "@armature/machine-virt";
+import { ScriptedConsole } from "@armature/machine-virt/test";
+import { VirtioGpu, VirtioPciFunction } from "@armature/virtio";
+import { describe, expect, it } from "vitest";
+import { checkVirtioGpuGuest, haveTesseract, ocrPng, RfbTestClient } from "./test/index.js";
+import { VncServer } from "./vnc.js";
+
+/**
+ * Debian's generic arm64 kernel (virtio_gpu and the DRM helpers as modules, loaded by the test
+ * initramfs) drives the virtio-gpu: the guest-side checks pass, the marker printed on tty1 is on
+ * the host display, in a VNC client's framebuffer and (with tesseract) readable by OCR.
+ * Opt-in (a second Linux boot): ARMATURE_E2E_GPU=1, with .cache/guest-generic from
+ * `bash scripts/fetch-guest.sh --flavour generic`.
+ */
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const guest = join(root, ".cache", "guest-generic");
+const enabled = process.env.ARMATURE_E2E_GPU === "1";
+
+describe.skipIf(!enabled)("Linux drives the virtio-gpu (ARMATURE_E2E_GPU=1)", () => {
+  it(
+    "virtio_gpu initializes, fbcon draws on it, VNC shows it",
+    async () => {
+      if (!existsSync(join(guest, "Image")))
+        throw new Error("no .cache/guest-generic: run `bash scripts/fetch-guest.sh --flavour generic`");
+      const con = new ScriptedConsole(
+        process.env.ARMATURE_E2E_ECHO ? (s) => process.stderr.write(s) : undefined,
+      );
+      const machine = new VirtMachine({
+        layout: "qemu",
+        kernel: new Uint8Array(readFileSync(join(guest, "Image"))),
+        initrd: new Uint8Array(readFileSync(join(guest, "initramfs.cpio.gz"))),
+        cmdline: "console=ttyAMA0",
+        console: con,
+      });
+      const display = new Display({ width: 1024, height: 768 }, "armature-e2e");
+      const gpu = new VirtioGpu({ display });
+      // Until the board's table of parts has a gpu entry: a free slot on the ECAM bridge.
+      const fn = new VirtioPciFunction(gpu, { dma: new BusDmaSpace(machine.bus), interruptPin: 1 });
+      machine.pci.attach(fn, { device: 6 });
+      const vnc = new VncServer(display, { port: 0 });
+      const { port } = await vnc.listen();
+      const stopped = machine.run();
+      await con.waitFor("ARMATURE-SHELL-READY");
+      await con.waitFor(/\/ # /, con.output.indexOf("ARMATURE-SHELL-READY"));
+      const sh = async (command: string): Promise<string> => {
+        const start = con.mark;
+        machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
+        await con.waitFor(/@@END[\s\S]*?\/ # /, start);
+        const text = con.output.slice(start).replace(/\r/g, "");
+        return text.slice(text.indexOf("@@BEGIN\n") + 8, text.lastIndexOf("@@END"));
+      };
+      const r = await checkVirtioGpuGuest({ sh }, display, { marker: "ARMATURE-GPU-OK" });
+      const dir = mkdtempSync(join(tmpdir(), "gpu-e2e-"));
+      writeFileSync(join(dir, "screen.png"), r.png);
+      process.stderr.write(
+        `[gpu e2e] ${r.drmLine}; screen ${join(dir, "screen.png")}; OCR: ${r.ocrText?.trim()}\n`,
+      );
+      expect(r.drmLine).toMatch(/\[drm\] Initialized virtio_gpu 0\.1\.0 0 for 0000:00:06\.0/);
+      expect(r.fb0).toBe(true);
+      expect(r.card0).toBe(true);
+      expect(r.litPixels).toBeGreaterThan(100);
+      if (r.markerSeen !== undefined) expect(r.markerSeen).toBe(true);
+      expect(fn.core.internalErrors).toBe(0);
+      expect([...gpu.errors]).toEqual([]);
+      // A VNC client sees the same pixels.
+      const c = await RfbTestClient.connect(port);
+      c.requestUpdate(false);
+      await c.nextUpdate();
+      expect([c.width, c.height]).toEqual([display.width, display.height]);
+      let same = true;
+      for (let i = 0; i < c.fb.length; i += 4)
+        if (
+          c.fb[i] !== display.data[i] ||
+          c.fb[i + 1] !== display.data[i + 1] ||
+          c.fb[i + 2] !== display.data[i + 2]
+        )
+          same = false;
+      expect(same).toBe(true);
+      c.close();
+      // And Debian's vncsnapshot, when installed, captures a picture whose OCR shows the marker.
+      if (haveTesseract() && (await has("vncsnapshot"))) {
+        const jpg = join(dir, "vnc.jpg");
+        await run("vncsnapshot", ["-quiet", "-quality", "100", `127.0.0.1::${port}`, jpg]);
+        const png = join(dir, "vnc.png");
+        await run("/usr/bin/python3", ["-c", `from PIL import Image; Image.open("${jpg}").save("${png}")`]);
+        expect(ocrPng(readFileSync(png)).replace(/\s/g, "")).toContain("ARMATURE-GPU-OK");
+      }
+      await vnc.close();
+      machine.input(new TextEncoder().encode("poweroff -f\n"));
+      expect(await stopped).toBe("poweroff");
+    },
+    40 * 60_000,
+  );
+});
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((res, rej) =>
+    execFile(cmd, args, (e, _o, se) => (e ? rej(new Error(`${cmd}: ${se}`)) : res())),
+  );
+}
+function has(cmd: string): Promise<boolean> {
+  return new Promise((res) => execFile("sh", ["-c", `command -v ${cmd}`], (e) => res(!e)));
+}
