@@ -41,6 +41,7 @@ describe("SMMUv3 description", () => {
         eventGsiv: 0x6a,
         gerrorGsiv: 0x6d,
         syncGsiv: 0x6c,
+        priGsiv: 0x6b,
         itsGroup: "its",
       });
       const rc = rootComplexIortNode("smmuv3", { addressBits: 64, ridCount: 0x100 });
@@ -62,6 +63,8 @@ describe("SMMUv3 description", () => {
         "060:Flags (decoded below)",
         "070:Model",
         "074:Event GSIV",
+        "078:PRI GSIV",
+        "090:ID Count",
         "07C:GERR GSIV",
         "080:Sync GSIV",
         "088:Device ID Mapping Index",

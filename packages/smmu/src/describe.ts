@@ -60,16 +60,22 @@ export interface SmmuV3IortOptions {
   /** GSIVs (GIC INTIDs) of the wired interrupts; 0 = none. */
   eventGsiv: number;
   gerrorGsiv: number;
-  syncGsiv?: number;
-  /** Name of the ITS group node the SMMU's own MSIs go to (optional: wired interrupts otherwise). */
+  syncGsiv: number;
+  /**
+   * A GSIV for the (absent) PRI queue. Linux ignores the "device ID mapping index" only when all
+   * four GSIVs are non-zero (iort_get_id_mapping_index) and otherwise skips that mapping when it
+   * translates device IDs; QEMU's virt sets all four for this reason, and so do we.
+   */
+  priGsiv: number;
+  /** The ITS group that MSIs of the devices behind the SMMU reach (StreamID = DeviceID). */
   itsGroup?: string;
   coherent?: boolean;
 }
 
-/** The IORT SMMUv3 node (no PRI: PRI GSIV 0). */
+/** The IORT SMMUv3 node: wired interrupts; StreamIDs map 1:1 onto ITS DeviceIDs when an ITS exists. */
 export function smmuV3IortNode(o: SmmuV3IortOptions): IortSmmuV3 {
   const mappings: IortIdMapping[] = o.itsGroup
-    ? [{ inputBase: 0, count: 1, outputBase: 0, output: o.itsGroup, single: true }]
+    ? [{ inputBase: 0, count: 0x10000, outputBase: 0, output: o.itsGroup }]
     : [];
   return {
     type: "smmuv3",
@@ -77,11 +83,11 @@ export function smmuV3IortNode(o: SmmuV3IortOptions): IortSmmuV3 {
     base: BigInt(o.base),
     coherent: o.coherent !== false,
     eventGsiv: o.eventGsiv,
-    priGsiv: 0,
+    priGsiv: o.priGsiv,
     gerrorGsiv: o.gerrorGsiv,
-    syncGsiv: o.syncGsiv ?? 0,
+    syncGsiv: o.syncGsiv,
     mappings,
-    ...(o.itsGroup ? { deviceIdMappingIndex: 0 } : {}),
+    deviceIdMappingIndex: 0,
   };
 }
 
