@@ -311,3 +311,110 @@ describe("EDID encoder", () => {
     }
   });
 });
+
+describe("virtio-gpu against a reference model (property)", () => {
+  // Byte positions of B, G, R inside a pixel, read off the format names (§5.7.6.8).
+  const POS: Record<number, [number, number, number]> = {
+    1: [0, 1, 2],
+    2: [0, 1, 2],
+    3: [3, 2, 1],
+    4: [3, 2, 1],
+    67: [2, 1, 0],
+    68: [1, 2, 3],
+    121: [1, 2, 3],
+    134: [2, 1, 0],
+  };
+  const rect = (w: number, h: number) =>
+    fc
+      .tuple(fc.nat(w - 1), fc.nat(h - 1))
+      .chain(([x, y]) =>
+        fc.tuple(
+          fc.constant(x),
+          fc.constant(y),
+          fc.integer({ min: 1, max: w - x }),
+          fc.integer({ min: 1, max: h - y }),
+        ),
+      );
+
+  it("random transfers and flushes leave the display equal to the model", () => {
+    const setup = fc
+      .tuple(
+        fc.integer({ min: 16, max: 48 }),
+        fc.integer({ min: 16, max: 40 }),
+        fc.constantFrom(...Object.values(VirtioGpuFormat)),
+      )
+      .chain(([w, h, fmt]) =>
+        fc.tuple(
+          fc.constant(w),
+          fc.constant(h),
+          fc.constant(fmt),
+          // The scanout window: at least 16x16 inside the resource.
+          fc
+            .tuple(fc.nat(w - 16), fc.nat(h - 16))
+            .chain(([sx, sy]) =>
+              fc.tuple(
+                fc.constant(sx),
+                fc.constant(sy),
+                fc.integer({ min: 16, max: w - sx }),
+                fc.integer({ min: 16, max: h - sy }),
+              ),
+            ),
+          fc.array(fc.tuple(fc.constantFrom("transfer", "flush", "scribble"), rect(w, h), fc.integer()), {
+            maxLength: 12,
+          }),
+        ),
+      );
+    fc.assert(
+      fc.property(setup, ([w, h, fmt, [sx, sy, sw, sh], ops]) => {
+        const display = new Display({ width: 64, height: 64 });
+        const d = new GpuTestDriver("mmio", { display, width: 640, height: 480 });
+        const stride = w * 4;
+        expect(d.command(gpuRequest.create2d(1, fmt, w, h)).type).toBe(GPU.OK_NODATA);
+        const back = d.allocBacking(w * h * 4, 64);
+        expect(d.command(gpuRequest.attachBacking(1, back.entries)).type).toBe(GPU.OK_NODATA);
+        expect(d.command(gpuRequest.setScanout(0, 1, sx, sy, sw, sh)).type).toBe(GPU.OK_NODATA);
+        const guest = new Uint8Array(w * h * 4);
+        for (const e of back.entries) d.mem.write(e.addr, new Uint8Array(e.len)); // start from zeros
+        const host = new Uint8Array(w * h * 4);
+        const shown = new Uint8Array(sw * sh * 3); // R, G, B per display pixel
+        for (const [op, [x, y, rw, rh], seed] of ops) {
+          if (op === "scribble") {
+            let v = seed | 1;
+            for (let i = 0; i < guest.length; i += 1 + (v & 7)) {
+              v ^= v << 13;
+              v ^= v >>> 17;
+              v ^= v << 5;
+              guest[i] = v & 0xff;
+              d.mem.write(back.at(i), guest.subarray(i, i + 1));
+            }
+          } else if (op === "transfer") {
+            const off = (y * w + x) * 4;
+            expect(d.command(gpuRequest.transfer(1, x, y, rw, rh, off)).type).toBe(GPU.OK_NODATA);
+            for (let k = 0; k < rh; k++)
+              host.set(guest.subarray(off + k * stride, off + k * stride + rw * 4), (y + k) * stride + x * 4);
+          } else {
+            expect(d.command(gpuRequest.flush(1, x, y, rw, rh)).type).toBe(GPU.OK_NODATA);
+            for (let py = Math.max(y, sy); py < Math.min(y + rh, sy + sh); py++)
+              for (let px = Math.max(x, sx); px < Math.min(x + rw, sx + sw); px++) {
+                const o = (py * w + px) * 4;
+                const t = ((py - sy) * sw + (px - sx)) * 3;
+                const [b, g, r] = POS[fmt]!;
+                shown[t] = host[o + r]!;
+                shown[t + 1] = host[o + g]!;
+                shown[t + 2] = host[o + b]!;
+              }
+          }
+        }
+        expect([display.width, display.height]).toEqual([sw, sh]);
+        for (let i = 0; i < sw * sh; i++) {
+          const got = [display.data[4 * i + 2], display.data[4 * i + 1], display.data[4 * i]];
+          if (got[0] !== shown[3 * i] || got[1] !== shown[3 * i + 1] || got[2] !== shown[3 * i + 2])
+            throw new Error(
+              `pixel ${i % sw},${Math.floor(i / sw)}: ${got} != ${[...shown.subarray(3 * i, 3 * i + 3)]}`,
+            );
+        }
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 60) },
+    );
+  });
+});
