@@ -1,41 +1,56 @@
 /**
- * Issue #18's Linux proof for AHCI (opt-in: ARMATURE_E2E_AHCI=1; the lead groups CI boots):
- * Debian's generic arm64 kernel (ahci, libahci, sd_mod, sr_mod, cdrom as modules, loaded by the
- * generic initramfs) on the virt board with an AHCI controller on PCI: a SATA disk image file on
- * port 0 and an ISO built here in the ATAPI DVD-ROM on port 1. The guest-side checks are
- * @armature/ahci/test's `linuxAhciChecks`. isofs.ko and a CDROMEJECT helper are appended to the
- * initramfs as a second cpio archive.
+ * Issue #18's Linux proof for AHCI (opt-in: ARMATURE_E2E_AHCI=1, ARMATURE_E2E_AHCI_MODE=PCI or
+ * platform for one of the two; the lead groups CI boots). A SATA disk image file on port 0 and an
+ * ISO built here in the ATAPI DVD-ROM on port 1, on the virt board:
+ * - PCI: Debian's generic kernel (ahci, libahci, sd_mod, sr_mod, cdrom loaded by its initramfs);
+ * - platform: a `generic-ahci` DT node and MMIO window (the Parallels VM's shape) with the cloud
+ *   kernel's ahci_platform, the libata modules appended and loaded from the shell.
+ * The guest-side checks are @armature/ahci/test's `linuxAhciChecks`. Modules (isofs, ...) and a
+ * CDROMEJECT helper are appended to the initramfs as a second cpio archive.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AhciPciFunction, AtapiDvd, SataDisk } from "@armature/ahci";
+import { AHCI_MMIO_SIZE, AhciHba, AhciPciFunction, AtapiDvd, describeAhciDt, SataDisk } from "@armature/ahci";
 import { buildIso9660, linuxAhciChecks } from "@armature/ahci/test";
-import { BusDmaSpace, FileBlockBackend, MemoryBlockBackend } from "@armature/core";
+import { BusDmaSpace, FileBlockBackend, irqLine, MemoryBlockBackend } from "@armature/core";
+import { serializeDtb } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
 import { VirtMachine } from "./machine.js";
 import { ScriptedConsole } from "./test/console.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const GENERIC = join(ROOT, ".cache", "guest-generic");
+const CLOUD = join(ROOT, ".cache", "guest");
+/** Platform AHCI placement on the vz layout (a free window and SPI). */
+const PLATFORM_BASE = 0x2014_0000;
+const PLATFORM_SPI = 20;
 const enabled = process.env.ARMATURE_E2E_AHCI === "1";
 
-/** isofs.ko from the generic kernel package and a static CDROMEJECT program, as a gzip'd cpio. */
-function overlay(dir: string): Uint8Array {
-  const debs = readdirSync(join(GENERIC, "debs")).filter((f) => /^linux-image-.*\.deb$/.test(f));
-  if (debs.length === 0)
-    throw new Error(`no kernel .deb in ${GENERIC}/debs: run scripts/fetch-guest.sh --flavour generic`);
+/**
+ * Kernel modules from the guest's kernel package (decompressed for busybox insmod) and a static
+ * CDROMEJECT program, as a gzip'd cpio to append to the initramfs.
+ */
+function overlay(dir: string, guest: string, modules: readonly string[]): Uint8Array {
+  const debs = readdirSync(join(guest, "debs")).filter((f) => /^linux-image-.*\.deb$/.test(f));
+  if (debs.length === 0) throw new Error(`no kernel .deb in ${guest}/debs: run scripts/fetch-guest.sh`);
   const x = join(dir, "x");
   mkdirSync(x);
-  execFileSync("dpkg-deb", ["-x", join(GENERIC, "debs", debs[0]!), x]);
-  const ko = execFileSync("find", [x, "-name", "isofs.ko*"], { encoding: "utf8" }).trim().split("\n")[0]!;
+  execFileSync("dpkg-deb", ["-x", join(guest, "debs", debs[0]!), x]);
   const root = join(dir, "root");
   mkdirSync(join(root, "lib", "modules"), { recursive: true });
   mkdirSync(join(root, "bin"), { recursive: true });
-  if (ko.endsWith(".xz")) execFileSync("sh", ["-c", `xz -dc '${ko}' > '${root}/lib/modules/isofs.ko'`]);
-  else execFileSync("cp", [ko, join(root, "lib", "modules", "isofs.ko")]);
+  for (const m of modules) {
+    const ko = execFileSync("find", [x, "-name", `${m}.ko*`], { encoding: "utf8" })
+      .trim()
+      .split("\n")[0]!;
+    if (ko === "") throw new Error(`module ${m} is not in ${debs[0]}`);
+    const dst = join(root, "lib", "modules", `${m}.ko`);
+    if (ko.endsWith(".xz")) execFileSync("sh", ["-c", `xz -dc '${ko}' > '${dst}'`]);
+    else execFileSync("cp", [ko, dst]);
+  }
   writeFileSync(
     join(dir, "ej.c"),
     [
@@ -64,90 +79,137 @@ function overlay(dir: string): Uint8Array {
   return new Uint8Array(readFileSync(join(dir, "overlay.cpio.gz")));
 }
 
-describe.skipIf(!enabled)("Debian Linux with AHCI on PCI (ARMATURE_E2E_AHCI=1)", () => {
-  it(
-    "probes the HBA, the SATA disk and the Virtual DVD-ROM; disk I/O, ISO mount and eject check out",
-    async () => {
-      expect(existsSync(join(GENERIC, "Image")), "run scripts/fetch-guest.sh --flavour generic").toBe(true);
-      const dir = mkdtempSync(join(tmpdir(), "ahci-e2e-"));
-      const diskBytes = 64 << 20;
-      const diskPath = join(dir, "disk.img");
-      writeFileSync(diskPath, new Uint8Array(diskBytes));
-      const files = [
-        { name: "HELLO.TXT", data: new TextEncoder().encode("hello from the Virtual DVD-ROM\n") },
-        { name: "RANDOM.BIN", data: new Uint8Array(300_000).map(() => Math.floor(Math.random() * 256)) },
-      ];
-      const iso = new MemoryBlockBackend(buildIso9660(files), { readOnly: true, blockSize: 2048 });
-      const disk = new FileBlockBackend(diskPath);
-      const model = "ARMATURE HARDDISK";
-      const dvd = new AtapiDvd({ medium: iso });
-      const initrd = Buffer.concat([readFileSync(join(GENERIC, "initramfs.cpio.gz")), overlay(dir)]);
-      const con = new ScriptedConsole(
-        process.env.ARMATURE_E2E_ECHO ? (s) => process.stderr.write(s) : undefined,
-      );
-      const machine = new VirtMachine({
-        layout: "vz",
-        kernel: new Uint8Array(readFileSync(join(GENERIC, "Image"))),
-        initrd: new Uint8Array(initrd),
-        cmdline: "console=ttyAMA0",
-        disk: new MemoryBlockBackend(1 << 20),
-        console: con,
-      });
-      const ahci = new AhciPciFunction({
-        dma: new BusDmaSpace(machine.bus),
-        devices: [new SataDisk(disk, { model }), dvd],
-      });
-      machine.pci.attach(ahci, { device: 16 });
-      const t0 = Date.now();
-      const stopped = machine.run();
-      let stop: string | undefined;
-      void stopped.then((r) => {
-        stop = r;
-      });
-      const wait = async (re: RegExp, from: number, ms: number, what: string) => {
-        const timer = new Promise<never>((_, rej) =>
-          setTimeout(
-            () => rej(new Error(`${what}: timeout; stop=${stop}; last output:\n${con.output.slice(-3000)}`)),
-            ms,
-          ),
-        );
-        return Promise.race([con.waitFor(re, from), timer]);
-      };
-      await wait(/ARMATURE-SHELL-READY/, 0, 20 * 60_000, "boot");
-      process.stderr.write(`[ahci] shell after ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-      await wait(/\/ # /, con.output.indexOf("ARMATURE-SHELL-READY"), 120_000, "prompt");
-      const sh = async (command: string, timeoutMs = 120_000): Promise<string> => {
-        const start = con.mark;
-        machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
-        await wait(/@@END[\s\S]*?\/ # /, start, timeoutMs, command);
-        const text = con.output.slice(start).replace(/\r/g, "");
-        const b = text.indexOf("@@BEGIN\n");
-        const e = text.lastIndexOf("@@END");
-        return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
-      };
-      const result = await linuxAhciChecks({
-        sh,
-        readDisk: (off, len) => {
-          const b = new Uint8Array(len);
-          disk.read(off, b);
-          return b;
-        },
-        diskBytes,
-        diskModel: model,
-        isoFiles: files,
-        isofsModule: "/lib/modules/isofs.ko",
-        ejectProgram: "/bin/cdeject",
-        mediumPresent: () => dvd.medium !== undefined,
-        mode: "PCI",
-      });
-      for (const c of result.checks)
-        process.stderr.write(`[ahci] ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}\n`);
-      const ahciLines = result.dmesg.split("\n").filter((l) => /ahci|ata\d|scsi|sd 0|sr 1|sr0|sda/.test(l));
-      process.stderr.write(`${ahciLines.join("\n")}\n`);
-      machine.input(new TextEncoder().encode("poweroff -f\n"));
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, 30_000))]);
-      expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+/** Load order of the libata stack for the cloud kernel's ahci_platform (from modinfo depends=). */
+const PLATFORM_MODULES = [
+  "scsi_common",
+  "scsi_mod",
+  "libata",
+  "libahci",
+  "libahci_platform",
+  "ahci_platform",
+  "sd_mod",
+  "cdrom",
+  "sr_mod",
+  "isofs",
+];
+
+async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
+  const guest = mode === "PCI" ? GENERIC : CLOUD;
+  expect(
+    existsSync(join(guest, "Image")),
+    `run scripts/fetch-guest.sh${mode === "PCI" ? " --flavour generic" : ""}`,
+  ).toBe(true);
+  const dir = mkdtempSync(join(tmpdir(), "ahci-e2e-"));
+  const diskBytes = 64 << 20;
+  const diskPath = join(dir, "disk.img");
+  writeFileSync(diskPath, new Uint8Array(diskBytes));
+  const files = [
+    { name: "HELLO.TXT", data: new TextEncoder().encode("hello from the Virtual DVD-ROM\n") },
+    { name: "RANDOM.BIN", data: new Uint8Array(300_000).map(() => Math.floor(Math.random() * 256)) },
+  ];
+  const iso = new MemoryBlockBackend(buildIso9660(files), { readOnly: true, blockSize: 2048 });
+  const disk = new FileBlockBackend(diskPath);
+  const model = "ARMATURE HARDDISK";
+  const dvd = new AtapiDvd({ medium: iso });
+  const modules = mode === "PCI" ? ["isofs"] : PLATFORM_MODULES;
+  const initrd = Buffer.concat([
+    readFileSync(join(guest, "initramfs.cpio.gz")),
+    overlay(dir, guest, modules),
+  ]);
+  const con = new ScriptedConsole(process.env.ARMATURE_E2E_ECHO ? (s) => process.stderr.write(s) : undefined);
+  const base = {
+    layout: "vz" as const,
+    kernel: new Uint8Array(readFileSync(join(guest, "Image"))),
+    initrd: new Uint8Array(initrd),
+    cmdline: "console=ttyAMA0",
+    disk: new MemoryBlockBackend(1 << 20),
+    console: con,
+  };
+  const devices = [new SataDisk(disk, { model }), dvd];
+  let machine: VirtMachine;
+  if (mode === "PCI") {
+    machine = new VirtMachine(base);
+    machine.pci.attach(new AhciPciFunction({ dma: new BusDmaSpace(machine.bus), devices }), { device: 16 });
+  } else {
+    // Platform AHCI (the Parallels VM's shape): a generic-ahci DT node and an MMIO window.
+    const first = new VirtMachine(base);
+    describeAhciDt(first.fdt, { base: PLATFORM_BASE, interrupts: [0, PLATFORM_SPI, 4] });
+    machine = new VirtMachine({ ...base, dtb: serializeDtb(first.fdt) });
+    const irq = irqLine(machine.gic, 32 + PLATFORM_SPI);
+    machine.bus.addMmio(
+      "ahci",
+      PLATFORM_BASE,
+      AHCI_MMIO_SIZE,
+      new AhciHba({ dma: new BusDmaSpace(machine.bus), irq, devices }),
+    );
+  }
+  const t0 = Date.now();
+  const stopped = machine.run();
+  let stop: string | undefined;
+  void stopped.then((r) => {
+    stop = r;
+  });
+  const wait = async (re: RegExp, from: number, ms: number, what: string) => {
+    const timer = new Promise<never>((_, rej) =>
+      setTimeout(
+        () => rej(new Error(`${what}: timeout; stop=${stop}; last output:\n${con.output.slice(-3000)}`)),
+        ms,
+      ),
+    );
+    return Promise.race([con.waitFor(re, from), timer]);
+  };
+  await wait(/ARMATURE-SHELL-READY/, 0, 20 * 60_000, "boot");
+  process.stderr.write(`[ahci] shell after ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  await wait(/\/ # /, con.output.indexOf("ARMATURE-SHELL-READY"), 120_000, "prompt");
+  const sh = async (command: string, timeoutMs = 120_000): Promise<string> => {
+    const start = con.mark;
+    machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
+    await wait(/@@END[\s\S]*?\/ # /, start, timeoutMs, command);
+    const text = con.output.slice(start).replace(/\r/g, "");
+    const b = text.indexOf("@@BEGIN\n");
+    const e = text.lastIndexOf("@@END");
+    return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
+  };
+  if (mode === "platform") {
+    await sh(`for m in ${PLATFORM_MODULES.join(" ")}; do insmod /lib/modules/$m.ko; done`, 600_000);
+  }
+  await sh(
+    "for i in $(seq 1 120); do dmesg | grep -q 'Attached scsi CD-ROM sr0' && break; sleep 1; done",
+    300_000,
+  );
+  const result = await linuxAhciChecks({
+    sh,
+    readDisk: (off, len) => {
+      const b = new Uint8Array(len);
+      disk.read(off, b);
+      return b;
     },
+    diskBytes,
+    diskModel: model,
+    isoFiles: files,
+    ...(mode === "PCI" ? { isofsModule: "/lib/modules/isofs.ko" } : {}),
+    ejectProgram: "/bin/cdeject",
+    mediumPresent: () => dvd.medium !== undefined,
+    mode,
+  });
+  for (const c of result.checks)
+    process.stderr.write(`[ahci] ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}\n`);
+  const ahciLines = result.dmesg.split("\n").filter((l) => /ahci|ata\d|scsi|sd 0|sr 1|sr0|sda/.test(l));
+  process.stderr.write(`${ahciLines.join("\n")}\n`);
+  machine.input(new TextEncoder().encode("poweroff -f\n"));
+  await Promise.race([stopped, new Promise((r) => setTimeout(r, 30_000))]);
+  expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+}
+
+describe.skipIf(!enabled)("Debian Linux with AHCI (ARMATURE_E2E_AHCI=1)", () => {
+  it.skipIf(process.env.ARMATURE_E2E_AHCI_MODE === "platform")(
+    "on PCI (generic kernel, ahci.ko): HBA, SATA disk and Virtual DVD-ROM probe; disk I/O, ISO mount, eject",
+    () => bootAndCheck("PCI"),
+    40 * 60_000,
+  );
+  it.skipIf(process.env.ARMATURE_E2E_AHCI_MODE === "PCI")(
+    "as platform generic-ahci (cloud kernel, ahci_platform): the same checks",
+    () => bootAndCheck("platform"),
     40 * 60_000,
   );
 });
