@@ -8,6 +8,7 @@ import {
   unconnectedIrqLine,
   type VirtualClock,
 } from "@armature/core";
+import { JitEngine, type JitOptions, type JitPage } from "../jit/jit.js";
 import type { CpuModel } from "../model.js";
 import { decodeIndex, HANDLERS, type Handler, UNDEF_INDEX } from "./dispatch.js";
 import { EC, ecFrom, esr, FSC, ISS_ISV, ISS_WNR } from "./syndrome.js";
@@ -77,6 +78,10 @@ export interface CpuOptions {
   sysRegBlock?: SysRegBlock;
   /** Counter frequency (CNTFRQ_EL0), default 24 MHz (as on Apple M1). */
   counterHz?: number;
+  /** Execution engine: "interp" (default) or "jit" (the dynamic translator, src/jit/; same results). */
+  engine?: "interp" | "jit";
+  /** Translator tuning (engine "jit"). */
+  jit?: JitOptions;
 }
 
 /** What `Cpu.applyEntryState` needs (boot's EntryState has this shape). */
@@ -103,6 +108,8 @@ export class PageCache {
   readonly decoded = new Int32Array(1024).fill(-1);
   readonly words = new Int32Array(1024);
   hasCode = false;
+  /** Translated blocks of this page (src/jit/), dropped with the pre-decode. */
+  jit: JitPage | undefined = undefined;
   constructor(
     readonly pa: number,
     readonly view: DataView,
@@ -112,6 +119,7 @@ export class PageCache {
     if (this.hasCode) {
       this.decoded.fill(-1);
       this.hasCode = false;
+      this.jit = undefined;
     }
   }
 }
@@ -191,6 +199,8 @@ export class Cpu {
   /** Set while a watchpoint is armed: data accesses bypass the TLB and are checked (D2.9). */
   watchActive = false;
   halted = false;
+  /** The dynamic translator (CpuOptions.engine "jit"); bypassed while debugActive. */
+  readonly jit: JitEngine | undefined;
 
   // software TLB: read, write, exec (direct-mapped by VA page)
   private readonly rTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
@@ -224,6 +234,7 @@ export class Cpu {
     this.timerVirt = opts.timerLines?.virt ?? unconnectedIrqLine;
     this.pmuLine = opts.timerLines?.pmu ?? unconnectedIrqLine;
     this.handlers = HANDLERS;
+    this.jit = opts.engine === "jit" ? new JitEngine(opts.jit) : undefined;
     this.dummyPage = new PageCache(-1, this.dummyView, 0);
     for (let i = 0; i < TLB_SIZE; i++) {
       this.rView.push(this.dummyView);
@@ -556,6 +567,7 @@ export class Cpu {
       }
       let done = 0;
       let stepping = false;
+      const jit = this.debugActive ? undefined : this.jit;
       if (this.debugActive) {
         slice = 1;
         try {
@@ -575,6 +587,36 @@ export class Cpu {
         const pageLo = this.pc - (this.pc & 0xfff);
         const pageHi = this.pcHi;
         for (;;) {
+          if (jit !== undefined) {
+            // A translated block (src/jit/) stops where this loop would: same checks below.
+            const n = jit.enter(this, page, slot, slice - done);
+            if (n !== 0) {
+              if (n < 0) {
+                done -= n + 1; // the catch below counts the faulting instruction
+                throw ABORT;
+              }
+              done += n;
+              const npc = this.pc;
+              if (this.jumped) {
+                if (
+                  done >= slice ||
+                  this.exitPending ||
+                  this.recheck ||
+                  this.pcHi !== pageHi ||
+                  npc - (npc & 0xfff) !== pageLo ||
+                  (npc & 3) !== 0
+                ) {
+                  break;
+                }
+                this.jumped = false;
+              } else if ((npc & 0xfff) === 0 || done >= slice || this.recheck) {
+                this.recheck = false;
+                break;
+              }
+              slot = (npc & 0xfff) >>> 2;
+              continue;
+            }
+          }
           let idx = dec[slot]!;
           if (idx < 0) idx = this.fill(page, slot);
           handlers[idx]!(this, words[slot]!);
@@ -708,7 +750,8 @@ export class Cpu {
     this.jumped = true;
   }
 
-  private fill(page: PageCache, slot: number): number {
+  /** Decode `slot` of `page` into the pre-decode cache (marks the page as code). */
+  fill(page: PageCache, slot: number): number {
     const w = page.view.getInt32(page.base + slot * 4, true);
     page.words[slot] = w;
     const d = decodeIndex(w, this.model);

@@ -54,6 +54,8 @@ export interface UserOptions {
   stderr?: (bytes: Uint8Array) => void;
   /** Instructions per run() slice (default 10 million). */
   slice?: number;
+  /** CPU execution engine (CpuOptions.engine): "interp" (default) or "jit". */
+  engine?: "interp" | "jit";
 }
 
 /**
@@ -96,7 +98,7 @@ export class UserProcess {
         `"${elfPath}" is dynamically linked (interpreter ${this.image.interp}); build it with -static`,
       );
     }
-    this.cpu = new Cpu({ bus: this.bus, model: opts.model ?? M1_MODEL, userMode: true });
+    this.cpu = new Cpu({ bus: this.bus, model: opts.model ?? M1_MODEL, userMode: true, engine: opts.engine });
     this.load(bytes);
     this.setupStack(opts.argv, opts.env ?? {});
   }

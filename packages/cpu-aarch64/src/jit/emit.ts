@@ -1,0 +1,427 @@
+/*
+ * JS source for one guest instruction inside a translated block (issue #16). Every emitter here
+ * reproduces, operation for operation, the interpreter handler the dispatch table picks for the
+ * encoding (src/interp/exec-*.ts); anything not listed returns null and the block calls that
+ * handler instead. Names in the emitted code:
+ *   c  the Cpu, x  c.x (Int32Array lo/hi pairs), lo/hi  the PC of the block's first instruction
+ *   (lo unsigned; PC of instruction i is lo + 4i: a block never leaves its 4 KB page),
+ *   k  index of the instruction that may throw next, RT  runtime helpers (jit.ts).
+ */
+import { R, bitMask } from "../interp/alu.js";
+
+/** What the block builder needs to know about one emitted instruction. */
+export interface Emitted {
+  /** JS statements. */
+  code: string;
+  /** May throw ABORT (memory access, exception): the builder sets `k` and `c.pc` first. */
+  mayThrow: boolean;
+  /** A store: after it the block leaves if the page's code was written or a device wants a re-check. */
+  store: boolean;
+  /** Ends the block (unconditional branch): the code has set c.pc/c.pcHi/c.jumped and returned. */
+  ends: boolean;
+}
+
+const u32 = (v: number): string => String(v >>> 0);
+const s32 = (v: number): string => String(v | 0);
+
+/** Register slot of Rn where 31 is SP. */
+const spSlot = (r: number): number => (r === 31 ? 64 : 2 * r);
+
+function done(code: string, mayThrow = false, store = false, ends = false): Emitted {
+  return { code, mayThrow, store, ends };
+}
+
+/** Writes (lo, hi) expressions to Rd (31 = ZR: nothing). */
+function setD(d: number, lo: string, hi: string): string {
+  if (d === 31) return "";
+  return `x[${2 * d}] = ${lo}; x[${2 * d + 1}] = ${hi};`;
+}
+function setDsp(d: number, lo: string, hi: string): string {
+  const i = spSlot(d);
+  return `x[${i}] = ${lo}; x[${i + 1}] = ${hi};`;
+}
+
+/** Condition (ARM ARM ConditionHolds) as a JS boolean expression over c.nf/zf/cf/vf. */
+export function condExpr(cond: number): string {
+  let r: string;
+  switch (cond >>> 1) {
+    case 0:
+      r = "c.zf === 1";
+      break;
+    case 1:
+      r = "c.cf === 1";
+      break;
+    case 2:
+      r = "c.nf === 1";
+      break;
+    case 3:
+      r = "c.vf === 1";
+      break;
+    case 4:
+      r = "(c.cf === 1 && c.zf === 0)";
+      break;
+    case 5:
+      r = "c.nf === c.vf";
+      break;
+    case 6:
+      r = "(c.nf === c.vf && c.zf === 0)";
+      break;
+    default:
+      r = "true";
+  }
+  return (cond & 1) !== 0 && cond !== 15 ? `!(${r})` : r;
+}
+
+/**
+ * AddWithCarry (64-bit) of register pair a (slot ai) and operand b (JS expressions for the two
+ * int32 halves, evaluated once), carry-in cin; writes flags when S; result in rl/rh (block locals).
+ */
+function adc64(ai: number, bl: string, bh: string, cin: number, S: boolean): string {
+  let s = `{ const al = x[${ai}], ah = x[${ai + 1}], bl = ${bl}, bh = ${bh};`;
+  s += ` const l = (al >>> 0) + (bl >>> 0) + ${cin}; const h = (ah >>> 0) + (bh >>> 0) + (l > 0xffffffff ? 1 : 0);`;
+  s += " rl = l | 0; rh = h | 0;";
+  if (S) {
+    s += " c.nf = rh >>> 31; c.zf = (rl | rh) === 0 ? 1 : 0; c.cf = h > 0xffffffff ? 1 : 0;";
+    s += " c.vf = (~(ah ^ bh) & (ah ^ rh)) >>> 31;";
+  }
+  return `${s} }`;
+}
+function adc32(ai: number, b: string, cin: number, S: boolean): string {
+  let s = `{ const a = x[${ai}], b = ${b}; const l = (a >>> 0) + (b >>> 0) + ${cin}; rl = l | 0;`;
+  if (S) {
+    s += " c.nf = rl >>> 31; c.zf = rl === 0 ? 1 : 0; c.cf = l > 0xffffffff ? 1 : 0;";
+    s += " c.vf = (~(a ^ b) & (a ^ rl)) >>> 31;";
+  }
+  return `${s} }`;
+}
+
+/** PC-relative value pc(i) + off into (rl, rh), as the interpreter's pcPlus. */
+function pcPlus(i: number, off: number): string {
+  return `{ const l = lo + ${4 * i + off}; if (l > 0xffffffff) { rl = (l - 4294967296) | 0; rh = (hi + 1) | 0; } else if (l < 0) { rl = (l + 4294967296) | 0; rh = (hi - 1) | 0; } else { rl = l | 0; rh = hi; } }`;
+}
+/** Branch to (rl, rh) and leave the block having retired i + 1 instructions (n before this pass). */
+function branchOut(i: number): string {
+  return `c.pc = rl >>> 0; c.pcHi = rh | 0; c.jumped = true; return n + ${i + 1};`;
+}
+
+/**
+ * A taken direct branch from instruction i by `off` bytes: to the block's own start it loops inside
+ * the block while a whole further pass fits in the budget (what the run loop would do: same page,
+ * no exit pending, no re-check, else the block had returned); otherwise it leaves the block.
+ */
+function takeBranch(i: number, off: number): string {
+  if (4 * i + off === 0) {
+    return `if (budget - n >= ${i + 1} + LEN) { n += ${i + 1}; continue; } c.pc = lo; c.pcHi = hi; c.jumped = true; return n + ${i + 1};`;
+  }
+  return pcPlus(i, off) + branchOut(i);
+}
+
+/** Address base(n) + off (|off| < 2^32) into (al, ah), as the interpreter's addOff. */
+function addrOff(n: number, off: number): string {
+  const b = spSlot(n);
+  if (off === 0) return `al = x[${b}]; ah = x[${b + 1}];`;
+  return `{ const bh = x[${b + 1}]; const l = (x[${b}] >>> 0) + ${off}; if (l > 0xffffffff) { al = (l - 4294967296) | 0; ah = (bh + 1) | 0; } else if (l < 0) { al = (l + 4294967296) | 0; ah = (bh - 1) | 0; } else { al = l | 0; ah = bh; } }`;
+}
+
+/** Single-register integer transfer at (al, ah) (the interpreter's `transfer` for V = 0). */
+function transfer(w: number): { code: string; store: boolean } | null {
+  const t = w & 31;
+  const size = w >>> 30;
+  const opc = (w >>> 22) & 3;
+  if (opc === 0) {
+    if (size === 3) return { code: `c.st64(al, ah, x[${2 * t}], x[${2 * t + 1}]);`, store: true };
+    if (size === 2) return { code: `c.st32(al, ah, x[${2 * t}]);`, store: true };
+    if (size === 1) return { code: `c.st16(al, ah, x[${2 * t}] & 0xffff);`, store: true };
+    return { code: `c.st8(al, ah, x[${2 * t}] & 0xff);`, store: true };
+  }
+  if (size === 3) {
+    if (opc !== 1) return null; // PRFM
+    return { code: `{ const v = c.ld64(al, ah); ${setD(t, "v", "c.rhi")} }`, store: false };
+  }
+  const ld = size === 2 ? "c.ld32(al, ah)" : size === 1 ? "c.ld16(al, ah)" : "c.ld8(al, ah)";
+  if (opc === 1) return { code: `{ const v = ${ld}; ${setD(t, "v", "0")} }`, store: false };
+  if (size === 2 && opc === 3) return null; // unallocated (decoder rejects)
+  const sx = size === 2 ? "v" : size === 1 ? "(v << 16) >> 16" : "(v << 24) >> 24";
+  return {
+    code: `{ const v = ${ld}; const s = ${sx}; ${setD(t, "s", opc === 2 ? "s >> 31" : "0")} }`,
+    store: false,
+  };
+}
+
+/**
+ * Source for instruction i (word w, encoding `id` of class `iclass`), or null: the block calls the
+ * interpreter's handler for it.
+ */
+export function emit(i: number, w: number, id: string, iclass: string): Emitted | null {
+  const d = w & 31;
+  const n = (w >>> 5) & 31;
+  const sf = w >>> 31;
+  switch (iclass) {
+    case "addsub_imm": {
+      let imm = (w >>> 10) & 0xfff;
+      if ((w >>> 22) & 1) imm <<= 12;
+      const S = ((w >>> 29) & 1) === 1;
+      const sub = (w >>> 30) & 1;
+      const ni = spSlot(n);
+      const put = S ? setD : setDsp;
+      if (sf) {
+        const code = sub ? adc64(ni, s32(~imm), "-1", 1, S) : adc64(ni, s32(imm), "0", 0, S);
+        return done(code + put(d, "rl", "rh"));
+      }
+      const code = sub ? adc32(ni, s32(~imm), 1, S) : adc32(ni, s32(imm), 0, S);
+      return done(code + put(d, "rl", "0"));
+    }
+    case "addsub_shift": {
+      const type = (w >>> 22) & 3;
+      const amt = (w >>> 10) & 63;
+      if (amt !== 0 && type !== 0) return null;
+      if (!sf && amt >= 32) return null;
+      const m = (w >>> 16) & 31;
+      const sub = (w >>> 30) & 1;
+      const S = ((w >>> 29) & 1) === 1;
+      let code: string;
+      if (sf) {
+        let bl = `x[${2 * m}]`;
+        let bh = `x[${2 * m + 1}]`;
+        if (amt >= 32) {
+          bh = amt === 32 ? bl : `(${bl} << ${amt - 32})`;
+          bl = "0";
+        } else if (amt > 0) {
+          bh = `((${bh} << ${amt}) | (${bl} >>> ${32 - amt}))`;
+          bl = `(${bl} << ${amt})`;
+        }
+        code = sub ? adc64(2 * n, `~${bl}`, `~${bh}`, 1, S) : adc64(2 * n, bl, bh, 0, S);
+        return done(code + setD(d, "rl", "rh"));
+      }
+      const b = amt > 0 ? `(x[${2 * m}] << ${amt})` : `x[${2 * m}]`;
+      code = sub ? adc32(2 * n, `~${b}`, 1, S) : adc32(2 * n, b, 0, S);
+      return done(code + setD(d, "rl", "0"));
+    }
+    case "log_shift": {
+      const type = (w >>> 22) & 3;
+      const amt = (w >>> 10) & 63;
+      if (amt !== 0 && type !== 0) return null;
+      if (!sf && amt >= 32) return null;
+      const m = (w >>> 16) & 31;
+      const opc = (w >>> 29) & 3;
+      const neg = (w >>> 21) & 1;
+      let bl = `x[${2 * m}]`;
+      let bh = sf ? `x[${2 * m + 1}]` : "0";
+      if (amt >= 32) {
+        bh = amt === 32 ? bl : `(${bl} << ${amt - 32})`;
+        bl = "0";
+      } else if (amt > 0) {
+        if (sf) bh = `((${bh} << ${amt}) | (${bl} >>> ${32 - amt}))`;
+        bl = `(${bl} << ${amt})`;
+      }
+      let code = `{ let bl = ${bl}, bh = ${bh};`;
+      if (neg) code += ` bl = ~bl; bh = ${sf ? "~bh" : "0"};`;
+      const op = opc === 1 ? "|" : opc === 2 ? "^" : "&";
+      code += ` rl = x[${2 * n}] ${op} bl; rh = ${sf ? `x[${2 * n + 1}]` : "0"} ${op} bh; }`;
+      if (opc === 3) {
+        code += sf
+          ? " c.nf = rh >>> 31; c.zf = (rl | rh) === 0 ? 1 : 0; c.cf = 0; c.vf = 0;"
+          : " c.nf = rl >>> 31; c.zf = rl === 0 ? 1 : 0; c.cf = 0; c.vf = 0;";
+      }
+      return done(code + setD(d, "rl", "rh"));
+    }
+    case "log_imm": {
+      const opc = (w >>> 29) & 3;
+      bitMask((w >>> 22) & 1, (w >>> 10) & 63, (w >>> 16) & 63);
+      const mlo = R[0]!;
+      const mhi = sf ? R[1]! : 0;
+      const op = opc === 1 ? "|" : opc === 2 ? "^" : "&";
+      let code = `rl = x[${2 * n}] ${op} ${s32(mlo)}; rh = ${sf ? `x[${2 * n + 1}]` : "0"} ${op} ${s32(mhi)};`;
+      if (opc === 3) {
+        code += " c.nf = (sf_hi) >>> 31; c.zf = (sf_z) === 0 ? 1 : 0; c.cf = 0; c.vf = 0;"
+          .replace("sf_hi", sf ? "rh" : "rl")
+          .replace("sf_z", sf ? "rl | rh" : "rl");
+        return done(code + setD(d, "rl", "rh"));
+      }
+      return done(code + setDsp(d, "rl", "rh"));
+    }
+    case "movewide": {
+      if (d === 31) return done("");
+      const opc = (w >>> 29) & 3;
+      const hw = (w >>> 21) & 3;
+      const imm = (w >>> 5) & 0xffff;
+      if (opc === 3) {
+        if (hw === 0) return done(`x[${2 * d}] = (x[${2 * d}] & 0xffff0000) | ${imm};${sf ? "" : ` x[${2 * d + 1}] = 0;`}`);
+        if (hw === 1) return done(`x[${2 * d}] = (x[${2 * d}] & 0xffff) | ${s32(imm << 16)};${sf ? "" : ` x[${2 * d + 1}] = 0;`}`);
+        if (hw === 2) return done(`x[${2 * d + 1}] = (x[${2 * d + 1}] & 0xffff0000) | ${imm};`);
+        return done(`x[${2 * d + 1}] = (x[${2 * d + 1}] & 0xffff) | ${s32(imm << 16)};`);
+      }
+      let lo = hw === 0 ? imm : hw === 1 ? imm << 16 : 0;
+      let hi = hw === 2 ? imm : hw === 3 ? imm << 16 : 0;
+      if (opc === 0) {
+        lo = ~lo;
+        hi = ~hi;
+      }
+      return done(`x[${2 * d}] = ${s32(lo)}; x[${2 * d + 1}] = ${sf ? s32(hi) : "0"};`);
+    }
+    case "pcreladdr": {
+      const immlo = (w >>> 29) & 3;
+      const immhi = (w << 8) >> 13;
+      const imm = immhi * 4 + immlo;
+      if (w >>> 31 === 0) return done(pcPlus(i, imm) + setD(d, "rl", "rh"));
+      return done(
+        `{ const p = lo + ${4 * i}; const l = p - (p % 4096) + ${imm * 4096}; const cy = Math.floor(l / 4294967296); ${setD(d, "(l - cy * 4294967296) | 0", "(hi + cy) | 0")} }`,
+      );
+    }
+    case "condsel": {
+      const op = (w >>> 30) & 1;
+      const o2 = (w >>> 10) & 1;
+      const m = (w >>> 16) & 31;
+      if (d === 31) return done("");
+      let els = `rl = x[${2 * m}]; rh = x[${2 * m + 1}];`;
+      if (op) els += " rl = ~rl; rh = ~rh;";
+      if (o2) els += " rl = (rl + 1) | 0; if (rl === 0) rh = (rh + 1) | 0;";
+      return done(
+        `if (${condExpr((w >>> 12) & 15)}) { rl = x[${2 * n}]; rh = x[${2 * n + 1}]; } else { ${els} } ${setD(d, "rl", sf ? "rh" : "0")}`,
+      );
+    }
+    case "branch_imm": {
+      const off = (w << 6) >> 4;
+      let code = "";
+      if (w >>> 31) code += pcPlus(i, 4) + "x[60] = rl; x[61] = rh;";
+      return done(code + (w >>> 31 ? pcPlus(i, off) + branchOut(i) : takeBranch(i, off)), false, false, true);
+    }
+    case "condbranch": {
+      if ((w & 0x10) !== 0) return null; // BC.cond (FEAT_HBC) or unallocated
+      const off = ((w << 8) >> 13) * 4;
+      return done(`if (${condExpr(w & 15)}) { ${takeBranch(i, off)} }`);
+    }
+    case "compbranch": {
+      const op = (w >>> 24) & 1;
+      const v = sf ? `(x[${2 * d}] | x[${2 * d + 1}])` : `x[${2 * d}]`;
+      const off = ((w << 8) >> 13) * 4;
+      return done(`if (${v} ${op ? "!==" : "==="} 0) { ${takeBranch(i, off)} }`);
+    }
+    case "testbranch": {
+      const bit = ((w >>> 31) << 5) | ((w >>> 19) & 31);
+      const op = (w >>> 24) & 1;
+      const v = bit >= 32 ? `((x[${2 * d + 1}] >>> ${bit - 32}) & 1)` : `((x[${2 * d}] >>> ${bit}) & 1)`;
+      const off = ((w << 13) >> 18) * 4;
+      return done(`if (${v} === ${op}) { ${takeBranch(i, off)} }`);
+    }
+    case "ldst_pos": {
+      if ((w >>> 26) & 1) return null; // SIMD&FP
+      const size = w >>> 30;
+      const tr = transfer(w);
+      if (tr === null) return null;
+      const off = ((w >>> 10) & 0xfff) * (1 << size);
+      return done(addrOff(n, off) + tr.code, true, tr.store);
+    }
+    case "ldst_unscaled":
+    case "ldst_immpost":
+    case "ldst_immpre": {
+      if ((w >>> 26) & 1) return null;
+      const tr = transfer(w);
+      if (tr === null) return null;
+      const off = (w << 11) >> 23;
+      const mode = (w >>> 10) & 3;
+      const b = spSlot(n);
+      if (mode === 0) return done(addrOff(n, off) + tr.code, true, tr.store);
+      // pre/post index: address (al, ah) = base (+ off for pre), then the base register = base + off
+      const wb = `{ const bl0 = x[${b}], bh0 = x[${b + 1}]; ${addrOff(n, off)} wl = al; wh = ah;${mode === 1 ? " al = bl0; ah = bh0;" : ""} }`;
+      return done(`${wb} ${tr.code} x[${b}] = wl; x[${b + 1}] = wh;`, true, tr.store);
+    }
+    case "ldstpair_off":
+    case "ldstpair_pre":
+    case "ldstpair_post": {
+      // LDP/STP Xt1, Xt2 (F.ldstp64 in the interpreter)
+      if (id !== "LDP_64_ldstpair_off" && id !== "STP_64_ldstpair_off" && id !== "LDP_64_ldstpair_pre" &&
+        id !== "STP_64_ldstpair_pre" && id !== "LDP_64_ldstpair_post" && id !== "STP_64_ldstpair_post") {
+        return null;
+      }
+      const i0 = spSlot(n);
+      const mode = (w >>> 23) & 3;
+      const off = ((w << 10) >> 25) * 8;
+      const t = w & 31;
+      const t2 = (w >>> 10) & 31;
+      let code = `{ const blo = x[${i0}], bhi = x[${i0 + 1}]; const wl0 = (blo >>> 0) + ${off}; wl = wl0 | 0; wh = wl0 > 0xffffffff ? (bhi + 1) | 0 : wl0 < 0 ? (bhi - 1) | 0 : bhi;`;
+      code += mode === 1 ? " al = blo; ah = bhi;" : " al = wl; ah = wh;";
+      code += " const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah;";
+      let store = false;
+      if ((w >>> 22) & 1) {
+        code += " const l1 = c.ld64(al, ah); const h1 = c.rhi; const l2 = c.ld64(a2lo, a2hi); const h2 = c.rhi;";
+        code += setD(t, "l1", "h1") + setD(t2, "l2", "h2");
+      } else {
+        store = true;
+        code += ` const v1l = x[${2 * t}], v1h = x[${2 * t + 1}], v2l = x[${2 * t2}], v2h = x[${2 * t2 + 1}];`;
+        code += " if ((a2lo & 0xfff) > 0xff8) c.probeWrite((a2lo + 7) | 0, a2hi);";
+        code += " c.st64(al, ah, v1l, v1h); c.st64(a2lo, a2hi, v2l, v2h);";
+      }
+      code += " }";
+      if (mode !== 2) code += ` x[${i0}] = wl; x[${i0 + 1}] = wh;`;
+      return done(code, true, store);
+    }
+    case "ldst_regoff": {
+      if ((w >>> 26) & 1) return null;
+      const tr = transfer(w);
+      if (tr === null) return null;
+      const m = (w >>> 16) & 31;
+      const option = (w >>> 13) & 7;
+      const size = w >>> 30;
+      const sh = (w >>> 12) & 1 ? size : 0;
+      let ml = `x[${2 * m}]`;
+      let mh = option === 2 ? "0" : option === 6 ? `(x[${2 * m}] >> 31)` : `x[${2 * m + 1}]`;
+      if (sh !== 0) {
+        mh = `((${mh} << ${sh}) | (${ml} >>> ${32 - sh}))`;
+        ml = `(${ml} << ${sh})`;
+      }
+      const b = spSlot(n);
+      const code = `{ const ml = ${ml}, mh = ${mh}; const l = (x[${b}] >>> 0) + (ml >>> 0); ah = (x[${b + 1}] + mh + (l > 0xffffffff ? 1 : 0)) | 0; al = l | 0; }`;
+      return done(code + tr.code, true, tr.store);
+    }
+    case "dp_3src": {
+      const op31 = (w >>> 21) & 7;
+      if (op31 !== 0) return null;
+      const o0 = (w >>> 15) & 1;
+      const m = (w >>> 16) & 31;
+      const a = (w >>> 10) & 31;
+      if (!sf) {
+        return done(
+          `{ const p = Math.imul(x[${2 * n}], x[${2 * m}]); ${setD(d, `(x[${2 * a}] ${o0 ? "-" : "+"} p) | 0`, "0")} }`,
+        );
+      }
+      let code = `A.mul64(x[${2 * n}], x[${2 * n + 1}], x[${2 * m}], x[${2 * m + 1}]); { const plo = AR[0], phi = AR[1], alo = x[${2 * a}], ahi = x[${2 * a + 1}];`;
+      code += o0
+        ? ` const l = (alo >>> 0) - (plo >>> 0); ${setD(d, "l | 0", "(ahi - phi - (l < 0 ? 1 : 0)) | 0")} }`
+        : ` const l = (alo >>> 0) + (plo >>> 0); ${setD(d, "l | 0", "(ahi + phi + (l > 0xffffffff ? 1 : 0)) | 0")} }`;
+      return done(code);
+    }
+    case "branch_reg": {
+      const opc = (w >>> 21) & 15;
+      const op3 = (w >>> 10) & 63;
+      if (op3 !== 0 || (w & 31) !== 0 || opc > 2) return null;
+      let code = `{ const tl = x[${2 * n}], th = x[${2 * n + 1}];`;
+      if (opc === 1) code += pcPlus(i, 4) + " x[60] = rl; x[61] = rh;";
+      code += ` c.pc = tl >>> 0; c.pcHi = th | 0; c.jumped = true; return n + ${i + 1}; }`;
+      return done(code, false, false, true);
+    }
+  }
+  return null;
+}
+
+/**
+ * Data-processing classes whose handlers only read and write registers and NZCV (no memory, no
+ * branch, no re-check): the block calls them without the checks that follow other handler calls.
+ */
+export const PURE_CLASSES = new Set([
+  "addsub_ext",
+  "addsub_carry",
+  "bitfield",
+  "extract",
+  "condcmp",
+  "condcmp_imm",
+  "condcmp_reg",
+  "dp_1src",
+  "dp_2src",
+  "dp_3src",
+  "rmif",
+  "setf",
+]);
+
+/** Encoding classes after which a block ends (control leaves the straight line or the EL changes). */
+export const BLOCK_END_CLASSES = new Set(["branch_imm", "branch_reg", "exception"]);

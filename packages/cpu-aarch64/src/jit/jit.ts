@@ -1,0 +1,219 @@
+/*
+ * Dynamic translator (issue #16): hot straight-line runs of guest code in one 4 KB page become JS
+ * functions (`new Function`) over the interpreter's own state (Cpu.x, flags, the software TLB through
+ * Cpu.ld64/st64 and friends). The interpreter's run loop calls `enter()` where it would execute an instruction; a
+ * block runs only when its whole length fits in what is left of the run slice, so deadlines,
+ * interrupts and `--max-instructions` fall at the same instruction count as with the interpreter.
+ * Why JS and not WebAssembly: see the package README (M0 measurements).
+ */
+import { ENCODINGS } from "../decoder/table.js";
+import { mul64, R } from "../interp/alu.js";
+import { ABORT, type Cpu, type PageCache } from "../interp/cpu.js";
+import { HANDLERS } from "../interp/dispatch.js";
+import { BLOCK_END_CLASSES, emit, PURE_CLASSES } from "./emit.js";
+
+/**
+ * A translated block: runs from the PC (which must be the block's first instruction) and returns
+ * the number of instructions retired (> 0; c.jumped tells whether the last one branched), or
+ * -(retired) when an exception was taken (the faulting instruction counts, as in the interpreter).
+ */
+export type BlockFn = (c: Cpu, page: PageCache, budget: number) => number;
+
+/** Translations of one physical page; dropped with the page's pre-decode (PageCache.invalidate). */
+export class JitPage {
+  /** Block per start slot: a function, or null when the slot was found untranslatable. */
+  readonly fns: (BlockFn | null | undefined)[] = new Array(1024);
+  /** Length (instructions) of the block per start slot. */
+  readonly lens = new Uint8Array(1024);
+  /** Interpreted executions per slot, until the threshold. */
+  readonly hits = new Uint16Array(1024);
+}
+
+export interface JitOptions {
+  /** Interpreted executions of an instruction before a block starting there is translated (default 32). */
+  threshold?: number;
+  /** Longest block in instructions (default 48, at most 255). */
+  maxBlock?: number;
+  /** Translated blocks kept before the whole cache is dropped (default 65536). */
+  maxBlocks?: number;
+}
+
+/** Counters (read them for the bench; they do not affect execution). */
+export interface JitStats {
+  blocksCompiled: number;
+  /** Total instructions in compiled blocks (static). */
+  insnsCompiled: number;
+  /** Instructions emitted inline (the rest call the interpreter's handler). */
+  insnsInline: number;
+  /** Instructions retired inside translated blocks. */
+  insnsRun: number;
+  blockRuns: number;
+  compileMs: number;
+  flushes: number;
+}
+
+const PAGE_SLOTS = 1024;
+/** alu.ts helpers the emitted code calls (results in R). */
+const ALU = { mul64 };
+
+export class JitEngine {
+  readonly threshold: number;
+  readonly maxBlock: number;
+  readonly maxBlocks: number;
+  readonly stats: JitStats = {
+    blocksCompiled: 0,
+    insnsCompiled: 0,
+    insnsInline: 0,
+    insnsRun: 0,
+    blockRuns: 0,
+    compileMs: 0,
+    flushes: 0,
+  };
+  private readonly attached = new Set<PageCache>();
+  private live = 0;
+
+  constructor(opts: JitOptions = {}) {
+    this.threshold = opts.threshold ?? 32;
+    this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
+    this.maxBlocks = opts.maxBlocks ?? 65536;
+  }
+
+  /**
+   * Run the block at `slot` of `page` if there is one (translating it once the slot is hot) and its
+   * length fits in `budget`. Returns 0 when nothing ran (the interpreter executes the instruction).
+   */
+  enter(c: Cpu, page: PageCache, slot: number, budget: number): number {
+    let jp = page.jit;
+    if (jp === undefined) {
+      jp = new JitPage();
+      page.jit = jp;
+      this.attached.add(page);
+    }
+    let f = jp.fns[slot];
+    if (f === undefined) {
+      if (++jp.hits[slot]! < this.threshold) return 0;
+      f = this.compile(c, page, jp, slot);
+      if (page.jit !== jp) return 0; // compiling decoded ahead and something flushed (cache cap)
+    }
+    if (f === null || jp.lens[slot]! > budget) return 0;
+    // Chain blocks of this page while the run loop would go on without a check of its own (the
+    // same conditions as in Cpu.run); c.jumped describes the last block's end on return.
+    const pageLo = c.pc - (c.pc & 0xfff);
+    const pageHi = c.pcHi;
+    let total = 0;
+    let runs = 0;
+    for (;;) {
+      const n = f(c, page, budget);
+      runs++;
+      if (n < 0) {
+        total -= n;
+        this.stats.blockRuns += runs;
+        this.stats.insnsRun += total;
+        return -total;
+      }
+      total += n;
+      budget -= n;
+      const npc = c.pc;
+      if (c.jumped) {
+        if (c.exitPending || c.recheck || c.pcHi !== pageHi || npc - (npc & 0xfff) !== pageLo || (npc & 3) !== 0) {
+          break;
+        }
+      } else if ((npc & 0xfff) === 0 || c.recheck) break;
+      if (page.jit !== jp) break; // the block wrote to its own page
+      const s = (npc & 0xfff) >>> 2;
+      const g = jp.fns[s];
+      if (g === undefined || g === null || jp.lens[s]! > budget) break;
+      c.jumped = false;
+      f = g;
+    }
+    this.stats.blockRuns += runs;
+    this.stats.insnsRun += total;
+    return total;
+  }
+
+  /** Drop every translation (cache cap reached, or the host asks). */
+  flush(): void {
+    for (const p of this.attached) p.jit = undefined;
+    this.attached.clear();
+    this.live = 0;
+    this.stats.flushes++;
+  }
+
+  private compile(c: Cpu, page: PageCache, jp: JitPage, slot: number): BlockFn | null {
+    const t0 = performance.now();
+    if (this.live >= this.maxBlocks) {
+      this.flush();
+      page.jit = jp;
+      this.attached.add(page);
+    }
+    const { src, len, inline } = this.source(c, page, slot);
+    let f: BlockFn | null = null;
+    if (len > 0) {
+      const factory = new Function("H", "ABORT", "A", "AR", src) as (
+        h: typeof HANDLERS,
+        abort: typeof ABORT,
+        a: typeof ALU,
+        ar: Int32Array,
+      ) => BlockFn;
+      f = factory(HANDLERS, ABORT, ALU, R);
+      this.live++;
+      this.stats.blocksCompiled++;
+      this.stats.insnsCompiled += len;
+      this.stats.insnsInline += inline;
+    }
+    jp.fns[slot] = f;
+    jp.lens[slot] = len;
+    this.stats.compileMs += performance.now() - t0;
+    return f;
+  }
+
+  /** The factory source of the block at `slot` (exported for tests through `blockSource`). */
+  source(c: Cpu, page: PageCache, slot: number): { src: string; len: number; inline: number } {
+    const body: string[] = [];
+    let len = 0;
+    let inline = 0;
+    let ended = false;
+    const setPcAfter = (i: number): string => {
+      const off = 4 * (i + 1);
+      if (slot + i + 1 < PAGE_SLOTS) return `c.pc = lo + ${off};`;
+      return `{ const l = lo + ${off}; if (l > 0xffffffff) { c.pc = l - 4294967296; c.pcHi = (hi + 1) | 0; } else c.pc = l; }`;
+    };
+    for (let i = 0; slot + i < PAGE_SLOTS && i < this.maxBlock; i++) {
+      const s = slot + i;
+      let idx = page.decoded[s]!;
+      if (idx < 0) idx = c.fill(page, s);
+      const w = page.words[s]! >>> 0;
+      const e = ENCODINGS[idx];
+      const em = e === undefined ? null : emit(i, w, e.id, e.iclass);
+      len++;
+      if (em !== null) {
+        inline++;
+        if (em.mayThrow) body.push(`k = ${i}; c.pc = lo + ${4 * i};`);
+        body.push(em.code);
+        if (em.store) body.push(`if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; }`);
+        if (em.ends) {
+          ended = true;
+          break;
+        }
+        continue;
+      }
+      // the interpreter's handler, then the run loop's checks after one instruction
+      body.push(`k = ${i}; c.pc = lo + ${4 * i}; H[${idx}](c, ${w | 0});`);
+      if (e !== undefined && PURE_CLASSES.has(e.iclass)) continue;
+      body.push(`if (c.jumped) return n + ${i + 1};`);
+      body.push(`if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; }`);
+      if (e === undefined || BLOCK_END_CLASSES.has(e.iclass) || e.id.startsWith("ERET")) break;
+    }
+    if (!ended) body.push(`${setPcAfter(len - 1)} return n + ${len};`);
+    const src = `"use strict"; return function block(c, pg, budget) {
+  const x = c.x; const lo = c.pc; const hi = c.pcHi;
+  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0;
+  try {
+  for (;;) {
+${body.join("\n").replaceAll("LEN", String(len))}
+  }
+  } catch (e) { if (e !== ABORT) throw e; return -(n + k + 1); }
+};`;
+    return { src, len, inline };
+  }
+}
