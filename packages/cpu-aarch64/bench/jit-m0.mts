@@ -43,7 +43,14 @@ function buildModule(ops: number, callImport: boolean, salt = 0): Uint8Array {
   const f2 = [...uleb(f2b.length), ...f2b];
   const code = [2, ...f1, ...f2];
   return new Uint8Array([
-    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    0,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
     ...section(1, types),
     ...section(2, imports),
     ...section(3, funcs),
@@ -86,9 +93,15 @@ for (const kb of [1, 4, 32]) {
     ts.push(t1 - t0);
     ti.push(t2 - t1);
   }
-  console.log(`| wasm module ${(bytes.length / 1024).toFixed(1)} KB: compile (sync) | ${median(ts).toFixed(0)} µs |`);
-  console.log(`| wasm module ${(bytes.length / 1024).toFixed(1)} KB: instantiate | ${median(ti).toFixed(0)} µs |`);
-  console.log(`| wasm module ${(bytes.length / 1024).toFixed(1)} KB: first call (lazy Liftoff compile) | ${median(tf).toFixed(0)} µs |`);
+  console.log(
+    `| wasm module ${(bytes.length / 1024).toFixed(1)} KB: compile (sync) | ${median(ts).toFixed(0)} µs |`,
+  );
+  console.log(
+    `| wasm module ${(bytes.length / 1024).toFixed(1)} KB: instantiate | ${median(ti).toFixed(0)} µs |`,
+  );
+  console.log(
+    `| wasm module ${(bytes.length / 1024).toFixed(1)} KB: first call (lazy Liftoff compile) | ${median(tf).toFixed(0)} µs |`,
+  );
 }
 {
   const inst = new WebAssembly.Instance(new WebAssembly.Module(buildModule(1, true)), {
@@ -131,7 +144,9 @@ for (const kb of [1, 4, 32]) {
       return false;
     }
   })();
-  console.log(`| return_call_indirect (tail calls) available | ${ok ? "yes" : "no (Node 20 needs --experimental-wasm-return-call)"} |`);
+  console.log(
+    `| return_call_indirect (tail calls) available | ${ok ? "yes" : "no (Node 20 needs --experimental-wasm-return-call)"} |`,
+  );
 }
 {
   // new Function for a block of N JS statements over an Int32Array (the shape of a translated block)
@@ -144,7 +159,7 @@ for (const kb of [1, 4, 32]) {
         const a = 2 * ((i * 3 + 1) % 30);
         src += `l=(x[${a}]>>>0)+${(i * 13 + k) & 0xfff}; x[${d + 1}]=(x[${a + 1}]+(l>0xffffffff?1:0))|0; x[${d}]=l|0;`;
       }
-      src += "return " + n + ";";
+      src += `return ${n};`;
       srcs.push(src);
     }
     const tc: number[] = [];

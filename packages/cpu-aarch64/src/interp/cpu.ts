@@ -78,8 +78,11 @@ export interface CpuOptions {
   sysRegBlock?: SysRegBlock;
   /** Counter frequency (CNTFRQ_EL0), default 24 MHz (as on Apple M1). */
   counterHz?: number;
-  /** Execution engine: "interp" (default) or "jit" (the dynamic translator, src/jit/; same results). */
-  engine?: "interp" | "jit";
+  /**
+   * Execution engine: "interp" or "jit" (the dynamic translator, src/jit/; same results). Default:
+   * the ARMATURE_CPU_ENGINE environment variable when set to one of those, else "interp".
+   */
+  engine?: CpuEngine;
   /** Translator tuning (engine "jit"). */
   jit?: JitOptions;
 }
@@ -91,6 +94,14 @@ export interface BootEntryState {
   x?: readonly (number | bigint)[];
   /** PSTATE in SPSR_ELx format; omitted: PSTATE unchanged (reset state: EL1h, DAIF masked). */
   pstate?: number;
+}
+
+/** The execution engines `CpuOptions.engine` selects. */
+export type CpuEngine = "interp" | "jit";
+
+function defaultEngine(): CpuEngine {
+  const env = typeof process === "undefined" ? undefined : process.env?.ARMATURE_CPU_ENGINE;
+  return env === "jit" ? "jit" : "interp";
 }
 
 /** Thrown internally to abandon the current instruction after an exception was taken. */
@@ -200,7 +211,8 @@ export class Cpu {
   watchActive = false;
   halted = false;
   /** The dynamic translator (CpuOptions.engine "jit"); bypassed while debugActive. */
-  readonly jit: JitEngine | undefined;
+  jit: JitEngine | undefined;
+  private readonly jitOptions: JitOptions | undefined;
 
   // software TLB: read, write, exec (direct-mapped by VA page)
   private readonly rTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
@@ -234,7 +246,8 @@ export class Cpu {
     this.timerVirt = opts.timerLines?.virt ?? unconnectedIrqLine;
     this.pmuLine = opts.timerLines?.pmu ?? unconnectedIrqLine;
     this.handlers = HANDLERS;
-    this.jit = opts.engine === "jit" ? new JitEngine(opts.jit) : undefined;
+    this.jitOptions = opts.jit;
+    this.jit = (opts.engine ?? defaultEngine()) === "jit" ? new JitEngine(opts.jit) : undefined;
     this.dummyPage = new PageCache(-1, this.dummyView, 0);
     for (let i = 0; i < TLB_SIZE; i++) {
       this.rView.push(this.dummyView);
@@ -265,6 +278,15 @@ export class Cpu {
       },
     };
     this.reset();
+  }
+
+  /** Switch the execution engine between `run()` calls (the architectural state is shared). */
+  setEngine(engine: CpuEngine): void {
+    if (engine === "jit" && this.jit === undefined) this.jit = new JitEngine(this.jitOptions);
+    if (engine === "interp" && this.jit !== undefined) {
+      this.jit.flush();
+      this.jit = undefined;
+    }
   }
 
   /** Architectural reset: EL1h (EL0 in user mode), DAIF masked, registers zero. */

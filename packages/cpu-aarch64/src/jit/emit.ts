@@ -7,7 +7,7 @@
  *   (lo unsigned; PC of instruction i is lo + 4i: a block never leaves its 4 KB page),
  *   k  index of the instruction that may throw next, RT  runtime helpers (jit.ts).
  */
-import { R, bitMask } from "../interp/alu.js";
+import { bitMask, R } from "../interp/alu.js";
 
 /** What the block builder needs to know about one emitted instruction. */
 export interface Emitted {
@@ -21,7 +21,6 @@ export interface Emitted {
   ends: boolean;
 }
 
-const u32 = (v: number): string => String(v >>> 0);
 const s32 = (v: number): string => String(v | 0);
 
 /** Register slot of Rn where 31 is SP. */
@@ -246,8 +245,14 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const hw = (w >>> 21) & 3;
       const imm = (w >>> 5) & 0xffff;
       if (opc === 3) {
-        if (hw === 0) return done(`x[${2 * d}] = (x[${2 * d}] & 0xffff0000) | ${imm};${sf ? "" : ` x[${2 * d + 1}] = 0;`}`);
-        if (hw === 1) return done(`x[${2 * d}] = (x[${2 * d}] & 0xffff) | ${s32(imm << 16)};${sf ? "" : ` x[${2 * d + 1}] = 0;`}`);
+        if (hw === 0)
+          return done(
+            `x[${2 * d}] = (x[${2 * d}] & 0xffff0000) | ${imm};${sf ? "" : ` x[${2 * d + 1}] = 0;`}`,
+          );
+        if (hw === 1)
+          return done(
+            `x[${2 * d}] = (x[${2 * d}] & 0xffff) | ${s32(imm << 16)};${sf ? "" : ` x[${2 * d + 1}] = 0;`}`,
+          );
         if (hw === 2) return done(`x[${2 * d + 1}] = (x[${2 * d + 1}] & 0xffff0000) | ${imm};`);
         return done(`x[${2 * d + 1}] = (x[${2 * d + 1}] & 0xffff) | ${s32(imm << 16)};`);
       }
@@ -283,7 +288,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
     case "branch_imm": {
       const off = (w << 6) >> 4;
       let code = "";
-      if (w >>> 31) code += pcPlus(i, 4) + "x[60] = rl; x[61] = rh;";
+      if (w >>> 31) code += `${pcPlus(i, 4)}x[60] = rl; x[61] = rh;`;
       return done(code + (w >>> 31 ? pcPlus(i, off) + branchOut(i) : takeBranch(i, off)), false, false, true);
     }
     case "condbranch": {
@@ -330,8 +335,14 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
     case "ldstpair_pre":
     case "ldstpair_post": {
       // LDP/STP Xt1, Xt2 (F.ldstp64 in the interpreter)
-      if (id !== "LDP_64_ldstpair_off" && id !== "STP_64_ldstpair_off" && id !== "LDP_64_ldstpair_pre" &&
-        id !== "STP_64_ldstpair_pre" && id !== "LDP_64_ldstpair_post" && id !== "STP_64_ldstpair_post") {
+      if (
+        id !== "LDP_64_ldstpair_off" &&
+        id !== "STP_64_ldstpair_off" &&
+        id !== "LDP_64_ldstpair_pre" &&
+        id !== "STP_64_ldstpair_pre" &&
+        id !== "LDP_64_ldstpair_post" &&
+        id !== "STP_64_ldstpair_post"
+      ) {
         return null;
       }
       const i0 = spSlot(n);
@@ -341,10 +352,12 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const t2 = (w >>> 10) & 31;
       let code = `{ const blo = x[${i0}], bhi = x[${i0 + 1}]; const wl0 = (blo >>> 0) + ${off}; wl = wl0 | 0; wh = wl0 > 0xffffffff ? (bhi + 1) | 0 : wl0 < 0 ? (bhi - 1) | 0 : bhi;`;
       code += mode === 1 ? " al = blo; ah = bhi;" : " al = wl; ah = wh;";
-      code += " const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah;";
+      code +=
+        " const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah;";
       let store = false;
       if ((w >>> 22) & 1) {
-        code += " const l1 = c.ld64(al, ah); const h1 = c.rhi; const l2 = c.ld64(a2lo, a2hi); const h2 = c.rhi;";
+        code +=
+          " const l1 = c.ld64(al, ah); const h1 = c.rhi; const l2 = c.ld64(a2lo, a2hi); const h2 = c.rhi;";
         code += setD(t, "l1", "h1") + setD(t2, "l2", "h2");
       } else {
         store = true;
@@ -396,7 +409,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const op3 = (w >>> 10) & 63;
       if (op3 !== 0 || (w & 31) !== 0 || opc > 2) return null;
       let code = `{ const tl = x[${2 * n}], th = x[${2 * n + 1}];`;
-      if (opc === 1) code += pcPlus(i, 4) + " x[60] = rl; x[61] = rh;";
+      if (opc === 1) code += `${pcPlus(i, 4)} x[60] = rl; x[61] = rh;`;
       code += ` c.pc = tl >>> 0; c.pcHi = th | 0; c.jumped = true; return n + ${i + 1}; }`;
       return done(code, false, false, true);
     }

@@ -10,6 +10,7 @@ import { ENCODINGS } from "../decoder/table.js";
 import { mul64, R } from "../interp/alu.js";
 import { ABORT, type Cpu, type PageCache } from "../interp/cpu.js";
 import { HANDLERS } from "../interp/dispatch.js";
+import { nop } from "../interp/exec-sys.js";
 import { BLOCK_END_CLASSES, emit, PURE_CLASSES } from "./emit.js";
 
 /**
@@ -30,7 +31,7 @@ export class JitPage {
 }
 
 export interface JitOptions {
-  /** Interpreted executions of an instruction before a block starting there is translated (default 32). */
+  /** Interpreted executions of an instruction before a block starting there is translated (default 1000). */
   threshold?: number;
   /** Longest block in instructions (default 48, at most 255). */
   maxBlock?: number;
@@ -53,6 +54,7 @@ export interface JitStats {
 }
 
 const PAGE_SLOTS = 1024;
+const NOP = { code: "", mayThrow: false, store: false, ends: false };
 /** alu.ts helpers the emitted code calls (results in R). */
 const ALU = { mul64 };
 
@@ -73,7 +75,7 @@ export class JitEngine {
   private live = 0;
 
   constructor(opts: JitOptions = {}) {
-    this.threshold = opts.threshold ?? 32;
+    this.threshold = opts.threshold ?? 1000;
     this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
     this.maxBlocks = opts.maxBlocks ?? 65536;
   }
@@ -115,7 +117,13 @@ export class JitEngine {
       budget -= n;
       const npc = c.pc;
       if (c.jumped) {
-        if (c.exitPending || c.recheck || c.pcHi !== pageHi || npc - (npc & 0xfff) !== pageLo || (npc & 3) !== 0) {
+        if (
+          c.exitPending ||
+          c.recheck ||
+          c.pcHi !== pageHi ||
+          npc - (npc & 0xfff) !== pageLo ||
+          (npc & 3) !== 0
+        ) {
           break;
         }
       } else if ((npc & 0xfff) === 0 || c.recheck) break;
@@ -163,6 +171,8 @@ export class JitEngine {
     }
     jp.fns[slot] = f;
     jp.lens[slot] = len;
+    // the interpreter counted the block's other slots on the same passes: they are not entries
+    for (let s = slot + 1; s < slot + len && s < PAGE_SLOTS; s++) if (jp.fns[s] === undefined) jp.hits[s] = 0;
     this.stats.compileMs += performance.now() - t0;
     return f;
   }
@@ -184,7 +194,8 @@ export class JitEngine {
       if (idx < 0) idx = c.fill(page, s);
       const w = page.words[s]! >>> 0;
       const e = ENCODINGS[idx];
-      const em = e === undefined ? null : emit(i, w, e.id, e.iclass);
+      // the handler the interpreter would run is a no-op (NOP, barriers, hints): nothing to emit
+      const em = e === undefined ? null : HANDLERS[idx] === nop ? NOP : emit(i, w, e.id, e.iclass);
       len++;
       if (em !== null) {
         inline++;
@@ -198,22 +209,64 @@ export class JitEngine {
         continue;
       }
       // the interpreter's handler, then the run loop's checks after one instruction
-      body.push(`k = ${i}; c.pc = lo + ${4 * i}; H[${idx}](c, ${w | 0});`);
+      body.push(`k = ${i}; c.pc = lo + ${4 * i}; /*FLUSH*/ H[${idx}](c, ${w | 0}); /*RELOAD*/`);
       if (e !== undefined && PURE_CLASSES.has(e.iclass)) continue;
       body.push(`if (c.jumped) return n + ${i + 1};`);
       body.push(`if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; }`);
       if (e === undefined || BLOCK_END_CLASSES.has(e.iclass) || e.id.startsWith("ERET")) break;
     }
     if (!ended) body.push(`${setPcAfter(len - 1)} return n + ${len};`);
-    const src = `"use strict"; return function block(c, pg, budget) {
+    return { src: blockSource(body.join("\n").replaceAll("LEN", String(len))), len, inline };
+  }
+}
+
+/**
+ * The factory source around a block body. X0..X30 live in locals (x<slot>) inside the block: loaded
+ * on entry, written back on every exit and around handler calls (the handler sees and may change
+ * c.x); XZR reads become 0; SP stays in c.x (exception entry banks it). On an exception inside an
+ * emitted instruction the locals hold the state before it (nothing is written before an access
+ * succeeds), so they are written back; inside a handler call they were flushed before it.
+ */
+function blockSource(body: string): string {
+  const written = new Set<number>();
+  const used = new Set<number>();
+  let cache = true;
+  for (const m of body.matchAll(/x\[(\d+)\] = (?!=)/g)) {
+    const slot = Number(m[1]);
+    if (slot === 62 || slot === 63) cache = false;
+    if (slot < 62) written.add(slot);
+  }
+  for (const m of body.matchAll(/x\[(\d+)\]/g)) {
+    const slot = Number(m[1]);
+    if (slot < 62) used.add(slot);
+  }
+  let wb = "";
+  let reload = "";
+  let decl = "";
+  if (cache) {
+    body = body.replace(/x\[(\d+)\]/g, (all, d: string) => {
+      const slot = Number(d);
+      return slot < 62 ? `x${slot}` : slot < 64 ? "0" : all;
+    });
+    const u = [...used].sort((p, q) => p - q);
+    decl = u.length === 0 ? "" : `let ${u.map((r) => `x${r} = x[${r}]`).join(", ")};`;
+    wb = [...written].map((r) => `x[${r}] = x${r};`).join(" ");
+    reload = u.map((r) => `x${r} = x[${r}];`).join(" ");
+  }
+  body = body
+    .replaceAll("/*FLUSH*/", `${wb} hc = true;`)
+    .replaceAll("/*RELOAD*/", `hc = false; ${reload}`)
+    .replace(/return ([^;]+);/g, "{ ret = $1; break; }");
+  return `"use strict"; return function block(c, pg, budget) {
   const x = c.x; const lo = c.pc; const hi = c.pcHi;
-  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0;
+  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0, ret = 0, hc = false;
+  ${decl}
   try {
   for (;;) {
-${body.join("\n").replaceAll("LEN", String(len))}
+${body}
   }
-  } catch (e) { if (e !== ABORT) throw e; return -(n + k + 1); }
+  } catch (e) { if (e !== ABORT) throw e; if (!hc) { ${wb} } return -(n + k + 1); }
+  ${wb}
+  return ret;
 };`;
-    return { src, len, inline };
-  }
 }

@@ -7,7 +7,7 @@
  */
 import { Bus } from "@armature/core";
 import { Cpu } from "../interp/cpu.js";
-import { DATA, DATA_SIZE, type GenEntry, Rng, randomCase } from "../interp/difftest.js";
+import { DATA, DATA_SIZE, type GenEntry, type Rng, randomCase } from "../interp/difftest.js";
 import { M1_MODEL } from "../model.js";
 
 export const LS_CODE = 0x10000000;
@@ -58,7 +58,12 @@ export interface LockstepResult {
  * One case: `LS_WORDS` random words (forward branches only) then `svc #0`, executed `rounds` times
  * from the same state stream (with `loop`, the first words are a counted loop, X28 the counter); stops after random budgets of 1..24 instructions.
  */
-export function lockstepCase(rng: Rng, entries: readonly GenEntry[], rounds = 3, loop = false): LockstepResult {
+export function lockstepCase(
+  rng: Rng,
+  entries: readonly GenEntry[],
+  rounds = 3,
+  loop = false,
+): LockstepResult {
   const a = side("interp");
   const b = side("jit");
   // three difftest cases back to back give LS_WORDS words whose branches stay inside their case
