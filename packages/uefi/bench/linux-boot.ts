@@ -17,9 +17,7 @@ const t = performance.now();
 const r = await bootLinuxEfi({
   kernel,
   acpi,
-  until: acpi
-    ? /DMI: .*\n|Kernel panic/
-    : /efi: EFI v[\s\S]*Machine model: .*\n|Machine model: .*\n[\s\S]*efi: EFI v.*\n|Kernel panic/,
+  until: acpi ? /DMI: .*\n|Kernel panic/ : /Remapping and enabling EFI services|Kernel panic/,
   maxInstructions: 200_000_000,
 });
 if (verbose) console.log(r.log);
@@ -28,6 +26,7 @@ console.log(
   JSON.stringify({
     mode: acpi ? "acpi" : "dt",
     end: r.end,
+    msSetup: Math.round(r.msSetup),
     msToFirstLine: r.msToFirstLine === undefined ? null : Math.round(r.msToFirstLine),
     guestInstructionsBeforeExitBootServices: r.instructionsInFirmware ?? null,
     retired: r.retired,

@@ -289,6 +289,8 @@ export class UefiFirmware {
   idleUntilNs = Number.POSITIVE_INFINITY;
   /** After "exit": the boot image's status. */
   exitStatus = 0n;
+  /** Host exceptions caught inside a service (a firmware bug; answered EFI_DEVICE_ERROR). */
+  internalErrors = 0;
   /** Service calls by name (for tests and diagnostics). */
   readonly calls = new Map<string, number>();
 
@@ -544,6 +546,7 @@ export class UefiFirmware {
     } catch (e) {
       if (e instanceof GuestFault) cpu.setX(0, EFI_INVALID_PARAMETER);
       else {
+        this.internalErrors++;
         this.log.warn(name, `${name}: internal error ${(e as Error).stack ?? String(e)}`);
         cpu.setX(0, EFI_DEVICE_ERROR);
       }

@@ -368,6 +368,49 @@ describe("events and time", () => {
     expect(d.call("RT.SetTime", t)).toBe(EFI_INVALID_PARAMETER);
   });
 
+  it("SetVirtualAddressMap (after ExitBootServices) converts the runtime table and system table pointers", () => {
+    const d = new UefiTestDriver();
+    const sizeP = d.alloc(8);
+    const keyP = d.alloc(8);
+    const map = d.alloc(16384);
+    d.setU64(sizeP, 16384n);
+    expect(d.call("RT.SetVirtualAddressMap", 48, 48, 1, map)).toBe(EFI_UNSUPPORTED); // before EBS
+    d.call("BS.GetMemoryMap", sizeP, map, keyP, 0, 0);
+    expect(d.call("BS.ExitBootServices", d.fw.imageHandle, d.u64(keyP))).toBe(EFI_SUCCESS);
+    // Give every runtime descriptor a virtual address: phys + 0xffff_0000_0000_0000 (what an OS might choose).
+    const size = Number(d.u64(sizeP));
+    const OFF = 0xffff_0000_0000_0000n;
+    const runtime: number[] = [];
+    for (let o = 0; o < size; o += MEMORY_DESCRIPTOR_SIZE) {
+      if (d.u64(map + o + 32) >> 63n) {
+        d.setU64(map + o + 16, d.u64(map + o + 8) + OFF);
+        runtime.push(o);
+      }
+    }
+    expect(runtime.length).toBeGreaterThanOrEqual(2); // runtime code and data
+    // Only runtime descriptors are passed, as Linux does.
+    const rt = d.alloc(runtime.length * 48);
+    runtime.forEach((o, i) => {
+      d.put(rt + 48 * i, d.bytes(map + o, 48));
+    });
+    expect(d.call("RT.SetVirtualAddressMap", runtime.length * 48, 48, 2, rt)).toBe(EFI_INVALID_PARAMETER);
+    expect(d.call("RT.SetVirtualAddressMap", runtime.length * 48, 48, 1, rt)).toBe(EFI_SUCCESS);
+    const st = d.fw.systemTable;
+    expect(d.u64(st + 88)).toBe(BigInt(d.fw.runtimeServicesTable) + OFF);
+    expect(d.u64(st + 24) >> 48n).toBe(0xffffn); // FirmwareVendor
+    expect(d.u64(st + 112) >> 48n).toBe(0xffffn); // ConfigurationTable
+    const getTime = d.u64(d.fw.runtimeServicesTable + 24);
+    expect(getTime).toBe(BigInt(d.fw.stub("RT.GetTime")) + OFF);
+    for (const t of [st, d.fw.runtimeServicesTable]) {
+      const bytes = d.bytes(t, d.u32(t + 12));
+      const stored = new DataView(bytes.buffer).getUint32(16, true);
+      bytes.fill(0, 16, 20);
+      expect(stored).toBe(zlibCrc32(bytes));
+    }
+    // Only once.
+    expect(d.call("RT.SetVirtualAddressMap", runtime.length * 48, 48, 1, rt)).toBe(EFI_UNSUPPORTED);
+  });
+
   it("ResetSystem reaches the board's reset", () => {
     const d = new UefiTestDriver();
     d.call("RT.ResetSystem", 2, 0, 0, 0);

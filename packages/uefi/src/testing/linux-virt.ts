@@ -7,6 +7,7 @@ import { layoutAcpi, sampleSmbios, sampleTableSet } from "@armature/acpi";
 import { ISS_WNR } from "@armature/cpu-aarch64";
 import { VirtMachine } from "@armature/machine-virt";
 import { UefiFirmware } from "../firmware.js";
+import type { VariableStore } from "../vars.js";
 import { uefiCpuView } from "./run-on-cpu.js";
 
 export interface LinuxEfiBoot {
@@ -14,10 +15,14 @@ export interface LinuxEfiBoot {
   fw: UefiFirmware;
   /** Host milliseconds from the start (board and firmware set-up included) to the kernel's first console line. */
   msToFirstLine: number | undefined;
+  /** Host milliseconds spent building the board's parts and setting the firmware up (included in msToFirstLine). */
+  msSetup: number;
   /** Guest instructions until the kernel's entry (ExitBootServices) and overall. */
   instructionsInFirmware: number | undefined;
   retired: number;
   end: string;
+  /** Output of each `shell` command. */
+  shell: string[];
 }
 
 export async function bootLinuxEfi(o: {
@@ -28,6 +33,10 @@ export async function bootLinuxEfi(o: {
   until?: RegExp;
   maxInstructions?: number;
   entropy?: boolean;
+  /** Commands typed into the guest's shell once `until` matched (each output collected). */
+  shell?: string[];
+  /** Variable store handed to the firmware. */
+  variables?: VariableStore;
 }): Promise<LinuxEfiBoot> {
   // Host time counts from here: board parts, firmware set-up (image load, tables) and the run.
   const t0 = performance.now();
@@ -53,6 +62,7 @@ export async function bootLinuxEfi(o: {
   ];
   const cpu = m.cpus[0]!;
   let seed = 0x1234_5678;
+  let resetKind: string | undefined;
   const fw = new UefiFirmware(
     {
       memory: m.bus,
@@ -61,7 +71,9 @@ export async function bootLinuxEfi(o: {
       console: { write: (b) => (log += new TextDecoder().decode(b)) },
       wallClockMs: () => 1_700_000_000_000 + Math.floor(m.clock.nowNs() / 1e6),
       monotonicNs: () => m.clock.nowNs(),
-      reset: (k) => m.stop(k === "shutdown" ? "poweroff" : "reset"),
+      reset: (k) => {
+        resetKind = k;
+      },
       ...(o.entropy
         ? {
             entropy: (b: Uint8Array) => {
@@ -89,88 +101,94 @@ export async function bootLinuxEfi(o: {
       image: o.kernel,
       cmdline: o.cmdline ?? "console=ttyAMA0 earlycon",
       ...(o.initrd ? { initrd: o.initrd } : {}),
+      ...(o.variables ? { variables: o.variables } : {}),
     },
   );
   cpu.reset();
   cpu.applyEntryState({ pc: fw.entry.pc, pstate: fw.entry.pstate });
   const view = uefiCpuView(cpu);
+  const msSetup = performance.now() - t0;
   let msToFirstLine: number | undefined;
   let instructionsInFirmware: number | undefined;
   const max = o.maxInstructions ?? 400_000_000;
-  const until = o.until ?? /Booting Linux/;
-  let end = "budget";
-  let lastYield = Date.now();
   let waiting = false;
-  outer: while (cpu.retired < max) {
-    if (waiting) {
-      if (!(cpu.irqLevel || cpu.fiqLevel)) {
-        const next = m.clock.nextDeadline();
-        if (next === Number.POSITIVE_INFINITY) {
-          end = "idle forever";
-          break;
+  let lastYield = Date.now();
+  /** Run vCPU 0 until `done()` or the instruction budget; returns why it stopped. */
+  const runUntil = async (done: () => boolean, budget: number): Promise<string> => {
+    const limit = cpu.retired + budget;
+    while (cpu.retired < limit) {
+      if (waiting) {
+        if (!(cpu.irqLevel || cpu.fiqLevel)) {
+          const next = m.clock.nextDeadline();
+          if (next === Number.POSITIVE_INFINITY) return "idle forever";
+          m.clock.advanceTo(next);
+          m.clock.runDue();
+          continue;
         }
-        m.clock.advanceTo(next);
-        m.clock.runDue();
-        continue;
+        waiting = false;
       }
-      waiting = false;
-    }
-    const exit = cpu.run(200_000);
-    m.clock.runDue();
-    switch (exit.reason) {
-      case "hvc":
-        if (fw.handles(exit.imm)) {
-          const a = fw.hvc(exit.imm, view);
-          if (fw.bootServicesExited && instructionsInFirmware === undefined)
-            instructionsInFirmware = cpu.retired;
-          if (a === "exit" || a === "reset") {
-            end = a === "exit" ? `image exited with 0x${fw.exitStatus.toString(16)}` : "reset";
-            break outer;
+      const exit = cpu.run(Math.min(200_000, limit - cpu.retired));
+      m.clock.runDue();
+      switch (exit.reason) {
+        case "hvc":
+          if (fw.handles(exit.imm)) {
+            const a = fw.hvc(exit.imm, view);
+            if (fw.bootServicesExited && instructionsInFirmware === undefined)
+              instructionsInFirmware = cpu.retired;
+            if (a === "exit") return `image exited with 0x${fw.exitStatus.toString(16)}`;
+            if (a === "reset") return `reset (${resetKind})`;
+            if (a === "idle") {
+              const t = fw.idleUntilNs;
+              if (Number.isFinite(t)) m.clock.advanceTo(Math.max(t, m.clock.nowNs()));
+            }
+          } else {
+            const fn = Number(BigInt.asUintN(32, cpu.getX(0)));
+            const arg = (n: number) => Number(BigInt.asUintN(53, cpu.getX(n)));
+            const r = m.psci.call(0, fn, arg(1), arg(2), arg(3));
+            cpu.setX(0, BigInt.asUintN(64, BigInt(r)));
+            if (resetKind !== undefined) return `psci ${resetKind}`;
           }
-          if (a === "idle") {
-            const until = fw.idleUntilNs;
-            if (Number.isFinite(until)) m.clock.advanceTo(Math.max(until, m.clock.nowNs()));
-          }
-        } else {
-          const fn = Number(BigInt.asUintN(32, cpu.getX(0)));
-          const r = m.psci.call(
-            0,
-            fn,
-            Number(BigInt.asUintN(53, cpu.getX(1))),
-            Number(BigInt.asUintN(53, cpu.getX(2))),
-            Number(BigInt.asUintN(53, cpu.getX(3))),
-          );
-          cpu.setX(0, BigInt.asUintN(64, BigInt(r)));
-        }
-        break;
-      case "smc":
-        cpu.setX(0, BigInt.asUintN(64, -1n));
-        cpu.setPC(cpu.getPC() + 4n);
-        break;
-      case "wfi":
-        if (!(cpu.irqLevel || cpu.fiqLevel)) waiting = true;
-        break;
-      case "unclaimed":
-        cpu.injectExternalAbort(exit.esr & ISS_WNR ? "write" : "read", exit.vaLo, exit.vaHi);
-        break;
-      case "halt":
-        end = "halted";
-        break outer;
-      default:
-        break;
+          break;
+        case "smc":
+          cpu.setX(0, BigInt.asUintN(64, -1n));
+          cpu.setPC(cpu.getPC() + 4n);
+          break;
+        case "wfi":
+          if (!(cpu.irqLevel || cpu.fiqLevel)) waiting = true;
+          break;
+        case "unclaimed":
+          cpu.injectExternalAbort(exit.esr & ISS_WNR ? "write" : "read", exit.vaLo, exit.vaHi);
+          break;
+        case "halt":
+          return resetKind !== undefined ? `psci ${resetKind}` : "halted";
+        default:
+          break;
+      }
+      if (msToFirstLine === undefined && /Booting Linux/.test(log)) msToFirstLine = performance.now() - t0;
+      if (done()) return "matched";
+      if (Date.now() - lastYield > 50) {
+        lastYield = Date.now();
+        await new Promise<void>((r) => setImmediate(r));
+      }
     }
-    if (msToFirstLine === undefined && /Booting Linux/.test(log)) msToFirstLine = performance.now() - t0;
-    if (until.test(log)) {
-      end = "matched";
-      break;
-    }
-    if (Date.now() - lastYield > 50) {
-      lastYield = Date.now();
-      await new Promise<void>((r) => setImmediate(r));
+    return "budget";
+  };
+  const until = o.until ?? /Booting Linux/;
+  let end = await runUntil(() => until.test(log), max);
+  const shell: string[] = [];
+  if (end === "matched" && o.shell !== undefined) {
+    for (const cmd of o.shell) {
+      const from = log.length;
+      m.input(new TextEncoder().encode(`${cmd}; echo @@E""ND@@\n`));
+      end = await runUntil(() => log.indexOf("@@END@@", from) >= 0, 200_000_000);
+      const out = log.slice(from, log.indexOf("@@END@@", from));
+      // Drop the echoed command line.
+      shell.push(out.slice(out.indexOf("\n") + 1).replace(/\r/g, ""));
+      if (end !== "matched") break;
     }
   }
   if (msToFirstLine === undefined && /Booting Linux/.test(log)) msToFirstLine = performance.now() - t0;
-  return { log, fw, msToFirstLine, instructionsInFirmware, retired: cpu.retired, end };
+  return { log, fw, msSetup, msToFirstLine, instructionsInFirmware, retired: cpu.retired, end, shell };
 }
 
 /**
