@@ -57,6 +57,8 @@ export interface CpuModel {
    * = 1) or "impdef" (IMPLEMENTATION DEFINED, API/GPI = 1; much cheaper to emulate). Default qarma5.
    */
   pacAlgorithm?: "qarma5" | "impdef";
+  /** MIDR_EL1 (D19.2.92): implementer, variant, architecture, part, revision. Default per model. */
+  midr?: number;
 }
 
 /** Linux hwcap name -> FEAT_* (arch/arm64 "elf_hwcaps" documentation). */

@@ -79,7 +79,7 @@ export function idRegsFor(model: CpuModel): IdRegs {
   // DFR0: DebugVer v8 (6), PMUVer v8.1 (4), BRPs 6 (5), WRPs 4 (3), CTX_CMPs 2 (1).
   const dfr0 = f(6, 0) | f(4, 8) | f(5, 12) | f(3, 20) | f(1, 28);
   const a72 = model.name === "cortex-a72";
-  const midr = a72 ? 0x410fd083n : 0x610f0220n; // Arm Cortex-A72 r0p3 / Apple (0x61) part 0x022
+  const midr = model.midr !== undefined ? BigInt(model.midr >>> 0) : a72 ? 0x410fd083n : 0x610f0220n; // Cortex-A72 r0p3 / Apple (0x61) part 0x022
   return { midr, isar0, isar1, isar2: 0n, pfr0, pfr1, mmfr0, mmfr1, mmfr2, dfr0, zfr0: 0n };
 }
 
