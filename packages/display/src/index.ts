@@ -1,6 +1,8 @@
 export { desEncryptBlock, vncAuthResponse } from "./des.js";
 export { keysymToHidUsage } from "./keysym.js";
 export { crc32, encodePng, screenshot, writeScreenshot } from "./png.js";
+export type { DisplaySpec } from "./spec.js";
+export { parseDisplaySpec } from "./spec.js";
 export type { RfbPixelFormat, VncServerOptions } from "./vnc.js";
 export {
   isLoopback,
