@@ -208,7 +208,7 @@ describe.each(TRANSPORT_KINDS)("virtio-gpu over %s", (kind) => {
     expect(d.command(gpuRequest.header(GPU.GET_DISPLAY_INFO), 100).len).toBe(0);
   });
 
-  it("unref of the scanout resource blanks the display; reset frees everything", () => {
+  it("unref of the scanout resource stops the scanout but keeps the picture; reset frees everything", () => {
     const display = new Display({ width: 32, height: 32 });
     const d = new GpuTestDriver(kind, { display, width: 640, height: 480 });
     const back = setupScanout(d, 32, 32);
@@ -216,8 +216,14 @@ describe.each(TRANSPORT_KINDS)("virtio-gpu over %s", (kind) => {
     d.command(gpuRequest.transfer(1, 0, 0, 32, 32, 0));
     d.command(gpuRequest.flush(1, 0, 0, 32, 32));
     expect(display.data.some((b) => b !== 0)).toBe(true);
+    const before = display.data.slice();
     expect(d.command(gpuRequest.unref(1)).type).toBe(GPU.OK_NODATA);
-    expect(display.data.every((b) => b === 0)).toBe(true);
+    expect(display.data).toEqual(before);
+    // A new resource flushed without SET_SCANOUT is not shown.
+    d.command(gpuRequest.create2d(3, B8G8R8X8, 32, 32));
+    expect(d.command(gpuRequest.flush(3, 0, 0, 32, 32)).type).toBe(GPU.OK_NODATA);
+    expect(display.data).toEqual(before);
+    d.command(gpuRequest.unref(3));
     d.command(gpuRequest.create2d(2, B8G8R8X8, 64, 64));
     expect(d.gpu.hostMemory).toBe(64 * 64 * 4);
     d.h.t.setStatus(0);

@@ -480,10 +480,12 @@ export class VirtioGpu implements VirtioDevice {
     return VirtioGpuResp.OK_NODATA;
   }
 
+  /**
+   * Stop scanning out. The display keeps its last picture (a monitor holding the last frame), so a
+   * screenshot taken after the guest reset the device at power-off still shows the screen.
+   */
   private disableScanout(): void {
     this.scanoutRes = 0;
-    this.display.data.fill(0);
-    this.display.invalidate(0, 0, this.display.width, this.display.height);
   }
 
   private flush(ctx: VirtioDeviceContext): number {
