@@ -1,0 +1,40 @@
+// Interpreter vs translator on the fixed user-mode integer workload (harness/programs/bench.c), in
+// the same process, alternating; prints MIPS (wall and per CPU-second) and the translator's
+// counters. Never fails on timing.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { UserProcess } from "../src/user/process.js";
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const dir = mkdtempSync(join(tmpdir(), "armature-jit-bench-"));
+execFileSync("bash", [join(import.meta.dirname, "../harness/build.sh"), dir], { stdio: "inherit" });
+const exe = join(dir, "bench");
+const best: Record<string, number[]> = { interp: [], jit: [] };
+for (let i = 0; i < runs; i++) {
+  for (const engine of ["interp", "jit"] as const) {
+    const p = new UserProcess(exe, { argv: [exe], env: {}, stdout: () => {}, engine });
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    p.run();
+    const us = Number(process.hrtime.bigint() - t0) / 1e3;
+    const cu = process.cpuUsage(c0);
+    const wall = p.cpu.retired / us;
+    const cpu = p.cpu.retired / (cu.user + cu.system);
+    best[engine]!.push(wall);
+    const st = p.cpu.jit?.stats;
+    console.log(
+      `${engine.padEnd(6)} ${p.cpu.retired} instructions: ${wall.toFixed(1)} MIPS wall, ${cpu.toFixed(1)} MIPS per CPU-second` +
+        (st
+          ? ` (${st.blocksCompiled} blocks, ${((100 * st.insnsRun) / p.cpu.retired).toFixed(1)} % translated, ${st.compileMs.toFixed(0)} ms compiling)`
+          : ""),
+    );
+  }
+}
+const max = (xs: number[]) => Math.max(...xs);
+console.log(
+  `best of ${runs}: interpreter ${max(best.interp!).toFixed(1)} MIPS, translator ${max(best.jit!).toFixed(1)} MIPS (${(max(best.jit!) / max(best.interp!)).toFixed(2)}x); load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
