@@ -1268,7 +1268,7 @@ export class UefiFirmware {
   }
 
   private poll(ev: EfiEvent): boolean {
-    if (ev.isKeyEvent) return false; // ReadKeyStroke reports keys; WaitForKey waits through idle
+    if (ev.isKeyEvent) return this.p.console.hasInput?.() ?? false;
     if (!ev.signaled && ev.deadlineNs <= this.p.monotonicNs()) {
       ev.signaled = true;
       ev.deadlineNs = ev.periodNs > 0 ? ev.deadlineNs + ev.periodNs : Number.POSITIVE_INFINITY;

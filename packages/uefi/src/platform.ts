@@ -27,6 +27,8 @@ export interface UefiConsole {
   write(bytes: Uint8Array): void;
   /** Next byte typed on the console, or undefined (ConIn.ReadKeyStroke). */
   readByte?(): number | undefined;
+  /** Whether a byte is waiting (ConIn.WaitForKey is signaled). */
+  hasInput?(): boolean;
 }
 
 export type ResetKind = "cold" | "warm" | "shutdown";

@@ -327,6 +327,24 @@ describe("events and time", () => {
     expect(d.call("BS.CheckEvent", ev)).toBe(EFI_INVALID_PARAMETER);
   });
 
+  it("WaitForEvent on ConIn.WaitForKey idles until a key is typed", () => {
+    const d = new UefiTestDriver();
+    const conIn = Number(d.u64(d.fw.systemTable + 48));
+    const waitForKey = d.u64(conIn + 16);
+    const list = d.alloc(8);
+    d.setU64(list, waitForKey);
+    const idx = d.alloc(8);
+    d.call("BS.WaitForEvent", 1, list, idx);
+    expect(d.lastAction).toBe("idle");
+    expect(d.fw.idleUntilNs).toBe(Number.POSITIVE_INFINITY);
+    d.input.push(0x71);
+    expect(d.call("BS.WaitForEvent", 1, list, idx)).toBe(EFI_SUCCESS);
+    const key = d.alloc(4);
+    expect(d.call("ConIn.ReadKeyStroke", conIn, key)).toBe(EFI_SUCCESS);
+    expect(d.u32(key) >>> 16).toBe(0x71);
+    expect(d.call("BS.CheckEvent", waitForKey)).toBe(EFI_NOT_READY);
+  });
+
   it("Stall idles until the time has passed; GetNextMonotonicCount increases", () => {
     const d = new UefiTestDriver();
     d.call("BS.Stall", 500);

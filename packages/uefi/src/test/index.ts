@@ -148,6 +148,7 @@ export class UefiTestDriver {
           this.output += new TextDecoder().decode(b);
         },
         readByte: () => this.input.shift(),
+        hasInput: () => this.input.length > 0,
       },
       wallClockMs: () => 1_700_000_000_000 + Math.floor(this.nowNs / 1e6),
       monotonicNs: () => this.nowNs,
