@@ -1,0 +1,183 @@
+/**
+ * Issue #19's Linux proof for USB (opt-in: ARMATURE_E2E_USB=1; ARMATURE_E2E_USB_MODE=PCI or
+ * platform for one of the two; the lead groups CI boots). Debian's generic kernel (xhci, ehci,
+ * usbhid, hid-generic, uvcvideo loaded by its initramfs) on the virt board with the Parallels VM's
+ * devices on the xHCI's USB 3 ports 1-3 (mouse, keyboard, camera) and an empty EHCI:
+ * - PCI: xHCI 0C/03/30 and EHCI 0C/03/20 functions;
+ * - platform: `generic-xhci` / `generic-ehci` DT nodes with MMIO windows and wired SPIs.
+ * The guest-side checks are @armature/usb/test's; its evkeys/uvcgrab programs and evdev.ko are
+ * appended to the initramfs.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BusDmaSpace, irqLine } from "@armature/core";
+import { serializeDtb } from "@armature/fdt";
+import {
+  describeEhciDt,
+  describeXhciDt,
+  EHCI_MMIO_SIZE,
+  EhciController,
+  EhciPciFunction,
+  UsbKeyboard,
+  UsbMouse,
+  UvcCamera,
+  XHCI_MMIO_SIZE,
+  XhciController,
+  XhciPciFunction,
+} from "@armature/usb";
+import {
+  captureFrames,
+  expectedKeyEvents,
+  initrdWithUsbTools,
+  readUsbSysfs,
+  testPatternHashes,
+  typeAndReadKeys,
+} from "@armature/usb/test";
+import { describe, expect, it } from "vitest";
+import { VirtMachine } from "./machine.js";
+import { ScriptedConsole } from "./test/console.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const GENERIC = join(ROOT, ".cache", "guest-generic");
+/** Platform placement on the vz layout: free windows and SPIs. */
+const XHCI_BASE = 0x2006_0000;
+const EHCI_BASE = 0x2007_0000;
+const XHCI_SPI = 10;
+const EHCI_SPI = 11;
+const enabled = process.env.ARMATURE_E2E_USB === "1";
+const modes = (process.env.ARMATURE_E2E_USB_MODE ?? "PCI,platform").split(",") as Array<"PCI" | "platform">;
+
+async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
+  expect(existsSync(join(GENERIC, "Image")), "run scripts/fetch-guest.sh --flavour generic").toBe(true);
+  const con = new ScriptedConsole(process.env.ARMATURE_E2E_ECHO ? (s) => process.stderr.write(s) : undefined);
+  const base = {
+    layout: "vz" as const,
+    kernel: new Uint8Array(readFileSync(join(GENERIC, "Image"))),
+    initrd: initrdWithUsbTools(
+      new Uint8Array(readFileSync(join(GENERIC, "initramfs.cpio.gz"))),
+      join(GENERIC, "debs"),
+    ),
+    cmdline: "console=ttyAMA0",
+    console: con,
+    net: "none" as const,
+  };
+  let machine: VirtMachine;
+  let xhci: XhciController;
+  if (mode === "PCI") {
+    machine = new VirtMachine(base);
+    const fn = new XhciPciFunction({ dma: new BusDmaSpace(machine.bus), clock: machine.clock });
+    machine.pci.attach(fn, { device: 8 });
+    machine.pci.attach(new EhciPciFunction({ clock: machine.clock }), { device: 9 });
+    xhci = fn.xhci;
+  } else {
+    const first = new VirtMachine(base);
+    describeEhciDt(first.fdt, { base: EHCI_BASE, spi: EHCI_SPI });
+    describeXhciDt(first.fdt, { base: XHCI_BASE, spi: XHCI_SPI });
+    machine = new VirtMachine({ ...base, dtb: serializeDtb(first.fdt) });
+    machine.bus.addMmio(
+      "ehci",
+      EHCI_BASE,
+      EHCI_MMIO_SIZE,
+      new EhciController({ irq: irqLine(machine.gic, 32 + EHCI_SPI), clock: machine.clock }),
+    );
+    xhci = new XhciController({
+      dma: new BusDmaSpace(machine.bus),
+      irq: irqLine(machine.gic, 32 + XHCI_SPI),
+      clock: machine.clock,
+    });
+    machine.bus.addMmio("xhci", XHCI_BASE, XHCI_MMIO_SIZE, xhci);
+  }
+  const keyboard = new UsbKeyboard();
+  xhci.attach(new UsbMouse(), { port: 1, usb3: true });
+  xhci.attach(keyboard, { port: 2, usb3: true });
+  // Paced at 30 frames/s on the machine's clock, as a real camera is.
+  xhci.attach(new UvcCamera({ clock: machine.clock }), { port: 3, usb3: true });
+
+  const t0 = Date.now();
+  const stopped = machine.run();
+  let stop: string | undefined;
+  void stopped.then((r) => {
+    stop = r;
+  });
+  const wait = async (re: RegExp, from: number, ms: number, what: string) => {
+    const timer = new Promise<never>((_, rej) =>
+      setTimeout(
+        () =>
+          rej(
+            new Error(
+              `${what}: nothing after ${ms / 1000} s (stop: ${stop}); last output:\n${con.output.slice(-2000)}`,
+            ),
+          ),
+        ms,
+      ),
+    );
+    return Promise.race([con.waitFor(re, from), timer]);
+  };
+  await wait(/ARMATURE-SHELL-READY/, 0, 30 * 60_000, "boot");
+  const marker = con.output.indexOf("ARMATURE-SHELL-READY");
+  await wait(/\/ # /, marker, 120_000, "first prompt");
+  process.stderr.write(`[usb ${mode}] shell after ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  const sh = async (command: string, timeoutMs = 300_000): Promise<string> => {
+    const start = con.mark;
+    machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
+    await wait(/@@END[\s\S]*?\/ # /, start, timeoutMs, command);
+    const text = con.output.slice(start).replace(/\r/g, "");
+    const b = text.indexOf("@@BEGIN\n");
+    const e = text.lastIndexOf("@@END");
+    return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
+  };
+
+  // The seed's lsusb: two xHCI root hubs (480 and 5000 Mb/s), the EHCI's (480), and on the USB 3
+  // hub 203a:fffc, fffb and fff9 with their product strings and drivers.
+  const devs = await readUsbSysfs({ sh });
+  const byName = new Map(devs.map((d) => [d.name, d]));
+  expect(devs.filter((d) => d.name.startsWith("usb")).map((d) => [d.idProduct, d.speed])).toEqual([
+    ["0002", "480"],
+    ["0003", "5000"],
+    ["0002", "480"],
+  ]);
+  expect(byName.get("usb3")?.product).toBe("EHCI Host Controller");
+  const usb3Bus = devs.find((d) => d.name.startsWith("usb") && d.speed === "5000")!.name.slice(3);
+  expect(
+    ["1", "2", "3"]
+      .map((p) => byName.get(`${usb3Bus}-${p}`))
+      .map((d) => [d?.idVendor, d?.idProduct, d?.product, d?.manufacturer, d?.speed, d?.interfaceDrivers]),
+  ).toEqual([
+    ["203a", "fffc", "Virtual Mouse", "Parallels", "5000", ["usbhid"]],
+    ["203a", "fffb", "Virtual Keyboard", "Parallels", "5000", ["usbhid"]],
+    ["203a", "fff9", "FaceTime HD Camera", "Parallels", "5000", ["uvcvideo", "uvcvideo"]],
+  ]);
+  expect(await sh("dmesg | grep -c 'Found UVC 1.10 device FaceTime HD Camera (203a:fff9)'")).toMatch(
+    /^1\s*$/,
+  );
+  // Keys typed on the host arrive in the guest's evdev in order.
+  expect(await typeAndReadKeys({ sh }, keyboard, ["KeyH", "KeyI", "Enter"])).toEqual(
+    expectedKeyEvents([0x0b, 0x0c, 0x28]),
+  );
+  // Three 640x480 YUY2 frames through V4L2 equal consecutive frames of the host's test pattern.
+  const cap = await captureFrames({ sh }, 3);
+  expect(cap.format).toBe("640x480 YUYV 614400");
+  const want = testPatternHashes(30);
+  const first = want.indexOf(cap.frames[0]?.fnv1a32 ?? "");
+  expect(first, cap.raw).toBeGreaterThanOrEqual(0);
+  expect(cap.frames.map((f) => [f.bytes, f.fnv1a32])).toEqual(
+    [0, 1, 2].map((k) => [614400, want[first + k]]),
+  );
+  const bad = (await sh("dmesg | grep -E 'Oops|BUG:|WARNING:|xhci.*(ERROR|WARN)|HC died' | wc -l")).trim();
+  expect(bad).toBe("0");
+  machine.input(new TextEncoder().encode("poweroff -f\n"));
+  expect(await stopped).toBe("poweroff");
+}
+
+describe.skipIf(!enabled)("Debian Linux with the Parallels VM's USB devices (ARMATURE_E2E_USB=1)", () => {
+  for (const mode of modes) {
+    it(
+      `${mode}: lsusb in sysfs, usbhid and uvcvideo bound, host key presses in evdev, 3 camera frames`,
+      async () => {
+        await bootAndCheck(mode);
+      },
+      45 * 60_000,
+    );
+  }
+});
