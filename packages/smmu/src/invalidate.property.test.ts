@@ -164,6 +164,7 @@ function run(ops: Op[]): void {
 describe("SMMU invalidation vs a model of what may remain cached", () => {
   it(`holds over ${RUNS} random sequences of DMA, table updates and commands`, () => {
     fc.assert(fc.property(fc.array(opArb, { minLength: 20, maxLength: 80 }), run), { numRuns: RUNS });
+    if (process.env.SMMU_STATS) console.log(JSON.stringify(stats));
     if (RUNS >= 100) {
       expect(stats.stale, "the IOTLB never served a stale translation: it does not cache").toBeGreaterThan(
         10,
