@@ -166,9 +166,8 @@ describe("SMMU invalidation vs a model of what may remain cached", () => {
     fc.assert(fc.property(fc.array(opArb, { minLength: 20, maxLength: 80 }), run), { numRuns: RUNS });
     if (process.env.SMMU_STATS) console.log(JSON.stringify(stats));
     if (RUNS >= 100) {
-      expect(stats.stale, "the IOTLB never served a stale translation: it does not cache").toBeGreaterThan(
-        10,
-      );
+      // About 15-30 stale hits per 150 runs: the floor only proves the IOTLB caches at all.
+      expect(stats.stale, "the IOTLB never served a stale translation: it does not cache").toBeGreaterThan(2);
       expect(stats.exact).toBeGreaterThan(100);
     }
   }, 120_000);
