@@ -40,6 +40,8 @@ export interface ItsCommandError {
 
 /** Entry sizes: device and collection table entries, and ITT entries, are 8 bytes. */
 const ESZ = 8;
+/** GITS_BASER<n>.Page_Size = 0b10 (64 KB), bits 9:8. */
+const GITS_BASER_PAGE_SIZE_64K = 2 << 8;
 const ITT_ESZ = 8;
 const MAX_ERRORS = 64;
 
@@ -87,6 +89,10 @@ export class Its implements MmioDevice, MsiSink {
     // Type and Entry_Size are read-only (12.19.1); Entry_Size holds size - 1.
     this.baserHi[0] = (GITS_BASER_TYPE_DEVICE << 24) | ((ESZ - 1) << 16);
     this.baserHi[1] = (GITS_BASER_TYPE_COLLECTION << 24) | ((ESZ - 1) << 16);
+    // Page_Size (bits 9:8) resets to 64 KB for the implemented tables, as on QEMU's and KVM's
+    // ITS (programs written for them check it); it stays writable.
+    this.baserLo[0] = GITS_BASER_PAGE_SIZE_64K;
+    this.baserLo[1] = GITS_BASER_PAGE_SIZE_64K;
   }
 
   private get space(): DmaSpace | undefined {
@@ -123,7 +129,9 @@ export class Its implements MmioDevice, MsiSink {
       case GITS_TYPER:
         return this.typerLo();
       case GITS_TYPER + 4:
-        return 0; // CIDbits, CIL = 0: 16-bit collection IDs
+        // CIL = 1, CIDbits = 15: 16-bit collection IDs, stated explicitly as QEMU's ITS does
+        // (CIL = 0 means the same width; programs written for QEMU compare the raw value).
+        return (1 << 4) | 15;
       case GITS_CBASER:
         return this.cbaserLo;
       case GITS_CBASER + 4:

@@ -209,8 +209,12 @@ export class Cpu {
   debugActive = false;
   /** Set while a watchpoint is armed: data accesses bypass the TLB and are checked (D2.9). */
   watchActive = false;
+  /** Set while an enabled PMU counter counts per-instruction events (pmu.ts): one instruction per slice. */
+  pmuActive = false;
+  /** debugActive || pmuActive: the run loop executes one instruction at a time (`stepOne`). */
+  stepMode = false;
   halted = false;
-  /** The dynamic translator (CpuOptions.engine "jit"); bypassed while debugActive. */
+  /** The dynamic translator (CpuOptions.engine "jit"); bypassed while `stepMode` (debug, PMU). */
   jit: JitEngine | undefined;
   private readonly jitOptions: JitOptions | undefined;
 
@@ -413,7 +417,7 @@ export class Cpu {
       sp = this.spsel;
     }
     this.setEl(el, sp);
-    if (this.ss !== 0 || this.debugActive) this.updateDebug();
+    if (this.debugActive) this.updateDebug();
   }
 
   // ---------------------------------------------------------------- exceptions
@@ -546,6 +550,16 @@ export class Cpu {
 
   // ---------------------------------------------------------------- run loop
 
+  /**
+   * Whether this CPU must be run instruction by instruction by the interpreter right now: hardware
+   * breakpoints, watchpoints or software step are armed, or a PMU counter counts per-instruction
+   * events. Cheap (two field reads); recomputed on the system-register writes that change it.
+   * A dynamic translator runs its blocks only while this is false.
+   */
+  needsInterpreter(): boolean {
+    return this.stepMode || this.watchActive;
+  }
+
   /** Stop `run()` after the current instruction with reason "halt". */
   halt(): void {
     this.halted = true;
@@ -587,20 +601,17 @@ export class Cpu {
         // vector taken; fetch at the new PC (not a branch: the first vector instruction runs once)
         this.jumped = false;
       }
-      let done = 0;
-      let stepping = false;
-      const jit = this.debugActive ? undefined : this.jit;
-      if (this.debugActive) {
-        slice = 1;
-        try {
-          this.checkBreakpoint();
-        } catch (e) {
-          if (e !== ABORT) throw e;
-          left--;
-          continue;
-        }
-        stepping = this.stepActive();
+      if (this.stepMode) {
+        // Breakpoints, software step or per-instruction PMU events: one instruction at a time.
+        const n = this.stepOne();
+        left -= n === 0 ? 1 : n;
+        this.retired += n;
+        if (clock !== undefined) clock.advanceInstructions(n);
+        if (this.exitPending) break;
+        continue;
       }
+      let done = 0;
+      const jit = this.jit;
       try {
         const page = this.fetchPage();
         const dec = page.decoded;
@@ -674,7 +685,6 @@ export class Cpu {
         if (e !== ABORT) throw e;
         done++;
       }
-      if (stepping && this.el === 0 && !this.exitPending) this.softwareStep();
       left -= done;
       this.retired += done;
       if (clock !== undefined) clock.advanceInstructions(done);
@@ -683,17 +693,67 @@ export class Cpu {
     return exit;
   }
 
+  /**
+   * Execute one instruction with the debug checks (pending software step, breakpoints) before it
+   * and the PMU count after it. Returns the instructions retired (0 when a debug exception was
+   * taken instead).
+   */
+  private stepOne(): number {
+    let stepping = false;
+    if (this.debugActive) {
+      const step = this.stepActive();
+      try {
+        // A pending Software Step exception is taken before the next instruction (D2.12.5),
+        // ahead of a breakpoint on it.
+        if (step && this.ss === 0) this.softwareStep();
+        this.checkBreakpoint();
+      } catch (e) {
+        if (e !== ABORT) throw e;
+        return 0;
+      }
+      stepping = step;
+    }
+    const el = this.el;
+    try {
+      const page = this.fetchPage();
+      const slot = (this.pc & 0xfff) >>> 2;
+      let idx = page.decoded[slot]!;
+      if (idx < 0) idx = this.fill(page, slot);
+      this.handlers[idx]!(this, page.words[slot]!);
+      if (!this.jumped) {
+        this.pc += 4;
+        if (this.pc > 0xffffffff) {
+          this.pc -= 4294967296;
+          this.pcHi = (this.pcHi + 1) | 0;
+        }
+      }
+      this.recheck = false;
+    } catch (e) {
+      if (e !== ABORT) throw e;
+    }
+    if (this.pmuActive) this.sys.pmu.tick(el);
+    // The stepped instruction completed (an exception it took cleared SS already): now pending.
+    if (stepping) this.ss = 0;
+    return 1;
+  }
+
+  /** Recompute `stepMode` (debug or PMU state changed). */
+  updateStepMode(): void {
+    this.stepMode = this.debugActive || this.pmuActive;
+    this.recheck = true;
+  }
+
   // ---------------------------------------------------------------- self-hosted debug (D2)
 
   /** Recompute whether breakpoints / software step can fire (after MDSCR/DBGBCR/PSTATE.SS changes). */
   updateDebug(): void {
     const s = this.sys;
     const mdscr = s.mdscr();
-    const osLocked = (s.oslsr & 2) !== 0;
+    const locked = s.debugLocked();
     const bp = (mdscr & (1 << 15)) !== 0 && s.dbgbcr.some((c) => (c & 1) !== 0);
-    this.debugActive = !osLocked && !this.userMode && (bp || ((mdscr & 1) !== 0 && this.ss !== 0));
-    const wp =
-      !osLocked && !this.userMode && (mdscr & (1 << 15)) !== 0 && s.dbgwcr.some((c) => (c & 1) !== 0);
+    this.debugActive = !locked && !this.userMode && (bp || (mdscr & 1) !== 0);
+    this.updateStepMode(); // ends the slice: the run loop re-reads stepMode
+    const wp = !locked && !this.userMode && (mdscr & (1 << 15)) !== 0 && s.dbgwcr.some((c) => (c & 1) !== 0);
     if (wp !== this.watchActive) {
       this.watchActive = wp;
       this.flushTlb();
@@ -702,9 +762,10 @@ export class Cpu {
 
   /**
    * Watchpoint exception when an enabled DBGWCR/DBGWVR pair covers a byte of the access (D2.9:
-   * BAS byte mask of the doubleword at DBGWVR, LSC load/store, PAC privilege).
+   * BAS byte mask of the doubleword at DBGWVR, LSC load/store, PAC privilege). FAR = the address
+   * the access used; ESR ISS WnR and DFSC 0x22.
    */
-  private checkWatchpoint(lo: number, hi: number, write: boolean): void {
+  private checkWatchpoint(lo: number, hi: number, write: boolean, size: number): void {
     if (!this.debugEnabled()) return;
     const s = this.sys;
     const addr = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
@@ -717,10 +778,19 @@ export class Cpu {
       if (!(write ? lsc & 2 : lsc & 1)) continue;
       const base = s.dbgwvr[n]! & ~7n;
       const bas = (ctl >>> 5) & 0xff;
-      const off = addr - base;
-      if (off >= 0n && off < 8n && ((bas >>> Number(off)) & 1) !== 0) {
-        const ec = ecFrom(EC.WPT_LOWER, this.el);
-        this.syncException(ec, (write ? ISS_WNR : 0) | FSC.DEBUG, lo, hi, this.pc, this.pcHi);
+      for (let k = 0; k < 8; k++) {
+        if (((bas >>> k) & 1) === 0) continue;
+        const off = base + BigInt(k) - addr;
+        if (off >= 0n && off < BigInt(size)) {
+          this.syncException(
+            ecFrom(EC.WPT_LOWER, this.el),
+            (write ? ISS_WNR : 0) | FSC.DEBUG,
+            lo,
+            hi,
+            this.pc,
+            this.pcHi,
+          );
+        }
       }
     }
   }
@@ -739,6 +809,7 @@ export class Cpu {
     for (let n = 0; n < 6; n++) {
       const ctl = s.dbgbcr[n]!;
       if ((ctl & 1) === 0) continue;
+      if (((ctl >>> 20) & 15) !== 0) continue; // BT: only unlinked address match is implemented
       const pmc = (ctl >>> 1) & 3; // 01 EL1, 10 EL0, 11 both
       if (!((this.el === 0 && (pmc & 2) !== 0) || (this.el === 1 && (pmc & 1) !== 0))) continue;
       if ((s.dbgbvr[n]! & ~3n) === (pc & ~3n)) {
@@ -748,19 +819,25 @@ export class Cpu {
     }
   }
 
-  /** PSTATE.SS = 1 with MDSCR_EL1.SS: this instruction is stepped (active-not-pending, D2.12). */
+  /**
+   * Software step is active (D2.12.2): MDSCR_EL1.SS = 1, the OS lock and double lock clear, and
+   * debug exceptions enabled from the current EL. PSTATE.SS then says which state: 1
+   * active-not-pending (step this instruction), 0 active-pending (take the exception now).
+   */
   private stepActive(): boolean {
-    return this.ss !== 0 && (this.sys.mdscr() & 1) !== 0 && this.el === 0 && this.debugEnabled();
+    return (this.sys.mdscr() & 1) !== 0 && !this.sys.debugLocked() && this.debugEnabled();
   }
 
-  /** Software Step exception after the stepped instruction: ESR.ISV = 1, EX = 0, IFSC = 0x22. */
-  private softwareStep(): void {
-    this.ss = 0;
-    try {
-      this.syncException(EC.SOFTSTEP_LOWER, ISS_ISV | FSC.DEBUG, 0, 0, this.pc, this.pcHi);
-    } catch (e) {
-      if (e !== ABORT) throw e;
-    }
+  /** Software Step exception: ESR ISV = 1, EX = 0, IFSC = 0x22; ELR = the next instruction. */
+  private softwareStep(): never {
+    return this.syncException(
+      ecFrom(EC.SOFTSTEP_LOWER, this.el),
+      ISS_ISV | FSC.DEBUG,
+      0,
+      0,
+      this.pc,
+      this.pcHi,
+    );
   }
 
   /** Request an exit from an instruction handler (PC already set per the exit's rule). */
@@ -863,10 +940,10 @@ export class Cpu {
   }
 
   /** Fill the read (and write) TLB for a RAM page, or return false for MMIO/unclaimed. */
-  private fillData(lo: number, hi: number, write: boolean): boolean {
+  private fillData(lo: number, hi: number, write: boolean, size: number): boolean {
     if (this.watchActive) {
       // no TLB entries while watchpoints are armed: every access comes here and is checked
-      this.checkWatchpoint(lo, hi, write);
+      this.checkWatchpoint(lo, hi, write, size);
       return false;
     }
     const pa = this.translate(lo, hi, write ? 1 : 0);
@@ -1025,7 +1102,7 @@ export class Cpu {
     if (this.rTagLo[i] === (lo & PAGE_MASK) && this.rTagHi[i] === hi) {
       return this.rView[i]!.getUint8(this.rBase[i]! + (lo & 0xfff));
     }
-    if (this.fillData(lo, hi, false)) return this.ld8(lo, hi);
+    if (this.fillData(lo, hi, false, 1)) return this.ld8(lo, hi);
     return this.physRead(lo, hi, 1);
   }
   ld16(lo: number, hi: number): number {
@@ -1059,7 +1136,7 @@ export class Cpu {
   }
   private ld64Slow(lo: number, hi: number): number {
     if ((lo & 0xfff) <= 0xff8) {
-      if (this.fillData(lo, hi, false)) return this.ld64(lo, hi);
+      if (this.fillData(lo, hi, false, 8)) return this.ld64(lo, hi);
       return this.physRead64(lo, hi);
     }
     // crosses a page: two halves, each translated on its own
@@ -1072,7 +1149,7 @@ export class Cpu {
   private ldSlow(lo: number, hi: number, size: 2 | 4): number {
     const off = lo & 0xfff;
     if (off + size <= PAGE_SIZE) {
-      if (this.fillData(lo, hi, false)) return size === 2 ? this.ld16(lo, hi) : this.ld32(lo, hi) >>> 0;
+      if (this.fillData(lo, hi, false, size)) return size === 2 ? this.ld16(lo, hi) : this.ld32(lo, hi) >>> 0;
       return this.physRead(lo, hi, size);
     }
     // crosses a page: byte by byte (each byte translated on its own)
@@ -1121,7 +1198,7 @@ export class Cpu {
       return;
     }
     if (off <= 0xff8) {
-      if (this.fillData(lo, hi, true)) this.st64(lo, hi, vlo, vhi);
+      if (this.fillData(lo, hi, true, 8)) this.st64(lo, hi, vlo, vhi);
       else this.physWrite64(lo, hi, vlo, vhi);
       return;
     }
@@ -1136,7 +1213,7 @@ export class Cpu {
   probeWrite(lo: number, hi: number): void {
     const i = (lo >>> PAGE_BITS) & TLB_MASK;
     if (this.wTagLo[i] === (lo & PAGE_MASK) && this.wTagHi[i] === hi) return;
-    if (!this.fillData(lo, hi, true)) {
+    if (!this.fillData(lo, hi, true, 1)) {
       const pa = this.translate(lo, hi, 1);
       if (this.bus.find(pa) === undefined) this.unclaimed(lo, hi, pa, 1, true);
     }
@@ -1144,7 +1221,7 @@ export class Cpu {
   private stSlow(lo: number, hi: number, size: 1 | 2 | 4, val: number): void {
     const off = lo & 0xfff;
     if (off + size <= PAGE_SIZE) {
-      if (this.fillData(lo, hi, true)) {
+      if (this.fillData(lo, hi, true, size)) {
         if (size === 1) this.st8(lo, hi, val);
         else if (size === 2) this.st16(lo, hi, val);
         else this.st32(lo, hi, val);

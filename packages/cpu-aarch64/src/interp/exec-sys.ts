@@ -25,6 +25,7 @@ export function svc(c: Cpu, w: number): void {
     return;
   }
   c.sys.esrEl1 = esr(EC.SVC64, imm) >>> 0;
+  c.ss = 0; // a stepped SVC completes: SPSR_EL1.SS = 0 (D2.12.7)
   c.enterEl1(0, c.pc, c.pcHi);
 }
 
@@ -194,9 +195,35 @@ function el0Allowed(c: Cpu, key: number, write: boolean): boolean {
     case SR.DCZID_EL0:
       return !write;
     default:
+      if (isPmuEl0(key)) return pmuEl0Allowed(c, key, write);
       // Linux emulates EL0 reads of the ID registers (HWCAP_CPUID); user mode does the same.
       return c.userMode && !write && key >> 14 === 3 && ((key >> 11) & 7) === 0 && ((key >> 7) & 15) === 0;
   }
+}
+
+/** PMU registers accessible from EL0 under PMUSERENR_EL0 (op0 3, op1 3, CRn 9 CRm 12-14, CRn 14 CRm 8-15). */
+function isPmuEl0(key: number): boolean {
+  if (key >> 14 !== 3 || ((key >> 11) & 7) !== 3) return false;
+  const crn = (key >> 7) & 15;
+  const crm = (key >> 3) & 15;
+  return (crn === 9 && crm >= 12 && crm <= 14) || (crn === 14 && crm >= 8);
+}
+
+/**
+ * PMUSERENR_EL0 (D19.4.18): EN opens everything; SW lets EL0 write PMSWINC_EL0, CR read
+ * PMCCNTR_EL0, ER read the event counters and read/write PMSELR_EL0. PMUSERENR_EL0 itself is
+ * readable at EL0 and writable only at EL1. Refused accesses trap to EL1 with EC 0x18.
+ */
+function pmuEl0Allowed(c: Cpu, key: number, write: boolean): boolean {
+  if (key === SR.PMUSERENR_EL0) return !write;
+  if (c.userMode) return false;
+  const en = c.sys.pmu.userenr;
+  if ((en & 1) !== 0) return true;
+  if (key === SR.PMSWINC_EL0) return write && (en & 2) !== 0;
+  if (key === SR.PMCCNTR_EL0) return !write && (en & 4) !== 0;
+  if (key === SR.PMSELR_EL0) return (en & 8) !== 0;
+  const evcnt = key === SR.PMXEVCNTR_EL0 || (((key >> 7) & 15) === 14 && ((key >> 3) & 15) < 12);
+  return evcnt && !write && (en & 8) !== 0;
 }
 
 /**
@@ -206,7 +233,9 @@ function el0Allowed(c: Cpu, key: number, write: boolean): boolean {
  */
 function el0Denied(c: Cpu, w: number, key: number, write: boolean): never {
   const idGroup = key >> 14 === 3 && ((key >> 11) & 7) === 0 && ((key >> 7) & 15) === 0;
-  if (key === SR.DAIF || (idGroup && !write)) c.syncException(EC.SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
+  const pmuTrap = isPmuEl0(key) && !(key === SR.PMUSERENR_EL0 && write) && c.sys.has(key);
+  if (key === SR.DAIF || (idGroup && !write) || pmuTrap)
+    c.syncException(EC.SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
   return c.undefinedInstruction();
 }
 

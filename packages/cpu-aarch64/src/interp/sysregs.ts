@@ -1,6 +1,7 @@
 import { sysRegKey, type Timer } from "@armature/core";
 import type { Cpu } from "./cpu.js";
 import { type IdRegs, idRegsFor } from "./idregs.js";
+import { PMU_COUNTERS, Pmu } from "./pmu.js";
 
 const k = sysRegKey;
 
@@ -116,11 +117,6 @@ const PLAIN_EL1 = [
   SR.MDCCINT_EL1,
   SR.OSDLR_EL1,
   SR.DBGPRCR_EL1,
-  SR.PMSELR_EL0,
-  SR.PMXEVTYPER_EL0,
-  SR.PMXEVCNTR_EL0,
-  SR.PMUSERENR_EL0,
-  SR.PMCCFILTR_EL0,
   // Pointer authentication keys APIA/APIB/APDA/APDB/APGA Lo/Hi (read by interp/simd/pauth.ts).
   ...[0, 1, 2, 3].map((op2) => k(3, 0, 2, 1, op2)),
   ...[0, 1, 2, 3].map((op2) => k(3, 0, 2, 2, op2)),
@@ -187,12 +183,8 @@ export class SysRegs {
   readonly dbgwvr = new Array<bigint>(4).fill(0n);
   readonly dbgwcr = new Array<number>(4).fill(0);
   oslsr = 0b1010; // OSLM implemented, OS lock locked at reset
-  pmcr = 0x41002000 | (0 << 11); // IMP=0x41, N=0 event counters, LC
-  pmcntenset = 0;
-  pmintenset = 0;
-  pmovs = 0;
-  /** PMCCNTR offset: cycles = retired instructions - base. */
-  private pmccBase = 0;
+  /** PMUv3 (pmu.ts). */
+  readonly pmu: Pmu;
   private readonly ptimer: GenericTimer;
   private readonly vtimer: GenericTimer;
   private readonly hostStart = process.hrtime.bigint();
@@ -205,6 +197,14 @@ export class SysRegs {
     this.id = idRegsFor(cpu.model);
     this.ptimer = new GenericTimer(this, cpu.timerPhys, () => 0n);
     this.vtimer = new GenericTimer(this, cpu.timerVirt, () => 0n);
+    this.pmu = new Pmu(
+      cpu.pmuLine,
+      () => {
+        cpu.pmuActive = this.pmu.active;
+        cpu.updateStepMode();
+      },
+      Number(this.id.midr >> 24n) & 0xff,
+    );
   }
 
   reset(): void {
@@ -215,6 +215,12 @@ export class SysRegs {
     this.tpidrLo = this.tpidrHi = this.tpidrroLo = this.tpidrroHi = 0;
     this.plain.clear();
     for (const key of PLAIN_EL1) this.plain.set(key, 0n);
+    this.pmu.reset();
+    this.oslsr = 0b1010;
+    this.dbgbvr.fill(0n);
+    this.dbgbcr.fill(0);
+    this.dbgwvr.fill(0n);
+    this.dbgwcr.fill(0);
     this.tcrHi = 0;
     if (this.cpu.userMode) {
       this.plain.set(SR.CPACR_EL1, 3n << 20n); // FP enabled at EL0
@@ -347,22 +353,36 @@ export class SysRegs {
       case SR.DBGCLAIMCLR_EL1:
         return 0n;
       case SR.PMCR_EL0:
-        return BigInt(this.pmcr >>> 0);
+        return BigInt(this.pmu.pmcr >>> 0);
       case SR.PMCNTENSET_EL0:
       case SR.PMCNTENCLR_EL0:
-        return BigInt(this.pmcntenset >>> 0);
+        return BigInt(this.pmu.cnten >>> 0);
       case SR.PMINTENSET_EL1:
       case SR.PMINTENCLR_EL1:
-        return BigInt(this.pmintenset >>> 0);
+        return BigInt(this.pmu.inten >>> 0);
       case SR.PMOVSCLR_EL0:
       case SR.PMOVSSET_EL0:
-        return BigInt(this.pmovs >>> 0);
+        return BigInt(this.pmu.ovs >>> 0);
       case SR.PMCEID0_EL0:
-        return 1n << 17n; // CPU_CYCLES
+        return BigInt(Pmu.PMCEID0 >>> 0);
       case SR.PMCEID1_EL0:
         return 0n;
       case SR.PMCCNTR_EL0:
-        return probe ? 0n : BigInt(cpu.retired - this.pmccBase);
+        return this.pmu.ccnt;
+      case SR.PMSELR_EL0:
+        return BigInt(this.pmu.selr);
+      case SR.PMUSERENR_EL0:
+        return BigInt(this.pmu.userenr);
+      case SR.PMCCFILTR_EL0:
+        return BigInt(this.pmu.readTyper(31));
+      case SR.PMXEVTYPER_EL0: {
+        const n = this.pmu.selr;
+        return n === 31 || n < PMU_COUNTERS ? BigInt(this.pmu.readTyper(n)) : undefined;
+      }
+      case SR.PMXEVCNTR_EL0: {
+        const n = this.pmu.selr;
+        return n < PMU_COUNTERS ? BigInt(this.pmu.evcnt[n]!) : undefined;
+      }
       default:
         break;
     }
@@ -373,6 +393,12 @@ export class SysRegs {
     const op1 = (key >> 11) & 7;
     const crm = (key >> 3) & 15;
     const op2 = key & 7;
+    if (op0 === 3 && op1 === 3 && crn === 14 && crm >= 8) {
+      // PMEVCNTR<n>_EL0 (CRm 8..11) / PMEVTYPER<n>_EL0 (CRm 12..15), n = CRm[1:0]:op2
+      const n = ((crm & 3) << 3) | op2;
+      if (n >= PMU_COUNTERS) return undefined;
+      return BigInt(crm < 12 ? this.pmu.evcnt[n]! : this.pmu.readTyper(n));
+    }
     if (op0 === 2 && op1 === 0 && crn === 0) {
       if (op2 === 4 && crm < 6) return this.dbgbvr[crm]!;
       if (op2 === 5 && crm < 6) return BigInt(this.dbgbcr[crm]!);
@@ -494,40 +520,53 @@ export class SysRegs {
       case SR.DBGCLAIMCLR_EL1:
         return true;
       case SR.PMCR_EL0:
-        if (lo & 4) this.pmccBase = cpu.retired; // C: reset the cycle counter
-        this.pmcr = (this.pmcr & ~0xff) | (lo & 0x79);
+        this.pmu.writePmcr(lo);
         return true;
       case SR.PMCNTENSET_EL0:
-        this.pmcntenset |= lo;
-        return true;
       case SR.PMCNTENCLR_EL0:
-        this.pmcntenset &= ~lo;
+        this.pmu.setCnten(lo, key === SR.PMCNTENSET_EL0);
         return true;
       case SR.PMINTENSET_EL1:
-        this.pmintenset |= lo;
-        return true;
       case SR.PMINTENCLR_EL1:
-        this.pmintenset &= ~lo;
+        this.pmu.setInten(lo, key === SR.PMINTENSET_EL1);
         return true;
       case SR.PMOVSSET_EL0:
-        this.pmovs |= lo;
-        this.updatePmuIrq();
-        return true;
       case SR.PMOVSCLR_EL0:
-        this.pmovs &= ~lo;
-        this.updatePmuIrq();
+        this.pmu.setOvs(lo, key === SR.PMOVSSET_EL0);
         return true;
       case SR.PMCCNTR_EL0:
-        this.pmccBase = cpu.retired - Number(v);
+        this.pmu.ccnt = v;
         return true;
       case SR.PMSWINC_EL0:
+        this.pmu.swinc(lo, cpu.el);
         return true;
+      case SR.PMSELR_EL0:
+        this.pmu.selr = lo & 31;
+        return true;
+      case SR.PMUSERENR_EL0:
+        this.pmu.userenr = lo & 0xf;
+        return true;
+      case SR.PMCCFILTR_EL0:
+        this.pmu.writeTyper(31, lo);
+        return true;
+      case SR.PMXEVTYPER_EL0: {
+        const n = this.pmu.selr;
+        if (n !== 31 && n >= PMU_COUNTERS) return false;
+        this.pmu.writeTyper(n, lo);
+        return true;
+      }
+      case SR.PMXEVCNTR_EL0: {
+        const n = this.pmu.selr;
+        if (n >= PMU_COUNTERS) return false;
+        this.pmu.evcnt[n] = lo >>> 0;
+        return true;
+      }
       default:
         break;
     }
     if (this.plain.has(key)) {
       this.plain.set(key, v & M64);
-      if (key === SR.MDSCR_EL1) cpu.updateDebug();
+      if (key === SR.MDSCR_EL1 || key === SR.OSDLR_EL1 || key === SR.DBGPRCR_EL1) cpu.updateDebug();
       return true;
     }
     const op0 = key >> 14;
@@ -535,6 +574,13 @@ export class SysRegs {
     const op1 = (key >> 11) & 7;
     const crm = (key >> 3) & 15;
     const op2 = key & 7;
+    if (op0 === 3 && op1 === 3 && crn === 14 && crm >= 8) {
+      const n = ((crm & 3) << 3) | op2;
+      if (n >= PMU_COUNTERS) return false;
+      if (crm < 12) this.pmu.evcnt[n] = lo >>> 0;
+      else this.pmu.writeTyper(n, lo);
+      return true;
+    }
     if (op0 === 2 && op1 === 0 && crn === 0) {
       if (op2 === 4 && crm < 6) {
         this.dbgbvr[crm] = v & M64;
@@ -564,12 +610,20 @@ export class SysRegs {
     return false;
   }
 
+  /**
+   * Breakpoint, watchpoint and step debug events are not generated (D2.5, D2.6): the OS lock is
+   * locked (OSLSR_EL1.OSLK, set at reset, cleared by OSLAR_EL1 = 0) or the OS double lock is
+   * (OSDLR_EL1.DLK = 1 while DBGPRCR_EL1.CORENPDRQ = 0).
+   */
+  debugLocked(): boolean {
+    if ((this.oslsr & 2) !== 0) return true;
+    const dlk = (this.plain.get(SR.OSDLR_EL1) ?? 0n) & 1n;
+    const corenpdrq = (this.plain.get(SR.DBGPRCR_EL1) ?? 0n) & 1n;
+    return dlk === 1n && corenpdrq === 0n;
+  }
+
   /** MDSCR_EL1 (SS bit 0, KDE bit 13, MDE bit 15). */
   mdscr(): number {
     return Number((this.plain.get(SR.MDSCR_EL1) ?? 0n) & 0xffffffffn);
-  }
-
-  private updatePmuIrq(): void {
-    this.cpu.pmuLine.set((this.pmovs & this.pmintenset) !== 0 && (this.pmcr & 1) !== 0);
   }
 }
