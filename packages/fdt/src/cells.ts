@@ -71,10 +71,19 @@ export function fromCells(cells: readonly number[], at: number, count: number): 
   return v;
 }
 
-/** Sets `reg` on `node`, encoded with its parent's `#address-cells`/`#size-cells` (§2.3.6). */
-export function setReg(node: FdtNode, parent: FdtNode, entries: readonly RegEntry[]): FdtNode {
-  const ac = addressCells(parent);
-  const sc = sizeCells(parent);
+/** Cell counts of a parent bus, for building a `reg` before the parent node exists. */
+export interface RegCells {
+  addressCells: number;
+  sizeCells: number;
+}
+
+/**
+ * Sets `reg` on `node` (§2.3.6), encoded with the parent's `#address-cells`/`#size-cells`, or
+ * with explicit counts (`{ addressCells: 2, sizeCells: 2 }`) where the binding fixes them.
+ */
+export function setReg(node: FdtNode, parent: FdtNode | RegCells, entries: readonly RegEntry[]): FdtNode {
+  const ac = "addressCells" in parent ? parent.addressCells : addressCells(parent);
+  const sc = "sizeCells" in parent ? parent.sizeCells : sizeCells(parent);
   const cells: number[] = [];
   for (const e of entries) {
     cells.push(...toCells(e.address, ac, `${node.name} reg address`));

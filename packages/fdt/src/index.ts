@@ -1,4 +1,4 @@
-export type { CellValue, InterruptMapEntry, RangesEntry, RegEntry } from "./cells.js";
+export type { CellValue, InterruptMapEntry, RangesEntry, RegCells, RegEntry } from "./cells.js";
 export {
   addressCells,
   fromCells,

@@ -1,5 +1,5 @@
 import { ConfigError } from "@armature/core";
-import type { FdtNode } from "@armature/fdt";
+import { type FdtNode, setReg } from "@armature/fdt";
 import type { Gicv3 } from "./gic.js";
 import { GITS_FRAME_SIZE, V2M_FRAME_SIZE } from "./regs.js";
 
@@ -22,19 +22,49 @@ export interface GicDtNodes {
   v2m: FdtNode[];
 }
 
-const GICD_SIZE = 0x10000;
+/** GICD: one 64 KiB frame (GICv3 §12.1). */
+export const GICD_SIZE = 0x10000;
 
-function regionSizes(gic: Gicv3, p: GicPlacement): number[] {
-  if (p.redistributorBases.length !== gic.redistributorRegionCount) {
-    throw new ConfigError(
-      `GIC placement: ${p.redistributorBases.length} redistributor bases given for ${gic.redistributorRegionCount} regions`,
-    );
-  }
-  return p.redistributorBases.map((_, k) => p.redistributorSizes?.[k] ?? gic.redistributorRegion(k).size);
+/**
+ * What describing a GIC needs, as plain data: a board describes itself from its layout without
+ * building the GIC (`gicShape(gic)` gives the same facts from a built one).
+ */
+export interface GicShape {
+  /** MPIDR of each PE, in CPU-interface order. */
+  mpidrs: readonly number[];
+  /** Size of each redistributor region as built (128 KiB per PE of the region). */
+  redistributorRegionSizes: readonly number[];
+  /** Base of each ITS frame. */
+  itsBases: readonly number[];
+  /** Each GICv2m frame: base, first SPI (INTID) and SPI count. */
+  v2mFrames: readonly { base: number; spiBase: number; spiCount: number }[];
 }
 
-function cells64(v: number): [number, number] {
-  return [Math.floor(v / 2 ** 32) >>> 0, v >>> 0];
+/** The description facts of a built GIC. */
+export function gicShape(gic: Gicv3): GicShape {
+  return {
+    mpidrs: gic.state.pes.map((pe) => pe.mpidr),
+    redistributorRegionSizes: Array.from(
+      { length: gic.redistributorRegionCount },
+      (_, k) => gic.redistributorRegion(k).size,
+    ),
+    itsBases: gic.itss.map((i) => i.base),
+    v2mFrames: gic.v2mFrames.map((f) => ({ base: f.base, spiBase: f.spiBase, spiCount: f.spiCount })),
+  };
+}
+
+function shapeOf(gic: Gicv3 | GicShape): GicShape {
+  return "itsBases" in gic ? gic : gicShape(gic);
+}
+
+function regionSizes(s: GicShape, p: GicPlacement): number[] {
+  const count = s.redistributorRegionSizes.length;
+  if (p.redistributorBases.length !== count) {
+    throw new ConfigError(
+      `GIC placement: ${p.redistributorBases.length} redistributor bases given for ${count} regions`,
+    );
+  }
+  return p.redistributorBases.map((_, k) => p.redistributorSizes?.[k] ?? s.redistributorRegionSizes[k]!);
 }
 
 /**
@@ -44,12 +74,13 @@ function cells64(v: number): [number, number] {
  * msi-parent / msi-map at them. Children use 2 address and 2 size cells.
  */
 export function describeGicDt(
-  gic: Gicv3,
+  gic: Gicv3 | GicShape,
   parent: FdtNode,
   p: GicPlacement,
   phandles: { gic?: number; its?: readonly number[]; v2m?: readonly number[] } = {},
 ): GicDtNodes {
-  const sizes = regionSizes(gic, p);
+  const s = shapeOf(gic);
+  const sizes = regionSizes(s, p);
   const node = parent.addChild(`intc@${p.distributorBase.toString(16)}`);
   node.setString("compatible", "arm,gic-v3");
   node.setU32("#interrupt-cells", 3);
@@ -57,28 +88,27 @@ export function describeGicDt(
   node.setU32("#address-cells", 2);
   node.setU32("#size-cells", 2);
   node.setEmpty("ranges");
-  const reg: number[] = [...cells64(p.distributorBase), ...cells64(GICD_SIZE)];
-  p.redistributorBases.forEach((b, k) => {
-    reg.push(...cells64(b), ...cells64(sizes[k]!));
-  });
-  node.setCells("reg", reg);
+  setReg(node, { addressCells: 2, sizeCells: 2 }, [
+    { address: p.distributorBase, size: GICD_SIZE },
+    ...p.redistributorBases.map((b, k) => ({ address: b, size: sizes[k]! })),
+  ]);
   if (p.redistributorBases.length > 1) node.setU32("#redistributor-regions", p.redistributorBases.length);
   if (phandles.gic !== undefined) node.setPhandle(phandles.gic);
-  const its = gic.itss.map((i, k) => {
-    const c = node.addChild(`its@${i.base.toString(16)}`);
+  const its = s.itsBases.map((base, k) => {
+    const c = node.addChild(`its@${base.toString(16)}`);
     c.setString("compatible", "arm,gic-v3-its");
     c.setEmpty("msi-controller");
     c.setU32("#msi-cells", 1);
-    c.setCells("reg", [...cells64(i.base), ...cells64(GITS_FRAME_SIZE)]);
+    setReg(c, node, [{ address: base, size: GITS_FRAME_SIZE }]);
     const ph = phandles.its?.[k];
     if (ph !== undefined) c.setPhandle(ph);
     return c;
   });
-  const v2m = gic.v2mFrames.map((f, k) => {
+  const v2m = s.v2mFrames.map((f, k) => {
     const c = node.addChild(`v2m@${f.base.toString(16)}`);
     c.setString("compatible", "arm,gic-v2m-frame");
     c.setEmpty("msi-controller");
-    c.setCells("reg", [...cells64(f.base), ...cells64(V2M_FRAME_SIZE)]);
+    setReg(c, node, [{ address: f.base, size: V2M_FRAME_SIZE }]);
     const ph = phandles.v2m?.[k];
     if (ph !== undefined) c.setPhandle(ph);
     return c;
@@ -158,12 +188,17 @@ export interface MadtOptions {
  * The MADT interrupt-controller structures of this GIC, in the order Linux expects them:
  * GICD, one GICC per CPU (MPIDR and GSIVs), GICR ranges, ITSs, MSI frames.
  */
-export function gicMadtStructures(gic: Gicv3, p: GicPlacement, o: MadtOptions = {}): MadtGicStructure[] {
-  const sizes = regionSizes(gic, p);
+export function gicMadtStructures(
+  gic: Gicv3 | GicShape,
+  p: GicPlacement,
+  o: MadtOptions = {},
+): MadtGicStructure[] {
+  const s = shapeOf(gic);
+  const sizes = regionSizes(s, p);
   const out: MadtGicStructure[] = [
     { type: 0x0c, gicId: 0, physicalBaseAddress: p.distributorBase, systemVectorBase: 0, gicVersion: 3 },
   ];
-  gic.state.pes.forEach((pe, i) => {
+  s.mpidrs.forEach((mpidr, i) => {
     out.push({
       type: 0x0b,
       cpuInterfaceNumber: i,
@@ -177,7 +212,7 @@ export function gicMadtStructures(gic: Gicv3, p: GicPlacement, o: MadtOptions = 
       gichBaseAddress: 0,
       vgicMaintenanceInterrupt: o.vgicMaintenanceInterrupt ?? 0,
       gicrBaseAddress: 0,
-      mpidr: pe.mpidr,
+      mpidr,
       processorPowerEfficiencyClass: 0,
       speOverflowInterrupt: 0,
     });
@@ -185,10 +220,10 @@ export function gicMadtStructures(gic: Gicv3, p: GicPlacement, o: MadtOptions = 
   p.redistributorBases.forEach((b, k) => {
     out.push({ type: 0x0e, discoveryRangeBaseAddress: b, discoveryRangeLength: sizes[k]! });
   });
-  gic.itss.forEach((its, k) => {
-    out.push({ type: 0x0f, gicItsId: k, physicalBaseAddress: its.base });
+  s.itsBases.forEach((base, k) => {
+    out.push({ type: 0x0f, gicItsId: k, physicalBaseAddress: base });
   });
-  gic.v2mFrames.forEach((f, k) => {
+  s.v2mFrames.forEach((f, k) => {
     out.push({
       type: 0x0d,
       gicMsiFrameId: k,
@@ -273,7 +308,7 @@ export interface AcpiMadtInput {
 }
 
 /** This GIC's MADT content for @armature/acpi: `buildMadt({ ...gicAcpiMadtInput(gic, p), oem })`. */
-export function gicAcpiMadtInput(gic: Gicv3, p: GicPlacement, o: MadtOptions = {}): AcpiMadtInput {
+export function gicAcpiMadtInput(gic: Gicv3 | GicShape, p: GicPlacement, o: MadtOptions = {}): AcpiMadtInput {
   const out: AcpiMadtInput = {
     giccs: [],
     gicd: { base: 0, version: 3, gicId: 0 },

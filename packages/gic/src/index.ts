@@ -2,6 +2,7 @@ export type {
   AcpiMadtInput,
   GicDtNodes,
   GicPlacement,
+  GicShape,
   MadtGicc,
   MadtGicd,
   MadtGicIts,
@@ -13,9 +14,11 @@ export type {
 export {
   describeGicDt,
   encodeMadtStructure,
+  GICD_SIZE,
   gicAcpiMadtInput,
   gicDtInterrupt,
   gicMadtStructures,
+  gicShape,
 } from "./describe.js";
 export type { Gicv3Options } from "./gic.js";
 export { Gicv3 } from "./gic.js";

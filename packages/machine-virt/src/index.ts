@@ -1,6 +1,11 @@
+export type { CpuPowerState, PsciPlatform } from "@armature/board";
+export { AffinityState, Psci, PsciReturn } from "@armature/board";
+export type { VirtAttachments, VirtBoardOptions, VirtConfig } from "./config.js";
+export { VIRT_LIMITS, virtConfig } from "./config.js";
+export { describeVirtAcpi, describeVirtDt } from "./describe.js";
 export type { VirtLayout } from "./layout.js";
-export { LAYOUTS, QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";
+export { LAYOUTS, PCI_IO_DEFAULT_SIZE, QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";
 export type { ConsoleSink, MachineStop, VirtMachineOptions } from "./machine.js";
 export { VirtMachine } from "./machine.js";
-export type { CpuPowerState, PsciPlatform } from "./psci.js";
-export { AffinityState, Psci, PsciReturn } from "./psci.js";
+export type { VirtPart } from "./parts.js";
+export { VIRT_PARTS, VirtWiring } from "./parts.js";

@@ -1,3 +1,6 @@
+/** Size of the PCI I/O window when a layout gives a base but no size (64 KiB of port space). */
+export const PCI_IO_DEFAULT_SIZE = 0x1_0000;
+
 /** Where each part of the virt board sits. All addresses are guest-physical. */
 export interface VirtLayout {
   name: "vz" | "qemu";

@@ -1,5 +1,13 @@
-import type { FdtNode } from "@armature/fdt";
+import { type FdtNode, setReg } from "@armature/fdt";
 import type { PciHostBridge, PciWindow } from "./bridge.js";
+
+/**
+ * What describing a host bridge needs, as plain data (a `PciHostBridge` is one): a board can
+ * describe itself from its layout without building the bridge.
+ */
+export type PciBridgeShape = Pick<PciHostBridge, "ecamBase" | "ecamSize" | "busRange" | "io" | "mmio64"> & {
+  readonly mmio32: PciWindow | undefined;
+};
 
 /** How the bridge's interrupts and MSIs reach the interrupt controller, for describe(). */
 export interface PciDescribeOptions {
@@ -36,7 +44,7 @@ const MAP_SLOTS = 4;
  * prefetchable), an interrupt-map with the standard swizzle and msi-parent / msi-map.
  */
 export function describePciHostBridge(
-  bridge: PciHostBridge,
+  bridge: PciBridgeShape,
   parent: FdtNode,
   o: PciDescribeOptions,
 ): FdtNode {
@@ -49,7 +57,7 @@ export function describePciHostBridge(
   n.setU32("#address-cells", 3);
   n.setU32("#size-cells", 2);
   n.setU32("#interrupt-cells", 1);
-  n.setCells("reg", [...cells(bridge.ecamBase, ac), ...cells(bridge.ecamSize, sc)]);
+  setReg(n, { addressCells: ac, sizeCells: sc }, [{ address: bridge.ecamBase, size: bridge.ecamSize }]);
   n.setCells("bus-range", [bridge.busRange[0], bridge.busRange[1]]);
   n.setU32("linux,pci-domain", o.segment ?? 0);
   n.setEmpty("dma-coherent");
@@ -126,7 +134,7 @@ export interface PciAcpiDescription {
 
 /** The bridge as ACPI data; `intxGsis` are the GSIs of host lines INTA..INTD. */
 export function pciAcpiDescription(
-  bridge: PciHostBridge,
+  bridge: PciBridgeShape,
   intxGsis: readonly number[],
   segment = 0,
 ): PciAcpiDescription {

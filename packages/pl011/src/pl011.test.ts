@@ -91,9 +91,11 @@ describe("PL011", () => {
 
   it("describes itself like a PrimeCell node with a 3-cell GIC interrupt", () => {
     const root = new FdtNode("");
-    const n = describePl011(root, { base: 0x9000000, spi: 1, clockPhandle: 0x8000 });
+    const n = describePl011(root, { base: 0x9000000, interrupts: [0, 1, 4], clockPhandle: 0x8000 });
     expect(n.name).toBe("pl011@9000000");
     expect([...n.property("interrupts")!.value]).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4]);
     expect(new TextDecoder().decode(n.property("compatible")!.value)).toBe("arm,pl011\0arm,primecell\0");
+    // QEMU virt's uart node: reg = <0x00 0x9000000 0x00 0x1000>
+    expect(n.getCells("reg")).toEqual([0, 0x9000000, 0, 0x1000]);
   });
 });

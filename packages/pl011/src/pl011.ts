@@ -1,5 +1,5 @@
 import { type IrqLine, type MmioDevice, RateLimitedLog, unconnectedIrqLine } from "@armature/core";
-import type { FdtNode } from "@armature/fdt";
+import { type FdtNode, setReg } from "@armature/fdt";
 import * as R from "./regs.js";
 
 /** Where the UART's bytes go and come from. The board connects it to a terminal or a stream. */
@@ -205,21 +205,24 @@ export class Pl011 implements MmioDevice {
 
 export interface Pl011Placement {
   base: number;
+  /** Default PL011_SIZE. */
   size?: number;
-  /** The SPI number (INTID - 32) of its interrupt. */
-  spi: number;
+  /**
+   * Its interrupt as the interrupt parent's specifier, from the board (which knows the
+   * controller): on a GICv3, `gicDtInterrupt(intid, "level")` of @armature/gic.
+   */
+  interrupts: readonly number[];
   /** Phandle of the APB clock node the board provides. */
   clockPhandle: number;
 }
 
-/** Adds `pl011@<base>` under `parent` (2 address cells, 2 size cells, GIC 3-cell interrupts). */
+/** Adds `pl011@<base>` under `parent` (2 address cells, 2 size cells). */
 export function describePl011(parent: FdtNode, p: Pl011Placement): FdtNode {
-  const size = p.size ?? 0x1000;
-  return parent
+  const n = parent
     .addChild(`pl011@${p.base.toString(16)}`)
-    .setStrings("compatible", ["arm,pl011", "arm,primecell"])
-    .setCells("reg", [Math.floor(p.base / 2 ** 32), p.base >>> 0, 0, size])
-    .setCells("interrupts", [0, p.spi, 4])
+    .setStrings("compatible", ["arm,pl011", "arm,primecell"]);
+  return setReg(n, { addressCells: 2, sizeCells: 2 }, [{ address: p.base, size: p.size ?? R.PL011_SIZE }])
+    .setCells("interrupts", p.interrupts)
     .setCells("clocks", [p.clockPhandle, p.clockPhandle])
     .setStrings("clock-names", ["uartclk", "apb_pclk"]);
 }

@@ -1,4 +1,7 @@
 // PrimeCell UART (PL011) Technical Reference Manual, ARM DDI 0183, section 3.2 (register summary).
+/** The register window: one 4 KiB page (offsets 0x000-0xFFF, IDs at the top). */
+export const PL011_SIZE = 0x1000;
+
 export const UARTDR = 0x000;
 export const UARTRSR_ECR = 0x004;
 export const UARTFR = 0x018;

@@ -1,7 +1,8 @@
 export type { Pl031Options, Pl031Placement } from "./pl031.js";
+export { describePl031, Pl031 } from "./pl031.js";
+export * as PL031 from "./regs.js";
 export {
-  describePl031,
-  Pl031,
+  PL031_SIZE,
   RTCCR,
   RTCDR,
   RTCICR,
@@ -10,4 +11,4 @@ export {
   RTCMIS,
   RTCMR,
   RTCRIS,
-} from "./pl031.js";
+} from "./regs.js";

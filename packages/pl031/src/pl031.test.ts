@@ -1,7 +1,9 @@
 import { VirtualClock } from "@armature/core";
 import { RecordingIrqLine } from "@armature/core/test";
+import { FdtNode } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
-import { Pl031, RTCDR, RTCICR, RTCIMSC, RTCLR, RTCMIS, RTCMR } from "./pl031.js";
+import { describePl031, Pl031 } from "./pl031.js";
+import { RTCDR, RTCICR, RTCIMSC, RTCLR, RTCMIS, RTCMR } from "./regs.js";
 
 describe("PL031", () => {
   it("counts seconds of virtual time from the given epoch", () => {
@@ -44,5 +46,19 @@ describe("PL031", () => {
     let pid = 0;
     for (let i = 0; i < 4; i++) pid |= (rtc.read(0xfe0 + 4 * i, 4) & 0xff) << (8 * i);
     expect(pid & 0x000fffff).toBe(0x00041031);
+  });
+});
+
+describe("device tree", () => {
+  it("matches QEMU virt's pl031 node (reg, interrupts, clocks)", () => {
+    // qemu-system-aarch64 -M virt,dumpdtb: pl031@9010000 { reg = <0x00 0x9010000 0x00 0x1000>;
+    // interrupts = <0x00 0x02 0x04>; clocks = <0x8000>; clock-names = "apb_pclk"; }
+    const root = new FdtNode("");
+    const n = describePl031(root, { base: 0x0901_0000, interrupts: [0, 2, 4], clockPhandle: 0x8000 });
+    expect(n.name).toBe("pl031@9010000");
+    expect(n.getCells("reg")).toEqual([0, 0x0901_0000, 0, 0x1000]);
+    expect(n.getCells("interrupts")).toEqual([0, 2, 4]);
+    expect(n.getCells("clocks")).toEqual([0x8000]);
+    expect(new TextDecoder().decode(n.property("compatible")!.value)).toBe("arm,pl031\0arm,primecell\0");
   });
 });

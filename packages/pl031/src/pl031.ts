@@ -5,19 +5,9 @@ import {
   unconnectedIrqLine,
   type VirtualClock,
 } from "@armature/core";
-import type { FdtNode } from "@armature/fdt";
+import { type FdtNode, setReg } from "@armature/fdt";
 
-// PrimeCell Real Time Clock (PL031) TRM, ARM DDI 0224, section 3.2 (register summary).
-export const RTCDR = 0x00;
-export const RTCMR = 0x04;
-export const RTCLR = 0x08;
-export const RTCCR = 0x0c;
-export const RTCIMSC = 0x10;
-export const RTCRIS = 0x14;
-export const RTCMIS = 0x18;
-export const RTCICR = 0x1c;
-const PERIPH_ID = [0x31, 0x10, 0x14, 0x00] as const; // part 0x031, designer 'A', revision 1
-const PCELL_ID = [0x0d, 0xf0, 0x05, 0xb1] as const;
+import * as R from "./regs.js";
 
 export interface Pl031Options {
   clock: VirtualClock;
@@ -74,22 +64,22 @@ export class Pl031 implements MmioDevice {
   }
 
   read(offset: number, _size: 1 | 2 | 4): number {
-    if (offset >= 0xfe0 && offset < 0xff0 && (offset & 3) === 0) return PERIPH_ID[(offset - 0xfe0) >> 2]!;
-    if (offset >= 0xff0 && offset < 0x1000 && (offset & 3) === 0) return PCELL_ID[(offset - 0xff0) >> 2]!;
+    if (offset >= 0xfe0 && offset < 0xff0 && (offset & 3) === 0) return R.PERIPH_ID[(offset - 0xfe0) >> 2]!;
+    if (offset >= 0xff0 && offset < 0x1000 && (offset & 3) === 0) return R.PCELL_ID[(offset - 0xff0) >> 2]!;
     switch (offset) {
-      case RTCDR:
+      case R.RTCDR:
         return this.counter();
-      case RTCMR:
+      case R.RTCMR:
         return this.mr;
-      case RTCLR:
+      case R.RTCLR:
         return this.counter();
-      case RTCCR:
-        return 1; // the counter always runs (RTCCR.RTCStart reads as 1)
-      case RTCIMSC:
+      case R.RTCCR:
+        return 1; // the counter always runs (R.RTCCR.RTCStart reads as 1)
+      case R.RTCIMSC:
         return this.imsc;
-      case RTCRIS:
+      case R.RTCRIS:
         return this.ris;
-      case RTCMIS:
+      case R.RTCMIS:
         return this.ris & this.imsc;
       default:
         this.log.warn(`r${offset}`, `read of unknown offset 0x${offset.toString(16)}: RAZ`);
@@ -99,21 +89,21 @@ export class Pl031 implements MmioDevice {
 
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
     switch (offset) {
-      case RTCMR:
+      case R.RTCMR:
         this.mr = value >>> 0;
         this.rearm();
         return;
-      case RTCLR:
+      case R.RTCLR:
         this.offset = (value >>> 0) - Math.floor(this.clock.nowNs() / 1e9);
         this.rearm();
         return;
-      case RTCCR:
+      case R.RTCCR:
         return; // writing 0 cannot stop the counter once started (3.3.4)
-      case RTCIMSC:
+      case R.RTCIMSC:
         this.imsc = value & 1;
         this.update();
         return;
-      case RTCICR:
+      case R.RTCICR:
         if (value & 1) this.ris = 0;
         this.update();
         return;
@@ -125,18 +115,21 @@ export class Pl031 implements MmioDevice {
 
 export interface Pl031Placement {
   base: number;
+  /** Default R.PL031_SIZE. */
   size?: number;
-  spi: number;
+  /** Its interrupt as the interrupt parent's specifier (GICv3: `gicDtInterrupt(intid, "level")`). */
+  interrupts: readonly number[];
+  /** Phandle of the APB clock node the board provides. */
   clockPhandle: number;
 }
 
-/** Adds `pl031@<base>` under `parent` (2 address cells, 2 size cells, GIC 3-cell interrupts). */
+/** Adds `pl031@<base>` under `parent` (2 address cells, 2 size cells). */
 export function describePl031(parent: FdtNode, p: Pl031Placement): FdtNode {
-  return parent
+  const n = parent
     .addChild(`pl031@${p.base.toString(16)}`)
-    .setStrings("compatible", ["arm,pl031", "arm,primecell"])
-    .setCells("reg", [Math.floor(p.base / 2 ** 32), p.base >>> 0, 0, p.size ?? 0x1000])
-    .setCells("interrupts", [0, p.spi, 4])
+    .setStrings("compatible", ["arm,pl031", "arm,primecell"]);
+  return setReg(n, { addressCells: 2, sizeCells: 2 }, [{ address: p.base, size: p.size ?? R.PL031_SIZE }])
+    .setCells("interrupts", p.interrupts)
     .setCells("clocks", [p.clockPhandle])
     .setString("clock-names", "apb_pclk");
 }

@@ -1,11 +1,18 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AcpiError, layoutAcpi, sampleSmbios, sampleTableSet } from "@armature/acpi";
+import { describeVirtAcpi } from "@armature/machine-virt";
+import { addressArg, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { BOARD_OPTIONS, boardOptions } from "./run.js";
 
-const HELP = `Usage: armature acpi --out DIR [--base ADDR]
+const ACPI_OPTIONS = { ...BOARD_OPTIONS, "--out": { value: true }, "--base": { value: true } } as const;
 
-Writes the sample machine's firmware tables (2 CPUs, GICv3 + ITS, PL011, PCIe ECAM, SMMUv3):
+const HELP = `Usage: armature acpi --out DIR [--base ADDR] [--machine virt [--layout vz|qemu] [--smp N] [--memory MiB]]
+
+Writes a board's firmware tables (--machine virt: the virt board's FADT, DSDT, MADT, GTDT, SPCR,
+MCFG, IORT, DBG2, from its options alone), or without --machine the acpi package's sample machine
+(2 CPUs, GICv3 + ITS, PL011, PCIe ECAM, SMMUv3):
   <SIG>.dat       each ACPI table (FACP, DSDT, APIC, GTDT, SPCR, DBG2, MCFG, IORT, PPTT, SRAT, SSDT1)
   RSDP.dat, XSDT.dat, acpi-image.bin   the RSDP/XSDT and the whole image as placed at ADDR
   smbios.bin      SMBIOS 3.0 in dmidecode's dump layout (dmidecode --from-dump smbios.bin)
@@ -17,31 +24,17 @@ export const acpiCommand: Command = {
   name: "acpi",
   summary: "write a sample machine's ACPI tables and SMBIOS for inspection",
   async run(args: string[], io: CliIo): Promise<number> {
-    let out: string | undefined;
-    let base = 0x7c00_0000n;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      const val = (): string => {
-        const v = args[++i];
-        if (v === undefined) throw new CliUsageError(`${a} needs a value`);
-        return v;
-      };
-      if (a === "--help" || a === "-h") {
-        io.out(HELP);
-        return 0;
-      } else if (a === "--out") out = val();
-      else if (a === "--base") {
-        const v = val();
-        try {
-          base = BigInt(v);
-        } catch {
-          throw new CliUsageError(`--base ${v}: not a number (use e.g. 0x7c000000)`);
-        }
-      } else throw new CliUsageError(`unknown option ${a}`);
+    const { options: a, help } = parseArgs(args, ACPI_OPTIONS);
+    if (help) {
+      io.out(HELP);
+      return 0;
     }
+    const out = a["--out"];
+    const base = a["--base"] === undefined ? 0x7c00_0000n : addressArg(a["--base"], "--base", "0x7c000000");
     if (out === undefined) throw new CliUsageError("--out DIR is required");
     try {
-      const set = sampleTableSet();
+      // The board's tables are a pure description: no CPU is built and no kernel is loaded.
+      const set = a["--machine"] === undefined ? sampleTableSet() : describeVirtAcpi(boardOptions(a));
       const image = layoutAcpi(set, base);
       mkdirSync(out, { recursive: true });
       let ssdt = 0;

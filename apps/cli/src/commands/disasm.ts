@@ -7,9 +7,16 @@ import {
   M1_MODEL,
   pcRelTarget,
 } from "@armature/cpu-aarch64";
+import { addressArg, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 
 const MODELS: Record<string, CpuModel> = { m1: M1_MODEL, "cortex-a72": CORTEX_A72_MODEL };
+const DISASM_OPTIONS = {
+  "--words": { value: true },
+  "--binary": { value: true },
+  "--base": { value: true },
+  "--model": { value: true, choices: Object.keys(MODELS) },
+} as const;
 
 const HELP = `Usage: armature disasm --words FILE [--model m1|cortex-a72]
        armature disasm --binary FILE [--base ADDR] [--model m1|cortex-a72]
@@ -29,36 +36,15 @@ export const disasmCommand: Command = {
   name: "disasm",
   summary: "disassemble A64 words or a raw binary (LLVM 14 syntax)",
   async run(args: string[], io: CliIo): Promise<number> {
-    let words: string | undefined;
-    let binary: string | undefined;
-    let base = 0n;
-    let model = M1_MODEL;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      const val = (): string => {
-        const v = args[++i];
-        if (v === undefined) throw new CliUsageError(`${a} needs a value`);
-        return v;
-      };
-      if (a === "--help" || a === "-h") {
-        io.out(HELP);
-        return 0;
-      } else if (a === "--words") words = val();
-      else if (a === "--binary") binary = val();
-      else if (a === "--base") {
-        const v = val();
-        try {
-          base = BigInt(v);
-        } catch {
-          throw new CliUsageError(`--base "${v}" is not a number (use e.g. 0x40080000)`);
-        }
-      } else if (a === "--model") {
-        const v = val();
-        const m = MODELS[v];
-        if (!m) throw new CliUsageError(`unknown --model "${v}" (known: ${Object.keys(MODELS).join(", ")})`);
-        model = m;
-      } else throw new CliUsageError(`unknown option "${a}"`);
+    const { options: a, help } = parseArgs(args, DISASM_OPTIONS);
+    if (help) {
+      io.out(HELP);
+      return 0;
     }
+    const words = a["--words"];
+    const binary = a["--binary"];
+    const base = a["--base"] === undefined ? 0n : addressArg(a["--base"], "--base", "0x40080000");
+    const model = MODELS[a["--model"] ?? "m1"]!;
     if ((words === undefined) === (binary === undefined)) {
       throw new CliUsageError("give exactly one of --words FILE or --binary FILE");
     }

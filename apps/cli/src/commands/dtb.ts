@@ -1,8 +1,26 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { ConfigError } from "@armature/core";
-import { parseDtb, printDts } from "@armature/fdt";
-import { VirtMachine } from "@armature/machine-virt";
+import { type FdtNode, parseDtb, printDts, serializeDtb } from "@armature/fdt";
+import { describeVirtDt } from "@armature/machine-virt";
+import { parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { BOARD_OPTIONS, boardOptions } from "./run.js";
+
+const DTB_OPTIONS = {
+  ...BOARD_OPTIONS,
+  "--check": { value: true },
+  "--structure-only": {},
+  "--output": { value: true, alias: "-o" },
+  "--dts": {},
+} as const;
+
+/** The board's tree as a DTB, /chosen holding the default console (the loader adds the rest). */
+function withChosen(root: FdtNode, uart: string | undefined): Uint8Array {
+  const chosen = root.child("chosen") ?? root.addChild("chosen");
+  chosen.setString("bootargs", uart === undefined ? "console=hvc0" : "console=ttyAMA0");
+  if (uart !== undefined) chosen.setString("stdout-path", uart);
+  return serializeDtb(root);
+}
 
 const HELP = `Usage: armature dtb --check FILE [--structure-only]
        armature dtb --machine virt [--layout vz|qemu] [--smp N] [--memory MiB] [-o FILE] [--dts]
@@ -11,8 +29,8 @@ Parses a device-tree blob and prints it as DTS source, or says exactly what is m
 (exit status 1) — the same checks dtc applies, plus overlapping or misaligned blocks.
   --check FILE       the DTB to read
   --structure-only   check the blob's structure only (skip name, duplicate and phandle checks)
-  --machine virt     generate the board's device tree (as the kernel would get it, /chosen filled
-                     for a kernel without initrd); written as DTB to -o FILE, or printed as DTS
+  --machine virt     generate the board's device tree from its options alone (no CPU, no kernel;
+                     /chosen holds the default console); written as DTB to -o FILE, or as DTS
   --dts              print DTS even when -o is given
 `;
 
@@ -20,48 +38,19 @@ export const dtbCommand: Command = {
   name: "dtb",
   summary: "check a device-tree blob, or generate a board's, and print it as DTS",
   async run(args: string[], io: CliIo): Promise<number> {
-    let file: string | undefined;
-    let machine: string | undefined;
-    let layout: "vz" | "qemu" = "vz";
-    let out: string | undefined;
-    let dts = false;
-    let smp = 1;
-    let memoryMiB = 1024;
-    let strict = true;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      const val = (): string => {
-        const v = args[++i];
-        if (v === undefined) throw new CliUsageError(`${a} needs a value`);
-        return v;
-      };
-      if (a === "--help" || a === "-h") {
-        io.out(HELP);
-        return 0;
-      } else if (a === "--check") file = val();
-      else if (a === "--structure-only") strict = false;
-      else if (a === "--machine") machine = val();
-      else if (a === "--layout") {
-        const v = val();
-        if (v !== "vz" && v !== "qemu") throw new CliUsageError(`unknown --layout "${v}" (known: vz, qemu)`);
-        layout = v;
-      } else if (a === "-o" || a === "--output") out = val();
-      else if (a === "--dts") dts = true;
-      else if (a === "--smp") smp = Number(val());
-      else if (a === "--memory") memoryMiB = Number(val());
-      else throw new CliUsageError(`unknown option ${a}`);
+    const { options: a, help } = parseArgs(args, DTB_OPTIONS);
+    if (help) {
+      io.out(HELP);
+      return 0;
     }
-    if (machine !== undefined) {
-      if (machine !== "virt") throw new CliUsageError(`unknown --machine "${machine}" (known: virt)`);
-      const m = new VirtMachine({
-        layout,
-        cpus: smp,
-        memoryMiB,
-        kernel: new Uint8Array(64),
-        deterministic: true,
-      });
-      if (out !== undefined) writeFileSync(out, m.dtb);
-      if (out === undefined || dts) io.out(printDts(parseDtb(m.dtb).root));
+    const file = a["--check"];
+    if (a["--machine"] !== undefined) {
+      // A pure description of the board: no CPU is built and no kernel is loaded.
+      const root = describeVirtDt(boardOptions(a));
+      const uart = root.children.find((n) => n.name.startsWith("pl011@"));
+      const dtb = withChosen(root, uart === undefined ? undefined : `/${uart.name}`);
+      if (a["--output"] !== undefined) writeFileSync(a["--output"], dtb);
+      if (a["--output"] === undefined || a["--dts"]) io.out(printDts(parseDtb(dtb).root));
       return 0;
     }
     if (file === undefined) throw new CliUsageError("--check FILE or --machine NAME is required");
@@ -73,7 +62,7 @@ export const dtbCommand: Command = {
         `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       );
     }
-    const doc = parseDtb(bytes, { strict });
+    const doc = parseDtb(bytes, { strict: a["--structure-only"] !== true });
     io.out(printDts(doc.root, { reservations: doc.reservations, bootCpuidPhys: doc.bootCpuidPhys }));
     return 0;
   },

@@ -25,14 +25,24 @@ describe("armature run: options are checked before anything starts", () => {
       ["--frob"],
       ["--machine", "pc"],
       ["--machine", "virt", "--layout", "x86"],
-      ["--machine", "virt", "--smp", "9"],
-      ["--machine", "virt", "--memory", "12"],
+      ["--machine", "virt", "--smp", "two"],
       ["--machine", "virt", "--net", "slirp"],
       ["--machine", "virt", "--disk", "a.img,rw"],
       ["--machine", "virt", "--kernel"],
     ]) {
       const r = await run(["run", ...args]);
       expect(r.code, args.join(" ")).toBe(2);
+    }
+  });
+
+  it("leaves range checks to the board's configuration error (exit 1), before reading any file", async () => {
+    for (const [args, msg] of [
+      [["--smp", "9"], /cpus must be an integer in 1\.\.8, not 9/],
+      [["--memory", "12"], /memoryMiB must be an integer in 64\.\.8192, not 12/],
+    ] as const) {
+      const r = await run(["run", "--machine", "virt", "--kernel", "/nonexistent/Image", ...args]);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.err).toMatch(msg);
     }
   });
 

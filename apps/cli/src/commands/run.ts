@@ -1,8 +1,16 @@
 import { accessSync, constants, readFileSync, writeFileSync } from "node:fs";
 import { ConfigError, FileBlockBackend } from "@armature/core";
-import { VirtMachine, type VirtMachineOptions } from "@armature/machine-virt";
+import {
+  VIRT_LIMITS,
+  type VirtBoardOptions,
+  VirtMachine,
+  type VirtMachineOptions,
+  virtConfig,
+} from "@armature/machine-virt";
+import { intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 
+const L = VIRT_LIMITS;
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]
 
   --machine virt          the board (only "virt" so far)
@@ -13,8 +21,8 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --dtb FILE              use this device tree instead of the generated one
   --disk FILE[,ro]        virtio-blk disk backed by FILE (read-only with ,ro)
   --net builtin|none      virtio-net: built-in peer at 10.0.2.2 answering ARP and ping (default)
-  --smp N                 vCPUs, 1..8 (default 1)
-  --memory MiB            guest RAM (default 1024)
+  --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
+  --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time: a run replays exactly
   --no-uart, --no-rtc     leave out the PL011 UART / PL031 RTC
   --dump-dtb FILE         write the DTB the kernel gets, then run
@@ -51,108 +59,88 @@ function readable(path: string, what: string): string {
   return path;
 }
 
-function int(v: string, opt: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new CliUsageError(`${opt} must be an integer in ${min}..${max}, not "${v}"`);
-  return n;
+/** The board-shape options `run`, `dtb` and `acpi` share. */
+export const BOARD_OPTIONS = {
+  "--machine": { value: true, choices: ["virt"] },
+  "--layout": { value: true, choices: ["vz", "qemu"] },
+  "--smp": { value: true },
+  "--memory": { value: true },
+} as const satisfies OptionSpecs;
+
+const RUN_OPTIONS = {
+  ...BOARD_OPTIONS,
+  "--kernel": { value: true },
+  "--initrd": { value: true },
+  "--append": { value: true },
+  "--dtb": { value: true },
+  "--disk": { value: true },
+  "--net": { value: true },
+  "--deterministic": {},
+  "--no-uart": {},
+  "--no-rtc": {},
+  "--dump-dtb": { value: true },
+  "--max-instructions": { value: true },
+} as const satisfies OptionSpecs;
+
+/** The board options as the library takes them; its configuration check reports bad values. */
+export function boardOptions(o: {
+  "--layout"?: string;
+  "--smp"?: string;
+  "--memory"?: string;
+}): VirtBoardOptions {
+  return {
+    layout: (o["--layout"] ?? "vz") as "vz" | "qemu",
+    cpus: o["--smp"] === undefined ? 1 : intArg(o["--smp"], "--smp"),
+    memoryMiB: o["--memory"] === undefined ? 1024 : intArg(o["--memory"], "--memory"),
+  };
 }
 
 /** Parse and check `armature run` options; every problem is reported before anything starts. */
 export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
-  const o: Partial<RunOptions> = {
-    layout: "vz",
+  const { options: a, help } = parseArgs(args, RUN_OPTIONS);
+  if (help) return "help";
+  if (a["--machine"] === undefined) throw new CliUsageError("--machine is required (virt)");
+  if (a["--kernel"] === undefined) throw new CliUsageError("--kernel FILE is required");
+  const board = boardOptions(a);
+  const o: RunOptions = {
+    machine: "virt",
+    layout: board.layout as "vz" | "qemu",
+    kernel: a["--kernel"],
     net: "builtin",
-    smp: 1,
-    memoryMiB: 1024,
-    deterministic: false,
-    uart: true,
-    rtc: true,
+    smp: board.cpus ?? 1,
+    memoryMiB: board.memoryMiB ?? 1024,
+    deterministic: a["--deterministic"] === true,
+    uart: a["--no-uart"] !== true,
+    rtc: a["--no-rtc"] !== true,
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const val = (): string => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith("--")) throw new CliUsageError(`${a} needs a value`);
-      return v;
-    };
-    switch (a) {
-      case "-h":
-      case "--help":
-        return "help";
-      case "--machine": {
-        const v = val();
-        if (v !== "virt") throw new CliUsageError(`unknown --machine "${v}" (known: virt)`);
-        o.machine = v;
-        break;
-      }
-      case "--layout": {
-        const v = val();
-        if (v !== "vz" && v !== "qemu") throw new CliUsageError(`unknown --layout "${v}" (known: vz, qemu)`);
-        o.layout = v;
-        break;
-      }
-      case "--kernel":
-        o.kernel = val();
-        break;
-      case "--initrd":
-        o.initrd = val();
-        break;
-      case "--append":
-        o.append = val();
-        break;
-      case "--dtb":
-        o.dtb = val();
-        break;
-      case "--disk": {
-        const v = val();
-        const [path, ...flags] = v.split(",");
-        for (const f of flags)
-          if (f !== "ro") throw new CliUsageError(`unknown --disk flag "${f}" (known: ro)`);
-        o.disk = { path: path ?? "", readOnly: flags.includes("ro") };
-        break;
-      }
-      case "--net": {
-        const v = val();
-        if (v.startsWith("tap:"))
-          throw new ConfigError("--net tap:NAME is not available in this build; use builtin or none");
-        if (v !== "builtin" && v !== "none")
-          throw new CliUsageError(`unknown --net "${v}" (known: builtin, none)`);
-        o.net = v;
-        break;
-      }
-      case "--smp":
-        o.smp = int(val(), a, 1, 8);
-        break;
-      case "--memory":
-        o.memoryMiB = int(val(), a, 64, 8192);
-        break;
-      case "--deterministic":
-        o.deterministic = true;
-        break;
-      case "--no-uart":
-        o.uart = false;
-        break;
-      case "--no-rtc":
-        o.rtc = false;
-        break;
-      case "--dump-dtb":
-        o.dumpDtb = val();
-        break;
-      case "--max-instructions":
-        o.maxInstructions = int(val(), a, 1, Number.MAX_SAFE_INTEGER);
-        break;
-      default:
-        throw new CliUsageError(`unknown option "${a}"`);
-    }
+  if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
+  if (a["--append"] !== undefined) o.append = a["--append"];
+  if (a["--dtb"] !== undefined) o.dtb = a["--dtb"];
+  if (a["--dump-dtb"] !== undefined) o.dumpDtb = a["--dump-dtb"];
+  if (a["--disk"] !== undefined) {
+    const [path, ...flags] = a["--disk"].split(",");
+    for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown --disk flag "${f}" (known: ro)`);
+    o.disk = { path: path ?? "", readOnly: flags.includes("ro") };
   }
-  if (o.machine === undefined) throw new CliUsageError("--machine is required (virt)");
-  if (o.kernel === undefined) throw new CliUsageError("--kernel FILE is required");
+  const net = a["--net"];
+  if (net !== undefined) {
+    if (net.startsWith("tap:"))
+      throw new ConfigError("--net tap:NAME is not available in this build; use builtin or none");
+    if (net !== "builtin" && net !== "none")
+      throw new CliUsageError(`unknown --net "${net}" (known: builtin, none)`);
+    o.net = net;
+  }
+  if (a["--max-instructions"] !== undefined) {
+    o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
+    if (o.maxInstructions < 1) throw new CliUsageError("--max-instructions must be at least 1");
+  }
+  // The board's own check (ranges, layout fit), before any file is read.
+  virtConfig({ ...board, uart: o.uart, rtc: o.rtc });
   readable(o.kernel, "kernel");
   if (o.initrd !== undefined) readable(o.initrd, "initrd");
   if (o.dtb !== undefined) readable(o.dtb, "dtb");
   if (o.disk !== undefined) readable(o.disk.path, "disk");
-  return o as RunOptions;
+  return o;
 }
 
 export const runCommand: Command = {

@@ -5,6 +5,7 @@ import {
   M1_QARMA5_MODEL,
   UserProcess,
 } from "@armature/cpu-aarch64";
+import { parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 
 const MODELS: Record<string, CpuModel> = {
@@ -24,27 +25,19 @@ export const userCommand: Command = {
   name: "user",
   summary: "run a static AArch64 Linux program in user mode (like qemu-aarch64)",
   async run(args: string[], io: CliIo): Promise<number> {
-    let model = M1_MODEL;
-    let i = 0;
-    for (; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === "--help" || a === "-h") {
-        io.out(HELP);
-        return 0;
-      }
-      if (a === "--model") {
-        const name = args[++i];
-        const m = name === undefined ? undefined : MODELS[name];
-        if (m === undefined)
-          throw new CliUsageError(`--model needs one of: ${Object.keys(MODELS).join(", ")}`);
-        model = m;
-        continue;
-      }
-      break;
+    const {
+      options: a,
+      help,
+      rest,
+    } = parseArgs(args, { "--model": { value: true, choices: Object.keys(MODELS) } }, { positional: "stop" });
+    if (help) {
+      io.out(HELP);
+      return 0;
     }
-    const elf = args[i];
+    const model = MODELS[a["--model"] ?? "m1"]!;
+    const elf = rest[0];
     if (elf === undefined) throw new CliUsageError("armature user needs an ELF file (armature user --help)");
-    const proc = new UserProcess(elf, { argv: args.slice(i), env: process.env, model });
+    const proc = new UserProcess(elf, { argv: rest, env: process.env, model });
     return proc.run();
   },
 };

@@ -1,0 +1,83 @@
+import { CliUsageError } from "./command.js";
+
+/** One option of a command: `--name` alone (a flag) or `--name VALUE`. */
+export interface OptionSpec {
+  /** Takes a value (the next argument). */
+  value?: boolean;
+  /** The values it accepts (checked here, named in the error). */
+  choices?: readonly string[];
+  /** A short form, e.g. "-o". */
+  alias?: string;
+}
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+export interface ParsedArgs<S extends OptionSpecs> {
+  /** Each option given: its value, or true for a flag (the last one wins when repeated). */
+  readonly options: { [K in keyof S]?: S[K]["value"] extends true ? string : true };
+  /** `-h` / `--help` was given. */
+  readonly help: boolean;
+  /** Arguments after the options (only when `positional` allows them). */
+  readonly rest: string[];
+}
+
+/**
+ * The one argument parser of every `armature` command. Options are `--name` or `--name VALUE`
+ * (a value may not start with `--`); unknown options, missing values and values outside
+ * `choices` are usage errors. With `positional: "stop"`, the first non-option argument and all
+ * after it are returned in `rest` (`armature user ELF args...`).
+ */
+export function parseArgs<S extends OptionSpecs>(
+  args: readonly string[],
+  spec: S,
+  o: { positional?: "none" | "stop" } = {},
+): ParsedArgs<S> {
+  const byName = new Map<string, string>();
+  for (const [name, s] of Object.entries(spec)) {
+    byName.set(name, name);
+    if (s.alias !== undefined) byName.set(s.alias, name);
+  }
+  const options: Record<string, string | true> = {};
+  let help = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "-h" || a === "--help") {
+      help = true;
+      continue;
+    }
+    const name = byName.get(a);
+    if (name === undefined) {
+      if (o.positional === "stop" && !a.startsWith("-")) break;
+      throw new CliUsageError(`unknown option "${a}"`);
+    }
+    const s = spec[name]!;
+    if (!s.value) {
+      options[name] = true;
+      continue;
+    }
+    const v = args[++i];
+    if (v === undefined || v.startsWith("--")) throw new CliUsageError(`${a} needs a value`);
+    if (s.choices !== undefined && !s.choices.includes(v))
+      throw new CliUsageError(`unknown ${name} "${v}" (known: ${s.choices.join(", ")})`);
+    options[name] = v;
+  }
+  return { options: options as ParsedArgs<S>["options"], help, rest: args.slice(i) };
+}
+
+/** An integer option value (ranges are the library's to check). */
+export function intArg(v: string, opt: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isSafeInteger(n))
+    throw new CliUsageError(`${opt} must be an integer, not "${v}"`);
+  return n;
+}
+
+/** An address option value (decimal or 0x hex) as a bigint. */
+export function addressArg(v: string, opt: string, example: string): bigint {
+  try {
+    return BigInt(v);
+  } catch {
+    throw new CliUsageError(`${opt} "${v}" is not a number (use e.g. ${example})`);
+  }
+}

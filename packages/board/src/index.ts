@@ -1,0 +1,12 @@
+export type { ConsoleSink, SerialSink, StreamConsole } from "./console.js";
+export { BoardConsole, lastConsole } from "./console.js";
+export type { BoardIdentity } from "./describe.js";
+export { BOARD_PHANDLES, describeBoardAcpi, describeBoardDt } from "./describe.js";
+export type { PartInterrupt } from "./interrupts.js";
+export { ARCH_PPI, dtInterrupts, level, spi } from "./interrupts.js";
+export type { AcpiContext, BoardPart, DtContext, DtPhandles, MmioWindow } from "./parts.js";
+export { attachParts, describePartsAcpi, describePartsDt, partWindows, presentParts } from "./parts.js";
+export type { CpuPowerState, PsciPlatform } from "./psci.js";
+export { AffinityState, Psci, PsciReturn } from "./psci.js";
+export type { BoardRuntimeOptions, CpuInterruptController, MachineStop, VcpuOptions } from "./runtime.js";
+export { BoardRuntime, createGicCpus } from "./runtime.js";

@@ -1,0 +1,77 @@
+import { type BlockBackend, ConfigError } from "@armature/core";
+import { GICR_FRAME_SIZE } from "@armature/gic";
+import type { NetBackend } from "@armature/virtio";
+import { LAYOUTS, type VirtLayout } from "./layout.js";
+
+/** The board's shape: everything its device tree and ACPI tables depend on. */
+export interface VirtBoardOptions {
+  /** "vz" (default, Virtualization.framework's map) or "qemu" (QEMU virt's), or a custom layout. */
+  layout?: "vz" | "qemu" | VirtLayout;
+  /** 1..8 vCPUs (default 1), run interleaved on one thread. */
+  cpus?: number;
+  /** Guest RAM in MiB, 64..8192 (default 1024). */
+  memoryMiB?: number;
+  /** Include the PL011 UART (default true). */
+  uart?: boolean;
+  /** Include the PL031 RTC (default true). */
+  rtc?: boolean;
+  /** Deterministic time (instruction-driven) instead of the host clock. Default false. */
+  deterministic?: boolean;
+}
+
+/** What is plugged into the board: backends, which describe nothing in DT or ACPI. */
+export interface VirtAttachments {
+  disk?: BlockBackend;
+  /** "builtin" (default): a peer at 10.0.2.2 answering ARP and ping; "none"; or a backend. */
+  net?: "builtin" | "none" | NetBackend;
+  /** RTC epoch in seconds (default: host wall clock; fixed when deterministic). */
+  epochSeconds?: number;
+}
+
+/** Option ranges, checked once here (the CLI passes numbers through). */
+export const VIRT_LIMITS = { cpus: { min: 1, max: 8 }, memoryMiB: { min: 64, max: 8192 } } as const;
+
+/** A checked configuration: the one input of placing, wiring and describing the board. */
+export interface VirtConfig {
+  readonly layout: VirtLayout;
+  readonly cpus: number;
+  readonly memoryMiB: number;
+  readonly mpidrs: readonly number[];
+  readonly uart: boolean;
+  readonly rtc: boolean;
+  readonly deterministic: boolean;
+  readonly disk: BlockBackend | undefined;
+  readonly net: "builtin" | "none" | NetBackend;
+  readonly epochSeconds: number | undefined;
+}
+
+function intIn(v: number, what: keyof typeof VIRT_LIMITS): number {
+  const { min, max } = VIRT_LIMITS[what];
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new ConfigError(`${what} must be an integer in ${min}..${max}, not ${v}`);
+  return v;
+}
+
+/** Check options and fill defaults; every mistake is a ConfigError saying what to change. */
+export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConfig {
+  const layout = typeof o.layout === "object" ? o.layout : LAYOUTS[o.layout ?? "vz"];
+  if (layout === undefined) throw new ConfigError(`unknown layout "${String(o.layout)}": use "vz" or "qemu"`);
+  const cpus = intIn(o.cpus ?? 1, "cpus");
+  if (cpus * GICR_FRAME_SIZE > layout.gicrSpace)
+    throw new ConfigError(`${cpus} redistributors do not fit the layout's GICR space`);
+  if (layout.its === undefined && layout.v2m === undefined)
+    throw new ConfigError("the layout needs an ITS or a GICv2m frame for PCI MSIs");
+  const deterministic = o.deterministic ?? false;
+  return {
+    layout,
+    cpus,
+    memoryMiB: intIn(o.memoryMiB ?? 1024, "memoryMiB"),
+    mpidrs: Array.from({ length: cpus }, (_, i) => 0x8000_0000 + i),
+    uart: o.uart ?? true,
+    rtc: o.rtc ?? true,
+    deterministic,
+    disk: o.disk,
+    net: o.net ?? "builtin",
+    epochSeconds: o.epochSeconds ?? (deterministic ? 1_700_000_000 : undefined),
+  };
+}

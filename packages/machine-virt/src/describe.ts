@@ -1,0 +1,36 @@
+import type { AcpiTableSet } from "@armature/acpi";
+import { type BoardIdentity, describeBoardAcpi, describeBoardDt } from "@armature/board";
+import type { FdtNode } from "@armature/fdt";
+import { type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
+import { VIRT_PARTS } from "./parts.js";
+
+const MiB = 1024 * 1024;
+
+function identity(c: VirtConfig): BoardIdentity {
+  return {
+    compatible: "linux,dummy-virt",
+    model: `armature,virt-${c.layout.name}`,
+    ramBase: c.layout.ramBase,
+    ramSize: c.memoryMiB * MiB,
+    mpidrs: c.mpidrs,
+  };
+}
+
+function config(c: VirtConfig | VirtBoardOptions): VirtConfig {
+  return "mpidrs" in c ? c : virtConfig(c);
+}
+
+/**
+ * The virt board's device tree (the kernel's, before the loader fills /chosen), from its options
+ * alone: no CPU, device model or kernel is built.
+ */
+export function describeVirtDt(c: VirtConfig | VirtBoardOptions = {}): FdtNode {
+  const cfg = config(c);
+  return describeBoardDt(VIRT_PARTS, cfg, identity(cfg));
+}
+
+/** The virt board's ACPI tables (FADT, DSDT, MADT, GTDT, SPCR, MCFG, IORT, DBG2), from its options alone. */
+export function describeVirtAcpi(c: VirtConfig | VirtBoardOptions = {}): AcpiTableSet {
+  const cfg = config(c);
+  return describeBoardAcpi(VIRT_PARTS, cfg, identity(cfg));
+}

@@ -1,0 +1,404 @@
+import {
+  aml,
+  buildMadt,
+  buildSpcr,
+  dwordIo,
+  dwordMemory,
+  extendedInterrupt,
+  memory32Fixed,
+  qwordMemory,
+  resourceTemplate,
+  wordBusNumber,
+} from "@armature/acpi";
+import {
+  ARCH_PPI,
+  type BoardConsole,
+  type BoardPart,
+  dtInterrupts,
+  level,
+  type PartInterrupt,
+  spi,
+} from "@armature/board";
+import {
+  type Bus,
+  type DmaSpace,
+  type IrqLine,
+  irqLine,
+  type MsiSink,
+  type PciFunction,
+  type VirtualClock,
+} from "@armature/core";
+import {
+  describeGicDt,
+  GICD_SIZE,
+  GICR_FRAME_SIZE,
+  GITS_FRAME_SIZE,
+  type GicPlacement,
+  type GicShape,
+  Gicv3,
+  gicAcpiMadtInput,
+  V2M_FRAME_SIZE,
+} from "@armature/gic";
+import {
+  describePciHostBridge,
+  type PciBridgeShape,
+  PciHostBridge,
+  type PciWindow,
+  pciAcpiDescription,
+} from "@armature/pci";
+import { describePl011, PL011_SIZE, Pl011 } from "@armature/pl011";
+import { describePl031, PL031_SIZE, Pl031 } from "@armature/pl031";
+import {
+  UserNetPeer,
+  VirtioBalloon,
+  VirtioBlk,
+  VirtioConsole,
+  type VirtioDevice,
+  VirtioNet,
+  VirtioPciFunction,
+  VirtioRng,
+} from "@armature/virtio";
+import type { VirtConfig } from "./config.js";
+import { seededEntropy } from "./entropy.js";
+import { PCI_IO_DEFAULT_SIZE } from "./layout.js";
+
+/** ECAM gives each bus 1 MiB of configuration space (PCIe 6.0 §7.2.2). */
+const ECAM_BUS_SIZE = 1 << 20;
+
+/**
+ * What parts see while the board is built: the bus, DMA, clock and console, the GIC's lines, and
+ * what earlier entries made (the GIC and its MSI sink, the PCI bridge). Table order matters:
+ * a part may use what the entries before it set.
+ */
+export class VirtWiring {
+  gic: Gicv3 | undefined;
+  msi: MsiSink | undefined;
+  pci: PciHostBridge | undefined;
+  uart: Pl011 | undefined;
+  rtc: Pl031 | undefined;
+  virtioConsole: VirtioConsole | undefined;
+  /** virtio-pci functions, in slot order. */
+  readonly virtio: VirtioPciFunction[] = [];
+  private nextSlot = 1;
+
+  constructor(
+    readonly bus: Bus,
+    readonly dma: DmaSpace,
+    readonly clock: VirtualClock,
+    readonly console: BoardConsole,
+  ) {}
+
+  /** The GIC input for an INTID (SPIs; the GIC must be placed first). */
+  irq(i: PartInterrupt): IrqLine {
+    if (this.gic === undefined) throw new Error("the GIC entry must come before parts with interrupts");
+    return irqLine(this.gic, i.intid);
+  }
+
+  /** Plug a function into the next free slot of the root bus (device 1, 2, ...). */
+  attachPci(fn: PciFunction): void {
+    if (this.pci === undefined) throw new Error("the PCIe entry must come before PCI functions");
+    this.pci.attach(fn, { device: this.nextSlot++ });
+  }
+}
+
+/** One entry of the virt board's table. */
+export type VirtPart = BoardPart<VirtWiring, VirtConfig>;
+
+// ---- interrupts: each defined once, as an INTID, from the layout ----
+const uartIrq = (c: VirtConfig) => level(spi(c.layout.uartSpi));
+const rtcIrq = (c: VirtConfig) => level(spi(c.layout.rtcSpi));
+const pciIntx = (c: VirtConfig) => [0, 1, 2, 3].map((k) => level(spi(c.layout.pciIntxSpi + k)));
+
+// ---- the GIC ----
+const V2M_DEFAULT_SPI_BASE = 96;
+const V2M_DEFAULT_SPI_COUNT = 64;
+
+function gicShape(c: VirtConfig): GicShape {
+  const L = c.layout;
+  return {
+    mpidrs: c.mpidrs,
+    redistributorRegionSizes: [c.cpus * GICR_FRAME_SIZE],
+    itsBases: L.its === undefined ? [] : [L.its],
+    v2mFrames:
+      L.its === undefined && L.v2m !== undefined
+        ? [
+            {
+              base: L.v2m,
+              spiBase: L.v2mSpiBase ?? V2M_DEFAULT_SPI_BASE,
+              spiCount: L.v2mSpiCount ?? V2M_DEFAULT_SPI_COUNT,
+            },
+          ]
+        : [],
+  };
+}
+
+const gicPlacement = (c: VirtConfig): GicPlacement => ({
+  distributorBase: c.layout.gicd,
+  redistributorBases: [c.layout.gicr],
+});
+
+/**
+ * GICv3 with an ITS (qemu layout) or a GICv2m frame (vz layout). Linux probes GICv2m frames only
+ * when GICD_TYPER.LPIS = 0, so the vz layout has no LPIs.
+ */
+const GIC: VirtPart = {
+  name: "gic",
+  windows: (c) => {
+    const s = gicShape(c);
+    return [
+      { name: "gicd", base: c.layout.gicd, size: GICD_SIZE },
+      { name: "gicr", base: c.layout.gicr, size: s.redistributorRegionSizes[0]! },
+      ...s.itsBases.map((base) => ({ name: "gits", base, size: GITS_FRAME_SIZE })),
+      ...s.v2mFrames.map((f) => ({ name: "gicv2m", base: f.base, size: V2M_FRAME_SIZE })),
+    ];
+  },
+  attach: (b, c) => {
+    const s = gicShape(c);
+    const gic = new Gicv3({ mpidrs: [...c.mpidrs], dma: b.dma, spiCount: 256, lpis: s.itsBases.length > 0 });
+    b.gic = gic;
+    const frames = [
+      ...s.itsBases.map((base) => gic.createIts({ base })),
+      ...s.v2mFrames.map((f) => gic.createV2m(f)),
+    ];
+    b.msi = frames[0];
+    return [gic.distributor, gic.redistributorRegion(0), ...frames];
+  },
+  dt: (d, c) => {
+    const s = gicShape(c);
+    describeGicDt(s, d.root, gicPlacement(c), {
+      gic: d.phandles.gic,
+      ...(s.itsBases.length > 0 ? { its: [d.phandles.msi] } : { v2m: [d.phandles.msi] }),
+    });
+  },
+  acpi: (a, c) => {
+    const s = gicShape(c);
+    a.tables.push(
+      buildMadt(gicAcpiMadtInput(s, gicPlacement(c), { performanceInterruptGsiv: ARCH_PPI.pmu })),
+    );
+    if (s.itsBases.length > 0) a.iort.push({ type: "its", name: "its", itsIds: s.itsBases.map((_, k) => k) });
+  },
+};
+
+// ---- PrimeCells ----
+const PL011_PART: VirtPart = {
+  name: "pl011",
+  present: (c) => c.uart,
+  windows: (c) => [{ name: "pl011", base: c.layout.uart, size: PL011_SIZE }],
+  attach: (b, c) => {
+    const uart: Pl011 = new Pl011({
+      irq: b.irq(uartIrq(c)),
+      backend: b.console.serial("ttyAMA", (bytes) => uart.receive(bytes)),
+    });
+    b.uart = uart;
+    return [uart];
+  },
+  dt: (d, c) => {
+    const base = c.layout.uart;
+    describePl011(d.root, { base, interrupts: dtInterrupts(uartIrq(c)), clockPhandle: d.phandles.clock });
+    d.root.addChild("aliases").setString("serial0", `/pl011@${base.toString(16)}`);
+  },
+  acpi: (a, c) => {
+    const base = c.layout.uart;
+    const gsiv = uartIrq(c).intid;
+    a.dsdt.push({
+      scope: "\\_SB",
+      terms: [
+        aml.device("COM0", [
+          aml.hid("ARMH0011"),
+          aml.uid(0),
+          aml.crs(resourceTemplate([memory32Fixed(base, PL011_SIZE), extendedInterrupt([gsiv])])),
+        ]),
+      ],
+    });
+    a.tables.push(buildSpcr({ base, gsiv }));
+    a.dbg2.push({ base, size: PL011_SIZE, namespace: "\\_SB.COM0" });
+  },
+};
+
+const PL031_PART: VirtPart = {
+  name: "pl031",
+  present: (c) => c.rtc,
+  windows: (c) => [{ name: "pl031", base: c.layout.rtc, size: PL031_SIZE }],
+  attach: (b, c) => {
+    b.rtc = new Pl031({
+      clock: b.clock,
+      irq: b.irq(rtcIrq(c)),
+      ...(c.epochSeconds === undefined ? {} : { epochSeconds: c.epochSeconds }),
+    });
+    return [b.rtc];
+  },
+  dt: (d, c) => {
+    describePl031(d.root, {
+      base: c.layout.rtc,
+      interrupts: dtInterrupts(rtcIrq(c)),
+      clockPhandle: d.phandles.clock,
+    });
+  },
+  acpi: (a, c) => {
+    a.dsdt.push({
+      scope: "\\_SB",
+      terms: [
+        aml.device("RTC0", [
+          aml.hid("ARMH0061"),
+          aml.uid(0),
+          aml.crs(
+            resourceTemplate([memory32Fixed(c.layout.rtc, PL031_SIZE), extendedInterrupt([rtcIrq(c).intid])]),
+          ),
+        ]),
+      ],
+    });
+  },
+};
+
+// ---- PCIe ----
+function pciShape(c: VirtConfig): PciBridgeShape & { mmio32: PciWindow } {
+  const L = c.layout;
+  return {
+    ecamBase: L.ecam,
+    ecamSize: L.ecamSize,
+    busRange: [0, L.ecamSize / ECAM_BUS_SIZE - 1],
+    mmio32: { cpuBase: L.pciMmio32, size: L.pciMmio32Size },
+    mmio64: { cpuBase: L.pciMmio64, size: L.pciMmio64Size },
+    io:
+      L.pciIo === undefined
+        ? undefined
+        : { cpuBase: L.pciIo, size: L.pciIoSize ?? PCI_IO_DEFAULT_SIZE, pciBase: 0 },
+  };
+}
+
+/** The PCIe ECAM root bridge; PCI functions after it in the table plug into it. */
+const PCIE: VirtPart = {
+  name: "pcie",
+  windows: (c) => {
+    const s = pciShape(c);
+    return [
+      { name: "ecam", base: s.ecamBase, size: s.ecamSize, mapping: "self" },
+      ...[s.mmio32, s.mmio64, s.io].flatMap((w, k) =>
+        w === undefined
+          ? []
+          : [
+              {
+                name: ["pci-mmio32", "pci-mmio64", "pci-io"][k]!,
+                base: w.cpuBase,
+                size: w.size,
+                mapping: "reserved" as const,
+              },
+            ],
+      ),
+    ];
+  },
+  attach: (b, c) => {
+    const s = pciShape(c);
+    if (b.msi === undefined) throw new Error("the GIC entry must come before PCIe");
+    b.pci = new PciHostBridge({
+      bus: b.bus,
+      ecamBase: s.ecamBase,
+      busRange: s.busRange,
+      mmio32: s.mmio32,
+      ...(s.mmio64 === undefined ? {} : { mmio64: s.mmio64 }),
+      ...(s.io === undefined ? {} : { io: s.io }),
+      msi: b.msi,
+      intx: pciIntx(c).map((i) => b.irq(i)),
+    });
+    return [];
+  },
+  dt: (d, c) => {
+    describePciHostBridge(pciShape(c), d.root, {
+      interruptParent: d.phandles.gic,
+      intxSpecifiers: pciIntx(c).map((i) => dtInterrupts(i)),
+      msiParent: d.phandles.msi,
+    });
+  },
+  acpi: (a, c) => {
+    const s = pciShape(c);
+    const p = pciAcpiDescription(
+      s,
+      pciIntx(c).map((i) => i.intid),
+    );
+    a.mcfg.push({
+      base: p.mcfg.baseAddress,
+      segment: p.segment,
+      startBus: p.mcfg.startBus,
+      endBus: p.mcfg.endBus,
+    });
+    const crs = p.crs.map((r) =>
+      r.kind === "bus"
+        ? wordBusNumber(r.min, r.length)
+        : r.kind === "io"
+          ? dwordIo(r.min, r.length, { translation: r.translation })
+          : r.kind === "mem32"
+            ? dwordMemory(r.min, r.length, { translation: r.translation })
+            : qwordMemory(r.min, r.length, { translation: r.translation }),
+    );
+    a.dsdt.push({
+      scope: "\\_SB",
+      terms: [
+        aml.device("PCI0", [
+          aml.hid(p.hid),
+          aml.cid(p.cid),
+          aml.name("_SEG", p.segment),
+          aml.name("_BBN", p.baseBus),
+          aml.uid(0),
+          aml.cca(true),
+          aml.prt(p.prt.map((e) => ({ device: e.address >>> 16, pin: e.pin as 0 | 1 | 2 | 3, gsi: e.gsi }))),
+          aml.method("_CBA", {}, [aml.ret(s.ecamBase)]),
+          aml.crs(resourceTemplate(crs)),
+        ]),
+      ],
+    });
+    if (a.iort.some((n) => n.type === "its"))
+      a.iort.push({
+        type: "rc",
+        name: "pci0",
+        segment: p.segment,
+        mappings: [{ inputBase: 0, count: 0x10000, outputBase: 0, output: a.pciMsiOutput }],
+      });
+  },
+};
+
+/**
+ * A virtio device as a virtio-pci function in the next slot (PCI is discovered: no DT node, no
+ * ACPI device). `create` returns undefined to leave the slot out for this configuration.
+ */
+function virtioPci(
+  name: string,
+  create: (b: VirtWiring, c: VirtConfig) => VirtioDevice | undefined,
+): VirtPart {
+  return {
+    name,
+    attach: (b, c) => {
+      const dev = create(b, c);
+      if (dev !== undefined) {
+        const fn = new VirtioPciFunction(dev, { dma: b.dma, interruptPin: 1 });
+        b.attachPci(fn);
+        b.virtio.push(fn);
+      }
+      return [];
+    },
+  };
+}
+
+/**
+ * The virt board: one entry per part, placed, wired and described in this order. To add a part,
+ * add one entry (and a typed option in VirtBoardOptions / VirtAttachments): see
+ * docs/adding-a-device.md.
+ */
+export const VIRT_PARTS: readonly VirtPart[] = [
+  GIC,
+  PL011_PART,
+  PL031_PART,
+  PCIE,
+  virtioPci("virtio-blk", (_b, c) => (c.disk === undefined ? undefined : new VirtioBlk(c.disk))),
+  virtioPci("virtio-net", (_b, c) =>
+    c.net === "none" ? undefined : new VirtioNet(c.net === "builtin" ? new UserNetPeer() : c.net),
+  ),
+  virtioPci("virtio-console", (b) => {
+    b.virtioConsole = new VirtioConsole(b.console.stream("hvc"));
+    return b.virtioConsole;
+  }),
+  virtioPci("virtio-balloon", () => new VirtioBalloon()),
+  // Deterministic runs replay the entropy too (a fixed-seed generator instead of the host CSPRNG).
+  virtioPci("virtio-rng", (_b, c) =>
+    c.deterministic ? new VirtioRng(seededEntropy(0x9e37_79b9)) : new VirtioRng(),
+  ),
+];
