@@ -17,7 +17,7 @@ import {
   sampleTableSet,
   wordBusNumber,
 } from "./index.js";
-import { IASL_PROBLEM, iaslCompile, iaslDisassemble } from "./testing/tools.js";
+import { IASL_PROBLEM, iaslCompile, iaslDisassemble } from "./test/tools.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 15);
 const HEADER = 'DefinitionBlock ("", "DSDT", 2, "ARMTRE", "ARMATURE", 0x00000001)';

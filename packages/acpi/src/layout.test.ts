@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sum8 } from "./bytes.js";
 import { buildRsdp, layoutAcpi, sampleTableSet } from "./index.js";
-import { IASL_PROBLEM, iaslCompile, iaslDisassemble, parseDataTable } from "./testing/tools.js";
+import { IASL_PROBLEM, iaslCompile, iaslDisassemble, parseDataTable } from "./test/tools.js";
 
 const BASE = 0x7c00_0000n;
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sum8 } from "./bytes.js";
 import { SmbiosBuilder, sampleSmbios } from "./index.js";
-import { dmidecodeDump } from "./testing/tools.js";
+import { dmidecodeDump } from "./test/tools.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 25);
 const DMI_PROBLEM = /invalid|wrong|corrupt|truncated|bad index|checksum|out of spec|unreachable|<unknown>/i;

@@ -12,8 +12,8 @@ import {
   type MadtOptions,
   type SratOptions,
 } from "./index.js";
-import { gtdtExpect, iortExpect, madtExpect, sratExpect } from "./testing/expect.js";
-import { IASL_PROBLEM, iaslCompile, iaslDisassemble, matchFields, parseDataTable } from "./testing/tools.js";
+import { gtdtExpect, iortExpect, madtExpect, sratExpect } from "./test/expect.js";
+import { IASL_PROBLEM, iaslCompile, iaslDisassemble, matchFields, parseDataTable } from "./test/tools.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 8);
 const u32 = fc.nat({ max: 0xffff_ffff });

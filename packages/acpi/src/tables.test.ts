@@ -19,7 +19,7 @@ import {
   type SratOptions,
   sampleTableSet,
 } from "./index.js";
-import { type Expect, gtdtExpect, iortExpect, madtExpect, sratExpect } from "./testing/expect.js";
+import { type Expect, gtdtExpect, iortExpect, madtExpect, sratExpect } from "./test/expect.js";
 import {
   type DslField,
   IASL_PROBLEM,
@@ -27,7 +27,7 @@ import {
   iaslDisassemble,
   matchFields,
   parseDataTable,
-} from "./testing/tools.js";
+} from "./test/tools.js";
 
 function header(t: AcpiTable, revision: number): Expect {
   return [

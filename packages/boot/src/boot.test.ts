@@ -7,7 +7,7 @@ import { FdtNode, parseDtb } from "@armature/fdt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseImageHeader, readKernel } from "./image.js";
 import { loadLinux, planLinuxBoot } from "./loader.js";
-import { ensureGuest, GUEST } from "./testing/guest.js";
+import { ensureGuest, GUEST } from "./test/guest.js";
 
 const MiB = 1024 * 1024;
 /** Debian's kernel Image, fetched by the project's guest script when the cache is empty. */

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureGuest, GUEST } from "./testing/guest.js";
+import { ensureGuest, GUEST } from "./test/guest.js";
 
 const MODULES = [
   "virtio_ring",

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { serializeDtb } from "./dtb.js";
 import { printDts } from "./dts.js";
 import { parseDtb } from "./parse.js";
-import { dtc, pool, randomTree, requireDtc } from "./testing/arb.js";
+import { dtc, pool, randomTree, requireDtc } from "./test/arb.js";
 import { fdtDifference } from "./tree.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 1000);

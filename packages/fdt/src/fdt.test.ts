@@ -6,7 +6,7 @@ import { printDts } from "./dts.js";
 import { FdtBuildError, FdtParseError } from "./errors.js";
 import { ensurePhandle, findByPhandle, findNode, nextPhandle, pathOf } from "./lookup.js";
 import { parseDtb } from "./parse.js";
-import { requireDtc } from "./testing/arb.js";
+import { requireDtc } from "./test/arb.js";
 import { FdtNode } from "./tree.js";
 
 /** dtc's own DTS for a blob of ours. */

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { serializeDtb } from "./dtb.js";
 import { FdtParseError } from "./errors.js";
 import { parseDtb } from "./parse.js";
-import { dtc, pool, randomTree, requireDtc } from "./testing/arb.js";
-import { applyMutations, mutation } from "./testing/mutate.js";
+import { dtc, pool, randomTree, requireDtc } from "./test/arb.js";
+import { applyMutations, mutation } from "./test/mutate.js";
 import { fdtDifference } from "./tree.js";
 
 const RUNS = Number(process.env.FC_MUTATION_RUNS ?? 100_000);

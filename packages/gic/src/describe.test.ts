@@ -4,14 +4,24 @@
  * (/work/shared/reference: virt with GICv3 + ITS, 2 CPUs).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 // The acpi package is a lower layer but not linked into this one yet: reach its source directly.
 import { buildMadt } from "@armature/acpi";
 import { FdtNode, serializeDtb } from "@armature/fdt";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { encodeMadtStructure, Gicv3, gicAcpiMadtInput, gicDtInterrupt } from "./index.js";
+
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
 
 const REFERENCE = "/work/shared/reference";
 
@@ -60,7 +70,7 @@ describe("device tree (dtc)", () => {
     root.setU32("#address-cells", 2).setU32("#size-cells", 2).setString("compatible", "linux,dummy-virt");
     const nodes = gic.describe(root, placement, { gic: 0x8003, its: [0x8004] });
     expect(nodes.its).toHaveLength(1);
-    const dir = mkdtempSync(join(tmpdir(), "gic-dt-"));
+    const dir = tempDir("armature-gic-dt-");
     writeFileSync(join(dir, "gic.dtb"), serializeDtb(root));
     const ours = execFileSync("dtc", ["-I", "dtb", "-O", "dts", join(dir, "gic.dtb")], { encoding: "utf8" });
     const ref = readFileSync(join(REFERENCE, "qemu-virt-gicv3-smmuv3-smp2.dts"), "utf8");
@@ -79,7 +89,7 @@ describe("device tree (dtc)", () => {
     const root = new FdtNode("");
     root.setU32("#address-cells", 2).setU32("#size-cells", 2);
     gic.describe(root, { distributorBase: 0x10000000, redistributorBases: [0x10100000, 0x10200000] });
-    const dir = mkdtempSync(join(tmpdir(), "gic-dt-"));
+    const dir = tempDir("armature-gic-dt-");
     writeFileSync(join(dir, "gic.dtb"), serializeDtb(root));
     const dts = execFileSync("dtc", ["-I", "dtb", "-O", "dts", join(dir, "gic.dtb")], { encoding: "utf8" });
     const intc = nodeProps(dts, /^\s*intc@10000000 \{/);
@@ -143,7 +153,7 @@ describe("ACPI MADT (iasl)", () => {
     need("iasl");
     const { gic, placement } = qemuLikeGic();
     const structs = gic.madt(placement, { performanceInterruptGsiv: 23 }).map(encodeMadtStructure);
-    const dir = mkdtempSync(join(tmpdir(), "gic-madt-"));
+    const dir = tempDir("armature-gic-madt-");
     const dat = join(dir, "apic.dat");
     writeFileSync(dat, madtTable(structs));
     execFileSync("iasl", ["-d", dat], { cwd: dir, stdio: "pipe" });
@@ -162,7 +172,7 @@ describe("ACPI MADT (iasl)", () => {
     const structs = gic
       .madt({ distributorBase: 0x10000000, redistributorBases: [0x10100000] })
       .map(encodeMadtStructure);
-    const dir = mkdtempSync(join(tmpdir(), "gic-madt-"));
+    const dir = tempDir("armature-gic-madt-");
     writeFileSync(join(dir, "apic.dat"), madtTable(structs));
     execFileSync("iasl", ["-d", join(dir, "apic.dat")], { cwd: dir, stdio: "pipe" });
     const text = subtableLines(readFileSync(join(dir, "apic.dsl"), "utf8")).join("\n");

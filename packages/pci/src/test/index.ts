@@ -1,28 +1,10 @@
 import type { Bus, MmioDevice, PciBar, PciFunction, PciFunctionHost, PciIds } from "@armature/core";
+import { ScratchMmio } from "@armature/core/test";
 import { MsiCapability, MsixCapability, PciConfigSpace } from "../capabilities.js";
-
-/** A register file as a BAR device: little-endian bytes, every access logged. */
-export class BarMemory implements MmioDevice {
-  readonly bytes: Uint8Array;
-  readonly log: Array<{ op: "r" | "w"; offset: number; size: number; value: number }> = [];
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-  }
-  read(offset: number, size: 1 | 2 | 4): number {
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + (this.bytes[offset + i] ?? 0);
-    this.log.push({ op: "r", offset, size, value: v });
-    return v;
-  }
-  write(offset: number, size: 1 | 2 | 4, value: number): void {
-    for (let i = 0; i < size; i++) this.bytes[offset + i] = (value >>> (8 * i)) & 0xff;
-    this.log.push({ op: "w", offset, size, value });
-  }
-}
 
 export interface FakePciFunctionOptions {
   ids?: Partial<PciIds>;
-  /** BARs to expose: each gets a BarMemory unless it is the MSI-X BAR. */
+  /** BARs to expose: each gets a ScratchMmio (core/test) unless it is the MSI-X BAR. */
   bars?: Array<Omit<PciBar, "device">>;
   /** Add an MSI capability with this many vectors. */
   msiVectors?: number;
@@ -41,7 +23,7 @@ export class FakePciFunction implements PciFunction {
   readonly space = new PciConfigSpace();
   readonly msi: MsiCapability | undefined;
   readonly msix: MsixCapability | undefined;
-  readonly memories = new Map<number, BarMemory>();
+  readonly memories = new Map<number, ScratchMmio>();
   host: PciFunctionHost | undefined;
   readonly mappedAt = new Map<number, number>();
   commands: number[] = [];
@@ -83,7 +65,7 @@ export class FakePciFunction implements PciFunction {
         };
         return { ...d, device: dev };
       }
-      const mem = new BarMemory(Math.min(d.size, 1 << 20));
+      const mem = new ScratchMmio(Math.min(d.size, 1 << 20));
       this.memories.set(d.index, mem);
       return { ...d, device: mem };
     });

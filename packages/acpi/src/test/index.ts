@@ -1,0 +1,2 @@
+export * from "./expect.js";
+export * from "./tools.js";

@@ -1,0 +1,2 @@
+export * from "./arb.js";
+export * from "./mutate.js";

@@ -1,0 +1,31 @@
+// Vitest global setup: a test run leaves the temp folder as it found it. The run gets a private
+// temp folder (TMPDIR, inherited by the test workers and the tools they spawn), so concurrent
+// runs never see each other's files; at the end, whatever tests left in it is named (fix the
+// test that leaked it) and the folder is removed.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export default function setup(): () => void {
+  const outer = tmpdir();
+  const mine = mkdtempSync(join(outer, "armature-test-run-"));
+  const env = process.env;
+  const previous = env.TMPDIR;
+  env.TMPDIR = mine;
+  return () => {
+    if (previous === undefined) delete env.TMPDIR;
+    else env.TMPDIR = previous;
+    let left: string[] = [];
+    try {
+      left = readdirSync(mine);
+    } catch {
+      return;
+    }
+    if (left.length > 0)
+      console.warn(
+        `tests left ${left.length} entr${left.length === 1 ? "y" : "ies"} in the temp folder (removed now; ` +
+          `make the test that created them clean up): ${left.slice(0, 20).join(", ")}`,
+      );
+    rmSync(mine, { recursive: true, force: true });
+  };
+}
