@@ -13,6 +13,7 @@ const PENDING = new Map<string, string>([
   ["packages/cpu-aarch64/README.md", "cpu"],
   ["packages/display/README.md", "gpu"],
   ["packages/smmu/README.md", "smmu"],
+  ["packages/uefi/README.md", "uefi"],
   ["packages/usb/README.md", "usb"],
 ]);
 
