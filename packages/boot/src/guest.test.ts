@@ -9,7 +9,15 @@ import { ensureGuest, GUEST } from "./test/guest.js";
 // The drivers the boards need (module names as modinfo spells them). scripts/fetch-guest.sh adds
 // their dependencies itself, in modinfo `depends=` order, so the full list is read from /init and
 // each dependency is checked against it rather than written out here.
-const NEEDED = ["virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_console", "virtio_balloon", "virtio_rng"];
+const NEEDED = [
+  "virtio_pci",
+  "virtio_mmio",
+  "virtio_blk",
+  "virtio_net",
+  "virtio_console",
+  "virtio_balloon",
+  "virtio_rng",
+];
 const norm = (m: string): string => m.replace(/-/g, "_");
 
 describe("the guest initramfs (scripts/fetch-guest.sh)", () => {
