@@ -17,7 +17,16 @@ export interface VirtBoardOptions {
   rtc?: boolean;
   /** Deterministic time (instruction-driven) instead of the host clock. Default false. */
   deterministic?: boolean;
+  /**
+   * "none" (default) or "smmuv3": an Arm SMMUv3 translating the DMA and MSIs of every PCI
+   * function (StreamID = requester id), described by DT `iommu-map` and an IORT SMMUv3 node.
+   */
+  iommu?: VirtIommu;
 }
+
+/** The IOMMUs the virt board can place in front of its PCI functions. */
+export type VirtIommu = "none" | "smmuv3";
+const IOMMUS: readonly VirtIommu[] = ["none", "smmuv3"];
 
 /** What is plugged into the board: backends, which describe nothing in DT or ACPI. */
 export interface VirtAttachments {
@@ -40,6 +49,7 @@ export interface VirtConfig {
   readonly uart: boolean;
   readonly rtc: boolean;
   readonly deterministic: boolean;
+  readonly iommu: VirtIommu;
   readonly disk: BlockBackend | undefined;
   readonly net: "builtin" | "none" | NetBackend;
   readonly epochSeconds: number | undefined;
@@ -62,6 +72,15 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
   if (layout.its === undefined && layout.v2m === undefined)
     throw new ConfigError("the layout needs an ITS or a GICv2m frame for PCI MSIs");
   const deterministic = o.deterministic ?? false;
+  const iommu = o.iommu ?? "none";
+  if (!IOMMUS.includes(iommu))
+    throw new ConfigError(
+      `unknown iommu "${String(iommu)}": use ${IOMMUS.map((i) => `"${i}"`).join(" or ")}`,
+    );
+  if (iommu === "smmuv3" && (layout.smmu === undefined || layout.smmuSpi === undefined))
+    throw new ConfigError(
+      'iommu "smmuv3" needs the layout\'s smmu and smmuSpi: add them or use iommu "none"',
+    );
   return {
     layout,
     cpus,
@@ -70,6 +89,7 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
     uart: o.uart ?? true,
     rtc: o.rtc ?? true,
     deterministic,
+    iommu,
     disk: o.disk,
     net: o.net ?? "builtin",
     epochSeconds: o.epochSeconds ?? (deterministic ? 1_700_000_000 : undefined),

@@ -1,6 +1,6 @@
 export type { CpuPowerState, PsciPlatform } from "@armature/board";
 export { AffinityState, Psci, PsciReturn } from "@armature/board";
-export type { VirtAttachments, VirtBoardOptions, VirtConfig } from "./config.js";
+export type { VirtAttachments, VirtBoardOptions, VirtConfig, VirtIommu } from "./config.js";
 export { VIRT_LIMITS, virtConfig } from "./config.js";
 export { describeVirtAcpi, describeVirtDt } from "./describe.js";
 export type { VirtLayout } from "./layout.js";

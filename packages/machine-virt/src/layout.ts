@@ -29,6 +29,10 @@ export interface VirtLayout {
   pciIoSize?: number;
   /** First of four SPIs for PCI INTA..INTD. */
   pciIntxSpi: number;
+  /** SMMUv3 register frame, used with `iommu: "smmuv3"` (absent: the layout has no SMMU). */
+  smmu?: number;
+  /** First of the SMMU's four SPIs (eventq, priq, cmdq-sync, gerror; edge-triggered). */
+  smmuSpi?: number;
   ramBase: number;
 }
 
@@ -52,6 +56,9 @@ export const VZ_LAYOUT: VirtLayout = {
   pciMmio64: 0x80_0000_0000,
   pciMmio64Size: 0x80_0000_0000,
   pciIntxSpi: 3,
+  // Virtualization.framework has no SMMU: a free window after the PrimeCells and free SPIs.
+  smmu: 0x2008_0000,
+  smmuSpi: 12,
   ramBase: 0x7000_0000,
 };
 
@@ -75,6 +82,9 @@ export const QEMU_LAYOUT: VirtLayout = {
   pciIo: 0x3eff_0000,
   pciIoSize: 0x1_0000,
   pciIntxSpi: 3,
+  // Where QEMU's virt puts its SMMUv3 (-M virt,iommu=smmuv3).
+  smmu: 0x0905_0000,
+  smmuSpi: 74,
   ramBase: 0x4000_0000,
 };
 

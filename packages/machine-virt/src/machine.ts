@@ -15,6 +15,7 @@ import type { Gicv3 } from "@armature/gic";
 import type { PciHostBridge } from "@armature/pci";
 import type { Pl011 } from "@armature/pl011";
 import type { Pl031 } from "@armature/pl031";
+import type { SmmuV3 } from "@armature/smmu";
 import type { VirtioConsole, VirtioPciFunction } from "@armature/virtio";
 import { type VirtAttachments, type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
 import { describeVirtDt } from "./describe.js";
@@ -56,6 +57,8 @@ export class VirtMachine {
   readonly uart: Pl011 | undefined;
   readonly rtc: Pl031 | undefined;
   readonly pci: PciHostBridge;
+  /** The SMMUv3 in front of the PCI functions (iommu: "smmuv3"). */
+  readonly smmu: SmmuV3 | undefined;
   readonly virtioConsole: VirtioConsole;
   readonly devices: VirtioPciFunction[];
   readonly fdt: FdtNode;
@@ -77,6 +80,7 @@ export class VirtMachine {
     attachParts(VIRT_PARTS, w, c, this.bus);
     this.gic = w.gic!;
     this.pci = w.pci!;
+    this.smmu = w.iommu;
     this.uart = w.uart;
     this.rtc = w.rtc;
     this.virtioConsole = w.virtioConsole!;

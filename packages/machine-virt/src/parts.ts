@@ -26,6 +26,7 @@ import {
   irqLine,
   type MsiSink,
   type PciFunction,
+  TranslatingDmaSpace,
   type VirtualClock,
 } from "@armature/core";
 import {
@@ -49,11 +50,22 @@ import {
 import { describePl011, PL011_SIZE, Pl011 } from "@armature/pl011";
 import { describePl031, PL031_SIZE, Pl031 } from "@armature/pl031";
 import {
+  busSmmuMemory,
+  describeSmmuV3Dt,
+  PlatformDmaSpace,
+  SMMU_MMIO_SIZE,
+  SmmuV3,
+  setPciIommuMap,
+  smmuV3IortNode,
+  translatingMsiSink,
+} from "@armature/smmu";
+import {
   UserNetPeer,
   VirtioBalloon,
   VirtioBlk,
   VirtioConsole,
   type VirtioDevice,
+  VirtioFeature,
   VirtioNet,
   VirtioPciFunction,
   VirtioRng,
@@ -74,6 +86,8 @@ export class VirtWiring {
   gic: Gicv3 | undefined;
   msi: MsiSink | undefined;
   pci: PciHostBridge | undefined;
+  /** The SMMUv3 in front of the PCI functions (iommu: "smmuv3"). */
+  iommu: SmmuV3 | undefined;
   uart: Pl011 | undefined;
   rtc: Pl031 | undefined;
   virtioConsole: VirtioConsole | undefined;
@@ -92,6 +106,16 @@ export class VirtWiring {
   irq(i: PartInterrupt): IrqLine {
     if (this.gic === undefined) throw new Error("the GIC entry must come before parts with interrupts");
     return irqLine(this.gic, i.intid);
+  }
+
+  /**
+   * The DMA space of the function the next `attachPci` plugs in: the bus, or with an IOMMU its
+   * translation for the function's requester id (root bus 0: RID = device << 3 = StreamID).
+   */
+  pciDma(): DmaSpace {
+    return this.iommu === undefined
+      ? this.dma
+      : new TranslatingDmaSpace(this.dma, this.iommu, this.nextSlot << 3);
   }
 
   /** Plug a function into the next free slot of the root bus (device 1, 2, ...). */
@@ -250,6 +274,64 @@ const PL031_PART: VirtPart = {
   },
 };
 
+// ---- SMMUv3 ----
+/** eventq, priq, cmdq-sync, gerror: four edge SPIs from the layout's smmuSpi (as QEMU's virt). */
+function smmuIrqs(c: VirtConfig) {
+  const edge = (n: number): PartInterrupt => ({ intid: spi(c.layout.smmuSpi! + n), trigger: "edge" });
+  return { eventq: edge(0), priq: edge(1), cmdqSync: edge(2), gerror: edge(3) };
+}
+const SMMU_IORT_NAME = "smmuv3";
+
+/**
+ * An Arm SMMUv3 in front of every PCI function (iommu: "smmuv3"): PCI entries after it take their
+ * DMA space from `VirtWiring.pciDma()` and the bridge's MSIs are translated like DMA (the doorbell a
+ * function holds is an IOVA). It must come after the GIC and before PCIe.
+ */
+const SMMU_PART: VirtPart = {
+  name: "smmuv3",
+  present: (c) => c.iommu === "smmuv3",
+  windows: (c) => [{ name: "smmuv3", base: c.layout.smmu!, size: SMMU_MMIO_SIZE }],
+  attach: (b, c) => {
+    const i = smmuIrqs(c);
+    b.iommu = new SmmuV3({
+      memory: busSmmuMemory(b.bus),
+      ...(b.msi === undefined ? {} : { msi: b.msi }),
+      irqs: { eventq: b.irq(i.eventq), gerror: b.irq(i.gerror), cmdqSync: b.irq(i.cmdqSync) },
+    });
+    return [b.iommu];
+  },
+  dt: (d, c) => {
+    const i = smmuIrqs(c);
+    const phandle = d.allocPhandle();
+    describeSmmuV3Dt(d.root, {
+      base: c.layout.smmu!,
+      interrupts: {
+        eventq: dtInterrupts(i.eventq),
+        gerror: dtInterrupts(i.gerror),
+        cmdqSync: dtInterrupts(i.cmdqSync),
+      },
+      phandle,
+    });
+    d.phandles.iommu = phandle;
+  },
+  acpi: (a, c) => {
+    const i = smmuIrqs(c);
+    const its = a.iort.find((n) => n.type === "its");
+    a.iort.push(
+      smmuV3IortNode({
+        name: SMMU_IORT_NAME,
+        base: c.layout.smmu!,
+        eventGsiv: i.eventq.intid,
+        priGsiv: i.priq.intid,
+        syncGsiv: i.cmdqSync.intid,
+        gerrorGsiv: i.gerror.intid,
+        ...(its === undefined ? {} : { itsGroup: its.name }),
+      }),
+    );
+    a.pciMsiOutput = SMMU_IORT_NAME;
+  },
+};
+
 // ---- PCIe ----
 function pciShape(c: VirtConfig): PciBridgeShape & { mmio32: PciWindow } {
   const L = c.layout;
@@ -297,17 +379,19 @@ const PCIE: VirtPart = {
       mmio32: s.mmio32,
       ...(s.mmio64 === undefined ? {} : { mmio64: s.mmio64 }),
       ...(s.io === undefined ? {} : { io: s.io }),
-      msi: b.msi,
+      // Behind an SMMU, a function's MSI address is an IOVA: translated before the GIC sees it.
+      msi: b.iommu === undefined ? b.msi : translatingMsiSink(b.iommu, b.msi),
       intx: pciIntx(c).map((i) => b.irq(i)),
     });
     return [];
   },
   dt: (d, c) => {
-    describePciHostBridge(pciShape(c), d.root, {
+    const node = describePciHostBridge(pciShape(c), d.root, {
       interruptParent: d.phandles.gic,
       intxSpecifiers: pciIntx(c).map((i) => dtInterrupts(i)),
       msiParent: d.phandles.msi,
     });
+    if (d.phandles.iommu !== undefined) setPciIommuMap(node, d.phandles.iommu);
   },
   acpi: (a, c) => {
     const s = pciShape(c);
@@ -346,7 +430,8 @@ const PCIE: VirtPart = {
         ]),
       ],
     });
-    if (a.iort.some((n) => n.type === "its"))
+    // The root complex's RIDs go to the SMMU (which maps them on to the ITS) or straight to the ITS.
+    if (a.iort.some((n) => n.name === a.pciMsiOutput))
       a.iort.push({
         type: "rc",
         name: "pci0",
@@ -355,6 +440,8 @@ const PCIE: VirtPart = {
       });
   },
 };
+
+const ACCESS_PLATFORM = 1n << BigInt(VirtioFeature.ACCESS_PLATFORM);
 
 /**
  * A virtio device as a virtio-pci function in the next slot (PCI is discovered: no DT node, no
@@ -369,7 +456,14 @@ function virtioPci(
     attach: (b, c) => {
       const dev = create(b, c);
       if (dev !== undefined) {
-        const fn = new VirtioPciFunction(dev, { dma: b.dma, interruptPin: 1 });
+        // Behind an IOMMU, a device the driver did not make platform-aware (no
+        // VIRTIO_F_ACCESS_PLATFORM: Linux's virtio_balloon) uses guest-physical addresses.
+        const iommu = b.pciDma();
+        const dma =
+          b.iommu === undefined
+            ? b.dma
+            : new PlatformDmaSpace(b.dma, iommu, () => (fn.core.features & ACCESS_PLATFORM) !== 0n);
+        const fn: VirtioPciFunction = new VirtioPciFunction(dev, { dma, interruptPin: 1 });
         b.attachPci(fn);
         b.virtio.push(fn);
       }
@@ -387,6 +481,7 @@ export const VIRT_PARTS: readonly VirtPart[] = [
   GIC,
   PL011_PART,
   PL031_PART,
+  SMMU_PART,
   PCIE,
   virtioPci("virtio-blk", (_b, c) => (c.disk === undefined ? undefined : new VirtioBlk(c.disk))),
   virtioPci("virtio-net", (_b, c) =>

@@ -8,7 +8,8 @@ import { BOARD_OPTIONS, boardOptions } from "./run.js";
 
 const ACPI_OPTIONS = { ...BOARD_OPTIONS, "--out": { value: true }, "--base": { value: true } } as const;
 
-const HELP = `Usage: armature acpi --out DIR [--base ADDR] [--machine virt [--layout vz|qemu] [--smp N] [--memory MiB]]
+const HELP = `Usage: armature acpi --out DIR [--base ADDR] [--machine virt [--layout vz|qemu] [--smp N] [--memory MiB]
+                                                             [--iommu none|smmuv3]]
 
 Writes a board's firmware tables (--machine virt: the virt board's FADT, DSDT, MADT, GTDT, SPCR,
 MCFG, IORT, DBG2, from its options alone), or without --machine the acpi package's sample machine

@@ -23,7 +23,8 @@ function withChosen(root: FdtNode, uart: string | undefined): Uint8Array {
 }
 
 const HELP = `Usage: armature dtb --check FILE [--structure-only]
-       armature dtb --machine virt [--layout vz|qemu] [--smp N] [--memory MiB] [-o FILE] [--dts]
+       armature dtb --machine virt [--layout vz|qemu] [--smp N] [--memory MiB]
+                                   [--iommu none|smmuv3] [-o FILE] [--dts]
 
 Parses a device-tree blob and prints it as DTS source, or says exactly what is malformed
 (exit status 1) — the same checks dtc applies, plus overlapping or misaligned blocks.

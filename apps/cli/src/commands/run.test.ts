@@ -27,6 +27,7 @@ describe("armature run: options are checked before anything starts", () => {
       ["--machine", "virt", "--layout", "x86"],
       ["--machine", "virt", "--smp", "two"],
       ["--machine", "virt", "--net", "slirp"],
+      ["--machine", "virt", "--iommu", "vt-d"],
       ["--machine", "virt", "--disk", "a.img,rw"],
       ["--machine", "virt", "--kernel"],
     ]) {
@@ -77,6 +78,8 @@ describe("armature run: options are checked before anything starts", () => {
         "512",
         "--deterministic",
         "--no-rtc",
+        "--iommu",
+        "smmuv3",
       ]);
       expect(o).toMatchObject({
         machine: "virt",
@@ -84,12 +87,37 @@ describe("armature run: options are checked before anything starts", () => {
         append: "console=hvc0",
         disk: { readOnly: true },
         net: "none",
+        iommu: "smmuv3",
         smp: 4,
         memoryMiB: 512,
         deterministic: true,
         rtc: false,
         uart: true,
       });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--iommu is a board option: dtb and acpi describe the SMMU too, and the default is none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      writeFileSync(join(dir, "Image"), "x");
+      expect(parseRunOptions(["--machine", "virt", "--kernel", join(dir, "Image")])).toMatchObject({
+        iommu: "none",
+      });
+      const dts = await run(["dtb", "--machine", "virt", "--iommu", "smmuv3"]);
+      expect(dts.code).toBe(0);
+      expect(dts.out).toMatch(/smmuv3@20080000 \{[^}]*compatible = "arm,smmu-v3"/);
+      expect(dts.out).toMatch(/iommu-map = </);
+      expect((await run(["dtb", "--machine", "virt"])).out).not.toMatch(/smmu/);
+      const acpi = await run(["acpi", "--out", join(dir, "acpi"), "--machine", "virt", "--iommu", "smmuv3"]);
+      expect(acpi.code).toBe(0);
+      expect(
+        readFileSync(join(dir, "acpi", "IORT.dat"))
+          .subarray(0, 4)
+          .toString(),
+      ).toBe("IORT");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -21,6 +21,7 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --dtb FILE              use this device tree instead of the generated one
   --disk FILE[,ro]        virtio-blk disk backed by FILE (read-only with ,ro)
   --net builtin|none      virtio-net: built-in peer at 10.0.2.2 answering ARP and ping (default)
+  --iommu none|smmuv3     put an Arm SMMUv3 in front of the PCI devices (default none)
   --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time: a run replays exactly
@@ -41,6 +42,7 @@ export interface RunOptions {
   dtb?: string;
   disk?: { path: string; readOnly: boolean };
   net: "builtin" | "none";
+  iommu: "none" | "smmuv3";
   smp: number;
   memoryMiB: number;
   deterministic: boolean;
@@ -65,6 +67,7 @@ export const BOARD_OPTIONS = {
   "--layout": { value: true, choices: ["vz", "qemu"] },
   "--smp": { value: true },
   "--memory": { value: true },
+  "--iommu": { value: true, choices: ["none", "smmuv3"] },
 } as const satisfies OptionSpecs;
 
 const RUN_OPTIONS = {
@@ -87,8 +90,10 @@ export function boardOptions(o: {
   "--layout"?: string;
   "--smp"?: string;
   "--memory"?: string;
+  "--iommu"?: string;
 }): VirtBoardOptions {
   return {
+    iommu: (o["--iommu"] ?? "none") as "none" | "smmuv3",
     layout: (o["--layout"] ?? "vz") as "vz" | "qemu",
     cpus: o["--smp"] === undefined ? 1 : intArg(o["--smp"], "--smp"),
     memoryMiB: o["--memory"] === undefined ? 1024 : intArg(o["--memory"], "--memory"),
@@ -107,6 +112,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     layout: board.layout as "vz" | "qemu",
     kernel: a["--kernel"],
     net: "builtin",
+    iommu: board.iommu ?? "none",
     smp: board.cpus ?? 1,
     memoryMiB: board.memoryMiB ?? 1024,
     deterministic: a["--deterministic"] === true,
@@ -158,6 +164,7 @@ export const runCommand: Command = {
       memoryMiB: opts.memoryMiB,
       kernel: new Uint8Array(readFileSync(opts.kernel)),
       net: opts.net,
+      iommu: opts.iommu,
       uart: opts.uart,
       rtc: opts.rtc,
       deterministic: opts.deterministic,

@@ -54,6 +54,8 @@ export interface LinuxSession {
  */
 export async function bootLinux(opts: {
   layout: "vz" | "qemu";
+  /** Put an SMMUv3 in front of the PCI functions (default "none"). */
+  iommu?: "none" | "smmuv3";
   echo?: (s: string) => void;
   bootTimeoutMs?: number;
 }): Promise<LinuxSession> {
@@ -62,6 +64,7 @@ export async function bootLinux(opts: {
   const disk = new MemoryBlockBackend(16 << 20);
   const machine = new VirtMachine({
     layout: opts.layout,
+    iommu: opts.iommu ?? "none",
     kernel: new Uint8Array(readFileSync(image)),
     initrd: new Uint8Array(readFileSync(initrd)),
     cmdline: "console=ttyAMA0",
