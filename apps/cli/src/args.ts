@@ -8,13 +8,20 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** A short form, e.g. "-o". */
   alias?: string;
+  /** May be given several times (with `value`): every value is kept, in order. */
+  repeat?: boolean;
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 export interface ParsedArgs<S extends OptionSpecs> {
-  /** Each option given: its value, or true for a flag (the last one wins when repeated). */
-  readonly options: { [K in keyof S]?: S[K]["value"] extends true ? string : true };
+  /**
+   * Each option given: its value, or true for a flag (the last one wins when repeated), or every
+   * value in order for a `repeat` option.
+   */
+  readonly options: {
+    [K in keyof S]?: S[K]["repeat"] extends true ? string[] : S[K]["value"] extends true ? string : true;
+  };
   /** `-h` / `--help` was given. */
   readonly help: boolean;
   /** Arguments after the options (only when `positional` allows them). */
@@ -37,7 +44,7 @@ export function parseArgs<S extends OptionSpecs>(
     byName.set(name, name);
     if (s.alias !== undefined) byName.set(s.alias, name);
   }
-  const options: Record<string, string | true> = {};
+  const options: Record<string, string | string[] | true> = {};
   let help = false;
   let i = 0;
   for (; i < args.length; i++) {
@@ -60,7 +67,10 @@ export function parseArgs<S extends OptionSpecs>(
     if (v === undefined || v.startsWith("--")) throw new CliUsageError(`${a} needs a value`);
     if (s.choices !== undefined && !s.choices.includes(v))
       throw new CliUsageError(`unknown ${name} "${v}" (known: ${s.choices.join(", ")})`);
-    options[name] = v;
+    if (s.repeat) {
+      const prev = options[name];
+      options[name] = Array.isArray(prev) ? [...prev, v] : [v];
+    } else options[name] = v;
   }
   return { options: options as ParsedArgs<S>["options"], help, rest: args.slice(i) };
 }

@@ -31,10 +31,50 @@ const IOMMUS: readonly VirtIommu[] = ["none", "smmuv3"];
 /** What is plugged into the board: backends, which describe nothing in DT or ACPI. */
 export interface VirtAttachments {
   disk?: BlockBackend;
+  /**
+   * SATA devices on an AHCI PCI function (Intel ICH9 8086:2922), one per port in order (at most
+   * 32): `{ kind: "disk", backend }` (512-byte sectors) or `{ kind: "cdrom", backend? }` (an
+   * ATAPI "Virtual DVD-ROM"; the medium is read-only with 2048-byte blocks, absent = empty tray).
+   * None (default): no AHCI function.
+   */
+  sata?: readonly VirtSataDevice[];
   /** "builtin" (default): a peer at 10.0.2.2 answering ARP and ping; "none"; or a backend. */
   net?: "builtin" | "none" | NetBackend;
   /** RTC epoch in seconds (default: host wall clock; fixed when deterministic). */
   epochSeconds?: number;
+}
+
+/** One device of the AHCI function's ports. */
+export type VirtSataDevice =
+  | { kind: "disk"; backend: BlockBackend; model?: string }
+  | { kind: "cdrom"; backend?: BlockBackend };
+
+/** An AHCI HBA has at most 32 ports (AHCI 1.3.1 §3.1.1 CAP.NP). */
+export const VIRT_SATA_PORTS = 32;
+
+function sataDevices(list: readonly VirtSataDevice[] | undefined): readonly VirtSataDevice[] {
+  const devices = list ?? [];
+  if (!Array.isArray(devices)) throw new ConfigError("sata must be an array of { kind, backend } devices");
+  if (devices.length > VIRT_SATA_PORTS)
+    throw new ConfigError(
+      `sata has ${devices.length} devices; an AHCI HBA has at most ${VIRT_SATA_PORTS} ports`,
+    );
+  devices.forEach((d, port) => {
+    const kind = (d as { kind?: unknown } | undefined)?.kind;
+    if (kind === "disk") {
+      if (d.backend === undefined) throw new ConfigError(`sata port ${port}: a disk needs a backend`);
+      if (d.backend.size <= 0 || d.backend.size % 512 !== 0)
+        throw new ConfigError(
+          `sata port ${port}: a disk must be a non-empty whole number of 512-byte sectors, not ${d.backend.size} bytes`,
+        );
+    } else if (kind === "cdrom") {
+      if (d.backend !== undefined && (!d.backend.readOnly || d.backend.size % 2048 !== 0))
+        throw new ConfigError(
+          `sata port ${port}: a CD/DVD medium must be read-only and a whole number of 2048-byte sectors`,
+        );
+    } else throw new ConfigError(`sata port ${port}: unknown kind "${String(kind)}": use "disk" or "cdrom"`);
+  });
+  return devices;
 }
 
 /** Option ranges, checked once here (the CLI passes numbers through). */
@@ -51,6 +91,7 @@ export interface VirtConfig {
   readonly deterministic: boolean;
   readonly iommu: VirtIommu;
   readonly disk: BlockBackend | undefined;
+  readonly sata: readonly VirtSataDevice[];
   readonly net: "builtin" | "none" | NetBackend;
   readonly epochSeconds: number | undefined;
 }
@@ -91,6 +132,7 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
     deterministic,
     iommu,
     disk: o.disk,
+    sata: sataDevices(o.sata),
     net: o.net ?? "builtin",
     epochSeconds: o.epochSeconds ?? (deterministic ? 1_700_000_000 : undefined),
   };

@@ -2,7 +2,8 @@
  * Issue #18's Linux proof for AHCI (opt-in: ARMATURE_E2E_AHCI=1, ARMATURE_E2E_AHCI_MODE=PCI or
  * platform for one of the two; the lead groups CI boots). A SATA disk image file on port 0 and an
  * ISO built here in the ATAPI DVD-ROM on port 1, on the virt board:
- * - PCI: Debian's generic kernel (ahci, libahci, sd_mod, sr_mod, cdrom loaded by its initramfs);
+ * - PCI: the board's AHCI function (`sata` option) with Debian's generic kernel (ahci, libahci,
+ *   sd_mod, sr_mod, cdrom loaded by its initramfs);
  * - platform: a `generic-ahci` DT node and MMIO window (the Parallels VM's shape) with the cloud
  *   kernel's ahci_platform, the libata modules appended and loaded from the shell.
  * The guest-side checks are @armature/ahci/test's `linuxAhciChecks`. Modules (isofs, ...) and a
@@ -13,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AHCI_MMIO_SIZE, AhciHba, AhciPciFunction, AtapiDvd, describeAhciDt, SataDisk } from "@armature/ahci";
+import { AHCI_MMIO_SIZE, AhciHba, AtapiDvd, describeAhciDt, SataDisk } from "@armature/ahci";
 import { buildIso9660, linuxAhciChecks } from "@armature/ahci/test";
 import { BusDmaSpace, FileBlockBackend, irqLine, MemoryBlockBackend } from "@armature/core";
 import { serializeDtb } from "@armature/fdt";
@@ -110,7 +111,7 @@ async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
   const iso = new MemoryBlockBackend(buildIso9660(files), { readOnly: true, blockSize: 2048 });
   const disk = new FileBlockBackend(diskPath);
   const model = "ARMATURE HARDDISK";
-  const dvd = new AtapiDvd({ medium: iso });
+  let dvd: AtapiDvd;
   const modules = mode === "PCI" ? ["isofs"] : PLATFORM_MODULES;
   const initrd = Buffer.concat([
     readFileSync(join(guest, "initramfs.cpio.gz")),
@@ -125,12 +126,20 @@ async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
     disk: new MemoryBlockBackend(1 << 20),
     console: con,
   };
-  const devices = [new SataDisk(disk, { model }), dvd];
   let machine: VirtMachine;
   if (mode === "PCI") {
-    machine = new VirtMachine(base);
-    machine.pci.attach(new AhciPciFunction({ dma: new BusDmaSpace(machine.bus), devices }), { device: 16 });
+    // The board's own AHCI function (its `sata` option), as `armature run --sata --cdrom` builds it.
+    machine = new VirtMachine({
+      ...base,
+      sata: [
+        { kind: "disk", backend: disk, model },
+        { kind: "cdrom", backend: iso },
+      ],
+    });
+    dvd = machine.ahci!.hba.ports[1]!.device as AtapiDvd;
   } else {
+    dvd = new AtapiDvd({ medium: iso });
+    const devices = [new SataDisk(disk, { model }), dvd];
     // Platform AHCI (the Parallels VM's shape): a generic-ahci DT node and an MMIO window.
     const first = new VirtMachine(base);
     describeAhciDt(first.fdt, { base: PLATFORM_BASE, interrupts: [0, PLATFORM_SPI, 4] });

@@ -1,3 +1,4 @@
+import type { AhciPciFunction } from "@armature/ahci";
 import {
   attachParts,
   BoardConsole,
@@ -59,6 +60,8 @@ export class VirtMachine {
   readonly pci: PciHostBridge;
   /** The SMMUv3 in front of the PCI functions (iommu: "smmuv3"). */
   readonly smmu: SmmuV3 | undefined;
+  /** The AHCI function (when `sata` has devices). */
+  readonly ahci: AhciPciFunction | undefined;
   readonly virtioConsole: VirtioConsole;
   readonly devices: VirtioPciFunction[];
   readonly fdt: FdtNode;
@@ -81,6 +84,7 @@ export class VirtMachine {
     this.gic = w.gic!;
     this.pci = w.pci!;
     this.smmu = w.iommu;
+    this.ahci = w.ahci;
     this.uart = w.uart;
     this.rtc = w.rtc;
     this.virtioConsole = w.virtioConsole!;

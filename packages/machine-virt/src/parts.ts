@@ -10,6 +10,7 @@ import {
   resourceTemplate,
   wordBusNumber,
 } from "@armature/acpi";
+import { AhciPciFunction, AtapiDvd, SataDisk } from "@armature/ahci";
 import {
   ARCH_PPI,
   type BoardConsole,
@@ -88,6 +89,8 @@ export class VirtWiring {
   pci: PciHostBridge | undefined;
   /** The SMMUv3 in front of the PCI functions (iommu: "smmuv3"). */
   iommu: SmmuV3 | undefined;
+  /** The AHCI function (when the configuration has SATA devices). */
+  ahci: AhciPciFunction | undefined;
   uart: Pl011 | undefined;
   rtc: Pl031 | undefined;
   virtioConsole: VirtioConsole | undefined;
@@ -472,6 +475,31 @@ function virtioPci(
   };
 }
 
+/** Port n's serial number, AR and n + 1 in 14 digits (SataDisk's and AtapiDvd's defaults for ports 0 and 1). */
+const sataSerial = (port: number) => `AR${String(port + 1).padStart(14, "0")}`;
+
+/** An AHCI PCI function with the configured SATA disks and ATAPI DVD-ROMs, one per port. */
+const AHCI_PART: VirtPart = {
+  name: "ahci",
+  present: (c) => c.sata.length > 0,
+  attach: (b, c) => {
+    const devices = c.sata.map((d, port) =>
+      d.kind === "disk"
+        ? new SataDisk(d.backend, {
+            serial: sataSerial(port),
+            ...(d.model === undefined ? {} : { model: d.model }),
+          })
+        : new AtapiDvd({
+            serial: sataSerial(port),
+            ...(d.backend === undefined ? {} : { medium: d.backend }),
+          }),
+    );
+    b.ahci = new AhciPciFunction({ dma: b.pciDma(), devices });
+    b.attachPci(b.ahci);
+    return [];
+  },
+};
+
 /**
  * The virt board: one entry per part, placed, wired and described in this order. To add a part,
  * add one entry (and a typed option in VirtBoardOptions / VirtAttachments): see
@@ -496,4 +524,5 @@ export const VIRT_PARTS: readonly VirtPart[] = [
   virtioPci("virtio-rng", (_b, c) =>
     c.deterministic ? new VirtioRng(seededEntropy(0x9e37_79b9)) : new VirtioRng(),
   ),
+  AHCI_PART,
 ];

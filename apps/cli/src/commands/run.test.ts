@@ -28,6 +28,8 @@ describe("armature run: options are checked before anything starts", () => {
       ["--machine", "virt", "--smp", "two"],
       ["--machine", "virt", "--net", "slirp"],
       ["--machine", "virt", "--iommu", "vt-d"],
+      ["--machine", "virt", "--sata", "a.img,rw"],
+      ["--machine", "virt", "--cdrom"],
       ["--machine", "virt", "--disk", "a.img,rw"],
       ["--machine", "virt", "--kernel"],
     ]) {
@@ -118,6 +120,41 @@ describe("armature run: options are checked before anything starts", () => {
           .subarray(0, 4)
           .toString(),
       ).toBe("IORT");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--sata (repeatable, FILE[,ro]) and --cdrom (repeatable) fill the AHCI ports: disks, then drives", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      for (const f of ["Image", "a.img", "b.img", "x.iso"]) writeFileSync(join(dir, f), "x");
+      const k = ["--machine", "virt", "--kernel", join(dir, "Image")];
+      const o = parseRunOptions([
+        ...k,
+        "--cdrom",
+        join(dir, "x.iso"),
+        "--sata",
+        join(dir, "a.img"),
+        "--sata",
+        `${join(dir, "b.img")},ro`,
+      ]);
+      expect(o).toMatchObject({
+        sata: [
+          { path: join(dir, "a.img"), readOnly: false },
+          { path: join(dir, "b.img"), readOnly: true },
+        ],
+        cdrom: [join(dir, "x.iso")],
+      });
+      expect(parseRunOptions(k)).toMatchObject({ sata: [], cdrom: [] });
+      const missing = await run(["run", ...k, "--sata", join(dir, "none.img")]);
+      expect(missing.code).toBe(1);
+      expect(missing.err).toMatch(/SATA disk image ".*none\.img" does not exist/);
+      // The image itself is checked before the machine is built: 2048 zero bytes are no ISO 9660/UDF.
+      writeFileSync(join(dir, "zero.iso"), new Uint8Array(2048 * 20));
+      const notIso = await run(["run", ...k, "--cdrom", join(dir, "zero.iso")]);
+      expect(notIso.code).toBe(1);
+      expect(notIso.err).toMatch(/zero\.iso is not an ISO 9660 or UDF image/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

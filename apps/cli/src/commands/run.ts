@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync, writeFileSync } from "node:fs";
+import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
 import {
   VIRT_LIMITS,
@@ -22,6 +23,8 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --disk FILE[,ro]        virtio-blk disk backed by FILE (read-only with ,ro)
   --net builtin|none      virtio-net: built-in peer at 10.0.2.2 answering ARP and ping (default)
   --iommu none|smmuv3     put an Arm SMMUv3 in front of the PCI devices (default none)
+  --sata FILE[,ro]        SATA disk on the next port of an AHCI controller (repeatable)
+  --cdrom FILE.iso        ATAPI DVD-ROM with this ISO 9660/UDF image, after the disks (repeatable)
   --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time: a run replays exactly
@@ -43,6 +46,9 @@ export interface RunOptions {
   disk?: { path: string; readOnly: boolean };
   net: "builtin" | "none";
   iommu: "none" | "smmuv3";
+  /** AHCI ports: the --sata disks in order, then the --cdrom drives. */
+  sata: Array<{ path: string; readOnly: boolean }>;
+  cdrom: string[];
   smp: number;
   memoryMiB: number;
   deterministic: boolean;
@@ -59,6 +65,13 @@ function readable(path: string, what: string): string {
     throw new ConfigError(`${what} "${path}" does not exist or is not readable`);
   }
   return path;
+}
+
+/** `FILE[,ro]`: a path and its read-only flag. */
+function fileWithFlags(v: string, opt: string): { path: string; readOnly: boolean } {
+  const [path, ...flags] = v.split(",");
+  for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown ${opt} flag "${f}" (known: ro)`);
+  return { path: path ?? "", readOnly: flags.includes("ro") };
 }
 
 /** The board-shape options `run`, `dtb` and `acpi` share. */
@@ -78,6 +91,8 @@ const RUN_OPTIONS = {
   "--dtb": { value: true },
   "--disk": { value: true },
   "--net": { value: true },
+  "--sata": { value: true, repeat: true },
+  "--cdrom": { value: true, repeat: true },
   "--deterministic": {},
   "--no-uart": {},
   "--no-rtc": {},
@@ -113,6 +128,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     kernel: a["--kernel"],
     net: "builtin",
     iommu: board.iommu ?? "none",
+    sata: (a["--sata"] ?? []).map((v) => fileWithFlags(v, "--sata")),
+    cdrom: a["--cdrom"] ?? [],
     smp: board.cpus ?? 1,
     memoryMiB: board.memoryMiB ?? 1024,
     deterministic: a["--deterministic"] === true,
@@ -146,6 +163,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (o.initrd !== undefined) readable(o.initrd, "initrd");
   if (o.dtb !== undefined) readable(o.dtb, "dtb");
   if (o.disk !== undefined) readable(o.disk.path, "disk");
+  for (const d of o.sata) readable(d.path, "SATA disk image");
+  for (const f of o.cdrom) readable(f, "CD/DVD image");
   return o;
 }
 
@@ -175,6 +194,11 @@ export const runCommand: Command = {
     if (opts.dtb !== undefined) mo.dtb = new Uint8Array(readFileSync(opts.dtb));
     if (opts.disk !== undefined)
       mo.disk = new FileBlockBackend(opts.disk.path, { readOnly: opts.disk.readOnly });
+    if (opts.sata.length + opts.cdrom.length > 0)
+      mo.sata = [
+        ...opts.sata.map((d) => ({ kind: "disk" as const, backend: openSataImage(d.path, d) })),
+        ...opts.cdrom.map((f) => ({ kind: "cdrom" as const, backend: openCdromImage(f) })),
+      ];
     const m = new VirtMachine(mo);
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
 

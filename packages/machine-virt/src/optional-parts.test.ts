@@ -1,0 +1,61 @@
+import { AtapiDvd, SataDisk } from "@armature/ahci";
+import { ConfigError, MemoryBlockBackend } from "@armature/core";
+import { describe, expect, it } from "vitest";
+import { virtConfig } from "./config.js";
+import { QEMU_LAYOUT } from "./layout.js";
+import { VirtMachine } from "./machine.js";
+
+const L = QEMU_LAYOUT;
+/** A config-space dword of bus 0 `device` function 0 as the guest reads it through ECAM. */
+const ecam = (m: VirtMachine, device: number, off: number) =>
+  m.bus.read(L.ecam + (device << 15) + off, 4) >>> 0;
+const machine = (o: Partial<ConstructorParameters<typeof VirtMachine>[0]> = {}) =>
+  new VirtMachine({ layout: "qemu", memoryMiB: 128, kernel: new Uint8Array(64), deterministic: true, ...o });
+
+describe("sata: an AHCI function with one device per port", () => {
+  it("plugs an ICH9 AHCI (class 01/06/01) into the slot after the virtio functions, devices on ports in order", () => {
+    const disk = new MemoryBlockBackend(4 << 20);
+    const iso = new MemoryBlockBackend(2048 * 64, { readOnly: true, blockSize: 2048 });
+    const m = machine({
+      sata: [{ kind: "disk", backend: disk }, { kind: "cdrom", backend: iso }, { kind: "cdrom" }],
+    });
+    expect(m.ahci).toBeDefined();
+    // The virtio functions (no disk: net, console, balloon, rng) take slots 1..4; AHCI the next.
+    const slot = m.devices.length + 1;
+    expect(ecam(m, slot, 0)).toBe(0x2922_8086);
+    expect(ecam(m, slot, 8) >>> 8).toBe(0x01_06_01);
+    expect(ecam(m, slot + 1, 0)).toBe(0xffff_ffff);
+    const ports = m.ahci!.hba.ports;
+    expect(ports).toHaveLength(3);
+    expect(ports[0]!.device).toBeInstanceOf(SataDisk);
+    expect(ports[1]!.device).toBeInstanceOf(AtapiDvd);
+    expect((ports[1]!.device as AtapiDvd).medium).toBe(iso);
+    expect((ports[2]!.device as AtapiDvd).medium).toBeUndefined();
+    // No SATA devices: no AHCI function.
+    const bare = machine();
+    expect(bare.ahci).toBeUndefined();
+    expect(ecam(bare, bare.devices.length + 1, 0)).toBe(0xffff_ffff);
+  });
+
+  it("refuses bad devices with a ConfigError naming the port", () => {
+    const ro = new MemoryBlockBackend(2048 * 4, { readOnly: true, blockSize: 2048 });
+    const empty = new MemoryBlockBackend(0);
+    expect(() => virtConfig({ sata: [{ kind: "tape" } as never] })).toThrow(
+      /sata port 0: unknown kind "tape": use "disk" or "cdrom"/,
+    );
+    expect(() =>
+      virtConfig({
+        sata: [
+          { kind: "cdrom", backend: ro },
+          { kind: "disk", backend: empty },
+        ],
+      }),
+    ).toThrow(/sata port 1: a disk must be a non-empty whole number of 512-byte sectors, not 0 bytes/);
+    expect(() => virtConfig({ sata: [{ kind: "cdrom", backend: new MemoryBlockBackend(4096) }] })).toThrow(
+      /sata port 0: a CD\/DVD medium must be read-only/,
+    );
+    expect(() =>
+      virtConfig({ sata: Array.from({ length: 33 }, () => ({ kind: "cdrom" as const })) }),
+    ).toThrow(ConfigError);
+  });
+});
