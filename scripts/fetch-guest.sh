@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetches a Linux guest from Debian's packages and builds a busybox initramfs for it:
 #   <cache>/Image               the arm64 kernel Image (Debian's vmlinuz)
-#   <cache>/initramfs.cpio.gz   busybox + the driver modules; /init prints ARMATURE-SHELL-READY
+#   <cache>/initramfs.cpio.gz   busybox + the driver modules; /init brings eth0 up by DHCP (udhcpc,
+#                               in the background) and prints ARMATURE-SHELL-READY
 #   <cache>/manifest.json       package names, versions, file sizes and the modules loaded
 # Flavours: --flavour cloud (default; .cache/guest) or --flavour generic (.cache/guest-generic: the
 # full arm64 kernel, whose USB, HID, UVC, AHCI and DRM drivers the cloud kernel lacks).
@@ -12,6 +13,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MARKER="ARMATURE-SHELL-READY"
+# The version of what this script puts in the initramfs besides the Debian files (/init, the
+# udhcpc script). A cache built by an older version is rebuilt; bump it when either changes.
+INITRAMFS_VERSION=2
 # The drivers /init loads, by module name. Their dependencies (modinfo `depends=`) are found and
 # loaded first automatically; a module that is built in is skipped.
 MODULES_CLOUD=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virtio_balloon virtio-rng)
@@ -35,7 +39,7 @@ while [ $# -gt 0 ]; do
     ;;
   --flavour=* | --flavor=*) FLAVOUR="${1#*=}" ;;
   -h | --help)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
@@ -81,8 +85,11 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 if [ "$REFRESH" = 0 ] && [ -s "$CACHE/Image" ] && [ -s "$CACHE/initramfs.cpio.gz" ] && [ -s "$CACHE/manifest.json" ]; then
-  say "using the cached guest in $CACHE (pass --refresh to look for a newer kernel)"
-  exit 0
+  if grep -q "\"initramfsVersion\": $INITRAMFS_VERSION," "$CACHE/manifest.json"; then
+    say "using the cached guest in $CACHE (pass --refresh to look for a newer kernel)"
+    exit 0
+  fi
+  say "the cached initramfs predates this script's /init (version $INITRAMFS_VERSION); rebuilding it"
 fi
 
 for tool in apt-get apt-cache dpkg dpkg-deb cpio gzip; do
@@ -162,7 +169,7 @@ MODDIR="$WORK/kernel/lib/modules/$KREL"
 
 # The initramfs tree.
 R="$WORK/root"
-mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc,lib/modules}
+mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,usr/share/udhcpc,proc,sys,dev,tmp,root,etc,lib/modules}
 BUSYBOX="$WORK/busybox/bin/busybox"
 [ -f "$BUSYBOX" ] || die "no bin/busybox in $BDEB"
 install -m 0755 "$BUSYBOX" "$R/bin/busybox"
@@ -245,6 +252,14 @@ for m in ${LOAD_LIST[*]}; do
   *) insmod /lib/modules/\$m.ko || echo "init: insmod \$m failed" ;;
   esac
 done
+# The network: loopback, then eth0 by DHCP (the user network leases 10.0.2.15). udhcpc runs in
+# the background and gives up after three 1 s tries (-n), so no network never delays the shell;
+# -q: exit once the lease is set (no renewals: the lease outlives a test guest).
+ifconfig lo 127.0.0.1 up 2>/dev/null
+if [ -e /sys/class/net/eth0 ]; then
+  ifconfig eth0 up
+  udhcpc -i eth0 -q -n -t 3 -T 1 -s /usr/share/udhcpc/default.script >/tmp/udhcpc.log 2>&1 &
+fi
 echo $MARKER
 while true; do
   setsid cttyhack sh
@@ -252,6 +267,30 @@ while true; do
 done
 EOF
 chmod 0755 "$R/init"
+
+# busybox udhcpc runs this script with \$1 = deconfig | bound | renew | leasefail | nak and the
+# lease in the environment (ip, subnet, broadcast, router, dns, hostname).
+cat >"$R/usr/share/udhcpc/default.script" <<'EOF'
+#!/bin/sh
+case "$1" in
+deconfig)
+  ifconfig "$interface" 0.0.0.0 up
+  ;;
+bound | renew)
+  ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" ${broadcast:+broadcast "$broadcast"} up
+  while route del default dev "$interface" 2>/dev/null; do :; done
+  for r in $router; do
+    route add default gw "$r" dev "$interface"
+    break
+  done
+  : >/etc/resolv.conf
+  for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done
+  [ -n "$hostname" ] && hostname "$hostname"
+  ;;
+esac
+exit 0
+EOF
+chmod 0755 "$R/usr/share/udhcpc/default.script"
 
 say "building initramfs.cpio.gz (cpio newc)"
 # Fixed timestamps, sorted names, root owner, gzip -n: the same inputs give the same bytes.
@@ -266,6 +305,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 cat >"$CACHE/manifest.json" <<EOF
 {
   "flavour": "$FLAVOUR",
+  "initramfsVersion": $INITRAMFS_VERSION,
   "kernel": {
     "package": "$KPKG",
     "version": "$KVER",

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureGuest, GUEST } from "./test/guest.js";
+import { ensureGuest, GUEST, REPO } from "./test/guest.js";
 
 // The drivers the boards need (module names as modinfo spells them). scripts/fetch-guest.sh adds
 // their dependencies itself, in modinfo `depends=` order, so the full list is read from /init and
@@ -73,14 +73,48 @@ describe("the guest initramfs (scripts/fetch-guest.sh)", () => {
     expect(init).toMatch(/setsid cttyhack sh/);
   });
 
+  it("/init brings eth0 up with udhcpc in the background, bounded, with a lease script that sets address, route and DNS", () => {
+    const init = extract("init").toString();
+    const line = init.split("\n").find((l) => /^\s*udhcpc /.test(l));
+    expect(line, "/init runs udhcpc").toBeDefined();
+    const args = line!.trim().split(/\s+/);
+    const arg = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
+    expect(arg("-i")).toBe("eth0");
+    // Gives up (-n) after a few short tries, so a machine without a network boots as fast.
+    expect(args).toContain("-n");
+    expect(Number(arg("-t")) * Number(arg("-T"))).toBeLessThanOrEqual(5);
+    expect(line!.trim().endsWith("&"), "udhcpc runs in the background").toBe(true);
+    expect(init.indexOf(line!)).toBeLessThan(init.indexOf("echo ARMATURE-SHELL-READY"));
+    expect(init).toMatch(/ifconfig eth0 up/);
+    const scriptPath = arg("-s") ?? "/usr/share/udhcpc/default.script";
+    const script = extract(scriptPath.replace(/^\//, "")).toString();
+    expect(script.startsWith("#!/bin/sh\n")).toBe(true);
+    const r = spawnSync("cpio", ["-tv", "--quiet", scriptPath.replace(/^\//, "")], { input: cpio });
+    expect(r.stdout.toString(), "the lease script is executable").toMatch(/^-rwxr-xr-x/);
+    // bound/renew: the address with its netmask, the router as default route, the DNS servers.
+    expect(script).toMatch(/bound \| renew\)/);
+    expect(script).toMatch(/ifconfig "\$interface" "\$ip" netmask/);
+    expect(script).toMatch(/route add default gw "\$r" dev "\$interface"/);
+    expect(script).toMatch(/echo "nameserver \$d" >>\/etc\/resolv.conf/);
+    // The script parses as sh (busybox's ash follows POSIX sh).
+    const syntax = spawnSync("sh", ["-n"], { input: script });
+    expect(syntax.status, syntax.stderr.toString()).toBe(0);
+  });
+
   it("records what was fetched in manifest.json", () => {
     const m = JSON.parse(readFileSync(resolve(GUEST, "manifest.json"), "utf8")) as {
       kernel: { package: string; version: string };
       busybox: { package: string };
       files: { Image: { size: number } };
       modules: string[];
+      initramfsVersion: number;
     };
     expect(m.modules).toEqual(loadOrder());
+    expect(m.initramfsVersion, "the manifest names the /init version the script builds").toBe(
+      Number(
+        /^INITRAMFS_VERSION=(\d+)$/m.exec(readFileSync(resolve(REPO, "scripts/fetch-guest.sh"), "utf8"))?.[1],
+      ),
+    );
     expect(m.kernel.package).toMatch(/^linux-image-\d[\d.]*-\d+-cloud-arm64-unsigned$/);
     expect(m.busybox.package).toBe("busybox-static");
     expect(m.files.Image.size).toBe(readFileSync(resolve(GUEST, "Image")).length);

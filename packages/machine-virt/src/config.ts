@@ -1,5 +1,6 @@
 import { type BlockBackend, ConfigError } from "@armature/core";
 import { GICR_FRAME_SIZE } from "@armature/gic";
+import type { NetSpec } from "@armature/net";
 import type { NetBackend } from "@armature/virtio";
 import { LAYOUTS, type VirtLayout } from "./layout.js";
 
@@ -38,8 +39,17 @@ export interface VirtAttachments {
    * None (default): no AHCI function.
    */
   sata?: readonly VirtSataDevice[];
-  /** "builtin" (default): a peer at 10.0.2.2 answering ARP and ping; "none"; or a backend. */
-  net?: "builtin" | "none" | NetBackend;
+  /**
+   * The virtio-net card's network. "user" (default): user-mode networking (@armature/net's
+   * UserNetwork) on QEMU's 10.0.2.0/24 — gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3,
+   * DHCP from 10.0.2.15. A `NetSpec` (what `parseNetSpec` returns for `--net user,...`,
+   * `socket,...` or `none`) picks another backend or changes those addresses; a `NetBackend` is
+   * used as is. "none" leaves the card out. "builtin" is the old name of "user". The machine
+   * closes the backend when it stops (`VirtMachine.close`).
+   */
+  net?: "user" | "none" | "builtin" | NetSpec | NetBackend;
+  /** Write every frame of the network, both directions, to this pcap file. */
+  netDump?: string;
   /** RTC epoch in seconds (default: host wall clock; fixed when deterministic). */
   epochSeconds?: number;
 }
@@ -92,7 +102,8 @@ export interface VirtConfig {
   readonly iommu: VirtIommu;
   readonly disk: BlockBackend | undefined;
   readonly sata: readonly VirtSataDevice[];
-  readonly net: "builtin" | "none" | NetBackend;
+  readonly net: "user" | "none" | NetSpec | NetBackend;
+  readonly netDump: string | undefined;
   readonly epochSeconds: number | undefined;
 }
 
@@ -133,7 +144,8 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
     iommu,
     disk: o.disk,
     sata: sataDevices(o.sata),
-    net: o.net ?? "builtin",
+    net: o.net === undefined || o.net === "builtin" ? "user" : o.net,
+    netDump: o.netDump,
     epochSeconds: o.epochSeconds ?? (deterministic ? 1_700_000_000 : undefined),
   };
 }

@@ -7,5 +7,6 @@ export type { VirtLayout } from "./layout.js";
 export { LAYOUTS, PCI_IO_DEFAULT_SIZE, QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";
 export type { ConsoleSink, MachineStop, VirtMachineOptions } from "./machine.js";
 export { VirtMachine } from "./machine.js";
+export { VIRT_USER_NETWORK, virtNetBackend, wakeOnReceive } from "./net.js";
 export type { VirtPart } from "./parts.js";
 export { VIRT_PARTS, VirtWiring } from "./parts.js";

@@ -1,17 +1,62 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { connect, createServer as createTcpServer } from "node:net";
 import { describe, expect, it } from "vitest";
+import { VIRT_USER_NETWORK } from "./net.js";
 import { bootLinux, diskSha256, M1_CPUINFO_FEATURES } from "./test/linux.js";
+
+const MiB = 1 << 20;
+const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+
+/** A host HTTP server on 127.0.0.1 (a random port) serving `blob` at /blob. */
+async function blobServer(blob: Uint8Array): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.url !== "/blob") {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": blob.length });
+    res.end(blob);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const a = server.address();
+  return { server, port: typeof a === "object" && a !== null ? a.port : 0 };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const s = createTcpServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const a = s.address();
+  await new Promise((r) => s.close(r));
+  return typeof a === "object" && a !== null ? a.port : 0;
+}
 
 /**
  * Issue #10's end-to-end check: Debian's arm64 cloud kernel and a busybox initramfs (fetched from
  * Debian by scripts/fetch-guest.sh) boot on the board to a shell, and the guest itself confirms the
- * CPU features, the PCI devices, the virtio disk and network, and a clean kernel log.
+ * CPU features, the PCI devices, the virtio disk, a clean kernel log and (issue #24) the user
+ * network: a DHCP lease, ping, an HTTP download from the host, DNS and a host forward.
  */
 export function linuxEndToEnd(layout: "vz" | "qemu"): void {
   describe(`Debian Linux on the virt board (${layout} layout)`, () => {
     it(
       "boots to a busybox shell, passes the guest-side checks and powers off with status 0",
       async () => {
-        const s = await bootLinux({ layout });
+        // The user network, with a host forward from a free host port to the guest's port 5555.
+        const fwdPort = await freePort();
+        const s = await bootLinux({
+          layout,
+          net: {
+            kind: "user",
+            options: {
+              ...VIRT_USER_NETWORK,
+              hostForwards: [
+                { protocol: "tcp", hostAddress: "127.0.0.1", hostPort: fwdPort, guestPort: 5555 },
+              ],
+            },
+          },
+        });
         const mips = s.bootInstructions / 1e6 / (s.bootMs / 1000);
         process.stderr.write(
           `[${layout}] shell marker after ${(s.bootMs / 1000).toFixed(1)} s, ${(s.bootInstructions / 1e6).toFixed(0)} M instructions (${mips.toFixed(1)} MIPS)\n`,
@@ -46,11 +91,57 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
         expect(a).toMatch(/^[0-9a-f]{64}$/);
         expect(b).toBe(a);
         expect(diskSha256(s.disk, 256 * 1024)).toBe(a);
-        // The network: the built-in peer at 10.0.2.2 answers ARP and ICMP echo.
-        await s.sh("ip addr add 10.0.2.15/24 dev eth0 || ifconfig eth0 10.0.2.15 netmask 255.255.255.0");
-        await s.sh("ip link set eth0 up || ifconfig eth0 up");
-        const ping = await s.sh("ping -c 3 10.0.2.2", 60_000);
-        expect(ping).toMatch(/3 packets transmitted, 3 packets received/);
+        // The network: /init's udhcpc (in the background) leased 10.0.2.15 from the user network,
+        // with the gateway as default route and its DNS address in resolv.conf.
+        const t0 = Date.now();
+        const lease = await s.sh(
+          "for i in $(seq 100); do route -n | grep -q '^0\\.0\\.0\\.0' && break; sleep 0.1; done; ifconfig eth0 | grep 'inet addr'; route -n | grep '^0\\.0\\.0\\.0'; cat /etc/resolv.conf",
+        );
+        expect(lease).toMatch(/inet addr:10\.0\.2\.15 +Bcast:10\.0\.2\.255 +Mask:255\.255\.255\.0/);
+        expect(lease).toMatch(/^0\.0\.0\.0 +10\.0\.2\.2 +0\.0\.0\.0 +UG .*eth0$/m);
+        expect(lease).toMatch(/^nameserver 10\.0\.2\.3$/m);
+        process.stderr.write(`[${layout}] DHCP lease seen ${Date.now() - t0} ms after the prompt\n`);
+        const ping = await s.sh("ping -c 2 10.0.2.2", 60_000);
+        expect(ping).toMatch(/2 packets transmitted, 2 packets received/);
+        // TCP through the NAT: the gateway is the host's 127.0.0.1, where a test server sends
+        // 1 MiB of random bytes; the guest's sha256 of what wget got must be the host's.
+        const blob = new Uint8Array(randomBytes(MiB));
+        const http = await blobServer(blob);
+        try {
+          const t1 = Date.now();
+          const got = await s.sh(`wget -q -O - http://10.0.2.2:${http.port}/blob | sha256sum`, 300_000);
+          const ms = Date.now() - t1;
+          expect(got.trim().split(/\s+/)[0]).toBe(sha256(blob));
+          process.stderr.write(
+            `[${layout}] wget of 1 MiB from the host: ${ms} ms (${(1000 / ms).toFixed(2)} MiB/s, shell round trip included)\n`,
+          );
+        } finally {
+          http.server.close();
+        }
+        // DNS through the host's resolver.
+        const ns = await s.sh("nslookup localhost 10.0.2.3", 60_000);
+        expect(ns).toMatch(/Address:?\s+127\.0\.0\.1/);
+        // A host forward: 1 MiB from a host client to 127.0.0.1:fwdPort reaches `nc -l` in the guest.
+        await s.sh("(nc -l -p 5555 </dev/null | sha256sum > /tmp/fwd.sum) & sleep 0.2");
+        const sent = new Uint8Array(randomBytes(MiB));
+        await new Promise<void>((resolve, reject) => {
+          const c = connect(fwdPort, "127.0.0.1", () => c.end(sent));
+          const timer = setTimeout(() => {
+            c.destroy();
+            reject(new Error("the host forward did not carry 1 MiB in 120 s"));
+          }, 120_000);
+          c.on("error", reject);
+          c.on("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.resume();
+        });
+        const fwd = await s.sh(
+          "for i in $(seq 300); do [ -s /tmp/fwd.sum ] && break; sleep 0.1; done; cat /tmp/fwd.sum",
+          120_000,
+        );
+        expect(fwd.trim().split(/\s+/)[0]).toBe(sha256(sent));
         // No crypto self-test failure, oops, BUG or WARNING in the kernel log.
         const bad = (
           await s.sh("dmesg | grep -E 'alg: .*fail|self-test.*fail|Oops|BUG:|WARNING:' | wc -l")

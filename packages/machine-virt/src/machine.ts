@@ -9,7 +9,7 @@ import {
   type Psci,
 } from "@armature/board";
 import { type LinuxBootPlan, loadLinux } from "@armature/boot";
-import { Bus, BusDmaSpace, type RamRegion, VirtualClock } from "@armature/core";
+import { Bus, BusDmaSpace, type NetBackend, type RamRegion, VirtualClock } from "@armature/core";
 import { type Cpu, type CpuModel, M1_MODEL } from "@armature/cpu-aarch64";
 import type { FdtNode } from "@armature/fdt";
 import type { Gicv3 } from "@armature/gic";
@@ -68,7 +68,10 @@ export class VirtMachine {
   readonly boot: LinuxBootPlan;
   readonly mpidrs: number[];
   readonly runtime: BoardRuntime;
+  /** The backend behind virtio-net (undefined with `net: "none"`). */
+  readonly network: NetBackend | undefined;
   private readonly console: BoardConsole;
+  private closed = false;
 
   constructor(o: VirtMachineOptions) {
     const c = virtConfig(o);
@@ -80,45 +83,55 @@ export class VirtMachine {
     this.console = new BoardConsole(o.console ?? { write: (b) => process.stdout.write(b) });
 
     const w = new VirtWiring(this.bus, new BusDmaSpace(this.bus), this.clock, this.console);
-    attachParts(VIRT_PARTS, w, c, this.bus);
-    this.gic = w.gic!;
-    this.pci = w.pci!;
-    this.smmu = w.iommu;
-    this.ahci = w.ahci;
-    this.uart = w.uart;
-    this.rtc = w.rtc;
-    this.virtioConsole = w.virtioConsole!;
-    this.devices = w.virtio;
+    try {
+      attachParts(VIRT_PARTS, w, c, this.bus);
+      this.network = w.net;
+      this.gic = w.gic!;
+      this.pci = w.pci!;
+      this.smmu = w.iommu;
+      this.ahci = w.ahci;
+      this.uart = w.uart;
+      this.rtc = w.rtc;
+      this.virtioConsole = w.virtioConsole!;
+      this.devices = w.virtio;
 
-    this.cpus = createGicCpus({
-      bus: this.bus,
-      clock: this.clock,
-      model: o.model ?? M1_MODEL,
-      count: c.cpus,
-      gic: this.gic,
-    });
-    this.runtime = new BoardRuntime({
-      cpus: this.cpus,
-      clock: this.clock,
-      mpidrs: this.mpidrs,
-      isValidEntry: (a) => this.ram.contains(a, 4),
-      name: "machine-virt",
-    });
-    this.psci = this.runtime.psci;
+      this.cpus = createGicCpus({
+        bus: this.bus,
+        clock: this.clock,
+        model: o.model ?? M1_MODEL,
+        count: c.cpus,
+        gic: this.gic,
+      });
+      this.runtime = new BoardRuntime({
+        cpus: this.cpus,
+        clock: this.clock,
+        mpidrs: this.mpidrs,
+        isValidEntry: (a) => this.ram.contains(a, 4),
+        name: "machine-virt",
+      });
+      w.wake = () => this.runtime.wake();
+      this.psci = this.runtime.psci;
 
-    this.fdt = describeVirtDt(c);
-    const cmdline = o.cmdline ?? (c.uart ? "console=ttyAMA0" : "console=hvc0");
-    this.console.route(cmdline);
-    this.boot = loadLinux({
-      ram: this.ram,
-      kernel: o.kernel,
-      ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
-      fdt: o.dtb ?? this.fdt,
-      bootargs: cmdline,
-      ...(c.uart ? { stdoutPath: `/pl011@${c.layout.uart.toString(16)}` } : {}),
-      ...(c.deterministic ? { kaslrSeed: 0x1234_5678_9abc_def0n, rngSeed: new Uint8Array(32).fill(7) } : {}),
-    });
-    this.runtime.boot(this.boot.entry);
+      this.fdt = describeVirtDt(c);
+      const cmdline = o.cmdline ?? (c.uart ? "console=ttyAMA0" : "console=hvc0");
+      this.console.route(cmdline);
+      this.boot = loadLinux({
+        ram: this.ram,
+        kernel: o.kernel,
+        ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
+        fdt: o.dtb ?? this.fdt,
+        bootargs: cmdline,
+        ...(c.uart ? { stdoutPath: `/pl011@${c.layout.uart.toString(16)}` } : {}),
+        ...(c.deterministic
+          ? { kaslrSeed: 0x1234_5678_9abc_def0n, rngSeed: new Uint8Array(32).fill(7) }
+          : {}),
+      });
+      this.runtime.boot(this.boot.entry);
+    } catch (e) {
+      // A later part or the kernel failed: do not leave the network's sockets open.
+      w.net?.close?.();
+      throw e;
+    }
   }
 
   /** The generated device tree as a DTB (what the kernel got, unless `dtb` was given). */
@@ -141,8 +154,21 @@ export class VirtMachine {
    * Run until the guest powers off or resets, `stop()` is called, or `maxInstructions` retire.
    * Yields to the host event loop between slices so console and network I/O keep flowing.
    */
-  run(opts: { maxInstructions?: number; sliceInstructions?: number } = {}): Promise<MachineStop> {
-    return this.runtime.run(opts);
+  async run(opts: { maxInstructions?: number; sliceInstructions?: number } = {}): Promise<MachineStop> {
+    const stop = await this.runtime.run(opts);
+    // A stopped machine does not run again: release its host resources so the process can exit.
+    if (stop !== "budget") this.close();
+    return stop;
+  }
+
+  /**
+   * Release host resources: the network backend's sockets, timers and capture file. `run()`
+   * calls it when the machine stops (not when it only spends its instruction budget). Idempotent.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.network?.close?.();
   }
 
   /** Instructions retired by all vCPUs. */

@@ -26,6 +26,7 @@ import {
   type IrqLine,
   irqLine,
   type MsiSink,
+  type NetBackend,
   type PciFunction,
   TranslatingDmaSpace,
   type VirtualClock,
@@ -61,7 +62,6 @@ import {
   translatingMsiSink,
 } from "@armature/smmu";
 import {
-  UserNetPeer,
   VirtioBalloon,
   VirtioBlk,
   VirtioConsole,
@@ -74,6 +74,7 @@ import {
 import type { VirtConfig } from "./config.js";
 import { seededEntropy } from "./entropy.js";
 import { PCI_IO_DEFAULT_SIZE } from "./layout.js";
+import { virtNetBackend, wakeOnReceive } from "./net.js";
 
 /** ECAM gives each bus 1 MiB of configuration space (PCIe 6.0 §7.2.2). */
 const ECAM_BUS_SIZE = 1 << 20;
@@ -94,6 +95,10 @@ export class VirtWiring {
   uart: Pl011 | undefined;
   rtc: Pl031 | undefined;
   virtioConsole: VirtioConsole | undefined;
+  /** The network backend behind virtio-net (the machine closes it when it stops). */
+  net: NetBackend | undefined;
+  /** Host I/O delivered something to a device: the machine ends its idle wait (set by the machine). */
+  wake: () => void = () => {};
   /** virtio-pci functions, in slot order. */
   readonly virtio: VirtioPciFunction[] = [];
   private nextSlot = 1;
@@ -512,9 +517,10 @@ export const VIRT_PARTS: readonly VirtPart[] = [
   SMMU_PART,
   PCIE,
   virtioPci("virtio-blk", (_b, c) => (c.disk === undefined ? undefined : new VirtioBlk(c.disk))),
-  virtioPci("virtio-net", (_b, c) =>
-    c.net === "none" ? undefined : new VirtioNet(c.net === "builtin" ? new UserNetPeer() : c.net),
-  ),
+  virtioPci("virtio-net", (b, c) => {
+    b.net = virtNetBackend(c.net, c.netDump);
+    return b.net === undefined ? undefined : new VirtioNet(wakeOnReceive(b.net, () => b.wake()));
+  }),
   virtioPci("virtio-console", (b) => {
     b.virtioConsole = new VirtioConsole(b.console.stream("hvc"));
     return b.virtioConsole;

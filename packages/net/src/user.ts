@@ -127,7 +127,7 @@ function addrIn(s: string | undefined, what: string, dflt: Ip4, net: { base: Ip4
   if (v === undefined) throw new ConfigError(`${what} "${s}" is not an IPv4 address`);
   if ((v & net.mask) >>> 0 !== net.base) {
     throw new ConfigError(
-      `${what} ${s} is outside the network ${formatIp4(net.base)}/${32 - Math.clz32(~net.mask >>> 0 || 1)}`,
+      `${what} ${s} is outside the network ${formatIp4(net.base)}/${Math.clz32(~net.mask >>> 0)}`,
     );
   }
   return v;
@@ -752,6 +752,10 @@ export class UserNetwork implements NetBackend {
       server.on("error", (e) =>
         this.log.warn("hostfwd", `hostfwd tcp ${f.hostAddress}:${f.hostPort}: ${e.message}`),
       );
+      // close() may come before the (asynchronous) listen completes: do not stay listening then.
+      server.on("listening", () => {
+        if (this.closed) server.close();
+      });
       server.listen(f.hostPort, f.hostAddress);
       this.servers.push(server);
       return;

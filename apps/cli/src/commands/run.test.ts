@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -30,6 +31,7 @@ describe("armature run: options are checked before anything starts", () => {
       ["--machine", "virt", "--iommu", "vt-d"],
       ["--machine", "virt", "--sata", "a.img,rw"],
       ["--machine", "virt", "--cdrom"],
+      ["--machine", "virt", "--net", "user,frob=1"],
       ["--machine", "virt", "--disk", "a.img,rw"],
       ["--machine", "virt", "--kernel"],
     ]) {
@@ -88,7 +90,7 @@ describe("armature run: options are checked before anything starts", () => {
         layout: "qemu",
         append: "console=hvc0",
         disk: { readOnly: true },
-        net: "none",
+        net: { kind: "none" },
         iommu: "smmuv3",
         smp: 4,
         memoryMiB: 512,
@@ -187,3 +189,174 @@ describe("armature run: options are checked before anything starts", () => {
     }
   });
 });
+
+describe("armature run --net", () => {
+  const kernelFile = (dir: string): string => {
+    // x0 = SYSTEM_OFF; hvc #0: the machine stops at once.
+    const src = "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n";
+    execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], { input: src });
+    execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
+    return join(dir, "k.bin");
+  };
+
+  it("defaults to the user network and parses user, socket and none specs", () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      writeFileSync(join(dir, "Image"), "x");
+      const base = ["--machine", "virt", "--kernel", join(dir, "Image")];
+      expect(parseRunOptions(base)).toMatchObject({ net: { kind: "user", options: {} } });
+      expect(
+        parseRunOptions([
+          ...base,
+          "--net",
+          "user,dns=10.0.2.3,hostname=g,hostfwd=tcp::2222-:22,hostfwd=udp:127.0.0.1:5353-10.0.2.15:53",
+          "--net-dump",
+          join(dir, "n.pcap"),
+        ]),
+      ).toMatchObject({
+        net: {
+          kind: "user",
+          options: {
+            dns: "10.0.2.3",
+            hostname: "g",
+            hostForwards: [
+              { protocol: "tcp", hostAddress: "127.0.0.1", hostPort: 2222, guestPort: 22 },
+              {
+                protocol: "udp",
+                hostAddress: "127.0.0.1",
+                hostPort: 5353,
+                guestAddress: "10.0.2.15",
+                guestPort: 53,
+              },
+            ],
+          },
+        },
+        netDump: join(dir, "n.pcap"),
+      });
+      expect(
+        parseRunOptions([...base, "--net", "socket,local=127.0.0.1:10001,remote=127.0.0.1:10002"]),
+      ).toMatchObject({
+        net: { kind: "socket", options: { local: "127.0.0.1:10001", remote: "127.0.0.1:10002" } },
+      });
+      expect(parseRunOptions([...base, "--net", "none"])).toMatchObject({ net: { kind: "none" } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reports bad specs as usage errors (exit 2) and TAP as unavailable (exit 1), without a stack trace", async () => {
+    for (const [spec, msg] of [
+      ["slirp", /--net "slirp" is not a network backend \(known: user, socket, none\)/],
+      ["user,frob=1", /unknown option "frob"/],
+      ["user,hostfwd=tcp:2222:22", /hostfwd "tcp:2222:22" must look like/],
+      ["socket,local=127.0.0.1:1", /needs local=HOST:PORT and remote=HOST:PORT/],
+      ["none,x=1", /--net none takes no options/],
+    ] as const) {
+      const r = await run(["run", "--machine", "virt", "--kernel", "/nonexistent/Image", "--net", spec]);
+      expect(r.code, spec).toBe(2);
+      expect(r.err, spec).toMatch(msg);
+      expect(r.err, spec).not.toMatch(/\n\s+at /);
+    }
+    const dump = await run([
+      "run",
+      "--machine",
+      "virt",
+      "--kernel",
+      "/x",
+      "--net",
+      "none",
+      "--net-dump",
+      "a.pcap",
+    ]);
+    expect(dump.code).toBe(2);
+    expect(dump.err).toMatch(/--net-dump needs a network/);
+    const tap = await run(["run", "--machine", "virt", "--kernel", "/x", "--net", "tap,ifname=tap0"]);
+    expect(tap.code).toBe(1);
+    expect(tap.err).toMatch(/TAP needs native code/);
+  });
+
+  it("names impossible addresses and an unwritable capture file (exit 1) before the guest starts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      const k = kernelFile(dir);
+      const bad = await run([
+        "run",
+        "--machine",
+        "virt",
+        "--kernel",
+        k,
+        "--memory",
+        "128",
+        "--net",
+        "user,dns=192.168.1.3",
+      ]);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/DNS address 192\.168\.1\.3 is outside the network 10\.0\.2\.0\/24/);
+      const dump = await run([
+        "run",
+        "--machine",
+        "virt",
+        "--kernel",
+        k,
+        "--memory",
+        "128",
+        "--net-dump",
+        join(dir, "no", "n.pcap"),
+      ]);
+      expect(dump.code).toBe(1);
+      expect(dump.err).toMatch(/cannot write the packet capture/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes a pcap file and closes the network when the machine stops (a host forward's port is free again)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      const k = kernelFile(dir);
+      const port = await freePort();
+      const r = await run([
+        "run",
+        "--machine",
+        "virt",
+        "--kernel",
+        k,
+        "--memory",
+        "128",
+        "--net",
+        `user,hostfwd=tcp:127.0.0.1:${port}-:22`,
+        "--net-dump",
+        join(dir, "n.pcap"),
+      ]);
+      expect(r.code).toBe(0);
+      const pcap = readFileSync(join(dir, "n.pcap"));
+      expect(pcap.length).toBe(24); // the global header; the guest sent nothing
+      expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+      expect(pcap.readUInt32LE(20)).toBe(1); // LINKTYPE_ETHERNET
+      // The forward's listener is closed: the port can be bound again.
+      await new Promise((r) => setTimeout(r, 100));
+      await listenOnce(port);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
+    });
+  });
+}
+
+function listenOnce(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve()));
+  });
+}

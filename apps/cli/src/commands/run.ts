@@ -8,6 +8,7 @@ import {
   type VirtMachineOptions,
   virtConfig,
 } from "@armature/machine-virt";
+import { type NetSpec, parseNetSpec } from "@armature/net";
 import { intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 
@@ -21,7 +22,14 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --append STRING         kernel command line (default: console=ttyAMA0)
   --dtb FILE              use this device tree instead of the generated one
   --disk FILE[,ro]        virtio-blk disk backed by FILE (read-only with ,ro)
-  --net builtin|none      virtio-net: built-in peer at 10.0.2.2 answering ARP and ping (default)
+  --net user[,OPT=V...]   virtio-net on user-mode networking (default): DHCP gives the guest
+                          10.0.2.15, 10.0.2.2 is the host's 127.0.0.1, DNS at 10.0.2.3; options
+                          net=CIDR host=IP dns=IP dhcpstart=IP hostname=NAME restrict=on
+                          hostfwd=tcp|udp:[HOSTADDR]:PORT-[GUESTADDR]:PORT (repeatable)
+  --net socket,local=HOST:PORT,remote=HOST:PORT
+                          frames over UDP to another armature process (one shared segment)
+  --net none              no network card
+  --net-dump FILE.pcap    write every network frame to FILE.pcap (tcpdump -r reads it)
   --iommu none|smmuv3     put an Arm SMMUv3 in front of the PCI devices (default none)
   --sata FILE[,ro]        SATA disk on the next port of an AHCI controller (repeatable)
   --cdrom FILE.iso        ATAPI DVD-ROM with this ISO 9660/UDF image, after the disks (repeatable)
@@ -44,7 +52,8 @@ export interface RunOptions {
   append?: string;
   dtb?: string;
   disk?: { path: string; readOnly: boolean };
-  net: "builtin" | "none";
+  net: NetSpec;
+  netDump?: string;
   iommu: "none" | "smmuv3";
   /** AHCI ports: the --sata disks in order, then the --cdrom drives. */
   sata: Array<{ path: string; readOnly: boolean }>;
@@ -93,6 +102,7 @@ const RUN_OPTIONS = {
   "--net": { value: true },
   "--sata": { value: true, repeat: true },
   "--cdrom": { value: true, repeat: true },
+  "--net-dump": { value: true },
   "--deterministic": {},
   "--no-uart": {},
   "--no-rtc": {},
@@ -126,7 +136,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     machine: "virt",
     layout: board.layout as "vz" | "qemu",
     kernel: a["--kernel"],
-    net: "builtin",
+    net: { kind: "user", options: {} },
     iommu: board.iommu ?? "none",
     sata: (a["--sata"] ?? []).map((v) => fileWithFlags(v, "--sata")),
     cdrom: a["--cdrom"] ?? [],
@@ -147,11 +157,17 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   }
   const net = a["--net"];
   if (net !== undefined) {
-    if (net.startsWith("tap:"))
-      throw new ConfigError("--net tap:NAME is not available in this build; use builtin or none");
-    if (net !== "builtin" && net !== "none")
-      throw new CliUsageError(`unknown --net "${net}" (known: builtin, none)`);
-    o.net = net;
+    if (net.startsWith("tap"))
+      throw new ConfigError("--net tap is not available: TAP needs native code; use user, socket or none");
+    try {
+      o.net = parseNetSpec(net);
+    } catch (e) {
+      throw e instanceof ConfigError ? new CliUsageError(e.message) : e;
+    }
+  }
+  if (a["--net-dump"] !== undefined) {
+    if (o.net.kind === "none") throw new CliUsageError("--net-dump needs a network (not --net none)");
+    o.netDump = a["--net-dump"];
   }
   if (a["--max-instructions"] !== undefined) {
     o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
@@ -184,6 +200,7 @@ export const runCommand: Command = {
       kernel: new Uint8Array(readFileSync(opts.kernel)),
       net: opts.net,
       iommu: opts.iommu,
+      ...(opts.netDump === undefined ? {} : { netDump: opts.netDump }),
       uart: opts.uart,
       rtc: opts.rtc,
       deterministic: opts.deterministic,

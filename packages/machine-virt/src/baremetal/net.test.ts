@@ -5,7 +5,8 @@ import { assemble, runBare, runQemu } from "./harness.js";
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
 
-// The peer's MAC is the one QEMU's user-mode network gives its gateway (52:55:0a:00:02:02).
+// The board's default network is the user network (@armature/net); its gateway's MAC is the one
+// QEMU's user-mode network gives its gateway (52:55:0a:00:02:02).
 const EXPECTED = [
   "net",
   "features ok",
@@ -25,7 +26,7 @@ describe.each([
   ["vz", VZ_LAYOUT],
   ["qemu", QEMU_LAYOUT],
 ] as const)("bare-metal virtio-net, %s layout", (name, layout) => {
-  it("an ARP request for 10.0.2.2 gets the built-in peer's reply", async () => {
+  it("an ARP request for 10.0.2.2 gets the user network's reply", async () => {
     const r = await runBare(assemble("net", layout), name);
     expect(r.out).toBe(EXPECTED);
     expect(r.stop).toBe("poweroff");

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MemoryBlockBackend } from "@armature/core";
+import type { VirtAttachments } from "../config.js";
 import { VirtMachine } from "../machine.js";
 import { ScriptedConsole } from "./console.js";
 
@@ -14,20 +15,27 @@ export const M1_CPUINFO_FEATURES =
 /** The prompt of the initramfs's busybox shell. */
 const PROMPT = /\/ # /;
 
-/** Where scripts/fetch-guest.sh keeps the Debian guest; runs it when the cache is missing. */
+/**
+ * Where scripts/fetch-guest.sh keeps the Debian guest. The script always runs: it returns at once
+ * when the cache is complete and current, and rebuilds an initramfs older than its /init.
+ */
 export function guestFiles(): { image: string; initrd: string } {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
   const cache = join(root, ".cache", "guest");
   const image = join(cache, "Image");
   const initrd = join(cache, "initramfs.cpio.gz");
-  if (!existsSync(image) || !existsSync(initrd)) {
-    try {
-      execFileSync("bash", [join(root, "scripts", "fetch-guest.sh")], { stdio: "inherit" });
-    } catch {
+  try {
+    execFileSync("bash", [join(root, "scripts", "fetch-guest.sh")], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  } catch {
+    if (!existsSync(image) || !existsSync(initrd))
       throw new Error(
         "the Debian guest is missing and could not be fetched: run `bash scripts/fetch-guest.sh` (as root)",
       );
-    }
+    throw new Error(
+      "the Debian guest is out of date and could not be rebuilt: run `bash scripts/fetch-guest.sh`",
+    );
   }
   return { image, initrd };
 }
@@ -48,8 +56,8 @@ export interface LinuxSession {
 }
 
 /**
- * Boots the Debian guest on the virt board with a 16 MiB in-memory virtio disk and the built-in
- * network peer, and waits for the initramfs's shell. Commands are typed one at a time, each after
+ * Boots the Debian guest on the virt board with a 16 MiB in-memory virtio disk and the board's
+ * user network (or `net`), and waits for the initramfs's shell. Commands are typed one at a time, each after
  * the shell's prompt (typeahead before the prompt can be discarded by the tty, as on hardware).
  */
 export async function bootLinux(opts: {
@@ -58,6 +66,7 @@ export async function bootLinux(opts: {
   iommu?: "none" | "smmuv3";
   echo?: (s: string) => void;
   bootTimeoutMs?: number;
+  net?: VirtAttachments["net"];
 }): Promise<LinuxSession> {
   const { image, initrd } = guestFiles();
   const con = new ScriptedConsole(opts.echo);
@@ -70,6 +79,7 @@ export async function bootLinux(opts: {
     cmdline: "console=ttyAMA0",
     disk,
     console: con,
+    ...(opts.net === undefined ? {} : { net: opts.net }),
   });
   const t0 = Date.now();
   const stopped = machine.run();
