@@ -1,12 +1,11 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BusDmaSpace, Display } from "@armature/core";
+import { Display } from "@armature/core";
 import { VirtMachine } from "@armature/machine-virt";
 import { ScriptedConsole } from "@armature/machine-virt/test";
-import { VirtioGpu, VirtioPciFunction } from "@armature/virtio";
 import { describe, expect, it } from "vitest";
 import { checkVirtioGpuGuest, haveTesseract, ocrPng, RfbTestClient } from "./test/index.js";
 import { VncServer } from "./vnc.js";
@@ -31,18 +30,18 @@ describe.skipIf(!enabled)("Linux drives the virtio-gpu (ARMATURE_E2E_GPU=1)", ()
       const con = new ScriptedConsole(
         process.env.ARMATURE_E2E_ECHO ? (s) => process.stderr.write(s) : undefined,
       );
+      const display = new Display({ width: 1024, height: 768 }, "armature-e2e");
+      // The board's virtio-gpu (its `gpu` option, as `armature run --gpu` builds it).
       const machine = new VirtMachine({
+        gpu: { display },
         layout: "qemu",
         kernel: new Uint8Array(readFileSync(join(guest, "Image"))),
         initrd: new Uint8Array(readFileSync(join(guest, "initramfs.cpio.gz"))),
         cmdline: "console=ttyAMA0",
         console: con,
       });
-      const display = new Display({ width: 1024, height: 768 }, "armature-e2e");
-      const gpu = new VirtioGpu({ display });
-      // Until the board's table of parts has a gpu entry: a free slot on the ECAM bridge.
-      const fn = new VirtioPciFunction(gpu, { dma: new BusDmaSpace(machine.bus), interruptPin: 1 });
-      machine.pci.attach(fn, { device: 6 });
+      const gpu = machine.gpu!;
+      const fn = machine.devices.find((f) => f.device === gpu)!;
       const vnc = new VncServer(display, { port: 0 });
       const { port } = await vnc.listen();
       const stopped = machine.run();
@@ -56,12 +55,13 @@ describe.skipIf(!enabled)("Linux drives the virtio-gpu (ARMATURE_E2E_GPU=1)", ()
         return text.slice(text.indexOf("@@BEGIN\n") + 8, text.lastIndexOf("@@END"));
       };
       const r = await checkVirtioGpuGuest({ sh }, display, { marker: "ARMATURE-GPU-OK" });
-      const dir = mkdtempSync(join(tmpdir(), "gpu-e2e-"));
+      const dir = mkdtempSync(join(tmpdir(), "armature-gpu-e2e-"));
       writeFileSync(join(dir, "screen.png"), r.png);
       process.stderr.write(
         `[gpu e2e] ${r.drmLine}; screen ${join(dir, "screen.png")}; OCR: ${r.ocrText?.trim()}\n`,
       );
-      expect(r.drmLine).toMatch(/\[drm\] Initialized virtio_gpu 0\.1\.0 0 for 0000:00:06\.0/);
+      // net, console, balloon and rng take slots 1..4; the GPU is next.
+      expect(r.drmLine).toMatch(/\[drm\] Initialized virtio_gpu 0\.1\.0 0 for 0000:00:05\.0/);
       expect(r.fb0).toBe(true);
       expect(r.card0).toBe(true);
       expect(r.litPixels).toBeGreaterThan(100);
@@ -92,6 +92,7 @@ describe.skipIf(!enabled)("Linux drives the virtio-gpu (ARMATURE_E2E_GPU=1)", ()
         expect(ocrPng(readFileSync(png)).replace(/\s/g, "")).toContain("ARMATURE-GPU-OK");
       }
       await vnc.close();
+      rmSync(dir, { recursive: true, force: true });
       machine.input(new TextEncoder().encode("poweroff -f\n"));
       expect(await stopped).toBe("poweroff");
     },

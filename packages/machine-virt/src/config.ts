@@ -1,4 +1,4 @@
-import { type BlockBackend, ConfigError } from "@armature/core";
+import { type BlockBackend, ConfigError, Display } from "@armature/core";
 import { GICR_FRAME_SIZE } from "@armature/gic";
 import type { NetSpec } from "@armature/net";
 import type { NetBackend } from "@armature/virtio";
@@ -39,6 +39,12 @@ export interface VirtAttachments {
    * None (default): no AHCI function.
    */
   sata?: readonly VirtSataDevice[];
+  /**
+   * A virtio-gpu (virtio-gpu-pci, one scanout) drawing into a core `Display`: `true` for a new
+   * 1024x768 one, or `{ display }` to draw into yours (front ends: @armature/display's VNC server
+   * and PNG screenshots). Default false.
+   */
+  gpu?: boolean | { display: Display };
   /**
    * The virtio-net card's network. "user" (default): user-mode networking (@armature/net's
    * UserNetwork) on QEMU's 10.0.2.0/24 — gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3,
@@ -87,6 +93,14 @@ function sataDevices(list: readonly VirtSataDevice[] | undefined): readonly Virt
   return devices;
 }
 
+/** undefined: no GPU; null: a GPU with a display of its own; else the display given. */
+function gpuDisplay(gpu: VirtAttachments["gpu"]): Display | null | undefined {
+  if (gpu === undefined || gpu === false) return undefined;
+  if (gpu === true) return null;
+  if (typeof gpu === "object" && gpu !== null && gpu.display instanceof Display) return gpu.display;
+  throw new ConfigError("gpu must be true, false or { display } with a core Display");
+}
+
 /** Option ranges, checked once here (the CLI passes numbers through). */
 export const VIRT_LIMITS = { cpus: { min: 1, max: 8 }, memoryMiB: { min: 64, max: 8192 } } as const;
 
@@ -102,6 +116,9 @@ export interface VirtConfig {
   readonly iommu: VirtIommu;
   readonly disk: BlockBackend | undefined;
   readonly sata: readonly VirtSataDevice[];
+  /** A virtio-gpu, drawing into `gpuDisplay` when one was given (else a display of its own). */
+  readonly gpu: boolean;
+  readonly gpuDisplay: Display | undefined;
   readonly net: "user" | "none" | NetSpec | NetBackend;
   readonly netDump: string | undefined;
   readonly epochSeconds: number | undefined;
@@ -144,6 +161,8 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
     iommu,
     disk: o.disk,
     sata: sataDevices(o.sata),
+    gpu: gpuDisplay(o.gpu) !== undefined,
+    gpuDisplay: gpuDisplay(o.gpu) ?? undefined,
     net: o.net === undefined || o.net === "builtin" ? "user" : o.net,
     netDump: o.netDump,
     epochSeconds: o.epochSeconds ?? (deterministic ? 1_700_000_000 : undefined),

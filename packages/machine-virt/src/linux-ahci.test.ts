@@ -10,7 +10,15 @@
  * CDROMEJECT helper are appended to the initramfs as a second cpio archive.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,12 +103,20 @@ const PLATFORM_MODULES = [
 ];
 
 async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "armature-ahci-e2e-"));
+  try {
+    await bootAndCheckIn(mode, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function bootAndCheckIn(mode: "PCI" | "platform", dir: string): Promise<void> {
   const guest = mode === "PCI" ? GENERIC : CLOUD;
   expect(
     existsSync(join(guest, "Image")),
     `run scripts/fetch-guest.sh${mode === "PCI" ? " --flavour generic" : ""}`,
   ).toBe(true);
-  const dir = mkdtempSync(join(tmpdir(), "ahci-e2e-"));
   const diskBytes = 64 << 20;
   const diskPath = join(dir, "disk.img");
   writeFileSync(diskPath, new Uint8Array(diskBytes));

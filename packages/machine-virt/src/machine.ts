@@ -17,7 +17,7 @@ import type { PciHostBridge } from "@armature/pci";
 import type { Pl011 } from "@armature/pl011";
 import type { Pl031 } from "@armature/pl031";
 import type { SmmuV3 } from "@armature/smmu";
-import type { VirtioConsole, VirtioPciFunction } from "@armature/virtio";
+import type { VirtioConsole, VirtioGpu, VirtioPciFunction } from "@armature/virtio";
 import { type VirtAttachments, type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
 import { describeVirtDt } from "./describe.js";
 import type { VirtLayout } from "./layout.js";
@@ -62,6 +62,8 @@ export class VirtMachine {
   readonly smmu: SmmuV3 | undefined;
   /** The AHCI function (when `sata` has devices). */
   readonly ahci: AhciPciFunction | undefined;
+  /** The virtio-gpu (when `gpu` is set); its `display` is what VNC and screenshots show. */
+  readonly gpu: VirtioGpu | undefined;
   readonly virtioConsole: VirtioConsole;
   readonly devices: VirtioPciFunction[];
   readonly fdt: FdtNode;
@@ -90,6 +92,7 @@ export class VirtMachine {
       this.pci = w.pci!;
       this.smmu = w.iommu;
       this.ahci = w.ahci;
+      this.gpu = w.gpu;
       this.uart = w.uart;
       this.rtc = w.rtc;
       this.virtioConsole = w.virtioConsole!;

@@ -1,5 +1,5 @@
 import { AtapiDvd, SataDisk } from "@armature/ahci";
-import { ConfigError, MemoryBlockBackend } from "@armature/core";
+import { ConfigError, Display, MemoryBlockBackend } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { virtConfig } from "./config.js";
 import { QEMU_LAYOUT } from "./layout.js";
@@ -57,5 +57,28 @@ describe("sata: an AHCI function with one device per port", () => {
     expect(() =>
       virtConfig({ sata: Array.from({ length: 33 }, () => ({ kind: "cdrom" as const })) }),
     ).toThrow(ConfigError);
+  });
+});
+
+describe("gpu: a virtio-gpu-pci drawing into a core Display", () => {
+  it("plugs virtio-gpu (1af4:1050, class 03) after the other virtio functions and before AHCI", () => {
+    const m = machine({ gpu: true, sata: [{ kind: "cdrom" }] });
+    expect(m.gpu).toBeDefined();
+    const slot = m.devices.length; // the GPU is the last virtio function
+    expect(m.devices[slot - 1]!.device).toBe(m.gpu);
+    expect(ecam(m, slot, 0)).toBe(0x1050_1af4);
+    expect(ecam(m, slot, 8) >>> 24).toBe(0x03);
+    expect(ecam(m, slot + 1, 0)).toBe(0x2922_8086);
+    expect([m.gpu!.display.width, m.gpu!.display.height]).toEqual([1024, 768]);
+    expect(machine().gpu).toBeUndefined();
+    expect(machine({ gpu: false }).gpu).toBeUndefined();
+  });
+
+  it("draws into a display given to it; anything else is a ConfigError", () => {
+    const display = new Display({ width: 800, height: 600 }, "mine");
+    expect(machine({ gpu: { display } }).gpu!.display).toBe(display);
+    expect(() => virtConfig({ gpu: { display: {} } as never })).toThrow(
+      /gpu must be true, false or \{ display \} with a core Display/,
+    );
   });
 });

@@ -67,6 +67,7 @@ import {
   VirtioConsole,
   type VirtioDevice,
   VirtioFeature,
+  VirtioGpu,
   VirtioNet,
   VirtioPciFunction,
   VirtioRng,
@@ -92,6 +93,8 @@ export class VirtWiring {
   iommu: SmmuV3 | undefined;
   /** The AHCI function (when the configuration has SATA devices). */
   ahci: AhciPciFunction | undefined;
+  /** The virtio-gpu (when the configuration has a GPU display). */
+  gpu: VirtioGpu | undefined;
   uart: Pl011 | undefined;
   rtc: Pl031 | undefined;
   virtioConsole: VirtioConsole | undefined;
@@ -530,5 +533,10 @@ export const VIRT_PARTS: readonly VirtPart[] = [
   virtioPci("virtio-rng", (_b, c) =>
     c.deterministic ? new VirtioRng(seededEntropy(0x9e37_79b9)) : new VirtioRng(),
   ),
+  virtioPci("virtio-gpu", (b, c) => {
+    if (!c.gpu) return undefined;
+    b.gpu = new VirtioGpu(c.gpuDisplay === undefined ? {} : { display: c.gpuDisplay });
+    return b.gpu;
+  }),
   AHCI_PART,
 ];

@@ -32,6 +32,8 @@ describe("armature run: options are checked before anything starts", () => {
       ["--machine", "virt", "--sata", "a.img,rw"],
       ["--machine", "virt", "--cdrom"],
       ["--machine", "virt", "--net", "user,frob=1"],
+      ["--machine", "virt", "--kernel", "/nonexistent/Image", "--display", "vnc=:5900"],
+      ["--machine", "virt", "--kernel", "/nonexistent/Image", "--screendump", "a.png"],
       ["--machine", "virt", "--disk", "a.img,rw"],
       ["--machine", "virt", "--kernel"],
     ]) {
@@ -162,7 +164,28 @@ describe("armature run: options are checked before anything starts", () => {
     }
   });
 
-  it("boots a bare-metal binary to PSCI SYSTEM_OFF and exits 0, writing the DTB it generated", async () => {
+  it("--gpu with --display vnc=HOST:PORT and --screendump FILE; a bad --display is a ConfigError", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      writeFileSync(join(dir, "Image"), "x");
+      const k = ["--machine", "virt", "--kernel", join(dir, "Image")];
+      expect(
+        parseRunOptions([...k, "--gpu", "--display", "vnc=:5901", "--screendump", "s.png"]),
+      ).toMatchObject({
+        gpu: true,
+        display: { kind: "vnc", host: "127.0.0.1", port: 5901 },
+        screendump: "s.png",
+      });
+      expect(parseRunOptions(k)).toMatchObject({ gpu: false, display: { kind: "none" } });
+      const bad = await run(["run", ...k, "--gpu", "--display", "sdl"]);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/--display "sdl": use none or vnc=HOST:PORT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("boots a bare-metal binary to PSCI SYSTEM_OFF and exits 0, writing the DTB it generated and a screendump", async () => {
     const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
     try {
       // A two-instruction kernel assembled by GNU as: x0 = SYSTEM_OFF; hvc #0.
@@ -179,8 +202,18 @@ describe("armature run: options are checked before anything starts", () => {
         "128",
         "--dump-dtb",
         join(dir, "out.dtb"),
+        "--gpu",
+        "--display",
+        "vnc=127.0.0.1:0",
+        "--screendump",
+        join(dir, "screen.png"),
       ]);
       expect(r.code).toBe(0);
+      expect(r.err).toMatch(/VNC on 127\.0\.0\.1:\d+/);
+      // The GPU's (never drawn: black) 1024x768 screen as PNG, written when the machine stopped.
+      const png = readFileSync(join(dir, "screen.png"));
+      expect(png.subarray(1, 4).toString()).toBe("PNG");
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1024, 768]);
       const dts = execFileSync("dtc", ["-I", "dtb", "-O", "dts", "-q", join(dir, "out.dtb")]).toString();
       expect(dts).toMatch(/arm,psci-1\.0/);
       expect(readFileSync(join(dir, "out.dtb")).readUInt32BE(0)).toBe(0xd00dfeed);

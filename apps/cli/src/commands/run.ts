@@ -1,6 +1,7 @@
 import { accessSync, constants, readFileSync, writeFileSync } from "node:fs";
 import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
+import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
 import {
   VIRT_LIMITS,
   type VirtBoardOptions,
@@ -33,6 +34,11 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --iommu none|smmuv3     put an Arm SMMUv3 in front of the PCI devices (default none)
   --sata FILE[,ro]        SATA disk on the next port of an AHCI controller (repeatable)
   --cdrom FILE.iso        ATAPI DVD-ROM with this ISO 9660/UDF image, after the disks (repeatable)
+  --gpu                   virtio-gpu (1024x768 scanout; Linux: virtio_gpu, fbcon on tty1)
+  --display vnc=HOST:PORT[,password=PW]|none
+                          serve the GPU's screen over VNC on HOST:PORT (view only; loopback
+                          unless a password is set)
+  --screendump FILE.png   write the GPU's screen as PNG when the machine stops
   --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time: a run replays exactly
@@ -58,6 +64,9 @@ export interface RunOptions {
   /** AHCI ports: the --sata disks in order, then the --cdrom drives. */
   sata: Array<{ path: string; readOnly: boolean }>;
   cdrom: string[];
+  gpu: boolean;
+  display: DisplaySpec;
+  screendump?: string;
   smp: number;
   memoryMiB: number;
   deterministic: boolean;
@@ -103,6 +112,9 @@ const RUN_OPTIONS = {
   "--sata": { value: true, repeat: true },
   "--cdrom": { value: true, repeat: true },
   "--net-dump": { value: true },
+  "--gpu": {},
+  "--display": { value: true },
+  "--screendump": { value: true },
   "--deterministic": {},
   "--no-uart": {},
   "--no-rtc": {},
@@ -140,6 +152,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     iommu: board.iommu ?? "none",
     sata: (a["--sata"] ?? []).map((v) => fileWithFlags(v, "--sata")),
     cdrom: a["--cdrom"] ?? [],
+    gpu: a["--gpu"] === true,
+    display: parseDisplaySpec(a["--display"] ?? "none"),
     smp: board.cpus ?? 1,
     memoryMiB: board.memoryMiB ?? 1024,
     deterministic: a["--deterministic"] === true,
@@ -150,6 +164,9 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (a["--append"] !== undefined) o.append = a["--append"];
   if (a["--dtb"] !== undefined) o.dtb = a["--dtb"];
   if (a["--dump-dtb"] !== undefined) o.dumpDtb = a["--dump-dtb"];
+  if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
+  if (!o.gpu && (o.display.kind !== "none" || o.screendump !== undefined))
+    throw new CliUsageError("--display and --screendump show the GPU's screen: add --gpu");
   if (a["--disk"] !== undefined) {
     const [path, ...flags] = a["--disk"].split(",");
     for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown --disk flag "${f}" (known: ro)`);
@@ -216,6 +233,7 @@ export const runCommand: Command = {
         ...opts.sata.map((d) => ({ kind: "disk" as const, backend: openSataImage(d.path, d) })),
         ...opts.cdrom.map((f) => ({ kind: "cdrom" as const, backend: openCdromImage(f) })),
       ];
+    if (opts.gpu) mo.gpu = true;
     const m = new VirtMachine(mo);
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
 
@@ -244,6 +262,19 @@ export const runCommand: Command = {
         if (out.length > 0) m.input(new Uint8Array(out));
       } else m.input(new Uint8Array(d));
     };
+    const screen = m.gpu?.display;
+    let vnc: VncServer | undefined;
+    if (screen !== undefined && opts.display.kind === "vnc") {
+      const { host, port, password } = opts.display;
+      try {
+        vnc = new VncServer(screen, { host, port, ...(password === undefined ? {} : { password }) });
+        const at = await vnc.listen();
+        io.err(`armature run: VNC on ${at.host}:${at.port}\n`);
+      } catch (e) {
+        m.close(); // the machine never ran: release its network before reporting
+        throw e;
+      }
+    }
     if (tty) stdin.setRawMode(true);
     stdin.on("data", onData);
     stdin.resume();
@@ -263,6 +294,8 @@ export const runCommand: Command = {
       io.err("\narmature run: stopped\n");
       return userQuit ? 0 : 1;
     } finally {
+      if (screen !== undefined && opts.screendump !== undefined) writeScreenshot(screen, opts.screendump);
+      await vnc?.close();
       stdin.off("data", onData);
       if (tty) stdin.setRawMode(false);
       stdin.pause();
