@@ -1,7 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { connect, createServer as createTcpServer } from "node:net";
-import { describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { VIRT_USER_NETWORK } from "./net.js";
 import { bootLinux, diskSha256, M1_CPUINFO_FEATURES } from "./test/linux.js";
 
@@ -45,8 +49,12 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
       async () => {
         // The user network, with a host forward from a free host port to the guest's port 5555.
         const fwdPort = await freePort();
+        const dumpDir = mkdtempSync(join(tmpdir(), "armature-e2e-"));
+        onTestFinished(() => rmSync(dumpDir, { recursive: true, force: true }));
+        const pcap = join(dumpDir, "net.pcap");
         const s = await bootLinux({
           layout,
+          netDump: pcap,
           net: {
             kind: "user",
             options: {
@@ -105,8 +113,10 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
         expect(ping).toMatch(/2 packets transmitted, 2 packets received/);
         // TCP through the NAT: the gateway is the host's 127.0.0.1, where a test server sends
         // 1 MiB of random bytes; the guest's sha256 of what wget got must be the host's.
+        let httpPort = 0;
         const blob = new Uint8Array(randomBytes(MiB));
         const http = await blobServer(blob);
+        httpPort = http.port;
         try {
           const t1 = Date.now();
           const got = await s.sh(`wget -q -O - http://10.0.2.2:${http.port}/blob | sha256sum`, 300_000);
@@ -156,6 +166,18 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
         expect(kernelLog).toMatch(/alg: self-tests for .* passed|Run \/init as init process/);
         s.machine.input(new TextEncoder().encode("poweroff -f\n"));
         expect(await s.stopped).toBe("poweroff");
+        // The capture, closed with the machine, is read by tcpdump (an independent reader): the
+        // DHCP exchange, the DNS query and the HTTP connection are in it.
+        const dump = execFileSync("tcpdump", ["-n", "-r", pcap], {
+          maxBuffer: 256 << 20,
+          stdio: ["ignore", "pipe", "ignore"],
+        }).toString();
+        expect(dump).toMatch(/10\.0\.2\.2\.67 > [\d.]+\.68: BOOTP\/DHCP, Reply/);
+        expect(dump).toMatch(/10\.0\.2\.15\.\d+ > 10\.0\.2\.3\.53: \d+\+ A\? localhost\./);
+        expect(dump).toMatch(
+          new RegExp(`10\\.0\\.2\\.15\\.\\d+ > 10\\.0\\.2\\.2\\.${httpPort}: Flags \\[S\\]`),
+        );
+        expect(dump).toMatch(/10\.0\.2\.2\.\d+ > 10\.0\.2\.15\.5555: Flags \[S\]/);
       },
       30 * 60_000,
     );

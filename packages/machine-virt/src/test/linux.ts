@@ -67,6 +67,8 @@ export async function bootLinux(opts: {
   echo?: (s: string) => void;
   bootTimeoutMs?: number;
   net?: VirtAttachments["net"];
+  /** Capture the network to this pcap file (closed when the machine stops). */
+  netDump?: string;
 }): Promise<LinuxSession> {
   const { image, initrd } = guestFiles();
   const con = new ScriptedConsole(opts.echo);
@@ -80,6 +82,7 @@ export async function bootLinux(opts: {
     disk,
     console: con,
     ...(opts.net === undefined ? {} : { net: opts.net }),
+    ...(opts.netDump === undefined ? {} : { netDump: opts.netDump }),
   });
   const t0 = Date.now();
   const stopped = machine.run();
