@@ -46,6 +46,12 @@ export interface VirtAttachments {
    */
   gpu?: boolean | { display: Display };
   /**
+   * An xHCI (PCI 0C/03/30) with the Parallels VM's USB devices on its USB 3 ports: an absolute
+   * tablet (port 1) and a keyboard (port 2), plus the UVC camera (port 3) with `{ camera: true }`.
+   * With a GPU, the display's host input (VNC keys and pointer) goes to them. Default false.
+   */
+  usb?: boolean | { camera?: boolean };
+  /**
    * The virtio-net card's network. "user" (default): user-mode networking (@armature/net's
    * UserNetwork) on QEMU's 10.0.2.0/24 — gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3,
    * DHCP from 10.0.2.15. A `NetSpec` (what `parseNetSpec` returns for `--net user,...`,
@@ -101,6 +107,18 @@ function gpuDisplay(gpu: VirtAttachments["gpu"]): Display | null | undefined {
   throw new ConfigError("gpu must be true, false or { display } with a core Display");
 }
 
+function usbOptions(usb: VirtAttachments["usb"]): { camera: boolean } | undefined {
+  if (usb === undefined || usb === false) return undefined;
+  if (usb === true) return { camera: false };
+  if (
+    typeof usb === "object" &&
+    usb !== null &&
+    (usb.camera === undefined || typeof usb.camera === "boolean")
+  )
+    return { camera: usb.camera ?? false };
+  throw new ConfigError("usb must be true, false or { camera?: boolean }");
+}
+
 /** Option ranges, checked once here (the CLI passes numbers through). */
 export const VIRT_LIMITS = { cpus: { min: 1, max: 8 }, memoryMiB: { min: 64, max: 8192 } } as const;
 
@@ -119,6 +137,8 @@ export interface VirtConfig {
   /** A virtio-gpu, drawing into `gpuDisplay` when one was given (else a display of its own). */
   readonly gpu: boolean;
   readonly gpuDisplay: Display | undefined;
+  /** The xHCI and its devices (undefined: no USB). */
+  readonly usb: { readonly camera: boolean } | undefined;
   readonly net: "user" | "none" | NetSpec | NetBackend;
   readonly netDump: string | undefined;
   readonly epochSeconds: number | undefined;
@@ -163,6 +183,7 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
     sata: sataDevices(o.sata),
     gpu: gpuDisplay(o.gpu) !== undefined,
     gpuDisplay: gpuDisplay(o.gpu) ?? undefined,
+    usb: usbOptions(o.usb),
     net: o.net === undefined || o.net === "builtin" ? "user" : o.net,
     netDump: o.netDump,
     epochSeconds: o.epochSeconds ?? (deterministic ? 1_700_000_000 : undefined),

@@ -8,5 +8,5 @@ export { LAYOUTS, PCI_IO_DEFAULT_SIZE, QEMU_LAYOUT, VZ_LAYOUT } from "./layout.j
 export type { ConsoleSink, MachineStop, VirtMachineOptions } from "./machine.js";
 export { VirtMachine } from "./machine.js";
 export { VIRT_USER_NETWORK, virtNetBackend, wakeOnReceive } from "./net.js";
-export type { VirtPart } from "./parts.js";
+export type { VirtPart, VirtUsb } from "./parts.js";
 export { VIRT_PARTS, VirtWiring } from "./parts.js";

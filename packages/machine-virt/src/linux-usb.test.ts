@@ -2,8 +2,10 @@
  * Issue #19's Linux proof for USB (opt-in: ARMATURE_E2E_USB=1; ARMATURE_E2E_USB_MODE=PCI or
  * platform for one of the two; the lead groups CI boots). Debian's generic kernel (xhci, ehci,
  * usbhid, hid-generic, uvcvideo loaded by its initramfs) on the virt board with the Parallels VM's
- * devices on the xHCI's USB 3 ports 1-3 (mouse, keyboard, camera) and an empty EHCI:
- * - PCI: xHCI 0C/03/30 and EHCI 0C/03/20 functions;
+ * devices on the xHCI's USB 3 ports 1-3 (pointer, keyboard, camera) and an empty EHCI:
+ * - PCI: the board's xHCI (its `usb` option: tablet, keyboard, camera, as `armature run --camera`
+ *   builds it) and an EHCI 0C/03/20 function;
+ * - platform: a mouse, a keyboard and the camera;
  * - platform: `generic-xhci` / `generic-ehci` DT nodes with MMIO windows and wired SPIs.
  * The guest-side checks are @armature/usb/test's; its evkeys/uvcgrab programs and evdev.ko are
  * appended to the initramfs.
@@ -24,7 +26,6 @@ import {
   UvcCamera,
   XHCI_MMIO_SIZE,
   XhciController,
-  XhciPciFunction,
 } from "@armature/usb";
 import {
   captureFrames,
@@ -63,13 +64,11 @@ async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
     net: "none" as const,
   };
   let machine: VirtMachine;
-  let xhci: XhciController;
+  let keyboard: UsbKeyboard;
   if (mode === "PCI") {
-    machine = new VirtMachine(base);
-    const fn = new XhciPciFunction({ dma: new BusDmaSpace(machine.bus), clock: machine.clock });
-    machine.pci.attach(fn, { device: 8 });
+    machine = new VirtMachine({ ...base, usb: { camera: true } });
     machine.pci.attach(new EhciPciFunction({ clock: machine.clock }), { device: 9 });
-    xhci = fn.xhci;
+    keyboard = machine.usb!.keyboard;
   } else {
     const first = new VirtMachine(base);
     describeEhciDt(first.fdt, { base: EHCI_BASE, spi: EHCI_SPI });
@@ -81,18 +80,18 @@ async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
       EHCI_MMIO_SIZE,
       new EhciController({ irq: irqLine(machine.gic, 32 + EHCI_SPI), clock: machine.clock }),
     );
-    xhci = new XhciController({
+    const xhci = new XhciController({
       dma: new BusDmaSpace(machine.bus),
       irq: irqLine(machine.gic, 32 + XHCI_SPI),
       clock: machine.clock,
     });
     machine.bus.addMmio("xhci", XHCI_BASE, XHCI_MMIO_SIZE, xhci);
+    keyboard = new UsbKeyboard();
+    xhci.attach(new UsbMouse(), { port: 1, usb3: true });
+    xhci.attach(keyboard, { port: 2, usb3: true });
+    // Paced at 30 frames/s on the machine's clock, as a real camera is.
+    xhci.attach(new UvcCamera({ clock: machine.clock }), { port: 3, usb3: true });
   }
-  const keyboard = new UsbKeyboard();
-  xhci.attach(new UsbMouse(), { port: 1, usb3: true });
-  xhci.attach(keyboard, { port: 2, usb3: true });
-  // Paced at 30 frames/s on the machine's clock, as a real camera is.
-  xhci.attach(new UvcCamera({ clock: machine.clock }), { port: 3, usb3: true });
 
   const t0 = Date.now();
   const stopped = machine.run();
@@ -144,7 +143,9 @@ async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
       .map((p) => byName.get(`${usb3Bus}-${p}`))
       .map((d) => [d?.idVendor, d?.idProduct, d?.product, d?.manufacturer, d?.speed, d?.interfaceDrivers]),
   ).toEqual([
-    ["203a", "fffc", "Virtual Mouse", "Parallels", "5000", ["usbhid"]],
+    mode === "PCI"
+      ? ["203a", "fffd", "Virtual Tablet", "Parallels", "5000", ["usbhid"]]
+      : ["203a", "fffc", "Virtual Mouse", "Parallels", "5000", ["usbhid"]],
     ["203a", "fffb", "Virtual Keyboard", "Parallels", "5000", ["usbhid"]],
     ["203a", "fff9", "FaceTime HD Camera", "Parallels", "5000", ["uvcvideo", "uvcvideo"]],
   ]);

@@ -21,7 +21,7 @@ import type { VirtioConsole, VirtioGpu, VirtioPciFunction } from "@armature/virt
 import { type VirtAttachments, type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
 import { describeVirtDt } from "./describe.js";
 import type { VirtLayout } from "./layout.js";
-import { VIRT_PARTS, VirtWiring } from "./parts.js";
+import { VIRT_PARTS, type VirtUsb, VirtWiring } from "./parts.js";
 
 const MiB = 1024 * 1024;
 
@@ -64,6 +64,8 @@ export class VirtMachine {
   readonly ahci: AhciPciFunction | undefined;
   /** The virtio-gpu (when `gpu` is set); its `display` is what VNC and screenshots show. */
   readonly gpu: VirtioGpu | undefined;
+  /** The xHCI with its tablet, keyboard and camera (when `usb` is set). */
+  readonly usb: VirtUsb | undefined;
   readonly virtioConsole: VirtioConsole;
   readonly devices: VirtioPciFunction[];
   readonly fdt: FdtNode;
@@ -93,6 +95,7 @@ export class VirtMachine {
       this.smmu = w.iommu;
       this.ahci = w.ahci;
       this.gpu = w.gpu;
+      this.usb = w.usb;
       this.uart = w.uart;
       this.rtc = w.rtc;
       this.virtioConsole = w.virtioConsole!;

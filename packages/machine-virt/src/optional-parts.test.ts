@@ -1,6 +1,6 @@
 import { AtapiDvd, SataDisk } from "@armature/ahci";
 import { ConfigError, Display, MemoryBlockBackend } from "@armature/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { virtConfig } from "./config.js";
 import { QEMU_LAYOUT } from "./layout.js";
 import { VirtMachine } from "./machine.js";
@@ -79,6 +79,46 @@ describe("gpu: a virtio-gpu-pci drawing into a core Display", () => {
     expect(machine({ gpu: { display } }).gpu!.display).toBe(display);
     expect(() => virtConfig({ gpu: { display: {} } as never })).toThrow(
       /gpu must be true, false or \{ display \} with a core Display/,
+    );
+  });
+});
+
+describe("usb: an xHCI with the Parallels VM's tablet, keyboard and camera", () => {
+  it("plugs an xHCI (class 0C/03/30) last, devices on USB 3 ports; the GPU display's input reaches them", () => {
+    const m = machine({ gpu: true, usb: { camera: true } });
+    const u = m.usb!;
+    const slot = m.devices.length + 1;
+    expect(ecam(m, slot, 8) >>> 8).toBe(0x0c_03_30);
+    expect(u.camera).toBeDefined();
+    const down = vi.spyOn(u.keyboard, "keyDown");
+    const up = vi.spyOn(u.keyboard, "keyUp");
+    const move = vi.spyOn(u.tablet, "moveToFraction");
+    const buttons = vi.spyOn(u.tablet, "setButtons");
+    const screen = m.gpu!.display;
+    screen.sendKey({ down: true, usage: 0x0b });
+    screen.sendKey({ down: false, usage: 0x0b });
+    screen.sendKey({ down: true, usage: 0 }); // no usage: dropped
+    const w = screen.width;
+    const h = screen.height;
+    screen.sendPointer({
+      kind: "absolute",
+      x: w - 1,
+      y: 0,
+      width: w,
+      height: h,
+      buttons: 1,
+      wheel: 0,
+      hwheel: 0,
+    });
+    expect(down.mock.calls).toEqual([[0x0b]]);
+    expect(up.mock.calls).toEqual([[0x0b]]);
+    expect(move.mock.calls).toEqual([[1, 0]]);
+    expect(buttons.mock.calls).toEqual([[1]]);
+    expect(screen.listenerErrors).toBe(0);
+    expect(machine({ usb: true }).usb!.camera).toBeUndefined();
+    expect(machine().usb).toBeUndefined();
+    expect(() => virtConfig({ usb: { camera: "yes" } as never })).toThrow(
+      /usb must be true, false or \{ camera\?: boolean \}/,
     );
   });
 });

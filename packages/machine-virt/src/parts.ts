@@ -61,6 +61,7 @@ import {
   smmuV3IortNode,
   translatingMsiSink,
 } from "@armature/smmu";
+import { UsbKeyboard, UsbTablet, UvcCamera, XhciPciFunction } from "@armature/usb";
 import {
   VirtioBalloon,
   VirtioBlk,
@@ -95,6 +96,8 @@ export class VirtWiring {
   ahci: AhciPciFunction | undefined;
   /** The virtio-gpu (when the configuration has a GPU display). */
   gpu: VirtioGpu | undefined;
+  /** The xHCI and its devices (usb option). */
+  usb: VirtUsb | undefined;
   uart: Pl011 | undefined;
   rtc: Pl031 | undefined;
   virtioConsole: VirtioConsole | undefined;
@@ -508,6 +511,47 @@ const AHCI_PART: VirtPart = {
   },
 };
 
+/** The board's USB: the xHCI function and the devices on its USB 3 ports. */
+export interface VirtUsb {
+  readonly xhci: XhciPciFunction;
+  readonly tablet: UsbTablet;
+  readonly keyboard: UsbKeyboard;
+  readonly camera: UvcCamera | undefined;
+}
+
+/**
+ * An xHCI with a tablet, a keyboard and optionally the UVC camera on USB 3 ports 1-3 (the
+ * Parallels VM's order). With a GPU before it, the display's host input reaches them.
+ */
+const XHCI_PART: VirtPart = {
+  name: "xhci",
+  present: (c) => c.usb !== undefined,
+  attach: (b, c) => {
+    const xhci = new XhciPciFunction({ dma: b.pciDma(), clock: b.clock });
+    const tablet = new UsbTablet();
+    const keyboard = new UsbKeyboard();
+    const camera = c.usb?.camera ? new UvcCamera({ clock: b.clock }) : undefined;
+    xhci.xhci.attach(tablet, { port: 1, usb3: true });
+    xhci.xhci.attach(keyboard, { port: 2, usb3: true });
+    if (camera !== undefined) xhci.xhci.attach(camera, { port: 3, usb3: true });
+    b.attachPci(xhci);
+    b.usb = { xhci, tablet, keyboard, camera };
+    b.gpu?.display.addInputListener({
+      key: (e) => {
+        if (e.usage >= 1 && e.usage <= 0xe7)
+          (e.down ? keyboard.keyDown : keyboard.keyUp).call(keyboard, e.usage);
+      },
+      pointer: (e) => {
+        if (e.kind !== "absolute") return;
+        tablet.moveToFraction(e.x / Math.max(1, e.width - 1), e.y / Math.max(1, e.height - 1));
+        tablet.setButtons(e.buttons);
+        if (e.wheel !== 0) tablet.wheel(e.wheel);
+      },
+    });
+    return [];
+  },
+};
+
 /**
  * The virt board: one entry per part, placed, wired and described in this order. To add a part,
  * add one entry (and a typed option in VirtBoardOptions / VirtAttachments): see
@@ -539,4 +583,5 @@ export const VIRT_PARTS: readonly VirtPart[] = [
     return b.gpu;
   }),
   AHCI_PART,
+  XHCI_PART,
 ];

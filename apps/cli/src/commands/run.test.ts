@@ -164,7 +164,7 @@ describe("armature run: options are checked before anything starts", () => {
     }
   });
 
-  it("--gpu with --display vnc=HOST:PORT and --screendump FILE; a bad --display is a ConfigError", async () => {
+  it("--gpu with --display vnc=HOST:PORT and --screendump FILE, --usb and --camera; a bad --display is a ConfigError", async () => {
     const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
     try {
       writeFileSync(join(dir, "Image"), "x");
@@ -177,6 +177,9 @@ describe("armature run: options are checked before anything starts", () => {
         screendump: "s.png",
       });
       expect(parseRunOptions(k)).toMatchObject({ gpu: false, display: { kind: "none" } });
+      expect(parseRunOptions([...k, "--usb"])).toMatchObject({ usb: true, camera: false });
+      expect(parseRunOptions([...k, "--camera"])).toMatchObject({ usb: true, camera: true });
+      expect(parseRunOptions(k)).toMatchObject({ usb: false, camera: false });
       const bad = await run(["run", ...k, "--gpu", "--display", "sdl"]);
       expect(bad.code).toBe(1);
       expect(bad.err).toMatch(/--display "sdl": use none or vnc=HOST:PORT/);
@@ -207,6 +210,7 @@ describe("armature run: options are checked before anything starts", () => {
         "vnc=127.0.0.1:0",
         "--screendump",
         join(dir, "screen.png"),
+        "--camera",
       ]);
       expect(r.code).toBe(0);
       expect(r.err).toMatch(/VNC on 127\.0\.0\.1:\d+/);

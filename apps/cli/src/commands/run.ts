@@ -36,9 +36,11 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --cdrom FILE.iso        ATAPI DVD-ROM with this ISO 9660/UDF image, after the disks (repeatable)
   --gpu                   virtio-gpu (1024x768 scanout; Linux: virtio_gpu, fbcon on tty1)
   --display vnc=HOST:PORT[,password=PW]|none
-                          serve the GPU's screen over VNC on HOST:PORT (view only; loopback
-                          unless a password is set)
+                          serve the GPU's screen over VNC on HOST:PORT (loopback unless a
+                          password is set); keys and pointer reach the guest with --usb
   --screendump FILE.png   write the GPU's screen as PNG when the machine stops
+  --usb                   xHCI with a USB tablet and keyboard (VNC input goes to them)
+  --camera                the UVC camera (640x480 test pattern) on the xHCI (implies --usb)
   --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time: a run replays exactly
@@ -67,6 +69,8 @@ export interface RunOptions {
   gpu: boolean;
   display: DisplaySpec;
   screendump?: string;
+  usb: boolean;
+  camera: boolean;
   smp: number;
   memoryMiB: number;
   deterministic: boolean;
@@ -115,6 +119,8 @@ const RUN_OPTIONS = {
   "--gpu": {},
   "--display": { value: true },
   "--screendump": { value: true },
+  "--usb": {},
+  "--camera": {},
   "--deterministic": {},
   "--no-uart": {},
   "--no-rtc": {},
@@ -154,6 +160,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     cdrom: a["--cdrom"] ?? [],
     gpu: a["--gpu"] === true,
     display: parseDisplaySpec(a["--display"] ?? "none"),
+    usb: a["--usb"] === true || a["--camera"] === true,
+    camera: a["--camera"] === true,
     smp: board.cpus ?? 1,
     memoryMiB: board.memoryMiB ?? 1024,
     deterministic: a["--deterministic"] === true,
@@ -234,6 +242,7 @@ export const runCommand: Command = {
         ...opts.cdrom.map((f) => ({ kind: "cdrom" as const, backend: openCdromImage(f) })),
       ];
     if (opts.gpu) mo.gpu = true;
+    if (opts.usb) mo.usb = { camera: opts.camera };
     const m = new VirtMachine(mo);
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
 
