@@ -24,8 +24,9 @@ MODULES_CLOUD=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virti
 MODULES_GENERIC=("${MODULES_CLOUD[@]}"
   virtio_gpu virtio_input
   ahci ahci_platform sd_mod sr_mod
-  xhci_pci xhci_plat_hcd ehci_platform ehci_pci usbhid hid_generic uvcvideo
-  qemu_fw_cfg ?efivarfs)
+  ehci_platform ehci_pci xhci_plat_hcd xhci_pci usbhid hid_generic uvcvideo ?evdev
+  ?isofs qemu_fw_cfg ?efivarfs)
+# (EHCI before xHCI: the EHCI controller becomes USB bus 1, as on the Parallels VM.)
 
 FLAVOUR=cloud
 REFRESH=0

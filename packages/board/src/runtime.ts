@@ -61,6 +61,12 @@ export interface BoardRuntimeOptions {
   isValidEntry(address: number): boolean;
   /** Log tag (default "board"). */
   name?: string;
+  /**
+   * Firmware calls: asked first for every HVC; return true when handled (the vCPU resumes), false
+   * to let PSCI answer it. A board with host-implemented firmware (@armature/uefi) routes its
+   * service immediates here.
+   */
+  hvc?(cpu: number, imm: number): boolean;
 }
 
 /**
@@ -79,6 +85,7 @@ export class BoardRuntime {
   private stopReason: MachineStop | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly log: RateLimitedLog;
+  private readonly hvcHook: ((cpu: number, imm: number) => boolean) | undefined;
 
   constructor(o: BoardRuntimeOptions) {
     if (o.cpus.length === 0 || o.cpus.length !== o.mpidrs.length)
@@ -86,6 +93,7 @@ export class BoardRuntime {
     this.cpus = o.cpus;
     this.clock = o.clock;
     this.log = new RateLimitedLog(o.name ?? "board");
+    this.hvcHook = o.hvc;
     this.running = this.cpus.map((_, i) => i === 0);
     this.waiting = this.cpus.map(() => false);
     this.psci = new Psci({
@@ -161,6 +169,7 @@ export class BoardRuntime {
     const exit = cpu.run(budget);
     switch (exit.reason) {
       case "hvc": {
+        if (this.hvcHook?.(i, exit.imm)) return;
         const fn = num(cpu.getX(0));
         const r = this.psci.call(i, fn, num(cpu.getX(1)), num(cpu.getX(2)), num(cpu.getX(3)));
         cpu.setX(0, BigInt.asUintN(64, BigInt(r)));

@@ -5,6 +5,7 @@
  * component ID mappings) that @armature/acpi's buildIort serializes.
  */
 import type { IortIdMapping, IortNamedComponent, IortRootComplex, IortSmmuV3 } from "@armature/acpi";
+import { ConfigError } from "@armature/core";
 import { type FdtNode, setReg } from "@armature/fdt";
 import { SMMU_MMIO_SIZE } from "./regs.js";
 
@@ -106,7 +107,24 @@ export function rootComplexIortNode(
   };
 }
 
-/** A named component (platform DMA master, e.g. `\_SB.VR00`) with one fixed StreamID. */
+/**
+ * An ACPI namespace path in the fully expanded form Linux compares IORT "Device Object Name"s
+ * with (acpi_get_name ACPI_FULL_PATHNAME): every segment padded to four characters with "_",
+ * e.g. `\_SB.SATA` -> `\_SB_.SATA`. (Linux's iort_match_node_callback uses strcmp.)
+ */
+export function acpiFullPath(path: string): string {
+  const root = path.startsWith("\\") ? "\\" : "";
+  const segs = (root ? path.slice(1) : path).split(".").filter((x) => x !== "");
+  for (const s of segs)
+    if (!/^[A-Z_][A-Z0-9_]{0,3}$/.test(s))
+      throw new ConfigError(`"${s}" in ACPI path "${path}" is not a 1-4 character name (A-Z, 0-9, _)`);
+  return root + segs.map((s) => s.padEnd(4, "_")).join(".");
+}
+
+/**
+ * A named component (platform DMA master, e.g. `\_SB.VR00`) with one fixed StreamID. The object
+ * name is stored fully expanded (see acpiFullPath), or Linux does not find the device.
+ */
 export function namedComponentIortNode(
   smmu: string,
   o: { name: string; objectName: string; streamId: number; addressBits?: number },
@@ -114,7 +132,7 @@ export function namedComponentIortNode(
   return {
     type: "nc",
     name: o.name,
-    objectName: o.objectName,
+    objectName: acpiFullPath(o.objectName),
     coherent: true,
     addressBits: o.addressBits ?? 48,
     mappings: [{ inputBase: 0, count: 1, outputBase: o.streamId, output: smmu, single: true }],

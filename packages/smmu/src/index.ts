@@ -1,5 +1,6 @@
 export type { SmmuV3IortOptions, SmmuV3Placement } from "./describe.js";
 export {
+  acpiFullPath,
   describeSmmuV3Dt,
   namedComponentIortNode,
   rootComplexIortNode,

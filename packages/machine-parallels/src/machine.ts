@@ -1,0 +1,270 @@
+import { randomFillSync } from "node:crypto";
+import { layoutAcpi } from "@armature/acpi";
+import type { AtapiDvd } from "@armature/ahci";
+import {
+  attachParts,
+  BoardConsole,
+  BoardRuntime,
+  type ConsoleSink,
+  createGicCpus,
+  type MachineStop,
+  type Psci,
+  partWindows,
+} from "@armature/board";
+import {
+  Bus,
+  ConfigError,
+  type Display,
+  type NetBackend,
+  type RamRegion,
+  VirtualClock,
+} from "@armature/core";
+import { type Cpu, type CpuModel, M1_MODEL, SR } from "@armature/cpu-aarch64";
+import type { Gicv3 } from "@armature/gic";
+import { UserNetwork } from "@armature/net";
+import type { SmmuV3 } from "@armature/smmu";
+import { type UefiCpu, UefiFirmware } from "@armature/uefi";
+import type { UsbKeyboard, UsbMouse, UvcCamera, XhciController } from "@armature/usb";
+import type { VirtioMmio } from "@armature/virtio";
+import {
+  PARALLELS_MAP,
+  type ParallelsAttachments,
+  type ParallelsBoardOptions,
+  type ParallelsConfig,
+  parallelsConfig,
+} from "./config.js";
+import { describeParallelsAcpi, describeParallelsSmbios } from "./describe.js";
+import { PARALLELS_PARTS, ParallelsWiring } from "./parts.js";
+
+const MiB = 1024 * 1024;
+
+export interface ParallelsMachineOptions extends ParallelsBoardOptions, ParallelsAttachments {
+  /** CPU model (default M1_MODEL, the Parallels M1 VM's feature list, with `midr`). */
+  model?: CpuModel;
+  /**
+   * The boot image the built-in UEFI starts: an AArch64 EFI application, e.g. an arm64 Linux
+   * `Image` (it boots through its EFI stub).
+   */
+  kernel: Uint8Array;
+  /** Offered to the image through LoadFile2 on Linux's initrd device path. */
+  initrd?: Uint8Array;
+  /** The image's LoadOptions: the kernel command line (default `console=ttyAMA0`). */
+  cmdline?: string;
+  /** Where the guest's console output goes (default: process.stdout). */
+  console?: ConsoleSink;
+}
+
+/** Parallels' shared network: 10.211.55.0/24, the guest at .3 by DHCP. */
+export function parallelsUserNetwork(): UserNetwork {
+  return new UserNetwork({
+    network: "10.211.55.0/24",
+    host: "10.211.55.2",
+    dns: "10.211.55.1",
+    dhcpStart: "10.211.55.3",
+  });
+}
+
+/** A deterministic byte stream (xorshift32) for replayable runs. */
+function seededEntropy(seed: number): (buf: Uint8Array) => void {
+  let s = seed >>> 0 || 1;
+  return (buf) => {
+    for (let i = 0; i < buf.length; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      buf[i] = s & 0xff;
+    }
+  };
+}
+
+/** The registers the firmware reads from the vCPU that trapped (a cpu-aarch64 Cpu). */
+function uefiView(cpu: Cpu): UefiCpu {
+  return {
+    getX: (n) => cpu.getX(n),
+    setX: (n, v) => cpu.setX(n, v),
+    getPC: () => cpu.getPC(),
+    setPC: (v) => cpu.setPC(v),
+    translationRegs: () => ({
+      sctlr: cpu.sys.read(SR.SCTLR_EL1, true) ?? 0n,
+      tcr: cpu.sys.read(SR.TCR_EL1, true) ?? 0n,
+      ttbr0: cpu.sys.read(SR.TTBR0_EL1, true) ?? 0n,
+      ttbr1: cpu.sys.read(SR.TTBR1_EL1, true) ?? 0n,
+    }),
+  };
+}
+
+/**
+ * The Parallels-Desktop-on-M1-like board: walks its table of parts (PARALLELS_PARTS), publishes
+ * ACPI and SMBIOS through the built-in UEFI (@armature/uefi; no device tree reaches the OS),
+ * starts the boot image through it, and hands the vCPUs to the shared BoardRuntime with the
+ * firmware's service HVCs routed to it and HVC #0 to PSCI.
+ */
+export class ParallelsMachine {
+  readonly config: ParallelsConfig;
+  readonly bus = new Bus();
+  readonly clock: VirtualClock;
+  readonly ram: RamRegion;
+  readonly gic: Gicv3;
+  readonly smmu: SmmuV3 | undefined;
+  readonly cpus: Cpu[];
+  readonly psci: Psci;
+  readonly runtime: BoardRuntime;
+  readonly firmware: UefiFirmware;
+  /** The screen virtio-gpu scans out to. */
+  readonly display: Display;
+  readonly keyboard: UsbKeyboard;
+  readonly mouse: UsbMouse;
+  readonly camera: UvcCamera;
+  readonly xhci: XhciController;
+  /** The DVD-ROM on AHCI port 1 (insert or eject media at run time). */
+  readonly dvd: AtapiDvd;
+  /** virtio-mmio transports: gpu, balloon, net (virtio0/1/2). */
+  readonly virtio: readonly VirtioMmio[];
+  /** The NIC's backend (undefined with net "none"). */
+  readonly net: NetBackend | undefined;
+  private readonly ownsNet: boolean;
+  private readonly console: BoardConsole;
+  private closed = false;
+
+  constructor(o: ParallelsMachineOptions) {
+    if (!(o.kernel instanceof Uint8Array) || o.kernel.length === 0)
+      throw new ConfigError(
+        "ParallelsMachine needs `kernel`: an arm64 Linux Image or another AArch64 EFI application (booting a disk's EFI System Partition is not supported yet)",
+      );
+    const c = parallelsConfig(o);
+    this.config = c;
+    this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
+    this.ram = this.bus.addRam("ram", PARALLELS_MAP.ramBase, c.memoryMiB * MiB);
+    this.console = new BoardConsole(o.console ?? { write: (b) => process.stdout.write(b) });
+
+    this.ownsNet = o.net === undefined;
+    this.net = o.net === "none" ? undefined : (o.net ?? parallelsUserNetwork());
+    const w = new ParallelsWiring(this.bus, this.clock, this.console, {
+      disk: o.disk,
+      cdrom: o.cdrom,
+      net: this.net,
+      display: o.display,
+      camera: o.camera,
+    });
+    attachParts(PARALLELS_PARTS, w, c, this.bus);
+    this.gic = w.gic!;
+    this.smmu = w.smmu;
+    this.display = w.gpu!.display;
+    this.keyboard = w.keyboard!;
+    this.mouse = w.mouse!;
+    this.camera = w.camera!;
+    this.xhci = w.xhci!;
+    this.dvd = w.dvd!;
+    this.virtio = w.virtio;
+
+    this.cpus = createGicCpus({
+      bus: this.bus,
+      clock: this.clock,
+      model: { ...(o.model ?? M1_MODEL), midr: c.midr },
+      count: c.cpus,
+      gic: this.gic,
+    });
+    const views = this.cpus.map(uefiView);
+    this.runtime = new BoardRuntime({
+      cpus: this.cpus,
+      clock: this.clock,
+      mpidrs: c.mpidrs,
+      isValidEntry: (a) => this.ram.contains(a, 4),
+      name: "machine-parallels",
+      hvc: (i, imm) => this.firmwareCall(i, imm, views[i]!),
+    });
+    this.psci = this.runtime.psci;
+
+    const epochMs =
+      o.epochSeconds !== undefined ? o.epochSeconds * 1000 : c.deterministic ? 1_700_000_000_000 : undefined;
+    const cmdline = o.cmdline ?? "console=ttyAMA0";
+    this.console.route(cmdline);
+    const sink = this.console.sink;
+    this.firmware = new UefiFirmware(
+      {
+        memory: this.bus,
+        ram: [{ base: this.ram.base, size: this.ram.size }],
+        mmio: partWindows(PARALLELS_PARTS, c).map((p) => ({ base: p.base, size: p.size })),
+        console: { write: (b) => sink.write(b) },
+        wallClockMs: () =>
+          epochMs === undefined ? Date.now() : epochMs + Math.floor(this.clock.nowNs() / 1e6),
+        monotonicNs: () => this.clock.nowNs(),
+        reset: (kind) => this.runtime.stop(kind === "shutdown" ? "poweroff" : "reset"),
+        entropy: c.deterministic ? seededEntropy(0x5eed_1234) : (b) => randomFillSync(b),
+        acpi: (base) => {
+          const img = layoutAcpi(describeParallelsAcpi(c), base);
+          return { bytes: img.bytes, rsdpAddress: img.rsdpAddress };
+        },
+        smbios: (addr) => describeParallelsSmbios(c).build(addr),
+        codeChanged: () => {
+          for (const cpu of this.cpus) cpu.invalidateICache();
+        },
+      },
+      {
+        image: o.kernel,
+        cmdline,
+        ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
+        ...(o.efiVariables === undefined ? {} : { variables: o.efiVariables }),
+      },
+    );
+    this.runtime.boot({ pc: this.firmware.entry.pc, pstate: this.firmware.entry.pstate });
+  }
+
+  /** A firmware service HVC from vCPU `i` (false: not the firmware's; PSCI answers it). */
+  private firmwareCall(_i: number, imm: number, view: UefiCpu): boolean {
+    if (!this.firmware.handles(imm)) return false;
+    switch (this.firmware.hvc(imm, view)) {
+      case "idle": {
+        // WaitForEvent / Stall: nothing happens until the deadline, so move time there.
+        const t = this.firmware.idleUntilNs;
+        if (this.clock.mode === "deterministic" && Number.isFinite(t))
+          this.clock.advanceTo(Math.max(t, this.clock.nowNs()));
+        break;
+      }
+      case "exit":
+        this.console.sink.write(
+          new TextEncoder().encode(
+            `\r\nmachine-parallels: the boot image returned (status 0x${this.firmware.exitStatus.toString(16)})\r\n`,
+          ),
+        );
+        this.runtime.stop("halted");
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+
+  /** Type into the console (the UART). */
+  input(bytes: Uint8Array): void {
+    this.console.input(bytes);
+    this.runtime.wake();
+  }
+
+  /** Stop the run loop at the next opportunity. */
+  stop(reason: MachineStop = "halted"): void {
+    this.runtime.stop(reason);
+  }
+
+  /**
+   * Run until the guest powers off or resets, `stop()` is called, or `maxInstructions` retire.
+   * A power-off or reset closes what the board opened (the default user network's sockets).
+   */
+  async run(opts: { maxInstructions?: number; sliceInstructions?: number } = {}): Promise<MachineStop> {
+    const r = await this.runtime.run(opts);
+    if (r === "poweroff" || r === "reset") this.close();
+    return r;
+  }
+
+  /** Release host resources the board opened (idempotent). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsNet && this.net instanceof UserNetwork) this.net.close();
+  }
+
+  /** Instructions retired by all vCPUs. */
+  retired(): number {
+    return this.runtime.retired();
+  }
+}
