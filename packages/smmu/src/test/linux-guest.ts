@@ -38,7 +38,9 @@ export async function smmuGuestChecks(sh: (command: string) => Promise<string>):
     await sh("ls /sys/kernel/iommu_groups/*/devices 2>/dev/null | grep -v ':$' | grep -v '^/'"),
   );
   const virtio = lines(
-    await sh('for d in /sys/bus/pci/devices/*; do [ "$(cat $d/vendor)" = 0x1af4 ] && basename $d; done'),
+    await sh(
+      'for d in /sys/bus/pci/devices/*; do [ -e "$d/vendor" ] && [ "$(cat $d/vendor)" = 0x1af4 ] && basename $d; done',
+    ),
   );
   const ungroupedVirtio = virtio.filter((d) => !groupedDevices.includes(d));
   const problems: string[] = [];

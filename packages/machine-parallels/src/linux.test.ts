@@ -1,0 +1,251 @@
+/**
+ * Issue #22's proof, in one boot: Debian's generic arm64 kernel (fetched by scripts/fetch-guest.sh
+ * --flavour generic) boots through the built-in UEFI's EFI stub on the Parallels-like board and,
+ * from inside the guest, sees what seed 000's Parallels VM showed: the CPU features, UEFI + ACPI +
+ * SMBIOS and no device tree, no PCI, the SMMUv3 with every DMA master in an IOMMU group, virtio0/1/2
+ * = gpu/balloon/net on virtio-mmio, a 128 GiB GPT disk as sda and the DVD-ROM as sr0 on AHCI, and
+ * USB buses 1-3 with the mouse, keyboard and camera. Linux is the judge throughout.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildIso9660, linuxAhciChecks } from "@armature/ahci/test";
+import { FileBlockBackend, MemoryBlockBackend } from "@armature/core";
+import { smmuGuestChecks } from "@armature/smmu/test";
+import {
+  captureFrames,
+  expectedKeyEvents,
+  initrdWithUsbTools,
+  readUsbSysfs,
+  testPatternHashes,
+  typeAndReadKeys,
+} from "@armature/usb/test";
+import { afterAll, describe, expect, it } from "vitest";
+import { ParallelsMachine } from "./machine.js";
+import { ScriptedConsole } from "./test/console.js";
+import { GPT_TYPE, writeGpt } from "./test/gpt.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const GUEST = process.env.ARMATURE_GUEST_GENERIC_CACHE ?? join(ROOT, ".cache", "guest-generic");
+const SEED_FEATURES =
+  "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma lrcpc dcpop sha3 asimddp sha512 asimdfhm dit uscat ilrcpc flagm ssbs sb paca pacg dcpodp flagm2 frint";
+const GiB = 1024 ** 3;
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+function ensureGenericGuest(): void {
+  if (["Image", "initramfs.cpio.gz"].every((f) => existsSync(join(GUEST, f)))) return;
+  const r = spawnSync("bash", [join(ROOT, "scripts/fetch-guest.sh"), "--flavour", "generic"], {
+    stdio: "inherit",
+    timeout: 15 * 60_000,
+  });
+  if (r.status !== 0)
+    throw new Error("cannot fetch the generic guest: run `bash scripts/fetch-guest.sh --flavour generic`");
+}
+
+const enabled = process.env.ARMATURE_E2E_PARALLELS !== "0";
+
+describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (one boot)", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "armature-parallels-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it(
+    "sees the Parallels VM of seed 000 from inside",
+    async () => {
+      ensureGenericGuest();
+      // A sparse 128 GiB disk with a 512 MiB EFI System Partition and a root partition.
+      const diskPath = join(tmp, "disk.img");
+      writeFileSync(diskPath, "");
+      truncateSync(diskPath, 128 * GiB);
+      const disk = new FileBlockBackend(diskPath);
+      const lastLba = disk.size / 512 - 1;
+      writeGpt(disk, "5f1e9a3c-2b7d-4e8f-a1c6-0d9b8e7f6a51", [
+        {
+          type: GPT_TYPE.efiSystem,
+          guid: "0e4b1c2d-3a5f-4b6e-8c7d-9f0a1b2c3d4e",
+          name: "EFI",
+          first: 2048,
+          last: 2048 + 1048576 - 1,
+        },
+        {
+          type: GPT_TYPE.linuxFilesystem,
+          guid: "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+          name: "root",
+          first: 2048 + 1048576,
+          last: lastLba - 34,
+        },
+      ]);
+      const isoFiles = [
+        { name: "HELLO.TXT", data: new TextEncoder().encode("hello from the host\n") },
+        { name: "RANDOM.BIN", data: new Uint8Array(200_000).map((_, i) => (i * 2654435761) >>> 24) },
+      ];
+      const iso = buildIso9660(isoFiles);
+
+      const con = new ScriptedConsole();
+      const initrd = initrdWithUsbTools(
+        new Uint8Array(readFileSync(join(GUEST, "initramfs.cpio.gz"))),
+        join(GUEST, "debs"),
+      );
+      const t0 = Date.now();
+      const m = new ParallelsMachine({
+        kernel: new Uint8Array(readFileSync(join(GUEST, "Image"))),
+        initrd,
+        cmdline: "console=ttyAMA0",
+        disk,
+        cdrom: new MemoryBlockBackend(iso, { readOnly: true, blockSize: 2048 }),
+        console: con,
+      });
+      let stop: string | undefined;
+      const stopped = m.run();
+      void stopped.then((r) => {
+        stop = r;
+      });
+      const wait = (re: RegExp, from: number, ms: number, what: string) =>
+        Promise.race([
+          con.waitFor(re, from),
+          new Promise<never>((_, rej) =>
+            setTimeout(
+              () =>
+                rej(
+                  new Error(
+                    `${what}: nothing after ${ms / 1000} s (stop: ${stop}); output:\n${con.output.slice(-3000)}`,
+                  ),
+                ),
+              ms,
+            ),
+          ),
+        ]);
+      await wait(/ARMATURE-SHELL-READY[\s\S]*?\/ # /, 0, 20 * 60_000, "boot");
+      const bootSeconds = (Date.now() - t0) / 1000;
+      const bootInsns = m.retired();
+      const sh = async (command: string, timeoutMs = 300_000): Promise<string> => {
+        const start = con.mark;
+        m.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
+        await wait(/@@END[\s\S]*?\/ # /, start, timeoutMs, command);
+        const text = con.output.slice(start).replace(/\r/g, "");
+        const b = text.indexOf("@@BEGIN\n");
+        const e = text.lastIndexOf("@@END");
+        return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
+      };
+      const log = con.output;
+
+      // Soft expectations: one boot reports every failed check.
+      // CPU, firmware, ACPI, SMBIOS.
+      expect
+        .soft((await sh("grep -m1 Features /proc/cpuinfo")).replace(/^Features\s*:\s*/, "").trim())
+        .toBe(SEED_FEATURES);
+      expect.soft(log).toMatch(/Booting Linux on physical CPU 0x0000000000 \[0x410f0000\]/);
+      expect.soft(log).toMatch(/hw-breakpoint: found 6 breakpoint and 4 watchpoint registers/);
+      expect.soft(log).toMatch(/kvm \[1\]: HYP mode not available/);
+      expect.soft(log).toMatch(/efi: EFI v2\.70 by EDK II/);
+      expect.soft(log).toMatch(/ACPI: Using GIC for interrupt routing/);
+      expect.soft(log).toMatch(/DMI: Parallels International GmbH\. Parallels ARM Virtual Machine/);
+      expect.soft(log).toMatch(/ARMH0011:00: ttyAMA0 at MMIO 0x2110000 .*is a SBSA/);
+      expect
+        .soft(
+          await sh(
+            "cat /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name /sys/class/dmi/id/product_family",
+          ),
+        )
+        .toBe("Parallels International GmbH.\nParallels ARM Virtual Machine\nParallels VM\n");
+      expect
+        .soft(
+          await sh(
+            "ls /sys/bus/pci/devices 2>/dev/null | wc -l; [ -e /proc/device-tree ] && echo DT || echo no-DT",
+          ),
+        )
+        .toBe("0\nno-DT\n");
+
+      // The SMMU: probed through IORT, every platform DMA master in an IOMMU group, no errors.
+      const smmu = await smmuGuestChecks((c) => sh(c));
+      expect.soft(smmu.problems.filter((p) => p !== "no virtio PCI devices found")).toEqual([]);
+      const groups = (await sh("ls /sys/kernel/iommu_groups/*/devices | grep -v -e ':$' -e '^/' | sort"))
+        .split("\n")
+        .filter(Boolean);
+      expect
+        .soft(groups)
+        .toEqual(["LNRO0005:00", "LNRO0005:01", "PNP0D10:00", "PNP0D20:00", "PRL4006:00", "PRL4010:00"]);
+
+      // virtio0/1/2 = gpu, balloon, net on virtio-mmio; the NIC in Parallels' MAC range reaches the host side.
+      expect
+        .soft(
+          await sh(
+            'for d in /sys/bus/virtio/devices/virtio*; do echo "$(cat $d/device) $(basename $(readlink $d/driver))"; done',
+          ),
+        )
+        .toBe("0x0010 virtio_gpu\n0x0005 virtio_balloon\n0x0001 virtio_net\n");
+      expect.soft((await sh("cat /sys/class/net/eth0/address")).trim()).toMatch(/^00:1c:42:/);
+      const ping = await sh(
+        "ifconfig eth0 10.211.55.3 netmask 255.255.255.0 up; ping -c 1 -W 3 10.211.55.2 2>&1 | grep -o '[0-9]* packets received'",
+      );
+      expect.soft(ping.trim()).toBe("1 packets received");
+
+      // AHCI: the 128 GiB GPT disk (sda, sda1, sda2) and the DVD-ROM (sr0 on scsi host 1).
+      expect
+        .soft(
+          await sh(
+            "cat /sys/block/sda/size /sys/block/sda/sda1/size; ls /sys/block/sda | grep -c '^sda[0-9]'",
+          ),
+        )
+        .toBe(`${(128 * GiB) / 512}\n1048576\n2\n`);
+      expect
+        .soft(
+          await sh(
+            "cat /sys/class/scsi_host/host1/proc_name /sys/block/sr0/device/model /sys/block/sr0/device/rev",
+          ),
+        )
+        .toMatch(/^ahci\nVirtual DVD-ROM *\nR103\n$/);
+      const ahci = await linuxAhciChecks({
+        sh,
+        readDisk: (offset, length) => {
+          const b = new Uint8Array(length);
+          disk.read(offset, b);
+          return b;
+        },
+        diskBytes: 128 * GiB,
+        diskModel: "ARMATURE HARDDISK",
+        isoFiles,
+        mode: "platform",
+      });
+      expect.soft(ahci.checks.filter((c) => !c.ok)).toEqual([]);
+      expect.soft(isoFiles.map((f) => sha256(f.data)).length).toBe(2);
+
+      // USB: EHCI is bus 1 (480), the xHCI's buses 2 (480) and 3 (5000) with the three devices.
+      const devs = await readUsbSysfs({ sh });
+      expect.soft(devs.filter((d) => d.name.startsWith("usb")).map((d) => [d.name, d.speed])).toEqual([
+        ["usb1", "480"],
+        ["usb2", "480"],
+        ["usb3", "5000"],
+      ]);
+      expect
+        .soft(
+          ["3-1", "3-2", "3-3"]
+            .map((n) => devs.find((d) => d.name === n))
+            .map((d) => [d?.idVendor, d?.idProduct, d?.product, d?.manufacturer, d?.interfaceDrivers]),
+        )
+        .toEqual([
+          ["203a", "fffc", "Virtual Mouse", "Parallels", ["usbhid"]],
+          ["203a", "fffb", "Virtual Keyboard", "Parallels", ["usbhid"]],
+          ["203a", "fff9", "FaceTime HD Camera", "Parallels", ["uvcvideo", "uvcvideo"]],
+        ]);
+      expect
+        .soft(await typeAndReadKeys({ sh }, m.keyboard, ["KeyH", "KeyI", "Enter"]))
+        .toEqual(expectedKeyEvents([0x0b, 0x0c, 0x28]));
+      const cap = await captureFrames({ sh }, 2);
+      const want = testPatternHashes(30);
+      const first = want.indexOf(cap.frames[0]?.fnv1a32 ?? "");
+      expect(first, cap.raw).toBeGreaterThanOrEqual(0);
+      expect.soft(cap.frames.map((f) => f.fnv1a32)).toEqual([want[first], want[first + 1]]);
+
+      expect.soft((await sh("dmesg | grep -c -E 'Oops|BUG:|WARNING:|HC died'")).trim()).toBe("0");
+      m.input(new TextEncoder().encode("poweroff -f\n"));
+      expect(await stopped).toBe("poweroff");
+      process.stderr.write(
+        `[parallels] shell after ${bootSeconds.toFixed(1)} s (${(bootInsns / 1e6).toFixed(0)} M instructions); all checks after ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
+    },
+    40 * 60_000,
+  );
+});
