@@ -70,7 +70,9 @@ function nodeLength(n: IortNode): { fixed: number; mappings: readonly IortIdMapp
       return { fixed: 36, mappings: n.mappings };
     case "nc": {
       const raw = HDR + 4 + 8 + 1 + n.objectName.length + 1;
-      return { fixed: (raw + 3) & ~3, mappings: n.mappings };
+      // Pad the name to the next 4-byte boundary, with at least one byte: iasl's disassembler
+      // rejects a zero-length "Padding" field ("Invalid zero length subtable").
+      return { fixed: (raw + 4) & ~3, mappings: n.mappings };
     }
   }
 }
