@@ -156,6 +156,7 @@ export class ParallelsMachine {
     this.xhci = w.xhci!;
     this.dvd = w.dvd!;
     this.virtio = w.virtio;
+    this.connectInput();
 
     this.cpus = createGicCpus({
       bus: this.bus,
@@ -208,6 +209,29 @@ export class ParallelsMachine {
       },
     );
     this.runtime.boot({ pc: this.firmware.entry.pc, pstate: this.firmware.entry.pstate });
+  }
+
+  /**
+   * Host input on the display (a VNC client) drives the USB keyboard and mouse. The mouse is
+   * relative, as on Parallels: absolute positions become motion from the previous one.
+   */
+  private connectInput(): void {
+    let lastX: number | undefined;
+    let lastY: number | undefined;
+    this.display.addInputListener({
+      key: (ev) => (ev.down ? this.keyboard.keyDown(ev.usage) : this.keyboard.keyUp(ev.usage)),
+      pointer: (ev) => {
+        if (ev.kind === "relative") this.mouse.move(ev.dx, ev.dy);
+        else {
+          if (lastX !== undefined && lastY !== undefined) this.mouse.move(ev.x - lastX, ev.y - lastY);
+          lastX = ev.x;
+          lastY = ev.y;
+        }
+        this.mouse.setButtons(ev.buttons);
+        if (ev.wheel !== 0) this.mouse.wheel(ev.wheel);
+        this.runtime.wake();
+      },
+    });
   }
 
   /** A firmware service HVC from vCPU `i` (false: not the firmware's; PSCI answers it). */

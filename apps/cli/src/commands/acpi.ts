@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AcpiError, layoutAcpi, sampleSmbios, sampleTableSet } from "@armature/acpi";
+import { describeParallelsAcpi, describeParallelsSmbios } from "@armature/machine-parallels";
 import { describeVirtAcpi } from "@armature/machine-virt";
 import { addressArg, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
@@ -10,9 +11,11 @@ const ACPI_OPTIONS = { ...BOARD_OPTIONS, "--out": { value: true }, "--base": { v
 
 const HELP = `Usage: armature acpi --out DIR [--base ADDR] [--machine virt [--layout vz|qemu] [--smp N] [--memory MiB]
                                                              [--iommu none|smmuv3]]
+       armature acpi --out DIR [--base ADDR] --machine parallels [--smp N] [--memory MiB] [--iommu smmuv3|none]
 
 Writes a board's firmware tables (--machine virt: the virt board's FADT, DSDT, MADT, GTDT, SPCR,
-MCFG, IORT, DBG2, from its options alone), or without --machine the acpi package's sample machine
+MCFG, IORT, DBG2, from its options alone; --machine parallels: the Parallels-like board's FADT,
+DSDT, MADT, GTDT, SPCR, PPTT, IORT, DBG2 and its SMBIOS, what its UEFI publishes), or without --machine the acpi package's sample machine
 (2 CPUs, GICv3 + ITS, PL011, PCIe ECAM, SMMUv3):
   <SIG>.dat       each ACPI table (FACP, DSDT, APIC, GTDT, SPCR, DBG2, MCFG, IORT, PPTT, SRAT, SSDT1)
   RSDP.dat, XSDT.dat, acpi-image.bin   the RSDP/XSDT and the whole image as placed at ADDR
@@ -35,7 +38,20 @@ export const acpiCommand: Command = {
     if (out === undefined) throw new CliUsageError("--out DIR is required");
     try {
       // The board's tables are a pure description: no CPU is built and no kernel is loaded.
-      const set = a["--machine"] === undefined ? sampleTableSet() : describeVirtAcpi(boardOptions(a));
+      const board = boardOptions(a);
+      const parallels = {
+        cpus: board.cpus ?? 1,
+        memoryMiB: board.memoryMiB ?? 1024,
+        iommu: (a["--iommu"] ?? "smmuv3") as "smmuv3" | "none",
+      };
+      if (a["--machine"] === "parallels" && a["--layout"] !== undefined)
+        throw new CliUsageError("--layout is a virt board option; the parallels board has one memory map");
+      const set =
+        a["--machine"] === undefined
+          ? sampleTableSet()
+          : a["--machine"] === "parallels"
+            ? describeParallelsAcpi(parallels)
+            : describeVirtAcpi(board);
       const image = layoutAcpi(set, base);
       mkdirSync(out, { recursive: true });
       let ssdt = 0;
@@ -51,7 +67,10 @@ export const acpiCommand: Command = {
       const xsdt = image.placed.find((p) => p.signature === "XSDT")!;
       put("XSDT.dat", image.bytes.subarray(off(xsdt.address), off(xsdt.address) + xsdt.length));
       put("acpi-image.bin", image.bytes);
-      put("smbios.bin", sampleSmbios().buildDump());
+      put(
+        "smbios.bin",
+        (a["--machine"] === "parallels" ? describeParallelsSmbios(parallels) : sampleSmbios()).buildDump(),
+      );
       io.out(`${written.join("\n")}\nRSDP at 0x${image.rsdpAddress.toString(16)}\n`);
       return 0;
     } catch (e) {

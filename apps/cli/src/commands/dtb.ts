@@ -45,6 +45,10 @@ export const dtbCommand: Command = {
       return 0;
     }
     const file = a["--check"];
+    if (a["--machine"] === "parallels")
+      throw new CliUsageError(
+        "the parallels board has no device tree (UEFI gives the OS ACPI + SMBIOS): use `armature acpi --machine parallels --out DIR`",
+      );
     if (a["--machine"] !== undefined) {
       // A pure description of the board: no CPU is built and no kernel is loaded.
       const root = describeVirtDt(boardOptions(a));

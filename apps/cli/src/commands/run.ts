@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
 import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
@@ -12,11 +12,13 @@ import {
 import { type NetSpec, parseNetSpec } from "@armature/net";
 import { intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { readable, runWithConsole } from "./console-loop.js";
+import { runParallels } from "./run-parallels.js";
 
 const L = VIRT_LIMITS;
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]
 
-  --machine virt          the board (only "virt" so far)
+  --machine virt          the board ("parallels": see \`armature run --machine parallels --help\`)
   --layout vz|qemu        memory map: Virtualization.framework's (default) or QEMU virt's
   --kernel FILE           arm64 Image (plain or gzip) or a raw binary (loaded at RAM + 0x80000)
   --initrd FILE           initramfs
@@ -80,15 +82,6 @@ export interface RunOptions {
   maxInstructions?: number;
 }
 
-function readable(path: string, what: string): string {
-  try {
-    accessSync(path, constants.R_OK);
-  } catch {
-    throw new ConfigError(`${what} "${path}" does not exist or is not readable`);
-  }
-  return path;
-}
-
 /** `FILE[,ro]`: a path and its read-only flag. */
 function fileWithFlags(v: string, opt: string): { path: string; readOnly: boolean } {
   const [path, ...flags] = v.split(",");
@@ -98,7 +91,7 @@ function fileWithFlags(v: string, opt: string): { path: string; readOnly: boolea
 
 /** The board-shape options `run`, `dtb` and `acpi` share. */
 export const BOARD_OPTIONS = {
-  "--machine": { value: true, choices: ["virt"] },
+  "--machine": { value: true, choices: ["virt", "parallels"] },
   "--layout": { value: true, choices: ["vz", "qemu"] },
   "--smp": { value: true },
   "--memory": { value: true },
@@ -143,11 +136,17 @@ export function boardOptions(o: {
   };
 }
 
+/** The value of `--machine` in `args`, if any (the boards take different options). */
+export function machineArg(args: readonly string[]): string | undefined {
+  const i = args.lastIndexOf("--machine");
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
 /** Parse and check `armature run` options; every problem is reported before anything starts. */
 export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   const { options: a, help } = parseArgs(args, RUN_OPTIONS);
   if (help) return "help";
-  if (a["--machine"] === undefined) throw new CliUsageError("--machine is required (virt)");
+  if (a["--machine"] === undefined) throw new CliUsageError("--machine is required (virt or parallels)");
   if (a["--kernel"] === undefined) throw new CliUsageError("--kernel FILE is required");
   const board = boardOptions(a);
   const o: RunOptions = {
@@ -213,6 +212,7 @@ export const runCommand: Command = {
   name: "run",
   summary: "boot a machine (virt: Linux from an arm64 Image, DT in x0)",
   async run(args: string[], io: CliIo): Promise<number> {
+    if (machineArg(args) === "parallels") return runParallels(args, io);
     const opts = parseRunOptions(args);
     if (opts === "help") {
       io.out(HELP);
@@ -246,31 +246,6 @@ export const runCommand: Command = {
     const m = new VirtMachine(mo);
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
 
-    const stdin = process.stdin;
-    const tty = stdin.isTTY === true;
-    let ctrlA = false;
-    let userQuit = false;
-    const onData = (d: Buffer) => {
-      if (tty) {
-        // Ctrl-A x quits, Ctrl-A Ctrl-A sends a literal Ctrl-A (QEMU's convention).
-        const out: number[] = [];
-        for (const b of d) {
-          if (ctrlA) {
-            ctrlA = false;
-            if (b === 0x78) {
-              userQuit = true;
-              m.stop("halted");
-              return;
-            }
-            if (b === 0x01) out.push(1);
-            continue;
-          }
-          if (b === 0x01) ctrlA = true;
-          else out.push(b);
-        }
-        if (out.length > 0) m.input(new Uint8Array(out));
-      } else m.input(new Uint8Array(d));
-    };
     const screen = m.gpu?.display;
     let vnc: VncServer | undefined;
     if (screen !== undefined && opts.display.kind === "vnc") {
@@ -284,30 +259,11 @@ export const runCommand: Command = {
         throw e;
       }
     }
-    if (tty) stdin.setRawMode(true);
-    stdin.on("data", onData);
-    stdin.resume();
     try {
-      const stop = await m.run(
-        opts.maxInstructions === undefined ? {} : { maxInstructions: opts.maxInstructions },
-      );
-      if (stop === "poweroff") return 0;
-      if (stop === "budget") {
-        io.err(`\narmature run: stopped after ${m.retired()} instructions\n`);
-        return 3;
-      }
-      if (stop === "reset") {
-        io.err("\narmature run: the guest asked for a reset; stopping\n");
-        return 0;
-      }
-      io.err("\narmature run: stopped\n");
-      return userQuit ? 0 : 1;
+      return await runWithConsole(m, io, opts.maxInstructions);
     } finally {
       if (screen !== undefined && opts.screendump !== undefined) writeScreenshot(screen, opts.screendump);
       await vnc?.close();
-      stdin.off("data", onData);
-      if (tty) stdin.setRawMode(false);
-      stdin.pause();
     }
   },
 };

@@ -1,0 +1,80 @@
+import { accessSync, constants } from "node:fs";
+import { ConfigError } from "@armature/core";
+import type { CliIo } from "../command.js";
+
+/** What the console loop drives: any Armature board. */
+export interface ConsoleMachine {
+  input(bytes: Uint8Array): void;
+  stop(reason?: "halted"): void;
+  run(opts?: { maxInstructions?: number }): Promise<string>;
+  retired(): number;
+}
+
+/** A file the user named must be readable before anything starts. */
+export function readable(path: string, what: string): string {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new ConfigError(`${what} "${path}" does not exist or is not readable`);
+  }
+  return path;
+}
+
+/**
+ * Run a board with the terminal as its console (raw mode; Ctrl-A x quits, Ctrl-A Ctrl-A sends
+ * Ctrl-A, QEMU's convention) or stdin/stdout when not a TTY. Returns the exit status: 0 on
+ * power-off, reset or Ctrl-A x, 3 when the instruction budget ran out, 1 otherwise.
+ */
+export async function runWithConsole(
+  m: ConsoleMachine,
+  io: CliIo,
+  maxInstructions?: number,
+): Promise<number> {
+  const stdin = process.stdin;
+  const tty = stdin.isTTY === true;
+  let ctrlA = false;
+  let userQuit = false;
+  const onData = (d: Buffer) => {
+    if (!tty) {
+      m.input(new Uint8Array(d));
+      return;
+    }
+    const out: number[] = [];
+    for (const b of d) {
+      if (ctrlA) {
+        ctrlA = false;
+        if (b === 0x78) {
+          userQuit = true;
+          m.stop("halted");
+          return;
+        }
+        if (b === 0x01) out.push(1);
+        continue;
+      }
+      if (b === 0x01) ctrlA = true;
+      else out.push(b);
+    }
+    if (out.length > 0) m.input(new Uint8Array(out));
+  };
+  if (tty) stdin.setRawMode(true);
+  stdin.on("data", onData);
+  stdin.resume();
+  try {
+    const stop = await m.run(maxInstructions === undefined ? {} : { maxInstructions });
+    if (stop === "poweroff") return 0;
+    if (stop === "budget") {
+      io.err(`\narmature run: stopped after ${m.retired()} instructions\n`);
+      return 3;
+    }
+    if (stop === "reset") {
+      io.err("\narmature run: the guest asked for a reset; stopping\n");
+      return 0;
+    }
+    io.err("\narmature run: stopped\n");
+    return userQuit ? 0 : 1;
+  } finally {
+    stdin.off("data", onData);
+    if (tty) stdin.setRawMode(false);
+    stdin.pause();
+  }
+}

@@ -1,0 +1,102 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildTestPe } from "@armature/uefi/test";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../cli.js";
+import { parseParallelsRunOptions } from "./run-parallels.js";
+
+async function run(args: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe("armature run --machine parallels", () => {
+  it("checks its options before anything starts", async () => {
+    const r = await run(["run", "--machine", "parallels"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--kernel FILE is required .*EFI System Partition/);
+    for (const args of [
+      ["--net", "slirp"],
+      ["--iommu", "vt-d"],
+      ["--layout", "qemu"],
+      ["--disk", "a.img,rw"],
+      ["--smp", "two"],
+    ])
+      expect(
+        (await run(["run", "--machine", "parallels", "--kernel", "k", ...args])).code,
+        args.join(" "),
+      ).toBe(2);
+    for (const [args, msg] of [
+      [["--smp", "9"], /cpus must be an integer in 1..8/],
+      [["--mac", "01:00:00:00:00:01"], /multicast/],
+      [[], /kernel "k" does not exist/],
+    ] as const) {
+      const r2 = await run(["run", "--machine", "parallels", "--kernel", "k", ...args]);
+      expect(r2.code, args.join(" ")).toBe(1);
+      expect(r2.err).toMatch(msg);
+    }
+    expect(
+      parseParallelsRunOptions([
+        "--machine",
+        "parallels",
+        "--kernel",
+        "package.json",
+        "--cdrom",
+        "package.json",
+      ]),
+    ).toMatchObject({ net: "user", iommu: "smmuv3", display: { kind: "none" }, cdrom: "package.json" });
+  });
+
+  it("has no device tree; `acpi --machine parallels` writes what its UEFI publishes", async () => {
+    const d = await run(["dtb", "--machine", "parallels"]);
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/no device tree .*armature acpi --machine parallels/);
+    const dir = mkdtempSync(join(tmpdir(), "armature-acpi-parallels-"));
+    try {
+      const r = await run(["acpi", "--machine", "parallels", "--smp", "2", "--out", dir]);
+      expect(r.code, r.err).toBe(0);
+      for (const f of ["FACP", "DSDT", "APIC", "GTDT", "SPCR", "PPTT", "IORT", "DBG2"])
+        expect(existsSync(join(dir, `${f}.dat`)), f).toBe(true);
+      expect(existsSync(join(dir, "MCFG.dat"))).toBe(false);
+      const dmi = execFileSync("dmidecode", ["--from-dump", join(dir, "smbios.bin"), "-t", "1"]).toString();
+      expect(dmi).toMatch(/Manufacturer: Parallels International GmbH\./);
+      const none = await run(["acpi", "--machine", "parallels", "--iommu", "none", "--out", join(dir, "n")]);
+      expect(none.code).toBe(0);
+      expect(existsSync(join(dir, "n", "IORT.dat"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("starts an EFI application through the built-in UEFI; its PSCI SYSTEM_OFF exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-parallels-"));
+    try {
+      // x0 = PSCI SYSTEM_OFF; hvc #0 — assembled by GNU as, wrapped as a PE32+ EFI application.
+      execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], {
+        input: "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n",
+      });
+      execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
+      const bin = readFileSync(join(dir, "k.bin"));
+      const code = Array.from({ length: bin.length / 4 }, (_, i) => bin.readUInt32LE(4 * i));
+      writeFileSync(join(dir, "app.efi"), buildTestPe({ code }));
+      const r = await run([
+        "run",
+        "--machine",
+        "parallels",
+        "--kernel",
+        join(dir, "app.efi"),
+        "--memory",
+        "256",
+        "--net",
+        "none",
+      ]);
+      expect(r.code, r.err).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,174 @@
+import { readFileSync } from "node:fs";
+import { ConfigError, FileBlockBackend, MemoryBlockBackend } from "@armature/core";
+import { parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
+import {
+  PARALLELS_LIMITS,
+  ParallelsMachine,
+  type ParallelsMachineOptions,
+  parallelsConfig,
+} from "@armature/machine-parallels";
+import { VariableStore } from "@armature/uefi";
+import { intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { type CliIo, CliUsageError } from "../command.js";
+import { readable, runWithConsole } from "./console-loop.js";
+
+const L = PARALLELS_LIMITS;
+export const PARALLELS_HELP = `Usage: armature run --machine parallels --kernel FILE [options]
+
+The Parallels-Desktop-on-M1-like board: the built-in UEFI starts the kernel through its EFI stub
+and gives it ACPI + SMBIOS (no device tree); SMMUv3, AHCI disk + DVD-ROM, USB keyboard, mouse and
+camera, virtio-mmio GPU, balloon and network; no PCI. Needs a kernel with those drivers (Debian's
+generic arm64 flavour: bash scripts/fetch-guest.sh --flavour generic).
+
+  --kernel FILE           arm64 Image (an EFI application; booting a disk's ESP is not supported yet)
+  --initrd FILE           initramfs (offered through LoadFile2)
+  --append STRING         kernel command line (default: console=ttyAMA0)
+  --disk FILE[,ro]        the SATA disk on AHCI port 0 (sda)
+  --cdrom FILE            an ISO 9660 / UDF image in the DVD-ROM on AHCI port 1 (sr0)
+  --net user|none         virtio-net on Parallels' shared network 10.211.55.0/24 (default user)
+  --mac MAC               the NIC's address (default 00:1c:42:80:5f:61)
+  --iommu smmuv3|none     the SMMUv3 in front of every DMA master (default smmuv3)
+  --display SPEC          none (default) or vnc=HOST:PORT[,password=PW]: the GPU's screen, with
+                          the USB keyboard and mouse driven by the VNC client
+  --screendump FILE.png   write the screen as PNG when the run ends
+  --efi-vars FILE         keep the UEFI variables in FILE (created if missing)
+  --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
+  --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
+  --deterministic         instruction-driven time and entropy: a run replays exactly
+  --max-instructions N    stop after N instructions (exit status 3)
+
+The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
+Exit status: 0 when the guest powers off, 1 on error, 2 for usage errors.
+`;
+
+const PARALLELS_OPTIONS = {
+  "--machine": { value: true, choices: ["parallels"] },
+  "--kernel": { value: true },
+  "--initrd": { value: true },
+  "--append": { value: true },
+  "--disk": { value: true },
+  "--cdrom": { value: true },
+  "--net": { value: true, choices: ["user", "none"] },
+  "--mac": { value: true },
+  "--iommu": { value: true, choices: ["smmuv3", "none"] },
+  "--display": { value: true },
+  "--screendump": { value: true },
+  "--efi-vars": { value: true },
+  "--smp": { value: true },
+  "--memory": { value: true },
+  "--deterministic": {},
+  "--max-instructions": { value: true },
+} as const satisfies OptionSpecs;
+
+export interface ParallelsRunOptions {
+  kernel: string;
+  initrd?: string;
+  append?: string;
+  disk?: { path: string; readOnly: boolean };
+  cdrom?: string;
+  net: "user" | "none";
+  mac?: string;
+  iommu: "smmuv3" | "none";
+  display: ReturnType<typeof parseDisplaySpec>;
+  screendump?: string;
+  efiVars?: string;
+  smp: number;
+  memoryMiB: number;
+  deterministic: boolean;
+  maxInstructions?: number;
+}
+
+/** Parse and check `armature run --machine parallels`; every problem is reported before anything starts. */
+export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunOptions | "help" {
+  const { options: a, help } = parseArgs(args, PARALLELS_OPTIONS);
+  if (help) return "help";
+  if (a["--kernel"] === undefined)
+    throw new CliUsageError(
+      "--kernel FILE is required (the built-in UEFI cannot boot a disk's EFI System Partition yet)",
+    );
+  const o: ParallelsRunOptions = {
+    kernel: a["--kernel"],
+    net: (a["--net"] ?? "user") as "user" | "none",
+    iommu: (a["--iommu"] ?? "smmuv3") as "smmuv3" | "none",
+    display: parseDisplaySpec(a["--display"] ?? "none"),
+    smp: a["--smp"] === undefined ? 1 : intArg(a["--smp"], "--smp"),
+    memoryMiB: a["--memory"] === undefined ? 1024 : intArg(a["--memory"], "--memory"),
+    deterministic: a["--deterministic"] === true,
+  };
+  if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
+  if (a["--append"] !== undefined) o.append = a["--append"];
+  if (a["--cdrom"] !== undefined) o.cdrom = a["--cdrom"];
+  if (a["--mac"] !== undefined) o.mac = a["--mac"];
+  if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
+  if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
+  if (a["--disk"] !== undefined) {
+    const [path, ...flags] = a["--disk"].split(",");
+    for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown --disk flag "${f}" (known: ro)`);
+    o.disk = { path: path ?? "", readOnly: flags.includes("ro") };
+  }
+  if (a["--max-instructions"] !== undefined) {
+    o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
+    if (o.maxInstructions < 1) throw new CliUsageError("--max-instructions must be at least 1");
+  }
+  // The board's own check (ranges, MAC), before any file is read.
+  parallelsConfig({
+    cpus: o.smp,
+    memoryMiB: o.memoryMiB,
+    iommu: o.iommu,
+    ...(o.mac === undefined ? {} : { mac: o.mac }),
+  });
+  readable(o.kernel, "kernel");
+  if (o.initrd !== undefined) readable(o.initrd, "initrd");
+  if (o.disk !== undefined) readable(o.disk.path, "disk");
+  if (o.cdrom !== undefined) readable(o.cdrom, "cdrom");
+  return o;
+}
+
+/** `armature run --machine parallels ...` */
+export async function runParallels(args: readonly string[], io: CliIo): Promise<number> {
+  const opts = parseParallelsRunOptions(args);
+  if (opts === "help") {
+    io.out(PARALLELS_HELP);
+    return 0;
+  }
+  const iso = opts.cdrom === undefined ? undefined : new Uint8Array(readFileSync(opts.cdrom));
+  if (iso !== undefined && iso.length % 2048 !== 0)
+    throw new ConfigError(
+      `cdrom "${opts.cdrom}" is ${iso.length} bytes, not a whole number of 2048-byte blocks`,
+    );
+  const mo: ParallelsMachineOptions = {
+    cpus: opts.smp,
+    memoryMiB: opts.memoryMiB,
+    iommu: opts.iommu,
+    deterministic: opts.deterministic,
+    kernel: new Uint8Array(readFileSync(opts.kernel)),
+    console: { write: (b) => process.stdout.write(b) },
+    ...(opts.net === "none" ? { net: "none" as const } : {}),
+    ...(opts.mac === undefined ? {} : { mac: opts.mac }),
+    ...(opts.initrd === undefined ? {} : { initrd: new Uint8Array(readFileSync(opts.initrd)) }),
+    ...(opts.append === undefined ? {} : { cmdline: opts.append }),
+    ...(opts.disk === undefined
+      ? {}
+      : { disk: new FileBlockBackend(opts.disk.path, { readOnly: opts.disk.readOnly }) }),
+    ...(iso === undefined ? {} : { cdrom: new MemoryBlockBackend(iso, { readOnly: true, blockSize: 2048 }) }),
+    ...(opts.efiVars === undefined ? {} : { efiVariables: new VariableStore(opts.efiVars) }),
+  };
+  const m = new ParallelsMachine(mo);
+  let vnc: VncServer | undefined;
+  if (opts.display.kind === "vnc") {
+    vnc = new VncServer(m.display, {
+      host: opts.display.host,
+      port: opts.display.port,
+      ...(opts.display.password === undefined ? {} : { password: opts.display.password }),
+    });
+    const at = await vnc.listen();
+    io.err(`armature: VNC display on ${at.host}:${at.port}\n`);
+  }
+  try {
+    return await runWithConsole(m, io, opts.maxInstructions);
+  } finally {
+    m.close();
+    await vnc?.close();
+    if (opts.screendump !== undefined) writeScreenshot(m.display, opts.screendump);
+  }
+}
