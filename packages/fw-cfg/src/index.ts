@@ -1,0 +1,6 @@
+export type { FwCfgFileOptions, FwCfgKernel, FwCfgOptions, FwCfgPlacement } from "./fw-cfg.js";
+export { describeFwCfg, FwCfg, fwCfgAcpiDevice } from "./fw-cfg.js";
+export type { AcpiLoaderFiles, SmbiosFiles } from "./loader.js";
+export { acpiLoaderFiles, smbiosFiles, TableLoader } from "./loader.js";
+export * as FW_CFG from "./regs.js";
+export { FW_CFG_FILE, FW_CFG_MMIO_SIZE } from "./regs.js";
