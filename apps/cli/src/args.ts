@@ -91,3 +91,11 @@ export function addressArg(v: string, opt: string, example: string): bigint {
     throw new CliUsageError(`${opt} "${v}" is not a number (use e.g. ${example})`);
   }
 }
+
+/** `FILE[,ro]` (disks, CD images): the path and its read-only flag. */
+export function fileArg(v: string, opt: string): { path: string; readOnly: boolean } {
+  const [path, ...flags] = v.split(",");
+  for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown ${opt} flag "${f}" (known: ro)`);
+  if (!path) throw new CliUsageError(`${opt} needs a file name (${opt} FILE[,ro])`);
+  return { path, readOnly: flags.includes("ro") };
+}

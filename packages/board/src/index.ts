@@ -2,6 +2,8 @@ export type { ConsoleSink, SerialSink, StreamConsole } from "./console.js";
 export { BoardConsole, lastConsole } from "./console.js";
 export type { BoardIdentity } from "./describe.js";
 export { BOARD_PHANDLES, describeBoardAcpi, describeBoardDt } from "./describe.js";
+export type { FirmwareCpuView, FirmwareTranslationRegs } from "./firmware.js";
+export { firmwareCpuView } from "./firmware.js";
 export type { PartInterrupt } from "./interrupts.js";
 export { ARCH_PPI, dtInterrupts, level, spi } from "./interrupts.js";
 export type { AcpiContext, BoardPart, DtContext, DtPhandles, MmioWindow } from "./parts.js";

@@ -21,6 +21,7 @@ export type {
 export { Display, MAX_DISPLAY_SIDE, PointerButton } from "./display.js";
 export type { DmaSpace, DmaTranslation, DmaTranslator } from "./dma.js";
 export { BusDmaSpace, DmaStatus, dma, TranslatingDmaSpace } from "./dma.js";
+export { seededBytes } from "./entropy.js";
 export type { BusErrorKind, RegionLike } from "./errors.js";
 export { ArmatureError, BusError, ConfigError, hex, RegionOverlapError } from "./errors.js";
 export type { IrqController, IrqLine } from "./irq.js";

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { Display } from "@armature/core";
 import { VirtMachine } from "@armature/machine-virt";
-import { ScriptedConsole } from "@armature/machine-virt/test";
 import { describe, expect, it } from "vitest";
 import { checkVirtioGpuGuest, haveTesseract, ocrPng, RfbTestClient } from "./test/index.js";
 import { VncServer } from "./vnc.js";
@@ -45,15 +45,9 @@ describe.skipIf(!enabled)("Linux drives the virtio-gpu (ARMATURE_E2E_GPU=1)", ()
       const vnc = new VncServer(display, { port: 0 });
       const { port } = await vnc.listen();
       const stopped = machine.run();
-      await con.waitFor("ARMATURE-SHELL-READY");
-      await con.waitFor(/\/ # /, con.output.indexOf("ARMATURE-SHELL-READY"));
-      const sh = async (command: string): Promise<string> => {
-        const start = con.mark;
-        machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
-        await con.waitFor(/@@END[\s\S]*?\/ # /, start);
-        const text = con.output.slice(start).replace(/\r/g, "");
-        return text.slice(text.indexOf("@@BEGIN\n") + 8, text.lastIndexOf("@@END"));
-      };
+      const shell = new GuestShell(con, (b) => machine.input(b), stopped);
+      await shell.ready(20 * 60_000);
+      const sh = (command: string): Promise<string> => shell.sh(command, 300_000);
       const r = await checkVirtioGpuGuest({ sh }, display, { marker: "ARMATURE-GPU-OK" });
       const dir = mkdtempSync(join(tmpdir(), "armature-gpu-e2e-"));
       writeFileSync(join(dir, "screen.png"), r.png);

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildIso9660, linuxAhciChecks } from "@armature/ahci/test";
+import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { FileBlockBackend, MemoryBlockBackend } from "@armature/core";
 import { smmuGuestChecks } from "@armature/smmu/test";
 import {
@@ -25,7 +26,6 @@ import {
 } from "@armature/usb/test";
 import { afterAll, describe, expect, it } from "vitest";
 import { ParallelsMachine } from "./machine.js";
-import { ScriptedConsole } from "./test/console.js";
 import { GPT_TYPE, writeGpt } from "./test/gpt.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -97,38 +97,12 @@ describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (
         cdrom: new MemoryBlockBackend(iso, { readOnly: true, blockSize: 2048 }),
         console: con,
       });
-      let stop: string | undefined;
       const stopped = m.run();
-      void stopped.then((r) => {
-        stop = r;
-      });
-      const wait = (re: RegExp, from: number, ms: number, what: string) =>
-        Promise.race([
-          con.waitFor(re, from),
-          new Promise<never>((_, rej) =>
-            setTimeout(
-              () =>
-                rej(
-                  new Error(
-                    `${what}: nothing after ${ms / 1000} s (stop: ${stop}); output:\n${con.output.slice(-3000)}`,
-                  ),
-                ),
-              ms,
-            ),
-          ),
-        ]);
-      await wait(/ARMATURE-SHELL-READY[\s\S]*?\/ # /, 0, 20 * 60_000, "boot");
+      const shell = new GuestShell(con, (b) => m.input(b), stopped);
+      await shell.ready(20 * 60_000);
       const bootSeconds = (Date.now() - t0) / 1000;
       const bootInsns = m.retired();
-      const sh = async (command: string, timeoutMs = 300_000): Promise<string> => {
-        const start = con.mark;
-        m.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
-        await wait(/@@END[\s\S]*?\/ # /, start, timeoutMs, command);
-        const text = con.output.slice(start).replace(/\r/g, "");
-        const b = text.indexOf("@@BEGIN\n");
-        const e = text.lastIndexOf("@@END");
-        return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
-      };
+      const sh = (command: string, timeoutMs = 300_000): Promise<string> => shell.sh(command, timeoutMs);
       const log = con.output;
 
       // Soft expectations: one boot reports every failed check.

@@ -7,6 +7,7 @@ import {
   BoardRuntime,
   type ConsoleSink,
   createGicCpus,
+  firmwareCpuView,
   type MachineStop,
   type Psci,
   partWindows,
@@ -17,9 +18,10 @@ import {
   type Display,
   type NetBackend,
   type RamRegion,
+  seededBytes,
   VirtualClock,
 } from "@armature/core";
-import { type Cpu, type CpuModel, M1_MODEL, SR } from "@armature/cpu-aarch64";
+import { type Cpu, type CpuModel, M1_MODEL } from "@armature/cpu-aarch64";
 import type { Gicv3 } from "@armature/gic";
 import { UserNetwork } from "@armature/net";
 import type { SmmuV3 } from "@armature/smmu";
@@ -62,35 +64,6 @@ export function parallelsUserNetwork(): UserNetwork {
     dns: "10.211.55.1",
     dhcpStart: "10.211.55.3",
   });
-}
-
-/** A deterministic byte stream (xorshift32) for replayable runs. */
-function seededEntropy(seed: number): (buf: Uint8Array) => void {
-  let s = seed >>> 0 || 1;
-  return (buf) => {
-    for (let i = 0; i < buf.length; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      buf[i] = s & 0xff;
-    }
-  };
-}
-
-/** The registers the firmware reads from the vCPU that trapped (a cpu-aarch64 Cpu). */
-function uefiView(cpu: Cpu): UefiCpu {
-  return {
-    getX: (n) => cpu.getX(n),
-    setX: (n, v) => cpu.setX(n, v),
-    getPC: () => cpu.getPC(),
-    setPC: (v) => cpu.setPC(v),
-    translationRegs: () => ({
-      sctlr: cpu.sys.read(SR.SCTLR_EL1, true) ?? 0n,
-      tcr: cpu.sys.read(SR.TCR_EL1, true) ?? 0n,
-      ttbr0: cpu.sys.read(SR.TTBR0_EL1, true) ?? 0n,
-      ttbr1: cpu.sys.read(SR.TTBR1_EL1, true) ?? 0n,
-    }),
-  };
 }
 
 /**
@@ -165,7 +138,7 @@ export class ParallelsMachine {
       count: c.cpus,
       gic: this.gic,
     });
-    const views = this.cpus.map(uefiView);
+    const views = this.cpus.map(firmwareCpuView);
     this.runtime = new BoardRuntime({
       cpus: this.cpus,
       clock: this.clock,
@@ -191,7 +164,7 @@ export class ParallelsMachine {
           epochMs === undefined ? Date.now() : epochMs + Math.floor(this.clock.nowNs() / 1e6),
         monotonicNs: () => this.clock.nowNs(),
         reset: (kind) => this.runtime.stop(kind === "shutdown" ? "poweroff" : "reset"),
-        entropy: c.deterministic ? seededEntropy(0x5eed_1234) : (b) => randomFillSync(b),
+        entropy: c.deterministic ? seededBytes(0x5eed_1234) : (b) => randomFillSync(b),
         acpi: (base) => {
           const img = layoutAcpi(describeParallelsAcpi(c), base);
           return { bytes: img.bytes, rsdpAddress: img.rsdpAddress };

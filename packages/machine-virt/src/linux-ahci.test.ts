@@ -24,11 +24,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AHCI_MMIO_SIZE, AhciHba, AtapiDvd, describeAhciDt, SataDisk } from "@armature/ahci";
 import { buildIso9660, linuxAhciChecks } from "@armature/ahci/test";
+import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { BusDmaSpace, FileBlockBackend, irqLine, MemoryBlockBackend } from "@armature/core";
 import { serializeDtb } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
 import { VirtMachine } from "./machine.js";
-import { ScriptedConsole } from "./test/console.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const GENERIC = join(ROOT, ".cache", "guest-generic");
@@ -170,31 +170,10 @@ async function bootAndCheckIn(mode: "PCI" | "platform", dir: string): Promise<vo
   }
   const t0 = Date.now();
   const stopped = machine.run();
-  let stop: string | undefined;
-  void stopped.then((r) => {
-    stop = r;
-  });
-  const wait = async (re: RegExp, from: number, ms: number, what: string) => {
-    const timer = new Promise<never>((_, rej) =>
-      setTimeout(
-        () => rej(new Error(`${what}: timeout; stop=${stop}; last output:\n${con.output.slice(-3000)}`)),
-        ms,
-      ),
-    );
-    return Promise.race([con.waitFor(re, from), timer]);
-  };
-  await wait(/ARMATURE-SHELL-READY/, 0, 20 * 60_000, "boot");
+  const shell = new GuestShell(con, (b) => machine.input(b), stopped);
+  await shell.ready(20 * 60_000);
   process.stderr.write(`[ahci] shell after ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-  await wait(/\/ # /, con.output.indexOf("ARMATURE-SHELL-READY"), 120_000, "prompt");
-  const sh = async (command: string, timeoutMs = 120_000): Promise<string> => {
-    const start = con.mark;
-    machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
-    await wait(/@@END[\s\S]*?\/ # /, start, timeoutMs, command);
-    const text = con.output.slice(start).replace(/\r/g, "");
-    const b = text.indexOf("@@BEGIN\n");
-    const e = text.lastIndexOf("@@END");
-    return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
-  };
+  const sh = (command: string, timeoutMs = 120_000): Promise<string> => shell.sh(command, timeoutMs);
   if (mode === "platform") {
     await sh(`for m in ${PLATFORM_MODULES.join(" ")}; do insmod /lib/modules/$m.ko; done`, 600_000);
   }

@@ -13,6 +13,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { BusDmaSpace, irqLine } from "@armature/core";
 import { serializeDtb } from "@armature/fdt";
 import {
@@ -37,7 +38,6 @@ import {
 } from "@armature/usb/test";
 import { describe, expect, it } from "vitest";
 import { VirtMachine } from "./machine.js";
-import { ScriptedConsole } from "./test/console.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const GENERIC = join(ROOT, ".cache", "guest-generic");
@@ -95,37 +95,10 @@ async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
 
   const t0 = Date.now();
   const stopped = machine.run();
-  let stop: string | undefined;
-  void stopped.then((r) => {
-    stop = r;
-  });
-  const wait = async (re: RegExp, from: number, ms: number, what: string) => {
-    const timer = new Promise<never>((_, rej) =>
-      setTimeout(
-        () =>
-          rej(
-            new Error(
-              `${what}: nothing after ${ms / 1000} s (stop: ${stop}); last output:\n${con.output.slice(-2000)}`,
-            ),
-          ),
-        ms,
-      ),
-    );
-    return Promise.race([con.waitFor(re, from), timer]);
-  };
-  await wait(/ARMATURE-SHELL-READY/, 0, 30 * 60_000, "boot");
-  const marker = con.output.indexOf("ARMATURE-SHELL-READY");
-  await wait(/\/ # /, marker, 120_000, "first prompt");
+  const shell = new GuestShell(con, (b) => machine.input(b), stopped);
+  await shell.ready(30 * 60_000);
   process.stderr.write(`[usb ${mode}] shell after ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-  const sh = async (command: string, timeoutMs = 300_000): Promise<string> => {
-    const start = con.mark;
-    machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
-    await wait(/@@END[\s\S]*?\/ # /, start, timeoutMs, command);
-    const text = con.output.slice(start).replace(/\r/g, "");
-    const b = text.indexOf("@@BEGIN\n");
-    const e = text.lastIndexOf("@@END");
-    return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
-  };
+  const sh = (command: string, timeoutMs = 300_000): Promise<string> => shell.sh(command, timeoutMs);
 
   // The seed's lsusb: two xHCI root hubs (480 and 5000 Mb/s), the EHCI's (480), and on the USB 3
   // hub 203a:fffc, fffb and fff9 with their product strings and drivers.

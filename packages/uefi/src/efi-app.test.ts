@@ -3,10 +3,10 @@
 // the real interpreter against the firmware. Skipped when the cross toolchain is absent.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parsePe } from "./pe.js";
 import { runOnCpu } from "./testing/run-on-cpu.js";
 
@@ -52,6 +52,7 @@ function haveCrossGcc(): boolean {
 describe.skipIf(!haveCrossGcc())("an EFI application built by gcc + objcopy", () => {
   it("prints through ConOut, allocates pool, sets and reads a variable, and Exit()s with its status", () => {
     const dir = mkdtempSync(join(tmpdir(), "uefi-app-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "app.c"), APP);
     execFileSync("aarch64-linux-gnu-gcc", [
       "-O2",

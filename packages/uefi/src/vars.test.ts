@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { GUID, guidBytes } from "./guid.js";
 import {
   EFI_BUFFER_TOO_SMALL,
@@ -78,6 +78,7 @@ describe("variable services", () => {
 
   it("persists non-volatile variables atomically to a file; a corrupt file is refused, never overwritten", () => {
     const dir = mkdtempSync(join(tmpdir(), "efi-vars-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "vars.json");
     const s = new VariableStore(file);
     s.set(GUID.GLOBAL_VARIABLE, "Timeout", 7, new Uint8Array([5, 0]));

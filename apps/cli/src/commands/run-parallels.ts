@@ -8,7 +8,7 @@ import {
   parallelsConfig,
 } from "@armature/machine-parallels";
 import { VariableStore } from "@armature/uefi";
-import { intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { readable, runWithConsole } from "./console-loop.js";
 
@@ -101,11 +101,7 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
   if (a["--mac"] !== undefined) o.mac = a["--mac"];
   if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
   if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
-  if (a["--disk"] !== undefined) {
-    const [path, ...flags] = a["--disk"].split(",");
-    for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown --disk flag "${f}" (known: ro)`);
-    o.disk = { path: path ?? "", readOnly: flags.includes("ro") };
-  }
+  if (a["--disk"] !== undefined) o.disk = fileArg(a["--disk"], "--disk");
   if (a["--max-instructions"] !== undefined) {
     o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
     if (o.maxInstructions < 1) throw new CliUsageError("--max-instructions must be at least 1");

@@ -10,7 +10,7 @@ import {
   virtConfig,
 } from "@armature/machine-virt";
 import { type NetSpec, parseNetSpec } from "@armature/net";
-import { intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { readable, runWithConsole } from "./console-loop.js";
 import { runParallels } from "./run-parallels.js";
@@ -82,13 +82,6 @@ export interface RunOptions {
   maxInstructions?: number;
 }
 
-/** `FILE[,ro]`: a path and its read-only flag. */
-function fileWithFlags(v: string, opt: string): { path: string; readOnly: boolean } {
-  const [path, ...flags] = v.split(",");
-  for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown ${opt} flag "${f}" (known: ro)`);
-  return { path: path ?? "", readOnly: flags.includes("ro") };
-}
-
 /** The board-shape options `run`, `dtb` and `acpi` share. */
 export const BOARD_OPTIONS = {
   "--machine": { value: true, choices: ["virt", "parallels"] },
@@ -155,7 +148,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     kernel: a["--kernel"],
     net: { kind: "user", options: {} },
     iommu: board.iommu ?? "none",
-    sata: (a["--sata"] ?? []).map((v) => fileWithFlags(v, "--sata")),
+    sata: (a["--sata"] ?? []).map((v) => fileArg(v, "--sata")),
     cdrom: a["--cdrom"] ?? [],
     gpu: a["--gpu"] === true,
     display: parseDisplaySpec(a["--display"] ?? "none"),
@@ -174,11 +167,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
   if (!o.gpu && (o.display.kind !== "none" || o.screendump !== undefined))
     throw new CliUsageError("--display and --screendump show the GPU's screen: add --gpu");
-  if (a["--disk"] !== undefined) {
-    const [path, ...flags] = a["--disk"].split(",");
-    for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown --disk flag "${f}" (known: ro)`);
-    o.disk = { path: path ?? "", readOnly: flags.includes("ro") };
-  }
+  if (a["--disk"] !== undefined) o.disk = fileArg(a["--disk"], "--disk");
   const net = a["--net"];
   if (net !== undefined) {
     if (net.startsWith("tap"))

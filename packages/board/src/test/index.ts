@@ -7,3 +7,5 @@ export class CapturingConsole implements ConsoleSink {
     this.text += Buffer.from(bytes).toString("latin1");
   }
 }
+
+export { GuestShell, ScriptedConsole, SHELL_MARKER } from "./guest-shell.js";

@@ -3,17 +3,14 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { MemoryBlockBackend } from "@armature/core";
 import type { VirtAttachments } from "../config.js";
 import { VirtMachine } from "../machine.js";
-import { ScriptedConsole } from "./console.js";
 
 /** The features line of the Parallels M1 VM (seed 000): what `/proc/cpuinfo` must show for `m1`. */
 export const M1_CPUINFO_FEATURES =
   "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma lrcpc dcpop sha3 asimddp sha512 asimdfhm dit uscat ilrcpc flagm ssbs sb paca pacg dcpodp flagm2 frint";
-
-/** The prompt of the initramfs's busybox shell. */
-const PROMPT = /\/ # /;
 
 /**
  * Where scripts/fetch-guest.sh keeps the Debian guest. The script always runs: it returns at once
@@ -86,48 +83,11 @@ export async function bootLinux(opts: {
   });
   const t0 = Date.now();
   const stopped = machine.run();
-  const race = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`${what}: no answer in ${ms / 1000} s; last output:\n${con.output.slice(-2000)}`)),
-        ms,
-      );
-      p.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
-      stopped.then((r) => {
-        clearTimeout(timer);
-        reject(new Error(`${what}: the machine stopped (${r}); last output:\n${con.output.slice(-2000)}`));
-      });
-    });
-  await race(
-    con.waitFor("ARMATURE-SHELL-READY"),
-    opts.bootTimeoutMs ?? 15 * 60_000,
-    "boot to the shell marker",
-  );
+  const shell = new GuestShell(con, (b) => machine.input(b), stopped);
+  const markerOffset = await shell.ready(opts.bootTimeoutMs ?? 15 * 60_000);
   const bootMs = Date.now() - t0;
   const bootInstructions = machine.retired();
-  const markerOffset = con.output.indexOf("ARMATURE-SHELL-READY");
-  await race(con.waitFor(PROMPT, markerOffset), 120_000, "first prompt");
-  const sh = async (command: string, timeoutMs = 120_000): Promise<string> => {
-    const start = con.mark;
-    // Bracket the output with markers the echo of the command line cannot contain (the quotes
-    // split them), so line wrapping and the echo never leak into the result.
-    machine.input(new TextEncoder().encode(`echo @@"B"EGIN; ${command}; echo @@"E"ND\n`));
-    await race(con.waitFor(/@@END[\s\S]*?\/ # /, start), timeoutMs, command);
-    const text = con.output.slice(start).replace(/\r/g, "");
-    const b = text.indexOf("@@BEGIN\n");
-    const e = text.lastIndexOf("@@END");
-    return b >= 0 && e > b ? text.slice(b + "@@BEGIN\n".length, e) : text;
-  };
+  const sh = (command: string, timeoutMs = 120_000): Promise<string> => shell.sh(command, timeoutMs);
   return {
     machine,
     console: con,

@@ -4,11 +4,12 @@
 // firmware's HVCs to UefiFirmware and HVC #0 to the board's PSCI.
 
 import { layoutAcpi, sampleSmbios, sampleTableSet } from "@armature/acpi";
+import { firmwareCpuView } from "@armature/board";
+import { seededBytes } from "@armature/core";
 import { ISS_WNR } from "@armature/cpu-aarch64";
 import { VirtMachine } from "@armature/machine-virt";
 import { UefiFirmware } from "../firmware.js";
 import type { VariableStore } from "../vars.js";
-import { uefiCpuView } from "./run-on-cpu.js";
 
 export interface LinuxEfiBoot {
   log: string;
@@ -61,7 +62,6 @@ export async function bootLinuxEfi(o: {
     { base: L.pciMmio32, size: L.pciMmio32Size },
   ];
   const cpu = m.cpus[0]!;
-  let seed = 0x1234_5678;
   let resetKind: string | undefined;
   const fw = new UefiFirmware(
     {
@@ -76,14 +76,7 @@ export async function bootLinuxEfi(o: {
       },
       ...(o.entropy
         ? {
-            entropy: (b: Uint8Array) => {
-              for (let i = 0; i < b.length; i++) {
-                seed ^= seed << 13;
-                seed ^= seed >>> 17;
-                seed ^= seed << 5;
-                b[i] = seed & 0xff;
-              }
-            },
+            entropy: seededBytes(0x1234_5678),
           }
         : {}),
       ...(acpi
@@ -106,7 +99,7 @@ export async function bootLinuxEfi(o: {
   );
   cpu.reset();
   cpu.applyEntryState({ pc: fw.entry.pc, pstate: fw.entry.pstate });
-  const view = uefiCpuView(cpu);
+  const view = firmwareCpuView(cpu);
   const msSetup = performance.now() - t0;
   let msToFirstLine: number | undefined;
   let instructionsInFirmware: number | undefined;

@@ -2,10 +2,11 @@
 // HVCs with the firmware's immediates go to UefiFirmware.hvc(); anything else ends the run with
 // a description, so a test shows where the guest went wrong.
 
+import { firmwareCpuView } from "@armature/board";
 import { Bus } from "@armature/core";
-import { Cpu, M1_MODEL, SR } from "@armature/cpu-aarch64";
+import { Cpu, M1_MODEL } from "@armature/cpu-aarch64";
 import { type UefiAction, UefiFirmware, type UefiOptions } from "../firmware.js";
-import type { UefiCpu, UefiPlatform } from "../platform.js";
+import type { UefiPlatform } from "../platform.js";
 
 export interface CpuRun {
   fw: UefiFirmware;
@@ -14,21 +15,6 @@ export interface CpuRun {
   /** Why the run ended: "exit", "reset", "budget" or a description of an unexpected exit. */
   end: string;
   retired: number;
-}
-
-export function uefiCpuView(cpu: Cpu): UefiCpu {
-  return {
-    getX: (n) => cpu.getX(n),
-    setX: (n, v) => cpu.setX(n, v),
-    getPC: () => cpu.getPC(),
-    setPC: (v) => cpu.setPC(v),
-    translationRegs: () => ({
-      sctlr: cpu.sys.read(SR.SCTLR_EL1, true) ?? 0n,
-      tcr: cpu.sys.read(SR.TCR_EL1, true) ?? 0n,
-      ttbr0: cpu.sys.read(SR.TTBR0_EL1, true) ?? 0n,
-      ttbr1: cpu.sys.read(SR.TTBR1_EL1, true) ?? 0n,
-    }),
-  };
 }
 
 export function runOnCpu(
@@ -60,7 +46,7 @@ export function runOnCpu(
   );
   const cpu = new Cpu({ bus, model: M1_MODEL });
   cpu.applyEntryState({ pc: fw.entry.pc, pstate: fw.entry.pstate });
-  const view = uefiCpuView(cpu);
+  const view = firmwareCpuView(cpu);
   const max = o.maxInstructions ?? 10_000_000;
   let end = "budget";
   while (cpu.retired < max) {
