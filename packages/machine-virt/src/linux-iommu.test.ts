@@ -2,7 +2,9 @@
  * Linux behind the board's SMMUv3 (opt-in: ARMATURE_E2E_IOMMU=1; ARMATURE_E2E_IOMMU_LAYOUT=vz,qemu
  * picks the layouts, default vz). Debian's cloud kernel boots with `iommu: "smmuv3"`: arm-smmu-v3
  * probes from the DT node, every virtio function sits in an IOMMU group, and the virtio disk
- * and network still work with their DMA and MSIs translated.
+ * and network still work with their DMA and MSIs translated. ARMATURE_E2E_IOMMU_MODES=
+ * default,passthrough,strict boots once per mode: the default DMA domain (lazy invalidation),
+ * `iommu.passthrough=1` (identity domains) and `iommu.strict=1` (invalidation on every unmap).
  */
 import { smmuGuestChecks } from "@armature/smmu/test";
 import { describe, expect, it } from "vitest";
@@ -10,58 +12,76 @@ import { bootLinux, diskSha256 } from "./test/linux.js";
 
 const enabled = process.env.ARMATURE_E2E_IOMMU === "1";
 const layouts = (process.env.ARMATURE_E2E_IOMMU_LAYOUT ?? "vz").split(",") as Array<"vz" | "qemu">;
+const MODES: Record<string, string> = {
+  default: "",
+  passthrough: "iommu.passthrough=1",
+  strict: "iommu.strict=1",
+};
+const modes = (process.env.ARMATURE_E2E_IOMMU_MODES ?? "default").split(",");
 
 describe.skipIf(!enabled)("Debian Linux behind the virt board's SMMUv3 (ARMATURE_E2E_IOMMU=1)", () => {
-  for (const layout of layouts) {
-    it(
-      `${layout}: arm-smmu-v3 probes, the virtio functions are in IOMMU groups, disk and ping work`,
-      async () => {
-        const s = await bootLinux({
-          layout,
-          iommu: "smmuv3",
-          ...(process.env.ARMATURE_E2E_ECHO ? { echo: (t: string) => process.stderr.write(t) } : {}),
-        });
-        process.stderr.write(
-          `[iommu ${layout}] shell after ${(s.bootMs / 1000).toFixed(1)} s, ${(s.bootInstructions / 1e6).toFixed(0)} M instructions\n`,
-        );
-        const r = await smmuGuestChecks((c) => s.sh(c));
-        process.stderr.write(
-          `[iommu ${layout}] ${r.probeLine}\n[iommu ${layout}] groups: ${r.groupedDevices.join(" ")}\n`,
-        );
-        expect(r.problems).toEqual([]);
-        expect(r.probeLine).toMatch(/arm-smmu-v3 [0-9a-f]+\.smmuv3: ias 48-bit, oas 48-bit/);
-        // The five virtio functions (blk, net, console, balloon, rng) are each in a group.
-        expect(r.groupedDevices).toEqual(
-          expect.arrayContaining([
-            "0000:00:01.0",
-            "0000:00:02.0",
-            "0000:00:03.0",
-            "0000:00:04.0",
-            "0000:00:05.0",
-          ]),
-        );
-        // The disk through translated DMA: 256 KiB written, read back, compared in the guest and on the host.
-        await s.sh("dd if=/dev/urandom of=/tmp/a bs=4096 count=64 2>/dev/null");
-        await s.sh("dd if=/tmp/a of=/dev/vda bs=4096 count=64 conv=fsync 2>/dev/null");
-        await s.sh("echo 3 > /proc/sys/vm/drop_caches");
-        await s.sh("dd if=/dev/vda of=/tmp/b bs=4096 count=64 2>/dev/null");
-        const sums = (await s.sh("sha256sum /tmp/a /tmp/b"))
-          .trim()
-          .split("\n")
-          .map((l) => l.split(/\s+/)[0]);
-        expect(sums[0]).toMatch(/^[0-9a-f]{64}$/);
-        expect(sums[1]).toBe(sums[0]);
-        expect(diskSha256(s.disk, 256 * 1024)).toBe(sums[0]);
-        // The network (translated MSIs and buffers): the built-in peer answers ping.
-        await s.sh("ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up");
-        expect(await s.sh("ping -c 2 10.0.2.2", 60_000)).toMatch(/2 packets transmitted, 2 packets received/);
-        expect(s.machine.smmu).toBeDefined();
-        const bad = (await s.sh("dmesg | grep -E 'Oops|BUG:|WARNING:|arm-smmu-v3.*event' | wc -l")).trim();
-        expect(bad).toBe("0");
-        s.machine.input(new TextEncoder().encode("poweroff -f\n"));
-        expect(await s.stopped).toBe("poweroff");
-      },
-      30 * 60_000,
-    );
-  }
+  for (const layout of layouts)
+    for (const mode of modes) {
+      it(
+        `${layout} ${mode}: arm-smmu-v3 probes, the virtio functions are in IOMMU groups, disk and ping work`,
+        async () => {
+          if (!(mode in MODES))
+            throw new Error(
+              `ARMATURE_E2E_IOMMU_MODES: unknown mode "${mode}" (${Object.keys(MODES).join(", ")})`,
+            );
+          const s = await bootLinux({
+            layout,
+            iommu: "smmuv3",
+            append: MODES[mode]!,
+            ...(process.env.ARMATURE_E2E_ECHO ? { echo: (t: string) => process.stderr.write(t) } : {}),
+          });
+          process.stderr.write(
+            `[iommu ${layout} ${mode}] shell after ${(s.bootMs / 1000).toFixed(1)} s, ${(s.bootInstructions / 1e6).toFixed(0)} M instructions\n`,
+          );
+          const r = await smmuGuestChecks((c) => s.sh(c));
+          process.stderr.write(
+            `[iommu ${layout} ${mode}] ${r.probeLine}\n[iommu ${layout} ${mode}] groups: ${r.groupedDevices.join(" ")}\n`,
+          );
+          expect(r.problems).toEqual([]);
+          expect(r.probeLine).toMatch(/arm-smmu-v3 [0-9a-f]+\.smmuv3: ias 48-bit, oas 48-bit/);
+          // The five virtio functions (blk, net, console, balloon, rng) are each in a group.
+          expect(r.groupedDevices).toEqual(
+            expect.arrayContaining([
+              "0000:00:01.0",
+              "0000:00:02.0",
+              "0000:00:03.0",
+              "0000:00:04.0",
+              "0000:00:05.0",
+            ]),
+          );
+          // The disk through translated DMA: 256 KiB written, read back, compared in the guest and on the host.
+          await s.sh("dd if=/dev/urandom of=/tmp/a bs=4096 count=64 2>/dev/null");
+          await s.sh("dd if=/tmp/a of=/dev/vda bs=4096 count=64 conv=fsync 2>/dev/null");
+          await s.sh("echo 3 > /proc/sys/vm/drop_caches");
+          await s.sh("dd if=/dev/vda of=/tmp/b bs=4096 count=64 2>/dev/null");
+          const sums = (await s.sh("sha256sum /tmp/a /tmp/b"))
+            .trim()
+            .split("\n")
+            .map((l) => l.split(/\s+/)[0]);
+          expect(sums[0]).toMatch(/^[0-9a-f]{64}$/);
+          expect(sums[1]).toBe(sums[0]);
+          expect(diskSha256(s.disk, 256 * 1024)).toBe(sums[0]);
+          // The network (translated MSIs and buffers): the built-in peer answers ping.
+          await s.sh("ip addr add 10.0.2.15/24 dev eth0; ip link set eth0 up");
+          expect(await s.sh("ping -c 2 10.0.2.2", 60_000)).toMatch(
+            /2 packets transmitted, 2 packets received/,
+          );
+          // The default domain type each mode asks for (Linux 6.1: lazy DMA is "DMA-FQ").
+          const types = new Set((await s.sh("cat /sys/kernel/iommu_groups/*/type")).trim().split(/\s+/));
+          process.stderr.write(`[iommu ${layout} ${mode}] domain types: ${[...types].join(" ")}\n`);
+          expect([...types]).toEqual([{ default: "DMA-FQ", passthrough: "identity", strict: "DMA" }[mode]]);
+          expect(s.machine.smmu).toBeDefined();
+          const bad = (await s.sh("dmesg | grep -E 'Oops|BUG:|WARNING:|arm-smmu-v3.*event' | wc -l")).trim();
+          expect(bad).toBe("0");
+          s.machine.input(new TextEncoder().encode("poweroff -f\n"));
+          expect(await s.stopped).toBe("poweroff");
+        },
+        30 * 60_000,
+      );
+    }
 });

@@ -63,6 +63,8 @@ export async function bootLinux(opts: {
   iommu?: "none" | "smmuv3";
   echo?: (s: string) => void;
   bootTimeoutMs?: number;
+  /** Appended to the kernel command line (after `console=ttyAMA0`). */
+  append?: string;
   net?: VirtAttachments["net"];
   /** Capture the network to this pcap file (closed when the machine stops). */
   netDump?: string;
@@ -75,7 +77,7 @@ export async function bootLinux(opts: {
     iommu: opts.iommu ?? "none",
     kernel: new Uint8Array(readFileSync(image)),
     initrd: new Uint8Array(readFileSync(initrd)),
-    cmdline: "console=ttyAMA0",
+    cmdline: opts.append ? `console=ttyAMA0 ${opts.append}` : "console=ttyAMA0",
     disk,
     console: con,
     ...(opts.net === undefined ? {} : { net: opts.net }),
