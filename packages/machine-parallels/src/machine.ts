@@ -26,7 +26,13 @@ import type { Gicv3 } from "@armature/gic";
 import { UserNetwork } from "@armature/net";
 import type { SmmuV3 } from "@armature/smmu";
 import { type UefiCpu, UefiFirmware } from "@armature/uefi";
-import type { UsbKeyboard, UsbMouse, UvcCamera, XhciController } from "@armature/usb";
+import {
+  type UsbKeyboard,
+  type UsbMouse,
+  type UvcCamera,
+  usbInputListener,
+  type XhciController,
+} from "@armature/usb";
 import type { VirtioMmio } from "@armature/virtio";
 import {
   PARALLELS_MAP,
@@ -189,22 +195,9 @@ export class ParallelsMachine {
    * relative, as on Parallels: absolute positions become motion from the previous one.
    */
   private connectInput(): void {
-    let lastX: number | undefined;
-    let lastY: number | undefined;
-    this.display.addInputListener({
-      key: (ev) => (ev.down ? this.keyboard.keyDown(ev.usage) : this.keyboard.keyUp(ev.usage)),
-      pointer: (ev) => {
-        if (ev.kind === "relative") this.mouse.move(ev.dx, ev.dy);
-        else {
-          if (lastX !== undefined && lastY !== undefined) this.mouse.move(ev.x - lastX, ev.y - lastY);
-          lastX = ev.x;
-          lastY = ev.y;
-        }
-        this.mouse.setButtons(ev.buttons);
-        if (ev.wheel !== 0) this.mouse.wheel(ev.wheel);
-        this.runtime.wake();
-      },
-    });
+    this.display.addInputListener(
+      usbInputListener({ keyboard: this.keyboard, mouse: this.mouse, after: () => this.runtime.wake() }),
+    );
   }
 
   /** A firmware service HVC from vCPU `i` (false: not the firmware's; PSCI answers it). */

@@ -1,6 +1,7 @@
 import { type BlockBackend, ConfigError, Display } from "@armature/core";
 import { GICR_FRAME_SIZE } from "@armature/gic";
 import type { NetSpec } from "@armature/net";
+import type { FrameSource } from "@armature/usb";
 import type { NetBackend } from "@armature/virtio";
 import { LAYOUTS, type VirtLayout } from "./layout.js";
 
@@ -48,9 +49,12 @@ export interface VirtAttachments {
   /**
    * An xHCI (PCI 0C/03/30) with the Parallels VM's USB devices on its USB 3 ports: an absolute
    * tablet (port 1) and a keyboard (port 2), plus the UVC camera (port 3) with `{ camera: true }`.
-   * With a GPU, the display's host input (VNC keys and pointer) goes to them. Default false.
+   * `{ devices: [...] }` lists the devices instead, on USB 3 ports 1, 2, ... in order (at most
+   * VIRT_USB_PORTS; QEMU's `-device usb-kbd`/`usb-mouse`/`usb-tablet`). With a GPU, the display's
+   * host input (VNC keys and pointer) goes to the first keyboard and the first tablet (or mouse).
+   * Default false.
    */
-  usb?: boolean | { camera?: boolean };
+  usb?: boolean | { camera?: boolean; devices?: readonly VirtUsbDevice[] };
   /**
    * The virtio-net card's network. "user" (default): user-mode networking (@armature/net's
    * UserNetwork) on QEMU's 10.0.2.0/24 — gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3,
@@ -107,16 +111,48 @@ function gpuDisplay(gpu: VirtAttachments["gpu"]): Display | null | undefined {
   throw new ConfigError("gpu must be true, false or { display } with a core Display");
 }
 
-function usbOptions(usb: VirtAttachments["usb"]): { camera: boolean } | undefined {
+/** One device on the virt board's xHCI (`usb: { devices }`). */
+export type VirtUsbDevice =
+  | { kind: "keyboard" }
+  | { kind: "mouse" }
+  | { kind: "tablet" }
+  /** The UVC camera; `frames` replaces the test pattern (e.g. @armature/usb's Yuy2Frames). */
+  | { kind: "camera"; frames?: FrameSource };
+
+/** USB 3 root-hub ports of the virt board's xHCI: at most this many `usb.devices`. */
+export const VIRT_USB_PORTS = 4;
+
+const USB_KINDS = ["keyboard", "mouse", "tablet", "camera"] as const;
+
+function usbOptions(usb: VirtAttachments["usb"]): readonly VirtUsbDevice[] | undefined {
   if (usb === undefined || usb === false) return undefined;
-  if (usb === true) return { camera: false };
-  if (
-    typeof usb === "object" &&
-    usb !== null &&
-    (usb.camera === undefined || typeof usb.camera === "boolean")
-  )
-    return { camera: usb.camera ?? false };
-  throw new ConfigError("usb must be true, false or { camera?: boolean }");
+  const defaults = (camera: boolean): VirtUsbDevice[] => [
+    { kind: "tablet" },
+    { kind: "keyboard" },
+    ...(camera ? [{ kind: "camera" as const }] : []),
+  ];
+  if (usb === true) return defaults(false);
+  const bad = (why: string) =>
+    new ConfigError(
+      `usb ${why}: use true, false, { camera?: boolean } or { devices: [{ kind: "keyboard" | "mouse" | "tablet" | "camera" }, ...] }`,
+    );
+  if (typeof usb !== "object" || usb === null) throw bad("is not an object");
+  if (usb.camera !== undefined && typeof usb.camera !== "boolean") throw bad("camera is not a boolean");
+  if (usb.devices === undefined) return defaults(usb.camera ?? false);
+  if (usb.camera !== undefined) throw bad("takes camera or devices, not both");
+  if (!Array.isArray(usb.devices)) throw bad("devices is not an array");
+  if (usb.devices.length > VIRT_USB_PORTS)
+    throw new ConfigError(
+      `usb.devices lists ${usb.devices.length} devices: the xHCI has ${VIRT_USB_PORTS} USB 3 ports`,
+    );
+  for (const d of usb.devices)
+    if (
+      typeof d !== "object" ||
+      d === null ||
+      !(USB_KINDS as readonly string[]).includes((d as { kind: string }).kind)
+    )
+      throw bad(`device ${JSON.stringify(d)} has no known kind`);
+  return usb.devices;
 }
 
 /** Option ranges, checked once here (the CLI passes numbers through). */
@@ -137,8 +173,8 @@ export interface VirtConfig {
   /** A virtio-gpu, drawing into `gpuDisplay` when one was given (else a display of its own). */
   readonly gpu: boolean;
   readonly gpuDisplay: Display | undefined;
-  /** The xHCI and its devices (undefined: no USB). */
-  readonly usb: { readonly camera: boolean } | undefined;
+  /** The xHCI's devices, USB 3 ports 1.. in order (undefined: no USB). */
+  readonly usb: readonly VirtUsbDevice[] | undefined;
   readonly net: "user" | "none" | NetSpec | NetBackend;
   readonly netDump: string | undefined;
   readonly epochSeconds: number | undefined;

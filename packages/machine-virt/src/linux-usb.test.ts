@@ -68,7 +68,7 @@ async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
   if (mode === "PCI") {
     machine = new VirtMachine({ ...base, usb: { camera: true } });
     machine.pci.attach(new EhciPciFunction({ clock: machine.clock }), { device: 9 });
-    keyboard = machine.usb!.keyboard;
+    keyboard = machine.usb!.keyboard!;
   } else {
     const first = new VirtMachine(base);
     describeEhciDt(first.fdt, { base: EHCI_BASE, spi: EHCI_SPI });

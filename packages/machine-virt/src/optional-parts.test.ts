@@ -90,10 +90,10 @@ describe("usb: an xHCI with the Parallels VM's tablet, keyboard and camera", () 
     const slot = m.devices.length + 1;
     expect(ecam(m, slot, 8) >>> 8).toBe(0x0c_03_30);
     expect(u.camera).toBeDefined();
-    const down = vi.spyOn(u.keyboard, "keyDown");
-    const up = vi.spyOn(u.keyboard, "keyUp");
-    const move = vi.spyOn(u.tablet, "moveToFraction");
-    const buttons = vi.spyOn(u.tablet, "setButtons");
+    const down = vi.spyOn(u.keyboard!, "keyDown");
+    const up = vi.spyOn(u.keyboard!, "keyUp");
+    const move = vi.spyOn(u.tablet!, "moveToFraction");
+    const buttons = vi.spyOn(u.tablet!, "setButtons");
     const screen = m.gpu!.display;
     screen.sendKey({ down: true, usage: 0x0b });
     screen.sendKey({ down: false, usage: 0x0b });
@@ -117,8 +117,47 @@ describe("usb: an xHCI with the Parallels VM's tablet, keyboard and camera", () 
     expect(screen.listenerErrors).toBe(0);
     expect(machine({ usb: true }).usb!.camera).toBeUndefined();
     expect(machine().usb).toBeUndefined();
-    expect(() => virtConfig({ usb: { camera: "yes" } as never })).toThrow(
-      /usb must be true, false or \{ camera\?: boolean \}/,
-    );
+    expect(() => virtConfig({ usb: { camera: "yes" } as never })).toThrow(/usb camera is not a boolean/);
+  });
+
+  it("usb.devices: the listed devices on USB 3 ports 1.. in order; a mouse follows an absolute pointer by differences", () => {
+    const m = machine({
+      gpu: true,
+      usb: { devices: [{ kind: "keyboard" }, { kind: "mouse" }, { kind: "keyboard" }] },
+    });
+    const u = m.usb!;
+    expect(u.devices.map((d) => d.constructor.name)).toEqual(["UsbKeyboard", "UsbMouse", "UsbKeyboard"]);
+    const ports = u.devices.map((d) => u.xhci.xhci.ports.findIndex((p) => p.device === d));
+    expect(ports.every((p) => p >= 0)).toBe(true);
+    expect(ports).toEqual([...ports].sort((a, b) => a - b));
+    expect(u.keyboard).toBe(u.devices[0]);
+    expect(u.tablet).toBeUndefined();
+    expect(u.camera).toBeUndefined();
+    const move = vi.spyOn(u.mouse!, "move");
+    const keys = vi.spyOn(u.devices[2] as never, "keyDown");
+    const screen = m.gpu!.display;
+    const at = (x: number, y: number) =>
+      screen.sendPointer({
+        kind: "absolute",
+        x,
+        y,
+        width: screen.width,
+        height: screen.height,
+        buttons: 0,
+        wheel: 0,
+        hwheel: 0,
+      });
+    at(100, 100);
+    at(110, 95);
+    at(110, 95);
+    expect(move.mock.calls).toEqual([
+      [10, -5],
+      [0, 0],
+    ]);
+    screen.sendKey({ down: true, usage: 0x04 });
+    expect(keys).not.toHaveBeenCalled(); // input goes to the first keyboard only
+    expect(() => virtConfig({ usb: { devices: [{ kind: "printer" }] } as never })).toThrow(/no known kind/);
+    expect(() => virtConfig({ usb: { devices: Array(5).fill({ kind: "mouse" }) } })).toThrow(/4 USB 3 ports/);
+    expect(() => virtConfig({ usb: { camera: true, devices: [] } })).toThrow(/camera or devices, not both/);
   });
 });

@@ -61,7 +61,15 @@ import {
   smmuV3IortNode,
   translatingMsiSink,
 } from "@armature/smmu";
-import { UsbKeyboard, UsbTablet, UvcCamera, XhciPciFunction } from "@armature/usb";
+import {
+  type UsbDevice,
+  UsbKeyboard,
+  UsbMouse,
+  UsbTablet,
+  UvcCamera,
+  usbInputListener,
+  XhciPciFunction,
+} from "@armature/usb";
 import {
   VirtioBalloon,
   VirtioBlk,
@@ -514,40 +522,48 @@ const AHCI_PART: VirtPart = {
 /** The board's USB: the xHCI function and the devices on its USB 3 ports. */
 export interface VirtUsb {
   readonly xhci: XhciPciFunction;
-  readonly tablet: UsbTablet;
-  readonly keyboard: UsbKeyboard;
+  /** Every device, in port order (USB 3 port 1 first). */
+  readonly devices: readonly UsbDevice[];
+  /** The first tablet, keyboard, mouse and camera (host input goes to the first of each). */
+  readonly tablet: UsbTablet | undefined;
+  readonly keyboard: UsbKeyboard | undefined;
+  readonly mouse: UsbMouse | undefined;
   readonly camera: UvcCamera | undefined;
 }
 
 /**
- * An xHCI with a tablet, a keyboard and optionally the UVC camera on USB 3 ports 1-3 (the
- * Parallels VM's order). With a GPU before it, the display's host input reaches them.
+ * An xHCI with the configured devices on USB 3 ports 1.. (default: a tablet, a keyboard and
+ * optionally the UVC camera: the Parallels VM's order). With a GPU before it, the display's host
+ * input reaches the first keyboard and the first tablet (or, without one, the first mouse).
  */
 const XHCI_PART: VirtPart = {
   name: "xhci",
   present: (c) => c.usb !== undefined,
   attach: (b, c) => {
     const xhci = new XhciPciFunction({ dma: b.pciDma(), clock: b.clock });
-    const tablet = new UsbTablet();
-    const keyboard = new UsbKeyboard();
-    const camera = c.usb?.camera ? new UvcCamera({ clock: b.clock }) : undefined;
-    xhci.xhci.attach(tablet, { port: 1, usb3: true });
-    xhci.xhci.attach(keyboard, { port: 2, usb3: true });
-    if (camera !== undefined) xhci.xhci.attach(camera, { port: 3, usb3: true });
-    b.attachPci(xhci);
-    b.usb = { xhci, tablet, keyboard, camera };
-    b.gpu?.display.addInputListener({
-      key: (e) => {
-        if (e.usage >= 1 && e.usage <= 0xe7)
-          (e.down ? keyboard.keyDown : keyboard.keyUp).call(keyboard, e.usage);
-      },
-      pointer: (e) => {
-        if (e.kind !== "absolute") return;
-        tablet.moveToFraction(e.x / Math.max(1, e.width - 1), e.y / Math.max(1, e.height - 1));
-        tablet.setButtons(e.buttons);
-        if (e.wheel !== 0) tablet.wheel(e.wheel);
-      },
+    const devices = (c.usb ?? []).map((d): UsbDevice => {
+      switch (d.kind) {
+        case "keyboard":
+          return new UsbKeyboard();
+        case "mouse":
+          return new UsbMouse();
+        case "tablet":
+          return new UsbTablet();
+        case "camera":
+          return new UvcCamera({ clock: b.clock, ...(d.frames === undefined ? {} : { frames: d.frames }) });
+      }
     });
+    devices.forEach((d, i) => {
+      xhci.xhci.attach(d, { port: i + 1, usb3: true });
+    });
+    const first = <T>(k: new (...a: never[]) => T): T | undefined =>
+      devices.find((d) => d instanceof k) as T | undefined;
+    const tablet = first(UsbTablet);
+    const keyboard = first(UsbKeyboard);
+    const mouse = first(UsbMouse);
+    b.attachPci(xhci);
+    b.usb = { xhci, devices, tablet, keyboard, mouse, camera: first(UvcCamera) };
+    b.gpu?.display.addInputListener(usbInputListener({ keyboard, tablet, mouse }));
     return [];
   },
 };

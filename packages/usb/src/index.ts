@@ -4,6 +4,7 @@ export * from "./descriptors.js";
 export * from "./device.js";
 export * from "./ehci.js";
 export * from "./hid.js";
+export * from "./input.js";
 export * from "./keys.js";
 export { Msix } from "./msix.js";
 export * from "./pci.js";

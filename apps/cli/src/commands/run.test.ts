@@ -179,7 +179,30 @@ describe("armature run: options are checked before anything starts", () => {
       expect(parseRunOptions(k)).toMatchObject({ gpu: false, display: { kind: "none" } });
       expect(parseRunOptions([...k, "--usb"])).toMatchObject({ usb: true, camera: false });
       expect(parseRunOptions([...k, "--camera"])).toMatchObject({ usb: true, camera: true });
-      expect(parseRunOptions(k)).toMatchObject({ usb: false, camera: false });
+      expect(parseRunOptions(k)).toMatchObject({ usb: false, camera: false, usbDevices: [] });
+      expect(
+        parseRunOptions([...k, "--usb-device", "keyboard", "--usb-device", "camera,file=f.yuv,size=320x240"]),
+      ).toMatchObject({
+        usb: true,
+        usbDevices: [{ kind: "keyboard" }, { kind: "camera", file: "f.yuv", width: 320, height: 240 }],
+      });
+      expect(() => parseRunOptions([...k, "--usb-device", "printer"])).toThrow(
+        /use keyboard, mouse, tablet or camera/,
+      );
+      expect(() => parseRunOptions([...k, "--usb-device", "mouse,file=x"])).toThrow(
+        /unknown setting "file=x"/,
+      );
+      expect(() => parseRunOptions([...k, "--usb-device", "camera,size=9"])).toThrow(/is not WxH/);
+      expect(() => parseRunOptions([...k, "--usb-device", "camera,size=640x480"])).toThrow(/add file=FRAMES/);
+      // Five devices: the board's configuration error (4 USB 3 ports), exit 1, one line.
+      const many = await run(["run", ...k, ...Array(5).fill(["--usb-device", "mouse"]).flat()]);
+      expect(many.code).toBe(1);
+      expect(many.err).toMatch(/5 devices: the xHCI has 4 USB 3 ports/);
+      // Frames that are not whole 640x480 YUY2 frames: the camera's configuration error.
+      writeFileSync(join(dir, "bad.yuv"), new Uint8Array(1000));
+      const frames = await run(["run", ...k, "--usb-device", `camera,file=${join(dir, "bad.yuv")}`]);
+      expect(frames.code).toBe(1);
+      expect(frames.err).toMatch(/not a whole number of 640x480 frames/);
       const bad = await run(["run", ...k, "--gpu", "--display", "sdl"]);
       expect(bad.code).toBe(1);
       expect(bad.err).toMatch(/--display "sdl": use none or vnc=HOST:PORT/);

@@ -10,6 +10,7 @@ import {
   virtConfig,
 } from "@armature/machine-virt";
 import { type NetSpec, parseNetSpec } from "@armature/net";
+import { Yuy2Frames } from "@armature/usb";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { readable, runWithConsole } from "./console-loop.js";
@@ -43,6 +44,10 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --screendump FILE.png   write the GPU's screen as PNG when the machine stops
   --usb                   xHCI with a USB tablet and keyboard (VNC input goes to them)
   --camera                the UVC camera (640x480 test pattern) on the xHCI (implies --usb)
+  --usb-device keyboard|mouse|tablet|camera[,file=FRAMES[,size=WxH]]
+                          a device on the xHCI's next USB 3 port instead of the default tablet
+                          and keyboard (repeatable, up to 4; implies --usb). FRAMES: raw YUY2
+                          frames of WxH (default 640x480) that the camera plays in a loop
   --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time: a run replays exactly
@@ -73,6 +78,8 @@ export interface RunOptions {
   screendump?: string;
   usb: boolean;
   camera: boolean;
+  /** --usb-device, in order (empty: the default tablet and keyboard). */
+  usbDevices: UsbDeviceArg[];
   smp: number;
   memoryMiB: number;
   deterministic: boolean;
@@ -80,6 +87,42 @@ export interface RunOptions {
   rtc: boolean;
   dumpDtb?: string;
   maxInstructions?: number;
+}
+
+/** One `--usb-device`. */
+export interface UsbDeviceArg {
+  kind: "keyboard" | "mouse" | "tablet" | "camera";
+  file?: string;
+  width?: number;
+  height?: number;
+}
+
+/** `keyboard|mouse|tablet|camera[,file=FRAMES[,size=WxH]]`. */
+export function parseUsbDevice(v: string): UsbDeviceArg {
+  const [kind, ...rest] = v.split(",");
+  if (kind !== "keyboard" && kind !== "mouse" && kind !== "tablet" && kind !== "camera")
+    throw new CliUsageError(`--usb-device "${kind}": use keyboard, mouse, tablet or camera`);
+  const d: UsbDeviceArg = { kind };
+  for (const kv of rest) {
+    const eq = kv.indexOf("=");
+    const k = eq < 0 ? kv : kv.slice(0, eq);
+    const val = eq < 0 ? "" : kv.slice(eq + 1);
+    if (kind !== "camera" || (k !== "file" && k !== "size"))
+      throw new CliUsageError(
+        `--usb-device ${kind}: unknown setting "${kv}"${kind === "camera" ? " (known: file=FRAMES, size=WxH)" : ""}`,
+      );
+    if (val === "") throw new CliUsageError(`--usb-device camera: ${k}= needs a value`);
+    if (k === "file") d.file = val;
+    else {
+      const m = /^(\d+)x(\d+)$/.exec(val);
+      if (m === null) throw new CliUsageError(`--usb-device camera: size "${val}" is not WxH (e.g. 640x480)`);
+      d.width = Number(m[1]);
+      d.height = Number(m[2]);
+    }
+  }
+  if (d.width !== undefined && d.file === undefined)
+    throw new CliUsageError("--usb-device camera: size= describes the frames of file=; add file=FRAMES");
+  return d;
 }
 
 /** The board-shape options `run`, `dtb` and `acpi` share. */
@@ -107,6 +150,7 @@ const RUN_OPTIONS = {
   "--screendump": { value: true },
   "--usb": {},
   "--camera": {},
+  "--usb-device": { value: true, repeat: true },
   "--deterministic": {},
   "--no-uart": {},
   "--no-rtc": {},
@@ -152,8 +196,9 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     cdrom: a["--cdrom"] ?? [],
     gpu: a["--gpu"] === true,
     display: parseDisplaySpec(a["--display"] ?? "none"),
-    usb: a["--usb"] === true || a["--camera"] === true,
+    usb: a["--usb"] === true || a["--camera"] === true || (a["--usb-device"] ?? []).length > 0,
     camera: a["--camera"] === true,
+    usbDevices: (a["--usb-device"] ?? []).map(parseUsbDevice),
     smp: board.cpus ?? 1,
     memoryMiB: board.memoryMiB ?? 1024,
     deterministic: a["--deterministic"] === true,
@@ -231,7 +276,20 @@ export const runCommand: Command = {
         ...opts.cdrom.map((f) => ({ kind: "cdrom" as const, backend: openCdromImage(f) })),
       ];
     if (opts.gpu) mo.gpu = true;
-    if (opts.usb) mo.usb = { camera: opts.camera };
+    if (opts.usb && opts.usbDevices.length === 0) mo.usb = { camera: opts.camera };
+    else if (opts.usb) {
+      const listed = [...opts.usbDevices, ...(opts.camera ? [{ kind: "camera" as const }] : [])];
+      mo.usb = {
+        devices: listed.map((d) =>
+          d.kind === "camera" && d.file !== undefined
+            ? {
+                kind: "camera",
+                frames: new Yuy2Frames(new Uint8Array(readFileSync(d.file)), d.width ?? 640, d.height ?? 480),
+              }
+            : { kind: d.kind },
+        ),
+      };
+    }
     const m = new VirtMachine(mo);
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
 
