@@ -1,7 +1,14 @@
 export type { CpuPowerState, PsciPlatform } from "@armature/board";
 export { AffinityState, Psci, PsciReturn } from "@armature/board";
-export type { VirtAttachments, VirtBoardOptions, VirtConfig, VirtIommu, VirtSataDevice } from "./config.js";
-export { VIRT_LIMITS, VIRT_SATA_PORTS, virtConfig } from "./config.js";
+export type {
+  VirtAttachments,
+  VirtBoardOptions,
+  VirtConfig,
+  VirtIommu,
+  VirtSataDevice,
+  VirtUsbDevice,
+} from "./config.js";
+export { VIRT_LIMITS, VIRT_SATA_PORTS, VIRT_USB_PORTS, virtConfig } from "./config.js";
 export { describeVirtAcpi, describeVirtDt } from "./describe.js";
 export type { VirtLayout } from "./layout.js";
 export { LAYOUTS, PCI_IO_DEFAULT_SIZE, QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";

@@ -81,7 +81,7 @@ import {
   VirtioPciFunction,
   VirtioRng,
 } from "@armature/virtio";
-import type { VirtConfig } from "./config.js";
+import type { VirtConfig, VirtUsbDevice } from "./config.js";
 import { seededEntropy } from "./entropy.js";
 import { PCI_IO_DEFAULT_SIZE } from "./layout.js";
 import { virtNetBackend, wakeOnReceive } from "./net.js";
@@ -541,18 +541,13 @@ const XHCI_PART: VirtPart = {
   present: (c) => c.usb !== undefined,
   attach: (b, c) => {
     const xhci = new XhciPciFunction({ dma: b.pciDma(), clock: b.clock });
-    const devices = (c.usb ?? []).map((d): UsbDevice => {
-      switch (d.kind) {
-        case "keyboard":
-          return new UsbKeyboard();
-        case "mouse":
-          return new UsbMouse();
-        case "tablet":
-          return new UsbTablet();
-        case "camera":
-          return new UvcCamera({ clock: b.clock, ...(d.frames === undefined ? {} : { frames: d.frames }) });
-      }
-    });
+    const make = (d: VirtUsbDevice): UsbDevice => {
+      if (d.kind === "keyboard") return new UsbKeyboard();
+      if (d.kind === "mouse") return new UsbMouse();
+      if (d.kind === "tablet") return new UsbTablet();
+      return new UvcCamera({ clock: b.clock, ...(d.frames === undefined ? {} : { frames: d.frames }) });
+    };
+    const devices = (c.usb ?? []).map(make);
     devices.forEach((d, i) => {
       xhci.xhci.attach(d, { port: i + 1, usb3: true });
     });
