@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MARKER="ARMATURE-SHELL-READY"
 # The version of what this script puts in the initramfs besides the Debian files (/init, the
 # udhcpc script). A cache built by an older version is rebuilt; bump it when either changes.
-INITRAMFS_VERSION=2
+INITRAMFS_VERSION=3
 # The drivers /init loads, by module name. Their dependencies (modinfo `depends=`) are found and
 # loaded first automatically; a module that is built in is skipped.
 MODULES_CLOUD=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virtio_balloon virtio-rng)
@@ -260,6 +260,11 @@ ifconfig lo 127.0.0.1 up 2>/dev/null
 if [ -e /sys/class/net/eth0 ]; then
   ifconfig eth0 up
   udhcpc -i eth0 -q -n -t 3 -T 1 -s /usr/share/udhcpc/default.script >/tmp/udhcpc.log 2>&1 &
+fi
+# A second shell on the first virtual terminal: on a GPU's screen (fbcon) with a USB keyboard it
+# is the guest's local console, typed into over VNC. Without a VT it is never started.
+if [ -c /dev/tty1 ]; then
+  (while true; do setsid sh -c 'exec sh </dev/tty1 >/dev/tty1 2>&1'; sleep 1; done) &
 fi
 echo $MARKER
 while true; do

@@ -34,6 +34,7 @@ describe.skipIf(!enabled)("Linux drives the virtio-gpu (ARMATURE_E2E_GPU=1)", ()
       // The board's virtio-gpu (its `gpu` option, as `armature run --gpu` builds it).
       const machine = new VirtMachine({
         gpu: { display },
+        usb: true, // the USB keyboard and tablet take the VNC client's input
         layout: "qemu",
         kernel: new Uint8Array(readFileSync(join(guest, "Image"))),
         initrd: new Uint8Array(readFileSync(join(guest, "initramfs.cpio.gz"))),
@@ -76,6 +77,24 @@ describe.skipIf(!enabled)("Linux drives the virtio-gpu (ARMATURE_E2E_GPU=1)", ()
         )
           same = false;
       expect(same).toBe(true);
+      // Input over VNC: the client types a command on tty1's shell (the USB keyboard through
+      // usbhid); its output reaches the serial console.
+      await sh(
+        "for i in $(seq 1 120); do ls /sys/bus/usb/drivers/usbhid 2>/dev/null | grep -q : && break; sleep 1; done",
+      );
+      const mark = con.mark;
+      // As a client on a US layout sends it: Shift_L around the shifted characters.
+      const shifted = /[A-Z~!@#$%^&*()_+{}|:"<>?]/;
+      for (const ch of "echo VNC-INPUT-$((6*7)) > /dev/ttyAMA0\r") {
+        const keysym = ch === "\r" ? 0xff0d : ch.charCodeAt(0);
+        if (shifted.test(ch)) c.key(true, 0xffe1);
+        c.key(true, keysym);
+        c.key(false, keysym);
+        if (shifted.test(ch)) c.key(false, 0xffe1);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      // The shell computed 42: the text came from the keyboard, not from an echo of what was typed.
+      await shell.wait("VNC-INPUT-42", mark, 300_000, "the command typed over VNC");
       c.close();
       // And Debian's vncsnapshot, when installed, captures a picture whose OCR shows the marker.
       if (haveTesseract() && (await has("vncsnapshot"))) {
