@@ -2,7 +2,7 @@ import type { AcpiTableSet } from "@armature/acpi";
 import { type BoardIdentity, describeBoardAcpi, describeBoardDt } from "@armature/board";
 import type { FdtNode } from "@armature/fdt";
 import { type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
-import { VIRT_PARTS } from "./parts.js";
+import { VIRT_PARTS, type VirtPart } from "./parts.js";
 
 const MiB = 1024 * 1024;
 
@@ -24,13 +24,19 @@ function config(c: VirtConfig | VirtBoardOptions): VirtConfig {
  * The virt board's device tree (the kernel's, before the loader fills /chosen), from its options
  * alone: no CPU, device model or kernel is built.
  */
-export function describeVirtDt(c: VirtConfig | VirtBoardOptions = {}): FdtNode {
+export function describeVirtDt(
+  c: VirtConfig | VirtBoardOptions = {},
+  parts: readonly VirtPart[] = [],
+): FdtNode {
   const cfg = config(c);
-  return describeBoardDt(VIRT_PARTS, cfg, identity(cfg));
+  return describeBoardDt([...VIRT_PARTS, ...parts], cfg, identity(cfg));
 }
 
 /** The virt board's ACPI tables (FADT, DSDT, MADT, GTDT, SPCR, MCFG, IORT, DBG2), from its options alone. */
-export function describeVirtAcpi(c: VirtConfig | VirtBoardOptions = {}): AcpiTableSet {
+export function describeVirtAcpi(
+  c: VirtConfig | VirtBoardOptions = {},
+  parts: readonly VirtPart[] = [],
+): AcpiTableSet {
   const cfg = config(c);
-  return describeBoardAcpi(VIRT_PARTS, cfg, identity(cfg));
+  return describeBoardAcpi([...VIRT_PARTS, ...parts], cfg, identity(cfg));
 }

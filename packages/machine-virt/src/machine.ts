@@ -21,7 +21,7 @@ import type { VirtioConsole, VirtioGpu, VirtioPciFunction } from "@armature/virt
 import { type VirtAttachments, type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
 import { describeVirtDt } from "./describe.js";
 import type { VirtLayout } from "./layout.js";
-import { VIRT_PARTS, type VirtUsb, VirtWiring } from "./parts.js";
+import { VIRT_PARTS, type VirtPart, type VirtUsb, VirtWiring } from "./parts.js";
 
 const MiB = 1024 * 1024;
 
@@ -39,6 +39,11 @@ export interface VirtMachineOptions extends VirtBoardOptions, VirtAttachments {
   dtb?: Uint8Array;
   /** Where the guest's console output goes (default: process.stdout). */
   console?: ConsoleSink;
+  /**
+   * Your own parts, placed, wired and described after the board's (VIRT_PARTS): a custom board is
+   * the virt board plus entries of this table (see examples/custom-board.ts).
+   */
+  parts?: readonly VirtPart[];
 }
 
 /**
@@ -88,7 +93,7 @@ export class VirtMachine {
 
     const w = new VirtWiring(this.bus, new BusDmaSpace(this.bus), this.clock, this.console);
     try {
-      attachParts(VIRT_PARTS, w, c, this.bus);
+      attachParts([...VIRT_PARTS, ...(o.parts ?? [])], w, c, this.bus);
       this.network = w.net;
       this.gic = w.gic!;
       this.pci = w.pci!;
@@ -118,7 +123,7 @@ export class VirtMachine {
       w.wake = () => this.runtime.wake();
       this.psci = this.runtime.psci;
 
-      this.fdt = describeVirtDt(c);
+      this.fdt = describeVirtDt(c, o.parts);
       const cmdline = o.cmdline ?? (c.uart ? "console=ttyAMA0" : "console=hvc0");
       this.console.route(cmdline);
       this.boot = loadLinux({
