@@ -1,7 +1,7 @@
 export type { AtapiDvdOptions } from "./atapi.js";
 export { AtapiDvd, ScsiOp } from "./atapi.js";
-export type { AhciAcpiPlacement, AhciDtPlacement } from "./describe.js";
-export { describeAhciAcpi, describeAhciDt } from "./describe.js";
+export type { AhciDtPlacement } from "./describe.js";
+export { describeAhciDt } from "./describe.js";
 export type { AhciDevice, AtaCommand, AtaProtocol } from "./device.js";
 export type { SataDiskOptions } from "./disk.js";
 export { SataDisk } from "./disk.js";

@@ -8,7 +8,8 @@ import {
   memory32Fixed,
   resourceTemplate,
 } from "@armature/acpi";
-import { AHCI_MMIO_SIZE, AhciHba, AtapiDvd, describeAhciAcpi, SataDisk } from "@armature/ahci";
+import { AHCI_MMIO_SIZE, AhciHba, AtapiDvd, SataDisk } from "@armature/ahci";
+import { describeAhciAcpi } from "@armature/ahci/acpi";
 import { type AcpiContext, ARCH_PPI, type BoardConsole, type BoardPart } from "@armature/board";
 import {
   type BlockBackend,
@@ -31,17 +32,9 @@ import {
   V2M_FRAME_SIZE,
 } from "@armature/gic";
 import { PL011_SIZE, Pl011 } from "@armature/pl011";
+import { busSmmuMemory, PlatformDmaSpace, SMMU_MMIO_SIZE, SmmuV3 } from "@armature/smmu";
+import { namedComponentIortNode, smmuV3IortNode } from "@armature/smmu/acpi";
 import {
-  busSmmuMemory,
-  namedComponentIortNode,
-  PlatformDmaSpace,
-  SMMU_MMIO_SIZE,
-  SmmuV3,
-  smmuV3IortNode,
-} from "@armature/smmu";
-import {
-  describeEhciAcpi,
-  describeXhciAcpi,
   EHCI_MMIO_SIZE,
   EhciController,
   type FrameSource,
@@ -51,6 +44,7 @@ import {
   XHCI_MMIO_SIZE,
   XhciController,
 } from "@armature/usb";
+import { describeEhciAcpi, describeXhciAcpi } from "@armature/usb/acpi";
 import { VirtioBalloon, type VirtioDevice, VirtioGpu, VirtioMmio, VirtioNet } from "@armature/virtio";
 import { PARALLELS_GSIV, PARALLELS_MAP, PARALLELS_STREAM, type ParallelsConfig } from "./config.js";
 

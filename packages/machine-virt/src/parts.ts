@@ -58,9 +58,9 @@ import {
   SMMU_MMIO_SIZE,
   SmmuV3,
   setPciIommuMap,
-  smmuV3IortNode,
   translatingMsiSink,
 } from "@armature/smmu";
+import { smmuV3IortNode } from "@armature/smmu/acpi";
 import {
   type UsbDevice,
   UsbKeyboard,

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { buildIort } from "@armature/acpi";
 import { FdtNode } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
-import { describeSmmuV3Dt, rootComplexIortNode, setPciIommuMap, smmuV3IortNode } from "./describe.js";
+import { rootComplexIortNode, smmuV3IortNode } from "./acpi.js";
+import { describeSmmuV3Dt, setPciIommuMap } from "./describe.js";
 
 const REF = "/work/shared/reference";
 

@@ -1,13 +1,5 @@
-export type { SmmuV3IortOptions, SmmuV3Placement } from "./describe.js";
-export {
-  acpiFullPath,
-  describeSmmuV3Dt,
-  namedComponentIortNode,
-  rootComplexIortNode,
-  setIommus,
-  setPciIommuMap,
-  smmuV3IortNode,
-} from "./describe.js";
+export type { SmmuV3Placement } from "./describe.js";
+export { describeSmmuV3Dt, setIommus, setPciIommuMap } from "./describe.js";
 export { PlatformDmaSpace, translatingMsiSink } from "./dma.js";
 export type { SmmuMemory } from "./memory.js";
 export { busSmmuMemory } from "./memory.js";

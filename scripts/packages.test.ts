@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  checkPackage,
+  REPO,
+  reachableImports,
+  type WorkspacePackage,
+  workspacePackages,
+} from "./packages.js";
+
+const license = readFileSync(join(REPO, "LICENSE"), "utf8");
+const packages = workspacePackages();
+
+describe("package manifests", () => {
+  it("finds every workspace package", () => {
+    expect(packages.length).toBeGreaterThan(15);
+  });
+
+  // Dependencies are exactly what the published entry points import; exports give each
+  // condition its own types; metadata, LICENSE and no source maps (scripts/packages.ts).
+  it.each(packages.map((p) => [p.manifest.name, p] as const))("%s follows the manifest rules", (_, p) => {
+    expect(checkPackage(p, license)).toEqual([]);
+  });
+
+  it("a DT-only user of a device does not get @armature/acpi", () => {
+    for (const name of ["@armature/ahci", "@armature/usb", "@armature/smmu", "@armature/gic"]) {
+      const p = packages.find((q) => q.manifest.name === name)!;
+      const main: WorkspacePackage = p;
+      expect([...reachableImports(main, [join(REPO, p.dir, "src/index.ts")]).keys()]).not.toContain(
+        "@armature/acpi",
+      );
+    }
+  });
+
+  it("the check catches an undeclared import and an unused dependency", () => {
+    const gic = packages.find((q) => q.manifest.name === "@armature/gic")!;
+    const broken: WorkspacePackage = {
+      dir: gic.dir,
+      manifest: { ...gic.manifest, dependencies: { "@armature/core": "workspace:*", "@armature/acpi": "1" } },
+    };
+    const problems = checkPackage(broken, license);
+    expect(problems).toContainEqual(expect.stringMatching(/imports "@armature\/fdt".*does not depend on it/));
+    expect(problems).toContainEqual(expect.stringMatching(/depends on "@armature\/acpi" but/));
+  });
+});
