@@ -118,8 +118,9 @@ describe.skipIf(!built)("packed packages in a fresh npm project", () => {
   }
 
   it("packs every package without the source condition, with LICENSE and no maps", () => {
-    const files = readdirSync(tarballs);
-    expect(files.length).toBe(packages.length);
+    // Private workspace packages (examples) are packed too; only the published ones are checked.
+    const files = [...tarball.values()].map((t) => t.slice(t.lastIndexOf("/") + 1));
+    expect(readdirSync(tarballs)).toEqual(expect.arrayContaining(files));
     for (const f of files) {
       const list = run("tar", ["tzf", join(tarballs, f)], tarballs).split("\n");
       expect(list, f).toContain("package/LICENSE");
