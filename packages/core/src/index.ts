@@ -32,6 +32,7 @@ export type { GuestBuffer, PhysAddr } from "./memory.js";
 export { RamRegion } from "./memory.js";
 export type { MsiSink } from "./msi.js";
 export { nullMsiSink } from "./msi.js";
+export { MsixTable } from "./msix.js";
 export type { NetBackend } from "./net.js";
 export { createNetLink, NullNetBackend } from "./net.js";
 export type { PciBar, PciBarKind, PciFunction, PciFunctionHost, PciIds } from "./pci.js";

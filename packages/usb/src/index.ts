@@ -6,7 +6,6 @@ export * from "./ehci.js";
 export * from "./hid.js";
 export * from "./input.js";
 export * from "./keys.js";
-export { Msix } from "./msix.js";
 export * from "./pci.js";
 export * from "./trb.js";
 export * from "./uvc.js";

@@ -2,13 +2,13 @@ import {
   type DmaSpace,
   DmaStatus,
   type MmioDevice,
+  MsixTable,
   type PciBar,
   type PciFunction,
   type PciFunctionHost,
   type PciIds,
 } from "@armature/core";
 import { EHCI_MMIO_SIZE, EhciController, type EhciOptions } from "./ehci.js";
-import { Msix } from "./msix.js";
 import { XHCI_MMIO_SIZE, XhciController, type XhciOptions } from "./xhci.js";
 
 /** BAR 0 of the xHCI function: registers, then the MSI-X table and PBA. */
@@ -47,7 +47,7 @@ export class XhciPciFunction implements PciFunction {
   readonly bars: readonly PciBar[];
   readonly capabilityPointer = CAP_MSIX;
   readonly xhci: XhciController;
-  readonly msix: Msix;
+  readonly msix: MsixTable;
   private host: PciFunctionHost | undefined;
   private readonly gate: BusMasterGate;
 
@@ -67,7 +67,7 @@ export class XhciPciFunction implements PciFunction {
         setLevel: (l) => this.host?.setIntx(l),
       },
     });
-    this.msix = new Msix(this.xhci.numInterrupters);
+    this.msix = new MsixTable(this.xhci.numInterrupters);
     this.ids = {
       vendorId: 0x1b36,
       deviceId: 0x000d,

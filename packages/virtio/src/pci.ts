@@ -1,7 +1,14 @@
-import type { DmaSpace, MmioDevice, PciBar, PciFunction, PciFunctionHost, PciIds } from "@armature/core";
+import {
+  type DmaSpace,
+  type MmioDevice,
+  MsixTable,
+  type PciBar,
+  type PciFunction,
+  type PciFunctionHost,
+  type PciIds,
+} from "@armature/core";
 import { VIRTIO_MSI_NO_VECTOR, VirtioDeviceId } from "./constants.js";
 import { VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
-import { VirtioMsix } from "./msix.js";
 
 /** virtio_pci_cap cfg_type values (virtio 1.2 §4.1.4). */
 export const VirtioPciCap = {
@@ -57,7 +64,7 @@ export class VirtioPciFunction implements PciFunction {
   readonly bars: readonly PciBar[];
   readonly capabilityPointer = CAP_MSIX;
   readonly core: VirtioCore;
-  readonly msix: VirtioMsix;
+  readonly msix: MsixTable;
   private readonly cfg = new Uint8Array(0x100);
   private readonly cfgView = new DataView(this.cfg.buffer);
   private host: PciFunctionHost | undefined;
@@ -74,7 +81,7 @@ export class VirtioPciFunction implements PciFunction {
     opts: VirtioPciOptions,
   ) {
     this.core = new VirtioCore(device, opts.dma, (q) => this.interrupt(q), opts);
-    this.msix = new VirtioMsix(device.queueMaxSizes.length + 1);
+    this.msix = new MsixTable(device.queueMaxSizes.length + 1);
     this.ids = {
       vendorId: 0x1af4,
       deviceId: 0x1040 + device.deviceId,

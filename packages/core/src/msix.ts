@@ -1,11 +1,12 @@
-import type { MsiSink } from "@armature/core";
+import type { MsiSink } from "./msi.js";
 
 /**
- * A small MSI-X table and PBA (PCI Local Bus 3.0 §6.8.2) for virtio-pci. packages/pci exports a
- * general MsixCapability; virtio cannot import a sibling device package (layering rule), and the
- * core contract stays interfaces-only, so this ~80-line copy of the behaviour lives here.
+ * An MSI-X table and PBA (PCI Local Bus 3.0 §6.8.2) for a PCI function model: the table's
+ * entries, the pending bits, Message Control's enable and function mask, and delivery through an
+ * MsiSink. Device packages (virtio-pci, the xHCI) place it behind their own BARs; @armature/pci's
+ * MsixCapability adds the configuration-space capability around the same behaviour.
  */
-export class VirtioMsix {
+export class MsixTable {
   /** Message Control bit 15 (MSI-X Enable) and bit 14 (Function Mask). */
   enabled = false;
   functionMask = false;
