@@ -15,6 +15,7 @@ declare -A NEED=(
   [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu
   [cpio]=cpio
   [tcpdump]=tcpdump
+  [gdb-multiarch]=gdb-multiarch
 )
 
 missing=()

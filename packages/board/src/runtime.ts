@@ -7,7 +7,7 @@ import {
   type SysRegBlock,
   type VirtualClock,
 } from "@armature/core";
-import { type BootEntryState, Cpu, type CpuModel, ISS_WNR } from "@armature/cpu-aarch64";
+import { type BootEntryState, Cpu, type CpuModel, HOST_DEBUG_STOP, ISS_WNR } from "@armature/cpu-aarch64";
 import { ARCH_PPI } from "./interrupts.js";
 import { CPU_SUSPEND_32, CPU_SUSPEND_64, Psci } from "./psci.js";
 
@@ -70,6 +70,16 @@ export interface BoardRuntimeOptions {
 }
 
 /**
+ * What a host debugger (@armature/gdbstub) gets told by the run loop. Attach with
+ * `BoardRuntime.attachDebugger`; the loop calls it only for "debug" exits a `HostDebugHooks`
+ * hook asked for (the vCPU stopped before an instruction: breakpoint or watchpoint).
+ */
+export interface RuntimeDebugger {
+  /** vCPU `cpu` stopped for the debugger; the loop pauses right after this call. */
+  debugStop(cpu: number): void;
+}
+
+/**
  * What every Armature board does once its parts are placed: run the vCPUs round-robin on one
  * thread, answer HVC with PSCI 1.1 and SMC with NOT_SUPPORTED, idle a vCPU on WFI (or a
  * CPU_SUSPEND standby) until an interrupt is pending, turn an access to an unclaimed address
@@ -86,6 +96,9 @@ export class BoardRuntime {
   private wakeUp: (() => void) | undefined;
   private readonly log: RateLimitedLog;
   private readonly hvcHook: ((cpu: number, imm: number) => boolean) | undefined;
+  private paused = false;
+  private resumeWaiter: (() => void) | undefined;
+  private debugger: RuntimeDebugger | undefined;
 
   constructor(o: BoardRuntimeOptions) {
     if (o.cpus.length === 0 || o.cpus.length !== o.mpidrs.length)
@@ -118,6 +131,67 @@ export class BoardRuntime {
     this.stopReason ??= reason;
     for (const c of this.cpus) c.halt();
     this.wakeUp?.();
+    this.resumeWaiter?.();
+  }
+
+  /** Whether the machine has stopped for good (`run()` returned or is about to). */
+  get stopped(): MachineStop | undefined {
+    return this.stopReason;
+  }
+
+  /** The debugger told about breakpoint/watchpoint stops (undefined: none). */
+  attachDebugger(d: RuntimeDebugger | undefined): void {
+    this.debugger = d;
+  }
+
+  /**
+   * Pause every vCPU at an instruction boundary: `run()` keeps its promise pending (time does not
+   * advance in deterministic mode) until `resume()`. Idempotent.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const c of this.cpus) c.halt();
+    this.wakeUp?.();
+  }
+
+  /** Let a paused machine run again. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const c of this.cpus) c.halted = false;
+    const w = this.resumeWaiter;
+    this.resumeWaiter = undefined;
+    w?.();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Whether vCPU `i` is powered on (PSCI) — off vCPUs do not execute. */
+  isCpuOn(i: number): boolean {
+    return this.running[i] === true;
+  }
+
+  /**
+   * While paused: execute one instruction on vCPU `i` (handling its exit: HVC/PSCI, WFI, an
+   * unclaimed access), or nothing when it is off or waiting for an interrupt. Returns whether a
+   * host debug hook stopped it before the instruction.
+   */
+  stepCpu(i: number): boolean {
+    const cpu = this.cpus[i];
+    if (cpu === undefined || !this.running[i] || this.stopReason !== undefined) return false;
+    if (this.waiting[i]) {
+      if (!(cpu.irqLevel || cpu.fiqLevel)) return false;
+      this.waiting[i] = false;
+    }
+    cpu.halted = false;
+    this.psci.cpuRunning(i);
+    const hit = this.handleExit(i, cpu, 1, false);
+    this.clock.runDue();
+    if (this.paused) cpu.halted = true;
+    return hit;
   }
 
   /** End an idle wait early (host input arrived). */
@@ -141,6 +215,13 @@ export class BoardRuntime {
     const limit = this.retired() + (opts.maxInstructions ?? Number.POSITIVE_INFINITY);
     let lastYield = Date.now();
     while (this.stopReason === undefined) {
+      if (this.paused) {
+        await new Promise<void>((r) => {
+          this.resumeWaiter = r;
+        });
+        lastYield = Date.now();
+        continue;
+      }
       let ranAny = false;
       for (let i = 0; i < this.cpus.length; i++) {
         if (!this.running[i]) continue;
@@ -151,8 +232,8 @@ export class BoardRuntime {
         }
         this.psci.cpuRunning(i);
         ranAny = true;
-        this.handleExit(i, cpu, Math.max(1, Math.min(slice, limit - this.retired())));
-        if (this.stopReason !== undefined) break;
+        this.handleExit(i, cpu, Math.max(1, Math.min(slice, limit - this.retired())), true);
+        if (this.stopReason !== undefined || this.paused) break;
       }
       this.clock.runDue();
       if (this.retired() >= limit) return "budget";
@@ -165,11 +246,19 @@ export class BoardRuntime {
     return this.stopReason;
   }
 
-  private handleExit(i: number, cpu: Cpu, budget: number): void {
+  /** Run vCPU i; returns true when a host debug hook stopped it (then `notify` tells the debugger). */
+  private handleExit(i: number, cpu: Cpu, budget: number, notify: boolean): boolean {
     const exit = cpu.run(budget);
     switch (exit.reason) {
+      case "debug":
+        if (exit.imm !== HOST_DEBUG_STOP) return false;
+        if (notify) {
+          this.pause();
+          this.debugger?.debugStop(i);
+        }
+        return true;
       case "hvc": {
-        if (this.hvcHook?.(i, exit.imm)) return;
+        if (this.hvcHook?.(i, exit.imm)) return false;
         const fn = num(cpu.getX(0));
         const r = this.psci.call(i, fn, num(cpu.getX(1)), num(cpu.getX(2)), num(cpu.getX(3)));
         cpu.setX(0, BigInt.asUintN(64, BigInt(r)));
@@ -178,25 +267,25 @@ export class BoardRuntime {
         if ((fn === CPU_SUSPEND_32 || fn === CPU_SUSPEND_64) && r === 0 && !(cpu.irqLevel || cpu.fiqLevel)) {
           this.waiting[i] = true;
         }
-        return;
+        return false;
       }
       case "smc":
         // No EL3 here: PSCI's conduit is HVC. Answer NOT_SUPPORTED and step over the SMC.
         cpu.setX(0, BigInt.asUintN(64, -1n));
         cpu.setPC(cpu.getPC() + 4n);
-        return;
+        return false;
       case "wfi":
         if (!(cpu.irqLevel || cpu.fiqLevel)) this.waiting[i] = true;
-        return;
+        return false;
       case "unclaimed":
         this.log.warn(
           `u${i}`,
           `cpu${i}: access to unclaimed address ${hex(exit.address)} at pc ${hex(num(cpu.getPC()))}: external abort`,
         );
         cpu.injectExternalAbort(exit.esr & ISS_WNR ? "write" : "read", exit.vaLo, exit.vaHi);
-        return;
+        return false;
       default:
-        return;
+        return false;
     }
   }
 

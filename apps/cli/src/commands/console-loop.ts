@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { ConfigError } from "@armature/core";
 import type { CliIo } from "../command.js";
+import type { ConsoleDebug } from "./debug-options.js";
 
 /** What the console loop drives: any Armature board. */
 export interface ConsoleMachine {
@@ -22,21 +23,41 @@ export function readable(path: string, what: string): string {
 
 /**
  * Run a board with the terminal as its console (raw mode; Ctrl-A x quits, Ctrl-A Ctrl-A sends
- * Ctrl-A, QEMU's convention) or stdin/stdout when not a TTY. Returns the exit status: 0 on
- * power-off, reset or Ctrl-A x, 3 when the instruction budget ran out, 1 otherwise.
+ * Ctrl-A, Ctrl-A c toggles the monitor when `debug` gives one, QEMU's conventions) or
+ * stdin/stdout when not a TTY. Returns the exit status: 0 on power-off, reset or Ctrl-A x, 3 when
+ * the instruction budget ran out, 1 otherwise.
  */
 export async function runWithConsole(
   m: ConsoleMachine,
   io: CliIo,
   maxInstructions?: number,
+  debug?: ConsoleDebug,
+): Promise<number> {
+  const code = await consoleRun(m, io, maxInstructions, debug);
+  await debug?.finish(code);
+  return code;
+}
+
+async function consoleRun(
+  m: ConsoleMachine,
+  io: CliIo,
+  maxInstructions?: number,
+  debug?: ConsoleDebug,
 ): Promise<number> {
   const stdin = process.stdin;
   const tty = stdin.isTTY === true;
   let ctrlA = false;
   let userQuit = false;
+  let inMonitor = false;
   const onData = (d: Buffer) => {
     if (!tty) {
       m.input(new Uint8Array(d));
+      return;
+    }
+    if (inMonitor && debug !== undefined) {
+      const r = debug.monitor.feed(new Uint8Array(d));
+      process.stdout.write(r.output);
+      if (r.leave) inMonitor = false;
       return;
     }
     const out: number[] = [];
@@ -47,6 +68,11 @@ export async function runWithConsole(
           userQuit = true;
           m.stop("halted");
           return;
+        }
+        if (b === 0x63 && debug !== undefined) {
+          inMonitor = true;
+          process.stdout.write(debug.monitor.enter());
+          break;
         }
         if (b === 0x01) out.push(1);
         continue;

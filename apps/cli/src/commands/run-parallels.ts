@@ -11,6 +11,13 @@ import { VariableStore } from "@armature/uefi";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { readable, runWithConsole } from "./console-loop.js";
+import {
+  DEBUG_HELP,
+  DEBUG_OPTIONS,
+  type DebugCliOptions,
+  parseDebugOptions,
+  startDebug,
+} from "./debug-options.js";
 
 const L = PARALLELS_LIMITS;
 export const PARALLELS_HELP = `Usage: armature run --machine parallels --kernel FILE [options]
@@ -36,7 +43,7 @@ generic arm64 flavour: bash scripts/fetch-guest.sh --flavour generic).
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time and entropy: a run replays exactly
   --max-instructions N    stop after N instructions (exit status 3)
-
+${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 Exit status: 0 when the guest powers off, 1 on error, 2 for usage errors.
 `;
@@ -58,6 +65,7 @@ const PARALLELS_OPTIONS = {
   "--memory": { value: true },
   "--deterministic": {},
   "--max-instructions": { value: true },
+  ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
 
 export interface ParallelsRunOptions {
@@ -76,6 +84,7 @@ export interface ParallelsRunOptions {
   memoryMiB: number;
   deterministic: boolean;
   maxInstructions?: number;
+  debug: DebugCliOptions;
 }
 
 /** Parse and check `armature run --machine parallels`; every problem is reported before anything starts. */
@@ -94,6 +103,7 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
     smp: a["--smp"] === undefined ? 1 : intArg(a["--smp"], "--smp"),
     memoryMiB: a["--memory"] === undefined ? 1024 : intArg(a["--memory"], "--memory"),
     deterministic: a["--deterministic"] === true,
+    debug: parseDebugOptions(a),
   };
   if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
   if (a["--append"] !== undefined) o.append = a["--append"];
@@ -161,7 +171,13 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     io.err(`armature: VNC display on ${at.host}:${at.port}\n`);
   }
   try {
-    return await runWithConsole(m, io, opts.maxInstructions);
+    const shot = (f: string) => writeScreenshot(m.display, f);
+    return await runWithConsole(
+      m,
+      io,
+      opts.maxInstructions,
+      await startDebug(m.runtime, opts.debug, io, shot),
+    );
   } finally {
     m.close();
     await vnc?.close();

@@ -14,6 +14,13 @@ import { Yuy2Frames } from "@armature/usb";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { readable, runWithConsole } from "./console-loop.js";
+import {
+  DEBUG_HELP,
+  DEBUG_OPTIONS,
+  type DebugCliOptions,
+  parseDebugOptions,
+  startDebug,
+} from "./debug-options.js";
 import { runParallels } from "./run-parallels.js";
 
 const L = VIRT_LIMITS;
@@ -54,7 +61,7 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --no-uart, --no-rtc     leave out the PL011 UART / PL031 RTC
   --dump-dtb FILE         write the DTB the kernel gets, then run
   --max-instructions N    stop after N instructions (exit status 3)
-
+${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 Exit status: 0 when the guest powers off (PSCI SYSTEM_OFF), 1 on error, 2 for usage errors.
 `;
@@ -87,6 +94,7 @@ export interface RunOptions {
   rtc: boolean;
   dumpDtb?: string;
   maxInstructions?: number;
+  debug: DebugCliOptions;
 }
 
 /** One `--usb-device`. */
@@ -156,6 +164,7 @@ const RUN_OPTIONS = {
   "--no-rtc": {},
   "--dump-dtb": { value: true },
   "--max-instructions": { value: true },
+  ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
 
 /** The board options as the library takes them; its configuration check reports bad values. */
@@ -204,6 +213,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     deterministic: a["--deterministic"] === true,
     uart: a["--no-uart"] !== true,
     rtc: a["--no-rtc"] !== true,
+    debug: parseDebugOptions(a),
   };
   if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
   if (a["--append"] !== undefined) o.append = a["--append"];
@@ -307,7 +317,13 @@ export const runCommand: Command = {
       }
     }
     try {
-      return await runWithConsole(m, io, opts.maxInstructions);
+      const shot = screen === undefined ? undefined : (f: string) => writeScreenshot(screen, f);
+      return await runWithConsole(
+        m,
+        io,
+        opts.maxInstructions,
+        await startDebug(m.runtime, opts.debug, io, shot),
+      );
     } finally {
       if (screen !== undefined && opts.screendump !== undefined) writeScreenshot(screen, opts.screendump);
       await vnc?.close();

@@ -96,6 +96,25 @@ export interface BootEntryState {
   pstate?: number;
 }
 
+/**
+ * A host debugger's hooks (e.g. @armature/gdbstub), independent of the guest's own debug
+ * registers. Installed with `Cpu.setHostDebug`; while installed the CPU runs one instruction at a
+ * time in the interpreter (as for guest breakpoints), so the hot path is untouched without one.
+ * A hook returning true stops the vCPU BEFORE the instruction: `run()` returns reason "debug"
+ * with `imm` = HOST_DEBUG_STOP, the PC at that instruction and nothing of it executed.
+ */
+export interface HostDebugHooks {
+  /** Consulted before each instruction (the PC is `cpu.getPC()`). */
+  breakBefore(cpu: Cpu): boolean;
+  /** Whether `access` must see data accesses (watchpoints armed): read when installed. */
+  readonly watching: boolean;
+  /** Each data access (virtual address as two 32-bit halves) while `watching`. */
+  access(cpu: Cpu, lo: number, hi: number, size: number, write: boolean): boolean;
+}
+
+/** `CpuExit.imm` of a "debug" exit a `HostDebugHooks` hook asked for (BRK immediates are 16-bit). */
+export const HOST_DEBUG_STOP = 0x1_0000;
+
 /** The execution engines `CpuOptions.engine` selects. */
 export type CpuEngine = "interp" | "jit";
 
@@ -214,6 +233,8 @@ export class Cpu {
   /** debugActive || pmuActive: the run loop executes one instruction at a time (`stepOne`). */
   stepMode = false;
   halted = false;
+  /** A host debugger's hooks (setHostDebug); undefined when none is attached. */
+  hostDebug: HostDebugHooks | undefined = undefined;
   /** The dynamic translator (CpuOptions.engine "jit"); bypassed while `stepMode` (debug, PMU). */
   jit: JitEngine | undefined;
   private readonly jitOptions: JitOptions | undefined;
@@ -699,6 +720,11 @@ export class Cpu {
    * taken instead).
    */
   private stepOne(): number {
+    const host = this.hostDebug;
+    if (host?.breakBefore(this)) {
+      this.requestExit("debug", HOST_DEBUG_STOP, 0);
+      return 0;
+    }
     let stepping = false;
     if (this.debugActive) {
       const step = this.stepActive();
@@ -739,11 +765,35 @@ export class Cpu {
 
   /** Recompute `stepMode` (debug or PMU state changed). */
   updateStepMode(): void {
-    this.stepMode = this.debugActive || this.pmuActive;
+    this.stepMode = this.debugActive || this.pmuActive || this.hostDebug !== undefined;
     this.recheck = true;
   }
 
   // ---------------------------------------------------------------- self-hosted debug (D2)
+
+  /**
+   * Install (or, with undefined, remove) a host debugger's hooks; call again when their
+   * `watching` changes. Between `run()` calls.
+   */
+  setHostDebug(hooks: HostDebugHooks | undefined): void {
+    this.hostDebug = hooks;
+    this.updateDebug();
+  }
+
+  /**
+   * Host API (debuggers): the physical address a data read of `va` would use in the current
+   * translation regime, or undefined when it would fault. No exception, no TLB fill, no
+   * access-flag or dirty-state update (an AT-style walk).
+   */
+  debugTranslate(va: bigint): number | undefined {
+    const lo = Number(va & 0xffffffffn) | 0;
+    const hi = Number((va >> 32n) & 0xffffffffn) | 0;
+    if ((this.sys.sctlr & 1) !== 0 && !this.userMode) return this.mmu.debugTranslate(lo, hi);
+    // Flat (as `translate`): the top byte ignored when TBI says so, then a 52-bit PA.
+    const h = hi >>> 24 !== 0 && (this.sys.tcrHi & (hi & 0x800000 ? 0x40 : 0x20)) !== 0 ? (hi << 8) >> 8 : hi;
+    if (h >>> (this.userMode ? 16 : 20) !== 0) return undefined;
+    return (h >>> 0) * 4294967296 + (lo >>> 0);
+  }
 
   /** Recompute whether breakpoints / software step can fire (after MDSCR/DBGBCR/PSTATE.SS changes). */
   updateDebug(): void {
@@ -753,7 +803,9 @@ export class Cpu {
     const bp = (mdscr & (1 << 15)) !== 0 && s.dbgbcr.some((c) => (c & 1) !== 0);
     this.debugActive = !locked && !this.userMode && (bp || (mdscr & 1) !== 0);
     this.updateStepMode(); // ends the slice: the run loop re-reads stepMode
-    const wp = !locked && !this.userMode && (mdscr & (1 << 15)) !== 0 && s.dbgwcr.some((c) => (c & 1) !== 0);
+    const wp =
+      (!locked && !this.userMode && (mdscr & (1 << 15)) !== 0 && s.dbgwcr.some((c) => (c & 1) !== 0)) ||
+      this.hostDebug?.watching === true;
     if (wp !== this.watchActive) {
       this.watchActive = wp;
       this.flushTlb();
@@ -943,6 +995,12 @@ export class Cpu {
   private fillData(lo: number, hi: number, write: boolean, size: number): boolean {
     if (this.watchActive) {
       // no TLB entries while watchpoints are armed: every access comes here and is checked
+      if (this.hostDebug?.watching && this.hostDebug.access(this, lo, hi, size, write)) {
+        this.requestExit("debug", HOST_DEBUG_STOP, esr(EC.WPT_LOWER, (write ? ISS_WNR : 0) | FSC.DEBUG));
+        this.exit.vaLo = lo;
+        this.exit.vaHi = hi;
+        throw ABORT;
+      }
       this.checkWatchpoint(lo, hi, write, size);
       return false;
     }

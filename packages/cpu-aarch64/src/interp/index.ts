@@ -1,5 +1,5 @@
-export type { BootEntryState, CpuExit, CpuOptions, ExitReason } from "./cpu.js";
-export { Cpu, PageCache, X_SP } from "./cpu.js";
+export type { BootEntryState, CpuExit, CpuOptions, ExitReason, HostDebugHooks } from "./cpu.js";
+export { Cpu, HOST_DEBUG_STOP, PageCache, X_SP } from "./cpu.js";
 export { isImplemented, UNIMPLEMENTED_IDS } from "./dispatch.js";
 export type { IdRegs } from "./idregs.js";
 export { hwcapsFromIdRegs, idRegsFor } from "./idregs.js";

@@ -22,6 +22,7 @@ import {
   Tlb,
   Tlbi,
   type TranslationRegs,
+  translate,
   WalkResult,
 } from "@armature/mmu";
 import type { Cpu } from "./cpu.js";
@@ -104,6 +105,27 @@ export class CpuMmu {
     }
     const ec = ecFrom(EC.DABT_LOWER, c.el);
     return c.syncException(ec, (access === 1 ? ISS_WNR : 0) | out.fsc, lo, hi, c.pc, c.pcHi);
+  }
+
+  /**
+   * A debugger's read translation of VA (lo, hi) under the current privilege: the PA, or undefined
+   * on a fault. Walks like AT S1E1R/S1E0R (no exception, no TLB fill, no access-flag update).
+   */
+  debugTranslate(lo: number, hi: number): number | undefined {
+    const c = this.cpu;
+    if (this.regsDirty) this.loadRegs();
+    this.regs.pan = false;
+    const out = new WalkResult();
+    const res = translate(
+      this.regs,
+      this.mem,
+      hi >>> 0,
+      lo >>> 0,
+      Access.At | (c.el === 0 ? Access.Unpriv : 0),
+      out,
+    );
+    this.regs.pan = c.pan !== 0;
+    return res === FaultKind.None ? out.pa : undefined;
   }
 
   /**

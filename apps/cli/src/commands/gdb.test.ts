@@ -1,0 +1,145 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../cli.js";
+
+// The judge is Debian's gdb-multiarch, attached over TCP to `armature run --gdb ... --wait-gdb`
+// running a bare-metal C program built with symbols (gdb-fixture/). Every value the test checks
+// is either computed by the program or by GDB from the ELF's symbols.
+const here = dirname(fileURLToPath(import.meta.url));
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const HAVE_GDB = has("gdb-multiarch");
+if (!HAVE_GDB && process.env.CI === undefined) {
+  console.warn(
+    "gdb.test.ts: gdb-multiarch is missing: skipped (run `bash scripts/install-system-tools.sh`; CI runs it)",
+  );
+}
+
+/** Build the fixture at the board's raw-binary load address (vz layout: RAM 0x7000_0000 + 0x80000). */
+function build(dir: string): { elf: string; bin: string } {
+  if (!has("aarch64-linux-gnu-gcc"))
+    throw new Error("aarch64-linux-gnu-gcc is missing: run `bash scripts/install-system-tools.sh` (as root)");
+  const elf = join(dir, "prog.elf");
+  const bin = join(dir, "prog.bin");
+  execFileSync("aarch64-linux-gnu-gcc", [
+    ...["-g", "-O1", "-ffreestanding", "-nostdlib", "-static", "-fno-pie", "-no-pie"],
+    ...[
+      "-Wl,--build-id=none",
+      "-Wl,-N",
+      "-Wl,--no-warn-rwx-segments",
+      "-Wl,-Ttext=0x70080000",
+      "-Wl,-e,_start",
+    ],
+    ...["-o", elf, join(here, "gdb-fixture", "start.S"), join(here, "gdb-fixture", "prog.c")],
+  ]);
+  execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", elf, bin]);
+  return { elf, bin };
+}
+
+function gdbBatch(script: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn("gdb-multiarch", ["-batch", "-nx", "-x", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+    p.on("error", reject);
+    p.on("close", () => {
+      clearTimeout(t);
+      resolve(out);
+    });
+  });
+}
+
+describe.skipIf(!HAVE_GDB && process.env.CI === undefined)(
+  "armature run --gdb, judged by gdb-multiarch",
+  () => {
+    it("breaks at a function, steps 10 instructions, reads X/V registers and memory, watches a store, runs to power-off", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
+      try {
+        const { elf, bin } = build(dir);
+        let err = "";
+        let announce: (port: number) => void = () => {};
+        const port = new Promise<number>((r) => (announce = r));
+        const run = runCli(
+          ["run", "--machine", "virt", "--kernel", bin, "--smp", "2", "--deterministic"].concat([
+            "--gdb",
+            "tcp:127.0.0.1:0",
+            "--wait-gdb",
+          ]),
+          {
+            out: () => {},
+            err: (s) => {
+              err += s;
+              const m = /GDB stub on 127\.0\.0\.1:(\d+)/.exec(err);
+              if (m !== null) announce(Number(m[1]));
+            },
+          },
+        );
+        const script = join(dir, "s.gdb");
+        writeFileSync(
+          script,
+          [
+            "set pagination off",
+            "set confirm off",
+            `file ${elf}`,
+            `target remote 127.0.0.1:${await port}`,
+            "info threads",
+            "break count_up",
+            "continue",
+            'printf "BP pc=%lx x0=%lu\\n", $pc, $x0',
+            'printf "COUNT_UP=%lx\\n", &count_up',
+            "set $pc0 = $pc",
+            "stepi 10",
+            'printf "STEP dpc=%lu x0=%lu\\n", $pc - $pc0, $x0',
+            'printf "V16 %lx %lx\\n", $v16.d.u[0], $v16.d.u[1]',
+            'printf "D17 %f\\n", $v17.d.f[0]',
+            'printf "TABLE %x %x %x %x\\n", table[0], table[1], table[2], table[3]',
+            "x/2xw &table[2]",
+            "monitor info cpus",
+            "watch result",
+            "continue",
+            'printf "RESULT %lu\\n", result',
+            "continue",
+          ].join("\n"),
+        );
+        const out = await gdbBatch(script, 60_000);
+        const code = await run;
+        // Threads are the vCPUs (the second one has not been started).
+        expect(out).toMatch(/\* 1 +Thread 1 \(CPU#0 EL1\)/);
+        expect(out).toMatch(/ 2 +Thread 2 \(CPU#1 EL1 \(off\)\)/);
+        // The breakpoint stops at count_up's first instruction with its argument in x0.
+        const bp = /BP pc=([0-9a-f]+) x0=(\d+)/.exec(out);
+        expect(bp?.[1]).toBe(/COUNT_UP=([0-9a-f]+)/.exec(out)?.[1]);
+        expect(bp?.[2]).toBe("100");
+        // Ten single steps: ten `add x0, x0, #1`, 40 bytes on.
+        expect(out).toContain("STEP dpc=40 x0=110");
+        // set_vectors: movi v16.16b, #0x2a; fmov d17, #1.5.
+        expect(out).toContain("V16 2a2a2a2a2a2a2a2a 2a2a2a2a2a2a2a2a");
+        expect(out).toContain("D17 1.500000");
+        expect(out).toContain("TABLE deadbeef 12345678 cafef00d badc0de");
+        expect(out).toMatch(/<table\+8>:\s+0xcafef00d\s+0x0badc0de/);
+        expect(out).toMatch(/\* CPU #0: pc=0x[0-9a-f]+ EL1 on \(paused\)/);
+        // The store to `result` stops with GDB's view of the old and new values: fib(20) + 112.
+        expect(out).toMatch(/Hardware watchpoint 2: result\s+Old value = 0\s+New value = 6877/);
+        expect(out).toContain("RESULT 6877");
+        expect(out).toMatch(/exited normally/);
+        expect(code).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -1,0 +1,12 @@
+export type { GdbSessionOptions, GdbTransport } from "./gdb.js";
+export { GDB_PACKET_SIZE, GdbSession } from "./gdb.js";
+export type { MonitorOptions, MonitorReply } from "./monitor.js";
+export { Monitor } from "./monitor.js";
+export type { PacketEvent } from "./packets.js";
+export { framePacket, PacketDecoder } from "./packets.js";
+export type { GdbRegister } from "./regs.js";
+export { GDB_REGISTERS, TARGET_XML } from "./regs.js";
+export type { GdbServerOptions, MonitorServerOptions, TcpEndpoint } from "./server.js";
+export { GdbServer, MonitorConsole, MonitorServer, parseTcpEndpoint } from "./server.js";
+export type { DebugStopListener, DebugTarget, TargetStop } from "./target.js";
+export { readGuest, writeGuest } from "./target.js";
