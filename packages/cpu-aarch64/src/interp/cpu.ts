@@ -633,6 +633,8 @@ export class Cpu {
       }
       let done = 0;
       const jit = this.jit;
+      const jitThreshold = jit === undefined ? 0 : jit.threshold;
+      let probe = jit !== undefined;
       try {
         const page = this.fetchPage();
         const dec = page.decoded;
@@ -641,10 +643,23 @@ export class Cpu {
         const pageLo = this.pc - (this.pc & 0xfff);
         const pageHi = this.pcHi;
         for (;;) {
-          if (jit !== undefined) {
-            // A translated block (src/jit/) stops where this loop would: same checks below.
-            const n = jit.enter(this, page, slot, slice - done);
+          if (probe && jit !== undefined) {
+            // A translated block (src/jit/) stops where this loop would: same checks below. Blocks
+            // start where control arrives by a branch (or a slice starts); the hit count of a cold
+            // slot is kept here, so interpreted straight-line code pays nothing per instruction.
+            probe = false;
+            const jp = page.jit ?? jit.attach(page);
+            const f = jp.fns[slot];
+            const n =
+              f !== undefined
+                ? f === null
+                  ? 0
+                  : jit.enter(this, page, slot, slice - done)
+                : ++jp.hits[slot]! >= jitThreshold
+                  ? jit.enter(this, page, slot, slice - done)
+                  : 0;
             if (n !== 0) {
+              probe = true;
               if (n < 0) {
                 done -= n + 1; // the catch below counts the faulting instruction
                 throw ABORT;
@@ -690,6 +705,7 @@ export class Cpu {
             }
             this.jumped = false;
             slot = (npc & 0xfff) >>> 2;
+            probe = jit !== undefined;
             continue;
           }
           this.pc += 4;

@@ -26,12 +26,16 @@ export class JitPage {
   readonly fns: (BlockFn | null | undefined)[] = new Array(1024);
   /** Length (instructions) of the block per start slot. */
   readonly lens = new Uint8Array(1024);
-  /** Interpreted executions per slot, until the threshold. */
-  readonly hits = new Uint16Array(1024);
+  /** Interpreted executions per slot, until the threshold (counted by the run loop). */
+  readonly hits = new Uint32Array(1024);
 }
 
 export interface JitOptions {
-  /** Interpreted executions of an instruction before a block starting there is translated (default 1000). */
+  /**
+   * Interpreted arrivals (by a branch, or at the start of a run slice) at an instruction before a
+   * block starting there is translated (default 50,000: a block must run tens of thousands of
+   * times to repay V8's compile of its function; see the package README).
+   */
   threshold?: number;
   /** Longest block in instructions (default 48, at most 255). */
   maxBlock?: number;
@@ -75,25 +79,32 @@ export class JitEngine {
   private live = 0;
 
   constructor(opts: JitOptions = {}) {
-    this.threshold = opts.threshold ?? 1000;
+    this.threshold = Math.max(1, opts.threshold ?? 50_000);
     this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
     this.maxBlocks = opts.maxBlocks ?? 65536;
   }
 
-  /**
-   * Run the block at `slot` of `page` if there is one (translating it once the slot is hot) and its
-   * length fits in `budget`. Returns 0 when nothing ran (the interpreter executes the instruction).
-   */
-  enter(c: Cpu, page: PageCache, slot: number, budget: number): number {
+  /** The page's translation table, created on first use (the run loop counts hits in it). */
+  attach(page: PageCache): JitPage {
     let jp = page.jit;
     if (jp === undefined) {
       jp = new JitPage();
       page.jit = jp;
       this.attached.add(page);
     }
+    return jp;
+  }
+
+  /**
+   * Run the block at `slot` of `page` (translating it first if there is none yet: the run loop
+   * calls this once `page.jit.hits[slot]` reached the threshold, or when the slot has a block) if
+   * its length fits in `budget`. Returns 0 when nothing ran (the interpreter executes the
+   * instruction).
+   */
+  enter(c: Cpu, page: PageCache, slot: number, budget: number): number {
+    const jp = this.attach(page);
     let f = jp.fns[slot];
     if (f === undefined) {
-      if (++jp.hits[slot]! < this.threshold) return 0;
       f = this.compile(c, page, jp, slot);
       if (page.jit !== jp) return 0; // compiling decoded ahead and something flushed (cache cap)
     }
