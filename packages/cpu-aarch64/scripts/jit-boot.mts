@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { JitEngine } from "../src/jit/jit.js";
 import { VirtMachine } from "../../machine-virt/src/index.js";
+import { JitEngine } from "../src/jit/jit.js";
 
 const n = Number(process.argv[2] ?? 200e6);
 const engine = (process.argv[3] ?? "interp") as "interp" | "jit";
@@ -53,8 +53,14 @@ if (process.env.JIT_HIST) {
   for (const t of [1000, 5000, 20000, 50000, 100000, 300000, 1000000]) {
     let cov = 0;
     let nslots = 0;
-    for (const c of counts) if (c > t) { cov += c - t; nslots++; }
-    console.log(`T ${t}: ${nslots} hot instructions, ${((100 * cov) / tot).toFixed(1)} % of ${tot} run after T`);
+    for (const c of counts)
+      if (c > t) {
+        cov += c - t;
+        nslots++;
+      }
+    console.log(
+      `T ${t}: ${nslots} hot instructions, ${((100 * cov) / tot).toFixed(1)} % of ${tot} run after T`,
+    );
   }
 }
 m.close?.();
