@@ -23,7 +23,7 @@ const HELP = [
   "info cpus           every vCPU: pc, exception level, on/off",
   "info mtree          the physical memory map (RAM and MMIO regions)",
   "cpu N               select vCPU N for info registers and x",
-  "x/Nf ADDR           N units at virtual ADDR (f: x hex; unit b h w g, default w)",
+  "x/Nf ADDR           N units at virtual ADDR (0x... or decimal; f: x hex; unit b h w g, default w)",
   "xp/Nf ADDR          the same at physical ADDR",
   "stop | cont         pause / resume the vCPUs",
   "screendump FILE     write the screen as PNG (with a display)",
@@ -153,12 +153,10 @@ export class Monitor {
     const count = Math.min(m[1] === "" ? 1 : Number(m[1]), 1024);
     const unit = { b: 1, h: 2, w: 4, g: 8, "": 4 }[m[3] as "b" | "h" | "w" | "g" | ""];
     if (addrArg === undefined) return "x: give an address";
-    let addr: bigint;
-    try {
-      addr = BigInt(addrArg.startsWith("0x") || /^\d+$/.test(addrArg) ? addrArg : `0x${addrArg}`);
-    } catch {
-      return `x: bad address "${addrArg}"`;
-    }
+    // QEMU's convention: 0x for hex, decimal otherwise.
+    if (!/^(0x[0-9a-fA-F]{1,16}|\d{1,20})$/.test(addrArg))
+      return `x: bad address "${addrArg}" (0x... or decimal)`;
+    const addr = BigInt(addrArg);
     const bytes = readGuest(targetBus(this.o.target), this.cpu, addr, count * unit, physical);
     const perLine = unit === 8 ? 2 : 4;
     const lines: string[] = [];

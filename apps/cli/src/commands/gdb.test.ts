@@ -1,10 +1,13 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli.js";
+import { parseRunOptions } from "./run.js";
+import { parseParallelsRunOptions } from "./run-parallels.js";
 
 // The judge is Debian's gdb-multiarch, attached over TCP to `armature run --gdb ... --wait-gdb`
 // running a bare-metal C program built with symbols (gdb-fixture/). Every value the test checks
@@ -143,3 +146,91 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)(
     });
   },
 );
+
+describe("armature run --monitor, --gdb options", () => {
+  it("checks the endpoints on both boards; --wait-gdb needs --gdb", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
+    try {
+      const k = join(dir, "k");
+      writeFileSync(k, "x");
+      const virt = parseRunOptions(["--machine", "virt", "--kernel", k, "--gdb", "tcp::1234", "--wait-gdb"]);
+      expect(virt !== "help" && virt.debug).toEqual({
+        gdb: { host: "127.0.0.1", port: 1234 },
+        waitGdb: true,
+      });
+      const par = parseParallelsRunOptions([
+        "--machine",
+        "parallels",
+        "--kernel",
+        k,
+        "--monitor",
+        "tcp:0.0.0.0:4444",
+      ]);
+      expect(par !== "help" && par.debug).toEqual({
+        monitor: { host: "0.0.0.0", port: 4444 },
+        waitGdb: false,
+      });
+      for (const args of [["--wait-gdb"], ["--gdb", "1234"], ["--monitor", "unix:/tmp/m"]]) {
+        for (const machine of ["virt", "parallels"]) {
+          let err = "";
+          const code = await runCli(["run", "--machine", machine, "--kernel", k, ...args], {
+            out: () => {},
+            err: (s) => (err += s),
+          });
+          expect(code, `${machine} ${args.join(" ")}`).toBe(2);
+          expect(err).toMatch(/--wait-gdb needs --gdb|expected tcp:HOST:PORT/);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves the monitor on TCP while the machine waits for GDB; cont runs it to power-off", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
+    try {
+      const { bin } = build(dir);
+      let err = "";
+      let announce: (port: number) => void = () => {};
+      const port = new Promise<number>((r) => (announce = r));
+      const run = runCli(
+        ["run", "--machine", "virt", "--kernel", bin, "--deterministic", "--gdb", "tcp:127.0.0.1:0"].concat([
+          "--wait-gdb",
+          "--monitor",
+          "tcp:127.0.0.1:0",
+        ]),
+        {
+          out: () => {},
+          err: (s) => {
+            err += s;
+            const m = /monitor on 127\.0\.0\.1:(\d+)/.exec(err);
+            if (m !== null) announce(Number(m[1]));
+          },
+        },
+      );
+      const s = connect(await port, "127.0.0.1");
+      let text = "";
+      s.on("data", (d: Buffer) => (text += d.toString("latin1")));
+      s.on("error", () => {});
+      const until = async (re: RegExp) => {
+        const end = Date.now() + 10_000;
+        while (!re.test(text)) {
+          if (Date.now() > end) throw new Error(`no ${re} in ${JSON.stringify(text)}`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      await until(/\(armature\) $/);
+      s.write("info cpus\ninfo registers\ninfo mtree\nx/2xw 0x70080000\n");
+      await until(/0xd2a00600 0xd5181040\n\(armature\) $/);
+      expect(text).toMatch(/\* CPU #0: pc=0x0000000070080000 EL1 on \(paused\)/);
+      expect(text).toMatch(/ pc=0x0000000070080000/);
+      expect(text).toMatch(/0x20010000- +0x20010fff mmio pl011/);
+      expect(text).toMatch(/0x70000000- +0x[0-9a-f]+ ram /);
+      s.write("cont\n");
+      expect(await run).toBe(0); // the program powered off
+      s.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
