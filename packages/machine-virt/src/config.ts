@@ -66,6 +66,8 @@ export interface VirtAttachments {
   net?: "user" | "none" | "builtin" | NetSpec | NetBackend;
   /** Write every frame of the network, both directions, to this pcap file. */
   netDump?: string;
+  /** The virtio-net card's MAC address (default 52:54:00:12:34:56, QEMU's first NIC). */
+  mac?: string;
   /** RTC epoch in seconds (default: host wall clock; fixed when deterministic). */
   epochSeconds?: number;
 }
@@ -155,6 +157,14 @@ function usbOptions(usb: VirtAttachments["usb"]): readonly VirtUsbDevice[] | und
   return usb.devices;
 }
 
+function checkMac(mac: string): string {
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac))
+    throw new ConfigError(`mac "${mac}" must be six hex bytes separated by ':' (e.g. 52:54:00:12:34:57)`);
+  if (Number.parseInt(mac.slice(0, 2), 16) & 1)
+    throw new ConfigError(`mac "${mac}" is a multicast address (the first byte's low bit is set)`);
+  return mac.toLowerCase();
+}
+
 /** Option ranges, checked once here (the CLI passes numbers through). */
 export const VIRT_LIMITS = { cpus: { min: 1, max: 8 }, memoryMiB: { min: 64, max: 8192 } } as const;
 
@@ -177,6 +187,7 @@ export interface VirtConfig {
   readonly usb: readonly VirtUsbDevice[] | undefined;
   readonly net: "user" | "none" | NetSpec | NetBackend;
   readonly netDump: string | undefined;
+  readonly mac: string | undefined;
   readonly epochSeconds: number | undefined;
 }
 
@@ -222,6 +233,7 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
     usb: usbOptions(o.usb),
     net: o.net === undefined || o.net === "builtin" ? "user" : o.net,
     netDump: o.netDump,
+    mac: o.mac === undefined ? undefined : checkMac(o.mac),
     epochSeconds: o.epochSeconds ?? (deterministic ? 1_700_000_000 : undefined),
   };
 }

@@ -577,7 +577,12 @@ export const VIRT_PARTS: readonly VirtPart[] = [
   virtioPci("virtio-blk", (_b, c) => (c.disk === undefined ? undefined : new VirtioBlk(c.disk))),
   virtioPci("virtio-net", (b, c) => {
     b.net = virtNetBackend(c.net, c.netDump);
-    return b.net === undefined ? undefined : new VirtioNet(wakeOnReceive(b.net, () => b.wake()));
+    return b.net === undefined
+      ? undefined
+      : new VirtioNet(
+          wakeOnReceive(b.net, () => b.wake()),
+          c.mac === undefined ? {} : { mac: c.mac },
+        );
   }),
   virtioPci("virtio-console", (b) => {
     b.virtioConsole = new VirtioConsole(b.console.stream("hvc"));

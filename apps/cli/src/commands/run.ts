@@ -41,6 +41,7 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
                           frames over UDP to another armature process (one shared segment)
   --net none              no network card
   --net-dump FILE.pcap    write every network frame to FILE.pcap (tcpdump -r reads it)
+  --mac XX:XX:XX:XX:XX:XX the virtio-net card's MAC (default 52:54:00:12:34:56)
   --iommu none|smmuv3     put an Arm SMMUv3 in front of the PCI devices (default none)
   --sata FILE[,ro]        SATA disk on the next port of an AHCI controller (repeatable)
   --cdrom FILE.iso        ATAPI DVD-ROM with this ISO 9660/UDF image, after the disks (repeatable)
@@ -76,6 +77,7 @@ export interface RunOptions {
   disk?: { path: string; readOnly: boolean };
   net: NetSpec;
   netDump?: string;
+  mac?: string;
   iommu: "none" | "smmuv3";
   /** AHCI ports: the --sata disks in order, then the --cdrom drives. */
   sata: Array<{ path: string; readOnly: boolean }>;
@@ -153,6 +155,7 @@ const RUN_OPTIONS = {
   "--sata": { value: true, repeat: true },
   "--cdrom": { value: true, repeat: true },
   "--net-dump": { value: true },
+  "--mac": { value: true },
   "--gpu": {},
   "--display": { value: true },
   "--screendump": { value: true },
@@ -233,6 +236,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
       throw e instanceof ConfigError ? new CliUsageError(e.message) : e;
     }
   }
+  if (a["--mac"] !== undefined) o.mac = a["--mac"];
   if (a["--net-dump"] !== undefined) {
     if (o.net.kind === "none") throw new CliUsageError("--net-dump needs a network (not --net none)");
     o.netDump = a["--net-dump"];
@@ -270,6 +274,7 @@ export const runCommand: Command = {
       net: opts.net,
       iommu: opts.iommu,
       ...(opts.netDump === undefined ? {} : { netDump: opts.netDump }),
+      ...(opts.mac === undefined ? {} : { mac: opts.mac }),
       uart: opts.uart,
       rtc: opts.rtc,
       deterministic: opts.deterministic,
