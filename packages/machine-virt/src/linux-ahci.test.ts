@@ -208,7 +208,7 @@ async function bootAndCheckIn(mode: "PCI" | "platform", dir: string): Promise<vo
     const out = await sh(`dd if=/dev/${dev} of=/dev/null bs=1048576 count=32 2>&1 | tail -1`, 600_000);
     const mbs = 32 / ((Date.now() - t) / 1000);
     rates.push(`${dev} ${mbs.toFixed(1)} MB/s`);
-    expect.soft(out).toMatch(/33554432 bytes|32\.0MB|32 MiB/);
+    expect.soft(out).toMatch(/32\+0 records out/);
   }
   process.stderr.write(`[ahci ${mode}] sequential read, 32 MiB, host wall clock: ${rates.join(", ")}\n`);
   const ahciLines = result.dmesg.split("\n").filter((l) => /ahci|ata\d|scsi|sd 0|sr 1|sr0|sda/.test(l));
