@@ -161,3 +161,13 @@ describe("usb: an xHCI with the Parallels VM's tablet, keyboard and camera", () 
     expect(() => virtConfig({ usb: { camera: true, devices: [] } })).toThrow(/camera or devices, not both/);
   });
 });
+
+describe("mac: the virtio-net card's address", () => {
+  it("goes into the card's config space; a malformed or multicast address is a ConfigError", () => {
+    const m = machine({ mac: "52:54:00:AB:cd:01" });
+    const nic = m.devices.find((f) => f.device.name === "net")!.device as unknown as { mac: Uint8Array };
+    expect([...nic.mac]).toEqual([0x52, 0x54, 0x00, 0xab, 0xcd, 0x01]);
+    expect(() => virtConfig({ mac: "52:54:00:ab:cd" })).toThrow(/six hex bytes/);
+    expect(() => virtConfig({ mac: "01:00:5e:00:00:01" })).toThrow(/multicast/);
+  });
+});
