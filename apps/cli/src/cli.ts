@@ -1,6 +1,7 @@
 import { ArmatureError } from "@armature/core";
 import { type CliIo, CliUsageError, type Command } from "./command.js";
 import { commands } from "./commands/index.js";
+import { EXIT_HELP } from "./exit.js";
 import { VERSION } from "./version.js";
 
 const byName = new Map<string, Command>(commands.map((c) => [c.name, c]));
@@ -17,7 +18,7 @@ function usage(): string {
   const names = [...byName.keys()].sort();
   if (names.length === 0) lines.push("  (none yet in this build)");
   for (const n of names) lines.push(`  ${n.padEnd(10)} ${byName.get(n)!.summary}`);
-  lines.push("", "Run `armature <command> --help` for a command's options.", "");
+  lines.push("", "Run `armature <command> --help` for a command's options.", "", EXIT_HELP);
   return lines.join("\n");
 }
 
@@ -40,16 +41,46 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    if (e instanceof CliUsageError) {
-      io.err(`armature ${first}: ${e.message}\nRun \`armature ${first} --help\` for the options.\n`);
-      return 2;
-    }
-    if (e instanceof ArmatureError) {
-      io.err(`armature ${first}: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    const known = userError(e, first);
+    if (known === undefined) throw e;
+    io.err(`armature ${first}: ${known.message}\n`);
+    return known.code;
   }
+}
+
+/** What the host reports for a file, in words (the code stays in parentheses). */
+const ERRNO: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+  EEXIST: "already exists",
+  EMFILE: "too many open files",
+  EBUSY: "busy",
+  EADDRINUSE: "address already in use",
+  EADDRNOTAVAIL: "address not available on this host",
+};
+
+/**
+ * A user's mistake as one line and its exit status: usage errors (2), Armature's typed errors
+ * and the host's file and socket errors (1). Anything else is a bug: undefined.
+ */
+export function userError(e: unknown, command: string): { message: string; code: number } | undefined {
+  if (e instanceof CliUsageError)
+    return { message: `${e.message} (armature ${command} --help lists the options)`, code: 2 };
+  if (e instanceof ArmatureError) return { message: e.message, code: 1 };
+  const x = e as NodeJS.ErrnoException;
+  if (e instanceof Error && typeof x.code === "string" && typeof x.syscall === "string") {
+    const what = ERRNO[x.code] ?? x.code;
+    const target = x.path === undefined ? "" : ` "${x.path}"`;
+    const hint =
+      x.code === "EACCES" || x.code === "EROFS" ? " (a disk image: add ,ro to open it read-only)" : "";
+    return { message: `cannot ${x.syscall}${target}: ${what} (${x.code})${hint}`, code: 1 };
+  }
+  return undefined;
 }
 
 export type { CliIo, Command };

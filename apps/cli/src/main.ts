@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from "./cli.js";
+import { BUGS, EXIT } from "./exit.js";
 
 runCli(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
@@ -9,9 +10,14 @@ runCli(process.argv.slice(2), {
     process.exitCode = code;
   },
   (e: unknown) => {
+    // A bug, not a user mistake: one line and where to report it; the stack on request.
+    const debug = process.env.ARMATURE_DEBUG !== undefined && process.env.ARMATURE_DEBUG !== "";
+    const first = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     process.stderr.write(
-      `armature: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      debug && e instanceof Error
+        ? `armature: internal error: ${e.stack ?? first}\n`
+        : `armature: internal error (a bug; please report it with the command line at ${BUGS}): ${first.split("\n")[0]} (ARMATURE_DEBUG=1 shows the stack)\n`,
     );
-    process.exitCode = 70;
+    process.exitCode = EXIT.internal;
   },
 );

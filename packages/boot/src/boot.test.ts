@@ -53,6 +53,11 @@ describe("Debian's arm64 kernel Image (fetched by scripts/fetch-guest.sh)", () =
     image = debianImage();
   }, 20 * 60_000);
 
+  it("refuses the Image cut short (its PE/COFF sections end past the file)", () => {
+    expect(() => readKernel(image.subarray(0, image.length - 4096))).toThrow(/truncated/);
+    expect(() => readKernel(gzipSync(image.subarray(0, 1 << 20)))).toThrow(/truncated/);
+  });
+
   it("has the header facts of Debian 6.1 cloud kernels", () => {
     // Independent reading of the spec's layout, bytes first.
     expect(String.fromCharCode(...image.subarray(0, 2))).toBe("MZ");
@@ -252,6 +257,19 @@ describe("Image header and placement rules", () => {
     expect(() => readKernel(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0]))).toThrow(ConfigError);
     expect(() => readKernel(new Uint8Array(0))).toThrow(/empty/);
     expect(() => readKernel(syntheticImage({ imageSize: 16n }))).toThrow(/smaller than the file/);
+    // An EFI-stub Image whose one section (raw data at 0x1000, 0x2000 bytes) ends past the file.
+    const stub = syntheticImage({ body: 0x2000 });
+    const v = new DataView(stub.buffer);
+    stub.set([0x4d, 0x5a], 0); // "MZ"
+    v.setUint32(0x3c, 0x40, true);
+    v.setUint32(0x40, 0x4550, true); // "PE\0\0"
+    v.setUint16(0x40 + 6, 1, true); // one section
+    v.setUint16(0x40 + 20, 0, true); // no optional header
+    v.setUint32(0x40 + 24 + 16, 0x2000, true);
+    v.setUint32(0x40 + 24 + 20, 0x1000, true);
+    expect(() => readKernel(stub)).toThrow(/truncated: its PE\/COFF sections end at 0x3000/);
+    v.setUint32(0x40 + 24 + 16, 0x1000, true);
+    expect(readKernel(stub).kind).toBe("image");
     expect(() =>
       planLinuxBoot({ ram, kernel: syntheticImage({}), fdt: board(), kernelBase: 0x40001000 }),
     ).toThrow(/2 MiB-aligned/);

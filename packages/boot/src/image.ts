@@ -122,7 +122,35 @@ export function readKernel(file: Uint8Array): KernelImage {
   }
   if (loadOffset >= 2 * 1024 * 1024 || loadOffset % 4096 !== 0)
     throw new ConfigError(`kernel: text_offset ${hex(loadOffset)} is not a page-aligned offset below 2 MiB`);
+  const end = header.efiStub ? peSectionsEnd(data) : undefined;
+  if (end !== undefined && end > data.length)
+    throw new ConfigError(
+      `kernel: the Image is truncated: its PE/COFF sections end at ${hex(end)} but the ${gzip ? "decompressed " : ""}file has ${hex(data.length)} bytes; copy or download it again`,
+    );
   return { kind: "image", data, gzip, header, footprint, loadOffset };
+}
+
+/**
+ * Where the raw data of the last PE/COFF section ends (PE format: the COFF header after "PE\0\0"
+ * at the offset stored at 0x3c; section headers of 40 bytes after the optional header, with
+ * SizeOfRawData at +16 and PointerToRawData at +20). An EFI-stub Image shorter than this was
+ * cut short. Undefined when there is no PE header to read.
+ */
+export function peSectionsEnd(data: Uint8Array): number | undefined {
+  if (data.length < 0x40) return undefined;
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const pe = v.getUint32(0x3c, true);
+  if (pe + 24 > data.length || v.getUint32(pe, true) !== 0x00004550) return undefined;
+  const sections = v.getUint16(pe + 6, true);
+  const table = pe + 24 + v.getUint16(pe + 20, true);
+  let end = 0;
+  for (let i = 0; i < sections; i++) {
+    const s = table + 40 * i;
+    if (s + 40 > data.length) return s + 40; // the section table itself is cut off
+    const size = v.getUint32(s + 16, true);
+    if (size !== 0) end = Math.max(end, v.getUint32(s + 20, true) + size);
+  }
+  return end;
 }
 
 function compressorOf(b: Uint8Array): string | undefined {

@@ -4,6 +4,7 @@ export {
   ARM64_IMAGE_MAGIC,
   ARM64_IMAGE_MAGIC_OFFSET,
   parseImageHeader,
+  peSectionsEnd,
   RAW_LOAD_OFFSET,
   readKernel,
 } from "./image.js";

@@ -41,5 +41,7 @@ describe("RamRegion accessors", () => {
     expect(() => new RamRegion("x", -1, 16)).toThrow(ConfigError);
     expect(() => new RamRegion("x", 0, 0)).toThrow(ConfigError);
     expect(() => new RamRegion("x", 2 ** 52 - 8, 16)).toThrow(/52-bit/);
+    // More than one typed array holds: a ConfigError saying so, not a raw RangeError.
+    expect(() => new RamRegion("x", 0, 2 ** 32 + 2 ** 20)).toThrow(/more than one buffer holds/);
   });
 });

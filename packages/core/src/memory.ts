@@ -12,6 +12,9 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * paths (the CPU's software TLB, virtio rings) index them directly. All accessors are
  * little-endian, as AArch64 data accesses are with SCTLR.EE = 0.
  */
+/** The largest RAM region one buffer backs: a typed array's length limit on Node 20 (4 GiB). */
+export const MAX_RAM_REGION = 2 ** 32;
+
 export class RamRegion {
   readonly kind = "ram" as const;
   readonly name: string;
@@ -34,6 +37,10 @@ export class RamRegion {
         throw new ConfigError(`RAM region "${name}": size ${sizeOrBuffer} must be a positive integer`);
       }
       size = sizeOrBuffer;
+      if (size > MAX_RAM_REGION)
+        throw new ConfigError(
+          `RAM region "${name}": ${size} bytes is more than one buffer holds here (at most ${MAX_RAM_REGION}, 4 GiB); use several regions`,
+        );
       buffer = new ArrayBuffer(size);
     } else {
       buffer = sizeOrBuffer;

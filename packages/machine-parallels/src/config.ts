@@ -102,7 +102,8 @@ export interface ParallelsAttachments {
   epochSeconds?: number;
 }
 
-export const PARALLELS_LIMITS = { cpus: { min: 1, max: 8 }, memoryMiB: { min: 128, max: 8192 } } as const;
+/** RAM is one buffer: a JavaScript typed array holds at most 4 GiB on Node 20. */
+export const PARALLELS_LIMITS = { cpus: { min: 1, max: 8 }, memoryMiB: { min: 128, max: 4096 } } as const;
 
 /** A checked configuration: the one input of placing, wiring and describing the board. */
 export interface ParallelsConfig {

@@ -165,8 +165,11 @@ function checkMac(mac: string): string {
   return mac.toLowerCase();
 }
 
-/** Option ranges, checked once here (the CLI passes numbers through). */
-export const VIRT_LIMITS = { cpus: { min: 1, max: 8 }, memoryMiB: { min: 64, max: 8192 } } as const;
+/**
+ * Option ranges, checked once here (the CLI passes numbers through). RAM is one buffer, and a
+ * JavaScript typed array holds at most 4 GiB on Node 20: 4096 MiB is the most a board gets.
+ */
+export const VIRT_LIMITS = { cpus: { min: 1, max: 8 }, memoryMiB: { min: 64, max: 4096 } } as const;
 
 /** A checked configuration: the one input of placing, wiring and describing the board. */
 export interface VirtConfig {

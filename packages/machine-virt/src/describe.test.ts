@@ -32,7 +32,7 @@ describe("describing the virt board is a pure function of (layout, options)", ()
       /"pl031" at 0x9000800 overlaps "pl011"/,
     );
     expect(() => describeVirtDt({ cpus: 9 })).toThrow(ConfigError);
-    expect(() => virtConfig({ memoryMiB: 63 })).toThrow(/memoryMiB must be an integer in 64..8192/);
+    expect(() => virtConfig({ memoryMiB: 63 })).toThrow(/memoryMiB must be an integer in 64..4096/);
     expect(() => virtConfig({ layout: { ...VZ_LAYOUT, gicrSpace: 0x20000 }, cpus: 2 })).toThrow(
       /2 redistributors do not fit/,
     );

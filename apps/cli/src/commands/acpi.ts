@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AcpiError, layoutAcpi, sampleSmbios, sampleTableSet } from "@armature/acpi";
 import { describeParallelsAcpi, describeParallelsSmbios } from "@armature/machine-parallels";
 import { describeVirtAcpi } from "@armature/machine-virt";
 import { addressArg, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { outputDirectory } from "../files.js";
 import { BOARD_OPTIONS, boardOptions } from "./run.js";
 
 const ACPI_OPTIONS = { ...BOARD_OPTIONS, "--out": { value: true }, "--base": { value: true } } as const;
@@ -36,6 +37,7 @@ export const acpiCommand: Command = {
     const out = a["--out"];
     const base = a["--base"] === undefined ? 0x7c00_0000n : addressArg(a["--base"], "--base", "0x7c000000");
     if (out === undefined) throw new CliUsageError("--out DIR is required");
+    outputDirectory(out, "--out");
     try {
       // The board's tables are a pure description: no CPU is built and no kernel is loaded.
       const board = boardOptions(a);
@@ -53,7 +55,7 @@ export const acpiCommand: Command = {
             ? describeParallelsAcpi(parallels)
             : describeVirtAcpi(board);
       const image = layoutAcpi(set, base);
-      mkdirSync(out, { recursive: true });
+      if (!existsSync(out)) mkdirSync(out); // its parent exists (checked above)
       let ssdt = 0;
       const written: string[] = [];
       const put = (name: string, bytes: Uint8Array) => {

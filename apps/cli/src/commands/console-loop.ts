@@ -1,6 +1,7 @@
-import { accessSync, constants } from "node:fs";
-import { ConfigError } from "@armature/core";
+import { CONSOLE_KEYS } from "../banner.js";
 import type { CliIo } from "../command.js";
+import { EXIT } from "../exit.js";
+import { inputFile } from "../files.js";
 import type { ConsoleDebug } from "./debug-options.js";
 
 /** What the console loop drives: any Armature board. */
@@ -11,14 +12,9 @@ export interface ConsoleMachine {
   retired(): number;
 }
 
-/** A file the user named must be readable before anything starts. */
+/** A file the user named must be a readable file before anything starts. */
 export function readable(path: string, what: string): string {
-  try {
-    accessSync(path, constants.R_OK);
-  } catch {
-    throw new ConfigError(`${what} "${path}" does not exist or is not readable`);
-  }
-  return path;
+  return inputFile(path, what);
 }
 
 /**
@@ -74,6 +70,10 @@ async function consoleRun(
           process.stdout.write(debug.monitor.enter());
           break;
         }
+        if (b === 0x68) {
+          process.stderr.write(CONSOLE_KEYS);
+          continue;
+        }
         if (b === 0x01) out.push(1);
         continue;
       }
@@ -82,11 +82,24 @@ async function consoleRun(
     }
     if (out.length > 0) m.input(new Uint8Array(out));
   };
+  // SIGHUP (the terminal went away) and SIGTERM stop the guest; the finally below restores the
+  // terminal and the caller flushes and closes the disks before the process exits.
+  let signal: "SIGHUP" | "SIGTERM" | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    signal ??= s === "SIGHUP" ? "SIGHUP" : "SIGTERM";
+    m.stop("halted");
+  };
+  process.on("SIGHUP", onSignal);
+  process.on("SIGTERM", onSignal);
   if (tty) stdin.setRawMode(true);
   stdin.on("data", onData);
   stdin.resume();
   try {
     const stop = await m.run(maxInstructions === undefined ? {} : { maxInstructions });
+    if (signal !== undefined) {
+      io.err(`\narmature run: ${signal}: stopped the guest\n`);
+      return signal === "SIGHUP" ? EXIT.sighup : EXIT.sigterm;
+    }
     if (stop === "poweroff") return 0;
     if (stop === "budget") {
       io.err(`\narmature run: stopped after ${m.retired()} instructions\n`);
@@ -99,6 +112,8 @@ async function consoleRun(
     io.err("\narmature run: stopped\n");
     return userQuit ? 0 : 1;
   } finally {
+    process.off("SIGHUP", onSignal);
+    process.off("SIGTERM", onSignal);
     stdin.off("data", onData);
     if (tty) stdin.setRawMode(false);
     stdin.pause();

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { ConfigError } from "@armature/core";
 import { type FdtNode, parseDtb, printDts, serializeDtb } from "@armature/fdt";
 import { describeVirtDt } from "@armature/machine-virt";
 import { parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { inputFile, outputFile } from "../files.js";
 import { BOARD_OPTIONS, boardOptions } from "./run.js";
 
 const DTB_OPTIONS = {
@@ -50,6 +50,7 @@ export const dtbCommand: Command = {
         "the parallels board has no device tree (UEFI gives the OS ACPI + SMBIOS): use `armature acpi --machine parallels --out DIR`",
       );
     if (a["--machine"] !== undefined) {
+      if (a["--output"] !== undefined) outputFile(a["--output"], "-o");
       // A pure description of the board: no CPU is built and no kernel is loaded.
       const root = describeVirtDt(boardOptions(a));
       const uart = root.children.find((n) => n.name.startsWith("pl011@"));
@@ -59,14 +60,7 @@ export const dtbCommand: Command = {
       return 0;
     }
     if (file === undefined) throw new CliUsageError("--check FILE or --machine NAME is required");
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(file));
-    } catch (e) {
-      throw new ConfigError(
-        `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
+    const bytes = new Uint8Array(readFileSync(inputFile(file, "--check")));
     const doc = parseDtb(bytes, { strict: a["--structure-only"] !== true });
     io.out(printDts(doc.root, { reservations: doc.reservations, bootCpuidPhys: doc.bootCpuidPhys }));
     return 0;

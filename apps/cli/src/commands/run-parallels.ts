@@ -10,6 +10,8 @@ import {
 import { VariableStore } from "@armature/uefi";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError } from "../command.js";
+import { EXIT_HELP } from "../exit.js";
+import { diskFile, outputFile } from "../files.js";
 import { readable, runWithConsole } from "./console-loop.js";
 import {
   DEBUG_HELP,
@@ -45,8 +47,7 @@ generic arm64 flavour: bash scripts/fetch-guest.sh --flavour generic).
   --max-instructions N    stop after N instructions (exit status 3)
 ${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
-Exit status: 0 when the guest powers off, 1 on error, 2 for usage errors.
-`;
+${EXIT_HELP}`;
 
 const PARALLELS_OPTIONS = {
   "--machine": { value: true, choices: ["parallels"] },
@@ -125,7 +126,8 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
   });
   readable(o.kernel, "kernel");
   if (o.initrd !== undefined) readable(o.initrd, "initrd");
-  if (o.disk !== undefined) readable(o.disk.path, "disk");
+  if (o.disk !== undefined) diskFile(o.disk.path, o.disk.readOnly, "disk", "--disk");
+  if (o.screendump !== undefined) outputFile(o.screendump, "--screendump");
   if (o.cdrom !== undefined) readable(o.cdrom, "cdrom");
   return o;
 }

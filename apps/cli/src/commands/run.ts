@@ -12,7 +12,11 @@ import {
 import { type NetSpec, parseNetSpec } from "@armature/net";
 import { Yuy2Frames } from "@armature/usb";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { bootBanner } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { EXIT_HELP } from "../exit.js";
+import { diskFile, outputFile } from "../files.js";
+import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable, runWithConsole } from "./console-loop.js";
 import {
   DEBUG_HELP,
@@ -62,10 +66,10 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --no-uart, --no-rtc     leave out the PL011 UART / PL031 RTC
   --dump-dtb FILE         write the DTB the kernel gets, then run
   --max-instructions N    stop after N instructions (exit status 3)
+  --quiet                 no boot banner (printed on stderr when it is a terminal)
 ${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
-Exit status: 0 when the guest powers off (PSCI SYSTEM_OFF), 1 on error, 2 for usage errors.
-`;
+${EXIT_HELP}`;
 
 export interface RunOptions {
   machine: "virt";
@@ -96,6 +100,8 @@ export interface RunOptions {
   rtc: boolean;
   dumpDtb?: string;
   maxInstructions?: number;
+  /** No boot banner on a terminal. */
+  quiet?: boolean;
   debug: DebugCliOptions;
 }
 
@@ -167,6 +173,7 @@ const RUN_OPTIONS = {
   "--no-rtc": {},
   "--dump-dtb": { value: true },
   "--max-instructions": { value: true },
+  "--quiet": {},
   ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
 
@@ -222,6 +229,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (a["--append"] !== undefined) o.append = a["--append"];
   if (a["--dtb"] !== undefined) o.dtb = a["--dtb"];
   if (a["--dump-dtb"] !== undefined) o.dumpDtb = a["--dump-dtb"];
+  if (a["--quiet"] === true) o.quiet = true;
   if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
   if (!o.gpu && (o.display.kind !== "none" || o.screendump !== undefined))
     throw new CliUsageError("--display and --screendump show the GPU's screen: add --gpu");
@@ -250,9 +258,12 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   readable(o.kernel, "kernel");
   if (o.initrd !== undefined) readable(o.initrd, "initrd");
   if (o.dtb !== undefined) readable(o.dtb, "dtb");
-  if (o.disk !== undefined) readable(o.disk.path, "disk");
-  for (const d of o.sata) readable(d.path, "SATA disk image");
+  if (o.disk !== undefined) diskFile(o.disk.path, o.disk.readOnly, "disk", "--disk");
+  for (const d of o.sata) diskFile(d.path, d.readOnly, "SATA disk image", "--sata");
   for (const f of o.cdrom) readable(f, "CD/DVD image");
+  if (o.dumpDtb !== undefined) outputFile(o.dumpDtb, "--dump-dtb");
+  if (o.netDump !== undefined) outputFile(o.netDump, "--net-dump");
+  if (o.screendump !== undefined) outputFile(o.screendump, "--screendump");
   return o;
 }
 
@@ -266,11 +277,15 @@ export const runCommand: Command = {
       io.out(HELP);
       return 0;
     }
+    const kernel = new Uint8Array(readFileSync(opts.kernel));
+    const facts = kernelFacts(opts.kernel, kernel, virtConfig({ layout: opts.layout }).layout.ramBase);
+    for (const w of [facts.warning, appendWarning(opts.append)])
+      if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
     const mo: VirtMachineOptions = {
       layout: opts.layout,
       cpus: opts.smp,
       memoryMiB: opts.memoryMiB,
-      kernel: new Uint8Array(readFileSync(opts.kernel)),
+      kernel,
       net: opts.net,
       iommu: opts.iommu,
       ...(opts.netDump === undefined ? {} : { netDump: opts.netDump }),
@@ -307,6 +322,23 @@ export const runCommand: Command = {
     }
     const m = new VirtMachine(mo);
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
+    if (process.stderr.isTTY === true && opts.quiet !== true)
+      io.err(
+        bootBanner({
+          board: `virt board (${opts.layout} layout${opts.iommu === "smmuv3" ? ", SMMUv3" : ""})`,
+          cpus: opts.smp,
+          memoryMiB: opts.memoryMiB,
+          kernel: facts.summary,
+          disks: [
+            ...(opts.disk === undefined
+              ? []
+              : [`${opts.disk.path} (virtio, ${opts.disk.readOnly ? "ro" : "rw"})`]),
+            ...opts.sata.map((d) => `${d.path} (sata, ${d.readOnly ? "ro" : "rw"})`),
+            ...opts.cdrom.map((f) => `${f} (cdrom)`),
+          ],
+          net: opts.net.kind === "user" ? "user (guest 10.0.2.15 by DHCP)" : opts.net.kind,
+        }),
+      );
 
     const screen = m.gpu?.display;
     let vnc: VncServer | undefined;
@@ -332,6 +364,12 @@ export const runCommand: Command = {
     } finally {
       if (screen !== undefined && opts.screendump !== undefined) writeScreenshot(screen, opts.screendump);
       await vnc?.close();
+      // The guest's writes reach the disk files before the process exits (Ctrl-A x, a signal).
+      for (const b of [mo.disk, ...(mo.sata ?? []).map((s) => s.backend)]) {
+        if (b === undefined || b.readOnly) continue;
+        b.flush();
+        b.close?.();
+      }
     }
   },
 };

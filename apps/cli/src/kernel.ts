@@ -1,0 +1,64 @@
+// What `armature run` tells the user about the kernel before it boots: what the file is, and
+// the mistakes that would otherwise end in a silent guest.
+import { readKernel } from "@armature/boot";
+import { hex } from "@armature/core";
+
+/** arm64 Linux's COMMAND_LINE_SIZE: longer command lines are cut. */
+export const ARM64_COMMAND_LINE_SIZE = 2048;
+
+export interface KernelFacts {
+  /** One phrase for the boot banner, e.g. "arm64 Image (EFI stub, 4K pages), Linux 6.1.0-57-cloud-arm64, 30.1 MiB". */
+  summary: string;
+  /** A warning the user must see even without a TTY (a raw binary), else undefined. */
+  warning: string | undefined;
+}
+
+function mib(n: number): string {
+  return `${(n / 1048576).toFixed(1)} MiB`;
+}
+
+/** The Linux version string an Image carries ("Linux version 6.1.0-... (...)"), if any. */
+function linuxVersion(data: Uint8Array): string | undefined {
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const at = b.indexOf("Linux version ");
+  if (at < 0) return undefined;
+  const v = b
+    .subarray(at + 14, at + 14 + 64)
+    .toString("latin1")
+    .split(/[\s\0]/)[0];
+  return v === undefined || v === "" || v.includes("%") ? undefined : v;
+}
+
+/**
+ * Identify the kernel file (Image, Image.gz or a raw binary; throws ConfigError for what cannot
+ * boot: a truncated Image, corrupt gzip, another compressor, a big-endian kernel).
+ */
+export function kernelFacts(path: string, file: Uint8Array, ramBase: number): KernelFacts {
+  const k = readKernel(file);
+  if (k.kind === "raw")
+    return {
+      summary: `raw binary, ${mib(k.data.length)}`,
+      warning:
+        `kernel "${path}": no arm64 Image header ("ARM\\x64" at 0x38)${k.gzip ? " after gunzip" : ""}: ` +
+        `loading it as a raw binary at ${hex(ramBase + k.loadOffset)}, entered at its first byte`,
+    };
+  const h = k.header!;
+  const traits = [h.efiStub ? "EFI stub" : "", h.pageSize === 0 ? "" : `${h.pageSize / 1024}K pages`].filter(
+    (t) => t !== "",
+  );
+  const version = linuxVersion(k.data);
+  return {
+    summary:
+      `arm64 Image${k.gzip ? ".gz" : ""}${traits.length > 0 ? ` (${traits.join(", ")})` : ""}` +
+      `${version === undefined ? "" : `, Linux ${version}`}, ${mib(k.data.length)}`,
+    warning: undefined,
+  };
+}
+
+/** A warning when the command line is longer than arm64 Linux keeps. */
+export function appendWarning(append: string | undefined): string | undefined {
+  if (append === undefined) return undefined;
+  const n = Buffer.byteLength(append);
+  if (n < ARM64_COMMAND_LINE_SIZE) return undefined;
+  return `--append is ${n} bytes; arm64 Linux keeps only the first ${ARM64_COMMAND_LINE_SIZE - 1} (COMMAND_LINE_SIZE ${ARM64_COMMAND_LINE_SIZE}) and drops the rest`;
+}
