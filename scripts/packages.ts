@@ -25,6 +25,7 @@ const KEYWORDS: Readonly<Record<string, readonly string[]>> = {
   "@armature/cli": ["cli", "virtual-machine", "qemu"],
   "@armature/core": ["memory", "bus", "interrupts", "dma", "block-device"],
   "@armature/cpu-aarch64": ["cpu", "armv8", "interpreter", "disassembler"],
+  "@armature/debug": ["gdb", "gdbstub", "debugger", "monitor"],
   "@armature/display": ["framebuffer", "vnc", "png"],
   "@armature/cfi-flash": ["cfi", "flash", "pflash", "nor-flash"],
   "@armature/fw-cfg": ["fw-cfg", "firmware", "qemu"],
