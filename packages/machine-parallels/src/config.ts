@@ -45,6 +45,8 @@ export const PARALLELS_GSIV = {
   gpu: 37,
   balloon: 38,
   net: 39,
+  /** The ACPI Generic Event Device's interrupt (edge): the power button (chosen). */
+  ged: 40,
   smmuEventq: 44,
   smmuPri: 45,
   smmuGerror: 46,

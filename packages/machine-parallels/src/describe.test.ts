@@ -54,6 +54,12 @@ describe("the Parallels-like board's ACPI tables (iasl -d)", () => {
     for (const n of ["SATA", "VR00", "VR01", "VR02", "XHC0", "EHC0"])
       expect(device(n), n).toMatch(/Name \(_CCA, One\)/);
     expect(dsdt).not.toContain("PNP0A08"); // no PCI host bridge
+    // The power button: a GED with one edge interrupt whose _EVT notifies PWRB (0x80: pressed).
+    expect(device("PWRB")).toMatch(/"PNP0C0C"/);
+    const ged = device("GED0");
+    expect(ged).toContain('"ACPI0013"');
+    expect(ged).toMatch(/Interrupt \(ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, \)\s*\{\s*0x00000028,/);
+    expect(ged).toMatch(/Method \(_EVT, 1, Serialized\)[\s\S]*If \(\(Arg0 == 0x28\)\)[\s\S]*Notify \(\\_SB\.PWRB, 0x80\)/);
   });
 
   it("IORT: the SMMUv3 and one named component per DMA master, by full ACPI path; none without the SMMU", () => {

@@ -16,6 +16,7 @@ import {
   Bus,
   ConfigError,
   type Display,
+  type IrqLine,
   type NetBackend,
   type RamRegion,
   seededBytes,
@@ -94,6 +95,7 @@ export class ParallelsMachine {
   readonly keyboard: UsbKeyboard;
   readonly mouse: UsbMouse;
   readonly camera: UvcCamera;
+  private readonly powerLine: IrqLine;
   readonly xhci: XhciController;
   /** The DVD-ROM on AHCI port 1 (insert or eject media at run time). */
   readonly dvd: AtapiDvd;
@@ -132,6 +134,7 @@ export class ParallelsMachine {
     this.keyboard = w.keyboard!;
     this.mouse = w.mouse!;
     this.camera = w.camera!;
+    this.powerLine = w.powerButton!;
     this.xhci = w.xhci!;
     this.dvd = w.dvd!;
     this.virtio = w.virtio;
@@ -232,6 +235,15 @@ export class ParallelsMachine {
   }
 
   /** Stop the run loop at the next opportunity. */
+  /**
+   * Press the power button (ACPI GED → Notify(PWRB, 0x80)): Linux's button driver reports
+   * KEY_POWER, and a guest that handles it (acpid, systemd-logind) shuts down.
+   */
+  powerButton(): void {
+    this.powerLine.pulse();
+    this.runtime.wake();
+  }
+
   stop(reason: MachineStop = "halted"): void {
     this.runtime.stop(reason);
   }

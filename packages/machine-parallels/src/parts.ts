@@ -76,6 +76,8 @@ export class ParallelsWiring {
   mouse: UsbMouse | undefined;
   camera: UvcCamera | undefined;
   gpu: VirtioGpu | undefined;
+  /** The GED's interrupt: a pulse is a press of the power button. */
+  powerButton: IrqLine | undefined;
   /** virtio-mmio transports in virtio-bus order (gpu, balloon, net). */
   readonly virtio: VirtioMmio[] = [];
   readonly dma: DmaSpace;
@@ -311,6 +313,33 @@ function virtioMmio(
   };
 }
 
+// ---- Power button: an ACPI Generic Event Device (ACPI 6.4 §5.6.9) that notifies PWRB ----
+/**
+ * Hardware-reduced ACPI has no fixed power button: a GED (ACPI0013) owns an edge interrupt and its
+ * _EVT method turns it into Notify(PWRB, 0x80), which Linux's button driver reports as KEY_POWER.
+ * `ParallelsWiring.powerButton` pulses the interrupt.
+ */
+const POWER_BUTTON: ParallelsPart = {
+  name: "ged",
+  attach: (b) => {
+    b.powerButton = b.irq(G.ged);
+    return [];
+  },
+  acpi: (a) => {
+    a.dsdt.push(
+      device("PWRB", [aml.hid("PNP0C0C"), aml.uid(0)]),
+      device("GED0", [
+        aml.hid("ACPI0013"),
+        aml.uid(0),
+        aml.crs(resourceTemplate([extendedInterrupt([G.ged], { edge: true })])),
+        aml.method("_EVT", { args: 1, serialized: true }, [
+          aml.ifElse(aml.lEqual(aml.arg(0), G.ged), [aml.notify("\\_SB.PWRB", 0x80)]),
+        ]),
+      ]),
+    );
+  },
+};
+
 const CPU_TOPOLOGY: ParallelsPart = {
   name: "pptt",
   acpi: (a, c) => {
@@ -351,5 +380,6 @@ export const PARALLELS_PARTS: readonly ParallelsPart[] = [
     (b, c) => new VirtioNet(b.backends.net!, { mac: c.mac }),
     (c) => c.net,
   ),
+  POWER_BUTTON,
   CPU_TOPOLOGY,
 ];
