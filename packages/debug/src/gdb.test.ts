@@ -216,12 +216,17 @@ describe("GDB remote protocol", () => {
     expect(cpu.getX(0)).toBeGreaterThan(x0);
   });
 
-  it("kill stops the machine; power-off while running sends W00", async () => {
+  it("k and vKill stop the machine; power-off while running sends W00", async () => {
     const a = start();
     const c = a.c;
     c.send("k");
     expect(await a.done).toBe("halted");
     expect(c.closed).toBe(true);
+
+    const v = start();
+    expect(await v.c.ask("vKill;1")).toBe("OK");
+    expect(await v.done).toBe("halted");
+    expect(v.c.closed).toBe(true);
 
     const b = start();
     const d = b.c;
@@ -234,7 +239,7 @@ describe("GDB remote protocol", () => {
   });
 
   it("monitor commands over qRcmd", async () => {
-    const { m, c } = start();
+    const { c } = start();
     const mon = async (cmd: string) =>
       Buffer.from(await c.ask(`qRcmd,${Buffer.from(cmd).toString("hex")}`), "hex").toString();
     expect(await mon("info cpus")).toMatch(

@@ -390,6 +390,8 @@ export class GdbSession implements DebugStopListener {
     if (p === "vCont?") return "vCont;c;C;s;S;t";
     if (p === "vMustReplyEmpty") return "";
     if (p.startsWith("vKill")) {
+      // vKill wants an answer before the connection ends ('k' has none).
+      this.send("OK");
       this.handle("k", new Uint8Array());
       return undefined;
     }
