@@ -164,6 +164,13 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
           .filter((l) => /Kernel panic|Oops|BUG:|WARNING:|alg: .*fail/.test(l));
         expect(badLines).toEqual([]);
         expect(kernelLog).toMatch(/alg: self-tests for .* passed|Run \/init as init process/);
+        // The PMU (PMCR_EL0.N = 4 event counters + the cycle counter) and self-hosted debug (six
+        // breakpoints, four watchpoints) as Linux's drivers see them.
+        expect(kernelLog).toMatch(
+          /hw perfevents: enabled with armv8_pmuv3\S* PMU driver, 5 counters available/,
+        );
+        expect(kernelLog).toMatch(/hw-breakpoint: found 6 breakpoint and 4 watchpoint registers/);
+        expect(await s.sh("ls -d /sys/bus/event_source/devices/armv8_pmuv3*")).toMatch(/armv8_pmuv3/);
         s.machine.input(new TextEncoder().encode("poweroff -f\n"));
         expect(await s.stopped).toBe("poweroff");
         // The capture, closed with the machine, is read by tcpdump (an independent reader): the
