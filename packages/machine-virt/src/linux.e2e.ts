@@ -112,18 +112,18 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
         const ping = await s.sh("ping -c 2 10.0.2.2", 60_000);
         expect(ping).toMatch(/2 packets transmitted, 2 packets received/);
         // TCP through the NAT: the gateway is the host's 127.0.0.1, where a test server sends
-        // 1 MiB of random bytes; the guest's sha256 of what wget got must be the host's.
+        // 16 MiB of random bytes; the guest's sha256 of what wget got must be the host's.
         let httpPort = 0;
-        const blob = new Uint8Array(randomBytes(MiB));
+        const blob = new Uint8Array(randomBytes(16 * MiB));
         const http = await blobServer(blob);
         httpPort = http.port;
         try {
           const t1 = Date.now();
-          const got = await s.sh(`wget -q -O - http://10.0.2.2:${http.port}/blob | sha256sum`, 300_000);
+          const got = await s.sh(`wget -q -O - http://10.0.2.2:${http.port}/blob | sha256sum`, 600_000);
           const ms = Date.now() - t1;
           expect(got.trim().split(/\s+/)[0]).toBe(sha256(blob));
           process.stderr.write(
-            `[${layout}] wget of 1 MiB from the host: ${ms} ms (${(1000 / ms).toFixed(2)} MiB/s, shell round trip included)\n`,
+            `[${layout}] wget of 16 MiB from the host: ${ms} ms (${(16000 / ms).toFixed(2)} MiB/s, guest sha256 and shell round trip included)\n`,
           );
         } finally {
           http.server.close();
@@ -131,15 +131,15 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
         // DNS through the host's resolver.
         const ns = await s.sh("nslookup localhost 10.0.2.3", 60_000);
         expect(ns).toMatch(/Address:?\s+127\.0\.0\.1/);
-        // A host forward: 1 MiB from a host client to 127.0.0.1:fwdPort reaches `nc -l` in the guest.
+        // A host forward: 4 MiB from a host client to 127.0.0.1:fwdPort reaches `nc -l` in the guest.
         await s.sh("(nc -l -p 5555 </dev/null | sha256sum > /tmp/fwd.sum) & sleep 0.2");
-        const sent = new Uint8Array(randomBytes(MiB));
+        const sent = new Uint8Array(randomBytes(4 * MiB));
         await new Promise<void>((resolve, reject) => {
           const c = connect(fwdPort, "127.0.0.1", () => c.end(sent));
           const timer = setTimeout(() => {
             c.destroy();
-            reject(new Error("the host forward did not carry 1 MiB in 120 s"));
-          }, 120_000);
+            reject(new Error("the host forward did not carry 4 MiB in 300 s"));
+          }, 300_000);
           c.on("error", reject);
           c.on("close", () => {
             clearTimeout(timer);
@@ -148,8 +148,8 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
           c.resume();
         });
         const fwd = await s.sh(
-          "for i in $(seq 300); do [ -s /tmp/fwd.sum ] && break; sleep 0.1; done; cat /tmp/fwd.sum",
-          120_000,
+          "for i in $(seq 1200); do [ -s /tmp/fwd.sum ] && break; sleep 0.1; done; cat /tmp/fwd.sum",
+          300_000,
         );
         expect(fwd.trim().split(/\s+/)[0]).toBe(sha256(sent));
         // No crypto self-test failure, oops, BUG or WARNING in the kernel log.
