@@ -58,8 +58,12 @@ describe("the Parallels-like board's ACPI tables (iasl -d)", () => {
     expect(device("PWRB")).toMatch(/"PNP0C0C"/);
     const ged = device("GED0");
     expect(ged).toContain('"ACPI0013"');
-    expect(ged).toMatch(/Interrupt \(ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, \)\s*\{\s*0x00000028,/);
-    expect(ged).toMatch(/Method \(_EVT, 1, Serialized\)[\s\S]*If \(\(Arg0 == 0x28\)\)[\s\S]*Notify \(\\_SB\.PWRB, 0x80\)/);
+    expect(ged).toMatch(
+      /Interrupt \(ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, \)\s*\{\s*0x00000028,/,
+    );
+    expect(ged).toMatch(
+      /Method \(_EVT, 1, Serialized\)[\s\S]*If \(\(Arg0 == 0x28\)\)[\s\S]*Notify \(\\_SB\.PWRB, 0x80\)/,
+    );
   });
 
   it("IORT: the SMMUv3 and one named component per DMA master, by full ACPI path; none without the SMMU", () => {
