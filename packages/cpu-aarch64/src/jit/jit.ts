@@ -33,7 +33,7 @@ export class JitPage {
 export interface JitOptions {
   /**
    * Interpreted arrivals (by a branch, or at the start of a run slice) at an instruction before a
-   * block starting there is translated (default 50,000: a block must run tens of thousands of
+   * block starting there is translated (default 200,000: a block must run tens of thousands of
    * times to repay V8's compile of its function; see the package README).
    */
   threshold?: number;
@@ -79,7 +79,7 @@ export class JitEngine {
   private live = 0;
 
   constructor(opts: JitOptions = {}) {
-    this.threshold = Math.max(1, opts.threshold ?? 50_000);
+    this.threshold = Math.max(1, opts.threshold ?? 200_000);
     this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
     this.maxBlocks = opts.maxBlocks ?? 65536;
   }
