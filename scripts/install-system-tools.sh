@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages and only when missing, the programs Armature's tests use as
 # independent judges: llvm-mc, dtc, iasl, dmidecode, qemu-aarch64, qemu-system-aarch64, the
-# aarch64 cross compiler, cpio and tcpdump. Idempotent: a second run installs nothing.
+# aarch64 cross compiler, cpio, tcpdump, and for the firmware boot EDK2 (qemu-efi-aarch64), GRUB's
+# tools, mtools, dosfstools and sgdisk. Idempotent: a second run installs nothing.
 set -euo pipefail
 
 # command -> Debian package
@@ -16,12 +17,18 @@ declare -A NEED=(
   [cpio]=cpio
   [tcpdump]=tcpdump
   [gdb-multiarch]=gdb-multiarch
+  [grub-mkstandalone]=grub-common
+  [mkfs.vfat]=dosfstools
+  [mcopy]=mtools
+  [sgdisk]=gdisk
 )
 
 missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
 done
+# EDK2 for the virt board's firmware boot (a file, not a command).
+[ -f /usr/share/AAVMF/AAVMF_CODE.fd ] || missing+=(qemu-efi-aarch64)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "==> system tools: all present"
   exit 0

@@ -1,3 +1,4 @@
+import { VIRT_FLASH_BANK_SIZE } from "@armature/cfi-flash";
 import { type BlockBackend, ConfigError, Display } from "@armature/core";
 import { GICR_FRAME_SIZE } from "@armature/gic";
 import type { NetSpec } from "@armature/net";
@@ -24,6 +25,26 @@ export interface VirtBoardOptions {
    * function (StreamID = requester id), described by DT `iommu-map` and an IORT SMMUv3 node.
    */
   iommu?: VirtIommu;
+  /**
+   * Boot firmware instead of a kernel (qemu layout): EDK2's ArmVirtQemu build (Debian's
+   * AAVMF_CODE.fd) runs from the first CFI flash bank at EL1, with the DT at the start of RAM, a
+   * fw_cfg device (ACPI through the table loader, SMBIOS, a kernel given with it) and the second
+   * bank as its variable store.
+   */
+  firmware?: VirtFirmware;
+}
+
+/** The firmware and its variable store. */
+export interface VirtFirmware {
+  /** The code bank's image (at most VIRT_FLASH_BANK_SIZE bytes; padded with 0xFF). */
+  code: Uint8Array;
+  /**
+   * The variable store bank, exactly VIRT_FLASH_BANK_SIZE bytes, changed in place by the guest
+   * (default: a blank one). Keep it in a file with @armature/cfi-flash's `FlashFile`.
+   */
+  vars?: Uint8Array;
+  /** Called after each program or erase of the variable store (e.g. `FlashFile.changed`). */
+  onVarsChange?: (offset: number, length: number) => void;
 }
 
 /** The IOMMUs the virt board can place in front of its PCI functions. */
@@ -192,6 +213,7 @@ export interface VirtConfig {
   readonly netDump: string | undefined;
   readonly mac: string | undefined;
   readonly epochSeconds: number | undefined;
+  readonly firmware: VirtFirmware | undefined;
 }
 
 function intIn(v: number, what: keyof typeof VIRT_LIMITS): number {
@@ -220,7 +242,23 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
     throw new ConfigError(
       'iommu "smmuv3" needs the layout\'s smmu and smmuSpi: add them or use iommu "none"',
     );
+  const firmware = o.firmware;
+  if (firmware !== undefined) {
+    if (layout.fwCfg === undefined || layout.flash === undefined)
+      throw new ConfigError(`firmware needs a layout with fw_cfg and flash banks: use layout "qemu"`);
+    if (
+      !(firmware.code instanceof Uint8Array) ||
+      firmware.code.length === 0 ||
+      firmware.code.length > VIRT_FLASH_BANK_SIZE
+    )
+      throw new ConfigError(`firmware code must be 1..${VIRT_FLASH_BANK_SIZE} bytes (one flash bank)`);
+    if (firmware.vars !== undefined && firmware.vars.length !== VIRT_FLASH_BANK_SIZE)
+      throw new ConfigError(
+        `the firmware variable store must be exactly ${VIRT_FLASH_BANK_SIZE} bytes, not ${firmware.vars.length}`,
+      );
+  }
   return {
+    firmware,
     layout,
     cpus,
     memoryMiB: intIn(o.memoryMiB ?? 1024, "memoryMiB"),

@@ -1,4 +1,4 @@
-import type { AcpiTableSet } from "@armature/acpi";
+import { type AcpiTableSet, SmbiosBuilder } from "@armature/acpi";
 import { type BoardIdentity, describeBoardAcpi, describeBoardDt } from "@armature/board";
 import type { FdtNode } from "@armature/fdt";
 import { type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
@@ -39,4 +39,28 @@ export function describeVirtAcpi(
 ): AcpiTableSet {
   const cfg = config(c);
   return describeBoardAcpi([...VIRT_PARTS, ...parts], cfg, identity(cfg));
+}
+
+/**
+ * The SMBIOS 3 structures the firmware publishes for the virt board (system, chassis, processor,
+ * memory; the firmware adds its own BIOS information).
+ */
+export function describeVirtSmbios(c: VirtConfig | VirtBoardOptions = {}): SmbiosBuilder {
+  const cfg = config(c);
+  const ram = cfg.memoryMiB * MiB;
+  const s = new SmbiosBuilder();
+  const version = `virt-${cfg.layout.name}`;
+  s.addSystem({ manufacturer: "Armature", productName: "Armature virt", version, family: "Armature" });
+  s.addChassis({ manufacturer: "Armature", type: 1, version });
+  s.addProcessor({
+    socket: "CPU 0",
+    manufacturer: "Armature",
+    version: "AArch64 (interpreted)",
+    coreCount: cfg.cpus,
+  });
+  const array = s.addMemoryArray({ maxCapacity: ram, devices: 1 });
+  s.addMemoryDevice({ array, size: ram, locator: "DIMM 0", manufacturer: "Armature" });
+  s.addMappedAddress({ array, start: cfg.layout.ramBase, length: ram });
+  s.addSystemBoot();
+  return s;
 }

@@ -1,15 +1,17 @@
 export type { CpuPowerState, PsciPlatform } from "@armature/board";
 export { AffinityState, Psci, PsciReturn } from "@armature/board";
+export { FlashFile, VIRT_FLASH_BANK_SIZE } from "@armature/cfi-flash";
 export type {
   VirtAttachments,
   VirtBoardOptions,
   VirtConfig,
+  VirtFirmware,
   VirtIommu,
   VirtSataDevice,
   VirtUsbDevice,
 } from "./config.js";
 export { VIRT_LIMITS, VIRT_SATA_PORTS, VIRT_USB_PORTS, virtConfig } from "./config.js";
-export { describeVirtAcpi, describeVirtDt } from "./describe.js";
+export { describeVirtAcpi, describeVirtDt, describeVirtSmbios } from "./describe.js";
 export type { VirtLayout } from "./layout.js";
 export { LAYOUTS, PCI_IO_DEFAULT_SIZE, QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";
 export type { ConsoleSink, MachineStop, VirtMachineOptions } from "./machine.js";

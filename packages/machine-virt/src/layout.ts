@@ -34,6 +34,10 @@ export interface VirtLayout {
   /** First of the SMMU's four SPIs (eventq, priq, cmdq-sync, gerror; edge-triggered). */
   smmuSpi?: number;
   ramBase: number;
+  /** QEMU's fw_cfg MMIO window (layouts that boot firmware with `firmware`). */
+  fwCfg?: number;
+  /** The two CFI flash banks: firmware code, then its variable store (with `fwCfg`). */
+  flash?: readonly [number, number];
 }
 
 /** Modelled on Apple's Virtualization.framework guests (seed 001 and its MADT facts). */
@@ -86,6 +90,8 @@ export const QEMU_LAYOUT: VirtLayout = {
   smmu: 0x0905_0000,
   smmuSpi: 74,
   ramBase: 0x4000_0000,
+  fwCfg: 0x0902_0000,
+  flash: [0x0000_0000, 0x0400_0000],
 };
 
 export const LAYOUTS = { vz: VZ_LAYOUT, qemu: QEMU_LAYOUT } as const;

@@ -55,7 +55,7 @@ describe.each([
       console: { write: (b) => (out += Buffer.from(b).toString("latin1")) },
     });
     // A raw binary sits at RAM base + 0x80000 and is entered at its first byte.
-    expect(m.boot.entry.pc).toBe(layout.ramBase + 0x80000);
+    expect(m.boot!.entry.pc).toBe(layout.ramBase + 0x80000);
     const stop = await m.run({ maxInstructions: 100_000 });
     expect(stop).toBe("poweroff");
     expect(out).toBe("hello from armature\npsci 1.1\n");

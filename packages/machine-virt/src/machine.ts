@@ -9,29 +9,42 @@ import {
   type Psci,
 } from "@armature/board";
 import { type LinuxBootPlan, loadLinux } from "@armature/boot";
-import { Bus, BusDmaSpace, type NetBackend, type RamRegion, VirtualClock } from "@armature/core";
+import type { CfiFlash } from "@armature/cfi-flash";
+import { Bus, BusDmaSpace, ConfigError, type NetBackend, type RamRegion, VirtualClock } from "@armature/core";
 import { type Cpu, type CpuModel, M1_MODEL } from "@armature/cpu-aarch64";
-import type { FdtNode } from "@armature/fdt";
-import type { Gicv3 } from "@armature/gic";
+import { type FdtNode, serializeDtb } from "@armature/fdt";
+import { acpiLoaderFiles, FW_CFG_FILE, type FwCfg, smbiosFiles } from "@armature/fw-cfg";
+import { GICR_FRAME_SIZE, type Gicv3 } from "@armature/gic";
 import type { PciHostBridge } from "@armature/pci";
 import type { Pl011 } from "@armature/pl011";
 import type { Pl031 } from "@armature/pl031";
 import type { SmmuV3 } from "@armature/smmu";
 import type { VirtioConsole, VirtioGpu, VirtioPciFunction } from "@armature/virtio";
 import { type VirtAttachments, type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
-import { describeVirtDt } from "./describe.js";
+import { describeVirtAcpi, describeVirtDt, describeVirtSmbios } from "./describe.js";
 import type { VirtLayout } from "./layout.js";
 import { VIRT_PARTS, type VirtPart, type VirtUsb, VirtWiring } from "./parts.js";
 
 const MiB = 1024 * 1024;
+/** SPSR_ELx format: EL1h (M = 0b0101) with D, A, I and F masked, the reset state firmware expects. */
+const PSTATE_EL1H_MASKED = 0x3c5;
+// GICv3 architecture (IHI 0069) §12: IGROUPR at 0x0080 of the distributor and of a redistributor's
+// SGI frame (the second 64 KiB frame); one bit per INTID, 32 per word; 256 SPIs + 32 private.
+const GIC_IGROUPR = 0x0080;
+const GICR_SGI_FRAME = 0x1_0000;
+const GICR_WAKER = 0x0014;
+const GIC_SPI_GROUP_WORDS = (256 + 32) / 32;
 
 export type { ConsoleSink, MachineStop } from "@armature/board";
 
 export interface VirtMachineOptions extends VirtBoardOptions, VirtAttachments {
   /** CPU model (default M1_MODEL, the Parallels M1 VM's feature list). */
   model?: CpuModel;
-  /** The kernel: an arm64 Image (optionally gzip-compressed) or a raw binary. */
-  kernel: Uint8Array;
+  /**
+   * The kernel: an arm64 Image (optionally gzip-compressed) or a raw binary. With `firmware` it
+   * is optional and reaches the firmware through fw_cfg (with `initrd` and `cmdline`).
+   */
+  kernel?: Uint8Array;
   initrd?: Uint8Array;
   /** Kernel command line; default `console=ttyAMA0` with the UART, else `console=hvc0`. */
   cmdline?: string;
@@ -74,7 +87,13 @@ export class VirtMachine {
   readonly virtioConsole: VirtioConsole;
   readonly devices: VirtioPciFunction[];
   readonly fdt: FdtNode;
-  readonly boot: LinuxBootPlan;
+  /** How the kernel was loaded (undefined with `firmware`: the firmware loads it). */
+  readonly boot: LinuxBootPlan | undefined;
+  /** fw_cfg (with `firmware`). */
+  readonly fwCfg: FwCfg | undefined;
+  /** The variable store flash bank (with `firmware`). */
+  readonly varsFlash: CfiFlash | undefined;
+  private readonly dtbBytes: Uint8Array;
   readonly mpidrs: number[];
   readonly runtime: BoardRuntime;
   /** The backend behind virtio-net (undefined with `net: "none"`). */
@@ -104,6 +123,8 @@ export class VirtMachine {
       this.uart = w.uart;
       this.rtc = w.rtc;
       this.virtioConsole = w.virtioConsole!;
+      this.fwCfg = w.fwCfg;
+      this.varsFlash = w.varsFlash;
       this.devices = w.virtio;
 
       this.cpus = createGicCpus({
@@ -126,18 +147,26 @@ export class VirtMachine {
       this.fdt = describeVirtDt(c, o.parts);
       const cmdline = o.cmdline ?? (c.uart ? "console=ttyAMA0" : "console=hvc0");
       this.console.route(cmdline);
-      this.boot = loadLinux({
-        ram: this.ram,
-        kernel: o.kernel,
-        ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
-        fdt: o.dtb ?? this.fdt,
-        bootargs: cmdline,
-        ...(c.uart ? { stdoutPath: `/pl011@${c.layout.uart.toString(16)}` } : {}),
-        ...(c.deterministic
-          ? { kaslrSeed: 0x1234_5678_9abc_def0n, rngSeed: new Uint8Array(32).fill(7) }
-          : {}),
-      });
-      this.runtime.boot(this.boot.entry);
+      if (c.firmware !== undefined) {
+        this.boot = undefined;
+        this.dtbBytes = this.startFirmware(c, o, cmdline);
+      } else {
+        if (o.kernel === undefined) throw new ConfigError("give a kernel, or firmware to boot");
+        const kernel = o.kernel;
+        this.boot = loadLinux({
+          ram: this.ram,
+          kernel,
+          ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
+          fdt: o.dtb ?? this.fdt,
+          bootargs: cmdline,
+          ...(c.uart ? { stdoutPath: `/pl011@${c.layout.uart.toString(16)}` } : {}),
+          ...(c.deterministic
+            ? { kaslrSeed: 0x1234_5678_9abc_def0n, rngSeed: new Uint8Array(32).fill(7) }
+            : {}),
+        });
+        this.dtbBytes = this.boot.dtbBytes;
+        this.runtime.boot(this.boot.entry);
+      }
     } catch (e) {
       // A later part or the kernel failed: do not leave the network's sockets open.
       w.net?.close?.();
@@ -145,9 +174,46 @@ export class VirtMachine {
     }
   }
 
-  /** The generated device tree as a DTB (what the kernel got, unless `dtb` was given). */
+  /** The generated device tree as a DTB (what the kernel or firmware got, unless `dtb` was given). */
   get dtb(): Uint8Array {
-    return this.boot.dtbBytes;
+    return this.dtbBytes;
+  }
+
+  /**
+   * Firmware boot, as QEMU's virt does without EL2/EL3: the DTB at the start of RAM, fw_cfg's
+   * files (ACPI through the table loader, SMBIOS, the kernel), and the boot CPU at the code
+   * bank's first instruction at EL1h with interrupts masked (x0 = the DTB).
+   */
+  private startFirmware(c: VirtConfig, o: VirtMachineOptions, cmdline: string): Uint8Array {
+    const fw = this.fwCfg!;
+    if (c.uart) this.fdt.child("chosen")?.setString("stdout-path", `/pl011@${c.layout.uart.toString(16)}`);
+    const dtb = o.dtb ?? serializeDtb(this.fdt, { padding: 4096 });
+    this.ram.u8.set(dtb, 0);
+    const acpi = acpiLoaderFiles(describeVirtAcpi(c));
+    fw.addFile(FW_CFG_FILE.acpiRsdp, acpi.rsdp);
+    fw.addFile(FW_CFG_FILE.acpiTables, acpi.tables);
+    fw.addFile(FW_CFG_FILE.tableLoader, acpi.loader);
+    const smbios = smbiosFiles(describeVirtSmbios(c));
+    fw.addFile(FW_CFG_FILE.smbiosAnchor, smbios.anchor);
+    fw.addFile(FW_CFG_FILE.smbiosTables, smbios.tables);
+    if (o.kernel !== undefined)
+      fw.setKernel({
+        kernel: o.kernel,
+        ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
+        cmdline,
+      });
+    // With no EL3 to do it, the board does what secure firmware would (and QEMU does when it boots
+    // firmware straight into EL1): every redistributor awake (GICR_WAKER.ProcessorSleep = 0) and
+    // every interrupt in Group 1 (non-secure): the SGIs/PPIs, then the SPIs.
+    for (let i = 0; i < c.cpus; i++) {
+      const rd = c.layout.gicr + i * GICR_FRAME_SIZE;
+      this.bus.write(rd + GICR_WAKER, 4, 0);
+      this.bus.write(rd + GICR_SGI_FRAME + GIC_IGROUPR, 4, 0xffff_ffff);
+    }
+    for (let k = 1; k < GIC_SPI_GROUP_WORDS; k++)
+      this.bus.write(c.layout.gicd + GIC_IGROUPR + 4 * k, 4, 0xffff_ffff);
+    this.runtime.boot({ pc: c.layout.flash![0], x: [c.layout.ramBase], pstate: PSTATE_EL1H_MASKED });
+    return dtb;
   }
 
   /** Type into the console (the tty named last in `console=`). */

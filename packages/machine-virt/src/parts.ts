@@ -20,6 +20,7 @@ import {
   type PartInterrupt,
   spi,
 } from "@armature/board";
+import { CfiFlash, describeCfiFlash, VIRT_FLASH_BANK_SIZE, VIRT_FLASH_BLOCK_SIZE } from "@armature/cfi-flash";
 import {
   type Bus,
   type DmaSpace,
@@ -31,6 +32,7 @@ import {
   TranslatingDmaSpace,
   type VirtualClock,
 } from "@armature/core";
+import { describeFwCfg, FW_CFG_MMIO_SIZE, FwCfg, fwCfgAcpiDevice } from "@armature/fw-cfg";
 import {
   describeGicDt,
   GICD_SIZE,
@@ -108,6 +110,9 @@ export class VirtWiring {
   usb: VirtUsb | undefined;
   uart: Pl011 | undefined;
   rtc: Pl031 | undefined;
+  /** fw_cfg and the variable store flash bank (with `firmware`). */
+  fwCfg: FwCfg | undefined;
+  varsFlash: CfiFlash | undefined;
   virtioConsole: VirtioConsole | undefined;
   /** The network backend behind virtio-net (the machine closes it when it stops). */
   net: NetBackend | undefined;
@@ -293,6 +298,59 @@ const PL031_PART: VirtPart = {
         ]),
       ],
     });
+  },
+};
+
+// ---- firmware: CFI flash banks and fw_cfg (qemu layout, `firmware`) ----
+const MiB = 1024 * 1024;
+
+/**
+ * The two flash banks: bank 0 holds the firmware code and is mapped as RAM (the CPU fetches
+ * instructions only from RAM; the firmware never programs its own bank), bank 1 is a CFI flash
+ * with the variable store.
+ */
+const FLASH_PART: VirtPart = {
+  name: "cfi-flash",
+  present: (c) => c.firmware !== undefined,
+  windows: (c) => [
+    { name: "flash0", base: c.layout.flash![0], size: VIRT_FLASH_BANK_SIZE, mapping: "self" },
+    { name: "flash1", base: c.layout.flash![1], size: VIRT_FLASH_BANK_SIZE },
+  ],
+  attach: (b, c) => {
+    const fw = c.firmware!;
+    const code = b.bus.addRam("flash0", c.layout.flash![0], VIRT_FLASH_BANK_SIZE);
+    code.u8.fill(0xff);
+    code.u8.set(fw.code);
+    const vars = fw.vars ?? new Uint8Array(VIRT_FLASH_BANK_SIZE).fill(0xff);
+    b.varsFlash = new CfiFlash({
+      data: vars,
+      blockSize: VIRT_FLASH_BLOCK_SIZE,
+      ...(fw.onVarsChange === undefined ? {} : { onChange: fw.onVarsChange }),
+    });
+    return [b.varsFlash];
+  },
+  dt: (d, c) => {
+    describeCfiFlash(
+      d.root,
+      c.layout.flash!.map((base) => ({ base, size: VIRT_FLASH_BANK_SIZE })),
+    );
+  },
+};
+
+/** fw_cfg: the machine fills its files (ACPI, SMBIOS, kernel) once the board is described. */
+const FW_CFG_PART: VirtPart = {
+  name: "fw-cfg",
+  present: (c) => c.firmware !== undefined,
+  windows: (c) => [{ name: "fw-cfg", base: c.layout.fwCfg!, size: FW_CFG_MMIO_SIZE }],
+  attach: (b, c) => {
+    b.fwCfg = new FwCfg({ dma: b.dma, ramSize: c.memoryMiB * MiB, cpus: c.cpus });
+    return [b.fwCfg];
+  },
+  dt: (d, c) => {
+    describeFwCfg(d.root, { base: c.layout.fwCfg! });
+  },
+  acpi: (a, c) => {
+    a.dsdt.push(fwCfgAcpiDevice({ base: c.layout.fwCfg! }));
   },
 };
 
@@ -572,6 +630,8 @@ export const VIRT_PARTS: readonly VirtPart[] = [
   GIC,
   PL011_PART,
   PL031_PART,
+  FLASH_PART,
+  FW_CFG_PART,
   SMMU_PART,
   PCIE,
   virtioPci("virtio-blk", (_b, c) => (c.disk === undefined ? undefined : new VirtioBlk(c.disk))),

@@ -105,6 +105,28 @@ describe("armature run: options are checked before anything starts", () => {
     }
   });
 
+  it("--bios (qemu layout) boots firmware without --kernel; --efi-vars needs --bios", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
+    try {
+      writeFileSync(join(dir, "CODE.fd"), "x");
+      const q = ["--machine", "virt", "--layout", "qemu"];
+      expect(
+        parseRunOptions([...q, "--bios", join(dir, "CODE.fd"), "--efi-vars", join(dir, "v.fd")]),
+      ).toMatchObject({
+        bios: join(dir, "CODE.fd"),
+        efiVars: join(dir, "v.fd"),
+      });
+      expect((await run(["run", ...q, "--efi-vars", "v.fd", "--kernel", join(dir, "CODE.fd")])).err).toMatch(
+        /--efi-vars .* add --bios/,
+      );
+      const vz = await run(["run", "--machine", "virt", "--bios", join(dir, "CODE.fd")]);
+      expect(vz.err).toMatch(/layout "qemu"/);
+      expect(vz.code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("--iommu is a board option: dtb and acpi describe the SMMU too, and the default is none", async () => {
     const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
     try {

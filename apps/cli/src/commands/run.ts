@@ -1,8 +1,11 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
 import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
 import {
+  FlashFile,
+  VIRT_FLASH_BANK_SIZE,
   VIRT_LIMITS,
   type VirtBoardOptions,
   VirtMachine,
@@ -29,11 +32,16 @@ import { runParallels } from "./run-parallels.js";
 
 const L = VIRT_LIMITS;
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]
+       armature run --machine virt --layout qemu --bios FILE [--efi-vars FILE] [options]
 
   --machine virt          the board ("parallels": see \`armature run --machine parallels --help\`)
   --layout vz|qemu        memory map: Virtualization.framework's (default) or QEMU virt's
   --kernel FILE           arm64 Image (plain or gzip) or a raw binary (loaded at RAM + 0x80000)
   --initrd FILE           initramfs
+  --bios FILE             boot firmware from flash (qemu layout): EDK2's AAVMF_CODE.fd; a
+                          --kernel/--initrd/--append then reach it through fw_cfg
+  --efi-vars FILE         the firmware's variable store (64 MiB), saved as it changes; created
+                          from AAVMF_VARS.fd next to the --bios file when absent
   --append STRING         kernel command line (default: console=ttyAMA0)
   --dtb FILE              use this device tree instead of the generated one
   --disk FILE[,ro]        virtio-blk disk backed by FILE (read-only with ,ro)
@@ -74,8 +82,11 @@ ${EXIT_HELP}`;
 export interface RunOptions {
   machine: "virt";
   layout: "vz" | "qemu";
-  kernel: string;
+  /** Absent only with `bios`. */
+  kernel?: string;
   initrd?: string;
+  bios?: string;
+  efiVars?: string;
   append?: string;
   dtb?: string;
   disk?: { path: string; readOnly: boolean };
@@ -154,6 +165,8 @@ const RUN_OPTIONS = {
   ...BOARD_OPTIONS,
   "--kernel": { value: true },
   "--initrd": { value: true },
+  "--bios": { value: true },
+  "--efi-vars": { value: true },
   "--append": { value: true },
   "--dtb": { value: true },
   "--disk": { value: true },
@@ -203,12 +216,14 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   const { options: a, help } = parseArgs(args, RUN_OPTIONS);
   if (help) return "help";
   if (a["--machine"] === undefined) throw new CliUsageError("--machine is required (virt or parallels)");
-  if (a["--kernel"] === undefined) throw new CliUsageError("--kernel FILE is required");
+  if (a["--kernel"] === undefined && a["--bios"] === undefined)
+    throw new CliUsageError("--kernel FILE is required (or --bios FILE for firmware)");
+  if (a["--efi-vars"] !== undefined && a["--bios"] === undefined)
+    throw new CliUsageError("--efi-vars is the firmware's variable store: add --bios");
   const board = boardOptions(a);
   const o: RunOptions = {
     machine: "virt",
     layout: board.layout as "vz" | "qemu",
-    kernel: a["--kernel"],
     net: { kind: "user", options: {} },
     iommu: board.iommu ?? "none",
     sata: (a["--sata"] ?? []).map((v) => fileArg(v, "--sata")),
@@ -225,6 +240,9 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     rtc: a["--no-rtc"] !== true,
     debug: parseDebugOptions(a),
   };
+  if (a["--kernel"] !== undefined) o.kernel = a["--kernel"];
+  if (a["--bios"] !== undefined) o.bios = a["--bios"];
+  if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
   if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
   if (a["--append"] !== undefined) o.append = a["--append"];
   if (a["--dtb"] !== undefined) o.dtb = a["--dtb"];
@@ -254,8 +272,14 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     if (o.maxInstructions < 1) throw new CliUsageError("--max-instructions must be at least 1");
   }
   // The board's own check (ranges, layout fit), before any file is read.
-  virtConfig({ ...board, uart: o.uart, rtc: o.rtc });
-  readable(o.kernel, "kernel");
+  virtConfig({
+    ...board,
+    uart: o.uart,
+    rtc: o.rtc,
+    ...(o.bios === undefined ? {} : { firmware: { code: new Uint8Array(1) } }),
+  });
+  if (o.kernel !== undefined) readable(o.kernel, "kernel");
+  if (o.bios !== undefined) readable(o.bios, "firmware (--bios)");
   if (o.initrd !== undefined) readable(o.initrd, "initrd");
   if (o.dtb !== undefined) readable(o.dtb, "dtb");
   if (o.disk !== undefined) diskFile(o.disk.path, o.disk.readOnly, "disk", "--disk");
@@ -277,15 +301,18 @@ export const runCommand: Command = {
       io.out(HELP);
       return 0;
     }
-    const kernel = new Uint8Array(readFileSync(opts.kernel));
-    const facts = kernelFacts(opts.kernel, kernel, virtConfig({ layout: opts.layout }).layout.ramBase);
+    const kernel = opts.kernel === undefined ? undefined : new Uint8Array(readFileSync(opts.kernel));
+    const facts =
+      opts.kernel === undefined || kernel === undefined
+        ? { summary: `firmware ${opts.bios ?? ""}`, warning: undefined }
+        : kernelFacts(opts.kernel, kernel, virtConfig({ layout: opts.layout }).layout.ramBase);
     for (const w of [facts.warning, appendWarning(opts.append)])
       if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
     const mo: VirtMachineOptions = {
       layout: opts.layout,
       cpus: opts.smp,
       memoryMiB: opts.memoryMiB,
-      kernel,
+      ...(kernel === undefined ? {} : { kernel }),
       net: opts.net,
       iommu: opts.iommu,
       ...(opts.netDump === undefined ? {} : { netDump: opts.netDump }),
@@ -320,6 +347,13 @@ export const runCommand: Command = {
         ),
       };
     }
+    const vars = opts.bios === undefined ? undefined : firmwareVars(opts.bios, opts.efiVars);
+    if (opts.bios !== undefined)
+      mo.firmware = {
+        code: new Uint8Array(readFileSync(opts.bios)),
+        ...(vars === undefined ? {} : { vars: vars.data }),
+        ...(vars?.file === undefined ? {} : { onVarsChange: () => vars.file?.changed() }),
+      };
     const m = new VirtMachine(mo);
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
     if (process.stderr.isTTY === true && opts.quiet !== true)
@@ -370,6 +404,36 @@ export const runCommand: Command = {
         b.flush();
         b.close?.();
       }
+      vars?.file?.close();
     }
   },
 };
+
+/**
+ * The firmware's variable store: `--efi-vars FILE` (created from the template when absent), else
+ * an in-memory copy of the template. The template is AAVMF_VARS.fd (or QEMU_VARS.fd) next to the
+ * firmware, when there is one.
+ */
+function firmwareVars(
+  bios: string,
+  path: string | undefined,
+): { data: Uint8Array; file?: FlashFile } | undefined {
+  const dir = dirname(bios);
+  const name = basename(bios);
+  const candidates = [name.replace("CODE", "VARS"), "AAVMF_VARS.fd", "QEMU_VARS.fd"].filter(
+    (n) => n !== name,
+  );
+  const found = candidates.map((n) => join(dir, n)).find((p) => existsSync(p));
+  const template = found === undefined ? undefined : new Uint8Array(readFileSync(found));
+  if (path !== undefined) {
+    const file = FlashFile.open(path, {
+      size: VIRT_FLASH_BANK_SIZE,
+      ...(template === undefined ? {} : { template }),
+    });
+    return { data: file.data, file };
+  }
+  if (template === undefined) return undefined;
+  const data = new Uint8Array(VIRT_FLASH_BANK_SIZE).fill(0xff);
+  data.set(template.subarray(0, VIRT_FLASH_BANK_SIZE));
+  return { data };
+}
