@@ -142,10 +142,15 @@ fetch_deb() { # name version -> path of the .deb (downloaded only when absent)
   local name="$1" ver="$2" f
   f="$(find "$CACHE/debs" -maxdepth 1 -name "${name}_${ver//:/%3a}_arm64.deb" -print -quit)"
   if [ -z "$f" ]; then
-    say "downloading $name:arm64 $ver"
+    local size
+    size="$(apt-cache show "$name:arm64=$ver" 2>/dev/null | sed -n 's/^Size: //p' | head -1)"
+    say "downloading $name:arm64 $ver${size:+ ($((size / 1048576)).$((size % 1048576 * 10 / 1048576)) MiB)}"
+    # apt-get shows its progress meter when this goes to a terminal; elsewhere one line per file.
+    local started=$SECONDS
     (cd "$CACHE/debs" && apt-get download "$name:arm64=$ver") >&2
     f="$(ls -t "$CACHE/debs/${name}"_*_arm64.deb 2>/dev/null | head -1)"
     [ -n "$f" ] || die "apt-get download $name:arm64=$ver produced no .deb in $CACHE/debs"
+    say "downloaded $(basename "$f"): $(($(stat -c %s "$f") / 1024)) KiB in $((SECONDS - started)) s"
   else
     say "reusing $(basename "$f")"
   fi
