@@ -19,6 +19,7 @@ import { bootBanner } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, outputFile } from "../files.js";
+import { ConsoleTracker, installHostLog, LOG_LEVELS, type LogLevel, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable, runWithConsole } from "./console-loop.js";
 import {
@@ -74,7 +75,10 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --no-uart, --no-rtc     leave out the PL011 UART / PL031 RTC
   --dump-dtb FILE         write the DTB the kernel gets, then run
   --max-instructions N    stop after N instructions (exit status 3)
-  --quiet                 no boot banner (printed on stderr when it is a terminal)
+  --quiet                 no boot banner and no status after 10 s without guest output (both
+                          only on a terminal, on stderr)
+  --log FILE              device warnings go to FILE (default: stderr, "armature: ..." lines)
+  --log-level warn|off    off drops device warnings (default warn)
 ${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 ${EXIT_HELP}`;
@@ -111,8 +115,11 @@ export interface RunOptions {
   rtc: boolean;
   dumpDtb?: string;
   maxInstructions?: number;
-  /** No boot banner on a terminal. */
+  /** No boot banner or silence status on a terminal. */
   quiet?: boolean;
+  /** Device warnings: to this file instead of stderr. */
+  log?: string;
+  logLevel?: LogLevel;
   debug: DebugCliOptions;
 }
 
@@ -187,6 +194,8 @@ const RUN_OPTIONS = {
   "--dump-dtb": { value: true },
   "--max-instructions": { value: true },
   "--quiet": {},
+  "--log": { value: true },
+  "--log-level": { value: true, choices: LOG_LEVELS },
   ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
 
@@ -248,6 +257,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (a["--dtb"] !== undefined) o.dtb = a["--dtb"];
   if (a["--dump-dtb"] !== undefined) o.dumpDtb = a["--dump-dtb"];
   if (a["--quiet"] === true) o.quiet = true;
+  if (a["--log"] !== undefined) o.log = outputFile(a["--log"], "--log");
+  if (a["--log-level"] !== undefined) o.logLevel = a["--log-level"] as LogLevel;
   if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
   if (!o.gpu && (o.display.kind !== "none" || o.screendump !== undefined))
     throw new CliUsageError("--display and --screendump show the GPU's screen: add --gpu");
@@ -308,6 +319,7 @@ export const runCommand: Command = {
         : kernelFacts(opts.kernel, kernel, virtConfig({ layout: opts.layout }).layout.ramBase);
     for (const w of [facts.warning, appendWarning(opts.append)])
       if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
+    const tracker = new ConsoleTracker((b) => process.stdout.write(b));
     const mo: VirtMachineOptions = {
       layout: opts.layout,
       cpus: opts.smp,
@@ -320,7 +332,7 @@ export const runCommand: Command = {
       uart: opts.uart,
       rtc: opts.rtc,
       deterministic: opts.deterministic,
-      console: { write: (b) => process.stdout.write(b) },
+      console: tracker,
     };
     if (opts.initrd !== undefined) mo.initrd = new Uint8Array(readFileSync(opts.initrd));
     if (opts.append !== undefined) mo.cmdline = opts.append;
@@ -387,6 +399,15 @@ export const runCommand: Command = {
         throw e;
       }
     }
+    const hostLog = installHostLog(
+      { level: opts.logLevel ?? "warn", ...(opts.log === undefined ? {} : { file: opts.log }) },
+      tracker,
+      io.err,
+    );
+    const stopStatus =
+      process.stderr.isTTY === true && opts.quiet !== true
+        ? silenceStatus(tracker, () => m.retired(), io.err)
+        : () => {};
     try {
       const shot = screen === undefined ? undefined : (f: string) => writeScreenshot(screen, f);
       return await runWithConsole(
@@ -396,6 +417,8 @@ export const runCommand: Command = {
         await startDebug(m.runtime, opts.debug, io, shot),
       );
     } finally {
+      stopStatus();
+      hostLog.restore();
       if (screen !== undefined && opts.screendump !== undefined) writeScreenshot(screen, opts.screendump);
       await vnc?.close();
       // The guest's writes reach the disk files before the process exits (Ctrl-A x, a signal).
