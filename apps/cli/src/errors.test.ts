@@ -107,7 +107,11 @@ describe("CLI errors: one line, a hint, the documented exit status, nothing chan
       /--dump-dtb .*does not exist; create it first/,
     );
     await fails(["dtb", "--machine", "virt", "-o", missing], 1, /-o .*does not exist; create it first/);
-    await fails([...virt(), "--kernel", kernel, "--log", missing], 1, /--log .*does not exist; create it first/);
+    await fails(
+      [...virt(), "--kernel", kernel, "--log", missing],
+      1,
+      /--log .*does not exist; create it first/,
+    );
     await fails(["dtb", "--machine", "virt", "-o", p("adir")], 1, /-o ".*adir" is a directory: name a file/);
     await fails(["acpi", "--out", p("no/such/dir")], 1, /--out .*does not exist; create it first/);
     await fails(["acpi", "--out", p("file")], 1, /--out ".*file" is a file; name a directory/);
