@@ -51,6 +51,13 @@ describe("the line monitor", () => {
     expect(mon.execute("system_powerdown")).toEqual({ text: "", stopped: true });
     expect(await m.rt.run()).toBe("poweroff");
     expect(new Monitor({ target: loopMachine().rt }).execute("screendump a.png").text).toMatch(/no display/);
+    // With a power button, system_powerdown presses it and the machine runs on.
+    let pressed = 0;
+    const other = loopMachine();
+    const withButton = new Monitor({ target: other.rt, powerdown: () => pressed++ });
+    expect(withButton.execute("system_powerdown")).toEqual({ text: "", stopped: false });
+    expect(pressed).toBe(1);
+    expect(other.rt.stopped).toBeUndefined();
   });
 
   it("serves the same commands over TCP, one line each, with a prompt", async () => {

@@ -7,6 +7,11 @@ export interface MonitorOptions {
   target: DebugTarget;
   /** Write the display as PNG (the `screendump FILE` command; absent: no display). */
   screendump?(path: string): void;
+  /**
+   * Press the machine's power button (`system_powerdown` asks the guest to shut down, as in QEMU).
+   * Absent: `system_powerdown` stops the machine as if the guest had powered off.
+   */
+  powerdown?(): void;
   /** Extra `info` topics (e.g. a board's `irq`): name -> text. */
   info?: Record<string, () => string>;
 }
@@ -27,7 +32,7 @@ const HELP = [
   "xp/Nf ADDR          the same at physical ADDR",
   "stop | cont         pause / resume the vCPUs",
   "screendump FILE     write the screen as PNG (with a display)",
-  "system_powerdown    stop the machine as powered off",
+  "system_powerdown    press the power button (no button: stop the machine as powered off)",
   "system_reset        stop the machine as reset",
   "quit                stop the machine",
 ].join("\n");
@@ -85,6 +90,10 @@ export class Monitor {
         this.o.screendump(args[0]);
         return ok("");
       case "system_powerdown":
+        if (this.o.powerdown !== undefined) {
+          this.o.powerdown();
+          return ok("");
+        }
         t.stop("poweroff");
         return { text: "", stopped: true };
       case "system_reset":

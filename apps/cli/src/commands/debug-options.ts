@@ -61,9 +61,12 @@ export async function startDebug(
   target: DebugTarget,
   o: DebugCliOptions,
   io: CliIo,
-  screendump?: (path: string) => void,
+  board: { screendump?(path: string): void; powerdown?(): void } = {},
 ): Promise<ConsoleDebug> {
-  const extra = screendump === undefined ? {} : { screendump };
+  const extra = {
+    ...(board.screendump === undefined ? {} : { screendump: board.screendump }),
+    ...(board.powerdown === undefined ? {} : { powerdown: board.powerdown }),
+  };
   let gdb: GdbServer | undefined;
   let mon: MonitorServer | undefined;
   try {

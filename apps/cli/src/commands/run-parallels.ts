@@ -173,7 +173,10 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     io.err(`armature: VNC display on ${at.host}:${at.port}\n`);
   }
   try {
-    const shot = (f: string) => writeScreenshot(m.display, f);
+    const shot = {
+      screendump: (f: string) => writeScreenshot(m.display, f),
+      powerdown: () => m.powerButton(),
+    };
     return await runWithConsole(
       m,
       io,

@@ -409,7 +409,7 @@ export const runCommand: Command = {
         ? silenceStatus(tracker, () => m.retired(), io.err)
         : () => {};
     try {
-      const shot = screen === undefined ? undefined : (f: string) => writeScreenshot(screen, f);
+      const shot = screen === undefined ? {} : { screendump: (f: string) => writeScreenshot(screen, f) };
       return await runWithConsole(
         m,
         io,
