@@ -1,6 +1,9 @@
 /**
  * Issue #22's proof, in one boot: Debian's generic arm64 kernel (fetched by scripts/fetch-guest.sh
- * --flavour generic) boots through the built-in UEFI's EFI stub on the Parallels-like board and,
+ * --flavour generic) boots on the Parallels-like board with no `kernel` option: the built-in UEFI's
+ * boot manager follows Boot0001 to \EFI\debian\vmlinuz on the disk's FAT32 EFI System Partition
+ * (made by mkfs.fat + mcopy), whose EFI stub loads \EFI\debian\initrd.img through
+ * SIMPLE_FILE_SYSTEM (`initrd=` in the boot option's data). Then,
  * from inside the guest, sees what seed 000's Parallels VM showed: the CPU features, UEFI + ACPI +
  * SMBIOS and no device tree, no PCI, the SMMUv3 with every DMA master in an IOMMU group, virtio0/1/2
  * = gpu/balloon/net on virtio-mmio, a 128 GiB GPT disk as sda and the DVD-ROM as sr0 on AHCI, and
@@ -16,6 +19,8 @@ import { buildIso9660, linuxAhciChecks } from "@armature/ahci/test";
 import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { FileBlockBackend, MemoryBlockBackend } from "@armature/core";
 import { smmuGuestChecks } from "@armature/smmu/test";
+import { addBootOption, VariableStore } from "@armature/uefi";
+import { formatFat, haveDiskTools } from "@armature/uefi/test";
 import {
   captureFrames,
   expectedKeyEvents,
@@ -46,6 +51,13 @@ function ensureGenericGuest(): void {
 }
 
 const enabled = process.env.ARMATURE_E2E_PARALLELS !== "0";
+const ESP = {
+  number: 1,
+  guid: "0e4b1c2d-3a5f-4b6e-8c7d-9f0a1b2c3d4e",
+  firstLba: 2048,
+  lastLba: 2048 + 1048576 - 1,
+};
+const BOOT_DATA = "initrd=\\EFI\\debian\\initrd.img console=ttyAMA0";
 
 describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (one boot)", () => {
   const tmp = mkdtempSync(join(tmpdir(), "armature-parallels-"));
@@ -64,10 +76,10 @@ describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (
       writeGpt(disk, "5f1e9a3c-2b7d-4e8f-a1c6-0d9b8e7f6a51", [
         {
           type: GPT_TYPE.efiSystem,
-          guid: "0e4b1c2d-3a5f-4b6e-8c7d-9f0a1b2c3d4e",
+          guid: ESP.guid,
           name: "EFI",
-          first: 2048,
-          last: 2048 + 1048576 - 1,
+          first: ESP.firstLba,
+          last: ESP.lastLba,
         },
         {
           type: GPT_TYPE.linuxFilesystem,
@@ -88,11 +100,30 @@ describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (
         new Uint8Array(readFileSync(join(GUEST, "initramfs.cpio.gz"))),
         join(GUEST, "debs"),
       );
+      // The kernel and the initramfs are files on the ESP's FAT32; Boot0001 names the kernel and
+      // carries the command line the EFI stub reads (initrd= is loaded through SIMPLE_FILE_SYSTEM).
+      if (!haveDiskTools())
+        throw new Error("mkfs.fat/mtools/sgdisk missing: bash scripts/install-system-tools.sh");
+      formatFat(diskPath, ESP.firstLba * 512, {
+        fat: 32,
+        sectorsPerCluster: 8, // mkfs.fat sizes clusters by the whole 128 GiB file otherwise
+        sizeKiB: ((ESP.lastLba - ESP.firstLba + 1) * 512) / 1024,
+        label: "EFI",
+        files: [
+          { path: "EFI/debian/vmlinuz", data: new Uint8Array(readFileSync(join(GUEST, "Image"))) },
+          { path: "EFI/debian/initrd.img", data: initrd },
+        ],
+      });
+      const efiVariables = new VariableStore();
+      addBootOption(efiVariables, 1, {
+        description: "Debian",
+        partition: ESP,
+        path: "\\EFI\\debian\\vmlinuz",
+        optionalData: BOOT_DATA,
+      });
       const t0 = Date.now();
       const m = new ParallelsMachine({
-        kernel: new Uint8Array(readFileSync(join(GUEST, "Image"))),
-        initrd,
-        cmdline: "console=ttyAMA0",
+        efiVariables,
         disk,
         cdrom: new MemoryBlockBackend(iso, { readOnly: true, blockSize: 2048 }),
         console: con,
@@ -104,6 +135,12 @@ describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (
       const bootInsns = m.retired();
       const sh = (command: string, timeoutMs = 300_000): Promise<string> => shell.sh(command, timeoutMs);
       const log = con.output;
+
+      // The disk boot: no firmware complaint, the stub's initrd came from the ESP's FAT.
+      expect.soft(log).not.toMatch(/UEFI: /);
+      expect.soft(log).toMatch(/EFI stub: Loaded initrd from command line option/);
+      expect.soft(m.firmware.calls.get("File.Read") ?? 0).toBeGreaterThan(0);
+      expect.soft((await sh("cat /proc/cmdline")).trim()).toBe(BOOT_DATA);
 
       // Soft expectations: one boot reports every failed check.
       // CPU, firmware, ACPI, SMBIOS.
@@ -180,6 +217,8 @@ describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (
         },
         diskBytes: 128 * GiB,
         diskModel: "ARMATURE HARDDISK",
+        // In the root partition: the ESP holds the boot files.
+        writeOffset: (ESP.lastLba + 1) * 512 + Math.floor(Math.random() * 1_000_000) * 4096,
         isoFiles,
         mode: "platform",
       });

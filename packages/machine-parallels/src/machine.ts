@@ -52,9 +52,11 @@ export interface ParallelsMachineOptions extends ParallelsBoardOptions, Parallel
   model?: CpuModel;
   /**
    * The boot image the built-in UEFI starts: an AArch64 EFI application, e.g. an arm64 Linux
-   * `Image` (it boots through its EFI stub).
+   * `Image` (it boots through its EFI stub). Absent: the firmware's boot manager boots `disk`
+   * (BootOrder/Boot#### from `efiVariables`, then \EFI\BOOT\BOOTAA64.EFI on its EFI System
+   * Partition).
    */
-  kernel: Uint8Array;
+  kernel?: Uint8Array;
   /** Offered to the image through LoadFile2 on Linux's initrd device path. */
   initrd?: Uint8Array;
   /** The image's LoadOptions: the kernel command line (default `console=ttyAMA0`). */
@@ -106,12 +108,23 @@ export class ParallelsMachine {
   private readonly ownsNet: boolean;
   private readonly console: BoardConsole;
   private closed = false;
+  /** No `kernel`: the firmware's boot manager boots the disk. */
+  private readonly bootsDisk: boolean;
 
   constructor(o: ParallelsMachineOptions) {
-    if (!(o.kernel instanceof Uint8Array) || o.kernel.length === 0)
+    if (o.kernel !== undefined && (!(o.kernel instanceof Uint8Array) || o.kernel.length === 0))
       throw new ConfigError(
-        "ParallelsMachine needs `kernel`: an arm64 Linux Image or another AArch64 EFI application (booting a disk's EFI System Partition is not supported yet)",
+        "ParallelsMachine: `kernel` is empty; give an arm64 Linux Image or another AArch64 EFI application",
       );
+    if (o.kernel === undefined && o.disk === undefined)
+      throw new ConfigError(
+        "ParallelsMachine needs `kernel` (an arm64 Linux Image or another AArch64 EFI application) or a `disk` whose EFI System Partition the firmware boots",
+      );
+    if (o.kernel === undefined && o.initrd !== undefined)
+      throw new ConfigError(
+        "ParallelsMachine: `initrd` goes with `kernel`; a disk boot loads its initrd itself (e.g. the Linux EFI stub's initrd= in the boot option)",
+      );
+    this.bootsDisk = o.kernel === undefined;
     const c = parallelsConfig(o);
     this.config = c;
     this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
@@ -169,6 +182,7 @@ export class ParallelsMachine {
         ram: [{ base: this.ram.base, size: this.ram.size }],
         mmio: partWindows(PARALLELS_PARTS, c).map((p) => ({ base: p.base, size: p.size })),
         console: { write: (b) => sink.write(b) },
+        disks: o.disk === undefined ? [] : [o.disk],
         wallClockMs: () =>
           epochMs === undefined ? Date.now() : epochMs + Math.floor(this.clock.nowNs() / 1e6),
         monotonicNs: () => this.clock.nowNs(),
@@ -184,8 +198,7 @@ export class ParallelsMachine {
         },
       },
       {
-        image: o.kernel,
-        cmdline,
+        ...(o.kernel === undefined ? {} : { image: o.kernel, cmdline }),
         ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
         ...(o.efiVariables === undefined ? {} : { variables: o.efiVariables }),
       },
@@ -217,7 +230,7 @@ export class ParallelsMachine {
       case "exit":
         this.console.sink.write(
           new TextEncoder().encode(
-            `\r\nmachine-parallels: the boot image returned (status 0x${this.firmware.exitStatus.toString(16)})\r\n`,
+            `\r\nmachine-parallels: ${this.bootsDisk ? "the firmware's boot manager has nothing left to boot" : "the boot image returned"} (status 0x${this.firmware.exitStatus.toString(16)})\r\n`,
           ),
         );
         this.runtime.stop("halted");

@@ -5,6 +5,7 @@
 // EFI_STATUS in x0. Bad guest input is answered with an EFI error status; it never throws.
 
 import { ConfigError, RateLimitedLog } from "@armature/core";
+import { decodeLoadOption } from "./bootopt.js";
 import {
   B_SELF,
   DSB_SY,
@@ -22,6 +23,7 @@ import {
   TLBI_VMALLE1,
 } from "./code.js";
 import { crc32 } from "./crc32.js";
+import { FatError } from "./fat.js";
 import { GUID, guidBytes, guidText } from "./guid.js";
 import {
   EFI_PAGE,
@@ -52,7 +54,17 @@ import {
   EFI_SECURITY_VIOLATION,
   EFI_SUCCESS,
   EFI_UNSUPPORTED,
+  EFI_VOLUME_CORRUPTED,
+  efiStatusName,
 } from "./status.js";
+import {
+  END_OF_DEVICE_PATH,
+  type FileSystemHandle,
+  filePathNode,
+  STORAGE_SERVICES,
+  Storage,
+  splitNodes,
+} from "./storage.js";
 import {
   EFI_VARIABLE_APPEND_WRITE,
   EFI_VARIABLE_AUTHENTICATED_WRITE_ACCESS,
@@ -167,6 +179,10 @@ export const SERVICES: readonly string[] = [
   ...CON_OUT,
   ...CON_IN,
   ...OTHER,
+  ...STORAGE_SERVICES.blockIo,
+  ...STORAGE_SERVICES.diskIo,
+  ...STORAGE_SERVICES.simpleFs,
+  ...STORAGE_SERVICES.file,
 ];
 const ID = new Map(SERVICES.map((s, i) => [s, i]));
 const id = (name: string): number => ID.get(name)!;
@@ -198,8 +214,12 @@ export type UefiAction =
   | "exit";
 
 export interface UefiOptions {
-  /** The boot image: a PE/COFF AArch64 EFI application (e.g. an arm64 Linux Image with its EFI stub). */
-  image: Uint8Array;
+  /**
+   * The boot image: a PE/COFF AArch64 EFI application (e.g. an arm64 Linux Image with its EFI
+   * stub). Absent: the boot manager boots the platform's disks (BootOrder/Boot####, then
+   * \EFI\BOOT\BOOTAA64.EFI on each EFI System Partition).
+   */
+  image?: Uint8Array;
   /** LoadOptions of the boot image (the kernel command line), passed as UTF-16. */
   cmdline?: string;
   /** The initrd, offered through LoadFile2 on Linux's initrd media device path. */
@@ -273,10 +293,10 @@ export class UefiFirmware {
   readonly systemTable: number;
   readonly bootServicesTable: number;
   readonly runtimeServicesTable: number;
-  /** EFI_HANDLE of the boot image (x0 at its entry). */
-  readonly imageHandle: number;
-  /** Where the boot image was loaded (its MZ header). */
-  readonly imageBase: number;
+  /** EFI_HANDLE of the boot image (x0 at its entry; 0 until the boot manager has loaded one). */
+  imageHandle = 0;
+  /** Where the boot image was loaded (its MZ header; 0 until the boot manager has loaded one). */
+  imageBase = 0;
   /** Where the board starts vCPU 0: EL1h, DAIF masked, MMU off (the trampoline turns it on). */
   readonly entry: { pc: number; pstate: number };
   /** Config tables installed at start (guid -> address). */
@@ -311,6 +331,12 @@ export class UefiFirmware {
   private readonly guidCells = new Map<string, number>();
   private readonly conInEvent: number;
   private readonly initrd: Uint8Array | undefined;
+  private readonly storage: Storage;
+  /** Boot manager state (no `image` given): the candidates left and the one running. */
+  private bootManager:
+    | { candidates: BootCandidate[] | undefined; current: BootCandidate | undefined; tried: number }
+    | undefined;
+  private readonly imageAlign: number;
   private readonly scratch = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch.buffer);
   private tpl = 4;
@@ -328,7 +354,8 @@ export class UefiFirmware {
     this.variables = o.variables ?? new VariableStore();
     this.initrd = o.initrd;
     if (platform.ram.length === 0) throw new ConfigError("UEFI: the board gave no RAM");
-    const pe = parsePe(o.image);
+    const pe = o.image === undefined ? undefined : parsePe(o.image);
+    this.imageAlign = o.imageAlign ?? 2 * MiB;
     this.memoryMap = new MemoryMap(platform.ram);
     const mm = this.memoryMap;
     const need = (kind: string, type: number, bytes: number, align = EFI_PAGE): number => {
@@ -464,22 +491,38 @@ export class UefiFirmware {
       ]);
     }
 
-    // The boot image.
-    const align = Math.max(o.imageAlign ?? 2 * MiB, pe.sectionAlignment, EFI_PAGE);
-    const pages = Math.ceil(pe.sizeOfImage / EFI_PAGE);
-    const loadAt = mm.allocate("any", MemoryType.LoaderCode, pages, 0, align);
-    if (loadAt === undefined)
-      throw new ConfigError(`UEFI: no room in RAM for the boot image (${pe.sizeOfImage} bytes)`);
-    this.write(loadAt, relocatePe(o.image, pe, loadAt));
-    this.imageBase = loadAt;
-    this.imageHandle = this.registerImage(
-      loadAt,
-      pages,
-      loadAt + pe.entryRva,
-      pe.sizeOfImage,
-      o.cmdline ?? "",
-      0,
+    // The board's disks: BLOCK_IO/DISK_IO per disk and partition, SIMPLE_FILE_SYSTEM on FAT.
+    this.storage = new Storage(
+      {
+        read: (a, n) => this.read(a, n),
+        write: (a, d) => this.write(a, d),
+        alloc: (n) => this.bsData.take(n, 16),
+        newHandle: (ps) => this.newHandle(ps),
+        addProtocol: (h, guid, iface) => {
+          this.handleDb.get(h)?.push({ guid, iface });
+        },
+        stub: (n) => this.stub(n),
+        fault: () => {
+          throw new GuestFault();
+        },
+      },
+      platform.disks ?? [],
     );
+
+    // The boot image.
+    if (o.image !== undefined && pe !== undefined) {
+      const align = Math.max(this.imageAlign, pe.sectionAlignment, EFI_PAGE);
+      const pages = Math.ceil(pe.sizeOfImage / EFI_PAGE);
+      const loadAt = mm.allocate("any", MemoryType.LoaderCode, pages, 0, align);
+      if (loadAt === undefined)
+        throw new ConfigError(`UEFI: no room in RAM for the boot image (${pe.sizeOfImage} bytes)`);
+      this.write(loadAt, relocatePe(o.image, pe, loadAt));
+      this.imageBase = loadAt;
+      this.imageHandle = this.registerImage(loadAt, pages, loadAt + pe.entryRva, pe.sizeOfImage, {
+        loadOptions: utf16z(o.cmdline ?? ""),
+        parent: 0,
+      });
+    } else this.bootManager = { candidates: undefined, current: undefined, tried: 0 };
 
     // Entry: identity map + trampoline.
     const ranges: MapRange[] = [
@@ -737,13 +780,29 @@ export class UefiFirmware {
     pages: number,
     entry: number,
     size: number,
-    cmdline: string,
-    parent: number,
+    from: {
+      loadOptions: Uint8Array;
+      parent: number;
+      /** The device the image came from (a partition handle) and its path there. */
+      device?: { handle: number; devicePath: Uint8Array; path: string };
+    },
   ) {
-    const opts = utf16z(cmdline);
+    const opts = from.loadOptions;
+    const parent = from.parent;
     const info = this.bsData.take(96 + opts.length);
-    const fp = this.bsData.take(4);
-    this.write(fp, new Uint8Array([0x7f, 0xff, 4, 0])); // End of device path
+    const fileDp =
+      from.device === undefined
+        ? END_OF_DEVICE_PATH
+        : concatBytes(filePathNode(from.device.path), END_OF_DEVICE_PATH);
+    const fp = this.bsData.take(fileDp.length);
+    this.write(fp, fileDp);
+    let fullDp = fp;
+    if (from.device !== undefined) {
+      const own = from.device.devicePath;
+      const full = concatBytes(own.subarray(0, own.length - 4), fileDp);
+      fullDp = this.bsData.take(full.length);
+      this.write(fullDp, full);
+    }
     const li = new Uint8Array(96);
     const dv = new DataView(li.buffer);
     dv.setUint32(0, 0x1000, true);
@@ -761,10 +820,10 @@ export class UefiFirmware {
     this.write(info + 96, opts);
     const handle = this.newHandle([
       { guid: GUID.LOADED_IMAGE, iface: info },
-      { guid: GUID.LOADED_IMAGE_DEVICE_PATH, iface: fp },
+      { guid: GUID.LOADED_IMAGE_DEVICE_PATH, iface: fullDp },
     ]);
-    // The image's device: a handle with only an (empty) device path.
-    const dev = this.newHandle([{ guid: GUID.DEVICE_PATH, iface: fp }]);
+    // The image's device: the partition it was read from, or a handle with only an (empty) device path.
+    const dev = from.device?.handle ?? this.newHandle([{ guid: GUID.DEVICE_PATH, iface: fp }]);
     this.w64(info + 24, dev);
     this.images.set(handle, { handle, base, pages, entry, started: false, infoAddr: info });
     return handle;
@@ -862,6 +921,24 @@ export class UefiFirmware {
         this.write(this.need(x(2)), guidBytes(GUID.RNG_ALGORITHM_RAW));
         return EFI_SUCCESS;
       }
+      case "BlockIo.Reset":
+      case "BlockIo.ReadBlocks":
+      case "BlockIo.WriteBlocks":
+      case "BlockIo.FlushBlocks":
+      case "DiskIo.ReadDisk":
+      case "DiskIo.WriteDisk":
+      case "SimpleFs.OpenVolume":
+      case "File.Open":
+      case "File.Close":
+      case "File.Delete":
+      case "File.Read":
+      case "File.Write":
+      case "File.GetPosition":
+      case "File.SetPosition":
+      case "File.GetInfo":
+      case "File.SetInfo":
+      case "File.Flush":
+        return this.storage.call(name, x);
       case "Rng.GetRNG": {
         if (x(1) !== 0n && this.guid(x(1)) !== GUID.RNG_ALGORITHM_RAW) return EFI_UNSUPPORTED;
         const len = x(2);
@@ -877,6 +954,7 @@ export class UefiFirmware {
   }
 
   private internalBoot(cpu: UefiCpu): bigint | undefined {
+    if (this.bootManager !== undefined) return this.bootNext(cpu);
     const img = this.images.get(this.imageHandle)!;
     if (img.started) {
       // The boot image returned to the trampoline.
@@ -914,7 +992,8 @@ export class UefiFirmware {
     cpu.setPC(ctx.returnPc);
     if (ctx.handle === this.imageHandle) {
       this.exitStatus = status;
-      this.action = "exit";
+      // Under the boot manager, the trampoline's HVC runs next and tries the next option.
+      if (this.bootManager === undefined) this.action = "exit";
     }
     return status;
   }
@@ -1172,7 +1251,7 @@ export class UefiFirmware {
         return EFI_SUCCESS;
       }
       case "LoadImage":
-        return this.loadImage(x(1), x(3), x(4), x(5));
+        return this.loadImage(x(1), x(2), x(3), x(4), x(5));
       case "StartImage": {
         const h = Number(BigInt.asUintN(53, x(0)));
         if (!this.images.has(h) || BigInt(h) !== x(0)) return EFI_INVALID_PARAMETER;
@@ -1225,7 +1304,7 @@ export class UefiFirmware {
         return undefined;
       }
       case "SetWatchdogTimer":
-        // Accepted; no watchdog fires (the firmware has no boot manager to fall back to).
+        // Accepted; no watchdog fires.
         return EFI_SUCCESS;
       case "ConnectController":
         return EFI_NOT_FOUND;
@@ -1379,40 +1458,206 @@ export class UefiFirmware {
     return EFI_SUCCESS;
   }
 
-  private loadImage(parent: bigint, source: bigint, size: bigint, handleP: bigint): bigint {
+  private loadImage(parent: bigint, dpAddr: bigint, source: bigint, size: bigint, handleP: bigint): bigint {
     const hp = this.need(handleP);
     if (!this.images.has(Number(BigInt.asUintN(53, parent)))) return EFI_INVALID_PARAMETER;
-    if (source === 0n) return EFI_NOT_FOUND; // no file systems: images come from memory
-    if (size === 0n || size > 1n << 31n) return EFI_LOAD_ERROR;
-    const file = this.read(source, Number(size));
+    let file: Uint8Array;
+    let device: { handle: number; devicePath: Uint8Array; path: string } | undefined;
+    const target = dpAddr === 0n ? undefined : this.storage.resolveDevicePath(this.devicePathNodes(dpAddr));
+    if (target !== undefined && target.path !== "")
+      device = { handle: target.fs.handle, devicePath: target.fs.devicePath, path: target.path };
+    if (source === 0n) {
+      // From a file system: the device path names a FAT volume and a file on it.
+      if (device === undefined || target === undefined) return EFI_NOT_FOUND;
+      let f: Uint8Array | undefined;
+      try {
+        f = target.fs.volume.readFile(target.path);
+      } catch (e) {
+        if (!(e instanceof FatError)) throw e;
+        this.say(`LoadImage: ${target.path}: ${e.message}`);
+        return EFI_VOLUME_CORRUPTED;
+      }
+      if (f === undefined) return EFI_NOT_FOUND;
+      file = f;
+    } else {
+      if (size === 0n || size > 1n << 31n) return EFI_LOAD_ERROR;
+      file = this.read(source, Number(size));
+    }
+    const r = this.loadPeImage(file, EFI_PAGE, {
+      loadOptions: new Uint8Array(0),
+      parent: Number(parent),
+      ...(device === undefined ? {} : { device }),
+    });
+    if (typeof r === "bigint") return r;
+    this.w64(hp, r.handle);
+    return EFI_SUCCESS;
+  }
+
+  /** Load and relocate a PE image; an EFI error (with a console line saying why) on bad images. */
+  private loadPeImage(
+    file: Uint8Array,
+    minAlign: number,
+    from: Parameters<UefiFirmware["registerImage"]>[4],
+  ): { handle: number; base: number } | bigint {
     let pe: ReturnType<typeof parsePe>;
     try {
       pe = parsePe(file);
     } catch (e) {
       if (e instanceof PeImageError) {
-        this.p.console.write(new TextEncoder().encode(`LoadImage: ${e.message}\r\n`));
+        this.say(`LoadImage: ${e.message}`);
         return e.code === "E_PE_MACHINE" ? EFI_UNSUPPORTED : EFI_LOAD_ERROR;
       }
       throw e;
     }
     const pages = Math.ceil(pe.sizeOfImage / EFI_PAGE);
-    const align = Math.max(pe.sectionAlignment, EFI_PAGE);
-    const at = this.memoryMap.allocate("any", MemoryType.LoaderCode, pages, 0, align);
+    const align = Math.max(pe.sectionAlignment, minAlign, EFI_PAGE);
+    let at = this.memoryMap.allocate("any", MemoryType.LoaderCode, pages, 0, align);
+    if (at === undefined && align > pe.sectionAlignment)
+      at = this.memoryMap.allocate(
+        "any",
+        MemoryType.LoaderCode,
+        pages,
+        0,
+        Math.max(pe.sectionAlignment, EFI_PAGE),
+      );
     if (at === undefined) return EFI_OUT_OF_RESOURCES;
     try {
       this.write(at, relocatePe(file, pe, at));
     } catch (e) {
       this.memoryMap.free(at, pages);
       if (e instanceof PeImageError) {
-        this.p.console.write(new TextEncoder().encode(`LoadImage: ${e.message}\r\n`));
+        this.say(`LoadImage: ${e.message}`);
         return EFI_LOAD_ERROR;
       }
       throw e;
     }
     this.p.codeChanged?.();
-    const h = this.registerImage(at, pages, at + pe.entryRva, pe.sizeOfImage, "", Number(parent));
-    this.w64(hp, h);
-    return EFI_SUCCESS;
+    const h = this.registerImage(at, pages, at + pe.entryRva, pe.sizeOfImage, from);
+    return { handle: h, base: at };
+  }
+
+  private say(line: string): void {
+    this.p.console.write(new TextEncoder().encode(`${line}\r\n`));
+  }
+
+  // ------------------------------------------------------------------ boot manager
+
+  /**
+   * Internal.Boot without a boot image: start the next boot candidate (BootOrder's Boot####
+   * entries, then \EFI\BOOT\BOOTAA64.EFI on each EFI System Partition). Its return lands on the
+   * same HVC, which tries the next one; when none is left, a console line says why and the board
+   * gets "exit".
+   */
+  private bootNext(cpu: UefiCpu): bigint | undefined {
+    const bm = this.bootManager!;
+    if (bm.candidates === undefined) {
+      for (const p of this.storage.problems) this.say(`UEFI: ${p}`);
+      bm.candidates = this.bootCandidates();
+    }
+    if (bm.current !== undefined) {
+      this.say(`UEFI: ${bm.current.label} returned ${efiStatusName(this.exitStatus)}`);
+      const img = this.images.get(this.imageHandle);
+      if (img !== undefined && !this.contexts.some((c) => c.handle === img.handle)) {
+        this.images.delete(img.handle);
+        this.handleDb.delete(img.handle);
+        this.memoryMap.free(img.base, img.pages);
+      }
+      bm.current = undefined;
+    }
+    const missing: string[] = [];
+    while (bm.candidates.length > 0) {
+      const c = bm.candidates.shift()!;
+      let file: Uint8Array | undefined;
+      try {
+        file = c.fs.volume.readFile(c.path);
+      } catch (e) {
+        if (!(e instanceof FatError)) throw e;
+        this.say(`UEFI: ${c.label}: cannot read ${c.path}: ${e.message}`);
+        continue;
+      }
+      if (file === undefined) {
+        if (c.bootNumber === undefined) missing.push(`${c.label}: ${c.path} not found`);
+        else this.say(`UEFI: ${c.label}: ${c.path} not found`);
+        continue;
+      }
+      const r = this.loadPeImage(file, this.imageAlign, {
+        loadOptions: c.loadOptions,
+        parent: 0,
+        device: { handle: c.fs.handle, devicePath: c.fs.devicePath, path: c.path },
+      });
+      if (typeof r === "bigint") {
+        this.say(`UEFI: ${c.label}: cannot load ${c.path} (${efiStatusName(r)})`);
+        continue;
+      }
+      bm.current = c;
+      bm.tried++;
+      this.imageHandle = r.handle;
+      this.imageBase = r.base;
+      if (c.bootNumber !== undefined) {
+        const b = new Uint8Array(2);
+        new DataView(b.buffer).setUint16(0, c.bootNumber, true);
+        this.variables.set(
+          GUID.GLOBAL_VARIABLE,
+          "BootCurrent",
+          EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS,
+          b,
+        );
+      }
+      return this.startImage(cpu, r.handle, cpu.getPC() - 4n);
+    }
+    if (bm.tried === 0) {
+      for (const m of missing) this.say(`UEFI: ${m}`);
+      this.say(
+        "UEFI: nothing to boot: no boot option or EFI System Partition with \\EFI\\BOOT\\BOOTAA64.EFI on the board's disks",
+      );
+      this.exitStatus = EFI_NOT_FOUND;
+    } else this.say("UEFI: no boot option left to try");
+    this.action = "exit";
+    cpu.setPC(cpu.getPC() - 4n);
+    return undefined;
+  }
+
+  private bootCandidates(): BootCandidate[] {
+    const out: BootCandidate[] = [];
+    const order = this.variables.get(GUID.GLOBAL_VARIABLE, "BootOrder")?.data ?? new Uint8Array(0);
+    const ov = new DataView(order.buffer, order.byteOffset, order.byteLength);
+    for (let i = 0; i + 2 <= order.length; i += 2) {
+      const n = ov.getUint16(i, true);
+      const name = `Boot${n.toString(16).toUpperCase().padStart(4, "0")}`;
+      const v = this.variables.get(GUID.GLOBAL_VARIABLE, name);
+      if (v === undefined || v.data.length === 0) {
+        this.say(`UEFI: BootOrder lists ${name}, which does not exist`);
+        continue;
+      }
+      const opt = decodeLoadOption(v.data);
+      if (typeof opt === "string") {
+        this.say(`UEFI: ${name} is malformed: ${opt}`);
+        continue;
+      }
+      if ((opt.attributes & 1) === 0) continue;
+      const label = `${name} "${opt.description}"`;
+      const t = this.storage.resolveDevicePath(splitNodes(opt.devicePath));
+      if (t === undefined) {
+        this.say(`UEFI: ${label}: its device path names no FAT volume on the board's disks`);
+        continue;
+      }
+      out.push({
+        label,
+        fs: t.fs,
+        path: t.path === "" ? REMOVABLE_MEDIA_PATH : t.path,
+        loadOptions: opt.optionalData,
+        bootNumber: n,
+      });
+    }
+    for (const fs of this.storage.fileSystems())
+      if (fs.esp || fs.partition === 0)
+        out.push({
+          label: fs.partition === 0 ? `disk ${fs.disk}` : `disk ${fs.disk} partition ${fs.partition}`,
+          fs,
+          path: REMOVABLE_MEDIA_PATH,
+          loadOptions: new Uint8Array(0),
+        });
+    return out;
   }
 
   // ------------------------------------------------------------------ runtime services
@@ -1631,6 +1876,24 @@ export class UefiFirmware {
 }
 
 const EFI_NO_MAPPING = (1n << 63n) | 17n;
+
+/** The removable-media boot path for AArch64 (UEFI 2.10 §3.5.1.1). */
+export const REMOVABLE_MEDIA_PATH = "\\EFI\\BOOT\\BOOTAA64.EFI";
+
+interface BootCandidate {
+  label: string;
+  fs: FileSystemHandle;
+  path: string;
+  loadOptions: Uint8Array;
+  bootNumber?: number;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
 
 function validAllocType(t: number): boolean {
   return (

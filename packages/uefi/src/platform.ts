@@ -1,5 +1,6 @@
 // What a board gives the firmware, and what the firmware needs from the vCPU that trapped.
 
+import type { BlockBackend } from "@armature/core";
 import type { TranslationRegs } from "./mmu.js";
 
 /** Guest-physical memory. Both methods throw on addresses outside RAM (a core Bus fits). */
@@ -54,6 +55,12 @@ export interface UefiPlatform {
   smbios?(tableAddress: bigint): { entryPoint: Uint8Array; table: Uint8Array };
   /** A flattened device tree for the DEVICE_TREE configuration table (omit on ACPI-only boards). */
   deviceTree?: Uint8Array;
+  /**
+   * The board's disks, in boot order: each gets BLOCK_IO/DISK_IO handles (the disk and its GPT
+   * partitions) and SIMPLE_FILE_SYSTEM on FAT volumes; without a boot image, the boot manager
+   * boots from them.
+   */
+  disks?: readonly BlockBackend[];
   /** Host code wrote instructions into guest RAM (LoadImage): drop any pre-decoded copies. */
   codeChanged?(): void;
   /** Log line for firmware diagnostics (default: console.warn). */

@@ -12,7 +12,9 @@ export const EFI_NOT_READY = ERR | 6n;
 export const EFI_DEVICE_ERROR = ERR | 7n;
 export const EFI_WRITE_PROTECTED = ERR | 8n;
 export const EFI_OUT_OF_RESOURCES = ERR | 9n;
+export const EFI_VOLUME_CORRUPTED = ERR | 10n;
 export const EFI_VOLUME_FULL = ERR | 11n;
+export const EFI_MEDIA_CHANGED = ERR | 13n;
 export const EFI_NOT_FOUND = ERR | 14n;
 export const EFI_ACCESS_DENIED = ERR | 15n;
 export const EFI_TIMEOUT = ERR | 18n;
@@ -20,6 +22,8 @@ export const EFI_NOT_STARTED = ERR | 19n;
 export const EFI_ALREADY_STARTED = ERR | 20n;
 export const EFI_ABORTED = ERR | 21n;
 export const EFI_SECURITY_VIOLATION = ERR | 26n;
+/** A warning (high bit clear): Delete() closed the file but could not delete it. */
+export const EFI_WARN_DELETE_FAILURE = 2n;
 
 const NAMES = new Map<bigint, string>([
   [EFI_SUCCESS, "EFI_SUCCESS"],
@@ -32,7 +36,9 @@ const NAMES = new Map<bigint, string>([
   [EFI_DEVICE_ERROR, "EFI_DEVICE_ERROR"],
   [EFI_WRITE_PROTECTED, "EFI_WRITE_PROTECTED"],
   [EFI_OUT_OF_RESOURCES, "EFI_OUT_OF_RESOURCES"],
+  [EFI_VOLUME_CORRUPTED, "EFI_VOLUME_CORRUPTED"],
   [EFI_VOLUME_FULL, "EFI_VOLUME_FULL"],
+  [EFI_MEDIA_CHANGED, "EFI_MEDIA_CHANGED"],
   [EFI_NOT_FOUND, "EFI_NOT_FOUND"],
   [EFI_ACCESS_DENIED, "EFI_ACCESS_DENIED"],
   [EFI_TIMEOUT, "EFI_TIMEOUT"],
@@ -40,6 +46,7 @@ const NAMES = new Map<bigint, string>([
   [EFI_ALREADY_STARTED, "EFI_ALREADY_STARTED"],
   [EFI_ABORTED, "EFI_ABORTED"],
   [EFI_SECURITY_VIOLATION, "EFI_SECURITY_VIOLATION"],
+  [EFI_WARN_DELETE_FAILURE, "EFI_WARN_DELETE_FAILURE"],
 ]);
 
 /** "EFI_NOT_FOUND", or the hex value for codes without a name here. */

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildTestPe } from "@armature/uefi/test";
+import { buildGptImage, buildTestPe, haveDiskTools } from "@armature/uefi/test";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
@@ -18,7 +18,7 @@ describe("armature run --machine parallels", () => {
   it("checks its options before anything starts", async () => {
     const r = await run(["run", "--machine", "parallels"]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--kernel FILE is required .*EFI System Partition/);
+    expect(r.err).toMatch(/give --kernel FILE, or --disk FILE .*EFI System Partition/);
     for (const args of [
       ["--net", "slirp"],
       ["--iommu", "vt-d"],
@@ -99,4 +99,37 @@ describe("armature run --machine parallels", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.skipIf(!haveDiskTools())(
+    "without --kernel, the firmware boots \\EFI\\BOOT\\BOOTAA64.EFI from the disk's EFI System Partition",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "armature-run-parallels-esp-"));
+      try {
+        execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], {
+          input: "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n",
+        });
+        execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
+        const bin = readFileSync(join(dir, "k.bin"));
+        const code = Array.from({ length: bin.length / 4 }, (_, i) => bin.readUInt32LE(4 * i));
+        const { image } = buildGptImage({
+          sizeMiB: 20,
+          partitions: [
+            {
+              sizeMiB: 16,
+              code: "EF00",
+              name: "EFI",
+              fat: { fat: 16, files: [{ path: "EFI/BOOT/BOOTAA64.EFI", data: buildTestPe({ code }) }] },
+            },
+          ],
+        });
+        writeFileSync(join(dir, "disk.img"), image);
+        const args = ["run", "--machine", "parallels", "--memory", "256", "--net", "none", "--disk"];
+        const r = await run([...args, join(dir, "disk.img")]);
+        expect(r.code, r.err).toBe(0);
+        expect((await run([...args, join(dir, "disk.img"), "--initrd", "x"])).code).toBe(2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

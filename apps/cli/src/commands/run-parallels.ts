@@ -22,14 +22,16 @@ import {
 } from "./debug-options.js";
 
 const L = PARALLELS_LIMITS;
-export const PARALLELS_HELP = `Usage: armature run --machine parallels --kernel FILE [options]
+export const PARALLELS_HELP = `Usage: armature run --machine parallels (--kernel FILE | --disk FILE) [options]
 
 The Parallels-Desktop-on-M1-like board: the built-in UEFI starts the kernel through its EFI stub
 and gives it ACPI + SMBIOS (no device tree); SMMUv3, AHCI disk + DVD-ROM, USB keyboard, mouse and
 camera, virtio-mmio GPU, balloon and network; no PCI. Needs a kernel with those drivers (Debian's
-generic arm64 flavour: bash scripts/fetch-guest.sh --flavour generic).
+generic arm64 flavour: bash scripts/fetch-guest.sh --flavour generic). Without --kernel, the
+firmware's boot manager boots the disk: Boot#### entries in BootOrder (--efi-vars), then
+EFIBOOTBOOTAA64.EFI on its FAT EFI System Partition (GPT) - GRUB or a distribution image.
 
-  --kernel FILE           arm64 Image (an EFI application; booting a disk's ESP is not supported yet)
+  --kernel FILE           arm64 Image (or another AArch64 EFI application)
   --initrd FILE           initramfs (offered through LoadFile2)
   --append STRING         kernel command line (default: console=ttyAMA0)
   --disk FILE[,ro]        the SATA disk on AHCI port 0 (sda)
@@ -70,7 +72,7 @@ const PARALLELS_OPTIONS = {
 } as const satisfies OptionSpecs;
 
 export interface ParallelsRunOptions {
-  kernel: string;
+  kernel?: string;
   initrd?: string;
   append?: string;
   disk?: { path: string; readOnly: boolean };
@@ -92,12 +94,13 @@ export interface ParallelsRunOptions {
 export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunOptions | "help" {
   const { options: a, help } = parseArgs(args, PARALLELS_OPTIONS);
   if (help) return "help";
-  if (a["--kernel"] === undefined)
+  if (a["--kernel"] === undefined && a["--disk"] === undefined)
     throw new CliUsageError(
-      "--kernel FILE is required (the built-in UEFI cannot boot a disk's EFI System Partition yet)",
+      "give --kernel FILE, or --disk FILE for the firmware to boot the disk's EFI System Partition",
     );
+  if (a["--kernel"] === undefined && a["--initrd"] !== undefined)
+    throw new CliUsageError("--initrd goes with --kernel (a disk boot loads its own initrd)");
   const o: ParallelsRunOptions = {
-    kernel: a["--kernel"],
     net: (a["--net"] ?? "user") as "user" | "none",
     iommu: (a["--iommu"] ?? "smmuv3") as "smmuv3" | "none",
     display: parseDisplaySpec(a["--display"] ?? "none"),
@@ -106,6 +109,7 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
     deterministic: a["--deterministic"] === true,
     debug: parseDebugOptions(a),
   };
+  if (a["--kernel"] !== undefined) o.kernel = a["--kernel"];
   if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
   if (a["--append"] !== undefined) o.append = a["--append"];
   if (a["--cdrom"] !== undefined) o.cdrom = a["--cdrom"];
@@ -124,7 +128,7 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
     iommu: o.iommu,
     ...(o.mac === undefined ? {} : { mac: o.mac }),
   });
-  readable(o.kernel, "kernel");
+  if (o.kernel !== undefined) readable(o.kernel, "kernel");
   if (o.initrd !== undefined) readable(o.initrd, "initrd");
   if (o.disk !== undefined) diskFile(o.disk.path, o.disk.readOnly, "disk", "--disk");
   if (o.screendump !== undefined) outputFile(o.screendump, "--screendump");
@@ -149,7 +153,7 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     memoryMiB: opts.memoryMiB,
     iommu: opts.iommu,
     deterministic: opts.deterministic,
-    kernel: new Uint8Array(readFileSync(opts.kernel)),
+    ...(opts.kernel === undefined ? {} : { kernel: new Uint8Array(readFileSync(opts.kernel)) }),
     console: { write: (b) => process.stdout.write(b) },
     ...(opts.net === "none" ? { net: "none" as const } : {}),
     ...(opts.mac === undefined ? {} : { mac: opts.mac }),

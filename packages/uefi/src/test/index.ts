@@ -219,3 +219,6 @@ export class UefiTestDriver {
     return a;
   }
 }
+
+export type { FatImageOptions, GptImagePartition, ImageFile } from "./disk-images.js";
+export { buildFatImage, buildGptImage, formatFat, haveDiskTools } from "./disk-images.js";

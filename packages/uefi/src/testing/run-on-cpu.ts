@@ -19,7 +19,7 @@ export interface CpuRun {
 
 export function runOnCpu(
   o: Partial<UefiOptions> & {
-    image: Uint8Array;
+    image?: Uint8Array;
     ramMiB?: number;
     maxInstructions?: number;
     platform?: Partial<UefiPlatform>;
