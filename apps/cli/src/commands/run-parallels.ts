@@ -9,9 +9,11 @@ import {
 } from "@armature/machine-parallels";
 import { VariableStore } from "@armature/uefi";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { bootBanner } from "../banner.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, outputFile } from "../files.js";
+import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable, runWithConsole } from "./console-loop.js";
 import {
   DEBUG_HELP,
@@ -47,6 +49,7 @@ EFIBOOTBOOTAA64.EFI on its FAT EFI System Partition (GPT) - GRUB or a distributi
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time and entropy: a run replays exactly
   --max-instructions N    stop after N instructions (exit status 3)
+  --quiet                 no boot banner (printed on stderr when it is a terminal)
 ${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 ${EXIT_HELP}`;
@@ -67,6 +70,7 @@ const PARALLELS_OPTIONS = {
   "--smp": { value: true },
   "--memory": { value: true },
   "--deterministic": {},
+  "--quiet": {},
   "--max-instructions": { value: true },
   ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
@@ -86,6 +90,8 @@ export interface ParallelsRunOptions {
   smp: number;
   memoryMiB: number;
   deterministic: boolean;
+  /** No boot banner on a terminal. */
+  quiet?: boolean;
   maxInstructions?: number;
   debug: DebugCliOptions;
 }
@@ -116,6 +122,7 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
   if (a["--mac"] !== undefined) o.mac = a["--mac"];
   if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
   if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
+  if (a["--quiet"] === true) o.quiet = true;
   if (a["--disk"] !== undefined) o.disk = fileArg(a["--disk"], "--disk");
   if (a["--max-instructions"] !== undefined) {
     o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
@@ -148,12 +155,26 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     throw new ConfigError(
       `cdrom "${opts.cdrom}" is ${iso.length} bytes, not a whole number of 2048-byte blocks`,
     );
+  const kernel = opts.kernel === undefined ? undefined : new Uint8Array(readFileSync(opts.kernel));
+  // The built-in UEFI starts the kernel through its EFI stub: a raw binary's address is moot.
+  const facts =
+    opts.kernel === undefined || kernel === undefined
+      ? { summary: "none (the UEFI boot manager boots the disks)", warning: undefined }
+      : kernelFacts(opts.kernel, kernel, 0);
+  const efiApp = kernel !== undefined && kernel[0] === 0x4d && kernel[1] === 0x5a; // "MZ": PE/COFF
+  if (facts.warning !== undefined && efiApp) facts.summary = `EFI application, ${kernel.length} bytes`;
+  else if (facts.warning !== undefined)
+    io.err(
+      `armature run: warning: kernel "${opts.kernel}" is neither an arm64 Image nor a PE/COFF EFI application: the UEFI cannot start it\n`,
+    );
+  const append = appendWarning(opts.append);
+  if (append !== undefined) io.err(`armature run: warning: ${append}\n`);
   const mo: ParallelsMachineOptions = {
     cpus: opts.smp,
     memoryMiB: opts.memoryMiB,
     iommu: opts.iommu,
     deterministic: opts.deterministic,
-    ...(opts.kernel === undefined ? {} : { kernel: new Uint8Array(readFileSync(opts.kernel)) }),
+    ...(kernel === undefined ? {} : { kernel }),
     console: { write: (b) => process.stdout.write(b) },
     ...(opts.net === "none" ? { net: "none" as const } : {}),
     ...(opts.mac === undefined ? {} : { mac: opts.mac }),
@@ -166,6 +187,22 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     ...(opts.efiVars === undefined ? {} : { efiVariables: new VariableStore(opts.efiVars) }),
   };
   const m = new ParallelsMachine(mo);
+  if (process.stderr.isTTY === true && opts.quiet !== true)
+    io.err(
+      bootBanner({
+        board: `parallels board (UEFI, ACPI${opts.iommu === "smmuv3" ? ", SMMUv3" : ""})`,
+        cpus: opts.smp,
+        memoryMiB: opts.memoryMiB,
+        kernel: facts.summary,
+        disks: [
+          ...(opts.disk === undefined
+            ? []
+            : [`${opts.disk.path} (sata, ${opts.disk.readOnly ? "ro" : "rw"})`]),
+          ...(opts.cdrom === undefined ? [] : [`${opts.cdrom} (cdrom)`]),
+        ],
+        net: opts.net === "user" ? "user (guest 10.0.2.15 by DHCP)" : "none",
+      }),
+    );
   let vnc: VncServer | undefined;
   if (opts.display.kind === "vnc") {
     vnc = new VncServer(m.display, {
