@@ -252,6 +252,26 @@ describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (
       expect(first, cap.raw).toBeGreaterThanOrEqual(0);
       expect.soft(cap.frames.map((f) => f.fnv1a32)).toEqual([want[first], want[first + 1]]);
 
+      // The power button: the GED's interrupt → _EVT → Notify(PWRB) → Linux's button driver, which
+      // reports KEY_POWER (116) pressed and released on its "Power Button" input device.
+      const pwr = (
+        await sh(
+          'for e in /sys/class/input/event*; do grep -qx "Power Button" $e/device/name 2>/dev/null && echo /dev/input/$(basename $e); done',
+        )
+      ).trim();
+      expect(pwr, "a Power Button input device").toMatch(/^\/dev\/input\/event\d+$/);
+      await sh(`rm -f /tmp/pwr.out; (/usb-tests/evkeys ${pwr} 2 > /tmp/pwr.out 2>&1 &); sleep 1`);
+      m.powerButton();
+      let pressed = "";
+      for (let i = 0; i < 30 && (pressed.match(/^KEY /gm) ?? []).length < 2; i++)
+        pressed = await sh("sleep 1; cat /tmp/pwr.out");
+      expect
+        .soft([...pressed.matchAll(/^KEY (\d+) (-?\d+)/gm)].map((x) => [Number(x[1]), Number(x[2])]))
+        .toEqual([
+          [116, 1],
+          [116, 0],
+        ]);
+
       expect.soft((await sh("dmesg | grep -c -E 'Oops|BUG:|WARNING:|HC died'")).trim()).toBe("0");
       m.input(new TextEncoder().encode("poweroff -f\n"));
       expect(await stopped).toBe("poweroff");
