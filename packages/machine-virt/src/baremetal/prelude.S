@@ -246,6 +246,65 @@ bar_place:
     str     w2, [x3, #4]
 1:  ret
 
+// virtio_pci_setup: w0 = the function's vendor/device id word (e.g. 0x10421af4: virtio-blk).
+// Finds it on bus 0 (devices 1..31), walks its virtio vendor capabilities (virtio 1.2 4.1.4),
+// places the common-config BAR at PCIMMIO and enables memory space and bus mastering. Returns
+// x0 = its device number (0: not found), x19 = its config space, x21 = the common config,
+// x24 = the notify base, w25 = notify_off_multiplier, x26 = the device config (PCIMMIO + 0 when
+// the function has none). Clobbers x0-x10, x22, x23 and x30.
+virtio_pci_setup:
+    stp     x30, xzr, [sp, #-16]!
+    mov     w10, w0
+    ldr     x19, =ECAM
+    mov     x9, #0
+1:  add     x9, x9, #1
+    cmp     x9, #32
+    b.hs    8f
+    add     x1, x19, x9, lsl #15
+    ldr     w0, [x1]
+    cmp     w0, w10
+    b.ne    1b
+    str     x9, [sp, #8]
+    mov     x19, x1
+    mov     w26, #0
+    ldrb    w1, [x19, #0x34]                // COMMON (w22 bar, w23), NOTIFY (w24, w25), DEVICE (w26)
+2:  cbz     w1, 4f
+    add     x2, x19, x1
+    ldrb    w0, [x2]
+    cmp     w0, #0x09
+    b.ne    3f
+    ldrb    w3, [x2, #3]
+    ldr     w4, [x2, #8]
+    cmp     w3, #1
+    b.ne    5f
+    ldrb    w22, [x2, #4]
+    mov     w23, w4
+5:  cmp     w3, #2
+    b.ne    6f
+    mov     w24, w4
+    ldr     w25, [x2, #16]
+6:  cmp     w3, #4
+    b.ne    3f
+    mov     w26, w4
+3:  ldrb    w1, [x2, #1]
+    b       2b
+4:  mov     x0, x19
+    mov     x1, x22
+    ldr     x2, =PCIMMIO
+    bl      bar_place
+    ldrh    w0, [x19, #0x04]
+    orr     w0, w0, #6
+    strh    w0, [x19, #0x04]
+    ldr     x0, =PCIMMIO
+    add     x21, x0, x23
+    add     x24, x0, x24
+    add     x26, x0, x26
+    ldp     x30, x0, [sp], #16
+    ret
+8:  ldp     x30, x0, [sp], #16
+    mov     x0, #0
+    ret
+
 // ---------------------------------------------------------------- vectors (ARM ARM D1.10.2)
 .macro VENTRY kind
     .balign 0x80

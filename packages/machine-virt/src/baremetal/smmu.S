@@ -133,47 +133,12 @@ main:
     PRINT   "smmu enabled\n"
 
     // virtio-blk: find 1af4:1042 in ECAM, place its BAR, read its capabilities.
+    ldr     w0, =0x10421af4
+    bl      virtio_pci_setup
+    cbz     x0, 9f
+    mov     x20, x0
+    CHECK   "virtio-blk device", x20, 1
     mov     x26, #0                         // requests posted
-    ldr     x19, =ECAM
-    mov     x9, #0
-1:  add     x9, x9, #1
-    cmp     x9, #32
-    b.hs    9f
-    add     x1, x19, x9, lsl #15
-    ldr     w0, [x1]
-    ldr     w2, =0x10421af4
-    cmp     w0, w2
-    b.ne    1b
-    mov     x19, x1
-    CHECK   "virtio-blk device", x9, 1
-    ldrb    w1, [x19, #0x34]
-2:  cbz     w1, 4f
-    add     x2, x19, x1
-    ldrb    w0, [x2]
-    cmp     w0, #0x09
-    b.ne    3f
-    ldrb    w3, [x2, #3]
-    ldr     w4, [x2, #8]
-    cmp     w3, #1
-    b.ne    5f
-    ldrb    w22, [x2, #4]
-    mov     w23, w4
-5:  cmp     w3, #2
-    b.ne    3f
-    mov     w24, w4
-    ldr     w25, [x2, #16]
-3:  ldrb    w1, [x2, #1]
-    b       2b
-4:  mov     x0, x19
-    mov     x1, x22
-    ldr     x2, =PCIMMIO
-    bl      bar_place
-    ldrh    w0, [x19, #0x04]
-    orr     w0, w0, #6
-    strh    w0, [x19, #0x04]
-    ldr     x0, =PCIMMIO
-    add     x21, x0, x23                    // common config
-    add     x24, x0, x24                    // notify base
 
     strb    wzr, [x21, #0x14]
     mov     w0, #3
