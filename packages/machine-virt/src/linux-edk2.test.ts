@@ -20,12 +20,12 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { VIRT_FLASH_BANK_SIZE } from "@armature/cfi-flash";
 import { FileBlockBackend } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { FlashFile } from "./index.js";
 import { VirtMachine } from "./machine.js";
-import { ScriptedConsole } from "./test/console.js";
 import { guestFiles } from "./test/linux.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -103,30 +103,21 @@ describe.skipIf(!enabled)("EDK2 (AAVMF) + GRUB + Linux on the qemu layout (issue
       });
       const t0 = Date.now();
       const stopped = m.run();
-      const at = async (re: RegExp | string, ms: number) => {
-        const timer = new Promise<never>((_, rej) =>
-          setTimeout(
-            () => rej(new Error(`timed out waiting for ${re}; output tail:\n${con.output.slice(-3000)}`)),
-            ms,
-          ).unref(),
-        );
-        return Promise.race([con.waitFor(re), timer]);
-      };
-      await at("UEFI firmware", 60_000);
-      await at("GRUB: booting", 300_000);
-      await at(/EFI stub: Booting Linux Kernel|Booting Linux on physical CPU/, 120_000);
+      const shell = new GuestShell(con, (b) => m.input(b), stopped);
+      await shell.wait("UEFI firmware", 0, 60_000, "EDK2's banner");
+      await shell.wait("GRUB: booting", 0, 300_000, "GRUB");
+      await shell.wait(
+        /EFI stub: Booting Linux Kernel|Booting Linux on physical CPU/,
+        0,
+        120_000,
+        "the kernel",
+      );
       const kernelMs = Date.now() - t0;
       const kernelInstr = m.retired();
-      await at(MARKER, 600_000);
+      await shell.ready(600_000);
       const markerMs = Date.now() - t0;
-      let mark = con.mark;
-      const sh = async (cmd: string) => {
-        m.input(new TextEncoder().encode(`${cmd}; echo ARMATURE-DONE-$?\n`));
-        await at(/ARMATURE-DONE-\d+/, 120_000);
-        const out = con.output.slice(mark);
-        mark = con.mark;
-        return out;
-      };
+      // Each command's own output, up to its prompt (GuestShell brackets it with markers).
+      const sh = (cmd: string): Promise<string> => shell.sh(cmd, 120_000);
       const dmesg = await sh("dmesg | grep -E 'efi: EFI v|ACPI: RSDP|ACPI: (IORT|MCFG|FACP)|DMI:'");
       expect(dmesg).toMatch(/efi: EFI v2\.7\d* by EDK II/);
       expect(dmesg).toMatch(/ACPI: RSDP 0x[0-9A-F]+ 000024 \(v02 /);
