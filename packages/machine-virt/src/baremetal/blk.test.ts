@@ -1,10 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { MemoryBlockBackend } from "@armature/core";
 import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { assemble, runBare, runQemuWithDisk } from "./harness.js";
+import { LAYOUTS } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
@@ -27,10 +24,7 @@ function diskImage(): Uint8Array {
   return image;
 }
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal virtio-blk, %s layout", (name, layout) => {
+describe.each(LAYOUTS)("bare-metal virtio-blk, %s layout", (name, layout) => {
   it("reads sector 1 and writes sector 2 of the disk through a split queue", async () => {
     const disk = new MemoryBlockBackend(diskImage());
     const r = await runBare(assemble("blk", layout), name, { disk });
@@ -43,24 +37,14 @@ describe.each([
 
   if (name === "qemu") {
     it("does the same under qemu-system-aarch64 with virtio-blk-pci on a raw image", () => {
-      const dir = mkdtempSync(join(tmpdir(), "armature-blk-"));
-      try {
-        const img = join(dir, "disk.img");
-        writeFileSync(img, diskImage());
-        const out = runQemu(assemble("blk", layout), {
-          machine: "virt,gic-version=3,highmem=off",
-          extra: [
-            "-drive",
-            `file=${img},format=raw,if=none,id=d0`,
-            "-device",
-            "virtio-blk-pci,drive=d0,addr=1,disable-legacy=on,disable-modern=off",
-          ],
-        });
-        expect(out).toBe(EXPECTED);
-        expect(new TextDecoder().decode(readFileSync(img).subarray(1024, 1044))).toBe("written by the guest");
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const { out, disk } = runQemuWithDisk(
+        assemble("blk", layout),
+        diskImage(),
+        "virtio-blk-pci,drive=d0,addr=1,disable-legacy=on,disable-modern=off",
+        { machine: "virt,gic-version=3,highmem=off" },
+      );
+      expect(out).toBe(EXPECTED);
+      expect(new TextDecoder().decode(disk.subarray(1024, 1044))).toBe("written by the guest");
     });
   }
 });

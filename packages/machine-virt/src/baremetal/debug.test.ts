@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -27,27 +26,19 @@ first step elr ok
 done
 `;
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal self-hosted debug, %s layout", (name, layout) => {
-  const bin = () => assemble("debug", layout);
-
-  it("breakpoint, watchpoint and software step with the ARM ARM's ESR/ELR/FAR; OS lock, MDE, KDE, PSTATE.D", async () => {
-    const r = await runBare(bin(), name);
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    it("prints the same verdicts under qemu-system-aarch64 -cpu max (less its OS lock deviation)", () => {
-      // QEMU 7.2 deviation: it generates breakpoint exceptions while OSLSR_EL1.OSLK = 1 (the ARM
-      // ARM's AArch64.GenerateDebugExceptionsFrom() returns FALSE when OSLockStatus()).
-      const want = EXPECTED.replace(
-        "os lock blocks the breakpoint ok",
-        "os lock blocks the breakpoint FAIL got=0x1 want=0x0",
-      );
-      expect(runQemu(bin(), { extra: ["-cpu", "max"] })).toBe(want);
-    });
-  }
+describeBareMetal("bare-metal self-hosted debug", {
+  program: "debug",
+  checks:
+    "breakpoint, watchpoint and software step with the ARM ARM's ESR/ELR/FAR; OS lock, MDE, KDE, PSTATE.D",
+  expected: EXPECTED,
+  qemu: {
+    title: "prints the same verdicts under qemu-system-aarch64 -cpu max (less its OS lock deviation)",
+    options: { extra: ["-cpu", "max"] },
+    // QEMU 7.2 deviation: it generates breakpoint exceptions while OSLSR_EL1.OSLK = 1 (the ARM
+    // ARM's AArch64.GenerateDebugExceptionsFrom() returns FALSE when OSLockStatus()).
+    expected: EXPECTED.replace(
+      "os lock blocks the breakpoint ok",
+      "os lock blocks the breakpoint FAIL got=0x1 want=0x0",
+    ),
+  },
 });

@@ -1,15 +1,12 @@
 import { parseDtb } from "@armature/fdt";
 import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
 import { assemble, runBare } from "./harness.js";
+import { LAYOUTS } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal boot arguments, %s layout", (name, layout) => {
+describe.each(LAYOUTS)("bare-metal boot arguments, %s layout", (name, layout) => {
   it("a raw binary gets the DTB in x0 (x1-x3 zero), in RAM and clear of the image", async () => {
     const bin = assemble("dtb", layout);
     const r = await runBare(bin, name);

@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
@@ -38,21 +37,11 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal exceptions, %s layout", (name, layout) => {
-  const bin = () => assemble("exceptions", layout, { UNMAPPED: layout.ramBase + UNMAPPED });
-
-  it("SVC, BRK, UDF and external aborts, from EL1 and EL0, reach VBAR_EL1 with the ARM ARM's ESR/ELR/FAR", async () => {
-    const r = await runBare(bin(), name);
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    it("prints the same verdicts under qemu-system-aarch64 -M virt", () => {
-      expect(runQemu(bin())).toBe(EXPECTED);
-    });
-  }
+describeBareMetal("bare-metal exceptions", {
+  program: "exceptions",
+  checks:
+    "SVC, BRK, UDF and external aborts, from EL1 and EL0, reach VBAR_EL1 with the ARM ARM's ESR/ELR/FAR",
+  expected: EXPECTED,
+  symbols: (layout) => ({ UNMAPPED: layout.ramBase + UNMAPPED }),
+  qemu: { title: "prints the same verdicts under qemu-system-aarch64 -M virt" },
 });

@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
@@ -20,19 +19,13 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal GIC discovery, %s layout", (name, layout) => {
-  it("ID_AA64PFR0_EL1.GIC, PIDR2.ArchRev and the redistributor walk to GICR_TYPER.Last", async () => {
-    const r = await runBare(assemble("gicr", layout), name, { cpus: 4 });
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    it("prints the same under qemu-system-aarch64 -M virt,gic-version=3 -smp 4", () => {
-      expect(runQemu(assemble("gicr", layout), { smp: 4 })).toBe(EXPECTED);
-    });
-  }
+describeBareMetal("bare-metal GIC discovery", {
+  program: "gicr",
+  checks: "ID_AA64PFR0_EL1.GIC, PIDR2.ArchRev and the redistributor walk to GICR_TYPER.Last",
+  expected: EXPECTED,
+  cpus: 4,
+  qemu: {
+    title: "prints the same under qemu-system-aarch64 -M virt,gic-version=3 -smp 4",
+    options: { smp: 4 },
+  },
 });

@@ -158,3 +158,27 @@ export function runQemu(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * `runQemu` with `image` as the raw drive `d0` behind `device` (a virtio-blk-pci that names
+ * `drive=d0`). Returns the console output and the disk as the guest left it.
+ */
+export function runQemuWithDisk(
+  kernel: Uint8Array,
+  image: Uint8Array,
+  device: string,
+  opts: { machine?: string } = {},
+): { out: string; disk: Uint8Array } {
+  const dir = mkdtempSync(join(tmpdir(), "armature-bmd-"));
+  try {
+    const img = join(dir, "disk.img");
+    writeFileSync(img, image);
+    const out = runQemu(kernel, {
+      machine: opts.machine,
+      extra: ["-drive", `file=${img},format=raw,if=none,id=d0`, "-device", device],
+    });
+    return { out, disk: new Uint8Array(readFileSync(img)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
@@ -18,21 +17,10 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal MMU faults, %s layout", (name, layout) => {
-  const bin = () => assemble("mmu", layout, { UNMAPPED: layout.ramBase + 0x800_0100 });
-
-  it("translation faults and external aborts with the MMU on report the VA in FAR_EL1", async () => {
-    const r = await runBare(bin(), name);
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    it("prints the same under qemu-system-aarch64 -M virt", () => {
-      expect(runQemu(bin())).toBe(EXPECTED);
-    });
-  }
+describeBareMetal("bare-metal MMU faults", {
+  program: "mmu",
+  checks: "translation faults and external aborts with the MMU on report the VA in FAR_EL1",
+  expected: EXPECTED,
+  symbols: (layout) => ({ UNMAPPED: layout.ramBase + 0x800_0100 }),
+  qemu: { title: "prints the same under qemu-system-aarch64 -M virt" },
 });

@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
@@ -22,28 +21,20 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal virtio-net, %s layout", (name, layout) => {
-  it("an ARP request for 10.0.2.2 gets the user network's reply", async () => {
-    const r = await runBare(assemble("net", layout), name);
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    it("gets the same reply from QEMU's user-mode network (slirp)", () => {
-      const out = runQemu(assemble("net", layout), {
-        machine: "virt,gic-version=3,highmem=off",
-        extra: [
-          "-netdev",
-          "user,id=n0",
-          "-device",
-          "virtio-net-pci,netdev=n0,addr=1,disable-legacy=on,disable-modern=off,mac=52:54:00:12:34:56",
-        ],
-      });
-      expect(out).toBe(EXPECTED);
-    });
-  }
+describeBareMetal("bare-metal virtio-net", {
+  program: "net",
+  checks: "an ARP request for 10.0.2.2 gets the user network's reply",
+  expected: EXPECTED,
+  qemu: {
+    title: "gets the same reply from QEMU's user-mode network (slirp)",
+    options: {
+      machine: "virt,gic-version=3,highmem=off",
+      extra: [
+        "-netdev",
+        "user,id=n0",
+        "-device",
+        "virtio-net-pci,netdev=n0,addr=1,disable-legacy=on,disable-modern=off,mac=52:54:00:12:34:56",
+      ],
+    },
+  },
 });

@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -33,29 +32,19 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal PMUv3, %s layout", (name, layout) => {
-  const bin = () => assemble("pmu", layout);
-
-  it("cycle counter, INST_RETIRED, CPU_CYCLES, SW_INCR, filters, overflow IRQ, CHAIN, PMUSERENR", async () => {
-    const r = await runBare(bin(), name);
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    // QEMU counts INST_RETIRED only with -icount (then one cycle per instruction at shift 0) and
-    // does not implement CHAIN (PMCEID0 bit 30 clear): the program skips that part there.
-    // QEMU 7.2 deviation (ARM ARM D11.6.1): the 32-bit overflow of an INST_RETIRED counter sets
-    // no PMOVSSET bit and raises no PMU interrupt there; those three verdicts differ.
-    it("prints the same verdicts under qemu-system-aarch64 -cpu max -icount shift=0 (less CHAIN)", () => {
-      const q = runQemu(bin(), { extra: ["-cpu", "max", "-icount", "shift=0"] });
-      const want = EXPECTED.replace(`${CHAIN.join("\n")}\n`, "")
-        .replace("overflow irq intid ok", "overflow irq intid FAIL got=0x0 want=0x17")
-        .replace("overflow pmovsset ok", "overflow pmovsset FAIL got=0x0 want=0x1");
-      expect(q).toBe(want);
-    });
-  }
+describeBareMetal("bare-metal PMUv3", {
+  program: "pmu",
+  checks: "cycle counter, INST_RETIRED, CPU_CYCLES, SW_INCR, filters, overflow IRQ, CHAIN, PMUSERENR",
+  expected: EXPECTED,
+  // QEMU counts INST_RETIRED only with -icount (then one cycle per instruction at shift 0) and
+  // does not implement CHAIN (PMCEID0 bit 30 clear): the program skips that part there.
+  // QEMU 7.2 deviation (ARM ARM D11.6.1): the 32-bit overflow of an INST_RETIRED counter sets
+  // no PMOVSSET bit and raises no PMU interrupt there; those three verdicts differ.
+  qemu: {
+    title: "prints the same verdicts under qemu-system-aarch64 -cpu max -icount shift=0 (less CHAIN)",
+    options: { extra: ["-cpu", "max", "-icount", "shift=0"] },
+    expected: EXPECTED.replace(`${CHAIN.join("\n")}\n`, "")
+      .replace("overflow irq intid ok", "overflow irq intid FAIL got=0x0 want=0x17")
+      .replace("overflow pmovsset ok", "overflow pmovsset FAIL got=0x0 want=0x1"),
+  },
 });

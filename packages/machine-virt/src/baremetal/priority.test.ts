@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
@@ -19,19 +18,9 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal GIC priorities and preemption, %s layout", (name, layout) => {
-  it("a higher-priority SGI preempts, a lower one waits, the PMR masks", async () => {
-    const r = await runBare(assemble("priority", layout), name);
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    it("prints the same under qemu-system-aarch64 -M virt,gic-version=3", () => {
-      expect(runQemu(assemble("priority", layout))).toBe(EXPECTED);
-    });
-  }
+describeBareMetal("bare-metal GIC priorities and preemption", {
+  program: "priority",
+  checks: "a higher-priority SGI preempts, a lower one waits, the PMR masks",
+  expected: EXPECTED,
+  qemu: true,
 });

@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
@@ -26,19 +25,12 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal PSCI on the board, %s layout", (name, layout) => {
-  it("VERSION/FEATURES/MIGRATE_INFO_TYPE, CPU_ON entry state, CPU_OFF and CPU_ON again, CPU_SUSPEND", async () => {
-    const r = await runBare(assemble("psci", layout), name, { cpus: 2 });
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    it("prints the same under qemu-system-aarch64 -M virt,gic-version=3 -smp 2", () => {
-      expect(runQemu(assemble("psci", layout), { smp: 2 })).toBe(EXPECTED);
-    });
-  }
+describeBareMetal("bare-metal PSCI on the board", {
+  program: "psci",
+  checks: "VERSION/FEATURES/MIGRATE_INFO_TYPE, CPU_ON entry state, CPU_OFF and CPU_ON again, CPU_SUSPEND",
+  expected: EXPECTED,
+  cpus: 2,
+  qemu: {
+    title: "prints the same under qemu-system-aarch64 -M virt,gic-version=3 -smp 2",
+  },
 });

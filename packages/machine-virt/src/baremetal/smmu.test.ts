@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { MemoryBlockBackend } from "@armature/core";
 import { describe, expect, it, vi } from "vitest";
 import { QEMU_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { assemble, runBare, runQemuWithDisk } from "./harness.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 60_000 });
@@ -61,22 +58,12 @@ describe("bare-metal SMMUv3 in front of virtio-blk, qemu layout (QEMU -M virt,io
   });
 
   it("under qemu-system-aarch64 with virtio-blk-pci,iommu_platform=on: the same output", () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-smmu-"));
-    try {
-      const img = join(dir, "disk.img");
-      writeFileSync(img, diskImage());
-      const out = runQemu(image(), {
-        machine: "virt,gic-version=3,highmem=off,iommu=smmuv3",
-        extra: [
-          "-drive",
-          `file=${img},format=raw,if=none,id=d0`,
-          "-device",
-          "virtio-blk-pci,drive=d0,addr=1,disable-legacy=on,disable-modern=off,iommu_platform=on",
-        ],
-      });
-      expect(out).toBe(EXPECTED);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { out } = runQemuWithDisk(
+      image(),
+      diskImage(),
+      "virtio-blk-pci,drive=d0,addr=1,disable-legacy=on,disable-modern=off,iommu_platform=on",
+      { machine: "virt,gic-version=3,highmem=off,iommu=smmuv3" },
+    );
+    expect(out).toBe(EXPECTED);
   });
 });

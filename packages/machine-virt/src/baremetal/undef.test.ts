@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemu } from "./harness.js";
+import { vi } from "vitest";
+import { describeBareMetal } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 60_000 });
@@ -39,21 +38,13 @@ back at el1 ok
 done
 `;
 
-describe.each([
-  ["vz", VZ_LAYOUT],
-  ["qemu", QEMU_LAYOUT],
-] as const)("bare-metal UNDEFINED, SVC and instruction aborts, %s layout", (name, layout) => {
-  const bin = () => assemble("undef", layout, { NOWHERE: layout.ramBase + NOWHERE });
-
-  it("take the architected exception from EL1 and EL0 (EC, IL, ELR, SPSR, vector), never a hang", async () => {
-    const r = await runBare(bin(), name);
-    expect(r.out).toBe(EXPECTED);
-    expect(r.stop).toBe("poweroff");
-  });
-
-  if (name === "qemu") {
-    it("prints the same verdicts under qemu-system-aarch64 -M virt,gic-version=3 -cpu max", () => {
-      expect(runQemu(bin(), { extra: ["-cpu", "max"] })).toBe(EXPECTED);
-    });
-  }
+describeBareMetal("bare-metal UNDEFINED, SVC and instruction aborts", {
+  program: "undef",
+  checks: "take the architected exception from EL1 and EL0 (EC, IL, ELR, SPSR, vector), never a hang",
+  expected: EXPECTED,
+  symbols: (layout) => ({ NOWHERE: layout.ramBase + NOWHERE }),
+  qemu: {
+    title: "prints the same verdicts under qemu-system-aarch64 -M virt,gic-version=3 -cpu max",
+    options: { extra: ["-cpu", "max"] },
+  },
 });
