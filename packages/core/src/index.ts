@@ -10,6 +10,7 @@ export type { AccessSize, MmioDevice, Region } from "./bus.js";
 export { Bus, MmioRegion } from "./bus.js";
 export type { ClockMode, ClockOptions } from "./clock.js";
 export { Timer, VirtualClock } from "./clock.js";
+export { crc32 } from "./crc32.js";
 export type {
   DisplayCursor,
   DisplayListener,

@@ -9,8 +9,11 @@ let sink: Logger = {
   },
 };
 
-export function setLogger(logger: Logger): void {
+/** Replace the sink; returns the one it replaces (so that a caller can put it back). */
+export function setLogger(logger: Logger): Logger {
+  const previous = sink;
   sink = logger;
+  return previous;
 }
 
 /**

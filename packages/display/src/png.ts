@@ -1,23 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
-import type { Display } from "@armature/core";
+import { crc32, type Display } from "@armature/core";
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (ISO 3309 / ITU-T V.42), as PNG chunks use it (PNG spec §5.5). */
-export function crc32(data: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
+/** CRC-32 as PNG chunks use it (PNG spec §5.5); re-exported from @armature/core. */
+export { crc32 };
 
 function chunk(type: string, body: Uint8Array): Buffer {
   const b = Buffer.alloc(12 + body.length);

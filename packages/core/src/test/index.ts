@@ -1,5 +1,6 @@
 import type { MmioDevice } from "../bus.js";
 import type { IrqController, IrqLine } from "../irq.js";
+import { setLogger } from "../log.js";
 import type { MsiSink } from "../msi.js";
 
 /** An IrqLine that records its level and every edge, for device tests. */
@@ -59,4 +60,70 @@ export class ScratchMmio implements MmioDevice {
     }
     this.log.push({ op: "w", offset, size, value });
   }
+}
+
+/** xorshift32 (Marsaglia): a small seedable stream of 32-bit words, so that a fuzz run replays from its printed seed. */
+export function xorshift32(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+/** The xorshift32 stream as numbers in [0, 1). */
+export function uniform(seed: number): () => number {
+  const next = xorshift32(seed);
+  return () => next() / 2 ** 32;
+}
+
+/** A fuzz test's random choices, from one xorshift32 stream. */
+export interface FuzzRandom {
+  u32(): number;
+  /** 0 to n - 1. */
+  int(n: number): number;
+  /** True with probability p. */
+  chance(p: number): boolean;
+  pick<T>(xs: readonly T[]): T;
+  /** Fill with random bytes. */
+  bytes(b: Uint8Array): void;
+}
+
+export function fuzzRandom(seed: number): FuzzRandom {
+  const u32 = xorshift32(seed);
+  const int = (n: number) => u32() % n;
+  return {
+    u32,
+    int,
+    chance: (p) => u32() / 2 ** 32 < p,
+    pick: (xs) => xs[int(xs.length)]!,
+    bytes(b) {
+      for (let i = 0; i < b.length; i++) b[i] = u32() & 0xff;
+    },
+  };
+}
+
+/**
+ * A fuzz test's case count and seed: `<prefix>_CASES` and `<prefix>_SEED` from the environment,
+ * else `cases` and a fresh seed (print it, so that a failure can be replayed).
+ */
+export function fuzzSettings(prefix: string, cases: number): { cases: number; seed: number } {
+  return {
+    cases: Number(process.env[`${prefix}_CASES`] ?? cases),
+    seed: Number(process.env[`${prefix}_SEED`] ?? Math.floor(Math.random() * 2 ** 31)),
+  };
+}
+
+/**
+ * Send the models' warnings to `warn` (default: nowhere) instead of stderr, as a fuzz run that
+ * provokes thousands of them wants; the returned function puts the previous logger back.
+ */
+export function captureWarnings(warn: (message: string) => void = () => {}): () => void {
+  const previous = setLogger({ warn });
+  return () => {
+    setLogger(previous);
+  };
 }
