@@ -1,5 +1,5 @@
-import { setLogger } from "@armature/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureWarnings, fuzzRandom, fuzzSettings } from "@armature/core/test";
+import { beforeAll, describe, expect, it } from "vitest";
 import { AtapiDvd } from "./atapi.js";
 import { SataDisk } from "./disk.js";
 import { AhciHba } from "./hba.js";
@@ -8,29 +8,7 @@ import { AhciTestDriver, TEST_RAM_BASE, TEST_RAM_SIZE, TestBlockBackend, testMem
 import { buildIso9660 } from "./test/iso.js";
 
 /** Cases per run: 10,000 in CI; raise with AHCI_FUZZ_CASES (packages/ahci/scripts/fuzz.sh). */
-const CASES = Number(process.env.AHCI_FUZZ_CASES ?? 10_000);
-const SEED = Number(process.env.AHCI_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** xorshift32: a reproducible stream from the printed seed. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    u32: next,
-    int: (n: number) => next() % n,
-    chance: (p: number) => next() / 2 ** 32 < p,
-    bytes(b: Uint8Array) {
-      for (let i = 0; i < b.length; i++) b[i] = next() & 0xff;
-    },
-  };
-}
+const { cases: CASES, seed: SEED } = fuzzSettings("AHCI_FUZZ", 10_000);
 
 const INTERESTING_ATA = [
   0x00, 0x06, 0x08, 0x20, 0x24, 0x25, 0x27, 0x29, 0x2f, 0x30, 0x34, 0x35, 0x39, 0x3d, 0x40, 0x42, 0x47, 0x60,
@@ -43,12 +21,11 @@ const INTERESTING_SCSI = [
 
 describe(`AHCI fuzz: ${CASES} random command tables / PRDTs / FISes (seed ${SEED}; AHCI_FUZZ_SEED=${SEED} to replay)`, () => {
   const lines: string[] = [];
-  beforeAll(() => setLogger({ warn: (m) => lines.length < 1000 && lines.push(m) }));
-  afterAll(() => setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) }));
+  beforeAll(() => captureWarnings((m) => lines.length < 1000 && lines.push(m)));
 
   it("only ATA/HBA error status, never a host exception; the HBA keeps working", () => {
     console.log(`ahci fuzz seed ${SEED} (replay: AHCI_FUZZ_SEED=${SEED})`);
-    const r = rng(SEED);
+    const r = fuzzRandom(SEED);
     const { bus, dma } = testMemory();
     const disk = new TestBlockBackend(1 << 20);
     const iso = new TestBlockBackend(buildIso9660([{ name: "F.BIN", data: new Uint8Array(10000).fill(1) }]), {

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bus, setLogger } from "@armature/core";
+import { Bus } from "@armature/core";
+import { captureWarnings, fuzzRandom, fuzzSettings } from "@armature/core/test";
 import { FdtNode } from "@armature/fdt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CfiFlash, describeCfiFlash } from "./cfi-flash.js";
@@ -174,30 +175,14 @@ describe("FlashFile", () => {
   });
 });
 
-/** xorshift32 from a printed seed. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return { u32: next, int: (n: number) => next() % n };
-}
-
-const CASES = Number(process.env.CFI_FUZZ_CASES ?? 50_000);
-const SEED = Number(process.env.CFI_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const { cases: CASES, seed: SEED } = fuzzSettings("CFI_FUZZ", 50_000);
 
 describe(`CFI flash fuzz: ${CASES} random command sequences (seed ${SEED}; CFI_FUZZ_SEED=${SEED} to replay)`, () => {
-  beforeAll(() => setLogger({ warn: () => {} }));
-  afterAll(() => setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) }));
+  beforeAll(() => captureWarnings());
 
   it("never throws, reports changes in bounds, and still obeys the command set afterwards", () => {
     console.log(`cfi-flash fuzz seed ${SEED} (replay: CFI_FUZZ_SEED=${SEED})`);
-    const r = rng(SEED);
+    const r = fuzzRandom(SEED);
     const erased: number[] = [];
     const data = new Uint8Array(SIZE).fill(0xff);
     const flash = new CfiFlash({

@@ -1,37 +1,22 @@
-import { Bus, BusDmaSpace, setLogger } from "@armature/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Bus, BusDmaSpace } from "@armature/core";
+import { captureWarnings, fuzzRandom, fuzzSettings } from "@armature/core/test";
+import { beforeAll, describe, expect, it } from "vitest";
 import { FwCfg } from "./fw-cfg.js";
 import * as R from "./regs.js";
 
 /** Cases per run (FW_CFG_FUZZ_CASES raises it); the seed is fresh each run and printed. */
-const CASES = Number(process.env.FW_CFG_FUZZ_CASES ?? 20_000);
-const SEED = Number(process.env.FW_CFG_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** xorshift32: a reproducible stream from the printed seed. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return { u32: next, int: (n: number) => next() % n, chance: (p: number) => next() / 2 ** 32 < p };
-}
+const { cases: CASES, seed: SEED } = fuzzSettings("FW_CFG_FUZZ", 20_000);
 
 const RAM = 0x4000_0000;
 const RAM_SIZE = 1 << 16;
 const BASE = 0x0902_0000;
 
 describe(`fw_cfg fuzz: ${CASES} random DMA descriptors and register accesses (seed ${SEED}; FW_CFG_FUZZ_SEED=${SEED} to replay)`, () => {
-  beforeAll(() => setLogger({ warn: () => {} }));
-  afterAll(() => setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) }));
+  beforeAll(() => captureWarnings());
 
   it("answers with the error bit or data, never a host exception, and keeps working", () => {
     console.log(`fw_cfg fuzz seed ${SEED} (replay: FW_CFG_FUZZ_SEED=${SEED})`);
-    const r = rng(SEED);
+    const r = fuzzRandom(SEED);
     const bus = new Bus();
     const ram = bus.addRam("ram", RAM, RAM_SIZE);
     const fw = new FwCfg({ dma: new BusDmaSpace(bus), ramSize: RAM_SIZE, cpus: 1 });

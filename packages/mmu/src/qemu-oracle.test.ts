@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { uniform } from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { AtOp, at } from "./at.js";
 import { regsFromRaw, SparseMemory } from "./test/index.js";
@@ -33,16 +34,6 @@ function need(cmd: string): void {
   }
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
-
 interface Config {
   tcr: bigint;
   ttbr0: bigint;
@@ -59,7 +50,7 @@ const MAIR_CHOICES = [0x00n, 0x04n, 0x08n, 0x0cn, 0x44n, 0xffn, 0xbbn, 0xaan, 0x
 const PS = [32, 36, 40, 42, 44, 48, 52];
 
 function generate(seed: number, n: number): { configs: Config[]; mem: SparseMemory } {
-  const rand = rng(seed);
+  const rand = uniform(seed);
   const int = (k: number): number => Math.floor(rand() * k);
   const chance = (p: number): boolean => rand() < p;
   const mem = new SparseMemory();

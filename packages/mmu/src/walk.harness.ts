@@ -6,6 +6,7 @@
  * accesses, PAN, WXN, external aborts on the walk. Each property run draws one configuration and
  * walks WALKS_PER_CONFIG addresses; memory side effects (HA/HD updates) must agree too.
  */
+import { uniform } from "@armature/core/test";
 import fc from "fast-check";
 import { expect } from "vitest";
 import { Access, FaultKind, type WalkResult } from "./index.js";
@@ -28,17 +29,6 @@ const KIND: Record<string, FaultKind> = {
   AddressSize: FaultKind.AddressSize,
   SyncExternalOnWalk: FaultKind.ExternalAbortOnWalk,
 };
-
-/** Small deterministic PRNG for the per-config address stream. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 function u64(rand: () => number): bigint {
   return (BigInt(Math.floor(rand() * 2 ** 32)) << 32n) | BigInt(Math.floor(rand() * 2 ** 32));
@@ -226,7 +216,7 @@ export function runConfig(c: Config, levelsSeen: Set<string>, out: WalkResult, l
   });
   const memFast = base.clone();
   const memRef = base.clone();
-  const rand = rng(c.seed ^ 0x5bd1e995);
+  const rand = uniform(c.seed ^ 0x5bd1e995);
   for (let i = 0; i < WALKS_PER_CONFIG; i++) {
     const va = randomVa(rand, c);
     const [acc, racc] = randomAccess(rand);

@@ -1,7 +1,7 @@
-import { Bus, setLogger } from "@armature/core";
-import { RecordingIrqLine, RecordingMsiSink } from "@armature/core/test";
+import { Bus } from "@armature/core";
+import { captureWarnings, RecordingIrqLine, RecordingMsiSink } from "@armature/core/test";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PciHostBridge } from "./bridge.js";
 import { FakePciFunction } from "./test/index.js";
 
@@ -9,8 +9,7 @@ const RUNS = Number(process.env.FC_NUM_RUNS ?? 200);
 const ECAM = 0x40_1000_0000;
 
 describe("ECAM fuzz: random configuration accesses never throw", () => {
-  beforeAll(() => setLogger({ warn: () => {} }));
-  afterAll(() => setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) }));
+  beforeAll(() => captureWarnings());
 
   it("keeps BAR mappings consistent with the BAR registers and Command", () => {
     fc.assert(

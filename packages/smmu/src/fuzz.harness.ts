@@ -5,6 +5,7 @@
  * random memory with abort holes. Nothing may throw; the caller counts host exceptions.
  */
 import { DmaStatus, type DmaTranslation } from "@armature/core";
+import { xorshift32 } from "@armature/core/test";
 import { RandomTableMemory } from "@armature/mmu/test";
 import { Reg } from "./regs.js";
 import { SmmuV3 } from "./smmu.js";
@@ -18,19 +19,6 @@ class FuzzMemory extends RandomTableMemory {
     this.overlay.set(a, pa % 8 === 0 ? [value >>> 0, hi] : [lo, value >>> 0]);
     return true;
   }
-}
-
-/** xorshift32: small, seedable, printable. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
 }
 
 export interface FuzzResult {
@@ -49,7 +37,7 @@ const OPS = [
 ];
 
 export function runFuzz(seed: number, cases: number): FuzzResult {
-  const r = rng(seed);
+  const r = xorshift32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[r() % xs.length]!;
   const big = (): bigint => (BigInt(r()) << 32n) | BigInt(r());
   const res: FuzzResult = { cases, exceptions: 0, translations: 0, ok: 0, events: 0, commands: 0 };

@@ -1,4 +1,5 @@
-import { MemoryBlockBackend, setLogger } from "@armature/core";
+import { MemoryBlockBackend } from "@armature/core";
+import { captureWarnings, type FuzzRandom, fuzzRandom } from "@armature/core/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtioBalloon } from "./balloon.js";
 import { VirtioBlk } from "./blk.js";
@@ -22,27 +23,6 @@ const RAM_BASE = 0x4000_0000;
 const RAM_SIZE = 1 << 20;
 const Q = 8;
 
-/** xorshift32: a seeded, reproducible stream. */
-class Rng {
-  constructor(private s: number) {
-    if (this.s === 0) this.s = 1;
-  }
-  u32(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  below(n: number): number {
-    return this.u32() % n;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.below(xs.length)]!;
-  }
-}
-
 const DEVICES: Array<
   [string, () => VirtioDevice & { input?: (b: Uint8Array) => void }, (d: VirtioDevice) => void]
 > = [
@@ -62,20 +42,20 @@ const DEVICES: Array<
 ];
 
 /** A guest address: mostly inside RAM (often onto the rings themselves), sometimes anywhere. */
-function addr(r: Rng, rings: number[]): number {
-  switch (r.below(8)) {
+function addr(r: FuzzRandom, rings: number[]): number {
+  switch (r.int(8)) {
     case 0:
-      return r.pick([0, 0x3fff_fff0, RAM_BASE + RAM_SIZE - r.below(64), 2 ** 40, 2 ** 52 - 8, 0xffff_ffff]);
+      return r.pick([0, 0x3fff_fff0, RAM_BASE + RAM_SIZE - r.int(64), 2 ** 40, 2 ** 52 - 8, 0xffff_ffff]);
     case 1:
-      return r.pick(rings) + r.below(256);
+      return r.pick(rings) + r.int(256);
     case 2:
       return r.u32() * 2 ** 20 + r.u32();
     default:
-      return RAM_BASE + r.below(RAM_SIZE);
+      return RAM_BASE + r.int(RAM_SIZE);
   }
 }
 
-function len(r: Rng): number {
+function len(r: FuzzRandom): number {
   return r.pick([
     0,
     1,
@@ -88,32 +68,29 @@ function len(r: Rng): number {
     0x10000,
     0xffff_ffff,
     0x8000_0000,
-    r.below(2048),
-    r.below(64),
+    r.int(2048),
+    r.int(64),
   ]);
 }
 
-function fillDescs(r: Rng, mem: GuestMemory, table: number, n: number, rings: number[]): void {
+function fillDescs(r: FuzzRandom, mem: GuestMemory, table: number, n: number, rings: number[]): void {
   for (let i = 0; i < n; i++) {
     const a = table + 16 * i;
     mem.setU64(a, addr(r, rings));
     mem.setU32(a + 8, len(r));
-    const flags = r.below(4) === 0 ? r.below(0x10000) : r.below(8);
+    const flags = r.int(4) === 0 ? r.int(0x10000) : r.int(8);
     mem.setU16(a + 12, flags);
-    mem.setU16(a + 14, r.below(4) === 0 ? r.below(0x10000) : r.below(n + 2));
+    mem.setU16(a + 14, r.int(4) === 0 ? r.int(0x10000) : r.int(n + 2));
   }
 }
 
 describe("fuzz: random descriptor tables never make a device throw", () => {
   let logLines = 0;
-  beforeAll(() => setLogger({ warn: () => void logLines++ }));
-  afterAll(() => {
-    setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) });
-    expect(logLines).toBeGreaterThan(0);
-  });
+  beforeAll(() => captureWarnings(() => void logLines++));
+  afterAll(() => expect(logLines).toBeGreaterThan(0));
   for (const [name, make, poke] of DEVICES) {
     it(`${name}: ${CASES} random descriptor tables`, () => {
-      const r = new Rng(SEED ^ (name.length * 0x9e3779b9));
+      const r = fuzzRandom(SEED ^ (name.length * 0x9e3779b9));
       const kinds: TransportKind[] = ["mmio", "pci-msix", "pci-intx"];
       const mem = new GuestMemory(RAM_BASE, RAM_SIZE);
       // Every transport, with split rings and with packed rings (VIRTIO_F_RING_PACKED).
@@ -141,34 +118,34 @@ describe("fuzz: random descriptor tables never make a device throw", () => {
         const rings = qs.flatMap((q) => [q.desc, q.avail, q.used]);
         // Scatter random bytes, then random descriptors, avail entries and indirect tables.
         for (let k = 0; k < 8; k++) {
-          const at = RAM_BASE + 0x40000 + r.below(RAM_SIZE - 0x50000);
-          for (let b = 0; b < 64; b += 4) mem.setU32(at + b, r.below(4) === 0 ? r.below(16) : r.u32());
+          const at = RAM_BASE + 0x40000 + r.int(RAM_SIZE - 0x50000);
+          for (let b = 0; b < 64; b += 4) mem.setU32(at + b, r.int(4) === 0 ? r.int(16) : r.u32());
         }
         for (const q of qs) {
           fillDescs(r, mem, q.desc, Q, rings);
-          const n = r.below(4) === 0 ? r.below(0x10000) : r.below(Q + 2);
+          const n = r.int(4) === 0 ? r.int(0x10000) : r.int(Q + 2);
           for (let i = 0; i < Q; i++)
-            mem.setU16(q.avail + 4 + 2 * i, r.below(5) === 0 ? r.below(0x10000) : r.below(Q));
+            mem.setU16(q.avail + 4 + 2 * i, r.int(5) === 0 ? r.int(0x10000) : r.int(Q));
           mem.setU16(q.avail + 2, n);
-          mem.setU16(q.avail, r.below(2));
-          mem.setU16(q.avail + 4 + 2 * Q, r.below(0x10000));
+          mem.setU16(q.avail, r.int(2));
+          mem.setU16(q.avail + 4 + 2 * Q, r.int(0x10000));
           // Some descriptors point at an indirect table full of random entries.
-          if (r.below(2) === 0) {
-            const t = RAM_BASE + 0x20000 + 16 * r.below(0x1000);
+          if (r.int(2) === 0) {
+            const t = RAM_BASE + 0x20000 + 16 * r.int(0x1000);
             fillDescs(r, mem, t, 8, rings);
-            const d = q.desc + 16 * r.below(Q);
+            const d = q.desc + 16 * r.int(Q);
             mem.setU64(d, t);
             mem.setU32(d + 8, r.pick([16, 32, 128, 24, 0]));
             mem.setU16(d + 12, r.pick([4, 4, 5, 6]));
           }
         }
-        const ops = 1 + r.below(4);
+        const ops = 1 + r.int(4);
         for (let o = 0; o < ops; o++) {
-          const what = r.below(10);
-          if (what < 7) h.t.notify(r.below(nq + 1));
+          const what = r.int(10);
+          if (what < 7) h.t.notify(r.int(nq + 1));
           else if (what === 7) poke(dev);
-          else if (what === 8) h.t.writeConfig(r.below(64), r.pick([1, 2, 4] as const), r.u32());
-          else h.t.readConfig(r.below(64), r.pick([1, 2, 4] as const));
+          else if (what === 8) h.t.writeConfig(r.int(64), r.pick([1, 2, 4] as const), r.u32());
+          else h.t.readConfig(r.int(64), r.pick([1, 2, 4] as const));
         }
         if (h.t.status() & 0x40) needsReset++;
         else completed++;

@@ -1,5 +1,6 @@
-import { Display, setLogger } from "@armature/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Display } from "@armature/core";
+import { captureWarnings, type FuzzRandom, fuzzRandom } from "@armature/core/test";
+import { beforeAll, describe, expect, it } from "vitest";
 import { VirtioStatus } from "./constants.js";
 import { GPU, GpuTestDriver, gpuRequest, TRANSPORT_KINDS } from "./test/index.js";
 
@@ -15,24 +16,6 @@ const RAM_BASE = 0x4000_0000;
 const RAM_SIZE = 32 << 20;
 const CAP = 8 << 20;
 
-class Rng {
-  constructor(private s: number) {}
-  u32(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  below(n: number): number {
-    return this.u32() % n;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.below(xs.length)]!;
-  }
-}
-
 const VALID = new Set<number>([
   GPU.OK_NODATA,
   GPU.OK_DISPLAY_INFO,
@@ -44,36 +27,20 @@ const VALID = new Set<number>([
   GPU.ERR_INVALID_PARAMETER,
 ]);
 
-function side(r: Rng): number {
-  return r.pick([
-    0,
-    1,
-    15,
-    16,
-    17,
-    64,
-    100,
-    640,
-    1024,
-    4096,
-    16384,
-    16385,
-    0xffff_ffff,
-    r.below(300),
-    r.u32(),
-  ]);
+function side(r: FuzzRandom): number {
+  return r.pick([0, 1, 15, 16, 17, 64, 100, 640, 1024, 4096, 16384, 16385, 0xffff_ffff, r.int(300), r.u32()]);
 }
-function coord(r: Rng): number {
-  return r.below(3) === 0 ? r.u32() : r.below(400);
+function coord(r: FuzzRandom): number {
+  return r.int(3) === 0 ? r.u32() : r.int(400);
 }
-function id(r: Rng): number {
-  return r.below(8) === 0 ? r.u32() : r.below(6);
+function id(r: FuzzRandom): number {
+  return r.int(8) === 0 ? r.u32() : r.int(6);
 }
-function format(r: Rng): number {
+function format(r: FuzzRandom): number {
   return r.pick([1, 2, 3, 4, 67, 68, 121, 134, 0, 5, r.u32()]);
 }
-function guestAddr(r: Rng): number {
-  return r.below(6) === 0
+function guestAddr(r: FuzzRandom): number {
+  return r.int(6) === 0
     ? r.pick([
         0,
         0x1000,
@@ -83,40 +50,33 @@ function guestAddr(r: Rng): number {
         2 ** 64 - 4096,
         r.u32() * 2 ** 20,
       ])
-    : RAM_BASE + r.below(RAM_SIZE);
+    : RAM_BASE + r.int(RAM_SIZE);
 }
 
-function randomCommand(r: Rng): Uint8Array {
-  const h = r.below(4) === 0 ? { flags: r.below(4), fenceId: BigInt(r.u32()), ctxId: r.u32() } : {};
-  switch (r.below(12)) {
+function randomCommand(r: FuzzRandom): Uint8Array {
+  const h = r.int(4) === 0 ? { flags: r.int(4), fenceId: BigInt(r.u32()), ctxId: r.u32() } : {};
+  switch (r.int(12)) {
     case 0:
       return gpuRequest.header(GPU.GET_DISPLAY_INFO, h);
     case 1:
-      return gpuRequest.getEdid(r.below(3), h);
+      return gpuRequest.getEdid(r.int(3), h);
     case 2:
     case 3:
       return gpuRequest.create2d(id(r), format(r), side(r), side(r), h);
     case 4:
       return gpuRequest.unref(id(r));
     case 5: {
-      const n = r.below(6);
+      const n = r.int(6);
       const entries = Array.from({ length: n }, () => ({
         addr: guestAddr(r),
-        len: r.pick([0, 1, 4096, 65536, 1 << 20, r.u32(), r.below(8192)]),
+        len: r.pick([0, 1, 4096, 65536, 1 << 20, r.u32(), r.int(8192)]),
       }));
-      return gpuRequest.attachBacking(id(r), entries, r.below(5) === 0 ? r.u32() : n);
+      return gpuRequest.attachBacking(id(r), entries, r.int(5) === 0 ? r.u32() : n);
     }
     case 6:
       return gpuRequest.detachBacking(id(r));
     case 7:
-      return gpuRequest.setScanout(
-        r.below(4) === 0 ? r.u32() : 0,
-        id(r),
-        coord(r),
-        coord(r),
-        side(r),
-        side(r),
-      );
+      return gpuRequest.setScanout(r.int(4) === 0 ? r.u32() : 0, id(r), coord(r), coord(r), side(r), side(r));
     case 8:
       return gpuRequest.transfer(
         id(r),
@@ -124,16 +84,16 @@ function randomCommand(r: Rng): Uint8Array {
         coord(r),
         side(r),
         side(r),
-        r.pick([0, r.below(1 << 22), r.u32() * 2 ** 20]),
+        r.pick([0, r.int(1 << 22), r.u32() * 2 ** 20]),
         h,
       );
     case 9:
       return gpuRequest.flush(id(r), coord(r), coord(r), side(r), side(r), h);
     case 10: {
       // Raw garbage of random length.
-      const b = new Uint8Array(r.below(80));
+      const b = new Uint8Array(r.int(80));
       for (let i = 0; i < b.length; i++) b[i] = r.u32() & 0xff;
-      if (b.length >= 4 && r.below(2) === 0) b[1] = 1; // often a 0x01xx command type
+      if (b.length >= 4 && r.int(2) === 0) b[1] = 1; // often a 0x01xx command type
       return b;
     }
     default:
@@ -147,32 +107,31 @@ describe("fuzz: random virtio-gpu commands", () => {
     console.log(
       `virtio-gpu fuzz seed ${SEED} (GPU_FUZZ_SEED=${SEED} to replay), ${CASES} cases per transport`,
     );
-    setLogger({ warn: () => void logLines++ });
+    return captureWarnings(() => void logLines++);
   });
-  afterAll(() => setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) }));
 
   it.each(TRANSPORT_KINDS)("%s: every command answered, no exception, memory under the cap", (kind) => {
-    const r = new Rng(SEED ^ (kind.length * 0x9e3779b9));
+    const r = fuzzRandom(SEED ^ (kind.length * 0x9e3779b9));
     const display = new Display({ width: 640, height: 480 });
     const d = new GpuTestDriver(kind, { display, maxHostMemory: CAP }, undefined);
     const counts = new Map<number, number>();
     for (let c = 0; c < CASES; c++) {
       const where = `case ${c} (GPU_FUZZ_SEED=${SEED})`;
       // Scribble on guest memory so backing reads see changing bytes.
-      d.mem.setU32(RAM_BASE + (16 << 20) + 4 * r.below(1 << 20), r.u32());
-      if (r.below(8) === 0) {
+      d.mem.setU32(RAM_BASE + (16 << 20) + 4 * r.int(1 << 20), r.u32());
+      if (r.int(8) === 0) {
         const req = gpuRequest.cursor(
           r.pick([GPU.UPDATE_CURSOR, GPU.MOVE_CURSOR, r.u32()]),
-          r.below(4) === 0 ? r.u32() : 0,
+          r.int(4) === 0 ? r.u32() : 0,
           r.u32() | 0,
           r.u32() | 0,
           id(r),
           r.u32(),
           r.u32(),
         );
-        d.cursor(req.subarray(0, r.below(4) === 0 ? r.below(56) : 56));
+        d.cursor(req.subarray(0, r.int(4) === 0 ? r.int(56) : 56));
       } else {
-        const respLen = r.below(6) === 0 ? r.below(1100) : 24 + 1032;
+        const respLen = r.int(6) === 0 ? r.int(1100) : 24 + 1032;
         const res = d.command(randomCommand(r), respLen);
         if (res.len !== 0) {
           expect(VALID.has(res.type), `${where}: response 0x${res.type.toString(16)}`).toBe(true);

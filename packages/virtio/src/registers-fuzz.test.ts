@@ -1,6 +1,7 @@
-import { MemoryBlockBackend, setLogger } from "@armature/core";
+import { MemoryBlockBackend } from "@armature/core";
+import { captureWarnings } from "@armature/core/test";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { VirtioBlk } from "./blk.js";
 import { VirtioMmio } from "./mmio.js";
 import { UserNetPeer, VirtioNet } from "./net.js";
@@ -21,8 +22,7 @@ const access = fc.record({
 });
 
 describe("register fuzz: random guest register accesses never throw", () => {
-  beforeAll(() => setLogger({ warn: () => {} }));
-  afterAll(() => setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) }));
+  beforeAll(() => captureWarnings());
 
   it("virtio-mmio and virtio-pci (config space, BAR 1, BAR 4) with blk and net", () => {
     fc.assert(

@@ -3,25 +3,12 @@
  * pointers, random transfer TRBs, corrupted rings and contexts, random register writes. Used by
  * the per-run fuzz test (bounded) and by scripts/fuzz-long.sh.
  */
-import { setLogger } from "@armature/core";
+import { captureWarnings, xorshift32 } from "@armature/core/test";
 import { UsbKeyboard, UsbMouse } from "../hid.js";
 import { trb } from "../trb.js";
 import { UvcCamera } from "../uvc.js";
 import { XHCI_MMIO_SIZE } from "../xhci.js";
 import { RAM_BASE, XHCI_BASE, XhciTestDriver } from "./driver.js";
-
-/** xorshift32 (deterministic per seed). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 export interface FuzzReport {
   cases: number;
@@ -37,7 +24,7 @@ const RAM_SIZE = 4 * 1024 * 1024;
 
 /** Runs `cases` random cases from `seed`; never throws (exceptions are counted and described). */
 export function fuzzXhci(seed: number, cases: number): FuzzReport {
-  const r = rng(seed);
+  const r = xorshift32(seed);
   const pick = (n: number) => r() % n;
   const rep: FuzzReport = {
     cases,
@@ -48,7 +35,7 @@ export function fuzzXhci(seed: number, cases: number): FuzzReport {
     events: 0,
     firstFailure: undefined,
   };
-  setLogger({ warn() {} });
+  const restoreLogger = captureWarnings();
   let drv: XhciTestDriver | undefined;
   let kbd: UsbKeyboard | undefined;
   try {
@@ -80,7 +67,7 @@ export function fuzzXhci(seed: number, cases: number): FuzzReport {
       }
     }
   } finally {
-    setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) });
+    restoreLogger();
   }
   if (drv !== undefined) {
     rep.hostSystemErrors += drv.xhci.stats.hostSystemErrors;
