@@ -3,10 +3,8 @@
  * through iasl's disassembler.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { buildSsdt } from "@armature/acpi";
+import { iaslDisassemble } from "@armature/acpi/test";
 import { FdtNode, serializeDtb } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
 import { describeAhciAcpi } from "./acpi.js";
@@ -30,9 +28,10 @@ describe("device tree (dtc)", () => {
     root.setU32("#address-cells", 2);
     root.setU32("#size-cells", 2);
     describeAhciDt(root, { base: 0x0214_0000, interrupts: [0, 2, 4] });
-    const dir = mkdtempSync(join(tmpdir(), "ahci-dt-"));
-    writeFileSync(join(dir, "a.dtb"), serializeDtb(root));
-    const dts = execFileSync("dtc", ["-I", "dtb", "-O", "dts", join(dir, "a.dtb")], { encoding: "utf8" });
+    const dts = execFileSync("dtc", ["-I", "dtb", "-O", "dts", "-"], {
+      input: serializeDtb(root),
+      encoding: "utf8",
+    });
     expect(dts).toContain("sata@2140000 {");
     expect(dts).toContain('compatible = "generic-ahci";');
     expect(dts).toContain("reg = <0x00 0x2140000 0x00 0x2000>;");
@@ -41,16 +40,16 @@ describe("device tree (dtc)", () => {
   });
 });
 
+/** The device in an SSDT as iasl disassembles it, comments dropped and white space folded. */
+function ssdtText(device: Parameters<typeof buildSsdt>[0][number]): string {
+  const dsl = iaslDisassemble(new Map([["ssdt", buildSsdt([device]).bytes]])).dsl.get("ssdt");
+  if (dsl === undefined) throw new Error("iasl -d wrote no ssdt.dsl");
+  return dsl.replace(/\/\/[^\n]*/g, "").replace(/\s+/g, " ");
+}
+
 describe("ACPI device (iasl)", () => {
   it("PRL4010 with _CLS 01/06/01, _CCA 1, Memory32Fixed and a level Interrupt", () => {
-    need("iasl");
-    const t = buildSsdt([describeAhciAcpi({ base: 0x0214_0000, gsi: 34 })]);
-    const dir = mkdtempSync(join(tmpdir(), "ahci-acpi-"));
-    writeFileSync(join(dir, "ssdt.dat"), t.bytes);
-    execFileSync("iasl", ["-d", "ssdt.dat"], { cwd: dir, stdio: "pipe" });
-    const dsl = readFileSync(join(dir, "ssdt.dsl"), "utf8")
-      .replace(/\/\/[^\n]*/g, "")
-      .replace(/\s+/g, " ");
+    const dsl = ssdtText(describeAhciAcpi({ base: 0x0214_0000, gsi: 34 }));
     expect(dsl).toContain("Device (SATA)");
     expect(dsl).toContain('Name (_HID, "PRL4010")');
     expect(dsl).toMatch(/Name \(_CLS, Package \(0x03\) \{ One, 0x06, One \}\)/);
@@ -62,16 +61,9 @@ describe("ACPI device (iasl)", () => {
   });
 
   it("_HID is configurable and a _CID can be added", () => {
-    need("iasl");
-    const t = buildSsdt([
+    const dsl = ssdtText(
       describeAhciAcpi({ base: 0x1000_0000, gsi: 40, hid: "ARMA0001", cid: "PNP0600", uid: 3 }),
-    ]);
-    const dir = mkdtempSync(join(tmpdir(), "ahci-acpi-"));
-    writeFileSync(join(dir, "ssdt.dat"), t.bytes);
-    execFileSync("iasl", ["-d", "ssdt.dat"], { cwd: dir, stdio: "pipe" });
-    const dsl = readFileSync(join(dir, "ssdt.dsl"), "utf8")
-      .replace(/\/\/[^\n]*/g, "")
-      .replace(/\s+/g, " ");
+    );
     expect(dsl).toContain('Name (_HID, "ARMA0001")');
     expect(dsl).toContain('Name (_CID, "PNP0600")');
     expect(dsl).toContain("Name (_UID, 0x03)");
@@ -106,9 +98,8 @@ describe("optical image detection", () => {
       has = false;
     }
     if (!has) return;
-    const dir = mkdtempSync(join(tmpdir(), "ahci-iso-"));
-    writeFileSync(join(dir, "t.iso"), buildIso9660([{ name: "A.TXT", data: new Uint8Array(5) }], "VOLX"));
-    expect(execFileSync("file", [join(dir, "t.iso")], { encoding: "utf8" })).toMatch(
+    const iso = buildIso9660([{ name: "A.TXT", data: new Uint8Array(5) }], "VOLX");
+    expect(execFileSync("file", ["-"], { input: iso, encoding: "utf8" })).toMatch(
       /ISO 9660 CD-ROM filesystem data '?VOLX/,
     );
   });
