@@ -1,23 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { Bus } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { M1_MODEL } from "../model.js";
+import { asm } from "../test/asm.js";
 import { Cpu } from "./cpu.js";
-
-/** Assemble with llvm-mc (an encoder we did not write). */
-function asm(src: string): number[] {
-  let out: string;
-  try {
-    out = execFileSync("llvm-mc", ["-triple=aarch64", "-mattr=+v8.4a", "-show-encoding"], {
-      input: src,
-    }).toString();
-  } catch (e) {
-    throw new Error(`llvm-mc failed (${(e as Error).message}); run 'bash scripts/install-system-tools.sh'`);
-  }
-  return [...out.matchAll(/encoding: \[0x(..),0x(..),0x(..),0x(..)\]/g)].map(
-    (m) => parseInt(m[4]! + m[3]! + m[2]! + m[1]!, 16) >>> 0,
-  );
-}
 
 /**
  * Run `insn` at EL0 (SCTLR_EL1 at reset: UMA = 0) and return the ESR_EL1 its exception left.

@@ -3,24 +3,12 @@
  * "branch taken" flag set, or the first instruction of the vector (Linux: `sub sp, sp, #336`)
  * ran twice and the interrupted context got back a wrong SP.
  */
-import { execFileSync } from "node:child_process";
 import { Bus } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { M1_MODEL } from "../model.js";
+import { asm } from "../test/asm.js";
 import { Cpu } from "./cpu.js";
 import { SR } from "./sysregs.js";
-
-function asm(src: string): number[] {
-  let out: string;
-  try {
-    out = execFileSync("llvm-mc", ["-triple=aarch64", "-show-encoding"], { input: src }).toString();
-  } catch (e) {
-    throw new Error(`llvm-mc failed (${(e as Error).message}); run 'bash scripts/install-system-tools.sh'`);
-  }
-  return [...out.matchAll(/encoding: \[0x(..),0x(..),0x(..),0x(..)\]/g)].map(
-    (m) => parseInt(m[4]! + m[3]! + m[2]! + m[1]!, 16) >>> 0,
-  );
-}
 
 describe("interrupt entry", () => {
   for (const budget of [1, 3, 1000]) {

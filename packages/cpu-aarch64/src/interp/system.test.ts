@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import {
   Bus,
   BusError,
@@ -10,25 +9,9 @@ import {
 } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { CORTEX_A72_MODEL, M1_MODEL } from "../model.js";
+import { asm } from "../test/asm.js";
 import { Cpu } from "./cpu.js";
 import { hwcapsFromIdRegs, idRegsFor } from "./idregs.js";
-
-/** Assemble with llvm-mc (the independent oracle for encodings); branch offsets are numeric. */
-function asm(src: string): number[] {
-  let out: string;
-  try {
-    out = execFileSync("llvm-mc", ["-triple=aarch64", "-mattr=+v8.4a", "-show-encoding"], {
-      input: src,
-    }).toString();
-  } catch (e) {
-    throw new Error(`llvm-mc failed (${(e as Error).message}); run 'bash scripts/install-system-tools.sh'`);
-  }
-  const words: number[] = [];
-  for (const m of out.matchAll(/encoding: \[0x(..),0x(..),0x(..),0x(..)\]/g)) {
-    words.push(parseInt(m[4]! + m[3]! + m[2]! + m[1]!, 16) >>> 0);
-  }
-  return words;
-}
 
 function machine(opts: { clock?: VirtualClock; lines?: { phys?: IrqLine; virt?: IrqLine } } = {}) {
   const bus = new Bus();

@@ -4,26 +4,12 @@
  * built by hand here (4K granule, 39-bit VA, ARM ARM D8.3 descriptor formats); instructions come
  * from llvm-mc; expected syndromes are worked out from the ESR_EL1 ISS encoding (D17.2.40).
  */
-import { execFileSync } from "node:child_process";
 import { Bus } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { M1_MODEL } from "../model.js";
+import { asm } from "../test/asm.js";
 import { Cpu } from "./cpu.js";
 import { SR } from "./sysregs.js";
-
-function asm(src: string): number[] {
-  let out: string;
-  try {
-    out = execFileSync("llvm-mc", ["-triple=aarch64", "-mattr=+v8.4a", "-show-encoding"], {
-      input: src,
-    }).toString();
-  } catch (e) {
-    throw new Error(`llvm-mc failed (${(e as Error).message}); run 'bash scripts/install-system-tools.sh'`);
-  }
-  return [...out.matchAll(/encoding: \[0x(..),0x(..),0x(..),0x(..)\]/g)].map(
-    (m) => parseInt(m[4]! + m[3]! + m[2]! + m[1]!, 16) >>> 0,
-  );
-}
 
 // Descriptor bits (D8.3.2): page = 0b11, AF 10, SH 9:8, AP[2:1] 7:6, AttrIndx 4:2, nG 11, PXN 53, UXN 54.
 const AF = 0x400n | 0x300n;

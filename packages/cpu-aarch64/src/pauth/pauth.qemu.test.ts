@@ -1,17 +1,12 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { runPacOracle } from "../test/pac-oracle.js";
 import { addPac, auth, PacAlgorithm, PacOut, PacRegime, pacga, strip } from "./pauth.js";
 
 // Independent oracle: the real instructions at EL1 in qemu-system-aarch64 -M virt -cpu max
 // (FEAT_PAuth with QARMA5, FEAT_TTST), keys and TCR_EL1 set per case by oracle/pac_baremetal.c.
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
-const ORACLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "oracle");
-const INSTALL = "bash scripts/install-system-tools.sh";
 
 interface PCase {
   ptr: bigint;
@@ -60,48 +55,10 @@ function tcr(c: PCase): bigint {
   );
 }
 
-function runOracle(cases: PCase[]): string[] {
-  const hex = (v: bigint) => `0x${v.toString(16)}ull`;
-  mkdirSync(join(ORACLE, "build"), { recursive: true });
-  writeFileSync(
-    join(ORACLE, "build", "pac_cases.h"),
-    `static const struct pcase cases[] = {\n${cases
-      .map((c) => `  {${hex(c.ptr)}, ${hex(c.mod)}, ${hex(c.klo)}, ${hex(c.khi)}, ${hex(tcr(c))}},`)
-      .join("\n")}\n};\n`,
-  );
-  for (const tool of ["aarch64-linux-gnu-gcc", "qemu-system-aarch64"]) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    } catch {
-      throw new Error(`${tool} is missing: run \`${INSTALL}\``);
-    }
-  }
-  execFileSync("bash", [join(ORACLE, "build-pac.sh")], { stdio: "inherit" });
-  const out = execFileSync(
-    "qemu-system-aarch64",
-    [
-      "-M",
-      "virt",
-      "-cpu",
-      "max",
-      "-m",
-      "128M",
-      "-display",
-      "none",
-      "-monitor",
-      "none",
-      "-serial",
-      "stdio",
-    ].concat(["-semihosting", "-kernel", join(ORACLE, "build", "pac_baremetal.elf")]),
-    { encoding: "utf8", timeout: 60_000 },
-  );
-  return out.trim().split("\n");
-}
-
 describe("PAuth vs qemu-system-aarch64 -cpu max at EL1 (QARMA5)", () => {
   it("PACIA, PACDB, AUTIA (good / wrong modifier), AUTDB, XPACI and PACGA match bit-exactly", () => {
     const cases = fc.sample(caseArb, { numRuns: RUNS, seed: SEED });
-    const lines = runOracle(cases);
+    const lines = runPacOracle(cases.map((c) => ({ ...c, tcr: tcr(c) })));
     expect(lines.at(-1)).toBe("END");
     const isar1 = BigInt(`0x${lines[0]!.split(" ")[0]}`);
     expect((isar1 >> 4n) & 15n).toBe(1n); // APA = 1: FEAT_PAuth, QARMA5, no EPAC/PAuth2

@@ -1,41 +1,21 @@
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Bus, sysRegKey } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { encode } from "../../decoder/decode.js";
 import { M1_QARMA5_MODEL } from "../../model.js";
+import { type PacOracleCase, runPacOracle } from "../../test/pac-oracle.js";
 import { Cpu } from "../cpu.js";
 import { Rng } from "../difftest.js";
 
 // The PAuth *instructions* (keys from AP*Key_EL1, TCR_EL1, SCTLR_EL1 enables) against the real ones
 // at EL1 in qemu-system-aarch64 -M virt -cpu max (QARMA5, ID_AA64ISAR1_EL1.APA = 1), using the
 // bare-metal oracle program of src/pauth (oracle/pac_baremetal.c), built here in a private directory.
-const ORACLE = join(new URL(".", import.meta.url).pathname, "../../../oracle");
 const N = Number(process.env.PAC_CASES ?? 200);
-
-interface Case {
-  ptr: bigint;
-  mod: bigint;
-  klo: bigint;
-  khi: bigint;
-  tcr: bigint;
-}
-
-function requireTool(t: string): void {
-  try {
-    execFileSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" });
-  } catch {
-    throw new Error(`${t} is missing: run 'bash scripts/install-system-tools.sh'`);
-  }
-}
 
 function u64(r: Rng): bigint {
   return (BigInt(r.u32()) << 32n) | BigInt(r.u32());
 }
 
-function randomCase(r: Rng): Case {
+function randomCase(r: Rng): PacOracleCase {
   const k = r.int(4);
   let ptr = u64(r);
   if (k === 0) ptr &= (1n << 48n) - 1n;
@@ -49,68 +29,14 @@ function randomCase(r: Rng): Case {
   return { ptr, mod: u64(r), klo: u64(r), khi: u64(r), tcr };
 }
 
-function runQemu(cases: Case[]): string[] {
-  const dir = mkdtempSync(join(tmpdir(), "armature-pacinsn-"));
-  mkdirSync(join(dir, "build"));
-  copyFileSync(join(ORACLE, "pac_baremetal.c"), join(dir, "pac_baremetal.c"));
-  copyFileSync(join(ORACLE, "pac_start.S"), join(dir, "pac_start.S"));
-  const hex = (v: bigint) => `0x${v.toString(16)}ull`;
-  writeFileSync(
-    join(dir, "build", "pac_cases.h"),
-    `static const struct pcase cases[] = {\n${cases
-      .map((c) => `  {${hex(c.ptr)}, ${hex(c.mod)}, ${hex(c.klo)}, ${hex(c.khi)}, ${hex(c.tcr)}},`)
-      .join("\n")}\n};\n`,
-  );
-  const elf = join(dir, "pac.elf");
-  execFileSync("aarch64-linux-gnu-gcc", [
-    "-O1",
-    "-march=armv8.3-a",
-    "-mgeneral-regs-only",
-    "-ffreestanding",
-    "-nostdlib",
-    "-static",
-    "-fno-pie",
-    "-no-pie",
-    "-Wl,-Ttext=0x40080000",
-    "-Wl,-e,_start",
-    "-Wl,--build-id=none",
-    `-I${dir}`,
-    "-o",
-    elf,
-    join(dir, "pac_start.S"),
-    join(dir, "pac_baremetal.c"),
-  ]);
-  const out = execFileSync(
-    "qemu-system-aarch64",
-    [
-      "-M",
-      "virt",
-      "-cpu",
-      "max",
-      "-m",
-      "128M",
-      "-display",
-      "none",
-      "-monitor",
-      "none",
-      "-serial",
-      "stdio",
-    ].concat(["-semihosting", "-kernel", elf]),
-    { encoding: "utf8", timeout: 60_000 },
-  );
-  return out.trim().split("\n");
-}
-
 const CODE = 0x40000000;
 const w = (id: string, f: Record<string, number>): number => encode(id, f);
 
 describe("PAuth instructions vs qemu-system-aarch64 -cpu max at EL1", () => {
   it("PACIA, PACDB, AUTIA (good / wrong modifier), AUTDB, XPACI, PACGA with keys from AP*Key_EL1", () => {
-    requireTool("aarch64-linux-gnu-gcc");
-    requireTool("qemu-system-aarch64");
     const rng = new Rng(Number(process.env.PAC_SEED ?? 4242));
     const cases = Array.from({ length: N }, () => randomCase(rng));
-    const lines = runQemu(cases);
+    const lines = runPacOracle(cases);
     expect(lines.at(-1)).toBe("END");
     expect((BigInt(`0x${lines[0]!.split(" ")[0]}`) >> 4n) & 15n).toBe(1n); // APA = 1, as our models
 

@@ -1,0 +1,81 @@
+/**
+ * Test-side driver for oracle/pac_baremetal.c: the real PAuth instructions at EL1 in
+ * qemu-system-aarch64 -M virt -cpu max (QARMA5), one line per case. Not part of the public surface.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ORACLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "oracle");
+
+/** Fail loudly when a system tool is missing (never skip). */
+export function needTool(tool: string): void {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+  } catch {
+    throw new Error(`${tool} is missing: run 'bash scripts/install-system-tools.sh'`);
+  }
+}
+
+/** One oracle case: pointer, modifier, key (lo, hi) and TCR_EL1. */
+export interface PacOracleCase {
+  ptr: bigint;
+  mod: bigint;
+  klo: bigint;
+  khi: bigint;
+  tcr: bigint;
+}
+
+/**
+ * Build the oracle with `cases` compiled in (in a private directory, removed afterwards) and run it;
+ * returns its output lines (the first starts with ID_AA64ISAR1_EL1, the last is "END").
+ */
+export function runPacOracle(cases: readonly PacOracleCase[]): string[] {
+  needTool("aarch64-linux-gnu-gcc");
+  needTool("qemu-system-aarch64");
+  const dir = mkdtempSync(join(tmpdir(), "armature-pac-"));
+  try {
+    copyFileSync(join(ORACLE, "pac_baremetal.c"), join(dir, "pac_baremetal.c"));
+    copyFileSync(join(ORACLE, "pac_start.S"), join(dir, "pac_start.S"));
+    mkdirSync(join(dir, "build"));
+    const hex = (v: bigint) => `0x${v.toString(16)}ull`;
+    writeFileSync(
+      join(dir, "build", "pac_cases.h"),
+      `static const struct pcase cases[] = {\n${cases
+        .map((c) => `  {${hex(c.ptr)}, ${hex(c.mod)}, ${hex(c.klo)}, ${hex(c.khi)}, ${hex(c.tcr)}},`)
+        .join("\n")}\n};\n`,
+    );
+    const elf = join(dir, "pac.elf");
+    execFileSync("aarch64-linux-gnu-gcc", [
+      "-O1",
+      "-march=armv8.3-a",
+      "-mgeneral-regs-only",
+      "-ffreestanding",
+      "-nostdlib",
+      "-static",
+      "-fno-pie",
+      "-no-pie",
+      "-Wl,-Ttext=0x40080000",
+      "-Wl,-e,_start",
+      "-Wl,--build-id=none",
+      `-I${dir}`,
+      "-o",
+      elf,
+      join(dir, "pac_start.S"),
+      join(dir, "pac_baremetal.c"),
+    ]);
+    const out = execFileSync(
+      "qemu-system-aarch64",
+      [
+        ...["-M", "virt", "-cpu", "max", "-m", "128M", "-display", "none", "-monitor", "none"],
+        ...["-serial", "stdio", "-nic", "none", "-semihosting", "-kernel", elf],
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    return out.trim().split("\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
