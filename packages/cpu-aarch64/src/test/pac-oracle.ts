@@ -79,3 +79,20 @@ export function runPacOracle(cases: readonly PacOracleCase[]): string[] {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Which of a case's seven results (PACIA, PACDB, AUTIA, AUTIA with a wrong modifier, AUTDB, XPACI,
+ * PACGA) QEMU 7.2 knowingly computes otherwise: for a pointer whose bit 55 differs from bit 63
+ * without effective TBI, the ARM ARM takes the PAC field size and extension from ptr<63> (AddPAC,
+ * CalculateBottomPACBit(selbit)), QEMU from ptr<55>. Instruction-key results use the instruction
+ * TBI (TBI && !TBID), data-key results TBI. PACGA is always compared.
+ */
+export function qemuDivergent(c: PacOracleCase): boolean[] {
+  const split = ((c.ptr >> 55n) & 1n) !== c.ptr >> 63n;
+  const upper = ((c.ptr >> 55n) & 1n) === 1n;
+  const tbiD = ((c.tcr >> (upper ? 38n : 37n)) & 1n) === 1n;
+  const tbid = ((c.tcr >> (upper ? 52n : 51n)) & 1n) === 1n;
+  const i = split && !(tbiD && !tbid);
+  const d = split && !tbiD;
+  return [i, d, i, i, d, i, false];
+}
