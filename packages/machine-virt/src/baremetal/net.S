@@ -12,56 +12,35 @@ main:
     bl      virtio_pci_setup
     cbz     x0, 9f
 
-    strb    wzr, [x21, #0x14]
-    mov     w0, #3
-    strb    w0, [x21, #0x14]
-    mov     w0, #1
-    str     w0, [x21, #0x08]
-    str     w0, [x21, #0x0c]                // VIRTIO_F_VERSION_1 only
-    mov     w0, #0xb
-    strb    w0, [x21, #0x14]
-    ldrb    w0, [x21, #0x14]
-    and     x0, x0, #8
+    mov     w0, #1                          // VIRTIO_F_VERSION_1 only
+    bl      virtio_negotiate
     CHECK   "features", x0, 8
     mov     x0, #0
     ldr     x1, =Q0
-    bl      queue_setup
+    bl      virtio_queue_setup
     mov     x26, x0
     mov     x0, #1
     ldr     x1, =Q1
-    bl      queue_setup
+    bl      virtio_queue_setup
     mov     x27, x0
     mov     w0, #0xf
     strb    w0, [x21, #0x14]
 
-    ldr     x1, =Q0                         // one 2 KiB receive buffer
-    ldr     x0, =RXBUF
-    str     x0, [x1]
-    mov     w0, #2048
-    str     w0, [x1, #8]
-    mov     w0, #2
-    strh    w0, [x1, #12]
-    strh    wzr, [x1, #0x104]
-    dmb     ishst
-    mov     w0, #1
-    strh    w0, [x1, #0x102]
-    dsb     sy
-    mov     w0, #0
-    strh    w0, [x26]
+    ldr     x0, =RXBUF                      // one 2 KiB receive buffer
+    ldr     x1, =Q0
+    mov     w2, #2048
+    mov     w3, #2                          // VIRTQ_DESC_F_WRITE
+    mov     x4, x26
+    mov     w5, #0
+    bl      virtq_post_first
 
-    ldr     x1, =Q1                         // the ARP request
-    adr     x0, txbuf
-    str     x0, [x1]
-    mov     w0, #(txbuf_end - txbuf)
-    str     w0, [x1, #8]
-    strh    wzr, [x1, #12]
-    strh    wzr, [x1, #0x104]
-    dmb     ishst
-    mov     w0, #1
-    strh    w0, [x1, #0x102]
-    dsb     sy
-    mov     w0, #1
-    strh    w0, [x27]
+    adr     x0, txbuf                       // the ARP request
+    ldr     x1, =Q1
+    mov     w2, #(txbuf_end - txbuf)
+    mov     w3, #0
+    mov     x4, x27
+    mov     w5, #1
+    bl      virtq_post_first
     ldr     x1, =Q1
 6:  ldrh    w0, [x1, #0x202]
     cbz     w0, 6b
@@ -95,29 +74,6 @@ main:
     b       poweroff
 9:  PRINT   "no virtio-net\n"
     b       poweroff
-
-// queue_setup: x0 = queue index, x1 = ring memory; returns its notify address in x0.
-queue_setup:
-    strh    w0, [x21, #0x16]
-    mov     w2, #4
-    strh    w2, [x21, #0x18]
-    mov     w2, #0xffff
-    strh    w2, [x21, #0x1a]
-    str     w1, [x21, #0x20]
-    lsr     x2, x1, #32
-    str     w2, [x21, #0x24]
-    add     x3, x1, #0x100
-    str     w3, [x21, #0x28]
-    str     w2, [x21, #0x2c]
-    add     x3, x1, #0x200
-    str     w3, [x21, #0x30]
-    str     w2, [x21, #0x34]
-    mov     w2, #1
-    strh    w2, [x21, #0x1c]
-    ldrh    w2, [x21, #0x1e]
-    mul     w2, w2, w25
-    add     x0, x24, x2
-    ret
 
 txbuf:
     .space  12                              // virtio_net_hdr (no offloads), num_buffers 0

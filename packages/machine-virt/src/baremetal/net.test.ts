@@ -33,7 +33,8 @@ describeBareMetal("bare-metal virtio-net", {
         "-netdev",
         "user,id=n0",
         "-device",
-        "virtio-net-pci,netdev=n0,addr=1,disable-legacy=on,disable-modern=off,mac=52:54:00:12:34:56",
+        // romfile=: no PXE option ROM (bare metal does not need one; the ROM file is an optional package).
+        "virtio-net-pci,netdev=n0,addr=1,disable-legacy=on,disable-modern=off,mac=52:54:00:12:34:56,romfile=",
       ],
     },
   },

@@ -40,7 +40,7 @@ describeBareMetal("bare-metal PCI enumeration", {
       machine: "virt,gic-version=3,highmem=off",
       extra: [
         "-device",
-        `virtio-net-pci,addr=1,${modern}`,
+        `virtio-net-pci,addr=1,${modern},romfile=`, // no PXE option ROM: bare metal needs none
         "-device",
         `virtio-serial-pci,addr=2,${modern}`,
         "-device",

@@ -305,6 +305,62 @@ virtio_pci_setup:
     mov     x0, #0
     ret
 
+// virtio_negotiate: w0 = the driver's feature bits 32..63 (1: VIRTIO_F_VERSION_1). Through the
+// common config at x21 (virtio 1.2 3.1.1): reset, ACKNOWLEDGE | DRIVER, the features, FEATURES_OK;
+// returns the status's FEATURES_OK bit in x0 (8: accepted). Clobbers x1.
+virtio_negotiate:
+    strb    wzr, [x21, #0x14]
+    mov     w1, #3
+    strb    w1, [x21, #0x14]                // ACKNOWLEDGE | DRIVER
+    mov     w1, #1
+    str     w1, [x21, #0x08]                // driver_feature_select = 1 (bits 32..63)
+    str     w0, [x21, #0x0c]
+    mov     w0, #0xb
+    strb    w0, [x21, #0x14]                // | FEATURES_OK
+    ldrb    w0, [x21, #0x14]
+    and     x0, x0, #8
+    ret
+
+// virtio_queue_setup: w0 = queue index, x1 = ring memory (desc +0, avail +0x100, used +0x200);
+// a 4-entry queue without an MSI-X vector, enabled. Returns its notify address in x0 (notify base
+// x24, multiplier w25). Clobbers x2, x3.
+virtio_queue_setup:
+    strh    w0, [x21, #0x16]                // queue_select
+    mov     w2, #4
+    strh    w2, [x21, #0x18]                // queue_size
+    mov     w2, #0xffff
+    strh    w2, [x21, #0x1a]                // queue_msix_vector = NO_VECTOR
+    str     w1, [x21, #0x20]                // queue_desc
+    lsr     x2, x1, #32
+    str     w2, [x21, #0x24]
+    add     x3, x1, #0x100
+    str     w3, [x21, #0x28]                // queue_driver
+    str     w2, [x21, #0x2c]
+    add     x3, x1, #0x200
+    str     w3, [x21, #0x30]                // queue_device
+    str     w2, [x21, #0x34]
+    mov     w2, #1
+    strh    w2, [x21, #0x1c]                // queue_enable
+    ldrh    w2, [x21, #0x1e]                // queue_notify_off
+    mul     w2, w2, w25
+    add     x0, x24, x2
+    ret
+
+// virtq_post_first: x0 = buffer, x1 = ring memory, w2 = length, w3 = descriptor flags, x4 = the
+// queue's notify address, w5 = the queue index. Makes the buffer descriptor 0, the first entry of
+// the available ring (idx 1), and notifies. Clobbers w0.
+virtq_post_first:
+    str     x0, [x1]
+    str     w2, [x1, #8]
+    strh    w3, [x1, #12]
+    strh    wzr, [x1, #0x104]               // avail ring[0] = 0
+    dmb     ishst
+    mov     w0, #1
+    strh    w0, [x1, #0x102]                // avail idx = 1
+    dsb     sy
+    strh    w5, [x4]
+    ret
+
 // ---------------------------------------------------------------- vectors (ARM ARM D1.10.2)
 .macro VENTRY kind
     .balign 0x80

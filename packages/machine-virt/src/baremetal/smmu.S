@@ -157,25 +157,10 @@ main:
     ldrb    w0, [x21, #0x14]
     and     x0, x0, #8
     CHECK   "features", x0, 8
-    strh    wzr, [x21, #0x16]
-    mov     w0, #4
-    strh    w0, [x21, #0x18]
-    mov     w0, #0xffff
-    strh    w0, [x21, #0x1a]
+    mov     w0, #0
     ldr     x1, =IOVA                       // the rings, as the device sees them
-    str     w1, [x21, #0x20]
-    str     wzr, [x21, #0x24]
-    add     x2, x1, #0x100
-    str     w2, [x21, #0x28]
-    str     wzr, [x21, #0x2c]
-    add     x2, x1, #0x200
-    str     w2, [x21, #0x30]
-    str     wzr, [x21, #0x34]
-    mov     w0, #1
-    strh    w0, [x21, #0x1c]
-    ldrh    w2, [x21, #0x1e]
-    mul     w2, w2, w25
-    add     x24, x24, x2
+    bl      virtio_queue_setup
+    mov     x24, x0
     mov     w0, #0xf
     strb    w0, [x21, #0x14]
 
