@@ -1,62 +1,21 @@
 // Boot benchmark (issue #10 part 6): wall time from start to the initramfs's shell marker and
 // guest MIPS on the virt board, beside qemu-system-aarch64 (TCG) on the same kernel and initramfs.
 // Prints figures; never fails on timing.
-import { spawn } from "node:child_process";
-import { cpus, loadavg } from "node:os";
 import { bootLinux, guestFiles } from "../src/test/index.js";
+import { hostLine, qemuLinux } from "./qemu.js";
 
-async function qemuBootMs(image: string, initrd: string): Promise<number | null> {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    let out = "";
-    let p: ReturnType<typeof spawn>;
-    try {
-      p = spawn(
-        "qemu-system-aarch64",
-        [
-          "-M",
-          "virt",
-          "-cpu",
-          "cortex-a72",
-          "-m",
-          "1024",
-          "-nographic",
-          "-kernel",
-          image,
-          "-initrd",
-          initrd,
-          "-append",
-          "console=ttyAMA0",
-        ],
-        { stdio: ["pipe", "pipe", "pipe"] },
-      );
-    } catch {
-      resolve(null);
-      return;
-    }
-    const timer = setTimeout(() => {
-      p.kill("SIGKILL");
-      resolve(null);
-    }, 300_000);
-    p.on("error", () => resolve(null));
-    p.stdout?.on("data", (d: Buffer) => {
-      out += d.toString("latin1");
-      if (out.includes("ARMATURE-SHELL-READY")) {
-        const ms = Date.now() - t0;
-        clearTimeout(timer);
-        p.kill("SIGKILL");
-        resolve(ms);
-      }
-    });
+/** Wall time until QEMU's console shows the shell marker. */
+function qemuBootMs(image: string, initrd: string): Promise<number | null> {
+  const t0 = Date.now();
+  let out = "";
+  return qemuLinux(image, initrd, [], (text) => {
+    out += text;
+    return out.includes("ARMATURE-SHELL-READY") ? Date.now() - t0 : undefined;
   });
 }
 
 const { image, initrd } = guestFiles();
-console.log(
-  `host: ${cpus().length} cores, load average ${loadavg()
-    .map((x) => x.toFixed(1))
-    .join(" ")}`,
-);
+console.log(hostLine());
 const q = await qemuBootMs(image, initrd);
 const s = await bootLinux({ layout: "vz" });
 s.machine.stop();

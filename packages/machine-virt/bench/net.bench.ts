@@ -3,11 +3,10 @@
 // and under qemu-system-aarch64 (TCG) with QEMU's own user network (slirp) on the same kernel and
 // initramfs. The guest gets its address from /init's udhcpc in both. Prints figures; never fails
 // on timing. NET_BENCH_MIB sets the size (default 16).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { cpus, loadavg } from "node:os";
 import { bootLinux, guestFiles } from "../src/test/index.js";
+import { hostLine, qemuLinux } from "./qemu.js";
 
 const MIB = Number(process.env.NET_BENCH_MIB ?? 16);
 const blob = randomBytes(MIB << 20);
@@ -23,60 +22,27 @@ const WAIT_LEASE = "for i in $(seq 100); do route -n | grep -q '^0\\.0\\.0\\.0' 
 const WGET = `wget -q -O /dev/null http://10.0.2.2:${port}/blob && echo WGET-OK`;
 
 /** The same commands under QEMU: wall time of the download, or null when QEMU is unavailable. */
-async function qemuDownloadMs(image: string, initrd: string): Promise<number | null> {
-  return new Promise((resolve) => {
-    let out = "";
-    let stage = 0;
-    let t0 = 0;
-    const p = spawn(
-      "qemu-system-aarch64",
-      [
-        "-M",
-        "virt",
-        "-cpu",
-        "cortex-a72",
-        "-m",
-        "1024",
-        "-nographic",
-        "-kernel",
-        image,
-        "-initrd",
-        initrd,
-        "-append",
-        "console=ttyAMA0",
-        "-nic",
-        "user,model=virtio-net-pci",
-      ],
-      { stdio: ["pipe", "pipe", "pipe"] },
-    );
-    const done = (v: number | null) => {
-      clearTimeout(timer);
-      p.kill("SIGKILL");
-      resolve(v);
-    };
-    const timer = setTimeout(() => done(null), 300_000);
-    p.on("error", () => done(null));
-    p.stdout?.on("data", (d: Buffer) => {
-      out += d.toString("latin1");
-      if (stage === 0 && /ARMATURE-SHELL-READY[\s\S]*\/ # $/.test(out)) {
-        stage = 1;
-        p.stdin?.write(`${WAIT_LEASE}; echo LEASE-DONE\n`);
-      } else if (stage === 1 && /\nLEASE-DONE/.test(out)) {
-        stage = 2;
-        out = "";
-        t0 = Date.now();
-        p.stdin?.write(`${WGET}\n`);
-      } else if (stage === 2 && /\nWGET-OK/.test(out)) done(Date.now() - t0);
-    });
+function qemuDownloadMs(image: string, initrd: string): Promise<number | null> {
+  let out = "";
+  let stage = 0;
+  let t0 = 0;
+  return qemuLinux(image, initrd, ["-nic", "user,model=virtio-net-pci"], (text, stdin) => {
+    out += text;
+    if (stage === 0 && /ARMATURE-SHELL-READY[\s\S]*\/ # $/.test(out)) {
+      stage = 1;
+      stdin?.write(`${WAIT_LEASE}; echo LEASE-DONE\n`);
+    } else if (stage === 1 && /\nLEASE-DONE/.test(out)) {
+      stage = 2;
+      out = "";
+      t0 = Date.now();
+      stdin?.write(`${WGET}\n`);
+    } else if (stage === 2 && /\nWGET-OK/.test(out)) return Date.now() - t0;
+    return undefined;
   });
 }
 
 const { image, initrd } = guestFiles();
-console.log(
-  `host: ${cpus().length} cores, load average ${loadavg()
-    .map((x) => x.toFixed(1))
-    .join(" ")}; ${MIB} MiB from a host HTTP server on 127.0.0.1, wget to /dev/null in the guest`,
-);
+console.log(`${hostLine()}; ${MIB} MiB from a host HTTP server on 127.0.0.1, wget to /dev/null in the guest`);
 const mbs = (ms: number) => ((MIB * 1.048576) / (ms / 1000)).toFixed(2);
 const q = await qemuDownloadMs(image, initrd);
 const s = await bootLinux({ layout: "vz" });
