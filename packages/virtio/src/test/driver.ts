@@ -24,6 +24,36 @@ export class GuestMemory {
     return a;
   }
 
+  /**
+   * Place a chain's buffers: readable ones get their bytes, writable ones are filled with 0xcc (so
+   * that what the device did not write shows).
+   */
+  place(bufs: readonly DriverBuffer[]): Segment[] {
+    return bufs.map((b) => {
+      if ("readable" in b) {
+        const addr = this.alloc(Math.max(1, b.readable.length), 8);
+        this.write(addr, b.readable);
+        return { addr, len: b.readable.length, write: false };
+      }
+      const addr = this.alloc(Math.max(1, b.writable), 8);
+      this.bytes(addr, b.writable).fill(0xcc);
+      return { addr, len: b.writable, write: true };
+    });
+  }
+
+  /** The first `len` bytes across `buffers`, in order (what a device wrote into a chain). */
+  gather(buffers: ReadonlyArray<{ addr: number; len: number }>, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let done = 0;
+    for (const w of buffers) {
+      const n = Math.min(w.len, len - done);
+      out.set(this.bytes(w.addr, n), done);
+      done += n;
+      if (done === len) break;
+    }
+    return out;
+  }
+
   /** Forget every allocation (the memory itself is kept). */
   resetAllocator(): void {
     this.next = this.base;
@@ -56,6 +86,20 @@ export class GuestMemory {
 
 /** One buffer of a request: bytes the device reads, or a length the device may write. */
 export type DriverBuffer = { readable: Uint8Array } | { writable: number };
+
+/** A buffer placed in guest memory: readable (device reads) or writable (device writes). */
+export interface Segment {
+  addr: number;
+  len: number;
+  write: boolean;
+}
+
+/** How a chain is added: through an indirect table, with a tag, published now (default) or later. */
+export interface ChainOptions {
+  indirect?: boolean;
+  tag?: unknown;
+  publish?: boolean;
+}
 
 /** A request as the device completed it. */
 export interface UsedBuffer {
@@ -122,31 +166,15 @@ export class DriverSplitQueue {
    * With `indirect`, the chain goes into an indirect table referenced by one descriptor.
    * Returns the head index, or -1 if there are not enough free descriptors.
    */
-  add(
-    bufs: readonly DriverBuffer[],
-    opts: { indirect?: boolean; tag?: unknown; publish?: boolean } = {},
-  ): number {
-    const segs = bufs.map((b) => {
-      if ("readable" in b) {
-        const addr = this.mem.alloc(Math.max(1, b.readable.length), 8);
-        this.mem.write(addr, b.readable);
-        return { addr, len: b.readable.length, write: false };
-      }
-      const addr = this.mem.alloc(Math.max(1, b.writable), 8);
-      this.mem.bytes(addr, b.writable).fill(0xcc);
-      return { addr, len: b.writable, write: true };
-    });
-    return this.addSegments(segs, opts);
+  add(bufs: readonly DriverBuffer[], opts: ChainOptions = {}): number {
+    return this.addSegments(this.mem.place(bufs), opts);
   }
 
   /**
    * Add a chain over buffers the caller already placed in guest memory (no allocation except an
    * indirect table): readable segments first, then writable ones.
    */
-  addSegments(
-    segs: ReadonlyArray<{ addr: number; len: number; write: boolean }>,
-    opts: { indirect?: boolean; tag?: unknown; publish?: boolean } = {},
-  ): number {
+  addSegments(segs: readonly Segment[], opts: ChainOptions = {}): number {
     const writable = segs.filter((s) => s.write).map((s) => ({ addr: s.addr, len: s.len }));
     let descs: number[];
     if (opts.indirect) {
@@ -207,15 +235,7 @@ export class DriverSplitQueue {
 
   /** Read back the bytes a used buffer's writable part holds (`len` bytes across its buffers). */
   readWritten(u: UsedBuffer, len = u.len): Uint8Array {
-    const out = new Uint8Array(len);
-    let done = 0;
-    for (const w of u.writable) {
-      const n = Math.min(w.len, len - done);
-      out.set(this.mem.bytes(w.addr, n), done);
-      done += n;
-      if (done === len) break;
-    }
-    return out;
+    return this.mem.gather(u.writable, len);
   }
 
   /** used_event (EVENT_IDX): interrupt me when the used index passes `v`. */

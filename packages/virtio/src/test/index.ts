@@ -1,4 +1,4 @@
-export type { DriverBuffer, UsedBuffer } from "./driver.js";
+export type { ChainOptions, DriverBuffer, Segment, UsedBuffer } from "./driver.js";
 export { DriverSplitQueue, GuestMemory } from "./driver.js";
 export type { GpuHeader, GpuResponse } from "./gpu.js";
 export { decodeResponse, GPU, GpuTestDriver, gpuRequest } from "./gpu.js";

@@ -1,4 +1,4 @@
-import type { DriverBuffer, GuestMemory, UsedBuffer } from "./driver.js";
+import type { ChainOptions, DriverBuffer, GuestMemory, Segment, UsedBuffer } from "./driver.js";
 
 const F_NEXT = 1;
 const F_WRITE = 2;
@@ -46,21 +46,8 @@ export class DriverPackedQueue {
     return this.freeDescs;
   }
 
-  add(
-    bufs: readonly DriverBuffer[],
-    opts: { indirect?: boolean; tag?: unknown; publish?: boolean } = {},
-  ): number {
-    const segs = bufs.map((b) => {
-      if ("readable" in b) {
-        const addr = this.mem.alloc(Math.max(1, b.readable.length), 8);
-        this.mem.write(addr, b.readable);
-        return { addr, len: b.readable.length, write: false };
-      }
-      const addr = this.mem.alloc(Math.max(1, b.writable), 8);
-      this.mem.bytes(addr, b.writable).fill(0xcc);
-      return { addr, len: b.writable, write: true };
-    });
-    return this.addSegments(segs, opts);
+  add(bufs: readonly DriverBuffer[], opts: ChainOptions = {}): number {
+    return this.addSegments(this.mem.place(bufs), opts);
   }
 
   private writeDesc(at: number, addr: number, len: number, id: number, flags: number | undefined): void {
@@ -71,10 +58,7 @@ export class DriverPackedQueue {
   }
 
   /** Returns the buffer id, or -1 when the ring has no room. */
-  addSegments(
-    segs: ReadonlyArray<{ addr: number; len: number; write: boolean }>,
-    opts: { indirect?: boolean; tag?: unknown; publish?: boolean } = {},
-  ): number {
+  addSegments(segs: readonly Segment[], opts: ChainOptions = {}): number {
     const n = opts.indirect ? 1 : segs.length;
     if (segs.length === 0 || n > this.freeDescs || this.freeIds.length === 0) return -1;
     const id = this.freeIds.pop()!;
@@ -148,15 +132,7 @@ export class DriverPackedQueue {
   }
 
   readWritten(u: UsedBuffer, len = u.len): Uint8Array {
-    const out = new Uint8Array(len);
-    let done = 0;
-    for (const w of u.writable) {
-      const n = Math.min(w.len, len - done);
-      out.set(this.mem.bytes(w.addr, n), done);
-      done += n;
-      if (done === len) break;
-    }
-    return out;
+    return this.mem.gather(u.writable, len);
   }
 
   /** Driver event suppression (§2.8.10): flags 0 enable, 1 disable, 2 at (offset, wrap). */
