@@ -1,25 +1,14 @@
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { guestFiles } from "@armature/machine-virt/test";
 import { describe, expect, it, vi } from "vitest";
-import { runCli } from "../cli.js";
+import { HAVE_GDB, runAnnouncing, startGdb } from "./gdb-harness.js";
 
 // gdb-multiarch against Debian's arm64 kernel: `armature run --smp 2 --gdb ... --wait-gdb`, a
 // breakpoint in the kernel's entry code (its physical address from the Image header), continue,
 // Ctrl-C once both vCPUs are up, `info threads`. Bounded: it stops the guest once the second CPU
 // is online (a few seconds of boot), not at the shell.
-
-function has(cmd: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const HAVE_GDB = has("gdb-multiarch");
 
 describe.skipIf(!HAVE_GDB && process.env.CI === undefined)("armature run --gdb with Linux", () => {
   it("--wait-gdb, a breakpoint at the kernel's entry, continue, Ctrl-C, info threads lists the vCPUs", {
@@ -41,10 +30,7 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)("armature run --gdb w
       return true;
     });
     try {
-      let err = "";
-      let announce: (port: number) => void = () => {};
-      const port = new Promise<number>((r) => (announce = r));
-      const run = runCli(
+      const run = runAnnouncing(
         [
           "run",
           "--machine",
@@ -58,23 +44,13 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)("armature run --gdb w
           "--memory",
           "512",
         ].concat(["--gdb", "tcp:127.0.0.1:0", "--wait-gdb"]),
-        {
-          out: () => {},
-          err: (s) => {
-            err += s;
-            const m = /GDB stub on 127\.0\.0\.1:(\d+)/.exec(err);
-            if (m !== null) announce(Number(m[1]));
-          },
-        },
+        "GDB stub",
       );
-      const script = join(dir, "s.gdb");
-      writeFileSync(
-        script,
+      const gdb = startGdb(
+        dir,
         [
-          "set pagination off",
-          "set confirm off",
           "set architecture aarch64",
-          `target remote 127.0.0.1:${await port}`,
+          `target remote 127.0.0.1:${await run.port}`,
           'printf "ATTACH pc=%lx\\n", $pc',
           `break *0x${primaryEntry.toString(16)}`,
           "continue",
@@ -86,24 +62,17 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)("armature run --gdb w
           'printf "DONE\\n"',
           "kill",
           'printf "KILLED\\n"',
-        ].join("\n"),
+        ],
+        240_000,
       );
-      const gdb = spawn("gdb-multiarch", ["-batch", "-nx", "-x", script], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      gdb.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      gdb.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      const killer = setTimeout(() => gdb.kill("SIGKILL"), 240_000);
       // Ctrl-C once the kernel reports both CPUs online.
       const poll = setInterval(() => {
-        if (/smp: Brought up 1 node, 2 CPUs/.test(console) && out.includes("CONTINUING")) {
+        if (/smp: Brought up 1 node, 2 CPUs/.test(console) && gdb.output().includes("CONTINUING")) {
           clearInterval(poll);
-          gdb.kill("SIGINT");
+          gdb.proc.kill("SIGINT");
         }
       }, 50);
-      await new Promise<void>((r) => gdb.on("close", () => r()));
-      clearTimeout(killer);
+      const out = await gdb.closed;
       clearInterval(poll);
       expect(out).toContain(`ATTACH pc=${entry.toString(16)}`);
       expect(out).toContain(`BP pc=${primaryEntry.toString(16)}`);
@@ -113,7 +82,7 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)("armature run --gdb w
       expect(out).toMatch(/^\*? +2 +Thread 2 \(CPU#1 EL1\)/m);
       expect(out).toContain("DONE");
       expect(out).toContain("KILLED"); // vKill answered, the machine stopped
-      expect(await run).toBe(1);
+      expect(await run.code).toBe(1);
       expect(console).toMatch(/smp: Brought up 1 node, 2 CPUs/);
     } finally {
       spy.mockRestore();

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli.js";
+import { HAVE_GDB, has, runAnnouncing, startGdb } from "./gdb-harness.js";
 import { parseRunOptions } from "./run.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
 
@@ -14,16 +15,6 @@ import { parseParallelsRunOptions } from "./run-parallels.js";
 // is either computed by the program or by GDB from the ELF's symbols.
 const here = dirname(fileURLToPath(import.meta.url));
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAVE_GDB = has("gdb-multiarch");
 if (!HAVE_GDB && process.env.CI === undefined) {
   console.warn(
     "gdb.test.ts: gdb-multiarch is missing: skipped (run `bash scripts/install-system-tools.sh`; CI runs it)",
@@ -51,21 +42,6 @@ function build(dir: string): { elf: string; bin: string } {
   return { elf, bin };
 }
 
-function gdbBatch(script: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("gdb-multiarch", ["-batch", "-nx", "-x", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-    p.on("error", reject);
-    p.on("close", () => {
-      clearTimeout(t);
-      resolve(out);
-    });
-  });
-}
-
 describe.skipIf(!HAVE_GDB && process.env.CI === undefined)(
   "armature run --gdb, judged by gdb-multiarch",
   () => {
@@ -73,53 +49,37 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)(
       const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
       try {
         const { elf, bin } = build(dir);
-        let err = "";
-        let announce: (port: number) => void = () => {};
-        const port = new Promise<number>((r) => (announce = r));
-        const run = runCli(
+        const run = runAnnouncing(
           ["run", "--machine", "virt", "--kernel", bin, "--smp", "2", "--deterministic"].concat([
             "--gdb",
             "tcp:127.0.0.1:0",
             "--wait-gdb",
           ]),
-          {
-            out: () => {},
-            err: (s) => {
-              err += s;
-              const m = /GDB stub on 127\.0\.0\.1:(\d+)/.exec(err);
-              if (m !== null) announce(Number(m[1]));
-            },
-          },
+          "GDB stub",
         );
-        const script = join(dir, "s.gdb");
-        writeFileSync(
-          script,
-          [
-            "set pagination off",
-            "set confirm off",
-            `file ${elf}`,
-            `target remote 127.0.0.1:${await port}`,
-            "info threads",
-            "break count_up",
-            "continue",
-            'printf "BP pc=%lx x0=%lu\\n", $pc, $x0',
-            'printf "COUNT_UP=%lx\\n", &count_up',
-            "set $pc0 = $pc",
-            "stepi 10",
-            'printf "STEP dpc=%lu x0=%lu\\n", $pc - $pc0, $x0',
-            'printf "V16 %lx %lx\\n", $v16.d.u[0], $v16.d.u[1]',
-            'printf "D17 %f\\n", $v17.d.f[0]',
-            'printf "TABLE %x %x %x %x\\n", table[0], table[1], table[2], table[3]',
-            "x/2xw &table[2]",
-            "monitor info cpus",
-            "watch result",
-            "continue",
-            'printf "RESULT %lu\\n", result',
-            "continue",
-          ].join("\n"),
-        );
-        const out = await gdbBatch(script, 60_000);
-        const code = await run;
+        const gdbLines = [
+          `file ${elf}`,
+          `target remote 127.0.0.1:${await run.port}`,
+          "info threads",
+          "break count_up",
+          "continue",
+          'printf "BP pc=%lx x0=%lu\\n", $pc, $x0',
+          'printf "COUNT_UP=%lx\\n", &count_up',
+          "set $pc0 = $pc",
+          "stepi 10",
+          'printf "STEP dpc=%lu x0=%lu\\n", $pc - $pc0, $x0',
+          'printf "V16 %lx %lx\\n", $v16.d.u[0], $v16.d.u[1]',
+          'printf "D17 %f\\n", $v17.d.f[0]',
+          'printf "TABLE %x %x %x %x\\n", table[0], table[1], table[2], table[3]',
+          "x/2xw &table[2]",
+          "monitor info cpus",
+          "watch result",
+          "continue",
+          'printf "RESULT %lu\\n", result',
+          "continue",
+        ];
+        const out = await startGdb(dir, gdbLines, 60_000).closed;
+        const code = await run.code;
         // Threads are the vCPUs (the second one has not been started).
         expect(out).toMatch(/\* 1 +Thread 1 \(CPU#0 EL1\)/);
         expect(out).toMatch(/ 2 +Thread 2 \(CPU#1 EL1 \(off\)\)/);
@@ -190,25 +150,15 @@ describe("armature run --monitor, --gdb options", () => {
     const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
     try {
       const { bin } = build(dir);
-      let err = "";
-      let announce: (port: number) => void = () => {};
-      const port = new Promise<number>((r) => (announce = r));
-      const run = runCli(
+      const run = runAnnouncing(
         ["run", "--machine", "virt", "--kernel", bin, "--deterministic", "--gdb", "tcp:127.0.0.1:0"].concat([
           "--wait-gdb",
           "--monitor",
           "tcp:127.0.0.1:0",
         ]),
-        {
-          out: () => {},
-          err: (s) => {
-            err += s;
-            const m = /monitor on 127\.0\.0\.1:(\d+)/.exec(err);
-            if (m !== null) announce(Number(m[1]));
-          },
-        },
+        "monitor",
       );
-      const s = connect(await port, "127.0.0.1");
+      const s = connect(await run.port, "127.0.0.1");
       let text = "";
       s.on("data", (d: Buffer) => (text += d.toString("latin1")));
       s.on("error", () => {});
@@ -227,7 +177,7 @@ describe("armature run --monitor, --gdb options", () => {
       expect(text).toMatch(/0x20010000- +0x20010fff mmio pl011/);
       expect(text).toMatch(/0x70000000- +0x[0-9a-f]+ ram /);
       s.write("cont\n");
-      expect(await run).toBe(0); // the program powered off
+      expect(await run.code).toBe(0); // the program powered off
       s.destroy();
     } finally {
       rmSync(dir, { recursive: true, force: true });
