@@ -1,26 +1,19 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArmOracle, hex32 } from "../fp/qemu-oracle.js";
+import { describe, expect, it } from "vitest";
+import { hex32 } from "../fp/qemu-oracle.js";
+import { oracleSuite } from "../test/oracle-suite.js";
 import { crc32 } from "./crypto.js";
 import { CRYPTO_OPS as OPS, cryptoRegs as regs } from "./oracle-cases.js";
 
-const RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
-
-let oracle: ArmOracle;
-beforeAll(() => {
-  oracle = ArmOracle.start();
-});
-afterAll(() => oracle?.close());
+const { oracle, sample, runs: RUNS, seed: SEED } = oracleSuite();
 
 const q = (w: number[], o: number) => hex32(w[o + 3]!) + hex32(w[o + 2]!) + hex32(w[o + 1]!) + hex32(w[o]!);
 
 describe("crypto instructions vs qemu-aarch64 -cpu max", () => {
   it("AES, SHA1/256/512, SHA3, PMULL and CRC32 match bit-exactly", async () => {
     const cases: Array<[string, number[]]> = [];
-    for (const name of Object.keys(OPS))
-      for (const w of fc.sample(regs, { numRuns: RUNS, seed: SEED })) cases.push([name, w]);
-    const res = await oracle.run(cases.map(([n, w]) => `${n} 0 ${q(w, 0)} ${q(w, 4)} ${q(w, 8)}`));
+    for (const name of Object.keys(OPS)) for (const w of sample(regs)) cases.push([name, w]);
+    const res = await oracle().run(cases.map(([n, w]) => `${n} 0 ${q(w, 0)} ${q(w, 4)} ${q(w, 8)}`));
     const v = new Uint32Array(12);
     const bad: string[] = [];
     cases.forEach(([name, w], i) => {

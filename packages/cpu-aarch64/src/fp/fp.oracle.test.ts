@@ -1,24 +1,17 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { oracleSuite } from "../test/oracle-suite.js";
 import { type Case, caseArb, caseLine, FP_OPS, judge, knownDivergence, type OpSpec } from "./oracle-cases.js";
-import { ArmOracle } from "./qemu-oracle.js";
 
-// Cases per instruction form; a large run is oracle/large-run.ts.
-const RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
-
-let oracle: ArmOracle;
-beforeAll(() => {
-  oracle = ArmOracle.start();
-});
-afterAll(() => oracle?.close());
+// Cases per instruction form: FC_NUM_RUNS; a large run is oracle/large-run.ts.
+const { oracle, sample, runs: RUNS, seed: SEED } = oracleSuite();
 
 async function check(specs: readonly OpSpec[]): Promise<void> {
   const cases: Array<[OpSpec, Case]> = [];
   for (const spec of specs) {
-    for (const c of fc.sample(caseArb(spec), { numRuns: RUNS, seed: SEED })) cases.push([spec, c]);
+    for (const c of sample(caseArb(spec))) cases.push([spec, c]);
   }
-  const res = await oracle.run(cases.map(([, c]) => caseLine(c)));
+  const res = await oracle().run(cases.map(([, c]) => caseLine(c)));
   const bad: string[] = [];
   cases.forEach(([spec, c], i) => {
     const v = judge(spec, c, res[i]!);
@@ -90,7 +83,7 @@ describe("host fast paths (round to nearest, normal operands) vs qemu-aarch64", 
     const cases: Array<[OpSpec, Case]> = [];
     for (const spec of specs) {
       const arb = fc.tuple(f64, f64, f64, fc.constantFrom(0, 1 << 24, 1 << 25));
-      for (const [a, b, c, fpcr] of fc.sample(arb, { numRuns: RUNS * 4, seed: SEED })) {
+      for (const [a, b, c, fpcr] of sample(arb, RUNS * 4)) {
         const narrow = (x: readonly [number, number]) =>
           [
             0,
@@ -124,7 +117,7 @@ describe("host fast paths (round to nearest, normal operands) vs qemu-aarch64", 
         cases.push([fma32, { op: "fmadd_s", fpcr: 0, a, b, c }]);
       }
     }
-    const res = await oracle.run(cases.map(([, c]) => caseLine(c)));
+    const res = await oracle().run(cases.map(([, c]) => caseLine(c)));
     const bad: string[] = [];
     cases.forEach(([spec, c], i) => {
       const v = judge(spec, c, res[i]!);
