@@ -206,12 +206,16 @@ describe.each(TRANSPORT_KINDS)("virtio-rng over %s", (kind) => {
 
 describe.each(TRANSPORT_KINDS)("device status machine over %s", (kind) => {
   const dev = () => new VirtioRng();
-  it("refuses a driver without VERSION_1 by leaving FEATURES_OK clear", () => {
-    const h = harness(dev(), kind);
+  /** Reset, ACKNOWLEDGE | DRIVER, `features`, FEATURES_OK (no queue, no DRIVER_OK). */
+  const offer = (h: ReturnType<typeof harness>, features: bigint) => {
     h.t.setStatus(0);
     h.t.setStatus(3);
-    h.t.setDriverFeatures(0n);
+    h.t.setDriverFeatures(features);
     h.t.setStatus(11);
+  };
+  it("refuses a driver without VERSION_1 by leaving FEATURES_OK clear", () => {
+    const h = harness(dev(), kind);
+    offer(h, 0n);
     expect(h.t.status() & VirtioStatus.FEATURES_OK).toBe(0);
   });
   it("ignores feature writes after FEATURES_OK", () => {
@@ -226,10 +230,7 @@ describe.each(TRANSPORT_KINDS)("device status machine over %s", (kind) => {
   it("a queue size that is not a power of two sets DEVICE_NEEDS_RESET", () => {
     const h = harness(dev(), kind);
     const q = new DriverSplitQueue(h.mem, 8);
-    h.t.setStatus(0);
-    h.t.setStatus(3);
-    h.t.setDriverFeatures(featureBit(VirtioFeature.VERSION_1));
-    h.t.setStatus(11);
+    offer(h, featureBit(VirtioFeature.VERSION_1));
     h.t.setupQueue(0, q, 6);
     expect(h.t.status() & VirtioStatus.DEVICE_NEEDS_RESET).not.toBe(0);
   });
@@ -246,10 +247,7 @@ describe.each(TRANSPORT_KINDS)("device status machine over %s", (kind) => {
   it("serves buffers made available before DRIVER_OK once the driver sets it", () => {
     const h = harness(dev(), kind);
     const q = new DriverSplitQueue(h.mem, 8);
-    h.t.setStatus(0);
-    h.t.setStatus(3);
-    h.t.setDriverFeatures(featureBit(VirtioFeature.VERSION_1));
-    h.t.setStatus(11);
+    offer(h, featureBit(VirtioFeature.VERSION_1));
     h.t.setupQueue(0, q);
     q.add([{ writable: 8 }]);
     h.t.notify(0); // too early: ignored, but not forgotten

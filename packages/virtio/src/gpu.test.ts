@@ -12,6 +12,18 @@ import { GPU, GpuTestDriver, gpuRequest, TRANSPORT_KINDS } from "./test/index.js
 
 const B8G8R8X8 = 2;
 
+/** Byte positions of B, G, R inside a pixel for each format, read off the format names (§5.7.6.8). */
+const POS: Record<number, [number, number, number]> = {
+  1: [0, 1, 2],
+  2: [0, 1, 2],
+  3: [3, 2, 1],
+  4: [3, 2, 1],
+  67: [2, 1, 0],
+  68: [1, 2, 3],
+  121: [1, 2, 3],
+  134: [2, 1, 0],
+};
+
 /** Pixel (x, y) of a test pattern, as B, G, R bytes. */
 function pat(x: number, y: number): [number, number, number] {
   return [(x * 7 + y) & 0xff, (x + y * 3) & 0xff, (x ^ y) & 0xff];
@@ -19,18 +31,7 @@ function pat(x: number, y: number): [number, number, number] {
 
 /** Lay `fmt` pixels of the pattern into guest backing; the byte order comes from the format name. */
 function fillBacking(d: GpuTestDriver, at: (o: number) => number, w: number, h: number, fmt: number): void {
-  // Byte positions of B, G, R in memory for each format (read off the names in §5.7.6.8).
-  const pos: Record<number, [number, number, number]> = {
-    1: [0, 1, 2],
-    2: [0, 1, 2],
-    3: [3, 2, 1],
-    4: [3, 2, 1],
-    67: [2, 1, 0],
-    68: [1, 2, 3],
-    121: [1, 2, 3],
-    134: [2, 1, 0],
-  };
-  const p = pos[fmt]!;
+  const p = POS[fmt]!;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const c = pat(x, y);
@@ -319,17 +320,6 @@ describe("EDID encoder", () => {
 });
 
 describe("virtio-gpu against a reference model (property)", () => {
-  // Byte positions of B, G, R inside a pixel, read off the format names (§5.7.6.8).
-  const POS: Record<number, [number, number, number]> = {
-    1: [0, 1, 2],
-    2: [0, 1, 2],
-    3: [3, 2, 1],
-    4: [3, 2, 1],
-    67: [2, 1, 0],
-    68: [1, 2, 3],
-    121: [1, 2, 3],
-    134: [2, 1, 0],
-  };
   const rect = (w: number, h: number) =>
     fc
       .tuple(fc.nat(w - 1), fc.nat(h - 1))

@@ -103,9 +103,7 @@ describe("packed virtqueue against a reference model", () => {
           const dev = new PackedQueue(mem.dma);
           dev.configure({
             size,
-            descAddr: drv.desc,
-            driverAddr: drv.avail,
-            deviceAddr: drv.used,
+            ...drv.rings(),
             eventIdx,
             indirect: true,
           });

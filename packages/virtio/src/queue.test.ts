@@ -71,9 +71,7 @@ describe("split virtqueue against a reference model", () => {
           const dev = new SplitQueue(mem.dma);
           dev.configure({
             size,
-            descAddr: drv.desc,
-            driverAddr: drv.avail,
-            deviceAddr: drv.used,
+            ...drv.rings(),
             eventIdx,
             indirect: true,
           });

@@ -166,6 +166,11 @@ export class DriverSplitQueue {
    * With `indirect`, the chain goes into an indirect table referenced by one descriptor.
    * Returns the head index, or -1 if there are not enough free descriptors.
    */
+  /** The ring addresses as a device's queue configuration takes them. */
+  rings(): { descAddr: number; driverAddr: number; deviceAddr: number } {
+    return { descAddr: this.desc, driverAddr: this.avail, deviceAddr: this.used };
+  }
+
   add(bufs: readonly DriverBuffer[], opts: ChainOptions = {}): number {
     return this.addSegments(this.mem.place(bufs), opts);
   }

@@ -46,6 +46,11 @@ export class DriverPackedQueue {
     return this.freeDescs;
   }
 
+  /** The ring addresses as a device's queue configuration takes them. */
+  rings(): { descAddr: number; driverAddr: number; deviceAddr: number } {
+    return { descAddr: this.desc, driverAddr: this.avail, deviceAddr: this.used };
+  }
+
   add(bufs: readonly DriverBuffer[], opts: ChainOptions = {}): number {
     return this.addSegments(this.mem.place(bufs), opts);
   }
