@@ -55,6 +55,13 @@ export function ok(cmd: AtaCommand, protocol: AtaProtocol = "non-data"): void {
   cmd.error = 0;
 }
 
+/** Start a command's result: the output task file echoes its LBA, count and device until set. */
+export function echoTaskFile(cmd: AtaCommand): void {
+  cmd.outLba = cmd.tf.lba;
+  cmd.outCount = cmd.tf.count;
+  cmd.outDevice = cmd.tf.device;
+}
+
 /** Fail a command with ERR and the given Error register (ABRT by default). */
 export function abort(cmd: AtaCommand, error = 0x04, protocol: AtaProtocol = "non-data"): void {
   cmd.protocol = protocol;

@@ -4,6 +4,7 @@ import {
   type AtaCommand,
   abort,
   asciiField,
+  echoTaskFile,
   identifyBytes,
   ok,
   putIdString,
@@ -182,10 +183,8 @@ export class SataDisk implements AhciDevice {
 
   execute(cmd: AtaCommand): void {
     this.commands++;
+    echoTaskFile(cmd);
     const tf = cmd.tf;
-    cmd.outLba = tf.lba;
-    cmd.outCount = tf.count;
-    cmd.outDevice = tf.device;
     switch (tf.command) {
       case AtaCmd.IDENTIFY_DEVICE: {
         const out = this.scratch(512);

@@ -88,17 +88,22 @@ export function encodeH2D(tf: TaskFile, b: Uint8Array, o = 0): void {
   b[o + 15] = tf.control & 0xff;
 }
 
-/** Encode a Register FIS - Device to Host (type 0x34, 20 bytes) with the I bit as given. */
-export function encodeD2H(tf: TaskFile, interrupt: boolean, b: Uint8Array, o = 0): void {
-  b.fill(0, o, o + 20);
-  b[o] = FisType.REG_D2H;
-  b[o + 1] = interrupt ? 0x40 : 0;
+/** Status, error, LBA, device and count as the device-to-host FISes (register, PIO setup) carry them. */
+function putStatusTaskFile(b: Uint8Array, o: number, tf: TaskFile): void {
   b[o + 2] = tf.status & 0xff;
   b[o + 3] = tf.error & 0xff;
   putLba48(b, o, tf.lba);
   b[o + 7] = tf.device & 0xff;
   b[o + 12] = tf.count & 0xff;
   b[o + 13] = (tf.count >>> 8) & 0xff;
+}
+
+/** Encode a Register FIS - Device to Host (type 0x34, 20 bytes) with the I bit as given. */
+export function encodeD2H(tf: TaskFile, interrupt: boolean, b: Uint8Array, o = 0): void {
+  b.fill(0, o, o + 20);
+  b[o] = FisType.REG_D2H;
+  b[o + 1] = interrupt ? 0x40 : 0;
+  putStatusTaskFile(b, o, tf);
 }
 
 /** Decode a Register FIS - Device to Host. Returns false for another type. */
@@ -133,12 +138,7 @@ export function encodePioSetup(
   b.fill(0, o, o + 20);
   b[o] = FisType.PIO_SETUP;
   b[o + 1] = (toHost ? 0x20 : 0) | (interrupt ? 0x40 : 0);
-  b[o + 2] = tf.status & 0xff;
-  b[o + 3] = tf.error & 0xff;
-  putLba48(b, o, tf.lba);
-  b[o + 7] = tf.device & 0xff;
-  b[o + 12] = tf.count & 0xff;
-  b[o + 13] = (tf.count >>> 8) & 0xff;
+  putStatusTaskFile(b, o, tf);
   b[o + 15] = eStatus & 0xff;
   b[o + 16] = transferCount & 0xff;
   b[o + 17] = (transferCount >>> 8) & 0xff;
