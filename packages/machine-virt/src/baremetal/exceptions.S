@@ -99,10 +99,7 @@ load_rec:                                   // x20 = ESR & ~EA, x21 = ELR, x22 =
 
 on_sync:
     adr     x0, rec
-    mrs     x1, esr_el1
-    mrs     x2, elr_el1
-    mrs     x3, far_el1
-    mrs     x4, spsr_el1
+    SYNC_REGS
     stp     x1, x2, [x0]
     stp     x3, x4, [x0, #16]
     adr     x0, count
@@ -116,17 +113,7 @@ on_sync:
     add     x0, x0, x6, lsl #5
     stp     x1, x2, [x0]
     stp     x3, x4, [x0, #16]
-    lsr     x6, x1, #26
-    cmp     x6, #0x15
-    b.ne    2f
-    and     x6, x1, #0xffff
-    cmp     x6, #8                          // SVC #8: back to EL1h at el1_resume
-    b.ne    1f
-    mov     x6, #0x3c5
-    msr     spsr_el1, x6
-    adr     x6, el1_resume
-    msr     elr_el1, x6
-    ret
+    SVC8_TO_EL1                             // else step over (or return after an SVC)
 2:  lsr     x1, x1, #26
     cmp     x1, #0x15
     b.eq    1f

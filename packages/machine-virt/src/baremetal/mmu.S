@@ -67,9 +67,7 @@ load_rec:
 
 on_sync:
     adr     x0, rec
-    mrs     x1, esr_el1
-    mrs     x2, elr_el1
-    mrs     x3, far_el1
+    SYNC_REGS
     stp     x1, x2, [x0]
     str     x3, [x0, #16]
     add     x2, x2, #4

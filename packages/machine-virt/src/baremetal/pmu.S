@@ -29,6 +29,14 @@
 9991:
     .endm
 
+    // LOOP_DELTA counter: x22 = how far `counter` moved across one `bl loop` (x20 before, x21 after)
+    .macro LOOP_DELTA counter
+    mrs     x20, \counter
+    bl      loop
+    mrs     x21, \counter
+    sub     x22, x21, x20
+    .endm
+
 main:
     mov     x19, x30
     PRINT   "pmu\n"
@@ -52,10 +60,7 @@ main:
     mov     x0, #(1 << 31)
     msr     pmcntenset_el0, x0
     isb
-    mrs     x20, pmccntr_el0
-    bl      loop
-    mrs     x21, pmccntr_el0
-    sub     x22, x21, x20
+    LOOP_DELTA pmccntr_el0
     RANGE   "pmccntr counts loop cycles", x22, LOOPN, LOOPN + 8
     mrs     x23, pmccntr_el0
     cmp     x23, x21
@@ -103,18 +108,12 @@ main:
     ldr     x0, =(1 << 31) | EV_INST_RETIRED
     msr     pmevtyper0_el0, x0
     isb
-    mrs     x20, pmevcntr0_el0
-    bl      loop
-    mrs     x21, pmevcntr0_el0
-    sub     x22, x21, x20
+    LOOP_DELTA pmevcntr0_el0
     CHECK   "pmevtyper.p filters el1", x22, 0
     ldr     x0, =(1 << 30) | EV_INST_RETIRED
     msr     pmevtyper0_el0, x0
     isb
-    mrs     x20, pmevcntr0_el0
-    bl      loop
-    mrs     x21, pmevcntr0_el0
-    sub     x22, x21, x20
+    LOOP_DELTA pmevcntr0_el0
     RANGE   "pmevtyper.u keeps el1", x22, LOOPN, LOOPN + 8
     mov     x0, #(1 << 1) | 1               // P resets the event counters
     msr     pmcr_el0, x0

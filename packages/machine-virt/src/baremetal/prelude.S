@@ -158,6 +158,31 @@ str_want:     .asciz " want="
 9996:
 .endm
 
+// SYNC_REGS (in an on_sync handler): x1 = ESR_EL1, x2 = ELR_EL1, x3 = FAR_EL1, x4 = SPSR_EL1.
+.macro SYNC_REGS
+    mrs     x1, esr_el1
+    mrs     x2, elr_el1
+    mrs     x3, far_el1
+    mrs     x4, spsr_el1
+.endm
+
+// SVC8_TO_EL1 (in an on_sync handler, x1 = ESR): an SVC #8 returns to EL1h at the test's
+// el1_resume (ret); anything else falls through. Clobbers x6.
+.macro SVC8_TO_EL1
+    lsr     x6, x1, #26
+    cmp     x6, #0x15
+    b.ne    9995f
+    and     x6, x1, #0xffff
+    cmp     x6, #8
+    b.ne    9995f
+    mov     x6, #0x3c5
+    msr     spsr_el1, x6
+    adr     x6, el1_resume
+    msr     elr_el1, x6
+    ret
+9995:
+.endm
+
 // ---------------------------------------------------------------- PSCI through HVC (DEN0022)
 poweroff:
     movz    w0, #0x0008

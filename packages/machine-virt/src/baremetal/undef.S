@@ -130,10 +130,7 @@ load_rec:                                   // x20 = ESR & ~EA, x21 = ELR, x22 =
 on_sync:                                    // x0 = vector (4: EL1 SPx, 8: EL0 AArch64)
     mov     x9, x0
     adr     x0, rec
-    mrs     x1, esr_el1
-    mrs     x2, elr_el1
-    mrs     x3, far_el1
-    mrs     x4, spsr_el1
+    SYNC_REGS
     stp     x1, x2, [x0]
     stp     x3, xzr, [x0, #16]
     stp     x4, x9, [x0, #32]
@@ -148,17 +145,7 @@ on_sync:                                    // x0 = vector (4: EL1 SPx, 8: EL0 A
     stp     x1, x2, [x0]
     stp     x3, x4, [x0, #16]
     str     x9, [x0, #32]
-    lsr     x6, x1, #26
-    cmp     x6, #0x15
-    b.ne    1f
-    and     x6, x1, #0xffff
-    cmp     x6, #8                          // SVC #8: back to EL1h at el1_resume
-    b.ne    1f
-    mov     x6, #0x3c5
-    msr     spsr_el1, x6
-    adr     x6, el1_resume
-    msr     elr_el1, x6
-    ret
+    SVC8_TO_EL1
 1:  adr     x0, resume_at
     ldr     x5, [x0]
     cbz     x5, 2f
