@@ -184,6 +184,24 @@ interface Endpoint {
   edtla: number;
 }
 
+/**
+ * The endpoint `dci` of a slot when a command may act on it: enabled and in one of `states`; else
+ * the command completes with Endpoint Not Enabled or Context State Error (§4.6.8-4.6.10) and the
+ * result is undefined.
+ */
+function endpointIn(
+  slot: Slot,
+  dci: number,
+  states: readonly number[],
+  done: (code: number) => void,
+): Endpoint | undefined {
+  const ep = slot.eps[dci];
+  if (ep === undefined || ep.state === EpState.DISABLED) done(CC.EP_NOT_ENABLED);
+  else if (!states.includes(ep.state)) done(CC.CONTEXT_STATE);
+  else return ep;
+  return undefined;
+}
+
 interface Slot {
   enabled: boolean;
   state: number;
@@ -1069,15 +1087,8 @@ export class XhciController implements MmioDevice {
         return;
       case TrbType.RESET_ENDPOINT: {
         const dci = (t.control >>> 16) & 0x1f;
-        const ep = slot.eps[dci];
-        if (ep === undefined || ep.state === EpState.DISABLED) {
-          done(CC.EP_NOT_ENABLED);
-          return;
-        }
-        if (ep.state !== EpState.HALTED) {
-          done(CC.CONTEXT_STATE);
-          return;
-        }
+        const ep = endpointIn(slot, dci, [EpState.HALTED], done);
+        if (ep === undefined) return;
         ep.waiting = false;
         this.setEpState(slot, dci, EpState.STOPPED);
         done(CC.SUCCESS);
@@ -1085,15 +1096,8 @@ export class XhciController implements MmioDevice {
       }
       case TrbType.STOP_ENDPOINT: {
         const dci = (t.control >>> 16) & 0x1f;
-        const ep = slot.eps[dci];
-        if (ep === undefined || ep.state === EpState.DISABLED) {
-          done(CC.EP_NOT_ENABLED);
-          return;
-        }
-        if (ep.state !== EpState.RUNNING) {
-          done(CC.CONTEXT_STATE);
-          return;
-        }
+        const ep = endpointIn(slot, dci, [EpState.RUNNING], done);
+        if (ep === undefined) return;
         if (ep.waiting) {
           // The TD in progress is reported Stopped with nothing transferred (§4.6.9).
           ep.waiting = false;
@@ -1107,15 +1111,8 @@ export class XhciController implements MmioDevice {
       }
       case TrbType.SET_TR_DEQUEUE: {
         const dci = (t.control >>> 16) & 0x1f;
-        const ep = slot.eps[dci];
-        if (ep === undefined || ep.state === EpState.DISABLED) {
-          done(CC.EP_NOT_ENABLED);
-          return;
-        }
-        if (ep.state !== EpState.STOPPED && ep.state !== EpState.ERROR) {
-          done(CC.CONTEXT_STATE);
-          return;
-        }
+        const ep = endpointIn(slot, dci, [EpState.STOPPED, EpState.ERROR], done);
+        if (ep === undefined) return;
         const p = trbParameter(t);
         if ((p & 0xe) !== 0) {
           done(CC.INVALID_STREAM_TYPE);
