@@ -1,4 +1,4 @@
-import { CliUsageError } from "./command.js";
+import { type CliIo, CliUsageError, type Command } from "./command.js";
 
 /** One option of a command: `--name` alone (a flag) or `--name VALUE`. */
 export interface OptionSpec {
@@ -73,6 +73,31 @@ export function parseArgs<S extends OptionSpecs>(
     } else options[name] = v;
   }
   return { options: options as ParsedArgs<S>["options"], help, rest: args.slice(i) };
+}
+
+/**
+ * A command whose arguments are options after `spec`: it parses them and answers `-h` / `--help`
+ * with `help`, so that `run` starts from the parsed options.
+ */
+export function optionCommand<S extends OptionSpecs>(c: {
+  name: string;
+  summary: string;
+  options: S;
+  help: string;
+  run(options: ParsedArgs<S>["options"], io: CliIo): Promise<number>;
+}): Command {
+  return {
+    name: c.name,
+    summary: c.summary,
+    async run(args, io) {
+      const { options, help } = parseArgs(args, c.options);
+      if (help) {
+        io.out(c.help);
+        return 0;
+      }
+      return c.run(options, io);
+    },
+  };
 }
 
 /** An integer option value (ranges are the library's to check). */

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { AcpiError, layoutAcpi, sampleSmbios, sampleTableSet } from "@armature/acpi";
 import { describeParallelsAcpi, describeParallelsSmbios } from "@armature/machine-parallels";
 import { describeVirtAcpi } from "@armature/machine-virt";
-import { addressArg, parseArgs } from "../args.js";
-import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { addressArg, optionCommand } from "../args.js";
+import { CliUsageError, type Command } from "../command.js";
 import { outputDirectory } from "../files.js";
 import { BOARD_OPTIONS, boardOptions } from "./run.js";
 
@@ -25,15 +25,12 @@ DSDT, MADT, GTDT, SPCR, PPTT, IORT, DBG2 and its SMBIOS, what its UEFI publishes
 Inspect with \`iasl -d *.dat\`.
 `;
 
-export const acpiCommand: Command = {
+export const acpiCommand: Command = optionCommand({
   name: "acpi",
   summary: "write a sample machine's ACPI tables and SMBIOS for inspection",
-  async run(args: string[], io: CliIo): Promise<number> {
-    const { options: a, help } = parseArgs(args, ACPI_OPTIONS);
-    if (help) {
-      io.out(HELP);
-      return 0;
-    }
+  options: ACPI_OPTIONS,
+  help: HELP,
+  async run(a, io) {
     const out = a["--out"];
     const base = a["--base"] === undefined ? 0x7c00_0000n : addressArg(a["--base"], "--base", "0x7c000000");
     if (out === undefined) throw new CliUsageError("--out DIR is required");
@@ -83,4 +80,4 @@ export const acpiCommand: Command = {
       throw e;
     }
   },
-};
+});

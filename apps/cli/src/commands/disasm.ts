@@ -7,8 +7,8 @@ import {
   M1_MODEL,
   pcRelTarget,
 } from "@armature/cpu-aarch64";
-import { addressArg, parseArgs } from "../args.js";
-import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { addressArg, optionCommand } from "../args.js";
+import { CliUsageError, type Command } from "../command.js";
 
 const MODELS: Record<string, CpuModel> = { m1: M1_MODEL, "cortex-a72": CORTEX_A72_MODEL };
 const DISASM_OPTIONS = {
@@ -32,15 +32,12 @@ function hex8(w: number): string {
   return (w >>> 0).toString(16).padStart(8, "0");
 }
 
-export const disasmCommand: Command = {
+export const disasmCommand: Command = optionCommand({
   name: "disasm",
   summary: "disassemble A64 words or a raw binary (LLVM 14 syntax)",
-  async run(args: string[], io: CliIo): Promise<number> {
-    const { options: a, help } = parseArgs(args, DISASM_OPTIONS);
-    if (help) {
-      io.out(HELP);
-      return 0;
-    }
+  options: DISASM_OPTIONS,
+  help: HELP,
+  async run(a, io) {
     const words = a["--words"];
     const binary = a["--binary"];
     const base = a["--base"] === undefined ? 0n : addressArg(a["--base"], "--base", "0x40080000");
@@ -87,4 +84,4 @@ export const disasmCommand: Command = {
     io.out(lines.length ? `${lines.join("\n")}\n` : "");
     return 0;
   },
-};
+});

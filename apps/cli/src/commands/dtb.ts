@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { type FdtNode, parseDtb, printDts, serializeDtb } from "@armature/fdt";
 import { describeVirtDt } from "@armature/machine-virt";
-import { parseArgs } from "../args.js";
-import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { optionCommand } from "../args.js";
+import { CliUsageError, type Command } from "../command.js";
 import { inputFile, outputFile } from "../files.js";
 import { BOARD_OPTIONS, boardOptions } from "./run.js";
 
@@ -35,15 +35,12 @@ Parses a device-tree blob and prints it as DTS source, or says exactly what is m
   --dts              print DTS even when -o is given
 `;
 
-export const dtbCommand: Command = {
+export const dtbCommand: Command = optionCommand({
   name: "dtb",
   summary: "check a device-tree blob, or generate a board's, and print it as DTS",
-  async run(args: string[], io: CliIo): Promise<number> {
-    const { options: a, help } = parseArgs(args, DTB_OPTIONS);
-    if (help) {
-      io.out(HELP);
-      return 0;
-    }
+  options: DTB_OPTIONS,
+  help: HELP,
+  async run(a, io) {
     const file = a["--check"];
     if (a["--machine"] === "parallels")
       throw new CliUsageError(
@@ -65,4 +62,4 @@ export const dtbCommand: Command = {
     io.out(printDts(doc.root, { reservations: doc.reservations, bootCpuidPhys: doc.bootCpuidPhys }));
     return 0;
   },
-};
+});
