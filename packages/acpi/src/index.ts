@@ -35,7 +35,7 @@ export {
 export type { U64 } from "./bytes.js";
 export { AcpiError } from "./errors.js";
 export { type AcpiImage, type AcpiTableSet, layoutAcpi, type PlacedTable } from "./layout.js";
-export { SAMPLE_MACHINE, sampleFragments, sampleSmbios, sampleTableSet } from "./sample.js";
+export { SAMPLE_MACHINE, sampleFragments, sampleMadt, sampleSmbios, sampleTableSet } from "./sample.js";
 export {
   SMBIOS_HANDLE_NONE,
   SMBIOS_HANDLE_NOT_PROVIDED,

@@ -12,7 +12,7 @@ import { SmbiosBuilder } from "./smbios/smbios.js";
 import { buildDsdt, buildSsdt } from "./tables/definition-block.js";
 import type { AcpiTable } from "./tables/header.js";
 import { buildIort } from "./tables/iort.js";
-import { buildMadt } from "./tables/madt.js";
+import { buildMadt, type MadtOptions } from "./tables/madt.js";
 import { buildPptt, type PpttCache } from "./tables/pptt.js";
 import { buildDbg2, buildFadt, buildGtdt, buildMcfg, buildSpcr, buildSrat } from "./tables/simple.js";
 
@@ -95,6 +95,23 @@ export function sampleFragments(): AmlFragment[] {
   return [cpus, uart, pcie];
 }
 
+/** The sample machine's MADT: a GICC per CPU, the GICD, one GICR range and the ITS. */
+export function sampleMadt(): MadtOptions {
+  const m = SAMPLE_MACHINE;
+  return {
+    giccs: Array.from({ length: m.cpus }, (_, i) => ({
+      cpuInterfaceNumber: i,
+      acpiProcessorUid: i,
+      mpidr: i,
+      pmuGsiv: m.pmuGsiv,
+      vgicMaintenanceGsiv: m.vgicMaintenanceGsiv,
+    })),
+    gicd: { base: m.gicd, version: 3 },
+    gicrs: [{ base: m.gicr, length: m.gicrLength }],
+    its: [{ id: 0, base: m.its }],
+  };
+}
+
 /** The sample machine's complete table set (FADT, DSDT, MADT, GTDT, SPCR, DBG2, MCFG, IORT, PPTT, SRAT, one SSDT). */
 export function sampleTableSet(): AcpiTableSet {
   const m = SAMPLE_MACHINE;
@@ -118,18 +135,7 @@ export function sampleTableSet(): AcpiTableSet {
   const cpuIds = Array.from({ length: m.cpus }, (_, i) => i);
   const l2: PpttCache = { type: "unified", size: 0x20_0000, sets: 2048, associativity: 16, lineSize: 64 };
   const tables: AcpiTable[] = [
-    buildMadt({
-      giccs: cpuIds.map((i) => ({
-        cpuInterfaceNumber: i,
-        acpiProcessorUid: i,
-        mpidr: i,
-        pmuGsiv: m.pmuGsiv,
-        vgicMaintenanceGsiv: m.vgicMaintenanceGsiv,
-      })),
-      gicd: { base: m.gicd, version: 3 },
-      gicrs: [{ base: m.gicr, length: m.gicrLength }],
-      its: [{ id: 0, base: m.its }],
-    }),
+    buildMadt(sampleMadt()),
     buildGtdt({
       secureEl1: { gsiv: m.timers.secureEl1 },
       nonSecureEl1: { gsiv: m.timers.nonSecureEl1, alwaysOn: true },
