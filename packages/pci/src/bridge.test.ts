@@ -150,6 +150,29 @@ describe("BAR decoding on the bus", () => {
     expect(g.mappedAt.has(0)).toBe(false);
   });
 
+  it("decodes a BAR refused for an overlap once the other BAR moves away (Linux reassigning one by one)", () => {
+    const s = setup();
+    const f = new FakePciFunction();
+    const g = new FakePciFunction();
+    s.bridge.attach(f, { device: 1 });
+    s.bridge.attach(g, { device: 4 });
+    // The firmware's placement: g's BAR 0 at the window's start, f's after it.
+    s.cfg.write(1, 0, 0x10, 0x1000_3000);
+    s.cfg.write(4, 0, 0x10, 0x1000_0000);
+    s.cfg.write(1, 0, 0x04, 2, 2);
+    s.cfg.write(4, 0, 0x04, 2, 2);
+    // The OS swaps them, f first: f overlaps g until g moves.
+    s.cfg.write(1, 0, 0x10, 0x1000_0000);
+    expect(f.mappedAt.has(0)).toBe(false);
+    s.cfg.write(4, 0, 0x10, 0x1000_3000);
+    expect(f.mappedAt.get(0)).toBe(0x1000_0000);
+    expect(g.mappedAt.get(0)).toBe(0x1000_3000);
+    f.memories.get(0)!.bytes[4] = 0x11;
+    g.memories.get(0)!.bytes[4] = 0x22;
+    expect(s.bus.read(0x1000_0004, 1)).toBe(0x11);
+    expect(s.bus.read(0x1000_3004, 1)).toBe(0x22);
+  });
+
   it("maps I/O BARs into the I/O window at cpuBase + port", () => {
     const s = setup();
     const f = new FakePciFunction({ bars: [{ index: 4, size: 0x100, kind: "io", prefetchable: false }] });

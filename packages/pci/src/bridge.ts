@@ -118,6 +118,8 @@ export class PciHostBridge {
   private readonly intxCount = [0, 0, 0, 0];
   private readonly slots = new Map<number, Slot>();
   private readonly log = new RateLimitedLog("pci");
+  /** Slots with a BAR refused for overlapping another region (retried when a mapping goes away). */
+  private readonly overlapped = new Set<Slot>();
 
   constructor(opts: PciHostBridgeOptions) {
     this.bus = opts.bus;
@@ -392,8 +394,22 @@ export class PciHostBridge {
     return -1;
   }
 
-  /** Bring BAR mappings on the bus in line with the BAR registers and the Command register. */
+  /**
+   * Bring BAR mappings on the bus in line with the BAR registers and the Command register. A BAR
+   * refused because it overlapped another is retried whenever a mapping goes away: software that
+   * reassigns BARs one at a time (Linux under ACPI moves every BAR after the firmware placed them)
+   * passes through such overlaps, and the BAR must decode once its range is free again.
+   */
   private remap(slot: Slot): void {
+    if (this.remapSlot(slot) && this.overlapped.size > 0) {
+      for (const s of [...this.overlapped]) if (s !== slot) this.remapSlot(s);
+    }
+  }
+
+  /** remap() for one slot; true when it took a mapping off the bus. */
+  private remapSlot(slot: Slot): boolean {
+    let removed = false;
+    this.overlapped.delete(slot);
     for (let i = 0; i < 6; i++) {
       const b = slot.barAt[i];
       if (b === undefined) continue;
@@ -407,6 +423,7 @@ export class PciHostBridge {
         this.bus.remove(cur);
         slot.mapped[i] = undefined;
         slot.fn.barMapped?.(i, -1);
+        removed = true;
       }
       if (cpu < 0) {
         if (decode && pci >= 0) {
@@ -427,12 +444,14 @@ export class PciHostBridge {
         slot.fn.barMapped?.(i, cpu);
       } catch (e) {
         if (!(e instanceof RegionOverlapError)) throw e;
+        this.overlapped.add(slot);
         this.log.warn(
           "bar-overlap",
-          `${slot.device}.${slot.func} BAR ${i} at ${hex(cpu)} overlaps ${e.first}; not decoded`,
+          `${slot.device}.${slot.func} BAR ${i} at ${hex(cpu)} overlaps ${e.first}; not decoded while it does`,
         );
       }
     }
+    return removed;
   }
 
   /**
