@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Display } from "@armature/core";
+import { xorshift32 } from "@armature/core/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { crc32, encodePng, screenshot } from "./png.js";
@@ -38,13 +39,8 @@ describe("PNG", () => {
         fc.integer(),
         (w, h, seed) => {
           const d = new Display({ width: w, height: h });
-          let x = seed | 1;
-          for (let i = 0; i < d.data.length; i++) {
-            x ^= x << 13;
-            x ^= x >>> 17;
-            x ^= x << 5;
-            d.data[i] = x & 0xff;
-          }
+          const next = xorshift32(seed | 1);
+          for (let i = 0; i < d.data.length; i++) d.data[i] = next() & 0xff;
           const f = join(dir, `${w}x${h}.png`);
           writeFileSync(f, screenshot(d));
           const out = execFileSync(

@@ -3,19 +3,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, Display, type KeyEvent, type PointerEvent, setLogger } from "@armature/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, Display, type KeyEvent, type PointerEvent } from "@armature/core";
+import { captureWarnings, xorshift32 } from "@armature/core/test";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RfbTestClient } from "./test/index.js";
 import { VncServer } from "./vnc.js";
 
 function paint(d: Display, seed: number): void {
-  let x = seed || 1;
-  for (let i = 0; i < d.data.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    d.data[i] = x & 0xff;
-  }
+  const next = xorshift32(seed);
+  for (let i = 0; i < d.data.length; i++) d.data[i] = next() & 0xff;
 }
 
 /** RGB of every pixel equal (the X byte carries nothing). */
@@ -40,9 +36,17 @@ async function client(port: number, opts: Parameters<typeof RfbTestClient.connec
   return c;
 }
 
+/** A client that holds the whole surface (one full update) and has asked for incremental ones. */
+async function currentClient(port: number): Promise<RfbTestClient> {
+  const c = await client(port);
+  c.requestUpdate(false);
+  await c.nextUpdate();
+  c.requestUpdate(true);
+  return c;
+}
+
 let logLines: string[] = [];
-beforeAll(() => setLogger({ warn: (m) => void logLines.push(m) }));
-afterAll(() => setLogger({ warn: (m) => process.stderr.write(`armature: ${m}\n`) }));
+beforeAll(() => captureWarnings((m) => void logLines.push(m)));
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const s of servers.splice(0)) await s.close();
@@ -76,10 +80,7 @@ describe("VNC server (RFB 3.8)", () => {
   it("sends incremental updates for exactly the dirty rectangles", async () => {
     const d = new Display({ width: 200, height: 100 });
     const { port } = await serve(d);
-    const c = await client(port);
-    c.requestUpdate(false);
-    await c.nextUpdate();
-    c.requestUpdate(true);
+    const c = await currentClient(port);
     // Nothing changed: no update arrives.
     const next = c.nextUpdate();
     const race = await Promise.race([next, new Promise((r) => setTimeout(() => r("none"), 50))]);
@@ -102,10 +103,7 @@ describe("VNC server (RFB 3.8)", () => {
     const d = new Display({ width: 128, height: 96 });
     paint(d, 77);
     const { port } = await serve(d);
-    const c = await client(port);
-    c.requestUpdate(false);
-    await c.nextUpdate();
-    c.requestUpdate(true);
+    const c = await currentClient(port);
     d.copyRect(0, 8, 0, 0, 128, 88); // scroll up by 8 lines
     const rects = await c.nextUpdate();
     expect(rects[0]).toMatchObject({ encoding: 1, x: 0, y: 0, width: 128, height: 88, srcX: 0, srcY: 8 });
@@ -115,10 +113,7 @@ describe("VNC server (RFB 3.8)", () => {
   it("tells DesktopSize clients about a mode change, then sends the new surface", async () => {
     const d = new Display({ width: 64, height: 64 });
     const { port } = await serve(d);
-    const c = await client(port);
-    c.requestUpdate(false);
-    await c.nextUpdate();
-    c.requestUpdate(true);
+    const c = await currentClient(port);
     d.resize(100, 50);
     paint(d, 3);
     d.invalidate(0, 0, 100, 50);
@@ -132,10 +127,7 @@ describe("VNC server (RFB 3.8)", () => {
   it("sends the cursor shape with its mask (Cursor pseudo-encoding)", async () => {
     const d = new Display({ width: 64, height: 64 });
     const { port } = await serve(d);
-    const c = await client(port);
-    c.requestUpdate(false);
-    await c.nextUpdate();
-    c.requestUpdate(true);
+    const c = await currentClient(port);
     const px = new Uint8Array(10 * 3 * 4);
     px.set([1, 2, 3, 255], 0); // opaque (0,0)
     px.set([4, 5, 6, 0], 4); // transparent (1,0)
@@ -216,13 +208,8 @@ describe("VNC server (RFB 3.8)", () => {
     const seed = Number(process.env.VNC_FUZZ_SEED ?? Date.now() & 0x7fffffff) || 1;
     const rounds = Number(process.env.VNC_FUZZ_CASES ?? 60);
     console.log(`VNC garbage fuzz seed ${seed} (VNC_FUZZ_SEED to replay), ${rounds} connections`);
-    let x = seed;
-    const rnd = (n: number) => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) % n;
-    };
+    const next = xorshift32(seed);
+    const rnd = (n: number) => next() % n;
     const d = new Display({ width: 64, height: 48 });
     const keys: KeyEvent[] = [];
     d.addInputListener({ key: (e) => keys.push(e) });
