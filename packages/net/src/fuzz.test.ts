@@ -1,3 +1,4 @@
+import { xorshift32 } from "@armature/core/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseDhcp } from "./dhcp.js";
@@ -69,13 +70,7 @@ describe("UserNetwork fuzz", () => {
     const n = Number(process.env.NET_FUZZ_FRAMES ?? 100_000);
     const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 0x7fffffff));
     process.stderr.write(`net fuzz: ${n} frames, seed ${seed} (replay with FC_SEED=${seed})\n`);
-    let s = seed >>> 0 || 1;
-    const rnd = () => {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      return s >>> 0;
-    };
+    const rnd = xorshift32(seed);
     const clock = new SimClock();
     // No real sockets: the fuzzed flows point at the DNS address (answered in-process) or are
     // restricted, and TCP to the gateway would open sockets, so the resolver is local and

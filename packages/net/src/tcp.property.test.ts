@@ -1,3 +1,4 @@
+import { uniform } from "@armature/core/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TcpConnection, type TcpSegment } from "./tcp.js";
@@ -23,13 +24,7 @@ function transfer(
   rwin: number,
 ) {
   const clock = new SimClock();
-  let rnd = seed >>> 0 || 1;
-  const rand = () => {
-    rnd ^= rnd << 13;
-    rnd ^= rnd >>> 17;
-    rnd ^= rnd << 5;
-    return (rnd >>> 0) / 0x100000000;
-  };
+  const rand = uniform(seed);
   const gotB: Uint8Array[] = [];
   const gotA: Uint8Array[] = [];
   let endA = false;

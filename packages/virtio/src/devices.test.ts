@@ -1,4 +1,5 @@
 import { MemoryBlockBackend } from "@armature/core";
+import { xorshift32 } from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { VirtioBlk, VirtioBlkStatus, VirtioBlkType } from "./blk.js";
 import { BufferConsoleBackend, VirtioConsole } from "./console.js";
@@ -31,13 +32,8 @@ function statusOf(q: DriverSplitQueue, u: UsedBuffer): number {
 
 function pattern(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
+  const next = xorshift32(seed);
+  for (let i = 0; i < n; i++) b[i] = next() & 0xff;
   return b;
 }
 
