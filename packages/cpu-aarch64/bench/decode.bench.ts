@@ -3,21 +3,14 @@
  * beside llvm-mc's disassembly of the same words in the same run. Prints figures; never fails on timing.
  */
 
+import { xorshift32 } from "@armature/core/test";
 import { decode, matchesEntry } from "../src/decoder/decode.js";
 import { ENCODINGS } from "../src/decoder/table.js";
 import { disassemble } from "../src/disasm/disasm.js";
 import { llvmDisassemble } from "../src/disasm/oracle.js";
 import { M1_MODEL } from "../src/model.js";
 
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
+const rng = xorshift32;
 
 const N = Number(process.env.BENCH_WORDS ?? 1_000_000);
 const next = rng(12345);

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { xorshift32 } from "@armature/core/test";
 import { UserProcess } from "../src/user/process.js";
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -61,13 +62,8 @@ if (deb === undefined) console.log("busybox sha256sum: skipped (run 'bash script
 else {
   execFileSync("dpkg-deb", ["-x", join(debs, deb), join(dir, "x")]);
   const data = new Uint8Array(1 << 20);
-  let x = 0x2545f491;
-  for (let i = 0; i < data.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    data[i] = x & 0xff;
-  }
+  const next = xorshift32(0x2545f491);
+  for (let i = 0; i < data.length; i++) data[i] = next() & 0xff;
   writeFileSync(join(dir, "data.bin"), data);
   bench("busybox sha256sum 1 MiB", [join(dir, "x/bin/busybox"), "sha256sum", join(dir, "data.bin")]);
   bench("busybox md5sum 1 MiB", [join(dir, "x/bin/busybox"), "md5sum", join(dir, "data.bin")]);

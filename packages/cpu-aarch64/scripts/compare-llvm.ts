@@ -4,6 +4,7 @@
  * table entry with random fields (default 50), 3) a sweep of the whole MRS/MSR register space.
  * Prints per-region and per-class agreement tables (Markdown) plus sample disagreements.
  */
+import { xorshift32 } from "@armature/core/test";
 import { decode } from "../src/decoder/decode.js";
 import { ENCODINGS } from "../src/decoder/table.js";
 import { regionOf } from "../src/disasm/classes.js";
@@ -17,15 +18,7 @@ const WORDS = Number(process.argv[2] ?? 1_000_000);
 const PER_ENTRY = Number(process.argv[3] ?? 50);
 const SEED = Number(process.env.SEED ?? Date.now() % 2 ** 31) | 0;
 
-function rng(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
+const rng = xorshift32;
 
 interface Tally {
   total: number;

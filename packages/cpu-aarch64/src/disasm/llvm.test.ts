@@ -1,3 +1,4 @@
+import { xorshift32 } from "@armature/core/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decode, encode, fieldsOf, matchesEntry } from "../decoder/decode.js";
@@ -18,15 +19,7 @@ const ALL_FEATURES = {
 };
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 3);
 /** xorshift32 word stream from a fast-check seed (so a failure reports one integer). */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
+const rng = (seed: number) => xorshift32(seed | 0 || 0x9e3779b9);
 const hex = (w: number): string => (w >>> 0).toString(16).padStart(8, "0");
 
 function mismatches(words: number[], onlyComplete: boolean, model = M1_MODEL, mattr = LLVM_MATTR): string[] {

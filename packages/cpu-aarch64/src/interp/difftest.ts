@@ -6,6 +6,7 @@
  * region are compared.
  */
 import { Bus } from "@armature/core";
+import { xorshift32 } from "@armature/core/test";
 import { decode } from "../decoder/decode.js";
 import { ENCODINGS } from "../decoder/table.js";
 import { M1_MODEL } from "../model.js";
@@ -91,15 +92,8 @@ export class QemuOracle {
 }
 
 function fillData(u32: Uint32Array, seed: number): void {
-  let s = (seed | 1) >>> 0;
-  for (let i = 0; i < u32.length; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    u32[i] = s;
-  }
+  const next = xorshift32(seed | 1);
+  for (let i = 0; i < u32.length; i++) u32[i] = next();
 }
 
 function hashData(u32: Uint32Array): number {

@@ -11,6 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus } from "@armature/core";
+import { xorshift32 } from "@armature/core/test";
 import { decode } from "../../decoder/decode.js";
 import { ENCODINGS } from "../../decoder/table.js";
 import { M1_MODEL } from "../../model.js";
@@ -102,15 +103,8 @@ export class QemuSimdOracle {
 }
 
 function fill(p: Uint8Array, seed: number): void {
-  let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < p.length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    p[i] = x & 0xff;
-  }
+  const next = xorshift32(seed >>> 0 || 0x9e3779b9);
+  for (let i = 0; i < p.length; i++) p[i] = next() & 0xff;
 }
 function fnv(p: Uint8Array): number {
   let h = 2166136261 | 0;

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { xorshift32 } from "@armature/core/test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserProcess } from "../../user/process.js";
 
@@ -104,13 +105,8 @@ describe("busybox-static under armature user vs qemu-aarch64", () => {
     for (let i = 1; i <= 1500; i++) lines.push(`${(i * 7919) % 10007} line ${i} ${((i * 31) % 97) / 8}`);
     writeFileSync(join(dir, "text.txt"), `${lines.join("\n")}\n`);
     const bin = new Uint8Array(48 * 1024);
-    let x = 0x12345678;
-    for (let i = 0; i < bin.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      bin[i] = x & 0xff;
-    }
+    const next = xorshift32(0x12345678);
+    for (let i = 0; i < bin.length; i++) bin[i] = next() & 0xff;
     writeFileSync(join(dir, "rand.bin"), bin);
     writeFileSync(
       join(dir, "prog.awk"),
