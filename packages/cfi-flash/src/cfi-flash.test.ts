@@ -173,6 +173,25 @@ describe("FlashFile", () => {
     expect(() => FlashFile.open(join(dir, "short.fd"), { size: 4096 })).toThrow(/exactly 4096/);
     expect(existsSync(path)).toBe(true);
   });
+
+  it("refuses contents the validator rejects and leaves the file untouched; ignores a crashed save's temporary", () => {
+    const path = join(dir, "checked.fd");
+    const bytes = new Uint8Array(4096).fill(7);
+    writeFileSync(path, bytes);
+    writeFileSync(`${path}.12345.tmp`, new Uint8Array(100)); // a save cut short before its rename
+    const validate = (b: Uint8Array) => (b[0] === 7 ? "starts with 7" : undefined);
+    expect(() => FlashFile.open(path, { size: 4096, validate })).toThrow(
+      /checked\.fd is corrupt: starts with 7/,
+    );
+    expect(readFileSync(path).equals(Buffer.from(bytes))).toBe(true);
+    expect(() =>
+      FlashFile.open(join(dir, "new.fd"), { size: 4096, template: new Uint8Array([7]), validate }),
+    ).toThrow(/template .* is unusable: starts with 7/);
+    expect(existsSync(join(dir, "new.fd"))).toBe(false);
+    const ok = FlashFile.open(path, { size: 4096, validate: () => undefined });
+    expect(ok.data[0]).toBe(7);
+    rmSync(`${path}.12345.tmp`);
+  });
 });
 
 const { cases: CASES, seed: SEED } = fuzzSettings("CFI_FUZZ", 50_000);

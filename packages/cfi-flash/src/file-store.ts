@@ -8,6 +8,7 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
+import { dirname } from "node:path";
 import { ConfigError } from "@armature/core";
 
 export interface FlashFileOptions {
@@ -17,6 +18,11 @@ export interface FlashFileOptions {
   template?: Uint8Array;
   /** Save this long (host ms) after the last change (default 250). */
   saveDelayMs?: number;
+  /**
+   * Checks an existing file's contents (and a new one's template): returns why they are unusable,
+   * or undefined. A problem is a ConfigError naming the file; the file is left as it is.
+   */
+  validate?: (bytes: Uint8Array) => string | undefined;
 }
 
 /**
@@ -48,6 +54,8 @@ export class FlashFile {
         throw new ConfigError(
           `flash file ${path} has ${bytes.length} bytes; this bank needs exactly ${o.size}`,
         );
+      const problem = o.validate?.(bytes);
+      if (problem !== undefined) throw new ConfigError(`flash file ${path} is corrupt: ${problem}`);
       return new FlashFile(path, bytes, delay);
     }
     const t = o.template ?? new Uint8Array(0);
@@ -55,6 +63,8 @@ export class FlashFile {
       throw new ConfigError(`flash template has ${t.length} bytes; the bank holds ${o.size}`);
     const data = new Uint8Array(o.size).fill(0xff);
     data.set(t);
+    const problem = o.validate?.(data);
+    if (problem !== undefined) throw new ConfigError(`flash template for ${path} is unusable: ${problem}`);
     const f = new FlashFile(path, data, delay);
     f.save();
     return f;
@@ -93,10 +103,24 @@ export class FlashFile {
         closeSync(fd);
       }
       renameSync(tmp, this.path);
+      syncDirectory(dirname(this.path));
       this.dirty = false;
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;
     }
+  }
+}
+
+/** Make a rename in `dir` durable (POSIX: the directory entry is data of the directory). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // Some platforms (Windows) cannot open or sync a directory: the rename is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

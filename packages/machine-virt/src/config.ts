@@ -4,6 +4,7 @@ import { GICR_FRAME_SIZE } from "@armature/gic";
 import type { NetSpec } from "@armature/net";
 import type { FrameSource } from "@armature/usb";
 import type { NetBackend } from "@armature/virtio";
+import { efiVarStoreProblem } from "./efi-vars.js";
 import { LAYOUTS, type VirtLayout } from "./layout.js";
 
 /** The board's shape: everything its device tree and ACPI tables depend on. */
@@ -255,6 +256,11 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
     if (firmware.vars !== undefined && firmware.vars.length !== VIRT_FLASH_BANK_SIZE)
       throw new ConfigError(
         `the firmware variable store must be exactly ${VIRT_FLASH_BANK_SIZE} bytes, not ${firmware.vars.length}`,
+      );
+    const problem = firmware.vars === undefined ? undefined : efiVarStoreProblem(firmware.vars);
+    if (problem !== undefined)
+      throw new ConfigError(
+        `the firmware variable store is corrupt (${problem}); the firmware would reformat it and lose its variables: restore it, or start from the firmware's template (e.g. AAVMF_VARS.fd)`,
       );
   }
   return {

@@ -12,6 +12,7 @@ export type {
 } from "./config.js";
 export { VIRT_LIMITS, VIRT_SATA_PORTS, VIRT_USB_PORTS, virtConfig } from "./config.js";
 export { describeVirtAcpi, describeVirtDt, describeVirtSmbios } from "./describe.js";
+export { efiVarStoreProblem } from "./efi-vars.js";
 export type { VirtLayout } from "./layout.js";
 export { LAYOUTS, PCI_IO_DEFAULT_SIZE, QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";
 export type { ConsoleSink, MachineStop, VirtMachineOptions } from "./machine.js";

@@ -122,6 +122,14 @@ describe("armature run: options are checked before anything starts", () => {
       const vz = await run(["run", "--machine", "virt", "--bios", join(dir, "CODE.fd")]);
       expect(vz.err).toMatch(/layout "qemu"/);
       expect(vz.code).toBe(1);
+      // A corrupt variable store is refused before the firmware could reformat it, and kept.
+      const bad = Buffer.alloc(64 * 1024 * 1024);
+      bad.write("_FVH", 0x28, "latin1");
+      writeFileSync(join(dir, "bad.fd"), bad);
+      const r = await run(["run", ...q, "--bios", join(dir, "CODE.fd"), "--efi-vars", join(dir, "bad.fd")]);
+      expect(r.err).toMatch(/bad\.fd is corrupt: firmware volume header/);
+      expect(r.code).toBe(1);
+      expect(readFileSync(join(dir, "bad.fd")).equals(bad)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

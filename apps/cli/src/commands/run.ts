@@ -4,6 +4,7 @@ import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
 import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
 import {
+  efiVarStoreProblem,
   FlashFile,
   VIRT_FLASH_BANK_SIZE,
   VIRT_LIMITS,
@@ -42,7 +43,8 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --bios FILE             boot firmware from flash (qemu layout): EDK2's AAVMF_CODE.fd; a
                           --kernel/--initrd/--append then reach it through fw_cfg
   --efi-vars FILE         the firmware's variable store (64 MiB), saved as it changes; created
-                          from AAVMF_VARS.fd next to the --bios file when absent
+                          from AAVMF_VARS.fd next to the --bios file when absent; saved by
+                          an atomic rename; a corrupt store is refused, not reformatted
   --append STRING         kernel command line (default: console=ttyAMA0)
   --dtb FILE              use this device tree instead of the generated one
   --disk FILE[,ro]        virtio-blk disk backed by FILE (read-only with ,ro)
@@ -451,6 +453,7 @@ function firmwareVars(
   if (path !== undefined) {
     const file = FlashFile.open(path, {
       size: VIRT_FLASH_BANK_SIZE,
+      validate: efiVarStoreProblem,
       ...(template === undefined ? {} : { template }),
     });
     return { data: file.data, file };
