@@ -15,17 +15,18 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MARKER="ARMATURE-SHELL-READY"
 # The version of what this script puts in the initramfs besides the Debian files (/init, the
 # udhcpc script). A cache built by an older version is rebuilt; bump it when either changes.
-INITRAMFS_VERSION=3
+INITRAMFS_VERSION=4
 # The drivers /init loads, by module name. Their dependencies (modinfo `depends=`) are found and
 # loaded first automatically; a module that is built in is skipped.
-MODULES_CLOUD=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virtio_balloon virtio-rng)
+MODULES_CLOUD=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_console virtio_balloon virtio-rng
+  ?efivarfs)
 # The generic flavour adds what the Parallels-like board and the optional virt parts need.
 # "?name" marks a module that may be absent from this kernel (skipped with a note).
 MODULES_GENERIC=("${MODULES_CLOUD[@]}"
   virtio_gpu virtio_input
   ahci ahci_platform sd_mod sr_mod
   ehci_platform ehci_pci xhci_plat_hcd xhci_pci usbhid hid_generic uvcvideo ?evdev
-  ?isofs qemu_fw_cfg ?efivarfs)
+  ?isofs qemu_fw_cfg)
 # (EHCI before xHCI: the EHCI controller becomes USB bus 1, as on the Parallels VM.)
 
 FLAVOUR=cloud

@@ -1,4 +1,3 @@
-import { randomFillSync } from "node:crypto";
 import { layoutAcpi } from "@armature/acpi";
 import type { AtapiDvd } from "@armature/ahci";
 import {
@@ -19,14 +18,13 @@ import {
   type IrqLine,
   type NetBackend,
   type RamRegion,
-  seededBytes,
   VirtualClock,
 } from "@armature/core";
 import { type Cpu, type CpuModel, M1_MODEL } from "@armature/cpu-aarch64";
 import type { Gicv3 } from "@armature/gic";
 import { UserNetwork } from "@armature/net";
 import type { SmmuV3 } from "@armature/smmu";
-import { type UefiCpu, UefiFirmware } from "@armature/uefi";
+import { boardUefiCall, boardUefiPlatform, type UefiCpu, UefiFirmware } from "@armature/uefi";
 import {
   type UsbKeyboard,
   type UsbMouse,
@@ -177,26 +175,23 @@ export class ParallelsMachine {
     this.console.route(cmdline);
     const sink = this.console.sink;
     this.firmware = new UefiFirmware(
-      {
+      boardUefiPlatform({
         memory: this.bus,
-        ram: [{ base: this.ram.base, size: this.ram.size }],
-        mmio: partWindows(PARALLELS_PARTS, c).map((p) => ({ base: p.base, size: p.size })),
+        ram: this.ram,
+        mmio: partWindows(PARALLELS_PARTS, c),
         console: { write: (b) => sink.write(b) },
         disks: o.disk === undefined ? [] : [o.disk],
-        wallClockMs: () =>
-          epochMs === undefined ? Date.now() : epochMs + Math.floor(this.clock.nowNs() / 1e6),
-        monotonicNs: () => this.clock.nowNs(),
-        reset: (kind) => this.runtime.stop(kind === "shutdown" ? "poweroff" : "reset"),
-        entropy: c.deterministic ? seededBytes(0x5eed_1234) : (b) => randomFillSync(b),
+        clock: this.clock,
+        epochMs,
+        entropySeed: c.deterministic ? 0x5eed_1234 : undefined,
+        cpus: this.cpus,
+        stop: (reason) => this.runtime.stop(reason),
         acpi: (base) => {
           const img = layoutAcpi(describeParallelsAcpi(c), base);
           return { bytes: img.bytes, rsdpAddress: img.rsdpAddress };
         },
         smbios: (addr) => describeParallelsSmbios(c).build(addr),
-        codeChanged: () => {
-          for (const cpu of this.cpus) cpu.invalidateICache();
-        },
-      },
+      }),
       {
         ...(o.kernel === undefined ? {} : { image: o.kernel, cmdline }),
         ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
@@ -218,27 +213,14 @@ export class ParallelsMachine {
 
   /** A firmware service HVC from vCPU `i` (false: not the firmware's; PSCI answers it). */
   private firmwareCall(_i: number, imm: number, view: UefiCpu): boolean {
-    if (!this.firmware.handles(imm)) return false;
-    switch (this.firmware.hvc(imm, view)) {
-      case "idle": {
-        // WaitForEvent / Stall: nothing happens until the deadline, so move time there.
-        const t = this.firmware.idleUntilNs;
-        if (this.clock.mode === "deterministic" && Number.isFinite(t))
-          this.clock.advanceTo(Math.max(t, this.clock.nowNs()));
-        break;
-      }
-      case "exit":
-        this.console.sink.write(
-          new TextEncoder().encode(
-            `\r\nmachine-parallels: ${this.bootsDisk ? "the firmware's boot manager has nothing left to boot" : "the boot image returned"} (status 0x${this.firmware.exitStatus.toString(16)})\r\n`,
-          ),
-        );
-        this.runtime.stop("halted");
-        break;
-      default:
-        break;
-    }
-    return true;
+    return boardUefiCall(this.firmware, this.clock, imm, view, (status) => {
+      this.console.sink.write(
+        new TextEncoder().encode(
+          `\r\nmachine-parallels: ${this.bootsDisk ? "the firmware's boot manager has nothing left to boot" : "the boot image returned"} (status 0x${status.toString(16)})\r\n`,
+        ),
+      );
+      this.runtime.stop("halted");
+    });
   }
 
   /** Type into the console (the UART). */

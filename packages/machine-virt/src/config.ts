@@ -2,6 +2,7 @@ import { VIRT_FLASH_BANK_SIZE } from "@armature/cfi-flash";
 import { type BlockBackend, ConfigError, Display } from "@armature/core";
 import { GICR_FRAME_SIZE } from "@armature/gic";
 import type { NetSpec } from "@armature/net";
+import type { VariableStore } from "@armature/uefi";
 import type { FrameSource } from "@armature/usb";
 import type { NetBackend } from "@armature/virtio";
 import { efiVarStoreProblem } from "./efi-vars.js";
@@ -33,6 +34,19 @@ export interface VirtBoardOptions {
    * bank as its variable store.
    */
   firmware?: VirtFirmware;
+  /**
+   * Boot through the built-in UEFI (@armature/uefi, services on the host): the kernel (or the
+   * disks' EFI System Partition, without `kernel`) starts through its EFI stub. The OS gets the
+   * device tree through the EFI configuration table (as EDK2 on QEMU gives it), or with
+   * `{ acpi: true }` the board's ACPI tables and SMBIOS and no device tree. Not with `firmware`.
+   */
+  uefi?: boolean | VirtUefi;
+}
+
+/** How the built-in UEFI describes the board to the OS. */
+export interface VirtUefi {
+  /** ACPI + SMBIOS instead of the device tree (default false). */
+  acpi?: boolean;
 }
 
 /** The firmware and its variable store. */
@@ -92,6 +106,11 @@ export interface VirtAttachments {
   mac?: string;
   /** RTC epoch in seconds (default: host wall clock; fixed when deterministic). */
   epochSeconds?: number;
+  /**
+   * The built-in UEFI's variables (with `uefi`): e.g. `new VariableStore(file)` from
+   * @armature/uefi persists them. Default: a volatile store of its own.
+   */
+  efiVariables?: VariableStore;
 }
 
 /** One device of the AHCI function's ports. */
@@ -215,6 +234,8 @@ export interface VirtConfig {
   readonly mac: string | undefined;
   readonly epochSeconds: number | undefined;
   readonly firmware: VirtFirmware | undefined;
+  /** The built-in UEFI (undefined: none). */
+  readonly uefi: { readonly acpi: boolean } | undefined;
 }
 
 function intIn(v: number, what: keyof typeof VIRT_LIMITS): number {
@@ -263,8 +284,20 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
         `the firmware variable store is corrupt (${problem}); the firmware would reformat it and lose its variables: restore it, or start from the firmware's template (e.g. AAVMF_VARS.fd)`,
       );
   }
+  const uefi = o.uefi === undefined || o.uefi === false ? undefined : o.uefi === true ? {} : o.uefi;
+  if (uefi !== undefined) {
+    if (
+      typeof uefi !== "object" ||
+      uefi === null ||
+      (uefi.acpi !== undefined && typeof uefi.acpi !== "boolean")
+    )
+      throw new ConfigError("uefi must be true, false or { acpi?: boolean }");
+    if (firmware !== undefined)
+      throw new ConfigError("uefi is the built-in firmware, firmware boots one from flash: give one of them");
+  }
   return {
     firmware,
+    uefi: uefi === undefined ? undefined : { acpi: uefi.acpi ?? false },
     layout,
     cpus,
     memoryMiB: intIn(o.memoryMiB ?? 1024, "memoryMiB"),

@@ -8,6 +8,7 @@ export type {
   VirtFirmware,
   VirtIommu,
   VirtSataDevice,
+  VirtUefi,
   VirtUsbDevice,
 } from "./config.js";
 export { VIRT_LIMITS, VIRT_SATA_PORTS, VIRT_USB_PORTS, virtConfig } from "./config.js";
@@ -20,3 +21,4 @@ export { VirtMachine } from "./machine.js";
 export { VIRT_USER_NETWORK, virtNetBackend, wakeOnReceive } from "./net.js";
 export type { VirtPart, VirtUsb } from "./parts.js";
 export { VIRT_PARTS, VirtWiring } from "./parts.js";
+export { VIRT_UEFI_BIOS } from "./uefi.js";

@@ -5,9 +5,41 @@ import { createServer, type Server } from "node:http";
 import { connect, createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { VariableStore } from "@armature/uefi";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { VIRT_USER_NETWORK } from "./net.js";
-import { bootLinux, diskSha256, M1_CPUINFO_FEATURES } from "./test/linux.js";
+import { bootLinux, diskSha256, type LinuxSession, M1_CPUINFO_FEATURES } from "./test/linux.js";
+import { VIRT_UEFI_BIOS } from "./uefi.js";
+
+/** The variable the host puts in the built-in UEFI's store before the boot. */
+const HOST_VAR = { guid: "6c1e6f0b-5f0e-4b5c-9a3e-2b7d8a1c9e42", name: "ArmatureHost" };
+
+/**
+ * Issue #21's checks of a boot through the built-in UEFI: the kernel's EFI, ACPI and DMI lines,
+ * no DT with ACPI, the host's variable in efivarfs, rtc-efi from the runtime GetTime.
+ */
+async function uefiChecks(s: LinuxSession, acpi: boolean): Promise<void> {
+  const log = s.console.output.slice(0, s.markerOffset);
+  expect(log).toMatch(/EFI stub: /);
+  expect(log).toMatch(/efi: EFI v2\.70 by EDK II/);
+  if (acpi) {
+    expect(log).toMatch(/ACPI: RSDP 0x[0-9A-F]+ \d+ \(v02 /);
+    // DMI: <system manufacturer> <product>, BIOS <version> <date>, from our SMBIOS.
+    expect(log).toContain(
+      `DMI: Armature Armature virt, BIOS ${VIRT_UEFI_BIOS.version} ${VIRT_UEFI_BIOS.releaseDate}`,
+    );
+    expect(log).toMatch(/ACPI: Using GIC for interrupt routing/);
+    expect((await s.sh("[ -e /proc/device-tree ] && echo present || echo absent")).trim()).toBe("absent");
+  } else {
+    expect(log).toMatch(/EFI stub: Using DTB from configuration table/);
+    expect((await s.sh("cat /proc/device-tree/model")).replace(/\0/g, "")).toMatch(/armature,virt-/);
+  }
+  const vars = await s.sh(
+    "mount -t efivarfs efivarfs /sys/firmware/efi/efivars && ls /sys/firmware/efi/efivars",
+  );
+  expect(vars).toContain(`${HOST_VAR.name}-${HOST_VAR.guid}`);
+  expect(await s.sh("dmesg | grep rtc-efi")).toMatch(/rtc-efi rtc-efi\.0: registered as rtc\d/);
+}
 
 const MiB = 1 << 20;
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
@@ -42,8 +74,10 @@ async function freePort(): Promise<number> {
  * CPU features, the PCI devices, the virtio disk, a clean kernel log and (issue #24) the user
  * network: a DHCP lease, ping, an HTTP download from the host, DNS and a host forward.
  */
-export function linuxEndToEnd(layout: "vz" | "qemu"): void {
-  describe(`Debian Linux on the virt board (${layout} layout)`, () => {
+export function linuxEndToEnd(layout: "vz" | "qemu", o: { uefi?: { acpi: boolean } } = {}): void {
+  const uefi = o.uefi;
+  const how = uefi === undefined ? "" : `, built-in UEFI${uefi.acpi ? " + ACPI" : ""}`;
+  describe(`Debian Linux on the virt board (${layout} layout${how})`, () => {
     it(
       "boots to a busybox shell, passes the guest-side checks and powers off with status 0",
       async () => {
@@ -52,8 +86,12 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
         const dumpDir = mkdtempSync(join(tmpdir(), "armature-e2e-"));
         onTestFinished(() => rmSync(dumpDir, { recursive: true, force: true }));
         const pcap = join(dumpDir, "net.pcap");
+        // With the built-in UEFI: a variable the host sets, which the guest must list.
+        const efiVariables = new VariableStore();
+        efiVariables.set(HOST_VAR.guid, HOST_VAR.name, 7, new TextEncoder().encode("from the host"));
         const s = await bootLinux({
           layout,
+          ...(uefi === undefined ? {} : { uefi, efiVariables }),
           netDump: pcap,
           net: {
             kind: "user",
@@ -70,6 +108,7 @@ export function linuxEndToEnd(layout: "vz" | "qemu"): void {
           `[${layout}] shell marker after ${(s.bootMs / 1000).toFixed(1)} s, ${(s.bootInstructions / 1e6).toFixed(0)} M instructions (${mips.toFixed(1)} MIPS)\n`,
         );
         expect((await s.sh("uname -m")).trim()).toBe("aarch64");
+        if (uefi !== undefined) await uefiChecks(s, uefi.acpi);
         const features = (await s.sh("grep -m1 Features /proc/cpuinfo")).trim();
         expect(features.replace(/^Features\s*:\s*/, "")).toBe(M1_CPUINFO_FEATURES);
         // blk, net, console, balloon and rng behind the ECAM bridge.

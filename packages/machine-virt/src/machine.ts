@@ -19,11 +19,13 @@ import type { PciHostBridge } from "@armature/pci";
 import type { Pl011 } from "@armature/pl011";
 import type { Pl031 } from "@armature/pl031";
 import type { SmmuV3 } from "@armature/smmu";
+import type { UefiFirmware } from "@armature/uefi";
 import type { VirtioConsole, VirtioGpu, VirtioPciFunction } from "@armature/virtio";
 import { type VirtAttachments, type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
 import { describeVirtAcpi, describeVirtDt, describeVirtSmbios } from "./describe.js";
 import type { VirtLayout } from "./layout.js";
 import { VIRT_PARTS, type VirtPart, type VirtUsb, VirtWiring } from "./parts.js";
+import { createVirtUefi } from "./uefi.js";
 
 const MiB = 1024 * 1024;
 /** SPSR_ELx format: EL1h (M = 0b0101) with D, A, I and F masked, the reset state firmware expects. */
@@ -42,7 +44,9 @@ export interface VirtMachineOptions extends VirtBoardOptions, VirtAttachments {
   model?: CpuModel;
   /**
    * The kernel: an arm64 Image (optionally gzip-compressed) or a raw binary. With `firmware` it
-   * is optional and reaches the firmware through fw_cfg (with `initrd` and `cmdline`).
+   * is optional and reaches the firmware through fw_cfg (with `initrd` and `cmdline`). With `uefi`
+   * the built-in UEFI starts it through its EFI stub (`initrd` through LoadFile2, `cmdline` as its
+   * LoadOptions); without it, the UEFI boot manager boots the disks.
    */
   kernel?: Uint8Array;
   initrd?: Uint8Array;
@@ -93,6 +97,9 @@ export class VirtMachine {
   readonly fwCfg: FwCfg | undefined;
   /** The variable store flash bank (with `firmware`). */
   readonly varsFlash: CfiFlash | undefined;
+  /** The built-in UEFI (with `uefi`). */
+  readonly uefi: UefiFirmware | undefined;
+  private uefiHvc: ((cpu: number, imm: number) => boolean) | undefined;
   private readonly dtbBytes: Uint8Array;
   readonly mpidrs: number[];
   readonly runtime: BoardRuntime;
@@ -140,6 +147,7 @@ export class VirtMachine {
         mpidrs: this.mpidrs,
         isValidEntry: (a) => this.ram.contains(a, 4),
         name: "machine-virt",
+        hvc: (i, imm) => this.uefiHvc?.(i, imm) ?? false,
       });
       w.wake = () => this.runtime.wake();
       this.psci = this.runtime.psci;
@@ -149,8 +157,31 @@ export class VirtMachine {
       this.console.route(cmdline);
       if (c.firmware !== undefined) {
         this.boot = undefined;
+        this.uefi = undefined;
         this.dtbBytes = this.startFirmware(c, o, cmdline);
+      } else if (c.uefi !== undefined) {
+        if (o.kernel === undefined && c.disk === undefined && !c.sata.some((d) => d.kind === "disk"))
+          throw new ConfigError("uefi needs a kernel, or a disk whose EFI System Partition it boots");
+        this.boot = undefined;
+        const sink = this.console.sink;
+        const u = createVirtUefi(
+          {
+            bus: this.bus,
+            ram: this.ram,
+            clock: this.clock,
+            cpus: this.cpus,
+            runtime: this.runtime,
+            consoleWrite: (b) => sink.write(b),
+          },
+          c,
+          { ...o, cmdline, fdt: this.fdt },
+        );
+        this.uefi = u.firmware;
+        this.uefiHvc = u.hvc;
+        this.dtbBytes = u.dtb;
+        this.runtime.boot({ pc: u.firmware.entry.pc, pstate: u.firmware.entry.pstate });
       } else {
+        this.uefi = undefined;
         if (o.kernel === undefined) throw new ConfigError("give a kernel, or firmware to boot");
         const kernel = o.kernel;
         this.boot = loadLinux({

@@ -1,3 +1,5 @@
+export type { UefiBoardSpec } from "./board.js";
+export { boardUefiCall, boardUefiPlatform } from "./board.js";
 export type { BootTarget, LoadOption } from "./bootopt.js";
 export {
   addBootOption,

@@ -14,6 +14,7 @@ import {
   virtConfig,
 } from "@armature/machine-virt";
 import { type NetSpec, parseNetSpec } from "@armature/net";
+import { VariableStore } from "@armature/uefi";
 import { Yuy2Frames } from "@armature/usb";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
 import { bootBanner } from "../banner.js";
@@ -35,6 +36,7 @@ import { runParallels } from "./run-parallels.js";
 const L = VIRT_LIMITS;
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]
        armature run --machine virt --layout qemu --bios FILE [--efi-vars FILE] [options]
+       armature run --machine virt --firmware uefi [--acpi] [--efi-vars FILE] --kernel FILE [options]
 
   --machine virt          the board ("parallels": see \`armature run --machine parallels --help\`)
   --layout vz|qemu        memory map: Virtualization.framework's (default) or QEMU virt's
@@ -42,9 +44,16 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --initrd FILE           initramfs
   --bios FILE             boot firmware from flash (qemu layout): EDK2's AAVMF_CODE.fd; a
                           --kernel/--initrd/--append then reach it through fw_cfg
-  --efi-vars FILE         the firmware's variable store (64 MiB), saved as it changes; created
-                          from AAVMF_VARS.fd next to the --bios file when absent; saved by
-                          an atomic rename; a corrupt store is refused, not reformatted
+  --firmware uefi         boot through the built-in UEFI (services on the host; either layout):
+                          the kernel starts through its EFI stub (--initrd by LoadFile2) and
+                          gets the DT in the EFI configuration table; without --kernel the
+                          UEFI boots the disks' EFI System Partition
+  --acpi                  with --firmware uefi: the board's ACPI tables and SMBIOS, no DT
+  --efi-vars FILE         the firmware's variable store, saved as it changes by an atomic
+                          rename; a corrupt store is refused, not reformatted. --bios: the
+                          64 MiB flash bank, created from AAVMF_VARS.fd next to the --bios file
+                          when absent; --firmware uefi: the built-in UEFI's variables (created
+                          if missing)
   --append STRING         kernel command line (default: console=ttyAMA0)
   --dtb FILE              use this device tree instead of the generated one
   --disk FILE[,ro]        virtio-blk disk backed by FILE (read-only with ,ro)
@@ -92,6 +101,8 @@ export interface RunOptions {
   kernel?: string;
   initrd?: string;
   bios?: string;
+  /** The built-in UEFI (--firmware uefi), with ACPI instead of the DT (--acpi). */
+  uefi?: { acpi: boolean };
   efiVars?: string;
   append?: string;
   dtb?: string;
@@ -175,6 +186,8 @@ const RUN_OPTIONS = {
   "--kernel": { value: true },
   "--initrd": { value: true },
   "--bios": { value: true },
+  "--firmware": { value: true, choices: ["uefi"] },
+  "--acpi": {},
   "--efi-vars": { value: true },
   "--append": { value: true },
   "--dtb": { value: true },
@@ -227,10 +240,22 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   const { options: a, help } = parseArgs(args, RUN_OPTIONS);
   if (help) return "help";
   if (a["--machine"] === undefined) throw new CliUsageError("--machine is required (virt or parallels)");
-  if (a["--kernel"] === undefined && a["--bios"] === undefined)
-    throw new CliUsageError("--kernel FILE is required (or --bios FILE for firmware)");
-  if (a["--efi-vars"] !== undefined && a["--bios"] === undefined)
-    throw new CliUsageError("--efi-vars is the firmware's variable store: add --bios");
+  const uefi = a["--firmware"] === "uefi";
+  if (uefi && a["--bios"] !== undefined)
+    throw new CliUsageError(
+      "--firmware uefi is the built-in firmware, --bios boots one from flash: give one",
+    );
+  if (a["--acpi"] === true && !uefi)
+    throw new CliUsageError("--acpi goes with --firmware uefi (with --bios the firmware picks)");
+  if (a["--acpi"] === true && a["--dtb"] !== undefined)
+    throw new CliUsageError("--dtb with --acpi: the OS gets ACPI tables and no device tree; drop one");
+  const uefiDisk = uefi && (a["--disk"] !== undefined || (a["--sata"] ?? []).length > 0);
+  if (a["--kernel"] === undefined && a["--bios"] === undefined && !uefiDisk)
+    throw new CliUsageError(
+      "--kernel FILE is required (or --bios FILE for firmware, or --firmware uefi with a --disk to boot)",
+    );
+  if (a["--efi-vars"] !== undefined && a["--bios"] === undefined && !uefi)
+    throw new CliUsageError("--efi-vars is the firmware's variable store: add --bios or --firmware uefi");
   const board = boardOptions(a);
   const o: RunOptions = {
     machine: "virt",
@@ -253,6 +278,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   };
   if (a["--kernel"] !== undefined) o.kernel = a["--kernel"];
   if (a["--bios"] !== undefined) o.bios = a["--bios"];
+  if (uefi) o.uefi = { acpi: a["--acpi"] === true };
   if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
   if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
   if (a["--append"] !== undefined) o.append = a["--append"];
@@ -290,6 +316,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     uart: o.uart,
     rtc: o.rtc,
     ...(o.bios === undefined ? {} : { firmware: { code: new Uint8Array(1) } }),
+    ...(o.uefi === undefined ? {} : { uefi: o.uefi }),
   });
   if (o.kernel !== undefined) readable(o.kernel, "kernel");
   if (o.bios !== undefined) readable(o.bios, "firmware (--bios)");
@@ -317,8 +344,23 @@ export const runCommand: Command = {
     const kernel = opts.kernel === undefined ? undefined : new Uint8Array(readFileSync(opts.kernel));
     const facts =
       opts.kernel === undefined || kernel === undefined
-        ? { summary: `firmware ${opts.bios ?? ""}`, warning: undefined }
+        ? {
+            summary:
+              opts.uefi !== undefined
+                ? "none (the UEFI boot manager boots the disks)"
+                : `firmware ${opts.bios ?? ""}`,
+            warning: undefined,
+          }
         : kernelFacts(opts.kernel, kernel, virtConfig({ layout: opts.layout }).layout.ramBase);
+    if (opts.uefi !== undefined && kernel !== undefined) {
+      // The built-in UEFI starts the kernel through its EFI stub: a load address is moot.
+      const efiApp = kernel[0] === 0x4d && kernel[1] === 0x5a; // "MZ": PE/COFF
+      if (facts.warning !== undefined && efiApp) facts.summary = `EFI application, ${kernel.length} bytes`;
+      if (efiApp) facts.warning = undefined;
+      else
+        facts.warning = `kernel "${opts.kernel}" has no PE/COFF header (no EFI stub): the built-in UEFI cannot start it`;
+      facts.summary += opts.uefi.acpi ? " via the built-in UEFI (ACPI)" : " via the built-in UEFI (DT)";
+    }
     for (const w of [facts.warning, appendWarning(opts.append)])
       if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
     const tracker = new ConsoleTracker((b) => process.stdout.write(b));
@@ -335,6 +377,10 @@ export const runCommand: Command = {
       rtc: opts.rtc,
       deterministic: opts.deterministic,
       console: tracker,
+      ...(opts.uefi === undefined ? {} : { uefi: opts.uefi }),
+      ...(opts.uefi === undefined || opts.efiVars === undefined
+        ? {}
+        : { efiVariables: new VariableStore(opts.efiVars) }),
     };
     if (opts.initrd !== undefined) mo.initrd = new Uint8Array(readFileSync(opts.initrd));
     if (opts.append !== undefined) mo.cmdline = opts.append;

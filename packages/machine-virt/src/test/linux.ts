@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { MemoryBlockBackend } from "@armature/core";
 import type { VirtAttachments } from "../config.js";
-import { VirtMachine } from "../machine.js";
+import { VirtMachine, type VirtMachineOptions } from "../machine.js";
 
 /** The features line of the Parallels M1 VM (seed 000): what `/proc/cpuinfo` must show for `m1`. */
 export const M1_CPUINFO_FEATURES =
@@ -68,6 +68,10 @@ export async function bootLinux(opts: {
   net?: VirtAttachments["net"];
   /** Capture the network to this pcap file (closed when the machine stops). */
   netDump?: string;
+  /** Boot through the built-in UEFI (the kernel's EFI stub), with the DT or `{ acpi: true }`. */
+  uefi?: VirtMachineOptions["uefi"];
+  /** The built-in UEFI's variables. */
+  efiVariables?: VirtMachineOptions["efiVariables"];
 }): Promise<LinuxSession> {
   const { image, initrd } = guestFiles();
   const con = new ScriptedConsole(opts.echo);
@@ -82,6 +86,8 @@ export async function bootLinux(opts: {
     console: con,
     ...(opts.net === undefined ? {} : { net: opts.net }),
     ...(opts.netDump === undefined ? {} : { netDump: opts.netDump }),
+    ...(opts.uefi === undefined ? {} : { uefi: opts.uefi }),
+    ...(opts.efiVariables === undefined ? {} : { efiVariables: opts.efiVariables }),
   });
   const t0 = Date.now();
   const stopped = machine.run();
