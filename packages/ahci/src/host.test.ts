@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@armature/core";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { openCdromImage, openSataImage } from "./host.js";
 import { buildIso9660 } from "./test/iso.js";
 
@@ -13,6 +13,7 @@ describe("host image checks (--sata / --cdrom)", () => {
   const disk = join(dir, "disk.img");
   writeFileSync(disk, new Uint8Array(1 << 20));
   mkdirSync(join(dir, "adir"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("opens a good ISO read-only with 2048-byte blocks and a good disk", () => {
     const b = openCdromImage(iso);

@@ -1146,20 +1146,21 @@ export class XhciController implements MmioDevice {
 
   /** Reads a context (32 bytes used) at `addr` into ctxBuf; false (and HSE) if unreadable. */
   private readCtx(addr: number): boolean {
-    if (this.dma.read(addr, this.ctxBuf.subarray(0, 32)) !== DmaStatus.Ok) {
-      this.hostSystemError(`context read at 0x${addr.toString(16)} failed`);
-      return false;
-    }
-    return true;
+    return this.ctxDma(addr, "read");
   }
 
   private dw(i: number): number {
     return this.ctxView.getUint32(i * 4, true);
   }
 
+  /** Writes ctxBuf's 32 bytes as the context at `addr`; false (and HSE) if unwritable. */
   private writeCtx(addr: number): boolean {
-    if (this.dma.write(addr, this.ctxBuf.subarray(0, 32)) !== DmaStatus.Ok) {
-      this.hostSystemError(`context write at 0x${addr.toString(16)} failed`);
+    return this.ctxDma(addr, "write");
+  }
+
+  private ctxDma(addr: number, op: "read" | "write"): boolean {
+    if (this.dma[op](addr, this.ctxBuf.subarray(0, 32)) !== DmaStatus.Ok) {
+      this.hostSystemError(`context ${op} at 0x${addr.toString(16)} failed`);
       return false;
     }
     return true;
