@@ -21,6 +21,7 @@ declare -A NEED=(
   [mkfs.vfat]=dosfstools
   [mcopy]=mtools
   [sgdisk]=gdisk
+  [edid-decode]=edid-decode
 )
 
 missing=()
@@ -29,6 +30,10 @@ for cmd in "${!NEED[@]}"; do
 done
 # EDK2 for the virt board's firmware boot (a file, not a command).
 [ -f /usr/share/AAVMF/AAVMF_CODE.fd ] || missing+=(qemu-efi-aarch64)
+# The cross compiler's libc headers and QEMU's virtio option ROMs are only Recommends of
+# gcc-aarch64-linux-gnu and qemu-system-arm, which --no-install-recommends leaves out.
+[ -f /usr/aarch64-linux-gnu/include/bits/wordsize.h ] || missing+=(libc6-dev-arm64-cross)
+[ -f /usr/lib/ipxe/qemu/efi-virtio.rom ] || missing+=(ipxe-qemu)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "==> system tools: all present"
   exit 0
