@@ -172,6 +172,17 @@ describe("CLI errors: one line, a hint, the documented exit status, nothing chan
     }
   });
 
+  it("a guest stuck in an exception loop (a kernel of zeros): one line and exit status 4", async () => {
+    writeFileSync(p("zeros"), Buffer.alloc(4096));
+    const r = await cli([...virt(), "--kernel", p("zeros")]);
+    expect(r.code, r.err).toBe(EXIT.stuck);
+    const lines = r.err.split("\n").filter((l) => l !== "");
+    expect(lines).toHaveLength(2); // the raw-binary warning, then the loop
+    expect(lines[1]).toMatch(
+      /^armature run: cpu0 is stuck in an exception loop: \d+ synchronous exceptions in a row from EL1 \(.*\) at pc 0x[0-9a-f]+, each to vector 0x[0-9a-f]+ .*never returning/,
+    );
+  });
+
   it("a read-only disk without ,ro: a hint, for root too (the file's mode is honoured)", async () => {
     chmodSync(disk, 0o444);
     try {
@@ -259,7 +270,7 @@ describe("CLI errors: one line, a hint, the documented exit status, nothing chan
     for (const args of [["--help"], ["run", "--help"], ["run", "--machine", "parallels", "--help"]]) {
       const r = await cli(args);
       expect(r.out, args.join(" ")).toMatch(
-        /2 usage error,[\s\S]*3 instruction limit[\s\S]*129\/143[\s\S]*70 internal error/,
+        /2 usage error,[\s\S]*3 instruction limit[\s\S]*4 the guest is stuck in an exception\s+loop[\s\S]*129\/143[\s\S]*70 internal error/,
       );
     }
   });

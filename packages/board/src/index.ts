@@ -10,5 +10,11 @@ export type { AcpiContext, BoardPart, DtContext, DtPhandles, MmioWindow } from "
 export { attachParts, describePartsAcpi, describePartsDt, partWindows, presentParts } from "./parts.js";
 export type { CpuPowerState, PsciPlatform } from "./psci.js";
 export { AffinityState, Psci, PsciReturn } from "./psci.js";
-export type { BoardRuntimeOptions, CpuInterruptController, MachineStop, VcpuOptions } from "./runtime.js";
-export { BoardRuntime, createGicCpus } from "./runtime.js";
+export type {
+  BoardRuntimeOptions,
+  CpuInterruptController,
+  ExceptionLoop,
+  MachineStop,
+  VcpuOptions,
+} from "./runtime.js";
+export { BoardRuntime, createGicCpus, describeExceptionLoop, EXCEPTION_LOOP_LIMIT } from "./runtime.js";

@@ -7,12 +7,67 @@ import {
   type SysRegBlock,
   type VirtualClock,
 } from "@armature/core";
-import { type BootEntryState, Cpu, type CpuModel, HOST_DEBUG_STOP, ISS_WNR } from "@armature/cpu-aarch64";
+import {
+  type BootEntryState,
+  Cpu,
+  type CpuModel,
+  HOST_DEBUG_STOP,
+  ISS_WNR,
+  type RepeatedException,
+} from "@armature/cpu-aarch64";
 import { ARCH_PPI } from "./interrupts.js";
 import { CPU_SUSPEND_32, CPU_SUSPEND_64, Psci } from "./psci.js";
 
-/** Why `run()` returned. */
-export type MachineStop = "poweroff" | "reset" | "budget" | "halted";
+/**
+ * Why `run()` returned. "exception-loop": a vCPU kept taking the same exception and never
+ * returned from it (`BoardRuntime.exceptionLoop` says which; `BoardRuntimeOptions.exceptionLoopLimit`).
+ */
+export type MachineStop = "poweroff" | "reset" | "budget" | "halted" | "exception-loop";
+
+/** Entries in a row of one exception, with no ERET, after which `run()` gives up (the default). */
+export const EXCEPTION_LOOP_LIMIT = 10_000;
+
+/** A guest stuck in an exception loop: what `BoardRuntime.exceptionLoop` reports. */
+export interface ExceptionLoop extends RepeatedException {
+  /** The vCPU. */
+  cpu: number;
+  /** One line for a person: what repeated, where, and the likely cause. */
+  message: string;
+}
+
+const VECTOR_KIND = ["synchronous exception", "IRQ", "FIQ", "SError"] as const;
+const VECTOR_FROM = ["EL1 with SP_EL0", "EL1", "EL0", "AArch32 EL0"] as const;
+const EC_NAME: Readonly<Record<number, string>> = {
+  0: "undefined instruction",
+  7: "FP/SIMD access trap",
+  14: "illegal execution state",
+  21: "SVC",
+  24: "trapped system register access",
+  32: "instruction abort",
+  33: "instruction abort",
+  34: "PC alignment fault",
+  36: "data abort",
+  37: "data abort",
+  38: "SP alignment fault",
+  60: "BRK",
+};
+
+/** The one-line description of an exception loop (`ExceptionLoop.message`). */
+export function describeExceptionLoop(cpu: number, r: RepeatedException): string {
+  const kind = (r.vector >>> 7) & 3;
+  const what =
+    kind === 0
+      ? `${EC_NAME[r.esr >>> 26] ?? `EC 0x${(r.esr >>> 26).toString(16)}`}, ESR 0x${r.esr.toString(16)}`
+      : VECTOR_KIND[kind]!;
+  const far =
+    kind === 0 && [0x20, 0x21, 0x24, 0x25].includes(r.esr >>> 26) ? ` at 0x${r.far.toString(16)}` : "";
+  return (
+    `cpu${cpu} is stuck in an exception loop: ${r.repeats} ${VECTOR_KIND[kind]}s in a row from ` +
+    `${VECTOR_FROM[(r.vector >>> 9) & 3]} (${what}${far}) at pc 0x${r.elr.toString(16)}, each to vector ` +
+    `0x${(r.vbar + BigInt(r.vector)).toString(16)} (VBAR_EL1 0x${r.vbar.toString(16)} + 0x${r.vector.toString(16)}), ` +
+    "never returning: the guest has no working exception vectors (not a kernel for this board, or it crashed before setting them up)"
+  );
+}
 
 /** The per-CPU wiring a GICv3 gives a vCPU (structurally @armature/gic's Gicv3). */
 export interface CpuInterruptController {
@@ -67,6 +122,13 @@ export interface BoardRuntimeOptions {
    * service immediates here.
    */
   hvc?(cpu: number, imm: number): boolean;
+  /**
+   * Stop `run()` with "exception-loop" when a vCPU takes the same exception (vector, ELR, ESR) this
+   * many times in a row with no ERET in between — a guest with no working vectors, which would
+   * otherwise spin forever without output or retiring instructions (default EXCEPTION_LOOP_LIMIT;
+   * 0 never stops). Not checked while a debugger is attached.
+   */
+  exceptionLoopLimit?: number;
 }
 
 /**
@@ -99,6 +161,8 @@ export class BoardRuntime {
   private paused = false;
   private resumeWaiter: (() => void) | undefined;
   private debugger: RuntimeDebugger | undefined;
+  private readonly loopLimit: number;
+  private loop: ExceptionLoop | undefined;
 
   constructor(o: BoardRuntimeOptions) {
     if (o.cpus.length === 0 || o.cpus.length !== o.mpidrs.length)
@@ -107,6 +171,9 @@ export class BoardRuntime {
     this.clock = o.clock;
     this.log = new RateLimitedLog(o.name ?? "board");
     this.hvcHook = o.hvc;
+    const limit = o.exceptionLoopLimit ?? EXCEPTION_LOOP_LIMIT;
+    if (!(limit >= 0)) throw new ConfigError(`BoardRuntime: exceptionLoopLimit ${limit} is not a count`);
+    this.loopLimit = limit === 0 ? Number.POSITIVE_INFINITY : limit;
     this.running = this.cpus.map((_, i) => i === 0);
     this.waiting = this.cpus.map(() => false);
     this.psci = new Psci({
@@ -137,6 +204,11 @@ export class BoardRuntime {
   /** Whether the machine has stopped for good (`run()` returned or is about to). */
   get stopped(): MachineStop | undefined {
     return this.stopReason;
+  }
+
+  /** When `run()` returned "exception-loop": which vCPU, which exception, and a message. */
+  get exceptionLoop(): ExceptionLoop | undefined {
+    return this.loop;
   }
 
   /** The debugger told about breakpoint/watchpoint stops (undefined: none). */
@@ -249,6 +321,7 @@ export class BoardRuntime {
   /** Run vCPU i; returns true when a host debug hook stopped it (then `notify` tells the debugger). */
   private handleExit(i: number, cpu: Cpu, budget: number, notify: boolean): boolean {
     const exit = cpu.run(budget);
+    if (cpu.exceptionRepeats >= this.loopLimit && this.debugger === undefined) this.stuck(i, cpu);
     switch (exit.reason) {
       case "debug":
         if (exit.imm !== HOST_DEBUG_STOP) return false;
@@ -287,6 +360,12 @@ export class BoardRuntime {
       default:
         return false;
     }
+  }
+
+  private stuck(i: number, cpu: Cpu): void {
+    const r = cpu.repeatedException()!;
+    this.loop ??= { cpu: i, ...r, message: describeExceptionLoop(i, r) };
+    this.stop("exception-loop");
   }
 
   private startCpu(i: number, entry: number, ctx: number): void {

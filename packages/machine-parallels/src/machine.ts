@@ -61,6 +61,12 @@ export interface ParallelsMachineOptions extends ParallelsBoardOptions, Parallel
   cmdline?: string;
   /** Where the guest's console output goes (default: process.stdout). */
   console?: ConsoleSink;
+  /**
+   * `run()` stops with "exception-loop" after this many identical exceptions in a row with no
+   * return (a guest with no working vectors; `runtime.exceptionLoop` says which). Default
+   * EXCEPTION_LOOP_LIMIT of @armature/board; 0 never stops.
+   */
+  exceptionLoopLimit?: number;
 }
 
 /** Parallels' shared network: 10.211.55.0/24, the guest at .3 by DHCP. */
@@ -165,6 +171,7 @@ export class ParallelsMachine {
       mpidrs: c.mpidrs,
       isValidEntry: (a) => this.ram.contains(a, 4),
       name: "machine-parallels",
+      exceptionLoopLimit: o.exceptionLoopLimit,
       hvc: (i, imm) => this.firmwareCall(i, imm, views[i]!),
     });
     this.psci = this.runtime.psci;

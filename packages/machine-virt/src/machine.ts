@@ -57,6 +57,12 @@ export interface VirtMachineOptions extends VirtBoardOptions, VirtAttachments {
   /** Where the guest's console output goes (default: process.stdout). */
   console?: ConsoleSink;
   /**
+   * `run()` stops with "exception-loop" after this many identical exceptions in a row with no
+   * return (a guest with no working vectors; `runtime.exceptionLoop` says which). Default
+   * EXCEPTION_LOOP_LIMIT of @armature/board; 0 never stops.
+   */
+  exceptionLoopLimit?: number;
+  /**
    * Your own parts, placed, wired and described after the board's (VIRT_PARTS): a custom board is
    * the virt board plus entries of this table (see examples/custom-board.ts).
    */
@@ -148,6 +154,7 @@ export class VirtMachine {
         isValidEntry: (a) => this.ram.contains(a, 4),
         name: "machine-virt",
         hvc: (i, imm) => this.uefiHvc?.(i, imm) ?? false,
+        exceptionLoopLimit: o.exceptionLoopLimit,
       });
       w.wake = () => this.runtime.wake();
       this.psci = this.runtime.psci;

@@ -10,6 +10,8 @@ export interface ConsoleMachine {
   stop(reason?: "halted"): void;
   run(opts?: { maxInstructions?: number }): Promise<string>;
   retired(): number;
+  /** The board runtime: why a run ended in "exception-loop". */
+  readonly runtime: { readonly exceptionLoop: { readonly message: string } | undefined };
 }
 
 /** A file the user named must be a readable file before anything starts. */
@@ -21,7 +23,7 @@ export function readable(path: string, what: string): string {
  * Run a board with the terminal as its console (raw mode; Ctrl-A x quits, Ctrl-A Ctrl-A sends
  * Ctrl-A, Ctrl-A c toggles the monitor when `debug` gives one, QEMU's conventions) or
  * stdin/stdout when not a TTY. Returns the exit status: 0 on power-off, reset or Ctrl-A x, 3 when
- * the instruction budget ran out, 1 otherwise.
+ * the instruction budget ran out, 4 when the guest is stuck in an exception loop, 1 otherwise.
  */
 export async function runWithConsole(
   m: ConsoleMachine,
@@ -100,10 +102,16 @@ async function consoleRun(
       io.err(`\narmature run: ${signal}: stopped the guest\n`);
       return signal === "SIGHUP" ? EXIT.sighup : EXIT.sigterm;
     }
-    if (stop === "poweroff") return 0;
+    if (stop === "poweroff") return EXIT.ok;
     if (stop === "budget") {
       io.err(`\narmature run: stopped after ${m.retired()} instructions\n`);
-      return 3;
+      return EXIT.budget;
+    }
+    if (stop === "exception-loop") {
+      io.err(
+        `\narmature run: ${m.runtime.exceptionLoop?.message ?? "the guest is stuck in an exception loop"}\n`,
+      );
+      return EXIT.stuck;
     }
     if (stop === "reset") {
       io.err("\narmature run: the guest asked for a reset; stopping\n");

@@ -51,6 +51,29 @@ describe("armature run --machine parallels", () => {
     ).toMatchObject({ net: "user", iommu: "smmuv3", display: { kind: "none" }, cdrom: "package.json" });
   });
 
+  it("an EFI application that faults at once: the exception loop is one line and exit status 4", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "armature-parallels-stuck-"));
+    try {
+      writeFileSync(join(dir, "udf.efi"), buildTestPe({ code: [0, 0, 0, 0] })); // udf #0
+      const r = await run([
+        "run",
+        "--machine",
+        "parallels",
+        "--kernel",
+        join(dir, "udf.efi"),
+        "--net",
+        "none",
+      ]);
+      expect(r.code, r.err).toBe(4);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).toMatch(
+        /^\narmature run: cpu0 is stuck in an exception loop: \d+ synchronous exceptions/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("has no device tree; `acpi --machine parallels` writes what its UEFI publishes", async () => {
     const d = await run(["dtb", "--machine", "parallels"]);
     expect(d.code).toBe(2);

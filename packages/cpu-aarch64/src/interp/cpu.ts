@@ -154,6 +154,18 @@ export class PageCache {
   }
 }
 
+/** What `Cpu.repeatedException()` reports: the exception a guest keeps taking. */
+export interface RepeatedException {
+  /** Entries in a row with this vector, ELR and ESR and no ERET in between. */
+  repeats: number;
+  /** Offset in the vector table (0x000 + 0x200 x origin + 0x80 x kind; 0x200: sync, current EL, SP_EL1). */
+  vector: number;
+  vbar: bigint;
+  elr: bigint;
+  esr: number;
+  far: bigint;
+}
+
 /** An AArch64 processing element: state, memory path and the interpreter loop. */
 export class Cpu {
   readonly x = new Int32Array(2 * 34);
@@ -224,6 +236,18 @@ export class Cpu {
   readonly sysRegBlock: SysRegBlock | undefined;
   /** Instructions retired (all runs). */
   retired = 0;
+  /**
+   * Exception-loop watch (host API: read it between `run()` calls, e.g. a board's run loop): how
+   * many exception entries in a row took the same vector with the same ELR_EL1 and ESR_EL1 and no
+   * ERET in between. A guest whose vector itself faults (no vector table yet: a kernel of random
+   * bytes or zeros) counts up forever; a healthy guest returns from its exceptions, and an ERET
+   * sets it back to 0. `repeatedException()` says which exception it is.
+   */
+  exceptionRepeats = 0;
+  private repElrLo = 0;
+  private repElrHi = 0;
+  private repEsr = 0;
+  private repVector = -1;
   /** Set when breakpoints or software step may fire: the loop then runs one instruction at a time. */
   debugActive = false;
   /** Set while a watchpoint is armed: data accesses bypass the TLB and are checked (D2.9). */
@@ -329,6 +353,8 @@ export class Cpu {
     this.fpsr = 0;
     this.exValid = false;
     this.halted = false;
+    this.exceptionRepeats = 0;
+    this.repVector = -1;
     this.sys.reset();
   }
 
@@ -526,11 +552,44 @@ export class Cpu {
     this.uao = 0;
     this.mmu.privChanged();
     const off = (base + kind) >>> 0;
+    if (
+      s.elrLo === this.repElrLo &&
+      s.elrHi === this.repElrHi &&
+      s.esrEl1 === this.repEsr &&
+      off === this.repVector
+    ) {
+      this.exceptionRepeats++;
+    } else {
+      this.exceptionRepeats = 1;
+      this.repElrLo = s.elrLo;
+      this.repElrHi = s.elrHi;
+      this.repEsr = s.esrEl1;
+      this.repVector = off;
+    }
     const l = (s.vbarLo >>> 0) + off;
     this.pc = l >>> 0 === l ? l : l - 4294967296;
     this.pcHi = (s.vbarHi + (l > 0xffffffff ? 1 : 0)) | 0;
     this.exValid = false;
     this.jumped = true;
+  }
+
+  /**
+   * Host API: the exception `exceptionRepeats` counts (undefined before the first one): its offset
+   * in the vector table (0x200 = synchronous from the current EL with SP_EL1, 0x280 IRQ ...),
+   * VBAR_EL1, ELR_EL1, ESR_EL1 and FAR_EL1 as they are now.
+   */
+  repeatedException(): RepeatedException | undefined {
+    if (this.repVector < 0) return undefined;
+    const s = this.sys;
+    const u64 = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    return {
+      repeats: this.exceptionRepeats,
+      vector: this.repVector,
+      vbar: u64(s.vbarLo, s.vbarHi),
+      elr: u64(this.repElrLo, this.repElrHi),
+      esr: this.repEsr >>> 0,
+      far: u64(s.farLo, s.farHi),
+    };
   }
 
   /** UNDEFINED instruction at the current PC. */

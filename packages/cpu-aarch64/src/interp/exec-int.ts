@@ -754,6 +754,7 @@ export function eret(c: Cpu, _w = 0): void {
   const s = c.sys;
   c.restoreSpsr(s.spsrEl1);
   c.exValid = false;
+  c.exceptionRepeats = 0;
   let lo = s.elrLo;
   const hi = s.elrHi;
   if (c.el === 0) {

@@ -1,4 +1,11 @@
-export type { BootEntryState, CpuExit, CpuOptions, ExitReason, HostDebugHooks } from "./cpu.js";
+export type {
+  BootEntryState,
+  CpuExit,
+  CpuOptions,
+  ExitReason,
+  HostDebugHooks,
+  RepeatedException,
+} from "./cpu.js";
 export { Cpu, HOST_DEBUG_STOP, PageCache, X_SP } from "./cpu.js";
 export { isImplemented, UNIMPLEMENTED_IDS } from "./dispatch.js";
 export type { IdRegs } from "./idregs.js";
