@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import {
   checkPackage,
   REPO,
+  REPOSITORY_URL,
   reachableImports,
+  repositoryUrl,
   type WorkspacePackage,
   workspacePackages,
 } from "./packages.js";
@@ -31,6 +33,16 @@ describe("package manifests", () => {
         "@armature/acpi",
       );
     }
+  });
+
+  it("the repository URL comes from the root package.json, and the CLI reports bugs there", () => {
+    expect(REPOSITORY_URL).toBe("https://github.com/armature-vm/armature");
+    expect(repositoryUrl('{"repository":{"url":"git+https://example.org/a/b.git"}}')).toBe(
+      "https://example.org/a/b",
+    );
+    expect(repositoryUrl('{"repository":"https://example.org/a/b"}')).toBe("https://example.org/a/b");
+    expect(() => repositoryUrl("{}")).toThrow(/root package.json needs "repository"/);
+    expect(readFileSync(join(REPO, "apps/cli/src/exit.ts"), "utf8")).toContain(`"${REPOSITORY_URL}/issues"`);
   });
 
   it("the check catches an undeclared import and an unused dependency", () => {

@@ -10,8 +10,23 @@ import ts from "typescript";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Where the project lives; every package's repository/homepage/bugs derive from it. */
-export const REPOSITORY_URL = "https://github.com/armature-vm/armature";
+/**
+ * Where the project lives, from the root package.json's `repository.url` (a fork changes it there
+ * and runs `--write`); every package's repository/homepage/bugs derive from it.
+ */
+export const REPOSITORY_URL = repositoryUrl(readFileSync(join(REPO, "package.json"), "utf8"));
+
+/** `https://host/owner/name` from a package.json's `repository` (object or string, git+/.git). */
+export function repositoryUrl(packageJson: string): string {
+  const r = (JSON.parse(packageJson) as { repository?: string | { url?: string } }).repository;
+  const url = typeof r === "string" ? r : r?.url;
+  const m = url === undefined ? null : /^(?:git\+)?(https:\/\/[^/]+\/[^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
+  if (m === null)
+    throw new Error(
+      `scripts/packages.ts: the root package.json needs "repository": { "url": "git+https://github.com/OWNER/NAME.git" } (got ${JSON.stringify(url)})`,
+    );
+  return m[1]!;
+}
 
 /** Keywords every package carries, before its own (KEYWORDS). */
 const COMMON_KEYWORDS = ["armature", "aarch64", "arm64", "emulator"];
