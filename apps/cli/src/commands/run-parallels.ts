@@ -13,6 +13,7 @@ import { bootBanner } from "../banner.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, outputFile } from "../files.js";
+import { ConsoleTracker, installHostLog, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable, runWithConsole } from "./console-loop.js";
 import {
@@ -49,7 +50,8 @@ EFIBOOTBOOTAA64.EFI on its FAT EFI System Partition (GPT) - GRUB or a distributi
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time and entropy: a run replays exactly
   --max-instructions N    stop after N instructions (exit status 3)
-  --quiet                 no boot banner (printed on stderr when it is a terminal)
+  --quiet                 no boot banner and no status after 10 s without guest output (both
+                          printed on stderr when it is a terminal)
 ${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 ${EXIT_HELP}`;
@@ -169,13 +171,15 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     );
   const append = appendWarning(opts.append);
   if (append !== undefined) io.err(`armature run: warning: ${append}\n`);
+  // Device warnings and the silence status go to stderr on a line of their own (host-log.ts).
+  const tracker = new ConsoleTracker((b) => process.stdout.write(b));
   const mo: ParallelsMachineOptions = {
     cpus: opts.smp,
     memoryMiB: opts.memoryMiB,
     iommu: opts.iommu,
     deterministic: opts.deterministic,
     ...(kernel === undefined ? {} : { kernel }),
-    console: { write: (b) => process.stdout.write(b) },
+    console: tracker,
     ...(opts.net === "none" ? { net: "none" as const } : {}),
     ...(opts.mac === undefined ? {} : { mac: opts.mac }),
     ...(opts.initrd === undefined ? {} : { initrd: new Uint8Array(readFileSync(opts.initrd)) }),
@@ -187,6 +191,11 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     ...(opts.efiVars === undefined ? {} : { efiVariables: new VariableStore(opts.efiVars) }),
   };
   const m = new ParallelsMachine(mo);
+  const hostLog = installHostLog({ level: "warn" }, tracker, io.err);
+  const stopStatus =
+    process.stderr.isTTY === true && opts.quiet !== true
+      ? silenceStatus(tracker, () => m.retired(), io.err)
+      : () => {};
   if (process.stderr.isTTY === true && opts.quiet !== true)
     io.err(
       bootBanner({
@@ -225,6 +234,8 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
       await startDebug(m.runtime, opts.debug, io, shot),
     );
   } finally {
+    stopStatus();
+    hostLog.restore();
     m.close();
     await vnc?.close();
     if (opts.screendump !== undefined) writeScreenshot(m.display, opts.screendump);
