@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,7 +36,10 @@ describe("differential test against qemu-aarch64 user mode", () => {
     expect(existsSync(join(dir, "harness"))).toBe(true);
     oracle = new QemuOracle(join(dir, "harness"));
   }, 120_000);
-  afterAll(() => oracle?.close());
+  afterAll(() => {
+    oracle?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
 
   it("random integer/memory/atomic/branch sequences match QEMU", async () => {
     const n = Number(process.env.DIFF_CASES ?? process.env.FC_NUM_RUNS ?? 4000);

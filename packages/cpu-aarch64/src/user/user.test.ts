@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseElf } from "./elf.js";
 import { UserProcess } from "./process.js";
 
@@ -22,6 +22,9 @@ describe("armature user vs qemu-aarch64 on static C programs", () => {
     dir = mkdtempSync(join(tmpdir(), "armature-user-"));
     execFileSync("bash", [BUILD, dir], { stdio: "pipe" });
   }, 120_000);
+  afterAll(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
 
   for (const name of PROGRAMS) {
     it(`${name}: byte-identical stdout and the same exit status`, () => {

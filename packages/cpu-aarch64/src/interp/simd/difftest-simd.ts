@@ -49,7 +49,7 @@ export interface SimdResult {
   state: Uint8Array;
 }
 
-/** Build the harness with the cross compiler; returns its path. */
+/** Build the harness with the cross compiler in a new temporary folder; returns its path (the caller removes the folder). */
 export function buildSimdHarness(): string {
   const dir = mkdtempSync(join(tmpdir(), "armature-simd-"));
   const out = join(dir, "simd-harness");

@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { xorshift32 } from "@armature/core/test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserProcess } from "../../user/process.js";
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -77,6 +77,9 @@ describe("libm and NEON programs under armature user vs qemu-aarch64", () => {
       ]);
     }
   }, 120_000);
+  afterAll(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
 
   for (const p of ["libm", "neon"]) {
     it(`${p}: byte-identical output`, () => {
@@ -121,6 +124,9 @@ describe("busybox-static under armature user vs qemu-aarch64", () => {
     const bz = spawnSync("qemu-aarch64", [...QEMU, bb, "bzip2", "-c", join(dir, "text.txt")]);
     writeFileSync(join(dir, "text.bz2"), bz.stdout);
   }, 120_000);
+  afterAll(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
 
   const cmds: [string, (d: string) => string[]][] = [
     ["sha256sum", (d) => ["sha256sum", `${d}/rand.bin`]],

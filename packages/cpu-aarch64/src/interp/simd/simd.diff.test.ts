@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENCODINGS } from "../../decoder/table.js";
 import { UNIMPLEMENTED_IDS } from "../dispatch.js";
@@ -24,12 +26,18 @@ function requireTool(name: string): void {
 
 describe("FP/AdvSIMD/crypto differential test against qemu-aarch64", () => {
   let qemu: QemuSimdOracle;
+  let harness: string | undefined;
   beforeAll(() => {
     requireTool("qemu-aarch64");
     requireTool("aarch64-linux-gnu-gcc");
-    qemu = new QemuSimdOracle(buildSimdHarness());
+    harness = buildSimdHarness();
+    qemu = new QemuSimdOracle(harness);
   }, 120_000);
-  afterAll(() => qemu?.close());
+  afterAll(() => {
+    qemu?.close();
+    // buildSimdHarness makes a folder of its own for the binary
+    if (harness !== undefined) rmSync(dirname(harness), { recursive: true, force: true });
+  });
 
   it("every FP/SIMD/crypto/PAuth entry of the table is executed", () => {
     const missing = UNIMPLEMENTED_IDS.filter((id) => {
