@@ -440,6 +440,11 @@ export class UserNetwork implements NetBackend {
     const sport = rd16(u, 0);
     const dport = rd16(u, 2);
     const data = u.subarray(8);
+    // Port 0 is reserved (IANA): no host socket can send to it, so the datagram goes nowhere.
+    if (dport === 0) {
+      this.drop("UDP to port 0");
+      return;
+    }
     if (dport === 67 && (h.dst === 0xffffffff || h.dst === this.gateway)) {
       this.dhcpIn(data);
       return;
@@ -485,7 +490,11 @@ export class UserNetwork implements NetBackend {
       this.stats.udpFlows++;
     }
     this.touchUdp(flow);
-    flow.socket.send(data, dport, target, () => {});
+    try {
+      flow.socket.send(data, dport, target, () => {});
+    } catch (e) {
+      this.log.warn("udp-error", `UDP from guest port ${sport} to ${dport}: ${(e as Error).message}`);
+    }
   }
 
   private touchUdp(f: UdpFlow): void {
