@@ -254,7 +254,14 @@ export class VirtioCore implements VirtioDeviceContext {
   /** The driver notified queue `i` (§4.1.5.2 / QueueNotify). */
   notify(i: number): void {
     if (!this.active || this.status & VirtioStatus.DEVICE_NEEDS_RESET) {
-      this.log.warn("notify-idle", `notification of queue ${i} while the device is not running; ignored`);
+      // Linux's balloon kicks its stats queue before DRIVER_OK (§3.1.1 forbids it): an enabled queue
+      // after FEATURES_OK is served when DRIVER_OK comes, so that is no mistake worth a warning.
+      const early =
+        this.status & VirtioStatus.FEATURES_OK &&
+        !(this.status & VirtioStatus.DEVICE_NEEDS_RESET) &&
+        this.queues[i]?.ready === true;
+      if (!early)
+        this.log.warn("notify-idle", `notification of queue ${i} while the device is not running; ignored`);
       return;
     }
     const q = this.queues[i];

@@ -1,5 +1,5 @@
 import { MemoryBlockBackend } from "@armature/core";
-import { xorshift32 } from "@armature/core/test";
+import { captureWarnings, xorshift32 } from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { VirtioBlk, VirtioBlkStatus, VirtioBlkType } from "./blk.js";
 import { BufferConsoleBackend, VirtioConsole } from "./console.js";
@@ -246,10 +246,28 @@ describe.each(TRANSPORT_KINDS)("device status machine over %s", (kind) => {
     offer(h, featureBit(VirtioFeature.VERSION_1));
     h.t.setupQueue(0, q);
     q.add([{ writable: 8 }]);
-    h.t.notify(0); // too early: ignored, but not forgotten
+    const warnings: string[] = [];
+    const restore = captureWarnings((m) => warnings.push(m));
+    try {
+      h.t.notify(0); // too early (Linux's balloon does it): deferred without a warning, not forgotten
+    } finally {
+      restore();
+    }
+    expect(warnings).toEqual([]);
     expect(q.takeUsed()).toHaveLength(0);
     h.t.setStatus(15);
     expect(q.takeUsed()).toHaveLength(1);
+  });
+  it("warns about a notification before the queue is enabled or before FEATURES_OK", () => {
+    const h = harness(dev(), kind);
+    const warnings: string[] = [];
+    const restore = captureWarnings((m) => warnings.push(m));
+    try {
+      h.t.notify(0);
+    } finally {
+      restore();
+    }
+    expect(warnings.join("\n")).toMatch(/notification of queue 0 while the device is not running/);
   });
   it("clearing status bits without a reset is ignored", () => {
     const h = harness(dev(), kind);
