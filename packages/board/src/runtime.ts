@@ -10,9 +10,11 @@ import {
 import {
   type BootEntryState,
   Cpu,
+  type CpuEngine,
   type CpuModel,
   HOST_DEBUG_STOP,
   ISS_WNR,
+  type JitOptions,
   type RepeatedException,
 } from "@armature/cpu-aarch64";
 import { ARCH_PPI } from "./interrupts.js";
@@ -83,6 +85,10 @@ export interface VcpuOptions {
   count: number;
   /** The GIC: CPU interface system registers, timer/PMU PPIs, IRQ/FIQ inputs. */
   gic: CpuInterruptController;
+  /** Execution engine (CpuOptions.engine; default ARMATURE_CPU_ENGINE, else "interp"). */
+  engine?: CpuEngine;
+  /** Translator tuning for engine "jit" (CpuOptions.jit). */
+  jit?: JitOptions;
 }
 
 /** Create `count` vCPUs wired to a GICv3: timers on PPIs 30 (CNTP), 27 (CNTV), PMU on 23. */
@@ -94,6 +100,8 @@ export function createGicCpus(o: VcpuOptions): Cpu[] {
       model: o.model,
       clock: o.clock,
       index: i,
+      ...(o.engine === undefined ? {} : { engine: o.engine }),
+      ...(o.jit === undefined ? {} : { jit: o.jit }),
       sysRegBlock: o.gic.cpuInterface,
       timerLines: {
         phys: o.gic.ppiLine(i, ARCH_PPI.timerPhys),

@@ -20,7 +20,14 @@ import {
   type RamRegion,
   VirtualClock,
 } from "@armature/core";
-import { type Cpu, type CpuModel, M1_MODEL } from "@armature/cpu-aarch64";
+import {
+  type Cpu,
+  type CpuEngine,
+  type CpuModel,
+  type JitOptions,
+  M1_MODEL,
+  resolveCpuEngine,
+} from "@armature/cpu-aarch64";
 import type { Gicv3 } from "@armature/gic";
 import { UserNetwork } from "@armature/net";
 import type { SmmuV3 } from "@armature/smmu";
@@ -48,6 +55,13 @@ const MiB = 1024 * 1024;
 export interface ParallelsMachineOptions extends ParallelsBoardOptions, ParallelsAttachments {
   /** CPU model (default M1_MODEL, the Parallels M1 VM's feature list, with `midr`). */
   model?: CpuModel;
+  /**
+   * How the vCPUs execute: "interp" (the interpreter) or "jit" (the dynamic translator; same
+   * results, instruction for instruction). Default: ARMATURE_CPU_ENGINE when set, else "interp".
+   */
+  engine?: CpuEngine;
+  /** Translator tuning for engine "jit" (threshold, block and cache sizes). */
+  jit?: JitOptions;
   /**
    * The boot image the built-in UEFI starts: an AArch64 EFI application, e.g. an arm64 Linux
    * `Image` (it boots through its EFI stub). Absent: the firmware's boot manager boots `disk`
@@ -116,6 +130,7 @@ export class ParallelsMachine {
   private readonly bootsDisk: boolean;
 
   constructor(o: ParallelsMachineOptions) {
+    resolveCpuEngine(o.engine); // a bad engine is a ConfigError before anything is built
     if (o.kernel !== undefined && (!(o.kernel instanceof Uint8Array) || o.kernel.length === 0))
       throw new ConfigError(
         "ParallelsMachine: `kernel` is empty; give an arm64 Linux Image or another AArch64 EFI application",
@@ -163,6 +178,8 @@ export class ParallelsMachine {
       model: { ...(o.model ?? M1_MODEL), midr: c.midr },
       count: c.cpus,
       gic: this.gic,
+      ...(o.engine === undefined ? {} : { engine: o.engine }),
+      ...(o.jit === undefined ? {} : { jit: o.jit }),
     });
     const views = this.cpus.map(firmwareCpuView);
     this.runtime = new BoardRuntime({

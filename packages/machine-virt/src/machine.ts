@@ -11,7 +11,14 @@ import {
 import { type LinuxBootPlan, loadLinux } from "@armature/boot";
 import type { CfiFlash } from "@armature/cfi-flash";
 import { Bus, BusDmaSpace, ConfigError, type NetBackend, type RamRegion, VirtualClock } from "@armature/core";
-import { type Cpu, type CpuModel, M1_MODEL } from "@armature/cpu-aarch64";
+import {
+  type Cpu,
+  type CpuEngine,
+  type CpuModel,
+  type JitOptions,
+  M1_MODEL,
+  resolveCpuEngine,
+} from "@armature/cpu-aarch64";
 import { type FdtNode, serializeDtb } from "@armature/fdt";
 import { acpiLoaderFiles, FW_CFG_FILE, type FwCfg, smbiosFiles } from "@armature/fw-cfg";
 import { GICR_FRAME_SIZE, type Gicv3 } from "@armature/gic";
@@ -42,6 +49,13 @@ export type { ConsoleSink, MachineStop } from "@armature/board";
 export interface VirtMachineOptions extends VirtBoardOptions, VirtAttachments {
   /** CPU model (default M1_MODEL, the Parallels M1 VM's feature list). */
   model?: CpuModel;
+  /**
+   * How the vCPUs execute: "interp" (the interpreter) or "jit" (the dynamic translator; same
+   * results, instruction for instruction). Default: ARMATURE_CPU_ENGINE when set, else "interp".
+   */
+  engine?: CpuEngine;
+  /** Translator tuning for engine "jit" (threshold, block and cache sizes). */
+  jit?: JitOptions;
   /**
    * The kernel: an arm64 Image (optionally gzip-compressed) or a raw binary. With `firmware` it
    * is optional and reaches the firmware through fw_cfg (with `initrd` and `cmdline`). With `uefi`
@@ -116,6 +130,7 @@ export class VirtMachine {
 
   constructor(o: VirtMachineOptions) {
     const c = virtConfig(o);
+    resolveCpuEngine(o.engine); // a bad engine is a ConfigError before anything is built
     this.config = c;
     this.layout = c.layout;
     this.mpidrs = [...c.mpidrs];
@@ -146,6 +161,8 @@ export class VirtMachine {
         model: o.model ?? M1_MODEL,
         count: c.cpus,
         gic: this.gic,
+        ...(o.engine === undefined ? {} : { engine: o.engine }),
+        ...(o.jit === undefined ? {} : { jit: o.jit }),
       });
       this.runtime = new BoardRuntime({
         cpus: this.cpus,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, FileBlockBackend, MemoryBlockBackend } from "@armature/core";
+import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import { parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
 import {
   PARALLELS_LIMITS,
@@ -49,6 +50,8 @@ EFIBOOTBOOTAA64.EFI on its FAT EFI System Partition (GPT) - GRUB or a distributi
   --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time and entropy: a run replays exactly
+  --cpu-engine interp|jit how the vCPUs execute: the interpreter or the dynamic translator (same
+                          results; default: ARMATURE_CPU_ENGINE when set, else interp)
   --max-instructions N    stop after N instructions (exit status 3)
   --quiet                 no boot banner and no status after 10 s without guest output (both
                           printed on stderr when it is a terminal)
@@ -72,6 +75,7 @@ const PARALLELS_OPTIONS = {
   "--smp": { value: true },
   "--memory": { value: true },
   "--deterministic": {},
+  "--cpu-engine": { value: true, choices: CPU_ENGINES },
   "--quiet": {},
   "--max-instructions": { value: true },
   ...DEBUG_OPTIONS,
@@ -92,6 +96,8 @@ export interface ParallelsRunOptions {
   smp: number;
   memoryMiB: number;
   deterministic: boolean;
+  /** --cpu-engine (absent: the library's default). */
+  cpuEngine?: CpuEngine;
   /** No boot banner on a terminal. */
   quiet?: boolean;
   maxInstructions?: number;
@@ -125,6 +131,7 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
   if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
   if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
   if (a["--quiet"] === true) o.quiet = true;
+  if (a["--cpu-engine"] !== undefined) o.cpuEngine = a["--cpu-engine"] as CpuEngine;
   if (a["--disk"] !== undefined) o.disk = fileArg(a["--disk"], "--disk");
   if (a["--max-instructions"] !== undefined) {
     o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
@@ -178,6 +185,7 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     memoryMiB: opts.memoryMiB,
     iommu: opts.iommu,
     deterministic: opts.deterministic,
+    ...(opts.cpuEngine === undefined ? {} : { engine: opts.cpuEngine }),
     ...(kernel === undefined ? {} : { kernel }),
     console: tracker,
     ...(opts.net === "none" ? { net: "none" as const } : {}),

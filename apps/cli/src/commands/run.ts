@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
+import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
 import {
   efiVarStoreProblem,
@@ -83,6 +84,8 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --smp N                 vCPUs, ${L.cpus.min}..${L.cpus.max} (default 1)
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time: a run replays exactly
+  --cpu-engine interp|jit how the vCPUs execute: the interpreter or the dynamic translator (same
+                          results; default: ARMATURE_CPU_ENGINE when set, else interp)
   --no-uart, --no-rtc     leave out the PL011 UART / PL031 RTC
   --dump-dtb FILE         write the DTB the kernel gets, then run
   --max-instructions N    stop after N instructions (exit status 3)
@@ -124,6 +127,8 @@ export interface RunOptions {
   smp: number;
   memoryMiB: number;
   deterministic: boolean;
+  /** --cpu-engine (absent: the library's default). */
+  cpuEngine?: CpuEngine;
   uart: boolean;
   rtc: boolean;
   dumpDtb?: string;
@@ -204,6 +209,7 @@ const RUN_OPTIONS = {
   "--camera": {},
   "--usb-device": { value: true, repeat: true },
   "--deterministic": {},
+  "--cpu-engine": { value: true, choices: CPU_ENGINES },
   "--no-uart": {},
   "--no-rtc": {},
   "--dump-dtb": { value: true },
@@ -285,6 +291,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (a["--dtb"] !== undefined) o.dtb = a["--dtb"];
   if (a["--dump-dtb"] !== undefined) o.dumpDtb = a["--dump-dtb"];
   if (a["--quiet"] === true) o.quiet = true;
+  if (a["--cpu-engine"] !== undefined) o.cpuEngine = a["--cpu-engine"] as CpuEngine;
   if (a["--log"] !== undefined) o.log = outputFile(a["--log"], "--log");
   if (a["--log-level"] !== undefined) o.logLevel = a["--log-level"] as LogLevel;
   if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
@@ -376,6 +383,7 @@ export const runCommand: Command = {
       uart: opts.uart,
       rtc: opts.rtc,
       deterministic: opts.deterministic,
+      ...(opts.cpuEngine === undefined ? {} : { engine: opts.cpuEngine }),
       console: tracker,
       ...(opts.uefi === undefined ? {} : { uefi: opts.uefi }),
       ...(opts.uefi === undefined || opts.efiVars === undefined

@@ -118,9 +118,20 @@ export const HOST_DEBUG_STOP = 0x1_0000;
 /** The execution engines `CpuOptions.engine` selects. */
 export type CpuEngine = "interp" | "jit";
 
+/** Every `CpuEngine`, for option parsers and checks. */
+export const CPU_ENGINES: readonly CpuEngine[] = ["interp", "jit"];
+
 function defaultEngine(): CpuEngine {
   const env = typeof process === "undefined" ? undefined : process.env?.ARMATURE_CPU_ENGINE;
   return env === "jit" ? "jit" : "interp";
+}
+
+/** The engine to use: `engine` when given (a ConfigError for anything but "interp"/"jit"), else the default. */
+export function resolveCpuEngine(engine: CpuEngine | undefined): CpuEngine {
+  if (engine === undefined) return defaultEngine();
+  if (!CPU_ENGINES.includes(engine))
+    throw new ConfigError(`unknown CPU engine "${String(engine)}": use "interp" or "jit"`);
+  return engine;
 }
 
 /** Thrown internally to abandon the current instruction after an exception was taken. */
@@ -296,7 +307,7 @@ export class Cpu {
     this.pmuLine = opts.timerLines?.pmu ?? unconnectedIrqLine;
     this.handlers = HANDLERS;
     this.jitOptions = opts.jit;
-    this.jit = (opts.engine ?? defaultEngine()) === "jit" ? new JitEngine(opts.jit) : undefined;
+    this.jit = resolveCpuEngine(opts.engine) === "jit" ? new JitEngine(opts.jit) : undefined;
     this.dummyPage = new PageCache(-1, this.dummyView, 0);
     for (let i = 0; i < TLB_SIZE; i++) {
       this.rView.push(this.dummyView);
@@ -331,6 +342,7 @@ export class Cpu {
 
   /** Switch the execution engine between `run()` calls (the architectural state is shared). */
   setEngine(engine: CpuEngine): void {
+    resolveCpuEngine(engine);
     if (engine === "jit" && this.jit === undefined) this.jit = new JitEngine(this.jitOptions);
     if (engine === "interp" && this.jit !== undefined) {
       this.jit.flush();

@@ -6,7 +6,7 @@ export type {
   HostDebugHooks,
   RepeatedException,
 } from "./cpu.js";
-export { Cpu, HOST_DEBUG_STOP, PageCache, X_SP } from "./cpu.js";
+export { CPU_ENGINES, Cpu, HOST_DEBUG_STOP, PageCache, resolveCpuEngine, X_SP } from "./cpu.js";
 export { isImplemented, UNIMPLEMENTED_IDS } from "./dispatch.js";
 export type { IdRegs } from "./idregs.js";
 export { hwcapsFromIdRegs, idRegsFor } from "./idregs.js";

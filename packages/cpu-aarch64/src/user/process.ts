@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import { resolve } from "node:path";
 import { isatty } from "node:tty";
 import { Bus, BusError, ConfigError, type RamRegion, RateLimitedLog } from "@armature/core";
-import { Cpu } from "../interp/cpu.js";
+import { Cpu, type CpuEngine, resolveCpuEngine } from "../interp/cpu.js";
 import { hwcapsFromIdRegs } from "../interp/idregs.js";
 import { EC, ecOf, FSC } from "../interp/syndrome.js";
 import { type CpuModel, M1_MODEL } from "../model.js";
@@ -54,8 +54,11 @@ export interface UserOptions {
   stderr?: (bytes: Uint8Array) => void;
   /** Instructions per run() slice (default 10 million). */
   slice?: number;
-  /** CPU execution engine (CpuOptions.engine): "interp" (default) or "jit". */
-  engine?: "interp" | "jit";
+  /**
+   * CPU execution engine (CpuOptions.engine): "interp" or "jit" (default: ARMATURE_CPU_ENGINE when
+   * set, else "interp"); anything else is a ConfigError.
+   */
+  engine?: CpuEngine;
 }
 
 /**
@@ -84,6 +87,7 @@ export class UserProcess {
   private readonly opts: UserOptions;
 
   constructor(elfPath: string, opts: UserOptions) {
+    resolveCpuEngine(opts.engine); // a bad engine is a ConfigError before the file is read
     let bytes: Uint8Array;
     try {
       bytes = fs.readFileSync(elfPath);
