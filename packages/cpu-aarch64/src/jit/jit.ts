@@ -53,6 +53,8 @@ export interface JitStats {
   /** Instructions retired inside translated blocks. */
   insnsRun: number;
   blockRuns: number;
+  /** Calls of `enter` that ran a block (each returns to the run loop once: an exit). */
+  enters: number;
   compileMs: number;
   flushes: number;
 }
@@ -72,6 +74,7 @@ export class JitEngine {
     insnsInline: 0,
     insnsRun: 0,
     blockRuns: 0,
+    enters: 0,
     compileMs: 0,
     flushes: 0,
   };
@@ -115,6 +118,7 @@ export class JitEngine {
     const pageHi = c.pcHi;
     let total = 0;
     let runs = 0;
+    this.stats.enters++;
     for (;;) {
       const n = f(c, page, budget);
       runs++;
