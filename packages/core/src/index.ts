@@ -33,7 +33,7 @@ export type { GuestBuffer, PhysAddr } from "./memory.js";
 export { MAX_RAM_REGION, RamRegion } from "./memory.js";
 export type { MsiSink } from "./msi.js";
 export { nullMsiSink } from "./msi.js";
-export { MsixTable } from "./msix.js";
+export { MsixTable, msixPbaRead, msixTableRead, msixTableWrite } from "./msix.js";
 export type { NetBackend } from "./net.js";
 export { createNetLink, NullNetBackend } from "./net.js";
 export type { PciBar, PciBarKind, PciFunction, PciFunctionHost, PciIds } from "./pci.js";

@@ -1,5 +1,38 @@
 import type { MsiSink } from "./msi.js";
 
+/** `size` bytes at byte `off` of an MSI-X table held as 32-bit words (the caller checks bounds). */
+export function msixTableRead(table: Uint32Array, off: number, size: 1 | 2 | 4): number {
+  const w = table[off >>> 2]!;
+  return size === 4 ? w >>> 0 : (w >>> ((off & 3) * 8)) & (size === 2 ? 0xffff : 0xff);
+}
+
+/**
+ * Write `size` bytes at byte `off` of an MSI-X table held as 32-bit words (the caller checks
+ * bounds). Returns whether the write touched an entry's Vector Control word, after which pending
+ * vectors may be delivered (§6.8.2.9).
+ */
+export function msixTableWrite(table: Uint32Array, off: number, size: 1 | 2 | 4, value: number): boolean {
+  const i = off >>> 2;
+  if (size === 4) table[i] = value >>> 0;
+  else {
+    const sh = (off & 3) * 8;
+    const m = (size === 2 ? 0xffff : 0xff) << sh;
+    table[i] = ((table[i]! & ~m) | ((value << sh) & m)) >>> 0;
+  }
+  return (i & 3) === 3;
+}
+
+/** `size` bytes at byte `off` of the Pending Bit Array, one byte of `pending` a vector. */
+export function msixPbaRead(pending: Uint8Array, off: number, size: 1 | 2 | 4): number {
+  let v = 0;
+  for (let b = size - 1; b >= 0; b--) {
+    let byte = 0;
+    for (let k = 0; k < 8; k++) if (pending[(off + b) * 8 + k]) byte |= 1 << k;
+    v = v * 256 + byte;
+  }
+  return v >>> 0;
+}
+
 /**
  * An MSI-X table and PBA (PCI Local Bus 3.0 §6.8.2) for a PCI function model: the table's
  * entries, the pending bits, Message Control's enable and function mask, and delivery through an
@@ -41,8 +74,7 @@ export class MsixTable {
 
   readTable(off: number, size: 1 | 2 | 4): number {
     if (off + size > this.vectors * 16) return 0;
-    const w = this.table[off >>> 2]!;
-    return size === 4 ? w >>> 0 : (w >>> ((off & 3) * 8)) & (size === 2 ? 0xffff : 0xff);
+    return msixTableRead(this.table, off, size);
   }
 
   writeTable(
@@ -53,24 +85,11 @@ export class MsixTable {
     requesterId: number,
   ): void {
     if (off + size > this.vectors * 16) return;
-    const i = off >>> 2;
-    if (size === 4) this.table[i] = value >>> 0;
-    else {
-      const sh = (off & 3) * 8;
-      const m = (size === 2 ? 0xffff : 0xff) << sh;
-      this.table[i] = ((this.table[i]! & ~m) | ((value << sh) & m)) >>> 0;
-    }
-    if ((i & 3) === 3) this.flush(sink, requesterId);
+    if (msixTableWrite(this.table, off, size, value)) this.flush(sink, requesterId);
   }
 
   readPba(off: number, size: 1 | 2 | 4): number {
-    let v = 0;
-    for (let b = size - 1; b >= 0; b--) {
-      let byte = 0;
-      for (let k = 0; k < 8; k++) if (this.pending[(off + b) * 8 + k]) byte |= 1 << k;
-      v = v * 256 + byte;
-    }
-    return v >>> 0;
+    return msixPbaRead(this.pending, off, size);
   }
 
   /** Signal `vector`; masked vectors become pending (§6.8.2.9). */

@@ -1,4 +1,12 @@
-import { ConfigError, type MmioDevice, type PciFunctionHost, RateLimitedLog } from "@armature/core";
+import {
+  ConfigError,
+  type MmioDevice,
+  msixPbaRead,
+  msixTableRead,
+  msixTableWrite,
+  type PciFunctionHost,
+  RateLimitedLog,
+} from "@armature/core";
 
 /** Capability IDs (PCI Local Bus 3.0 Appendix H). */
 export const PciCapId = {
@@ -261,8 +269,7 @@ export class MsixCapability {
 
   readTable(off: number, size: 1 | 2 | 4): number {
     if (off + size > this.vectors * 16 || off % size !== 0) return 0;
-    const w = this.table[off >>> 2]!;
-    return size === 4 ? w : (w >>> ((off & 3) * 8)) & (size === 2 ? 0xffff : 0xff);
+    return msixTableRead(this.table, off, size);
   }
 
   writeTable(off: number, size: 1 | 2 | 4, value: number): void {
@@ -273,24 +280,11 @@ export class MsixCapability {
       );
       return;
     }
-    const i = off >>> 2;
-    if (size === 4) this.table[i] = value >>> 0;
-    else {
-      const sh = (off & 3) * 8;
-      const m = ((size === 2 ? 0xffff : 0xff) << sh) >>> 0;
-      this.table[i] = ((this.table[i]! & ~m) | ((value << sh) & m)) >>> 0;
-    }
-    if ((i & 3) === 3) this.flush();
+    if (msixTableWrite(this.table, off, size, value)) this.flush();
   }
 
   readPba(off: number, size: 1 | 2 | 4): number {
-    let v = 0;
-    for (let b = size - 1; b >= 0; b--) {
-      let byte = 0;
-      for (let k = 0; k < 8; k++) if (this.pending[(off + b) * 8 + k]) byte |= 1 << k;
-      v = v * 256 + byte;
-    }
-    return v >>> 0;
+    return msixPbaRead(this.pending, off, size);
   }
 
   /** Signal `vector`: sent, or left pending while masked. Returns whether a message was sent. */

@@ -328,23 +328,7 @@ export class VirtioCore implements VirtioDeviceContext {
     this.status = 0;
     this.driverFeatures = 0n;
     this.active = false;
-    for (let i = 0; i < this.queues.length; i++) {
-      const q = this.queues[i]!;
-      q.size = q.maxSize;
-      q.ready = false;
-      q.descAddr = 0;
-      q.driverAddr = 0;
-      q.deviceAddr = 0;
-      q.vector = VIRTIO_MSI_NO_VECTOR;
-      this.rings[i]!.configure({
-        size: 0,
-        descAddr: 0,
-        driverAddr: 0,
-        deviceAddr: 0,
-        eventIdx: false,
-        indirect: false,
-      });
-    }
+    for (let i = 0; i < this.queues.length; i++) this.resetQueue(i);
     try {
       this.device.reset();
     } catch (e) {
