@@ -12,6 +12,8 @@ import {
   Cpu,
   type CpuEngine,
   type CpuModel,
+  EC,
+  ecOf,
   HOST_DEBUG_STOP,
   ISS_WNR,
   type JitOptions,
@@ -40,29 +42,31 @@ export interface ExceptionLoop extends RepeatedException {
 const VECTOR_KIND = ["synchronous exception", "IRQ", "FIQ", "SError"] as const;
 const VECTOR_FROM = ["EL1 with SP_EL0", "EL1", "EL0", "AArch32 EL0"] as const;
 const EC_NAME: Readonly<Record<number, string>> = {
-  0: "undefined instruction",
-  7: "FP/SIMD access trap",
-  14: "illegal execution state",
-  21: "SVC",
-  24: "trapped system register access",
-  32: "instruction abort",
-  33: "instruction abort",
-  34: "PC alignment fault",
-  36: "data abort",
-  37: "data abort",
-  38: "SP alignment fault",
-  60: "BRK",
+  [EC.UNKNOWN]: "undefined instruction",
+  [EC.FP_ACCESS]: "FP/SIMD access trap",
+  [EC.ILLEGAL_STATE]: "illegal execution state",
+  [EC.SVC64]: "SVC",
+  [EC.SYSREG]: "trapped system register access",
+  [EC.IABT_LOWER]: "instruction abort",
+  [EC.IABT_SAME]: "instruction abort",
+  [EC.PC_ALIGN]: "PC alignment fault",
+  [EC.DABT_LOWER]: "data abort",
+  [EC.DABT_SAME]: "data abort",
+  [EC.SP_ALIGN]: "SP alignment fault",
+  [EC.BRK64]: "BRK",
 };
+/** The exception classes whose FAR_EL1 holds the faulting address. */
+const EC_WITH_FAR: readonly number[] = [EC.IABT_LOWER, EC.IABT_SAME, EC.DABT_LOWER, EC.DABT_SAME];
 
 /** The one-line description of an exception loop (`ExceptionLoop.message`). */
 export function describeExceptionLoop(cpu: number, r: RepeatedException): string {
   const kind = (r.vector >>> 7) & 3;
+  const ec = ecOf(r.esr);
   const what =
     kind === 0
-      ? `${EC_NAME[r.esr >>> 26] ?? `EC 0x${(r.esr >>> 26).toString(16)}`}, ESR 0x${r.esr.toString(16)}`
+      ? `${EC_NAME[ec] ?? `EC 0x${ec.toString(16)}`}, ESR 0x${r.esr.toString(16)}`
       : VECTOR_KIND[kind]!;
-  const far =
-    kind === 0 && [0x20, 0x21, 0x24, 0x25].includes(r.esr >>> 26) ? ` at 0x${r.far.toString(16)}` : "";
+  const far = kind === 0 && EC_WITH_FAR.includes(ec) ? ` at 0x${r.far.toString(16)}` : "";
   return (
     `cpu${cpu} is stuck in an exception loop: ${r.repeats} ${VECTOR_KIND[kind]}s in a row from ` +
     `${VECTOR_FROM[(r.vector >>> 9) & 3]} (${what}${far}) at pc 0x${r.elr.toString(16)}, each to vector ` +
