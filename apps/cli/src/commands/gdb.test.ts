@@ -15,6 +15,16 @@ import { parseParallelsRunOptions } from "./run-parallels.js";
 // is either computed by the program or by GDB from the ELF's symbols.
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** `armature run` of `bin` on virt, deterministic, waiting for GDB on a free port; `extra` options. */
+function runWaitingForGdb(
+  bin: string,
+  extra: readonly string[],
+  announce: Parameters<typeof runAnnouncing>[1],
+): ReturnType<typeof runAnnouncing> {
+  const gdb = ["--deterministic", "--gdb", "tcp:127.0.0.1:0", "--wait-gdb"];
+  return runAnnouncing(["run", "--machine", "virt", "--kernel", bin, ...extra, ...gdb], announce);
+}
+
 if (!HAVE_GDB && process.env.CI === undefined) {
   console.warn(
     "gdb.test.ts: gdb-multiarch is missing: skipped (run `bash scripts/install-system-tools.sh`; CI runs it)",
@@ -49,14 +59,7 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)(
       const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
       try {
         const { elf, bin } = build(dir);
-        const run = runAnnouncing(
-          ["run", "--machine", "virt", "--kernel", bin, "--smp", "2", "--deterministic"].concat([
-            "--gdb",
-            "tcp:127.0.0.1:0",
-            "--wait-gdb",
-          ]),
-          "GDB stub",
-        );
+        const run = runWaitingForGdb(bin, ["--smp", "2"], "GDB stub");
         const gdbLines = [
           `file ${elf}`,
           `target remote 127.0.0.1:${await run.port}`,
@@ -150,14 +153,7 @@ describe("armature run --monitor, --gdb options", () => {
     const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
     try {
       const { bin } = build(dir);
-      const run = runAnnouncing(
-        ["run", "--machine", "virt", "--kernel", bin, "--deterministic", "--gdb", "tcp:127.0.0.1:0"].concat([
-          "--wait-gdb",
-          "--monitor",
-          "tcp:127.0.0.1:0",
-        ]),
-        "monitor",
-      );
+      const run = runWaitingForGdb(bin, ["--monitor", "tcp:127.0.0.1:0"], "monitor");
       const s = connect(await run.port, "127.0.0.1");
       let text = "";
       s.on("data", (d: Buffer) => (text += d.toString("latin1")));
