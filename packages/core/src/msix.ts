@@ -72,6 +72,28 @@ export class MsixTable {
     this.flush(sink, requesterId);
   }
 
+  /**
+   * A configuration-space write of `size` bytes at `offset` for a function whose MSI-X capability
+   * starts at `cap`: if it overlaps Message Control (the capability's only writable bits, 15
+   * enable and 14 function mask), applies it and returns true; otherwise returns false.
+   */
+  writeCapabilityControl(
+    cap: number,
+    offset: number,
+    size: 1 | 2 | 4,
+    value: number,
+    sink: MsiSink | undefined,
+    requesterId: number,
+  ): boolean {
+    if (offset > cap + 3 || offset + size <= cap + 2) return false;
+    let ctl = this.control();
+    if (size === 4) ctl = value >>> 16;
+    else if (size === 2) ctl = value & 0xffff;
+    else if (offset === cap + 3) ctl = (ctl & 0xff) | ((value & 0xff) << 8);
+    this.writeControl(ctl, sink, requesterId);
+    return true;
+  }
+
   readTable(off: number, size: 1 | 2 | 4): number {
     if (off + size > this.vectors * 16) return 0;
     return msixTableRead(this.table, off, size);

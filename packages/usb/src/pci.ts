@@ -135,14 +135,9 @@ export class XhciPciFunction implements PciFunction {
 
   configWrite(offset: number, size: 1 | 2 | 4, value: number): void {
     // Message Control (bits 15:14 writable) is the only writable MSI-X capability field.
-    if (offset <= CAP_MSIX + 3 && offset + size > CAP_MSIX + 2) {
-      let ctl = this.msix.control();
-      if (size === 4) ctl = value >>> 16;
-      else if (size === 2) ctl = value & 0xffff;
-      else if (offset === CAP_MSIX + 3) ctl = (ctl & 0xff) | ((value & 0xff) << 8);
-      this.msix.writeControl(ctl, this.host?.msi, this.host?.requesterId ?? 0);
+    const h = this.host;
+    if (this.msix.writeCapabilityControl(CAP_MSIX, offset, size, value, h?.msi, h?.requesterId ?? 0))
       this.xhci.interruptModeChanged();
-    }
   }
 }
 

@@ -168,12 +168,8 @@ export class VirtioPciFunction implements PciFunction {
 
   configWrite(offset: number, size: 1 | 2 | 4, value: number): void {
     // Message Control: the only writable MSI-X capability bits (enable, function mask).
-    if (offset <= CAP_MSIX + 3 && offset + size > CAP_MSIX + 2) {
-      let ctl = this.msix.control();
-      if (size === 4) ctl = value >>> 16;
-      else if (size === 2) ctl = value;
-      else if (offset === CAP_MSIX + 3) ctl = (ctl & 0xff) | (value << 8);
-      this.msix.writeControl(ctl, this.host?.msi, this.host?.requesterId ?? 0);
+    const h = this.host;
+    if (this.msix.writeCapabilityControl(CAP_MSIX, offset, size, value, h?.msi, h?.requesterId ?? 0)) {
       // PCI 3.0 §6.8.2: with MSI-X enabled the function does not use INTx.
       if (this.msix.enabled && this.isr !== 0) {
         this.isr = 0;
