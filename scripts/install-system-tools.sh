@@ -2,7 +2,9 @@
 # Installs, from Debian's packages and only when missing, the programs Armature's tests use as
 # independent judges: llvm-mc, dtc, iasl, dmidecode, qemu-aarch64, qemu-system-aarch64, the
 # aarch64 cross compiler, cpio, tcpdump, and for the firmware boot EDK2 (qemu-efi-aarch64), GRUB's
-# tools, mtools, dosfstools and sgdisk. Idempotent: a second run installs nothing.
+# tools, mtools, dosfstools and sgdisk (GRUB's arm64 EFI modules, grub-efi-arm64-bin, are an arm64
+# package: on other hosts apt gets the arm64 architecture so that scripts/guest/make-efi-disk.sh
+# can `apt-get download` it). Idempotent: a second run installs nothing.
 set -euo pipefail
 
 # command -> Debian package
@@ -38,23 +40,31 @@ if [ "${#missing[@]}" -eq 0 ]; then
   echo "==> system tools: all present"
   exit 0
 fi
-mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+[ "${#missing[@]}" -eq 0 ] || mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     SUDO=sudo
   else
-    echo "install-system-tools: these Debian packages are missing: ${missing[*]}" >&2
+    [ "${#missing[@]}" -eq 0 ] || echo "install-system-tools: these Debian packages are missing: ${missing[*]}" >&2
+    [ "$add_arm64" = no ] || echo "install-system-tools: apt lacks the arm64 architecture (for grub-efi-arm64-bin)" >&2
     echo "Run as root:" >&2
-    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+    [ "$add_arm64" = no ] || echo "  dpkg --add-architecture arm64" >&2
+    echo "  apt-get update${missing[*]:+ && apt-get install -y ${missing[*]}}" >&2
     exit 1
   fi
 else
   SUDO=
 fi
 
-echo "==> installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+if [ "$add_arm64" = yes ]; then
+  echo "==> adding apt's arm64 architecture (for grub-efi-arm64-bin, downloaded, not installed)"
+  $SUDO dpkg --add-architecture arm64
+  $SUDO apt-get update -qq
+fi
+[ "${#missing[@]}" -gt 0 ] || exit 0
+echo "==> installing Debian packages: ${missing[*]}"
 # apt-get update once, only when the package lists are absent or older than a day.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
   $SUDO apt-get update -qq

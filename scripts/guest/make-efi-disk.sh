@@ -20,17 +20,21 @@ die() {
   echo "make-efi-disk: $*" >&2
   exit 1
 }
+# mkfs.vfat and sgdisk live in /usr/sbin, which a user's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 for tool in grub-mkstandalone mkfs.vfat mcopy mmd sgdisk apt-get dpkg-deb; do
   command -v "$tool" >/dev/null 2>&1 ||
     die "$tool is missing: apt-get install grub-common dosfstools mtools gdisk (scripts/install-system-tools.sh)"
 done
 
-MODDIR="$CACHE/x/usr/lib/grub/arm64-efi"
+# GRUB's arm64 modules: installed (an arm64 host, or grub-efi-arm64-bin on any), else the .deb's.
+MODDIR=/usr/lib/grub/arm64-efi
+[ -f "$MODDIR/linux.mod" ] || MODDIR="$CACHE/x/usr/lib/grub/arm64-efi"
 if [ ! -f "$MODDIR/linux.mod" ]; then
   mkdir -p "$CACHE"
   say "fetching grub-efi-arm64-bin (arm64 .deb)"
   (cd "$CACHE" && apt-get download grub-efi-arm64-bin:arm64 >/dev/null 2>&1) ||
-    die "apt-get download grub-efi-arm64-bin:arm64 failed (is the arm64 architecture added? dpkg --add-architecture arm64)"
+    die "apt-get download grub-efi-arm64-bin:arm64 failed (apt needs the arm64 architecture: scripts/install-system-tools.sh as root adds it)"
   deb="$(ls -t "$CACHE"/grub-efi-arm64-bin_*_arm64.deb | head -1)"
   dpkg-deb -x "$deb" "$CACHE/x"
 fi

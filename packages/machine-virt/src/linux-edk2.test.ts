@@ -1,13 +1,14 @@
 /**
- * Issue #23's proof (opt-in: ARMATURE_E2E_EDK2=1; two boots of about a minute each on an idle
- * host, then the same image on QEMU): Debian's EDK2 (AAVMF_CODE.fd, package qemu-efi-aarch64) on
+ * Issue #23's proof, in CI by default (ARMATURE_E2E_EDK2=0 skips it; about 3.5 min on a 2-core
+ * host: two boots of 1.5 min each, then the same image on QEMU; skipped with the reason when a
+ * tool is missing that scripts/install-system-tools.sh installs): Debian's EDK2 (AAVMF_CODE.fd, package qemu-efi-aarch64) on
  * the qemu layout boots GRUB (grub-efi-arm64-bin via grub-mkstandalone) from a GPT disk made here
  * (scripts/guest/make-efi-disk.sh), GRUB boots the cloud kernel and the test initramfs from the
  * ESP, and the guest shows EDK2's EFI, our ACPI tables through fw_cfg's table loader, our
  * SMBIOS, the fw_cfg files in sysfs; a UEFI variable written in the first boot is there in the
  * second from the same --efi-vars file; `poweroff -f` stops the machine (EFI ResetSystem → PSCI
  * SYSTEM_OFF over HVC). The same image boots on qemu-system-aarch64 -M virt -bios QEMU_EFI.fd.
- * Every wait is bounded.
+ * Every wait is bounded: a boot's shell within 8 min, each test within 10.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,7 +31,9 @@ import {
   smbiosSystem,
 } from "./test/edk2.js";
 
-const enabled = process.env.ARMATURE_E2E_EDK2 === "1";
+const enabled = process.env.ARMATURE_E2E_EDK2 !== "0";
+const missing = enabled ? edk2Missing() : undefined;
+if (missing !== undefined) console.warn(`EDK2 e2e (linux-edk2.test.ts) skipped: ${missing}`);
 const MARKER = "ARMATURE-SHELL-READY";
 /** A GUID of our own for the test variable. */
 const VAR_NAME = "ArmatureTest-5d6b3e8c-6a43-4c55-9d6e-3a1f0b7c2e11";
@@ -83,10 +86,10 @@ async function bootOurs(disk: string, varsPath: string): Promise<Boot> {
   const shell = new GuestShell(con, (b) => m.input(b), stopped);
   try {
     await shell.wait("UEFI firmware", 0, 120_000, "EDK2's banner");
-    await shell.wait(KERNEL_FIRST_LINE, 0, 600_000, "the kernel's first line");
+    await shell.wait(KERNEL_FIRST_LINE, 0, 240_000, "the kernel's first line");
     const kernelMs = Date.now() - t0;
     const kernelInstructions = m.retired();
-    await shell.ready(600_000);
+    await shell.ready(480_000 - kernelMs);
     return { m, con, shell, stopped, vars, kernelMs, kernelInstructions, markerMs: Date.now() - t0 };
   } catch (e) {
     m.stop();
@@ -105,92 +108,93 @@ async function powerOff(b: Boot): Promise<void> {
   }
 }
 
-describe.skipIf(!enabled)("EDK2 (AAVMF) + GRUB + Linux on the qemu layout (issue #23)", () => {
-  let dir = "";
-  let disk = "";
-  let varsPath = "";
-  beforeAll(() => {
-    const missing = edk2Missing();
-    if (missing !== undefined) throw new Error(missing);
-    dir = mkdtempSync(join(tmpdir(), "armature-edk2-e2e-"));
-    disk = makeEfiDisk(dir);
-    varsPath = join(dir, "vars.fd");
-  }, 300_000);
-  afterAll(() => {
-    if (dir !== "") rmSync(dir, { recursive: true, force: true });
-  });
+describe.skipIf(!enabled || missing !== undefined)(
+  `EDK2 (AAVMF) + GRUB + Linux on the qemu layout (issue #23${missing === undefined ? "" : `; skipped: ${missing}`})`,
+  () => {
+    let dir = "";
+    let disk = "";
+    let varsPath = "";
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "armature-edk2-e2e-"));
+      disk = makeEfiDisk(dir);
+      varsPath = join(dir, "vars.fd");
+    }, 300_000);
+    afterAll(() => {
+      if (dir !== "") rmSync(dir, { recursive: true, force: true });
+    });
 
-  it("boots GRUB from a GPT disk and Linux through it, with ACPI, SMBIOS, fw_cfg, a UEFI variable write and poweroff", async () => {
-    const b = await bootOurs(disk, varsPath);
-    try {
-      const c = b.m.config;
-      const log = b.con.output.slice(0, b.con.output.indexOf(MARKER));
-      // No guest fault on the way (the virtio probes used to take external aborts on BARs the
-      // kernel had moved) and the disk was found.
-      expect(log).not.toMatch(/Internal error|unclaimed address/);
-      expect(log).toMatch(/ vda: vda1/);
-      expect(log).toMatch(/efi: EFI v2\.7\d* by EDK II/);
-      expect(log).toMatch(/ACPI: RSDP 0x[0-9A-F]+ 000024 \(v02 /);
-      // Every table of the layout's ACPI description, as the kernel lists them.
-      const acpi = describeVirtAcpi(c);
-      for (const t of [acpi.fadt, acpi.dsdt, ...acpi.tables])
-        expect(log, t.signature).toMatch(new RegExp(`ACPI: ${t.signature} 0x`));
-      expect(acpi.tables.map((t) => t.signature)).toEqual(expect.arrayContaining(["MCFG", "IORT"]));
-      // DMI: the system manufacturer and product name of our SMBIOS type 1.
-      const sys = smbiosSystem(smbiosFiles(describeVirtSmbios(c)).tables);
-      expect(sys).toBeDefined();
-      expect(log).toContain(`DMI: ${sys!.manufacturer} ${sys!.product}, BIOS `);
-      // psci through the FADT's conduit.
-      expect(log).toMatch(/psci: probing for conduit method from ACPI/);
+    it("boots GRUB from a GPT disk and Linux through it, with ACPI, SMBIOS, fw_cfg, a UEFI variable write and poweroff", async () => {
+      const b = await bootOurs(disk, varsPath);
+      try {
+        const c = b.m.config;
+        const log = b.con.output.slice(0, b.con.output.indexOf(MARKER));
+        // No guest fault on the way (the virtio probes used to take external aborts on BARs the
+        // kernel had moved) and the disk was found.
+        expect(log).not.toMatch(/Internal error|unclaimed address/);
+        expect(log).toMatch(/ vda: vda1/);
+        expect(log).toMatch(/efi: EFI v2\.7\d* by EDK II/);
+        expect(log).toMatch(/ACPI: RSDP 0x[0-9A-F]+ 000024 \(v02 /);
+        // Every table of the layout's ACPI description, as the kernel lists them.
+        const acpi = describeVirtAcpi(c);
+        for (const t of [acpi.fadt, acpi.dsdt, ...acpi.tables])
+          expect(log, t.signature).toMatch(new RegExp(`ACPI: ${t.signature} 0x`));
+        expect(acpi.tables.map((t) => t.signature)).toEqual(expect.arrayContaining(["MCFG", "IORT"]));
+        // DMI: the system manufacturer and product name of our SMBIOS type 1.
+        const sys = smbiosSystem(smbiosFiles(describeVirtSmbios(c)).tables);
+        expect(sys).toBeDefined();
+        expect(log).toContain(`DMI: ${sys!.manufacturer} ${sys!.product}, BIOS `);
+        // psci through the FADT's conduit.
+        expect(log).toMatch(/psci: probing for conduit method from ACPI/);
 
-      const fwcfg = await b.shell.sh(
-        "insmod /lib/modules/qemu_fw_cfg.ko; ls /sys/firmware/qemu_fw_cfg/by_name/etc/acpi/; cat /sys/firmware/qemu_fw_cfg/by_name/etc/acpi/tables/size",
+        const fwcfg = await b.shell.sh(
+          "insmod /lib/modules/qemu_fw_cfg.ko; ls /sys/firmware/qemu_fw_cfg/by_name/etc/acpi/; cat /sys/firmware/qemu_fw_cfg/by_name/etc/acpi/tables/size",
+        );
+        expect(fwcfg).toMatch(/\brsdp\b/);
+        expect(fwcfg).toMatch(/\btables\b/);
+        expect(fwcfg).toContain(String(acpiLoaderFiles(acpi).tables.length));
+
+        // attributes NON_VOLATILE | BOOTSERVICE_ACCESS | RUNTIME_ACCESS, then the data.
+        const efivar = await b.shell.sh(
+          `${MOUNT_EFIVARFS}; printf '\\007\\000\\000\\000armature' > ${VARFS}/${VAR_NAME}; cat ${VARFS}/${VAR_NAME} | tail -c 8`,
+        );
+        expect(efivar).toMatch(/armature/);
+      } catch (e) {
+        b.m.stop();
+        b.vars.close();
+        throw e;
+      }
+      await powerOff(b);
+      expect(efiVarStoreProblem(new Uint8Array(readFileSync(varsPath)))).toBeUndefined();
+      console.log(
+        `edk2 e2e boot 1: kernel's first line after ${(b.kernelMs / 1000).toFixed(1)} s / ${(b.kernelInstructions / 1e6).toFixed(0)} M instructions; shell after ${(b.markerMs / 1000).toFixed(1)} s / ${(b.m.retired() / 1e6).toFixed(0)} M`,
       );
-      expect(fwcfg).toMatch(/\brsdp\b/);
-      expect(fwcfg).toMatch(/\btables\b/);
-      expect(fwcfg).toContain(String(acpiLoaderFiles(acpi).tables.length));
+    }, 600_000);
 
-      // attributes NON_VOLATILE | BOOTSERVICE_ACCESS | RUNTIME_ACCESS, then the data.
-      const efivar = await b.shell.sh(
-        `${MOUNT_EFIVARFS}; printf '\\007\\000\\000\\000armature' > ${VARFS}/${VAR_NAME}; cat ${VARFS}/${VAR_NAME} | tail -c 8`,
+    it("the variable is there in the next boot from the same --efi-vars file", async () => {
+      expect(varsPath).not.toBe("");
+      const b = await bootOurs(disk, varsPath);
+      try {
+        const out = await b.shell.sh(`${MOUNT_EFIVARFS}; cat ${VARFS}/${VAR_NAME} | tail -c 8`);
+        expect(out).toMatch(/armature/);
+      } catch (e) {
+        b.m.stop();
+        b.vars.close();
+        throw e;
+      }
+      await powerOff(b);
+      console.log(
+        `edk2 e2e boot 2: kernel's first line after ${(b.kernelMs / 1000).toFixed(1)} s; shell after ${(b.markerMs / 1000).toFixed(1)} s`,
       );
-      expect(efivar).toMatch(/armature/);
-    } catch (e) {
-      b.m.stop();
-      b.vars.close();
-      throw e;
-    }
-    await powerOff(b);
-    expect(efiVarStoreProblem(new Uint8Array(readFileSync(varsPath)))).toBeUndefined();
-    console.log(
-      `edk2 e2e boot 1: kernel's first line after ${(b.kernelMs / 1000).toFixed(1)} s / ${(b.kernelInstructions / 1e6).toFixed(0)} M instructions; shell after ${(b.markerMs / 1000).toFixed(1)} s / ${(b.m.retired() / 1e6).toFixed(0)} M`,
-    );
-  }, 1_500_000);
+    }, 600_000);
 
-  it("the variable is there in the next boot from the same --efi-vars file", async () => {
-    expect(varsPath).not.toBe("");
-    const b = await bootOurs(disk, varsPath);
-    try {
-      const out = await b.shell.sh(`${MOUNT_EFIVARFS}; cat ${VARFS}/${VAR_NAME} | tail -c 8`);
-      expect(out).toMatch(/armature/);
-    } catch (e) {
-      b.m.stop();
-      b.vars.close();
-      throw e;
-    }
-    await powerOff(b);
-    console.log(
-      `edk2 e2e boot 2: kernel's first line after ${(b.kernelMs / 1000).toFixed(1)} s; shell after ${(b.markerMs / 1000).toFixed(1)} s`,
-    );
-  }, 1_500_000);
-
-  it("the same image boots on qemu-system-aarch64 -M virt -cpu max -bios QEMU_EFI.fd", async () => {
-    const q = await qemuEfiBoot(disk, [/GRUB: booting/, KERNEL_FIRST_LINE, new RegExp(MARKER)], 600_000);
-    expect(q.end, q.output.slice(-3000)).toBe("done");
-    expect(q.output).toMatch(/efi: EFI v2\.7\d* by EDK II/);
-    expect(q.output).toMatch(/ACPI: RSDP 0x[0-9A-F]+ 000024 \(v02 /);
-    console.log(
-      `edk2 e2e on QEMU: kernel's first line after ${((q.at[1] ?? 0) / 1000).toFixed(1)} s; shell after ${((q.at[2] ?? 0) / 1000).toFixed(1)} s`,
-    );
-  }, 700_000);
-});
+    it("the same image boots on qemu-system-aarch64 -M virt -cpu max -bios QEMU_EFI.fd", async () => {
+      const q = await qemuEfiBoot(disk, [/GRUB: booting/, KERNEL_FIRST_LINE, new RegExp(MARKER)], 300_000);
+      expect(q.end, q.output.slice(-3000)).toBe("done");
+      expect(q.output).toMatch(/efi: EFI v2\.7\d* by EDK II/);
+      expect(q.output).toMatch(/ACPI: RSDP 0x[0-9A-F]+ 000024 \(v02 /);
+      console.log(
+        `edk2 e2e on QEMU: kernel's first line after ${((q.at[1] ?? 0) / 1000).toFixed(1)} s; shell after ${((q.at[2] ?? 0) / 1000).toFixed(1)} s`,
+      );
+    }, 360_000);
+  },
+);

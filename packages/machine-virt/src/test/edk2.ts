@@ -59,14 +59,23 @@ export interface QemuRun {
   at: Array<number | undefined>;
   /** The process's exit ("timeout" when it was killed for taking longer than the limit). */
   end: string;
+  /** Guest instructions executed, when run with an instruction-counting plugin. */
+  instructions?: number;
 }
 
 /**
  * Boots `disk` on `qemu-system-aarch64 -M virt -cpu max -bios QEMU_EFI.fd` (virtio-blk, no
  * network, the disk read-only through a snapshot) until every pattern in `until` has appeared
- * in order, or `timeoutMs` passes; then kills it.
+ * in order, or `timeoutMs` passes; then kills it. `plugin`: a TCG plugin (bench/qemu-insn-count.c)
+ * that prints `armature-insn-count: N` when QEMU exits; QEMU then gets SIGTERM instead of
+ * SIGKILL, so N counts up to the last pattern (plus what runs while the signal is on its way).
  */
-export function qemuEfiBoot(disk: string, until: readonly RegExp[], timeoutMs: number): Promise<QemuRun> {
+export function qemuEfiBoot(
+  disk: string,
+  until: readonly RegExp[],
+  timeoutMs: number,
+  plugin?: string,
+): Promise<QemuRun> {
   return new Promise((resolve, reject) => {
     const args = [
       ...["-M", "virt", "-cpu", "max", "-m", "1024", "-nographic", "-no-reboot", "-nic", "none"],
@@ -77,6 +86,7 @@ export function qemuEfiBoot(disk: string, until: readonly RegExp[], timeoutMs: n
         "-device",
         "virtio-blk-pci,drive=d0",
       ],
+      ...(plugin === undefined ? [] : ["-plugin", plugin]),
     ];
     const t0 = Date.now();
     const p = spawn("qemu-system-aarch64", args, { stdio: ["pipe", "pipe", "pipe"] });
@@ -93,7 +103,7 @@ export function qemuEfiBoot(disk: string, until: readonly RegExp[], timeoutMs: n
       while (next < until.length && until[next]!.test(output)) at[next++] = Date.now() - t0;
       if (next === until.length && end === "") {
         end = "done";
-        p.kill("SIGKILL");
+        p.kill(plugin === undefined ? "SIGKILL" : "SIGTERM");
       }
     };
     p.stdout.on("data", onData);
@@ -104,7 +114,13 @@ export function qemuEfiBoot(disk: string, until: readonly RegExp[], timeoutMs: n
     });
     p.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ output, at, end: end || `exit ${code ?? signal}` });
+      const n = /armature-insn-count: (\d+)/.exec(output);
+      resolve({
+        output,
+        at,
+        end: end || `exit ${code ?? signal}`,
+        ...(n === null ? {} : { instructions: Number(n[1]) }),
+      });
     });
   });
 }
@@ -140,9 +156,54 @@ export function smbiosSystem(table: Uint8Array): { manufacturer: string; product
   return undefined;
 }
 
-/** Whether the EDK2 e2e can run here (the firmware package and QEMU). */
-export function edk2Missing(): string | undefined {
-  if (!existsSync(join(AAVMF_DIR, "AAVMF_CODE.fd")) || !existsSync(QEMU_EFI))
-    return "apt-get install qemu-efi-aarch64";
+/** `cmd`'s path on PATH (plus /usr/sbin and /sbin, as make-efi-disk.sh adds), or undefined. */
+function onPath(cmd: string): string | undefined {
+  for (const d of [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/sbin"])
+    if (d !== "" && existsSync(join(d, cmd))) return join(d, cmd);
   return undefined;
+}
+
+/** Where GRUB's arm64 EFI modules come from: installed, cached, or downloadable (apt-get download). */
+function grubArm64Missing(): string | undefined {
+  const cache = process.env.ARMATURE_GRUB_CACHE ?? join(ROOT, ".cache", "grub");
+  if (existsSync("/usr/lib/grub/arm64-efi/linux.mod")) return undefined;
+  if (existsSync(join(cache, "x", "usr", "lib", "grub", "arm64-efi", "linux.mod"))) return undefined;
+  let arches = "";
+  try {
+    arches = execFileSync("sh", ["-c", "dpkg --print-architecture; dpkg --print-foreign-architectures"], {
+      encoding: "utf8",
+    });
+  } catch {
+    return "GRUB's arm64 EFI modules (grub-efi-arm64-bin) are not installed and dpkg is missing";
+  }
+  if (!/^arm64$/m.test(arches))
+    return "GRUB's arm64 EFI modules need apt's arm64 lists: run scripts/install-system-tools.sh as root (dpkg --add-architecture arm64; apt-get update)";
+  return undefined;
+}
+
+/**
+ * Why the EDK2 e2e cannot run here (a missing firmware file, QEMU, or a tool the disk image
+ * needs, with what to install), or undefined when it can.
+ */
+export function edk2Missing(): string | undefined {
+  if (!existsSync(join(AAVMF_DIR, "AAVMF_CODE.fd")) || !existsSync(join(AAVMF_DIR, "AAVMF_VARS.fd")))
+    return `${AAVMF_DIR}/AAVMF_CODE.fd is missing: apt-get install qemu-efi-aarch64`;
+  if (!existsSync(QEMU_EFI)) return `${QEMU_EFI} is missing: apt-get install qemu-efi-aarch64`;
+  const tools: Record<string, string> = {
+    "qemu-system-aarch64": "qemu-system-arm",
+    "grub-mkstandalone": "grub-common",
+    "mkfs.vfat": "dosfstools",
+    mcopy: "mtools",
+    mmd: "mtools",
+    sgdisk: "gdisk",
+    cpio: "cpio",
+    xz: "xz-utils",
+    gzip: "gzip",
+    "dpkg-deb": "dpkg",
+    "apt-get": "apt",
+  };
+  const absent = Object.keys(tools).filter((t) => onPath(t) === undefined);
+  if (absent.length > 0)
+    return `${absent.join(", ")} missing: apt-get install ${[...new Set(absent.map((t) => tools[t]))].join(" ")} (scripts/install-system-tools.sh)`;
+  return grubArm64Missing();
 }
