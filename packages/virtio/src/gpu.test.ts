@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Display } from "@armature/core";
@@ -309,12 +309,16 @@ describe("EDID encoder", () => {
     );
     modes.push([1280, 800], [1024, 768], [3840, 2160], [320, 200], [4095, 4095]);
     console.log(`edid-decode modes: ${modes.map(([w, h]) => `${w}x${h}`).join(" ")}`);
-    for (const [w, h] of modes) {
-      const f = join(dir, `${w}x${h}.bin`);
-      writeFileSync(f, encodeEdid(w, h));
-      const out = execFileSync("edid-decode", ["--check", f], { encoding: "utf8" });
-      expect(out, `${w}x${h}`).toContain("EDID conformity: PASS");
-      expect(out).toMatch(new RegExp(`DTD 1: +${w}x${h} `));
+    try {
+      for (const [w, h] of modes) {
+        const f = join(dir, `${w}x${h}.bin`);
+        writeFileSync(f, encodeEdid(w, h));
+        const out = execFileSync("edid-decode", ["--check", f], { encoding: "utf8" });
+        expect(out, `${w}x${h}`).toContain("EDID conformity: PASS");
+        expect(out).toMatch(new RegExp(`DTD 1: +${w}x${h} `));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
