@@ -39,9 +39,9 @@ import {
   type MapRange,
   SCTLR_VALUE,
   TCR_VALUE,
-  walkStage1,
+  walkStage1Span,
 } from "./mmu.js";
-import { PeImageError, parsePe, relocatePe } from "./pe.js";
+import { type PeImage, PeImageError, parsePe, relocatePe } from "./pe.js";
 import type { ResetKind, UefiCpu, UefiPlatform } from "./platform.js";
 import {
   EFI_BUFFER_TOO_SMALL,
@@ -516,7 +516,7 @@ export class UefiFirmware {
       const loadAt = mm.allocate("any", MemoryType.LoaderCode, pages, 0, align);
       if (loadAt === undefined)
         throw new ConfigError(`UEFI: no room in RAM for the boot image (${pe.sizeOfImage} bytes)`);
-      this.write(loadAt, relocatePe(o.image, pe, loadAt));
+      this.layOut(o.image, pe, loadAt);
       this.imageBase = loadAt;
       this.imageHandle = this.registerImage(loadAt, pages, loadAt + pe.entryRva, pe.sizeOfImage, {
         loadOptions: utf16z(o.cmdline ?? ""),
@@ -603,19 +603,37 @@ export class UefiFirmware {
 
   // ------------------------------------------------------------------ guest memory helpers
 
-  private pa(addr: bigint | number, len: number): number {
-    let a = typeof addr === "bigint" ? addr : BigInt(addr);
-    if (a < 0n || a >= 1n << 64n || len < 0) throw new GuestFault();
+  /**
+   * The PA of `addr` and how many bytes from there map contiguously on the same page or block
+   * (the caller's translation regime while translating; else VA = PA, up to 2^52).
+   */
+  private paSpan(addr: bigint | number): { pa: number; span: number } {
+    const a = typeof addr === "bigint" ? addr : BigInt(addr);
+    if (a < 0n || a >= 1n << 64n) throw new GuestFault();
     if (this.translating && this.translateRegs !== undefined) {
-      const regs = this.translateRegs;
-      const pa = walkStage1(regs, a, (x) => this.physU64(x));
-      if (pa === undefined) throw new GuestFault();
-      // Callers split accesses at page boundaries (see xfer).
-      return pa;
+      const w = walkStage1Span(this.translateRegs, a, (x) => this.physU64(x));
+      if (w === undefined) throw new GuestFault();
+      return w;
     }
     if (a >= 1n << 52n) throw new GuestFault();
-    a = BigInt.asUintN(64, a);
-    return Number(a);
+    return { pa: Number(a), span: 2 ** 52 - Number(a) };
+  }
+
+  /** The PA where [addr, addr+len) lies contiguously (through any number of pages or blocks), or undefined. */
+  private contiguousPa(addr: bigint, len: number): number | undefined {
+    try {
+      const first = this.paSpan(addr);
+      let done = first.span;
+      while (done < len) {
+        const next = this.paSpan(addr + BigInt(done));
+        if (next.pa !== first.pa + done) return undefined;
+        done += next.span;
+      }
+      return first.pa;
+    } catch (e) {
+      if (e instanceof GuestFault) return undefined;
+      throw e;
+    }
   }
 
   private physU64(pa: number): bigint | undefined {
@@ -631,15 +649,12 @@ export class UefiFirmware {
   private xfer(addr: bigint | number, len: number, fn: (pa: number, off: number, n: number) => void): void {
     if (len === 0) return;
     if (!Number.isSafeInteger(len) || len < 0 || len > 1 << 30) throw new GuestFault();
-    if (!this.translating) {
-      fn(this.pa(addr, len), 0, len);
-      return;
-    }
-    let a = BigInt.asUintN(64, BigInt(addr));
+    let a = typeof addr === "bigint" ? addr : BigInt(addr);
     let off = 0;
     while (off < len) {
-      const n = Math.min(len - off, 4096 - Number(a & 0xfffn));
-      fn(this.pa(a, n), off, n);
+      const { pa, span } = this.paSpan(a);
+      const n = Math.min(len - off, span);
+      fn(pa, off, n);
       off += n;
       a += BigInt(n);
     }
@@ -1332,13 +1347,27 @@ export class UefiFirmware {
       case "CopyMem": {
         const len = x(2);
         if (len > 1n << 30n) throw new GuestFault();
-        if (len > 0n) this.write(x(0), this.read(x(1), Number(len)));
+        if (len === 0n) return undefined;
+        // In place when both ranges are contiguous in one RAM region (copyWithin handles
+        // overlap, as CopyMem must); else through a copy.
+        const [dst, src, n] = [x(0), x(1), Number(len)];
+        const pd = this.contiguousPa(dst, n);
+        const ps = pd === undefined ? undefined : this.contiguousPa(src, n);
+        const r = ps === undefined ? undefined : this.p.memory.findRam?.(pd!, n);
+        if (r !== undefined && ps! >= r.base && ps! + n <= r.base + r.u8.length)
+          r.u8.copyWithin(pd! - r.base, ps! - r.base, ps! - r.base + n);
+        else this.write(dst, this.read(src, n));
         return undefined;
       }
       case "SetMem": {
         const len = x(1);
         if (len > 1n << 30n) throw new GuestFault();
-        if (len > 0n) this.write(x(0), new Uint8Array(Number(len)).fill(Number(x(2) & 0xffn)));
+        if (len === 0n) return undefined;
+        const value = Number(x(2) & 0xffn);
+        const pa = this.contiguousPa(x(0), Number(len));
+        const view = pa === undefined ? undefined : this.ramView(pa, Number(len));
+        if (view !== undefined) view.fill(value);
+        else this.write(x(0), new Uint8Array(Number(len)).fill(value));
         return undefined;
       }
       default:
@@ -1522,7 +1551,7 @@ export class UefiFirmware {
       );
     if (at === undefined) return EFI_OUT_OF_RESOURCES;
     try {
-      this.write(at, relocatePe(file, pe, at));
+      this.layOut(file, pe, at);
     } catch (e) {
       this.memoryMap.free(at, pages);
       if (e instanceof PeImageError) {
@@ -1534,6 +1563,19 @@ export class UefiFirmware {
     this.p.codeChanged?.();
     const h = this.registerImage(at, pages, at + pe.entryRva, pe.sizeOfImage, from);
     return { handle: h, base: at };
+  }
+
+  /** Relocate `file` into guest RAM at `at` (in place when the memory gives a RAM view). */
+  private layOut(file: Uint8Array, pe: PeImage, at: number): void {
+    const view = this.ramView(at, pe.sizeOfImage);
+    if (view !== undefined) relocatePe(file, pe, at, view);
+    else this.write(at, relocatePe(file, pe, at));
+  }
+
+  /** Guest-physical [pa, pa+len) as a view of RAM, when the platform gives one. */
+  private ramView(pa: number, len: number): Uint8Array | undefined {
+    const r = this.p.memory.findRam?.(pa, len);
+    return r === undefined ? undefined : r.u8.subarray(pa - r.base, pa - r.base + len);
   }
 
   private say(line: string): void {

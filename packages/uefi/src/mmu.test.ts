@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildIdentityMap, walkStage1 } from "./mmu.js";
+import { buildIdentityMap, walkStage1, walkStage1Span } from "./mmu.js";
 
 const REGS = { sctlr: 1n, tcr: 16n | (1n << 23n), ttbr0: 0n, ttbr1: 0n };
 
@@ -45,11 +45,43 @@ describe("identity map + stage 1 walk", () => {
             const pa = walkStage1(regs, BigInt(a), read64);
             if (inside(a)) expect(pa).toBe(a);
             else expect(pa).toBeUndefined();
+            // The span ends on a page (or block) boundary, and its last byte is mapped alike.
+            const w = walkStage1Span(regs, BigInt(a), read64);
+            if (!inside(a)) expect(w).toBeUndefined();
+            else {
+              expect(w!.pa).toBe(a);
+              expect(w!.span).toBeGreaterThan(0);
+              expect((a + w!.span) % 4096).toBe(0);
+              expect(walkStage1(regs, BigInt(a + w!.span - 1), read64)).toBe(a + w!.span - 1);
+            }
           }
         },
       ),
       { numRuns: 100 },
     );
+  });
+
+  it("a 2 MiB-aligned range is mapped by blocks: one walk spans the block", () => {
+    const mem = new Map<number, Uint8Array>();
+    const { ttbr0, pages } = buildIdentityMap(
+      [{ base: 0x4000_0000, size: 0x40_0000, kind: "normal" }],
+      (n) => {
+        const at = 0x1000_0000 + mem.size * 4096;
+        for (let i = 0; i < n; i++) mem.set(at + i * 4096, new Uint8Array(4096));
+        return at;
+      },
+    );
+    for (const p of pages)
+      for (let i = 0; i < p.bytes.length; i += 4096)
+        mem.get(p.address + i)!.set(p.bytes.subarray(i, i + 4096));
+    const read64 = (pa: number) => {
+      const page = mem.get(pa - (pa % 4096));
+      return page === undefined ? undefined : new DataView(page.buffer).getBigUint64(pa % 4096, true);
+    };
+    const regs = { ...REGS, ttbr0: BigInt(ttbr0) };
+    expect(walkStage1Span(regs, 0x4000_0000n, read64)).toEqual({ pa: 0x4000_0000, span: 0x20_0000 });
+    expect(walkStage1Span(regs, 0x4030_0010n, read64)).toEqual({ pa: 0x4030_0010, span: 0x10_0000 - 0x10 });
+    expect(walkStage1Span({ ...REGS, sctlr: 0n }, 0x10n, read64)).toEqual({ pa: 0x10, span: 2 ** 52 - 0x10 });
   });
 
   it("MMU off: VA = PA; upper-half addresses need TTBR1", () => {

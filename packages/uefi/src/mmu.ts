@@ -117,8 +117,22 @@ export function walkStage1(
   va: bigint,
   read64: (pa: number) => bigint | undefined,
 ): number | undefined {
+  return walkStage1Span(regs, va, read64)?.pa;
+}
+
+/**
+ * `walkStage1`, also saying how many bytes from `va` on the same leaf entry maps (to the end of
+ * its page or block; with the MMU off, to the end of the 52-bit PA space), so a caller can move
+ * a long range in few steps.
+ */
+export function walkStage1Span(
+  regs: TranslationRegs,
+  va: bigint,
+  read64: (pa: number) => bigint | undefined,
+): { pa: number; span: number } | undefined {
   va = BigInt.asUintN(64, va);
-  if ((regs.sctlr & 1n) === 0n) return va < 1n << 52n ? Number(va) : undefined;
+  if ((regs.sctlr & 1n) === 0n)
+    return va < 1n << 52n ? { pa: Number(va), span: 2 ** 52 - Number(va) } : undefined;
   const upper = (va >> 55n) & 1n;
   const tcr = regs.tcr;
   const tsz = Number(upper ? (tcr >> 16n) & 63n : tcr & 63n);
@@ -145,13 +159,17 @@ export function walkStage1(
     const desc = read64(Number(table + idx * 8n));
     if (desc === undefined || (desc & 1n) === 0n) return undefined;
     const oaMask = 0x0000_ffff_ffff_ffffn & ~((1n << shift) - 1n);
+    const leaf = (): { pa: number; span: number } => {
+      const off = va & ((1n << shift) - 1n);
+      return { pa: Number((desc & oaMask) | off), span: Number((1n << shift) - off) };
+    };
     if (level === 3) {
       if ((desc & 2n) === 0n) return undefined;
-      return Number((desc & oaMask) | (va & ((1n << shift) - 1n)));
+      return leaf();
     }
     if ((desc & 2n) === 0n) {
       if (level === 0) return undefined;
-      return Number((desc & oaMask) | (va & ((1n << shift) - 1n)));
+      return leaf();
     }
     table = desc & 0x0000_ffff_ffff_f000n & ~((1n << BigInt(granuleBits)) - 1n);
     level++;

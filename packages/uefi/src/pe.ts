@@ -132,10 +132,24 @@ export function parsePe(file: Uint8Array): PeImage {
 
 /**
  * Lay `file` out as it runs at `loadAddress`: headers, sections (zero-filled past their raw data),
- * base relocations applied for the difference from ImageBase. Returns SizeOfImage bytes.
+ * base relocations applied for the difference from ImageBase. Returns SizeOfImage bytes: `into`'s
+ * first SizeOfImage bytes when given (e.g. a view of guest RAM, so a large image is copied once;
+ * on a PeImageError they hold a partly laid-out image), else a new array.
  */
-export function relocatePe(file: Uint8Array, pe: PeImage, loadAddress: number): Uint8Array {
-  const img = new Uint8Array(pe.sizeOfImage);
+export function relocatePe(
+  file: Uint8Array,
+  pe: PeImage,
+  loadAddress: number,
+  into?: Uint8Array,
+): Uint8Array {
+  let img: Uint8Array;
+  if (into === undefined) img = new Uint8Array(pe.sizeOfImage);
+  else {
+    if (into.length < pe.sizeOfImage)
+      throw new RangeError(`relocatePe: ${into.length} bytes given for a ${pe.sizeOfImage}-byte image`);
+    img = into.subarray(0, pe.sizeOfImage);
+    img.fill(0);
+  }
   img.set(file.subarray(0, pe.sizeOfHeaders), 0);
   for (const s of pe.sections) {
     // A section at RVA 0 overlays the headers: it is not loaded (objcopy keeps .comment there).
@@ -155,7 +169,7 @@ export function relocatePe(file: Uint8Array, pe: PeImage, loadAddress: number): 
       );
     return img;
   }
-  const dv = new DataView(img.buffer);
+  const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
   const { rva, size } = pe.relocations;
   if (rva + size > img.length) fail("E_PE_RELOC", "PE relocation directory lies outside the image");
   let at = rva;

@@ -7,6 +7,11 @@ import type { TranslationRegs } from "./mmu.js";
 export interface UefiMemory {
   readBytes(addr: number, dst: Uint8Array): void;
   writeBytes(addr: number, src: Uint8Array): void;
+  /**
+   * The RAM region holding all of [addr, addr+len), or undefined (optional: with it, loading an
+   * image and CopyMem/SetMem work on RAM in place instead of through copies).
+   */
+  findRam?(addr: number, len?: number): { readonly base: number; readonly u8: Uint8Array } | undefined;
 }
 
 /** The vCPU that executed a firmware HVC (a cpu-aarch64 Cpu fits; register 31 is SP). */
