@@ -18,3 +18,10 @@ export type {
   VcpuOptions,
 } from "./runtime.js";
 export { BoardRuntime, createGicCpus, describeExceptionLoop, EXCEPTION_LOOP_LIMIT } from "./runtime.js";
+export {
+  checkSnapshot,
+  readSnapshotFile,
+  restoreSnapshotFile,
+  stateHash,
+  writeSnapshotFile,
+} from "./snapshot.js";

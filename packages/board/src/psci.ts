@@ -1,3 +1,4 @@
+import type { StateReader, StateWriter } from "@armature/core";
 // Arm Power State Coordination Interface, DEN0022 (PSCI 1.1), and the SMC Calling Convention
 // DEN0028 for the SMCCC_VERSION / ARCH_FEATURES calls Linux makes through the same conduit.
 
@@ -60,6 +61,23 @@ export class Psci {
 
   constructor(private readonly platform: PsciPlatform) {
     this.state = platform.mpidrs.map((_, i) => (i === 0 ? "on" : "off"));
+  }
+
+  /** Snapshot: each CPU's power state. */
+  saveState(w: StateWriter): void {
+    w.u32(this.state.length);
+    for (const st of this.state) w.u8(st === "off" ? 0 : st === "on-pending" ? 1 : 2);
+  }
+  loadState(r: StateReader): () => void {
+    r.expect(this.state.length, "PSCI CPU count");
+    const st = this.state.map((): CpuPowerState => {
+      const v = r.u8();
+      if (v > 2) r.fail(`power state ${v}`);
+      return v === 0 ? "off" : v === 1 ? "on-pending" : "on";
+    });
+    return () => {
+      this.state.splice(0, st.length, ...st);
+    };
   }
 
   /** The target of a CPU_ON has started executing. */

@@ -4,6 +4,8 @@ import {
   hex,
   type IrqLine,
   RateLimitedLog,
+  type StateReader,
+  type StateWriter,
   type SysRegBlock,
   type VirtualClock,
 } from "@armature/core";
@@ -198,6 +200,36 @@ export class BoardRuntime {
       systemOff: () => this.stop("poweroff"),
       systemReset: () => this.stop("reset"),
     });
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /** Save which vCPUs run and which wait for an interrupt, and PSCI's power states. */
+  saveState(w: StateWriter): void {
+    w.u32(this.cpus.length);
+    for (let i = 0; i < this.cpus.length; i++) {
+      w.bool(this.running[i]!);
+      w.bool(this.waiting[i]!);
+    }
+    this.psci.saveState(w);
+  }
+
+  /** Parse a saved state (Snapshottable); the commit applies it. */
+  loadState(r: StateReader): () => void {
+    r.expect(this.cpus.length, "vCPU count");
+    const run: boolean[] = [];
+    const wait: boolean[] = [];
+    for (let i = 0; i < this.cpus.length; i++) {
+      run.push(r.bool());
+      wait.push(r.bool());
+    }
+    const psci = this.psci.loadState(r);
+    return () => {
+      this.running.splice(0, run.length, ...run);
+      this.waiting.splice(0, wait.length, ...wait);
+      psci();
+    };
   }
 
   /** Put the boot vCPU at its entry state (the others wait for PSCI CPU_ON). */

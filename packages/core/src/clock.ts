@@ -1,4 +1,5 @@
 import { ConfigError } from "./errors.js";
+import type { StateReader, StateWriter } from "./snapshot.js";
 
 export type ClockMode = "deterministic" | "realtime";
 
@@ -39,6 +40,28 @@ export class Timer {
   }
   cancel(): void {
     this.clock.disarm(this);
+  }
+  /** Snapshot: whether armed, the deadline and the arming order (ties between equal deadlines). */
+  saveState(w: StateWriter): void {
+    w.bool(this.armed);
+    w.f64(this.deadline);
+    w.f64(this.seq);
+  }
+  /**
+   * Parse what `saveState` wrote; the returned commit re-arms the timer exactly (after the clock's
+   * own commit, which empties its queue).
+   */
+  loadState(r: StateReader): () => void {
+    const armed = r.bool();
+    const deadline = r.f64();
+    const seq = r.f64();
+    if (!Number.isSafeInteger(seq) || seq < 0) r.fail(`bad timer order ${seq}`);
+    return () => {
+      this.clock.disarm(this);
+      this.deadline = deadline;
+      this.seq = seq;
+      if (armed) this.clock.insert(this);
+    };
   }
 }
 
@@ -95,6 +118,45 @@ export class VirtualClock {
     if (ns > now) this.skippedNs += ns - now;
   }
 
+  /** Snapshot state version (see Snapshottable in snapshot.ts). */
+  readonly stateVersion = 1;
+
+  /** Snapshot: mode, instruction count, idle skips and the current time (timers save themselves). */
+  saveState(w: StateWriter): void {
+    w.u8(this.mode === "deterministic" ? 0 : 1);
+    w.f64(this.nsPerInstruction);
+    w.f64(this.instructions);
+    w.f64(this.skippedNs);
+    w.f64(this.nowNs());
+    w.f64(this.nextSeq);
+  }
+
+  /**
+   * Parse a clock section; the commit empties the timer queue (each timer's owner re-arms its own
+   * afterwards) and puts time where it was. A real-time clock continues from the saved time.
+   */
+  loadState(r: StateReader): () => void {
+    const mode = r.u8() === 0 ? "deterministic" : "realtime";
+    if (mode !== this.mode) r.fail(`the snapshot's clock is ${mode}, this machine's is ${this.mode}`);
+    const nsPer = r.f64();
+    if (nsPer !== this.nsPerInstruction)
+      r.fail(`${nsPer} ns per instruction, this clock has ${this.nsPerInstruction}`);
+    const instructions = r.f64();
+    const skipped = r.f64();
+    const now = r.f64();
+    const nextSeq = r.f64();
+    for (const v of [instructions, skipped, now, nextSeq])
+      if (!(v >= 0) || !Number.isFinite(v)) r.fail(`bad time ${v}`);
+    return () => {
+      for (const t of this.heap) t.slot = -1;
+      this.heap = [];
+      this.nextSeq = nextSeq;
+      this.instructions = instructions;
+      if (this.mode === "deterministic") this.skippedNs = skipped;
+      else this.skippedNs = now - (this.hostNow() - this.hostStart);
+    };
+  }
+
   createTimer(callback: (nowNs: number) => void): Timer {
     return new Timer(this, callback);
   }
@@ -124,6 +186,14 @@ export class VirtualClock {
     if (t.slot >= 0) this.disarm(t);
     t.deadline = ns;
     t.seq = this.nextSeq++;
+    t.slot = this.heap.length;
+    this.heap.push(t);
+    this.up(t.slot);
+  }
+
+  /** @internal a restored timer, with its saved deadline and order */
+  insert(t: Timer): void {
+    if (t.slot >= 0) this.disarm(t);
     t.slot = this.heap.length;
     this.heap.push(t);
     this.up(t.slot);

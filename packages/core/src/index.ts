@@ -22,6 +22,7 @@ export type {
 export { Display, MAX_DISPLAY_SIDE, PointerButton } from "./display.js";
 export type { DmaSpace, DmaTranslation, DmaTranslator } from "./dma.js";
 export { BusDmaSpace, DmaStatus, dma, TranslatingDmaSpace } from "./dma.js";
+export type { SeededBytes } from "./entropy.js";
 export { seededBytes } from "./entropy.js";
 export type { BusErrorKind, RegionLike } from "./errors.js";
 export { ArmatureError, BusError, ConfigError, hex, RegionOverlapError } from "./errors.js";
@@ -37,5 +38,27 @@ export { MsixTable, msixPbaRead, msixTableRead, msixTableWrite } from "./msix.js
 export type { NetBackend } from "./net.js";
 export { createNetLink, NullNetBackend } from "./net.js";
 export type { PciBar, PciBarKind, PciFunction, PciFunctionHost, PciIds } from "./pci.js";
+export type {
+  DecodedSnapshot,
+  DiskIdentity,
+  SnapshotErrorReason,
+  SnapshotHeader,
+  SnapshotSection,
+  Snapshottable,
+} from "./snapshot.js";
+export {
+  decodeSnapshot,
+  diskChange,
+  diskIdentity,
+  diskSnapshot,
+  encodeSnapshot,
+  ramSnapshot,
+  restoreSections,
+  SNAPSHOT_FORMAT_VERSION,
+  SNAPSHOT_MAGIC,
+  SnapshotError,
+  StateReader,
+  StateWriter,
+} from "./snapshot.js";
 export type { SysRegBlock } from "./sysreg.js";
 export { sysRegKey, sysRegKeyName } from "./sysreg.js";

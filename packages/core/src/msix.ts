@@ -1,4 +1,5 @@
 import type { MsiSink } from "./msi.js";
+import type { StateReader, StateWriter } from "./snapshot.js";
 
 /** `size` bytes at byte `off` of an MSI-X table held as 32-bit words (the caller checks bounds). */
 export function msixTableRead(table: Uint32Array, off: number, size: 1 | 2 | 4): number {
@@ -59,6 +60,28 @@ export class MsixTable {
     this.pending.fill(0);
     this.enabled = false;
     this.functionMask = false;
+  }
+
+  /** Snapshot: enable, function mask, the table and the pending bits. */
+  saveState(w: StateWriter): void {
+    w.bool(this.enabled);
+    w.bool(this.functionMask);
+    w.u32s(this.table);
+    w.bytes(this.pending);
+  }
+  loadState(r: StateReader): () => void {
+    const enabled = r.bool();
+    const mask = r.bool();
+    const table = r.u32s(this.table.length, "MSI-X table");
+    const pending = r.bytes(this.vectors);
+    if (pending.length !== this.vectors) r.fail("MSI-X pending bits length");
+    const p = pending.slice();
+    return () => {
+      this.enabled = enabled;
+      this.functionMask = mask;
+      this.table.set(table);
+      this.pending.set(p);
+    };
   }
 
   /** Message Control as software reads it. */

@@ -4,6 +4,8 @@ import {
   type IrqController,
   type IrqLine,
   type MmioDevice,
+  type StateReader,
+  type StateWriter,
   type SysRegBlock,
 } from "@armature/core";
 import type { FdtNode } from "@armature/fdt";
@@ -20,6 +22,7 @@ import { Distributor } from "./distributor.js";
 import { Its, type ItsOptions } from "./its.js";
 import { RedistributorRegion, RedistributorRegs } from "./redistributor.js";
 import { GICR_FRAME_SIZE, INTID_SPURIOUS } from "./regs.js";
+import { loadGicState, saveGicState } from "./snapshot.js";
 import { GicState } from "./state.js";
 import { V2mFrame, type V2mOptions } from "./v2m.js";
 
@@ -121,6 +124,27 @@ export class Gicv3 implements IrqController {
         else this.pulseIrq(intid);
       },
     }));
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /** Save the distributor, redistributors, CPU interfaces and ITSs (LPI/ITS tables live in RAM). */
+  saveState(w: StateWriter): void {
+    saveGicState(this.state, w);
+    w.u32(this.itss.length);
+    for (const its of this.itss) its.saveState(w);
+  }
+
+  /** Parse a saved state; the commit applies it without driving any line (Snapshottable). */
+  loadState(r: StateReader): () => void {
+    const core = loadGicState(this.state, r);
+    r.expect(this.itss.length, "ITS count");
+    const itss = this.itss.map((its) => its.loadState(r));
+    return () => {
+      core();
+      for (const c of itss) c();
+    };
   }
 
   /** Connect (or reconnect) a vCPU's IRQ and FIQ inputs. */

@@ -1,4 +1,12 @@
-import { type DmaSpace, DmaStatus, dma, type MmioDevice, type MsiSink } from "@armature/core";
+import {
+  type DmaSpace,
+  DmaStatus,
+  dma,
+  type MmioDevice,
+  type MsiSink,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import { idRegister } from "./distributor.js";
 import {
   GITS_BASER,
@@ -93,6 +101,44 @@ export class Its implements MmioDevice, MsiSink {
     // ITS (programs written for them check it); it stays writable.
     this.baserLo[0] = GITS_BASER_PAGE_SIZE_64K;
     this.baserLo[1] = GITS_BASER_PAGE_SIZE_64K;
+  }
+
+  /** Snapshot: controls, queue pointers, table registers, recent command errors (tables are in RAM). */
+  saveState(w: StateWriter): void {
+    for (const v of [this.busDeviceId, this.cbaserLo, this.cbaserHi, this.cwriter, this.creadr]) w.f64(v);
+    w.bool(this.enabled);
+    w.bool(this.stalled);
+    w.u32s(this.baserLo);
+    w.u32s(this.baserHi);
+    w.u32(this.commandErrors.length);
+    for (const e of this.commandErrors) {
+      w.u32(e.code);
+      w.f64(e.offset);
+    }
+  }
+  loadState(r: StateReader): () => void {
+    const n = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+    const enabled = r.bool();
+    const stalled = r.bool();
+    const lo = r.u32s(8, "GITS_BASER");
+    const hi = r.u32s(8, "GITS_BASER");
+    const errors: ItsCommandError[] = [];
+    const k = r.count(MAX_ERRORS, "command errors");
+    for (let i = 0; i < k; i++) errors.push({ code: r.u32(), offset: r.f64() });
+    return () => {
+      [this.busDeviceId, this.cbaserLo, this.cbaserHi, this.cwriter, this.creadr] = n as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      this.enabled = enabled;
+      this.stalled = stalled;
+      this.baserLo.set(lo);
+      this.baserHi.set(hi);
+      this.commandErrors.splice(0, this.commandErrors.length, ...errors);
+    };
   }
 
   private get space(): DmaSpace | undefined {

@@ -3,5 +3,14 @@ import type { EntropySource } from "@armature/virtio";
 
 /** A fixed-seed byte stream for virtio-rng in deterministic mode: not for secrets. */
 export function seededEntropy(seed: number): EntropySource {
-  return { fill: seededBytes(seed) };
+  const s = seededBytes(seed);
+  return {
+    fill: s,
+    get state() {
+      return s.state;
+    },
+    set state(v: number) {
+      s.state = v;
+    },
+  };
 }

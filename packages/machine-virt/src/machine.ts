@@ -7,10 +7,26 @@ import {
   createGicCpus,
   type MachineStop,
   type Psci,
+  readSnapshotFile,
+  stateHash,
+  writeSnapshotFile,
 } from "@armature/board";
 import { type LinuxBootPlan, loadLinux } from "@armature/boot";
 import type { CfiFlash } from "@armature/cfi-flash";
-import { Bus, BusDmaSpace, ConfigError, type NetBackend, type RamRegion, VirtualClock } from "@armature/core";
+import {
+  Bus,
+  BusDmaSpace,
+  ConfigError,
+  diskSnapshot,
+  type NetBackend,
+  type RamRegion,
+  ramSnapshot,
+  restoreSections,
+  SnapshotError,
+  type SnapshotHeader,
+  type SnapshotSection,
+  VirtualClock,
+} from "@armature/core";
 import {
   type Cpu,
   type CpuEngine,
@@ -127,6 +143,9 @@ export class VirtMachine {
   readonly network: NetBackend | undefined;
   private readonly console: BoardConsole;
   private closed = false;
+  private readonly customParts: number;
+  private readonly modelName: string;
+  private forceDisks = false;
 
   constructor(o: VirtMachineOptions) {
     const c = virtConfig(o);
@@ -137,6 +156,8 @@ export class VirtMachine {
     this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
     this.ram = this.bus.addRam("ram", c.layout.ramBase, c.memoryMiB * MiB);
     this.console = new BoardConsole(o.console ?? { write: (b) => process.stdout.write(b) });
+    this.customParts = o.parts?.length ?? 0;
+    this.modelName = (o.model ?? M1_MODEL).name;
 
     const w = new VirtWiring(this.bus, new BusDmaSpace(this.bus), this.clock, this.console);
     try {
@@ -306,5 +327,96 @@ export class VirtMachine {
   /** Instructions retired by all vCPUs. */
   retired(): number {
     return this.runtime.retired();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** What a snapshot of this machine must match: the board and its configuration. */
+  snapshotHeader(): SnapshotHeader {
+    const c = this.config;
+    const net = c.net;
+    return {
+      board: "machine-virt",
+      config: JSON.stringify({
+        layout: c.layout.name,
+        ramBase: c.layout.ramBase,
+        cpus: c.cpus,
+        memoryMiB: c.memoryMiB,
+        model: this.modelName,
+        uart: c.uart,
+        rtc: c.rtc,
+        deterministic: c.deterministic,
+        iommu: c.iommu,
+        disk: c.disk === undefined ? null : c.disk.size,
+        net:
+          net === "none" || (typeof net === "object" && "kind" in net && net.kind === "none")
+            ? "none"
+            : "nic",
+        mac: c.mac ?? null,
+      }),
+    };
+  }
+
+  /**
+   * The machine's state as named sections, in restore order: the clock first (its restore empties
+   * the timer queue the others re-arm), the run loop and PSCI, RAM, each vCPU, the GIC, the UART,
+   * the RTC, the PCI host bridge, each virtio-pci function and the disk's identity. Throws
+   * SnapshotError("unsupported") when the machine has a part that cannot be snapshotted yet.
+   */
+  snapshotSections(): SnapshotSection[] {
+    const c = this.config;
+    const unsupported = [
+      c.iommu !== "none" ? "the SMMUv3 (iommu)" : undefined,
+      c.sata.length > 0 ? "AHCI (sata)" : undefined,
+      c.usb !== undefined ? "USB" : undefined,
+      c.gpu ? "virtio-gpu" : undefined,
+      c.firmware !== undefined ? "firmware boot (flash, fw_cfg)" : undefined,
+      this.customParts > 0 ? "custom parts" : undefined,
+    ].filter((x) => x !== undefined);
+    if (unsupported.length > 0)
+      throw new SnapshotError("unsupported", `snapshots do not support ${unsupported.join(", ")} yet`);
+    const sections: SnapshotSection[] = [
+      { name: "clock", part: this.clock },
+      { name: "board", part: this.runtime },
+      { name: "ram", part: ramSnapshot(this.ram) },
+      ...this.cpus.map((cpu, i) => ({ name: `cpu${i}`, part: cpu })),
+      { name: "gic", part: this.gic },
+    ];
+    if (this.uart !== undefined) sections.push({ name: "pl011", part: this.uart });
+    if (this.rtc !== undefined) sections.push({ name: "pl031", part: this.rtc });
+    sections.push({ name: "pci", part: this.pci });
+    for (const fn of this.devices) sections.push({ name: `virtio-${fn.device.name}`, part: fn });
+    if (c.disk !== undefined)
+      sections.push({ name: "disk", part: diskSnapshot("virtio-blk", c.disk, () => this.forceDisks) });
+    return sections;
+  }
+
+  /**
+   * Save the machine's state to `path` (between `run()` calls, or while paused). Disks are not
+   * copied: their identity is. Returns the file's size in bytes.
+   */
+  saveSnapshot(path: string): number {
+    return writeSnapshotFile(path, this.snapshotHeader(), this.snapshotSections());
+  }
+
+  /**
+   * Restore a snapshot saved by a machine built with the same options (before `run()`, or while
+   * paused). All or nothing: a file of another version, board or configuration, a truncated or
+   * corrupt file, or a changed disk (unless `force`) throws SnapshotError and changes nothing.
+   */
+  restoreSnapshot(path: string, opts: { force?: boolean } = {}): void {
+    const sections = this.snapshotSections();
+    const snap = readSnapshotFile(path, this.snapshotHeader());
+    this.forceDisks = opts.force === true;
+    try {
+      restoreSections(snap, sections);
+    } finally {
+      this.forceDisks = false;
+    }
+  }
+
+  /** SHA-256 (hex) of the whole machine state (what a snapshot would hold). */
+  stateHash(): string {
+    return stateHash(this.snapshotSections());
   }
 }

@@ -12,6 +12,8 @@ import {
   type PciFunctionHost,
   RateLimitedLog,
   RegionOverlapError,
+  type StateReader,
+  type StateWriter,
 } from "@armature/core";
 
 /** Type-0 header offsets (PCI Local Bus 3.0 §6.1). */
@@ -232,6 +234,58 @@ export class PciHostBridge {
     };
     fn.attach(host);
     return slot.rid;
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /**
+   * Save each function's type-0 header as the bridge keeps it (command, cache line, latency,
+   * interrupt line, BAR registers, INTx input) and the INTx line counts. The functions save
+   * their own state (their capabilities, their device).
+   */
+  saveState(w: StateWriter): void {
+    w.u32(this.slots.size);
+    for (const [key, slot] of this.slots) {
+      w.u32(key);
+      for (const v of [slot.command, slot.cacheLine, slot.latency, slot.intLine]) w.f64(v);
+      for (const v of slot.barRegs) w.f64(v);
+      w.bool(slot.intx);
+    }
+    for (const c of this.intxCount) w.f64(c);
+  }
+
+  /** Parse a saved state; the commit re-maps every BAR where the guest had placed it. */
+  loadState(r: StateReader): () => void {
+    r.expect(this.slots.size, "PCI function count");
+    const saved = [...this.slots].map(([key, slot]) => {
+      r.expect(key, "PCI function address");
+      const n = [r.f64(), r.f64(), r.f64(), r.f64()];
+      const bars = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+      return { slot, n, bars, intx: r.bool() };
+    });
+    const counts = [r.f64(), r.f64(), r.f64(), r.f64()];
+    return () => {
+      // Unmap everything first: a BAR may move to where another one is now.
+      for (const { slot } of saved) {
+        for (let i = 0; i < 6; i++) {
+          const cur = slot.mapped[i];
+          if (cur === undefined) continue;
+          this.bus.remove(cur);
+          slot.mapped[i] = undefined;
+          slot.fn.barMapped?.(i, -1);
+        }
+      }
+      for (const { slot, n, bars, intx } of saved) {
+        [slot.command, slot.cacheLine, slot.latency, slot.intLine] = n as [number, number, number, number];
+        slot.barRegs.splice(0, 6, ...bars);
+        slot.intx = intx;
+      }
+      for (const { slot } of saved) this.remap(slot);
+      counts.forEach((c, i) => {
+        this.intxCount[i] = c;
+      });
+    };
   }
 
   /** The INTx line index (0 = INTA .. 3 = INTD) a pin (1..4) of `device` reaches: the swizzle. */

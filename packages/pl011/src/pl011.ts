@@ -1,4 +1,11 @@
-import { type IrqLine, type MmioDevice, RateLimitedLog, unconnectedIrqLine } from "@armature/core";
+import {
+  type IrqLine,
+  type MmioDevice,
+  RateLimitedLog,
+  type StateReader,
+  type StateWriter,
+  unconnectedIrqLine,
+} from "@armature/core";
 import { type FdtNode, setReg } from "@armature/fdt";
 import * as R from "./regs.js";
 
@@ -43,6 +50,54 @@ export class Pl011 implements MmioDevice {
   constructor(options: Pl011Options = {}) {
     this.backend = options.backend;
     this.irq = options.irq ?? unconnectedIrqLine;
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /** Save the registers, the receive FIFO and the host bytes still waiting for it. */
+  saveState(w: StateWriter): void {
+    w.u32s(Array.from(this.rx));
+    for (const v of [
+      this.rxHead,
+      this.rxCount,
+      this.ris,
+      this.imsc,
+      this.cr,
+      this.lcrh,
+      this.ibrd,
+      this.fbrd,
+    ])
+      w.f64(v);
+    for (const v of [this.ifls, this.ilpr, this.dmacr, this.rsr]) w.f64(v);
+    w.bool(this.level);
+    w.bytes(Uint8Array.from(this.pending));
+  }
+
+  /** Parse a saved state; the commit applies it without driving the interrupt line. */
+  loadState(r: StateReader): () => void {
+    const rx = r.u32s(FIFO_DEPTH, "RX FIFO");
+    const n: number[] = [];
+    for (let i = 0; i < 12; i++) n.push(r.f64());
+    if (n[0]! >= FIFO_DEPTH || n[1]! > FIFO_DEPTH) r.fail("FIFO pointers out of range");
+    const level = r.bool();
+    const pending = Array.from(r.bytes(1 << 30));
+    return () => {
+      this.rx.set(rx);
+      [this.rxHead, this.rxCount, this.ris, this.imsc, this.cr, this.lcrh, this.ibrd, this.fbrd] = n as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      [this.ifls, this.ilpr, this.dmacr, this.rsr] = n.slice(8) as [number, number, number, number];
+      this.level = level;
+      this.pending.splice(0, this.pending.length, ...pending);
+    };
   }
 
   /** Offer received bytes (from the host terminal) to the guest. */

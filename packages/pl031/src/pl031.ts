@@ -2,6 +2,8 @@ import {
   type IrqLine,
   type MmioDevice,
   RateLimitedLog,
+  type StateReader,
+  type StateWriter,
   unconnectedIrqLine,
   type VirtualClock,
 } from "@armature/core";
@@ -41,6 +43,28 @@ export class Pl031 implements MmioDevice {
       this.ris = 1;
       this.update();
     });
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /** Save the counter offset, match, mask, raw status, line level and the match timer. */
+  saveState(w: StateWriter): void {
+    for (const v of [this.offset, this.mr, this.imsc, this.ris]) w.f64(v);
+    w.bool(this.level);
+    this.timer.saveState(w);
+  }
+
+  /** Parse a saved state; the commit applies it without driving the interrupt line. */
+  loadState(r: StateReader): () => void {
+    const n = [r.f64(), r.f64(), r.f64(), r.f64()];
+    const level = r.bool();
+    const t = this.timer.loadState(r);
+    return () => {
+      [this.offset, this.mr, this.imsc, this.ris] = n as [number, number, number, number];
+      this.level = level;
+      t();
+    };
   }
 
   private counter(): number {

@@ -1,3 +1,4 @@
+import type { StateReader, StateWriter } from "@armature/core";
 import { featureBit, hasFeature, VirtioDeviceId } from "./constants.js";
 import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
 import type { DescChain } from "./queue.js";
@@ -87,6 +88,36 @@ export class VirtioBalloon implements VirtioDevice {
     else this.ctx?.log.warn("cfg-ro", `balloon config write at ${offset} ignored`);
   }
 
+  readonly stateVersion = 1;
+  /** Target, actual, inflated pages, the queues in use and the held statistics buffer. */
+  saveState(w: StateWriter): void {
+    w.f64(this.target);
+    w.f64(this.actual);
+    w.f64(this.statsQ);
+    w.f64(this.reportQ);
+    w.u32(this.inflatedPages.size);
+    for (const p of this.inflatedPages) w.f64(p);
+    w.f64(this.heldStats === null ? -1 : this.heldStats.head);
+  }
+  loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
+    const n = [r.f64(), r.f64(), r.f64(), r.f64()];
+    const k = r.count(1 << 28, "inflated pages");
+    const pages: number[] = [];
+    for (let i = 0; i < k; i++) pages.push(r.f64());
+    const held = r.f64();
+    return (ctx) => {
+      this.ctx = ctx;
+      [this.target, this.actual, this.statsQ, this.reportQ] = n as [number, number, number, number];
+      this.inflatedPages.clear();
+      for (const p of pages) this.inflatedPages.add(p);
+      this.heldStats = null;
+      if (held >= 0 && ctx !== undefined && this.statsQ >= 0) {
+        const q = ctx.queue(this.statsQ);
+        if ("rewalk" in q && typeof q.rewalk === "function")
+          this.heldStats = q.rewalk(held) as DescChain | null;
+      }
+    };
+  }
   activate(ctx: VirtioDeviceContext): void {
     this.ctx = ctx;
     let next = 2;

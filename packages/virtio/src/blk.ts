@@ -1,4 +1,4 @@
-import type { BlockBackend } from "@armature/core";
+import type { BlockBackend, StateReader, StateWriter } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
 import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
 import type { DescChain } from "./queue.js";
@@ -106,6 +106,17 @@ export class VirtioBlk implements VirtioDevice {
     this.ctx?.log.warn("cfg-ro", "write to read-only virtio-blk config ignored");
   }
 
+  readonly stateVersion = 1;
+  saveState(w: StateWriter): void {
+    w.f64(this.requests);
+  }
+  loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
+    const requests = r.f64();
+    return (ctx) => {
+      this.ctx = ctx;
+      this.requests = requests;
+    };
+  }
   activate(ctx: VirtioDeviceContext): void {
     this.ctx = ctx;
   }

@@ -1,3 +1,4 @@
+import type { StateReader, StateWriter } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
 import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
 
@@ -105,6 +106,30 @@ export class VirtioConsole implements VirtioDevice {
     else this.ctx?.log.warn("cfg-ro", `write to read-only console config offset ${offset} ignored`);
   }
 
+  readonly stateVersion = 1;
+  /** Host input not yet delivered, and the console size. */
+  saveState(w: StateWriter): void {
+    w.u32(this.pending.length);
+    for (const b of this.pending) w.bytes(b);
+    w.f64(this.pendingBytes);
+    w.f64(this.cols);
+    w.f64(this.rows);
+  }
+  loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
+    const n = r.count(1 << 20, "pending input chunks");
+    const pending: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) pending.push(r.bytes(1 << 30).slice());
+    const bytes = r.f64();
+    const cols = r.f64();
+    const rows = r.f64();
+    return (ctx) => {
+      this.ctx = ctx;
+      this.pending = pending;
+      this.pendingBytes = bytes;
+      this.cols = cols;
+      this.rows = rows;
+    };
+  }
   activate(ctx: VirtioDeviceContext): void {
     this.ctx = ctx;
     this.deliver();

@@ -1,4 +1,10 @@
-import { type DmaSpace, RateLimitedLog } from "@armature/core";
+import {
+  type DmaSpace,
+  RateLimitedLog,
+  SnapshotError,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import { featureBit, hasFeature, VIRTIO_MSI_NO_VECTOR, VirtioFeature, VirtioStatus } from "./constants.js";
 import { PackedQueue } from "./packed.js";
 import { MAX_DMA_ADDRESS, SplitQueue, type Virtqueue } from "./queue.js";
@@ -50,6 +56,15 @@ export interface VirtioDevice {
   queueNotify(i: number): void;
   /** Device reset (§2.1.1 / §3.1): forget the context and any held chains. */
   reset(): void;
+  /** Snapshot state version of the device's own state (with saveState/loadState). */
+  readonly stateVersion?: number;
+  /** Save the device's own state (without it the device cannot be snapshotted). */
+  saveState?(w: StateWriter): void;
+  /**
+   * Parse what `saveState` wrote; the commit gets the context when the device was running (keep
+   * it as `activate` does, without serving anything).
+   */
+  loadState?(r: StateReader, version: number): (ctx: VirtioDeviceContext | undefined) => void;
 }
 
 /** Per-queue transport registers (§4.1.4.3 / §4.2.2). */
@@ -321,6 +336,86 @@ export class VirtioCore implements VirtioDeviceContext {
     this.status |= VirtioStatus.DEVICE_NEEDS_RESET;
     // §2.1.2: tell the driver through a configuration change notification.
     if (this.status & VirtioStatus.DRIVER_OK) this.interrupt(-1);
+  }
+
+  /** Snapshot: status, features, queue registers and ring positions, then the device's state. */
+  saveState(w: StateWriter): void {
+    const d = this.device;
+    if (d.saveState === undefined || d.loadState === undefined)
+      throw new SnapshotError("unsupported", `virtio-${d.name} cannot be snapshotted`);
+    w.f64(this.status);
+    w.u64(this.driverFeatures);
+    w.f64(this.configGeneration);
+    w.bool(this.active);
+    w.u32(this.queues.length);
+    for (let i = 0; i < this.queues.length; i++) {
+      const q = this.queues[i]!;
+      w.f64(q.size);
+      w.bool(q.ready);
+      w.f64(q.descAddr);
+      w.f64(q.driverAddr);
+      w.f64(q.deviceAddr);
+      w.f64(q.vector);
+      const packed = this.rings[i] === this.packeds[i];
+      w.bool(packed);
+      (packed ? this.packeds[i]! : this.splits[i]!).saveState(w);
+    }
+    w.u32(d.stateVersion ?? 1);
+    d.saveState(w);
+  }
+
+  loadState(r: StateReader): () => void {
+    const d = this.device;
+    if (d.loadState === undefined) r.fail(`virtio-${d.name} cannot be restored`);
+    const status = r.f64();
+    const features = r.u64();
+    const gen = r.f64();
+    const active = r.bool();
+    r.expect(this.queues.length, "queue count");
+    const qs = this.queues.map((q, i) => {
+      const size = r.f64();
+      const ready = r.bool();
+      const descAddr = r.f64();
+      const driverAddr = r.f64();
+      const deviceAddr = r.f64();
+      const vector = r.f64();
+      if (!Number.isInteger(size) || size < 0 || size > q.maxSize) r.fail(`queue ${i} size ${size}`);
+      const packed = r.bool();
+      const ring = packed ? this.packeds[i]! : this.splits[i]!;
+      const ringCommit = ring.loadState(r);
+      return { q, i, size, ready, descAddr, driverAddr, deviceAddr, vector, packed, ring, ringCommit };
+    });
+    const ver = r.u32();
+    if (ver > (d.stateVersion ?? 1)) r.fail(`virtio-${d.name} state version ${ver}`);
+    const dev = d.loadState!(r, ver);
+    return () => {
+      this.status = status;
+      this.driverFeatures = features;
+      this.configGeneration = gen;
+      this.active = active;
+      for (const e of qs) {
+        Object.assign(e.q, {
+          size: e.size,
+          ready: e.ready,
+          descAddr: e.descAddr,
+          driverAddr: e.driverAddr,
+          deviceAddr: e.deviceAddr,
+          vector: e.vector,
+        });
+        this.rings[e.i] = e.ring;
+        e.ring.configure({
+          size: e.ready ? e.size : 0,
+          descAddr: e.ready ? e.descAddr : 0,
+          driverAddr: e.ready ? e.driverAddr : 0,
+          deviceAddr: e.ready ? e.deviceAddr : 0,
+          eventIdx: e.ready && hasFeature(features, VirtioFeature.RING_EVENT_IDX),
+          indirect: e.ready && hasFeature(features, VirtioFeature.RING_INDIRECT_DESC),
+        });
+        e.ringCommit();
+      }
+      d.reset();
+      dev(active ? this : undefined);
+    };
   }
 
   /** Device reset (§2.4): status, features and queues back to their initial values. */

@@ -1,4 +1,10 @@
-import { ConfigError, createNetLink, type NetBackend } from "@armature/core";
+import {
+  ConfigError,
+  createNetLink,
+  type NetBackend,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
 import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
 
@@ -193,6 +199,29 @@ export class VirtioNet implements VirtioDevice {
     this.ctx?.log.warn("cfg-ro", "write to read-only virtio-net config ignored");
   }
 
+  readonly stateVersion = 1;
+  /** Link state, received frames not yet delivered and the counters (the backend is the host's). */
+  saveState(w: StateWriter): void {
+    w.bool(this.linkUp);
+    w.u32(this.pending.length);
+    for (const f of this.pending) w.bytes(f);
+    w.f64(this.txFrames);
+    w.f64(this.rxFrames);
+    w.f64(this.rxDropped);
+  }
+  loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
+    const link = r.bool();
+    const n = r.count(1 << 20, "pending frames");
+    const pending: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) pending.push(r.bytes(1 << 20).slice());
+    const c = [r.f64(), r.f64(), r.f64()];
+    return (ctx) => {
+      this.ctx = ctx;
+      this.linkUp = link;
+      this.pending = pending;
+      [this.txFrames, this.rxFrames, this.rxDropped] = c as [number, number, number];
+    };
+  }
   activate(ctx: VirtioDeviceContext): void {
     this.ctx = ctx;
   }

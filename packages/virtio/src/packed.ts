@@ -1,3 +1,4 @@
+import type { StateReader, StateWriter } from "@armature/core";
 import { type DmaSpace, DmaStatus } from "@armature/core";
 import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "./constants.js";
 import { DescChain, MAX_INDIRECT_ENTRIES, type QueueConfig, type Virtqueue } from "./queue.js";
@@ -50,6 +51,35 @@ export class PackedQueue implements Virtqueue {
     this.signalledUsed = 0;
     this.pushedSinceSignal = 0;
     this.fault = undefined;
+  }
+
+  /** Snapshot: ring positions, wrap counters and signalling state. */
+  saveState(w: StateWriter): void {
+    for (const v of [
+      this.nextAvail,
+      this.availWrap,
+      this.nextUsed,
+      this.usedWrap,
+      this.signalledUsed,
+      this.pushedSinceSignal,
+    ])
+      w.f64(v);
+    w.str(this.fault ?? "");
+  }
+  loadState(r: StateReader): () => void {
+    const n = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+    const fault = r.str();
+    return () => {
+      [
+        this.nextAvail,
+        this.availWrap,
+        this.nextUsed,
+        this.usedWrap,
+        this.signalledUsed,
+        this.pushedSinceSignal,
+      ] = n as [number, number, number, number, number, number];
+      this.fault = fault === "" ? undefined : fault;
+    };
   }
 
   private setFault(why: string): null {

@@ -6,6 +6,8 @@ import {
   type PciFunction,
   type PciFunctionHost,
   type PciIds,
+  type StateReader,
+  type StateWriter,
 } from "@armature/core";
 import { VIRTIO_MSI_NO_VECTOR, VirtioDeviceId } from "./constants.js";
 import { VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
@@ -186,6 +188,44 @@ export class VirtioPciFunction implements PciFunction {
     if (wr(CAP_PCICFG + 4, 1) || wr(CAP_PCICFG + 8, 4) || wr(CAP_PCICFG + 12, 4)) {
       for (let i = 0; i < size; i++) this.cfg[offset + i] = (value >>> (8 * i)) & 0xff;
     }
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /**
+   * Save the transport (capability bytes, selectors, ISR, config vector, MSI-X) and the device
+   * (VirtioCore: status, features, queues, then the device's own state). The PCI header (command,
+   * BARs) is the host bridge's.
+   */
+  saveState(w: StateWriter): void {
+    w.raw(this.cfg);
+    w.raw(this.common);
+    for (const v of [this.isr, this.deviceSelect, this.driverSelect, this.queueSelect, this.configVector])
+      w.f64(v);
+    this.msix.saveState(w);
+    this.core.saveState(w);
+  }
+
+  loadState(r: StateReader): () => void {
+    const cfg = r.raw(this.cfg.length).slice();
+    const common = r.raw(this.common.length).slice();
+    const n = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+    const msix = this.msix.loadState(r);
+    const core = this.core.loadState(r);
+    return () => {
+      this.cfg.set(cfg);
+      this.common.set(common);
+      [this.isr, this.deviceSelect, this.driverSelect, this.queueSelect, this.configVector] = n as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      msix();
+      core();
+    };
   }
 
   private pciCfgData(offset: number, size: 1 | 2 | 4, value: number | undefined): number {

@@ -1,3 +1,4 @@
+import type { StateReader, StateWriter } from "@armature/core";
 import { type DmaSpace, DmaStatus } from "@armature/core";
 import {
   VIRTQ_AVAIL_F_NO_INTERRUPT,
@@ -163,6 +164,30 @@ export class SplitQueue implements Virtqueue {
     this.lastAvail = lastAvail & 0xffff;
     this.usedIdx = usedIdx & 0xffff;
     this.signalled = this.usedIdx;
+  }
+
+  /** Snapshot: ring indices, the last signalled index and the fault (the layout is the registers'). */
+  saveState(w: StateWriter): void {
+    w.u32(this.lastAvail);
+    w.u32(this.usedIdx);
+    w.u32(this.signalled);
+    w.str(this.fault ?? "");
+  }
+  loadState(r: StateReader): () => void {
+    const a = r.u32() & 0xffff;
+    const u = r.u32() & 0xffff;
+    const sig = r.u32() & 0xffff;
+    const fault = r.str();
+    return () => {
+      this.lastAvail = a;
+      this.usedIdx = u;
+      this.signalled = sig;
+      this.fault = fault === "" ? undefined : fault;
+    };
+  }
+  /** The chain starting at descriptor `head` again (a held buffer after a snapshot restore). */
+  rewalk(head: number): DescChain | null {
+    return this.walk(head);
   }
 
   private setFault(why: string): null {

@@ -1,10 +1,13 @@
 import { randomFillSync } from "node:crypto";
+import type { StateReader, StateWriter } from "@armature/core";
 import { VirtioDeviceId } from "./constants.js";
 import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
 
 /** Where entropy comes from (default: the host's CSPRNG through node:crypto). */
 export interface EntropySource {
   fill(buf: Uint8Array): void;
+  /** A replayable source's position (saved in snapshots); absent for the host's CSPRNG. */
+  state?: number;
 }
 
 export const cryptoEntropy: EntropySource = {
@@ -29,6 +32,22 @@ export class VirtioRng implements VirtioDevice {
     return 0;
   }
   writeConfig(): void {}
+  readonly stateVersion = 1;
+  /** A replayable source's position (nothing for the host's CSPRNG). */
+  saveState(w: StateWriter): void {
+    const st = this.source.state;
+    w.bool(st !== undefined);
+    if (st !== undefined) w.f64(st);
+  }
+  loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
+    const has = r.bool();
+    const st = has ? r.f64() : undefined;
+    if (has !== (this.source.state !== undefined)) r.fail("the entropy source is seeded in one machine only");
+    return (ctx) => {
+      this.ctx = ctx;
+      if (st !== undefined) this.source.state = st;
+    };
+  }
   activate(ctx: VirtioDeviceContext): void {
     this.ctx = ctx;
   }

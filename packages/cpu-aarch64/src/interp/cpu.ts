@@ -4,6 +4,8 @@ import {
   ConfigError,
   type IrqLine,
   RateLimitedLog,
+  type StateReader,
+  type StateWriter,
   type SysRegBlock,
   unconnectedIrqLine,
   type VirtualClock,
@@ -368,6 +370,155 @@ export class Cpu {
     this.exceptionRepeats = 0;
     this.repVector = -1;
     this.sys.reset();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /**
+   * Save the architectural state: X/SP/PC/PSTATE, V registers, FPCR/FPSR, the exclusive monitor,
+   * the event register, pending interrupt inputs, the EL1/EL0 system registers, the generic timers
+   * and the PMU. Caches (software TLB, pre-decode, translated code) are not saved.
+   */
+  saveState(w: StateWriter): void {
+    w.u32(this.index);
+    w.u32s(this.x);
+    w.u32s(this.v);
+    w.u32s(this.spBank);
+    for (const v of this.scalars()) w.f64(v);
+    for (const b of [this.exValid, this.event, this.jumped, this.recheck, this.exitPending]) w.bool(b);
+    for (const b of [this.irqLevel, this.fiqLevel, this.serrorPending]) w.bool(b);
+    this.sys.saveState(w);
+  }
+
+  private scalars(): number[] {
+    return [
+      this.fpcr,
+      this.fpsr,
+      this.pc,
+      this.pcHi,
+      this.nf,
+      this.zf,
+      this.cf,
+      this.vf,
+      this.el,
+      this.spsel,
+      this.daif,
+      this.pan,
+      this.uao,
+      this.ssbs,
+      this.dit,
+      this.ss,
+      this.il,
+      this.exLo,
+      this.exHi,
+      this.exSize,
+      this.exVal0,
+      this.exVal1,
+      this.exVal2,
+      this.exVal3,
+      this.rhi,
+      this.retired,
+    ];
+  }
+
+  /** Parse a saved state; the commit applies it and drops every cache (Snapshottable). */
+  loadState(r: StateReader): () => void {
+    r.expect(this.index, "vCPU index");
+    const x = r.u32s(this.x.length, "X");
+    const v = r.u32s(this.v.length, "V");
+    const sp = r.u32s(this.spBank.length, "SP bank");
+    const n = this.scalars().map(() => r.f64());
+    const flags = [r.bool(), r.bool(), r.bool(), r.bool(), r.bool()];
+    const inputs = [r.bool(), r.bool(), r.bool()];
+    const el = n[8]!;
+    if (el !== 0 && el !== 1) r.fail(`exception level ${el}`);
+    const sys = this.sys.loadState(r);
+    return () => {
+      this.x.set(new Int32Array(x.buffer));
+      this.v.set(v);
+      this.spBank.set(new Int32Array(sp.buffer));
+      [
+        this.fpcr,
+        this.fpsr,
+        this.pc,
+        this.pcHi,
+        this.nf,
+        this.zf,
+        this.cf,
+        this.vf,
+        this.el,
+        this.spsel,
+        this.daif,
+        this.pan,
+        this.uao,
+        this.ssbs,
+        this.dit,
+        this.ss,
+        this.il,
+        this.exLo,
+        this.exHi,
+        this.exSize,
+        this.exVal0,
+        this.exVal1,
+        this.exVal2,
+        this.exVal3,
+        this.rhi,
+        this.retired,
+      ] = n as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      [this.exValid, this.event, this.jumped, this.recheck, this.exitPending] = flags as [
+        boolean,
+        boolean,
+        boolean,
+        boolean,
+        boolean,
+      ];
+      [this.irqLevel, this.fiqLevel, this.serrorPending] = inputs as [boolean, boolean, boolean];
+      this.halted = false;
+      sys();
+      this.flushCaches();
+      this.pmuActive = this.sys.pmu.active;
+      this.updateDebug();
+      this.recheck = flags[3]!;
+    };
+  }
+
+  /** Drop the software TLB, the second-level TLB, the pre-decoded pages and translated code. */
+  flushCaches(): void {
+    this.flushTlb();
+    this.mmu.resetCaches();
+    this.pages.clear();
+    for (let i = 0; i < TLB_SIZE; i++) this.ePage[i] = this.dummyPage;
+    this.jit?.flush();
   }
 
   // ---------------------------------------------------------------- registers (host API)

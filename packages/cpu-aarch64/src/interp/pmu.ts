@@ -9,7 +9,7 @@
  * does, the run loop executes one instruction per slice and calls `tick` after each, so counts,
  * overflow and the overflow interrupt are exact to the instruction.
  */
-import type { IrqLine } from "@armature/core";
+import type { IrqLine, StateReader, StateWriter } from "@armature/core";
 
 /** Common event numbers (ARM ARM D11.11). */
 export const PMU_EVENT = {
@@ -181,6 +181,46 @@ export class Pmu {
       this.onActiveChange();
     }
     this.updateIrq();
+  }
+
+  /** Snapshot (the counters and controls; the interrupt level is the GIC's input, saved there). */
+  saveState(w: StateWriter): void {
+    for (const v of [this.pmcr, this.cnten, this.inten, this.ovs, this.selr, this.userenr, this.ccfiltr])
+      w.f64(v);
+    w.u32s(this.evtyper);
+    w.u32s(this.evcnt);
+    w.f64(this.ccLo);
+    w.f64(this.ccHi);
+    w.f64(this.ccDiv);
+  }
+  loadState(r: StateReader): () => void {
+    const f = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64(), r.f64(), r.f64()] as const;
+    const evtyper = r.u32s(PMU_COUNTERS, "PMEVTYPER");
+    const evcnt = r.u32s(PMU_COUNTERS, "PMEVCNTR");
+    const cc = [r.f64(), r.f64(), r.f64()] as const;
+    return () => {
+      [this.pmcr, this.cnten, this.inten, this.ovs, this.selr, this.userenr, this.ccfiltr] = f as unknown as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      this.evtyper.set(new Int32Array(evtyper.buffer));
+      this.evcnt.set(evcnt);
+      [this.ccLo, this.ccHi, this.ccDiv] = cc;
+      // tickMask and `active` without driving the line (the GIC's input level is restored as saved).
+      let m = 0;
+      for (let n = 0; n < PMU_COUNTERS; n++) {
+        const e = this.evtyper[n]! & 0xffff;
+        if (e === PMU_EVENT.INST_RETIRED || e === PMU_EVENT.CPU_CYCLES) m |= 1 << n;
+      }
+      this.tickMask = m;
+      const enabled = (this.pmcr & PMCR_E) !== 0 ? this.cnten : 0;
+      this.active = (enabled & (m | CYCLE_BIT)) !== 0;
+    };
   }
 
   get ccnt(): bigint {

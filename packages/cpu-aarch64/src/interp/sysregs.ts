@@ -1,4 +1,4 @@
-import { sysRegKey, type Timer } from "@armature/core";
+import { type StateReader, type StateWriter, sysRegKey, type Timer } from "@armature/core";
 import type { Cpu } from "./cpu.js";
 import { type IdRegs, idRegsFor } from "./idregs.js";
 import { PMU_COUNTERS, Pmu } from "./pmu.js";
@@ -143,6 +143,26 @@ class GenericTimer {
   readCtl(): number {
     return (this.ctl & 3) | ((this.ctl & 1) !== 0 ? this.status() : 0);
   }
+  saveState(w: StateWriter): void {
+    w.u64(this.cval);
+    w.f64(this.ctl);
+    w.bool(this.timer !== undefined);
+    this.timer?.saveState(w);
+  }
+  loadState(r: StateReader): () => void {
+    const cval = r.u64();
+    const ctl = r.f64();
+    const hasTimer = r.bool();
+    const clock = this.sys.cpu.clock;
+    if (hasTimer && clock === undefined) r.fail("a timer without a clock");
+    if (hasTimer && this.timer === undefined) this.timer = clock!.createTimer(() => this.update());
+    const t = hasTimer ? this.timer!.loadState(r) : () => this.timer?.cancel();
+    return () => {
+      this.cval = cval;
+      this.ctl = ctl;
+      t();
+    };
+  }
   update(): void {
     const enabled = (this.ctl & 1) !== 0;
     const met = enabled && this.now() >= this.cval;
@@ -227,6 +247,102 @@ export class SysRegs {
       this.plain.set(SR.TCR_EL1, 1n << 37n); // Linux enables TBI0 for user space
       this.tcrHi = 0x20;
     }
+  }
+
+  /** Snapshot of the system registers (the ID registers come from the model and are not saved). */
+  saveState(w: StateWriter): void {
+    for (const v of [
+      this.esrEl1,
+      this.farLo,
+      this.farHi,
+      this.spsrEl1,
+      this.elrLo,
+      this.elrHi,
+      this.vbarLo,
+      this.vbarHi,
+      this.sctlr,
+      this.tpidrLo,
+      this.tpidrHi,
+      this.tcrHi,
+      this.tpidrroLo,
+      this.tpidrroHi,
+      this.oslsr,
+    ])
+      w.f64(v);
+    w.u32(this.plain.size);
+    for (const [key, v] of this.plain) {
+      w.u32(key);
+      w.u64(v);
+    }
+    for (const v of this.dbgbvr) w.u64(v);
+    for (const v of this.dbgbcr) w.f64(v);
+    for (const v of this.dbgwvr) w.u64(v);
+    for (const v of this.dbgwcr) w.f64(v);
+    this.ptimer.saveState(w);
+    this.vtimer.saveState(w);
+    this.pmu.saveState(w);
+  }
+  loadState(r: StateReader): () => void {
+    const f: number[] = [];
+    for (let i = 0; i < 15; i++) f.push(r.f64());
+    const n = r.count(PLAIN_EL1.length, "plain register count");
+    const plain = new Map<number, bigint>();
+    for (let i = 0; i < n; i++) {
+      const key = r.u32();
+      if (!PLAIN_EL1.includes(key)) r.fail(`unknown system register key ${key}`);
+      plain.set(key, r.u64());
+    }
+    const bvr = this.dbgbvr.map(() => r.u64());
+    const bcr = this.dbgbcr.map(() => r.f64());
+    const wvr = this.dbgwvr.map(() => r.u64());
+    const wcr = this.dbgwcr.map(() => r.f64());
+    const pt = this.ptimer.loadState(r);
+    const vt = this.vtimer.loadState(r);
+    const pmu = this.pmu.loadState(r);
+    return () => {
+      [
+        this.esrEl1,
+        this.farLo,
+        this.farHi,
+        this.spsrEl1,
+        this.elrLo,
+        this.elrHi,
+        this.vbarLo,
+        this.vbarHi,
+        this.sctlr,
+        this.tpidrLo,
+        this.tpidrHi,
+        this.tcrHi,
+        this.tpidrroLo,
+        this.tpidrroHi,
+        this.oslsr,
+      ] = f as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      this.plain.clear();
+      for (const [key, v] of plain) this.plain.set(key, v);
+      this.dbgbvr.splice(0, bvr.length, ...bvr);
+      this.dbgbcr.splice(0, bcr.length, ...bcr);
+      this.dbgwvr.splice(0, wvr.length, ...wvr);
+      this.dbgwcr.splice(0, wcr.length, ...wcr);
+      pt();
+      vt();
+      pmu();
+    };
   }
 
   /** Counter value (CNTPCT/CNTVCT) in ticks of CNTFRQ. */

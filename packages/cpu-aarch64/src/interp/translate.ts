@@ -128,6 +128,16 @@ export class CpuMmu {
     return res === FaultKind.None ? out.pa : undefined;
   }
 
+  /** Drop every cached translation and the decoded controls (after a snapshot restore). */
+  resetCaches(): void {
+    this.tlb.flushAll();
+    this.regsDirty = true;
+    this.unpriv = false;
+    this.filled = false;
+    const c = this.cpu;
+    this.key = c.el === 0 ? 0 : 1 + c.pan;
+  }
+
   /**
    * The privilege the next accesses are checked under may have changed (EL, PSTATE.PAN, LDTR/STTR):
    * drop the software TLB when it holds entries filled under another privilege.

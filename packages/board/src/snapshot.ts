@@ -1,0 +1,110 @@
+import { createHash } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  type DecodedSnapshot,
+  decodeSnapshot,
+  encodeSnapshot,
+  restoreSections,
+  SnapshotError,
+  type SnapshotHeader,
+  type SnapshotSection,
+  StateWriter,
+} from "@armature/core";
+
+/**
+ * Write a snapshot file: the sections in order inside the container of @armature/core (header,
+ * sections, SHA-256). Written to `path.tmp` and renamed, so an interrupted save never leaves a
+ * half-written file under `path`. Returns the file's size.
+ */
+export function writeSnapshotFile(
+  path: string,
+  header: SnapshotHeader,
+  sections: readonly SnapshotSection[],
+): number {
+  const chunks = encodeSnapshot(header, sections);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w");
+  let size = 0;
+  try {
+    for (const c of chunks) {
+      let off = 0;
+      while (off < c.length) off += writeSync(fd, c, off, c.length - off);
+      size += c.length;
+    }
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  return size;
+}
+
+/** Read and check a snapshot file for a board (SnapshotError "board" when it is another's). */
+export function readSnapshotFile(path: string, header: SnapshotHeader): DecodedSnapshot {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new SnapshotError(
+      "not-a-snapshot",
+      `cannot read snapshot ${path}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  return checkSnapshot(decodeSnapshot(bytes), header);
+}
+
+/** Refuse a decoded snapshot taken on another board or another configuration. */
+export function checkSnapshot(snap: DecodedSnapshot, header: SnapshotHeader): DecodedSnapshot {
+  if (snap.board !== header.board)
+    throw new SnapshotError("board", `the snapshot is of a ${snap.board} machine, this is ${header.board}`);
+  if (snap.config !== header.config)
+    throw new SnapshotError(
+      "board",
+      `the snapshot was taken with another configuration: ${configDiff(snap.config, header.config)}; ` +
+        "give the same board options as when it was saved",
+    );
+  return snap;
+}
+
+/** Which keys differ between two JSON configurations (for the error message). */
+function configDiff(saved: string, now: string): string {
+  try {
+    const a = JSON.parse(saved) as Record<string, unknown>;
+    const b = JSON.parse(now) as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    const d = keys
+      .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+      .map((k) => `${k} ${JSON.stringify(a[k])} (snapshot) vs ${JSON.stringify(b[k])} (here)`);
+    return d.join(", ") || "unknown difference";
+  } catch {
+    return "unreadable configuration";
+  }
+}
+
+/** Restore sections from a file, all or nothing (see restoreSections). */
+export function restoreSnapshotFile(
+  path: string,
+  header: SnapshotHeader,
+  sections: readonly SnapshotSection[],
+): void {
+  restoreSections(readSnapshotFile(path, header), sections);
+}
+
+/**
+ * SHA-256 (hex) of the machine state: every section's saved bytes, in order. Two machines with
+ * the same state give the same hash, so a replay or a restored snapshot can be compared with the
+ * original run.
+ */
+export function stateHash(sections: readonly SnapshotSection[]): string {
+  const h = createHash("sha256");
+  for (const s of sections) {
+    const w = new StateWriter();
+    s.part.saveState(w);
+    h.update(s.name);
+    for (const c of w.finish()) h.update(c);
+  }
+  return h.digest("hex");
+}

@@ -1,0 +1,292 @@
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  FileBlockBackend,
+  SnapshotError,
+  type SnapshotErrorReason,
+  type StateWriter,
+} from "@armature/core";
+import fc from "fast-check";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { assemble } from "./baremetal/harness.js";
+import { QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";
+import { VirtMachine, type VirtMachineOptions } from "./machine.js";
+
+vi.setConfig({ testTimeout: 60_000 });
+
+const dir = mkdtempSync(join(tmpdir(), "armature-snap-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  m: VirtMachine;
+  out(): string;
+}
+
+function machine(kernel: Uint8Array, layout: "vz" | "qemu", o: Partial<VirtMachineOptions> = {}): Run {
+  let out = "";
+  const m = new VirtMachine({
+    layout,
+    kernel,
+    memoryMiB: 32,
+    deterministic: true,
+    console: { write: (b) => (out += Buffer.from(b).toString("latin1")) },
+    ...o,
+  });
+  return { m, out: () => out };
+}
+
+/** What must be identical between the original run and the restored one. */
+function observe(r: Run, from: number) {
+  return {
+    hash: r.m.stateHash(),
+    retired: r.m.retired(),
+    perCpu: r.m.cpus.map((c) => c.retired),
+    clockNs: r.m.clock.nowNs(),
+    out: r.out().slice(from),
+  };
+}
+
+// THE test (issue 25): a deterministic run saved at instruction N, run M more, hashed; the snapshot
+// restored into a fresh machine and run M more gives the same state hash (and the same console
+// output, retired counts and clock), and both then run to the same end.
+describe.each([
+  ["vz", VZ_LAYOUT],
+  ["qemu", QEMU_LAYOUT],
+] as const)("snapshot replay, %s layout", (name, layout) => {
+  it.each([
+    ["timer", 1, ""],
+    ["uart", 1, "ab1 q"],
+    ["smp4", 4, ""],
+    ["msi", 1, ""],
+    ["psci", 2, ""],
+    ["rtc", 1, ""],
+  ] as const)("%s: restore at N, run M: same state hash as the original", async (prog, cpus, typed) => {
+    const extra: Record<string, Record<string, number>> = {
+      msi: { MSI_INTID: layout.its === undefined ? (layout.v2mSpiBase ?? 0) : 8192 },
+    };
+    const bin = assemble(prog, layout, extra[prog] ?? {});
+    const start = (r: Run) => {
+      if (typed !== "") r.m.input(new TextEncoder().encode(typed));
+      return r;
+    };
+    // The whole run, to place N and M inside it.
+    const full = start(machine(bin, name, { cpus }));
+    expect(await full.m.run({ maxInstructions: 5_000_000 })).toBe("poweroff");
+    const total = full.m.retired();
+    const n = Math.floor(total * 0.4);
+    const mm = Math.floor(total * 0.3);
+
+    const file = join(dir, `${name}-${prog}.snap`);
+    const a = start(machine(bin, name, { cpus }));
+    expect(await a.m.run({ maxInstructions: n })).toBe("budget");
+    const saved = a.m.stateHash();
+    a.m.saveSnapshot(file);
+    const mark = a.out().length;
+    expect(await a.m.run({ maxInstructions: mm })).toBe("budget");
+    const want = observe(a, mark);
+
+    const b = machine(bin, name, { cpus });
+    b.m.restoreSnapshot(file);
+    expect(b.m.stateHash()).toBe(saved);
+    expect(await b.m.run({ maxInstructions: mm })).toBe("budget");
+    expect(observe(b, 0)).toEqual(want);
+
+    // Both finish the program the same way.
+    const endA = await a.m.run({ maxInstructions: 5_000_000 });
+    const endB = await b.m.run({ maxInstructions: 5_000_000 });
+    expect(endB).toBe(endA);
+    expect(endA).toBe("poweroff");
+    expect(b.out()).toBe(a.out().slice(mark));
+    expect(a.out()).toContain("done\n");
+  });
+});
+
+async function reason(f: () => unknown): Promise<SnapshotErrorReason | string> {
+  try {
+    await f();
+    return "restored";
+  } catch (e) {
+    if (e instanceof SnapshotError) return e.reason;
+    return `threw ${String(e)}`;
+  }
+}
+
+/** Re-encode a decoded snapshot with one section's payload replaced (a valid checksum). */
+function withSection(file: Uint8Array, name: string, edit: (p: Uint8Array) => Uint8Array, board?: string) {
+  const d = decodeSnapshot(file);
+  const chunks = encodeSnapshot(
+    { board: board ?? d.board, config: d.config },
+    [...d.sections].map(([n, s]) => ({
+      name: n,
+      part: {
+        stateVersion: s.version,
+        saveState: (w: StateWriter) => w.raw(n === name ? edit(s.payload) : s.payload),
+        loadState: () => () => {},
+      },
+    })),
+  );
+  return Buffer.concat(chunks);
+}
+
+describe("snapshot refusals", async () => {
+  const bin = assemble("timer", VZ_LAYOUT);
+  const base = machine(bin, "vz");
+  await base.m.run({ maxInstructions: 50_000 });
+  const file = join(dir, "base.snap");
+  base.m.saveSnapshot(file);
+  const good = new Uint8Array(readFileSync(file));
+
+  const fresh = () => machine(bin, "vz").m;
+  const tryFile = async (bytes: Uint8Array, m = fresh(), force = false) => {
+    const f = join(dir, "try.snap");
+    writeFileSync(f, bytes);
+    return reason(() => m.restoreSnapshot(f, { force }));
+  };
+
+  it("restores the good file", async () => {
+    expect(await tryFile(good)).toBe("restored");
+  });
+
+  it("refuses another format version, a truncated file, a corrupt file, not a snapshot", async () => {
+    const v2 = good.slice();
+    new DataView(v2.buffer).setUint32(8, 2, true);
+    expect(await tryFile(v2)).toBe("version");
+    expect(await tryFile(good.subarray(0, good.length - 1000))).toBe("truncated");
+    expect(await tryFile(good.subarray(0, 5))).toBe("truncated");
+    const bad = good.slice();
+    bad[Math.floor(bad.length / 2)]! ^= 0x10;
+    expect(await tryFile(bad)).toBe("corrupt");
+    expect(await tryFile(new TextEncoder().encode("hello, world, this is not a snapshot at all"))).toBe(
+      "not-a-snapshot",
+    );
+  });
+
+  it("refuses a section of a newer version, and an unknown or missing section", async () => {
+    const d = decodeSnapshot(good);
+    const sections = (edit: (n: string, v: number) => [string, number] | undefined) =>
+      Buffer.concat(
+        encodeSnapshot(
+          { board: d.board, config: d.config },
+          [...d.sections].flatMap(([n, s]) => {
+            const e = edit(n, s.version);
+            if (e === undefined) return [];
+            return [
+              {
+                name: e[0],
+                part: {
+                  stateVersion: e[1],
+                  saveState: (w: StateWriter) => w.raw(s.payload),
+                  loadState: () => () => {},
+                },
+              },
+            ];
+          }),
+        ),
+      );
+    expect(await tryFile(sections((n, v) => [n, n === "gic" ? v + 1 : v]))).toBe("version");
+    expect(await tryFile(sections((n, v) => [n === "pl031" ? "pl999" : n, v]))).toBe("section");
+    expect(await tryFile(sections((n, v) => (n === "pl011" ? undefined : [n, v])))).toBe("section");
+  });
+
+  it("refuses another board and another configuration", async () => {
+    expect(await tryFile(withSection(good, "", (p) => p, "machine-parallels"))).toBe("board");
+    expect(await tryFile(good, machine(bin, "vz", { cpus: 2 }).m)).toBe("board");
+    expect(await tryFile(good, machine(bin, "qemu").m)).toBe("board");
+    expect(await tryFile(good, machine(bin, "vz", { memoryMiB: 64 }).m)).toBe("board");
+  });
+
+  it("is all or nothing: a bad late section leaves the machine as it was", async () => {
+    // The checksum is right, RAM and the vCPUs parse, then the PCI section is cut short.
+    const broken = withSection(good, "pci", (p) => p.subarray(0, p.length - 3));
+    const m = fresh();
+    await m.run({ maxInstructions: 1000 });
+    const before = m.stateHash();
+    expect(await tryFile(broken, m)).toBe("corrupt");
+    expect(m.stateHash()).toBe(before);
+    // A page that does not match its hash.
+    const d = decodeSnapshot(good);
+    const ram = d.sections.get("ram")!.payload;
+    const pageOff = 8 + 4 + 4 + 4 + 16; // size, page size, count, first index, its hash
+    expect(ram.length).toBeGreaterThan(pageOff + 1);
+    const flipped = withSection(good, "ram", (p) => {
+      const q = p.slice();
+      q[pageOff]! ^= 1;
+      return q;
+    });
+    expect(await tryFile(flipped, m)).toBe("corrupt");
+    expect(m.stateHash()).toBe(before);
+  });
+
+  it("refuses to restore against a changed disk unless forced", async () => {
+    const img = join(dir, "disk.img");
+    writeFileSync(img, new Uint8Array(1 << 20).fill(0x5a));
+    const disk = () => new FileBlockBackend(img);
+    const d1 = disk();
+    const a = machine(bin, "vz", { disk: d1 });
+    await a.m.run({ maxInstructions: 20_000 });
+    const f = join(dir, "disk.snap");
+    a.m.saveSnapshot(f);
+    d1.close?.();
+    const bytes = new Uint8Array(readFileSync(f));
+    // Same disk: fine.
+    expect(await tryFile(bytes, machine(bin, "vz", { disk: disk() }).m)).toBe("restored");
+    // Changed content.
+    const changed = new Uint8Array(1 << 20).fill(0x5a);
+    changed[100] = 1;
+    writeFileSync(img, changed);
+    expect(await tryFile(bytes, machine(bin, "vz", { disk: disk() }).m)).toBe("disk");
+    expect(await tryFile(bytes, machine(bin, "vz", { disk: disk() }).m, true)).toBe("restored");
+    // Same content, touched later.
+    writeFileSync(img, new Uint8Array(1 << 20).fill(0x5a));
+    utimesSync(img, new Date(), new Date(Date.now() + 10_000));
+    expect(await tryFile(bytes, machine(bin, "vz", { disk: disk() }).m)).toBe("disk");
+  });
+
+  it("refuses parts it cannot snapshot yet with a typed error", async () => {
+    const m = machine(bin, "qemu", { iommu: "smmuv3" }).m;
+    expect(await reason(() => m.saveSnapshot(join(dir, "x.snap")))).toBe("unsupported");
+  });
+
+  it("property: truncations and bit flips never restore and only throw SnapshotError", async () => {
+    const m = fresh();
+    await m.run({ maxInstructions: 500 });
+    const before = m.stateHash();
+    const f = join(dir, "prop.snap");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record({ kind: fc.constant("cut" as const), at: fc.nat({ max: good.length - 1 }) }),
+          fc.record({
+            kind: fc.constant("flip" as const),
+            flips: fc.array(fc.tuple(fc.nat({ max: good.length - 1 }), fc.integer({ min: 0, max: 7 })), {
+              minLength: 1,
+              maxLength: 4,
+            }),
+          }),
+        ),
+        async (c) => {
+          let bytes: Uint8Array;
+          if (c.kind === "cut") bytes = good.subarray(0, c.at);
+          else {
+            bytes = good.slice();
+            for (const [at, bit] of c.flips) bytes[at]! ^= 1 << bit;
+            if (bytes.every((b, i) => b === good[i])) return; // two flips cancelled out
+          }
+          writeFileSync(f, bytes);
+          let err: unknown;
+          try {
+            m.restoreSnapshot(f);
+          } catch (e) {
+            err = e;
+          }
+          expect(err).toBeInstanceOf(SnapshotError);
+          expect(m.stateHash()).toBe(before);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
