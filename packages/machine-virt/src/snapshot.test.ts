@@ -30,7 +30,7 @@ function machine(kernel: Uint8Array, layout: "vz" | "qemu", o: Partial<VirtMachi
   const m = new VirtMachine({
     layout,
     kernel,
-    memoryMiB: 32,
+    memoryMiB: 128,
     deterministic: true,
     console: { write: (b) => (out += Buffer.from(b).toString("latin1")) },
     ...o,
@@ -195,7 +195,7 @@ describe("snapshot refusals", async () => {
     expect(await tryFile(withSection(good, "", (p) => p, "machine-parallels"))).toBe("board");
     expect(await tryFile(good, machine(bin, "vz", { cpus: 2 }).m)).toBe("board");
     expect(await tryFile(good, machine(bin, "qemu").m)).toBe("board");
-    expect(await tryFile(good, machine(bin, "vz", { memoryMiB: 64 }).m)).toBe("board");
+    expect(await tryFile(good, machine(bin, "vz", { memoryMiB: 256 }).m)).toBe("board");
   });
 
   it("is all or nothing: a bad late section leaves the machine as it was", async () => {
