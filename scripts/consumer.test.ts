@@ -140,6 +140,44 @@ describe.skipIf(!built)("packed packages in a fresh npm project", () => {
     expect(got).toEqual(["ahci", "core", "fdt", "gic", "mmu", "pl011", "smmu", "usb"]);
   }, 120_000);
 
+  it("every entry point of every package typechecks as ESM and CommonJS (node16, nodenext, bundler) and loads both ways", () => {
+    // The types of each condition (what @arethetypeswrong/cli checks), by TypeScript itself: each
+    // export of each package imported from an .mts, a .cts and a bundler-resolved .ts file.
+    install(packages.map((p) => p.manifest.name));
+    const project = join(dir, "project");
+    const specs = packages.flatMap((p) =>
+      Object.keys(p.manifest.exports ?? { ".": {} }).map((k) =>
+        k === "." ? p.manifest.name : `${p.manifest.name}/${k.slice(2)}`,
+      ),
+    );
+    const body = `${specs.map((s, i) => `import * as m${i} from "${s}";`).join("\n")}\nconst all: object[] = [${specs.map((_, i) => `m${i}`).join(", ")}];\n`;
+    writeFileSync(join(project, "all-esm.mts"), `${body}export { all };\n`);
+    writeFileSync(join(project, "all-cjs.cts"), `${body}export = all;\n`);
+    writeFileSync(join(project, "all-bundler.ts"), `${body}export { all };\n`);
+    const tsc = join(REPO, "node_modules", "typescript", "bin", "tsc");
+    for (const [name, text] of Object.entries({
+      "tsconfig.all-node16.json": tscConfig("node16", "node16", ["all-esm.mts", "all-cjs.cts"]),
+      "tsconfig.all-nodenext.json": tscConfig("nodenext", "nodenext", ["all-esm.mts", "all-cjs.cts"]),
+      "tsconfig.all-bundler.json": tscConfig("esnext", "bundler", ["all-bundler.ts"]),
+    })) {
+      writeFileSync(join(project, name), text);
+      run(process.execPath, [tsc, "-p", name], project);
+    }
+    const list = JSON.stringify(specs);
+    const esm = run(
+      process.execPath,
+      ["--input-type=module", "-e", `for (const s of ${list}) await import(s); console.log("ok");`],
+      project,
+    );
+    expect(esm.trim()).toBe("ok");
+    const cjs = run(
+      process.execPath,
+      ["-e", `for (const s of ${list}) require(s); console.log("ok");`],
+      project,
+    );
+    expect(cjs.trim()).toBe("ok");
+  }, 240_000);
+
   it("typechecks as ESM and CommonJS under node16, nodenext and bundler; loads both ways", () => {
     install([...DT_ONLY, ...MORE]);
     const project = join(dir, "project");
