@@ -9,7 +9,9 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -145,6 +147,12 @@ describe.skipIf(!built)("packed packages in a fresh npm project", () => {
     // export of each package imported from an .mts, a .cts and a bundler-resolved .ts file.
     install(packages.map((p) => p.manifest.name));
     const project = join(dir, "project");
+    // The ./test entries (property-test arbitraries) need fast-check, an optional peer dependency
+    // that their users install; here the workspace's copy, linked (the install is offline).
+    symlinkSync(
+      realpathSync(join(REPO, "node_modules", "fast-check")),
+      join(project, "node_modules", "fast-check"),
+    );
     const specs = packages.flatMap((p) =>
       Object.keys(p.manifest.exports ?? { ".": {} }).map((k) =>
         k === "." ? p.manifest.name : `${p.manifest.name}/${k.slice(2)}`,
