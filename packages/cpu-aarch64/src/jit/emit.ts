@@ -7,7 +7,7 @@
  *   (lo unsigned; PC of instruction i is lo + 4i: a block never leaves its 4 KB page),
  *   k  index of the instruction that may throw next, RT  runtime helpers (jit.ts).
  */
-import { bitMask, R } from "../interp/alu.js";
+import { bitMask, ones64, R, ror64 } from "../interp/alu.js";
 
 /** What the block builder needs to know about one emitted instruction. */
 export interface Emitted {
@@ -94,6 +94,51 @@ function adc32(ai: number, b: string, cin: number, S: boolean): string {
   return `${s} }`;
 }
 
+/**
+ * Shift (0 LSL, 1 LSR, 2 ASR, 3 ROR) of the 64-bit pair (lo, hi) (simple expressions: register
+ * reads) by the constant amt (0..63), as alu.ts shift64: [lo, hi] expressions.
+ */
+function sh64(lo: string, hi: string, type: number, amt: number): [string, string] {
+  amt &= 63;
+  if (amt === 0) return [lo, hi];
+  if (type === 0) {
+    if (amt < 32) return [`(${lo} << ${amt})`, `((${hi} << ${amt}) | (${lo} >>> ${32 - amt}))`];
+    return ["0", `(${lo} << ${amt - 32})`];
+  }
+  if (type === 1) {
+    if (amt < 32) return [`((${lo} >>> ${amt}) | (${hi} << ${32 - amt}))`, `((${hi} >>> ${amt}) | 0)`];
+    return [`((${hi} >>> ${amt - 32}) | 0)`, "0"];
+  }
+  if (type === 2) {
+    if (amt < 32) return [`((${lo} >>> ${amt}) | (${hi} << ${32 - amt}))`, `(${hi} >> ${amt})`];
+    return [`(${hi} >> ${amt - 32})`, `(${hi} >> 31)`];
+  }
+  let l = lo;
+  let h = hi;
+  if (amt >= 32) {
+    l = hi;
+    h = lo;
+    amt -= 32;
+  }
+  if (amt === 0) return [l, h];
+  return [`((${l} >>> ${amt}) | (${h} << ${32 - amt}))`, `((${h} >>> ${amt}) | (${l} << ${32 - amt}))`];
+}
+
+/** Shift of the 32-bit value v by the constant amt (0..31), as alu.ts shift32. */
+function sh32(v: string, type: number, amt: number): string {
+  amt &= 31;
+  if (amt === 0) return v;
+  if (type === 0) return `(${v} << ${amt})`;
+  if (type === 1) return `((${v} >>> ${amt}) | 0)`;
+  if (type === 2) return `(${v} >> ${amt})`;
+  return `((${v} >>> ${amt}) | (${v} << ${32 - amt}))`;
+}
+
+/** NZCV from a 4-bit immediate (Cpu.setNZCV of nzcv << 28). */
+function setFlagsImm(nzcv: number): string {
+  return `c.nf = ${(nzcv >>> 3) & 1}; c.zf = ${(nzcv >>> 2) & 1}; c.cf = ${(nzcv >>> 1) & 1}; c.vf = ${nzcv & 1};`;
+}
+
 /** PC-relative value pc(i) + off into (rl, rh), as the interpreter's pcPlus. */
 function pcPlus(i: number, off: number): string {
   return `{ const l = lo + ${4 * i + off}; if (l > 0xffffffff) { rl = (l - 4294967296) | 0; rh = (hi + 1) | 0; } else if (l < 0) { rl = (l + 4294967296) | 0; rh = (hi - 1) | 0; } else { rl = l | 0; rh = hi; } }`;
@@ -173,45 +218,34 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
     case "addsub_shift": {
       const type = (w >>> 22) & 3;
       const amt = (w >>> 10) & 63;
-      if (amt !== 0 && type !== 0) return null;
+      if (type === 3) return null; // reserved
       if (!sf && amt >= 32) return null;
       const m = (w >>> 16) & 31;
       const sub = (w >>> 30) & 1;
       const S = ((w >>> 29) & 1) === 1;
       let code: string;
       if (sf) {
-        let bl = `x[${2 * m}]`;
-        let bh = `x[${2 * m + 1}]`;
-        if (amt >= 32) {
-          bh = amt === 32 ? bl : `(${bl} << ${amt - 32})`;
-          bl = "0";
-        } else if (amt > 0) {
-          bh = `((${bh} << ${amt}) | (${bl} >>> ${32 - amt}))`;
-          bl = `(${bl} << ${amt})`;
-        }
+        const [bl, bh] = sh64(`x[${2 * m}]`, `x[${2 * m + 1}]`, type, amt);
         code = sub ? adc64(2 * n, `~${bl}`, `~${bh}`, 1, S) : adc64(2 * n, bl, bh, 0, S);
         return done(code + setD(d, "rl", "rh"));
       }
-      const b = amt > 0 ? `(x[${2 * m}] << ${amt})` : `x[${2 * m}]`;
+      const b = sh32(`x[${2 * m}]`, type, amt);
       code = sub ? adc32(2 * n, `~${b}`, 1, S) : adc32(2 * n, b, 0, S);
       return done(code + setD(d, "rl", "0"));
     }
     case "log_shift": {
       const type = (w >>> 22) & 3;
       const amt = (w >>> 10) & 63;
-      if (amt !== 0 && type !== 0) return null;
       if (!sf && amt >= 32) return null;
       const m = (w >>> 16) & 31;
       const opc = (w >>> 29) & 3;
       const neg = (w >>> 21) & 1;
-      let bl = `x[${2 * m}]`;
-      let bh = sf ? `x[${2 * m + 1}]` : "0";
-      if (amt >= 32) {
-        bh = amt === 32 ? bl : `(${bl} << ${amt - 32})`;
-        bl = "0";
-      } else if (amt > 0) {
-        if (sf) bh = `((${bh} << ${amt}) | (${bl} >>> ${32 - amt}))`;
-        bl = `(${bl} << ${amt})`;
+      let bl: string;
+      let bh: string;
+      if (sf) [bl, bh] = sh64(`x[${2 * m}]`, `x[${2 * m + 1}]`, type, amt);
+      else {
+        bl = sh32(`x[${2 * m}]`, type, amt);
+        bh = "0";
       }
       let code = `{ let bl = ${bl}, bh = ${bh};`;
       if (neg) code += ` bl = ~bl; bh = ${sf ? "~bh" : "0"};`;
@@ -238,6 +272,160 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
         return done(code + setD(d, "rl", "rh"));
       }
       return done(code + setDsp(d, "rl", "rh"));
+    }
+    case "addsub_ext": {
+      const option = (w >>> 13) & 7;
+      const sh = (w >>> 10) & 7;
+      if (sh > 4) return null; // reserved
+      const m = (w >>> 16) & 31;
+      const sub = (w >>> 30) & 1;
+      const S = ((w >>> 29) & 1) === 1;
+      const ml = `x[${2 * m}]`;
+      const mh = `x[${2 * m + 1}]`;
+      let el: string;
+      let eh: string;
+      switch (option) {
+        case 0:
+          el = `(${ml} & 0xff)`;
+          eh = "0";
+          break;
+        case 1:
+          el = `(${ml} & 0xffff)`;
+          eh = "0";
+          break;
+        case 2:
+          el = ml;
+          eh = "0";
+          break;
+        case 4:
+          el = `((${ml} << 24) >> 24)`;
+          eh = `(${el} >> 31)`;
+          break;
+        case 5:
+          el = `((${ml} << 16) >> 16)`;
+          eh = `(${el} >> 31)`;
+          break;
+        case 6:
+          el = ml;
+          eh = `(${ml} >> 31)`;
+          break;
+        default:
+          el = ml;
+          eh = mh;
+      }
+      const ni = spSlot(n);
+      const put = S ? setD : setDsp;
+      let code = `{ const el = ${el}, eh = ${eh};`;
+      const bl = sh === 0 ? "el" : `(el << ${sh})`;
+      const bh = sh === 0 ? "eh" : `((eh << ${sh}) | (el >>> ${32 - sh}))`;
+      if (sf) {
+        code += sub ? adc64(ni, `~${bl}`, `~${bh}`, 1, S) : adc64(ni, bl, bh, 0, S);
+        return done(`${code} }${put(d, "rl", "rh")}`);
+      }
+      code += sub ? adc32(ni, `~${bl}`, 1, S) : adc32(ni, bl, 0, S);
+      return done(`${code} }${put(d, "rl", "0")}`);
+    }
+    case "bitfield": {
+      const opc = (w >>> 29) & 3; // 0 SBFM, 1 BFM, 2 UBFM
+      if (opc === 3) return null;
+      const r = (w >>> 16) & 63;
+      const s = (w >>> 10) & 63;
+      if (!sf && (r >= 32 || s >= 32)) return null; // unallocated
+      if (d === 31) return done("");
+      if (!sf) {
+        const ones = s === 31 ? -1 : (1 << (s + 1)) - 1;
+        const wm = r === 0 ? ones : (ones >>> r) | (ones << (32 - r));
+        const tb = ((s - r) & 31) + 1;
+        const tm = tb === 32 ? -1 : (1 << tb) - 1;
+        const src = `x[${2 * n}]`;
+        const rot = r === 0 ? src : `((${src} >>> ${r}) | (${src} << ${32 - r}))`;
+        const dst = opc === 1 ? `x[${2 * d}]` : "0";
+        const top = opc === 0 ? `(-((${src} >>> ${s}) & 1))` : dst;
+        return done(
+          `{ const bot = (${dst} & ${s32(~wm)}) | (${rot} & ${s32(wm)}); rl = (${top} & ${s32(~tm)}) | (bot & ${s32(tm)}); }${setD(d, "rl", "0")}`,
+        );
+      }
+      ones64(s + 1);
+      ror64(R[0]!, R[1]!, r);
+      const wlo = R[0]!;
+      const whi = R[1]!;
+      ones64(((s - r) & 63) + 1);
+      const tlo = R[0]!;
+      const thi = R[1]!;
+      const [rl, rh] = sh64(`x[${2 * n}]`, `x[${2 * n + 1}]`, 3, r);
+      const dl = opc === 1 ? `x[${2 * d}]` : "0";
+      const dh = opc === 1 ? `x[${2 * d + 1}]` : "0";
+      let code = `{ const bl = (${dl} & ${s32(~wlo)}) | (${rl} & ${s32(wlo)}), bh = (${dh} & ${s32(~whi)}) | (${rh} & ${s32(whi)});`;
+      if (opc === 0) {
+        const bit = s >= 32 ? `((x[${2 * n + 1}] >>> ${s - 32}) & 1)` : `((x[${2 * n}] >>> ${s}) & 1)`;
+        code += ` const p = -${bit};`;
+        code += ` rl = (p & ${s32(~tlo)}) | (bl & ${s32(tlo)}); rh = (p & ${s32(~thi)}) | (bh & ${s32(thi)}); }`;
+      } else {
+        code += ` rl = (${dl} & ${s32(~tlo)}) | (bl & ${s32(tlo)}); rh = (${dh} & ${s32(~thi)}) | (bh & ${s32(thi)}); }`;
+      }
+      return done(code + setD(d, "rl", "rh"));
+    }
+    case "extract": {
+      const m = (w >>> 16) & 31;
+      const lsb = (w >>> 10) & 63;
+      if (d === 31) return done("");
+      if (sf) {
+        const ml = `x[${2 * m}]`;
+        const mh = `x[${2 * m + 1}]`;
+        const nl = `x[${2 * n}]`;
+        const nh = `x[${2 * n + 1}]`;
+        if (lsb === 0) return done(`{ const l = ${ml}, h = ${mh}; ${setD(d, "l", "h")} }`);
+        if (lsb < 32)
+          return done(
+            `{ const l = (${ml} >>> ${lsb}) | (${mh} << ${32 - lsb}), h = (${mh} >>> ${lsb}) | (${nl} << ${32 - lsb}); ${setD(d, "l", "h")} }`,
+          );
+        if (lsb === 32) return done(`{ const l = ${mh}, h = ${nl}; ${setD(d, "l", "h")} }`);
+        const k = lsb - 32;
+        return done(
+          `{ const l = (${mh} >>> ${k}) | (${nl} << ${32 - k}), h = (${nl} >>> ${k}) | (${nh} << ${32 - k}); ${setD(d, "l", "h")} }`,
+        );
+      }
+      if (lsb >= 32) return null;
+      const mv = `x[${2 * m}]`;
+      const nv = `x[${2 * n}]`;
+      return done(
+        `{ const l = ${lsb === 0 ? mv : `(${mv} >>> ${lsb}) | (${nv} << ${32 - lsb})`}; ${setD(d, "l", "0")} }`,
+      );
+    }
+    case "condcmp": {
+      if (((w >>> 10) & 1) !== 0 || ((w >>> 4) & 1) !== 0) return null; // unallocated o2/o3
+      const sub = (w >>> 30) & 1;
+      const isImm = (w >>> 11) & 1;
+      const m = (w >>> 16) & 31;
+      const bl = isImm ? s32(m) : `x[${2 * m}]`;
+      const bh = isImm ? "0" : `x[${2 * m + 1}]`;
+      let t: string;
+      if (sf)
+        t = sub
+          ? adc64(2 * n, isImm ? s32(~m) : `~${bl}`, isImm ? "-1" : `~${bh}`, 1, true)
+          : adc64(2 * n, bl, bh, 0, true);
+      else t = sub ? adc32(2 * n, isImm ? s32(~m) : `~${bl}`, 1, true) : adc32(2 * n, bl, 0, true);
+      return done(`if (${condExpr((w >>> 12) & 15)}) { ${t} } else { ${setFlagsImm(w & 15)} }`);
+    }
+    case "dp_2src": {
+      const opc = (w >>> 10) & 0x3f;
+      const m = (w >>> 16) & 31;
+      if (opc >= 8 && opc <= 11) {
+        if (d === 31) return done("");
+        const type = opc - 8;
+        if (sf)
+          return done(
+            `A.shift64(x[${2 * n}], x[${2 * n + 1}], ${type}, x[${2 * m}] & 63); ${setD(d, "AR[0]", "AR[1]")}`,
+          );
+        return done(`{ const v = A.shift32(x[${2 * n}], ${type}, x[${2 * m}] & 31); ${setD(d, "v", "0")} }`);
+      }
+      if (opc === 2 && !sf) {
+        if (d === 31) return done("");
+        return done(
+          `{ const b = x[${2 * m}]; const q = b === 0 ? 0 : Math.floor((x[${2 * n}] >>> 0) / (b >>> 0)) | 0; ${setD(d, "q", "0")} }`,
+        );
+      }
+      return null;
     }
     case "movewide": {
       if (d === 31) return done("");

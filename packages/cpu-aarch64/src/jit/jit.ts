@@ -7,7 +7,7 @@
  * Why JS and not WebAssembly: see the package README (M0 measurements).
  */
 import { ENCODINGS } from "../decoder/table.js";
-import { mul64, R } from "../interp/alu.js";
+import { mul64, R, shift32, shift64 } from "../interp/alu.js";
 import { ABORT, type Cpu, type PageCache } from "../interp/cpu.js";
 import { HANDLERS } from "../interp/dispatch.js";
 import { nop } from "../interp/exec-sys.js";
@@ -62,7 +62,7 @@ export interface JitStats {
 const PAGE_SLOTS = 1024;
 const NOP = { code: "", mayThrow: false, store: false, ends: false };
 /** alu.ts helpers the emitted code calls (results in R). */
-const ALU = { mul64 };
+const ALU = { mul64, shift32, shift64 };
 
 export class JitEngine {
   readonly threshold: number;
