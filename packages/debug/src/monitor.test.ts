@@ -51,6 +51,26 @@ describe("the line monitor", () => {
     expect(mon.execute("system_powerdown")).toEqual({ text: "", stopped: true });
     expect(await m.rt.run()).toBe("poweroff");
     expect(new Monitor({ target: loopMachine().rt }).execute("screendump a.png").text).toMatch(/no display/);
+    // savevm hands the file to the board; without a board hook it says so, a failure is one line.
+    const saved: string[] = [];
+    const savevm = (f: string) => {
+      saved.push(f);
+      return `saved ${f}`;
+    };
+    const snap = new Monitor({ target: loopMachine().rt, savevm });
+    expect(snap.execute("savevm s.snap").text).toBe("saved s.snap");
+    expect(saved).toEqual(["s.snap"]);
+    expect(snap.execute("savevm").text).toMatch(/give a file name/);
+    expect(new Monitor({ target: loopMachine().rt }).execute("savevm s").text).toMatch(
+      /cannot be snapshotted/,
+    );
+    const failing = new Monitor({
+      target: loopMachine().rt,
+      savevm: () => {
+        throw new Error("snapshots do not support USB yet");
+      },
+    });
+    expect(failing.execute("savevm s").text).toBe("error: snapshots do not support USB yet");
     // With a power button, system_powerdown presses it and the machine runs on.
     let pressed = 0;
     const other = loopMachine();

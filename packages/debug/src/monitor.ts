@@ -12,6 +12,11 @@ export interface MonitorOptions {
    * Absent: `system_powerdown` stops the machine as if the guest had powered off.
    */
   powerdown?(): void;
+  /**
+   * Save a snapshot of the machine to `path` (the `savevm FILE` command; absent: the board cannot
+   * snapshot). Returns what to report (e.g. the size); a thrown error is reported as `error: ...`.
+   */
+  savevm?(path: string): string;
   /** Extra `info` topics (e.g. a board's `irq`): name -> text. */
   info?: Record<string, () => string>;
 }
@@ -31,6 +36,7 @@ const HELP = [
   "x/Nf ADDR           N units at virtual ADDR (0x... or decimal; f: x hex; unit b h w g, default w)",
   "xp/Nf ADDR          the same at physical ADDR",
   "stop | cont         pause / resume the vCPUs",
+  "savevm FILE         save a snapshot of the machine to FILE (armature run --restore FILE)",
   "screendump FILE     write the screen as PNG (with a display)",
   "system_powerdown    press the power button (no button: stop the machine as powered off)",
   "system_reset        stop the machine as reset",
@@ -84,6 +90,10 @@ export class Monitor {
       case "c":
         t.resume();
         return ok("");
+      case "savevm":
+        if (this.o.savevm === undefined) return ok("savevm: this machine cannot be snapshotted");
+        if (args[0] === undefined) return ok("savevm: give a file name");
+        return ok(this.o.savevm(args[0]));
       case "screendump":
         if (this.o.screendump === undefined) return ok("screendump: this machine has no display");
         if (args[0] === undefined) return ok("screendump: give a file name");

@@ -18,6 +18,7 @@ import {
   type IrqLine,
   type NetBackend,
   type RamRegion,
+  SnapshotError,
   VirtualClock,
 } from "@armature/core";
 import {
@@ -288,4 +289,35 @@ export class ParallelsMachine {
   retired(): number {
     return this.runtime.retired();
   }
+
+  /**
+   * Snapshots are not supported on this board yet (its UEFI, AHCI, xHCI and display have no saved
+   * state): throws SnapshotError("unsupported"). The virt board snapshots (VirtMachine).
+   */
+  snapshotSections(): never {
+    throw parallelsSnapshotsUnsupported();
+  }
+
+  /** Not supported on this board yet: throws SnapshotError("unsupported") (see snapshotSections). */
+  saveSnapshot(_path: string): never {
+    throw parallelsSnapshotsUnsupported();
+  }
+
+  /** Not supported on this board yet: throws SnapshotError("unsupported") (see snapshotSections). */
+  restoreSnapshot(_path: string, _opts: { force?: boolean } = {}): never {
+    throw parallelsSnapshotsUnsupported();
+  }
+
+  /** Not supported on this board yet: throws SnapshotError("unsupported") (see snapshotSections). */
+  stateHash(): never {
+    throw parallelsSnapshotsUnsupported();
+  }
+}
+
+/** The typed refusal of every snapshot operation on the Parallels board. */
+export function parallelsSnapshotsUnsupported(): SnapshotError {
+  return new SnapshotError(
+    "unsupported",
+    "snapshots are not supported on the parallels board yet (the virt board has them: --machine virt)",
+  );
 }

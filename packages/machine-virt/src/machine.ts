@@ -348,6 +348,7 @@ export class VirtMachine {
         deterministic: c.deterministic,
         iommu: c.iommu,
         disk: c.disk === undefined ? null : c.disk.size,
+        diskReadOnly: c.disk?.readOnly === true,
         net:
           net === "none" || (typeof net === "object" && "kind" in net && net.kind === "none")
             ? "none"
@@ -371,6 +372,7 @@ export class VirtMachine {
       c.usb !== undefined ? "USB" : undefined,
       c.gpu ? "virtio-gpu" : undefined,
       c.firmware !== undefined ? "firmware boot (flash, fw_cfg)" : undefined,
+      c.uefi !== undefined ? "the built-in UEFI (its services run on the host)" : undefined,
       this.customParts > 0 ? "custom parts" : undefined,
     ].filter((x) => x !== undefined);
     if (unsupported.length > 0)

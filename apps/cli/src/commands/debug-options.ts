@@ -61,11 +61,12 @@ export async function startDebug(
   target: DebugTarget,
   o: DebugCliOptions,
   io: CliIo,
-  board: { screendump?(path: string): void; powerdown?(): void } = {},
+  board: { screendump?(path: string): void; powerdown?(): void; savevm?(path: string): string } = {},
 ): Promise<ConsoleDebug> {
   const extra = {
     ...(board.screendump === undefined ? {} : { screendump: board.screendump }),
     ...(board.powerdown === undefined ? {} : { powerdown: board.powerdown }),
+    ...(board.savevm === undefined ? {} : { savevm: board.savevm }),
   };
   let gdb: GdbServer | undefined;
   let mon: MonitorServer | undefined;

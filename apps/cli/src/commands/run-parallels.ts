@@ -24,6 +24,7 @@ import {
   parseDebugOptions,
   startDebug,
 } from "./debug-options.js";
+import { SNAPSHOT_HELP, SNAPSHOT_OPTIONS, savevmCommand, snapshotOnExitArg } from "./snapshot-options.js";
 
 const L = PARALLELS_LIMITS;
 export const PARALLELS_HELP = `Usage: armature run --machine parallels (--kernel FILE | --disk FILE) [options]
@@ -55,7 +56,7 @@ EFIBOOTBOOTAA64.EFI on its FAT EFI System Partition (GPT) - GRUB or a distributi
   --max-instructions N    stop after N instructions (exit status 3)
   --quiet                 no boot banner and no status after 10 s without guest output (both
                           printed on stderr when it is a terminal)
-${DEBUG_HELP}
+${SNAPSHOT_HELP.replace(/\n$/, " (not on this board yet)\n")}${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 ${EXIT_HELP}`;
 
@@ -78,6 +79,7 @@ const PARALLELS_OPTIONS = {
   "--cpu-engine": { value: true, choices: CPU_ENGINES },
   "--quiet": {},
   "--max-instructions": { value: true },
+  ...SNAPSHOT_OPTIONS,
   ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
 
@@ -101,6 +103,8 @@ export interface ParallelsRunOptions {
   /** No boot banner on a terminal. */
   quiet?: boolean;
   maxInstructions?: number;
+  /** --snapshot-on-exit (refused at start: not on this board yet). */
+  snapshotOnExit?: string;
   debug: DebugCliOptions;
 }
 
@@ -133,6 +137,8 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
   if (a["--quiet"] === true) o.quiet = true;
   if (a["--cpu-engine"] !== undefined) o.cpuEngine = a["--cpu-engine"] as CpuEngine;
   if (a["--disk"] !== undefined) o.disk = fileArg(a["--disk"], "--disk");
+  const onExit = snapshotOnExitArg(a["--snapshot-on-exit"]);
+  if (onExit !== undefined) o.snapshotOnExit = onExit;
   if (a["--max-instructions"] !== undefined) {
     o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
     if (o.maxInstructions < 1) throw new CliUsageError("--max-instructions must be at least 1");
@@ -199,6 +205,7 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     ...(opts.efiVars === undefined ? {} : { efiVariables: new VariableStore(opts.efiVars) }),
   };
   const m = new ParallelsMachine(mo);
+  if (opts.snapshotOnExit !== undefined) m.snapshotSections(); // not on this board yet: a typed error before the run
   const hostLog = installHostLog({ level: "warn" }, tracker, io.err);
   const stopStatus =
     process.stderr.isTTY === true && opts.quiet !== true
@@ -234,6 +241,7 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     const shot = {
       screendump: (f: string) => writeScreenshot(m.display, f),
       powerdown: () => m.powerButton(),
+      ...savevmCommand(m),
     };
     return await runWithConsole(
       m,

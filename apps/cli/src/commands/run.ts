@@ -4,6 +4,7 @@ import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
 import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
+import { parallelsSnapshotsUnsupported } from "@armature/machine-parallels";
 import {
   efiVarStoreProblem,
   FlashFile,
@@ -33,11 +34,22 @@ import {
   startDebug,
 } from "./debug-options.js";
 import { runParallels } from "./run-parallels.js";
+import {
+  isRestore,
+  RESTORE_HELP,
+  runRestored,
+  SNAPSHOT_HELP,
+  SNAPSHOT_OPTIONS,
+  savevmCommand,
+  snapshotOnExit,
+  snapshotOnExitArg,
+} from "./snapshot-options.js";
 
 const L = VIRT_LIMITS;
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]
        armature run --machine virt --layout qemu --bios FILE [--efi-vars FILE] [options]
        armature run --machine virt --firmware uefi [--acpi] [--efi-vars FILE] --kernel FILE [options]
+       armature run --restore FILE [--force-restore] [options]
 
   --machine virt          the board ("parallels": see \`armature run --machine parallels --help\`)
   --layout vz|qemu        memory map: Virtualization.framework's (default) or QEMU virt's
@@ -93,7 +105,7 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
                           only on a terminal, on stderr)
   --log FILE              device warnings go to FILE (default: stderr, "armature: ..." lines)
   --log-level warn|off    off drops device warnings (default warn)
-${DEBUG_HELP}
+${SNAPSHOT_HELP}${RESTORE_HELP}${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 ${EXIT_HELP}`;
 
@@ -138,6 +150,8 @@ export interface RunOptions {
   /** Device warnings: to this file instead of stderr. */
   log?: string;
   logLevel?: LogLevel;
+  /** --snapshot-on-exit: save the machine here when the run stops. */
+  snapshotOnExit?: string;
   debug: DebugCliOptions;
 }
 
@@ -217,6 +231,8 @@ const RUN_OPTIONS = {
   "--quiet": {},
   "--log": { value: true },
   "--log-level": { value: true, choices: LOG_LEVELS },
+  ...SNAPSHOT_OPTIONS,
+  "--force-restore": {},
   ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
 
@@ -246,6 +262,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   const { options: a, help } = parseArgs(args, RUN_OPTIONS);
   if (help) return "help";
   if (a["--machine"] === undefined) throw new CliUsageError("--machine is required (virt or parallels)");
+  if (a["--force-restore"] === true) throw new CliUsageError("--force-restore goes with --restore FILE");
   const uefi = a["--firmware"] === "uefi";
   if (uefi && a["--bios"] !== undefined)
     throw new CliUsageError(
@@ -335,6 +352,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (o.dumpDtb !== undefined) outputFile(o.dumpDtb, "--dump-dtb");
   if (o.netDump !== undefined) outputFile(o.netDump, "--net-dump");
   if (o.screendump !== undefined) outputFile(o.screendump, "--screendump");
+  const onExit = snapshotOnExitArg(a["--snapshot-on-exit"]);
+  if (onExit !== undefined) o.snapshotOnExit = onExit;
   return o;
 }
 
@@ -342,6 +361,15 @@ export const runCommand: Command = {
   name: "run",
   summary: "boot a machine (virt: Linux from an arm64 Image, DT in x0)",
   async run(args: string[], io: CliIo): Promise<number> {
+    if (isRestore(args))
+      return runRestored(
+        args,
+        io,
+        (name) => name in RUN_OPTIONS,
+        () => {
+          throw parallelsSnapshotsUnsupported();
+        },
+      );
     if (machineArg(args) === "parallels") return runParallels(args, io);
     const opts = parseRunOptions(args);
     if (opts === "help") {
@@ -423,6 +451,14 @@ export const runCommand: Command = {
         ...(vars?.file === undefined ? {} : { onVarsChange: () => vars.file?.changed() }),
       };
     const m = new VirtMachine(mo);
+    if (opts.snapshotOnExit !== undefined) {
+      try {
+        m.snapshotSections(); // a part that cannot be saved: refused before the run, not after it
+      } catch (e) {
+        m.close();
+        throw e;
+      }
+    }
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
     if (process.stderr.isTTY === true && opts.quiet !== true)
       io.err(
@@ -465,13 +501,18 @@ export const runCommand: Command = {
         ? silenceStatus(tracker, () => m.retired(), io.err)
         : () => {};
     try {
-      const shot = screen === undefined ? {} : { screendump: (f: string) => writeScreenshot(screen, f) };
-      return await runWithConsole(
+      const shot = {
+        ...(screen === undefined ? {} : { screendump: (f: string) => writeScreenshot(screen, f) }),
+        ...savevmCommand(m),
+      };
+      const code = await runWithConsole(
         m,
         io,
         opts.maxInstructions,
         await startDebug(m.runtime, opts.debug, io, shot),
       );
+      snapshotOnExit(m, opts.snapshotOnExit, io);
+      return code;
     } finally {
       stopStatus();
       hostLog.restore();

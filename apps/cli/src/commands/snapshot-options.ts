@@ -1,0 +1,174 @@
+import { FileBlockBackend } from "@armature/core";
+import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
+import { restoreVirtMachine, type VirtMachine } from "@armature/machine-virt";
+import { type NetSpec, parseNetSpec } from "@armature/net";
+import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { type CliIo, CliUsageError } from "../command.js";
+import { EXIT_HELP } from "../exit.js";
+import { diskFile, inputFile, outputFile } from "../files.js";
+import { ConsoleTracker, installHostLog, LOG_LEVELS, type LogLevel, silenceStatus } from "../host-log.js";
+import { runWithConsole } from "./console-loop.js";
+import { DEBUG_HELP, DEBUG_OPTIONS, parseDebugOptions, startDebug } from "./debug-options.js";
+
+/** `--snapshot-on-exit` (any run) and `--restore`, `--force-restore` (the restore run). */
+export const SNAPSHOT_OPTIONS = {
+  "--snapshot-on-exit": { value: true },
+} as const satisfies OptionSpecs;
+
+export const SNAPSHOT_HELP = `  --snapshot-on-exit FILE when the run stops (power-off, --max-instructions, Ctrl-A x, quit),
+                          save the machine to FILE and print its size and state hash;
+                          \`armature run --restore FILE\` continues it (docs/snapshots.md)
+`;
+
+/** A board the CLI can snapshot: the virt board's library API. */
+export interface SnapshotBoard {
+  saveSnapshot(path: string): number;
+  retired(): number;
+  stateHash(): string;
+  /** Throws the library's SnapshotError("unsupported") when a part cannot be saved. */
+  snapshotSections(): unknown;
+}
+
+/** `--snapshot-on-exit FILE`, checked (a writable place) before anything starts. */
+export function snapshotOnExitArg(v: string | undefined): string | undefined {
+  return v === undefined ? undefined : outputFile(v, "--snapshot-on-exit");
+}
+
+/** Save the machine to `path` and say so: `snapshot FILE: N bytes at I instructions, state sha256 HASH`. */
+export function saveSnapshot(m: SnapshotBoard, path: string): string {
+  const size = m.saveSnapshot(path);
+  return `snapshot ${path}: ${size} bytes at ${m.retired()} instructions, state sha256 ${m.stateHash()}`;
+}
+
+/** The monitor's `savevm FILE` for a board. */
+export function savevmCommand(m: SnapshotBoard): { savevm(path: string): string } {
+  return { savevm: (path) => saveSnapshot(m, path) };
+}
+
+/** After the run: `--snapshot-on-exit`'s save, reported on stderr. */
+export function snapshotOnExit(m: SnapshotBoard, path: string | undefined, io: CliIo): void {
+  if (path !== undefined) io.err(`armature run: ${saveSnapshot(m, path)}\n`);
+}
+
+const RESTORE_OPTIONS = {
+  "--machine": { value: true, choices: ["virt", "parallels"] },
+  "--restore": { value: true },
+  "--force-restore": {},
+  "--disk": { value: true },
+  "--net": { value: true },
+  "--net-dump": { value: true },
+  "--cpu-engine": { value: true, choices: CPU_ENGINES },
+  "--max-instructions": { value: true },
+  "--quiet": {},
+  "--log": { value: true },
+  "--log-level": { value: true, choices: LOG_LEVELS },
+  ...SNAPSHOT_OPTIONS,
+  ...DEBUG_OPTIONS,
+} as const satisfies OptionSpecs;
+
+export const RESTORE_HELP = `  --restore FILE          continue a machine saved by --snapshot-on-exit or the monitor's
+                          savevm: the board and its configuration (layout, vCPUs, RAM, devices,
+                          MAC, --deterministic) come from FILE, so --kernel and the board options
+                          are refused; the disk is the image recorded in FILE (or --disk FILE),
+                          refused when it changed since (size, content sample, mtime); options that
+                          go with it: --disk, --net, --net-dump, --cpu-engine, --max-instructions,
+                          --snapshot-on-exit, --quiet, --log, --log-level, --gdb, --monitor
+  --force-restore         with --restore: accept a disk that changed since the snapshot
+`;
+
+const HELP = `Usage: armature run --restore FILE [--force-restore] [options]
+
+${RESTORE_HELP}${SNAPSHOT_HELP}${DEBUG_HELP}
+A refused snapshot (another version, another board, truncated or corrupt, a changed disk) is
+one line on stderr and exit status 1; nothing runs.
+${EXIT_HELP}`;
+
+/** Whether `armature run` was asked to restore a snapshot. */
+export function isRestore(args: readonly string[]): boolean {
+  return args.includes("--restore");
+}
+
+/**
+ * `armature run --restore FILE ...`: the virt board rebuilt from the snapshot (restoreVirtMachine
+ * of @armature/machine-virt), run with the terminal as its console. `boardOption` names the run
+ * options that describe the board (refused here: they come from the snapshot).
+ */
+export async function runRestored(
+  args: readonly string[],
+  io: CliIo,
+  boardOption: (name: string) => boolean,
+  parallels: () => never,
+): Promise<number> {
+  for (const a of args)
+    if (a.startsWith("--") && !(a in RESTORE_OPTIONS) && boardOption(a))
+      throw new CliUsageError(
+        `${a} does not go with --restore: the board and its configuration come from the snapshot`,
+      );
+  const { options: a, help } = parseArgs(args, RESTORE_OPTIONS);
+  if (help) {
+    io.out(HELP);
+    return 0;
+  }
+  if (a["--machine"] === "parallels") parallels();
+  const file = inputFile(a["--restore"] as string, "snapshot (--restore)");
+  const onExit = snapshotOnExitArg(a["--snapshot-on-exit"]);
+  const debug = parseDebugOptions(a);
+  let net: NetSpec | undefined;
+  if (a["--net"] !== undefined) {
+    try {
+      net = parseNetSpec(a["--net"]);
+    } catch (e) {
+      throw new CliUsageError(e instanceof Error ? e.message : String(e));
+    }
+  }
+  let max: number | undefined;
+  if (a["--max-instructions"] !== undefined) {
+    max = intArg(a["--max-instructions"], "--max-instructions");
+    if (max < 1) throw new CliUsageError("--max-instructions must be at least 1");
+  }
+  const diskArg = a["--disk"] === undefined ? undefined : fileArg(a["--disk"], "--disk");
+  if (diskArg !== undefined) diskFile(diskArg.path, diskArg.readOnly, "disk", "--disk");
+  const log = a["--log"] === undefined ? undefined : outputFile(a["--log"], "--log");
+  const netDump = a["--net-dump"] === undefined ? undefined : outputFile(a["--net-dump"], "--net-dump");
+
+  const tracker = new ConsoleTracker((b) => process.stdout.write(b));
+  const disk =
+    diskArg === undefined ? undefined : new FileBlockBackend(diskArg.path, { readOnly: diskArg.readOnly });
+  let m: VirtMachine;
+  try {
+    m = restoreVirtMachine(file, {
+      console: tracker,
+      force: a["--force-restore"] === true,
+      ...(disk === undefined ? {} : { disk }),
+      ...(net === undefined ? {} : { net }),
+      ...(netDump === undefined ? {} : { netDump }),
+      ...(a["--cpu-engine"] === undefined ? {} : { engine: a["--cpu-engine"] as CpuEngine }),
+    });
+  } catch (e) {
+    disk?.close?.();
+    throw e;
+  }
+  const quiet = a["--quiet"] === true;
+  if (process.stderr.isTTY === true && !quiet)
+    io.err(`armature run: restored ${file} (${m.retired()} instructions retired so far)\n`);
+  const hostLog = installHostLog(
+    { level: (a["--log-level"] ?? "warn") as LogLevel, ...(log === undefined ? {} : { file: log }) },
+    tracker,
+    io.err,
+  );
+  const stopStatus =
+    process.stderr.isTTY === true && !quiet ? silenceStatus(tracker, () => m.retired(), io.err) : () => {};
+  try {
+    const code = await runWithConsole(m, io, max, await startDebug(m.runtime, debug, io, savevmCommand(m)));
+    snapshotOnExit(m, onExit, io);
+    return code;
+  } finally {
+    stopStatus();
+    hostLog.restore();
+    const d = m.config.disk;
+    if (d !== undefined && !d.readOnly) {
+      d.flush();
+      d.close?.();
+    }
+  }
+}
