@@ -7,7 +7,8 @@ import type { RamRegion } from "./memory.js";
 /**
  * Machine snapshots: the state contract every part implements (`Snapshottable`), the byte
  * writer/reader they use, and the container file (header, named versioned sections, SHA-256
- * trailer). The format is documented in packages/core/README.md ("Snapshot format").
+ * trailer). The format, the sections of the virt board and how a board snapshots its own parts:
+ * docs/snapshots.md.
  */
 
 /** Why a snapshot was refused. */
