@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Display } from "@armature/core";
@@ -32,37 +32,41 @@ describe("PNG", () => {
 
   it.skipIf(!pillow)("Pillow decodes random images to exactly the pixels given (property)", () => {
     const dir = mkdtempSync(join(tmpdir(), "png-"));
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 40 }),
-        fc.integer({ min: 1, max: 30 }),
-        fc.integer(),
-        (w, h, seed) => {
-          const d = new Display({ width: w, height: h });
-          const next = xorshift32(seed | 1);
-          for (let i = 0; i < d.data.length; i++) d.data[i] = next() & 0xff;
-          const f = join(dir, `${w}x${h}.png`);
-          writeFileSync(f, screenshot(d));
-          const out = execFileSync(
-            "/usr/bin/python3",
-            [
-              "-c",
-              `from PIL import Image\nim=Image.open(${JSON.stringify(f)})\nim.load()\nprint(im.mode,*im.size)\nprint(im.tobytes().hex())`,
-            ],
-            { encoding: "utf8" },
-          ).split("\n");
-          expect(out[0]).toBe(`RGB ${w} ${h}`);
-          const rgb = Buffer.from(out[1]!, "hex");
-          for (let p = 0; p < w * h; p++) {
-            expect([rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]]).toEqual([
-              d.data[4 * p + 2],
-              d.data[4 * p + 1],
-              d.data[4 * p],
-            ]);
-          }
-        },
-      ),
-      { numRuns: 15 },
-    );
+    try {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 30 }),
+          fc.integer(),
+          (w, h, seed) => {
+            const d = new Display({ width: w, height: h });
+            const next = xorshift32(seed | 1);
+            for (let i = 0; i < d.data.length; i++) d.data[i] = next() & 0xff;
+            const f = join(dir, `${w}x${h}.png`);
+            writeFileSync(f, screenshot(d));
+            const out = execFileSync(
+              "/usr/bin/python3",
+              [
+                "-c",
+                `from PIL import Image\nim=Image.open(${JSON.stringify(f)})\nim.load()\nprint(im.mode,*im.size)\nprint(im.tobytes().hex())`,
+              ],
+              { encoding: "utf8" },
+            ).split("\n");
+            expect(out[0]).toBe(`RGB ${w} ${h}`);
+            const rgb = Buffer.from(out[1]!, "hex");
+            for (let p = 0; p < w * h; p++) {
+              expect([rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]]).toEqual([
+                d.data[4 * p + 2],
+                d.data[4 * p + 1],
+                d.data[4 * p],
+              ]);
+            }
+          },
+        ),
+        { numRuns: 15 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,11 @@
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, Display, type KeyEvent, type PointerEvent } from "@armature/core";
 import { captureWarnings, xorshift32 } from "@armature/core/test";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { RfbTestClient } from "./test/index.js";
 import { VncServer } from "./vnc.js";
 
@@ -278,6 +278,7 @@ describe.skipIf(!vncsnapshot)("an independent client: Debian's vncsnapshot (deco
       }
     const { port } = await serve(d, { password: "pw" });
     const dir = mkdtempSync(join(tmpdir(), "vncsnap-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const out = join(dir, "shot.jpg");
     const pwfile = join(dir, "passwd");
     // vncsnapshot reads a password file in the vncpasswd format: DES of the password under VNC's

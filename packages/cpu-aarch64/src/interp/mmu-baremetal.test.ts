@@ -5,11 +5,11 @@
  * values worked out by hand from the ARM ARM and against QEMU's UART output line for line.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus, type MmioDevice } from "@armature/core";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { M1_MODEL } from "../model.js";
 import { Cpu } from "./cpu.js";
 
@@ -31,8 +31,12 @@ interface Built {
   testpages: number;
 }
 
+/** The build folders, removed after the tests. */
+const dirs: string[] = [];
+
 function build(gbits: number): Built {
   const dir = mkdtempSync(join(tmpdir(), `mmu-bm-${gbits}-`));
+  dirs.push(dir);
   const obj = join(dir, "t.o");
   const elf = join(dir, "t.elf");
   const bin = join(dir, "t.bin");
@@ -140,6 +144,9 @@ const GRANULES: [number, string, string][] = [
 ];
 
 describe("bare-metal programs with the MMU on (GNU as, checked against QEMU)", () => {
+  afterAll(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
   for (const [gbits, name, qemuCpu] of GRANULES) {
     it(`${name} granule: tables, high-VA execution, faults, AT, TLBI, LDTR`, () => {
       const b = build(gbits);

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Display } from "@armature/core";
@@ -58,12 +58,16 @@ export function upscaledPng(display: Display, k: number, rows = display.height):
 /** OCR text of a PNG image (tesseract, one uniform block of text). */
 export function ocrPng(png: Uint8Array): string {
   const dir = mkdtempSync(join(tmpdir(), "ocr-"));
-  const f = join(dir, "screen.png");
-  writeFileSync(f, png);
-  return execFileSync("tesseract", [f, "stdout", "--psm", "6"], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  try {
+    const f = join(dir, "screen.png");
+    writeFileSync(f, png);
+    return execFileSync("tesseract", [f, "stdout", "--psm", "6"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** OCR text of the display (tesseract on a 3x upscale of its top `rows` lines). */
