@@ -10,6 +10,11 @@ export interface OptionSpec {
   alias?: string;
   /** May be given several times (with `value`): every value is kept, in order. */
   repeat?: boolean;
+  /**
+   * With `value` and `choices`: the value may be left out. The next argument is the option's
+   * value only when it is one of `choices`; alone the option gives true (`--acpi` = `--acpi on`).
+   */
+  optional?: boolean;
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -20,7 +25,13 @@ export interface ParsedArgs<S extends OptionSpecs> {
    * value in order for a `repeat` option.
    */
   readonly options: {
-    [K in keyof S]?: S[K]["repeat"] extends true ? string[] : S[K]["value"] extends true ? string : true;
+    [K in keyof S]?: S[K]["repeat"] extends true
+      ? string[]
+      : S[K]["optional"] extends true
+        ? string | true
+        : S[K]["value"] extends true
+          ? string
+          : true;
   };
   /** `-h` / `--help` was given. */
   readonly help: boolean;
@@ -60,6 +71,10 @@ export function parseArgs<S extends OptionSpecs>(
     }
     const s = spec[name]!;
     if (!s.value) {
+      options[name] = true;
+      continue;
+    }
+    if (s.optional && !(s.choices ?? []).includes(args[i + 1] ?? "")) {
       options[name] = true;
       continue;
     }
@@ -117,10 +132,28 @@ export function addressArg(v: string, opt: string, example: string): bigint {
   }
 }
 
-/** `FILE[,ro]` (disks, CD images): the path and its read-only flag. */
-export function fileArg(v: string, opt: string): { path: string; readOnly: boolean } {
+/**
+ * `FILE[,ro]` (disks, CD images): the path and its read-only flag; with `bootIndex`, also
+ * `,bootindex=N` (the firmware's boot order, as QEMU spells it).
+ */
+export function fileArg(
+  v: string,
+  opt: string,
+  o: { bootIndex?: boolean } = {},
+): { path: string; readOnly: boolean; bootIndex?: number } {
   const [path, ...flags] = v.split(",");
-  for (const f of flags) if (f !== "ro") throw new CliUsageError(`unknown ${opt} flag "${f}" (known: ro)`);
-  if (!path) throw new CliUsageError(`${opt} needs a file name (${opt} FILE[,ro])`);
-  return { path, readOnly: flags.includes("ro") };
+  const known = o.bootIndex ? "ro, bootindex=N" : "ro";
+  let bootIndex: number | undefined;
+  for (const f of flags) {
+    if (f === "ro") continue;
+    if (o.bootIndex && f.startsWith("bootindex=")) {
+      bootIndex = intArg(f.slice("bootindex=".length), `${opt} bootindex`);
+      if (bootIndex < 0) throw new CliUsageError(`${opt} bootindex must be 0 or more, not ${bootIndex}`);
+      continue;
+    }
+    throw new CliUsageError(`unknown ${opt} flag "${f}" (known: ${known})`);
+  }
+  if (!path)
+    throw new CliUsageError(`${opt} needs a file name (${opt} FILE[,${known.replace(", ", "][,")}])`);
+  return { path, readOnly: flags.includes("ro"), ...(bootIndex === undefined ? {} : { bootIndex }) };
 }

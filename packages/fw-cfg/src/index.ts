@@ -1,3 +1,5 @@
+export type { OfwBootDevice } from "./bootorder.js";
+export { bootOrderFile, OFW_PCI_ROOT, ofwBootPath } from "./bootorder.js";
 export type { FwCfgFileOptions, FwCfgKernel, FwCfgOptions, FwCfgPlacement } from "./fw-cfg.js";
 export { describeFwCfg, FwCfg, fwCfgAcpiDevice } from "./fw-cfg.js";
 export type { AcpiLoaderFiles, SmbiosFiles } from "./loader.js";

@@ -30,8 +30,8 @@ export interface VirtBoardOptions {
   /**
    * Boot firmware instead of a kernel (qemu layout): EDK2's ArmVirtQemu build (Debian's
    * AAVMF_CODE.fd) runs from the first CFI flash bank at EL1, with the DT at the start of RAM, a
-   * fw_cfg device (ACPI through the table loader, SMBIOS, a kernel given with it) and the second
-   * bank as its variable store.
+   * fw_cfg device (ACPI through the table loader unless `acpi: false`, SMBIOS, a kernel given
+   * with it) and the second bank as its variable store.
    */
   firmware?: VirtFirmware;
   /**
@@ -60,7 +60,23 @@ export interface VirtFirmware {
   vars?: Uint8Array;
   /** Called after each program or erase of the variable store (e.g. `FlashFile.changed`). */
   onVarsChange?: (offset: number, length: number) => void;
+  /**
+   * Give the firmware ACPI tables (fw_cfg's etc/acpi/* and etc/table-loader), as QEMU's virt
+   * does by default (default true). With false (QEMU's `-machine acpi=off`) there are none, and
+   * EDK2 hands the OS the device tree it found at the start of RAM instead.
+   */
+  acpi?: boolean;
+  /**
+   * The boot order the firmware reads from fw_cfg's "bootorder" file (QEMU's `bootindex=`),
+   * first device first: the virtio-blk `disk`, or the SATA device on AHCI port `port` (a disk or
+   * DVD of `sata`). Default none: the file is empty, as on QEMU without bootindex, and the
+   * firmware keeps its own order.
+   */
+  bootOrder?: readonly VirtBootDevice[];
 }
+
+/** A device in the firmware's boot order. */
+export type VirtBootDevice = { kind: "disk" } | { kind: "sata"; port: number };
 
 /** The IOMMUs the virt board can place in front of its PCI functions. */
 export type VirtIommu = "none" | "smmuv3";
@@ -278,6 +294,20 @@ export function virtConfig(o: VirtBoardOptions & VirtAttachments = {}): VirtConf
       throw new ConfigError(
         `the firmware variable store must be exactly ${VIRT_FLASH_BANK_SIZE} bytes, not ${firmware.vars.length}`,
       );
+    if (firmware.acpi !== undefined && typeof firmware.acpi !== "boolean")
+      throw new ConfigError("firmware.acpi must be a boolean (default true)");
+    const seen = new Set<string>();
+    for (const d of firmware.bootOrder ?? []) {
+      const key = d.kind === "sata" ? `sata ${d.port}` : d.kind;
+      if (d.kind === "disk" ? o.disk === undefined : d.kind !== "sata" || o.sata?.[d.port] === undefined)
+        throw new ConfigError(
+          `firmware.bootOrder names ${JSON.stringify(d)}, which the board does not have (${
+            d.kind === "disk" ? "no disk" : `${o.sata?.length ?? 0} SATA devices`
+          })`,
+        );
+      if (seen.has(key)) throw new ConfigError(`firmware.bootOrder names ${key} twice`);
+      seen.add(key);
+    }
     const problem = firmware.vars === undefined ? undefined : efiVarStoreProblem(firmware.vars);
     if (problem !== undefined)
       throw new ConfigError(

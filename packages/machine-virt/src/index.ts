@@ -4,6 +4,7 @@ export { FlashFile, VIRT_FLASH_BANK_SIZE } from "@armature/cfi-flash";
 export type {
   VirtAttachments,
   VirtBoardOptions,
+  VirtBootDevice,
   VirtConfig,
   VirtFirmware,
   VirtIommu,

@@ -6,7 +6,9 @@
  * (scripts/guest/make-efi-disk.sh), GRUB boots the cloud kernel and the test initramfs from the
  * ESP, and the guest shows EDK2's EFI, our ACPI tables through fw_cfg's table loader, our
  * SMBIOS, the fw_cfg files in sysfs; a UEFI variable written in the first boot is there in the
- * second from the same --efi-vars file; `poweroff -f` stops the machine (EFI ResetSystem → PSCI
+ * second from the same --efi-vars file. The first boot has fw_cfg's bootorder naming the disk;
+ * the second runs without ACPI (QEMU's acpi=off: no ACPI files in fw_cfg, so EDK2 gives Linux
+ * the DT from the start of RAM). `poweroff -f` stops the machine (EFI ResetSystem → PSCI
  * SYSTEM_OFF over HVC). The same image boots on qemu-system-aarch64 -M virt -bios QEMU_EFI.fd.
  * Every wait is bounded: a boot's shell within 8 min, each test within 10.
  */
@@ -15,9 +17,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { VIRT_FLASH_BANK_SIZE } from "@armature/cfi-flash";
-import { FileBlockBackend } from "@armature/core";
+import { FileBlockBackend, type Logger, setLogger } from "@armature/core";
 import { acpiLoaderFiles, smbiosFiles } from "@armature/fw-cfg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { VirtBootDevice } from "./config.js";
 import { describeVirtAcpi, describeVirtSmbios } from "./describe.js";
 import { efiVarStoreProblem } from "./efi-vars.js";
 import { FlashFile } from "./index.js";
@@ -63,7 +66,11 @@ interface Boot {
   markerMs: number;
 }
 
-async function bootOurs(disk: string, varsPath: string): Promise<Boot> {
+async function bootOurs(
+  disk: string,
+  varsPath: string,
+  o: { acpi?: boolean; bootOrder?: VirtBootDevice[] } = {},
+): Promise<Boot> {
   const vars = FlashFile.open(varsPath, {
     size: VIRT_FLASH_BANK_SIZE,
     template: new Uint8Array(readFileSync(join(AAVMF_DIR, "AAVMF_VARS.fd"))),
@@ -77,6 +84,7 @@ async function bootOurs(disk: string, varsPath: string): Promise<Boot> {
       code: new Uint8Array(readFileSync(join(AAVMF_DIR, "AAVMF_CODE.fd"))),
       vars: vars.data,
       onVarsChange: () => vars.changed(),
+      ...o,
     },
     disk: new FileBlockBackend(disk),
     console: con,
@@ -114,17 +122,28 @@ describe.skipIf(!enabled || missing !== undefined)(
     let dir = "";
     let disk = "";
     let varsPath = "";
+    // The devices' warnings (still printed): none of the BAR-overlap kind that Linux's one-by-one
+    // reassignment used to raise.
+    const warnings: string[] = [];
+    let previousLogger: Logger | undefined;
     beforeAll(() => {
+      previousLogger = setLogger({
+        warn: (m) => {
+          warnings.push(m);
+          process.stderr.write(`armature: ${m}\n`);
+        },
+      });
       dir = mkdtempSync(join(tmpdir(), "armature-edk2-e2e-"));
       disk = makeEfiDisk(dir);
       varsPath = join(dir, "vars.fd");
     }, 300_000);
     afterAll(() => {
+      if (previousLogger !== undefined) setLogger(previousLogger);
       if (dir !== "") rmSync(dir, { recursive: true, force: true });
     });
 
     it("boots GRUB from a GPT disk and Linux through it, with ACPI, SMBIOS, fw_cfg, a UEFI variable write and poweroff", async () => {
-      const b = await bootOurs(disk, varsPath);
+      const b = await bootOurs(disk, varsPath, { bootOrder: [{ kind: "disk" }] });
       try {
         const c = b.m.config;
         const log = b.con.output.slice(0, b.con.output.indexOf(MARKER));
@@ -132,6 +151,7 @@ describe.skipIf(!enabled || missing !== undefined)(
         // kernel had moved) and the disk was found.
         expect(log).not.toMatch(/Internal error|unclaimed address/);
         expect(log).toMatch(/ vda: vda1/);
+        expect(warnings.filter((w) => /overlaps/.test(w))).toEqual([]);
         expect(log).toMatch(/efi: EFI v2\.7\d* by EDK II/);
         expect(log).toMatch(/ACPI: RSDP 0x[0-9A-F]+ 000024 \(v02 /);
         // Every table of the layout's ACPI description, as the kernel lists them.
@@ -152,6 +172,11 @@ describe.skipIf(!enabled || missing !== undefined)(
         expect(fwcfg).toMatch(/\brsdp\b/);
         expect(fwcfg).toMatch(/\btables\b/);
         expect(fwcfg).toContain(String(acpiLoaderFiles(acpi).tables.length));
+        // The boot order EDK2 read (and still booted the disk with): the disk's path, NUL-ended.
+        const order = await b.shell.sh(
+          "od -An -c /sys/firmware/qemu_fw_cfg/by_name/bootorder/raw | tr -d ' \\n'",
+        );
+        expect(order).toMatch(/\/pci@ffffffffffffffff\/scsi@[0-9a-f]+\/disk@0,0\\0/);
 
         // attributes NON_VOLATILE | BOOTSERVICE_ACCESS | RUNTIME_ACCESS, then the data.
         const efivar = await b.shell.sh(
@@ -170,12 +195,26 @@ describe.skipIf(!enabled || missing !== undefined)(
       );
     }, 600_000);
 
-    it("the variable is there in the next boot from the same --efi-vars file", async () => {
+    it("the variable is there in the next boot from the same --efi-vars file; with acpi off the OS gets the DT", async () => {
       expect(varsPath).not.toBe("");
-      const b = await bootOurs(disk, varsPath);
+      const b = await bootOurs(disk, varsPath, { acpi: false });
       try {
         const out = await b.shell.sh(`${MOUNT_EFIVARFS}; cat ${VARFS}/${VAR_NAME} | tail -c 8`);
         expect(out).toMatch(/armature/);
+        // The DT that EDK2 found at the start of RAM, not ACPI: the model line, the DT's PSCI
+        // node, /proc/device-tree; fw_cfg (found through the DT) lists no ACPI files.
+        const log = b.con.output.slice(0, b.con.output.indexOf(MARKER));
+        expect(log).toMatch(/efi: EFI v2\.7\d* by EDK II/);
+        expect(log).toContain(`Machine model: ${b.m.fdt.getString("model")}`);
+        expect(log).toMatch(/psci: probing for conduit method from DT/);
+        expect(log).not.toMatch(/ACPI: RSDP/);
+        expect(warnings.filter((w) => /overlaps/.test(w))).toEqual([]);
+        const dt = await b.shell.sh(
+          "cat /proc/device-tree/compatible; echo; insmod /lib/modules/qemu_fw_cfg.ko; ls /sys/firmware/qemu_fw_cfg/by_name/etc/",
+        );
+        expect(dt).toContain("linux,dummy-virt");
+        expect(dt).toMatch(/\bsmbios\b/);
+        expect(dt).not.toMatch(/\bacpi\b|table-loader/);
       } catch (e) {
         b.m.stop();
         b.vars.close();

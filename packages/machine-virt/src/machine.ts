@@ -36,14 +36,21 @@ import {
   resolveCpuEngine,
 } from "@armature/cpu-aarch64";
 import { type FdtNode, serializeDtb } from "@armature/fdt";
-import { acpiLoaderFiles, FW_CFG_FILE, type FwCfg, smbiosFiles } from "@armature/fw-cfg";
+import {
+  acpiLoaderFiles,
+  bootOrderFile,
+  FW_CFG_FILE,
+  type FwCfg,
+  ofwBootPath,
+  smbiosFiles,
+} from "@armature/fw-cfg";
 import { GICR_FRAME_SIZE, type Gicv3 } from "@armature/gic";
 import type { PciHostBridge } from "@armature/pci";
 import type { Pl011 } from "@armature/pl011";
 import type { Pl031 } from "@armature/pl031";
 import type { SmmuV3 } from "@armature/smmu";
 import type { UefiFirmware } from "@armature/uefi";
-import type { VirtioConsole, VirtioGpu, VirtioPciFunction } from "@armature/virtio";
+import { VirtioBlk, type VirtioConsole, type VirtioGpu, VirtioPciFunction } from "@armature/virtio";
 import { type VirtAttachments, type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
 import { describeVirtAcpi, describeVirtDt, describeVirtSmbios } from "./describe.js";
 import type { VirtLayout } from "./layout.js";
@@ -257,7 +264,7 @@ export class VirtMachine {
 
   /**
    * Firmware boot, as QEMU's virt does without EL2/EL3: the DTB at the start of RAM, fw_cfg's
-   * files (ACPI through the table loader, SMBIOS, the kernel), and the boot CPU at the code
+   * files (ACPI through the table loader unless `firmware.acpi` is false, SMBIOS, the kernel), and the boot CPU at the code
    * bank's first instruction at EL1h with interrupts masked (x0 = the DTB).
    */
   private startFirmware(c: VirtConfig, o: VirtMachineOptions, cmdline: string): Uint8Array {
@@ -265,10 +272,14 @@ export class VirtMachine {
     if (c.uart) this.fdt.child("chosen")?.setString("stdout-path", `/pl011@${c.layout.uart.toString(16)}`);
     const dtb = o.dtb ?? serializeDtb(this.fdt, { padding: 4096 });
     this.ram.u8.set(dtb, 0);
-    const acpi = acpiLoaderFiles(describeVirtAcpi(c));
-    fw.addFile(FW_CFG_FILE.acpiRsdp, acpi.rsdp);
-    fw.addFile(FW_CFG_FILE.acpiTables, acpi.tables);
-    fw.addFile(FW_CFG_FILE.tableLoader, acpi.loader);
+    // No ACPI files (QEMU's acpi=off): EDK2 then gives the OS the DT above.
+    if (c.firmware?.acpi !== false) {
+      const acpi = acpiLoaderFiles(describeVirtAcpi(c));
+      fw.addFile(FW_CFG_FILE.acpiRsdp, acpi.rsdp);
+      fw.addFile(FW_CFG_FILE.acpiTables, acpi.tables);
+      fw.addFile(FW_CFG_FILE.tableLoader, acpi.loader);
+    }
+    fw.addFile(FW_CFG_FILE.bootOrder, this.bootOrder(c));
     const smbios = smbiosFiles(describeVirtSmbios(c));
     fw.addFile(FW_CFG_FILE.smbiosAnchor, smbios.anchor);
     fw.addFile(FW_CFG_FILE.smbiosTables, smbios.tables);
@@ -290,6 +301,22 @@ export class VirtMachine {
       this.bus.write(c.layout.gicd + GIC_IGROUPR + 4 * k, 4, 0xffff_ffff);
     this.runtime.boot({ pc: c.layout.flash![0], x: [c.layout.ramBase], pstate: PSTATE_EL1H_MASKED });
     return dtb;
+  }
+
+  /** fw_cfg's "bootorder": `firmware.bootOrder` as QEMU's OpenFirmware paths of their PCI slots. */
+  private bootOrder(c: VirtConfig): Uint8Array {
+    const fns = this.pci.functions();
+    const paths = (c.firmware?.bootOrder ?? []).map((d) => {
+      const f =
+        d.kind === "disk"
+          ? fns.find((f) => f.fn instanceof VirtioPciFunction && f.fn.device instanceof VirtioBlk)
+          : fns.find((f) => f.fn === this.ahci);
+      if (f === undefined) throw new ConfigError(`firmware.bootOrder: no PCI function for ${d.kind}`);
+      return d.kind === "disk"
+        ? ofwBootPath({ kind: "virtio-blk", slot: f.device, function: f.function })
+        : ofwBootPath({ kind: "ahci", slot: f.device, function: f.function, port: d.port });
+    });
+    return bootOrderFile(paths);
   }
 
   /** Type into the console (the tty named last in `console=`). */

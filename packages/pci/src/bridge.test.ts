@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Bus, BusError } from "@armature/core";
+import { Bus, BusError, setLogger } from "@armature/core";
 import { RecordingIrqLine, RecordingMsiSink } from "@armature/core/test";
 import { FdtNode } from "@armature/fdt";
 import fc from "fast-check";
@@ -171,6 +171,42 @@ describe("BAR decoding on the bus", () => {
     g.memories.get(0)!.bytes[4] = 0x22;
     expect(s.bus.read(0x1000_0004, 1)).toBe(0x11);
     expect(s.bus.read(0x1000_3004, 1)).toBe(0x22);
+  });
+
+  it("is quiet about an overlap between BARs unless the guest accesses the contested range while it lasts", () => {
+    const warnings: string[] = [];
+    const previous = setLogger({ warn: (m) => warnings.push(m) });
+    try {
+      const s = setup();
+      const f = new FakePciFunction();
+      const g = new FakePciFunction();
+      s.bridge.attach(f, { device: 1 });
+      s.bridge.attach(g, { device: 4 });
+      s.cfg.write(1, 0, 0x10, 0x1000_3000);
+      s.cfg.write(4, 0, 0x10, 0x1000_0000);
+      s.cfg.write(1, 0, 0x04, 2, 2);
+      s.cfg.write(4, 0, 0x04, 2, 2);
+      g.memories.get(0)!.bytes[4] = 0x22;
+      // A swap, one BAR at a time: f lands on g's old place until g moves. Nothing to say.
+      s.cfg.write(1, 0, 0x10, 0x1000_0000);
+      s.cfg.write(4, 0, 0x10, 0x1000_3000);
+      expect(warnings).toEqual([]);
+      expect(f.mappedAt.get(0)).toBe(0x1000_0000);
+      // f moves onto g for good and the guest reads there: the read reaches g, and that is said.
+      s.cfg.write(1, 0, 0x10, 0x1000_3000);
+      expect(s.bus.read(0x1000_3004, 1)).toBe(0x22);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/1\.0 BAR 0 at 0x10003000 overlaps .*4\.0-bar0.*access at 0x10003004/);
+      // g moves away: f decodes, and accesses are f's.
+      s.cfg.write(4, 0, 0x10, 0x1000_8000);
+      expect(f.mappedAt.get(0)).toBe(0x1000_3000);
+      f.memories.get(0)!.bytes[4] = 0x11;
+      expect(s.bus.read(0x1000_3004, 1)).toBe(0x11);
+      expect(s.bus.read(0x1000_8004, 1)).toBe(0x22);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      setLogger(previous);
+    }
   });
 
   it("maps I/O BARs into the I/O window at cpuBase + port", () => {

@@ -99,6 +99,16 @@ interface Slot {
   intx: boolean;
 }
 
+/** A BAR refused because another function's mapped BAR (`other`) holds part of its range. */
+interface BarConflict {
+  slot: Slot;
+  /** "D.F BAR i at 0x…", for the warning. */
+  what: string;
+  base: number;
+  size: number;
+  other: string;
+}
+
 /**
  * A generic ECAM PCIe host bridge (`pci-host-ecam-generic`, PCIe Base §7.2.2): configuration
  * space through a memory-mapped window, type-0 functions on the root bus with their BARs mapped
@@ -122,6 +132,10 @@ export class PciHostBridge {
   private readonly log = new RateLimitedLog("pci");
   /** Slots with a BAR refused for overlapping another region (retried when a mapping goes away). */
   private readonly overlapped = new Set<Slot>();
+  /** BARs refused for overlapping another function's BAR, and the range each contests. */
+  private readonly conflicts: BarConflict[] = [];
+  /** The BAR mappings that watch for accesses to a contested range. */
+  private readonly watched = new WeakSet<MmioRegion>();
 
   constructor(opts: PciHostBridgeOptions) {
     this.bus = opts.bus;
@@ -460,10 +474,73 @@ export class PciHostBridge {
     }
   }
 
+  /**
+   * Note that a BAR of `c.slot` was refused because it overlaps the mapped BAR named `other`, and
+   * watch that BAR's mapping so that a guest access to the contested range is reported. False
+   * when `other` is no BAR of this bridge.
+   */
+  private addConflict(other: string, c: Omit<BarConflict, "other">): boolean {
+    for (const s of this.slots.values()) {
+      const j = s.mapped.findIndex((r) => r?.name === other);
+      if (j < 0) continue;
+      this.conflicts.push({ ...c, other });
+      const r = s.mapped[j]!;
+      if (!this.watched.has(r)) {
+        this.bus.remove(r);
+        const w = this.bus.addMmio(r.name, r.base, r.size, this.watching(r, s.barAt[j]!.device));
+        this.watched.add(w);
+        s.mapped[j] = w;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private clearConflicts(slot: Slot): void {
+    for (let k = this.conflicts.length - 1; k >= 0; k--)
+      if (this.conflicts[k]!.slot === slot) this.conflicts.splice(k, 1);
+  }
+
+  /** `dev` as mapped at `r`, warning when an access lands in a range another BAR contests. */
+  private watching(r: MmioRegion, dev: MmioDevice): MmioDevice {
+    const check = (offset: number) => {
+      if (this.conflicts.length === 0) return;
+      const a = r.base + offset;
+      for (const c of this.conflicts)
+        if (a >= c.base && a < c.base + c.size)
+          this.log.warn(
+            "bar-overlap",
+            `${c.what} overlaps ${c.other} and is not decoded; the guest's access at ${hex(a)} went to ${c.other}`,
+          );
+    };
+    const w: MmioDevice = {
+      read: (o, s) => {
+        check(o);
+        return dev.read(o, s);
+      },
+      write: (o, s, v) => {
+        check(o);
+        dev.write(o, s, v);
+      },
+    };
+    if (dev.read64 !== undefined)
+      w.read64 = (o) => {
+        check(o);
+        return dev.read64!(o);
+      };
+    if (dev.write64 !== undefined)
+      w.write64 = (o, v) => {
+        check(o);
+        dev.write64!(o, v);
+      };
+    return w;
+  }
+
   /** remap() for one slot; true when it took a mapping off the bus. */
   private remapSlot(slot: Slot): boolean {
     let removed = false;
     this.overlapped.delete(slot);
+    this.clearConflicts(slot);
     for (let i = 0; i < 6; i++) {
       const b = slot.barAt[i];
       if (b === undefined) continue;
@@ -499,10 +576,12 @@ export class PciHostBridge {
       } catch (e) {
         if (!(e instanceof RegionOverlapError)) throw e;
         this.overlapped.add(slot);
-        this.log.warn(
-          "bar-overlap",
-          `${slot.device}.${slot.func} BAR ${i} at ${hex(cpu)} overlaps ${e.first}; not decoded while it does`,
-        );
+        const what = `${slot.device}.${slot.func} BAR ${i} at ${hex(cpu)}`;
+        // Over another function's BAR: a step of a reassignment (Linux writes each BAR with
+        // decoding on, so one BAR may land on another's old place until that one moves).
+        // Quiet unless the guest uses the contested range while the overlap lasts.
+        if (!this.addConflict(e.first, { slot, what, base: cpu, size: b.size }))
+          this.log.warn("bar-overlap", `${what} overlaps ${e.first}; not decoded while it does`);
       }
     }
     return removed;

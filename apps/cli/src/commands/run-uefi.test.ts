@@ -70,8 +70,14 @@ describe("armature run --firmware uefi (the virt board's built-in UEFI)", () => 
       expect(
         parseRunOptions([...v, "--firmware", "uefi", "--kernel", k, "--efi-vars", join(dir, "v")]),
       ).toMatchObject({ uefi: { acpi: false }, efiVars: join(dir, "v") });
+      expect(parseRunOptions([...v, "--firmware", "uefi", "--acpi", "on", "--kernel", k])).toMatchObject({
+        uefi: { acpi: true },
+      });
+      expect(parseRunOptions([...v, "--firmware", "uefi", "--acpi", "off", "--kernel", k])).toMatchObject({
+        uefi: { acpi: false },
+      });
       expect((await run(["run", ...v, "--acpi", "--kernel", k])).err).toMatch(
-        /--acpi goes with --firmware uefi/,
+        /--acpi goes with --firmware uefi or --bios/,
       );
       expect((await run(["run", ...v, "--firmware", "uefi"])).err).toMatch(/--kernel FILE is required/);
       expect((await run(["run", ...v, "--firmware", "bios", "--kernel", k])).code).toBe(2);

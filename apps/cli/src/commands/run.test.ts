@@ -115,7 +115,36 @@ describe("armature run: options are checked before anything starts", () => {
       ).toMatchObject({
         bios: join(dir, "CODE.fd"),
         efiVars: join(dir, "v.fd"),
+        biosAcpi: true,
       });
+      // --acpi [on|off]: with --bios, off leaves ACPI out (the firmware gives the OS the DT).
+      const bios = [...q, "--bios", join(dir, "CODE.fd")];
+      expect(parseRunOptions([...bios, "--acpi", "off"])).toMatchObject({ biosAcpi: false });
+      expect(parseRunOptions([...bios, "--acpi", "--smp", "2"])).toMatchObject({ biosAcpi: true, smp: 2 });
+      expect(parseRunOptions([...bios, "--acpi", "on"])).not.toHaveProperty("uefi");
+      expect((await run(["run", ...bios, "--acpi", "maybe"])).err).toMatch(/unknown option "maybe"/);
+      // bootindex=N: the firmware's boot order, lowest first (the disk, then AHCI ports in order).
+      const img = join(dir, "d.img");
+      writeFileSync(img, Buffer.alloc(4096));
+      expect(
+        parseRunOptions([
+          ...bios,
+          "--disk",
+          `${img},bootindex=2`,
+          "--sata",
+          img,
+          "--cdrom",
+          `${img},bootindex=0`,
+        ]),
+      ).toMatchObject({ bootOrder: [{ kind: "sata", port: 1 }, { kind: "disk" }], cdrom: [img] });
+      expect(parseRunOptions([...bios, "--disk", img])).not.toHaveProperty("bootOrder");
+      expect((await run(["run", ...q, "--kernel", img, "--disk", `${img},bootindex=1`])).err).toMatch(
+        /bootindex= .* add --bios/,
+      );
+      expect(
+        (await run(["run", ...bios, "--disk", `${img},bootindex=1`, "--sata", `${img},ro,bootindex=1`])).err,
+      ).toMatch(/two devices have bootindex=1/);
+      expect((await run(["run", ...bios, "--disk", `${img},bootindex=x`])).err).toMatch(/must be an integer/);
       expect((await run(["run", ...q, "--efi-vars", "v.fd", "--kernel", join(dir, "CODE.fd")])).err).toMatch(
         /--efi-vars .* add --bios/,
       );

@@ -11,6 +11,7 @@ import {
   VIRT_FLASH_BANK_SIZE,
   VIRT_LIMITS,
   type VirtBoardOptions,
+  type VirtBootDevice,
   VirtMachine,
   type VirtMachineOptions,
   virtConfig,
@@ -47,8 +48,8 @@ import {
 
 const L = VIRT_LIMITS;
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]
-       armature run --machine virt --layout qemu --bios FILE [--efi-vars FILE] [options]
-       armature run --machine virt --firmware uefi [--acpi] [--efi-vars FILE] --kernel FILE [options]
+       armature run --machine virt --layout qemu --bios FILE [--acpi off] [--efi-vars FILE] [options]
+       armature run --machine virt --firmware uefi [--acpi [on]] [--efi-vars FILE] --kernel FILE [options]
        armature run --restore FILE [--force-restore] [options]
 
   --machine virt          the board ("parallels": see \`armature run --machine parallels --help\`)
@@ -61,7 +62,10 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
                           the kernel starts through its EFI stub (--initrd by LoadFile2) and
                           gets the DT in the EFI configuration table; without --kernel the
                           UEFI boots the disks' EFI System Partition
-  --acpi                  with --firmware uefi: the board's ACPI tables and SMBIOS, no DT
+  --acpi [on|off]         the board's ACPI tables for the OS (\`--acpi\` alone: on). --firmware
+                          uefi: on gives ACPI + SMBIOS and no DT (default off: the DT);
+                          --bios: off leaves the tables out of fw_cfg, so the firmware gives
+                          the OS the DT (QEMU's -machine acpi=off; default on)
   --efi-vars FILE         the firmware's variable store, saved as it changes by an atomic
                           rename; a corrupt store is refused, not reformatted. --bios: the
                           64 MiB flash bank, created from AAVMF_VARS.fd next to the --bios file
@@ -69,7 +73,10 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
                           if missing)
   --append STRING         kernel command line (default: console=ttyAMA0)
   --dtb FILE              use this device tree instead of the generated one
-  --disk FILE[,ro]        virtio-blk disk backed by FILE (read-only with ,ro)
+  --disk FILE[,ro][,bootindex=N]
+                          virtio-blk disk backed by FILE (read-only with ,ro); bootindex (with
+                          --bios, also on --sata and --cdrom): the firmware's boot order, lowest
+                          first, in fw_cfg's "bootorder" as QEMU writes it (default: empty)
   --net user[,OPT=V...]   virtio-net on user-mode networking (default): DHCP gives the guest
                           10.0.2.15, 10.0.2.2 is the host's 127.0.0.1, DNS at 10.0.2.3; options
                           net=CIDR host=IP dns=IP dhcpstart=IP hostname=NAME restrict=on
@@ -80,8 +87,10 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --net-dump FILE.pcap    write every network frame to FILE.pcap (tcpdump -r reads it)
   --mac XX:XX:XX:XX:XX:XX the virtio-net card's MAC (default 52:54:00:12:34:56)
   --iommu none|smmuv3     put an Arm SMMUv3 in front of the PCI devices (default none)
-  --sata FILE[,ro]        SATA disk on the next port of an AHCI controller (repeatable)
-  --cdrom FILE.iso        ATAPI DVD-ROM with this ISO 9660/UDF image, after the disks (repeatable)
+  --sata FILE[,ro][,bootindex=N]
+                          SATA disk on the next port of an AHCI controller (repeatable)
+  --cdrom FILE.iso[,bootindex=N]
+                          ATAPI DVD-ROM with this ISO 9660/UDF image, after the disks (repeatable)
   --gpu                   virtio-gpu (1024x768 scanout; Linux: virtio_gpu, fbcon on tty1)
   --display vnc=HOST:PORT[,password=PW]|none
                           serve the GPU's screen over VNC on HOST:PORT (loopback unless a
@@ -118,6 +127,10 @@ export interface RunOptions {
   bios?: string;
   /** The built-in UEFI (--firmware uefi), with ACPI instead of the DT (--acpi). */
   uefi?: { acpi: boolean };
+  /** With `bios`: ACPI tables in fw_cfg for the firmware (false: --acpi off, the OS gets the DT). */
+  biosAcpi?: boolean;
+  /** With `bios`: the devices given a bootindex, lowest first (fw_cfg's "bootorder"). */
+  bootOrder?: VirtBootDevice[];
   efiVars?: string;
   append?: string;
   dtb?: string;
@@ -127,7 +140,7 @@ export interface RunOptions {
   mac?: string;
   iommu: "none" | "smmuv3";
   /** AHCI ports: the --sata disks in order, then the --cdrom drives. */
-  sata: Array<{ path: string; readOnly: boolean }>;
+  sata: Array<{ path: string; readOnly: boolean; bootIndex?: number }>;
   cdrom: string[];
   gpu: boolean;
   display: DisplaySpec;
@@ -206,7 +219,7 @@ const RUN_OPTIONS = {
   "--initrd": { value: true },
   "--bios": { value: true },
   "--firmware": { value: true, choices: ["uefi"] },
-  "--acpi": {},
+  "--acpi": { value: true, optional: true, choices: ["on", "off"] },
   "--efi-vars": { value: true },
   "--append": { value: true },
   "--dtb": { value: true },
@@ -268,9 +281,12 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     throw new CliUsageError(
       "--firmware uefi is the built-in firmware, --bios boots one from flash: give one",
     );
-  if (a["--acpi"] === true && !uefi)
-    throw new CliUsageError("--acpi goes with --firmware uefi (with --bios the firmware picks)");
-  if (a["--acpi"] === true && a["--dtb"] !== undefined)
+  const acpi = a["--acpi"] === undefined ? undefined : a["--acpi"] !== "off";
+  if (acpi !== undefined && !uefi && a["--bios"] === undefined)
+    throw new CliUsageError(
+      "--acpi goes with --firmware uefi or --bios (a kernel booted directly gets the DT)",
+    );
+  if (uefi && acpi === true && a["--dtb"] !== undefined)
     throw new CliUsageError("--dtb with --acpi: the OS gets ACPI tables and no device tree; drop one");
   const uefiDisk = uefi && (a["--disk"] !== undefined || (a["--sata"] ?? []).length > 0);
   if (a["--kernel"] === undefined && a["--bios"] === undefined && !uefiDisk)
@@ -285,8 +301,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     layout: board.layout as "vz" | "qemu",
     net: { kind: "user", options: {} },
     iommu: board.iommu ?? "none",
-    sata: (a["--sata"] ?? []).map((v) => fileArg(v, "--sata")),
-    cdrom: a["--cdrom"] ?? [],
+    sata: (a["--sata"] ?? []).map((v) => fileArg(v, "--sata", { bootIndex: true })),
+    cdrom: (a["--cdrom"] ?? []).map((v) => fileArg(v, "--cdrom", { bootIndex: true }).path),
     gpu: a["--gpu"] === true,
     display: parseDisplaySpec(a["--display"] ?? "none"),
     usb: a["--usb"] === true || a["--camera"] === true || (a["--usb-device"] ?? []).length > 0,
@@ -301,7 +317,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   };
   if (a["--kernel"] !== undefined) o.kernel = a["--kernel"];
   if (a["--bios"] !== undefined) o.bios = a["--bios"];
-  if (uefi) o.uefi = { acpi: a["--acpi"] === true };
+  if (uefi) o.uefi = { acpi: acpi ?? false };
+  if (a["--bios"] !== undefined) o.biosAcpi = acpi ?? true;
   if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
   if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
   if (a["--append"] !== undefined) o.append = a["--append"];
@@ -314,7 +331,16 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
   if (!o.gpu && (o.display.kind !== "none" || o.screendump !== undefined))
     throw new CliUsageError("--display and --screendump show the GPU's screen: add --gpu");
-  if (a["--disk"] !== undefined) o.disk = fileArg(a["--disk"], "--disk");
+  const disk = a["--disk"] === undefined ? undefined : fileArg(a["--disk"], "--disk", { bootIndex: true });
+  if (disk !== undefined) o.disk = disk;
+  const bootOrder = bootOrderArg(
+    disk,
+    o.sata,
+    (a["--cdrom"] ?? []).map((v) => fileArg(v, "--cdrom", { bootIndex: true })),
+  );
+  if (bootOrder.length > 0 && o.bios === undefined)
+    throw new CliUsageError("bootindex= sets the firmware's boot order (fw_cfg's bootorder): add --bios");
+  if (bootOrder.length > 0) o.bootOrder = bootOrder;
   const net = a["--net"];
   if (net !== undefined) {
     if (net.startsWith("tap"))
@@ -339,7 +365,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     ...board,
     uart: o.uart,
     rtc: o.rtc,
-    ...(o.bios === undefined ? {} : { firmware: { code: new Uint8Array(1) } }),
+    ...(o.bios === undefined ? {} : { firmware: { code: new Uint8Array(1), acpi: o.biosAcpi } }),
     ...(o.uefi === undefined ? {} : { uefi: o.uefi }),
   });
   if (o.kernel !== undefined) readable(o.kernel, "kernel");
@@ -449,6 +475,8 @@ export const runCommand: Command = {
         code: new Uint8Array(readFileSync(opts.bios)),
         ...(vars === undefined ? {} : { vars: vars.data }),
         ...(vars?.file === undefined ? {} : { onVarsChange: () => vars.file?.changed() }),
+        ...(opts.biosAcpi === false ? { acpi: false } : {}),
+        ...(opts.bootOrder === undefined ? {} : { bootOrder: opts.bootOrder }),
       };
     const m = new VirtMachine(mo);
     if (opts.snapshotOnExit !== undefined) {
@@ -528,6 +556,24 @@ export const runCommand: Command = {
     }
   },
 };
+
+/** The devices given `bootindex=N`, ordered by N (the disk, then the AHCI ports: --sata, --cdrom). */
+function bootOrderArg(
+  disk: { bootIndex?: number } | undefined,
+  sata: ReadonlyArray<{ bootIndex?: number }>,
+  cdrom: ReadonlyArray<{ bootIndex?: number }>,
+): VirtBootDevice[] {
+  const listed: Array<{ index: number; device: VirtBootDevice }> = [];
+  if (disk?.bootIndex !== undefined) listed.push({ index: disk.bootIndex, device: { kind: "disk" } });
+  [...sata, ...cdrom].forEach((d, port) => {
+    if (d.bootIndex !== undefined) listed.push({ index: d.bootIndex, device: { kind: "sata", port } });
+  });
+  listed.sort((x, y) => x.index - y.index);
+  for (let k = 1; k < listed.length; k++)
+    if (listed[k]!.index === listed[k - 1]!.index)
+      throw new CliUsageError(`two devices have bootindex=${listed[k]!.index}: give each its own`);
+  return listed.map((l) => l.device);
+}
 
 /**
  * The firmware's variable store: `--efi-vars FILE` (created from the template when absent), else
