@@ -142,7 +142,8 @@ export const ABORT = { abort: true };
 const PAGE_BITS = 12;
 const PAGE_SIZE = 4096;
 const PAGE_MASK = ~(PAGE_SIZE - 1);
-const TLB_SIZE = 512;
+/** Entries of each direct-mapped software TLB (the translator's inline loads/stores index it too). */
+export const TLB_SIZE = 512;
 const TLB_MASK = TLB_SIZE - 1;
 const INVALID_TAG = 1; // never equal to a page-aligned lo
 
@@ -276,15 +277,16 @@ export class Cpu {
   jit: JitEngine | undefined;
   private readonly jitOptions: JitOptions | undefined;
 
-  // software TLB: read, write, exec (direct-mapped by VA page)
-  private readonly rTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
-  private readonly rTagHi = new Int32Array(TLB_SIZE);
-  private readonly rBase = new Int32Array(TLB_SIZE);
-  private readonly rView: DataView[] = [];
-  private readonly wTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
-  private readonly wTagHi = new Int32Array(TLB_SIZE);
-  private readonly wBase = new Int32Array(TLB_SIZE);
-  private readonly wView: DataView[] = [];
+  // software TLB: read, write, exec (direct-mapped by VA page). The read and write arrays are
+  // filled in place and never replaced: translated blocks (src/jit/) read them directly.
+  /** @internal */ readonly rTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
+  /** @internal */ readonly rTagHi = new Int32Array(TLB_SIZE);
+  /** @internal */ readonly rBase = new Int32Array(TLB_SIZE);
+  /** @internal */ readonly rView: DataView[] = [];
+  /** @internal */ readonly wTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
+  /** @internal */ readonly wTagHi = new Int32Array(TLB_SIZE);
+  /** @internal */ readonly wBase = new Int32Array(TLB_SIZE);
+  /** @internal */ readonly wView: DataView[] = [];
   private readonly wPa = new Float64Array(TLB_SIZE);
   private readonly eTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
   private readonly eTagHi = new Int32Array(TLB_SIZE);

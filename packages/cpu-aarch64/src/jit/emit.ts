@@ -8,6 +8,7 @@
  *   k  index of the instruction that may throw next, RT  runtime helpers (jit.ts).
  */
 import { bitMask, ones64, R, ror64 } from "../interp/alu.js";
+import { TLB_SIZE } from "../interp/cpu.js";
 
 /** What the block builder needs to know about one emitted instruction. */
 export interface Emitted {
@@ -19,6 +20,12 @@ export interface Emitted {
   store: boolean;
   /** Ends the block (unconditional branch): the code has set c.pc/c.pcHi/c.jumped and returned. */
   ends: boolean;
+  /**
+   * A load/store with the software TLB checked inline: only its slow path (a call into Cpu.ld* and st*)
+   * may throw or touch a device, so the code carries a SYNC comment there (the builder stores `k` and
+   * `c.pc`), and a store's slow path sets `sl` (the builder checks it after the instruction).
+   */
+  lazy?: boolean;
 }
 
 const s32 = (v: number): string => String(v | 0);
@@ -167,29 +174,70 @@ function addrOff(n: number, off: number): string {
   return `{ const bh = x[${b + 1}]; const l = (x[${b}] >>> 0) + ${off}; if (l > 0xffffffff) { al = (l - 4294967296) | 0; ah = (bh + 1) | 0; } else if (l < 0) { al = (l + 4294967296) | 0; ah = (bh - 1) | 0; } else { al = l | 0; ah = bh; } }`;
 }
 
-/** Single-register integer transfer at (al, ah) (the interpreter's `transfer` for V = 0). */
+/** Bytes past which an access of 2^size bytes at page offset o crosses the page (the Cpu.ld* and st* bound). */
+const lastOff = (size: number): number => 0x1000 - (1 << size);
+const GET = ["getUint8", "getUint16", "getInt32"];
+const SET = ["setUint8", "setUint16", "setInt32"];
+const LD = ["c.ld8", "c.ld16", "c.ld32", "c.ld64"];
+const ST = ["c.st8", "c.st16", "c.st32", "c.st64"];
+
+/** The TLB slot and page offset of (al, ah), then `if (hit) fast else slow` for a read or a write. */
+function tlbIf(write: boolean, size: number, fast: string, slow: string): string {
+  const [tl, th] = write ? ["WTL", "WTH"] : ["RTL", "RTH"];
+  const bound = size === 0 ? "" : ` && o <= ${lastOff(size)}`;
+  return `{ const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (${tl}[ti] === (al & -4096) && ${th}[ti] === ah${bound}) { ${fast} } else { /*SYNC*/ ${slow} } }`;
+}
+
+/**
+ * Single-register integer transfer at (al, ah) (the interpreter's `transfer` for V = 0), the
+ * software TLB checked inline exactly as Cpu.ld* and st* check it; a miss, MMIO, a page-crossing
+ * access or a watched page (no TLB entries then) takes Cpu.ld* and st* as before.
+ */
 function transfer(w: number): { code: string; store: boolean } | null {
   const t = w & 31;
   const size = w >>> 30;
   const opc = (w >>> 22) & 3;
   if (opc === 0) {
-    if (size === 3) return { code: `c.st64(al, ah, x[${2 * t}], x[${2 * t + 1}]);`, store: true };
-    if (size === 2) return { code: `c.st32(al, ah, x[${2 * t}]);`, store: true };
-    if (size === 1) return { code: `c.st16(al, ah, x[${2 * t}] & 0xffff);`, store: true };
-    return { code: `c.st8(al, ah, x[${2 * t}] & 0xff);`, store: true };
+    let fast: string;
+    let slow: string;
+    const vl = `x[${2 * t}]`;
+    if (size === 3) {
+      fast = `const dv = WV[ti], b = WB[ti] + o; dv.setInt32(b, ${vl}, true); dv.setInt32(b + 4, x[${2 * t + 1}], true);`;
+      slow = `c.st64(al, ah, ${vl}, x[${2 * t + 1}]);`;
+    } else {
+      const v = size === 2 ? vl : size === 1 ? `${vl} & 0xffff` : `${vl} & 0xff`;
+      fast = `WV[ti].${SET[size]}(WB[ti] + o, ${v}${size === 0 ? "" : ", true"});`;
+      slow = `${ST[size]}(al, ah, ${v});`;
+    }
+    return { code: tlbIf(true, size, fast, `${slow} sl = 1;`), store: true };
   }
   if (size === 3) {
     if (opc !== 1) return null; // PRFM
-    return { code: `{ const v = c.ld64(al, ah); ${setD(t, "v", "c.rhi")} }`, store: false };
+    const fast =
+      "const dv = RV[ti], b = RB[ti] + o; rl = dv.getInt32(b, true); rh = dv.getInt32(b + 4, true);";
+    return {
+      code: tlbIf(false, 3, fast, "rl = c.ld64(al, ah); rh = c.rhi;") + setD(t, "rl", "rh"),
+      store: false,
+    };
   }
-  const ld = size === 2 ? "c.ld32(al, ah)" : size === 1 ? "c.ld16(al, ah)" : "c.ld8(al, ah)";
-  if (opc === 1) return { code: `{ const v = ${ld}; ${setD(t, "v", "0")} }`, store: false };
   if (size === 2 && opc === 3) return null; // unallocated (decoder rejects)
-  const sx = size === 2 ? "v" : size === 1 ? "(v << 16) >> 16" : "(v << 24) >> 24";
+  const ld = tlbIf(
+    false,
+    size,
+    `rl = RV[ti].${GET[size]}(RB[ti] + o${size === 0 ? "" : ", true"});`,
+    `rl = ${LD[size]}(al, ah);`,
+  );
+  if (opc === 1) return { code: ld + setD(t, "rl", "0"), store: false };
+  const sx = size === 2 ? "rl" : size === 1 ? "(rl << 16) >> 16" : "(rl << 24) >> 24";
   return {
-    code: `{ const v = ${ld}; const s = ${sx}; ${setD(t, "s", opc === 2 ? "s >> 31" : "0")} }`,
+    code: `${ld} { const s = ${sx}; ${setD(t, "s", opc === 2 ? "s >> 31" : "0")} }`,
     store: false,
   };
+}
+
+/** A load/store emitted with transfer(): checks and syncs only on its slow path. */
+function lazyMem(code: string, store: boolean): Emitted {
+  return { code, mayThrow: false, store, ends: false, lazy: true };
 }
 
 /**
@@ -503,7 +551,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const tr = transfer(w);
       if (tr === null) return null;
       const off = ((w >>> 10) & 0xfff) * (1 << size);
-      return done(addrOff(n, off) + tr.code, true, tr.store);
+      return lazyMem(addrOff(n, off) + tr.code, tr.store);
     }
     case "ldst_unscaled":
     case "ldst_immpost":
@@ -514,10 +562,10 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const off = (w << 11) >> 23;
       const mode = (w >>> 10) & 3;
       const b = spSlot(n);
-      if (mode === 0) return done(addrOff(n, off) + tr.code, true, tr.store);
+      if (mode === 0) return lazyMem(addrOff(n, off) + tr.code, tr.store);
       // pre/post index: address (al, ah) = base (+ off for pre), then the base register = base + off
       const wb = `{ const bl0 = x[${b}], bh0 = x[${b + 1}]; ${addrOff(n, off)} wl = al; wh = ah;${mode === 1 ? " al = bl0; ah = bh0;" : ""} }`;
-      return done(`${wb} ${tr.code} x[${b}] = wl; x[${b + 1}] = wh;`, true, tr.store);
+      return lazyMem(`${wb} ${tr.code} x[${b}] = wl; x[${b + 1}] = wh;`, tr.store);
     }
     case "ldstpair_off":
     case "ldstpair_pre":
@@ -540,22 +588,24 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const t2 = (w >>> 10) & 31;
       let code = `{ const blo = x[${i0}], bhi = x[${i0 + 1}]; const wl0 = (blo >>> 0) + ${off}; wl = wl0 | 0; wh = wl0 > 0xffffffff ? (bhi + 1) | 0 : wl0 < 0 ? (bhi - 1) | 0 : bhi;`;
       code += mode === 1 ? " al = blo; ah = bhi;" : " al = wl; ah = wh;";
-      code +=
-        " const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah;";
       let store = false;
+      // both words in one page (offset <= 0xff0) and a TLB hit: straight to the host view
+      const inPage = `const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (TL[ti] === (al & -4096) && TH[ti] === ah && o <= 0xff0)`;
       if ((w >>> 22) & 1) {
+        code += ` let l1 = 0, h1 = 0, l2 = 0, h2 = 0; { ${inPage.replace("TL[", "RTL[").replace("TH[", "RTH[")} { const dv = RV[ti], b = RB[ti] + o; l1 = dv.getInt32(b, true); h1 = dv.getInt32(b + 4, true); l2 = dv.getInt32(b + 8, true); h2 = dv.getInt32(b + 12, true); }`;
         code +=
-          " const l1 = c.ld64(al, ah); const h1 = c.rhi; const l2 = c.ld64(a2lo, a2hi); const h2 = c.rhi;";
+          " else { const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah; /*SYNC*/ l1 = c.ld64(al, ah); h1 = c.rhi; l2 = c.ld64(a2lo, a2hi); h2 = c.rhi; } }";
         code += setD(t, "l1", "h1") + setD(t2, "l2", "h2");
       } else {
         store = true;
         code += ` const v1l = x[${2 * t}], v1h = x[${2 * t + 1}], v2l = x[${2 * t2}], v2h = x[${2 * t2 + 1}];`;
-        code += " if ((a2lo & 0xfff) > 0xff8) c.probeWrite((a2lo + 7) | 0, a2hi);";
-        code += " c.st64(al, ah, v1l, v1h); c.st64(a2lo, a2hi, v2l, v2h);";
+        code += ` { ${inPage.replace("TL[", "WTL[").replace("TH[", "WTH[")} { const dv = WV[ti], b = WB[ti] + o; dv.setInt32(b, v1l, true); dv.setInt32(b + 4, v1h, true); dv.setInt32(b + 8, v2l, true); dv.setInt32(b + 12, v2h, true); }`;
+        code +=
+          " else { const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah; /*SYNC*/ if ((a2lo & 0xfff) > 0xff8) c.probeWrite((a2lo + 7) | 0, a2hi); c.st64(al, ah, v1l, v1h); c.st64(a2lo, a2hi, v2l, v2h); sl = 1; } }";
       }
       code += " }";
       if (mode !== 2) code += ` x[${i0}] = wl; x[${i0 + 1}] = wh;`;
-      return done(code, true, store);
+      return lazyMem(code, store);
     }
     case "ldst_regoff": {
       if ((w >>> 26) & 1) return null;
@@ -573,7 +623,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       }
       const b = spSlot(n);
       const code = `{ const ml = ${ml}, mh = ${mh}; const l = (x[${b}] >>> 0) + (ml >>> 0); ah = (x[${b + 1}] + mh + (l > 0xffffffff ? 1 : 0)) | 0; al = l | 0; }`;
-      return done(code + tr.code, true, tr.store);
+      return lazyMem(code + tr.code, tr.store);
     }
     case "dp_3src": {
       const op31 = (w >>> 21) & 7;

@@ -11,7 +11,7 @@ import { mul64, R, shift32, shift64 } from "../interp/alu.js";
 import { ABORT, type Cpu, type PageCache } from "../interp/cpu.js";
 import { HANDLERS } from "../interp/dispatch.js";
 import { nop } from "../interp/exec-sys.js";
-import { BLOCK_END_CLASSES, emit, PURE_CLASSES } from "./emit.js";
+import { BLOCK_END_CLASSES, type Emitted, emit, PURE_CLASSES } from "./emit.js";
 
 /**
  * A translated block: runs from the PC (which must be the block's first instruction) and returns
@@ -60,7 +60,7 @@ export interface JitStats {
 }
 
 const PAGE_SLOTS = 1024;
-const NOP = { code: "", mayThrow: false, store: false, ends: false };
+const NOP: Emitted = { code: "", mayThrow: false, store: false, ends: false };
 /** alu.ts helpers the emitted code calls (results in R). */
 const ALU = { mul64, shift32, shift64 };
 
@@ -215,8 +215,15 @@ export class JitEngine {
       if (em !== null) {
         inline++;
         if (em.mayThrow) body.push(`k = ${i}; c.pc = lo + ${4 * i};`);
-        body.push(em.code);
-        if (em.store) body.push(`if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; }`);
+        if (em.lazy) {
+          body.push(em.code.replaceAll("/*SYNC*/", `k = ${i}; c.pc = lo + ${4 * i};`));
+          if (em.store)
+            body.push(
+              `if (sl !== 0) { sl = 0; if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; } }`,
+            );
+        } else body.push(em.code);
+        if (em.store && !em.lazy)
+          body.push(`if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; }`);
         if (em.ends) {
           ended = true;
           break;
@@ -274,9 +281,13 @@ function blockSource(body: string): string {
     .replaceAll("/*FLUSH*/", `${wb} hc = true;`)
     .replaceAll("/*RELOAD*/", `hc = false; ${reload}`)
     .replace(/return ([^;]+);/g, "{ ret = $1; break; }");
+  // the software TLB's arrays (filled in place by Cpu, never replaced) for inline loads/stores
+  let tlb = "";
+  if (body.includes("RTL[")) tlb += " const RTL = c.rTagLo, RTH = c.rTagHi, RB = c.rBase, RV = c.rView;";
+  if (body.includes("WTL[")) tlb += " const WTL = c.wTagLo, WTH = c.wTagHi, WB = c.wBase, WV = c.wView;";
   return `"use strict"; return function block(c, pg, budget) {
-  const x = c.x; const lo = c.pc; const hi = c.pcHi;
-  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0, ret = 0, hc = false;
+  const x = c.x; const lo = c.pc; const hi = c.pcHi;${tlb}
+  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0, ret = 0, sl = 0, hc = false;
   ${decl}
   try {
   for (;;) {
