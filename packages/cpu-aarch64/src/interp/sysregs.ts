@@ -197,6 +197,12 @@ export class SysRegs {
   readonly id: IdRegs;
   readonly counterHz: number;
   private readonly plain = new Map<number, bigint>();
+  /**
+   * Bumped on every change of a plain register (keys, TCR_EL1 ...): pointer authentication caches
+   * its key halves and regime until it moves.
+   * @internal
+   */
+  plainGen = 0;
   /** Debug breakpoint/watchpoint value and control registers (6 BRPs, 4 WRPs). */
   readonly dbgbvr = new Array<bigint>(6).fill(0n);
   readonly dbgbcr = new Array<number>(6).fill(0);
@@ -234,6 +240,7 @@ export class SysRegs {
     this.sctlr = 0x30d00800;
     this.tpidrLo = this.tpidrHi = this.tpidrroLo = this.tpidrroHi = 0;
     this.plain.clear();
+    this.plainGen++;
     for (const key of PLAIN_EL1) this.plain.set(key, 0n);
     this.pmu.reset();
     this.oslsr = 0b1010;
@@ -334,6 +341,7 @@ export class SysRegs {
         number,
       ];
       this.plain.clear();
+      this.plainGen++;
       for (const [key, v] of plain) this.plain.set(key, v);
       this.dbgbvr.splice(0, bvr.length, ...bvr);
       this.dbgbcr.splice(0, bcr.length, ...bcr);
@@ -594,6 +602,7 @@ export class SysRegs {
       case SR.TTBR1_EL1:
       case SR.TCR_EL1:
         this.plain.set(key, v & M64);
+        this.plainGen++;
         if (key === SR.TCR_EL1) this.tcrHi = hi;
         cpu.flushTlb();
         return true;
@@ -682,6 +691,7 @@ export class SysRegs {
     }
     if (this.plain.has(key)) {
       this.plain.set(key, v & M64);
+      this.plainGen++;
       if (key === SR.MDSCR_EL1 || key === SR.OSDLR_EL1 || key === SR.DBGPRCR_EL1) cpu.updateDebug();
       return true;
     }
