@@ -83,19 +83,22 @@ export function condExpr(cond: number): string {
  * int32 halves, evaluated once), carry-in cin; writes flags when S; result in rl/rh (block locals).
  */
 function adc64(ai: number, bl: string, bh: string, cin: number, S: boolean): string {
+  // int32 adds truncated with | 0 and the carries from unsigned compares: V8 keeps all of it in
+  // 32-bit registers (sums above 2^31 as doubles used to cost "lost precision" deopts)
+  const lt = cin ? "<=" : "<";
   let s = `{ const al = x[${ai}], ah = x[${ai + 1}], bl = ${bl}, bh = ${bh};`;
-  s += ` const l = (al >>> 0) + (bl >>> 0) + ${cin}; const h = (ah >>> 0) + (bh >>> 0) + (l > 0xffffffff ? 1 : 0);`;
-  s += " rl = l | 0; rh = h | 0;";
+  s += ` rl = (al + bl${cin ? " + 1" : ""}) | 0; const cy = (rl >>> 0) ${lt} (al >>> 0) ? 1 : 0; rh = (ah + bh + cy) | 0;`;
   if (S) {
-    s += " c.nf = rh >>> 31; c.zf = (rl | rh) === 0 ? 1 : 0; c.cf = h > 0xffffffff ? 1 : 0;";
+    s += " c.nf = rh >>> 31; c.zf = (rl | rh) === 0 ? 1 : 0;";
+    s += " c.cf = (cy !== 0 ? (rh >>> 0) <= (ah >>> 0) : (rh >>> 0) < (ah >>> 0)) ? 1 : 0;";
     s += " c.vf = (~(ah ^ bh) & (ah ^ rh)) >>> 31;";
   }
   return `${s} }`;
 }
 function adc32(ai: number, b: string, cin: number, S: boolean): string {
-  let s = `{ const a = x[${ai}], b = ${b}; const l = (a >>> 0) + (b >>> 0) + ${cin}; rl = l | 0;`;
+  let s = `{ const a = x[${ai}], b = ${b}; rl = (a + b${cin ? " + 1" : ""}) | 0;`;
   if (S) {
-    s += " c.nf = rl >>> 31; c.zf = rl === 0 ? 1 : 0; c.cf = l > 0xffffffff ? 1 : 0;";
+    s += ` c.nf = rl >>> 31; c.zf = rl === 0 ? 1 : 0; c.cf = (rl >>> 0) ${cin ? "<=" : "<"} (a >>> 0) ? 1 : 0;`;
     s += " c.vf = (~(a ^ b) & (a ^ rl)) >>> 31;";
   }
   return `${s} }`;
@@ -171,7 +174,12 @@ function takeBranch(i: number, off: number): string {
 function addrOff(n: number, off: number): string {
   const b = spSlot(n);
   if (off === 0) return `al = x[${b}]; ah = x[${b + 1}];`;
-  return `{ const bh = x[${b + 1}]; const l = (x[${b}] >>> 0) + ${off}; if (l > 0xffffffff) { al = (l - 4294967296) | 0; ah = (bh + 1) | 0; } else if (l < 0) { al = (l + 4294967296) | 0; ah = (bh - 1) | 0; } else { al = l | 0; ah = bh; } }`;
+  // off > 0 carries when the low word wraps below the base, off < 0 borrows when it wraps above
+  const wrap =
+    off > 0
+      ? `(al >>> 0) < (b0 >>> 0) ? (x[${b + 1}] + 1) | 0`
+      : `(al >>> 0) > (b0 >>> 0) ? (x[${b + 1}] - 1) | 0`;
+  return `{ const b0 = x[${b}]; al = (b0 + ${off}) | 0; ah = ${wrap} : x[${b + 1}]; }`;
 }
 
 /** Bytes past which an access of 2^size bytes at page offset o crosses the page (the Cpu.ld* and st* bound). */
@@ -586,7 +594,9 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const off = ((w << 10) >> 25) * 8;
       const t = w & 31;
       const t2 = (w >>> 10) & 31;
-      let code = `{ const blo = x[${i0}], bhi = x[${i0 + 1}]; const wl0 = (blo >>> 0) + ${off}; wl = wl0 | 0; wh = wl0 > 0xffffffff ? (bhi + 1) | 0 : wl0 < 0 ? (bhi - 1) | 0 : bhi;`;
+      const wrap =
+        off >= 0 ? "(wl >>> 0) < (blo >>> 0) ? (bhi + 1) | 0" : "(wl >>> 0) > (blo >>> 0) ? (bhi - 1) | 0";
+      let code = `{ const blo = x[${i0}], bhi = x[${i0 + 1}]; wl = (blo + ${off}) | 0; wh = ${wrap} : bhi;`;
       code += mode === 1 ? " al = blo; ah = bhi;" : " al = wl; ah = wh;";
       let store = false;
       // both words in one page (offset <= 0xff0) and a TLB hit: straight to the host view
@@ -622,7 +632,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
         ml = `(${ml} << ${sh})`;
       }
       const b = spSlot(n);
-      const code = `{ const ml = ${ml}, mh = ${mh}; const l = (x[${b}] >>> 0) + (ml >>> 0); ah = (x[${b + 1}] + mh + (l > 0xffffffff ? 1 : 0)) | 0; al = l | 0; }`;
+      const code = `{ const ml = ${ml}, mh = ${mh}, b0 = x[${b}]; al = (b0 + ml) | 0; ah = (x[${b + 1}] + mh + ((al >>> 0) < (b0 >>> 0) ? 1 : 0)) | 0; }`;
       return lazyMem(code + tr.code, tr.store);
     }
     case "dp_3src": {

@@ -6,6 +6,7 @@
  * interrupts and `--max-instructions` fall at the same instruction count as with the interpreter.
  * Why JS and not WebAssembly: see the package README (M0 measurements).
  */
+import { appendFileSync } from "node:fs";
 import { ENCODINGS } from "../decoder/table.js";
 import { mul64, R, shift32, shift64 } from "../interp/alu.js";
 import { ABORT, type Cpu, type PageCache } from "../interp/cpu.js";
@@ -172,7 +173,11 @@ export class JitEngine {
     const { src, len, inline } = this.source(c, page, slot);
     let f: BlockFn | null = null;
     if (len > 0) {
-      const factory = new Function("H", "ABORT", "A", "AR", src) as (
+      // a name per block (block_<n>): profiles and V8's deopt traces say which block;
+      // ARMATURE_JIT_DUMP=file appends every block's source to that file
+      const named = src.replace("function block(", `function block_${this.stats.blocksCompiled}(`);
+      if (process.env.ARMATURE_JIT_DUMP) appendFileSync(process.env.ARMATURE_JIT_DUMP, `${named}\n`);
+      const factory = new Function("H", "ABORT", "A", "AR", named) as (
         h: typeof HANDLERS,
         abort: typeof ABORT,
         a: typeof ALU,
