@@ -1,4 +1,6 @@
 // The one line `armature run` prints on a terminal before the guest's first output.
+import type { NetBackend } from "@armature/core";
+import { formatIp4, UserNetwork } from "@armature/net";
 
 export interface BannerFacts {
   board: string;
@@ -15,6 +17,19 @@ export interface BannerFacts {
 /** The console keys, shown by Ctrl-A h. */
 export const CONSOLE_KEYS =
   "\r\n[armature] console keys: Ctrl-A h  this help | Ctrl-A x  quit | Ctrl-A c  monitor (with --monitor) | Ctrl-A Ctrl-A  send Ctrl-A\r\n";
+
+/**
+ * The board's network in a few words, from the backend it built: "user 10.0.2.0/24 (guest
+ * 10.0.2.15 by DHCP)", or `other` ("socket") for another backend, "none" without one.
+ */
+export function netSummary(net: NetBackend | undefined, other: string): string {
+  if (net === undefined) return "none";
+  if (!(net instanceof UserNetwork)) return other;
+  let bits = 0;
+  for (let m = net.netmask >>> 0; m !== 0; m = (m << 1) >>> 0) bits++;
+  const guest = formatIp4(net.dhcp.config.start);
+  return `user ${formatIp4(net.network)}/${bits} (guest ${guest} by DHCP)`;
+}
 
 /** One line: board, CPUs, memory, kernel, disks, network, and the keys to know. */
 export function bootBanner(f: BannerFacts): string {

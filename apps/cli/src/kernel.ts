@@ -14,6 +14,8 @@ export interface KernelFacts {
 }
 
 function mib(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1048576) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1048576).toFixed(1)} MiB`;
 }
 

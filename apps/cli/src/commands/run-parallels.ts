@@ -10,7 +10,7 @@ import {
 } from "@armature/machine-parallels";
 import { VariableStore } from "@armature/uefi";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
-import { bootBanner } from "../banner.js";
+import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, outputFile } from "../files.js";
@@ -224,7 +224,7 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
             : [`${opts.disk.path} (sata, ${opts.disk.readOnly ? "ro" : "rw"})`]),
           ...(opts.cdrom === undefined ? [] : [`${opts.cdrom} (cdrom)`]),
         ],
-        net: opts.net === "user" ? "user (guest 10.0.2.15 by DHCP)" : "none",
+        net: netSummary(m.net, opts.net),
       }),
     );
   let vnc: VncServer | undefined;

@@ -20,7 +20,7 @@ import { type NetSpec, parseNetSpec } from "@armature/net";
 import { VariableStore } from "@armature/uefi";
 import { Yuy2Frames } from "@armature/usb";
 import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
-import { bootBanner } from "../banner.js";
+import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, outputFile } from "../files.js";
@@ -502,7 +502,7 @@ export const runCommand: Command = {
             ...opts.sata.map((d) => `${d.path} (sata, ${d.readOnly ? "ro" : "rw"})`),
             ...opts.cdrom.map((f) => `${f} (cdrom)`),
           ],
-          net: opts.net.kind === "user" ? "user (guest 10.0.2.15 by DHCP)" : opts.net.kind,
+          net: netSummary(m.network, opts.net.kind),
         }),
       );
 
