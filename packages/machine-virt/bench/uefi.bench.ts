@@ -2,7 +2,8 @@
 // physical CPU", printed by earlycon) for Debian's cloud kernel on the virt board (qemu layout):
 //   - through the built-in UEFI (--firmware uefi, DT and --acpi) and booted directly, both in
 //     this process (from `new VirtMachine`) and as an `armature run` process (node start included);
-//   - QEMU + EDK2 (qemu-system-aarch64 -M virt -cpu max -bios QEMU_EFI.fd -kernel ...) as a process.
+//   - QEMU + EDK2 (qemu-system-aarch64 -M virt -cpu max -nic none -bios QEMU_EFI.fd -kernel ...,
+//     the kernel through fw_cfg) as a process.
 // Prints figures (the median of `--runs N`, default 3); never fails on timing.
 //   pnpm --filter @armature/machine-virt bench:uefi [--runs N]
 import { spawn } from "node:child_process";
@@ -82,7 +83,7 @@ const median = (xs: (number | null)[]): number | null => {
   return v.length === 0 ? null : Math.round(v[Math.floor(v.length / 2)]!);
 };
 
-const { image } = guestFiles();
+const { image } = guestFiles({ ifMissing: true });
 const kernel = new Uint8Array(readFileSync(image));
 const load = () =>
   loadavg()
@@ -102,13 +103,13 @@ await measure("in process: direct boot", () => inProcess(kernel, "direct"));
 const cliArgs = [cli, "run", "--machine", "virt", "--layout", "qemu", "--kernel", image, "--append", CMDLINE];
 const cliOpts = ["--net", "none", "--deterministic", "--quiet"];
 if (existsSync(cli)) {
-  await measure("armature run --firmware uefi --acpi", () =>
-    processMs("node", [...cliArgs, "--firmware", "uefi", "--acpi", ...cliOpts]),
+  await measure("armature run --firmware uefi --acpi on", () =>
+    processMs("node", [...cliArgs, "--firmware", "uefi", "--acpi", "on", ...cliOpts]),
   );
   await measure("armature run (direct boot)", () => processMs("node", [...cliArgs, ...cliOpts]));
 } else console.log(`no ${cli}: run pnpm build for the armature run figures`);
 if (existsSync(EDK2))
-  await measure("qemu-system-aarch64 -cpu max -bios QEMU_EFI.fd", () =>
+  await measure("qemu-system-aarch64 -cpu max -nic none -bios QEMU_EFI.fd", () =>
     processMs("qemu-system-aarch64", [
       "-M",
       "virt",
@@ -117,6 +118,8 @@ if (existsSync(EDK2))
       "-m",
       "1024",
       "-nographic",
+      "-nic",
+      "none",
       "-bios",
       EDK2,
       "-kernel",
