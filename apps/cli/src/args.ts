@@ -1,3 +1,4 @@
+import { checkInstructionBudget } from "@armature/board";
 import { type CliIo, CliUsageError, type Command } from "./command.js";
 
 /** One option of a command: `--name` alone (a flag) or `--name VALUE`. */
@@ -120,6 +121,16 @@ export function intArg(v: string, opt: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isSafeInteger(n))
     throw new CliUsageError(`${opt} must be an integer, not "${v}"`);
+  return n;
+}
+
+/**
+ * `--max-instructions N`: an integer (a usage error otherwise) in the range the board accepts
+ * (its ConfigError otherwise), checked before any machine is built.
+ */
+export function maxInstructionsArg(v: string): number {
+  const n = intArg(v, "--max-instructions");
+  checkInstructionBudget(n);
   return n;
 }
 

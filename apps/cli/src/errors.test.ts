@@ -144,6 +144,22 @@ describe("CLI errors: one line, a hint, the documented exit status, nothing chan
     expect(existsSync(p("acpi-out"))).toBe(false);
   });
 
+  it("--max-instructions 0: the board's range (one check), the same status on both boards and --restore", async () => {
+    const msg = /maxInstructions must be an integer of at least 1, not 0/;
+    await fails([...virt(), "--kernel", kernel, "--max-instructions", "0"], EXIT.error, msg);
+    await fails(
+      ["run", "--machine", "parallels", "--kernel", kernel, "--max-instructions", "0"],
+      EXIT.error,
+      msg,
+    );
+    await fails(["run", "--restore", kernel, "--max-instructions", "0"], EXIT.error, msg);
+    await fails(
+      [...virt(), "--kernel", kernel, "--max-instructions", "1e3x"],
+      EXIT.usage,
+      /must be an integer/,
+    );
+  });
+
   it("a kernel that cannot boot: a truncated Image, gzip of garbage, another compressor", async () => {
     writeFileSync(p("trunc"), truncatedImage());
     await fails(

@@ -17,7 +17,13 @@ export type {
   MachineStop,
   VcpuOptions,
 } from "./runtime.js";
-export { BoardRuntime, createGicCpus, describeExceptionLoop, EXCEPTION_LOOP_LIMIT } from "./runtime.js";
+export {
+  BoardRuntime,
+  checkInstructionBudget,
+  createGicCpus,
+  describeExceptionLoop,
+  EXCEPTION_LOOP_LIMIT,
+} from "./runtime.js";
 export {
   checkSnapshot,
   readSnapshotFile,

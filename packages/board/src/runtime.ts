@@ -325,8 +325,10 @@ export class BoardRuntime {
   /**
    * Run until the guest powers off or resets, `stop()` is called, or `maxInstructions` retire
    * (counted from this call). Yields to the host event loop between slices so I/O keeps flowing.
+   * A budget that is not a whole number of at least 1 is a ConfigError (checkInstructionBudget).
    */
   async run(opts: { maxInstructions?: number; sliceInstructions?: number } = {}): Promise<MachineStop> {
+    checkInstructionBudget(opts.maxInstructions);
     const slice = opts.sliceInstructions ?? 200_000;
     const limit = this.retired() + (opts.maxInstructions ?? Number.POSITIVE_INFINITY);
     let lastYield = Date.now();
@@ -446,4 +448,14 @@ export class BoardRuntime {
 /** A 64-bit register value as a JS number (exact below 2^53; PSCI arguments are). */
 function num(v: bigint): number {
   return Number(BigInt.asUintN(53, v));
+}
+
+/**
+ * A run's instruction budget (`run({ maxInstructions })`): a whole number of at least 1, else a
+ * ConfigError. Front ends call it before building a machine; `run()` checks it again.
+ */
+export function checkInstructionBudget(maxInstructions: number | undefined): void {
+  if (maxInstructions === undefined) return;
+  if (!Number.isSafeInteger(maxInstructions) || maxInstructions < 1)
+    throw new ConfigError(`maxInstructions must be an integer of at least 1, not ${maxInstructions}`);
 }

@@ -25,7 +25,11 @@ export { Gicv3 } from "./gic.js";
 export type { ItsCommandError, ItsOptions } from "./its.js";
 export { Its } from "./its.js";
 export {
+  GICD_IGROUPR,
   GICR_FRAME_SIZE,
+  GICR_IGROUPR0,
+  GICR_SGI_BASE,
+  GICR_WAKER,
   GITS_FRAME_SIZE,
   GITS_TRANSLATER,
   ICC,

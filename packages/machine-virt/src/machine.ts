@@ -44,7 +44,14 @@ import {
   ofwBootPath,
   smbiosFiles,
 } from "@armature/fw-cfg";
-import { GICR_FRAME_SIZE, type Gicv3 } from "@armature/gic";
+import {
+  GICD_IGROUPR,
+  GICR_FRAME_SIZE,
+  GICR_IGROUPR0,
+  GICR_SGI_BASE,
+  GICR_WAKER,
+  type Gicv3,
+} from "@armature/gic";
 import type { PciHostBridge } from "@armature/pci";
 import type { Pl011 } from "@armature/pl011";
 import type { Pl031 } from "@armature/pl031";
@@ -60,11 +67,7 @@ import { createVirtUefi } from "./uefi.js";
 const MiB = 1024 * 1024;
 /** SPSR_ELx format: EL1h (M = 0b0101) with D, A, I and F masked, the reset state firmware expects. */
 const PSTATE_EL1H_MASKED = 0x3c5;
-// GICv3 architecture (IHI 0069) §12: IGROUPR at 0x0080 of the distributor and of a redistributor's
-// SGI frame (the second 64 KiB frame); one bit per INTID, 32 per word; 256 SPIs + 32 private.
-const GIC_IGROUPR = 0x0080;
-const GICR_SGI_FRAME = 0x1_0000;
-const GICR_WAKER = 0x0014;
+// GICD_IGROUPR<n> / GICR_IGROUPR0: one bit per INTID, 32 per word; 256 SPIs + 32 private.
 const GIC_SPI_GROUP_WORDS = (256 + 32) / 32;
 
 export type { ConsoleSink, MachineStop } from "@armature/board";
@@ -295,10 +298,10 @@ export class VirtMachine {
     for (let i = 0; i < c.cpus; i++) {
       const rd = c.layout.gicr + i * GICR_FRAME_SIZE;
       this.bus.write(rd + GICR_WAKER, 4, 0);
-      this.bus.write(rd + GICR_SGI_FRAME + GIC_IGROUPR, 4, 0xffff_ffff);
+      this.bus.write(rd + GICR_SGI_BASE + GICR_IGROUPR0, 4, 0xffff_ffff);
     }
     for (let k = 1; k < GIC_SPI_GROUP_WORDS; k++)
-      this.bus.write(c.layout.gicd + GIC_IGROUPR + 4 * k, 4, 0xffff_ffff);
+      this.bus.write(c.layout.gicd + GICD_IGROUPR + 4 * k, 4, 0xffff_ffff);
     this.runtime.boot({ pc: c.layout.flash![0], x: [c.layout.ramBase], pstate: PSTATE_EL1H_MASKED });
     return dtb;
   }

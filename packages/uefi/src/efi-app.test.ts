@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { parsePe } from "./pe.js";
-import { runOnCpu } from "./testing/run-on-cpu.js";
+import { runOnCpu } from "./test/run-on-cpu.js";
 
 const APP = String.raw`
 typedef unsigned long long u64; typedef unsigned short u16; typedef unsigned int u32; typedef unsigned char u8;

@@ -14,7 +14,7 @@ import { addBootOption } from "./bootopt.js";
 import { readGpt } from "./gpt.js";
 import { EFI_NOT_FOUND } from "./status.js";
 import { buildGptImage, type GptImagePartition, haveDiskTools } from "./test/disk-images.js";
-import { runOnCpu } from "./testing/run-on-cpu.js";
+import { runOnCpu } from "./test/run-on-cpu.js";
 import { VariableStore } from "./vars.js";
 
 // Protocol GUIDs as the UEFI spec prints them; function tables by index.

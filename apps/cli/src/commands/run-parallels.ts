@@ -9,7 +9,7 @@ import {
   parallelsConfig,
 } from "@armature/machine-parallels";
 import { VariableStore } from "@armature/uefi";
-import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from "../args.js";
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
@@ -140,8 +140,7 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
   const onExit = snapshotOnExitArg(a["--snapshot-on-exit"]);
   if (onExit !== undefined) o.snapshotOnExit = onExit;
   if (a["--max-instructions"] !== undefined) {
-    o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
-    if (o.maxInstructions < 1) throw new CliUsageError("--max-instructions must be at least 1");
+    o.maxInstructions = maxInstructionsArg(a["--max-instructions"]);
   }
   // The board's own check (ranges, MAC), before any file is read.
   parallelsConfig({

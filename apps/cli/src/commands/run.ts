@@ -19,7 +19,7 @@ import {
 import { type NetSpec, parseNetSpec } from "@armature/net";
 import { VariableStore } from "@armature/uefi";
 import { Yuy2Frames } from "@armature/usb";
-import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from "../args.js";
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
@@ -357,8 +357,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     o.netDump = a["--net-dump"];
   }
   if (a["--max-instructions"] !== undefined) {
-    o.maxInstructions = intArg(a["--max-instructions"], "--max-instructions");
-    if (o.maxInstructions < 1) throw new CliUsageError("--max-instructions must be at least 1");
+    o.maxInstructions = maxInstructionsArg(a["--max-instructions"]);
   }
   // The board's own check (ranges, layout fit), before any file is read.
   virtConfig({

@@ -2,7 +2,7 @@ import { FileBlockBackend } from "@armature/core";
 import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import { restoreVirtMachine, type VirtMachine } from "@armature/machine-virt";
 import { type NetSpec, parseNetSpec } from "@armature/net";
-import { fileArg, intArg, type OptionSpecs, parseArgs } from "../args.js";
+import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, inputFile, outputFile } from "../files.js";
@@ -123,8 +123,7 @@ export async function runRestored(
   }
   let max: number | undefined;
   if (a["--max-instructions"] !== undefined) {
-    max = intArg(a["--max-instructions"], "--max-instructions");
-    if (max < 1) throw new CliUsageError("--max-instructions must be at least 1");
+    max = maxInstructionsArg(a["--max-instructions"]);
   }
   const diskArg = a["--disk"] === undefined ? undefined : fileArg(a["--disk"], "--disk");
   if (diskArg !== undefined) diskFile(diskArg.path, diskArg.readOnly, "disk", "--disk");

@@ -1,6 +1,7 @@
 // Runs a UEFI image on the real interpreter (cpu-aarch64) over a bare bus: RAM plus the firmware.
 // HVCs with the firmware's immediates go to UefiFirmware.hvc(); anything else ends the run with
-// a description, so a test shows where the guest went wrong.
+// a description, so a test shows where the guest went wrong. This package's own tests only: not
+// exported from ./test, which would make board and cpu-aarch64 dependencies of @armature/uefi.
 
 import { firmwareCpuView } from "@armature/board";
 import { Bus } from "@armature/core";
