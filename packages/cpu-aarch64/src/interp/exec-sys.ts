@@ -257,6 +257,17 @@ export function mrs(c: Cpu, w: number): void {
     }
     return;
   }
+  if (key === SR.SP_EL0 && c.el !== 0) {
+    // Linux reads SP_EL0 (`current`) all the time: the value SysRegs.read gives, without bigints
+    if (t !== 31) {
+      const banked = c.spsel !== 0;
+      const lo = banked ? c.spBank[0]! : x[64]!;
+      const hi = banked ? c.spBank[1]! : x[65]!;
+      x[2 * t] = lo;
+      x[2 * t + 1] = hi;
+    }
+    return;
+  }
   if (c.el === 0 && !el0Allowed(c, key, false)) el0Denied(c, w, key, false);
   const v = c.sys.read(key);
   if (v === undefined) {
