@@ -1,3 +1,3 @@
 import { linuxEndToEnd } from "./linux.e2e.js";
 
-linuxEndToEnd("vz");
+linuxEndToEnd("vz", { monitor: true });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VariableStore } from "@armature/uefi";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { monitorChecks } from "./linux-monitor.e2e.js";
 import { VIRT_USER_NETWORK } from "./net.js";
 import { bootLinux, diskSha256, type LinuxSession, M1_CPUINFO_FEATURES } from "./test/linux.js";
 import { VIRT_UEFI_BIOS } from "./uefi.js";
@@ -76,7 +77,10 @@ async function freePort(): Promise<number> {
  * CPU features, the PCI devices, the virtio disk, a clean kernel log and (issue #24) the user
  * network: a DHCP lease, ping, an HTTP download from the host, DNS and a host forward.
  */
-export function linuxEndToEnd(layout: "vz" | "qemu", o: { uefi?: { acpi: boolean } } = {}): void {
+export function linuxEndToEnd(
+  layout: "vz" | "qemu",
+  o: { uefi?: { acpi: boolean }; monitor?: boolean } = {},
+): void {
   const uefi = o.uefi;
   const how = uefi === undefined ? "" : `, built-in UEFI${uefi.acpi ? " + ACPI" : ""}`;
   describe(`Debian Linux on the virt board (${layout} layout${how})`, () => {
@@ -210,6 +214,8 @@ export function linuxEndToEnd(layout: "vz" | "qemu", o: { uefi?: { acpi: boolean
         );
         expect(kernelLog).toMatch(/hw-breakpoint: found 6 breakpoint and 4 watchpoint registers/);
         expect(await s.sh("ls -d /sys/bus/event_source/devices/armv8_pmuv3*")).toMatch(/armv8_pmuv3/);
+        // Issue #25: the monitor over TCP on the running guest (the guest runs on afterwards).
+        if (o.monitor === true) await monitorChecks(s, dumpDir);
         s.machine.input(new TextEncoder().encode("poweroff -f\n"));
         expect(await s.stopped).toBe("poweroff");
         // The capture, closed with the machine, is read by tcpdump (an independent reader): the
