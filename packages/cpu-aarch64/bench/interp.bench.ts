@@ -2,13 +2,14 @@
 // `armature user`, and qemu-aarch64's wall time on the same program in the same run. Prints figures
 // (median of 5); never fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserProcess } from "../src/user/process.js";
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const dir = mkdtempSync(join(tmpdir(), "armature-bench-"));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 execFileSync("bash", [join(import.meta.dirname, "../harness/build.sh"), dir], { stdio: "inherit" });
 const exe = join(dir, "bench");
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -2,13 +2,14 @@
 // the same process, alternating; prints MIPS (wall and per CPU-second) and the translator's
 // counters. Never fails on timing.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserProcess } from "../src/user/process.js";
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const dir = mkdtempSync(join(tmpdir(), "armature-jit-bench-"));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 execFileSync("bash", [join(import.meta.dirname, "../harness/build.sh"), dir], { stdio: "inherit" });
 const exe = join(dir, "bench");
 const best: Record<string, number[]> = { interp: [], jit: [] };

@@ -2,7 +2,7 @@
 // busybox sha256sum of a fixed 1 MiB file (needs `bash scripts/fetch-guest.sh`), and the
 // libm / NEON test programs. Prints figures (median of BENCH_RUNS, default 3); never fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { xorshift32 } from "@armature/core/test";
@@ -10,6 +10,7 @@ import { UserProcess } from "../src/user/process.js";
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const dir = mkdtempSync(join(tmpdir(), "armature-simd-bench-"));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 const here = import.meta.dirname;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
