@@ -10,4 +10,5 @@ pnpm install --frozen-lockfile
 pnpm lint
 pnpm build
 pnpm typecheck
-pnpm test
+# A test that leaves anything in the temp folder fails the run (scripts/tmp-guard.ts).
+ARMATURE_TMP_STRICT="${ARMATURE_TMP_STRICT:-1}" pnpm test
