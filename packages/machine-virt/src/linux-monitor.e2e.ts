@@ -73,7 +73,7 @@ export async function monitorChecks(s: LinuxSession, dir: string): Promise<void>
   const stextPa = Number.parseInt(/([0-9a-f]+)-[0-9a-f]+ : Kernel code/.exec(iomem)?.[1] ?? "", 16);
   expect(stextPa - pa, iomem).toBeGreaterThan(0);
   expect(stextPa - pa, iomem).toBeLessThan(2 ** 21);
-  const syms = await s.sh("grep ' _stext$' /proc/kallsyms");
+  const syms = await s.sh("grep -m1 ' _stext$' /proc/kallsyms");
   const stextVa = BigInt(`0x${/([0-9a-f]{16}) [Tt] _stext\b/.exec(syms)?.[1] ?? "0"}`);
   expect(stextVa >> 48n).toBe(0xffffn);
 
