@@ -181,6 +181,39 @@ export interface RepeatedException {
 }
 
 /** An AArch64 processing element: state, memory path and the interpreter loop. */
+// The Cpu fields a snapshot carries besides the register arrays, in their saved order (the order
+// is the format: change it only with stateVersion). saveState and loadState both walk these lists.
+const SNAPSHOT_NUMBERS = [
+  "fpcr",
+  "fpsr",
+  "pc",
+  "pcHi",
+  "nf",
+  "zf",
+  "cf",
+  "vf",
+  "el",
+  "spsel",
+  "daif",
+  "pan",
+  "uao",
+  "ssbs",
+  "dit",
+  "ss",
+  "il",
+  "exLo",
+  "exHi",
+  "exSize",
+  "exVal0",
+  "exVal1",
+  "exVal2",
+  "exVal3",
+  "rhi",
+  "retired",
+] as const;
+const SNAPSHOT_FLAGS = ["exValid", "event", "jumped", "recheck", "exitPending"] as const;
+const SNAPSHOT_INPUTS = ["irqLevel", "fiqLevel", "serrorPending"] as const;
+
 export class Cpu {
   readonly x = new Int32Array(2 * 34);
   readonly vbuf = new ArrayBuffer(32 * 16);
@@ -389,41 +422,10 @@ export class Cpu {
     w.u32s(this.x);
     w.u32s(this.v);
     w.u32s(this.spBank);
-    for (const v of this.scalars()) w.f64(v);
-    for (const b of [this.exValid, this.event, this.jumped, this.recheck, this.exitPending]) w.bool(b);
-    for (const b of [this.irqLevel, this.fiqLevel, this.serrorPending]) w.bool(b);
+    for (const k of SNAPSHOT_NUMBERS) w.f64(this[k]);
+    for (const k of SNAPSHOT_FLAGS) w.bool(this[k]);
+    for (const k of SNAPSHOT_INPUTS) w.bool(this[k]);
     this.sys.saveState(w);
-  }
-
-  private scalars(): number[] {
-    return [
-      this.fpcr,
-      this.fpsr,
-      this.pc,
-      this.pcHi,
-      this.nf,
-      this.zf,
-      this.cf,
-      this.vf,
-      this.el,
-      this.spsel,
-      this.daif,
-      this.pan,
-      this.uao,
-      this.ssbs,
-      this.dit,
-      this.ss,
-      this.il,
-      this.exLo,
-      this.exHi,
-      this.exSize,
-      this.exVal0,
-      this.exVal1,
-      this.exVal2,
-      this.exVal3,
-      this.rhi,
-      this.retired,
-    ];
   }
 
   /** Parse a saved state; the commit applies it and drops every cache (Snapshottable). */
@@ -432,85 +434,31 @@ export class Cpu {
     const x = r.u32s(this.x.length, "X");
     const v = r.u32s(this.v.length, "V");
     const sp = r.u32s(this.spBank.length, "SP bank");
-    const n = this.scalars().map(() => r.f64());
-    const flags = [r.bool(), r.bool(), r.bool(), r.bool(), r.bool()];
-    const inputs = [r.bool(), r.bool(), r.bool()];
-    const el = n[8]!;
+    const n = SNAPSHOT_NUMBERS.map(() => r.f64());
+    const flags = SNAPSHOT_FLAGS.map(() => r.bool());
+    const inputs = SNAPSHOT_INPUTS.map(() => r.bool());
+    const el = n[SNAPSHOT_NUMBERS.indexOf("el")]!;
     if (el !== 0 && el !== 1) r.fail(`exception level ${el}`);
     const sys = this.sys.loadState(r);
     return () => {
       this.x.set(new Int32Array(x.buffer));
       this.v.set(v);
       this.spBank.set(new Int32Array(sp.buffer));
-      [
-        this.fpcr,
-        this.fpsr,
-        this.pc,
-        this.pcHi,
-        this.nf,
-        this.zf,
-        this.cf,
-        this.vf,
-        this.el,
-        this.spsel,
-        this.daif,
-        this.pan,
-        this.uao,
-        this.ssbs,
-        this.dit,
-        this.ss,
-        this.il,
-        this.exLo,
-        this.exHi,
-        this.exSize,
-        this.exVal0,
-        this.exVal1,
-        this.exVal2,
-        this.exVal3,
-        this.rhi,
-        this.retired,
-      ] = n as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      [this.exValid, this.event, this.jumped, this.recheck, this.exitPending] = flags as [
-        boolean,
-        boolean,
-        boolean,
-        boolean,
-        boolean,
-      ];
-      [this.irqLevel, this.fiqLevel, this.serrorPending] = inputs as [boolean, boolean, boolean];
+      SNAPSHOT_NUMBERS.forEach((k, i) => {
+        this[k] = n[i]!;
+      });
+      SNAPSHOT_FLAGS.forEach((k, i) => {
+        this[k] = flags[i]!;
+      });
+      SNAPSHOT_INPUTS.forEach((k, i) => {
+        this[k] = inputs[i]!;
+      });
       this.halted = false;
       sys();
       this.flushCaches();
       this.pmuActive = this.sys.pmu.active;
       this.updateDebug();
-      this.recheck = flags[3]!;
+      this.recheck = flags[SNAPSHOT_FLAGS.indexOf("recheck")]!;
     };
   }
 
