@@ -23,7 +23,8 @@ export interface Emitted {
   /**
    * A load/store with the software TLB checked inline: only its slow path (a call into Cpu.ld* and st*)
    * may throw or touch a device, so the code carries a SYNC comment there (the builder stores `k` and
-   * `c.pc`), and a store's slow path sets `sl` (the builder checks it after the instruction).
+   * `c.pc`), and the slow path sets `sl` (the builder checks it after the instruction: a device
+   * read may raise an interrupt as a write may, and the interpreter re-checks after either).
    */
   lazy?: boolean;
 }
@@ -189,11 +190,14 @@ const SET = ["setUint8", "setUint16", "setInt32"];
 const LD = ["c.ld8", "c.ld16", "c.ld32", "c.ld64"];
 const ST = ["c.st8", "c.st16", "c.st32", "c.st64"];
 
-/** The TLB slot and page offset of (al, ah), then `if (hit) fast else slow` for a read or a write. */
+/**
+ * The TLB slot and page offset of (al, ah), then `if (hit) fast else slow` for a read or a write;
+ * the slow path sets `sl` (the block re-checks after it).
+ */
 function tlbIf(write: boolean, size: number, fast: string, slow: string): string {
   const [tl, th] = write ? ["WTL", "WTH"] : ["RTL", "RTH"];
   const bound = size === 0 ? "" : ` && o <= ${lastOff(size)}`;
-  return `{ const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (${tl}[ti] === (al & -4096) && ${th}[ti] === ah${bound}) { ${fast} } else { /*SYNC*/ ${slow} } }`;
+  return `{ const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (${tl}[ti] === (al & -4096) && ${th}[ti] === ah${bound}) { ${fast} } else { /*SYNC*/ ${slow} sl = 1; } }`;
 }
 
 /**
@@ -217,7 +221,7 @@ function transfer(w: number): { code: string; store: boolean } | null {
       fast = `WV[ti].${SET[size]}(WB[ti] + o, ${v}${size === 0 ? "" : ", true"});`;
       slow = `${ST[size]}(al, ah, ${v});`;
     }
-    return { code: tlbIf(true, size, fast, `${slow} sl = 1;`), store: true };
+    return { code: tlbIf(true, size, fast, slow), store: true };
   }
   if (size === 3) {
     if (opc !== 1) return null; // PRFM
@@ -604,7 +608,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       if ((w >>> 22) & 1) {
         code += ` let l1 = 0, h1 = 0, l2 = 0, h2 = 0; { ${inPage.replace("TL[", "RTL[").replace("TH[", "RTH[")} { const dv = RV[ti], b = RB[ti] + o; l1 = dv.getInt32(b, true); h1 = dv.getInt32(b + 4, true); l2 = dv.getInt32(b + 8, true); h2 = dv.getInt32(b + 12, true); }`;
         code +=
-          " else { const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah; /*SYNC*/ l1 = c.ld64(al, ah); h1 = c.rhi; l2 = c.ld64(a2lo, a2hi); h2 = c.rhi; } }";
+          " else { const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah; /*SYNC*/ l1 = c.ld64(al, ah); h1 = c.rhi; l2 = c.ld64(a2lo, a2hi); h2 = c.rhi; sl = 1; } }";
         code += setD(t, "l1", "h1") + setD(t2, "l2", "h2");
       } else {
         store = true;

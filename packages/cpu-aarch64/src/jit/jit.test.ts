@@ -1,5 +1,7 @@
+import { ConfigError } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { generatorEntries, Rng } from "../interp/difftest.js";
+import { JitEngine } from "./jit.js";
 import { lockstepCase } from "./lockstep.js";
 
 describe("translator vs interpreter, lockstep", () => {
@@ -22,4 +24,24 @@ describe("translator vs interpreter, lockstep", () => {
     console.log(`jit lockstep: ${stops} stops, ${insns} instructions, ${translated} in translated blocks`);
     expect(translated).toBeGreaterThan(insns / 4);
   }, 300_000);
+});
+
+describe("translator threshold", () => {
+  it("ARMATURE_JIT_THRESHOLD replaces the default, not an explicit threshold; junk is a ConfigError", () => {
+    const saved = process.env.ARMATURE_JIT_THRESHOLD;
+    try {
+      process.env.ARMATURE_JIT_THRESHOLD = "3";
+      expect(new JitEngine().threshold).toBe(3);
+      expect(new JitEngine({ threshold: 9 }).threshold).toBe(9);
+      for (const junk of ["0", "-1", "1.5", "many"]) {
+        process.env.ARMATURE_JIT_THRESHOLD = junk;
+        expect(() => new JitEngine()).toThrow(ConfigError);
+      }
+      delete process.env.ARMATURE_JIT_THRESHOLD;
+      expect(new JitEngine().threshold).toBe(200_000);
+    } finally {
+      if (saved === undefined) delete process.env.ARMATURE_JIT_THRESHOLD;
+      else process.env.ARMATURE_JIT_THRESHOLD = saved;
+    }
+  });
 });

@@ -7,6 +7,7 @@
  * Why JS and not WebAssembly: see the package README (M0 measurements).
  */
 import { appendFileSync } from "node:fs";
+import { ConfigError } from "@armature/core";
 import { ENCODINGS } from "../decoder/table.js";
 import { mul64, R, shift32, shift64 } from "../interp/alu.js";
 import { ABORT, type Cpu, type PageCache } from "../interp/cpu.js";
@@ -35,7 +36,8 @@ export interface JitOptions {
   /**
    * Interpreted arrivals (by a branch, or at the start of a run slice) at an instruction before a
    * block starting there is translated (default 200,000: a block must run tens of thousands of
-   * times to repay V8's compile of its function; see the package README).
+   * times to repay V8's compile of its function; see the package README; ARMATURE_JIT_THRESHOLD
+   * in the environment replaces that default).
    */
   threshold?: number;
   /** Longest block in instructions (default 48, at most 255). */
@@ -58,6 +60,20 @@ export interface JitStats {
   enters: number;
   compileMs: number;
   flushes: number;
+}
+
+/**
+ * ARMATURE_JIT_THRESHOLD: the threshold of every JitEngine built without an explicit one (tests
+ * run the suite with a low value so short programs translate too); a ConfigError unless a
+ * positive integer.
+ */
+function envThreshold(): number | undefined {
+  const v = typeof process === "undefined" ? undefined : process.env?.ARMATURE_JIT_THRESHOLD;
+  if (v === undefined || v === "") return undefined;
+  const t = Number(v);
+  if (!Number.isInteger(t) || t < 1)
+    throw new ConfigError(`ARMATURE_JIT_THRESHOLD="${v}": expected a positive integer`);
+  return t;
 }
 
 const PAGE_SLOTS = 1024;
@@ -83,7 +99,7 @@ export class JitEngine {
   private live = 0;
 
   constructor(opts: JitOptions = {}) {
-    this.threshold = Math.max(1, opts.threshold ?? 200_000);
+    this.threshold = Math.max(1, opts.threshold ?? envThreshold() ?? 200_000);
     this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
     this.maxBlocks = opts.maxBlocks ?? 65536;
   }
@@ -222,10 +238,11 @@ export class JitEngine {
         if (em.mayThrow) body.push(`k = ${i}; c.pc = lo + ${4 * i};`);
         if (em.lazy) {
           body.push(em.code.replaceAll("/*SYNC*/", `k = ${i}; c.pc = lo + ${4 * i};`));
-          if (em.store)
-            body.push(
-              `if (sl !== 0) { sl = 0; if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; } }`,
-            );
+          // after a slow-path access (loads too: a device read may raise an interrupt), the run
+          // loop's checks
+          body.push(
+            `if (sl !== 0) { sl = 0; if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; } }`,
+          );
         } else body.push(em.code);
         if (em.store && !em.lazy)
           body.push(`if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; }`);
