@@ -3,17 +3,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./cli.js";
+import { run } from "./test/cli.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")) as { version: string };
-
-async function run(args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 describe("armature CLI", () => {
   it("prints its version from package.json", async () => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RateLimitedLog } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { ConsoleTracker, installHostLog, silenceStatus } from "./host-log.js";
+import { withTempDir } from "./test/cli.js";
 
 describe("host-side lines during a run", () => {
   it("never land mid-line on the guest console: they start a fresh line on stderr", () => {
@@ -25,9 +25,8 @@ describe("host-side lines during a run", () => {
     }
   });
 
-  it("--log FILE gets them instead of stderr; --log-level off drops them", () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-log-"));
-    try {
+  it("--log FILE gets them instead of stderr; --log-level off drops them", async () => {
+    await withTempDir("armature-log-", async (dir) => {
       let err = "";
       const t = new ConsoleTracker(() => {});
       const file = join(dir, "host.log");
@@ -39,9 +38,7 @@ describe("host-side lines during a run", () => {
       new RateLimitedLog("gic").warn("k", "dropped");
       log.restore();
       expect(err).toBe("");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("a silent guest gets one status line per quiet period with instructions and MIPS", async () => {

@@ -9,16 +9,9 @@ import { Cpu, type CpuEngine, M1_MODEL, UserProcess } from "@armature/cpu-aarch6
 import { ParallelsMachine } from "@armature/machine-parallels";
 import { VirtMachine } from "@armature/machine-virt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../cli.js";
+import { assembleRaw, run, runVirt128 } from "../test/cli.js";
 import { parseRunOptions } from "./run.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
-
-async function run(args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 let dir = "";
 beforeAll(() => {
@@ -104,8 +97,7 @@ describe("--cpu-engine", () => {
       "hvc #0",
       "",
     ].join("\n");
-    execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], { input: src });
-    execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
+    assembleRaw(dir, src);
     // A static Linux program: 600,000 passes mixing a sum, then exit(sum & 0x7f).
     const prog = [
       ".globl _start",
@@ -126,20 +118,7 @@ describe("--cpu-engine", () => {
     execFileSync("aarch64-linux-gnu-ld", ["-static", "-o", join(dir, "p"), join(dir, "p.o")]);
     const codes: number[] = [];
     for (const e of ["interp", "jit"]) {
-      const r = await run([
-        "run",
-        "--machine",
-        "virt",
-        "--kernel",
-        join(dir, "k.bin"),
-        "--memory",
-        "128",
-        "--net",
-        "none",
-        "--quiet",
-        "--cpu-engine",
-        e,
-      ]);
+      const r = await runVirt128([join(dir, "k.bin"), "--net", "none", "--quiet", "--cpu-engine", e]);
       expect(r.code, `${e}: ${r.err}`).toBe(0);
       codes.push((await run(["user", "--cpu-engine", e, join(dir, "p")])).code);
     }

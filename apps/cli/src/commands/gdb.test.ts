@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli.js";
+import { withTempDir } from "../test/cli.js";
 import { HAVE_GDB, has, runAnnouncing, startGdb } from "./gdb-harness.js";
 import { parseRunOptions } from "./run.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
@@ -56,8 +56,7 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)(
   "armature run --gdb, judged by gdb-multiarch",
   () => {
     it("breaks at a function, steps 10 instructions, reads X/V registers and memory, watches a store, runs to power-off", async () => {
-      const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
-      try {
+      await withTempDir("armature-gdb-", async (dir) => {
         const { elf, bin } = build(dir);
         const run = runWaitingForGdb(bin, ["--smp", "2"], "GDB stub");
         const gdbLines = [
@@ -103,17 +102,14 @@ describe.skipIf(!HAVE_GDB && process.env.CI === undefined)(
         expect(out).toContain("RESULT 6877");
         expect(out).toMatch(/exited normally/);
         expect(code).toBe(0);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     });
   },
 );
 
 describe("armature run --monitor, --gdb options", () => {
   it("checks the endpoints on both boards; --wait-gdb needs --gdb", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
-    try {
+    await withTempDir("armature-gdb-", async (dir) => {
       const k = join(dir, "k");
       writeFileSync(k, "x");
       const virt = parseRunOptions(["--machine", "virt", "--kernel", k, "--gdb", "tcp::1234", "--wait-gdb"]);
@@ -144,14 +140,11 @@ describe("armature run --monitor, --gdb options", () => {
           expect(err).toMatch(/--wait-gdb needs --gdb|expected tcp:HOST:PORT/);
         }
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("serves the monitor on TCP while the machine waits for GDB; cont runs it to power-off", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-gdb-"));
-    try {
+    await withTempDir("armature-gdb-", async (dir) => {
       const { bin } = build(dir);
       const run = runWaitingForGdb(bin, ["--monitor", "tcp:127.0.0.1:0"], "monitor");
       const s = connect(await run.port, "127.0.0.1");
@@ -175,8 +168,6 @@ describe("armature run --monitor, --gdb options", () => {
       s.write("cont\n");
       expect(await run.code).toBe(0); // the program powered off
       s.destroy();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

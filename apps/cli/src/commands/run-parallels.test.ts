@@ -1,18 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildGptImage, buildTestPe, haveDiskTools } from "@armature/uefi/test";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../cli.js";
+import { assembleWords, run, SYSTEM_OFF_SRC, withTempDir } from "../test/cli.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
-
-async function run(args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 describe("armature run --machine parallels", () => {
   it("checks its options before anything starts", async () => {
@@ -52,8 +44,7 @@ describe("armature run --machine parallels", () => {
   });
 
   it("an EFI application that faults at once: the exception loop is one line and exit status 4", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-parallels-stuck-"));
-    try {
+    await withTempDir("armature-parallels-stuck-", async (dir) => {
       writeFileSync(join(dir, "udf.efi"), buildTestPe({ code: [0, 0, 0, 0] })); // udf #0
       const r = await run([
         "run",
@@ -69,17 +60,14 @@ describe("armature run --machine parallels", () => {
       expect(r.err).toMatch(
         /^\narmature run: cpu0 is stuck in an exception loop: \d+ synchronous exceptions/,
       );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("has no device tree; `acpi --machine parallels` writes what its UEFI publishes", async () => {
     const d = await run(["dtb", "--machine", "parallels"]);
     expect(d.code).toBe(2);
     expect(d.err).toMatch(/no device tree .*armature acpi --machine parallels/);
-    const dir = mkdtempSync(join(tmpdir(), "armature-acpi-parallels-"));
-    try {
+    await withTempDir("armature-acpi-parallels-", async (dir) => {
       const r = await run(["acpi", "--machine", "parallels", "--smp", "2", "--out", dir]);
       expect(r.code, r.err).toBe(0);
       for (const f of ["FACP", "DSDT", "APIC", "GTDT", "SPCR", "PPTT", "IORT", "DBG2"])
@@ -90,21 +78,13 @@ describe("armature run --machine parallels", () => {
       const none = await run(["acpi", "--machine", "parallels", "--iommu", "none", "--out", join(dir, "n")]);
       expect(none.code).toBe(0);
       expect(existsSync(join(dir, "n", "IORT.dat"))).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("starts an EFI application through the built-in UEFI; its PSCI SYSTEM_OFF exits 0", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-parallels-"));
-    try {
+    await withTempDir("armature-run-parallels-", async (dir) => {
       // x0 = PSCI SYSTEM_OFF; hvc #0 — assembled by GNU as, wrapped as a PE32+ EFI application.
-      execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], {
-        input: "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n",
-      });
-      execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
-      const bin = readFileSync(join(dir, "k.bin"));
-      const code = Array.from({ length: bin.length / 4 }, (_, i) => bin.readUInt32LE(4 * i));
+      const code = assembleWords(dir, SYSTEM_OFF_SRC);
       writeFileSync(join(dir, "app.efi"), buildTestPe({ code }));
       const r = await run([
         "run",
@@ -118,22 +98,14 @@ describe("armature run --machine parallels", () => {
         "none",
       ]);
       expect(r.code, r.err).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it.skipIf(!haveDiskTools())(
     "without --kernel, the firmware boots \\EFI\\BOOT\\BOOTAA64.EFI from the disk's EFI System Partition",
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), "armature-run-parallels-esp-"));
-      try {
-        execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], {
-          input: "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n",
-        });
-        execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
-        const bin = readFileSync(join(dir, "k.bin"));
-        const code = Array.from({ length: bin.length / 4 }, (_, i) => bin.readUInt32LE(4 * i));
+      await withTempDir("armature-run-parallels-esp-", async (dir) => {
+        const code = assembleWords(dir, SYSTEM_OFF_SRC);
         const { image } = buildGptImage({
           sizeMiB: 20,
           partitions: [
@@ -150,9 +122,7 @@ describe("armature run --machine parallels", () => {
         const r = await run([...args, join(dir, "disk.img")]);
         expect(r.code, r.err).toBe(0);
         expect((await run([...args, join(dir, "disk.img"), "--initrd", "x"])).code).toBe(2);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     },
   );
 });

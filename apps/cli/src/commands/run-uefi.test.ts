@@ -1,19 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { guidBytes, VariableStore } from "@armature/uefi";
 import { buildTestPe } from "@armature/uefi/test";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../cli.js";
+import { assembleWords, run, withTempDir } from "../test/cli.js";
 import { parseRunOptions } from "./run.js";
-
-async function run(args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 const GUID = "6c1e6f0b-5f0e-4b5c-9a3e-2b7d8a1c9e42";
 
@@ -49,17 +40,12 @@ guid: .byte ${[...guidBytes(GUID)].join(",")}
 data: .ascii "ok"
     .balign 4
 `;
-  execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "app.o"), "-"], { input: src });
-  execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "app.o"), join(dir, "app.bin")]);
-  const bin = readFileSync(join(dir, "app.bin"));
-  const words = Array.from({ length: bin.length / 4 }, (_, i) => bin.readUInt32LE(4 * i));
-  return buildTestPe({ code: words });
+  return buildTestPe({ code: assembleWords(dir, src, "app") });
 }
 
 describe("armature run --firmware uefi (the virt board's built-in UEFI)", () => {
   it("checks its options before anything starts", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-uefi-"));
-    try {
+    await withTempDir("armature-run-uefi-", async (dir) => {
       const k = join(dir, "k");
       writeFileSync(k, "x");
       const v = ["--machine", "virt"];
@@ -87,9 +73,7 @@ describe("armature run --firmware uefi (the virt board's built-in UEFI)", () => 
       expect(
         (await run(["run", ...v, "--firmware", "uefi", "--acpi", "--dtb", k, "--kernel", k])).err,
       ).toMatch(/no device tree/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   for (const [layout, acpi] of [
@@ -97,8 +81,7 @@ describe("armature run --firmware uefi (the virt board's built-in UEFI)", () => 
     ["qemu", true],
   ] as const) {
     it(`${layout} layout${acpi ? " with --acpi" : ""}: an EFI application sets a variable kept in --efi-vars and powers off (exit 0)`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), "armature-run-uefi-"));
-      try {
+      await withTempDir("armature-run-uefi-", async (dir) => {
         writeFileSync(join(dir, "app.efi"), setVariableApp(dir));
         const vars = join(dir, "vars.json");
         const r = await run([
@@ -126,9 +109,7 @@ describe("armature run --firmware uefi (the virt board's built-in UEFI)", () => 
         const got = new VariableStore(vars).get(GUID, "ArmatureCli");
         expect(got?.attributes).toBe(7);
         expect(new TextDecoder().decode(got?.data)).toBe("ok");
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     });
   }
 });

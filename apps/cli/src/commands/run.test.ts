@@ -1,18 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../cli.js";
+import { assembleRaw, run, runVirt128, SYSTEM_OFF_SRC, withTempDir } from "../test/cli.js";
 import { parseRunOptions } from "./run.js";
-
-async function run(args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 describe("armature run: options are checked before anything starts", () => {
   it("needs --machine and --kernel", async () => {
@@ -59,9 +51,8 @@ describe("armature run: options are checked before anything starts", () => {
     expect(r.err).toMatch(/kernel "\/nonexistent\/Image" does not exist or is not readable/);
   });
 
-  it("parses a full command line", () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+  it("parses a full command line", async () => {
+    await withTempDir("armature-run-", async (dir) => {
       for (const f of ["Image", "initrd", "disk.img"]) writeFileSync(join(dir, f), "x");
       const o = parseRunOptions([
         "--machine",
@@ -100,14 +91,11 @@ describe("armature run: options are checked before anything starts", () => {
         rtc: false,
         uart: true,
       });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("--bios (qemu layout) boots firmware without --kernel; --efi-vars needs --bios", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+    await withTempDir("armature-run-", async (dir) => {
       writeFileSync(join(dir, "CODE.fd"), "x");
       const q = ["--machine", "virt", "--layout", "qemu"];
       expect(
@@ -159,14 +147,11 @@ describe("armature run: options are checked before anything starts", () => {
       expect(r.err).toMatch(/bad\.fd is corrupt: firmware volume header/);
       expect(r.code).toBe(1);
       expect(readFileSync(join(dir, "bad.fd")).equals(bad)).toBe(true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("--iommu is a board option: dtb and acpi describe the SMMU too, and the default is none", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+    await withTempDir("armature-run-", async (dir) => {
       writeFileSync(join(dir, "Image"), "x");
       expect(parseRunOptions(["--machine", "virt", "--kernel", join(dir, "Image")])).toMatchObject({
         iommu: "none",
@@ -183,14 +168,11 @@ describe("armature run: options are checked before anything starts", () => {
           .subarray(0, 4)
           .toString(),
       ).toBe("IORT");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("--sata (repeatable, FILE[,ro]) and --cdrom (repeatable) fill the AHCI ports: disks, then drives", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+    await withTempDir("armature-run-", async (dir) => {
       for (const f of ["Image", "a.img", "b.img", "x.iso"]) writeFileSync(join(dir, f), "x");
       const k = ["--machine", "virt", "--kernel", join(dir, "Image")];
       const o = parseRunOptions([
@@ -218,14 +200,11 @@ describe("armature run: options are checked before anything starts", () => {
       const notIso = await run(["run", ...k, "--cdrom", join(dir, "zero.iso")]);
       expect(notIso.code).toBe(1);
       expect(notIso.err).toMatch(/zero\.iso is not an ISO 9660 or UDF image/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("--gpu with --display vnc=HOST:PORT and --screendump FILE, --usb and --camera; a bad --display is a ConfigError", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+    await withTempDir("armature-run-", async (dir) => {
       writeFileSync(join(dir, "Image"), "x");
       const k = ["--machine", "virt", "--kernel", join(dir, "Image")];
       expect(
@@ -265,26 +244,15 @@ describe("armature run: options are checked before anything starts", () => {
       const bad = await run(["run", ...k, "--gpu", "--display", "sdl"]);
       expect(bad.code).toBe(1);
       expect(bad.err).toMatch(/--display "sdl": use none or vnc=HOST:PORT/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("boots a bare-metal binary to PSCI SYSTEM_OFF and exits 0, writing the DTB it generated and a screendump", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+    await withTempDir("armature-run-", async (dir) => {
       // A two-instruction kernel assembled by GNU as: x0 = SYSTEM_OFF; hvc #0.
-      const src = "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n";
-      execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], { input: src });
-      execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
-      const r = await run([
-        "run",
-        "--machine",
-        "virt",
-        "--kernel",
+      assembleRaw(dir, SYSTEM_OFF_SRC);
+      const r = await runVirt128([
         join(dir, "k.bin"),
-        "--memory",
-        "128",
         "--dump-dtb",
         join(dir, "out.dtb"),
         "--gpu",
@@ -303,24 +271,19 @@ describe("armature run: options are checked before anything starts", () => {
       const dts = execFileSync("dtc", ["-I", "dtb", "-O", "dts", "-q", join(dir, "out.dtb")]).toString();
       expect(dts).toMatch(/arm,psci-1\.0/);
       expect(readFileSync(join(dir, "out.dtb")).readUInt32BE(0)).toBe(0xd00dfeed);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("armature run --net", () => {
   const kernelFile = (dir: string): string => {
     // x0 = SYSTEM_OFF; hvc #0: the machine stops at once.
-    const src = "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n";
-    execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, "k.o"), "-"], { input: src });
-    execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, "k.o"), join(dir, "k.bin")]);
+    assembleRaw(dir, SYSTEM_OFF_SRC);
     return join(dir, "k.bin");
   };
 
-  it("defaults to the user network and parses user, socket and none specs", () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+  it("defaults to the user network and parses user, socket and none specs", async () => {
+    await withTempDir("armature-run-", async (dir) => {
       writeFileSync(join(dir, "Image"), "x");
       const base = ["--machine", "virt", "--kernel", join(dir, "Image")];
       expect(parseRunOptions(base)).toMatchObject({ net: { kind: "user", options: {} } });
@@ -358,9 +321,7 @@ describe("armature run --net", () => {
         net: { kind: "socket", options: { local: "127.0.0.1:10001", remote: "127.0.0.1:10002" } },
       });
       expect(parseRunOptions([...base, "--net", "none"])).toMatchObject({ net: { kind: "none" } });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("reports bad specs as usage errors (exit 2) and TAP as unavailable (exit 1), without a stack trace", async () => {
@@ -395,53 +356,23 @@ describe("armature run --net", () => {
   });
 
   it("names impossible addresses and an unwritable capture file (exit 1) before the guest starts", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+    await withTempDir("armature-run-", async (dir) => {
       const k = kernelFile(dir);
-      const bad = await run([
-        "run",
-        "--machine",
-        "virt",
-        "--kernel",
-        k,
-        "--memory",
-        "128",
-        "--net",
-        "user,dns=192.168.1.3",
-      ]);
+      const bad = await runVirt128([k, "--net", "user,dns=192.168.1.3"]);
       expect(bad.code).toBe(1);
       expect(bad.err).toMatch(/DNS address 192\.168\.1\.3 is outside the network 10\.0\.2\.0\/24/);
-      const dump = await run([
-        "run",
-        "--machine",
-        "virt",
-        "--kernel",
-        k,
-        "--memory",
-        "128",
-        "--net-dump",
-        join(dir, "no", "n.pcap"),
-      ]);
+      const dump = await runVirt128([k, "--net-dump", join(dir, "no", "n.pcap")]);
       expect(dump.code).toBe(1);
       expect(dump.err).toMatch(/--net-dump .*does not exist; create it first/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("writes a pcap file and closes the network when the machine stops (a host forward's port is free again)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "armature-run-"));
-    try {
+    await withTempDir("armature-run-", async (dir) => {
       const k = kernelFile(dir);
       const port = await freePort();
-      const r = await run([
-        "run",
-        "--machine",
-        "virt",
-        "--kernel",
+      const r = await runVirt128([
         k,
-        "--memory",
-        "128",
         "--net",
         `user,hostfwd=tcp:127.0.0.1:${port}-:22`,
         "--net-dump",
@@ -455,9 +386,7 @@ describe("armature run --net", () => {
       // The forward's listener is closed: the port can be bound again.
       await new Promise((r) => setTimeout(r, 100));
       await listenOnce(port);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
