@@ -10,15 +10,7 @@
  * CDROMEJECT helper are appended to the initramfs as a second cpio archive.
  */
 import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +21,7 @@ import { BusDmaSpace, FileBlockBackend, irqLine, MemoryBlockBackend } from "@arm
 import { serializeDtb } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
 import { VirtMachine } from "./machine.js";
+import { copyKernelModules, cpioGzip } from "./test/overlay.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const GENERIC = join(ROOT, ".cache", "guest-generic");
@@ -43,23 +36,9 @@ const enabled = process.env.ARMATURE_E2E_AHCI === "1";
  * CDROMEJECT program, as a gzip'd cpio to append to the initramfs.
  */
 function overlay(dir: string, guest: string, modules: readonly string[]): Uint8Array {
-  const debs = readdirSync(join(guest, "debs")).filter((f) => /^linux-image-.*\.deb$/.test(f));
-  if (debs.length === 0) throw new Error(`no kernel .deb in ${guest}/debs: run scripts/fetch-guest.sh`);
-  const x = join(dir, "x");
-  mkdirSync(x);
-  execFileSync("dpkg-deb", ["-x", join(guest, "debs", debs[0]!), x]);
   const root = join(dir, "root");
-  mkdirSync(join(root, "lib", "modules"), { recursive: true });
+  copyKernelModules(dir, guest, modules, root);
   mkdirSync(join(root, "bin"), { recursive: true });
-  for (const m of modules) {
-    const ko = execFileSync("find", [x, "-name", `${m}.ko*`], { encoding: "utf8" })
-      .trim()
-      .split("\n")[0]!;
-    if (ko === "") throw new Error(`module ${m} is not in ${debs[0]}`);
-    const dst = join(root, "lib", "modules", `${m}.ko`);
-    if (ko.endsWith(".xz")) execFileSync("sh", ["-c", `xz -dc '${ko}' > '${dst}'`]);
-    else execFileSync("cp", [ko, dst]);
-  }
   writeFileSync(
     join(dir, "ej.c"),
     [
@@ -81,11 +60,7 @@ function overlay(dir: string, guest: string, modules: readonly string[]): Uint8A
     join(root, "bin", "cdeject"),
     join(dir, "ej.c"),
   ]);
-  execFileSync("sh", [
-    "-c",
-    `cd '${root}' && find . | cpio --quiet -o -H newc -R 0:0 | gzip -9n > '${dir}/overlay.cpio.gz'`,
-  ]);
-  return new Uint8Array(readFileSync(join(dir, "overlay.cpio.gz")));
+  return cpioGzip(dir, root);
 }
 
 /** Load order of the libata stack for the cloud kernel's ahci_platform (from modinfo depends=). */

@@ -64,6 +64,7 @@ import {
   STORAGE_SERVICES,
   Storage,
   splitNodes,
+  utf16z,
 } from "./storage.js";
 import {
   EFI_VARIABLE_APPEND_WRITE,
@@ -1944,16 +1945,6 @@ function validAllocType(t: number): boolean {
     t === MemoryType.AcpiNvs ||
     (t >= 0x8000_0000 && t <= 0xffff_ffff)
   );
-}
-
-function utf16z(s: string): Uint8Array {
-  const b = new Uint8Array(2 * (s.length + 1));
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    b[2 * i] = c & 0xff;
-    b[2 * i + 1] = c >>> 8;
-  }
-  return b;
 }
 
 /** Little-endian fields [value, bytes]. */

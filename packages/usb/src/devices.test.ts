@@ -37,16 +37,18 @@ describe("camera frames", () => {
       const o = (y * w + (x & ~1)) * 2;
       return [f[o + (x & 1 ? 2 : 0)], f[o + 1], f[o + 3]];
     };
-    expect([0, 80, 160, 240, 320, 400, 480, 560].map((x) => px(x + 10, 100))).toEqual([
-      [235, 128, 128],
-      [210, 16, 146],
-      [170, 166, 16],
-      [145, 54, 34],
-      [106, 202, 222],
-      [81, 90, 240],
-      [41, 240, 110],
-      [16, 128, 128],
+    // The expected values from ITU-R BT.601's equations (Kr 0.299, Kb 0.114; Y' 16..235, Cb/Cr
+    // 16..240 around 128) applied to the 100% bars' R'G'B' in [0, 1], rounded.
+    const bt601 = ([r, g, b]: number[]) => {
+      const y = 0.299 * r! + 0.587 * g! + 0.114 * b!;
+      return [16 + 219 * y, 128 + (224 * (b! - y)) / 1.772, 128 + (224 * (r! - y)) / 1.402].map(Math.round);
+    };
+    const rgb = [0b111, 0b110, 0b011, 0b010, 0b101, 0b100, 0b001, 0b000].map((c) => [
+      c >> 2,
+      (c >> 1) & 1,
+      c & 1,
     ]);
+    expect([0, 80, 160, 240, 320, 400, 480, 560].map((x) => px(x + 10, 100))).toEqual(rgb.map(bt601));
     // Counter 5 = ...101: the last three of 32 blocks (20 px each) are white, black, white.
     const row = h - 8;
     expect([29, 30, 31, 0].map((b) => px(b * 20 + 4, row)[0])).toEqual([235, 16, 235, 16]);

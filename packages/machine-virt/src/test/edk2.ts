@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { guestFiles } from "./linux.js";
+import { copyKernelModules, cpioGzip } from "./overlay.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
 /** Debian's qemu-efi-aarch64: AAVMF_CODE.fd/AAVMF_VARS.fd (pflash) and QEMU_EFI.fd (-bios). */
@@ -12,28 +13,10 @@ export const QEMU_EFI = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd";
 export const KERNEL_FIRST_LINE = /EFI stub: Booting Linux Kernel|Booting Linux on physical CPU/;
 
 /** qemu_fw_cfg and efivarfs from the guest's kernel package, as a gzip'd cpio to append. */
-function moduleOverlay(dir: string, cache: string): Buffer {
-  const debs = readdirSync(join(cache, "debs")).filter((f) => /^linux-image-.*\.deb$/.test(f));
-  if (debs.length === 0) throw new Error(`no kernel .deb in ${cache}/debs: run scripts/fetch-guest.sh`);
-  const x = join(dir, "x");
-  mkdirSync(x);
-  execFileSync("dpkg-deb", ["-x", join(cache, "debs", debs[0]!), x]);
+function moduleOverlay(dir: string, cache: string): Uint8Array {
   const root = join(dir, "overlay");
-  mkdirSync(join(root, "lib", "modules"), { recursive: true });
-  for (const m of ["qemu_fw_cfg", "efivarfs"]) {
-    const ko = execFileSync("find", [x, "-name", `${m}.ko*`], { encoding: "utf8" })
-      .trim()
-      .split("\n")[0]!;
-    if (ko === "") throw new Error(`module ${m} is not in ${debs[0]}`);
-    const dst = join(root, "lib", "modules", `${m}.ko`);
-    if (ko.endsWith(".xz")) execFileSync("sh", ["-c", `xz -dc '${ko}' > '${dst}'`]);
-    else execFileSync("cp", [ko, dst]);
-  }
-  execFileSync("sh", [
-    "-c",
-    `cd '${root}' && find . | cpio --quiet -o -H newc -R 0:0 | gzip -9n > '${dir}/overlay.cpio.gz'`,
-  ]);
-  return readFileSync(join(dir, "overlay.cpio.gz"));
+  copyKernelModules(dir, cache, ["qemu_fw_cfg", "efivarfs"], root);
+  return cpioGzip(dir, root);
 }
 
 /**
