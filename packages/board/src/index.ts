@@ -26,6 +26,7 @@ export {
 } from "./runtime.js";
 export {
   checkSnapshot,
+  readBoardSnapshot,
   readSnapshotFile,
   restoreSnapshotFile,
   stateHash,

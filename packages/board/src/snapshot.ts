@@ -42,8 +42,11 @@ export function writeSnapshotFile(
   return size;
 }
 
-/** Read and check a snapshot file for a board (SnapshotError "board" when it is another's). */
-export function readSnapshotFile(path: string, header: SnapshotHeader): DecodedSnapshot {
+/**
+ * Read and decode a snapshot file (magic, version, SHA-256) taken on `board` (SnapshotError
+ * "board" when it is another board's; its configuration is not checked here).
+ */
+export function readBoardSnapshot(path: string, board: string): DecodedSnapshot {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -53,13 +56,23 @@ export function readSnapshotFile(path: string, header: SnapshotHeader): DecodedS
       `cannot read snapshot ${path}: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  return checkSnapshot(decodeSnapshot(bytes), header);
+  return checkBoard(decodeSnapshot(bytes), board);
+}
+
+function checkBoard(snap: DecodedSnapshot, board: string): DecodedSnapshot {
+  if (snap.board !== board)
+    throw new SnapshotError("board", `the snapshot is of a ${snap.board} machine, not ${board}`);
+  return snap;
+}
+
+/** Read and check a snapshot file for a board (SnapshotError "board" when it is another's). */
+export function readSnapshotFile(path: string, header: SnapshotHeader): DecodedSnapshot {
+  return checkSnapshot(readBoardSnapshot(path, header.board), header);
 }
 
 /** Refuse a decoded snapshot taken on another board or another configuration. */
 export function checkSnapshot(snap: DecodedSnapshot, header: SnapshotHeader): DecodedSnapshot {
-  if (snap.board !== header.board)
-    throw new SnapshotError("board", `the snapshot is of a ${snap.board} machine, this is ${header.board}`);
+  checkBoard(snap, header.board);
   if (snap.config !== header.config)
     throw new SnapshotError(
       "board",

@@ -1,11 +1,5 @@
-import { readFileSync } from "node:fs";
-import {
-  type BlockBackend,
-  decodeSnapshot,
-  FileBlockBackend,
-  SnapshotError,
-  StateReader,
-} from "@armature/core";
+import { readBoardSnapshot } from "@armature/board";
+import { type BlockBackend, FileBlockBackend, SnapshotError, StateReader } from "@armature/core";
 import {
   CORTEX_A72_MODEL,
   type CpuEngine,
@@ -60,21 +54,7 @@ export interface VirtRestoreOptions {
 
 /** Read a virt snapshot's header and disk record (the file is checked whole: magic, version, SHA-256). */
 export function readVirtSnapshotInfo(path: string): VirtSnapshotInfo {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new SnapshotError(
-      "not-a-snapshot",
-      `cannot read snapshot ${path}: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
-  const snap = decodeSnapshot(bytes);
-  if (snap.board !== VIRT_SNAPSHOT_BOARD)
-    throw new SnapshotError(
-      "board",
-      `the snapshot is of a ${snap.board} machine, not ${VIRT_SNAPSHOT_BOARD}`,
-    );
+  const snap = readBoardSnapshot(path, VIRT_SNAPSHOT_BOARD);
   let c: Record<string, unknown>;
   try {
     c = JSON.parse(snap.config) as Record<string, unknown>;

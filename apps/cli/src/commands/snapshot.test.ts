@@ -56,66 +56,57 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Run the CLI in this process, with the guest's console (process.stdout) captured. */
-async function run(args: string[]) {
-  let out = "";
-  let err = "";
+/**
+ * Call `f` with the guest's console (process.stdout) captured (`f` may read it so far through its
+ * argument); returns its result and the whole output.
+ */
+async function withGuest<T>(f: (guest: () => string) => Promise<T>): Promise<{ result: T; guest: string }> {
   let guest = "";
   const spy = vi.spyOn(process.stdout, "write").mockImplementation((b: string | Uint8Array) => {
     guest += typeof b === "string" ? b : Buffer.from(b).toString("latin1");
     return true;
   });
   try {
-    const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
-    return { code, out, err, guest };
+    const result = await f(() => guest);
+    return { result, guest };
   } finally {
     spy.mockRestore();
   }
 }
 
+/** Run the CLI in this process, with the guest's console captured. */
+async function run(args: string[]) {
+  let out = "";
+  let err = "";
+  const { result: code, guest } = await withGuest(() =>
+    runCli(args, { out: (s) => (out += s), err: (s) => (err += s) }),
+  );
+  return { code, out, err, guest };
+}
+
 const hashOf = (err: string) => /state sha256 ([0-9a-f]{64})/.exec(err)?.[1];
 const BOARD = ["--machine", "virt", "--memory", "64", "--net", "none", "--deterministic"];
+/** Run `program` on the board for `n` instructions and save the state to `file`. */
+const stopAt = (program: string, n: number, file: string) =>
+  run(["run", ...BOARD, "--kernel", program, "--max-instructions", `${n}`, "--snapshot-on-exit", file]);
+/** Restore `snap`, run `m` more instructions and save the state to `file`. */
+const resume = (snap: string, m: number, file: string) =>
+  run(["run", "--restore", snap, "--max-instructions", `${m}`, "--snapshot-on-exit", file]);
 
 describe("armature run --snapshot-on-exit / --restore", () => {
   it("restore at N and run M: the same output and state hash as one run of N + M; then to power-off", async () => {
     const N = 9_000;
     const M = 11_000;
     const s1 = join(dir, "n.snap");
-    const a = await run([
-      "run",
-      ...BOARD,
-      "--kernel",
-      kernel,
-      "--max-instructions",
-      `${N}`,
-      "--snapshot-on-exit",
-      s1,
-    ]);
+    const a = await stopAt(kernel, N, s1);
     expect(a.code, a.err).toBe(3);
     expect(a.err).toMatch(
       new RegExp(`snapshot ${s1}: \\d+ bytes at ${N} instructions, state sha256 [0-9a-f]{64}`),
     );
-    const b = await run([
-      "run",
-      "--restore",
-      s1,
-      "--max-instructions",
-      `${M}`,
-      "--snapshot-on-exit",
-      join(dir, "b.snap"),
-    ]);
+    const b = await resume(s1, M, join(dir, "b.snap"));
     expect(b.code, b.err).toBe(3);
     expect(b.err).toMatch(new RegExp(`stopped after ${N + M} instructions`));
-    const whole = await run([
-      "run",
-      ...BOARD,
-      "--kernel",
-      kernel,
-      "--max-instructions",
-      `${N + M}`,
-      "--snapshot-on-exit",
-      join(dir, "whole.snap"),
-    ]);
+    const whole = await stopAt(kernel, N + M, join(dir, "whole.snap"));
     expect(whole.code).toBe(3);
     expect(a.guest.length).toBeGreaterThan(10);
     expect(b.guest.length).toBeGreaterThan(10);
@@ -134,16 +125,7 @@ describe("armature run --snapshot-on-exit / --restore", () => {
 
   it("refuses a truncated, corrupt, foreign or missing file in one line (exit 1), and board options (exit 2)", async () => {
     const good = join(dir, "good.snap");
-    const a = await run([
-      "run",
-      ...BOARD,
-      "--kernel",
-      kernel,
-      "--max-instructions",
-      "100",
-      "--snapshot-on-exit",
-      good,
-    ]);
+    const a = await stopAt(kernel, 100, good);
     expect(a.code).toBe(3);
     const bytes = readFileSync(good);
     const cases: Array<[string, Uint8Array, RegExp]> = [
@@ -240,13 +222,8 @@ describe("armature run --snapshot-on-exit / --restore", () => {
   it("savevm over the TCP monitor during a run: restored, it is the state of a run stopped at that count", async () => {
     const f = join(dir, "mon.snap");
     let err = "";
-    let guest = "";
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((b: string | Uint8Array) => {
-      guest += typeof b === "string" ? b : Buffer.from(b).toString("latin1");
-      return true;
-    });
     let reply = "";
-    try {
+    await withGuest(async (guest) => {
       const running = runCli(["run", ...BOARD, "--kernel", forever, "--monitor", "tcp:127.0.0.1:0"], {
         out: () => {},
         err: (s) => (err += s),
@@ -262,52 +239,24 @@ describe("armature run --snapshot-on-exit / --restore", () => {
       const port = Number(/monitor on 127\.0\.0\.1:(\d+)/.exec(err)![1]);
       const sock = connect(port, "127.0.0.1");
       sock.on("data", (d: Buffer) => (reply += d.toString("latin1")));
-      await until(() => guest, /.{50}/s); // the guest is running
+      await until(guest, /.{50}/s); // the guest is running
       sock.write(`savevm ${f}\n`);
       await until(() => reply, /state sha256 [0-9a-f]{64}\n/);
       sock.write("quit\n");
       expect(await running).toBe(1); // the monitor's quit: "stopped" (console-loop's status)
       sock.destroy();
-    } finally {
-      spy.mockRestore();
-    }
+    });
     const m = /snapshot .*: \d+ bytes at (\d+) instructions, state sha256 ([0-9a-f]{64})/.exec(reply);
     expect(m, reply).not.toBeNull();
     const [at, hash] = [Number(m![1]), m![2]];
     expect(at).toBeGreaterThan(0);
     // The same program stopped by --max-instructions at that count is in the same state, and the
     // restored snapshot runs on from there like the uninterrupted program.
-    const stopped = await run([
-      "run",
-      ...BOARD,
-      "--kernel",
-      forever,
-      "--max-instructions",
-      `${at}`,
-      "--snapshot-on-exit",
-      join(dir, "at.snap"),
-    ]);
+    const stopped = await stopAt(forever, at, join(dir, "at.snap"));
     expect(stopped.code).toBe(3);
     expect(hashOf(stopped.err)).toBe(hash);
-    const more = await run([
-      "run",
-      "--restore",
-      f,
-      "--max-instructions",
-      "5000",
-      "--snapshot-on-exit",
-      join(dir, "m1.snap"),
-    ]);
-    const ref = await run([
-      "run",
-      ...BOARD,
-      "--kernel",
-      forever,
-      "--max-instructions",
-      `${at + 5000}`,
-      "--snapshot-on-exit",
-      join(dir, "m2.snap"),
-    ]);
+    const more = await resume(f, 5000, join(dir, "m1.snap"));
+    const ref = await stopAt(forever, at + 5000, join(dir, "m2.snap"));
     expect(more.code).toBe(3);
     expect(stopped.guest + more.guest).toBe(ref.guest);
     expect(hashOf(more.err)).toBe(hashOf(ref.err));

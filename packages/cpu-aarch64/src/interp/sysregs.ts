@@ -177,6 +177,27 @@ class GenericTimer {
   }
 }
 
+// The SysRegs number fields a snapshot carries before the plain registers, in their saved order
+// (the order is the format: change it only with the Cpu's stateVersion). saveState and loadState
+// both walk this list.
+const SNAPSHOT_NUMBERS = [
+  "esrEl1",
+  "farLo",
+  "farHi",
+  "spsrEl1",
+  "elrLo",
+  "elrHi",
+  "vbarLo",
+  "vbarHi",
+  "sctlr",
+  "tpidrLo",
+  "tpidrHi",
+  "tcrHi",
+  "tpidrroLo",
+  "tpidrroHi",
+  "oslsr",
+] as const;
+
 /** The EL1/EL0 system registers of one CPU (values by ARM ARM D19 names). */
 export class SysRegs {
   esrEl1 = 0;
@@ -258,24 +279,7 @@ export class SysRegs {
 
   /** Snapshot of the system registers (the ID registers come from the model and are not saved). */
   saveState(w: StateWriter): void {
-    for (const v of [
-      this.esrEl1,
-      this.farLo,
-      this.farHi,
-      this.spsrEl1,
-      this.elrLo,
-      this.elrHi,
-      this.vbarLo,
-      this.vbarHi,
-      this.sctlr,
-      this.tpidrLo,
-      this.tpidrHi,
-      this.tcrHi,
-      this.tpidrroLo,
-      this.tpidrroHi,
-      this.oslsr,
-    ])
-      w.f64(v);
+    for (const k of SNAPSHOT_NUMBERS) w.f64(this[k]);
     w.u32(this.plain.size);
     for (const [key, v] of this.plain) {
       w.u32(key);
@@ -290,8 +294,7 @@ export class SysRegs {
     this.pmu.saveState(w);
   }
   loadState(r: StateReader): () => void {
-    const f: number[] = [];
-    for (let i = 0; i < 15; i++) f.push(r.f64());
+    const f = SNAPSHOT_NUMBERS.map(() => r.f64());
     const n = r.count(PLAIN_EL1.length, "plain register count");
     const plain = new Map<number, bigint>();
     for (let i = 0; i < n; i++) {
@@ -307,39 +310,9 @@ export class SysRegs {
     const vt = this.vtimer.loadState(r);
     const pmu = this.pmu.loadState(r);
     return () => {
-      [
-        this.esrEl1,
-        this.farLo,
-        this.farHi,
-        this.spsrEl1,
-        this.elrLo,
-        this.elrHi,
-        this.vbarLo,
-        this.vbarHi,
-        this.sctlr,
-        this.tpidrLo,
-        this.tpidrHi,
-        this.tcrHi,
-        this.tpidrroLo,
-        this.tpidrroHi,
-        this.oslsr,
-      ] = f as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      SNAPSHOT_NUMBERS.forEach((k, i) => {
+        this[k] = f[i]!;
+      });
       this.plain.clear();
       this.plainGen++;
       for (const [key, v] of plain) this.plain.set(key, v);
