@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   addPac,
   auth,
+  computePac,
   computePacImpdef,
   computePacQarma5,
   computePacQarma5Reference,
@@ -223,5 +224,69 @@ describe("AddPAC / Auth / Strip (ARM ARM semantics)", () => {
     computePacImpdef(i2, 1, 2, 3, 4, 5, 6, 7, 9);
     expect([q.hi, q.lo]).not.toEqual([i1.hi, i1.lo]);
     expect([i1.hi, i1.lo]).not.toEqual([i2.hi, i2.lo]);
+  });
+});
+
+describe("ComputePAC memo", () => {
+  it("returns what each algorithm computes, for repeated, colliding and alternating inputs", () => {
+    const words = fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 8, maxLength: 8 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(words, fc.boolean()), { minLength: 1, maxLength: 40 }), (calls) => {
+        const got = new PacOut();
+        const want = new PacOut();
+        // each call twice (the second from the memo), then the whole list again in reverse
+        for (const [w, q] of [...calls, ...calls, ...[...calls].reverse()]) {
+          const [a, b, c, d, e, f, g, k] = w as [
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+          ];
+          const alg = q ? PacAlgorithm.QARMA5 : PacAlgorithm.IMPDEF;
+          for (let rep = 0; rep < 2; rep++) {
+            computePac(got, alg, a, b, c, d, e, f, g, k);
+            if (q) computePacQarma5(want, a, b, c, d, e, f, g, k);
+            else computePacImpdef(want, a, b, c, d, e, f, g, k);
+            if (got.hi !== want.hi || got.lo !== want.lo) return false;
+          }
+        }
+        return true;
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("inputs differing in one bit of one word, in the same memo slot, do not share entries", () => {
+    const got = new PacOut();
+    const want = new PacOut();
+    const base = [
+      0xffff8000, 0x10203040, 0xffff8000, 0x7ffe0, 0x11111111, 0x22222222, 0x33333333, 0x44444444,
+    ];
+    for (let word = 0; word < 8; word++) {
+      for (let bit = 0; bit < 32; bit++) {
+        const v = [...base];
+        v[word] = (v[word]! ^ (1 << bit)) >>> 0;
+        // the base inputs fill the slot; the changed ones must miss it (or land in another slot)
+        for (const w of [base, v, base]) {
+          const [a, b, c, d, e, f, g, k] = w as [
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+          ];
+          computePac(got, PacAlgorithm.IMPDEF, a, b, c, d, e, f, g, k);
+          computePacImpdef(want, a, b, c, d, e, f, g, k);
+          expect([got.hi, got.lo]).toEqual([want.hi, want.lo]);
+        }
+      }
+    }
   });
 });

@@ -55,11 +55,19 @@ function checkCache(c: Cpu): void {
   }
 }
 
+/** Key slot (KEY_SLOT) per key; the hot paths below take slots, not names. */
+const KEY_BY_SLOT: readonly KeyName[] = ["IA", "IB", "DA", "DB", "GA"];
+const EN_BY_SLOT = KEY_BY_SLOT.map((k) => EN[k]);
+
 function loadKey(c: Cpu, name: KeyName): void {
+  loadKeySlot(c, KEY_SLOT[name]);
+}
+
+function loadKeySlot(c: Cpu, i: number): void {
   checkCache(c);
-  const i = KEY_SLOT[name];
   const o = 4 * i;
   if ((keyValid & (1 << i)) === 0) {
+    const name = KEY_BY_SLOT[i]!;
     const lo = c.sys.read(KEY[name]) ?? 0n;
     const hi = c.sys.read(KEY[name] + 1) ?? 0n;
     halves[o] = Number(hi >> 32n);
@@ -74,8 +82,8 @@ function loadKey(c: Cpu, name: KeyName): void {
   K[3] = halves[o + 3]!;
 }
 
-function enabled(c: Cpu, name: KeyName): boolean {
-  return c.userMode || (c.sys.sctlr & EN[name]) !== 0;
+function enabled(c: Cpu, slot: number): boolean {
+  return c.userMode || (c.sys.sctlr & EN_BY_SLOT[slot]!) !== 0;
 }
 
 /** Refresh the regime from TCR_EL1 and the ID registers (recomputed only when they change). */
@@ -119,11 +127,11 @@ function spHi(c: Cpu, r: number): number {
   return c.x[2 * (r === 31 ? 32 : r) + 1]!;
 }
 
-/** PAC* on X`d` with modifier (mh, ml). */
-function doPac(c: Cpu, d: number, mh: number, ml: number, key: KeyName): void {
+/** PAC* on X`d` with modifier (mh, ml), key slot `key` (KEY_SLOT: 0 IA, 1 IB, 2 DA, 3 DB). */
+function doPac(c: Cpu, d: number, mh: number, ml: number, key: number): void {
   if (!enabled(c, key)) return;
-  loadKey(c, key);
-  addPac(out, regime(c), c.x[2 * d + 1]!, c.x[2 * d]!, mh, ml, K[0]!, K[1]!, K[2]!, K[3]!, key[0] === "D");
+  loadKeySlot(c, key);
+  addPac(out, regime(c), c.x[2 * d + 1]!, c.x[2 * d]!, mh, ml, K[0]!, K[1]!, K[2]!, K[3]!, key >= 2);
   c.x[2 * d] = out.lo | 0;
   c.x[2 * d + 1] = out.hi | 0;
 }
@@ -135,7 +143,7 @@ function doAuth(
   pl: number,
   mh: number,
   ml: number,
-  key: KeyName,
+  key: number,
   combined: boolean,
 ): void {
   if (!enabled(c, key)) {
@@ -144,14 +152,15 @@ function doAuth(
     out.fault = false;
     return;
   }
-  loadKey(c, key);
-  const data = key[0] === "D";
-  auth(out, regime(c), ph, pl, mh, ml, K[0]!, K[1]!, K[2]!, K[3]!, data, key[1] === "A" ? 0 : 1, combined);
+  loadKeySlot(c, key);
+  const data = key >= 2;
+  const b = key & 1;
+  auth(out, regime(c), ph, pl, mh, ml, K[0]!, K[1]!, K[2]!, K[3]!, data, b === 0 ? 0 : 1, combined);
   // FEAT_FPAC: the authentication failure is an exception (EC 0x1C, ISS bit 1 = data key, bit 0 = B key).
-  if (out.fault) c.syncException(0x1c, (data ? 2 : 0) | (key[1] === "B" ? 1 : 0), 0, 0, c.pc, c.pcHi);
+  if (out.fault) c.syncException(0x1c, (data ? 2 : 0) | b, 0, 0, c.pc, c.pcHi);
 }
 
-function doAut(c: Cpu, d: number, mh: number, ml: number, key: KeyName): void {
+function doAut(c: Cpu, d: number, mh: number, ml: number, key: number): void {
   doAuth(c, c.x[2 * d + 1]!, c.x[2 * d]!, mh, ml, key, false);
   c.x[2 * d] = out.lo | 0;
   c.x[2 * d + 1] = out.hi | 0;
@@ -162,8 +171,6 @@ function doStrip(c: Cpu, d: number, data: boolean): void {
   c.x[2 * d] = out.lo | 0;
   c.x[2 * d + 1] = out.hi | 0;
 }
-
-const KEYS: readonly KeyName[] = ["IA", "IB", "DA", "DB"];
 
 /** dp_1src PAC*, AUT*, XPAC*. */
 const dp1src: Handler = (c, w) => {
@@ -178,7 +185,7 @@ const dp1src: Handler = (c, w) => {
   const zero = op >= 8;
   if (zero && n !== 31) c.undefinedInstruction();
   if (d === 31) return;
-  const key = KEYS[op & 3]!;
+  const key = op & 3;
   const mh = zero ? 0 : spHi(c, n);
   const ml = zero ? 0 : spLo(c, n);
   if (op & 4) doAut(c, d, mh, ml, key);
@@ -207,13 +214,19 @@ function hint(id: string): Handler | undefined {
     if (id === "XPACLRI_HI_hints") return (c) => doStrip(c, 30, false);
     return undefined;
   }
-  const key = `I${m[2]}` as KeyName;
+  const key = m[2] === "A" ? 0 : 1;
   const isPac = m[1] === "PAC";
   const form = m[3];
+  // one closure per form, so the hot PACIASP/AUTIASP of every kernel function pay no tests
+  if (form === "SP")
+    return isPac
+      ? (c) => doPac(c, 30, c.x[65]!, c.x[64]!, key)
+      : (c) => doAut(c, 30, c.x[65]!, c.x[64]!, key);
+  const d = form === "1716" ? 17 : 30;
+  const one = form === "1716";
   return (c) => {
-    const d = form === "1716" ? 17 : 30;
-    const mh = form === "1716" ? c.x[33]! : form === "SP" ? c.x[65]! : 0;
-    const ml = form === "1716" ? c.x[32]! : form === "SP" ? c.x[64]! : 0;
+    const mh = one ? c.x[33]! : 0;
+    const ml = one ? c.x[32]! : 0;
     if (isPac) doPac(c, d, mh, ml, key);
     else doAut(c, d, mh, ml, key);
   };
@@ -233,7 +246,7 @@ function branchTo(c: Cpu, lo: number, hi: number): void {
 
 /** BRAA/BRAB(Z), BLRAA/BLRAB(Z), RETAA/RETAB, ERETAA/ERETAB. */
 function branch(mn: string): Handler {
-  const key: KeyName = mn.endsWith("B") || mn.endsWith("BZ") ? "IB" : "IA";
+  const key = mn.endsWith("B") || mn.endsWith("BZ") ? 1 : 0;
   const zero = mn.endsWith("Z");
   const link = mn.startsWith("BLR");
   const ret = mn.startsWith("RET");
@@ -287,7 +300,7 @@ const ldra: Handler = (c, w) => {
   const t = w & 31;
   const off = (((S << 9) | imm9) << 22) >> 19; // SignExtend(S:imm9) << 3
   const b = n === 31 ? 32 : n;
-  doAuth(c, c.x[2 * b + 1]!, c.x[2 * b]!, 0, 0, M ? "DB" : "DA", true);
+  doAuth(c, c.x[2 * b + 1]!, c.x[2 * b]!, 0, 0, M ? 3 : 2, true);
   const l = (out.lo >>> 0) + off;
   const lo = l | 0;
   const hi = (out.hi + (l > 0xffffffff ? 1 : l < 0 ? -1 : 0)) | 0;
