@@ -148,15 +148,25 @@ export function relocatePe(
     if (into.length < pe.sizeOfImage)
       throw new RangeError(`relocatePe: ${into.length} bytes given for a ${pe.sizeOfImage}-byte image`);
     img = into.subarray(0, pe.sizeOfImage);
-    img.fill(0);
   }
-  img.set(file.subarray(0, pe.sizeOfHeaders), 0);
+  // Copy the headers and the sections, then zero only what they leave (into's old contents, a
+  // section's tail past its raw data): touching the 27 MB of a kernel twice cost ~0.1 s.
+  const copies: [number, number, number][] = [[0, 0, Math.min(pe.sizeOfHeaders, file.length)]];
   for (const s of pe.sections) {
     // A section at RVA 0 overlays the headers: it is not loaded (objcopy keeps .comment there).
     if (s.virtualAddress === 0) continue;
-    const n = Math.min(s.rawSize, s.virtualSize === 0 ? s.rawSize : s.virtualSize);
-    if (n > 0) img.set(file.subarray(s.rawOffset, s.rawOffset + n), s.virtualAddress);
+    const n = Math.min(s.rawSize, s.virtualSize === 0 ? s.rawSize : s.virtualSize, file.length - s.rawOffset);
+    if (n > 0) copies.push([s.virtualAddress, s.rawOffset, n]);
   }
+  if (into !== undefined) {
+    let zeroFrom = 0;
+    for (const [to, , n] of [...copies].sort((a, b) => a[0] - b[0])) {
+      if (to > zeroFrom) img.fill(0, zeroFrom, to);
+      zeroFrom = Math.max(zeroFrom, to + n);
+    }
+    if (zeroFrom < img.length) img.fill(0, zeroFrom);
+  }
+  for (const [to, from, n] of copies) img.set(file.subarray(from, from + n), to);
   const delta = BigInt.asUintN(64, BigInt(loadAddress) - pe.imageBase);
   if (delta === 0n) return img;
   if (pe.relocations === undefined) {

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { ConfigError, FileBlockBackend, MemoryBlockBackend } from "@armature/core";
 import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import { parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
@@ -13,7 +12,7 @@ import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
-import { diskFile, outputFile } from "../files.js";
+import { diskFile, outputFile, readBytes } from "../files.js";
 import { ConsoleTracker, installHostLog, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable, runWithConsole } from "./console-loop.js";
@@ -164,12 +163,12 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     io.out(PARALLELS_HELP);
     return 0;
   }
-  const iso = opts.cdrom === undefined ? undefined : new Uint8Array(readFileSync(opts.cdrom));
+  const iso = opts.cdrom === undefined ? undefined : readBytes(opts.cdrom);
   if (iso !== undefined && iso.length % 2048 !== 0)
     throw new ConfigError(
       `cdrom "${opts.cdrom}" is ${iso.length} bytes, not a whole number of 2048-byte blocks`,
     );
-  const kernel = opts.kernel === undefined ? undefined : new Uint8Array(readFileSync(opts.kernel));
+  const kernel = opts.kernel === undefined ? undefined : readBytes(opts.kernel);
   // The built-in UEFI starts the kernel through its EFI stub: a raw binary's address is moot.
   const facts =
     opts.kernel === undefined || kernel === undefined
@@ -195,7 +194,7 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     console: tracker,
     ...(opts.net === "none" ? { net: "none" as const } : {}),
     ...(opts.mac === undefined ? {} : { mac: opts.mac }),
-    ...(opts.initrd === undefined ? {} : { initrd: new Uint8Array(readFileSync(opts.initrd)) }),
+    ...(opts.initrd === undefined ? {} : { initrd: readBytes(opts.initrd) }),
     ...(opts.append === undefined ? {} : { cmdline: opts.append }),
     ...(opts.disk === undefined
       ? {}

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
@@ -23,7 +23,7 @@ import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
-import { diskFile, outputFile } from "../files.js";
+import { diskFile, outputFile, readBytes } from "../files.js";
 import { ConsoleTracker, installHostLog, LOG_LEVELS, type LogLevel, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable, runWithConsole } from "./console-loop.js";
@@ -401,7 +401,7 @@ export const runCommand: Command = {
       io.out(HELP);
       return 0;
     }
-    const kernel = opts.kernel === undefined ? undefined : new Uint8Array(readFileSync(opts.kernel));
+    const kernel = opts.kernel === undefined ? undefined : readBytes(opts.kernel);
     const facts =
       opts.kernel === undefined || kernel === undefined
         ? {
@@ -443,9 +443,9 @@ export const runCommand: Command = {
         ? {}
         : { efiVariables: new VariableStore(opts.efiVars) }),
     };
-    if (opts.initrd !== undefined) mo.initrd = new Uint8Array(readFileSync(opts.initrd));
+    if (opts.initrd !== undefined) mo.initrd = readBytes(opts.initrd);
     if (opts.append !== undefined) mo.cmdline = opts.append;
-    if (opts.dtb !== undefined) mo.dtb = new Uint8Array(readFileSync(opts.dtb));
+    if (opts.dtb !== undefined) mo.dtb = readBytes(opts.dtb);
     if (opts.disk !== undefined)
       mo.disk = new FileBlockBackend(opts.disk.path, { readOnly: opts.disk.readOnly });
     if (opts.sata.length + opts.cdrom.length > 0)
@@ -462,7 +462,7 @@ export const runCommand: Command = {
           d.kind === "camera" && d.file !== undefined
             ? {
                 kind: "camera",
-                frames: new Yuy2Frames(new Uint8Array(readFileSync(d.file)), d.width ?? 640, d.height ?? 480),
+                frames: new Yuy2Frames(readBytes(d.file), d.width ?? 640, d.height ?? 480),
               }
             : { kind: d.kind },
         ),
@@ -471,7 +471,7 @@ export const runCommand: Command = {
     const vars = opts.bios === undefined ? undefined : firmwareVars(opts.bios, opts.efiVars);
     if (opts.bios !== undefined)
       mo.firmware = {
-        code: new Uint8Array(readFileSync(opts.bios)),
+        code: readBytes(opts.bios),
         ...(vars === undefined ? {} : { vars: vars.data }),
         ...(vars?.file === undefined ? {} : { onVarsChange: () => vars.file?.changed() }),
         ...(opts.biosAcpi === false ? { acpi: false } : {}),
@@ -589,7 +589,7 @@ function firmwareVars(
     (n) => n !== name,
   );
   const found = candidates.map((n) => join(dir, n)).find((p) => existsSync(p));
-  const template = found === undefined ? undefined : new Uint8Array(readFileSync(found));
+  const template = found === undefined ? undefined : readBytes(found);
   if (path !== undefined) {
     const file = FlashFile.open(path, {
       size: VIRT_FLASH_BANK_SIZE,

@@ -189,6 +189,8 @@ export class CpuMmu {
     }
     this.tlb.tlbi(op, this.regs, xtLo >>> 0, xtHi >>> 0);
     this.cpu.flushTlb();
+    // A TLBI changes no system register: the controls decoded above stay valid.
+    this.regsDirty = false;
   }
 
   /** AT S1E1R/W, S1E0R/W (CRm 8, op2 0..3) and S1E1RP/WP (CRm 9, op2 0/1): PAR_EL1 from a fresh walk. */

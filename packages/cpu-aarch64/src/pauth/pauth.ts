@@ -249,17 +249,27 @@ function linearTable(f: (c: Uint8Array) => void): Uint32Array {
   }
   return t;
 }
-const T_SHUF_MULT = linearTable((c) => {
-  permute(c, CELL_SHUFFLE);
-  mult(c);
-});
-const T_INVSHUF = linearTable((c) => permute(c, CELL_INV_SHUFFLE));
-const T_MULT_INVSHUF = linearTable((c) => {
-  mult(c);
-  permute(c, CELL_INV_SHUFFLE);
-});
-const T_TWEAK = linearTable(tweakShuffle);
-const T_TWEAK_INV = linearTable(tweakInvShuffle);
+// Built on the first QARMA5 computation, not when the module loads (~20 ms of start-up that a
+// run with the IMPLEMENTATION DEFINED algorithm, or a `--help`, never needs).
+const EMPTY = new Uint32Array(0);
+let T_SHUF_MULT = EMPTY;
+let T_INVSHUF = EMPTY;
+let T_MULT_INVSHUF = EMPTY;
+let T_TWEAK = EMPTY;
+let T_TWEAK_INV = EMPTY;
+function buildTables(): void {
+  T_SHUF_MULT = linearTable((c) => {
+    permute(c, CELL_SHUFFLE);
+    mult(c);
+  });
+  T_INVSHUF = linearTable((c) => permute(c, CELL_INV_SHUFFLE));
+  T_MULT_INVSHUF = linearTable((c) => {
+    mult(c);
+    permute(c, CELL_INV_SHUFFLE);
+  });
+  T_TWEAK = linearTable(tweakShuffle);
+  T_TWEAK_INV = linearTable(tweakInvShuffle);
+}
 const SUB8 = new Uint8Array(256);
 const INV_SUB8 = new Uint8Array(256);
 for (let v = 0; v < 256; v++) {
@@ -308,6 +318,7 @@ export function computePacQarma5(
   key1Hi: number,
   key1Lo: number,
 ): void {
+  if (T_TWEAK_INV === EMPTY) buildTables();
   // modk0 = key0<0> : key0<63:2> : (key0<63> EOR key0<1>)
   const mkh = ((key0Lo << 31) | (key0Hi >>> 1)) >>> 0;
   const mkl = (((key0Hi << 31) | (key0Lo >>> 1)) ^ (key0Hi >>> 31)) >>> 0;
