@@ -48,11 +48,22 @@ export function kernelFacts(path: string, file: Uint8Array, ramBase: number): Ke
   const traits = [h.efiStub ? "EFI stub" : "", h.pageSize === 0 ? "" : `${h.pageSize / 1024}K pages`].filter(
     (t) => t !== "",
   );
-  const version = linuxVersion(k.data);
+  // The summary only shows in the boot banner (on a terminal): the version string is searched
+  // for when it is read (a scan of the whole image, ~50 ms for a 27 MB kernel).
+  let summary: string | undefined;
   return {
-    summary:
-      `arm64 Image${k.gzip ? ".gz" : ""}${traits.length > 0 ? ` (${traits.join(", ")})` : ""}` +
-      `${version === undefined ? "" : `, Linux ${version}`}, ${mib(k.data.length)}`,
+    get summary(): string {
+      if (summary === undefined) {
+        const version = linuxVersion(k.data);
+        summary =
+          `arm64 Image${k.gzip ? ".gz" : ""}${traits.length > 0 ? ` (${traits.join(", ")})` : ""}` +
+          `${version === undefined ? "" : `, Linux ${version}`}, ${mib(k.data.length)}`;
+      }
+      return summary;
+    },
+    set summary(s: string) {
+      summary = s;
+    },
     warning: undefined,
   };
 }

@@ -7,6 +7,7 @@ import { addressArg, optionCommand } from "../args.js";
 import { CliUsageError, type Command } from "../command.js";
 import { outputDirectory } from "../files.js";
 import { BOARD_OPTIONS, boardOptions } from "./run.js";
+import { SUMMARY } from "./summaries.js";
 
 const ACPI_OPTIONS = { ...BOARD_OPTIONS, "--out": { value: true }, "--base": { value: true } } as const;
 
@@ -27,7 +28,7 @@ Inspect with \`iasl -d *.dat\`.
 
 export const acpiCommand: Command = optionCommand({
   name: "acpi",
-  summary: "write a sample machine's ACPI tables and SMBIOS for inspection",
+  summary: SUMMARY.acpi,
   options: ACPI_OPTIONS,
   help: HELP,
   async run(a, io) {

@@ -9,6 +9,7 @@ import {
 } from "@armature/cpu-aarch64";
 import { addressArg, optionCommand } from "../args.js";
 import { CliUsageError, type Command } from "../command.js";
+import { SUMMARY } from "./summaries.js";
 
 const MODELS: Record<string, CpuModel> = { m1: M1_MODEL, "cortex-a72": CORTEX_A72_MODEL };
 const DISASM_OPTIONS = {
@@ -34,7 +35,7 @@ function hex8(w: number): string {
 
 export const disasmCommand: Command = optionCommand({
   name: "disasm",
-  summary: "disassemble A64 words or a raw binary (LLVM 14 syntax)",
+  summary: SUMMARY.disasm,
   options: DISASM_OPTIONS,
   help: HELP,
   async run(a, io) {

@@ -5,6 +5,7 @@ import { optionCommand } from "../args.js";
 import { CliUsageError, type Command } from "../command.js";
 import { inputFile, outputFile } from "../files.js";
 import { BOARD_OPTIONS, boardOptions } from "./run.js";
+import { SUMMARY } from "./summaries.js";
 
 const DTB_OPTIONS = {
   ...BOARD_OPTIONS,
@@ -37,7 +38,7 @@ Parses a device-tree blob and prints it as DTS source, or says exactly what is m
 
 export const dtbCommand: Command = optionCommand({
   name: "dtb",
-  summary: "check a device-tree blob, or generate a board's, and print it as DTS",
+  summary: SUMMARY.dtb,
   options: DTB_OPTIONS,
   help: HELP,
   async run(a, io) {

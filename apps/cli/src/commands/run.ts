@@ -45,6 +45,7 @@ import {
   snapshotOnExit,
   snapshotOnExitArg,
 } from "./snapshot-options.js";
+import { SUMMARY } from "./summaries.js";
 
 const L = VIRT_LIMITS;
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]
@@ -384,7 +385,7 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
 
 export const runCommand: Command = {
   name: "run",
-  summary: "boot a machine (virt: Linux from an arm64 Image, DT in x0)",
+  summary: SUMMARY.run,
   async run(args: string[], io: CliIo): Promise<number> {
     if (isRestore(args))
       return runRestored(
@@ -412,6 +413,7 @@ export const runCommand: Command = {
             warning: undefined,
           }
         : kernelFacts(opts.kernel, kernel, virtConfig({ layout: opts.layout }).layout.ramBase);
+    let via = "";
     if (opts.uefi !== undefined && kernel !== undefined) {
       // The built-in UEFI starts the kernel through its EFI stub: a load address is moot.
       const efiApp = kernel[0] === 0x4d && kernel[1] === 0x5a; // "MZ": PE/COFF
@@ -419,7 +421,7 @@ export const runCommand: Command = {
       if (efiApp) facts.warning = undefined;
       else
         facts.warning = `kernel "${opts.kernel}" has no PE/COFF header (no EFI stub): the built-in UEFI cannot start it`;
-      facts.summary += opts.uefi.acpi ? " via the built-in UEFI (ACPI)" : " via the built-in UEFI (DT)";
+      via = opts.uefi.acpi ? " via the built-in UEFI (ACPI)" : " via the built-in UEFI (DT)";
     }
     for (const w of [facts.warning, appendWarning(opts.append)])
       if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
@@ -493,7 +495,7 @@ export const runCommand: Command = {
           board: `virt board (${opts.layout} layout${opts.iommu === "smmuv3" ? ", SMMUv3" : ""})`,
           cpus: opts.smp,
           memoryMiB: opts.memoryMiB,
-          kernel: facts.summary,
+          kernel: facts.summary + via,
           disks: [
             ...(opts.disk === undefined
               ? []

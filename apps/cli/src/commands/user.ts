@@ -9,6 +9,7 @@ import {
 } from "@armature/cpu-aarch64";
 import { parseArgs } from "../args.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
+import { SUMMARY } from "./summaries.js";
 
 const MODELS: Record<string, CpuModel> = {
   m1: M1_MODEL,
@@ -29,7 +30,7 @@ number when it dies of a fault). Dynamically linked programs are refused: build 
 
 export const userCommand: Command = {
   name: "user",
-  summary: "run a static AArch64 Linux program in user mode (like qemu-aarch64)",
+  summary: SUMMARY.user,
   async run(args: string[], io: CliIo): Promise<number> {
     const {
       options: a,

@@ -46,8 +46,6 @@ function keyParts(mask: number, bits: number): { kmask: number; kbits: number } 
 }
 
 function build(model: CpuModel): Buckets {
-  const lists: number[][] = [];
-  for (let k = 0; k < KEY_COUNT; k++) lists.push([]);
   const order = ENCODINGS.map((_, i) => i)
     .filter((i) => {
       const s = ENCODINGS[i]!;
@@ -57,35 +55,40 @@ function build(model: CpuModel): Buckets {
       );
     })
     .sort((a, b) => popcount(MASK[b]!) - popcount(MASK[a]!) || a - b);
-  for (const i of order) {
+  // Two passes over typed arrays (count, then place) instead of 131,072 growing JS arrays: the
+  // same buckets in the same order, built ~3x faster and without garbage (it runs at the first
+  // decode, on the way to a guest's first instruction).
+  const count = new Int32Array(KEY_COUNT);
+  const forEachKey = (i: number, f: (k: number) => void): void => {
     const { kmask, kbits } = keyParts(MASK[i]!, BITS[i]!);
     const free = ~kmask & (KEY_COUNT - 1);
     // Enumerate every key that agrees with the entry's fixed key bits.
     let sub = 0;
     for (;;) {
-      lists[kbits | sub]!.push(i);
+      f(kbits | sub);
       if (sub === free) break;
       sub = (sub - free) & free;
     }
-  }
+  };
+  for (const i of order) forEachKey(i, (k) => count[k]++);
   const start = new Int32Array(KEY_COUNT + 1);
   let total = 0;
   for (let k = 0; k < KEY_COUNT; k++) {
-    start[k] = total;
-    total += lists[k]!.length;
+    start[k] = total * 3;
+    total += count[k]!;
   }
-  start[KEY_COUNT] = total;
+  start[KEY_COUNT] = total * 3;
   // Candidates are stored as (mask, bits, index) triples so a scan reads one contiguous run.
   const cand = new Int32Array(total * 3);
-  let p = 0;
-  for (let k = 0; k < KEY_COUNT; k++) {
-    for (const i of lists[k]!) {
-      cand[p++] = MASK[i]!;
-      cand[p++] = BITS[i]!;
-      cand[p++] = i;
-    }
-  }
-  for (let k = 0; k <= KEY_COUNT; k++) start[k] = start[k]! * 3;
+  const next = start.slice(0, KEY_COUNT);
+  for (const i of order)
+    forEachKey(i, (k) => {
+      const p = next[k]!;
+      cand[p] = MASK[i]!;
+      cand[p + 1] = BITS[i]!;
+      cand[p + 2] = i;
+      next[k] = p + 3;
+    });
   return { start, cand };
 }
 
