@@ -2,6 +2,7 @@
 // physical CPU", printed by earlycon) for Debian's cloud kernel on the virt board (qemu layout):
 //   - through the built-in UEFI (--firmware uefi, DT and --acpi) and booted directly, both in
 //     this process (from `new VirtMachine`) and as an `armature run` process (node start included);
+//   - `armature --help` and `node -e 0` to their exit (what the CLI's start-up costs before a board);
 //   - QEMU + EDK2 (qemu-system-aarch64 -M virt -cpu max -nic none -bios QEMU_EFI.fd -kernel ...,
 //     the kernel through fw_cfg) as a process.
 // Prints figures (the median of `--runs N`, default 3); never fails on timing.
@@ -78,6 +79,16 @@ function processMs(cmd: string, args: string[]): Promise<number | null> {
   });
 }
 
+/** A process that exits by itself: ms from spawn to its exit. */
+function exitMs(cmd: string, args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const p = spawn(cmd, args, { stdio: "ignore" });
+    p.on("error", () => resolve(null));
+    p.on("exit", (code) => resolve(code === 0 ? performance.now() - t0 : null));
+  });
+}
+
 const median = (xs: (number | null)[]): number | null => {
   const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
   return v.length === 0 ? null : Math.round(v[Math.floor(v.length / 2)]!);
@@ -107,6 +118,8 @@ if (existsSync(cli)) {
     processMs("node", [...cliArgs, "--firmware", "uefi", "--acpi", "on", ...cliOpts]),
   );
   await measure("armature run (direct boot)", () => processMs("node", [...cliArgs, ...cliOpts]));
+  await measure("armature --help (to its exit)", () => exitMs("node", [cli, "--help"]));
+  await measure("node -e 0 (the runtime's own start)", () => exitMs("node", ["-e", "0"]));
 } else console.log(`no ${cli}: run pnpm build for the armature run figures`);
 if (existsSync(EDK2))
   await measure("qemu-system-aarch64 -cpu max -nic none -bios QEMU_EFI.fd", () =>

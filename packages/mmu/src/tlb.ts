@@ -93,6 +93,8 @@ export class Tlb {
    * instead of scanning the whole pool (Linux's early paging_init: ~17,000 TLBIs by VA).
    */
   private wide = 0;
+  /** The largest TLBI span (log2) of any entry ever inserted (never shrinks). */
+  private maxSpan = 12;
   hits = 0;
   misses = 0;
   /**
@@ -209,6 +211,8 @@ export class Tlb {
           if (e.s1SpanLog2 !== e.sizeLog2) this.wide--;
           this.store(e, th, tl, sz, span, res);
           if (span !== sz) this.wide++;
+          if (span > this.maxSpan) this.maxSpan = span;
+          if (sz > this.maxSpan) this.maxSpan = sz;
           return;
         }
       }
@@ -218,6 +222,8 @@ export class Tlb {
     if (e.used) this.unlink(e);
     this.store(e, th, tl, sz, span, res);
     if (span !== sz) this.wide++;
+    if (span > this.maxSpan) this.maxSpan = span;
+    if (sz > this.maxSpan) this.maxSpan = sz;
     e.used = true;
     e.bucket = b;
     e.next = this.buckets[b]!;
@@ -285,6 +291,15 @@ export class Tlb {
     const f = translate(r, mem, vaHi, vaLo, acc, out);
     if (f === FaultKind.None && (acc & Access.Stage1Only) === 0) this.insert(vaHi, vaLo, out);
     return f;
+  }
+
+  /**
+   * log2 of the largest region a TLBI by VA can concern: no translation this TLB has ever held
+   * (a page, block, contiguous range or splintered stage 1 block) spans more. A cache layered on
+   * the TLB keeps what lies outside that region around the VA.
+   */
+  maxSpanLog2(): number {
+    return this.maxSpan;
   }
 
   /** Every entry, whatever its tags (e.g. on reset). */

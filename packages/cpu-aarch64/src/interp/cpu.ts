@@ -1159,6 +1159,32 @@ export class Cpu {
     this.eTagLo.fill(INVALID_TAG);
   }
 
+  /**
+   * Drop the cached translations a TLBI by VA can concern: every page of the 2^spanLog2-aligned
+   * region around VA (VA[55:32], VA[31:0]), where 2^spanLog2 is at least the largest translation
+   * the TLB has held. Linux's early paging_init issues ~17,000 TLBIs by VA (one per fixmap page);
+   * a whole flush after each made every code and data page miss again.
+   */
+  flushTlbRegion(vaLo: number, vaHi: number, spanLog2: number): void {
+    if (spanLog2 >= 56) {
+      const dirty = this.mmu.regsDirty;
+      this.flushTlb();
+      this.mmu.regsDirty = dirty;
+      return;
+    }
+    const mHi = spanLog2 >= 32 ? 0x00ffffff & -(1 << (spanLog2 - 32)) : 0x00ffffff;
+    const mLo = spanLog2 >= 32 ? 0 : -(1 << spanLog2);
+    const wantHi = vaHi & mHi;
+    const wantLo = vaLo & mLo;
+    const drop = (tagLo: Int32Array, tagHi: Int32Array): void => {
+      for (let i = 0; i < TLB_SIZE; i++)
+        if ((tagHi[i]! & mHi) === wantHi && (tagLo[i]! & mLo) === wantLo) tagLo[i] = INVALID_TAG;
+    };
+    drop(this.rTagLo, this.rTagHi);
+    drop(this.wTagLo, this.wTagHi);
+    drop(this.eTagLo, this.eTagHi);
+  }
+
   private flushWriteTlbFor(pa: number): void {
     const tags = this.wTagLo;
     const pas = this.wPa;

@@ -145,6 +145,32 @@ describe("stage 1 translation in the CPU", () => {
     expect(cpu.sys.esrEl1).toBe(ESR(0x21, 0x0f));
   });
 
+  it("TLBI by VA drops what it concerns: the page, a 2 MiB block through any page of it", () => {
+    const { cpu, exec, w64 } = setup();
+    const BLOCK = 0x200000;
+    const l2 = L1 + 0x1000;
+    w64(l2 + 8, BigInt(BLOCK) | AF | AP_EL1_RW | PXN | UXN | 1n); // L2 index 1: a 2 MiB block, identity
+    w64(BLOCK + 0x3000, 0xb1n);
+    w64(0x3000, 0xb2n); // after the remap to PA 0
+    cpu.setX(1, NGVA);
+    cpu.setX(2, KDATA);
+    cpu.setX(3, BLOCK + 0x3000);
+    expect(exec(KCODE, 1, "ldr x4, [x1]\nldr x5, [x2]\nldr x6, [x3]\nhvc #2").imm).toBe(2);
+    expect([cpu.getX(4), cpu.getX(5), cpu.getX(6)]).toEqual([0xa1n, 0x2222n, 0xb1n]);
+    // Remap all three; TLBI by VA (all ASIDs) for NGVA and for the block's last page only.
+    w64(L1 + 0x2000 + (NGVA >>> 12) * 8, 0x21000n | AF | AP_RW | NG | PXN | UXN | 3n);
+    w64(L1 + 0x2000 + (KDATA >>> 12) * 8, BigInt(UDATA) | AF | AP_EL1_RW | PXN | UXN | 3n);
+    w64(l2 + 8, AF | AP_EL1_RW | PXN | UXN | 1n);
+    cpu.setX(7, NGVA >>> 12); // Xt[43:0] = VA[55:12]
+    cpu.setX(8, (BLOCK + 0x1ff000) >>> 12);
+    const prog =
+      "tlbi vaae1, x7\ntlbi vaae1, x8\ndsb ish\nisb\nldr x4, [x1]\nldr x5, [x2]\nldr x6, [x3]\nhvc #2";
+    expect(exec(KCODE + 0x200, 1, prog).imm).toBe(2);
+    expect(cpu.getX(4)).toBe(0xa2n); // the page's new mapping
+    expect(cpu.getX(6)).toBe(0xb2n); // the block's, though the TLBI named another of its pages
+    expect(cpu.getX(5)).toBe(0x2222n); // no TLBI for KDATA: its cached translation stays
+  });
+
   it("a translation fault reports level and FAR; ASID switch by TTBR0 write; TLBI ASIDE1 is precise", () => {
     const { cpu, exec, tree, w64 } = setup();
     // Second address space (ASID 2): same code/vectors, NGVA -> 0x21000.

@@ -188,6 +188,13 @@ export class CpuMmu {
       else if (op2 === 7) op = Tlbi.VAALE1;
     }
     this.tlb.tlbi(op, this.regs, xtLo >>> 0, xtHi >>> 0);
+    if (op === Tlbi.VAE1 || op === Tlbi.VALE1 || op === Tlbi.VAAE1 || op === Tlbi.VAALE1) {
+      // By VA (Xt[43:0] = VA[55:12]): only the software TLB's pages in the region a cached
+      // translation for VA could span (any ASID: over-invalidating is allowed).
+      const vaHi = ((xtLo >>> 20) | ((xtHi & 0xfff) << 12)) & 0x00ffffff;
+      this.cpu.flushTlbRegion((xtLo << 12) | 0, vaHi, this.tlb.maxSpanLog2());
+      return;
+    }
     this.cpu.flushTlb();
     // A TLBI changes no system register: the controls decoded above stay valid.
     this.regsDirty = false;
