@@ -70,7 +70,7 @@ function build(model: CpuModel): Buckets {
       sub = (sub - free) & free;
     }
   };
-  for (const i of order) forEachKey(i, (k) => count[k]++);
+  for (const i of order) forEachKey(i, (k) => (count[k] = count[k]! + 1));
   const start = new Int32Array(KEY_COUNT + 1);
   let total = 0;
   for (let k = 0; k < KEY_COUNT; k++) {

@@ -251,12 +251,12 @@ function linearTable(f: (c: Uint8Array) => void): Uint32Array {
 }
 // Built on the first QARMA5 computation, not when the module loads (~20 ms of start-up that a
 // run with the IMPLEMENTATION DEFINED algorithm, or a `--help`, never needs).
-const EMPTY = new Uint32Array(0);
-let T_SHUF_MULT = EMPTY;
-let T_INVSHUF = EMPTY;
-let T_MULT_INVSHUF = EMPTY;
-let T_TWEAK = EMPTY;
-let T_TWEAK_INV = EMPTY;
+const EMPTY: Uint32Array = new Uint32Array(0);
+let T_SHUF_MULT: Uint32Array = EMPTY;
+let T_INVSHUF: Uint32Array = EMPTY;
+let T_MULT_INVSHUF: Uint32Array = EMPTY;
+let T_TWEAK: Uint32Array = EMPTY;
+let T_TWEAK_INV: Uint32Array = EMPTY;
 function buildTables(): void {
   T_SHUF_MULT = linearTable((c) => {
     permute(c, CELL_SHUFFLE);
