@@ -154,9 +154,15 @@ function setFlagsImm(nzcv: number): string {
 function pcPlus(i: number, off: number): string {
   return `{ const l = lo + ${4 * i + off}; if (l > 0xffffffff) { rl = (l - 4294967296) | 0; rh = (hi + 1) | 0; } else if (l < 0) { rl = (l + 4294967296) | 0; rh = (hi - 1) | 0; } else { rl = l | 0; rh = hi; } }`;
 }
-/** Branch to (rl, rh) and leave the block having retired i + 1 instructions (n before this pass). */
-function branchOut(i: number): string {
-  return `c.pc = rl >>> 0; c.pcHi = rh | 0; c.jumped = true; return n + ${i + 1};`;
+/**
+ * Leave the block to pc(0) + `off` bytes, having retired `ret` instructions (n before this pass),
+ * `jumped` telling the run loop whether it was a taken branch. The builder turns the marker into
+ * `{ ex = <exit number>; break; }` and sets the PC, c.jumped and the count from tables in one
+ * epilogue shared by every such exit (jit.ts blockSource): a rarely taken exit then runs no
+ * arithmetic of its own, so it cannot deoptimise the block for lack of type feedback.
+ */
+export function exitTo(off: number, ret: number, jumped: boolean): string {
+  return `/*EXIT:${off}:${ret}:${jumped ? 1 : 0}*/`;
 }
 
 /**
@@ -166,9 +172,9 @@ function branchOut(i: number): string {
  */
 function takeBranch(i: number, off: number): string {
   if (4 * i + off === 0) {
-    return `if (budget - n >= ${i + 1} + LEN) { n += ${i + 1}; continue; } c.pc = lo; c.pcHi = hi; c.jumped = true; return n + ${i + 1};`;
+    return `if (budget - n >= ${i + 1} + LEN) { n += ${i + 1}; continue; } ${exitTo(0, i + 1, true)}`;
   }
-  return pcPlus(i, off) + branchOut(i);
+  return exitTo(4 * i + off, i + 1, true);
 }
 
 /** Address base(n) + off (|off| < 2^32) into (al, ah), as the interpreter's addOff. */
@@ -537,7 +543,12 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const off = (w << 6) >> 4;
       let code = "";
       if (w >>> 31) code += `${pcPlus(i, 4)}x[60] = rl; x[61] = rh;`;
-      return done(code + (w >>> 31 ? pcPlus(i, off) + branchOut(i) : takeBranch(i, off)), false, false, true);
+      return done(
+        code + (w >>> 31 ? exitTo(4 * i + off, i + 1, true) : takeBranch(i, off)),
+        false,
+        false,
+        true,
+      );
     }
     case "condbranch": {
       if ((w & 0x10) !== 0) return null; // BC.cond (FEAT_HBC) or unallocated

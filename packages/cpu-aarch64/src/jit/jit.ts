@@ -13,7 +13,7 @@ import { mul64, R, shift32, shift64 } from "../interp/alu.js";
 import { ABORT, type Cpu, type PageCache } from "../interp/cpu.js";
 import { HANDLERS } from "../interp/dispatch.js";
 import { nop } from "../interp/exec-sys.js";
-import { BLOCK_END_CLASSES, type Emitted, emit, PURE_CLASSES } from "./emit.js";
+import { BLOCK_END_CLASSES, type Emitted, emit, exitTo, PURE_CLASSES } from "./emit.js";
 
 /**
  * A translated block: runs from the PC (which must be the block's first instruction) and returns
@@ -219,11 +219,8 @@ export class JitEngine {
     let len = 0;
     let inline = 0;
     let ended = false;
-    const setPcAfter = (i: number): string => {
-      const off = 4 * (i + 1);
-      if (slot + i + 1 < PAGE_SLOTS) return `c.pc = lo + ${off};`;
-      return `{ const l = lo + ${off}; if (l > 0xffffffff) { c.pc = l - 4294967296; c.pcHi = (hi + 1) | 0; } else c.pc = l; }`;
-    };
+    // leave after instruction i, falling through to the next one
+    const after = (i: number): string => exitTo(4 * (i + 1), i + 1, false);
     for (let i = 0; slot + i < PAGE_SLOTS && i < this.maxBlock; i++) {
       const s = slot + i;
       let idx = page.decoded[s]!;
@@ -240,12 +237,9 @@ export class JitEngine {
           body.push(em.code.replaceAll("/*SYNC*/", `k = ${i}; c.pc = lo + ${4 * i};`));
           // after a slow-path access (loads too: a device read may raise an interrupt), the run
           // loop's checks
-          body.push(
-            `if (sl !== 0) { sl = 0; if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; } }`,
-          );
+          body.push(`if (sl !== 0) { sl = 0; if (c.recheck || !pg.hasCode) { ${after(i)} } }`);
         } else body.push(em.code);
-        if (em.store && !em.lazy)
-          body.push(`if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; }`);
+        if (em.store && !em.lazy) body.push(`if (c.recheck || !pg.hasCode) { ${after(i)} }`);
         if (em.ends) {
           ended = true;
           break;
@@ -256,10 +250,10 @@ export class JitEngine {
       body.push(`k = ${i}; c.pc = lo + ${4 * i}; /*FLUSH*/ H[${idx}](c, ${w | 0}); /*RELOAD*/`);
       if (e !== undefined && PURE_CLASSES.has(e.iclass)) continue;
       body.push(`if (c.jumped) return n + ${i + 1};`);
-      body.push(`if (c.recheck || !pg.hasCode) { ${setPcAfter(i)} return n + ${i + 1}; }`);
+      body.push(`if (c.recheck || !pg.hasCode) { ${after(i)} }`);
       if (e === undefined || BLOCK_END_CLASSES.has(e.iclass) || e.id.startsWith("ERET")) break;
     }
-    if (!ended) body.push(`${setPcAfter(len - 1)} return n + ${len};`);
+    if (!ended) body.push(after(len - 1));
     return { src: blockSource(body.join("\n").replaceAll("LEN", String(len))), len, inline };
   }
 }
@@ -299,6 +293,31 @@ function blockSource(body: string): string {
     wb = [...written].map((r) => `x[${r}] = x${r};`).join(" ");
     reload = u.map((r) => `x${r} = x[${r}];`).join(" ");
   }
+  // exits to pc(0) + off: numbered, their PC, count and c.jumped from tables in one epilogue
+  const exits: string[] = [];
+  const eo: number[] = [];
+  const er: number[] = [];
+  const ej: number[] = [];
+  body = body.replace(
+    /\/\*EXIT:(-?\d+):(\d+):([01])\*\//g,
+    (all: string, o: string, r: string, j: string) => {
+      let id = exits.indexOf(all);
+      if (id < 0) {
+        id = exits.length;
+        exits.push(all);
+        eo.push(Number(o));
+        er.push(Number(r));
+        ej.push(Number(j));
+      }
+      return `{ ex = ${id}; break; }`;
+    },
+  );
+  let tables = "";
+  let epilogue = "";
+  if (exits.length > 0) {
+    tables = `const EO = new Int32Array([${eo.join(", ")}]), ER = new Int32Array([${er.join(", ")}]), EJ = new Uint8Array([${ej.join(", ")}]);`;
+    epilogue = `if (ex >= 0) { const l = lo + EO[ex]; if (l > 0xffffffff) { c.pc = l - 4294967296; c.pcHi = (hi + 1) | 0; } else if (l < 0) { c.pc = l + 4294967296; c.pcHi = (hi - 1) | 0; } else { c.pc = l; c.pcHi = hi; } c.jumped = EJ[ex] === 1; ret = n + ER[ex]; }`;
+  }
   body = body
     .replaceAll("/*FLUSH*/", `${wb} hc = true;`)
     .replaceAll("/*RELOAD*/", `hc = false; ${reload}`)
@@ -307,15 +326,16 @@ function blockSource(body: string): string {
   let tlb = "";
   if (body.includes("RTL[")) tlb += " const RTL = c.rTagLo, RTH = c.rTagHi, RB = c.rBase, RV = c.rView;";
   if (body.includes("WTL[")) tlb += " const WTL = c.wTagLo, WTH = c.wTagHi, WB = c.wBase, WV = c.wView;";
-  return `"use strict"; return function block(c, pg, budget) {
+  return `"use strict"; ${tables} return function block(c, pg, budget) {
   const x = c.x; const lo = c.pc; const hi = c.pcHi;${tlb}
-  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0, ret = 0, sl = 0, hc = false;
+  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0, ret = 0, sl = 0, ex = -1, hc = false;
   ${decl}
   try {
   for (;;) {
 ${body}
   }
   } catch (e) { if (e !== ABORT) throw e; if (!hc) { ${wb} } return -(n + k + 1); }
+  ${epilogue}
   ${wb}
   return ret;
 };`;
