@@ -32,6 +32,7 @@ const HELP = [
   "info registers      the selected vCPU's registers",
   "info cpus           every vCPU: pc, exception level, on/off",
   "info mtree          the physical memory map (RAM and MMIO regions)",
+  "info irq            the interrupt controller: each interrupt in use (boards with a GIC)",
   "cpu N               select vCPU N for info registers and x",
   "x/Nf ADDR           N units at virtual ADDR (0x... or decimal; f: x hex; unit b h w g, default w)",
   "xp/Nf ADDR          the same at physical ADDR",

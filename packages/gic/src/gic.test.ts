@@ -344,3 +344,38 @@ describe("host API and guest mistakes", () => {
     );
   });
 });
+
+describe("info irq (the monitor's view)", () => {
+  it("lists what the registers were programmed with: enable, pending, active, priority, group, trigger, target", () => {
+    const t = make();
+    linuxish(t); // Group 1 everywhere, redistributors awake, PMR 0xF0, GICD_CTLR 0x13
+    const sgi = t.gic.redistributor(0);
+    sgi.write(0x10100, 4, 1 << 27); // GICR_ISENABLER0: PPI 27 on CPU 0
+    sgi.write(0x10400 + 24, 4, 0xa0 << 24); // GICR_IPRIORITYR6, byte 3: INTID 27 at 0xA0
+    t.d.write(0x104, 4, (1 << 1) | (1 << 18)); // GICD_ISENABLER1: SPIs 33 and 50
+    t.d.write(0x400 + 32, 4, 0x80 << 8); // GICD_IPRIORITYR8, byte 1: INTID 33 at 0x80
+    t.d.write(0x6000 + 8 * 33, 4, 0x100); // GICD_IROUTER33: affinity 0.0.1.0, CPU 2
+    t.d.write(0x6000 + 8 * 50, 4, 0x5); // GICD_IROUTER50: affinity 0.0.0.5, no such CPU
+    t.d.write(0xc08, 4, 1 << 17); // GICD_ICFGR2: INTID 40 edge-triggered
+    t.gic.pulseIrq(40); // pending, not enabled
+    t.gic.setIrqLevel(33, true); // level high: pending, enabled, routed to CPU 2
+    const text = t.gic.irqInfo();
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("GICv3: GICD_CTLR 0x53 (Group 0 on, Group 1 on), 224 SPIs, 3 CPUs");
+    expect(lines[1]).toMatch(
+      /^CPU #0 \(affinity 0x0\): awake, PMR 0xf0, IGRPEN0 0, IGRPEN1 1, .* IRQ 0 FIQ 0$/,
+    );
+    expect(lines[3]).toMatch(/^CPU #2 \(affinity 0x100\): .*highest pending 33, IRQ 1 FIQ 0$/);
+    const rows = lines.slice(5).map((l) => l.trim().split(/\s+/));
+    expect(rows).toEqual([
+      ["27", "PPI", "level", "1", "0", "0", "0xa0", "1", "CPU", "#0"],
+      ["33", "SPI", "level", "1", "1", "0", "0x80", "1", "CPU", "#2"],
+      ["40", "SPI", "edge", "0", "1", "0", "0x00", "1", "CPU", "#0"],
+      ["50", "SPI", "level", "1", "0", "0", "0x00", "1", "affinity", "0x5", "(no", "CPU)"],
+    ]);
+    // CPU 2 acknowledges INTID 33 (ICC_IAR1_EL1): active, and no longer pending once the line drops.
+    expect(t.icc.read(2, ICC.IAR1_EL1)).toBe(33n);
+    t.gic.setIrqLevel(33, false);
+    expect(t.gic.irqInfo()).toMatch(/\n {3}33 SPI {2}level {2}1 0 1 +0x80 +1 CPU #2\n/);
+  });
+});

@@ -19,6 +19,7 @@ import {
   type MadtOptions,
 } from "./describe.js";
 import { Distributor } from "./distributor.js";
+import { formatGicIrqs } from "./info.js";
 import { Its, type ItsOptions } from "./its.js";
 import { RedistributorRegion, RedistributorRegs } from "./redistributor.js";
 import { GICR_FRAME_SIZE, INTID_SPURIOUS } from "./regs.js";
@@ -124,6 +125,15 @@ export class Gicv3 implements IrqController {
         else this.pulseIrq(intid);
       },
     }));
+  }
+
+  /**
+   * The monitor's `info irq`: GICD_CTLR, each PE's CPU interface, then one row per interrupt that
+   * is enabled, pending or active (SGIs and PPIs per PE, then SPIs) with its trigger, priority,
+   * group and target.
+   */
+  irqInfo(): string {
+    return formatGicIrqs(this.state, this.distributor.read(0, 4));
   }
 
   /** Snapshot state version (Snapshottable, @armature/core). */

@@ -56,6 +56,62 @@ const words = (reply: string): number[] =>
   );
 
 /**
+ * `info irq` on the booted guest against facts from elsewhere: every GIC interrupt in Linux's
+ * /proc/interrupts is listed enabled with the trigger Linux gave it (a PPI on every vCPU), among
+ * them the UART's SPI from the board's DT (`interrupts` = <SPI number flags>: INTID 32 + number,
+ * level-high flags 4) and the EL1 virtual timer, PPI 27 (the architecture's CNTV interrupt, the
+ * DT's third timer interrupt: PPI 11 = INTID 16 + 11).
+ */
+async function irqChecks(
+  text: string,
+  procIrqs: { intid: number; trigger: string }[],
+  root: FdtNode,
+  cpus: number,
+): Promise<void> {
+  expect(text).toMatch(/^GICv3: GICD_CTLR 0x[0-9a-f]+ \(Group 0 (on|off), Group 1 on\)/);
+  const rows = text
+    .split("\n")
+    .map((l) =>
+      /^\s*(\d+) (SGI|PPI|SPI)\s+(level|edge)\s+([01]) ([01]) ([01])\s+0x([0-9a-f]{2})\s+([01])\s+(.*)$/.exec(
+        l,
+      ),
+    )
+    .filter((r) => r !== null)
+    .map((r) => ({
+      intid: Number(r[1]),
+      trigger: r[3],
+      enabled: r[4] === "1",
+      prio: Number.parseInt(r[7]!, 16),
+      target: r[9],
+    }));
+  const uartNode = [...walkNodes(root)].find(({ node }) =>
+    (node.getStrings("compatible") ?? []).includes("arm,pl011"),
+  );
+  const timerNode = [...walkNodes(root)].find(({ node }) =>
+    (node.getStrings("compatible") ?? []).includes("arm,armv8-timer"),
+  );
+  const uartCells = uartNode?.node.getCells("interrupts") ?? [];
+  const timerCells = timerNode?.node.getCells("interrupts") ?? [];
+  expect(uartCells[0], "the UART's interrupt is an SPI").toBe(0);
+  expect(timerCells[6], "the virtual timer's interrupt is a PPI").toBe(1);
+  const uart = { intid: 32 + (uartCells[1] ?? -1), trigger: (uartCells[2] ?? 0) & 4 ? "level" : "edge" };
+  const vtimer = { intid: 16 + (timerCells[7] ?? -1), trigger: "level" };
+  expect(vtimer.intid).toBe(27);
+  expect(procIrqs).toContainEqual(uart);
+  expect(procIrqs).toContainEqual(vtimer);
+  for (const want of procIrqs) {
+    const got = rows.filter((r) => r.intid === want.intid);
+    // A PPI is a row per vCPU (Linux enables it on each), an SPI one row routed to a vCPU.
+    expect(got, `INTID ${want.intid} in ${text}`).toHaveLength(want.intid < 32 ? cpus : 1);
+    for (const r of got) {
+      expect(r, `INTID ${want.intid}`).toMatchObject({ trigger: want.trigger, enabled: true });
+      expect(r.prio, `INTID ${want.intid}'s priority`).toBeLessThan(0xf0); // under Linux's PMR
+      expect(r.target).toMatch(/^CPU #\d+$/);
+    }
+  }
+}
+
+/**
  * Issue #25: the monitor over its TCP socket on the booted guest, each command's reply checked
  * against facts from elsewhere: the board's DT (vCPUs, RAM, GIC, UART, PCIe), the guest's own
  * /proc/iomem and /proc/kallsyms (where the kernel's code is), the architecture (PSTATE.M's EL
@@ -77,9 +133,16 @@ export async function monitorChecks(s: LinuxSession, dir: string): Promise<void>
   const stextVa = BigInt(`0x${/([0-9a-f]{16}) [Tt] _stext\b/.exec(syms)?.[1] ?? "0"}`);
   expect(stextVa >> 48n).toBe(0xffffn);
 
+  // The interrupts Linux requested from the GIC, in its own words: /proc/interrupts rows of the
+  // "GICv3" chip give the hardware INTID and the trigger the driver configured.
+  const procIrqs = [...(await s.sh("cat /proc/interrupts")).matchAll(/ GICv3\s+(\d+)\s+(Level|Edge)\s/g)].map(
+    (r) => ({ intid: Number(r[1]), trigger: r[2]!.toLowerCase() }),
+  );
+
   const server = new MonitorServer({
     target: m.runtime,
     port: 0,
+    info: { irq: () => m.gic.irqInfo() },
     savevm: (path) => `${m.saveSnapshot(path)} bytes at ${m.retired()} instructions`,
   });
   const at = await server.listen();
@@ -148,6 +211,7 @@ export async function monitorChecks(s: LinuxSession, dir: string): Promise<void>
     } finally {
       rmSync(file, { force: true });
     }
+    await irqChecks(await mon.cmd("info irq"), procIrqs, root, m.config.cpus);
     expect(await mon.cmd("cont")).toBe("");
     expect(m.runtime.isPaused).toBe(false);
     process.stderr.write(

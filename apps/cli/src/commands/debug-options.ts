@@ -61,9 +61,17 @@ export async function startDebug(
   target: DebugTarget,
   o: DebugCliOptions,
   io: CliIo,
-  board: { screendump?(path: string): void; powerdown?(): void; savevm?(path: string): string } = {},
+  board: {
+    screendump?(path: string): void;
+    powerdown?(): void;
+    savevm?(path: string): string;
+    /** The board's GIC: the monitor's `info irq`. */
+    gic?: { irqInfo(): string };
+  } = {},
 ): Promise<ConsoleDebug> {
+  const gic = board.gic;
   const extra = {
+    ...(gic === undefined ? {} : { info: { irq: () => gic.irqInfo() } }),
     ...(board.screendump === undefined ? {} : { screendump: board.screendump }),
     ...(board.powerdown === undefined ? {} : { powerdown: board.powerdown }),
     ...(board.savevm === undefined ? {} : { savevm: board.savevm }),

@@ -240,6 +240,7 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
       screendump: (f: string) => writeScreenshot(m.display, f),
       powerdown: () => m.powerButton(),
       ...savevmCommand(m),
+      gic: m.gic,
     };
     return await runWithConsole(
       m,

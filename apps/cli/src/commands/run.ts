@@ -533,6 +533,7 @@ export const runCommand: Command = {
       const shot = {
         ...(screen === undefined ? {} : { screendump: (f: string) => writeScreenshot(screen, f) }),
         ...savevmCommand(m),
+        gic: m.gic,
       };
       const code = await runWithConsole(
         m,

@@ -158,7 +158,12 @@ export async function runRestored(
   const stopStatus =
     process.stderr.isTTY === true && !quiet ? silenceStatus(tracker, () => m.retired(), io.err) : () => {};
   try {
-    const code = await runWithConsole(m, io, max, await startDebug(m.runtime, debug, io, savevmCommand(m)));
+    const code = await runWithConsole(
+      m,
+      io,
+      max,
+      await startDebug(m.runtime, debug, io, { ...savevmCommand(m), gic: m.gic }),
+    );
     snapshotOnExit(m, onExit, io);
     return code;
   } finally {

@@ -1,13 +1,13 @@
 // armature run --snapshot-on-exit / --restore (issue 25): a deterministic bare-metal run stopped
 // at N instructions and saved, then restored and run M more, prints the same console output and
 // ends in the same state hash as one uninterrupted run of N + M; refused files are one line.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../cli.js";
+import { assembleRaw, run as runCaptured } from "../test/cli.js";
 
 let dir = "";
 let kernel = "";
@@ -42,17 +42,11 @@ const PROGRAM = `
   hvc #0
 `;
 
-function assemble(src: string, name: string): string {
-  execFileSync("aarch64-linux-gnu-as", ["-o", join(dir, `${name}.o`), "-"], { input: src });
-  execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", join(dir, `${name}.o`), join(dir, name)]);
-  return join(dir, name);
-}
-
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "armature-snapcli-"));
-  kernel = assemble(PROGRAM, "k.bin");
+  kernel = assembleRaw(dir, PROGRAM, "k");
   // The same loop without an end (for the monitor's savevm while it runs).
-  forever = assemble(PROGRAM.replace("cmp x2, #400\n  b.lo 1b", "b 1b"), "forever.bin");
+  forever = assembleRaw(dir, PROGRAM.replace("cmp x2, #400\n  b.lo 1b", "b 1b"), "forever");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -76,12 +70,8 @@ async function withGuest<T>(f: (guest: () => string) => Promise<T>): Promise<{ r
 
 /** Run the CLI in this process, with the guest's console captured. */
 async function run(args: string[]) {
-  let out = "";
-  let err = "";
-  const { result: code, guest } = await withGuest(() =>
-    runCli(args, { out: (s) => (out += s), err: (s) => (err += s) }),
-  );
-  return { code, out, err, guest };
+  const { result, guest } = await withGuest(() => runCaptured(args));
+  return { ...result, guest };
 }
 
 const hashOf = (err: string) => /state sha256 ([0-9a-f]{64})/.exec(err)?.[1];
@@ -242,6 +232,12 @@ describe("armature run --snapshot-on-exit / --restore", () => {
       await until(guest, /.{50}/s); // the guest is running
       sock.write(`savevm ${f}\n`);
       await until(() => reply, /state sha256 [0-9a-f]{64}\n/);
+      // info irq reaches the board's GIC (the program never enables one: no rows, one line per vCPU).
+      sock.write("info irq\n");
+      await until(
+        () => reply,
+        /GICv3: GICD_CTLR 0x[0-9a-f]+ \(Group 0 off, Group 1 off\), \d+ SPIs, 1 CPUs\nCPU #0 .*\nINTID kind trigger E P A {2}prio group target\n/,
+      );
       sock.write("quit\n");
       expect(await running).toBe(1); // the monitor's quit: "stopped" (console-loop's status)
       sock.destroy();
