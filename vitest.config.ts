@@ -24,6 +24,8 @@ export default defineConfig({
     server: { deps: { external: [/\/(packages|apps)\/[^/]+\/src\/(?!.*\.test\.ts$)/] } },
     // A run leaves no armature-* entries in the temp folder (leaks are named, then removed).
     globalSetup: ["scripts/tmp-guard.ts"],
+    // cpu-aarch64's unit tests run the interpreter, the others the default engine (the translator)
+    setupFiles: ["scripts/cpu-engine-setup.ts"],
     reporters: ["default"],
   },
 });

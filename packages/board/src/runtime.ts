@@ -91,7 +91,7 @@ export interface VcpuOptions {
   count: number;
   /** The GIC: CPU interface system registers, timer/PMU PPIs, IRQ/FIQ inputs. */
   gic: CpuInterruptController;
-  /** Execution engine (CpuOptions.engine; default ARMATURE_CPU_ENGINE, else "interp"). */
+  /** Execution engine (CpuOptions.engine; default ARMATURE_CPU_ENGINE, else "jit"). */
   engine?: CpuEngine;
   /** Translator tuning for engine "jit" (CpuOptions.jit). */
   jit?: JitOptions;

@@ -77,7 +77,7 @@ export interface VirtMachineOptions extends VirtBoardOptions, VirtAttachments {
   model?: CpuModel;
   /**
    * How the vCPUs execute: "interp" (the interpreter) or "jit" (the dynamic translator; same
-   * results, instruction for instruction). Default: ARMATURE_CPU_ENGINE when set, else "interp".
+   * results, instruction for instruction). Default: ARMATURE_CPU_ENGINE when set, else "jit".
    */
   engine?: CpuEngine;
   /** Translator tuning for engine "jit" (threshold, block and cache sizes). */

@@ -51,7 +51,7 @@ EFIBOOTBOOTAA64.EFI on its FAT EFI System Partition (GPT) - GRUB or a distributi
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time and entropy: a run replays exactly
   --cpu-engine interp|jit how the vCPUs execute: the interpreter or the dynamic translator (same
-                          results; default: ARMATURE_CPU_ENGINE when set, else interp)
+                          results; default: ARMATURE_CPU_ENGINE when set, else jit)
   --max-instructions N    stop after N instructions (exit status 3)
   --quiet                 no boot banner and no status after 10 s without guest output (both
                           printed on stderr when it is a terminal)

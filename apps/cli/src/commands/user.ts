@@ -25,7 +25,7 @@ number when it dies of a fault). Dynamically linked programs are refused: build 
 
   --model NAME            the CPU's feature set (default m1)
   --cpu-engine interp|jit the interpreter or the dynamic translator (same results; default:
-                          ARMATURE_CPU_ENGINE when set, else interp)
+                          ARMATURE_CPU_ENGINE when set, else jit)
 `;
 
 export const userCommand: Command = {

@@ -81,8 +81,9 @@ export interface CpuOptions {
   /** Counter frequency (CNTFRQ_EL0), default 24 MHz (as on Apple M1). */
   counterHz?: number;
   /**
-   * Execution engine: "interp" or "jit" (the dynamic translator, src/jit/; same results). Default:
-   * the ARMATURE_CPU_ENGINE environment variable when set to one of those, else "interp".
+   * Execution engine: "jit" (the dynamic translator, src/jit/) or "interp" (the interpreter; same
+   * results). Default: the ARMATURE_CPU_ENGINE environment variable when set to one of those, else
+   * "jit".
    */
   engine?: CpuEngine;
   /** Translator tuning (engine "jit"). */
@@ -125,7 +126,7 @@ export const CPU_ENGINES: readonly CpuEngine[] = ["interp", "jit"];
 
 function defaultEngine(): CpuEngine {
   const env = typeof process === "undefined" ? undefined : process.env?.ARMATURE_CPU_ENGINE;
-  return env === "jit" ? "jit" : "interp";
+  return env === "interp" ? "interp" : "jit";
 }
 
 /** The engine to use: `engine` when given (a ConfigError for anything but "interp"/"jit"), else the default. */

@@ -56,7 +56,7 @@ export interface UserOptions {
   slice?: number;
   /**
    * CPU execution engine (CpuOptions.engine): "interp" or "jit" (default: ARMATURE_CPU_ENGINE when
-   * set, else "interp"); anything else is a ConfigError.
+   * set, else "jit"); anything else is a ConfigError.
    */
   engine?: CpuEngine;
 }
