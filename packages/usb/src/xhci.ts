@@ -1560,29 +1560,35 @@ export class XhciController implements MmioDevice {
       }
       const len = t.t.status & 0x1ffff;
       const take = Math.min(len, left);
-      if (
-        dirIn &&
-        take > 0 &&
-        this.dma.write(trbParameter(t.t), buf.subarray(off, off + take)) !== DmaStatus.Ok
-      ) {
-        this.hostSystemError(`transfer buffer write at 0x${trbParameter(t.t).toString(16)} failed`);
-        return 0;
-      }
+      if (dirIn && !this.storeData(t, buf.subarray(off, off + take), "transfer")) return 0;
       off += take;
       left -= take;
       ep.edtla += take;
       if (take < len) {
-        // Short packet (§4.10.1.1): one event if ISP or IOC, then the rest of the TD is skipped.
-        if (t.t.control & (TrbFlag.ISP | TrbFlag.IOC)) {
-          const intr = t.t.status >>> 22;
-          this.postEvent(intr, transferEvent(t.addr, len - take, CC.SHORT_PACKET, slotId, dci, false));
-        }
+        // Short packet: the rest of the TD is skipped.
+        this.shortPacket(t, len - take, slotId, dci);
         ep.edtla = 0;
         return 0;
       }
       this.completeTrb(slotId, dci, ep, t, len, 0);
     }
     return 0;
+  }
+
+  /**
+   * IN data into a data TRB's buffer; false, after a Host System Error, when the write fails.
+   * `what` names the buffer in the error.
+   */
+  private storeData(t: TdTrb, data: Uint8Array, what: string): boolean {
+    if (data.length === 0 || this.dma.write(trbParameter(t.t), data) === DmaStatus.Ok) return true;
+    this.hostSystemError(`${what} buffer write at 0x${trbParameter(t.t).toString(16)} failed`);
+    return false;
+  }
+
+  /** A data TRB that moved less than its length (§4.10.1.1): one Short Packet event if ISP or IOC. */
+  private shortPacket(t: TdTrb, residual: number, slotId: number, dci: number): void {
+    if ((t.t.control & (TrbFlag.ISP | TrbFlag.IOC)) === 0) return;
+    this.postEvent(t.t.status >>> 22, transferEvent(t.addr, residual, CC.SHORT_PACKET, slotId, dci, false));
   }
 
   /** Event for a TRB that completed normally: IOC on data TRBs, Event Data with its EDTLA. */
@@ -1698,23 +1704,12 @@ export class XhciController implements MmioDevice {
       }
       const len = t.t.status & 0x1ffff;
       const take = Math.min(len, left);
-      if (
-        dirIn &&
-        take > 0 &&
-        this.dma.write(trbParameter(t.t), buf.subarray(off, off + take)) !== DmaStatus.Ok
-      ) {
-        this.hostSystemError("control data buffer write failed");
-        return 0;
-      }
+      if (dirIn && !this.storeData(t, buf.subarray(off, off + take), "control data")) return 0;
       off += take;
       left -= take;
       ep.edtla += take;
       if (take < len) {
-        if (t.t.control & (TrbFlag.ISP | TrbFlag.IOC))
-          this.postEvent(
-            t.t.status >>> 22,
-            transferEvent(t.addr, len - take, CC.SHORT_PACKET, slotId, dci, false),
-          );
+        this.shortPacket(t, len - take, slotId, dci);
         // The Status Stage still runs after a short Data Stage (§4.11.2.2).
         break;
       }
