@@ -37,6 +37,29 @@ const CHUNK = 1 << 20;
 const DSM_MAX_BLOCKS = 8;
 const MAX_MULTIPLE = 16;
 
+/** The PIO and DMA reads and writes (ACS-3 §7): LBA width, direction, DMA or PIO, forced unit access. */
+const READ_WRITE: ReadonlyMap<number, { lba48: boolean; write: boolean; dma: boolean; fua: boolean }> =
+  new Map(
+    (
+      [
+        [AtaCmd.READ_SECTORS, false, false, false, false],
+        [AtaCmd.READ_MULTIPLE, false, false, false, false],
+        [AtaCmd.READ_DMA, false, false, true, false],
+        [AtaCmd.READ_SECTORS_EXT, true, false, false, false],
+        [AtaCmd.READ_MULTIPLE_EXT, true, false, false, false],
+        [AtaCmd.READ_DMA_EXT, true, false, true, false],
+        [AtaCmd.WRITE_SECTORS, false, true, false, false],
+        [AtaCmd.WRITE_MULTIPLE, false, true, false, false],
+        [AtaCmd.WRITE_DMA, false, true, true, false],
+        [AtaCmd.WRITE_SECTORS_EXT, true, true, false, false],
+        [AtaCmd.WRITE_MULTIPLE_EXT, true, true, false, false],
+        [AtaCmd.WRITE_MULTIPLE_FUA_EXT, true, true, false, true],
+        [AtaCmd.WRITE_DMA_EXT, true, true, true, false],
+        [AtaCmd.WRITE_DMA_FUA_EXT, true, true, true, true],
+      ] as const
+    ).map(([op, lba48, write, dma, fua]) => [op, { lba48, write, dma, fua }]),
+  );
+
 /** General Purpose Log addresses (ACS-3 Table A.2). */
 const Log = { DIRECTORY: 0x00, NCQ_ERROR: 0x10, IDENTIFY_DEVICE: 0x30 } as const;
 
@@ -185,6 +208,14 @@ export class SataDisk implements AhciDevice {
     this.commands++;
     echoTaskFile(cmd);
     const tf = cmd.tf;
+    const rw = READ_WRITE.get(tf.command);
+    if (rw !== undefined) {
+      // A sector count of 0 means 256 sectors with 28-bit LBA, 65536 with 48-bit.
+      const lba = rw.lba48 ? tf.lba : lba28(tf.lba, tf.device);
+      const count = rw.lba48 ? tf.count || 65536 : tf.count & 0xff || 256;
+      this.readWrite(cmd, lba, count, rw.write, rw.dma ? "dma" : rw.write ? "pio-out" : "pio-in", rw.fua);
+      return;
+    }
     switch (tf.command) {
       case AtaCmd.IDENTIFY_DEVICE: {
         const out = this.scratch(512);
@@ -192,49 +223,6 @@ export class SataDisk implements AhciDevice {
         this.sendIn(cmd, out, "pio-in");
         return;
       }
-      case AtaCmd.READ_DMA_EXT:
-      case AtaCmd.READ_SECTORS_EXT:
-      case AtaCmd.READ_MULTIPLE_EXT:
-        this.readWrite(
-          cmd,
-          tf.lba,
-          tf.count || 65536,
-          false,
-          tf.command === AtaCmd.READ_DMA_EXT ? "dma" : "pio-in",
-        );
-        return;
-      case AtaCmd.READ_DMA:
-      case AtaCmd.READ_SECTORS:
-      case AtaCmd.READ_MULTIPLE:
-        this.readWrite(
-          cmd,
-          lba28(tf.lba, tf.device),
-          tf.count & 0xff || 256,
-          false,
-          tf.command === AtaCmd.READ_DMA ? "dma" : "pio-in",
-        );
-        return;
-      case AtaCmd.WRITE_DMA_EXT:
-      case AtaCmd.WRITE_DMA_FUA_EXT:
-      case AtaCmd.WRITE_SECTORS_EXT:
-      case AtaCmd.WRITE_MULTIPLE_EXT:
-      case AtaCmd.WRITE_MULTIPLE_FUA_EXT: {
-        const dma = tf.command === AtaCmd.WRITE_DMA_EXT || tf.command === AtaCmd.WRITE_DMA_FUA_EXT;
-        const fua = tf.command === AtaCmd.WRITE_DMA_FUA_EXT || tf.command === AtaCmd.WRITE_MULTIPLE_FUA_EXT;
-        this.readWrite(cmd, tf.lba, tf.count || 65536, true, dma ? "dma" : "pio-out", fua);
-        return;
-      }
-      case AtaCmd.WRITE_DMA:
-      case AtaCmd.WRITE_SECTORS:
-      case AtaCmd.WRITE_MULTIPLE:
-        this.readWrite(
-          cmd,
-          lba28(tf.lba, tf.device),
-          tf.count & 0xff || 256,
-          true,
-          tf.command === AtaCmd.WRITE_DMA ? "dma" : "pio-out",
-        );
-        return;
       case AtaCmd.READ_FPDMA_QUEUED:
       case AtaCmd.WRITE_FPDMA_QUEUED: {
         const write = tf.command === AtaCmd.WRITE_FPDMA_QUEUED;
