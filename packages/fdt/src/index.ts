@@ -38,4 +38,6 @@ export {
 export { nodeNameProblem, propertyNameProblem } from "./names.js";
 export type { ParsedDtb, ParseOptions } from "./parse.js";
 export { parseDtb } from "./parse.js";
+export type { PrimecellPlacement } from "./primecell.js";
+export { addPrimecellNode } from "./primecell.js";
 export { FdtNode, FdtProperty, fdtDifference } from "./tree.js";

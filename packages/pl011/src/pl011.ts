@@ -6,7 +6,7 @@ import {
   type StateWriter,
   unconnectedIrqLine,
 } from "@armature/core";
-import { type FdtNode, setReg } from "@armature/fdt";
+import { addPrimecellNode, type FdtNode, type PrimecellPlacement } from "@armature/fdt";
 import * as R from "./regs.js";
 
 /** Where the UART's bytes go and come from. The board connects it to a terminal or a stream. */
@@ -258,26 +258,10 @@ export class Pl011 implements MmioDevice {
   }
 }
 
-export interface Pl011Placement {
-  base: number;
-  /** Default PL011_SIZE. */
-  size?: number;
-  /**
-   * Its interrupt as the interrupt parent's specifier, from the board (which knows the
-   * controller): on a GICv3, `gicDtInterrupt(intid, "level")` of @armature/gic.
-   */
-  interrupts: readonly number[];
-  /** Phandle of the APB clock node the board provides. */
-  clockPhandle: number;
-}
+/** Where the board puts the UART (the arm,primecell placement; `size` defaults to PL011_SIZE). */
+export type Pl011Placement = PrimecellPlacement;
 
 /** Adds `pl011@<base>` under `parent` (2 address cells, 2 size cells). */
 export function describePl011(parent: FdtNode, p: Pl011Placement): FdtNode {
-  const n = parent
-    .addChild(`pl011@${p.base.toString(16)}`)
-    .setStrings("compatible", ["arm,pl011", "arm,primecell"]);
-  return setReg(n, { addressCells: 2, sizeCells: 2 }, [{ address: p.base, size: p.size ?? R.PL011_SIZE }])
-    .setCells("interrupts", p.interrupts)
-    .setCells("clocks", [p.clockPhandle, p.clockPhandle])
-    .setStrings("clock-names", ["uartclk", "apb_pclk"]);
+  return addPrimecellNode(parent, "pl011", p, R.PL011_SIZE, ["uartclk", "apb_pclk"]);
 }

@@ -7,7 +7,7 @@ import {
   unconnectedIrqLine,
   type VirtualClock,
 } from "@armature/core";
-import { type FdtNode, setReg } from "@armature/fdt";
+import { addPrimecellNode, type FdtNode, type PrimecellPlacement } from "@armature/fdt";
 
 import * as R from "./regs.js";
 
@@ -137,23 +137,10 @@ export class Pl031 implements MmioDevice {
   }
 }
 
-export interface Pl031Placement {
-  base: number;
-  /** Default R.PL031_SIZE. */
-  size?: number;
-  /** Its interrupt as the interrupt parent's specifier (GICv3: `gicDtInterrupt(intid, "level")`). */
-  interrupts: readonly number[];
-  /** Phandle of the APB clock node the board provides. */
-  clockPhandle: number;
-}
+/** Where the board puts the RTC (the arm,primecell placement; `size` defaults to PL031_SIZE). */
+export type Pl031Placement = PrimecellPlacement;
 
 /** Adds `pl031@<base>` under `parent` (2 address cells, 2 size cells). */
 export function describePl031(parent: FdtNode, p: Pl031Placement): FdtNode {
-  const n = parent
-    .addChild(`pl031@${p.base.toString(16)}`)
-    .setStrings("compatible", ["arm,pl031", "arm,primecell"]);
-  return setReg(n, { addressCells: 2, sizeCells: 2 }, [{ address: p.base, size: p.size ?? R.PL031_SIZE }])
-    .setCells("interrupts", p.interrupts)
-    .setCells("clocks", [p.clockPhandle])
-    .setString("clock-names", "apb_pclk");
+  return addPrimecellNode(parent, "pl031", p, R.PL031_SIZE, ["apb_pclk"]);
 }
