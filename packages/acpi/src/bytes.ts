@@ -1,3 +1,4 @@
+import { withRoom } from "@armature/core";
 import { fail } from "./errors.js";
 
 /** A 64-bit quantity: plain numbers up to 2^53, bigint beyond. */
@@ -31,12 +32,7 @@ export class ByteWriter {
   }
 
   private room(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.len + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
+    this.buf = withRoom(this.buf, this.len, n);
   }
 
   u8(v: number, what = "u8"): this {

@@ -1,3 +1,4 @@
+import { getU32LE, putU32LE } from "@armature/core";
 import { FisType } from "./regs.js";
 
 /**
@@ -199,19 +200,8 @@ export function emptyCommandHeader(): CommandHeader {
   };
 }
 
-function u32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
-
-function putU32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v & 0xff;
-  b[o + 1] = (v >>> 8) & 0xff;
-  b[o + 2] = (v >>> 16) & 0xff;
-  b[o + 3] = (v >>> 24) & 0xff;
-}
-
 export function decodeCommandHeader(b: Uint8Array, out: CommandHeader, o = 0): void {
-  const dw0 = u32(b, o);
+  const dw0 = getU32LE(b, o);
   out.cfl = dw0 & 0x1f;
   out.atapi = (dw0 & (1 << 5)) !== 0;
   out.write = (dw0 & (1 << 6)) !== 0;
@@ -221,9 +211,9 @@ export function decodeCommandHeader(b: Uint8Array, out: CommandHeader, o = 0): v
   out.clearBusy = (dw0 & (1 << 10)) !== 0;
   out.pmp = (dw0 >>> 12) & 0xf;
   out.prdtl = dw0 >>> 16;
-  out.prdbc = u32(b, o + 4);
+  out.prdbc = getU32LE(b, o + 4);
   // Bits 6:0 of CTBA are reserved (128-byte alignment).
-  out.ctba = u32(b, o + 12) * 2 ** 32 + ((u32(b, o + 8) & 0xffffff80) >>> 0);
+  out.ctba = getU32LE(b, o + 12) * 2 ** 32 + ((getU32LE(b, o + 8) & 0xffffff80) >>> 0);
 }
 
 export function encodeCommandHeader(h: CommandHeader, b: Uint8Array, o = 0): void {
@@ -237,10 +227,10 @@ export function encodeCommandHeader(h: CommandHeader, b: Uint8Array, o = 0): voi
     (h.clearBusy ? 1 << 10 : 0) |
     ((h.pmp & 0xf) << 12) |
     ((h.prdtl & 0xffff) << 16);
-  putU32(b, o, dw0 >>> 0);
-  putU32(b, o + 4, h.prdbc >>> 0);
-  putU32(b, o + 8, (h.ctba % 2 ** 32) >>> 0);
-  putU32(b, o + 12, Math.floor(h.ctba / 2 ** 32) >>> 0);
+  putU32LE(b, o, dw0 >>> 0);
+  putU32LE(b, o + 4, h.prdbc >>> 0);
+  putU32LE(b, o + 8, (h.ctba % 2 ** 32) >>> 0);
+  putU32LE(b, o + 12, Math.floor(h.ctba / 2 ** 32) >>> 0);
   b.fill(0, o + 16, o + 32);
 }
 
@@ -254,17 +244,17 @@ export interface Prd {
 }
 
 export function decodePrd(b: Uint8Array, out: Prd, o = 0): void {
-  out.dba = u32(b, o + 4) * 2 ** 32 + ((u32(b, o) & 0xfffffffe) >>> 0);
-  const dw3 = u32(b, o + 12);
+  out.dba = getU32LE(b, o + 4) * 2 ** 32 + ((getU32LE(b, o) & 0xfffffffe) >>> 0);
+  const dw3 = getU32LE(b, o + 12);
   out.bytes = (dw3 & 0x3fffff) + 1;
   out.interrupt = (dw3 & 0x80000000) !== 0;
 }
 
 export function encodePrd(p: Prd, b: Uint8Array, o = 0): void {
-  putU32(b, o, (p.dba % 2 ** 32) >>> 0);
-  putU32(b, o + 4, Math.floor(p.dba / 2 ** 32) >>> 0);
-  putU32(b, o + 8, 0);
-  putU32(b, o + 12, (((p.bytes - 1) & 0x3fffff) | (p.interrupt ? 0x80000000 : 0)) >>> 0);
+  putU32LE(b, o, (p.dba % 2 ** 32) >>> 0);
+  putU32LE(b, o + 4, Math.floor(p.dba / 2 ** 32) >>> 0);
+  putU32LE(b, o + 8, 0);
+  putU32LE(b, o + 12, (((p.bytes - 1) & 0x3fffff) | (p.interrupt ? 0x80000000 : 0)) >>> 0);
 }
 
 /** Command table layout (§4.2.3). */

@@ -1,3 +1,4 @@
+import { withRoom } from "@armature/core";
 import { FdtBuildError } from "./errors.js";
 import { nodeNameProblem, propertyNameProblem } from "./names.js";
 import type { FdtNode } from "./tree.js";
@@ -136,7 +137,7 @@ export function serializeDocument(doc: FdtDocument, padding = 0): Uint8Array {
 }
 
 class ByteWriter {
-  private buf: Uint8Array;
+  private buf: Uint8Array<ArrayBuffer>;
   private dv: DataView;
   length = 0;
   constructor(initial: number) {
@@ -144,11 +145,8 @@ class ByteWriter {
     this.dv = new DataView(this.buf.buffer);
   }
   private room(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const b = new Uint8Array(size);
-    b.set(this.buf.subarray(0, this.length));
+    const b = withRoom(this.buf, this.length, n);
+    if (b === this.buf) return;
     this.buf = b;
     this.dv = new DataView(b.buffer);
   }

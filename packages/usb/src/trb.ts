@@ -1,3 +1,4 @@
+import { putU32LE } from "@armature/core";
 /**
  * Transfer Request Blocks (xHCI 1.2 §6.4): 16 bytes = 64-bit parameter, 32-bit status, 32-bit
  * control. Control holds the cycle bit (0) and the TRB type (15:10); the rest depends on the type.
@@ -137,19 +138,12 @@ export function decodeTrb(b: Uint8Array, off: number, out: Trb): Trb {
   return out;
 }
 
-function put32(b: Uint8Array, off: number, v: number): void {
-  b[off] = v & 0xff;
-  b[off + 1] = (v >>> 8) & 0xff;
-  b[off + 2] = (v >>> 16) & 0xff;
-  b[off + 3] = (v >>> 24) & 0xff;
-}
-
 /** Writes `t` as 16 little-endian bytes at `off` of `b`. */
 export function encodeTrb(t: Trb, b: Uint8Array, off = 0): Uint8Array {
-  put32(b, off, t.parameterLo);
-  put32(b, off + 4, t.parameterHi);
-  put32(b, off + 8, t.status);
-  put32(b, off + 12, t.control);
+  putU32LE(b, off, t.parameterLo);
+  putU32LE(b, off + 4, t.parameterHi);
+  putU32LE(b, off + 8, t.status);
+  putU32LE(b, off + 12, t.control);
   return b;
 }
 

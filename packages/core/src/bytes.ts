@@ -1,0 +1,25 @@
+/**
+ * `buf` when `used + need` bytes fit in it, else a new buffer, doubled in size until they fit,
+ * holding a copy of its first `used` bytes (the growth step of the DTB and ACPI writers).
+ */
+export function withRoom(buf: Uint8Array<ArrayBuffer>, used: number, need: number): Uint8Array<ArrayBuffer> {
+  if (used + need <= buf.length) return buf;
+  let size = Math.max(1, buf.length * 2);
+  while (size < used + need) size *= 2;
+  const next = new Uint8Array(size);
+  next.set(buf.subarray(0, used));
+  return next;
+}
+
+/** The little-endian 32-bit word at `off` of `b`, unsigned. */
+export function getU32LE(b: Uint8Array, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+
+/** Writes the low 32 bits of `v` little-endian at `off` of `b` (descriptor and FIS encoders). */
+export function putU32LE(b: Uint8Array, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+  b[off + 2] = (v >>> 16) & 0xff;
+  b[off + 3] = (v >>> 24) & 0xff;
+}
