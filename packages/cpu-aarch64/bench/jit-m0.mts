@@ -148,47 +148,45 @@ for (const kb of [1, 4, 32]) {
     `| return_call_indirect (tail calls) available | ${ok ? "yes" : "no (Node 20 needs --experimental-wasm-return-call)"} |`,
   );
 }
-{
-  // new Function for a block of N JS statements over an Int32Array (the shape of a translated block)
-  for (const n of [8, 32, 128]) {
-    const srcs: string[] = [];
-    for (let k = 0; k < 40; k++) {
-      let src = `"use strict"; const x = c.x; let l;`;
-      for (let i = 0; i < n; i++) {
-        const d = 2 * ((i * 7 + k) % 30);
-        const a = 2 * ((i * 3 + 1) % 30);
-        src += `l=(x[${a}]>>>0)+${(i * 13 + k) & 0xfff}; x[${d + 1}]=(x[${a + 1}]+(l>0xffffffff?1:0))|0; x[${d}]=l|0;`;
-      }
-      src += `return ${n};`;
-      srcs.push(src);
+// new Function for a block of N JS statements over an Int32Array (the shape of a translated block)
+for (const n of [8, 32, 128]) {
+  const srcs: string[] = [];
+  for (let k = 0; k < 40; k++) {
+    let src = `"use strict"; const x = c.x; let l;`;
+    for (let i = 0; i < n; i++) {
+      const d = 2 * ((i * 7 + k) % 30);
+      const a = 2 * ((i * 3 + 1) % 30);
+      src += `l=(x[${a}]>>>0)+${(i * 13 + k) & 0xfff}; x[${d + 1}]=(x[${a + 1}]+(l>0xffffffff?1:0))|0; x[${d}]=l|0;`;
     }
-    const tc: number[] = [];
-    const first: number[] = [];
-    const fns: ((c: { x: Int32Array }) => number)[] = [];
-    const c = { x: new Int32Array(68) };
-    for (const s of srcs) {
-      const t0 = now();
-      const f = new Function("c", s) as (c: { x: Int32Array }) => number;
-      const t1 = now();
-      f(c);
-      first.push(now() - t1);
-      tc.push(t1 - t0);
-      fns.push(f);
-    }
-    const f = fns[0]!;
-    const warm: number[] = [];
-    for (let i = 0; i < 20000; i++) {
-      const t0 = now();
-      f(c);
-      if (i % 1000 === 0 || i < 10) warm.push(now() - t0);
-    }
-    let t0 = now();
-    for (let i = 0; i < 100000; i++) f(c);
-    const hot = ((now() - t0) * 1000) / 100000;
-    console.log(
-      `| new Function, ${n} statements (${srcs[0]!.length} B): compile / first call / hot call | ${median(tc).toFixed(0)} µs / ${median(first).toFixed(0)} µs / ${hot.toFixed(0)} ns (${(hot / n).toFixed(2)} ns per guest insn) |`,
-    );
-    void t0;
-    t0 = 0;
+    src += `return ${n};`;
+    srcs.push(src);
   }
+  const tc: number[] = [];
+  const first: number[] = [];
+  const fns: ((c: { x: Int32Array }) => number)[] = [];
+  const c = { x: new Int32Array(68) };
+  for (const s of srcs) {
+    const t0 = now();
+    const f = new Function("c", s) as (c: { x: Int32Array }) => number;
+    const t1 = now();
+    f(c);
+    first.push(now() - t1);
+    tc.push(t1 - t0);
+    fns.push(f);
+  }
+  const f = fns[0]!;
+  const warm: number[] = [];
+  for (let i = 0; i < 20000; i++) {
+    const t0 = now();
+    f(c);
+    if (i % 1000 === 0 || i < 10) warm.push(now() - t0);
+  }
+  let t0 = now();
+  for (let i = 0; i < 100000; i++) f(c);
+  const hot = ((now() - t0) * 1000) / 100000;
+  console.log(
+    `| new Function, ${n} statements (${srcs[0]!.length} B): compile / first call / hot call | ${median(tc).toFixed(0)} µs / ${median(first).toFixed(0)} µs / ${hot.toFixed(0)} ns (${(hot / n).toFixed(2)} ns per guest insn) |`,
+  );
+  void t0;
+  t0 = 0;
 }

@@ -2,7 +2,7 @@ import { FileBlockBackend } from "@armature/core";
 import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import { restoreVirtMachine, type VirtMachine } from "@armature/machine-virt";
 import { type NetSpec, parseNetSpec } from "@armature/net";
-import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from "../args.js";
+import { fileArg, maxInstructionsArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, inputFile, outputFile } from "../files.js";

@@ -1,11 +1,10 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hex32 } from "../fp/qemu-oracle.js";
 import { oracleSuite } from "../test/oracle-suite.js";
 import { crc32 } from "./crypto.js";
 import { CRYPTO_OPS as OPS, cryptoRegs as regs } from "./oracle-cases.js";
 
-const { oracle, sample, runs: RUNS, seed: SEED } = oracleSuite();
+const { oracle, sample, seed: SEED } = oracleSuite();
 
 const q = (w: number[], o: number) => hex32(w[o + 3]!) + hex32(w[o + 2]!) + hex32(w[o + 1]!) + hex32(w[o]!);
 
