@@ -113,6 +113,9 @@ export function linuxEndToEnd(
         process.stderr.write(
           `[${layout}] shell marker after ${(s.bootMs / 1000).toFixed(1)} s, ${(s.bootInstructions / 1e6).toFixed(0)} M instructions (${mips.toFixed(1)} MIPS)\n`,
         );
+        // Kernel messages (e.g. IPv6 ADDRCONF when eth0 comes up) printed to the console while a
+        // command runs would land in its output: keep them in the ring buffer (dmesg) only.
+        await s.sh("dmesg -n 1");
         expect((await s.sh("uname -m")).trim()).toBe("aarch64");
         if (uefi !== undefined) await uefiChecks(s, uefi.acpi);
         const features = (await s.sh("grep -m1 Features /proc/cpuinfo")).trim();
