@@ -227,32 +227,28 @@ describe("AddPAC / Auth / Strip (ARM ARM semantics)", () => {
   });
 });
 
+/** ComputePAC's eight input words: data hi/lo, modifier hi/lo, key0 hi/lo, key1 hi/lo. */
+type PacInputs = [number, number, number, number, number, number, number, number];
+const memoGot = new PacOut();
+const memoWant = new PacOut();
+/** computePac (through its memo) gives what the algorithm computes when called directly. */
+function memoAgrees(alg: PacAlgorithm, w: readonly number[]): boolean {
+  const inputs = w as PacInputs;
+  computePac(memoGot, alg, ...inputs);
+  if (alg === PacAlgorithm.QARMA5) computePacQarma5(memoWant, ...inputs);
+  else computePacImpdef(memoWant, ...inputs);
+  return memoGot.hi === memoWant.hi && memoGot.lo === memoWant.lo;
+}
+
 describe("ComputePAC memo", () => {
   it("returns what each algorithm computes, for repeated, colliding and alternating inputs", () => {
     const words = fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 8, maxLength: 8 });
     fc.assert(
       fc.property(fc.array(fc.tuple(words, fc.boolean()), { minLength: 1, maxLength: 40 }), (calls) => {
-        const got = new PacOut();
-        const want = new PacOut();
         // each call twice (the second from the memo), then the whole list again in reverse
         for (const [w, q] of [...calls, ...calls, ...[...calls].reverse()]) {
-          const [a, b, c, d, e, f, g, k] = w as [
-            number,
-            number,
-            number,
-            number,
-            number,
-            number,
-            number,
-            number,
-          ];
           const alg = q ? PacAlgorithm.QARMA5 : PacAlgorithm.IMPDEF;
-          for (let rep = 0; rep < 2; rep++) {
-            computePac(got, alg, a, b, c, d, e, f, g, k);
-            if (q) computePacQarma5(want, a, b, c, d, e, f, g, k);
-            else computePacImpdef(want, a, b, c, d, e, f, g, k);
-            if (got.hi !== want.hi || got.lo !== want.lo) return false;
-          }
+          for (let rep = 0; rep < 2; rep++) if (!memoAgrees(alg, w)) return false;
         }
         return true;
       }),
@@ -261,8 +257,6 @@ describe("ComputePAC memo", () => {
   });
 
   it("inputs differing in one bit of one word, in the same memo slot, do not share entries", () => {
-    const got = new PacOut();
-    const want = new PacOut();
     const base = [
       0xffff8000, 0x10203040, 0xffff8000, 0x7ffe0, 0x11111111, 0x22222222, 0x33333333, 0x44444444,
     ];
@@ -271,21 +265,8 @@ describe("ComputePAC memo", () => {
         const v = [...base];
         v[word] = (v[word]! ^ (1 << bit)) >>> 0;
         // the base inputs fill the slot; the changed ones must miss it (or land in another slot)
-        for (const w of [base, v, base]) {
-          const [a, b, c, d, e, f, g, k] = w as [
-            number,
-            number,
-            number,
-            number,
-            number,
-            number,
-            number,
-            number,
-          ];
-          computePac(got, PacAlgorithm.IMPDEF, a, b, c, d, e, f, g, k);
-          computePacImpdef(want, a, b, c, d, e, f, g, k);
-          expect([got.hi, got.lo]).toEqual([want.hi, want.lo]);
-        }
+        for (const w of [base, v, base])
+          expect(memoAgrees(PacAlgorithm.IMPDEF, w), `word ${word} bit ${bit}: ${w.join(",")}`).toBe(true);
       }
     }
   });
