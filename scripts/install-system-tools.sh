@@ -36,7 +36,15 @@ done
 # gcc-aarch64-linux-gnu and qemu-system-arm, which --no-install-recommends leaves out.
 [ -f /usr/aarch64-linux-gnu/include/bits/wordsize.h ] || missing+=(libc6-dev-arm64-cross)
 [ -f /usr/lib/ipxe/qemu/efi-virtio.rom ] || missing+=(ipxe-qemu)
-if [ "${#missing[@]}" -eq 0 ]; then
+# GRUB's arm64 EFI modules: installed on an arm64 host; elsewhere make-efi-disk.sh downloads the
+# arm64 .deb, which needs apt to know the arm64 architecture.
+add_arm64=no
+if [ "$(dpkg --print-architecture 2>/dev/null || echo unknown)" = arm64 ]; then
+  [ -f /usr/lib/grub/arm64-efi/linux.mod ] || missing+=(grub-efi-arm64-bin)
+elif command -v dpkg >/dev/null 2>&1 && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  add_arm64=yes
+fi
+if [ "${#missing[@]}" -eq 0 ] && [ "$add_arm64" = no ]; then
   echo "==> system tools: all present"
   exit 0
 fi
