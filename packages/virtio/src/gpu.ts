@@ -1,4 +1,11 @@
-import { ConfigError, Display, type DisplayCursor } from "@armature/core";
+import {
+  ConfigError,
+  Display,
+  type DisplayCursor,
+  MAX_DISPLAY_SIDE,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
 import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
 import { EDID_MAX_SIDE, EDID_MIN_HEIGHT, EDID_MIN_WIDTH, encodeEdid } from "./gpu-edid.js";
@@ -237,6 +244,140 @@ export class VirtioGpu implements VirtioDevice {
   queueNotify(i: number): void {
     if (i === CTRL) this.serveControl();
     else if (i === CURSOR) this.serveCursor();
+  }
+
+  readonly stateVersion = 1;
+
+  /**
+   * Snapshot: the preferred mode, events_read, the command count, every resource (id, format,
+   * size, its host copy, its backing list), scanout 0, then the display surface (size, pixels,
+   * cursor image and position), so a restored screen shows what the original did.
+   */
+  saveState(w: StateWriter): void {
+    w.u32(this.prefWidth);
+    w.u32(this.prefHeight);
+    w.u32(this.eventsRead);
+    w.f64(this.commands);
+    w.u32(this.resources.size);
+    for (const r of this.resources.values()) {
+      for (const v of [r.id, r.format, r.width, r.height]) w.u32(v);
+      w.raw(r.data);
+      w.bool(r.backAddr !== null);
+      if (r.backAddr !== null) {
+        w.u32(r.backAddr.length);
+        for (let i = 0; i < r.backAddr.length; i++) {
+          w.f64(r.backAddr[i]!);
+          w.u32(r.backLen[i]!);
+        }
+      }
+    }
+    for (const v of [
+      this.scanoutRes,
+      this.scanout.x,
+      this.scanout.y,
+      this.scanout.width,
+      this.scanout.height,
+    ])
+      w.u32(v);
+    const d = this.display;
+    w.u32(d.width);
+    w.u32(d.height);
+    w.raw(d.data);
+    const c = d.cursor;
+    w.bool(c !== null);
+    if (c !== null) {
+      for (const v of [c.width, c.height, c.hotX, c.hotY]) w.u32(v);
+      w.raw(c.pixels.subarray(0, c.width * c.height * 4));
+    }
+    w.i32(d.cursorX);
+    w.i32(d.cursorY);
+  }
+
+  loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
+    const prefW = r.u32();
+    const prefH = r.u32();
+    if (prefW < EDID_MIN_WIDTH || prefH < EDID_MIN_HEIGHT || prefW > EDID_MAX_SIDE || prefH > EDID_MAX_SIDE)
+      r.fail(`preferred mode ${prefW}x${prefH}`);
+    const eventsRead = r.u32();
+    const commands = r.f64();
+    const n = r.count(this.maxResources, "resources");
+    const resources: Resource[] = [];
+    let memory = 0;
+    for (let k = 0; k < n; k++) {
+      const [id, format, width, height] = [r.u32(), r.u32(), r.u32(), r.u32()];
+      if (id === 0 || resources.some((x) => x.id === id)) r.fail(`resource id ${id}`);
+      if (
+        LAYOUT[format] === undefined ||
+        width === 0 ||
+        height === 0 ||
+        width > VIRTIO_GPU_MAX_RESOURCE_SIDE ||
+        height > VIRTIO_GPU_MAX_RESOURCE_SIDE
+      )
+        r.fail(`resource ${id}: format ${format} ${width}x${height}`);
+      memory += width * height * 4;
+      if (memory > this.maxHostMemory) r.fail(`resources need more than ${this.maxHostMemory} bytes`);
+      const data = r.raw(width * height * 4).slice();
+      const res: Resource = {
+        id,
+        format,
+        width,
+        height,
+        data,
+        backAddr: null,
+        backLen: [],
+        backStart: [],
+        backTotal: 0,
+      };
+      if (r.bool()) {
+        const entries = r.count(VIRTIO_GPU_MAX_BACKING_ENTRIES, "backing entries");
+        res.backAddr = [];
+        for (let i = 0; i < entries; i++) {
+          const addr = r.f64();
+          const len = r.u32();
+          if (!Number.isSafeInteger(addr + len) || addr < 0) r.fail(`resource ${id}: backing entry ${addr}`);
+          res.backAddr.push(addr);
+          res.backLen.push(len);
+          res.backStart.push(res.backTotal);
+          res.backTotal += len;
+        }
+      }
+      resources.push(res);
+    }
+    const [scanoutRes, sx, sy, sw, sh] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()];
+    if (scanoutRes !== 0 && !resources.some((x) => x.id === scanoutRes))
+      r.fail(`scanout resource ${scanoutRes}`);
+    const dw = r.u32();
+    const dh = r.u32();
+    if (dw === 0 || dh === 0 || dw > MAX_DISPLAY_SIDE || dh > MAX_DISPLAY_SIDE) r.fail(`display ${dw}x${dh}`);
+    const pixels = r.raw(dw * dh * 4).slice();
+    let cursor: DisplayCursor | null = null;
+    if (r.bool()) {
+      const [width, height, hotX, hotY] = [r.u32(), r.u32(), r.u32(), r.u32()];
+      if (width > VIRTIO_GPU_MAX_CURSOR_SIDE || height > VIRTIO_GPU_MAX_CURSOR_SIDE)
+        r.fail(`cursor ${width}x${height}`);
+      cursor = { width, height, hotX, hotY, pixels: r.raw(width * height * 4).slice() };
+    }
+    const cx = r.i32();
+    const cy = r.i32();
+    return (ctx) => {
+      this.ctx = ctx;
+      this.prefWidth = prefW;
+      this.prefHeight = prefH;
+      this.edidBytes = encodeEdid(prefW, prefH);
+      this.eventsRead = eventsRead;
+      this.commands = commands;
+      this.resources.clear();
+      for (const res of resources) this.resources.set(res.id, res);
+      this.hostMemory = memory;
+      this.scanoutRes = scanoutRes;
+      Object.assign(this.scanout, { x: sx, y: sy, width: sw, height: sh });
+      const d = this.display;
+      d.resize(dw, dh);
+      d.data.set(pixels);
+      d.invalidate(0, 0, dw, dh);
+      d.setCursor(cursor);
+      d.moveCursor(cx, cy);
+    };
   }
 
   /** Resource ids alive now (tests, debugging). */

@@ -1,4 +1,4 @@
-import type { DmaSpace, IrqLine, MmioDevice } from "@armature/core";
+import type { DmaSpace, IrqLine, MmioDevice, Snapshottable, StateReader, StateWriter } from "@armature/core";
 import type { FdtNode } from "@armature/fdt";
 import { VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
 
@@ -75,7 +75,7 @@ const R = VirtioMmioReg;
  * The virtio-mmio transport, version 2 (virtio 1.2 §4.2.2), as a core MmioDevice: place it with
  * `bus.addMmio(name, base, VIRTIO_MMIO_SIZE, transport)` and describe it with `describe()`.
  */
-export class VirtioMmio implements MmioDevice {
+export class VirtioMmio implements MmioDevice, Snapshottable {
   readonly core: VirtioCore;
   private readonly irq: IrqLine;
   private interruptStatus = 0;
@@ -245,6 +245,30 @@ export class VirtioMmio implements MmioDevice {
       cca: true,
       memory32Fixed: { base: at.base, length: VIRTIO_MMIO_SIZE, writable: true },
       interrupt: { gsi: at.gsi, edge: at.edge ?? false, activeHigh: true, exclusive: true },
+    };
+  }
+
+  readonly stateVersion = 1;
+
+  /**
+   * Snapshot: the transport's registers (interrupt status, the feature and queue selectors), then
+   * the device core (status, features, queues, the device's own state). The interrupt line's
+   * level is the interrupt controller's.
+   */
+  saveState(w: StateWriter): void {
+    for (const v of [this.interruptStatus, this.deviceSel, this.driverSel, this.queueSel]) w.u32(v);
+    this.core.saveState(w);
+  }
+
+  loadState(r: StateReader): () => void {
+    const isr = r.u32();
+    if (isr > 3) r.fail(`interrupt status 0x${isr.toString(16)}`);
+    const sels = [r.u32(), r.u32(), r.u32()] as const;
+    const core = this.core.loadState(r);
+    return () => {
+      this.interruptStatus = isr;
+      [this.deviceSel, this.driverSel, this.queueSel] = sels;
+      core();
     };
   }
 

@@ -2,6 +2,7 @@ import type { MmioDevice } from "../bus.js";
 import type { IrqController, IrqLine } from "../irq.js";
 import { setLogger } from "../log.js";
 import type { MsiSink } from "../msi.js";
+import { SnapshotError, type Snapshottable, StateReader, StateWriter } from "../snapshot.js";
 
 /** An IrqLine that records its level and every edge, for device tests. */
 export class RecordingIrqLine implements IrqLine {
@@ -126,4 +127,60 @@ export function captureWarnings(warn: (message: string) => void = () => {}): () 
   return () => {
     setLogger(previous);
   };
+}
+
+/**
+ * Snapshot a part and restore it into another (section round trip, as a board does it: load,
+ * `end()`, commit). Returns the saved bytes. Throws what the load throws.
+ */
+export function restoreStateInto(from: Snapshottable, to: Snapshottable): Uint8Array {
+  const w = new StateWriter();
+  from.saveState(w);
+  const bytes = w.toBytes();
+  const r = new StateReader(bytes, "test");
+  const commit = to.loadState(r, from.stateVersion);
+  r.end();
+  commit();
+  return bytes;
+}
+
+/** A part's saved bytes. */
+export function savedState(part: Snapshottable): Uint8Array {
+  const w = new StateWriter();
+  part.saveState(w);
+  return w.toBytes();
+}
+
+/**
+ * Load every cut-off prefix of `bytes` (all of them up to 4096 bytes, then a sample) into `part`
+ * and each bytes with one byte appended: each must be refused with SnapshotError("corrupt")
+ * and leave the part's saved state unchanged. Returns how many loads were refused.
+ */
+export function expectTruncatedRefused(part: Snapshottable, bytes: Uint8Array): number {
+  const before = savedState(part);
+  const cuts: number[] = [];
+  for (let n = 0; n < bytes.length; n += bytes.length <= 4096 ? 1 : Math.ceil(bytes.length / 4096))
+    cuts.push(n);
+  let refused = 0;
+  const tryLoad = (b: Uint8Array, what: string) => {
+    const r = new StateReader(b, "test");
+    try {
+      part.loadState(r, part.stateVersion);
+      r.end();
+    } catch (e) {
+      if (!(e instanceof SnapshotError) || e.reason !== "corrupt")
+        throw new Error(`${what}: refused with ${String(e)}, not SnapshotError("corrupt")`);
+      refused++;
+      return;
+    }
+    throw new Error(`${what} was accepted`);
+  };
+  for (const n of cuts) tryLoad(bytes.subarray(0, n), `the first ${n} of ${bytes.length} bytes`);
+  const longer = new Uint8Array(bytes.length + 1);
+  longer.set(bytes);
+  tryLoad(longer, "one byte more");
+  const after = savedState(part);
+  if (after.length !== before.length || after.some((v, i) => v !== before[i]))
+    throw new Error("a refused load changed the part");
+  return refused;
 }
