@@ -22,6 +22,9 @@ import {
   type MsiSink,
   nullMsiSink,
   RateLimitedLog,
+  type Snapshottable,
+  type StateReader,
+  type StateWriter,
   unconnectedIrqLine,
 } from "@armature/core";
 import {
@@ -127,7 +130,7 @@ interface ConfigFault {
   s2: boolean;
 }
 
-export class SmmuV3 implements MmioDevice, DmaTranslator {
+export class SmmuV3 implements MmioDevice, DmaTranslator, Snapshottable {
   readonly stats: SmmuStats = {
     translations: 0,
     iotlbHits: 0,
@@ -695,6 +698,31 @@ export class SmmuV3 implements MmioDevice, DmaTranslator {
       this.sev();
     }
     return true;
+  }
+
+  // =============================================================== snapshot
+
+  readonly stateVersion = 1;
+
+  /**
+   * Snapshot: every programming-interface register (CR0-2, GBPA, IRQ_CTRL, GERROR/GERRORN and
+   * their MSI configuration, the stream table base and configuration, the command and event queue
+   * bases, producer and consumer indexes and MSI configuration). The tables and queues themselves
+   * are in guest memory; the configuration cache and the IOTLB are dropped on restore.
+   */
+  saveState(w: StateWriter): void {
+    for (const k of SMMU_STATE) w.u32(this[k]);
+  }
+
+  loadState(r: StateReader): () => void {
+    const v = SMMU_STATE.map(() => r.u32());
+    return () => {
+      SMMU_STATE.forEach((k, i) => {
+        this[k] = v[i]!;
+      });
+      this.processing = false;
+      this.invalidateAll();
+    };
   }
 
   // =============================================================== caches
@@ -1315,3 +1343,33 @@ export function s2StartValid(t0sz: number, sl0: number, granule: number, paBits:
   const startBits = inputsize - ((3 - startLevel) * s + granule);
   return startBits >= 1 && startBits <= s + 4;
 }
+
+/** The registers a snapshot holds, in its order (a new field goes last, with a version bump). */
+const SMMU_STATE = [
+  "cr0",
+  "cr1",
+  "cr2",
+  "gbpa",
+  "irqCtrl",
+  "gerror",
+  "gerrorn",
+  "gerrIrqCfg0Lo",
+  "gerrIrqCfg0Hi",
+  "gerrIrqCfg1",
+  "gerrIrqCfg2",
+  "strtabLo",
+  "strtabHi",
+  "strtabCfg",
+  "cmdqBaseLo",
+  "cmdqBaseHi",
+  "cmdqProd",
+  "cmdqCons",
+  "evtqBaseLo",
+  "evtqBaseHi",
+  "evtqProd",
+  "evtqCons",
+  "evtqIrqCfg0Lo",
+  "evtqIrqCfg0Hi",
+  "evtqIrqCfg1",
+  "evtqIrqCfg2",
+] as const;
