@@ -1,4 +1,11 @@
-import { type BlockBackend, ConfigError, RateLimitedLog } from "@armature/core";
+import {
+  type BlockBackend,
+  ConfigError,
+  RateLimitedLog,
+  SnapshotError,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import {
   type AhciDevice,
   type AtaCommand,
@@ -143,6 +150,43 @@ export class AtapiDvd implements AhciDevice {
 
   reset(): void {
     this.prevent = false;
+  }
+
+  /**
+   * Snapshot (inside the HBA's section): the tray lock, the sense data, a pending unit attention,
+   * the media event not yet reported, the command count, and whether a medium was in (its size).
+   * The medium's contents are the backend's: the board records its identity.
+   */
+  saveState(w: StateWriter): void {
+    w.bool(this.prevent);
+    for (const v of [this.senseKey, this.asc, this.ascq, this.mediaEvent]) w.u8(v);
+    w.bool(this.unitAttention);
+    w.f64(this.commands);
+    w.f64(this.mediumBackend === undefined ? -1 : this.mediumBackend.size);
+  }
+
+  loadState(r: StateReader): () => void {
+    const prevent = r.bool();
+    const [key, asc, ascq, event] = [r.u8(), r.u8(), r.u8(), r.u8()];
+    const ua = r.bool();
+    const commands = r.f64();
+    const size = r.f64();
+    const have = this.mediumBackend === undefined ? -1 : this.mediumBackend.size;
+    if (size !== have)
+      throw new SnapshotError(
+        "disk",
+        `the DVD drive had ${size < 0 ? "no medium" : `a ${size}-byte medium`}, this one has ${have < 0 ? "none" : `a ${have}-byte medium`}`,
+      );
+    if (key > 0xf) r.fail(`sense key ${key}`);
+    return () => {
+      this.prevent = prevent;
+      this.senseKey = key;
+      this.asc = asc;
+      this.ascq = ascq;
+      this.mediaEvent = event;
+      this.unitAttention = ua;
+      this.commands = commands;
+    };
   }
 
   identifyWords(): Uint16Array {

@@ -1,3 +1,4 @@
+import type { StateReader, StateWriter } from "@armature/core";
 import type { TaskFile } from "./fis.js";
 
 /**
@@ -46,6 +47,10 @@ export interface AhciDevice {
   reset(): void;
   /** Execute one command; fill in the command's outputs. Never throws for guest input. */
   execute(cmd: AtaCommand): void;
+  /** The device's own snapshot state (its saved layout version is the HBA's). */
+  saveState?(w: StateWriter): void;
+  /** Parse what `saveState` wrote; apply nothing until the returned commit runs. */
+  loadState?(r: StateReader): () => void;
 }
 
 /** Fill in a successful command with no data. */

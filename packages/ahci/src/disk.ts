@@ -1,4 +1,10 @@
-import { type BlockBackend, ConfigError, RateLimitedLog } from "@armature/core";
+import {
+  type BlockBackend,
+  ConfigError,
+  RateLimitedLog,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import {
   type AhciDevice,
   type AtaCommand,
@@ -127,6 +133,57 @@ export class SataDisk implements AhciDevice {
   reset(): void {
     this.multiple = MAX_MULTIPLE;
     this.buildIdentify();
+  }
+
+  /**
+   * Snapshot (inside the HBA's section): the settings SET FEATURES and SET MULTIPLE change (write
+   * cache, multiple count, UDMA mode), the last NCQ error (for READ LOG EXT 10h) and the command
+   * count. The contents are the backend's: the board records the disk's identity.
+   */
+  saveState(w: StateWriter): void {
+    w.bool(this.writeCache);
+    for (const v of [
+      this.multiple,
+      this.udmaMode,
+      this.ncqErrTag,
+      this.ncqErrStatus,
+      this.ncqErrError,
+      this.ncqErrCount,
+    ])
+      w.i32(v);
+    w.f64(this.ncqErrLba);
+    w.f64(this.commands);
+    w.f64(this.sectors);
+  }
+
+  loadState(r: StateReader): () => void {
+    const writeCache = r.bool();
+    const [multiple, udma, tag, status, error, count] = [
+      r.i32(),
+      r.i32(),
+      r.i32(),
+      r.i32(),
+      r.i32(),
+      r.i32(),
+    ];
+    const lba = r.f64();
+    const commands = r.f64();
+    const sectors = r.f64();
+    if (sectors !== this.sectors) r.fail(`the disk had ${sectors} sectors, this one has ${this.sectors}`);
+    if (multiple < 0 || multiple > MAX_MULTIPLE || udma < 0 || udma > 6 || tag < -1 || tag > 31)
+      r.fail(`disk settings (multiple ${multiple}, UDMA ${udma}, NCQ tag ${tag})`);
+    return () => {
+      this.writeCache = writeCache;
+      this.multiple = multiple;
+      this.udmaMode = udma;
+      this.ncqErrTag = tag;
+      this.ncqErrStatus = status;
+      this.ncqErrError = error;
+      this.ncqErrLba = lba;
+      this.ncqErrCount = count;
+      this.commands = commands;
+      this.buildIdentify();
+    };
   }
 
   /** The 256 IDENTIFY DEVICE words (ACS-3 §7.12.7) as currently reported. */

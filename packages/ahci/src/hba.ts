@@ -5,6 +5,10 @@ import {
   type IrqLine,
   type MmioDevice,
   RateLimitedLog,
+  SnapshotError,
+  type Snapshottable,
+  type StateReader,
+  type StateWriter,
   unconnectedIrqLine,
 } from "@armature/core";
 import type { AhciDevice, AtaCommand, AtaProtocol } from "./device.js";
@@ -104,7 +108,7 @@ const SLOT_ALL = 0xffffffff;
  * `MmioDevice` for the ABAR: place it on a bus directly (platform AHCI) or behind
  * `AhciPciFunction` (BAR 5). Commands run to completion when PxCI is written.
  */
-export class AhciHba implements MmioDevice {
+export class AhciHba implements MmioDevice, Snapshottable {
   readonly ports: AhciPort[];
   readonly cap: number;
   readonly pi: number;
@@ -175,6 +179,79 @@ export class AhciHba implements MmioDevice {
     p.serr |= SErr.DIAG_N | SErr.DIAG_X;
     this.raise(p, 0);
     return d;
+  }
+
+  // --- snapshot ---
+
+  readonly stateVersion = 1;
+
+  /**
+   * Snapshot: GHC, IS, BOHC, the interrupt level, then each port's registers and link state and
+   * its device's own state (kind, then what the device saves). Commands run to completion when
+   * PxCI is written, so none is ever in flight; command lists, tables and received FISes are in
+   * guest memory.
+   */
+  saveState(w: StateWriter): void {
+    for (const v of [this.ghc, this.is, this.bohc]) w.u32(v);
+    w.bool(this.irqLevel);
+    w.f64(this.completed);
+    w.u32(this.ports.length);
+    for (const p of this.ports) {
+      w.f64(p.clb);
+      w.f64(p.fb);
+      for (const k of PORT_STATE) w.u32(p[k]);
+      w.bool(p.stalled);
+      w.bool(p.srst);
+      const d = p.device;
+      w.u8(d === undefined ? 0 : d.kind === "ata" ? 1 : 2);
+      if (d !== undefined) {
+        if (d.saveState === undefined)
+          throw new SnapshotError("unsupported", `the device on AHCI port ${p.index} cannot be snapshotted`);
+        d.saveState(w);
+      }
+    }
+  }
+
+  loadState(r: StateReader): () => void {
+    const hba = [r.u32(), r.u32(), r.u32()] as const;
+    const irqLevel = r.bool();
+    const completed = r.f64();
+    r.expect(this.ports.length, "port count");
+    const ports = this.ports.map((p) => {
+      const clb = r.f64();
+      const fb = r.f64();
+      for (const a of [clb, fb])
+        if (!Number.isSafeInteger(a) || a < 0) r.fail(`port ${p.index} address ${a}`);
+      const regs = PORT_STATE.map(() => r.u32());
+      const stalled = r.bool();
+      const srst = r.bool();
+      const kind = r.u8();
+      const d = p.device;
+      const have = d === undefined ? 0 : d.kind === "ata" ? 1 : 2;
+      if (kind !== have)
+        r.fail(
+          `port ${p.index} had ${["no device", "a disk", "a DVD drive"][kind] ?? `device kind ${kind}`}, this one has ${["no device", "a disk", "a DVD drive"][have]}`,
+        );
+      if (d !== undefined && d.loadState === undefined)
+        r.fail(`the device on port ${p.index} cannot be restored`);
+      const dev = d?.loadState?.(r);
+      return { p, clb, fb, regs, stalled, srst, dev };
+    });
+    return () => {
+      [this.ghc, this.is, this.bohc] = hba;
+      this.irqLevel = irqLevel;
+      this.completed = completed;
+      for (const e of ports) {
+        e.p.clb = e.clb;
+        e.p.fb = e.fb;
+        PORT_STATE.forEach((k, i) => {
+          e.p[k] = e.regs[i]!;
+        });
+        e.p.stalled = e.stalled;
+        e.p.srst = e.srst;
+        e.dev?.();
+      }
+    };
   }
 
   private portAt(port: number): AhciPort {
@@ -796,3 +873,21 @@ class CommandState implements AtaCommand {
     return this.move(offset, dst, false);
   }
 }
+
+/** Each port's registers in a snapshot, in order (a new field goes last, with a version bump). */
+const PORT_STATE = [
+  "is",
+  "ie",
+  "cmd",
+  "tfdStatus",
+  "tfdError",
+  "sig",
+  "sctl",
+  "serr",
+  "sact",
+  "ci",
+  "sntf",
+  "fbs",
+  "devslp",
+  "det",
+] as const;
