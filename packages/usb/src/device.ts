@@ -1,4 +1,4 @@
-import { RateLimitedLog } from "@armature/core";
+import { RateLimitedLog, type StateReader, type StateWriter } from "@armature/core";
 import {
   bosDescriptor,
   DescType,
@@ -73,6 +73,10 @@ export interface UsbDevice {
    * USB_NAK defers (the device calls `host.wake(endpoint)` later); USB_STALL halts the endpoint.
    */
   transfer(endpoint: number, data: Uint8Array): number;
+  /** The device's own snapshot state (saved inside its host controller's section). */
+  saveState?(w: StateWriter): void;
+  /** Parse what `saveState` wrote; apply nothing until the returned commit runs. */
+  loadState?(r: StateReader): () => void;
 }
 
 /** Identity strings and ids shared by this package's devices. */
@@ -133,6 +137,56 @@ export abstract class UsbDeviceBase implements UsbDevice {
   /** Called on SET_INTERFACE; return false to STALL an unknown alternate setting. */
   protected setInterface(iface: number, alt: number): boolean {
     return alt === 0 && iface >= 0;
+  }
+
+  /**
+   * Snapshot (inside the host controller's section): the speed, address, configuration, halted
+   * endpoints and alternate settings, then the subclass's own state (`saveOwnState`).
+   */
+  saveState(w: StateWriter): void {
+    w.str(this.speed);
+    w.u32(this.address);
+    w.u32(this.configuration);
+    w.u32(this.halted.size);
+    for (const e of this.halted) w.u32(e);
+    w.u32(this.altSettings.size);
+    for (const [i, a] of this.altSettings) {
+      w.u32(i);
+      w.u32(a);
+    }
+    this.saveOwnState(w);
+  }
+
+  loadState(r: StateReader): () => void {
+    const speed = r.str(16) as UsbSpeed;
+    if (!["low", "full", "high", "super"].includes(speed)) r.fail(`${this.name}: speed "${speed}"`);
+    const address = r.u32();
+    const configuration = r.u32();
+    if (address > 127 || configuration > 255)
+      r.fail(`${this.name}: address ${address}, configuration ${configuration}`);
+    const halted: number[] = [];
+    for (let n = r.count(32, "halted endpoints"); n > 0; n--) halted.push(r.u32());
+    const alts: Array<[number, number]> = [];
+    for (let n = r.count(256, "alternate settings"); n > 0; n--) alts.push([r.u32(), r.u32()]);
+    const own = this.loadOwnState(r);
+    return () => {
+      this.speed = speed;
+      this.address = address;
+      this.configuration = configuration;
+      this.halted.clear();
+      for (const e of halted) this.halted.add(e);
+      this.altSettings.clear();
+      for (const [i, a] of alts) this.altSettings.set(i, a);
+      own();
+    };
+  }
+
+  /** A subclass's own snapshot state (after the base's). */
+  protected saveOwnState(_w: StateWriter): void {}
+
+  /** Parse what `saveOwnState` wrote; the returned commit applies it. */
+  protected loadOwnState(_r: StateReader): () => void {
+    return () => {};
   }
 
   attach(speed: UsbSpeed, host: UsbDeviceHost): void {

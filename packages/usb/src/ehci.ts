@@ -3,6 +3,9 @@ import {
   type IrqLine,
   type MmioDevice,
   RateLimitedLog,
+  type Snapshottable,
+  type StateReader,
+  type StateWriter,
   type VirtualClock,
 } from "@armature/core";
 
@@ -59,7 +62,7 @@ export interface EhciOptions {
  * attached). It is what the Parallels VM's bus 1 is: a controller Linux's ehci-hcd binds to and
  * finds nothing on. It does not walk the periodic or asynchronous schedules.
  */
-export class EhciController implements MmioDevice {
+export class EhciController implements MmioDevice, Snapshottable {
   readonly log = new RateLimitedLog("ehci");
   readonly ports: number;
   private readonly irq: IrqLine | undefined;
@@ -98,6 +101,51 @@ export class EhciController implements MmioDevice {
     // No port power control (HCSPARAMS.PPC = 0): ports are powered and owned by this controller.
     for (let i = 0; i < this.ports; i++) this.portsc.push(EhciPortSc.PP);
     this.update();
+  }
+
+  readonly stateVersion = 1;
+
+  /**
+   * Snapshot: the operational registers (USBCMD, USBSTS, USBINTR, FRINDEX and the time it was
+   * last based on, CTRLDSSEGMENT, PERIODICLISTBASE, ASYNCLISTADDR, CONFIGFLAG) and each PORTSC.
+   * The schedules are in guest memory; nothing is cached.
+   */
+  saveState(w: StateWriter): void {
+    for (const v of [
+      this.usbcmd,
+      this.usbsts,
+      this.usbintr,
+      this.frindex,
+      this.ctrldsseg,
+      this.periodic,
+      this.async,
+      this.configflag,
+    ])
+      w.u32(v);
+    w.f64(this.frindexBase);
+    w.u32s(this.portsc);
+  }
+
+  loadState(r: StateReader): () => void {
+    const regs = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as const;
+    const base = r.f64();
+    const ports = r.u32s(this.ports, "PORTSC count");
+    if (regs[3] > 0x3fff) r.fail(`FRINDEX ${regs[3]}`);
+    return () => {
+      [
+        this.usbcmd,
+        this.usbsts,
+        this.usbintr,
+        this.frindex,
+        this.ctrldsseg,
+        this.periodic,
+        this.async,
+        this.configflag,
+      ] = regs;
+      this.frindexBase = base;
+      this.portsc.length = 0;
+      this.portsc.push(...ports);
+    };
   }
 
   private get running(): boolean {

@@ -1,4 +1,4 @@
-import { ConfigError } from "@armature/core";
+import { ConfigError, type StateReader, type StateWriter } from "@armature/core";
 import {
   configurationDescriptor,
   DescType,
@@ -205,6 +205,34 @@ abstract class HidDevice extends UsbDeviceBase {
   override configured(value: number): void {
     if (value === 0) this.queue.length = 0;
   }
+
+  /** The protocol, idle rate and reports not yet read; then the device's input state. */
+  protected override saveOwnState(w: StateWriter): void {
+    w.u8(this.protocol);
+    w.u32(this.idleRate);
+    w.u32(this.queue.length);
+    for (const q of this.queue) w.bytes(q);
+    this.saveInputState(w);
+  }
+
+  protected override loadOwnState(r: StateReader): () => void {
+    const protocol = r.u8();
+    if (protocol > 1) r.fail(`${this.name}: protocol ${protocol}`);
+    const idle = r.u32();
+    const queue: Uint8Array[] = [];
+    for (let n = r.count(MAX_QUEUED_REPORTS, "queued reports"); n > 0; n--) queue.push(r.bytes(64).slice());
+    const input = this.loadInputState(r);
+    return () => {
+      this.protocol = protocol;
+      this.idleRate = idle;
+      this.queue.length = 0;
+      this.queue.push(...queue);
+      input();
+    };
+  }
+
+  protected abstract saveInputState(w: StateWriter): void;
+  protected abstract loadInputState(r: StateReader): () => void;
 }
 
 const PARALLELS = 0x203a;
@@ -293,6 +321,30 @@ export class UsbKeyboard extends HidDevice {
     this.leds = data[0]! & 0x1f;
     this.onLeds?.(this.leds);
     return 0;
+  }
+  /** The LEDs, the modifiers and the keys held, in the order they went down. */
+  protected saveInputState(w: StateWriter): void {
+    w.u8(this.leds);
+    w.u8(this.modifiers);
+    w.u32(this.keys.length);
+    for (const k of this.keys) w.u8(k);
+  }
+
+  protected loadInputState(r: StateReader): () => void {
+    const leds = r.u8();
+    const modifiers = r.u8();
+    const keys: number[] = [];
+    for (let n = r.count(0xe0, "keys held"); n > 0; n--) {
+      const k = r.u8();
+      if (k < 1 || k >= 0xe0 || keys.includes(k)) r.fail(`key usage ${k}`);
+      keys.push(k);
+    }
+    return () => {
+      this.leds = leds & 0x1f;
+      this.modifiers = modifiers;
+      this.keys.length = 0;
+      this.keys.push(...keys);
+    };
   }
 }
 
@@ -392,6 +444,28 @@ export class UsbMouse extends HidDevice {
     out[0] = this.buttons;
     return this.protocol === 0 ? 3 : 4;
   }
+
+  /** The buttons and the motion not yet reported. */
+  protected saveInputState(w: StateWriter): void {
+    w.u8(this.buttons);
+    w.u32(this.pending.length);
+    for (const m of this.pending) for (const v of [m.buttons, m.dx, m.dy, m.wheel]) w.f64(v);
+  }
+
+  protected loadInputState(r: StateReader): () => void {
+    const buttons = r.u8();
+    const pending: Motion[] = [];
+    for (let n = r.count(MAX_QUEUED_REPORTS + 1, "pending motions"); n > 0; n--) {
+      const [b, dx, dy, wheel] = [r.f64(), r.f64(), r.f64(), r.f64()];
+      if (![b, dx, dy, wheel].every(Number.isSafeInteger)) r.fail("pending motion");
+      pending.push({ buttons: b, dx, dy, wheel });
+    }
+    return () => {
+      this.buttons = buttons;
+      this.pending.length = 0;
+      this.pending.push(...pending);
+    };
+  }
 }
 
 /** An absolute pointer (screen coordinates 0..32767 on both axes), for display clients. */
@@ -462,5 +536,21 @@ export class UsbTablet extends HidDevice {
     out[4] = this.y >>> 8;
     out[5] = 0;
     return 6;
+  }
+  /** The buttons and the position. */
+  protected saveInputState(w: StateWriter): void {
+    w.u8(this.buttons);
+    w.u16(this.x);
+    w.u16(this.y);
+  }
+
+  protected loadInputState(r: StateReader): () => void {
+    const [buttons, x, y] = [r.u8(), r.u16(), r.u16()];
+    if (x > 0x7fff || y > 0x7fff) r.fail(`tablet position ${x}, ${y}`);
+    return () => {
+      this.buttons = buttons;
+      this.x = x;
+      this.y = y;
+    };
   }
 }

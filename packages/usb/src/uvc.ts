@@ -1,4 +1,10 @@
-import { ConfigError, type Timer, type VirtualClock } from "@armature/core";
+import {
+  ConfigError,
+  type StateReader,
+  type StateWriter,
+  type Timer,
+  type VirtualClock,
+} from "@armature/core";
 import {
   configurationDescriptor,
   DescType,
@@ -423,6 +429,59 @@ export class UvcCamera extends UsbDeviceBase {
       this.frameOffset = 0;
     }
     return true;
+  }
+
+  /**
+   * The streaming state: probe and commit controls, frames sent, the frame being sent (its bytes,
+   * so a live source need not repeat it) and the position in it and in the current payload with
+   * its header, the FID bit, the next frame's time, its PTS, and the frame timer.
+   */
+  protected override saveOwnState(w: StateWriter): void {
+    w.raw(this.probe);
+    w.raw(this.commit);
+    w.f64(this.framesSent);
+    w.bool(this.frameReady);
+    if (this.frameReady) w.bytes(this.frame);
+    for (const v of [this.frameOffset, this.fid, this.payloadLeft, this.headerLeft]) w.u32(v);
+    w.bool(this.payloadEof);
+    w.raw(this.header);
+    w.f64(this.nextFrameNs);
+    w.f64(this.ptsUs);
+    w.bool(this.timer !== undefined);
+    this.timer?.saveState(w);
+  }
+
+  protected override loadOwnState(r: StateReader): () => void {
+    const probe = r.raw(this.probe.length).slice();
+    const commit = r.raw(this.commit.length).slice();
+    const framesSent = r.f64();
+    const frameReady = r.bool();
+    const frame = frameReady ? r.bytes(1280 * 720 * 2).slice() : undefined;
+    const [offset, fid, payloadLeft, headerLeft] = [r.u32(), r.u32(), r.u32(), r.u32()];
+    const eof = r.bool();
+    const header = r.raw(this.header.length).slice();
+    const next = r.f64();
+    const pts = r.f64();
+    if ((frame !== undefined && offset > frame.length) || fid > 1 || headerLeft > UVC_HEADER_LENGTH)
+      r.fail(`camera stream position ${offset}`);
+    if (r.bool() !== (this.timer !== undefined)) r.fail("the camera's clock differs");
+    const timer = this.timer?.loadState(r);
+    return () => {
+      this.probe.set(probe);
+      this.commit.set(commit);
+      this.framesSent = framesSent;
+      this.frameReady = frameReady;
+      if (frame !== undefined) this.frame = frame;
+      this.frameOffset = offset;
+      this.fid = fid;
+      this.payloadLeft = payloadLeft;
+      this.headerLeft = headerLeft;
+      this.payloadEof = eof;
+      this.header.set(header);
+      this.nextFrameNs = next;
+      this.ptsUs = pts;
+      timer?.();
+    };
   }
 
   /** Bulk IN 0x81: a stream of payloads, each a 12-byte header then frame bytes (UVC 1.1 §2.4.3). */

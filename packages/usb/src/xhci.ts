@@ -5,6 +5,10 @@ import {
   type IrqLine,
   type MmioDevice,
   RateLimitedLog,
+  SnapshotError,
+  type Snapshottable,
+  type StateReader,
+  type StateWriter,
   type Timer,
   type VirtualClock,
 } from "@armature/core";
@@ -259,7 +263,7 @@ enum Gather {
  * Guest mistakes become completion codes, or Host System Error when the controller cannot reach
  * memory; nothing a guest writes throws out of `read`/`write`.
  */
-export class XhciController implements MmioDevice {
+export class XhciController implements MmioDevice, Snapshottable {
   readonly log = new RateLimitedLog("xhci");
   readonly maxSlots: number;
   readonly numInterrupters: number;
@@ -423,6 +427,173 @@ export class XhciController implements MmioDevice {
       ep.waiting = false;
       this.kick(s, dci);
     }
+  }
+
+  // ---------------------------------------------------------------- snapshot
+
+  readonly stateVersion = 1;
+
+  /**
+   * Snapshot: the operational registers and the command ring's dequeue pointer and cycle state;
+   * each root-hub port (link state, change bits, written bits); each slot (state, port, address,
+   * output context) and its endpoints (state, type, dequeue pointer and cycle state, max packet,
+   * a deferred TD, EDTLA); each interrupter (registers, the event ring producer's segment,
+   * position and cycle state, moderation and its timer); then each attached device's own state
+   * in port order. Rings, contexts and buffers are guest memory. Transfers complete within a
+   * register write or a device's wake, so none is in flight between instructions.
+   */
+  saveState(w: StateWriter): void {
+    for (const v of [this.usbcmd, this.usbsts, this.dnctrl, this.crcrLo, this.crcrHi, this.config]) w.u32(v);
+    w.bool(this.crRunning);
+    w.f64(this.crDeq);
+    w.u8(this.crCycle);
+    w.f64(this.dcbaap);
+    w.f64(this.mfindexBase);
+    w.u32(this.ports.length);
+    for (const p of this.ports) {
+      w.bool(p.device !== undefined);
+      w.bool(p.ccs);
+      w.bool(p.ped);
+      for (const v of [p.pls, p.changes, p.rw, p.pmsc]) w.u32(v);
+    }
+    w.u32(this.maxSlots);
+    for (let s = 1; s <= this.maxSlots; s++) {
+      const slot = this.slots[s];
+      w.bool(slot !== undefined);
+      if (slot === undefined) continue;
+      w.bool(slot.enabled);
+      for (const v of [slot.state, slot.port, slot.address]) w.u32(v);
+      w.f64(slot.ctx);
+      for (let d = 0; d < 32; d++) {
+        const ep = slot.eps[d];
+        w.bool(ep !== undefined);
+        if (ep === undefined) continue;
+        for (const v of [ep.state, ep.type, ep.dcs, ep.maxPacket]) w.u32(v);
+        w.f64(ep.deq);
+        w.bool(ep.waiting);
+        w.f64(ep.edtla);
+      }
+    }
+    w.u32(this.irs.length);
+    for (const ir of this.irs) {
+      for (const b of [ir.ip, ir.ie, ir.ehb, ir.ready, ir.full, ir.pending]) w.bool(b);
+      for (const v of [ir.imodi, ir.imodc, ir.erstsz, ir.segIndex, ir.segSize, ir.segPos, ir.pcs]) w.u32(v);
+      for (const v of [ir.erstba, ir.erdp, ir.segBase, ir.holdUntil]) w.f64(v);
+      w.bool(ir.timer !== undefined);
+      ir.timer?.saveState(w);
+    }
+    for (const p of this.ports) {
+      if (p.device === undefined) continue;
+      if (p.device.saveState === undefined)
+        throw new SnapshotError("unsupported", `USB device ${p.device.name} cannot be snapshotted`);
+      w.str(p.device.name);
+      p.device.saveState(w);
+    }
+  }
+
+  loadState(r: StateReader): () => void {
+    const regs = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as const;
+    const crRunning = r.bool();
+    const crDeq = r.f64();
+    const crCycle = r.u8();
+    const dcbaap = r.f64();
+    const mfindexBase = r.f64();
+    if (crCycle > 1) r.fail(`command ring cycle state ${crCycle}`);
+    r.expect(this.ports.length, "root-hub port count");
+    const ports = this.ports.map((p, i) => {
+      const has = r.bool();
+      if (has !== (p.device !== undefined))
+        r.fail(
+          `port ${i + 1} ${has ? "had a device" : "was empty"}, this one ${has ? "is empty" : `has ${p.device!.name}`}`,
+        );
+      const ccs = r.bool();
+      const ped = r.bool();
+      const [pls, changes, rw, pmsc] = [r.u32(), r.u32(), r.u32(), r.u32()];
+      if (pls > 15) r.fail(`port ${i + 1} link state ${pls}`);
+      return { p, ccs, ped, pls, changes, rw, pmsc };
+    });
+    r.expect(this.maxSlots, "slot count");
+    const slots: Array<Slot | undefined> = [];
+    for (let s = 1; s <= this.maxSlots; s++) {
+      if (!r.bool()) continue;
+      const enabled = r.bool();
+      const [state, port, address] = [r.u32(), r.u32(), r.u32()];
+      if (port > this.ports.length) r.fail(`slot ${s} on port ${port}`);
+      const slot: Slot = { enabled, state, port, address, ctx: r.f64(), eps: [] };
+      for (let d = 0; d < 32; d++) {
+        if (!r.bool()) continue;
+        const [state, type, dcs, maxPacket] = [r.u32(), r.u32(), r.u32(), r.u32()];
+        const deq = r.f64();
+        const waiting = r.bool();
+        const edtla = r.f64();
+        if (dcs > 1 || state > 4 || type > 7) r.fail(`slot ${s} endpoint ${d}: state ${state}, type ${type}`);
+        slot.eps[d] = { state, type, deq, dcs, maxPacket, waiting, edtla };
+      }
+      slots[s] = slot;
+    }
+    r.expect(this.irs.length, "interrupter count");
+    const irs = this.irs.map((ir, i) => {
+      const [ip, ie, ehb, ready, full, pending] = [
+        r.bool(),
+        r.bool(),
+        r.bool(),
+        r.bool(),
+        r.bool(),
+        r.bool(),
+      ];
+      const [imodi, imodc, erstsz, segIndex, segSize, segPos, pcs] = [
+        r.u32(),
+        r.u32(),
+        r.u32(),
+        r.u32(),
+        r.u32(),
+        r.u32(),
+        r.u32(),
+      ];
+      const [erstba, erdp, segBase, holdUntil] = [r.f64(), r.f64(), r.f64(), r.f64()];
+      if (pcs > 1) r.fail(`interrupter ${i} cycle state ${pcs}`);
+      const hasTimer = r.bool();
+      if (hasTimer !== (ir.timer !== undefined))
+        r.fail("the controller's clock differs (interrupt moderation timer)");
+      const timer = ir.timer?.loadState(r);
+      const v = { ip, ie, ehb, ready, full, pending, imodi, imodc, erstsz, segIndex, segSize, segPos, pcs };
+      return { ir, v: { ...v, erstba, erdp, segBase, holdUntil }, timer };
+    });
+    const devices: Array<() => void> = [];
+    for (const p of this.ports) {
+      if (p.device === undefined) continue;
+      const name = r.str(256);
+      if (name !== p.device.name) r.fail(`a port had ${name}, this one has ${p.device.name}`);
+      if (p.device.loadState === undefined) r.fail(`USB device ${name} cannot be restored`);
+      devices.push(p.device.loadState(r));
+    }
+    return () => {
+      [this.usbcmd, this.usbsts, this.dnctrl, this.crcrLo, this.crcrHi, this.config] = regs;
+      this.crRunning = crRunning;
+      this.crDeq = crDeq;
+      this.crCycle = crCycle;
+      this.dcbaap = dcbaap;
+      this.mfindexBase = mfindexBase;
+      for (const e of ports)
+        Object.assign(e.p, {
+          ccs: e.ccs,
+          ped: e.ped,
+          pls: e.pls,
+          changes: e.changes,
+          rw: e.rw,
+          pmsc: e.pmsc,
+        });
+      this.slots.length = 0;
+      slots.forEach((slot, s) => {
+        this.slots[s] = slot;
+      });
+      for (const e of irs) {
+        Object.assign(e.ir, e.v);
+        e.timer?.();
+      }
+      this.kicks.length = 0;
+      for (const d of devices) d();
+    };
   }
 
   // ---------------------------------------------------------------- reset
