@@ -4,7 +4,14 @@
 // x0..x7 (and the stack for variadic calls), does the work against guest memory and puts the
 // EFI_STATUS in x0. Bad guest input is answered with an EFI error status; it never throws.
 
-import { ConfigError, RateLimitedLog } from "@armature/core";
+import {
+  ConfigError,
+  RateLimitedLog,
+  SnapshotError,
+  type Snapshottable,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import { decodeLoadOption } from "./bootopt.js";
 import {
   B_SELF,
@@ -74,6 +81,7 @@ import {
   EFI_VARIABLE_NON_VOLATILE,
   EFI_VARIABLE_RUNTIME_ACCESS,
   EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS,
+  type EfiVariable,
   MAX_VARIABLE_SIZE,
   VARIABLE_STORE_SIZE,
   VariableStore,
@@ -288,7 +296,7 @@ class Arena {
   }
 }
 
-export class UefiFirmware {
+export class UefiFirmware implements Snapshottable {
   readonly memoryMap: MemoryMap;
   /** EFI_SYSTEM_TABLE address (x1 at the image's entry). */
   readonly systemTable: number;
@@ -1701,6 +1709,78 @@ export class UefiFirmware {
           loadOptions: new Uint8Array(0),
         });
     return out;
+  }
+
+  // ------------------------------------------------------------------ snapshot
+
+  readonly stateVersion = 1;
+
+  /**
+   * Snapshot of the firmware after ExitBootServices: what the runtime services keep on the host
+   * (virtual mode, SetTime's offset, time zone and daylight, the monotonic count, the variable
+   * store), plus where its tables are (checked on restore: a restoring firmware must have laid
+   * them out at the same addresses). The tables and stubs themselves are guest RAM. Before
+   * ExitBootServices the boot services' host state (allocations, handles, events, images) is not
+   * saved: SnapshotError("unsupported").
+   */
+  saveState(w: StateWriter): void {
+    if (!this.bootServicesExited)
+      throw new SnapshotError(
+        "unsupported",
+        "the built-in UEFI is still running boot services (before ExitBootServices); snapshot once the OS has taken over",
+      );
+    for (const a of [this.systemTable, this.runtimeServicesTable, this.stubBase, this.configTable]) w.f64(a);
+    w.bool(this.virtualMode);
+    w.f64(this.timeOffsetMs);
+    w.u16(this.timeZone);
+    w.u8(this.daylight);
+    w.u64(this.monotonic);
+    w.f64(this.internalErrors);
+    const vars = this.variables.list();
+    w.u32(vars.length);
+    for (const v of vars) {
+      w.str(v.name);
+      w.str(v.guid);
+      w.u32(v.attributes);
+      w.bytes(v.data);
+    }
+  }
+
+  loadState(r: StateReader): () => void {
+    const at = [r.f64(), r.f64(), r.f64(), r.f64()];
+    const here = [this.systemTable, this.runtimeServicesTable, this.stubBase, this.configTable];
+    if (at.some((a, i) => a !== here[i]))
+      r.fail(
+        `the firmware's tables were at 0x${at.map((a) => a.toString(16)).join("/0x")}, this firmware's are at 0x${here.map((a) => a.toString(16)).join("/0x")} (another RAM size or firmware build)`,
+      );
+    const virtualMode = r.bool();
+    const offset = r.f64();
+    const tz = r.u16();
+    const daylight = r.u8();
+    const monotonic = r.u64();
+    const errors = r.f64();
+    const vars: EfiVariable[] = [];
+    for (let n = r.count(1 << 16, "variables"); n > 0; n--) {
+      const name = r.str(1024);
+      const guid = r.str(64);
+      const attributes = r.u32();
+      const data = r.bytes(MAX_VARIABLE_SIZE * 64).slice();
+      if (name === "" || !/^[0-9a-f-]{36}$/.test(guid)) r.fail(`variable "${name}" ${guid}`);
+      vars.push({ name, guid, attributes, data });
+    }
+    return () => {
+      this.bootServicesExited = true;
+      this.virtualMode = virtualMode;
+      this.timeOffsetMs = offset;
+      this.timeZone = tz;
+      this.daylight = daylight;
+      this.monotonic = monotonic;
+      this.internalErrors = errors;
+      this.stallUntilNs = undefined;
+      this.idleUntilNs = Number.POSITIVE_INFINITY;
+      this.action = "continue";
+      this.variables.replaceAll(vars);
+    };
   }
 
   // ------------------------------------------------------------------ runtime services

@@ -79,6 +79,21 @@ export class VariableStore {
     if ((attributes | (old?.attributes ?? 0)) & EFI_VARIABLE_NON_VOLATILE) this.save();
   }
 
+  /**
+   * Replace every variable with `vars` (a snapshot's store, in its order); a file-backed store
+   * writes its non-volatile ones to the file.
+   */
+  replaceAll(vars: readonly EfiVariable[]): void {
+    this.vars.clear();
+    for (const v of vars)
+      this.vars.set(VariableStore.key(v.guid, v.name), {
+        ...v,
+        guid: v.guid.toLowerCase(),
+        data: v.data.slice(),
+      });
+    this.save();
+  }
+
   private load(file: string): void {
     let doc: unknown;
     try {
