@@ -10,6 +10,11 @@ export {
 } from "./config.js";
 export { describeParallelsAcpi, describeParallelsSmbios, PARALLELS_SMBIOS } from "./describe.js";
 export type { ParallelsMachineOptions } from "./machine.js";
-export { ParallelsMachine, parallelsSnapshotsUnsupported, parallelsUserNetwork } from "./machine.js";
+export {
+  PARALLELS_SNAPSHOT_BOARD,
+  ParallelsMachine,
+  parallelsSnapshotsUnsupported,
+  parallelsUserNetwork,
+} from "./machine.js";
 export type { ParallelsBackends, ParallelsPart } from "./parts.js";
 export { PARALLELS_PARTS, ParallelsWiring } from "./parts.js";

@@ -1,5 +1,5 @@
 import { layoutAcpi } from "@armature/acpi";
-import type { AtapiDvd } from "@armature/ahci";
+import type { AhciHba, AtapiDvd } from "@armature/ahci";
 import {
   attachParts,
   BoardConsole,
@@ -10,15 +10,24 @@ import {
   type MachineStop,
   type Psci,
   partWindows,
+  readSnapshotFile,
+  stateHash,
+  writeSnapshotFile,
 } from "@armature/board";
 import {
+  type BlockBackend,
   Bus,
   ConfigError,
   type Display,
+  diskSnapshot,
   type IrqLine,
   type NetBackend,
   type RamRegion,
+  ramSnapshot,
+  restoreSections,
   SnapshotError,
+  type SnapshotHeader,
+  type SnapshotSection,
   VirtualClock,
 } from "@armature/core";
 import {
@@ -31,9 +40,11 @@ import {
 } from "@armature/cpu-aarch64";
 import type { Gicv3 } from "@armature/gic";
 import { UserNetwork } from "@armature/net";
+import type { Pl011 } from "@armature/pl011";
 import type { SmmuV3 } from "@armature/smmu";
 import { boardUefiCall, boardUefiPlatform, type UefiCpu, UefiFirmware } from "@armature/uefi";
 import {
+  type EhciController,
   type UsbKeyboard,
   type UsbMouse,
   type UvcCamera,
@@ -129,6 +140,13 @@ export class ParallelsMachine {
   private closed = false;
   /** No `kernel`: the firmware's boot manager boots the disk. */
   private readonly bootsDisk: boolean;
+  private readonly uart: Pl011;
+  private readonly ahci: AhciHba;
+  private readonly ehci: EhciController;
+  private readonly disk: BlockBackend | undefined;
+  private readonly modelName: string;
+  /** Accept changed disks while restoring (restoreSnapshot's `force`). */
+  private forceDisks = false;
 
   constructor(o: ParallelsMachineOptions) {
     resolveCpuEngine(o.engine); // a bad engine is a ConfigError before anything is built
@@ -171,6 +189,11 @@ export class ParallelsMachine {
     this.xhci = w.xhci!;
     this.dvd = w.dvd!;
     this.virtio = w.virtio;
+    this.uart = w.uart!;
+    this.ahci = w.ahci!;
+    this.ehci = w.ehci!;
+    this.disk = o.disk;
+    this.modelName = (o.model ?? M1_MODEL).name;
     this.connectInput();
 
     this.cpus = createGicCpus({
@@ -290,34 +313,106 @@ export class ParallelsMachine {
     return this.runtime.retired();
   }
 
+  // ---------------------------------------------------------------- snapshots
+
+  /** What a snapshot of this machine must match: the board and its configuration. */
+  snapshotHeader(): SnapshotHeader {
+    const c = this.config;
+    const dvd = this.dvd.medium;
+    return {
+      board: PARALLELS_SNAPSHOT_BOARD,
+      config: JSON.stringify({
+        cpus: c.cpus,
+        memoryMiB: c.memoryMiB,
+        model: this.modelName,
+        midr: c.midr,
+        iommu: c.iommu,
+        uuid: c.uuid,
+        serial: c.serial,
+        deterministic: c.deterministic,
+        net: c.net,
+        mac: c.mac,
+        disk: this.disk === undefined ? null : this.disk.size,
+        diskReadOnly: this.disk?.readOnly === true,
+        cdrom: dvd === undefined ? null : dvd.size,
+      }),
+    };
+  }
+
   /**
-   * Snapshots are not supported on this board yet (its UEFI, AHCI, xHCI and display have no saved
-   * state): throws SnapshotError("unsupported"). The virt board snapshots (VirtMachine).
+   * The machine's state as named sections, in restore order: the clock (its restore empties the
+   * timer queue the others re-arm), the run loop and PSCI, RAM, each vCPU, the GIC, the SMMUv3,
+   * the UART, AHCI (with the disk and DVD drive), EHCI, xHCI (with the mouse, keyboard and
+   * camera), each virtio-mmio device, the built-in UEFI's runtime state, then the identities of
+   * the disk and the DVD's medium (not their contents). Saving before the OS called
+   * ExitBootServices is SnapshotError("unsupported"): the firmware's boot services are not saved.
    */
-  snapshotSections(): never {
-    throw parallelsSnapshotsUnsupported();
+  snapshotSections(): SnapshotSection[] {
+    const sections: SnapshotSection[] = [
+      { name: "clock", part: this.clock },
+      { name: "board", part: this.runtime },
+      { name: "ram", part: ramSnapshot(this.ram) },
+      ...this.cpus.map((cpu, i) => ({ name: `cpu${i}`, part: cpu })),
+      { name: "gic", part: this.gic },
+    ];
+    if (this.smmu !== undefined) sections.push({ name: "smmuv3", part: this.smmu });
+    sections.push(
+      { name: "pl011", part: this.uart },
+      { name: "ahci", part: this.ahci },
+      { name: "ehci", part: this.ehci },
+      { name: "xhci", part: this.xhci },
+    );
+    for (const t of this.virtio) sections.push({ name: `virtio-${t.device.name}`, part: t });
+    sections.push({ name: "uefi", part: this.firmware });
+    if (this.disk !== undefined)
+      sections.push({ name: "disk", part: diskSnapshot("sda", this.disk, () => this.forceDisks) });
+    const dvd = this.dvd.medium;
+    if (dvd !== undefined)
+      sections.push({ name: "cdrom", part: diskSnapshot("sr0", dvd, () => this.forceDisks) });
+    return sections;
   }
 
-  /** Not supported on this board yet: throws SnapshotError("unsupported") (see snapshotSections). */
-  saveSnapshot(_path: string): never {
-    throw parallelsSnapshotsUnsupported();
+  /**
+   * Save the machine's state to `path` (between `run()` calls, after the OS called
+   * ExitBootServices). Disks are not copied: their identity is. Returns the file's size in bytes.
+   */
+  saveSnapshot(path: string): number {
+    return writeSnapshotFile(path, this.snapshotHeader(), this.snapshotSections());
   }
 
-  /** Not supported on this board yet: throws SnapshotError("unsupported") (see snapshotSections). */
-  restoreSnapshot(_path: string, _opts: { force?: boolean } = {}): never {
-    throw parallelsSnapshotsUnsupported();
+  /**
+   * Restore a snapshot saved by a machine built with the same options (before `run()`, or while
+   * paused). All or nothing: a file of another version, board or configuration, a truncated or
+   * corrupt file, or a changed disk or DVD medium (unless `force`) throws SnapshotError and
+   * changes nothing.
+   */
+  restoreSnapshot(path: string, opts: { force?: boolean } = {}): void {
+    const sections = this.snapshotSections();
+    const snap = readSnapshotFile(path, this.snapshotHeader());
+    this.forceDisks = opts.force === true;
+    try {
+      restoreSections(snap, sections);
+    } finally {
+      this.forceDisks = false;
+    }
   }
 
-  /** Not supported on this board yet: throws SnapshotError("unsupported") (see snapshotSections). */
-  stateHash(): never {
-    throw parallelsSnapshotsUnsupported();
+  /** SHA-256 (hex) of the whole machine state (what a snapshot would hold). */
+  stateHash(): string {
+    return stateHash(this.snapshotSections());
   }
 }
 
-/** The typed refusal of every snapshot operation on the Parallels board. */
+/** The board name a Parallels snapshot's header carries. */
+export const PARALLELS_SNAPSHOT_BOARD = "machine-parallels";
+
+/**
+ * The CLI's refusal of `armature run --machine parallels --restore FILE`: rebuilding the board from
+ * a snapshot alone is not supported yet (its built-in UEFI needs the boot image it was built with).
+ */
 export function parallelsSnapshotsUnsupported(): SnapshotError {
   return new SnapshotError(
     "unsupported",
-    "snapshots are not supported on the parallels board yet (the virt board has them: --machine virt)",
+    "armature run --restore is not supported on the parallels board yet: build a ParallelsMachine with the same options and call restoreSnapshot (the virt board restores from the CLI: --machine virt)",
   );
 }

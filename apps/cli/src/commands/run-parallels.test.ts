@@ -63,6 +63,49 @@ describe("armature run --machine parallels", () => {
     });
   });
 
+  const guest = join(import.meta.dirname, "..", "..", "..", "..", ".cache", "guest-generic");
+  it.skipIf(!existsSync(join(guest, "Image")))(
+    "--snapshot-on-exit saves once the OS exited boot services; before that it is one refusal line",
+    async () => {
+      await withTempDir("armature-parallels-snap-", async (dir) => {
+        const boot = (n: number, file: string) =>
+          run([
+            "run",
+            "--machine",
+            "parallels",
+            "--kernel",
+            join(guest, "Image"),
+            "--initrd",
+            join(guest, "initramfs.cpio.gz"),
+            "--memory",
+            "256",
+            "--deterministic",
+            "--net",
+            "none",
+            "--quiet",
+            "--max-instructions",
+            String(n),
+            "--snapshot-on-exit",
+            join(dir, file),
+          ]);
+        const early = await boot(1000, "early.snap");
+        expect(early.code).toBe(1);
+        // The budget stop, then the refusal in one line.
+        expect(early.err.trim().split("\n")).toEqual([
+          "armature run: stopped after 1000 instructions",
+          expect.stringMatching(/^armature run: .*still running boot services \(before ExitBootServices\)/),
+        ]);
+        expect(existsSync(join(dir, "early.snap"))).toBe(false);
+        const r = await boot(60_000_000, "ebs.snap");
+        expect(r.err).toMatch(
+          /snapshot .*ebs\.snap: \d+ bytes at 60000000 instructions, state sha256 [0-9a-f]{64}/,
+        );
+        expect(existsSync(join(dir, "ebs.snap"))).toBe(true);
+      });
+    },
+    120_000,
+  );
+
   it("has no device tree; `acpi --machine parallels` writes what its UEFI publishes", async () => {
     const d = await run(["dtb", "--machine", "parallels"]);
     expect(d.code).toBe(2);

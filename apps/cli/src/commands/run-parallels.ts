@@ -23,7 +23,13 @@ import {
   parseDebugOptions,
   startDebug,
 } from "./debug-options.js";
-import { SNAPSHOT_HELP, SNAPSHOT_OPTIONS, savevmCommand, snapshotOnExitArg } from "./snapshot-options.js";
+import {
+  SNAPSHOT_HELP,
+  SNAPSHOT_OPTIONS,
+  savevmCommand,
+  snapshotOnExit,
+  snapshotOnExitArg,
+} from "./snapshot-options.js";
 
 const L = PARALLELS_LIMITS;
 export const PARALLELS_HELP = `Usage: armature run --machine parallels (--kernel FILE | --disk FILE) [options]
@@ -203,7 +209,6 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     ...(opts.efiVars === undefined ? {} : { efiVariables: new VariableStore(opts.efiVars) }),
   };
   const m = new ParallelsMachine(mo);
-  if (opts.snapshotOnExit !== undefined) m.snapshotSections(); // not on this board yet: a typed error before the run
   const hostLog = installHostLog({ level: "warn" }, tracker, io.err);
   const stopStatus =
     process.stderr.isTTY === true && opts.quiet !== true
@@ -242,12 +247,15 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
       ...savevmCommand(m),
       gic: m.gic,
     };
-    return await runWithConsole(
+    const status = await runWithConsole(
       m,
       io,
       opts.maxInstructions,
       await startDebug(m.runtime, opts.debug, io, shot),
     );
+    // Before the OS called ExitBootServices this is SnapshotError("unsupported"), one line.
+    snapshotOnExit(m, opts.snapshotOnExit, io);
+    return status;
   } finally {
     stopStatus();
     hostLog.restore();

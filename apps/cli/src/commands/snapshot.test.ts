@@ -148,7 +148,7 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     const missing = await run(["run", "--restore", join(dir, "nope.snap")]);
     expect(missing.code).toBe(1);
     expect(missing.err.trim().split("\n")).toHaveLength(1);
-    // The board comes from the snapshot: its options are usage errors; parallels cannot snapshot yet.
+    // The board comes from the snapshot: its options are usage errors; parallels cannot be rebuilt from one yet.
     for (const extra of [["--kernel", kernel], ["--smp", "2"], ["--deterministic"]]) {
       const r = await run(["run", "--restore", good, ...extra]);
       expect(r.code, extra[0]).toBe(2);
@@ -158,7 +158,7 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     }
     const p = await run(["run", "--machine", "parallels", "--restore", good]);
     expect(p.code).toBe(1);
-    expect(p.err).toMatch(/not supported on the parallels board yet/);
+    expect(p.err).toMatch(/--restore is not supported on the parallels board yet/);
     const f = await run(["run", ...BOARD, "--kernel", kernel, "--force-restore"]);
     expect(f.code).toBe(2);
     // A part that cannot be saved is refused before the run, not after it.
