@@ -23,7 +23,8 @@ export class BoardConsole {
   private readonly inputs: { tty: string; receive: (bytes: Uint8Array) => void }[] = [];
   private target: ((bytes: Uint8Array) => void) | undefined;
 
-  constructor(readonly sink: ConsoleSink) {}
+  /** `sink` absent: the host's standard output. */
+  constructor(readonly sink: ConsoleSink = { write: (b) => process.stdout.write(b) }) {}
 
   /** A UART's transmit side: one byte per call, copied out to the sink. */
   serial(tty: string, receive: (bytes: Uint8Array) => void): SerialSink {

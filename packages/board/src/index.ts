@@ -11,15 +11,18 @@ export { attachParts, describePartsAcpi, describePartsDt, partWindows, presentPa
 export type { CpuPowerState, PsciPlatform } from "./psci.js";
 export { AffinityState, Psci, PsciReturn } from "./psci.js";
 export type {
+  BoardMachineOptions,
   BoardRuntimeOptions,
   CpuInterruptController,
   ExceptionLoop,
+  GicBoardOptions,
   MachineStop,
   VcpuOptions,
 } from "./runtime.js";
 export {
   BoardRuntime,
   checkInstructionBudget,
+  createGicBoard,
   createGicCpus,
   describeExceptionLoop,
   EXCEPTION_LOOP_LIMIT,

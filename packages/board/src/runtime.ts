@@ -21,6 +21,7 @@ import {
   type JitOptions,
   type RepeatedException,
 } from "@armature/cpu-aarch64";
+import type { ConsoleSink } from "./console.js";
 import { ARCH_PPI } from "./interrupts.js";
 import { CPU_SUSPEND_32, CPU_SUSPEND_64, Psci } from "./psci.js";
 
@@ -97,6 +98,30 @@ export interface VcpuOptions {
   jit?: JitOptions;
 }
 
+/**
+ * The options every board's machine takes for its vCPUs, console and run loop
+ * (VirtMachineOptions and ParallelsMachineOptions extend it).
+ */
+export interface BoardMachineOptions {
+  /** CPU model (default M1_MODEL, the Parallels M1 VM's feature list; machine-parallels sets its `midr`). */
+  model?: CpuModel;
+  /**
+   * How the vCPUs execute: "interp" (the interpreter) or "jit" (the dynamic translator; same
+   * results, instruction for instruction). Default: ARMATURE_CPU_ENGINE when set, else "jit".
+   */
+  engine?: CpuEngine;
+  /** Translator tuning for engine "jit" (threshold, block and cache sizes). */
+  jit?: JitOptions;
+  /** Where the guest's console output goes (default: process.stdout). */
+  console?: ConsoleSink;
+  /**
+   * `run()` stops with "exception-loop" after this many identical exceptions in a row with no
+   * return (a guest with no working vectors; `runtime.exceptionLoop` says which). Default
+   * EXCEPTION_LOOP_LIMIT; 0 never stops.
+   */
+  exceptionLoopLimit?: number;
+}
+
 /** Create `count` vCPUs wired to a GICv3: timers on PPIs 30 (CNTP), 27 (CNTV), PMU on 23. */
 export function createGicCpus(o: VcpuOptions): Cpu[] {
   const cpus: Cpu[] = [];
@@ -143,6 +168,15 @@ export interface BoardRuntimeOptions {
    * 0 never stops). Not checked while a debugger is attached.
    */
   exceptionLoopLimit?: number;
+}
+
+/** A board's vCPUs and their run loop: createGicCpus' options plus BoardRuntime's, but `cpus`. */
+export interface GicBoardOptions extends VcpuOptions, Omit<BoardRuntimeOptions, "cpus"> {}
+
+/** Create the vCPUs wired to the GIC (createGicCpus) and the BoardRuntime that runs them. */
+export function createGicBoard(o: GicBoardOptions): { cpus: Cpu[]; runtime: BoardRuntime } {
+  const cpus = createGicCpus(o);
+  return { cpus, runtime: new BoardRuntime({ ...o, cpus }) };
 }
 
 /**

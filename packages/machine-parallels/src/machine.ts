@@ -3,9 +3,9 @@ import type { AhciHba, AtapiDvd } from "@armature/ahci";
 import {
   attachParts,
   BoardConsole,
-  BoardRuntime,
-  type ConsoleSink,
-  createGicCpus,
+  type BoardMachineOptions,
+  type BoardRuntime,
+  createGicBoard,
   firmwareCpuView,
   type MachineStop,
   type Psci,
@@ -30,14 +30,7 @@ import {
   type SnapshotSection,
   VirtualClock,
 } from "@armature/core";
-import {
-  type Cpu,
-  type CpuEngine,
-  type CpuModel,
-  type JitOptions,
-  M1_MODEL,
-  resolveCpuEngine,
-} from "@armature/cpu-aarch64";
+import { type Cpu, M1_MODEL, resolveCpuEngine } from "@armature/cpu-aarch64";
 import type { Gicv3 } from "@armature/gic";
 import { UserNetwork } from "@armature/net";
 import type { Pl011 } from "@armature/pl011";
@@ -64,16 +57,10 @@ import { PARALLELS_PARTS, ParallelsWiring } from "./parts.js";
 
 const MiB = 1024 * 1024;
 
-export interface ParallelsMachineOptions extends ParallelsBoardOptions, ParallelsAttachments {
-  /** CPU model (default M1_MODEL, the Parallels M1 VM's feature list, with `midr`). */
-  model?: CpuModel;
-  /**
-   * How the vCPUs execute: "interp" (the interpreter) or "jit" (the dynamic translator; same
-   * results, instruction for instruction). Default: ARMATURE_CPU_ENGINE when set, else "jit".
-   */
-  engine?: CpuEngine;
-  /** Translator tuning for engine "jit" (threshold, block and cache sizes). */
-  jit?: JitOptions;
+export interface ParallelsMachineOptions
+  extends BoardMachineOptions,
+    ParallelsBoardOptions,
+    ParallelsAttachments {
   /**
    * The boot image the built-in UEFI starts: an AArch64 EFI application, e.g. an arm64 Linux
    * `Image` (it boots through its EFI stub). Absent: the firmware's boot manager boots `disk`
@@ -85,14 +72,6 @@ export interface ParallelsMachineOptions extends ParallelsBoardOptions, Parallel
   initrd?: Uint8Array;
   /** The image's LoadOptions: the kernel command line (default `console=ttyAMA0`). */
   cmdline?: string;
-  /** Where the guest's console output goes (default: process.stdout). */
-  console?: ConsoleSink;
-  /**
-   * `run()` stops with "exception-loop" after this many identical exceptions in a row with no
-   * return (a guest with no working vectors; `runtime.exceptionLoop` says which). Default
-   * EXCEPTION_LOOP_LIMIT of @armature/board; 0 never stops.
-   */
-  exceptionLoopLimit?: number;
 }
 
 /** Parallels' shared network: 10.211.55.0/24, the guest at .3 by DHCP. */
@@ -167,7 +146,7 @@ export class ParallelsMachine {
     this.config = c;
     this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
     this.ram = this.bus.addRam("ram", PARALLELS_MAP.ramBase, c.memoryMiB * MiB);
-    this.console = new BoardConsole(o.console ?? { write: (b) => process.stdout.write(b) });
+    this.console = new BoardConsole(o.console);
 
     this.ownsNet = o.net === undefined;
     this.net = o.net === "none" ? undefined : (o.net ?? parallelsUserNetwork());
@@ -196,25 +175,21 @@ export class ParallelsMachine {
     this.modelName = (o.model ?? M1_MODEL).name;
     this.connectInput();
 
-    this.cpus = createGicCpus({
+    ({ cpus: this.cpus, runtime: this.runtime } = createGicBoard({
       bus: this.bus,
       clock: this.clock,
       model: { ...(o.model ?? M1_MODEL), midr: c.midr },
       count: c.cpus,
       gic: this.gic,
-      ...(o.engine === undefined ? {} : { engine: o.engine }),
-      ...(o.jit === undefined ? {} : { jit: o.jit }),
-    });
-    const views = this.cpus.map(firmwareCpuView);
-    this.runtime = new BoardRuntime({
-      cpus: this.cpus,
-      clock: this.clock,
+      engine: o.engine,
+      jit: o.jit,
       mpidrs: c.mpidrs,
       isValidEntry: (a) => this.ram.contains(a, 4),
       name: "machine-parallels",
       exceptionLoopLimit: o.exceptionLoopLimit,
       hvc: (i, imm) => this.firmwareCall(i, imm, views[i]!),
-    });
+    }));
+    const views = this.cpus.map(firmwareCpuView);
     this.psci = this.runtime.psci;
 
     const epochMs =

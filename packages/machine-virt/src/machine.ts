@@ -2,9 +2,9 @@ import type { AhciPciFunction } from "@armature/ahci";
 import {
   attachParts,
   BoardConsole,
-  BoardRuntime,
-  type ConsoleSink,
-  createGicCpus,
+  type BoardMachineOptions,
+  type BoardRuntime,
+  createGicBoard,
   type MachineStop,
   type Psci,
   readSnapshotFile,
@@ -27,14 +27,7 @@ import {
   type SnapshotSection,
   VirtualClock,
 } from "@armature/core";
-import {
-  type Cpu,
-  type CpuEngine,
-  type CpuModel,
-  type JitOptions,
-  M1_MODEL,
-  resolveCpuEngine,
-} from "@armature/cpu-aarch64";
+import { type Cpu, M1_MODEL, resolveCpuEngine } from "@armature/cpu-aarch64";
 import { type FdtNode, serializeDtb } from "@armature/fdt";
 import {
   acpiLoaderFiles,
@@ -72,16 +65,7 @@ const GIC_SPI_GROUP_WORDS = (256 + 32) / 32;
 
 export type { ConsoleSink, MachineStop } from "@armature/board";
 
-export interface VirtMachineOptions extends VirtBoardOptions, VirtAttachments {
-  /** CPU model (default M1_MODEL, the Parallels M1 VM's feature list). */
-  model?: CpuModel;
-  /**
-   * How the vCPUs execute: "interp" (the interpreter) or "jit" (the dynamic translator; same
-   * results, instruction for instruction). Default: ARMATURE_CPU_ENGINE when set, else "jit".
-   */
-  engine?: CpuEngine;
-  /** Translator tuning for engine "jit" (threshold, block and cache sizes). */
-  jit?: JitOptions;
+export interface VirtMachineOptions extends BoardMachineOptions, VirtBoardOptions, VirtAttachments {
   /**
    * The kernel: an arm64 Image (optionally gzip-compressed) or a raw binary. With `firmware` it
    * is optional and reaches the firmware through fw_cfg (with `initrd` and `cmdline`). With `uefi`
@@ -94,14 +78,6 @@ export interface VirtMachineOptions extends VirtBoardOptions, VirtAttachments {
   cmdline?: string;
   /** A DTB to hand the kernel instead of the generated one (its /chosen is still filled). */
   dtb?: Uint8Array;
-  /** Where the guest's console output goes (default: process.stdout). */
-  console?: ConsoleSink;
-  /**
-   * `run()` stops with "exception-loop" after this many identical exceptions in a row with no
-   * return (a guest with no working vectors; `runtime.exceptionLoop` says which). Default
-   * EXCEPTION_LOOP_LIMIT of @armature/board; 0 never stops.
-   */
-  exceptionLoopLimit?: number;
   /**
    * Your own parts, placed, wired and described after the board's (VIRT_PARTS): a custom board is
    * the virt board plus entries of this table (see examples/custom-board.ts).
@@ -165,7 +141,7 @@ export class VirtMachine {
     this.mpidrs = [...c.mpidrs];
     this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
     this.ram = this.bus.addRam("ram", c.layout.ramBase, c.memoryMiB * MiB);
-    this.console = new BoardConsole(o.console ?? { write: (b) => process.stdout.write(b) });
+    this.console = new BoardConsole(o.console);
     this.customParts = o.parts?.length ?? 0;
     this.modelName = (o.model ?? M1_MODEL).name;
 
@@ -186,24 +162,20 @@ export class VirtMachine {
       this.varsFlash = w.varsFlash;
       this.devices = w.virtio;
 
-      this.cpus = createGicCpus({
+      ({ cpus: this.cpus, runtime: this.runtime } = createGicBoard({
         bus: this.bus,
         clock: this.clock,
         model: o.model ?? M1_MODEL,
         count: c.cpus,
         gic: this.gic,
-        ...(o.engine === undefined ? {} : { engine: o.engine }),
-        ...(o.jit === undefined ? {} : { jit: o.jit }),
-      });
-      this.runtime = new BoardRuntime({
-        cpus: this.cpus,
-        clock: this.clock,
+        engine: o.engine,
+        jit: o.jit,
         mpidrs: this.mpidrs,
         isValidEntry: (a) => this.ram.contains(a, 4),
         name: "machine-virt",
         hvc: (i, imm) => this.uefiHvc?.(i, imm) ?? false,
         exceptionLoopLimit: o.exceptionLoopLimit,
-      });
+      }));
       w.wake = () => this.runtime.wake();
       this.psci = this.runtime.psci;
 
