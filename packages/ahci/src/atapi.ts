@@ -1,22 +1,11 @@
 import {
   type BlockBackend,
   ConfigError,
-  RateLimitedLog,
   SnapshotError,
   type StateReader,
   type StateWriter,
 } from "@armature/core";
-import {
-  type AhciDevice,
-  type AtaCommand,
-  abort,
-  asciiField,
-  echoTaskFile,
-  identifyBytes,
-  ok,
-  putIdString,
-  sealIdentify,
-} from "./device.js";
+import { type AtaCommand, AtaDeviceBase, abort, ok, putIdString, sealIdentify } from "./device.js";
 import { AtaCmd, SenseKey, Signature } from "./regs.js";
 
 export interface AtapiDvdOptions {
@@ -78,7 +67,7 @@ const MediaEvent = { NO_CHANGE: 0, EJECT_REQUEST: 1, NEW_MEDIA: 2, MEDIA_REMOVAL
  * REMOVAL, READ DISC INFORMATION. Media are read-only images inserted and ejected with
  * `insert()` / `eject()`; the guest sees UNIT ATTENTION and a media event after each change.
  */
-export class AtapiDvd implements AhciDevice {
+export class AtapiDvd extends AtaDeviceBase {
   readonly kind = "atapi";
   readonly signature = Signature.ATAPI;
   readonly resetStatus = 0x00;
@@ -93,22 +82,15 @@ export class AtapiDvd implements AhciDevice {
   private ascq = 0;
   private unitAttention = false;
   private mediaEvent: number = MediaEvent.NO_CHANGE;
-  private readonly id = new Uint16Array(256);
-  private buf = new Uint8Array(64 * 1024);
-  private readonly log = new RateLimitedLog("ahci-atapi");
   /** Called when the guest ejects the medium (START STOP UNIT with LoEj). */
   onEject: ((medium: BlockBackend) => void) | undefined;
-  /** Commands executed (for tests and stats). */
-  commands = 0;
 
   constructor(opts: AtapiDvdOptions = {}) {
-    const fail = (m: string): never => {
-      throw new ConfigError(`ATAPI DVD-ROM: ${m}`);
-    };
-    this.vendor = asciiField(opts.vendor ?? "", 8, "vendor", fail);
-    this.product = asciiField(opts.product ?? "Virtual DVD-ROM", 16, "product", fail);
-    this.revision = asciiField(opts.revision ?? "R103", 4, "revision", fail);
-    this.serial = asciiField(opts.serial ?? "AR00000000000002", 20, "serial", fail);
+    super("ATAPI DVD-ROM", "ahci-atapi");
+    this.vendor = this.idString(opts.vendor ?? "", 8, "vendor");
+    this.product = this.idString(opts.product ?? "Virtual DVD-ROM", 16, "product");
+    this.revision = this.idString(opts.revision ?? "R103", 4, "revision");
+    this.serial = this.idString(opts.serial ?? "AR00000000000002", 20, "serial");
     if (opts.medium !== undefined) this.checkMedium(opts.medium);
     this.mediumBackend = opts.medium;
     this.buildIdentify();
@@ -189,10 +171,6 @@ export class AtapiDvd implements AhciDevice {
     };
   }
 
-  identifyWords(): Uint16Array {
-    return this.id;
-  }
-
   private buildIdentify(): void {
     const w = this.id;
     w.fill(0);
@@ -222,28 +200,12 @@ export class AtapiDvd implements AhciDevice {
     sealIdentify(w);
   }
 
-  private scratch(n: number): Uint8Array {
-    if (this.buf.length < n) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
-    const b = this.buf.subarray(0, n);
-    b.fill(0);
-    return b;
-  }
-
-  execute(cmd: AtaCommand): void {
-    this.commands++;
-    echoTaskFile(cmd);
+  protected run(cmd: AtaCommand): void {
     const tf = cmd.tf;
     switch (tf.command) {
-      case AtaCmd.IDENTIFY_PACKET_DEVICE: {
-        const out = this.scratch(512);
-        identifyBytes(this.id, out);
-        if (!cmd.dataIn(0, out)) abort(cmd, 0x04, "pio-in");
-        else {
-          cmd.transferred = 512;
-          ok(cmd, "pio-in");
-        }
+      case AtaCmd.IDENTIFY_PACKET_DEVICE:
+        this.sendIdentify(cmd);
         return;
-      }
       case AtaCmd.PACKET:
         this.packet(cmd);
         return;
@@ -274,12 +236,6 @@ export class AtapiDvd implements AhciDevice {
         abort(cmd);
         this.signatureRegs(cmd);
     }
-  }
-
-  private signatureRegs(cmd: AtaCommand): void {
-    cmd.outCount = 1;
-    cmd.outLba = 0xeb1401;
-    cmd.outDevice = 0;
   }
 
   private setSense(key: number, asc: number, ascq: number): void {
@@ -350,7 +306,7 @@ export class AtapiDvd implements AhciDevice {
         else this.good(cmd);
         return;
       case ScsiOp.REQUEST_SENSE: {
-        const out = this.scratch(18);
+        const out = this.zeroed(18);
         out[0] = 0x70;
         if (this.unitAttention) {
           this.unitAttention = false;
@@ -373,7 +329,7 @@ export class AtapiDvd implements AhciDevice {
           this.notReady(cmd);
           return;
         }
-        const out = this.scratch(8);
+        const out = this.zeroed(8);
         const d = new DataView(out.buffer, out.byteOffset, 8);
         d.setUint32(0, Math.min(m.size / BLOCK - 1, 0xffffffff));
         d.setUint32(4, BLOCK);
@@ -439,7 +395,7 @@ export class AtapiDvd implements AhciDevice {
           return;
         }
         // MMC-6 §6.22.3.1: standard disc information, a complete disc with one session and one track.
-        const out = this.scratch(34);
+        const out = this.zeroed(34);
         out[1] = 32;
         out[2] = 0x0e; // last session complete, disc complete
         out[3] = 1; // first track
@@ -471,7 +427,7 @@ export class AtapiDvd implements AhciDevice {
       // Vital product data: supported pages (00h) and unit serial number (80h).
       const page = p[2]!;
       if (page === 0x00) {
-        const out = this.scratch(6);
+        const out = this.zeroed(6);
         out[0] = 0x05;
         out[3] = 2;
         out[4] = 0x00;
@@ -479,7 +435,7 @@ export class AtapiDvd implements AhciDevice {
         this.reply(cmd, out, alloc);
       } else if (page === 0x80) {
         const s = this.serial;
-        const out = this.scratch(4 + s.length);
+        const out = this.zeroed(4 + s.length);
         out[0] = 0x05;
         out[1] = 0x80;
         out[3] = s.length;
@@ -493,7 +449,7 @@ export class AtapiDvd implements AhciDevice {
       return;
     }
     // SPC-4 §6.4.2 standard data: CD/DVD device, removable, SPC-3, response format 2.
-    const out = this.scratch(36);
+    const out = this.zeroed(36);
     out[0] = 0x05;
     out[1] = 0x80;
     out[2] = 0x05;
@@ -523,8 +479,7 @@ export class AtapiDvd implements AhciDevice {
     const bytes = blocks * BLOCK;
     for (let done = 0; done < bytes; done += CHUNK) {
       const n = Math.min(CHUNK, bytes - done);
-      if (this.buf.length < n) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
-      const b = this.buf.subarray(0, n);
+      const b = this.scratch(n);
       if (!m.read(lba * BLOCK + done, b)) {
         // UNRECOVERED READ ERROR
         this.checkCondition(cmd, SenseKey.MEDIUM_ERROR, 0x11, 0x00);
@@ -577,7 +532,7 @@ export class AtapiDvd implements AhciDevice {
         return;
       }
       const entries = track === 0xaa ? 1 : 2;
-      const out = this.scratch(4 + 8 * entries);
+      const out = this.zeroed(4 + 8 * entries);
       out[0] = ((2 + 8 * entries) >> 8) & 0xff;
       out[1] = (2 + 8 * entries) & 0xff;
       out[2] = 1;
@@ -596,7 +551,7 @@ export class AtapiDvd implements AhciDevice {
       return;
     }
     if (format === 1) {
-      const out = this.scratch(12);
+      const out = this.zeroed(12);
       out[1] = 10;
       out[2] = 1;
       out[3] = 1;
@@ -625,7 +580,7 @@ export class AtapiDvd implements AhciDevice {
       this.invalidField(cmd);
       return;
     }
-    const out = this.scratch(48);
+    const out = this.zeroed(48);
     const d = new DataView(out.buffer, out.byteOffset, 48);
     d.setUint16(0, 46);
     out[2] = 1; // track number
@@ -650,7 +605,7 @@ export class AtapiDvd implements AhciDevice {
       return;
     }
     const present = this.mediumBackend !== undefined;
-    const out = this.scratch(128);
+    const out = this.zeroed(128);
     let o = 8;
     const feature = (
       code: number,
@@ -704,7 +659,7 @@ export class AtapiDvd implements AhciDevice {
     } // asynchronous mode not supported
     const classes = p[4]!;
     const alloc = (p[7]! << 8) | p[8]!;
-    const out = this.scratch(8);
+    const out = this.zeroed(8);
     out[3] = 1 << 4; // supported event classes: media
     if ((classes & (1 << 4)) === 0) {
       out[1] = 2;
@@ -732,7 +687,7 @@ export class AtapiDvd implements AhciDevice {
     }
     const changeable = pc === 1;
     const hdr = ten ? 8 : 4;
-    const out = this.scratch(hdr + 12 + 22);
+    const out = this.zeroed(hdr + 12 + 22);
     let o = hdr;
     if (page === 0x01 || page === 0x3f) {
       out[o] = 0x01;

@@ -1,5 +1,6 @@
-import type { StateReader, StateWriter } from "@armature/core";
+import { ConfigError, RateLimitedLog, type StateReader, type StateWriter } from "@armature/core";
 import type { TaskFile } from "./fis.js";
+import { AtaError } from "./regs.js";
 
 /**
  * How the device moves data for a command, which decides the FISes the HBA posts:
@@ -53,18 +54,104 @@ export interface AhciDevice {
   loadState?(r: StateReader): () => void;
 }
 
+/**
+ * What the SATA disk and the ATAPI drive share: option checks, the IDENTIFY words, a data buffer
+ * reused across commands, the command count and result prologue, sending device-built data, and the
+ * signature in the output registers.
+ */
+export abstract class AtaDeviceBase implements AhciDevice {
+  abstract readonly kind: "ata" | "atapi";
+  abstract readonly signature: number;
+  abstract readonly resetStatus: number;
+  /** Commands executed (for tests and stats). */
+  commands = 0;
+  protected readonly id = new Uint16Array(256);
+  protected readonly log: RateLimitedLog;
+  private buf = new Uint8Array(64 * 1024);
+
+  /** `what` names the device in configuration errors; `logName` its rate-limited warnings. */
+  constructor(
+    private readonly what: string,
+    logName: string,
+  ) {
+    this.log = new RateLimitedLog(logName);
+  }
+
+  abstract reset(): void;
+
+  /** Execute one command: count it, echo the task file into the outputs, then `run` it. */
+  execute(cmd: AtaCommand): void {
+    this.commands++;
+    cmd.outLba = cmd.tf.lba;
+    cmd.outCount = cmd.tf.count;
+    cmd.outDevice = cmd.tf.device;
+    this.run(cmd);
+  }
+
+  /** The device's command set: fill in the command's outputs. Never throws for guest input. */
+  protected abstract run(cmd: AtaCommand): void;
+
+  /** A configuration error naming the device. */
+  protected fail(message: string): never {
+    throw new ConfigError(`${this.what}: ${message}`);
+  }
+
+  /** An identification string option: only printable ASCII, at most `max` characters. */
+  protected idString(s: string, max: number, field: string): string {
+    if (s.length > max || !/^[\x20-\x7e]*$/.test(s))
+      this.fail(`${field} "${s}": use at most ${max} printable ASCII characters`);
+    return s;
+  }
+
+  /** The 256 IDENTIFY (PACKET) DEVICE words as currently reported. */
+  identifyWords(): Uint16Array {
+    return this.id;
+  }
+
+  /** `n` bytes of the reused buffer, contents left over from earlier commands. */
+  protected scratch(n: number): Uint8Array {
+    if (this.buf.length < n) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
+    return this.buf.subarray(0, n);
+  }
+
+  /** `n` zeroed bytes of the reused buffer. */
+  protected zeroed(n: number): Uint8Array {
+    return this.scratch(n).fill(0);
+  }
+
+  /** Data-in of a buffer the device built (IDENTIFY, logs); ABRT when the transfer fails. */
+  protected sendIn(cmd: AtaCommand, data: Uint8Array, protocol: "pio-in" | "dma"): void {
+    if (!cmd.dataIn(0, data)) {
+      abort(cmd, AtaError.ABRT, protocol);
+      return;
+    }
+    cmd.transferred = data.length;
+    ok(cmd, protocol);
+  }
+
+  /** IDENTIFY (PACKET) DEVICE: the 512 bytes of the IDENTIFY words, PIO data-in. */
+  protected sendIdentify(cmd: AtaCommand): void {
+    const out = this.scratch(512);
+    identifyBytes(this.id, out);
+    this.sendIn(cmd, out, "pio-in");
+  }
+
+  /**
+   * The device's signature in the output count and LBA registers (ATA: count 01h, LBA 000001h;
+   * ATAPI: count 01h, LBA EB1401h), as after a reset or an aborted command of the other device type.
+   */
+  protected signatureRegs(cmd: AtaCommand): void {
+    cmd.outCount = this.signature & 0xff;
+    cmd.outLba = (this.signature >>> 8) & 0xffffff;
+    cmd.outDevice = 0;
+  }
+}
+
 /** Fill in a successful command with no data. */
 export function ok(cmd: AtaCommand, protocol: AtaProtocol = "non-data"): void {
   cmd.protocol = protocol;
   cmd.status = 0x50;
   cmd.error = 0;
-}
-
-/** Start a command's result: the output task file echoes its LBA, count and device until set. */
-export function echoTaskFile(cmd: AtaCommand): void {
-  cmd.outLba = cmd.tf.lba;
-  cmd.outCount = cmd.tf.count;
-  cmd.outDevice = cmd.tf.device;
 }
 
 /** Fail a command with ERR and the given Error register (ABRT by default). */
@@ -97,11 +184,4 @@ export function identifyBytes(words: Uint16Array, out: Uint8Array): void {
     out[2 * i] = words[i]! & 0xff;
     out[2 * i + 1] = words[i]! >> 8;
   }
-}
-
-/** Only printable ASCII is allowed in identification strings. */
-export function asciiField(s: string, max: number, what: string, fail: (m: string) => never): string {
-  if (s.length > max || !/^[\x20-\x7e]*$/.test(s))
-    fail(`${what} "${s}": use at most ${max} printable ASCII characters`);
-  return s;
 }

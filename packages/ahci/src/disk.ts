@@ -1,21 +1,5 @@
-import {
-  type BlockBackend,
-  ConfigError,
-  RateLimitedLog,
-  type StateReader,
-  type StateWriter,
-} from "@armature/core";
-import {
-  type AhciDevice,
-  type AtaCommand,
-  abort,
-  asciiField,
-  echoTaskFile,
-  identifyBytes,
-  ok,
-  putIdString,
-  sealIdentify,
-} from "./device.js";
+import type { BlockBackend, StateReader, StateWriter } from "@armature/core";
+import { type AtaCommand, AtaDeviceBase, abort, ok, putIdString, sealIdentify } from "./device.js";
 import { AtaCmd, AtaError, Signature } from "./regs.js";
 
 export interface SataDiskOptions {
@@ -75,7 +59,7 @@ const Log = { DIRECTORY: 0x00, NCQ_ERROR: 0x10, IDENTIFY_DEVICE: 0x30 } as const
  * error, IDENTIFY DEVICE data page 0), DATA SET MANAGEMENT/TRIM, power-mode commands. SMART is
  * not supported. Errors are reported with Status.ERR and Error.ABRT/IDNF/UNC.
  */
-export class SataDisk implements AhciDevice {
+export class SataDisk extends AtaDeviceBase {
   readonly kind = "ata";
   readonly signature = Signature.ATA;
   readonly resetStatus = 0x50;
@@ -91,37 +75,30 @@ export class SataDisk implements AhciDevice {
   private readonly rotation: number;
   private multiple = MAX_MULTIPLE;
   private udmaMode = 6;
-  private readonly id = new Uint16Array(256);
-  private buf = new Uint8Array(64 * 1024);
-  private readonly log = new RateLimitedLog("ahci-disk");
   /** The last NCQ error (for log 10h): tag, status, error, LBA, count; -1 = none. */
   private ncqErrTag = -1;
   private ncqErrStatus = 0;
   private ncqErrError = 0;
   private ncqErrLba = 0;
   private ncqErrCount = 0;
-  /** Commands executed (for tests and stats). */
-  commands = 0;
 
   constructor(
     readonly backend: BlockBackend,
     opts: SataDiskOptions = {},
   ) {
-    const fail = (m: string): never => {
-      throw new ConfigError(`SATA disk: ${m}`);
-    };
+    super("SATA disk", "ahci-disk");
     if (backend.size <= 0 || backend.size % SECTOR !== 0)
-      fail(
+      this.fail(
         `backend size ${backend.size} is not a positive multiple of 512 bytes; pad the image (truncate -s)`,
       );
     this.sectors = backend.size / SECTOR;
-    if (this.sectors >= 2 ** 48) fail("more than 2^48 sectors cannot be addressed by LBA48");
-    this.model = asciiField(opts.model ?? "ARMATURE HARDDISK", 40, "model", fail);
-    this.serial = asciiField(opts.serial ?? "AR00000000000001", 20, "serial", fail);
-    this.firmware = asciiField(opts.firmware ?? "1.0", 8, "firmware", fail);
+    if (this.sectors >= 2 ** 48) this.fail("more than 2^48 sectors cannot be addressed by LBA48");
+    this.model = this.idString(opts.model ?? "ARMATURE HARDDISK", 40, "model");
+    this.serial = this.idString(opts.serial ?? "AR00000000000001", 20, "serial");
+    this.firmware = this.idString(opts.firmware ?? "1.0", 8, "firmware");
     this.physical = opts.physicalSectorSize ?? 512;
     if (this.physical !== 512 && this.physical !== 4096)
-      fail(`physical sector size ${this.physical}: use 512 or 4096`);
+      this.fail(`physical sector size ${this.physical}: use 512 or 4096`);
     this.defaultWriteCache = opts.writeCache ?? true;
     this.writeCache = this.defaultWriteCache;
     this.trim = (opts.trim ?? !backend.readOnly) && !backend.readOnly;
@@ -184,11 +161,6 @@ export class SataDisk implements AhciDevice {
       this.commands = commands;
       this.buildIdentify();
     };
-  }
-
-  /** The 256 IDENTIFY DEVICE words (ACS-3 §7.12.7) as currently reported. */
-  identifyWords(): Uint16Array {
-    return this.id;
   }
 
   private buildIdentify(): void {
@@ -256,14 +228,7 @@ export class SataDisk implements AhciDevice {
     sealIdentify(w);
   }
 
-  private scratch(n: number): Uint8Array {
-    if (this.buf.length < n) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
-    return this.buf.subarray(0, n);
-  }
-
-  execute(cmd: AtaCommand): void {
-    this.commands++;
-    echoTaskFile(cmd);
+  protected run(cmd: AtaCommand): void {
     const tf = cmd.tf;
     const rw = READ_WRITE.get(tf.command);
     if (rw !== undefined) {
@@ -274,12 +239,9 @@ export class SataDisk implements AhciDevice {
       return;
     }
     switch (tf.command) {
-      case AtaCmd.IDENTIFY_DEVICE: {
-        const out = this.scratch(512);
-        identifyBytes(this.id, out);
-        this.sendIn(cmd, out, "pio-in");
+      case AtaCmd.IDENTIFY_DEVICE:
+        this.sendIdentify(cmd);
         return;
-      }
       case AtaCmd.READ_FPDMA_QUEUED:
       case AtaCmd.WRITE_FPDMA_QUEUED: {
         const write = tf.command === AtaCmd.WRITE_FPDMA_QUEUED;
@@ -355,22 +317,6 @@ export class SataDisk implements AhciDevice {
         this.log.warn(`cmd-${tf.command}`, `unsupported ATA command 0x${tf.command.toString(16)} aborted`);
         abort(cmd);
     }
-  }
-
-  private signatureRegs(cmd: AtaCommand): void {
-    cmd.outCount = 1;
-    cmd.outLba = 1;
-    cmd.outDevice = 0;
-  }
-
-  /** PIO data-in of a buffer the device built (IDENTIFY, logs). */
-  private sendIn(cmd: AtaCommand, data: Uint8Array, protocol: "pio-in" | "dma"): void {
-    if (!cmd.dataIn(0, data)) {
-      abort(cmd, AtaError.ABRT, protocol);
-      return;
-    }
-    cmd.transferred = data.length;
-    ok(cmd, protocol);
   }
 
   private readWrite(

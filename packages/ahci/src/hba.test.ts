@@ -1,3 +1,4 @@
+import { ConfigError } from "@armature/core";
 import { RecordingIrqLine } from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { AtapiDvd } from "./atapi.js";
@@ -193,6 +194,16 @@ describe("AHCI HBA: Linux-style probe", () => {
     expect(r.d2h.lba).toBe(0xeb1401);
   });
 
+  it("IDENTIFY PACKET DEVICE on the disk aborts with the ATA signature (count 01h, LBA low 01h, mid and high 00h)", () => {
+    const { drv } = setup();
+    drv.probe();
+    const a = drv.issue(0, { tf: { command: 0xa1 }, bytes: 512 });
+    expect(a.error & 4).toBeTruthy();
+    expect(a.d2h.count).toBe(0x01);
+    expect(a.d2h.lba).toBe(0x000001);
+    drv.restartEngine(0);
+  });
+
   it("interrupt line: asserted on completion with GHC.IE, released when IS and PxIS are cleared", () => {
     const { drv, irq } = setup();
     drv.probe();
@@ -321,5 +332,19 @@ describe("ATAPI DVD-ROM", () => {
     expect(e.status).toBe(0x50);
     expect(ejected).toBe(1);
     expect(dvd.medium).toBeUndefined();
+  });
+});
+
+describe("device options", () => {
+  it("identification strings: printable ASCII up to the IDENTIFY field's length, else a ConfigError naming the device", () => {
+    const disk = new TestBlockBackend(1 << 20);
+    // ATA model number: 40 characters (words 27-46).
+    expect(new SataDisk(disk, { model: "M".repeat(40) }).model).toBe("M".repeat(40));
+    expect(() => new SataDisk(disk, { model: "M".repeat(41) })).toThrow(ConfigError);
+    expect(() => new SataDisk(disk, { serial: "caf\u00e9" })).toThrow(/^SATA disk: serial "caf\u00e9"/);
+    // SCSI INQUIRY vendor identification: 8 characters.
+    expect(new AtapiDvd({ vendor: "V".repeat(8) }).vendor).toBe("V".repeat(8));
+    expect(() => new AtapiDvd({ vendor: "V".repeat(9) })).toThrow(/^ATAPI DVD-ROM: vendor/);
+    expect(() => new AtapiDvd({ product: "tab\there" })).toThrow(ConfigError);
   });
 });
