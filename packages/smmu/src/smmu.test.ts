@@ -240,7 +240,9 @@ describe("SMMUv3 translation", () => {
     fx.g.layout.strtab = 0x6000_0000;
     fx.g.init({ log2size: 4 });
     fx.smmu.translate(1, 0x1000, false, o);
-    expect(fx.g.events()).toMatchObject([{ type: Evt.F_STE_FETCH, sid: 1, fetchAddr: 0x6000_0040n }]);
+    const fetch = fx.g.events();
+    expect(fetch).toMatchObject([{ type: Evt.F_STE_FETCH, sid: 1, fetchAddr: 0x6000_0040n, inputAddr: 0n }]);
+    expect(fetch[0]!.raw[1]).toBe(0n); // the record's second and third doublewords are RES0
     fx.g.layout.strtab = L.strtab;
   });
 

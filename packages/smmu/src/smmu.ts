@@ -531,15 +531,20 @@ export class SmmuV3 implements MmioDevice, DmaTranslator, Snapshottable {
     if (this.gerrorActive(bit)) return; // already active: nothing new
     this.gerror ^= bit;
     if ((this.irqCtrl & IRQ_CTRL.GERROR_IRQEN) === 0) return;
-    const addr = this.gerrIrqCfg0Hi * TWO32 + (this.gerrIrqCfg0Lo >>> 0);
-    if (addr !== 0) {
-      // MSI_GERROR_ABT_ERR on a failed GERROR MSI: record without recursing into another MSI.
-      if (!this.msiWrite(addr, this.gerrIrqCfg1) && !this.gerrorActive(Gerror.MSI_GERROR_ABT_ERR)) {
-        this.gerror ^= Gerror.MSI_GERROR_ABT_ERR;
-      }
-    } else {
-      this.irqGerror.pulse();
-    }
+    const sent = this.interrupt(this.gerrIrqCfg0Lo, this.gerrIrqCfg0Hi, this.gerrIrqCfg1, this.irqGerror);
+    // MSI_GERROR_ABT_ERR on a failed GERROR MSI: record without recursing into another MSI.
+    if (!sent && !this.gerrorActive(Gerror.MSI_GERROR_ABT_ERR)) this.gerror ^= Gerror.MSI_GERROR_ABT_ERR;
+  }
+
+  /**
+   * Signal an interrupt: the MSI its IRQ_CFG0 address (`lo`, `hi`) and IRQ_CFG1 data name, or the
+   * wired line when that address is 0. False when the MSI write failed.
+   */
+  private interrupt(lo: number, hi: number, data: number, line: IrqLine): boolean {
+    const addr = hi * TWO32 + (lo >>> 0);
+    if (addr !== 0) return this.msiWrite(addr, data);
+    line.pulse();
+    return true;
   }
 
   /** An MSI write: to RAM when it lands there (CMD_SYNC MSI polling), else to the MSI sink. */
@@ -1259,28 +1264,14 @@ export class SmmuV3 implements MmioDevice, DmaTranslator, Snapshottable {
       type === Evt.C_BAD_CD ||
       type === Evt.C_BAD_SUBSTREAMID
     ) {
-      e[2] = 0;
-      e[3] = 0;
-      e[4] = 0;
-      e[5] = 0;
-      e[6] = 0;
-      e[7] = 0;
+      e.fill(0, 2);
       this.log.warn(`evt${type}`, `event 0x${type.toString(16)} for StreamID 0x${sid.toString(16)}`);
     } else if (type === Evt.F_STE_FETCH || type === Evt.F_CD_FETCH) {
-      e[2] = 0;
-      e[3] = 0;
-      e[4] = 0;
-      e[5] = 0;
+      e.fill(0, 2, 6);
     } else if (type === Evt.F_STREAM_DISABLED) {
-      e[2] = 0;
-      e[3] = 0;
-      e[4] = 0;
-      e[5] = 0;
-      e[6] = 0;
-      e[7] = 0;
+      e.fill(0, 2);
     } else if (type === Evt.F_UUT) {
-      e[6] = 0;
-      e[7] = 0;
+      e.fill(0, 6);
     }
     const log2 = this.evtqLog2();
     const m = this.ptrMask(log2);
@@ -1303,13 +1294,11 @@ export class SmmuV3 implements MmioDevice, DmaTranslator, Snapshottable {
       }
     }
     this.evtqProd = ((this.evtqProd & OVF) | ((prod + 1) & m)) >>> 0;
-    if ((this.irqCtrl & IRQ_CTRL.EVTQ_IRQEN) !== 0) {
-      const addr = this.evtqIrqCfg0Hi * TWO32 + (this.evtqIrqCfg0Lo >>> 0);
-      if (addr !== 0) {
-        if (!this.msiWrite(addr, this.evtqIrqCfg1)) this.raiseGerror(Gerror.MSI_EVTQ_ABT_ERR);
-      } else {
-        this.irqEventq.pulse();
-      }
+    if (
+      (this.irqCtrl & IRQ_CTRL.EVTQ_IRQEN) !== 0 &&
+      !this.interrupt(this.evtqIrqCfg0Lo, this.evtqIrqCfg0Hi, this.evtqIrqCfg1, this.irqEventq)
+    ) {
+      this.raiseGerror(Gerror.MSI_EVTQ_ABT_ERR);
     }
   }
 }
