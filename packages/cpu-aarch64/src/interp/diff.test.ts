@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireTool } from "../test/tools.js";
 import {
   describeDiff,
   generatorEntries,
@@ -16,14 +17,6 @@ import {
 
 const HERE = new URL(".", import.meta.url).pathname;
 const BUILD = join(HERE, "../../harness/build.sh");
-
-function requireTool(name: string): void {
-  try {
-    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "pipe" });
-  } catch {
-    throw new Error(`${name} is missing: run 'bash scripts/install-system-tools.sh'`);
-  }
-}
 
 describe("differential test against qemu-aarch64 user mode", () => {
   let oracle: QemuOracle;

@@ -167,7 +167,8 @@ export class Pmu {
     this.line.set((this.pmcr & PMCR_E) !== 0 && (this.ovs & this.inten) !== 0);
   }
 
-  private recompute(): void {
+  /** tickMask from the event types, and whether any enabled counter counts; returns the latter. */
+  private countingCounters(): boolean {
     let m = 0;
     for (let n = 0; n < PMU_COUNTERS; n++) {
       const e = this.evtyper[n]! & 0xffff;
@@ -175,7 +176,11 @@ export class Pmu {
     }
     this.tickMask = m;
     const enabled = (this.pmcr & PMCR_E) !== 0 ? this.cnten : 0;
-    const active = (enabled & (m | CYCLE_BIT)) !== 0;
+    return (enabled & (m | CYCLE_BIT)) !== 0;
+  }
+
+  private recompute(): void {
+    const active = this.countingCounters();
     if (active !== this.active) {
       this.active = active;
       this.onActiveChange();
@@ -199,27 +204,12 @@ export class Pmu {
     const evcnt = r.u32s(PMU_COUNTERS, "PMEVCNTR");
     const cc = [r.f64(), r.f64(), r.f64()] as const;
     return () => {
-      [this.pmcr, this.cnten, this.inten, this.ovs, this.selr, this.userenr, this.ccfiltr] = f as unknown as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      [this.pmcr, this.cnten, this.inten, this.ovs, this.selr, this.userenr, this.ccfiltr] = f;
       this.evtyper.set(new Int32Array(evtyper.buffer));
       this.evcnt.set(evcnt);
       [this.ccLo, this.ccHi, this.ccDiv] = cc;
       // tickMask and `active` without driving the line (the GIC's input level is restored as saved).
-      let m = 0;
-      for (let n = 0; n < PMU_COUNTERS; n++) {
-        const e = this.evtyper[n]! & 0xffff;
-        if (e === PMU_EVENT.INST_RETIRED || e === PMU_EVENT.CPU_CYCLES) m |= 1 << n;
-      }
-      this.tickMask = m;
-      const enabled = (this.pmcr & PMCR_E) !== 0 ? this.cnten : 0;
-      this.active = (enabled & (m | CYCLE_BIT)) !== 0;
+      this.active = this.countingCounters();
     };
   }
 

@@ -7,17 +7,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { requireTool } from "./tools.js";
 
 const ORACLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "oracle");
-
-/** Fail loudly when a system tool is missing (never skip). */
-export function needTool(tool: string): void {
-  try {
-    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-  } catch {
-    throw new Error(`${tool} is missing: run 'bash scripts/install-system-tools.sh'`);
-  }
-}
 
 /** One oracle case: pointer, modifier, key (lo, hi) and TCR_EL1. */
 export interface PacOracleCase {
@@ -33,8 +25,8 @@ export interface PacOracleCase {
  * returns its output lines (the first starts with ID_AA64ISAR1_EL1, the last is "END").
  */
 export function runPacOracle(cases: readonly PacOracleCase[]): string[] {
-  needTool("aarch64-linux-gnu-gcc");
-  needTool("qemu-system-aarch64");
+  requireTool("aarch64-linux-gnu-gcc");
+  requireTool("qemu-system-aarch64");
   const dir = mkdtempSync(join(tmpdir(), "armature-pac-"));
   try {
     copyFileSync(join(ORACLE, "pac_baremetal.c"), join(dir, "pac_baremetal.c"));

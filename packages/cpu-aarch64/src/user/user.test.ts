@@ -3,16 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireTool } from "../test/tools.js";
 import { parseElf } from "./elf.js";
 import { UserProcess } from "./process.js";
 
 const BUILD = join(new URL(".", import.meta.url).pathname, "../../harness/build.sh");
 const PROGRAMS = ["hello", "integer", "atomics", "setjmp", "int128", "files"];
-
-function requireTool(name: string): void {
-  const r = spawnSync("sh", ["-c", `command -v ${name}`]);
-  if (r.status !== 0) throw new Error(`${name} is missing: run 'bash scripts/install-system-tools.sh'`);
-}
 
 describe("armature user vs qemu-aarch64 on static C programs", () => {
   let dir: string;

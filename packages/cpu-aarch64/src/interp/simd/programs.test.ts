@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { xorshift32 } from "@armature/core/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireTool } from "../../test/tools.js";
 import { UserProcess } from "../../user/process.js";
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -11,11 +12,6 @@ const PROGRAMS = join(HERE, "../../../harness/simd/programs");
 const DEBS = join(HERE, "../../../../../.cache/guest/debs");
 const QEMU = ["-cpu", "max,sve=off,sme=off", "-seed", "1"];
 const PKG = join(HERE, "../../..");
-
-function requireTool(name: string): void {
-  const r = spawnSync("sh", ["-c", `command -v ${name}`]);
-  if (r.status !== 0) throw new Error(`${name} is missing: run 'bash scripts/install-system-tools.sh'`);
-}
 
 /** Run argv under qemu-aarch64 and under `armature user`; both stdout bytes and statuses. */
 function both(argv: string[]): { ours: string; theirs: string; os: number; qs: number | null } {

@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENCODINGS } from "../../decoder/table.js";
+import { requireTool } from "../../test/tools.js";
 import { UNIMPLEMENTED_IDS } from "../dispatch.js";
 import {
   buildSimdHarness,
@@ -15,14 +15,6 @@ import {
   randomSimdCase,
   simdEntries,
 } from "./difftest-simd.js";
-
-function requireTool(name: string): void {
-  try {
-    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "pipe" });
-  } catch {
-    throw new Error(`${name} is missing: run 'bash scripts/install-system-tools.sh'`);
-  }
-}
 
 describe("FP/AdvSIMD/crypto differential test against qemu-aarch64", () => {
   let qemu: QemuSimdOracle;
