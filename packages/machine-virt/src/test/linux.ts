@@ -115,3 +115,22 @@ export async function bootLinux(opts: {
 export function diskSha256(disk: MemoryBlockBackend, len: number): string {
   return createHash("sha256").update(disk.data.subarray(0, len)).digest("hex");
 }
+
+/** The sha256sum digests in a command's output, skipping any kernel console line printed in between. */
+export const digests = (text: string): string[] => text.match(/\b[0-9a-f]{64}\b/g) ?? [text.trim()];
+
+/**
+ * The virtio disk (/dev/vda) through the guest: 256 KiB of random data written, the page cache
+ * dropped, read back. The sha256 of what was written, of what the guest read back, and of the
+ * host's copy of those bytes (the in-memory disk).
+ */
+export async function diskRoundTrip(
+  s: LinuxSession,
+): Promise<{ written: string; read: string; host: string }> {
+  await s.sh("dd if=/dev/urandom of=/tmp/a bs=4096 count=64 2>/dev/null");
+  await s.sh("dd if=/tmp/a of=/dev/vda bs=4096 count=64 conv=fsync 2>/dev/null");
+  await s.sh("echo 3 > /proc/sys/vm/drop_caches");
+  await s.sh("dd if=/dev/vda of=/tmp/b bs=4096 count=64 2>/dev/null");
+  const [written = "", read = ""] = digests(await s.sh("sha256sum /tmp/a /tmp/b"));
+  return { written, read, host: diskSha256(s.disk, 256 * 1024) };
+}
