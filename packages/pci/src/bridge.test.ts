@@ -25,6 +25,22 @@ function setup(opts: { msi?: RecordingMsiSink } = {}) {
   return { bus, bridge, lines, msi, cfg: new EcamAccessor(bus, ECAM) };
 }
 
+/**
+ * Two functions, f at device 1 and g at device 4, placed as a firmware would: g's BAR 0 at the
+ * window's start, f's after it, memory decoding on in both.
+ */
+function firmwarePlacedPair(s: ReturnType<typeof setup>): { f: FakePciFunction; g: FakePciFunction } {
+  const f = new FakePciFunction();
+  const g = new FakePciFunction();
+  s.bridge.attach(f, { device: 1 });
+  s.bridge.attach(g, { device: 4 });
+  s.cfg.write(1, 0, 0x10, 0x1000_3000);
+  s.cfg.write(4, 0, 0x10, 0x1000_0000);
+  s.cfg.write(1, 0, 0x04, 2, 2);
+  s.cfg.write(4, 0, 0x04, 2, 2);
+  return { f, g };
+}
+
 describe("ECAM configuration space", () => {
   it("reads IDs and header fields, all-ones for absent functions", () => {
     const s = setup();
@@ -152,15 +168,7 @@ describe("BAR decoding on the bus", () => {
 
   it("decodes a BAR refused for an overlap once the other BAR moves away (Linux reassigning one by one)", () => {
     const s = setup();
-    const f = new FakePciFunction();
-    const g = new FakePciFunction();
-    s.bridge.attach(f, { device: 1 });
-    s.bridge.attach(g, { device: 4 });
-    // The firmware's placement: g's BAR 0 at the window's start, f's after it.
-    s.cfg.write(1, 0, 0x10, 0x1000_3000);
-    s.cfg.write(4, 0, 0x10, 0x1000_0000);
-    s.cfg.write(1, 0, 0x04, 2, 2);
-    s.cfg.write(4, 0, 0x04, 2, 2);
+    const { f, g } = firmwarePlacedPair(s);
     // The OS swaps them, f first: f overlaps g until g moves.
     s.cfg.write(1, 0, 0x10, 0x1000_0000);
     expect(f.mappedAt.has(0)).toBe(false);
@@ -178,14 +186,7 @@ describe("BAR decoding on the bus", () => {
     const previous = setLogger({ warn: (m) => warnings.push(m) });
     try {
       const s = setup();
-      const f = new FakePciFunction();
-      const g = new FakePciFunction();
-      s.bridge.attach(f, { device: 1 });
-      s.bridge.attach(g, { device: 4 });
-      s.cfg.write(1, 0, 0x10, 0x1000_3000);
-      s.cfg.write(4, 0, 0x10, 0x1000_0000);
-      s.cfg.write(1, 0, 0x04, 2, 2);
-      s.cfg.write(4, 0, 0x04, 2, 2);
+      const { f, g } = firmwarePlacedPair(s);
       g.memories.get(0)!.bytes[4] = 0x22;
       // A swap, one BAR at a time: f lands on g's old place until g moves. Nothing to say.
       s.cfg.write(1, 0, 0x10, 0x1000_0000);
