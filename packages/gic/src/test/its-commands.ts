@@ -9,6 +9,20 @@ function block(op: number): { b: Uint8Array; v: DataView } {
   return { b, v };
 }
 
+/** A command naming an event: DeviceID (bytes 4-7), EventID (8-11) and, when given, the ICID (16-17). */
+function eventBlock(
+  op: number,
+  deviceId: number,
+  eventId: number,
+  icid?: number,
+): { b: Uint8Array; v: DataView } {
+  const { b, v } = block(op);
+  v.setUint32(4, deviceId, true);
+  v.setUint32(8, eventId, true);
+  if (icid !== undefined) v.setUint32(16, icid & 0xffff, true);
+  return { b, v };
+}
+
 function setU64(v: DataView, off: number, x: number): void {
   v.setUint32(off, x >>> 0, true);
   v.setUint32(off + 4, Math.floor(x / 2 ** 32) >>> 0, true);
@@ -30,33 +44,19 @@ export const itsCmd = {
     return b;
   },
   mapti(deviceId: number, eventId: number, pintid: number, icid: number): Uint8Array {
-    const { b, v } = block(0x0a);
-    v.setUint32(4, deviceId, true);
-    v.setUint32(8, eventId, true);
+    const { b, v } = eventBlock(0x0a, deviceId, eventId, icid);
     v.setUint32(12, pintid, true);
-    v.setUint32(16, icid & 0xffff, true);
     return b;
   },
   mapi(deviceId: number, eventId: number, icid: number): Uint8Array {
-    const { b, v } = block(0x0b);
-    v.setUint32(4, deviceId, true);
-    v.setUint32(8, eventId, true);
-    v.setUint32(16, icid & 0xffff, true);
-    return b;
+    return eventBlock(0x0b, deviceId, eventId, icid).b;
   },
   movi(deviceId: number, eventId: number, icid: number): Uint8Array {
-    const { b, v } = block(0x01);
-    v.setUint32(4, deviceId, true);
-    v.setUint32(8, eventId, true);
-    v.setUint32(16, icid & 0xffff, true);
-    return b;
+    return eventBlock(0x01, deviceId, eventId, icid).b;
   },
   /** INT (0x03), CLEAR (0x04), INV (0x0C), DISCARD (0x0F): DeviceID + EventID. */
   devEvent(op: 0x03 | 0x04 | 0x0c | 0x0f, deviceId: number, eventId: number): Uint8Array {
-    const { b, v } = block(op);
-    v.setUint32(4, deviceId, true);
-    v.setUint32(8, eventId, true);
-    return b;
+    return eventBlock(op, deviceId, eventId).b;
   },
   invall(icid: number): Uint8Array {
     const { b, v } = block(0x0d);
