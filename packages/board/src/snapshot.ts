@@ -49,7 +49,10 @@ export function writeSnapshotFile(
 export function readBoardSnapshot(path: string, board: string): DecodedSnapshot {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    // A plain Uint8Array view, not the Buffer: parts copy what they keep with slice(), which on a
+    // Buffer is a view into the file (a GPU resource kept that way was misaligned for 32-bit access).
+    const buf = readFileSync(path);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
     throw new SnapshotError(
       "not-a-snapshot",
