@@ -1,5 +1,4 @@
 import { ConfigError, FileBlockBackend, MemoryBlockBackend } from "@armature/core";
-import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import { parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
 import {
   PARALLELS_LIMITS,
@@ -15,21 +14,10 @@ import { EXIT_HELP } from "../exit.js";
 import { diskFile, outputFile, readBytes } from "../files.js";
 import { ConsoleTracker, installHostLog, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
-import { readable, runWithConsole } from "./console-loop.js";
-import {
-  DEBUG_HELP,
-  DEBUG_OPTIONS,
-  type DebugCliOptions,
-  parseDebugOptions,
-  startDebug,
-} from "./debug-options.js";
-import {
-  SNAPSHOT_HELP,
-  SNAPSHOT_OPTIONS,
-  savevmCommand,
-  snapshotOnExit,
-  snapshotOnExitArg,
-} from "./snapshot-options.js";
+import { readable } from "./console-loop.js";
+import { DEBUG_HELP, DEBUG_OPTIONS } from "./debug-options.js";
+import { parseRunCommonOptions, RUN_COMMON_OPTIONS, type RunCommonOptions, runBoard } from "./run-common.js";
+import { SNAPSHOT_HELP, SNAPSHOT_OPTIONS, snapshotOnExitArg } from "./snapshot-options.js";
 
 const L = PARALLELS_LIMITS;
 export const PARALLELS_HELP = `Usage: armature run --machine parallels (--kernel FILE | --disk FILE) [options]
@@ -67,50 +55,32 @@ ${EXIT_HELP}`;
 
 const PARALLELS_OPTIONS = {
   "--machine": { value: true, choices: ["parallels"] },
-  "--kernel": { value: true },
-  "--initrd": { value: true },
-  "--append": { value: true },
+  ...RUN_COMMON_OPTIONS,
   "--disk": { value: true },
   "--cdrom": { value: true },
   "--net": { value: true, choices: ["user", "none"] },
   "--mac": { value: true },
   "--iommu": { value: true, choices: ["smmuv3", "none"] },
   "--display": { value: true },
-  "--screendump": { value: true },
-  "--efi-vars": { value: true },
   "--smp": { value: true },
   "--memory": { value: true },
-  "--deterministic": {},
-  "--cpu-engine": { value: true, choices: CPU_ENGINES },
-  "--quiet": {},
   "--max-instructions": { value: true },
   ...SNAPSHOT_OPTIONS,
   ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
 
-export interface ParallelsRunOptions {
-  kernel?: string;
-  initrd?: string;
-  append?: string;
+export interface ParallelsRunOptions extends RunCommonOptions {
   disk?: { path: string; readOnly: boolean };
   cdrom?: string;
   net: "user" | "none";
   mac?: string;
   iommu: "smmuv3" | "none";
   display: ReturnType<typeof parseDisplaySpec>;
-  screendump?: string;
-  efiVars?: string;
   smp: number;
   memoryMiB: number;
-  deterministic: boolean;
-  /** --cpu-engine (absent: the library's default). */
-  cpuEngine?: CpuEngine;
-  /** No boot banner on a terminal. */
-  quiet?: boolean;
   maxInstructions?: number;
   /** --snapshot-on-exit (refused at start: not on this board yet). */
   snapshotOnExit?: string;
-  debug: DebugCliOptions;
 }
 
 /** Parse and check `armature run --machine parallels`; every problem is reported before anything starts. */
@@ -129,18 +99,10 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
     display: parseDisplaySpec(a["--display"] ?? "none"),
     smp: a["--smp"] === undefined ? 1 : intArg(a["--smp"], "--smp"),
     memoryMiB: a["--memory"] === undefined ? 1024 : intArg(a["--memory"], "--memory"),
-    deterministic: a["--deterministic"] === true,
-    debug: parseDebugOptions(a),
+    ...parseRunCommonOptions(a),
   };
-  if (a["--kernel"] !== undefined) o.kernel = a["--kernel"];
-  if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
-  if (a["--append"] !== undefined) o.append = a["--append"];
   if (a["--cdrom"] !== undefined) o.cdrom = a["--cdrom"];
   if (a["--mac"] !== undefined) o.mac = a["--mac"];
-  if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
-  if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
-  if (a["--quiet"] === true) o.quiet = true;
-  if (a["--cpu-engine"] !== undefined) o.cpuEngine = a["--cpu-engine"] as CpuEngine;
   if (a["--disk"] !== undefined) o.disk = fileArg(a["--disk"], "--disk");
   const onExit = snapshotOnExitArg(a["--snapshot-on-exit"]);
   if (onExit !== undefined) o.snapshotOnExit = onExit;
@@ -241,21 +203,11 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     io.err(`armature: VNC display on ${at.host}:${at.port}\n`);
   }
   try {
-    const shot = {
+    // --snapshot-on-exit before the OS called ExitBootServices: SnapshotError("unsupported"), one line.
+    return await runBoard(m, io, opts, {
       screendump: (f: string) => writeScreenshot(m.display, f),
       powerdown: () => m.powerButton(),
-      ...savevmCommand(m),
-      gic: m.gic,
-    };
-    const status = await runWithConsole(
-      m,
-      io,
-      opts.maxInstructions,
-      await startDebug(m.runtime, opts.debug, io, shot),
-    );
-    // Before the OS called ExitBootServices this is SnapshotError("unsupported"), one line.
-    snapshotOnExit(m, opts.snapshotOnExit, io);
-    return status;
+    });
   } finally {
     stopStatus();
     hostLog.restore();

@@ -2,7 +2,6 @@ import { existsSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
-import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
 import { parallelsSnapshotsUnsupported } from "@armature/machine-parallels";
 import {
@@ -26,14 +25,9 @@ import { EXIT_HELP } from "../exit.js";
 import { diskFile, outputFile, readBytes } from "../files.js";
 import { ConsoleTracker, installHostLog, LOG_LEVELS, type LogLevel, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
-import { readable, runWithConsole } from "./console-loop.js";
-import {
-  DEBUG_HELP,
-  DEBUG_OPTIONS,
-  type DebugCliOptions,
-  parseDebugOptions,
-  startDebug,
-} from "./debug-options.js";
+import { readable } from "./console-loop.js";
+import { DEBUG_HELP, DEBUG_OPTIONS } from "./debug-options.js";
+import { parseRunCommonOptions, RUN_COMMON_OPTIONS, type RunCommonOptions, runBoard } from "./run-common.js";
 import { runParallels } from "./run-parallels.js";
 import {
   isRestore,
@@ -41,8 +35,6 @@ import {
   runRestored,
   SNAPSHOT_HELP,
   SNAPSHOT_OPTIONS,
-  savevmCommand,
-  snapshotOnExit,
   snapshotOnExitArg,
 } from "./snapshot-options.js";
 import { SUMMARY } from "./summaries.js";
@@ -119,12 +111,9 @@ ${SNAPSHOT_HELP}${RESTORE_HELP}${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 ${EXIT_HELP}`;
 
-export interface RunOptions {
+export interface RunOptions extends RunCommonOptions {
   machine: "virt";
   layout: "vz" | "qemu";
-  /** Absent only with `bios`. */
-  kernel?: string;
-  initrd?: string;
   bios?: string;
   /** The built-in UEFI (--firmware uefi), with ACPI instead of the DT (--acpi). */
   uefi?: { acpi: boolean };
@@ -132,8 +121,6 @@ export interface RunOptions {
   biosAcpi?: boolean;
   /** With `bios`: the devices given a bootindex, lowest first (fw_cfg's "bootorder"). */
   bootOrder?: VirtBootDevice[];
-  efiVars?: string;
-  append?: string;
   dtb?: string;
   disk?: { path: string; readOnly: boolean };
   net: NetSpec;
@@ -145,28 +132,21 @@ export interface RunOptions {
   cdrom: string[];
   gpu: boolean;
   display: DisplaySpec;
-  screendump?: string;
   usb: boolean;
   camera: boolean;
   /** --usb-device, in order (empty: the default tablet and keyboard). */
   usbDevices: UsbDeviceArg[];
   smp: number;
   memoryMiB: number;
-  deterministic: boolean;
-  /** --cpu-engine (absent: the library's default). */
-  cpuEngine?: CpuEngine;
   uart: boolean;
   rtc: boolean;
   dumpDtb?: string;
   maxInstructions?: number;
-  /** No boot banner or silence status on a terminal. */
-  quiet?: boolean;
   /** Device warnings: to this file instead of stderr. */
   log?: string;
   logLevel?: LogLevel;
   /** --snapshot-on-exit: save the machine here when the run stops. */
   snapshotOnExit?: string;
-  debug: DebugCliOptions;
 }
 
 /** One `--usb-device`. */
@@ -216,13 +196,10 @@ export const BOARD_OPTIONS = {
 
 const RUN_OPTIONS = {
   ...BOARD_OPTIONS,
-  "--kernel": { value: true },
-  "--initrd": { value: true },
+  ...RUN_COMMON_OPTIONS,
   "--bios": { value: true },
   "--firmware": { value: true, choices: ["uefi"] },
   "--acpi": { value: true, optional: true, choices: ["on", "off"] },
-  "--efi-vars": { value: true },
-  "--append": { value: true },
   "--dtb": { value: true },
   "--disk": { value: true },
   "--net": { value: true },
@@ -232,17 +209,13 @@ const RUN_OPTIONS = {
   "--mac": { value: true },
   "--gpu": {},
   "--display": { value: true },
-  "--screendump": { value: true },
   "--usb": {},
   "--camera": {},
   "--usb-device": { value: true, repeat: true },
-  "--deterministic": {},
-  "--cpu-engine": { value: true, choices: CPU_ENGINES },
   "--no-uart": {},
   "--no-rtc": {},
   "--dump-dtb": { value: true },
   "--max-instructions": { value: true },
-  "--quiet": {},
   "--log": { value: true },
   "--log-level": { value: true, choices: LOG_LEVELS },
   ...SNAPSHOT_OPTIONS,
@@ -311,25 +284,17 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
     usbDevices: (a["--usb-device"] ?? []).map(parseUsbDevice),
     smp: board.cpus ?? 1,
     memoryMiB: board.memoryMiB ?? 1024,
-    deterministic: a["--deterministic"] === true,
     uart: a["--no-uart"] !== true,
     rtc: a["--no-rtc"] !== true,
-    debug: parseDebugOptions(a),
+    ...parseRunCommonOptions(a),
   };
-  if (a["--kernel"] !== undefined) o.kernel = a["--kernel"];
   if (a["--bios"] !== undefined) o.bios = a["--bios"];
   if (uefi) o.uefi = { acpi: acpi ?? false };
   if (a["--bios"] !== undefined) o.biosAcpi = acpi ?? true;
-  if (a["--efi-vars"] !== undefined) o.efiVars = a["--efi-vars"];
-  if (a["--initrd"] !== undefined) o.initrd = a["--initrd"];
-  if (a["--append"] !== undefined) o.append = a["--append"];
   if (a["--dtb"] !== undefined) o.dtb = a["--dtb"];
   if (a["--dump-dtb"] !== undefined) o.dumpDtb = a["--dump-dtb"];
-  if (a["--quiet"] === true) o.quiet = true;
-  if (a["--cpu-engine"] !== undefined) o.cpuEngine = a["--cpu-engine"] as CpuEngine;
   if (a["--log"] !== undefined) o.log = outputFile(a["--log"], "--log");
   if (a["--log-level"] !== undefined) o.logLevel = a["--log-level"] as LogLevel;
-  if (a["--screendump"] !== undefined) o.screendump = a["--screendump"];
   if (!o.gpu && (o.display.kind !== "none" || o.screendump !== undefined))
     throw new CliUsageError("--display and --screendump show the GPU's screen: add --gpu");
   const disk = a["--disk"] === undefined ? undefined : fileArg(a["--disk"], "--disk", { bootIndex: true });
@@ -530,19 +495,12 @@ export const runCommand: Command = {
         ? silenceStatus(tracker, () => m.retired(), io.err)
         : () => {};
     try {
-      const shot = {
-        ...(screen === undefined ? {} : { screendump: (f: string) => writeScreenshot(screen, f) }),
-        ...savevmCommand(m),
-        gic: m.gic,
-      };
-      const code = await runWithConsole(
+      return await runBoard(
         m,
         io,
-        opts.maxInstructions,
-        await startDebug(m.runtime, opts.debug, io, shot),
+        opts,
+        screen === undefined ? {} : { screendump: (f: string) => writeScreenshot(screen, f) },
       );
-      snapshotOnExit(m, opts.snapshotOnExit, io);
-      return code;
     } finally {
       stopStatus();
       hostLog.restore();
