@@ -356,6 +356,8 @@ export class VirtMachine {
             ? "none"
             : "nic",
         mac: c.mac ?? null,
+        // Only when present, so snapshots of machines without one keep their configuration text.
+        ...(c.gpu ? { gpu: true } : {}),
       }),
     };
   }
@@ -369,10 +371,8 @@ export class VirtMachine {
   snapshotSections(): SnapshotSection[] {
     const c = this.config;
     const unsupported = [
-      c.iommu !== "none" ? "the SMMUv3 (iommu)" : undefined,
       c.sata.length > 0 ? "AHCI (sata)" : undefined,
       c.usb !== undefined ? "USB" : undefined,
-      c.gpu ? "virtio-gpu" : undefined,
       c.firmware !== undefined ? "firmware boot (flash, fw_cfg)" : undefined,
       c.uefi !== undefined ? "the built-in UEFI (its services run on the host)" : undefined,
       this.customParts > 0 ? "custom parts" : undefined,
@@ -386,6 +386,7 @@ export class VirtMachine {
       ...this.cpus.map((cpu, i) => ({ name: `cpu${i}`, part: cpu })),
       { name: "gic", part: this.gic },
     ];
+    if (this.smmu !== undefined) sections.push({ name: "smmuv3", part: this.smmu });
     if (this.uart !== undefined) sections.push({ name: "pl011", part: this.uart });
     if (this.rtc !== undefined) sections.push({ name: "pl031", part: this.rtc });
     sections.push({ name: "pci", part: this.pci });

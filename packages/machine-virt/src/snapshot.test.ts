@@ -16,6 +16,7 @@ import { assemble } from "./baremetal/harness.js";
 import { LAYOUTS } from "./baremetal/suite.js";
 import { VZ_LAYOUT } from "./layout.js";
 import { VirtMachine, type VirtMachineOptions } from "./machine.js";
+import { readVirtSnapshotInfo, restoreVirtMachine } from "./snapshot.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -109,6 +110,43 @@ describe.each(LAYOUTS)("snapshot replay, %s layout", (name, layout) => {
       expect(a.out()).toContain("done\n");
     },
   );
+});
+
+describe("snapshot replay with the SMMUv3 and a virtio-gpu (vz layout)", () => {
+  it("uart: restore at N, run M: the same state hash; restoreVirtMachine rebuilds both parts", async () => {
+    const bin = assemble("uart", VZ_LAYOUT, {});
+    const o = { iommu: "smmuv3", gpu: true } as const;
+    const typed = new TextEncoder().encode("ab1 q");
+    const full = machine(bin, "vz", o);
+    full.m.input(typed);
+    expect(await full.m.run({ maxInstructions: 5_000_000 })).toBe("poweroff");
+    const n = Math.floor(full.m.retired() * 0.4);
+    const mm = Math.floor(full.m.retired() * 0.3);
+    const a = machine(bin, "vz", o);
+    a.m.input(typed);
+    expect(await a.m.run({ maxInstructions: n })).toBe("budget");
+    const names = a.m.snapshotSections().map((x) => x.name);
+    expect(names).toContain("smmuv3");
+    expect(names).toContain("virtio-gpu");
+    const file = join(dir, "smmu-gpu.snap");
+    a.m.saveSnapshot(file);
+    const mark = a.out().length;
+    expect(await a.m.run({ maxInstructions: mm })).toBe("budget");
+    const want = observe(a, mark);
+    const b = machine(bin, "vz", o);
+    b.m.restoreSnapshot(file);
+    expect(await b.m.run({ maxInstructions: mm })).toBe("budget");
+    expect(observe(b, 0)).toEqual(want);
+    const info = readVirtSnapshotInfo(file);
+    expect([info.iommu, info.gpu]).toEqual(["smmuv3", true]);
+    const c = restoreVirtMachine(file, { console: { write: () => {} } });
+    expect(c.gpu).toBeDefined();
+    expect(c.smmu).toBeDefined();
+    expect(await c.run({ maxInstructions: mm })).toBe("budget");
+    expect(c.stateHash()).toBe(want.hash);
+    // A machine without the GPU refuses the file (another configuration).
+    expect(await reason(() => machine(bin, "vz", { iommu: "smmuv3" }).m.restoreSnapshot(file))).toBe("board");
+  });
 });
 
 async function reason(f: () => unknown): Promise<SnapshotErrorReason | string> {
@@ -253,7 +291,7 @@ describe("snapshot refusals", async () => {
   });
 
   it("refuses parts it cannot snapshot yet with a typed error", async () => {
-    const m = machine(bin, "qemu", { iommu: "smmuv3" }).m;
+    const m = machine(bin, "qemu", { usb: true }).m;
     expect(await reason(() => m.saveSnapshot(join(dir, "x.snap")))).toBe("unsupported");
   });
 

@@ -27,6 +27,8 @@ export interface VirtSnapshotInfo {
   rtc: boolean;
   deterministic: boolean;
   iommu: "none" | "smmuv3";
+  /** A virtio-gpu (its resources and screen are in the snapshot). */
+  gpu: boolean;
   /** The virtio-net card: "nic" (a backend is attached on restore) or "none". */
   net: "nic" | "none";
   mac: string | undefined;
@@ -83,6 +85,7 @@ export function readVirtSnapshotInfo(path: string): VirtSnapshotInfo {
     rtc: bool("rtc"),
     deterministic: bool("deterministic"),
     iommu: oneOf("iommu", ["none", "smmuv3"]),
+    gpu: c.gpu === undefined ? false : c.gpu === true ? true : bad("gpu"),
     net: oneOf("net", ["nic", "none"]),
     mac: c.mac === null ? undefined : typeof c.mac === "string" ? c.mac : bad("mac"),
     disk: undefined,
@@ -139,6 +142,7 @@ export function restoreVirtMachine(path: string, o: VirtRestoreOptions = {}): Vi
       rtc: info.rtc,
       deterministic: info.deterministic,
       iommu: info.iommu,
+      ...(info.gpu ? { gpu: true } : {}),
       net: info.net === "none" ? "none" : (o.net ?? "user"),
       ...(info.mac === undefined ? {} : { mac: info.mac }),
       ...(disk === undefined ? {} : { disk }),
