@@ -138,6 +138,13 @@ export class VirtioBlk implements VirtioDevice {
     ctx.notifyUsed(0);
   }
 
+  /** A read or write of `len` bytes at `sector` covers whole sectors inside the disk; if not, say so. */
+  private fits(ctx: VirtioDeviceContext, what: "read" | "write", len: number, sector: number): boolean {
+    if (len % SECTOR === 0 && sector * SECTOR + len <= this.backend.size) return true;
+    ctx.log.warn("blk-range", `${what} of ${len} bytes at sector ${sector} is past the disk or unaligned`);
+    return false;
+  }
+
   private scratch(n: number): Uint8Array {
     if (this.buf.length < n) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
     return this.buf.subarray(0, n);
@@ -163,11 +170,7 @@ export class VirtioBlk implements VirtioDevice {
     switch (type) {
       case VirtioBlkType.IN: {
         const off = sector * SECTOR;
-        if (dataIn % SECTOR !== 0 || off + dataIn > b.size) {
-          ctx.log.warn(
-            "blk-range",
-            `read of ${dataIn} bytes at sector ${sector} is past the disk or unaligned`,
-          );
+        if (!this.fits(ctx, "read", dataIn, sector)) {
           st = VirtioBlkStatus.IOERR;
           break;
         }
@@ -184,15 +187,7 @@ export class VirtioBlk implements VirtioDevice {
       case VirtioBlkType.OUT: {
         const len = c.readableBytes - 16;
         const off = sector * SECTOR;
-        if (b.readOnly) {
-          st = VirtioBlkStatus.IOERR;
-          break;
-        }
-        if (len % SECTOR !== 0 || off + len > b.size) {
-          ctx.log.warn(
-            "blk-range",
-            `write of ${len} bytes at sector ${sector} is past the disk or unaligned`,
-          );
+        if (b.readOnly || !this.fits(ctx, "write", len, sector)) {
           st = VirtioBlkStatus.IOERR;
           break;
         }

@@ -113,6 +113,20 @@ describe.each(TRANSPORT_KINDS)("virtio-blk over %s", (kind) => {
     expect(s.disk.data.subarray(100 * 512, 102 * 512).every((b) => b === 0)).toBe(true);
   });
 
+  it("reads and writes that are not whole 512-byte sectors fail with IOERR and leave the disk alone", () => {
+    const s = setup();
+    const before = s.disk.data.slice(0, 1024);
+    s.q.add([{ readable: blkHeader(VirtioBlkType.IN, 0) }, { writable: 100 }, { writable: 1 }]);
+    s.q.add([
+      { readable: blkHeader(VirtioBlkType.OUT, 0) },
+      { readable: new Uint8Array(700).fill(0xaa) },
+      { writable: 1 },
+    ]);
+    const used = run(s);
+    expect(used.map((u) => statusOf(s.q, u))).toEqual([VirtioBlkStatus.IOERR, VirtioBlkStatus.IOERR]);
+    expect(s.disk.data.subarray(0, 1024)).toEqual(before);
+  });
+
   it("read-only disks fail writes with IOERR and offer VIRTIO_BLK_F_RO", () => {
     const s = setup(true);
     expect(s.f & featureBit(5)).not.toBe(0n);
