@@ -322,9 +322,23 @@ export class Cpu {
   /** @internal */ readonly wBase = new Int32Array(TLB_SIZE);
   /** @internal */ readonly wView: DataView[] = [];
   private readonly wPa = new Float64Array(TLB_SIZE);
-  private readonly eTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
-  private readonly eTagHi = new Int32Array(TLB_SIZE);
-  private readonly ePage: PageCache[] = [];
+  // the fetch TLB: translated code chaining to another page looks its target up here (src/jit/)
+  /** @internal */ readonly eTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
+  /** @internal */ readonly eTagHi = new Int32Array(TLB_SIZE);
+  /** @internal */ readonly ePage: PageCache[] = [];
+  /**
+   * @internal What `JitEngine.enter` reports besides its count: 0 it stayed in its slice; 1 it
+   * ended slices and started new ones at page crossings (as `run` does: see `beginSlice`) and
+   * returns in `jitPage` with `jitLeft`/`jitSlice` the run's new totals (its count is of the last
+   * slice); 2 the same, but it stopped right after starting a slice (the loop fetches at the PC).
+   */
+  jitCross = 0;
+  /** @internal */ jitLeft = 0;
+  /** @internal */ jitSlice = 0;
+  /** @internal */ jitPage: PageCache | undefined = undefined;
+  /** @internal the virtual page (lo unsigned, hi) `jitPage` ran at */
+  jitPageLo = 0;
+  /** @internal */ jitPageHi = 0;
   private readonly pages = new Map<number, PageCache>();
   private readonly handlers: readonly Handler[];
   private readonly dummyView = new DataView(new ArrayBuffer(8));
@@ -766,6 +780,30 @@ export class Cpu {
    * Execute up to `budget` instructions. Returns the shared exit object (see CpuExit for the PC
    * rule of each reason). Guest errors never throw out of here.
    */
+  /**
+   * @internal The run loop's work where a slice starts (translated code chaining across pages
+   * does the same): fire due timers, cut the slice at the next deadline, take a pending
+   * interrupt. Returns the slice's length (at most `left`).
+   */
+  beginSlice(left: number): number {
+    let slice = left;
+    const clock = this.clock;
+    if (clock !== undefined) {
+      clock.runDue();
+      const dl = clock.nextDeadline();
+      if (dl !== Number.POSITIVE_INFINITY) {
+        const n = Math.ceil((dl - clock.nowNs()) / clock.nsPerInstruction);
+        if (n < slice) slice = Math.max(n, 1);
+      }
+    }
+    this.jumped = false;
+    if ((this.irqLevel || this.fiqLevel || this.serrorPending) && this.checkInterrupts()) {
+      // vector taken; fetch at the new PC (not a branch: the first vector instruction runs once)
+      this.jumped = false;
+    }
+    return slice;
+  }
+
   run(budget: number): CpuExit {
     const exit = this.exit;
     exit.reason = "budget";
@@ -778,24 +816,17 @@ export class Cpu {
     let left = budget;
     const handlers = this.handlers;
     const clock = this.clock;
+    // set when translated code started this slice already (jitCross 2)
+    let resume = false;
+    let slice = 0;
     while (left > 0) {
-      if (this.halted) {
-        exit.reason = "halt";
-        break;
-      }
-      let slice = left;
-      if (clock !== undefined) {
-        clock.runDue();
-        const dl = clock.nextDeadline();
-        if (dl !== Number.POSITIVE_INFINITY) {
-          const n = Math.ceil((dl - clock.nowNs()) / clock.nsPerInstruction);
-          if (n < slice) slice = Math.max(n, 1);
+      if (resume) resume = false;
+      else {
+        if (this.halted) {
+          exit.reason = "halt";
+          break;
         }
-      }
-      this.jumped = false;
-      if ((this.irqLevel || this.fiqLevel || this.serrorPending) && this.checkInterrupts()) {
-        // vector taken; fetch at the new PC (not a branch: the first vector instruction runs once)
-        this.jumped = false;
+        slice = this.beginSlice(left);
       }
       if (this.stepMode) {
         // Breakpoints, software step or per-instruction PMU events: one instruction at a time.
@@ -811,12 +842,12 @@ export class Cpu {
       const jitThreshold = jit === undefined ? 0 : jit.threshold;
       let probe = jit !== undefined;
       try {
-        const page = this.fetchPage();
-        const dec = page.decoded;
-        const words = page.words;
+        let page = this.fetchPage();
+        let dec = page.decoded;
+        let words = page.words;
         let slot = (this.pc & 0xfff) >>> 2;
-        const pageLo = this.pc - (this.pc & 0xfff);
-        const pageHi = this.pcHi;
+        let pageLo = this.pc - (this.pc & 0xfff);
+        let pageHi = this.pcHi;
         for (;;) {
           if (probe && jit !== undefined) {
             // A translated block (src/jit/) stops where this loop would: same checks below. Blocks
@@ -829,10 +860,27 @@ export class Cpu {
               f !== undefined
                 ? f === null
                   ? 0
-                  : jit.enter(this, page, slot, slice - done)
+                  : jit.enter(this, page, slot, slice - done, done, left)
                 : ++jp.hits[slot]! >= jitThreshold
-                  ? jit.enter(this, page, slot, slice - done)
+                  ? jit.enter(this, page, slot, slice - done, done, left)
                   : 0;
+            if (this.jitCross !== 0) {
+              // the translated code ended this slice at a page crossing and ran on in new ones
+              left = this.jitLeft;
+              slice = this.jitSlice;
+              done = 0;
+              if (this.jitCross === 2) {
+                this.jitCross = 0;
+                resume = true;
+                break;
+              }
+              this.jitCross = 0;
+              page = this.jitPage!;
+              dec = page.decoded;
+              words = page.words;
+              pageLo = this.jitPageLo;
+              pageHi = this.jitPageHi;
+            }
             if (n !== 0) {
               probe = true;
               if (n < 0) {
@@ -900,7 +948,7 @@ export class Cpu {
       left -= done;
       this.retired += done;
       if (clock !== undefined) clock.advanceInstructions(done);
-      if (this.exitPending) break;
+      if (this.exitPending && !resume) break;
     }
     return exit;
   }

@@ -10,7 +10,7 @@ import { appendFileSync } from "node:fs";
 import { ConfigError } from "@armature/core";
 import { ENCODINGS } from "../decoder/table.js";
 import { mul64, R, shift32, shift64 } from "../interp/alu.js";
-import { ABORT, type Cpu, type PageCache } from "../interp/cpu.js";
+import { ABORT, type Cpu, type PageCache, TLB_SIZE } from "../interp/cpu.js";
 import { HANDLERS } from "../interp/dispatch.js";
 import { nop } from "../interp/exec-sys.js";
 import { BLOCK_END_CLASSES, type Emitted, emit, exitTo, PURE_CLASSES } from "./emit.js";
@@ -58,6 +58,8 @@ export interface JitStats {
   blockRuns: number;
   /** Calls of `enter` that ran a block (each returns to the run loop once: an exit). */
   enters: number;
+  /** Page crossings where translated code went on to the target page's block without returning. */
+  pageChains: number;
   compileMs: number;
   flushes: number;
 }
@@ -92,6 +94,7 @@ export class JitEngine {
     insnsRun: 0,
     blockRuns: 0,
     enters: 0,
+    pageChains: 0,
     compileMs: 0,
     flushes: 0,
   };
@@ -119,10 +122,13 @@ export class JitEngine {
    * Run the block at `slot` of `page` (translating it first if there is none yet: the run loop
    * calls this once `page.jit.hits[slot]` reached the threshold, or when the slot has a block) if
    * its length fits in `budget`. Returns 0 when nothing ran (the interpreter executes the
-   * instruction).
+   * instruction). `pre` is what the run loop retired in this slice before the call and `left`
+   * what was left of its `run()` before the slice: at a page crossing whose target already has a
+   * block, the slice ends and the next one starts here exactly as in `Cpu.run` (count, clock,
+   * timers, interrupts: `Cpu.beginSlice`), and the blocks go on; `c.jitCross` tells the run loop.
    */
-  enter(c: Cpu, page: PageCache, slot: number, budget: number): number {
-    const jp = this.attach(page);
+  enter(c: Cpu, page: PageCache, slot: number, budget: number, pre: number, left: number): number {
+    let jp = this.attach(page);
     let f = jp.fns[slot];
     if (f === undefined) {
       f = this.compile(c, page, jp, slot);
@@ -131,44 +137,99 @@ export class JitEngine {
     if (f === null || jp.lens[slot]! > budget) return 0;
     // Chain blocks of this page while the run loop would go on without a check of its own (the
     // same conditions as in Cpu.run); c.jumped describes the last block's end on return.
-    const pageLo = c.pc - (c.pc & 0xfff);
-    const pageHi = c.pcHi;
+    let pageLo = c.pc - (c.pc & 0xfff);
+    let pageHi = c.pcHi;
     let total = 0;
     let runs = 0;
+    let all = 0;
     this.stats.enters++;
     for (;;) {
       const n = f(c, page, budget);
       runs++;
       if (n < 0) {
         total -= n;
+        all -= n;
         this.stats.blockRuns += runs;
-        this.stats.insnsRun += total;
+        this.stats.insnsRun += all;
         return -total;
       }
       total += n;
+      all += n;
       budget -= n;
       const npc = c.pc;
+      let crossing: boolean;
       if (c.jumped) {
-        if (
-          c.exitPending ||
-          c.recheck ||
-          c.pcHi !== pageHi ||
-          npc - (npc & 0xfff) !== pageLo ||
-          (npc & 3) !== 0
-        ) {
-          break;
-        }
-      } else if ((npc & 0xfff) === 0 || c.recheck) break;
-      if (page.jit !== jp) break; // the block wrote to its own page
+        if (c.exitPending || c.recheck || (npc & 3) !== 0) break;
+        crossing = c.pcHi !== pageHi || npc - (npc & 0xfff) !== pageLo;
+      } else {
+        if (c.recheck) break;
+        crossing = (npc & 0xfff) === 0;
+      }
+      if (crossing) {
+        const g = this.cross(c, total + pre, left);
+        if (g === undefined) break; // the run loop's own path
+        left -= total + pre;
+        pre = 0;
+        total = 0;
+        if (g === null) break;
+        f = g;
+        page = c.jitPage!;
+        jp = page.jit!;
+        budget = c.jitSlice;
+        pageLo = npc - (npc & 0xfff);
+        pageHi = c.pcHi;
+        continue;
+      }
       const s = (npc & 0xfff) >>> 2;
+      if (page.jit !== jp) break; // the block wrote to its own page
       const g = jp.fns[s];
       if (g === undefined || g === null || jp.lens[s]! > budget) break;
       c.jumped = false;
       f = g;
     }
     this.stats.blockRuns += runs;
-    this.stats.insnsRun += total;
+    this.stats.insnsRun += all;
     return total;
+  }
+
+  /**
+   * A block left its page for the (aligned) c.pc, `done` instructions into the run loop's slice
+   * with `left` left of the run before that slice. When the target has a block (found through the
+   * fetch TLB, as Cpu.fetchPage would find the page), end the slice and start the next one as
+   * Cpu.run does, and return the block to run (c.jitCross 1, c.jitPage its page, c.jitLeft and
+   * c.jitSlice the run's new totals) or null when the new slice cannot start with it (an
+   * interrupt was taken, step mode, the block longer than the slice: c.jitCross 2, the run loop
+   * fetches at c.pc). Undefined, nothing changed: the run loop's own path is taken.
+   */
+  private cross(c: Cpu, done: number, left: number): BlockFn | null | undefined {
+    const rest = left - done;
+    if (rest <= 0 || c.exitPending || c.halted || c.stepMode) return undefined;
+    const lo = c.pc | 0;
+    const hi = c.pcHi;
+    const ti = (lo >>> 12) & (TLB_SIZE - 1);
+    if (c.eTagLo[ti] !== (lo & -4096) || c.eTagHi[ti] !== hi) return undefined;
+    const page = c.ePage[ti]!;
+    const jp = page.jit;
+    if (jp === undefined) return undefined;
+    const s = (lo & 0xfff) >>> 2;
+    const g = jp.fns[s];
+    if (g === undefined || g === null) return undefined;
+    // what Cpu.run does between slices (exitPending and recheck are clear: the caller checked)
+    c.retired += done;
+    c.clock?.advanceInstructions(done);
+    const slice = c.beginSlice(rest);
+    c.jitLeft = rest;
+    c.jitSlice = slice;
+    this.stats.pageChains++;
+    if (c.pc !== lo >>> 0 || c.pcHi !== hi || c.stepMode || page.jit !== jp || jp.lens[s]! > slice) {
+      c.jitCross = 2;
+      return null;
+    }
+    c.jitCross = 1;
+    c.jitPage = page;
+    c.jitPageLo = (lo >>> 0) - (lo & 0xfff);
+    c.jitPageHi = hi;
+    return g;
   }
 
   /** Drop every translation (cache cap reached, or the host asks). */
