@@ -1,14 +1,4 @@
-export {
-  type AmlFragment,
-  type AmlTerm,
-  type AmlValue,
-  aml,
-  composeFragments,
-  DSD_DEVICE_PROPERTIES_UUID,
-  encodeAml,
-  type MethodOptions,
-  type PrtEntry,
-} from "./aml/ast.js";
+export * from "./aml/ast.js";
 export {
   decodePkgLength,
   eisaIdValue,
@@ -18,40 +8,12 @@ export {
   encodeString,
   uuidBytes,
 } from "./aml/encoding.js";
-export {
-  type AddressSpaceOptions,
-  dwordIo,
-  dwordMemory,
-  extendedInterrupt,
-  type InterruptOptions,
-  type MemoryCacheability,
-  type MemoryRangeOptions,
-  memory32Fixed,
-  qwordMemory,
-  type ResourceDescriptor,
-  resourceTemplate,
-  wordBusNumber,
-} from "./aml/resources.js";
+export * from "./aml/resources.js";
 export type { U64 } from "./bytes.js";
 export { AcpiError } from "./errors.js";
 export { type AcpiImage, type AcpiTableSet, layoutAcpi, type PlacedTable } from "./layout.js";
 export { SAMPLE_MACHINE, sampleFragments, sampleMadt, sampleSmbios, sampleTableSet } from "./sample.js";
-export {
-  SMBIOS_HANDLE_NONE,
-  SMBIOS_HANDLE_NOT_PROVIDED,
-  type SmbiosBaseboardInfo,
-  type SmbiosBiosInfo,
-  SmbiosBuilder,
-  type SmbiosChassisInfo,
-  type SmbiosHandle,
-  type SmbiosMappedAddressInfo,
-  type SmbiosMemoryArrayInfo,
-  type SmbiosMemoryDeviceInfo,
-  type SmbiosProcessorInfo,
-  type SmbiosSystemInfo,
-  type SmbiosTables,
-  smbiosUuidBytes,
-} from "./smbios/smbios.js";
+export * from "./smbios/smbios.js";
 export { buildDsdt, buildSsdt } from "./tables/definition-block.js";
 export {
   type AcpiOem,
@@ -60,15 +22,7 @@ export {
   fixChecksum,
   type GenericAddress,
 } from "./tables/header.js";
-export {
-  buildIort,
-  type IortIdMapping,
-  type IortItsGroup,
-  type IortNamedComponent,
-  type IortNode,
-  type IortRootComplex,
-  type IortSmmuV3,
-} from "./tables/iort.js";
+export * from "./tables/iort.js";
 export {
   buildMadt,
   type MadtGicc,

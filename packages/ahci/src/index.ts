@@ -5,22 +5,7 @@ export { describeAhciDt } from "./describe.js";
 export type { AhciDevice, AtaCommand, AtaProtocol } from "./device.js";
 export type { SataDiskOptions } from "./disk.js";
 export { SataDisk } from "./disk.js";
-export type { CommandHeader, Prd, TaskFile } from "./fis.js";
-export {
-  CmdTable,
-  decodeCommandHeader,
-  decodeD2H,
-  decodeH2D,
-  decodePrd,
-  emptyCommandHeader,
-  emptyTaskFile,
-  encodeCommandHeader,
-  encodeD2H,
-  encodeH2D,
-  encodePioSetup,
-  encodePrd,
-  encodeSdb,
-} from "./fis.js";
+export * from "./fis.js";
 export type { AhciOptions } from "./hba.js";
 export { AhciHba, AhciPort } from "./hba.js";
 export { openCdromImage, openSataImage } from "./host.js";

@@ -6,7 +6,6 @@ export type { PacketEvent } from "./packets.js";
 export { framePacket, PacketDecoder } from "./packets.js";
 export type { GdbRegister } from "./regs.js";
 export { GDB_REGISTERS, TARGET_XML } from "./regs.js";
-export type { GdbServerOptions, MonitorServerOptions, TcpEndpoint } from "./server.js";
-export { GdbServer, MonitorConsole, MonitorServer, parseTcpEndpoint } from "./server.js";
+export * from "./server.js";
 export type { DebugStopListener, DebugTarget, TargetStop } from "./target.js";
 export { readGuest, writeGuest } from "./target.js";

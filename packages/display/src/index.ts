@@ -3,13 +3,4 @@ export { keysymToHidUsage } from "./keysym.js";
 export { crc32, encodePng, screenshot, writeScreenshot } from "./png.js";
 export type { DisplaySpec } from "./spec.js";
 export { parseDisplaySpec } from "./spec.js";
-export type { RfbPixelFormat, VncServerOptions } from "./vnc.js";
-export {
-  isLoopback,
-  NATIVE_PIXEL_FORMAT,
-  RfbEncoding,
-  RfbSecurity,
-  readPixelFormat,
-  VncServer,
-  writePixelFormat,
-} from "./vnc.js";
+export * from "./vnc.js";

@@ -1,14 +1,4 @@
-export type { CellValue, InterruptMapEntry, RangesEntry, RegCells, RegEntry } from "./cells.js";
-export {
-  addressCells,
-  fromCells,
-  getReg,
-  setInterruptMap,
-  setRanges,
-  setReg,
-  sizeCells,
-  toCells,
-} from "./cells.js";
+export * from "./cells.js";
 export type { FdtDocument, MemReservation, SerializeOptions } from "./dtb.js";
 export {
   FDT_BEGIN_NODE,
@@ -26,15 +16,7 @@ export type { DtsOptions } from "./dts.js";
 export { formatProperty, formatValue, printDts } from "./dts.js";
 export type { FdtParseErrorKind } from "./errors.js";
 export { FdtBuildError, FdtParseError } from "./errors.js";
-export {
-  ensurePhandle,
-  findByPhandle,
-  findNode,
-  nextPhandle,
-  parentOf,
-  pathOf,
-  walkNodes,
-} from "./lookup.js";
+export * from "./lookup.js";
 export { nodeNameProblem, propertyNameProblem } from "./names.js";
 export type { ParsedDtb, ParseOptions } from "./parse.js";
 export { parseDtb } from "./parse.js";

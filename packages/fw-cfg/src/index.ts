@@ -1,7 +1,6 @@
 export type { OfwBootDevice } from "./bootorder.js";
 export { bootOrderFile, OFW_PCI_ROOT, ofwBootPath } from "./bootorder.js";
-export type { FwCfgFileOptions, FwCfgKernel, FwCfgOptions, FwCfgPlacement } from "./fw-cfg.js";
-export { describeFwCfg, FwCfg, fwCfgAcpiDevice } from "./fw-cfg.js";
+export * from "./fw-cfg.js";
 export type { AcpiLoaderFiles, SmbiosFiles } from "./loader.js";
 export { acpiLoaderFiles, smbiosFiles, TableLoader } from "./loader.js";
 export * as FW_CFG from "./regs.js";

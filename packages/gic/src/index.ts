@@ -1,25 +1,4 @@
-export type {
-  AcpiMadtInput,
-  GicDtNodes,
-  GicPlacement,
-  GicShape,
-  MadtGicc,
-  MadtGicd,
-  MadtGicIts,
-  MadtGicMsiFrame,
-  MadtGicr,
-  MadtGicStructure,
-  MadtOptions,
-} from "./describe.js";
-export {
-  describeGicDt,
-  encodeMadtStructure,
-  GICD_SIZE,
-  gicAcpiMadtInput,
-  gicDtInterrupt,
-  gicMadtStructures,
-  gicShape,
-} from "./describe.js";
+export * from "./describe.js";
 export type { Gicv3Options } from "./gic.js";
 export { Gicv3 } from "./gic.js";
 export type { ItsCommandError, ItsOptions } from "./its.js";

@@ -1,7 +1,5 @@
-export type { DhcpConfig, DhcpRequest } from "./dhcp.js";
-export { DhcpMessageType, DhcpOption, DhcpServer, parseDhcp } from "./dhcp.js";
-export type { DnsQuestion, DnsResolver } from "./dns.js";
-export { answerDnsQuery, buildDnsAnswer, DnsRcode, DnsType, hostResolver, parseDnsQuery } from "./dns.js";
+export * from "./dhcp.js";
+export * from "./dns.js";
 export type { Ip4, Ip4Header } from "./packet.js";
 export {
   finishTransportChecksum,
