@@ -13,7 +13,6 @@ export type { ParallelsMachineOptions } from "./machine.js";
 export {
   PARALLELS_SNAPSHOT_BOARD,
   ParallelsMachine,
-  parallelsSnapshotsUnsupported,
   parallelsUserNetwork,
 } from "./machine.js";
 export type { ParallelsBackends, ParallelsPart } from "./parts.js";

@@ -25,7 +25,6 @@ import {
   type RamRegion,
   ramSnapshot,
   restoreSections,
-  SnapshotError,
   type SnapshotHeader,
   type SnapshotSection,
   VirtualClock,
@@ -380,14 +379,3 @@ export class ParallelsMachine {
 
 /** The board name a Parallels snapshot's header carries. */
 export const PARALLELS_SNAPSHOT_BOARD = "machine-parallels";
-
-/**
- * The CLI's refusal of `armature run --machine parallels --restore FILE`: rebuilding the board from
- * a snapshot alone is not supported yet (its built-in UEFI needs the boot image it was built with).
- */
-export function parallelsSnapshotsUnsupported(): SnapshotError {
-  return new SnapshotError(
-    "unsupported",
-    "armature run --restore is not supported on the parallels board yet: build a ParallelsMachine with the same options and call restoreSnapshot (the virt board restores from the CLI: --machine virt)",
-  );
-}

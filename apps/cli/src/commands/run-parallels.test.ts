@@ -68,7 +68,7 @@ describe("armature run --machine parallels", () => {
     "--snapshot-on-exit saves once the OS exited boot services; before that it is one refusal line",
     async () => {
       await withTempDir("armature-parallels-snap-", async (dir) => {
-        const boot = (n: number, file: string) =>
+        const boot = (n: number, file: string, ...more: string[]) =>
           run([
             "run",
             "--machine",
@@ -87,7 +87,10 @@ describe("armature run --machine parallels", () => {
             String(n),
             "--snapshot-on-exit",
             join(dir, file),
+            ...more,
           ]);
+        const savedAt = (r: { err: string }) =>
+          /snapshot .*: \d+ bytes at (\d+) instructions, state sha256 ([0-9a-f]{64})/.exec(r.err)?.slice(1);
         const early = await boot(1000, "early.snap");
         expect(early.code).toBe(1);
         // The budget stop, then the refusal in one line.
@@ -101,9 +104,35 @@ describe("armature run --machine parallels", () => {
           /snapshot .*ebs\.snap: \d+ bytes at 60000000 instructions, state sha256 [0-9a-f]{64}/,
         );
         expect(existsSync(join(dir, "ebs.snap"))).toBe(true);
+        // --restore on the machine the same options build, run 2 M more: the same state as one
+        // straight run of 62 M instructions.
+        const straight = await boot(62_000_000, "straight.snap");
+        const restored = await boot(2_000_000, "restored.snap", "--restore", join(dir, "ebs.snap"));
+        expect(restored.code, restored.err).toBe(3);
+        expect(savedAt(straight)?.[0]).toBe("62000000");
+        expect(savedAt(restored), restored.err).toEqual(savedAt(straight));
+        // Built otherwise (RAM), the machine refuses the snapshot in one line, exit status 1.
+        const other = await run([
+          "run",
+          "--machine",
+          "parallels",
+          "--kernel",
+          join(guest, "Image"),
+          "--memory",
+          "512",
+          "--net",
+          "none",
+          "--restore",
+          join(dir, "ebs.snap"),
+        ]);
+        expect(other.code).toBe(1);
+        expect(other.err.trim().split("\n"), other.err).toHaveLength(1);
+        expect(
+          (await run(["run", "--machine", "parallels", "--kernel", "k", "--force-restore"])).err,
+        ).toMatch(/--force-restore goes with --restore FILE/);
       });
     },
-    120_000,
+    240_000,
   );
 
   it("has no device tree; `acpi --machine parallels` writes what its UEFI publishes", async () => {

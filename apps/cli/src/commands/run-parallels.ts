@@ -11,7 +11,7 @@ import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
-import { diskFile, outputFile, readBytes } from "../files.js";
+import { diskFile, inputFile, outputFile, readBytes } from "../files.js";
 import { ConsoleTracker, installHostLog, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable } from "./console-loop.js";
@@ -21,6 +21,7 @@ import { SNAPSHOT_HELP, SNAPSHOT_OPTIONS, snapshotOnExitArg } from "./snapshot-o
 
 const L = PARALLELS_LIMITS;
 export const PARALLELS_HELP = `Usage: armature run --machine parallels (--kernel FILE | --disk FILE) [options]
+       armature run --machine parallels (--kernel FILE | --disk FILE) [options] --restore FILE
 
 The Parallels-Desktop-on-M1-like board: the built-in UEFI starts the kernel through its EFI stub
 and gives it ACPI + SMBIOS (no device tree); SMMUv3, AHCI disk + DVD-ROM, USB keyboard, mouse and
@@ -49,7 +50,12 @@ EFIBOOTBOOTAA64.EFI on its FAT EFI System Partition (GPT) - GRUB or a distributi
   --max-instructions N    stop after N instructions (exit status 3)
   --quiet                 no boot banner and no status after 10 s without guest output (both
                           printed on stderr when it is a terminal)
-${SNAPSHOT_HELP.replace(/\n$/, " (not on this board yet)\n")}${DEBUG_HELP}
+${SNAPSHOT_HELP}  --restore FILE          continue a machine saved by --snapshot-on-exit or savevm on this board:
+                          as QEMU's -loadvm, give the options the machine was built with (the
+                          same kernel, initrd, disks, RAM, vCPUs, --deterministic ...); a snapshot
+                          of a differently built machine or a changed disk is refused (exit 1)
+  --force-restore         with --restore: accept a disk or DVD medium that changed since
+${DEBUG_HELP}
 The console is the terminal (raw mode; Ctrl-A x quits) or stdin/stdout when not a TTY.
 ${EXIT_HELP}`;
 
@@ -66,6 +72,8 @@ const PARALLELS_OPTIONS = {
   "--memory": { value: true },
   "--max-instructions": { value: true },
   ...SNAPSHOT_OPTIONS,
+  "--restore": { value: true },
+  "--force-restore": {},
   ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
 
@@ -79,8 +87,12 @@ export interface ParallelsRunOptions extends RunCommonOptions {
   smp: number;
   memoryMiB: number;
   maxInstructions?: number;
-  /** --snapshot-on-exit (refused at start: not on this board yet). */
+  /** --snapshot-on-exit (refused with one line when the OS has not exited boot services yet). */
   snapshotOnExit?: string;
+  /** --restore: the snapshot to continue on the machine these options build. */
+  restore?: string;
+  /** --force-restore: accept changed disks. */
+  forceRestore?: boolean;
 }
 
 /** Parse and check `armature run --machine parallels`; every problem is reported before anything starts. */
@@ -106,6 +118,11 @@ export function parseParallelsRunOptions(args: readonly string[]): ParallelsRunO
   if (a["--disk"] !== undefined) o.disk = fileArg(a["--disk"], "--disk");
   const onExit = snapshotOnExitArg(a["--snapshot-on-exit"]);
   if (onExit !== undefined) o.snapshotOnExit = onExit;
+  if (a["--restore"] !== undefined) o.restore = inputFile(a["--restore"], "snapshot (--restore)");
+  if (a["--force-restore"] === true) {
+    if (o.restore === undefined) throw new CliUsageError("--force-restore goes with --restore FILE");
+    o.forceRestore = true;
+  }
   if (a["--max-instructions"] !== undefined) {
     o.maxInstructions = maxInstructionsArg(a["--max-instructions"]);
   }
@@ -171,6 +188,17 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     ...(opts.efiVars === undefined ? {} : { efiVariables: new VariableStore(opts.efiVars) }),
   };
   const m = new ParallelsMachine(mo);
+  if (opts.restore !== undefined) {
+    try {
+      // All or nothing: a refused snapshot leaves the machine unrun and is one line (exit 1).
+      m.restoreSnapshot(opts.restore, { force: opts.forceRestore === true });
+    } catch (e) {
+      m.close();
+      throw e;
+    }
+    if (process.stderr.isTTY === true && opts.quiet !== true)
+      io.err(`armature run: restored ${opts.restore} (${m.retired()} instructions retired so far)\n`);
+  }
   const hostLog = installHostLog({ level: "warn" }, tracker, io.err);
   const stopStatus =
     process.stderr.isTTY === true && opts.quiet !== true

@@ -3,7 +3,6 @@ import { basename, dirname, join } from "node:path";
 import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
 import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
-import { parallelsSnapshotsUnsupported } from "@armature/machine-parallels";
 import {
   efiVarStoreProblem,
   FlashFile,
@@ -352,16 +351,9 @@ export const runCommand: Command = {
   name: "run",
   summary: SUMMARY.run,
   async run(args: string[], io: CliIo): Promise<number> {
-    if (isRestore(args))
-      return runRestored(
-        args,
-        io,
-        (name) => name in RUN_OPTIONS,
-        () => {
-          throw parallelsSnapshotsUnsupported();
-        },
-      );
+    // The Parallels board restores on the machine its options build (QEMU's -loadvm): run-parallels.ts.
     if (machineArg(args) === "parallels") return runParallels(args, io);
+    if (isRestore(args)) return runRestored(args, io, (name) => name in RUN_OPTIONS);
     const opts = parseRunOptions(args);
     if (opts === "help") {
       io.out(HELP);

@@ -51,7 +51,7 @@ export function snapshotOnExit(m: SnapshotBoard, path: string | undefined, io: C
 }
 
 const RESTORE_OPTIONS = {
-  "--machine": { value: true, choices: ["virt", "parallels"] },
+  "--machine": { value: true, choices: ["virt"] },
   "--restore": { value: true },
   "--force-restore": {},
   "--disk": { value: true },
@@ -97,7 +97,6 @@ export async function runRestored(
   args: readonly string[],
   io: CliIo,
   boardOption: (name: string) => boolean,
-  parallels: () => never,
 ): Promise<number> {
   for (const a of args)
     if (a.startsWith("--") && !(a in RESTORE_OPTIONS) && boardOption(a))
@@ -109,7 +108,6 @@ export async function runRestored(
     io.out(HELP);
     return 0;
   }
-  if (a["--machine"] === "parallels") parallels();
   const file = inputFile(a["--restore"] as string, "snapshot (--restore)");
   const onExit = snapshotOnExitArg(a["--snapshot-on-exit"]);
   const debug = parseDebugOptions(a);

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildTestPe } from "@armature/uefi/test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../cli.js";
 import { assembleRaw, run as runCaptured } from "../test/cli.js";
@@ -148,7 +149,7 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     const missing = await run(["run", "--restore", join(dir, "nope.snap")]);
     expect(missing.code).toBe(1);
     expect(missing.err.trim().split("\n")).toHaveLength(1);
-    // The board comes from the snapshot: its options are usage errors; parallels cannot be rebuilt from one yet.
+    // The virt board comes from the snapshot: its options are usage errors.
     for (const extra of [["--kernel", kernel], ["--smp", "2"], ["--deterministic"]]) {
       const r = await run(["run", "--restore", good, ...extra]);
       expect(r.code, extra[0]).toBe(2);
@@ -156,9 +157,24 @@ describe("armature run --snapshot-on-exit / --restore", () => {
         /does not go with --restore: the board and its configuration come from the snapshot/,
       );
     }
-    const p = await run(["run", "--machine", "parallels", "--restore", good]);
+    // A virt snapshot restored on the Parallels board (built from its options) is another board's.
+    const efi = join(dir, "app.efi");
+    writeFileSync(efi, buildTestPe({ code: [0, 0, 0, 0] }));
+    const p = await run([
+      "run",
+      "--machine",
+      "parallels",
+      "--kernel",
+      efi,
+      "--net",
+      "none",
+      "--restore",
+      good,
+    ]);
     expect(p.code).toBe(1);
-    expect(p.err).toMatch(/--restore is not supported on the parallels board yet/);
+    expect(p.err).toMatch(
+      /^armature run: the snapshot is of a machine-virt machine, not machine-parallels\n$/,
+    );
     const f = await run(["run", ...BOARD, "--kernel", kernel, "--force-restore"]);
     expect(f.code).toBe(2);
     // A part that cannot be saved is refused before the run, not after it.
