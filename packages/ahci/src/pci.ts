@@ -1,4 +1,13 @@
-import type { IrqLine, PciBar, PciFunction, PciFunctionHost, PciIds } from "@armature/core";
+import type {
+  IrqLine,
+  PciBar,
+  PciFunction,
+  PciFunctionHost,
+  PciIds,
+  Snapshottable,
+  StateReader,
+  StateWriter,
+} from "@armature/core";
 import { AhciHba, type AhciOptions } from "./hba.js";
 import { AHCI_MMIO_SIZE } from "./regs.js";
 
@@ -15,7 +24,7 @@ const CAP_MSI = 0x80;
  * the ABAR in BAR 5 (AHCI 1.3.1 §2.1.11), INTx pin A and a one-vector 64-bit MSI capability;
  * DMA only while Command.BusMaster is set.
  */
-export class AhciPciFunction implements PciFunction {
+export class AhciPciFunction implements PciFunction, Snapshottable {
   readonly ids: PciIds;
   readonly bars: readonly PciBar[];
   readonly capabilityPointer = CAP_MSI;
@@ -71,6 +80,32 @@ export class AhciPciFunction implements PciFunction {
 
   attach(host: PciFunctionHost): void {
     this.host = host;
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /**
+   * Save the MSI capability (control, address, data), the INTx level as last driven, then the HBA
+   * (its ports and devices). The PCI header (command, BAR 5) is the host bridge's.
+   */
+  saveState(w: StateWriter): void {
+    for (const v of [this.msiControl, this.msiAddr, this.msiData]) w.f64(v);
+    w.bool(this.intx);
+    this.hba.saveState(w);
+  }
+
+  loadState(r: StateReader): () => void {
+    const [control, addr, data] = [r.f64(), r.f64(), r.f64()];
+    const intx = r.bool();
+    const hba = this.hba.loadState(r);
+    return () => {
+      this.msiControl = control;
+      this.msiAddr = addr;
+      this.msiData = data;
+      this.intx = intx;
+      hba();
+    };
   }
 
   configRead(offset: number, size: 1 | 2 | 4): number {

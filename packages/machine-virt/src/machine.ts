@@ -358,6 +358,10 @@ export class VirtMachine {
         mac: c.mac ?? null,
         // Only when present, so snapshots of machines without one keep their configuration text.
         ...(c.gpu ? { gpu: true } : {}),
+        ...(c.sata.length > 0
+          ? { sata: c.sata.map((d) => ({ kind: d.kind, size: d.backend?.size ?? null })) }
+          : {}),
+        ...(c.usb !== undefined ? { usb: c.usb.map((d) => d.kind) } : {}),
       }),
     };
   }
@@ -371,8 +375,6 @@ export class VirtMachine {
   snapshotSections(): SnapshotSection[] {
     const c = this.config;
     const unsupported = [
-      c.sata.length > 0 ? "AHCI (sata)" : undefined,
-      c.usb !== undefined ? "USB" : undefined,
       c.firmware !== undefined ? "firmware boot (flash, fw_cfg)" : undefined,
       c.uefi !== undefined ? "the built-in UEFI (its services run on the host)" : undefined,
       this.customParts > 0 ? "custom parts" : undefined,
@@ -391,8 +393,17 @@ export class VirtMachine {
     if (this.rtc !== undefined) sections.push({ name: "pl031", part: this.rtc });
     sections.push({ name: "pci", part: this.pci });
     for (const fn of this.devices) sections.push({ name: `virtio-${fn.device.name}`, part: fn });
+    if (this.ahci !== undefined) sections.push({ name: "ahci", part: this.ahci });
+    if (this.usb !== undefined) sections.push({ name: "xhci", part: this.usb.xhci });
     if (c.disk !== undefined)
       sections.push({ name: "disk", part: diskSnapshot("virtio-blk", c.disk, () => this.forceDisks) });
+    c.sata.forEach((d, port) => {
+      if (d.backend !== undefined)
+        sections.push({
+          name: `sata${port}`,
+          part: diskSnapshot(`sata${port}`, d.backend, () => this.forceDisks),
+        });
+    });
     return sections;
   }
 

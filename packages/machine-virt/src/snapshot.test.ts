@@ -5,6 +5,7 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   FileBlockBackend,
+  MemoryBlockBackend,
   SnapshotError,
   type SnapshotErrorReason,
   type StateWriter,
@@ -146,6 +147,55 @@ describe("snapshot replay with the SMMUv3 and a virtio-gpu (vz layout)", () => {
     expect(c.stateHash()).toBe(want.hash);
     // A machine without the GPU refuses the file (another configuration).
     expect(await reason(() => machine(bin, "vz", { iommu: "smmuv3" }).m.restoreSnapshot(file))).toBe("board");
+  });
+});
+
+describe("snapshot replay with AHCI and USB behind PCI (qemu layout)", () => {
+  it("the AHCI function (MSI, ports) and the xHCI (MSI-X, operational registers) restore", async () => {
+    const bin = assemble("uart", LAYOUTS[1][1], {});
+    const o = (): Partial<VirtMachineOptions> => ({
+      sata: [{ kind: "disk", backend: new MemoryBlockBackend(new Uint8Array(1 << 20)) }, { kind: "cdrom" }],
+      usb: { camera: true },
+    });
+    // The UART program echoes what it reads and powers off at "q": it must not wait for input.
+    const typed = new TextEncoder().encode("ab1 q");
+    const full = machine(bin, "qemu", o());
+    full.m.input(typed);
+    expect(await full.m.run({ maxInstructions: 5_000_000 })).toBe("poweroff");
+    const n = Math.floor(full.m.retired() * 0.4);
+    const mm = Math.floor(full.m.retired() * 0.3);
+    const a = machine(bin, "qemu", o());
+    a.m.input(typed);
+    expect(await a.m.run({ maxInstructions: n })).toBe("budget");
+    // Guest-visible state a driver would have programmed: AHCI's MSI address and port 0's command
+    // list base; the xHCI's first MSI-X vector and DCBAAP (operational registers, after CAPLENGTH).
+    const ahci = a.m.ahci!;
+    const xhci = a.m.usb!.xhci;
+    ahci.configWrite(0x84, 4, 0xfee0_1000);
+    ahci.hba.write(0x100, 4, 0x4010_0400);
+    const op = xhci.xhci.read(0, 1);
+    xhci.xhci.write(op + 0x30, 4, 0x4020_0040);
+    xhci.bars[0]!.device.write(0x4000, 4, 0xfee0_2000);
+    const names = a.m.snapshotSections().map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(["ahci", "xhci", "sata0"]));
+    const file = join(dir, "ahci-usb.snap");
+    a.m.saveSnapshot(file);
+    const mark = a.out().length;
+    expect(await a.m.run({ maxInstructions: mm })).toBe("budget");
+    const want = observe(a, mark);
+    const b = machine(bin, "qemu", o());
+    b.m.restoreSnapshot(file);
+    expect(b.m.ahci!.configRead(0x84, 4) >>> 0).toBe(0xfee0_1000);
+    expect(b.m.ahci!.hba.read(0x100, 4)).toBe(0x4010_0400);
+    expect(b.m.usb!.xhci.xhci.read(op + 0x30, 4)).toBe(0x4020_0040);
+    expect(b.m.usb!.xhci.bars[0]!.device.read(0x4000, 4) >>> 0).toBe(0xfee0_2000);
+    expect(await b.m.run({ maxInstructions: mm })).toBe("budget");
+    expect(observe(b, 0)).toEqual(want);
+    // The command line cannot rebuild the disks and devices from the file: one typed refusal.
+    expect(await reason(() => restoreVirtMachine(file))).toBe("unsupported");
+    // Built without the camera, the machine refuses the file (another configuration).
+    const other = machine(bin, "qemu", { ...o(), usb: true }).m;
+    expect(await reason(() => other.restoreSnapshot(file))).toBe("board");
   });
 });
 
@@ -291,7 +341,7 @@ describe("snapshot refusals", async () => {
   });
 
   it("refuses parts it cannot snapshot yet with a typed error", async () => {
-    const m = machine(bin, "qemu", { usb: true }).m;
+    const m = machine(bin, "qemu", { parts: [{ name: "custom" }] }).m;
     expect(await reason(() => m.saveSnapshot(join(dir, "x.snap")))).toBe("unsupported");
   });
 

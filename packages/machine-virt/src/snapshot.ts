@@ -70,6 +70,13 @@ export function readVirtSnapshotInfo(path: string): VirtSnapshotInfo {
     vs.includes(c[k] as T) ? (c[k] as T) : bad(k);
   const int = (k: string): number => (Number.isSafeInteger(c[k]) ? (c[k] as number) : bad(k));
   const bool = (k: string): boolean => (typeof c[k] === "boolean" ? (c[k] as boolean) : bad(k));
+  // AHCI and USB save and restore, but their disks and devices are not in the file's config:
+  // the library path rebuilds them (build the machine with the same options).
+  if (c.sata !== undefined || c.usb !== undefined)
+    throw new SnapshotError(
+      "unsupported",
+      "the snapshot's board has AHCI (sata) or USB devices, which the command line cannot rebuild from the file yet; build a VirtMachine with the same options and call restoreSnapshot",
+    );
   const layout = c.layout;
   if (layout !== "vz" && layout !== "qemu")
     throw new SnapshotError(

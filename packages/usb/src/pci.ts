@@ -7,6 +7,9 @@ import {
   type PciFunction,
   type PciFunctionHost,
   type PciIds,
+  type Snapshottable,
+  type StateReader,
+  type StateWriter,
 } from "@armature/core";
 import { EHCI_MMIO_SIZE, EhciController, type EhciOptions } from "./ehci.js";
 import { XHCI_MMIO_SIZE, XhciController, type XhciOptions } from "./xhci.js";
@@ -42,7 +45,7 @@ class BusMasterGate implements DmaSpace {
  * 64-bit BAR 0 with the MSI-X table and PBA behind them, one MSI-X vector per interrupter, INTA#
  * when MSI-X is off.
  */
-export class XhciPciFunction implements PciFunction {
+export class XhciPciFunction implements PciFunction, Snapshottable {
   readonly ids: PciIds;
   readonly bars: readonly PciBar[];
   readonly capabilityPointer = CAP_MSIX;
@@ -107,6 +110,24 @@ export class XhciPciFunction implements PciFunction {
   attach(host: PciFunctionHost): void {
     this.host = host;
     this.gate.host = host;
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /** Save the MSI-X table, PBA and control, then the controller (rings, slots, devices). */
+  saveState(w: StateWriter): void {
+    this.msix.saveState(w);
+    this.xhci.saveState(w);
+  }
+
+  loadState(r: StateReader): () => void {
+    const msix = this.msix.loadState(r);
+    const xhci = this.xhci.loadState(r);
+    return () => {
+      msix();
+      xhci();
+    };
   }
 
   configRead(offset: number, size: 1 | 2 | 4): number {

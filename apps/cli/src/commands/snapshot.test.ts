@@ -182,13 +182,14 @@ describe("armature run --snapshot-on-exit / --restore", () => {
       "run",
       ...BOARD,
       "--kernel",
-      kernel,
-      "--usb",
+      efi,
+      "--firmware",
+      "uefi",
       "--snapshot-on-exit",
       join(dir, "u.snap"),
     ]);
     expect(u.code).toBe(1);
-    expect(u.err).toMatch(/snapshots do not support USB yet/);
+    expect(u.err).toMatch(/snapshots do not support the built-in UEFI/);
     expect(u.guest).toBe("");
   });
 
