@@ -362,6 +362,7 @@ export class VirtMachine {
           ? { sata: c.sata.map((d) => ({ kind: d.kind, size: d.backend?.size ?? null })) }
           : {}),
         ...(c.usb !== undefined ? { usb: c.usb.map((d) => d.kind) } : {}),
+        ...(c.uefi !== undefined ? { uefi: c.uefi.acpi ? "acpi" : "dt" } : {}),
       }),
     };
   }
@@ -376,7 +377,6 @@ export class VirtMachine {
     const c = this.config;
     const unsupported = [
       c.firmware !== undefined ? "firmware boot (flash, fw_cfg)" : undefined,
-      c.uefi !== undefined ? "the built-in UEFI (its services run on the host)" : undefined,
       this.customParts > 0 ? "custom parts" : undefined,
     ].filter((x) => x !== undefined);
     if (unsupported.length > 0)
@@ -395,6 +395,8 @@ export class VirtMachine {
     for (const fn of this.devices) sections.push({ name: `virtio-${fn.device.name}`, part: fn });
     if (this.ahci !== undefined) sections.push({ name: "ahci", part: this.ahci });
     if (this.usb !== undefined) sections.push({ name: "xhci", part: this.usb.xhci });
+    // Saved once the OS has called ExitBootServices (before that, the firmware refuses).
+    if (this.uefi !== undefined) sections.push({ name: "uefi", part: this.uefi });
     if (c.disk !== undefined)
       sections.push({ name: "disk", part: diskSnapshot("virtio-blk", c.disk, () => this.forceDisks) });
     c.sata.forEach((d, port) => {

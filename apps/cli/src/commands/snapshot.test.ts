@@ -180,16 +180,19 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     // A part that cannot be saved is refused before the run, not after it.
     const u = await run([
       "run",
-      ...BOARD,
-      "--kernel",
-      efi,
-      "--firmware",
-      "uefi",
+      "--machine",
+      "virt",
+      "--layout",
+      "qemu",
+      "--net",
+      "none",
+      "--bios",
+      kernel,
       "--snapshot-on-exit",
       join(dir, "u.snap"),
     ]);
     expect(u.code).toBe(1);
-    expect(u.err).toMatch(/snapshots do not support the built-in UEFI/);
+    expect(u.err).toMatch(/snapshots do not support firmware boot \(flash, fw_cfg\) yet/);
     expect(u.guest).toBe("");
   });
 
