@@ -28,6 +28,7 @@ export {
   EXCEPTION_LOOP_LIMIT,
 } from "./runtime.js";
 export {
+  BoardSnapshots,
   checkSnapshot,
   readBoardSnapshot,
   readSnapshotFile,

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import {
+  type BlockBackend,
   type DecodedSnapshot,
   decodeSnapshot,
+  diskSnapshot,
   encodeSnapshot,
   restoreSections,
   SnapshotError,
   type SnapshotHeader,
   type SnapshotSection,
+  type Snapshottable,
   StateWriter,
 } from "@armature/core";
 
@@ -123,4 +126,45 @@ export function stateHash(sections: readonly SnapshotSection[]): string {
     for (const c of w.finish()) h.update(c);
   }
   return h.digest("hex");
+}
+
+/**
+ * A board's snapshot operations over its header and its sections (both read when called, so they
+ * follow the machine's configuration): save, restore all or nothing, hash, and the identity
+ * section of a disk, which accepts a changed disk only inside `restore(path, { force: true })`.
+ */
+export class BoardSnapshots {
+  private force = false;
+
+  constructor(
+    private readonly header: () => SnapshotHeader,
+    private readonly sections: () => SnapshotSection[],
+  ) {}
+
+  /** The identity section of disk `name` (see diskSnapshot in @armature/core). */
+  disk(name: string, backend: BlockBackend): Snapshottable {
+    return diskSnapshot(name, backend, () => this.force);
+  }
+
+  /** Write the snapshot file; returns its size in bytes. */
+  save(path: string): number {
+    return writeSnapshotFile(path, this.header(), this.sections());
+  }
+
+  /** Restore from `path`: all or nothing; `force` accepts disks that changed since the save. */
+  restore(path: string, opts: { force?: boolean } = {}): void {
+    const sections = this.sections();
+    const snap = readSnapshotFile(path, this.header());
+    this.force = opts.force === true;
+    try {
+      restoreSections(snap, sections);
+    } finally {
+      this.force = false;
+    }
+  }
+
+  /** SHA-256 (hex) of the state (see stateHash). */
+  hash(): string {
+    return stateHash(this.sections());
+  }
 }

@@ -5,26 +5,22 @@ import {
   BoardConsole,
   type BoardMachineOptions,
   type BoardRuntime,
+  BoardSnapshots,
   createGicBoard,
   firmwareCpuView,
   type MachineStop,
   type Psci,
   partWindows,
-  readSnapshotFile,
-  stateHash,
-  writeSnapshotFile,
 } from "@armature/board";
 import {
   type BlockBackend,
   Bus,
   ConfigError,
   type Display,
-  diskSnapshot,
   type IrqLine,
   type NetBackend,
   type RamRegion,
   ramSnapshot,
-  restoreSections,
   type SnapshotHeader,
   type SnapshotSection,
   VirtualClock,
@@ -124,7 +120,10 @@ export class ParallelsMachine {
   private readonly disk: BlockBackend | undefined;
   private readonly modelName: string;
   /** Accept changed disks while restoring (restoreSnapshot's `force`). */
-  private forceDisks = false;
+  private readonly snapshots = new BoardSnapshots(
+    () => this.snapshotHeader(),
+    () => this.snapshotSections(),
+  );
 
   constructor(o: ParallelsMachineOptions) {
     resolveCpuEngine(o.engine); // a bad engine is a ConfigError before anything is built
@@ -338,11 +337,9 @@ export class ParallelsMachine {
     );
     for (const t of this.virtio) sections.push({ name: `virtio-${t.device.name}`, part: t });
     sections.push({ name: "uefi", part: this.firmware });
-    if (this.disk !== undefined)
-      sections.push({ name: "disk", part: diskSnapshot("sda", this.disk, () => this.forceDisks) });
+    if (this.disk !== undefined) sections.push({ name: "disk", part: this.snapshots.disk("sda", this.disk) });
     const dvd = this.dvd.medium;
-    if (dvd !== undefined)
-      sections.push({ name: "cdrom", part: diskSnapshot("sr0", dvd, () => this.forceDisks) });
+    if (dvd !== undefined) sections.push({ name: "cdrom", part: this.snapshots.disk("sr0", dvd) });
     return sections;
   }
 
@@ -351,7 +348,7 @@ export class ParallelsMachine {
    * ExitBootServices). Disks are not copied: their identity is. Returns the file's size in bytes.
    */
   saveSnapshot(path: string): number {
-    return writeSnapshotFile(path, this.snapshotHeader(), this.snapshotSections());
+    return this.snapshots.save(path);
   }
 
   /**
@@ -361,19 +358,12 @@ export class ParallelsMachine {
    * changes nothing.
    */
   restoreSnapshot(path: string, opts: { force?: boolean } = {}): void {
-    const sections = this.snapshotSections();
-    const snap = readSnapshotFile(path, this.snapshotHeader());
-    this.forceDisks = opts.force === true;
-    try {
-      restoreSections(snap, sections);
-    } finally {
-      this.forceDisks = false;
-    }
+    this.snapshots.restore(path, opts);
   }
 
   /** SHA-256 (hex) of the whole machine state (what a snapshot would hold). */
   stateHash(): string {
-    return stateHash(this.snapshotSections());
+    return this.snapshots.hash();
   }
 }
 

@@ -4,12 +4,10 @@ import {
   BoardConsole,
   type BoardMachineOptions,
   type BoardRuntime,
+  BoardSnapshots,
   createGicBoard,
   type MachineStop,
   type Psci,
-  readSnapshotFile,
-  stateHash,
-  writeSnapshotFile,
 } from "@armature/board";
 import { type LinuxBootPlan, loadLinux } from "@armature/boot";
 import type { CfiFlash } from "@armature/cfi-flash";
@@ -17,11 +15,9 @@ import {
   Bus,
   BusDmaSpace,
   ConfigError,
-  diskSnapshot,
   type NetBackend,
   type RamRegion,
   ramSnapshot,
-  restoreSections,
   SnapshotError,
   type SnapshotHeader,
   type SnapshotSection,
@@ -131,7 +127,10 @@ export class VirtMachine {
   private closed = false;
   private readonly customParts: number;
   private readonly modelName: string;
-  private forceDisks = false;
+  private readonly snapshots = new BoardSnapshots(
+    () => this.snapshotHeader(),
+    () => this.snapshotSections(),
+  );
 
   constructor(o: VirtMachineOptions) {
     const c = virtConfig(o);
@@ -398,12 +397,12 @@ export class VirtMachine {
     // Saved once the OS has called ExitBootServices (before that, the firmware refuses).
     if (this.uefi !== undefined) sections.push({ name: "uefi", part: this.uefi });
     if (c.disk !== undefined)
-      sections.push({ name: "disk", part: diskSnapshot("virtio-blk", c.disk, () => this.forceDisks) });
+      sections.push({ name: "disk", part: this.snapshots.disk("virtio-blk", c.disk) });
     c.sata.forEach((d, port) => {
       if (d.backend !== undefined)
         sections.push({
           name: `sata${port}`,
-          part: diskSnapshot(`sata${port}`, d.backend, () => this.forceDisks),
+          part: this.snapshots.disk(`sata${port}`, d.backend),
         });
     });
     return sections;
@@ -414,7 +413,7 @@ export class VirtMachine {
    * copied: their identity is. Returns the file's size in bytes.
    */
   saveSnapshot(path: string): number {
-    return writeSnapshotFile(path, this.snapshotHeader(), this.snapshotSections());
+    return this.snapshots.save(path);
   }
 
   /**
@@ -423,18 +422,11 @@ export class VirtMachine {
    * corrupt file, or a changed disk (unless `force`) throws SnapshotError and changes nothing.
    */
   restoreSnapshot(path: string, opts: { force?: boolean } = {}): void {
-    const sections = this.snapshotSections();
-    const snap = readSnapshotFile(path, this.snapshotHeader());
-    this.forceDisks = opts.force === true;
-    try {
-      restoreSections(snap, sections);
-    } finally {
-      this.forceDisks = false;
-    }
+    this.snapshots.restore(path, opts);
   }
 
   /** SHA-256 (hex) of the whole machine state (what a snapshot would hold). */
   stateHash(): string {
-    return stateHash(this.snapshotSections());
+    return this.snapshots.hash();
   }
 }
