@@ -1,4 +1,11 @@
-import { ConfigError, type MmioDevice, RateLimitedLog } from "@armature/core";
+import {
+  ConfigError,
+  type MmioDevice,
+  RateLimitedLog,
+  type Snapshottable,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import { type FdtNode, setReg } from "@armature/fdt";
 import * as R from "./regs.js";
 
@@ -39,7 +46,7 @@ enum Mode {
  * Programming only clears bits (as NOR does); erase sets a block to 0xFF. Command sequence
  * mistakes set the status error bits; nothing throws.
  */
-export class CfiFlash implements MmioDevice {
+export class CfiFlash implements MmioDevice, Snapshottable {
   readonly data: Uint8Array;
   readonly blockSize: number;
   private readonly bankWidth: number;
@@ -90,6 +97,71 @@ export class CfiFlash implements MmioDevice {
     this.bufferWords = wb / this.deviceWidth;
     this.locked = new Uint8Array(size / o.blockSize);
     this.query = this.buildQuery(wb);
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /**
+   * Save the command state (mode, status, the block an erase or lock waits on, the write buffer),
+   * each block's lock bit and the contents: the size (checked), then each block that is not all
+   * 0xFF (erased) as its index and bytes.
+   */
+  saveState(w: StateWriter): void {
+    w.u8(this.mode);
+    w.u32(this.status);
+    for (const v of [this.pendingBlock, this.bufferLeft, this.bufferStart]) w.f64(v);
+    w.u32(this.buffer.length);
+    for (const b of this.buffer) {
+      w.f64(b.offset);
+      w.u8(b.size);
+      w.f64(b.value);
+    }
+    w.bytes(this.locked);
+    w.u32(this.data.length);
+    const used: number[] = [];
+    for (let i = 0; i * this.blockSize < this.data.length; i++)
+      if (this.data.subarray(i * this.blockSize, (i + 1) * this.blockSize).some((x) => x !== 0xff))
+        used.push(i);
+    w.u32(used.length);
+    for (const i of used) {
+      w.u32(i);
+      w.raw(this.data.subarray(i * this.blockSize, (i + 1) * this.blockSize));
+    }
+  }
+
+  /** Restoring tells `onChange` about the whole bank (a file behind it follows the machine). */
+  loadState(r: StateReader): () => void {
+    const mode = r.u8();
+    if (mode > Mode.LockSetup) r.fail(`cfi-flash mode ${mode}`);
+    const status = r.u32();
+    const [pending, left, start] = [r.f64(), r.f64(), r.f64()];
+    const buffer: { offset: number; size: number; value: number }[] = [];
+    for (let n = r.count(this.bufferWords, "write buffer entries"); n > 0; n--)
+      buffer.push({ offset: r.f64(), size: r.u8(), value: r.f64() });
+    const locked = r.bytes(this.locked.length);
+    if (locked.length !== this.locked.length) r.fail("cfi-flash lock bits");
+    r.expect(this.data.length, "cfi-flash size");
+    const blocks = this.data.length / this.blockSize;
+    const used: [number, Uint8Array][] = [];
+    for (let n = r.count(blocks, "flash blocks"); n > 0; n--) {
+      const i = r.u32();
+      if (i >= blocks) r.fail(`flash block ${i}`);
+      used.push([i, r.raw(this.blockSize).slice()]);
+    }
+    const lock = locked.slice();
+    return () => {
+      this.mode = mode as Mode;
+      this.status = status;
+      this.pendingBlock = pending;
+      this.bufferLeft = left;
+      this.bufferStart = start;
+      this.buffer.splice(0, this.buffer.length, ...buffer);
+      this.locked.set(lock);
+      this.data.fill(0xff);
+      for (const [i, b] of used) this.data.set(b, i * this.blockSize);
+      this.onChange?.(0, this.data.length);
+    };
   }
 
   /** The CFI query structure one device answers (byte per chip word address). */

@@ -1,5 +1,14 @@
 import { type AmlFragment, aml, memory32Fixed, resourceTemplate } from "@armature/acpi";
-import { ConfigError, type DmaSpace, DmaStatus, type MmioDevice, RateLimitedLog } from "@armature/core";
+import {
+  ConfigError,
+  type DmaSpace,
+  DmaStatus,
+  type MmioDevice,
+  RateLimitedLog,
+  type Snapshottable,
+  type StateReader,
+  type StateWriter,
+} from "@armature/core";
 import { type FdtNode, setReg } from "@armature/fdt";
 import * as R from "./regs.js";
 
@@ -73,7 +82,7 @@ const bswap32 = (v: number) =>
  * kernel/initrd/command line) and named files in a directory (the ACPI table loader, SMBIOS,
  * bootorder ...). Guest mistakes set the DMA error bit or read as zero; nothing throws.
  */
-export class FwCfg implements MmioDevice {
+export class FwCfg implements MmioDevice, Snapshottable {
   private readonly dma: DmaSpace;
   private readonly dmaEnabled: boolean;
   private readonly items = new Map<number, Item>();
@@ -101,6 +110,58 @@ export class FwCfg implements MmioDevice {
     this.setItem(R.FW_CFG_NUMA, u64le(0));
     this.setItem(R.FW_CFG_BOOT_MENU, u16le(o.bootMenu ? 1 : 0));
     this.dmaEnabled = dmaOn;
+  }
+
+  /** Snapshot state version (Snapshottable, @armature/core). */
+  readonly stateVersion = 1;
+
+  /**
+   * Save the selected item's key (-1: none), the read/write offset, the DMA address's high word
+   * and every writable item's contents (key, bytes); the read-only items come from the machine's
+   * configuration. Restoring a writable item calls its onWrite, as the guest's write did.
+   */
+  saveState(w: StateWriter): void {
+    let key = -1;
+    const writable: [number, Item][] = [];
+    for (const [k, item] of this.items) {
+      if (item === this.cur) key = k;
+      if (item.writable) writable.push([k, item]);
+    }
+    w.f64(key);
+    w.f64(this.offset);
+    w.u32(this.dmaHi);
+    w.u32(writable.length);
+    for (const [k, item] of writable) {
+      w.u32(k);
+      w.bytes(item.data);
+    }
+  }
+
+  loadState(r: StateReader): () => void {
+    const key = r.f64();
+    // The file directory is built when it is selected; any other key must be one of this device's.
+    if (key !== -1 && key !== R.FW_CFG_FILE_DIR && !this.items.has(key))
+      r.fail(`fw_cfg item 0x${key.toString(16)}`);
+    const offset = r.f64();
+    const dmaHi = r.u32();
+    const writes: [Item, Uint8Array][] = [];
+    for (let n = r.count(this.items.size, "writable items"); n > 0; n--) {
+      const item = this.items.get(r.u32());
+      if (item === undefined || !item.writable) r.fail("fw_cfg writable item");
+      const data = r.bytes(item.data.length);
+      if (data.length !== item.data.length) r.fail("fw_cfg writable item size");
+      writes.push([item, data.slice()]);
+    }
+    return () => {
+      if (key === -1) this.cur = undefined;
+      else this.select(key);
+      this.offset = offset;
+      this.dmaHi = dmaHi;
+      for (const [item, data] of writes) {
+        item.data.set(data);
+        item.onWrite?.(item.data);
+      }
+    };
   }
 
   /** Set a numbered item (the standard keys in regs.ts; below FW_CFG_FILE_FIRST). */

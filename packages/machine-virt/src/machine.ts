@@ -115,6 +115,8 @@ export class VirtMachine {
   readonly fwCfg: FwCfg | undefined;
   /** The variable store flash bank (with `firmware`). */
   readonly varsFlash: CfiFlash | undefined;
+  /** Flash bank 0, the firmware code, mapped as RAM (with `firmware`). */
+  private readonly codeFlash: RamRegion | undefined;
   /** The built-in UEFI (with `uefi`). */
   readonly uefi: UefiFirmware | undefined;
   private uefiHvc: ((cpu: number, imm: number) => boolean) | undefined;
@@ -159,6 +161,7 @@ export class VirtMachine {
       this.virtioConsole = w.virtioConsole!;
       this.fwCfg = w.fwCfg;
       this.varsFlash = w.varsFlash;
+      this.codeFlash = w.codeFlash;
       this.devices = w.virtio;
 
       ({ cpus: this.cpus, runtime: this.runtime } = createGicBoard({
@@ -362,6 +365,7 @@ export class VirtMachine {
           : {}),
         ...(c.usb !== undefined ? { usb: c.usb.map((d) => d.kind) } : {}),
         ...(c.uefi !== undefined ? { uefi: c.uefi.acpi ? "acpi" : "dt" } : {}),
+        ...(c.firmware !== undefined ? { firmware: c.firmware.acpi === false ? "dt" : "acpi" } : {}),
       }),
     };
   }
@@ -374,10 +378,7 @@ export class VirtMachine {
    */
   snapshotSections(): SnapshotSection[] {
     const c = this.config;
-    const unsupported = [
-      c.firmware !== undefined ? "firmware boot (flash, fw_cfg)" : undefined,
-      this.customParts > 0 ? "custom parts" : undefined,
-    ].filter((x) => x !== undefined);
+    const unsupported = [this.customParts > 0 ? "custom parts" : undefined].filter((x) => x !== undefined);
     if (unsupported.length > 0)
       throw new SnapshotError("unsupported", `snapshots do not support ${unsupported.join(", ")} yet`);
     const sections: SnapshotSection[] = [
@@ -394,6 +395,11 @@ export class VirtMachine {
     for (const fn of this.devices) sections.push({ name: `virtio-${fn.device.name}`, part: fn });
     if (this.ahci !== undefined) sections.push({ name: "ahci", part: this.ahci });
     if (this.usb !== undefined) sections.push({ name: "xhci", part: this.usb.xhci });
+    // Firmware boot: the code bank (RAM) and the variable store bank, fw_cfg's selection and
+    // writable items; the firmware itself runs from guest RAM.
+    if (this.codeFlash !== undefined) sections.push({ name: "flash0", part: ramSnapshot(this.codeFlash) });
+    if (this.varsFlash !== undefined) sections.push({ name: "flash1", part: this.varsFlash });
+    if (this.fwCfg !== undefined) sections.push({ name: "fw-cfg", part: this.fwCfg });
     // Saved once the OS has called ExitBootServices (before that, the firmware refuses).
     if (this.uefi !== undefined) sections.push({ name: "uefi", part: this.uefi });
     if (c.disk !== undefined)

@@ -29,6 +29,7 @@ import {
   type MsiSink,
   type NetBackend,
   type PciFunction,
+  type RamRegion,
   TranslatingDmaSpace,
   type VirtualClock,
 } from "@armature/core";
@@ -113,6 +114,8 @@ export class VirtWiring {
   /** fw_cfg and the variable store flash bank (with `firmware`). */
   fwCfg: FwCfg | undefined;
   varsFlash: CfiFlash | undefined;
+  /** Flash bank 0 (the firmware code), mapped as RAM. */
+  codeFlash: RamRegion | undefined;
   virtioConsole: VirtioConsole | undefined;
   /** The network backend behind virtio-net (the machine closes it when it stops). */
   net: NetBackend | undefined;
@@ -319,6 +322,7 @@ const FLASH_PART: VirtPart = {
   attach: (b, c) => {
     const fw = c.firmware!;
     const code = b.bus.addRam("flash0", c.layout.flash![0], VIRT_FLASH_BANK_SIZE);
+    b.codeFlash = code;
     code.u8.fill(0xff);
     code.u8.set(fw.code);
     const vars = fw.vars ?? new Uint8Array(VIRT_FLASH_BANK_SIZE).fill(0xff);

@@ -72,10 +72,10 @@ export function readVirtSnapshotInfo(path: string): VirtSnapshotInfo {
   const bool = (k: string): boolean => (typeof c[k] === "boolean" ? (c[k] as boolean) : bad(k));
   // AHCI and USB save and restore, but their disks and devices are not in the file's config:
   // the library path rebuilds them (build the machine with the same options).
-  if (c.sata !== undefined || c.usb !== undefined || c.uefi !== undefined)
+  if (c.sata !== undefined || c.usb !== undefined || c.uefi !== undefined || c.firmware !== undefined)
     throw new SnapshotError(
       "unsupported",
-      "the snapshot's board has AHCI (sata), USB devices or the built-in UEFI, which cannot be rebuilt from the file alone yet; build a VirtMachine with the same options (the same kernel for the UEFI) and call restoreSnapshot",
+      "the snapshot's board has AHCI (sata), USB devices, the built-in UEFI or firmware (--bios), which cannot be rebuilt from the file alone yet; build a VirtMachine with the same options (the same kernel or firmware) and call restoreSnapshot",
     );
   const layout = c.layout;
   if (layout !== "vz" && layout !== "qemu")

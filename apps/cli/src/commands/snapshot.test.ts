@@ -177,7 +177,7 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     );
     const f = await run(["run", ...BOARD, "--kernel", kernel, "--force-restore"]);
     expect(f.code).toBe(2);
-    // A part that cannot be saved is refused before the run, not after it.
+    // Firmware boot (--bios) saves too: its flash banks and fw_cfg are sections.
     const u = await run([
       "run",
       "--machine",
@@ -188,12 +188,13 @@ describe("armature run --snapshot-on-exit / --restore", () => {
       "none",
       "--bios",
       kernel,
+      "--max-instructions",
+      "100",
       "--snapshot-on-exit",
       join(dir, "u.snap"),
     ]);
-    expect(u.code).toBe(1);
-    expect(u.err).toMatch(/snapshots do not support firmware boot \(flash, fw_cfg\) yet/);
-    expect(u.guest).toBe("");
+    expect(u.code, u.err).toBe(3);
+    expect(u.err).toMatch(/snapshot .*u\.snap: \d+ bytes at 100 instructions, state sha256 [0-9a-f]{64}/);
   });
 
   it("refuses a changed disk unless --force-restore", async () => {
