@@ -11,7 +11,7 @@ export type { SeededBytes } from "./entropy.js";
 export { seededBytes } from "./entropy.js";
 export * from "./errors.js";
 export type { IrqController, IrqLine } from "./irq.js";
-export { irqLine, unconnectedIrqLine } from "./irq.js";
+export { IrqOutput, irqLine, unconnectedIrqLine } from "./irq.js";
 export type { Logger } from "./log.js";
 export { RateLimitedLog, setLogger } from "./log.js";
 export type { GuestBuffer, PhysAddr } from "./memory.js";
@@ -22,6 +22,7 @@ export { MsixTable, msixPbaRead, msixTableRead, msixTableWrite } from "./msix.js
 export type { NetBackend } from "./net.js";
 export { createNetLink, NullNetBackend } from "./net.js";
 export type { PciBar, PciBarKind, PciFunction, PciFunctionHost, PciIds } from "./pci.js";
+export * from "./primecell.js";
 export * from "./snapshot.js";
 export type { SysRegBlock } from "./sysreg.js";
 export { sysRegKey, sysRegKeyName } from "./sysreg.js";

@@ -27,6 +27,25 @@ export function irqLine(controller: IrqController, n: number): IrqLine {
   };
 }
 
+/**
+ * A level-sensitive interrupt output that keeps its level and drives `line` only when the level
+ * changes (e.g. a PrimeCell's (RIS & IMSC) != 0). Snapshots save `level`; restoring sets it
+ * without driving the line.
+ */
+export class IrqOutput {
+  level = false;
+
+  constructor(readonly line: IrqLine) {}
+
+  /** Drive the output to `level`; the line sees only the changes. */
+  set(level: boolean): void {
+    if (level !== this.level) {
+      this.level = level;
+      this.line.set(level);
+    }
+  }
+}
+
 /** A line connected to nothing (a device placed without an interrupt). */
 export const unconnectedIrqLine: IrqLine = Object.freeze({
   set(_level: boolean) {},

@@ -1,6 +1,8 @@
 import {
   type IrqLine,
+  IrqOutput,
   type MmioDevice,
+  primecellIdRead,
   RateLimitedLog,
   type StateReader,
   type StateWriter,
@@ -44,12 +46,13 @@ export class Pl011 implements MmioDevice {
   private ilpr = 0;
   private dmacr = 0;
   private rsr = 0;
-  private level = false;
+  private readonly out: IrqOutput;
   private readonly log = new RateLimitedLog("pl011");
 
   constructor(options: Pl011Options = {}) {
     this.backend = options.backend;
     this.irq = options.irq ?? unconnectedIrqLine;
+    this.out = new IrqOutput(this.irq);
   }
 
   /** Snapshot state version (Snapshottable, @armature/core). */
@@ -70,7 +73,7 @@ export class Pl011 implements MmioDevice {
     ])
       w.f64(v);
     for (const v of [this.ifls, this.ilpr, this.dmacr, this.rsr]) w.f64(v);
-    w.bool(this.level);
+    w.bool(this.out.level);
     w.bytes(Uint8Array.from(this.pending));
   }
 
@@ -95,7 +98,7 @@ export class Pl011 implements MmioDevice {
         number,
       ];
       [this.ifls, this.ilpr, this.dmacr, this.rsr] = n.slice(8) as [number, number, number, number];
-      this.level = level;
+      this.out.level = level;
       this.pending.splice(0, this.pending.length, ...pending);
     };
   }
@@ -142,20 +145,12 @@ export class Pl011 implements MmioDevice {
   }
 
   private updateIrq(): void {
-    const l = (this.ris & this.imsc) !== 0;
-    if (l !== this.level) {
-      this.level = l;
-      this.irq.set(l);
-    }
+    this.out.set((this.ris & this.imsc) !== 0);
   }
 
   read(offset: number, size: 1 | 2 | 4): number {
-    if (offset >= R.UARTPeriphID0 && offset < R.UARTPeriphID0 + 16 && (offset & 3) === 0) {
-      return R.PERIPH_ID[(offset - R.UARTPeriphID0) >> 2]!;
-    }
-    if (offset >= R.UARTPCellID0 && offset < R.UARTPCellID0 + 16 && (offset & 3) === 0) {
-      return R.PCELL_ID[(offset - R.UARTPCellID0) >> 2]!;
-    }
+    const id = primecellIdRead(offset, R.PERIPH_ID);
+    if (id !== undefined) return id;
     switch (offset) {
       case R.UARTDR: {
         if (this.rxCount === 0) return 0;

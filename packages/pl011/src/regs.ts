@@ -1,3 +1,5 @@
+import { PRIMECELL_PCELL_ID } from "@armature/core";
+
 // PrimeCell UART (PL011) Technical Reference Manual, ARM DDI 0183, section 3.2 (register summary).
 /** The register window: one 4 KiB page (offsets 0x000-0xFFF, IDs at the top). */
 export const PL011_SIZE = 0x1000;
@@ -44,4 +46,5 @@ export const INT_ALL = 0x7ff;
 
 /** PeriphID0-3 (part 0x011, designer 0x41 'A', revision 1) and PCellID0-3 (3.3.14-3.3.15). */
 export const PERIPH_ID = [0x11, 0x10, 0x14, 0x00] as const;
-export const PCELL_ID = [0x0d, 0xf0, 0x05, 0xb1] as const;
+/** PCellID0-3, the same in every PrimeCell. */
+export const PCELL_ID = PRIMECELL_PCELL_ID;

@@ -1,6 +1,8 @@
 import {
   type IrqLine,
+  IrqOutput,
   type MmioDevice,
+  primecellIdRead,
   RateLimitedLog,
   type StateReader,
   type StateWriter,
@@ -25,19 +27,18 @@ export interface Pl031Options {
  */
 export class Pl031 implements MmioDevice {
   private readonly clock: VirtualClock;
-  private readonly irq: IrqLine;
+  private readonly out: IrqOutput;
   /** Counter value = offset + floor(now / 1 s). */
   private offset: number;
   private mr = 0;
   private imsc = 0;
   private ris = 0;
-  private level = false;
   private readonly timer;
   private readonly log = new RateLimitedLog("pl031");
 
   constructor(o: Pl031Options) {
     this.clock = o.clock;
-    this.irq = o.irq ?? unconnectedIrqLine;
+    this.out = new IrqOutput(o.irq ?? unconnectedIrqLine);
     this.offset = Math.floor(o.epochSeconds ?? Date.now() / 1000);
     this.timer = this.clock.createTimer(() => {
       this.ris = 1;
@@ -51,7 +52,7 @@ export class Pl031 implements MmioDevice {
   /** Save the counter offset, match, mask, raw status, line level and the match timer. */
   saveState(w: StateWriter): void {
     for (const v of [this.offset, this.mr, this.imsc, this.ris]) w.f64(v);
-    w.bool(this.level);
+    w.bool(this.out.level);
     this.timer.saveState(w);
   }
 
@@ -62,7 +63,7 @@ export class Pl031 implements MmioDevice {
     const t = this.timer.loadState(r);
     return () => {
       [this.offset, this.mr, this.imsc, this.ris] = n as [number, number, number, number];
-      this.level = level;
+      this.out.level = level;
       t();
     };
   }
@@ -80,16 +81,12 @@ export class Pl031 implements MmioDevice {
   }
 
   private update(): void {
-    const l = (this.ris & this.imsc) !== 0;
-    if (l !== this.level) {
-      this.level = l;
-      this.irq.set(l);
-    }
+    this.out.set((this.ris & this.imsc) !== 0);
   }
 
   read(offset: number, _size: 1 | 2 | 4): number {
-    if (offset >= 0xfe0 && offset < 0xff0 && (offset & 3) === 0) return R.PERIPH_ID[(offset - 0xfe0) >> 2]!;
-    if (offset >= 0xff0 && offset < 0x1000 && (offset & 3) === 0) return R.PCELL_ID[(offset - 0xff0) >> 2]!;
+    const id = primecellIdRead(offset, R.PERIPH_ID);
+    if (id !== undefined) return id;
     switch (offset) {
       case R.RTCDR:
         return this.counter();

@@ -1,3 +1,5 @@
+import { PRIMECELL_PCELL_ID } from "@armature/core";
+
 /** The register window: one 4 KiB page (IDs at 0xFE0-0xFFF). */
 export const PL031_SIZE = 0x1000;
 
@@ -11,4 +13,5 @@ export const RTCRIS = 0x14;
 export const RTCMIS = 0x18;
 export const RTCICR = 0x1c;
 export const PERIPH_ID = [0x31, 0x10, 0x14, 0x00] as const; // part 0x031, designer 'A', revision 1
-export const PCELL_ID = [0x0d, 0xf0, 0x05, 0xb1] as const;
+/** PCellID0-3, the same in every PrimeCell. */
+export const PCELL_ID = PRIMECELL_PCELL_ID;
