@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { VirtMachine } from "./machine.js";
 import { AAVMF_DIR } from "./test/edk2.js";
+import { expectReplay, recordedMachine } from "./test/replay.js";
 
 const code = join(AAVMF_DIR, "AAVMF_CODE.fd");
 const dir = mkdtempSync(join(tmpdir(), "armature-fw-snap-"));
@@ -16,37 +16,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.skipIf(!existsSync(code))("virt + EDK2 (firmware) snapshots", () => {
   it("restore at N + run M = one run of N + M; the flash banks and fw_cfg are saved", async () => {
     const firmware = new Uint8Array(readFileSync(code));
-    let out = "";
     const build = (acpi = true) =>
-      new VirtMachine({
+      recordedMachine({
         layout: "qemu",
         firmware: { code: firmware, acpi },
         memoryMiB: 256,
         deterministic: true,
         net: "none",
-        console: { write: (b) => (out += Buffer.from(b).toString("latin1")) },
       });
     const N = 40_000_000;
     const M = 10_000_000;
     const a = build();
-    expect(await a.run({ maxInstructions: N })).toBe("budget");
-    const names = a.snapshotSections().map((s) => s.name);
+    expect(await a.m.run({ maxInstructions: N })).toBe("budget");
+    const names = a.m.snapshotSections().map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(["flash0", "flash1", "fw-cfg"]));
     const file = join(dir, "edk2.snap");
-    a.saveSnapshot(file);
-    const mark = out.length;
-    expect(await a.run({ maxInstructions: M })).toBe("budget");
-    const want = { hash: a.stateHash(), retired: a.retired(), clock: a.clock.nowNs(), out: out.slice(mark) };
-    a.close();
-    out = "";
-    const b = build();
-    b.restoreSnapshot(file);
-    expect(b.retired()).toBe(N);
-    expect(await b.run({ maxInstructions: M })).toBe("budget");
-    expect({ hash: b.stateHash(), retired: b.retired(), clock: b.clock.nowNs(), out }).toEqual(want);
-    b.close();
+    const { b } = await expectReplay(a, build, file, M);
+    a.m.close();
+    b.m.close();
     // Firmware told to give the OS a device tree instead: another configuration.
-    const dt = build(false);
+    const dt = build(false).m;
     expect(() => dt.restoreSnapshot(file)).toThrow(/configuration/);
     dt.close();
   }, 180_000);

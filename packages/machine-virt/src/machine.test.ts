@@ -7,6 +7,7 @@ import { parseDtb } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
 import { QEMU_LAYOUT, VZ_LAYOUT } from "./layout.js";
 import { VirtMachine } from "./machine.js";
+import { recordedMachine } from "./test/replay.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -46,19 +47,17 @@ describe.each([
   ["qemu", QEMU_LAYOUT],
 ] as const)("virt board, %s layout", (name, layout) => {
   it("runs a raw bare-metal binary: PL011 output, PSCI_VERSION and SYSTEM_OFF through HVC", async () => {
-    let out = "";
-    const m = new VirtMachine({
+    const { m, out } = recordedMachine({
       layout: name,
       kernel: buildHello(layout.uart),
       memoryMiB: 128,
       deterministic: true,
-      console: { write: (b) => (out += Buffer.from(b).toString("latin1")) },
     });
     // A raw binary sits at RAM base + 0x80000 and is entered at its first byte.
     expect(m.boot!.entry.pc).toBe(layout.ramBase + 0x80000);
     const stop = await m.run({ maxInstructions: 100_000 });
     expect(stop).toBe("poweroff");
-    expect(out).toBe("hello from armature\npsci 1.1\n");
+    expect(out()).toBe("hello from armature\npsci 1.1\n");
   });
 
   it("generates a device tree that dtc accepts and that names every placed part", () => {

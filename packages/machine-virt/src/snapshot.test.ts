@@ -16,41 +16,36 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { assemble } from "./baremetal/harness.js";
 import { LAYOUTS } from "./baremetal/suite.js";
 import { VZ_LAYOUT } from "./layout.js";
-import { VirtMachine, type VirtMachineOptions } from "./machine.js";
+import type { VirtMachineOptions } from "./machine.js";
 import { readVirtSnapshotInfo, restoreVirtMachine } from "./snapshot.js";
+import { expectReplay, type RecordedMachine, recordedMachine } from "./test/replay.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
 const dir = mkdtempSync(join(tmpdir(), "armature-snap-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  m: VirtMachine;
-  out(): string;
-}
+type Run = RecordedMachine;
 
 function machine(kernel: Uint8Array, layout: "vz" | "qemu", o: Partial<VirtMachineOptions> = {}): Run {
-  let out = "";
-  const m = new VirtMachine({
-    layout,
-    kernel,
-    memoryMiB: 128,
-    deterministic: true,
-    console: { write: (b) => (out += Buffer.from(b).toString("latin1")) },
-    ...o,
-  });
-  return { m, out: () => out };
+  return recordedMachine({ layout, kernel, memoryMiB: 128, deterministic: true, ...o });
 }
 
-/** What must be identical between the original run and the restored one. */
-function observe(r: Run, from: number) {
-  return {
-    hash: r.m.stateHash(),
-    retired: r.m.retired(),
-    perCpu: r.m.cpus.map((c) => c.retired),
-    clockNs: r.m.clock.nowNs(),
-    out: r.out().slice(from),
+/**
+ * One run of `build()`'s program (typing `typed`) to its power-off places N (40 % of it) and M
+ * (30 %): returns another such machine, run to N, and M.
+ */
+async function pausedAtN(build: () => Run, typed = ""): Promise<{ a: Run; mm: number }> {
+  const typedMachine = () => {
+    const r = build();
+    if (typed !== "") r.m.input(new TextEncoder().encode(typed));
+    return r;
   };
+  const full = typedMachine();
+  expect(await full.m.run({ maxInstructions: 5_000_000 })).toBe("poweroff");
+  const a = typedMachine();
+  expect(await a.m.run({ maxInstructions: Math.floor(full.m.retired() * 0.4) })).toBe("budget");
+  return { a, mm: Math.floor(full.m.retired() * 0.3) };
 }
 
 // THE test (issue 25): a deterministic run saved at instruction N, run M more, hashed; the snapshot
@@ -76,31 +71,9 @@ describe.each(LAYOUTS)("snapshot replay, %s layout", (name, layout) => {
         msi: { MSI_INTID: layout.its === undefined ? (layout.v2mSpiBase ?? 0) : 8192 },
       };
       const bin = assemble(prog, layout, extra[prog] ?? {});
-      const start = (r: Run) => {
-        if (typed !== "") r.m.input(new TextEncoder().encode(typed));
-        return r;
-      };
-      // The whole run, to place N and M inside it.
-      const full = start(machine(bin, name, { cpus }));
-      expect(await full.m.run({ maxInstructions: 5_000_000 })).toBe("poweroff");
-      const total = full.m.retired();
-      const n = Math.floor(total * 0.4);
-      const mm = Math.floor(total * 0.3);
-
+      const { a, mm } = await pausedAtN(() => machine(bin, name, { cpus }), typed);
       const file = join(dir, `${name}-${prog}.snap`);
-      const a = start(machine(bin, name, { cpus }));
-      expect(await a.m.run({ maxInstructions: n })).toBe("budget");
-      const saved = a.m.stateHash();
-      a.m.saveSnapshot(file);
-      const mark = a.out().length;
-      expect(await a.m.run({ maxInstructions: mm })).toBe("budget");
-      const want = observe(a, mark);
-
-      const b = machine(bin, name, { cpus });
-      b.m.restoreSnapshot(file);
-      expect(b.m.stateHash()).toBe(saved);
-      expect(await b.m.run({ maxInstructions: mm })).toBe("budget");
-      expect(observe(b, 0)).toEqual(want);
+      const { b, mark } = await expectReplay(a, () => machine(bin, name, { cpus }), file, mm);
 
       // Both finish the program the same way.
       const endA = await a.m.run({ maxInstructions: 5_000_000 });
@@ -117,34 +90,21 @@ describe("snapshot replay with the SMMUv3 and a virtio-gpu (vz layout)", () => {
   it("uart: restore at N, run M: the same state hash; restoreVirtMachine rebuilds both parts", async () => {
     const bin = assemble("uart", VZ_LAYOUT, {});
     const o = { iommu: "smmuv3", gpu: true } as const;
-    const typed = new TextEncoder().encode("ab1 q");
-    const full = machine(bin, "vz", o);
-    full.m.input(typed);
-    expect(await full.m.run({ maxInstructions: 5_000_000 })).toBe("poweroff");
-    const n = Math.floor(full.m.retired() * 0.4);
-    const mm = Math.floor(full.m.retired() * 0.3);
-    const a = machine(bin, "vz", o);
-    a.m.input(typed);
-    expect(await a.m.run({ maxInstructions: n })).toBe("budget");
+    // The UART program echoes what it reads and powers off at "q".
+    const { a, mm } = await pausedAtN(() => machine(bin, "vz", o), "ab1 q");
     const names = a.m.snapshotSections().map((x) => x.name);
     expect(names).toContain("smmuv3");
     expect(names).toContain("virtio-gpu");
     const file = join(dir, "smmu-gpu.snap");
-    a.m.saveSnapshot(file);
-    const mark = a.out().length;
-    expect(await a.m.run({ maxInstructions: mm })).toBe("budget");
-    const want = observe(a, mark);
-    const b = machine(bin, "vz", o);
-    b.m.restoreSnapshot(file);
-    expect(await b.m.run({ maxInstructions: mm })).toBe("budget");
-    expect(observe(b, 0)).toEqual(want);
+    await expectReplay(a, () => machine(bin, "vz", o), file, mm);
+    const hashNM = a.m.stateHash(); // after N + M
     const info = readVirtSnapshotInfo(file);
     expect([info.iommu, info.gpu]).toEqual(["smmuv3", true]);
     const c = restoreVirtMachine(file, { console: { write: () => {} } });
     expect(c.gpu).toBeDefined();
     expect(c.smmu).toBeDefined();
     expect(await c.run({ maxInstructions: mm })).toBe("budget");
-    expect(c.stateHash()).toBe(want.hash);
+    expect(c.stateHash()).toBe(hashNM);
     // A machine without the GPU refuses the file (another configuration).
     expect(await reason(() => machine(bin, "vz", { iommu: "smmuv3" }).m.restoreSnapshot(file))).toBe("board");
   });
@@ -158,15 +118,7 @@ describe("snapshot replay with AHCI and USB behind PCI (qemu layout)", () => {
       usb: { camera: true },
     });
     // The UART program echoes what it reads and powers off at "q": it must not wait for input.
-    const typed = new TextEncoder().encode("ab1 q");
-    const full = machine(bin, "qemu", o());
-    full.m.input(typed);
-    expect(await full.m.run({ maxInstructions: 5_000_000 })).toBe("poweroff");
-    const n = Math.floor(full.m.retired() * 0.4);
-    const mm = Math.floor(full.m.retired() * 0.3);
-    const a = machine(bin, "qemu", o());
-    a.m.input(typed);
-    expect(await a.m.run({ maxInstructions: n })).toBe("budget");
+    const { a, mm } = await pausedAtN(() => machine(bin, "qemu", o()), "ab1 q");
     // Guest-visible state a driver would have programmed: AHCI's MSI address and port 0's command
     // list base; the xHCI's first MSI-X vector and DCBAAP (operational registers, after CAPLENGTH).
     const ahci = a.m.ahci!;
@@ -179,18 +131,18 @@ describe("snapshot replay with AHCI and USB behind PCI (qemu layout)", () => {
     const names = a.m.snapshotSections().map((x) => x.name);
     expect(names).toEqual(expect.arrayContaining(["ahci", "xhci", "sata0"]));
     const file = join(dir, "ahci-usb.snap");
-    a.m.saveSnapshot(file);
-    const mark = a.out().length;
-    expect(await a.m.run({ maxInstructions: mm })).toBe("budget");
-    const want = observe(a, mark);
-    const b = machine(bin, "qemu", o());
-    b.m.restoreSnapshot(file);
-    expect(b.m.ahci!.configRead(0x84, 4) >>> 0).toBe(0xfee0_1000);
-    expect(b.m.ahci!.hba.read(0x100, 4)).toBe(0x4010_0400);
-    expect(b.m.usb!.xhci.xhci.read(op + 0x30, 4)).toBe(0x4020_0040);
-    expect(b.m.usb!.xhci.bars[0]!.device.read(0x4000, 4) >>> 0).toBe(0xfee0_2000);
-    expect(await b.m.run({ maxInstructions: mm })).toBe("budget");
-    expect(observe(b, 0)).toEqual(want);
+    await expectReplay(
+      a,
+      () => machine(bin, "qemu", o()),
+      file,
+      mm,
+      (b) => {
+        expect(b.m.ahci!.configRead(0x84, 4) >>> 0).toBe(0xfee0_1000);
+        expect(b.m.ahci!.hba.read(0x100, 4)).toBe(0x4010_0400);
+        expect(b.m.usb!.xhci.xhci.read(op + 0x30, 4)).toBe(0x4020_0040);
+        expect(b.m.usb!.xhci.bars[0]!.device.read(0x4000, 4) >>> 0).toBe(0xfee0_2000);
+      },
+    );
     // The command line cannot rebuild the disks and devices from the file: one typed refusal.
     expect(await reason(() => restoreVirtMachine(file))).toBe("unsupported");
     // Built without the camera, the machine refuses the file (another configuration).

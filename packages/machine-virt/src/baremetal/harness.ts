@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { VirtLayout } from "../layout.js";
-import { type MachineStop, VirtMachine, type VirtMachineOptions } from "../machine.js";
+import type { MachineStop, VirtMachine, VirtMachineOptions } from "../machine.js";
+import { recordedMachine } from "../test/replay.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -96,14 +97,12 @@ export async function runBare(
     before?: (m: VirtMachine) => void;
   } = {},
 ): Promise<BareRun> {
-  let out = "";
   const { maxInstructions, before, ...rest } = opts;
-  const machine = new VirtMachine({
+  const { m: machine, out } = recordedMachine({
     layout,
     kernel,
     memoryMiB: 128,
     deterministic: true,
-    console: { write: (b) => (out += Buffer.from(b).toString("latin1")) },
     ...rest,
   });
   before?.(machine);
@@ -112,7 +111,7 @@ export async function runBare(
   const stop = await machine
     .run({ maxInstructions: maxInstructions ?? 500_000 })
     .finally(() => clearTimeout(guard));
-  return { out, stop, retired: machine.retired(), machine };
+  return { out: out(), stop, retired: machine.retired(), machine };
 }
 
 /**
