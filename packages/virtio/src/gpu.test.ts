@@ -209,6 +209,28 @@ describe.each(TRANSPORT_KINDS)("virtio-gpu over %s", (kind) => {
     expect(d.command(gpuRequest.header(GPU.GET_DISPLAY_INFO), 100).len).toBe(0);
   });
 
+  it("answers a request shorter than its command's structure (§5.7.6.8) with ERR_UNSPEC", () => {
+    const d = new GpuTestDriver(kind);
+    const c = (req: Uint8Array) => d.command(req).type;
+    // [request, its size in virtio 1.2 §5.7.6.8: the 24-byte ctrl_hdr and the command's fields]
+    const requests: Array<[Uint8Array, number]> = [
+      [gpuRequest.header(GPU.GET_DISPLAY_INFO), 24],
+      [gpuRequest.getEdid(0), 32],
+      [gpuRequest.create2d(1, B8G8R8X8, 16, 16), 40],
+      [gpuRequest.unref(9), 32],
+      [gpuRequest.setScanout(0, 9, 0, 0, 16, 16), 48],
+      [gpuRequest.flush(9, 0, 0, 16, 16), 48],
+      [gpuRequest.transfer(9, 0, 0, 16, 16, 0), 56],
+      [gpuRequest.attachBacking(9, []), 32],
+      [gpuRequest.detachBacking(9), 32],
+    ];
+    for (const [req, size] of requests) {
+      expect(req.length).toBe(size);
+      if (size > 24) expect(c(req.slice(0, size - 1))).toBe(GPU.ERR_UNSPEC);
+      expect(c(req)).not.toBe(GPU.ERR_UNSPEC);
+    }
+  });
+
   it("unref of the scanout resource stops the scanout but keeps the picture; reset frees everything", () => {
     const display = new Display({ width: 32, height: 32 });
     const d = new GpuTestDriver(kind, { display, width: 640, height: 480 });

@@ -137,10 +137,21 @@ interface Resource {
   backTotal: number;
 }
 
+/** A resource holding `data` as its host copy, without guest backing. */
+function newResource(id: number, format: number, width: number, height: number, data: Uint8Array): Resource {
+  return { id, format, width, height, data, backAddr: null, backLen: [], backStart: [], backTotal: 0 };
+}
+
 const CTRL = 0;
 const CURSOR = 1;
 /** Response buffer: header + the largest response (EDID: 8 + 1024 bytes). */
 const RESP_MAX = VIRTIO_GPU_CTRL_HDR_SIZE + 8 + 1024;
+
+/** Response bytes by response type (§5.7.6.8); every other response is the header alone. */
+const RESPONSE_SIZE: ReadonlyMap<number, number> = new Map([
+  [VirtioGpuResp.OK_DISPLAY_INFO, VIRTIO_GPU_CTRL_HDR_SIZE + 24 * VIRTIO_GPU_MAX_SCANOUTS],
+  [VirtioGpuResp.OK_EDID, RESP_MAX],
+]);
 
 /**
  * virtio-gpu 2D (virtio 1.2 §5.7): one scanout drawn into a core `Display`, 2D resources kept on
@@ -242,8 +253,7 @@ export class VirtioGpu implements VirtioDevice {
   }
 
   queueNotify(i: number): void {
-    if (i === CTRL) this.serveControl();
-    else if (i === CURSOR) this.serveCursor();
+    if (i === CTRL || i === CURSOR) this.serve(i);
   }
 
   readonly stateVersion = 1;
@@ -317,17 +327,7 @@ export class VirtioGpu implements VirtioDevice {
       memory += width * height * 4;
       if (memory > this.maxHostMemory) r.fail(`resources need more than ${this.maxHostMemory} bytes`);
       const data = r.raw(width * height * 4).slice();
-      const res: Resource = {
-        id,
-        format,
-        width,
-        height,
-        data,
-        backAddr: null,
-        backLen: [],
-        backStart: [],
-        backTotal: 0,
-      };
+      const res = newResource(id, format, width, height, data);
       if (r.bool()) {
         const entries = r.count(VIRTIO_GPU_MAX_BACKING_ENTRIES, "backing entries");
         res.backAddr = [];
@@ -387,17 +387,44 @@ export class VirtioGpu implements VirtioDevice {
 
   // --- control queue ---
 
-  private serveControl(): void {
+  /**
+   * Serve every chain on queue `i` (control: commands answered in place; cursor, §5.7.6.10:
+   * buffers returned empty), then notify once if there were any.
+   */
+  private serve(i: typeof CTRL | typeof CURSOR): void {
     const ctx = this.ctx;
     if (ctx === undefined) return;
-    const q = ctx.queue(CTRL);
+    const q = ctx.queue(i);
     let any = false;
     for (let c = q.pop(); c !== null; c = q.pop()) {
       any = true;
-      q.push(c, this.command(ctx, c));
+      if (i === CTRL) q.push(c, this.command(ctx, c));
+      else {
+        this.cursorCommand(ctx, c);
+        q.push(c, 0);
+      }
     }
-    if (any) ctx.notifyUsed(CTRL);
+    if (any) ctx.notifyUsed(i);
   }
+
+  /**
+   * The control commands served (§5.7.6.7): each one's request size (header included; a shorter
+   * request answers ERR_UNSPEC) and its handler, which returns the response type.
+   */
+  private static readonly COMMANDS: ReadonlyMap<
+    number,
+    { size: number; run: (gpu: VirtioGpu, ctx: VirtioDeviceContext, c: DescChain) => number }
+  > = new Map([
+    [VirtioGpuCmd.GET_DISPLAY_INFO, { size: 24, run: (gpu) => gpu.getDisplayInfo() }],
+    [VirtioGpuCmd.GET_EDID, { size: 32, run: (gpu, ctx) => gpu.getEdid(ctx) }],
+    [VirtioGpuCmd.RESOURCE_CREATE_2D, { size: 40, run: (gpu, ctx) => gpu.create2d(ctx) }],
+    [VirtioGpuCmd.RESOURCE_UNREF, { size: 32, run: (gpu, ctx) => gpu.unref(ctx) }],
+    [VirtioGpuCmd.SET_SCANOUT, { size: 48, run: (gpu, ctx) => gpu.setScanout(ctx) }],
+    [VirtioGpuCmd.RESOURCE_FLUSH, { size: 48, run: (gpu, ctx) => gpu.flush(ctx) }],
+    [VirtioGpuCmd.TRANSFER_TO_HOST_2D, { size: 56, run: (gpu, ctx) => gpu.transfer(ctx) }],
+    [VirtioGpuCmd.RESOURCE_ATTACH_BACKING, { size: 32, run: (gpu, ctx, c) => gpu.attachBacking(ctx, c) }],
+    [VirtioGpuCmd.RESOURCE_DETACH_BACKING, { size: 32, run: (gpu, ctx) => gpu.detachBacking(ctx) }],
+  ]);
 
   /** Run one control command; returns the bytes written to the chain. */
   private command(ctx: VirtioDeviceContext, c: DescChain): number {
@@ -407,56 +434,24 @@ export class VirtioGpu implements VirtioDevice {
     const n = c.read(0, req.subarray(0, Math.min(req.length, c.readableBytes)));
     const v = this.reqView;
     const type = v.getUint32(0, true);
-    let respLen = VIRTIO_GPU_CTRL_HDR_SIZE;
+    const cmd = VirtioGpu.COMMANDS.get(type);
     let status: number;
     if (n < 0) {
       ctx.log.warn("req-dma", "command buffer is not in memory");
       status = VirtioGpuResp.ERR_UNSPEC;
-    } else if (n < VIRTIO_GPU_CTRL_HDR_SIZE || n < requestSize(type)) {
+    } else if (n < VIRTIO_GPU_CTRL_HDR_SIZE || n < (cmd?.size ?? 0)) {
       ctx.log.warn("req-short", `command 0x${type.toString(16)} of ${n} bytes is too short`);
+      status = VirtioGpuResp.ERR_UNSPEC;
+    } else if (cmd === undefined) {
+      // 3D and blob commands included: none of their features is offered.
+      ctx.log.warn("cmd", `unsupported command 0x${type.toString(16)}`);
       status = VirtioGpuResp.ERR_UNSPEC;
     } else {
       this.resp.fill(0, 0, RESP_MAX);
-      switch (type) {
-        case VirtioGpuCmd.GET_DISPLAY_INFO:
-          status = this.getDisplayInfo();
-          respLen = VIRTIO_GPU_CTRL_HDR_SIZE + 24 * VIRTIO_GPU_MAX_SCANOUTS;
-          break;
-        case VirtioGpuCmd.GET_EDID:
-          status = this.getEdid(ctx);
-          if (status === VirtioGpuResp.OK_EDID) respLen = VIRTIO_GPU_CTRL_HDR_SIZE + 8 + 1024;
-          break;
-        case VirtioGpuCmd.RESOURCE_CREATE_2D:
-          status = this.create2d(ctx);
-          break;
-        case VirtioGpuCmd.RESOURCE_UNREF:
-          status = this.unref(ctx);
-          break;
-        case VirtioGpuCmd.SET_SCANOUT:
-          status = this.setScanout(ctx);
-          break;
-        case VirtioGpuCmd.RESOURCE_FLUSH:
-          status = this.flush(ctx);
-          break;
-        case VirtioGpuCmd.TRANSFER_TO_HOST_2D:
-          status = this.transfer(ctx);
-          break;
-        case VirtioGpuCmd.RESOURCE_ATTACH_BACKING:
-          status = this.attachBacking(ctx, c);
-          break;
-        case VirtioGpuCmd.RESOURCE_DETACH_BACKING:
-          status = this.detachBacking(ctx);
-          break;
-        default:
-          // 3D and blob commands included: none of their features is offered.
-          ctx.log.warn("cmd", `unsupported command 0x${type.toString(16)}`);
-          status = VirtioGpuResp.ERR_UNSPEC;
-      }
+      status = cmd.run(this, ctx, c);
     }
-    if (status >= VirtioGpuResp.ERR_UNSPEC) {
-      respLen = VIRTIO_GPU_CTRL_HDR_SIZE;
-      this.errors.set(status, (this.errors.get(status) ?? 0) + 1);
-    }
+    if (status >= VirtioGpuResp.ERR_UNSPEC) this.errors.set(status, (this.errors.get(status) ?? 0) + 1);
+    const respLen = RESPONSE_SIZE.get(status) ?? VIRTIO_GPU_CTRL_HDR_SIZE;
     return this.respond(ctx, c, status, respLen, n >= VIRTIO_GPU_CTRL_HDR_SIZE);
   }
 
@@ -551,17 +546,7 @@ export class VirtioGpu implements VirtioDevice {
       return VirtioGpuResp.ERR_OUT_OF_MEMORY;
     }
     this.hostMemory += bytes;
-    this.resources.set(id, {
-      id,
-      format,
-      width,
-      height,
-      data,
-      backAddr: null,
-      backLen: [],
-      backStart: [],
-      backTotal: 0,
-    });
+    this.resources.set(id, newResource(id, format, width, height, data));
     return VirtioGpuResp.OK_NODATA;
   }
 
@@ -813,20 +798,7 @@ export class VirtioGpu implements VirtioDevice {
     return VirtioGpuResp.OK_NODATA;
   }
 
-  // --- cursor queue (§5.7.6.10): no responses, buffers returned empty ---
-
-  private serveCursor(): void {
-    const ctx = this.ctx;
-    if (ctx === undefined) return;
-    const q = ctx.queue(CURSOR);
-    let any = false;
-    for (let c = q.pop(); c !== null; c = q.pop()) {
-      any = true;
-      this.cursorCommand(ctx, c);
-      q.push(c, 0);
-    }
-    if (any) ctx.notifyUsed(CURSOR);
-  }
+  // --- cursor queue (§5.7.6.10): no responses ---
 
   private cursorCommand(ctx: VirtioDeviceContext, c: DescChain): void {
     const req = this.req;
@@ -886,25 +858,6 @@ function cursorImage(r: Resource, hotX: number, hotY: number): DisplayCursor {
 }
 
 /** Bytes of the fixed part of each command (§5.7.6.8). */
-function requestSize(type: number): number {
-  switch (type) {
-    case VirtioGpuCmd.RESOURCE_CREATE_2D:
-      return 40;
-    case VirtioGpuCmd.SET_SCANOUT:
-    case VirtioGpuCmd.RESOURCE_FLUSH:
-      return 48;
-    case VirtioGpuCmd.TRANSFER_TO_HOST_2D:
-      return 56;
-    case VirtioGpuCmd.RESOURCE_UNREF:
-    case VirtioGpuCmd.RESOURCE_ATTACH_BACKING:
-    case VirtioGpuCmd.RESOURCE_DETACH_BACKING:
-    case VirtioGpuCmd.GET_EDID:
-      return 32;
-    default:
-      return VIRTIO_GPU_CTRL_HDR_SIZE;
-  }
-}
-
 function checkMode(width: number, height: number): void {
   if (
     !Number.isInteger(width) ||
