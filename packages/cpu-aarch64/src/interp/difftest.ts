@@ -5,6 +5,8 @@
  * code/data addresses, and the final X registers, SP, NZCV, PC (on a fault) and a hash of the data
  * region are compared.
  */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { Bus } from "@armature/core";
 import { xorshift32 } from "@armature/core/test";
 import { decode } from "../decoder/decode.js";
@@ -66,6 +68,11 @@ function decodeResp(buf: Buffer, off: number): DiffResult {
     pc: buf.readBigUInt64LE(off + 272),
     memhash: Number(buf.readBigUInt64LE(off + 288)),
   };
+}
+
+/** Builds harness/build.sh's programs (this harness, the user-mode C programs) into `dir`. */
+export function buildUserPrograms(dir: string, stdio: "pipe" | "inherit" = "pipe"): void {
+  execFileSync("bash", [join(import.meta.dirname, "../../harness/build.sh"), dir], { stdio });
 }
 
 /** The integer differential harness under qemu-aarch64 (one long-lived process). */
@@ -423,6 +430,67 @@ export function sameResult(a: DiffResult, b: DiffResult): boolean {
   if (a.nzcv !== b.nzcv) return false;
   for (let i = 0; i < 31; i++) if (a.x[i] !== b.x[i]) return false;
   return true;
+}
+
+/** How one case came out: as QEMU's, a documented QEMU deviation (its name), or a difference (described). */
+export type Verdict = { kind: "same" } | { kind: "known"; name: string } | { kind: "diff"; detail: string };
+export const SAME: Verdict = { kind: "same" };
+
+/** One differential run: both sides, the judge of their results and the case generator. */
+export interface DiffRun<C, R> {
+  qemu: { run(cases: readonly C[]): Promise<R[]>; close(): void };
+  ours: { run(c: C): R };
+  judge(c: C, ours: R, qemu: R): Verdict;
+  /** The next random case. */
+  draw(): C;
+  /** How many encodings the cases are drawn from. */
+  entries: number;
+}
+
+/**
+ * Runs `total` cases through QEMU (`batch` at a time) and through our side, and hands each case
+ * with its verdict to `each`; `progress` (if given) hears the count after each batch.
+ */
+export async function runDiff<C, R>(
+  run: DiffRun<C, R>,
+  total: number,
+  batch: number,
+  each: (c: C, v: Verdict) => void,
+  progress?: (done: number) => void,
+): Promise<void> {
+  for (let done = 0; done < total; ) {
+    const cases = Array.from({ length: Math.min(batch, total - done) }, () => run.draw());
+    const theirs = await run.qemu.run(cases);
+    cases.forEach((c, i) => {
+      each(c, run.judge(c, run.ours.run(c), theirs[i]!));
+    });
+    done += cases.length;
+    progress?.(done);
+  }
+}
+
+/** A run over `entries`: cases drawn by `random` from an Rng seeded with `seed`. */
+export function diffRun<C, R, E>(
+  sides: Pick<DiffRun<C, R>, "qemu" | "ours" | "judge">,
+  entries: readonly E[],
+  random: (r: Rng, entries: readonly E[]) => C,
+  seed: number,
+): DiffRun<C, R> {
+  const rng = new Rng(seed);
+  return { ...sides, draw: () => random(rng, entries), entries: entries.length };
+}
+
+/** The integer run: QEMU on the built `harness`, our LocalOracle, sequences drawn from `seed`. */
+export function integerDiff(harness: string, seed: number): DiffRun<DiffCase, DiffResult> {
+  const sides = { qemu: new QemuOracle(harness), ours: new LocalOracle(), judge: judgeCase };
+  return diffRun(sides, generatorEntries(), randomCase, seed);
+}
+
+/** The verdict on one integer case: sameResult, else knownDifference, else describeDiff. */
+export function judgeCase(c: DiffCase, ours: DiffResult, qemu: DiffResult): Verdict {
+  if (sameResult(ours, qemu)) return SAME;
+  const name = knownDifference(c, ours, qemu);
+  return name !== null ? { kind: "known", name } : { kind: "diff", detail: describeDiff(c, ours, qemu) };
 }
 
 export function describeDiff(c: DiffCase, ours: DiffResult, qemu: DiffResult): string {

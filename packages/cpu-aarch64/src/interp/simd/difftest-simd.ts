@@ -7,8 +7,6 @@
  * signal and (for loads/stores) a hash of the data page.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bus } from "@armature/core";
 import { xorshift32 } from "@armature/core/test";
@@ -17,9 +15,7 @@ import { ENCODINGS } from "../../decoder/table.js";
 import { M1_MODEL } from "../../model.js";
 import { QemuUser } from "../../test/qemu-user.js";
 import { Cpu } from "../cpu.js";
-import { Rng, signalFor } from "../difftest.js";
-
-export { Rng };
+import { type DiffRun, diffRun, type Rng, SAME, signalFor, type Verdict } from "../difftest.js";
 export const DATA = 0x20000000;
 export const DATA_SIZE = 8192;
 const CODE = 0x10000000;
@@ -49,9 +45,8 @@ export interface SimdResult {
   state: Uint8Array;
 }
 
-/** Build the harness with the cross compiler in a new temporary folder; returns its path (the caller removes the folder). */
-export function buildSimdHarness(): string {
-  const dir = mkdtempSync(join(tmpdir(), "armature-simd-"));
+/** Builds the harness with the cross compiler into `dir`; returns the binary's path. */
+export function buildSimdHarness(dir: string): string {
   const out = join(dir, "simd-harness");
   const src = join(import.meta.dirname, "../../../harness/simd/simd-harness.c");
   try {
@@ -386,6 +381,24 @@ export function caseFor(r: Rng, e: SimdEntry, w: number): SimdCase {
     dv.setBigUint64(16, BigInt(r.int(2) ? r.int(128) : r.int(16)), true);
   }
   return { word: w, flags: e.mem ? 1 : 0, seed, state, iclass: e.iclass, id: e.id };
+}
+
+/** The SIMD run: QEMU on the built `harness`, our LocalSimdOracle, words drawn from `seed` (entries passing `filter`). */
+export function simdDiff(
+  harness: string,
+  seed: number,
+  filter?: (id: string, iclass: string) => boolean,
+): DiffRun<SimdCase, SimdResult> {
+  const sides = { qemu: new QemuSimdOracle(harness), ours: new LocalSimdOracle(), judge: judgeSimdCase };
+  return diffRun(sides, simdEntries(filter), randomSimdCase, seed);
+}
+
+/** The verdict on one SIMD case: compareSimd, else knownSimdDifference, else compareSimd's reason. */
+export function judgeSimdCase(k: SimdCase, ours: SimdResult, qemu: SimdResult): Verdict {
+  const why = compareSimd(ours, qemu, k.flags !== 0);
+  if (why === null) return SAME;
+  const name = knownSimdDifference(k, ours, qemu);
+  return name !== null ? { kind: "known", name } : { kind: "diff", detail: why };
 }
 
 /**

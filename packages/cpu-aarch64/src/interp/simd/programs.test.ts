@@ -1,10 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { xorshift32 } from "@armature/core/test";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireTool } from "../../test/tools.js";
+import { describe, expect, it } from "vitest";
+import { buildDir } from "../../test/tools.js";
 import { UserProcess } from "../../user/process.js";
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -55,11 +54,7 @@ function bothStdin(
 }
 
 describe("libm and NEON programs under armature user vs qemu-aarch64", () => {
-  let dir: string;
-  beforeAll(() => {
-    requireTool("qemu-aarch64");
-    requireTool("aarch64-linux-gnu-gcc");
-    dir = mkdtempSync(join(tmpdir(), "armature-simd-prog-"));
+  const dir = buildDir("armature-simd-prog-", ["qemu-aarch64", "aarch64-linux-gnu-gcc"], (d) => {
     for (const p of ["libm", "neon"]) {
       execFileSync("aarch64-linux-gnu-gcc", [
         "-static",
@@ -67,19 +62,16 @@ describe("libm and NEON programs under armature user vs qemu-aarch64", () => {
         "-march=armv8.4-a+crypto+sha3+fp16+fp16fml+dotprod",
         "-mbranch-protection=standard",
         "-o",
-        join(dir, p),
+        join(d, p),
         join(PROGRAMS, `${p}.c`),
         "-lm",
       ]);
     }
-  }, 120_000);
-  afterAll(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   for (const p of ["libm", "neon"]) {
     it(`${p}: byte-identical output`, () => {
-      const r = both([join(dir, p)]);
+      const r = both([join(dir(), p)]);
       expect(r.theirs.length).toBeGreaterThan(100);
       expect(r.ours).toBe(r.theirs);
       expect(r.os).toBe(r.qs);
@@ -88,17 +80,13 @@ describe("libm and NEON programs under armature user vs qemu-aarch64", () => {
 });
 
 describe("busybox-static under armature user vs qemu-aarch64", () => {
-  let bb: string;
-  let dir: string;
-  beforeAll(() => {
-    requireTool("qemu-aarch64");
-    requireTool("dpkg-deb");
+  const BB = "x/bin/busybox";
+  const dir = buildDir("armature-bb-", ["qemu-aarch64", "dpkg-deb"], (dir) => {
     const deb = existsSync(DEBS) ? readdirSync(DEBS).find((f) => f.startsWith("busybox-static")) : undefined;
     if (deb === undefined)
       throw new Error(`busybox-static .deb missing in ${DEBS}: run 'bash scripts/fetch-guest.sh'`);
-    dir = mkdtempSync(join(tmpdir(), "armature-bb-"));
     execFileSync("dpkg-deb", ["-x", join(DEBS, deb), join(dir, "x")]);
-    bb = join(dir, "x/bin/busybox");
+    const bb = join(dir, BB);
     // deterministic inputs: text lines and pseudo-random bytes
     const lines: string[] = [];
     for (let i = 1; i <= 1500; i++) lines.push(`${(i * 7919) % 10007} line ${i} ${((i * 31) % 97) / 8}`);
@@ -119,9 +107,6 @@ describe("busybox-static under armature user vs qemu-aarch64", () => {
     writeFileSync(join(dir, "text.gz"), gz.stdout);
     const bz = spawnSync("qemu-aarch64", [...QEMU, bb, "bzip2", "-c", join(dir, "text.txt")]);
     writeFileSync(join(dir, "text.bz2"), bz.stdout);
-  }, 120_000);
-  afterAll(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   const cmds: [string, (d: string) => string[]][] = [
@@ -143,7 +128,7 @@ describe("busybox-static under armature user vs qemu-aarch64", () => {
   ];
   for (const [name, args, file] of piped) {
     it(`${name} (stdin): byte-identical output`, () => {
-      const r = bothStdin([bb, ...args], readFileSync(join(dir, file)));
+      const r = bothStdin([join(dir(), BB), ...args], readFileSync(join(dir(), file)));
       expect(r.theirs.length).toBeGreaterThan(0);
       expect(r.ours).toBe(r.theirs);
       expect(r.os).toBe(r.qs);
@@ -151,7 +136,7 @@ describe("busybox-static under armature user vs qemu-aarch64", () => {
   }
   for (const [name, args] of cmds) {
     it(`${name}: byte-identical output`, () => {
-      const r = both([bb, ...args(dir)]);
+      const r = both([join(dir(), BB), ...args(dir())]);
       expect(r.theirs.length).toBeGreaterThan(0);
       expect(r.ours).toBe(r.theirs);
       expect(r.os).toBe(r.qs);
