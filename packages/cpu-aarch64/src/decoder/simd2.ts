@@ -21,39 +21,77 @@ function excl(sz: Sz, vector: boolean): string[] {
   }
 }
 
+/** Integer two-register misc (U, opcode, id, form, sizes; sizes of the scalar form, null: vector only). */
+const MISC: readonly (readonly [number, string, string, Form, Sz, Sz | null])[] = [
+  [0, "00000", "REV64", "same", "no64", null],
+  [0, "00001", "REV16", "same", "b", null],
+  [0, "00010", "SADDLP", "pairl", "no64", null],
+  [0, "00011", "SUQADD", "same", "all", "all"],
+  [0, "00100", "CLS", "same", "no64", null],
+  [0, "00101", "CNT", "same", "b", null],
+  [0, "00110", "SADALP", "pairl", "no64", null],
+  [0, "00111", "SQABS", "same", "all", "all"],
+  [0, "01000", "CMGT", "zero", "all", "d"],
+  [0, "01001", "CMEQ", "zero", "all", "d"],
+  [0, "01010", "CMLT", "zero", "all", "d"],
+  [0, "01011", "ABS", "same", "all", "d"],
+  [0, "10010", "XTN", "narrow", "no64", null],
+  [0, "10100", "SQXTN", "narrow", "no64", "bhs"],
+  [1, "00000", "REV32", "same", "bh", null],
+  [1, "00010", "UADDLP", "pairl", "no64", null],
+  [1, "00011", "USQADD", "same", "all", "all"],
+  [1, "00100", "CLZ", "same", "no64", null],
+  [1, "00110", "UADALP", "pairl", "no64", null],
+  [1, "00111", "SQNEG", "same", "all", "all"],
+  [1, "01000", "CMGE", "zero", "all", "d"],
+  [1, "01001", "CMLE", "zero", "all", "d"],
+  [1, "01011", "NEG", "same", "all", "d"],
+  [1, "10010", "SQXTUN", "narrow", "no64", "bhs"],
+  [1, "10011", "SHLL", "shll", "no64", null],
+  [1, "10100", "UQXTN", "narrow", "no64", "bhs"],
+];
+/**
+ * FP two-register misc (U, o1, opcode, id, kind: s=same, z=compare with zero; forms: v vector,
+ * s scalar, each with its FP16 encoding).
+ */
+const FMISC: readonly (readonly [number, number, string, string, "s" | "z", "v" | "s" | "vs"])[] = [
+  [0, 0, "11000", "FRINTN", "s", "v"],
+  [0, 0, "11001", "FRINTM", "s", "v"],
+  [0, 0, "11010", "FCVTNS", "s", "vs"],
+  [0, 0, "11011", "FCVTMS", "s", "vs"],
+  [0, 0, "11100", "FCVTAS", "s", "vs"],
+  [0, 0, "11101", "SCVTF", "s", "vs"],
+  [0, 1, "01100", "FCMGT", "z", "vs"],
+  [0, 1, "01101", "FCMEQ", "z", "vs"],
+  [0, 1, "01110", "FCMLT", "z", "vs"],
+  [0, 1, "01111", "FABS", "s", "v"],
+  [0, 1, "11000", "FRINTP", "s", "v"],
+  [0, 1, "11001", "FRINTZ", "s", "v"],
+  [0, 1, "11010", "FCVTPS", "s", "vs"],
+  [0, 1, "11011", "FCVTZS", "s", "vs"],
+  [0, 1, "11101", "FRECPE", "s", "vs"],
+  [0, 1, "11111", "FRECPX", "s", "s"],
+  [1, 0, "11000", "FRINTA", "s", "v"],
+  [1, 0, "11001", "FRINTX", "s", "v"],
+  [1, 0, "11010", "FCVTNU", "s", "vs"],
+  [1, 0, "11011", "FCVTMU", "s", "vs"],
+  [1, 0, "11100", "FCVTAU", "s", "vs"],
+  [1, 0, "11101", "UCVTF", "s", "vs"],
+  [1, 1, "01100", "FCMGE", "z", "vs"],
+  [1, 1, "01101", "FCMLE", "z", "vs"],
+  [1, 1, "01111", "FNEG", "s", "v"],
+  [1, 1, "11001", "FRINTI", "s", "v"],
+  [1, 1, "11010", "FCVTPU", "s", "vs"],
+  [1, 1, "11011", "FCVTZU", "s", "vs"],
+  [1, 1, "11101", "FRSQRTE", "s", "vs"],
+  [1, 1, "11111", "FSQRT", "s", "v"],
+];
+
 /** ARM ARM C4.1.92: AdvSIMD two-register misc, across lanes, scalar pairwise. */
 export function defineSimdMisc(): void {
   group("fpsimd");
   cls("asimdmisc", A);
-  const misc: [number, string, string, Form, Sz][] = [
-    [0, "00000", "REV64", "same", "no64"],
-    [0, "00001", "REV16", "same", "b"],
-    [0, "00010", "SADDLP", "pairl", "no64"],
-    [0, "00011", "SUQADD", "same", "all"],
-    [0, "00100", "CLS", "same", "no64"],
-    [0, "00101", "CNT", "same", "b"],
-    [0, "00110", "SADALP", "pairl", "no64"],
-    [0, "00111", "SQABS", "same", "all"],
-    [0, "01000", "CMGT", "zero", "all"],
-    [0, "01001", "CMEQ", "zero", "all"],
-    [0, "01010", "CMLT", "zero", "all"],
-    [0, "01011", "ABS", "same", "all"],
-    [0, "10010", "XTN", "narrow", "no64"],
-    [0, "10100", "SQXTN", "narrow", "no64"],
-    [1, "00000", "REV32", "same", "bh"],
-    [1, "00010", "UADDLP", "pairl", "no64"],
-    [1, "00011", "USQADD", "same", "all"],
-    [1, "00100", "CLZ", "same", "no64"],
-    [1, "00110", "UADALP", "pairl", "no64"],
-    [1, "00111", "SQNEG", "same", "all"],
-    [1, "01000", "CMGE", "zero", "all"],
-    [1, "01001", "CMLE", "zero", "all"],
-    [1, "01011", "NEG", "same", "all"],
-    [1, "10010", "SQXTUN", "narrow", "no64"],
-    [1, "10011", "SHLL", "shll", "no64"],
-    [1, "10100", "UQXTN", "narrow", "no64"],
-  ];
-  for (const [u, op, id, form, sz] of misc) {
+  for (const [u, op, id, form, sz] of MISC) {
     const mn = id.toLowerCase();
     const t =
       form === "same"
@@ -76,39 +114,8 @@ export function defineSimdMisc(): void {
   }
   e("NOT_asimdmisc_R", "0 Q:1 U=1 01110 size=00 10000 opcode=00101 10 Rn:5 Rd:5", "mvn {Rd:vB}, {Rn:vB}");
   e("RBIT_asimdmisc_R", "0 Q:1 U=1 01110 size=01 10000 opcode=00101 10 Rn:5 Rd:5", "rbit {Rd:vB}, {Rn:vB}");
-  // FP two-register misc: [U, o1, opcode, id, kind] kind: s=same, z=zero compare, i=integer (URECPE)
-  const fmisc: [number, number, string, string, "s" | "z" | "i"][] = [
-    [0, 0, "11000", "FRINTN", "s"],
-    [0, 0, "11001", "FRINTM", "s"],
-    [0, 0, "11010", "FCVTNS", "s"],
-    [0, 0, "11011", "FCVTMS", "s"],
-    [0, 0, "11100", "FCVTAS", "s"],
-    [0, 0, "11101", "SCVTF", "s"],
-    [0, 1, "01100", "FCMGT", "z"],
-    [0, 1, "01101", "FCMEQ", "z"],
-    [0, 1, "01110", "FCMLT", "z"],
-    [0, 1, "01111", "FABS", "s"],
-    [0, 1, "11000", "FRINTP", "s"],
-    [0, 1, "11001", "FRINTZ", "s"],
-    [0, 1, "11010", "FCVTPS", "s"],
-    [0, 1, "11011", "FCVTZS", "s"],
-    [0, 1, "11101", "FRECPE", "s"],
-    [1, 0, "11000", "FRINTA", "s"],
-    [1, 0, "11001", "FRINTX", "s"],
-    [1, 0, "11010", "FCVTNU", "s"],
-    [1, 0, "11011", "FCVTMU", "s"],
-    [1, 0, "11100", "FCVTAU", "s"],
-    [1, 0, "11101", "UCVTF", "s"],
-    [1, 1, "01100", "FCMGE", "z"],
-    [1, 1, "01101", "FCMLE", "z"],
-    [1, 1, "01111", "FNEG", "s"],
-    [1, 1, "11001", "FRINTI", "s"],
-    [1, 1, "11010", "FCVTPU", "s"],
-    [1, 1, "11011", "FCVTZU", "s"],
-    [1, 1, "11101", "FRSQRTE", "s"],
-    [1, 1, "11111", "FSQRT", "s"],
-  ];
-  for (const [u, o1, op, id, k] of fmisc) {
+  for (const [u, o1, op, id, k, forms] of FMISC) {
+    if (forms === "s") continue;
     const mn = id.toLowerCase();
     const z = k === "z" ? ", #0.0" : "";
     e(
@@ -172,23 +179,8 @@ export function defineSimdMisc(): void {
 
   // ---- scalar two-register misc ----
   cls("asisdmisc", A);
-  const smisc: [number, string, string, Form, Sz][] = [
-    [0, "00011", "SUQADD", "same", "all"],
-    [0, "00111", "SQABS", "same", "all"],
-    [0, "01000", "CMGT", "zero", "d"],
-    [0, "01001", "CMEQ", "zero", "d"],
-    [0, "01010", "CMLT", "zero", "d"],
-    [0, "01011", "ABS", "same", "d"],
-    [0, "10100", "SQXTN", "narrow", "bhs"],
-    [1, "00011", "USQADD", "same", "all"],
-    [1, "00111", "SQNEG", "same", "all"],
-    [1, "01000", "CMGE", "zero", "d"],
-    [1, "01001", "CMLE", "zero", "d"],
-    [1, "01011", "NEG", "same", "d"],
-    [1, "10010", "SQXTUN", "narrow", "bhs"],
-    [1, "10100", "UQXTN", "narrow", "bhs"],
-  ];
-  for (const [u, op, id, form, sz] of smisc) {
+  for (const [u, op, id, form, , sz] of MISC) {
+    if (sz === null) continue;
     const mn = id.toLowerCase();
     const t =
       form === "narrow"
@@ -205,29 +197,8 @@ export function defineSimdMisc(): void {
       },
     );
   }
-  const sfmisc: [number, number, string, string, "s" | "z"][] = [
-    [0, 0, "11010", "FCVTNS", "s"],
-    [0, 0, "11011", "FCVTMS", "s"],
-    [0, 0, "11100", "FCVTAS", "s"],
-    [0, 0, "11101", "SCVTF", "s"],
-    [0, 1, "01100", "FCMGT", "z"],
-    [0, 1, "01101", "FCMEQ", "z"],
-    [0, 1, "01110", "FCMLT", "z"],
-    [0, 1, "11010", "FCVTPS", "s"],
-    [0, 1, "11011", "FCVTZS", "s"],
-    [0, 1, "11101", "FRECPE", "s"],
-    [0, 1, "11111", "FRECPX", "s"],
-    [1, 0, "11010", "FCVTNU", "s"],
-    [1, 0, "11011", "FCVTMU", "s"],
-    [1, 0, "11100", "FCVTAU", "s"],
-    [1, 0, "11101", "UCVTF", "s"],
-    [1, 1, "01100", "FCMGE", "z"],
-    [1, 1, "01101", "FCMLE", "z"],
-    [1, 1, "11010", "FCVTPU", "s"],
-    [1, 1, "11011", "FCVTZU", "s"],
-    [1, 1, "11101", "FRSQRTE", "s"],
-  ];
-  for (const [u, o1, op, id, k] of sfmisc) {
+  for (const [u, o1, op, id, k, forms] of FMISC) {
+    if (forms === "v") continue;
     const mn = id.toLowerCase();
     const z = k === "z" ? ", #0.0" : "";
     e(

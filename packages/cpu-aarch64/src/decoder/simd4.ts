@@ -10,6 +10,33 @@ export const immhSize = (w: number): number => {
 
 type ShKind = "R" | "L" | "N" | "LL" | "F";
 
+/** Integer x indexed element (U, opcode, id, form, feature other than AdvSIMD). */
+const ELEM_INT: readonly (readonly [number, string, string, "int" | "long", Feature | null])[] = [
+  [0, "0010", "SMLAL", "long", null],
+  [0, "0011", "SQDMLAL", "long", null],
+  [0, "0110", "SMLSL", "long", null],
+  [0, "0111", "SQDMLSL", "long", null],
+  [0, "1000", "MUL", "int", null],
+  [0, "1010", "SMULL", "long", null],
+  [0, "1011", "SQDMULL", "long", null],
+  [0, "1100", "SQDMULH", "int", null],
+  [0, "1101", "SQRDMULH", "int", null],
+  [1, "0000", "MLA", "int", null],
+  [1, "0010", "UMLAL", "long", null],
+  [1, "0100", "MLS", "int", null],
+  [1, "0110", "UMLSL", "long", null],
+  [1, "1010", "UMULL", "long", null],
+  [1, "1101", "SQRDMLAH", "int", "FEAT_RDM"],
+  [1, "1111", "SQRDMLSH", "int", "FEAT_RDM"],
+];
+/** FP x indexed element, vector and scalar (U, opcode, id). */
+const ELEM_FP = [
+  [0, "0001", "FMLA"],
+  [0, "0101", "FMLS"],
+  [0, "1001", "FMUL"],
+  [1, "1001", "FMULX"],
+] as const;
+
 /** ARM ARM C4.1.92: AdvSIMD shift by immediate, modified immediate, vector/scalar x indexed element. */
 export function defineSimd4(): void {
   group("fpsimd");
@@ -138,40 +165,30 @@ export function defineSimd4(): void {
       .replace("CM", cm)
       .replace("Q:1", q === undefined ? "Q:1" : `Q=${q}`);
   // cmode field split: we keep the whole cmode fixed per entry via a named field
-  for (const [op, id, mn] of [
-    [0, "MOVI", "movi"],
-    [1, "MVNI", "mvni"],
+  // cmode<0> = 0: MOVI/MVNI (shifted and shifting-ones forms), 1: ORR/BIC (shifted forms only)
+  for (const [op, id, mn, c0] of [
+    [0, "MOVI", "movi", 0],
+    [1, "MVNI", "mvni", 0],
+    [0, "ORR", "orr", 1],
+    [1, "BIC", "bic", 1],
   ] as const) {
     e(
       `${id}_asimdimm_L_sl`,
-      p(op, "0").replace("cmode=0", "cmode3=0 cmode21:2 cmode0=0"),
+      p(op, "0").replace("cmode=0", `cmode3=0 cmode21:2 cmode0=${c0}`),
       `${mn} {Rd:vS2}, #{_:imm8}{_:lsl32}`,
     );
     e(
       `${id}_asimdimm_L_hl`,
-      p(op, "0").replace("cmode=0", "cmode3=1 cmode2=0 cmode1:1 cmode0=0"),
+      p(op, "0").replace("cmode=0", `cmode3=1 cmode2=0 cmode1:1 cmode0=${c0}`),
       `${mn} {Rd:vH}, #{_:imm8}{_:lsl16}`,
     );
-    e(
-      `${id}_asimdimm_M_sm`,
-      p(op, "0").replace("cmode=0", "cmode31=110 cmode0:1"),
-      `${mn} {Rd:vS2}, #{_:imm8}, msl #{_:msl}`,
-    );
-  }
-  for (const [op, id, mn] of [
-    [0, "ORR", "orr"],
-    [1, "BIC", "bic"],
-  ] as const) {
-    e(
-      `${id}_asimdimm_L_sl`,
-      p(op, "0").replace("cmode=0", "cmode3=0 cmode21:2 cmode0=1"),
-      `${mn} {Rd:vS2}, #{_:imm8}{_:lsl32}`,
-    );
-    e(
-      `${id}_asimdimm_L_hl`,
-      p(op, "0").replace("cmode=0", "cmode3=1 cmode2=0 cmode1:1 cmode0=1"),
-      `${mn} {Rd:vH}, #{_:imm8}{_:lsl16}`,
-    );
+    if (c0 === 0) {
+      e(
+        `${id}_asimdimm_M_sm`,
+        p(op, "0").replace("cmode=0", "cmode31=110 cmode0:1"),
+        `${mn} {Rd:vS2}, #{_:imm8}, msl #{_:msl}`,
+      );
+    }
   }
   e("MOVI_asimdimm_N_b", p(0, "1110"), "movi {Rd:vB}, #{_:imm8}");
   e("MOVI_asimdimm_D_ds", p(1, "1110", 0), "movi {Rd:d}, #{_:imm64}");
@@ -184,25 +201,7 @@ export function defineSimd4(): void {
 
   // ---- vector x indexed element ----
   cls("asimdelem", A);
-  const el: [number, string, string, "int" | "long" | "fp" | "hs", Feature | null][] = [
-    [0, "0010", "SMLAL", "long", null],
-    [0, "0011", "SQDMLAL", "long", null],
-    [0, "0110", "SMLSL", "long", null],
-    [0, "0111", "SQDMLSL", "long", null],
-    [0, "1000", "MUL", "int", null],
-    [0, "1010", "SMULL", "long", null],
-    [0, "1011", "SQDMULL", "long", null],
-    [0, "1100", "SQDMULH", "int", null],
-    [0, "1101", "SQRDMULH", "int", null],
-    [1, "0000", "MLA", "int", null],
-    [1, "0010", "UMLAL", "long", null],
-    [1, "0100", "MLS", "int", null],
-    [1, "0110", "UMLSL", "long", null],
-    [1, "1010", "UMULL", "long", null],
-    [1, "1101", "SQRDMLAH", "int", "FEAT_RDM"],
-    [1, "1111", "SQRDMLSH", "int", "FEAT_RDM"],
-  ];
-  for (const [u, op, id, k, f] of el) {
+  for (const [u, op, id, k, f] of ELEM_INT) {
     const mn = id.toLowerCase();
     const t =
       k === "long" ? `${mn}{_:q2} {Rd:vWQ}, {Rn:vT}, {_:elemidx}` : `${mn} {Rd:vT}, {Rn:vT}, {_:elemidx}`;
@@ -216,12 +215,7 @@ export function defineSimd4(): void {
       },
     );
   }
-  for (const [u, op, id] of [
-    [0, "0001", "FMLA"],
-    [0, "0101", "FMLS"],
-    [0, "1001", "FMUL"],
-    [1, "1001", "FMULX"],
-  ] as const) {
+  for (const [u, op, id] of ELEM_FP) {
     const mn = id.toLowerCase();
     e(
       `${id}_asimdelem_R_SD`,
@@ -289,15 +283,8 @@ export function defineSimd4(): void {
   );
 
   cls("asisdelem", A);
-  for (const [u, op, id, k, f] of [
-    [0, "0011", "SQDMLAL", "long", null],
-    [0, "0111", "SQDMLSL", "long", null],
-    [0, "1011", "SQDMULL", "long", null],
-    [0, "1100", "SQDMULH", "int", null],
-    [0, "1101", "SQRDMULH", "int", null],
-    [1, "1101", "SQRDMLAH", "int", "FEAT_RDM"],
-    [1, "1111", "SQRDMLSH", "int", "FEAT_RDM"],
-  ] as const) {
+  // the scalar integer forms are the saturating ones (ARM ARM C4.1.92.x asisdelem)
+  for (const [u, op, id, k, f] of ELEM_INT.filter(([, , id]) => id.startsWith("SQ"))) {
     const mn = id.toLowerCase();
     const t = k === "long" ? `${mn} {Rd:szw}, {Rn:sz}, {_:elemidx}` : `${mn} {Rd:sz}, {Rn:sz}, {_:elemidx}`;
     e(
@@ -310,12 +297,7 @@ export function defineSimd4(): void {
       },
     );
   }
-  for (const [u, op, id] of [
-    [0, "0001", "FMLA"],
-    [0, "0101", "FMLS"],
-    [0, "1001", "FMUL"],
-    [1, "1001", "FMULX"],
-  ] as const) {
+  for (const [u, op, id] of ELEM_FP) {
     const mn = id.toLowerCase();
     e(
       `${id}_asisdelem_R_SD`,
