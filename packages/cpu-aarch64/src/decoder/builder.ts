@@ -96,3 +96,9 @@ export const rd = (w: number): number => w & 31;
 export const rn = (w: number): number => (w >>> 5) & 31;
 export const rm = (w: number): number => (w >>> 16) & 31;
 export const ra = (w: number): number => (w >>> 10) & 31;
+
+/** The two register widths an sf bit selects: sf, register prefix, size in an id (ADD_32_..., ADD_64_...). */
+export const SF = [
+  [0, "w", "32"],
+  [1, "x", "64"],
+] as const;

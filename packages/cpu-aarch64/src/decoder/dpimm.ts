@@ -1,5 +1,5 @@
 import { bfxPreferred, logicalImmValid, movWideable } from "./bitmask.js";
-import { bitsOf, cls, e, group, rd, rn } from "./builder.js";
+import { bitsOf, cls, e, group, rd, rn, SF } from "./builder.js";
 
 const immr = (w: number): number => bitsOf(w, 16, 6);
 const imms = (w: number): number => bitsOf(w, 10, 6);
@@ -12,10 +12,7 @@ export function defineDpImm(): void {
   e("ADRP_only_pcreladdr", "op=1 immlo:2 10000 immhi:19 Rd:5", "adrp {Rd:x}, {_:adrp}");
 
   cls("addsub_imm");
-  for (const [sf, r, sz] of [
-    [0, "w", "32"],
-    [1, "x", "64"],
-  ] as const) {
+  for (const [sf, r, sz] of SF) {
     const isMov = (w: number): boolean => bitsOf(w, 10, 13) === 0 && (rd(w) === 31 || rn(w) === 31);
     e(
       `ADD_${sz}_addsub_imm`,
@@ -43,59 +40,36 @@ export function defineDpImm(): void {
   }
 
   cls("log_imm");
-  for (const [sf, r, sz] of [
-    [0, "w", "32"],
-    [1, "x", "64"],
-  ] as const) {
+  for (const [sf, r, sz] of SF) {
     const check = (w: number): boolean => logicalImmValid(bitsOf(w, 22, 1), imms(w), sf === 1);
     const nfield = sf ? "N:1" : "N=0";
     const imm = `{_:bimm${sz}}`;
-    e(
-      `AND_${sz}_log_imm`,
-      `sf=${sf} opc=00 100100 ${nfield} immr:6 imms:6 Rn:5 Rd:5`,
-      `and {Rd:${r}sp}, {Rn:${r}}, ${imm}`,
-      {
-        check,
-      },
-    );
-    e(
-      `ORR_${sz}_log_imm`,
-      `sf=${sf} opc=01 100100 ${nfield} immr:6 imms:6 Rn:5 Rd:5`,
-      `orr {Rd:${r}sp}, {Rn:${r}}, ${imm}`,
-      {
-        check,
-        alias: [
-          [
-            `mov {Rd:${r}sp}, {_:bimm${sz}dec}`,
-            (w) => rn(w) === 31 && !movWideable(sf, bitsOf(w, 22, 1), imms(w), immr(w)),
-          ],
-        ],
-      },
-    );
-    e(
-      `EOR_${sz}_log_imm`,
-      `sf=${sf} opc=10 100100 ${nfield} immr:6 imms:6 Rn:5 Rd:5`,
-      `eor {Rd:${r}sp}, {Rn:${r}}, ${imm}`,
-      {
-        check,
-      },
-    );
-    e(
-      `ANDS_${sz}S_log_imm`,
-      `sf=${sf} opc=11 100100 ${nfield} immr:6 imms:6 Rn:5 Rd:5`,
-      `ands {Rd:${r}}, {Rn:${r}}, ${imm}`,
-      {
-        check,
-        alias: [[`tst {Rn:${r}}, ${imm}`, (w) => rd(w) === 31]],
-      },
-    );
+    // ANDS writes Rd (not SP); ORR is MOV and ANDS is TST in their preferred cases
+    for (const [opc, id] of [
+      ["00", "AND"],
+      ["01", "ORR"],
+      ["10", "EOR"],
+      ["11", "ANDS"],
+    ] as const) {
+      const alias: [string, (w: number) => boolean][] = [];
+      if (id === "ORR") {
+        alias.push([
+          `mov {Rd:${r}sp}, {_:bimm${sz}dec}`,
+          (w) => rn(w) === 31 && !movWideable(sf, bitsOf(w, 22, 1), imms(w), immr(w)),
+        ]);
+      }
+      if (id === "ANDS") alias.push([`tst {Rn:${r}}, ${imm}`, (w) => rd(w) === 31]);
+      e(
+        `${id}_${sz}${id === "ANDS" ? "S" : ""}_log_imm`,
+        `sf=${sf} opc=${opc} 100100 ${nfield} immr:6 imms:6 Rn:5 Rd:5`,
+        `${id.toLowerCase()} {Rd:${r}${id === "ANDS" ? "" : "sp"}}, {Rn:${r}}, ${imm}`,
+        alias.length === 0 ? { check } : { check, alias },
+      );
+    }
   }
 
   cls("movewide");
-  for (const [sf, r, sz] of [
-    [0, "w", "32"],
-    [1, "x", "64"],
-  ] as const) {
+  for (const [sf, r, sz] of SF) {
     const hw = sf ? "hw:2" : "hw1=0 hw:1";
     const notShiftedZero = (w: number): boolean => !(bitsOf(w, 5, 16) === 0 && bitsOf(w, 21, 2) !== 0);
     e(
@@ -127,10 +101,7 @@ export function defineDpImm(): void {
   }
 
   cls("bitfield");
-  for (const [sf, r, sz] of [
-    [0, "w", "32"],
-    [1, "x", "64"],
-  ] as const) {
+  for (const [sf, r, sz] of SF) {
     const size = sf ? 64 : 32;
     const nf = sf ? "N=1 immr:6 imms:6" : "N=0 immr5=0 immr:5 imms5=0 imms:5";
     const top = size - 1;

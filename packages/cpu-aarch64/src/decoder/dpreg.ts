@@ -1,9 +1,5 @@
-import { bitsOf, cls, e, group, ra, rd, rm, rn } from "./builder.js";
+import { bitsOf, cls, e, group, ra, rd, rm, rn, SF } from "./builder.js";
 
-const SF = [
-  [0, "w", "32"],
-  [1, "x", "64"],
-] as const;
 const cond = (w: number): number => bitsOf(w, 12, 4);
 
 /** ARM ARM C4.1.88 Data Processing -- Register. */
@@ -162,40 +158,20 @@ export function defineDpReg(): void {
   for (const [sf, r, sz] of SF) {
     const excl = ["imm3=101", "imm3=11x"];
     const x = `{_:ext${sz}}`;
-    e(
-      `ADD_${sz}_addsub_ext`,
-      `sf=${sf} op=0 S=0 01011 opt=00 1 Rm:5 option:3 imm3:3 Rn:5 Rd:5`,
-      `add {Rd:${r}sp}, {Rn:${r}sp}, ${x}`,
-      {
-        excl,
-      },
-    );
-    e(
-      `ADDS_${sz}S_addsub_ext`,
-      `sf=${sf} op=0 S=1 01011 opt=00 1 Rm:5 option:3 imm3:3 Rn:5 Rd:5`,
-      `adds {Rd:${r}}, {Rn:${r}sp}, ${x}`,
-      {
-        excl,
-        alias: [[`cmn {Rn:${r}sp}, ${x}`, (w) => rd(w) === 31]],
-      },
-    );
-    e(
-      `SUB_${sz}_addsub_ext`,
-      `sf=${sf} op=1 S=0 01011 opt=00 1 Rm:5 option:3 imm3:3 Rn:5 Rd:5`,
-      `sub {Rd:${r}sp}, {Rn:${r}sp}, ${x}`,
-      {
-        excl,
-      },
-    );
-    e(
-      `SUBS_${sz}S_addsub_ext`,
-      `sf=${sf} op=1 S=1 01011 opt=00 1 Rm:5 option:3 imm3:3 Rn:5 Rd:5`,
-      `subs {Rd:${r}}, {Rn:${r}sp}, ${x}`,
-      {
-        excl,
-        alias: [[`cmp {Rn:${r}sp}, ${x}`, (w) => rd(w) === 31]],
-      },
-    );
+    // the flag-setting forms write Rd (not SP) and are CMN/CMP when Rd is ZR
+    for (const [op, s, mn, cmp] of [
+      [0, 0, "add", null],
+      [0, 1, "adds", "cmn"],
+      [1, 0, "sub", null],
+      [1, 1, "subs", "cmp"],
+    ] as const) {
+      e(
+        `${mn.toUpperCase()}_${sz}${s ? "S" : ""}_addsub_ext`,
+        `sf=${sf} op=${op} S=${s} 01011 opt=00 1 Rm:5 option:3 imm3:3 Rn:5 Rd:5`,
+        `${mn} {Rd:${r}${s ? "" : "sp"}}, {Rn:${r}sp}, ${x}`,
+        cmp === null ? { excl } : { excl, alias: [[`${cmp} {Rn:${r}sp}, ${x}`, (w) => rd(w) === 31]] },
+      );
+    }
   }
 
   cls("addsub_carry");

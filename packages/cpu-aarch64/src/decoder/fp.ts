@@ -1,5 +1,5 @@
 import type { Feature } from "../model.js";
-import { bitsOf, cls, e, group } from "./builder.js";
+import { bitsOf, cls, e, group, SF } from "./builder.js";
 
 /** ftype -> [id suffix, register kind, feature]: 00 single, 01 double, 11 half (FEAT_FP16). */
 const FTYPES: readonly [string, string, string, Feature][] = [
@@ -115,30 +115,20 @@ export function defineFp(): void {
 
   cls("floatcmp");
   for (const [ft, T, r, feature] of FTYPES) {
-    e(
-      `FCMP_${T}_floatcmp`,
-      `M=0 0 S=0 11110 ftype=${ft} 1 Rm:5 op=00 1000 Rn:5 opc=00 000`,
-      `fcmp {Rn:${r}}, {Rm:${r}}`,
-      { feature },
-    );
-    e(
-      `FCMP_${T}Z_floatcmp`,
-      `M=0 0 S=0 11110 ftype=${ft} 1 Rm:5 op=00 1000 Rn:5 opc=01 000`,
-      `fcmp {Rn:${r}}, #0.0`,
-      { feature },
-    );
-    e(
-      `FCMPE_${T}_floatcmp`,
-      `M=0 0 S=0 11110 ftype=${ft} 1 Rm:5 op=00 1000 Rn:5 opc=10 000`,
-      `fcmpe {Rn:${r}}, {Rm:${r}}`,
-      { feature },
-    );
-    e(
-      `FCMPE_${T}Z_floatcmp`,
-      `M=0 0 S=0 11110 ftype=${ft} 1 Rm:5 op=00 1000 Rn:5 opc=11 000`,
-      `fcmpe {Rn:${r}}, #0.0`,
-      { feature },
-    );
+    // opc<1>: signalling (FCMPE), opc<0>: compare with +0.0
+    for (const [opc, id, zero] of [
+      ["00", "FCMP", false],
+      ["01", "FCMP", true],
+      ["10", "FCMPE", false],
+      ["11", "FCMPE", true],
+    ] as const) {
+      e(
+        `${id}_${T}${zero ? "Z" : ""}_floatcmp`,
+        `M=0 0 S=0 11110 ftype=${ft} 1 Rm:5 op=00 1000 Rn:5 opc=${opc} 000`,
+        `${id.toLowerCase()} {Rn:${r}}, ${zero ? "#0.0" : `{Rm:${r}}`}`,
+        { feature },
+      );
+    }
   }
 
   cls("floatimm");
@@ -184,10 +174,7 @@ export function defineFp(): void {
   }
 
   cls("float2fix");
-  for (const [sf, g, G] of [
-    [0, "w", "32"],
-    [1, "x", "64"],
-  ] as const) {
+  for (const [sf, g, G] of SF) {
     for (const [ft, T, r, feature] of FTYPES) {
       const excl = sf ? [] : ["scale=0xxxxx"];
       const conv = `${G}${T}`;
@@ -224,10 +211,7 @@ export function defineFp(): void {
   }
 
   cls("float2int");
-  for (const [sf, g, G] of [
-    [0, "w", "32"],
-    [1, "x", "64"],
-  ] as const) {
+  for (const [sf, g, G] of SF) {
     for (const [ft, T, r, feature] of FTYPES) {
       const toInt: [string, string, string][] = [
         ["00", "000", "FCVTNS"],
