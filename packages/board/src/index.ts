@@ -6,6 +6,7 @@ export type { FirmwareCpuView, FirmwareTranslationRegs } from "./firmware.js";
 export { firmwareCpuView } from "./firmware.js";
 export type { PartInterrupt } from "./interrupts.js";
 export { ARCH_PPI, dtInterrupts, level, spi } from "./interrupts.js";
+export { BoardMachine } from "./machine.js";
 export type { AcpiContext, BoardPart, DtContext, DtPhandles, MmioWindow } from "./parts.js";
 export { attachParts, describePartsAcpi, describePartsDt, partWindows, presentParts } from "./parts.js";
 export type { CpuPowerState, PsciPlatform } from "./psci.js";

@@ -3,9 +3,9 @@ import type { AhciHba, AtapiDvd } from "@armature/ahci";
 import {
   attachParts,
   BoardConsole,
+  BoardMachine,
   type BoardMachineOptions,
   type BoardRuntime,
-  BoardSnapshots,
   createGicBoard,
   firmwareCpuView,
   type MachineStop,
@@ -85,7 +85,7 @@ export function parallelsUserNetwork(): UserNetwork {
  * starts the boot image through it, and hands the vCPUs to the shared BoardRuntime with the
  * firmware's service HVCs routed to it and HVC #0 to PSCI.
  */
-export class ParallelsMachine {
+export class ParallelsMachine extends BoardMachine {
   readonly config: ParallelsConfig;
   readonly bus = new Bus();
   readonly clock: VirtualClock;
@@ -110,8 +110,7 @@ export class ParallelsMachine {
   /** The NIC's backend (undefined with net "none"). */
   readonly net: NetBackend | undefined;
   private readonly ownsNet: boolean;
-  private readonly console: BoardConsole;
-  private closed = false;
+  protected readonly console: BoardConsole;
   /** No `kernel`: the firmware's boot manager boots the disk. */
   private readonly bootsDisk: boolean;
   private readonly uart: Pl011;
@@ -119,13 +118,9 @@ export class ParallelsMachine {
   private readonly ehci: EhciController;
   private readonly disk: BlockBackend | undefined;
   private readonly modelName: string;
-  /** Accept changed disks while restoring (restoreSnapshot's `force`). */
-  private readonly snapshots = new BoardSnapshots(
-    () => this.snapshotHeader(),
-    () => this.snapshotSections(),
-  );
 
   constructor(o: ParallelsMachineOptions) {
+    super();
     resolveCpuEngine(o.engine); // a bad engine is a ConfigError before anything is built
     if (o.kernel !== undefined && (!(o.kernel instanceof Uint8Array) || o.kernel.length === 0))
       throw new ConfigError(
@@ -244,13 +239,6 @@ export class ParallelsMachine {
     });
   }
 
-  /** Type into the console (the UART). */
-  input(bytes: Uint8Array): void {
-    this.console.input(bytes);
-    this.runtime.wake();
-  }
-
-  /** Stop the run loop at the next opportunity. */
   /**
    * Press the power button (ACPI GED → Notify(PWRB, 0x80)): Linux's button driver reports
    * KEY_POWER, and a guest that handles it (acpid, systemd-logind) shuts down.
@@ -258,10 +246,6 @@ export class ParallelsMachine {
   powerButton(): void {
     this.powerLine.pulse();
     this.runtime.wake();
-  }
-
-  stop(reason: MachineStop = "halted"): void {
-    this.runtime.stop(reason);
   }
 
   /**
@@ -274,16 +258,9 @@ export class ParallelsMachine {
     return r;
   }
 
-  /** Release host resources the board opened (idempotent). */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  /** The default user network's sockets (a backend given in the options is the caller's). */
+  protected releaseHost(): void {
     if (this.ownsNet && this.net instanceof UserNetwork) this.net.close();
-  }
-
-  /** Instructions retired by all vCPUs. */
-  retired(): number {
-    return this.runtime.retired();
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -341,29 +318,6 @@ export class ParallelsMachine {
     const dvd = this.dvd.medium;
     if (dvd !== undefined) sections.push({ name: "cdrom", part: this.snapshots.disk("sr0", dvd) });
     return sections;
-  }
-
-  /**
-   * Save the machine's state to `path` (between `run()` calls, after the OS called
-   * ExitBootServices). Disks are not copied: their identity is. Returns the file's size in bytes.
-   */
-  saveSnapshot(path: string): number {
-    return this.snapshots.save(path);
-  }
-
-  /**
-   * Restore a snapshot saved by a machine built with the same options (before `run()`, or while
-   * paused). All or nothing: a file of another version, board or configuration, a truncated or
-   * corrupt file, or a changed disk or DVD medium (unless `force`) throws SnapshotError and
-   * changes nothing.
-   */
-  restoreSnapshot(path: string, opts: { force?: boolean } = {}): void {
-    this.snapshots.restore(path, opts);
-  }
-
-  /** SHA-256 (hex) of the whole machine state (what a snapshot would hold). */
-  stateHash(): string {
-    return this.snapshots.hash();
   }
 }
 

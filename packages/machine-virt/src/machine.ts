@@ -2,9 +2,9 @@ import type { AhciPciFunction } from "@armature/ahci";
 import {
   attachParts,
   BoardConsole,
+  BoardMachine,
   type BoardMachineOptions,
   type BoardRuntime,
-  BoardSnapshots,
   createGicBoard,
   type MachineStop,
   type Psci,
@@ -86,7 +86,7 @@ export interface VirtMachineOptions extends BoardMachineOptions, VirtBoardOption
  * from the same table (describeVirtDt), loads Linux and hands the vCPUs to the shared
  * BoardRuntime (@armature/board: run loop, PSCI over HVC, WFI idling, external aborts).
  */
-export class VirtMachine {
+export class VirtMachine extends BoardMachine {
   readonly config: VirtConfig;
   readonly layout: VirtLayout;
   readonly bus = new Bus();
@@ -125,16 +125,12 @@ export class VirtMachine {
   readonly runtime: BoardRuntime;
   /** The backend behind virtio-net (undefined with `net: "none"`). */
   readonly network: NetBackend | undefined;
-  private readonly console: BoardConsole;
-  private closed = false;
+  protected readonly console: BoardConsole;
   private readonly customParts: number;
   private readonly modelName: string;
-  private readonly snapshots = new BoardSnapshots(
-    () => this.snapshotHeader(),
-    () => this.snapshotSections(),
-  );
 
   constructor(o: VirtMachineOptions) {
+    super();
     const c = virtConfig(o);
     resolveCpuEngine(o.engine); // a bad engine is a ConfigError before anything is built
     this.config = c;
@@ -296,17 +292,6 @@ export class VirtMachine {
     return bootOrderFile(paths);
   }
 
-  /** Type into the console (the tty named last in `console=`). */
-  input(bytes: Uint8Array): void {
-    this.console.input(bytes);
-    this.runtime.wake();
-  }
-
-  /** Stop the run loop at the next opportunity. */
-  stop(reason: MachineStop = "halted"): void {
-    this.runtime.stop(reason);
-  }
-
   /**
    * Run until the guest powers off or resets, `stop()` is called, or `maxInstructions` retire.
    * Yields to the host event loop between slices so console and network I/O keep flowing.
@@ -319,18 +304,11 @@ export class VirtMachine {
   }
 
   /**
-   * Release host resources: the network backend's sockets, timers and capture file. `run()`
-   * calls it when the machine stops (not when it only spends its instruction budget). Idempotent.
+   * The network backend's sockets, timers and capture file. `run()` closes the machine when it
+   * stops (not when it only spends its instruction budget).
    */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected releaseHost(): void {
     this.network?.close?.();
-  }
-
-  /** Instructions retired by all vCPUs. */
-  retired(): number {
-    return this.runtime.retired();
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -412,27 +390,5 @@ export class VirtMachine {
         });
     });
     return sections;
-  }
-
-  /**
-   * Save the machine's state to `path` (between `run()` calls, or while paused). Disks are not
-   * copied: their identity is. Returns the file's size in bytes.
-   */
-  saveSnapshot(path: string): number {
-    return this.snapshots.save(path);
-  }
-
-  /**
-   * Restore a snapshot saved by a machine built with the same options (before `run()`, or while
-   * paused). All or nothing: a file of another version, board or configuration, a truncated or
-   * corrupt file, or a changed disk (unless `force`) throws SnapshotError and changes nothing.
-   */
-  restoreSnapshot(path: string, opts: { force?: boolean } = {}): void {
-    this.snapshots.restore(path, opts);
-  }
-
-  /** SHA-256 (hex) of the whole machine state (what a snapshot would hold). */
-  stateHash(): string {
-    return this.snapshots.hash();
   }
 }
