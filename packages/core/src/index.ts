@@ -1,7 +1,7 @@
 export * from "./block.js";
 export type { AccessSize, MmioDevice, Region } from "./bus.js";
 export { Bus, MmioRegion } from "./bus.js";
-export { getU32LE, putU32LE, withRoom } from "./bytes.js";
+export { concatBytes, getU32LE, putU32LE, withRoom } from "./bytes.js";
 export type { ClockMode, ClockOptions } from "./clock.js";
 export { Timer, VirtualClock } from "./clock.js";
 export { crc32 } from "./crc32.js";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { type BlockBackend, FileBlockBackend, MemoryBlockBackend, ReadOnlyBlockBackend } from "./block.js";
+import { concatBytes } from "./bytes.js";
 import { ArmatureError } from "./errors.js";
 import type { RamRegion } from "./memory.js";
 
@@ -131,18 +132,8 @@ export class StateWriter {
   }
   /** Everything as one buffer. */
   toBytes(): Uint8Array {
-    return concat(this.finish());
+    return concatBytes(this.finish());
   }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { concatBytes } from "@armature/core";
 import { uniform } from "@armature/core/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -96,16 +97,7 @@ function transfer(
   };
   a.connect();
   clock.run(2_000_000);
-  const cat = (l: Uint8Array[]) => {
-    const out = new Uint8Array(l.reduce((n, x) => n + x.length, 0));
-    let o = 0;
-    for (const x of l) {
-      out.set(x, o);
-      o += x.length;
-    }
-    return out;
-  };
-  return { gotB: cat(gotB), gotA: cat(gotA), endA, endB, closedA, closedB, a, b };
+  return { gotB: concatBytes(gotB), gotA: concatBytes(gotA), endA, endB, closedA, closedB, a, b };
 }
 
 describe("TcpConnection over a faulty link", () => {

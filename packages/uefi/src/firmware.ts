@@ -6,6 +6,7 @@
 
 import {
   ConfigError,
+  concatBytes,
   RateLimitedLog,
   SnapshotError,
   type Snapshottable,
@@ -817,13 +818,13 @@ export class UefiFirmware implements Snapshottable {
     const fileDp =
       from.device === undefined
         ? END_OF_DEVICE_PATH
-        : concatBytes(filePathNode(from.device.path), END_OF_DEVICE_PATH);
+        : concatBytes([filePathNode(from.device.path), END_OF_DEVICE_PATH]);
     const fp = this.bsData.take(fileDp.length);
     this.write(fp, fileDp);
     let fullDp = fp;
     if (from.device !== undefined) {
       const own = from.device.devicePath;
-      const full = concatBytes(own.subarray(0, own.length - 4), fileDp);
+      const full = concatBytes([own.subarray(0, own.length - 4), fileDp]);
       fullDp = this.bsData.take(full.length);
       this.write(fullDp, full);
     }
@@ -2009,13 +2010,6 @@ interface BootCandidate {
   path: string;
   loadOptions: Uint8Array;
   bootNumber?: number;
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function validAllocType(t: number): boolean {

@@ -4,7 +4,7 @@
 // holding a FAT volume. Files are read-only: Open for writing answers EFI_WRITE_PROTECTED; raw
 // writes go through BLOCK_IO/DISK_IO on writable disks.
 
-import type { BlockBackend } from "@armature/core";
+import { type BlockBackend, concatBytes } from "@armature/core";
 import { FatError, type FatNode, type FatTime, FatVolume } from "./fat.js";
 import { GPT_PARTITION_TYPE, type GptEntry, GptError, readGpt } from "./gpt.js";
 import { guidBytes, guidText } from "./guid.js";
@@ -132,7 +132,7 @@ export class Storage {
   }
 
   private scanDisk(index: number, backend: BlockBackend): void {
-    const diskPath = concat(vendorHwNode(index), END_NODE);
+    const diskPath = concatBytes([vendorHwNode(index), END_NODE]);
     const whole = this.addDevice(index, backend, 0, backend.size, undefined, diskPath);
     let gptProblem: string;
     try {
@@ -141,7 +141,7 @@ export class Storage {
         this.problems.push(`disk ${index}: primary GPT unusable (${gpt.primaryProblem}); using the backup`);
       for (const p of gpt.partitions) {
         const bs = backend.blockSize;
-        const path = concat(vendorHwNode(index), hardDriveNode(p), END_NODE);
+        const path = concatBytes([vendorHwNode(index), hardDriveNode(p), END_NODE]);
         const dev = this.addDevice(
           index,
           backend,
@@ -514,16 +514,6 @@ function u64s(vals: readonly bigint[]): Uint8Array {
     dv.setBigUint64(8 * i, BigInt.asUintN(64, v), true);
   });
   return b;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
