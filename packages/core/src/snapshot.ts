@@ -109,6 +109,11 @@ export class StateWriter {
     this.u32(b.length);
     this.raw(b);
   }
+  /** A list of byte runs (queued input, frames, reports): a u32 count, then each as `bytes`. */
+  byteList(list: readonly Uint8Array[]): void {
+    this.u32(list.length);
+    for (const b of list) this.bytes(b);
+  }
   /** Bytes without a length (the reader knows it). Runs of 4 KiB or more are kept by reference. */
   raw(b: Uint8Array): void {
     if (b.length >= 4096) {
@@ -206,6 +211,13 @@ export class StateReader {
   bytes(max: number): Uint8Array {
     const n = this.count(max, "byte length");
     return this.raw(n);
+  }
+  /** What `byteList` wrote: at most `maxCount` runs (`what` names them) of at most `maxBytes` each, copied. */
+  byteList(maxCount: number, maxBytes: number, what: string): Uint8Array[] {
+    const n = this.count(maxCount, what);
+    const list: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) list.push(this.bytes(maxBytes).slice());
+    return list;
   }
   /** `n` bytes (a view into the file: copy before keeping past the restore). */
   raw(n: number): Uint8Array {

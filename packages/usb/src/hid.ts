@@ -210,8 +210,7 @@ abstract class HidDevice extends UsbDeviceBase {
   protected override saveOwnState(w: StateWriter): void {
     w.u8(this.protocol);
     w.u32(this.idleRate);
-    w.u32(this.queue.length);
-    for (const q of this.queue) w.bytes(q);
+    w.byteList(this.queue);
     this.saveInputState(w);
   }
 
@@ -219,8 +218,7 @@ abstract class HidDevice extends UsbDeviceBase {
     const protocol = r.u8();
     if (protocol > 1) r.fail(`${this.name}: protocol ${protocol}`);
     const idle = r.u32();
-    const queue: Uint8Array[] = [];
-    for (let n = r.count(MAX_QUEUED_REPORTS, "queued reports"); n > 0; n--) queue.push(r.bytes(64).slice());
+    const queue = r.byteList(MAX_QUEUED_REPORTS, 64, "queued reports");
     const input = this.loadInputState(r);
     return () => {
       this.protocol = protocol;

@@ -109,16 +109,13 @@ export class VirtioConsole implements VirtioDevice {
   readonly stateVersion = 1;
   /** Host input not yet delivered, and the console size. */
   saveState(w: StateWriter): void {
-    w.u32(this.pending.length);
-    for (const b of this.pending) w.bytes(b);
+    w.byteList(this.pending);
     w.f64(this.pendingBytes);
     w.f64(this.cols);
     w.f64(this.rows);
   }
   loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
-    const n = r.count(1 << 20, "pending input chunks");
-    const pending: Uint8Array[] = [];
-    for (let i = 0; i < n; i++) pending.push(r.bytes(1 << 30).slice());
+    const pending = r.byteList(1 << 20, 1 << 30, "pending input chunks");
     const bytes = r.f64();
     const cols = r.f64();
     const rows = r.f64();

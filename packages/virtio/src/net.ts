@@ -203,17 +203,14 @@ export class VirtioNet implements VirtioDevice {
   /** Link state, received frames not yet delivered and the counters (the backend is the host's). */
   saveState(w: StateWriter): void {
     w.bool(this.linkUp);
-    w.u32(this.pending.length);
-    for (const f of this.pending) w.bytes(f);
+    w.byteList(this.pending);
     w.f64(this.txFrames);
     w.f64(this.rxFrames);
     w.f64(this.rxDropped);
   }
   loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
     const link = r.bool();
-    const n = r.count(1 << 20, "pending frames");
-    const pending: Uint8Array[] = [];
-    for (let i = 0; i < n; i++) pending.push(r.bytes(1 << 20).slice());
+    const pending = r.byteList(1 << 20, 1 << 20, "pending frames");
     const c = [r.f64(), r.f64(), r.f64()];
     return (ctx) => {
       this.ctx = ctx;
