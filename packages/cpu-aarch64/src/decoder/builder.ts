@@ -32,21 +32,9 @@ const PH = /\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_]+)\}/g;
 
 /** Adds one encoding: `id`, a 32-bit pattern (see parsePattern) and the LLVM assembler template. */
 export function e(id: string, pattern: string, asm: string, opts: EntryOpts = {}): EncodingSpec {
-  const p = parsePattern(pattern);
-  const fieldBy = new Map(p.fields.map((f) => [f.name, f]));
   const fixedPos = new Map<string, { lsb: number; width: number }>();
-  // Recover positions of named fixed fields for exclusions on them.
-  {
-    let pos = 32;
-    for (const tok of pattern.trim().split(/\s+/)) {
-      const m = /^([A-Za-z][A-Za-z0-9_]*)(?::(\d+)|=([01]+))?$/.exec(tok);
-      if (m?.[2]) pos -= Number(m[2]);
-      else if (m?.[3]) {
-        pos -= m[3].length;
-        fixedPos.set(m[1]!, { lsb: pos, width: m[3].length });
-      } else pos -= tok.length;
-    }
-  }
+  const p = parsePattern(pattern, fixedPos);
+  const fieldBy = new Map(p.fields.map((f) => [f.name, f]));
   const excludes: Exclusion[] = (opts.excl ?? []).map((text) => {
     let mask = 0;
     let bits = 0;

@@ -73,33 +73,72 @@ export interface ParsedPattern {
 
 /**
  * Parses a 32-bit pattern, MSB first. Tokens: literal bits `0101`; a variable field `name:width`;
- * a named fixed field `name=0101`. Every bit must be covered.
+ * a named fixed field `name=0101`. Every bit must be covered. `fixedAt`, when given, receives the
+ * position of each named fixed field. A hand-written scanner: the table's ~2,700 patterns are
+ * parsed at every start-up, in unoptimised code (regular expressions here cost ~10 ms).
  */
-export function parsePattern(pattern: string): ParsedPattern {
+export function parsePattern(
+  pattern: string,
+  fixedAt?: Map<string, { lsb: number; width: number }>,
+): ParsedPattern {
   let pos = 32;
   let mask = 0;
   let bits = 0;
   const fields: FieldSpec[] = [];
   const fixed: Record<string, number> = {};
-  for (const tok of pattern.trim().split(/\s+/)) {
-    let m = /^([A-Za-z][A-Za-z0-9_]*):(\d+)$/.exec(tok);
-    if (m) {
-      const width = Number(m[2]);
-      pos -= width;
-      fields.push({ name: m[1]!, lsb: pos, width });
-      continue;
+  const n = pattern.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && isSpace(pattern.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isSpace(pattern.charCodeAt(i))) i++;
+    const tok = pattern.slice(start, i);
+    const bad = () => new EncodingError(`bad pattern token "${tok}" in "${pattern}"`);
+    // name, then ":width" or "=bits"; or only bits.
+    let k = 0;
+    const c0 = tok.charCodeAt(0);
+    let name: string | undefined;
+    if ((c0 | 0x20) >= 0x61 && (c0 | 0x20) <= 0x7a) {
+      k = 1;
+      while (k < tok.length && isNameChar(tok.charCodeAt(k))) k++;
+      name = tok.slice(0, k);
+      const sep = tok.charCodeAt(k);
+      if (sep === 0x3a /* : */) {
+        if (k + 1 >= tok.length) throw bad();
+        let width = 0;
+        for (let j = k + 1; j < tok.length; j++) {
+          const d = tok.charCodeAt(j) - 0x30;
+          if (d < 0 || d > 9) throw bad();
+          width = width * 10 + d;
+        }
+        pos -= width;
+        fields.push({ name, lsb: pos, width });
+        continue;
+      }
+      if (sep !== 0x3d /* = */ || k + 1 >= tok.length) throw bad();
+      k++;
     }
-    m = /^([A-Za-z][A-Za-z0-9_]*)=([01]+)$/.exec(tok);
-    const lit = m ? m[2]! : tok;
-    if (!/^[01]+$/.test(lit)) throw new EncodingError(`bad pattern token "${tok}" in "${pattern}"`);
-    pos -= lit.length;
-    if (m) fixed[m[1]!] = parseInt(lit, 2);
-    for (let i = 0; i < lit.length; i++) {
-      const b = pos + lit.length - 1 - i;
+    const len = tok.length - k;
+    pos -= len;
+    let value = 0;
+    for (let j = 0; j < len; j++) {
+      const c = tok.charCodeAt(k + j);
+      if (c !== 0x30 && c !== 0x31) throw bad();
+      const b = pos + len - 1 - j;
       mask |= 1 << b;
-      if (lit[i] === "1") bits |= 1 << b;
+      if (c === 0x31) bits |= 1 << b;
+      value = value * 2 + (c - 0x30);
+    }
+    if (name !== undefined) {
+      fixed[name] = value;
+      fixedAt?.set(name, { lsb: pos, width: len });
     }
   }
   if (pos !== 0) throw new EncodingError(`pattern "${pattern}" covers ${32 - pos} bits, not 32`);
   return { mask: mask | 0, bits: bits | 0, fields, fixed };
 }
+
+const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const isNameChar = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f;

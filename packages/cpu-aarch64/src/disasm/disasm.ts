@@ -33,8 +33,9 @@ function compile(spec: EncodingSpec, asm: string): Compiled {
   return { parts };
 }
 
-const CANON: Compiled[] = ENCODINGS.map((s) => compile(s, s.asm));
-const ALIASES: Compiled[][] = ENCODINGS.map((s) => s.aliases.map((a) => compile(s, a.asm)));
+// Compiled on first use: a run that never disassembles does not pay for ~2,000 templates at start-up.
+const CANON: (Compiled | undefined)[] = new Array(ENCODINGS.length);
+const ALIASES: (Compiled[] | undefined)[] = new Array(ENCODINGS.length);
 
 function render(c: Compiled, w: number, pc: number): string {
   comment.text = "";
@@ -58,8 +59,12 @@ export function formatEntry(index: number, word: number, pc = 0, model: CpuModel
   const w = word | 0;
   const al = spec.aliases;
   for (let i = 0; i < al.length; i++) {
-    if (al[i]!.when(w)) return render(ALIASES[index]![i]!, w, pc);
+    if (al[i]!.when(w)) {
+      ALIASES[index] ??= al.map((a) => compile(spec, a.asm));
+      return render(ALIASES[index]![i]!, w, pc);
+    }
   }
+  CANON[index] ??= compile(spec, spec.asm);
   return render(CANON[index]!, w, pc);
 }
 
