@@ -59,6 +59,7 @@ main:
 // request: x0 = type, x1 = sector, x2 = data descriptor flags (WRITE or 0); returns the status
 // byte in x0 and the used length in x1. Uses avail/used index x27 (starts at 0).
 request:
+    mov     x16, x30
     ldr     x3, =HDR
     str     w0, [x3]                        // type
     str     wzr, [x3, #4]                   // reserved
@@ -67,43 +68,13 @@ request:
     mov     w5, #0xff
     strb    w5, [x4]
     ldr     x5, =Q
-    str     x3, [x5]                        // desc 0: header, NEXT
-    mov     w6, #16
-    str     w6, [x5, #8]
-    mov     w6, #1
-    strh    w6, [x5, #12]
-    strh    w6, [x5, #14]                   // next = 1
-    ldr     x6, =DATA                       // desc 1: data, NEXT | flags
-    str     x6, [x5, #16]
-    mov     w6, #512
-    str     w6, [x5, #24]
-    orr     w6, w2, #1
-    strh    w6, [x5, #28]
-    mov     w6, #2
-    strh    w6, [x5, #30]                   // next = 2
-    str     x4, [x5, #32]                   // desc 2: status, WRITE
-    mov     w6, #1
-    str     w6, [x5, #40]
-    mov     w6, #2
-    strh    w6, [x5, #44]
-    strh    wzr, [x5, #46]
-    and     x6, x27, #3
-    add     x7, x5, #0x104
-    strh    wzr, [x7, x6, lsl #1]           // avail ring[idx % 4] = head 0
+    ldr     x0, =DATA
+    bl      virtq_post_chain3
     add     x27, x27, #1
-    dmb     ishst
-    strh    w27, [x5, #0x102]               // avail idx
-    dsb     sy
-    strh    wzr, [x24]                      // notify
-1:  ldrh    w6, [x5, #0x202]                // used idx
-    cmp     w6, w27
-    b.ne    1b
-    sub     x6, x27, #1
-    and     x6, x6, #3
-    add     x7, x5, #0x204
-    add     x7, x7, x6, lsl #3
-    ldr     w1, [x7, #4]                    // used elem len
+    mov     w0, w27
+    bl      virtq_wait_used
     ldrb    w0, [x4]
+    mov     x30, x16
     ret
 
 wmsg:   .asciz "written by the guest"

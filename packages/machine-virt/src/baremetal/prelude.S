@@ -386,6 +386,55 @@ virtq_post_first:
     strh    w5, [x4]
     ret
 
+// virtq_post_chain3: a virtio-blk request (virtio 1.2 5.2.6) as descriptors 0-2 of the 4-entry
+// queue 0 at ring memory x5: x3 = the 16-byte header (device-readable), x0 = the 512-byte data
+// buffer with flags w2 (2: device-writable), x4 = the status byte (device-writable), each as the
+// device addresses it. Puts head 0 in the next available ring entry, publishes it and notifies
+// x24. Clobbers x6, x7.
+virtq_post_chain3:
+    str     x3, [x5]                        // desc 0: header, NEXT
+    mov     w6, #16
+    str     w6, [x5, #8]
+    mov     w6, #1
+    strh    w6, [x5, #12]
+    strh    w6, [x5, #14]                   // next = 1
+    str     x0, [x5, #16]                   // desc 1: data, NEXT | flags
+    mov     w6, #512
+    str     w6, [x5, #24]
+    orr     w6, w2, #1
+    strh    w6, [x5, #28]
+    mov     w6, #2
+    strh    w6, [x5, #30]                   // next = 2
+    str     x4, [x5, #32]                   // desc 2: status, WRITE
+    mov     w6, #1
+    str     w6, [x5, #40]
+    mov     w6, #2
+    strh    w6, [x5, #44]
+    strh    wzr, [x5, #46]
+    ldrh    w6, [x5, #0x102]                // avail idx
+    and     w7, w6, #3
+    add     x7, x5, x7, lsl #1
+    strh    wzr, [x7, #0x104]               // avail ring[idx % 4] = head 0
+    add     w6, w6, #1
+    dmb     ishst
+    strh    w6, [x5, #0x102]
+    dsb     sy
+    strh    wzr, [x24]                      // notify queue 0
+    ret
+
+// virtq_wait_used: waits until the used idx of the 4-entry queue at ring memory x5 is w0, then
+// returns the length of used ring entry w0 - 1 in x1. Clobbers x6, x7.
+virtq_wait_used:
+1:  ldrh    w6, [x5, #0x202]                // used idx
+    cmp     w6, w0
+    b.ne    1b
+    sub     w6, w0, #1
+    and     x6, x6, #3
+    add     x7, x5, #0x204
+    add     x7, x7, x6, lsl #3
+    ldr     w1, [x7, #4]                    // used elem len
+    ret
+
 // ---------------------------------------------------------------- vectors (ARM ARM D1.10.2)
 .macro VENTRY kind
     .balign 0x80

@@ -233,15 +233,9 @@ smmu_cmd:
 request:
     mov     x16, x30
     bl      post
-1:  ldr     x5, =Q
-    ldrh    w6, [x5, #0x202]
-    cmp     w6, w26
-    b.ne    1b
-    sub     x6, x26, #1
-    and     x6, x6, #3
-    add     x7, x5, #0x204
-    add     x7, x7, x6, lsl #3
-    ldr     w1, [x7, #4]
+    ldr     x5, =Q
+    mov     w0, w26
+    bl      virtq_wait_used
     ldr     x4, =STATUS
     ldrb    w0, [x4]
     mov     x30, x16
@@ -258,34 +252,9 @@ post:
     mov     w5, #0xff
     strb    w5, [x4]
     ldr     x5, =Q
-    ldr     x6, =IOVA + (HDR - BUFS)
-    str     x6, [x5]                        // desc 0: header, NEXT
-    mov     w6, #16
-    str     w6, [x5, #8]
-    mov     w6, #1
-    strh    w6, [x5, #12]
-    strh    w6, [x5, #14]
-    str     x0, [x5, #16]                   // desc 1: data, NEXT | WRITE
-    mov     w6, #512
-    str     w6, [x5, #24]
-    mov     w6, #3
-    strh    w6, [x5, #28]
-    mov     w6, #2
-    strh    w6, [x5, #30]
-    ldr     x6, =IOVA + (STATUS - BUFS)
-    str     x6, [x5, #32]                   // desc 2: status, WRITE
-    mov     w6, #1
-    str     w6, [x5, #40]
-    mov     w6, #2
-    strh    w6, [x5, #44]
-    strh    wzr, [x5, #46]
-    and     x6, x26, #3
-    add     x7, x5, #0x104
-    strh    wzr, [x7, x6, lsl #1]
+    ldr     x3, =IOVA + (HDR - BUFS)
+    ldr     x4, =IOVA + (STATUS - BUFS)
+    mov     w2, #2                          // data: device-writable
     add     x26, x26, #1
-    dmb     ishst
-    strh    w26, [x5, #0x102]
-    dsb     sy
-    strh    wzr, [x24]
-    ret
+    b       virtq_post_chain3
     .ltorg
