@@ -7,12 +7,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { Bus } from "@armature/core";
+import { Bus, type RamRegion } from "@armature/core";
 import { xorshift32 } from "@armature/core/test";
 import { decode } from "../decoder/decode.js";
 import { ENCODINGS } from "../decoder/table.js";
 import { M1_MODEL } from "../model.js";
-import { QemuUser } from "../test/qemu-user.js";
+import { QemuRecordOracle } from "../test/qemu-user.js";
 import { Cpu } from "./cpu.js";
 import { UNIMPLEMENTED_IDS } from "./dispatch.js";
 
@@ -75,29 +75,6 @@ export function buildUserPrograms(dir: string, stdio: "pipe" | "inherit" = "pipe
   execFileSync("bash", [join(import.meta.dirname, "../../harness/build.sh"), dir], { stdio });
 }
 
-/** The integer differential harness under qemu-aarch64 (one long-lived process). */
-export class QemuOracle {
-  private readonly qemu: QemuUser;
-
-  constructor(harnessPath: string, qemu = "qemu-aarch64") {
-    this.qemu = new QemuUser(harnessPath, "harness", qemu);
-  }
-
-  async run(cases: readonly DiffCase[]): Promise<DiffResult[]> {
-    const req = Buffer.alloc(REQ_SIZE * cases.length);
-    for (let i = 0; i < cases.length; i++) encodeCase(cases[i]!, req, i * REQ_SIZE);
-    this.qemu.write(req);
-    const all = await this.qemu.read(RESP_SIZE * cases.length);
-    const out: DiffResult[] = [];
-    for (let i = 0; i < cases.length; i++) out.push(decodeResp(all, i * RESP_SIZE));
-    return out;
-  }
-
-  close(): void {
-    this.qemu.close(Buffer.alloc(REQ_SIZE));
-  }
-}
-
 function fillData(u32: Uint32Array, seed: number): void {
   const next = xorshift32(seed | 1);
   for (let i = 0; i < u32.length; i++) u32[i] = next();
@@ -148,28 +125,25 @@ function buildFrame(): Uint8Array {
 }
 const FRAME = buildFrame();
 
+/** A user-mode Cpu with the harnesses' code page (CODE) and data pages (DATA), both sides' layout. */
+export function harnessCpu(): { cpu: Cpu; code: RamRegion; data: RamRegion } {
+  const bus = new Bus();
+  const code = bus.addRam("code", CODE, 4096);
+  const data = bus.addRam("data", DATA, DATA_SIZE);
+  return { cpu: new Cpu({ bus, model: M1_MODEL, userMode: true }), code, data };
+}
+
 /** Our side: a user-mode Cpu with the harness's code and data pages. */
 export class LocalOracle {
-  readonly cpu: Cpu;
-  private readonly code: Uint8Array;
-  private readonly codeView: DataView;
-  private readonly data32: Uint32Array;
-
-  constructor() {
-    const bus = new Bus();
-    const code = bus.addRam("code", CODE, 4096);
-    const data = bus.addRam("data", DATA, DATA_SIZE);
-    this.code = code.u8;
-    this.codeView = code.view;
-    this.data32 = new Uint32Array(data.buffer, 0, DATA_SIZE / 4);
-    this.cpu = new Cpu({ bus, model: M1_MODEL, userMode: true });
-  }
+  private readonly pages = harnessCpu();
+  readonly cpu = this.pages.cpu;
+  private readonly data32 = new Uint32Array(this.pages.data.buffer, 0, DATA_SIZE / 4);
 
   run(c: DiffCase): DiffResult {
     const cpu = this.cpu;
-    this.code.set(FRAME);
+    this.pages.code.u8.set(FRAME);
     for (let i = 0; i < NWORDS; i++) {
-      this.codeView.setUint32(0x800 + 4 * i, i < c.words.length ? c.words[i]! >>> 0 : NOP, true);
+      this.pages.code.view.setUint32(0x800 + 4 * i, i < c.words.length ? c.words[i]! >>> 0 : NOP, true);
     }
     cpu.invalidateCode(CODE, 4096);
     fillData(this.data32, c.seed);
@@ -197,7 +171,7 @@ export class LocalOracle {
     let codeModified = false;
     for (let i = 0; i < NWORDS; i++) {
       const orig = i < c.words.length ? c.words[i]! >>> 0 : NOP;
-      if (this.codeView.getUint32(0x800 + 4 * i, true) !== orig) codeModified = true;
+      if (this.pages.code.view.getUint32(0x800 + 4 * i, true) !== orig) codeModified = true;
     }
     return {
       codeModified,
@@ -482,7 +456,9 @@ export function diffRun<C, R, E>(
 
 /** The integer run: QEMU on the built `harness`, our LocalOracle, sequences drawn from `seed`. */
 export function integerDiff(harness: string, seed: number): DiffRun<DiffCase, DiffResult> {
-  const sides = { qemu: new QemuOracle(harness), ours: new LocalOracle(), judge: judgeCase };
+  const format = { request: REQ_SIZE, encode: encodeCase, response: RESP_SIZE, decode: decodeResp };
+  const qemu = new QemuRecordOracle(harness, "harness", format, Buffer.alloc(REQ_SIZE));
+  const sides = { qemu, ours: new LocalOracle(), judge: judgeCase };
   return diffRun(sides, generatorEntries(), randomCase, seed);
 }
 

@@ -91,3 +91,43 @@ export class QemuUser {
     else this.proc.stdin!.end(last);
   }
 }
+
+/** A harness's fixed-size records: a case encoded into `request` bytes, a result decoded from `response` bytes. */
+export interface RecordFormat<C, R> {
+  request: number;
+  encode(c: C, buf: Buffer, off: number): void;
+  response: number;
+  decode(buf: Buffer, off: number): R;
+}
+
+/**
+ * A differential harness under qemu-aarch64 (one long-lived process) that answers each request
+ * record with one response record; `last` is sent before stdin ends (the scalar harness's end mark).
+ */
+export class QemuRecordOracle<C, R> {
+  private readonly qemu: QemuUser;
+
+  constructor(
+    program: string,
+    name: string,
+    private readonly format: RecordFormat<C, R>,
+    private readonly last?: Buffer,
+  ) {
+    this.qemu = new QemuUser(program, name);
+  }
+
+  async run(cases: readonly C[]): Promise<R[]> {
+    const { request, encode, response, decode } = this.format;
+    const req = Buffer.alloc(request * cases.length);
+    cases.forEach((c, i) => {
+      encode(c, req, i * request);
+    });
+    this.qemu.write(req);
+    const all = await this.qemu.read(response * cases.length);
+    return cases.map((_, i) => decode(all, i * response));
+  }
+
+  close(): void {
+    this.qemu.close(this.last);
+  }
+}

@@ -8,17 +8,24 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { Bus } from "@armature/core";
 import { xorshift32 } from "@armature/core/test";
 import { decode } from "../../decoder/decode.js";
 import { ENCODINGS } from "../../decoder/table.js";
 import { M1_MODEL } from "../../model.js";
-import { QemuUser } from "../../test/qemu-user.js";
-import { Cpu } from "../cpu.js";
-import { type DiffRun, diffRun, type Rng, SAME, signalFor, type Verdict } from "../difftest.js";
-export const DATA = 0x20000000;
-export const DATA_SIZE = 8192;
-const CODE = 0x10000000;
+import { QemuRecordOracle, type RecordFormat } from "../../test/qemu-user.js";
+import {
+  CODE,
+  DATA,
+  DATA_SIZE,
+  type DiffRun,
+  diffRun,
+  harnessCpu,
+  type Rng,
+  SAME,
+  signalFor,
+  type Verdict,
+} from "../difftest.js";
+
 /** struct st: x[31] @0, fpcr @248, fpsr @256, nzcv @264, v[32][16] @288. */
 const ST_SIZE = 800;
 const REQ_SIZE = 16 + ST_SIZE;
@@ -59,43 +66,23 @@ export function buildSimdHarness(dir: string): string {
   return out;
 }
 
-/** The SIMD differential harness under qemu-aarch64 (one long-lived process). */
-export class QemuSimdOracle {
-  private readonly qemu: QemuUser;
-
-  constructor(harness: string, qemu = "qemu-aarch64") {
-    this.qemu = new QemuUser(harness, "simd harness", qemu);
-  }
-
-  async run(cases: readonly SimdCase[]): Promise<SimdResult[]> {
-    const req = Buffer.alloc(REQ_SIZE * cases.length);
-    for (let i = 0; i < cases.length; i++) {
-      const c = cases[i]!;
-      const o = i * REQ_SIZE;
-      req.writeUInt32LE(MAGIC, o);
-      req.writeUInt32LE(c.word >>> 0, o + 4);
-      req.writeUInt32LE(c.flags, o + 8);
-      req.writeUInt32LE(c.seed >>> 0, o + 12);
-      req.set(c.state, o + 16);
-    }
-    this.qemu.write(req);
-    const all = await this.qemu.read(RESP_SIZE * cases.length);
-    const out: SimdResult[] = [];
-    for (let i = 0; i < cases.length; i++) {
-      const o = i * RESP_SIZE;
-      out.push({
-        status: all.readUInt32LE(o),
-        memhash: all.readUInt32LE(o + 4),
-        state: new Uint8Array(all.subarray(o + 8, o + 8 + ST_SIZE)),
-      });
-    }
-    return out;
-  }
-
-  close(): void {
-    this.qemu.close();
-  }
-}
+/** The SIMD harness's records (struct req / struct resp of simd-harness.c). */
+const SIMD_RECORDS: RecordFormat<SimdCase, SimdResult> = {
+  request: REQ_SIZE,
+  encode(c, req, o) {
+    req.writeUInt32LE(MAGIC, o);
+    req.writeUInt32LE(c.word >>> 0, o + 4);
+    req.writeUInt32LE(c.flags, o + 8);
+    req.writeUInt32LE(c.seed >>> 0, o + 12);
+    req.set(c.state, o + 16);
+  },
+  response: RESP_SIZE,
+  decode: (all, o) => ({
+    status: all.readUInt32LE(o),
+    memhash: all.readUInt32LE(o + 4),
+    state: new Uint8Array(all.subarray(o + 8, o + 8 + ST_SIZE)),
+  }),
+};
 
 function fill(p: Uint8Array, seed: number): void {
   const next = xorshift32(seed >>> 0 || 0x9e3779b9);
@@ -108,25 +95,15 @@ function fnv(p: Uint8Array): number {
 }
 
 export class LocalSimdOracle {
-  readonly cpu: Cpu;
-  private readonly code: DataView;
-  private readonly data: Uint8Array;
-
-  constructor() {
-    const bus = new Bus();
-    const code = bus.addRam("code", CODE, 4096);
-    const data = bus.addRam("data", DATA, DATA_SIZE);
-    this.code = code.view;
-    this.data = data.u8;
-    this.cpu = new Cpu({ bus, model: M1_MODEL, userMode: true });
-  }
+  private readonly pages = harnessCpu();
+  readonly cpu = this.pages.cpu;
 
   run(k: SimdCase): SimdResult {
     const cpu = this.cpu;
-    this.code.setUint32(0, k.word >>> 0, true);
-    this.code.setUint32(4, 0xd503201f, true);
+    this.pages.code.view.setUint32(0, k.word >>> 0, true);
+    this.pages.code.view.setUint32(4, 0xd503201f, true);
     cpu.invalidateCode(CODE, 4096);
-    if (k.flags & 1) fill(this.data, k.seed);
+    if (k.flags & 1) fill(this.pages.data.u8, k.seed);
     const dv = new DataView(k.state.buffer, k.state.byteOffset, ST_SIZE);
     for (let i = 0; i < 31; i++) cpu.setX(i, dv.getBigUint64(8 * i, true));
     cpu.fpcr = dv.getUint32(248, true);
@@ -147,7 +124,7 @@ export class LocalSimdOracle {
       o.setUint32(264, cpu.getNZCV() >>> 0, true);
       res.state.set(cpu.vb, 288);
     }
-    if (k.flags & 1) res.memhash = fnv(this.data);
+    if (k.flags & 1) res.memhash = fnv(this.pages.data.u8);
     return res;
   }
 }
@@ -389,7 +366,8 @@ export function simdDiff(
   seed: number,
   filter?: (id: string, iclass: string) => boolean,
 ): DiffRun<SimdCase, SimdResult> {
-  const sides = { qemu: new QemuSimdOracle(harness), ours: new LocalSimdOracle(), judge: judgeSimdCase };
+  const qemu = new QemuRecordOracle(harness, "simd harness", SIMD_RECORDS);
+  const sides = { qemu, ours: new LocalSimdOracle(), judge: judgeSimdCase };
   return diffRun(sides, simdEntries(filter), randomSimdCase, seed);
 }
 
