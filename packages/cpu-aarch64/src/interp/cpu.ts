@@ -333,6 +333,8 @@ export class Cpu {
    * slice); 2 the same, but it stopped right after starting a slice (the loop fetches at the PC).
    */
   jitCross = 0;
+  /** @internal Set by a translated block that left before a load/store for `JitEngine.enter` to run. */
+  jitSlow = false;
   /** @internal */ jitLeft = 0;
   /** @internal */ jitSlice = 0;
   /** @internal */ jitPage: PageCache | undefined = undefined;

@@ -21,10 +21,10 @@ export interface Emitted {
   /** Ends the block (unconditional branch): the code has set c.pc/c.pcHi/c.jumped and returned. */
   ends: boolean;
   /**
-   * A load/store with the software TLB checked inline: only its slow path (a call into Cpu.ld* and st*)
-   * may throw or touch a device, so the code carries a SYNC comment there (the builder stores `k` and
-   * `c.pc`), and the slow path sets `sl` (the builder checks it after the instruction: a device
-   * read may raise an interrupt as a write may, and the interpreter re-checks after either).
+   * A load/store with the software TLB checked inline: on a hit it touches guest RAM only (cannot
+   * throw, no device, no code page); otherwise (a miss, MMIO, a page-crossing access, a watched
+   * page) the block leaves before it with nothing changed, and `JitEngine.enter` runs the
+   * interpreter's handler for it (see `slowExit`).
    */
   lazy?: boolean;
 }
@@ -91,7 +91,9 @@ function adc64(ai: number, bl: string, bh: string, cin: number, S: boolean): str
   s += ` rl = (al + bl${cin ? " + 1" : ""}) | 0; const cy = (rl >>> 0) ${lt} (al >>> 0) ? 1 : 0; rh = (ah + bh + cy) | 0;`;
   if (S) {
     s += " c.nf = rh >>> 31; c.zf = (rl | rh) === 0 ? 1 : 0;";
-    s += " c.cf = (cy !== 0 ? (rh >>> 0) <= (ah >>> 0) : (rh >>> 0) < (ah >>> 0)) ? 1 : 0;";
+    // carry out of bit 63 = majority(a63, b63, carry into 63), and result bit 63 = a63 ^ b63 ^ that
+    // carry: bitwise only, so no branch whose untaken side lacks V8 type feedback
+    s += " c.cf = ((ah & bh) | ((ah | bh) & ~rh)) >>> 31;";
     s += " c.vf = (~(ah ^ bh) & (ah ^ rh)) >>> 31;";
   }
   return `${s} }`;
@@ -166,6 +168,16 @@ export function exitTo(off: number, ret: number, jumped: boolean): string {
 }
 
 /**
+ * Leave the block before instruction i, a load/store the inline TLB check did not serve: the
+ * epilogue sets c.jitSlow and `JitEngine.enter` runs the interpreter's handler for it. The slow
+ * path thus runs no code of the block: a path first taken after V8 optimised the block cannot
+ * deoptimise it for lack of type feedback (it used to: `c.pc = lo + 4i` and the c.ld* call).
+ */
+function slowExit(i: number): string {
+  return `/*EXIT:${4 * i}:${i}:2*/`;
+}
+
+/**
  * A taken direct branch from instruction i by `off` bytes: to the block's own start it loops inside
  * the block while a whole further pass fits in the budget (what the run loop would do: same page,
  * no exit pending, no re-check, else the block had returned); otherwise it leaves the block.
@@ -193,17 +205,15 @@ function addrOff(n: number, off: number): string {
 const lastOff = (size: number): number => 0x1000 - (1 << size);
 const GET = ["getUint8", "getUint16", "getInt32"];
 const SET = ["setUint8", "setUint16", "setInt32"];
-const LD = ["c.ld8", "c.ld16", "c.ld32", "c.ld64"];
-const ST = ["c.st8", "c.st16", "c.st32", "c.st64"];
 
 /**
- * The TLB slot and page offset of (al, ah), then `if (hit) fast else slow` for a read or a write;
- * the slow path sets `sl` (the block re-checks after it).
+ * The TLB slot and page offset of (al, ah), then `if (hit) fast else slow` for a read or a write
+ * (slow: the block's slowExit).
  */
 function tlbIf(write: boolean, size: number, fast: string, slow: string): string {
   const [tl, th] = write ? ["WTL", "WTH"] : ["RTL", "RTH"];
   const bound = size === 0 ? "" : ` && o <= ${lastOff(size)}`;
-  return `{ const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (${tl}[ti] === (al & -4096) && ${th}[ti] === ah${bound}) { ${fast} } else { /*SYNC*/ ${slow} sl = 1; } }`;
+  return `{ const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (${tl}[ti] === (al & -4096) && ${th}[ti] === ah${bound}) { ${fast} } else ${slow} }`;
 }
 
 /**
@@ -211,21 +221,19 @@ function tlbIf(write: boolean, size: number, fast: string, slow: string): string
  * software TLB checked inline exactly as Cpu.ld* and st* check it; a miss, MMIO, a page-crossing
  * access or a watched page (no TLB entries then) takes Cpu.ld* and st* as before.
  */
-function transfer(w: number): { code: string; store: boolean } | null {
+function transfer(w: number, i: number): { code: string; store: boolean } | null {
+  const slow = slowExit(i);
   const t = w & 31;
   const size = w >>> 30;
   const opc = (w >>> 22) & 3;
   if (opc === 0) {
     let fast: string;
-    let slow: string;
     const vl = `x[${2 * t}]`;
     if (size === 3) {
       fast = `const dv = WV[ti], b = WB[ti] + o; dv.setInt32(b, ${vl}, true); dv.setInt32(b + 4, x[${2 * t + 1}], true);`;
-      slow = `c.st64(al, ah, ${vl}, x[${2 * t + 1}]);`;
     } else {
       const v = size === 2 ? vl : size === 1 ? `${vl} & 0xffff` : `${vl} & 0xff`;
       fast = `WV[ti].${SET[size]}(WB[ti] + o, ${v}${size === 0 ? "" : ", true"});`;
-      slow = `${ST[size]}(al, ah, ${v});`;
     }
     return { code: tlbIf(true, size, fast, slow), store: true };
   }
@@ -234,17 +242,12 @@ function transfer(w: number): { code: string; store: boolean } | null {
     const fast =
       "const dv = RV[ti], b = RB[ti] + o; rl = dv.getInt32(b, true); rh = dv.getInt32(b + 4, true);";
     return {
-      code: tlbIf(false, 3, fast, "rl = c.ld64(al, ah); rh = c.rhi;") + setD(t, "rl", "rh"),
+      code: tlbIf(false, 3, fast, slow) + setD(t, "rl", "rh"),
       store: false,
     };
   }
   if (size === 2 && opc === 3) return null; // unallocated (decoder rejects)
-  const ld = tlbIf(
-    false,
-    size,
-    `rl = RV[ti].${GET[size]}(RB[ti] + o${size === 0 ? "" : ", true"});`,
-    `rl = ${LD[size]}(al, ah);`,
-  );
+  const ld = tlbIf(false, size, `rl = RV[ti].${GET[size]}(RB[ti] + o${size === 0 ? "" : ", true"});`, slow);
   if (opc === 1) return { code: ld + setD(t, "rl", "0"), store: false };
   const sx = size === 2 ? "rl" : size === 1 ? "(rl << 16) >> 16" : "(rl << 24) >> 24";
   return {
@@ -571,7 +574,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
     case "ldst_pos": {
       if ((w >>> 26) & 1) return null; // SIMD&FP
       const size = w >>> 30;
-      const tr = transfer(w);
+      const tr = transfer(w, i);
       if (tr === null) return null;
       const off = ((w >>> 10) & 0xfff) * (1 << size);
       return lazyMem(addrOff(n, off) + tr.code, tr.store);
@@ -580,7 +583,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
     case "ldst_immpost":
     case "ldst_immpre": {
       if ((w >>> 26) & 1) return null;
-      const tr = transfer(w);
+      const tr = transfer(w, i);
       if (tr === null) return null;
       const off = (w << 11) >> 23;
       const mode = (w >>> 10) & 3;
@@ -618,15 +621,13 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       const inPage = `const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (TL[ti] === (al & -4096) && TH[ti] === ah && o <= 0xff0)`;
       if ((w >>> 22) & 1) {
         code += ` let l1 = 0, h1 = 0, l2 = 0, h2 = 0; { ${inPage.replace("TL[", "RTL[").replace("TH[", "RTH[")} { const dv = RV[ti], b = RB[ti] + o; l1 = dv.getInt32(b, true); h1 = dv.getInt32(b + 4, true); l2 = dv.getInt32(b + 8, true); h2 = dv.getInt32(b + 12, true); }`;
-        code +=
-          " else { const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah; /*SYNC*/ l1 = c.ld64(al, ah); h1 = c.rhi; l2 = c.ld64(a2lo, a2hi); h2 = c.rhi; sl = 1; } }";
+        code += ` else ${slowExit(i)} }`;
         code += setD(t, "l1", "h1") + setD(t2, "l2", "h2");
       } else {
         store = true;
         code += ` const v1l = x[${2 * t}], v1h = x[${2 * t + 1}], v2l = x[${2 * t2}], v2h = x[${2 * t2 + 1}];`;
         code += ` { ${inPage.replace("TL[", "WTL[").replace("TH[", "WTH[")} { const dv = WV[ti], b = WB[ti] + o; dv.setInt32(b, v1l, true); dv.setInt32(b + 4, v1h, true); dv.setInt32(b + 8, v2l, true); dv.setInt32(b + 12, v2h, true); }`;
-        code +=
-          " else { const a2 = (al >>> 0) + 8; const a2lo = a2 | 0; const a2hi = a2 > 0xffffffff ? (ah + 1) | 0 : ah; /*SYNC*/ if ((a2lo & 0xfff) > 0xff8) c.probeWrite((a2lo + 7) | 0, a2hi); c.st64(al, ah, v1l, v1h); c.st64(a2lo, a2hi, v2l, v2h); sl = 1; } }";
+        code += ` else ${slowExit(i)} }`;
       }
       code += " }";
       if (mode !== 2) code += ` x[${i0}] = wl; x[${i0 + 1}] = wh;`;
@@ -634,7 +635,7 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
     }
     case "ldst_regoff": {
       if ((w >>> 26) & 1) return null;
-      const tr = transfer(w);
+      const tr = transfer(w, i);
       if (tr === null) return null;
       const m = (w >>> 16) & 31;
       const option = (w >>> 13) & 7;

@@ -60,6 +60,8 @@ export interface JitStats {
   enters: number;
   /** Page crossings where translated code went on to the target page's block without returning. */
   pageChains: number;
+  /** Loads/stores a block left for (its inline TLB check did not serve them): run by `enter`. */
+  slowPaths: number;
   compileMs: number;
   flushes: number;
 }
@@ -95,6 +97,7 @@ export class JitEngine {
     blockRuns: 0,
     enters: 0,
     pageChains: 0,
+    slowPaths: 0,
     compileMs: 0,
     flushes: 0,
   };
@@ -156,6 +159,32 @@ export class JitEngine {
       total += n;
       all += n;
       budget -= n;
+      if (c.jitSlow) {
+        // the block left before a load/store its inline TLB check did not serve (a miss, MMIO,
+        // an access across pages, a watched page): the interpreter's handler does it here, as
+        // the run loop would (it fits: a block leaves a whole pass's length of the budget), and
+        // the blocks go on after it
+        c.jitSlow = false;
+        this.stats.slowPaths++;
+        const s = (c.pc & 0xfff) >>> 2;
+        try {
+          HANDLERS[page.decoded[s]!]!(c, page.words[s]!);
+        } catch (e) {
+          if (e !== ABORT) throw e;
+          this.stats.blockRuns += runs;
+          this.stats.insnsRun += all;
+          return -(total + 1);
+        }
+        total++;
+        budget--;
+        if (!c.jumped) {
+          c.pc += 4;
+          if (c.pc > 0xffffffff) {
+            c.pc -= 4294967296;
+            c.pcHi = (c.pcHi + 1) | 0;
+          }
+        }
+      }
       const npc = c.pc;
       let crossing: boolean;
       if (c.jumped) {
@@ -294,12 +323,8 @@ export class JitEngine {
       if (em !== null) {
         inline++;
         if (em.mayThrow) body.push(`k = ${i}; c.pc = lo + ${4 * i};`);
-        if (em.lazy) {
-          body.push(em.code.replaceAll("/*SYNC*/", `k = ${i}; c.pc = lo + ${4 * i};`));
-          // after a slow-path access (loads too: a device read may raise an interrupt), the run
-          // loop's checks
-          body.push(`if (sl !== 0) { sl = 0; if (c.recheck || !pg.hasCode) { ${after(i)} } }`);
-        } else body.push(em.code);
+        // an inline load/store's slow path leaves the block before it (enter runs its handler)
+        body.push(em.code);
         if (em.store && !em.lazy) body.push(`if (c.recheck || !pg.hasCode) { ${after(i)} }`);
         if (em.ends) {
           ended = true;
@@ -360,7 +385,7 @@ function blockSource(body: string): string {
   const er: number[] = [];
   const ej: number[] = [];
   body = body.replace(
-    /\/\*EXIT:(-?\d+):(\d+):([01])\*\//g,
+    /\/\*EXIT:(-?\d+):(\d+):([012])\*\//g,
     (all: string, o: string, r: string, j: string) => {
       let id = exits.indexOf(all);
       if (id < 0) {
@@ -377,7 +402,7 @@ function blockSource(body: string): string {
   let epilogue = "";
   if (exits.length > 0) {
     tables = `const EO = new Int32Array([${eo.join(", ")}]), ER = new Int32Array([${er.join(", ")}]), EJ = new Uint8Array([${ej.join(", ")}]);`;
-    epilogue = `if (ex >= 0) { const l = lo + EO[ex]; if (l > 0xffffffff) { c.pc = l - 4294967296; c.pcHi = (hi + 1) | 0; } else if (l < 0) { c.pc = l + 4294967296; c.pcHi = (hi - 1) | 0; } else { c.pc = l; c.pcHi = hi; } c.jumped = EJ[ex] === 1; ret = n + ER[ex]; }`;
+    epilogue = `if (ex >= 0) { const l = lo + EO[ex]; if (l > 0xffffffff) { c.pc = l - 4294967296; c.pcHi = (hi + 1) | 0; } else if (l < 0) { c.pc = l + 4294967296; c.pcHi = (hi - 1) | 0; } else { c.pc = l; c.pcHi = hi; } const j = EJ[ex]; c.jumped = j === 1; c.jitSlow = j === 2; ret = n + ER[ex]; }`;
   }
   body = body
     .replaceAll("/*FLUSH*/", `${wb} hc = true;`)
@@ -389,7 +414,7 @@ function blockSource(body: string): string {
   if (body.includes("WTL[")) tlb += " const WTL = c.wTagLo, WTH = c.wTagHi, WB = c.wBase, WV = c.wView;";
   return `"use strict"; ${tables} return function block(c, pg, budget) {
   const x = c.x; const lo = c.pc; const hi = c.pcHi;${tlb}
-  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0, ret = 0, sl = 0, ex = -1, hc = false;
+  let n = 0, k = 0, rl = 0, rh = 0, al = 0, ah = 0, wl = 0, wh = 0, ret = 0, ex = -1, hc = false;
   ${decl}
   try {
   for (;;) {
