@@ -10,7 +10,7 @@ import { ENCODINGS } from "../src/decoder/table.js";
 import { regionOf } from "../src/disasm/classes.js";
 import { disassemble } from "../src/disasm/disasm.js";
 import { exceptionFor } from "../src/disasm/exceptions.js";
-import { entryWord } from "../src/disasm/gen.js";
+import { entryWords } from "../src/disasm/gen.js";
 import { llvmDisassemble } from "../src/disasm/oracle.js";
 import { M1_MODEL } from "../src/model.js";
 
@@ -95,15 +95,7 @@ const byClass = (w: number): string => {
 };
 compare("Uniformly random words, per top-level region", random, (w) => regionOf(w), byClass);
 
-const perEntry: number[] = [];
-ENCODINGS.forEach((s, i) => {
-  if (s.feature !== null && !M1_MODEL.features.has(s.feature)) return;
-  for (let k = 0; k < PER_ENTRY; k++) {
-    // half with uniformly random fields, half with corner values (0, ones, 1, copies of other fields)
-    const w = entryWord(i, next, k % 2 === 1);
-    if (w >= 0) perEntry.push(w);
-  }
-});
+const perEntry = entryWords(next, PER_ENTRY, M1_MODEL);
 compare("Words generated per table entry, per instruction class", perEntry, byClass);
 
 const sysWords: number[] = [];

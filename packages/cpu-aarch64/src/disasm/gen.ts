@@ -1,5 +1,6 @@
 import { matchesEntry } from "../decoder/decode.js";
 import { ENCODINGS } from "../decoder/table.js";
+import type { CpuModel } from "../model.js";
 
 /**
  * Word generators for the cross-checks: a word of entry `i` with uniformly random fields, or with
@@ -35,4 +36,20 @@ export function entryWord(i: number, next: () => number, corner: boolean, tries 
     if (matchesEntry(i, w)) return w;
   }
   return -1;
+}
+
+/**
+ * `perEntry` words of each table entry (only entries of `model`'s features when given), with
+ * random fields and corner fields in turn (0, ones, 1, copies of other fields).
+ */
+export function entryWords(next: () => number, perEntry: number, model?: CpuModel): number[] {
+  const words: number[] = [];
+  ENCODINGS.forEach((s, i) => {
+    if (model !== undefined && s.feature !== null && !model.features.has(s.feature)) return;
+    for (let k = 0; k < perEntry; k++) {
+      const w = entryWord(i, next, k % 2 === 1);
+      if (w >= 0) words.push(w);
+    }
+  });
+  return words;
 }

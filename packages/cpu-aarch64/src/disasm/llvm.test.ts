@@ -7,7 +7,7 @@ import { CORTEX_A72_MODEL, M1_MODEL, modelFromHwcaps } from "../model.js";
 import { REGIONS, type Region, regionOf } from "./classes.js";
 import { disassemble } from "./disasm.js";
 import { exceptionFor } from "./exceptions.js";
-import { entryWord } from "./gen.js";
+import { entryWord, entryWords } from "./gen.js";
 import { HWCAP_LLVM_MATTR, LLVM_MATTR, LLVM_MATTR_A72, llvmDisassemble, requireLlvmMc } from "./oracle.js";
 
 /** Regions whose every encoding is in the table (all of them: the whole A64 space is asserted). */
@@ -56,15 +56,7 @@ describe("llvm-mc 14 cross-check", () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const next = rng(seed);
-        const words: number[] = [];
-        ENCODINGS.forEach((s, i) => {
-          if (s.feature !== null && !M1_MODEL.features.has(s.feature)) return;
-          for (let k = 0; k < perEntry; k++) {
-            const w = entryWord(i, next, k % 2 === 1);
-            if (w >= 0) words.push(w);
-          }
-        });
-        const bad = mismatches(words, false);
+        const bad = mismatches(entryWords(next, perEntry, M1_MODEL), false);
         expect(bad.slice(0, 20)).toEqual([]);
       }),
       { numRuns: RUNS, endOnFailure: true },
@@ -86,13 +78,7 @@ describe("feature gating is a table of flags", () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const next = rng(seed);
-        const words: number[] = [];
-        ENCODINGS.forEach((_, i) => {
-          for (let k = 0; k < 2; k++) {
-            const w = entryWord(i, next, k === 1);
-            if (w >= 0) words.push(w);
-          }
-        });
+        const words = entryWords(next, 2);
         for (let k = 0; k < 2000; k++) words.push(next());
         expect(mismatches(words, false, CORTEX_A72_MODEL, LLVM_MATTR_A72).slice(0, 20)).toEqual([]);
       }),

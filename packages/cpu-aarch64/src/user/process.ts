@@ -706,26 +706,21 @@ export class UserProcess {
   }
 }
 
+/** Host error codes passed on to the guest as its errno (anything else: EINVAL). */
+const HOST_ERRNO = new Map<string | undefined, number>(
+  Object.entries({
+    ENOENT: E.NOENT,
+    EACCES: E.ACCES,
+    EEXIST: E.EXIST,
+    ENOTDIR: E.NOTDIR,
+    EISDIR: E.ISDIR,
+    EBADF: E.BADF,
+    EPERM: E.PERM,
+  }),
+);
+
 function errnoOf(e: unknown): number {
-  const code = (e as NodeJS.ErrnoException).code;
-  switch (code) {
-    case "ENOENT":
-      return E.NOENT;
-    case "EACCES":
-      return E.ACCES;
-    case "EEXIST":
-      return E.EXIST;
-    case "ENOTDIR":
-      return E.NOTDIR;
-    case "EISDIR":
-      return E.ISDIR;
-    case "EBADF":
-      return E.BADF;
-    case "EPERM":
-      return E.PERM;
-    default:
-      return E.INVAL;
-  }
+  return HOST_ERRNO.get((e as NodeJS.ErrnoException).code) ?? E.INVAL;
 }
 
 /** Convenience: run a static AArch64 Linux program to completion; returns its exit status. */
