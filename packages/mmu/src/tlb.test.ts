@@ -150,7 +150,41 @@ function checkCoherent(w: World): void {
       pa: e.pa,
       global: e.global,
     });
+    // A hit fills in what the walk does (into a result no walk has touched; not counted).
+    const hit = new WalkResult();
+    const { hits, misses } = w.tlb;
+    const found = w.tlb.lookup(ctx, vaHi, e.vaLo, 0, hit);
+    w.tlb.hits = hits;
+    w.tlb.misses = misses;
+    if (found) expect({ where, ...cached(hit) }).toEqual({ where, ...cached(fresh) });
   }
+}
+
+/** The fields of a translation a TLB hit must give as the walk does. */
+function cached(r: WalkResult) {
+  const { pa, ipa, s1, s2, s1SizeLog2, s2SizeLog2, ipaBase, nG, ap, uxn, pxn, s2ap, s2xn } = r;
+  const { attrIndx, memAttr, sh, s2MemAttr, s2Sh, contiguous } = r;
+  return {
+    pa,
+    ipa,
+    s1,
+    s2,
+    s1SizeLog2,
+    s2SizeLog2,
+    ipaBase,
+    nG,
+    ap,
+    uxn,
+    pxn,
+    s2ap,
+    s2xn,
+    attrIndx,
+    memAttr,
+    sh,
+    s2MemAttr,
+    s2Sh,
+    contiguous,
+  };
 }
 
 const opArb = fc.oneof(

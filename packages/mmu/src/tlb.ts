@@ -10,29 +10,22 @@
  */
 import { ConfigError } from "@armature/core";
 import { currentAsid, currentVmid, type TranslationRegs } from "./regs.js";
-import { Access, type DescriptorMemory, FaultKind, type WalkResult } from "./types.js";
+import { Access, type DescriptorMemory, FaultKind, WalkResult } from "./types.js";
 import { permits, translate } from "./walk.js";
 
 const TWO32 = 4294967296;
 
-class TlbEntry {
+/**
+ * A cached translation: a WalkResult for the first byte of the block (`pa`, `ipa` at its start,
+ * `sizeLog2` the entry's size), tagged and linked into its hash bucket.
+ */
+class TlbEntry extends WalkResult {
   used = false;
   next: TlbEntry | null = null;
   bucket = 0;
   /** VA[55:32] and VA[31:0] of the start of the mapped block (top byte not part of the tag). */
   tagHi = 0;
   tagLo = 0;
-  sizeLog2 = 12;
-  vmid = 0;
-  asid = 0;
-  global = true;
-  paBase = 0;
-  ipaBase = 0;
-  s2IpaBase = 0;
-  s2SizeLog2 = 0;
-  s1 = false;
-  s2 = false;
-  s1SizeLog2 = 12;
   /**
    * log2 of the stage 1 span a TLBI by VA must remove this entry for: the stage 1 block/page, or
    * its whole contiguous range; and VA[55:32] / VA[31:0] of that span's start.
@@ -40,17 +33,6 @@ class TlbEntry {
   s1SpanLog2 = 12;
   s1TagHi = 0;
   s1TagLo = 0;
-  ap = 0;
-  uxn = false;
-  pxn = false;
-  s2ap = 3;
-  s2xn = false;
-  attrIndx = 0;
-  memAttr = 0;
-  sh = 0;
-  s2MemAttr = 0;
-  s2Sh = 0;
-  contiguous = false;
 }
 
 /** TLBI operations this TLB implements (EL1 forms; the …IS forms map to the same). */
@@ -144,7 +126,7 @@ export class Tlb {
           e.tagHi === th &&
           e.sizeLog2 === sz &&
           e.vmid === vmid &&
-          (e.global || e.asid === asid)
+          (!e.nG || e.asid === asid)
         ) {
           this.fill(e, vaHi, vaLo, out);
           out.asid = asid;
@@ -166,27 +148,11 @@ export class Tlb {
     const sz = e.sizeLog2;
     const off =
       sz >= 32 ? (vaHi & ((1 << (sz - 32)) - 1)) * TWO32 + (vaLo >>> 0) : (vaLo & ((1 << sz) - 1)) >>> 0;
+    out.copyTranslation(e);
     out.fault = FaultKind.None;
-    out.pa = e.paBase + off;
-    out.ipa = e.ipaBase + off;
+    out.pa = e.pa + off;
+    out.ipa = e.ipa + off;
     out.sizeLog2 = sz;
-    out.s1SizeLog2 = e.s1SizeLog2;
-    out.s2SizeLog2 = e.s2SizeLog2;
-    out.ipaBase = e.s2IpaBase;
-    out.s1 = e.s1;
-    out.s2 = e.s2;
-    out.ap = e.ap;
-    out.uxn = e.uxn;
-    out.pxn = e.pxn;
-    out.s2ap = e.s2ap;
-    out.s2xn = e.s2xn;
-    out.attrIndx = e.attrIndx;
-    out.memAttr = e.memAttr;
-    out.sh = e.sh;
-    out.s2MemAttr = e.s2MemAttr;
-    out.s2Sh = e.s2Sh;
-    out.nG = !e.global;
-    out.contiguous = e.contiguous;
   }
 
   /** Cache a successful walk result for `va`. */
@@ -204,10 +170,9 @@ export class Tlb {
     const tl = tagLoOf(vaLo, sz);
     const b = this.hash(th, tl, sz);
     // Replace an entry with the same tag (a re-walk after a dirty update or a permission miss).
-    const global = !res.nG;
     for (let e: TlbEntry | null = this.buckets[b]!; e !== null; e = e.next) {
       if (e.tagLo === tl && e.tagHi === th && e.sizeLog2 === sz && e.vmid === res.vmid) {
-        if (e.global === global && (global || e.asid === res.asid)) {
+        if (e.nG === res.nG && (!res.nG || e.asid === res.asid)) {
           if (e.s1SpanLog2 !== e.sizeLog2) this.wide--;
           this.store(e, th, tl, sz, span, res);
           if (span !== sz) this.wide++;
@@ -232,34 +197,17 @@ export class Tlb {
   }
 
   private store(e: TlbEntry, th: number, tl: number, sz: number, span: number, res: WalkResult): void {
-    const offIpa = res.ipa % 2 ** sz;
+    e.copyTranslation(res);
     e.tagHi = th;
     e.tagLo = tl;
     e.sizeLog2 = sz;
     e.vmid = res.vmid;
     e.asid = res.asid;
-    e.global = !res.nG;
-    e.paBase = res.pa - (res.pa % 2 ** sz);
-    e.ipaBase = res.ipa - offIpa;
-    e.s2IpaBase = res.ipaBase;
-    e.s2SizeLog2 = res.s2SizeLog2;
-    e.s1 = res.s1;
-    e.s2 = res.s2;
-    e.s1SizeLog2 = res.s1SizeLog2;
+    e.pa = res.pa - (res.pa % 2 ** sz);
+    e.ipa = res.ipa - (res.ipa % 2 ** sz);
     e.s1SpanLog2 = span;
     e.s1TagHi = tagHiOf(th, span);
     e.s1TagLo = tagLoOf(tl, span);
-    e.ap = res.ap;
-    e.uxn = res.uxn;
-    e.pxn = res.pxn;
-    e.s2ap = res.s2ap;
-    e.s2xn = res.s2xn;
-    e.attrIndx = res.attrIndx;
-    e.memAttr = res.memAttr;
-    e.sh = res.sh;
-    e.s2MemAttr = res.s2MemAttr;
-    e.s2Sh = res.s2Sh;
-    e.contiguous = res.contiguous;
   }
 
   private unlink(e: TlbEntry): void {
@@ -337,7 +285,7 @@ export class Tlb {
             e.tagHi === th &&
             e.sizeLog2 === sz &&
             e.vmid === vmid &&
-            (allAsids || e.global || e.asid === asid)
+            (allAsids || !e.nG || e.asid === asid)
           )
             this.unlink(e);
           e = next;
@@ -346,7 +294,7 @@ export class Tlb {
       return;
     }
     for (const e of this.pool) {
-      if (!e.used || e.vmid !== vmid || !(allAsids || e.global || e.asid === asid)) continue;
+      if (!e.used || e.vmid !== vmid || !(allAsids || !e.nG || e.asid === asid)) continue;
       // s1SpanLog2 >= sizeLog2: match on the whole stage 1 block or contiguous range.
       const sz = e.s1SpanLog2;
       if (tagHiOf(vaHi, sz) === e.s1TagHi && tagLoOf(vaLo, sz) === e.s1TagLo) this.unlink(e);
@@ -375,7 +323,7 @@ export class Tlb {
       }
       case Tlbi.ASIDE1:
         // Non-global entries of that ASID only; global entries survive.
-        this.removeWhere((e) => e.vmid === vmid && !e.global && e.asid === asid);
+        this.removeWhere((e) => e.vmid === vmid && e.nG && e.asid === asid);
         return;
       case Tlbi.VMALLE1:
       case Tlbi.VMALLS12E1:
@@ -387,7 +335,7 @@ export class Tlb {
         // (the architecture lets them stay until VMALLE1; removing them is permitted).
         const ipa = ((xtHi & 0xff) * TWO32 + (xtLo >>> 0)) * 4096;
         this.removeWhere(
-          (e) => e.vmid === vmid && e.s2 && ipa >= e.s2IpaBase && ipa < e.s2IpaBase + 2 ** e.s2SizeLog2,
+          (e) => e.vmid === vmid && e.s2 && ipa >= e.ipaBase && ipa < e.ipaBase + 2 ** e.s2SizeLog2,
         );
         return;
       }
@@ -424,8 +372,8 @@ export class Tlb {
         s1SizeLog2: e.s1SizeLog2,
         vmid: e.vmid,
         asid: e.asid,
-        global: e.global,
-        pa: e.paBase,
+        global: !e.nG,
+        pa: e.pa,
       });
     }
     return list;

@@ -145,6 +145,30 @@ export class WalkResult {
     this.s1 = false;
     this.s2 = false;
   }
+
+  /**
+   * Copy what a cached translation keeps besides its addresses and tags: which stages ran and
+   * their sizes, the stage 2 block's IPA, nG, permissions, attributes and the Contiguous hint.
+   */
+  copyTranslation(from: WalkResult): void {
+    this.s1 = from.s1;
+    this.s2 = from.s2;
+    this.s1SizeLog2 = from.s1SizeLog2;
+    this.s2SizeLog2 = from.s2SizeLog2;
+    this.ipaBase = from.ipaBase;
+    this.nG = from.nG;
+    this.ap = from.ap;
+    this.uxn = from.uxn;
+    this.pxn = from.pxn;
+    this.s2ap = from.s2ap;
+    this.s2xn = from.s2xn;
+    this.attrIndx = from.attrIndx;
+    this.memAttr = from.memAttr;
+    this.sh = from.sh;
+    this.s2MemAttr = from.s2MemAttr;
+    this.s2Sh = from.s2Sh;
+    this.contiguous = from.contiguous;
+  }
 }
 
 /** Permission summary bits returned by `permissionsOf`. */
