@@ -1,6 +1,6 @@
 import type { StateReader, StateWriter } from "@armature/core";
 import { featureBit, hasFeature, VirtioDeviceId } from "./constants.js";
-import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
+import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 import type { DescChain } from "./queue.js";
 
 /** What the host learns from the balloon; every method is optional. Page frames are 4 KiB. */
@@ -31,7 +31,7 @@ const MAX_PFN_BYTES = 256 * 1024;
  * virtio-balloon (virtio 1.2 §5.5): inflate/deflate queues, the statistics queue and free page
  * reporting. The host sets a target with `setTarget(pages)`; the driver reports `actual`.
  */
-export class VirtioBalloon implements VirtioDevice {
+export class VirtioBalloon extends VirtioDeviceBase implements VirtioDevice {
   readonly deviceId = VirtioDeviceId.BALLOON;
   readonly name = "balloon";
   readonly deviceFeatures =
@@ -39,7 +39,6 @@ export class VirtioBalloon implements VirtioDevice {
   /** inflateq, deflateq, statsq, reporting_vq (indices compact when a feature is not negotiated). */
   readonly queueMaxSizes: readonly number[] = [128, 128, 128, 128];
   readonly configSize = 16;
-  private ctx: VirtioDeviceContext | undefined;
   private target = 0;
   /** Pages the driver reports as in the balloon (config `actual`). */
   actual = 0;
@@ -51,7 +50,9 @@ export class VirtioBalloon implements VirtioDevice {
   /** The last statistics the driver sent. */
   lastStats = new Map<number, number>();
 
-  constructor(readonly backend: BalloonBackend = {}) {}
+  constructor(readonly backend: BalloonBackend = {}) {
+    super();
+  }
 
   /** Ask the guest to hold `pages` 4 KiB pages in the balloon. */
   setTarget(pages: number): void {
@@ -118,15 +119,15 @@ export class VirtioBalloon implements VirtioDevice {
       }
     };
   }
-  activate(ctx: VirtioDeviceContext): void {
-    this.ctx = ctx;
+  override activate(ctx: VirtioDeviceContext): void {
+    super.activate(ctx);
     let next = 2;
     this.statsQ = hasFeature(ctx.features, VirtioBalloonFeature.STATS_VQ) ? next++ : -1;
     this.reportQ = hasFeature(ctx.features, VirtioBalloonFeature.PAGE_REPORTING) ? next++ : -1;
   }
 
-  reset(): void {
-    this.ctx = undefined;
+  override reset(): void {
+    super.reset();
     this.heldStats = null;
     this.actual = 0;
   }

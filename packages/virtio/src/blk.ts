@@ -1,6 +1,6 @@
 import type { BlockBackend, StateReader, StateWriter } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
-import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
+import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 import type { DescChain } from "./queue.js";
 
 /** virtio-blk feature bits (§5.2.3). */
@@ -48,14 +48,13 @@ const MAX_DZ_SEGS = 32;
 const CHUNK = 1 << 20;
 
 /** virtio-blk (virtio 1.2 §5.2), one request queue, over a BlockBackend. */
-export class VirtioBlk implements VirtioDevice {
+export class VirtioBlk extends VirtioDeviceBase implements VirtioDevice {
   readonly deviceId = VirtioDeviceId.BLOCK;
   readonly name = "blk";
   readonly deviceFeatures: bigint;
   readonly queueMaxSizes: readonly number[];
   readonly configSize = 60;
   private readonly config = new Uint8Array(60);
-  private ctx: VirtioDeviceContext | undefined;
   private buf = new Uint8Array(64 * 1024);
   private readonly hdr = new Uint8Array(16);
   private readonly hdrView = new DataView(this.hdr.buffer);
@@ -69,6 +68,7 @@ export class VirtioBlk implements VirtioDevice {
     readonly backend: BlockBackend,
     opts: VirtioBlkOptions = {},
   ) {
+    super();
     const ro = backend.readOnly;
     let f =
       featureBit(VirtioBlkFeature.SEG_MAX) |
@@ -117,14 +117,6 @@ export class VirtioBlk implements VirtioDevice {
       this.requests = requests;
     };
   }
-  activate(ctx: VirtioDeviceContext): void {
-    this.ctx = ctx;
-  }
-
-  reset(): void {
-    this.ctx = undefined;
-  }
-
   queueNotify(i: number): void {
     const ctx = this.ctx;
     if (ctx === undefined || i !== 0) return;

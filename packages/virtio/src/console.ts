@@ -1,6 +1,6 @@
 import type { StateReader, StateWriter } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
-import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
+import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 
 /**
  * Host side of a console port: the device calls `write` with what the guest printed and
@@ -60,14 +60,13 @@ const MAX_PENDING = 1 << 20;
  * virtio-console (virtio 1.2 §5.3) with a single port (port 0, Linux's hvc0): receiveq0 and
  * transmitq0, the console size and emergency-write fields of the configuration.
  */
-export class VirtioConsole implements VirtioDevice {
+export class VirtioConsole extends VirtioDeviceBase implements VirtioDevice {
   readonly deviceId = VirtioDeviceId.CONSOLE;
   readonly name = "console";
   readonly deviceFeatures =
     featureBit(VirtioConsoleFeature.SIZE) | featureBit(VirtioConsoleFeature.EMERG_WRITE);
   readonly queueMaxSizes: readonly number[] = [128, 128];
   readonly configSize = 12;
-  private ctx: VirtioDeviceContext | undefined;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private cols: number;
@@ -77,6 +76,7 @@ export class VirtioConsole implements VirtioDevice {
     readonly backend: ConsoleBackend,
     opts: { cols?: number; rows?: number } = {},
   ) {
+    super();
     this.cols = opts.cols ?? 80;
     this.rows = opts.rows ?? 25;
     backend.onInput((bytes) => this.input(bytes));
@@ -127,13 +127,9 @@ export class VirtioConsole implements VirtioDevice {
       this.rows = rows;
     };
   }
-  activate(ctx: VirtioDeviceContext): void {
-    this.ctx = ctx;
+  override activate(ctx: VirtioDeviceContext): void {
+    super.activate(ctx);
     this.deliver();
-  }
-
-  reset(): void {
-    this.ctx = undefined;
   }
 
   queueNotify(i: number): void {

@@ -67,6 +67,24 @@ export interface VirtioDevice {
   loadState?(r: StateReader, version: number): (ctx: VirtioDeviceContext | undefined) => void;
 }
 
+/**
+ * The part of the lifecycle every device model shares: the context is kept from `activate` (or
+ * a snapshot restore) until `reset`. A device that starts or drops more work there overrides
+ * them and calls `super`.
+ */
+export abstract class VirtioDeviceBase {
+  /** The running device's context; undefined before DRIVER_OK and after a reset. */
+  protected ctx: VirtioDeviceContext | undefined;
+
+  activate(ctx: VirtioDeviceContext): void {
+    this.ctx = ctx;
+  }
+
+  reset(): void {
+    this.ctx = undefined;
+  }
+}
+
 /** Per-queue transport registers (§4.1.4.3 / §4.2.2). */
 export interface QueueRegs {
   maxSize: number;

@@ -7,7 +7,7 @@ import {
   type StateWriter,
 } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
-import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
+import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 import { EDID_MAX_SIDE, EDID_MIN_HEIGHT, EDID_MIN_WIDTH, encodeEdid } from "./gpu-edid.js";
 import type { DescChain } from "./queue.js";
 
@@ -160,7 +160,7 @@ const RESPONSE_SIZE: ReadonlyMap<number, number> = new Map([
  * an EDID for the preferred mode. Bad commands answer VIRTIO_GPU_RESP_ERR_*; nothing a guest
  * sends throws out of the device.
  */
-export class VirtioGpu implements VirtioDevice {
+export class VirtioGpu extends VirtioDeviceBase implements VirtioDevice {
   readonly deviceId = VirtioDeviceId.GPU;
   readonly name = "gpu";
   readonly deviceFeatures: bigint;
@@ -178,7 +178,6 @@ export class VirtioGpu implements VirtioDevice {
   private prefHeight: number;
   private edidBytes: Uint8Array;
   private eventsRead = 0;
-  private ctx: VirtioDeviceContext | undefined;
   private readonly resources = new Map<number, Resource>();
   /** Scanout 0: its resource (0: disabled) and the rectangle of the resource it shows. */
   private scanoutRes = 0;
@@ -191,6 +190,7 @@ export class VirtioGpu implements VirtioDevice {
   private readonly entriesView = new DataView(this.entries.buffer);
 
   constructor(opts: VirtioGpuOptions = {}) {
+    super();
     this.display = opts.display ?? new Display({ width: opts.width ?? 1024, height: opts.height ?? 768 });
     this.prefWidth = opts.width ?? this.display.width;
     this.prefHeight = opts.height ?? this.display.height;
@@ -240,12 +240,8 @@ export class VirtioGpu implements VirtioDevice {
     this.ctx?.log.warn("cfg-ro", `write to read-only virtio-gpu config at ${offset} ignored`);
   }
 
-  activate(ctx: VirtioDeviceContext): void {
-    this.ctx = ctx;
-  }
-
-  reset(): void {
-    this.ctx = undefined;
+  override reset(): void {
+    super.reset();
     this.resources.clear();
     this.hostMemory = 0;
     this.eventsRead = 0;

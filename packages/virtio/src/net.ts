@@ -6,7 +6,7 @@ import {
   type StateWriter,
 } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
-import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
+import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 
 export type { NetBackend };
 export { createNetLink };
@@ -152,7 +152,7 @@ const MAX_PENDING_FRAMES = 256;
 const MAX_FRAME = 65550;
 
 /** virtio-net (virtio 1.2 §5.1): one receive/transmit queue pair, MAC and link status. */
-export class VirtioNet implements VirtioDevice {
+export class VirtioNet extends VirtioDeviceBase implements VirtioDevice {
   readonly deviceId = VirtioDeviceId.NET;
   readonly name = "net";
   readonly deviceFeatures =
@@ -161,7 +161,6 @@ export class VirtioNet implements VirtioDevice {
   readonly configSize = 12;
   readonly mac: Uint8Array;
   private linkUp = true;
-  private ctx: VirtioDeviceContext | undefined;
   private pending: Uint8Array[] = [];
   private readonly hdr = new Uint8Array(VIRTIO_NET_HDR_SIZE);
   txFrames = 0;
@@ -172,6 +171,7 @@ export class VirtioNet implements VirtioDevice {
     readonly backend: NetBackend,
     opts: { mac?: string } = {},
   ) {
+    super();
     this.mac = parseMac(opts.mac ?? "52:54:00:12:34:56");
     backend.attach((frame) => this.receive(frame));
     this.hdr[10] = 1; // num_buffers
@@ -219,12 +219,8 @@ export class VirtioNet implements VirtioDevice {
       [this.txFrames, this.rxFrames, this.rxDropped] = c as [number, number, number];
     };
   }
-  activate(ctx: VirtioDeviceContext): void {
-    this.ctx = ctx;
-  }
-
-  reset(): void {
-    this.ctx = undefined;
+  override reset(): void {
+    super.reset();
     this.pending = [];
   }
 

@@ -1,7 +1,7 @@
 import { randomFillSync } from "node:crypto";
 import type { StateReader, StateWriter } from "@armature/core";
 import { VirtioDeviceId } from "./constants.js";
-import type { VirtioDevice, VirtioDeviceContext } from "./device.js";
+import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 
 /** Where entropy comes from (default: the host's CSPRNG through node:crypto). */
 export interface EntropySource {
@@ -17,16 +17,17 @@ export const cryptoEntropy: EntropySource = {
 };
 
 /** virtio-rng / entropy device (virtio 1.2 §5.4): fills every writable buffer it is given. */
-export class VirtioRng implements VirtioDevice {
+export class VirtioRng extends VirtioDeviceBase implements VirtioDevice {
   readonly deviceId = VirtioDeviceId.ENTROPY;
   readonly name = "rng";
   readonly deviceFeatures = 0n;
   readonly queueMaxSizes: readonly number[] = [64];
   readonly configSize = 0;
-  private ctx: VirtioDeviceContext | undefined;
   private readonly buf = new Uint8Array(64 * 1024);
 
-  constructor(readonly source: EntropySource = cryptoEntropy) {}
+  constructor(readonly source: EntropySource = cryptoEntropy) {
+    super();
+  }
 
   readConfig(): number {
     return 0;
@@ -48,13 +49,6 @@ export class VirtioRng implements VirtioDevice {
       if (st !== undefined) this.source.state = st;
     };
   }
-  activate(ctx: VirtioDeviceContext): void {
-    this.ctx = ctx;
-  }
-  reset(): void {
-    this.ctx = undefined;
-  }
-
   queueNotify(i: number): void {
     const ctx = this.ctx;
     if (ctx === undefined || i !== 0) return;
