@@ -55,6 +55,18 @@ export interface EhciOptions {
   clock?: VirtualClock;
 }
 
+/** The operational registers a snapshot holds, in the order it holds them (one u32 each). */
+const SAVED_REGS = [
+  "usbcmd",
+  "usbsts",
+  "usbintr",
+  "frindex",
+  "ctrldsseg",
+  "periodic",
+  "async",
+  "configflag",
+] as const;
+
 /**
  * A minimal EHCI 1.0 host controller (Enhanced Host Controller Interface, rev 1.0): capability and
  * operational registers, run/stop and reset handshakes, the schedule enable/status pairs, the
@@ -111,37 +123,21 @@ export class EhciController implements MmioDevice, Snapshottable {
    * The schedules are in guest memory; nothing is cached.
    */
   saveState(w: StateWriter): void {
-    for (const v of [
-      this.usbcmd,
-      this.usbsts,
-      this.usbintr,
-      this.frindex,
-      this.ctrldsseg,
-      this.periodic,
-      this.async,
-      this.configflag,
-    ])
-      w.u32(v);
+    for (const k of SAVED_REGS) w.u32(this[k]);
     w.f64(this.frindexBase);
     w.u32s(this.portsc);
   }
 
   loadState(r: StateReader): () => void {
-    const regs = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as const;
+    const regs = SAVED_REGS.map(() => r.u32());
     const base = r.f64();
     const ports = r.u32s(this.ports, "PORTSC count");
-    if (regs[3] > 0x3fff) r.fail(`FRINDEX ${regs[3]}`);
+    const frindex = regs[SAVED_REGS.indexOf("frindex")]!;
+    if (frindex > 0x3fff) r.fail(`FRINDEX ${frindex}`);
     return () => {
-      [
-        this.usbcmd,
-        this.usbsts,
-        this.usbintr,
-        this.frindex,
-        this.ctrldsseg,
-        this.periodic,
-        this.async,
-        this.configflag,
-      ] = regs;
+      SAVED_REGS.forEach((k, i) => {
+        this[k] = regs[i]!;
+      });
       this.frindexBase = base;
       this.portsc.length = 0;
       this.portsc.push(...ports);

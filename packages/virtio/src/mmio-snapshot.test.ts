@@ -3,7 +3,13 @@ import { expectTruncatedRefused, restoreStateInto, savedState } from "@armature/
 import { describe, expect, it } from "vitest";
 import { VirtioMmioReg as R, VirtioMmio } from "./mmio.js";
 import { VirtioRng } from "./rng.js";
-import { DriverSplitQueue, GuestMemory, initializeDevice, MmioTransportDriver } from "./test/index.js";
+import {
+  DriverPackedQueue,
+  DriverSplitQueue,
+  GuestMemory,
+  initializeDevice,
+  MmioTransportDriver,
+} from "./test/index.js";
 
 const ALL = (1n << 64n) - 1n;
 /** A counting entropy source: byte i of the stream is i & 0xff. */
@@ -58,6 +64,34 @@ describe("virtio-mmio snapshot", () => {
     const used = q.takeUsed();
     expect(used).toHaveLength(1);
     expect(used[0]!.len).toBe(4);
+  });
+
+  it("a packed ring carries on past its wrap: the restored device answers the next chains where the original would", () => {
+    const mem = new GuestMemory();
+    const d = new MmioTransportDriver();
+    const a = new VirtioMmio(counting(), { dma: mem.dma, irq: d.line, packed: true });
+    d.connect(a);
+    const q = new DriverPackedQueue(mem, 4);
+    initializeDevice(d, ALL, [q]);
+    // Five chains through a 4-entry ring: the device's avail and used wrap counters have flipped.
+    for (let i = 0; i < 5; i++) {
+      q.add([{ writable: 2 }]);
+      d.notify(0);
+      expect(q.takeUsed()).toHaveLength(1);
+    }
+    const d2 = new MmioTransportDriver();
+    const b = new VirtioMmio(counting(), { dma: mem.dma, irq: d2.line, packed: true });
+    restoreStateInto(a, b);
+    expect(savedState(b)).toEqual(savedState(a));
+    d2.connect(b);
+    for (let i = 0; i < 4; i++) {
+      q.add([{ writable: 2 }]);
+      d2.notify(0);
+      const used = q.takeUsed();
+      expect(used).toHaveLength(1);
+      // b's own entropy source (a fresh counting stream) filled it: the ring, not the source, was restored.
+      expect(Array.from(q.readWritten(used[0]!))).toEqual([2 * i, 2 * i + 1]);
+    }
   });
 
   it("a truncated, over-long or bad section is refused and changes nothing", () => {

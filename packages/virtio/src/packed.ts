@@ -11,6 +11,16 @@ export const RING_EVENT_FLAGS_ENABLE = 0;
 export const RING_EVENT_FLAGS_DISABLE = 1;
 export const RING_EVENT_FLAGS_DESC = 2;
 
+/** The ring positions a snapshot holds, in the order it holds them (one f64 each). */
+const SAVED_POSITIONS = [
+  "nextAvail",
+  "availWrap",
+  "nextUsed",
+  "usedWrap",
+  "signalledUsed",
+  "pushedSinceSignal",
+] as const;
+
 /**
  * The device side of a packed virtqueue (virtio 1.2 §2.8): one descriptor ring shared by driver
  * and device with AVAIL/USED flags and wrap counters, chains of consecutive descriptors whose
@@ -55,29 +65,16 @@ export class PackedQueue implements Virtqueue {
 
   /** Snapshot: ring positions, wrap counters and signalling state. */
   saveState(w: StateWriter): void {
-    for (const v of [
-      this.nextAvail,
-      this.availWrap,
-      this.nextUsed,
-      this.usedWrap,
-      this.signalledUsed,
-      this.pushedSinceSignal,
-    ])
-      w.f64(v);
+    for (const k of SAVED_POSITIONS) w.f64(this[k]);
     w.str(this.fault ?? "");
   }
   loadState(r: StateReader): () => void {
-    const n = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+    const n = SAVED_POSITIONS.map(() => r.f64());
     const fault = r.str();
     return () => {
-      [
-        this.nextAvail,
-        this.availWrap,
-        this.nextUsed,
-        this.usedWrap,
-        this.signalledUsed,
-        this.pushedSinceSignal,
-      ] = n as [number, number, number, number, number, number];
+      SAVED_POSITIONS.forEach((k, i) => {
+        this[k] = n[i]!;
+      });
       this.fault = fault === "" ? undefined : fault;
     };
   }
