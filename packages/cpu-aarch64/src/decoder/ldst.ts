@@ -1,4 +1,4 @@
-import { cls, e, group } from "./builder.js";
+import { cls, e, group, SF } from "./builder.js";
 
 /** One (size, V, opc) row of the load/store register tables (ARM ARM C4.1.88.*). */
 interface Row {
@@ -48,6 +48,14 @@ const unscaledMn = (mn: string): string => mn.replace(/^(ld|st)r/, "$1ur");
 const unprivMn = (mn: string): string => mn.replace(/^(ld|st)r/, "$1tr");
 const unscaledId = (id: string): string => id.replace(/^(LD|ST)R/, "$1UR");
 const unprivId = (id: string): string => id.replace(/^(LD|ST)R/, "$1TR");
+
+/** Load/store exclusive (register and pair): L, o0 (acquire/release), mnemonic. */
+const EXCLUSIVE = [
+  [0, 0, "stx"],
+  [0, 1, "stlx"],
+  [1, 0, "ldx"],
+  [1, 1, "ldax"],
+] as const;
 
 /** ARM ARM C4.1.88 Loads and Stores (integer and SIMD&FP register forms, atomics, exclusives). */
 export function defineLdst(): void {
@@ -181,36 +189,22 @@ export function defineLdst(): void {
   }
 
   cls("ldstexclr");
-  const szs: [string, string, string][] = [
-    ["00", "B", "b"],
-    ["01", "H", "h"],
-    ["10", "32", ""],
-    ["11", "64", ""],
-  ];
-  for (const [size, sid, sfx] of szs) {
-    const rt = size === "11" ? "x" : "w";
-    const bh = sid.length === 1 ? sid : "";
+  // size, B/H in the id, b/h in the mnemonic, Rt width
+  const szs = [
+    ["00", "B", "b", "w"],
+    ["01", "H", "h", "w"],
+    ["10", "", "", "w"],
+    ["11", "", "", "x"],
+  ] as const;
+  for (const [size, bh, sfx, rt] of szs) {
     // Rs / Rt2 are (1) in the ARM ARM; LLVM accepts other values with "potentially undefined".
-    e(
-      `STXR${bh}_${size === "11" ? "SR64" : "SR32"}_ldstexclr`,
-      `size=${size} 001000 o2=0 L=0 o1=0 Rs:5 o0=0 Rt2:5 Rn:5 Rt:5`,
-      `stxr${sfx} {Rs:w}, {Rt:${rt}}, [{Rn:xsp}]`,
-    );
-    e(
-      `STLXR${bh}_${size === "11" ? "SR64" : "SR32"}_ldstexclr`,
-      `size=${size} 001000 o2=0 L=0 o1=0 Rs:5 o0=1 Rt2:5 Rn:5 Rt:5`,
-      `stlxr${sfx} {Rs:w}, {Rt:${rt}}, [{Rn:xsp}]`,
-    );
-    e(
-      `LDXR${bh}_${size === "11" ? "LR64" : "LR32"}_ldstexclr`,
-      `size=${size} 001000 o2=0 L=1 o1=0 Rs:5 o0=0 Rt2:5 Rn:5 Rt:5`,
-      `ldxr${sfx} {Rt:${rt}}, [{Rn:xsp}]`,
-    );
-    e(
-      `LDAXR${bh}_${size === "11" ? "LR64" : "LR32"}_ldstexclr`,
-      `size=${size} 001000 o2=0 L=1 o1=0 Rs:5 o0=1 Rt2:5 Rn:5 Rt:5`,
-      `ldaxr${sfx} {Rt:${rt}}, [{Rn:xsp}]`,
-    );
+    for (const [l, o0, mn] of EXCLUSIVE) {
+      e(
+        `${mn.toUpperCase()}R${bh}_${l ? "LR" : "SR"}${size === "11" ? "64" : "32"}_ldstexclr`,
+        `size=${size} 001000 o2=0 L=${l} o1=0 Rs:5 o0=${o0} Rt2:5 Rn:5 Rt:5`,
+        `${mn}r${sfx} ${l ? "" : "{Rs:w}, "}{Rt:${rt}}, [{Rn:xsp}]`,
+      );
+    }
     cls("ldstord");
     e(
       `STLR${bh}_${size === "11" ? "SL64" : "SL32"}_ldstord`,
@@ -238,36 +232,17 @@ export function defineLdst(): void {
     cls("ldstexclr");
   }
   cls("ldstexclp");
-  for (const [sz, r, s] of [
-    ["0", "w", "32"],
-    ["1", "x", "64"],
-  ] as const) {
-    e(
-      `STXP_SP${s}_ldstexclp`,
-      `1 sz=${sz} 001000 o2=0 L=0 o1=1 Rs:5 o0=0 Rt2:5 Rn:5 Rt:5`,
-      `stxp {Rs:w}, {Rt:${r}}, {Rt2:${r}}, [{Rn:xsp}]`,
-    );
-    e(
-      `STLXP_SP${s}_ldstexclp`,
-      `1 sz=${sz} 001000 o2=0 L=0 o1=1 Rs:5 o0=1 Rt2:5 Rn:5 Rt:5`,
-      `stlxp {Rs:w}, {Rt:${r}}, {Rt2:${r}}, [{Rn:xsp}]`,
-    );
-    e(
-      `LDXP_LP${s}_ldstexclp`,
-      `1 sz=${sz} 001000 o2=0 L=1 o1=1 Rs:5 o0=0 Rt2:5 Rn:5 Rt:5`,
-      `ldxp {Rt:${r}}, {Rt2:${r}}, [{Rn:xsp}]`,
-    );
-    e(
-      `LDAXP_LP${s}_ldstexclp`,
-      `1 sz=${sz} 001000 o2=0 L=1 o1=1 Rs:5 o0=1 Rt2:5 Rn:5 Rt:5`,
-      `ldaxp {Rt:${r}}, {Rt2:${r}}, [{Rn:xsp}]`,
-    );
+  for (const [sz, r, s] of SF) {
+    for (const [l, o0, mn] of EXCLUSIVE) {
+      e(
+        `${mn.toUpperCase()}P_${l ? "LP" : "SP"}${s}_ldstexclp`,
+        `1 sz=${sz} 001000 o2=0 L=${l} o1=1 Rs:5 o0=${o0} Rt2:5 Rn:5 Rt:5`,
+        `${mn}p ${l ? "" : "{Rs:w}, "}{Rt:${r}}, {Rt2:${r}}, [{Rn:xsp}]`,
+      );
+    }
   }
   cls("comswappr", "FEAT_LSE");
-  for (const [sz, r, s] of [
-    ["0", "w", "32"],
-    ["1", "x", "64"],
-  ] as const) {
+  for (const [sz, r, s] of SF) {
     for (const [l, o0, v] of [
       [0, 0, ""],
       [0, 1, "L"],
@@ -319,9 +294,7 @@ export function defineLdst(): void {
     ["0111", "LDUMIN", "umin"],
     ["1000", "SWP", "swp"],
   ];
-  for (const [size, sid, sfx] of szs) {
-    const rt = size === "11" ? "x" : "w";
-    const bh = sid.length === 1 ? sid : "";
+  for (const [size, bh, sfx, rt] of szs) {
     for (const [o3opc, id, op] of ops) {
       for (const [a, rr, v] of [
         [0, 0, ""],

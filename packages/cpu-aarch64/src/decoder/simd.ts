@@ -18,59 +18,61 @@ function sizeExcl(sizes: Sizes, vector = true): string[] {
   return x;
 }
 
+/** Integer three same (U, opcode, id, sizes; sizes of the scalar form, null: vector only). */
+const SAME: readonly (readonly [number, string, string, Sizes, Sizes | null])[] = [
+  [0, "00000", "SHADD", "no64", null],
+  [0, "00001", "SQADD", "all", "all"],
+  [0, "00010", "SRHADD", "no64", null],
+  [0, "00100", "SHSUB", "no64", null],
+  [0, "00101", "SQSUB", "all", "all"],
+  [0, "00110", "CMGT", "all", "d"],
+  [0, "00111", "CMGE", "all", "d"],
+  [0, "01000", "SSHL", "all", "d"],
+  [0, "01001", "SQSHL", "all", "all"],
+  [0, "01010", "SRSHL", "all", "d"],
+  [0, "01011", "SQRSHL", "all", "all"],
+  [0, "01100", "SMAX", "no64", null],
+  [0, "01101", "SMIN", "no64", null],
+  [0, "01110", "SABD", "no64", null],
+  [0, "01111", "SABA", "no64", null],
+  [0, "10000", "ADD", "all", "d"],
+  [0, "10001", "CMTST", "all", "d"],
+  [0, "10010", "MLA", "no64", null],
+  [0, "10011", "MUL", "no64", null],
+  [0, "10100", "SMAXP", "no64", null],
+  [0, "10101", "SMINP", "no64", null],
+  [0, "10110", "SQDMULH", "hs", "hs"],
+  [0, "10111", "ADDP", "all", null],
+  [1, "00000", "UHADD", "no64", null],
+  [1, "00001", "UQADD", "all", "all"],
+  [1, "00010", "URHADD", "no64", null],
+  [1, "00100", "UHSUB", "no64", null],
+  [1, "00101", "UQSUB", "all", "all"],
+  [1, "00110", "CMHI", "all", "d"],
+  [1, "00111", "CMHS", "all", "d"],
+  [1, "01000", "USHL", "all", "d"],
+  [1, "01001", "UQSHL", "all", "all"],
+  [1, "01010", "URSHL", "all", "d"],
+  [1, "01011", "UQRSHL", "all", "all"],
+  [1, "01100", "UMAX", "no64", null],
+  [1, "01101", "UMIN", "no64", null],
+  [1, "01110", "UABD", "no64", null],
+  [1, "01111", "UABA", "no64", null],
+  [1, "10000", "SUB", "all", "d"],
+  [1, "10001", "CMEQ", "all", "d"],
+  [1, "10010", "MLS", "no64", null],
+  [1, "10011", "PMUL", "b", null],
+  [1, "10100", "UMAXP", "no64", null],
+  [1, "10101", "UMINP", "no64", null],
+  [1, "10110", "SQRDMULH", "hs", "hs"],
+];
+
 /** ARM ARM C4.1.92 Advanced SIMD (vector and scalar) and cryptographic instructions. */
 export function defineSimd(): void {
   group("fpsimd");
   // ---- three same (integer) ----
   cls("asimdsame", A);
-  const same: [number, string, string, Sizes][] = [
-    [0, "00000", "SHADD", "no64"],
-    [0, "00001", "SQADD", "all"],
-    [0, "00010", "SRHADD", "no64"],
-    [0, "00100", "SHSUB", "no64"],
-    [0, "00101", "SQSUB", "all"],
-    [0, "00110", "CMGT", "all"],
-    [0, "00111", "CMGE", "all"],
-    [0, "01000", "SSHL", "all"],
-    [0, "01001", "SQSHL", "all"],
-    [0, "01010", "SRSHL", "all"],
-    [0, "01011", "SQRSHL", "all"],
-    [0, "01100", "SMAX", "no64"],
-    [0, "01101", "SMIN", "no64"],
-    [0, "01110", "SABD", "no64"],
-    [0, "01111", "SABA", "no64"],
-    [0, "10000", "ADD", "all"],
-    [0, "10001", "CMTST", "all"],
-    [0, "10010", "MLA", "no64"],
-    [0, "10011", "MUL", "no64"],
-    [0, "10100", "SMAXP", "no64"],
-    [0, "10101", "SMINP", "no64"],
-    [0, "10110", "SQDMULH", "hs"],
-    [0, "10111", "ADDP", "all"],
-    [1, "00000", "UHADD", "no64"],
-    [1, "00001", "UQADD", "all"],
-    [1, "00010", "URHADD", "no64"],
-    [1, "00100", "UHSUB", "no64"],
-    [1, "00101", "UQSUB", "all"],
-    [1, "00110", "CMHI", "all"],
-    [1, "00111", "CMHS", "all"],
-    [1, "01000", "USHL", "all"],
-    [1, "01001", "UQSHL", "all"],
-    [1, "01010", "URSHL", "all"],
-    [1, "01011", "UQRSHL", "all"],
-    [1, "01100", "UMAX", "no64"],
-    [1, "01101", "UMIN", "no64"],
-    [1, "01110", "UABD", "no64"],
-    [1, "01111", "UABA", "no64"],
-    [1, "10000", "SUB", "all"],
-    [1, "10001", "CMEQ", "all"],
-    [1, "10010", "MLS", "no64"],
-    [1, "10011", "PMUL", "b"],
-    [1, "10100", "UMAXP", "no64"],
-    [1, "10101", "UMINP", "no64"],
-    [1, "10110", "SQRDMULH", "hs"],
-  ];
-  for (const [u, op, id, sizes] of same) {
+  for (const [u, op, id, sizes] of SAME) {
     const mn = id.toLowerCase();
     e(
       `${id}_asimdsame_only`,
@@ -226,31 +228,8 @@ export function defineSimd(): void {
 
   // ---- scalar three same ----
   cls("asisdsame", A);
-  const ssame: [number, string, string, Sizes][] = [
-    [0, "00001", "SQADD", "all"],
-    [0, "00101", "SQSUB", "all"],
-    [0, "00110", "CMGT", "d"],
-    [0, "00111", "CMGE", "d"],
-    [0, "01000", "SSHL", "d"],
-    [0, "01001", "SQSHL", "all"],
-    [0, "01010", "SRSHL", "d"],
-    [0, "01011", "SQRSHL", "all"],
-    [0, "10000", "ADD", "d"],
-    [0, "10001", "CMTST", "d"],
-    [0, "10110", "SQDMULH", "hs"],
-    [1, "00001", "UQADD", "all"],
-    [1, "00101", "UQSUB", "all"],
-    [1, "00110", "CMHI", "d"],
-    [1, "00111", "CMHS", "d"],
-    [1, "01000", "USHL", "d"],
-    [1, "01001", "UQSHL", "all"],
-    [1, "01010", "URSHL", "d"],
-    [1, "01011", "UQRSHL", "all"],
-    [1, "10000", "SUB", "d"],
-    [1, "10001", "CMEQ", "d"],
-    [1, "10110", "SQRDMULH", "hs"],
-  ];
-  for (const [u, op, id, sizes] of ssame) {
+  for (const [u, op, id, , sizes] of SAME) {
+    if (sizes === null) continue;
     e(
       `${id}_asisdsame_only`,
       `01 U=${u} 11110 size:2 1 Rm:5 opcode=${op} 1 Rn:5 Rd:5`,
