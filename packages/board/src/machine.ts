@@ -1,4 +1,11 @@
-import type { SnapshotHeader, SnapshotSection } from "@armature/core";
+import {
+  type RamRegion,
+  ramSnapshot,
+  type SnapshotHeader,
+  type SnapshotSection,
+  type Snapshottable,
+  type VirtualClock,
+} from "@armature/core";
 import type { BoardConsole } from "./console.js";
 import type { BoardRuntime, MachineStop } from "./runtime.js";
 import { BoardSnapshots } from "./snapshot.js";
@@ -10,6 +17,10 @@ import { BoardSnapshots } from "./snapshot.js";
  * own rule for when a stop closes the machine) and says what it saves.
  */
 export abstract class BoardMachine {
+  abstract readonly clock: VirtualClock;
+  abstract readonly ram: RamRegion;
+  abstract readonly cpus: readonly Snapshottable[];
+  abstract readonly gic: Snapshottable;
   abstract readonly runtime: BoardRuntime;
   protected abstract readonly console: BoardConsole;
   protected readonly snapshots = new BoardSnapshots(
@@ -24,6 +35,21 @@ export abstract class BoardMachine {
   abstract snapshotSections(): SnapshotSection[];
   /** Release the host resources the board opened (close() calls it once). */
   protected abstract releaseHost(): void;
+
+  /**
+   * The sections every board's snapshot starts with, in restore order: the clock first (its
+   * restore empties the timer queue the others re-arm), the run loop and PSCI, RAM, each vCPU,
+   * the GIC.
+   */
+  protected coreSections(): SnapshotSection[] {
+    return [
+      { name: "clock", part: this.clock },
+      { name: "board", part: this.runtime },
+      { name: "ram", part: ramSnapshot(this.ram) },
+      ...this.cpus.map((cpu, i) => ({ name: `cpu${i}`, part: cpu })),
+      { name: "gic", part: this.gic },
+    ];
+  }
 
   /** Type into the console (the tty the guest reads its console from). */
   input(bytes: Uint8Array): void {

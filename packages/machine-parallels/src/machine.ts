@@ -20,7 +20,6 @@ import {
   type IrqLine,
   type NetBackend,
   type RamRegion,
-  ramSnapshot,
   type SnapshotHeader,
   type SnapshotSection,
   VirtualClock,
@@ -298,13 +297,7 @@ export class ParallelsMachine extends BoardMachine {
    * ExitBootServices is SnapshotError("unsupported"): the firmware's boot services are not saved.
    */
   snapshotSections(): SnapshotSection[] {
-    const sections: SnapshotSection[] = [
-      { name: "clock", part: this.clock },
-      { name: "board", part: this.runtime },
-      { name: "ram", part: ramSnapshot(this.ram) },
-      ...this.cpus.map((cpu, i) => ({ name: `cpu${i}`, part: cpu })),
-      { name: "gic", part: this.gic },
-    ];
+    const sections = this.coreSections();
     if (this.smmu !== undefined) sections.push({ name: "smmuv3", part: this.smmu });
     sections.push(
       { name: "pl011", part: this.uart },

@@ -359,13 +359,7 @@ export class VirtMachine extends BoardMachine {
     const unsupported = [this.customParts > 0 ? "custom parts" : undefined].filter((x) => x !== undefined);
     if (unsupported.length > 0)
       throw new SnapshotError("unsupported", `snapshots do not support ${unsupported.join(", ")} yet`);
-    const sections: SnapshotSection[] = [
-      { name: "clock", part: this.clock },
-      { name: "board", part: this.runtime },
-      { name: "ram", part: ramSnapshot(this.ram) },
-      ...this.cpus.map((cpu, i) => ({ name: `cpu${i}`, part: cpu })),
-      { name: "gic", part: this.gic },
-    ];
+    const sections = this.coreSections();
     if (this.smmu !== undefined) sections.push({ name: "smmuv3", part: this.smmu });
     if (this.uart !== undefined) sections.push({ name: "pl011", part: this.uart });
     if (this.rtc !== undefined) sections.push({ name: "pl031", part: this.rtc });
