@@ -1,6 +1,6 @@
 import { MemoryBlockBackend } from "@armature/core";
 import { describe, expect, it, vi } from "vitest";
-import { assemble, runBare, runQemuWithDisk } from "./harness.js";
+import { assemble, runBare, runQemuWithDisk, sectorOneDisk } from "./harness.js";
 import { LAYOUTS } from "./suite.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
@@ -18,11 +18,7 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-function diskImage(): Uint8Array {
-  const image = new Uint8Array(8192);
-  image.set(new TextEncoder().encode("sector one says hi\0"), 512);
-  return image;
-}
+const diskImage = () => sectorOneDisk("sector one says hi");
 
 describe.each(LAYOUTS)("bare-metal virtio-blk, %s layout", (name, layout) => {
   it("reads sector 1 and writes sector 2 of the disk through a split queue", async () => {

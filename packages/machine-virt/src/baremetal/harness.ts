@@ -158,6 +158,13 @@ export function runQemu(
   }
 }
 
+/** An 8 KiB raw disk whose sector 1 holds `text`, NUL-terminated. */
+export function sectorOneDisk(text: string): Uint8Array {
+  const image = new Uint8Array(8192);
+  image.set(new TextEncoder().encode(`${text}\0`), 512);
+  return image;
+}
+
 /**
  * `runQemu` with `image` as the raw drive `d0` behind `device` (a virtio-blk-pci that names
  * `drive=d0`). Returns the console output and the disk as the guest left it.

@@ -1,7 +1,7 @@
 import { MemoryBlockBackend } from "@armature/core";
 import { describe, expect, it, vi } from "vitest";
 import { QEMU_LAYOUT } from "../layout.js";
-import { assemble, runBare, runQemuWithDisk } from "./harness.js";
+import { assemble, runBare, runQemuWithDisk, sectorOneDisk } from "./harness.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 60_000 });
@@ -31,11 +31,7 @@ const EXPECTED = [
   "",
 ].join("\n");
 
-function diskImage(): Uint8Array {
-  const image = new Uint8Array(8192);
-  image.set(new TextEncoder().encode("read through the smmu\0"), 512);
-  return image;
-}
+const diskImage = () => sectorOneDisk("read through the smmu");
 
 const image = () => assemble("smmu", QEMU_LAYOUT, { SMMU: QEMU_LAYOUT.smmu! });
 

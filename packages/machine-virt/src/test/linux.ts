@@ -117,6 +117,15 @@ export function diskSha256(disk: MemoryBlockBackend, len: number): string {
 }
 
 /** The sha256sum digests in a command's output, skipping any kernel console line printed in between. */
+/** The virt board's five virtio-pci functions (blk, net, console, balloon, rng) as Linux names them. */
+export const VIRTIO_PCI_FUNCTIONS = [
+  "0000:00:01.0",
+  "0000:00:02.0",
+  "0000:00:03.0",
+  "0000:00:04.0",
+  "0000:00:05.0",
+];
+
 export const digests = (text: string): string[] => text.match(/\b[0-9a-f]{64}\b/g) ?? [text.trim()];
 
 /**
