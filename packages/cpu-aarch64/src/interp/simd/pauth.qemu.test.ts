@@ -46,12 +46,20 @@ describe("PAuth instructions vs qemu-system-aarch64 -cpu max at EL1", () => {
     const sys = cpu.sys;
     const SCTLR = sysRegKey(3, 0, 1, 0, 0);
     sys.write(SCTLR, sys.read(SCTLR)! | (1n << 31n) | (1n << 30n) | (1n << 27n) | (1n << 13n));
-    const exec = (word: number): void => {
-      code.view.setUint32(0, word, true);
+    /** Runs encoding `id` with `fields` once, Rd = `rd` (holding `input` before, if given); returns Rd. */
+    const exec = (
+      id: string,
+      rd: number,
+      input: bigint | undefined,
+      fields: Record<string, number>,
+    ): bigint => {
+      if (input !== undefined) cpu.setX(rd, input);
+      code.view.setUint32(0, w(id, { Rd: rd, ...fields }), true);
       cpu.invalidateCode(CODE, 0x1000);
       cpu.setPC(CODE);
       const exit = cpu.run(1);
       expect(exit.reason).toBe("budget");
+      return cpu.getX(rd);
     };
     const bad: string[] = [];
     let skipped = 0;
@@ -70,27 +78,18 @@ describe("PAuth instructions vs qemu-system-aarch64 -cpu max at EL1", () => {
       cpu.setX(0, c.ptr);
       cpu.setX(1, c.mod);
       cpu.setX(2, c.mod ^ 1n);
-      const r: bigint[] = [];
-      cpu.setX(3, c.ptr);
-      exec(w("PACIA_64P_dp_1src", { Rd: 3, Rn: 1 }));
-      r.push(cpu.getX(3));
-      cpu.setX(4, c.ptr);
-      exec(w("PACDB_64P_dp_1src", { Rd: 4, Rn: 1 }));
-      r.push(cpu.getX(4));
-      cpu.setX(5, r[0]!);
-      exec(w("AUTIA_64P_dp_1src", { Rd: 5, Rn: 1 }));
-      r.push(cpu.getX(5));
-      cpu.setX(6, r[0]!);
-      exec(w("AUTIA_64P_dp_1src", { Rd: 6, Rn: 2 }));
-      r.push(cpu.getX(6));
-      cpu.setX(7, r[1]!);
-      exec(w("AUTDB_64P_dp_1src", { Rd: 7, Rn: 1 }));
-      r.push(cpu.getX(7));
-      cpu.setX(8, r[0]!);
-      exec(w("XPACI_64Z_dp_1src", { Rd: 8 }));
-      r.push(cpu.getX(8));
-      exec(w("PACGA_64P_dp_2src", { Rd: 9, Rn: 0, Rm: 1 }));
-      r.push(cpu.getX(9));
+      // the oracle's order: PACIA, PACDB, AUTIA (X1, then the wrong modifier X2), AUTDB, XPACI, PACGA
+      const pacia = exec("PACIA_64P_dp_1src", 3, c.ptr, { Rn: 1 });
+      const pacdb = exec("PACDB_64P_dp_1src", 4, c.ptr, { Rn: 1 });
+      const r = [
+        pacia,
+        pacdb,
+        exec("AUTIA_64P_dp_1src", 5, pacia, { Rn: 1 }),
+        exec("AUTIA_64P_dp_1src", 6, pacia, { Rn: 2 }),
+        exec("AUTDB_64P_dp_1src", 7, pacdb, { Rn: 1 }),
+        exec("XPACI_64Z_dp_1src", 8, pacia, {}),
+        exec("PACGA_64P_dp_2src", 9, undefined, { Rn: 0, Rm: 1 }),
+      ];
       // Documented in src/pauth (qemuDivergent): such results are not compared.
       const skip = qemuDivergent(c);
       const q = lines[i + 1]!.split(" ");
