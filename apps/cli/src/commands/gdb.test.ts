@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli.js";
-import { withTempDir } from "../test/cli.js";
+import { waitForText, withTempDir } from "../test/cli.js";
 import { HAVE_GDB, has, runAnnouncing, startGdb } from "./gdb-harness.js";
 import { parseRunOptions } from "./run.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
@@ -151,13 +151,7 @@ describe("armature run --monitor, --gdb options", () => {
       let text = "";
       s.on("data", (d: Buffer) => (text += d.toString("latin1")));
       s.on("error", () => {});
-      const until = async (re: RegExp) => {
-        const end = Date.now() + 10_000;
-        while (!re.test(text)) {
-          if (Date.now() > end) throw new Error(`no ${re} in ${JSON.stringify(text)}`);
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      };
+      const until = (re: RegExp) => waitForText(() => text, re, 10_000);
       await until(/\(armature\) $/);
       s.write("info cpus\ninfo registers\ninfo mtree\nx/2xw 0x70080000\n");
       await until(/0xd2a00600 0xd5181040\n\(armature\) $/);

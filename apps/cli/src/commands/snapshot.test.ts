@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { buildTestPe } from "@armature/uefi/test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../cli.js";
-import { assembleRaw, run as runCaptured } from "../test/cli.js";
+import { assembleRaw, run as runCaptured, waitForText } from "../test/cli.js";
 
 let dir = "";
 let kernel = "";
@@ -239,23 +239,16 @@ describe("armature run --snapshot-on-exit / --restore", () => {
         out: () => {},
         err: (s) => (err += s),
       });
-      const until = async (what: () => string, re: RegExp) => {
-        const end = Date.now() + 20_000;
-        while (!re.test(what())) {
-          if (Date.now() > end) throw new Error(`no ${re} in ${JSON.stringify(what().slice(-300))}`);
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      };
-      await until(() => err, /monitor on 127\.0\.0\.1:\d+/);
+      await waitForText(() => err, /monitor on 127\.0\.0\.1:\d+/);
       const port = Number(/monitor on 127\.0\.0\.1:(\d+)/.exec(err)![1]);
       const sock = connect(port, "127.0.0.1");
       sock.on("data", (d: Buffer) => (reply += d.toString("latin1")));
-      await until(guest, /.{50}/s); // the guest is running
+      await waitForText(guest, /.{50}/s); // the guest is running
       sock.write(`savevm ${f}\n`);
-      await until(() => reply, /state sha256 [0-9a-f]{64}\n/);
+      await waitForText(() => reply, /state sha256 [0-9a-f]{64}\n/);
       // info irq reaches the board's GIC (the program never enables one: no rows, one line per vCPU).
       sock.write("info irq\n");
-      await until(
+      await waitForText(
         () => reply,
         /GICv3: GICD_CTLR 0x[0-9a-f]+ \(Group 0 off, Group 1 off\), \d+ SPIs, 1 CPUs\nCPU #0 .*\nINTID kind trigger E P A {2}prio group target\n/,
       );

@@ -52,3 +52,15 @@ export function assembleWords(dir: string, src: string, name = "k"): number[] {
 export function runVirt128([kernel, ...more]: [string, ...string[]]): Promise<CliRun> {
   return run(["run", "--machine", "virt", "--kernel", kernel, "--memory", "128", ...more]);
 }
+
+/**
+ * Poll (every 5 ms) until `re` matches `text()`; after `ms` throw, naming the pattern and the
+ * last 300 characters of the text.
+ */
+export async function waitForText(text: () => string, re: RegExp, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!re.test(text())) {
+    if (Date.now() > end) throw new Error(`no ${re} in ${JSON.stringify(text().slice(-300))}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
