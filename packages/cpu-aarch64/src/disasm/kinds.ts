@@ -118,36 +118,48 @@ function vsingle(w: number, v: number, n: number, el: string): string {
 }
 const hexImm = (v: number): string => (v === 0 ? "#0" : `#0x${v.toString(16)}`);
 
+/**
+ * Register lists of the LD1-LD4/ST1-ST4 forms with n = 1..4 registers: vlN (whole registers),
+ * postmN / postrN (post-index amount of the multiple / single-structure forms), vsN{b,h,s,d}
+ * (one element).
+ */
+function structureLists(): Record<string, KindFn> {
+  const out: Record<string, KindFn> = {};
+  for (let n = 1; n <= 4; n++) {
+    out[`vl${n}`] = (w, v) => vlist(w, v, n);
+    out[`postm${n}`] = (w) => `${(bits(w, 30, 1) ? 16 : 8) * n}`;
+    out[`postr${n}`] = (w) => `${(1 << bits(w, 10, 2)) * n}`;
+    for (const el of ["b", "h", "s", "d"]) out[`vs${n}${el}`] = (w, v) => vsingle(w, v, n, el);
+  }
+  return out;
+}
+
+/**
+ * Load/store offsets scaled by the access size 2^s bytes (s = 0..4): uoffS (unsigned imm12,
+ * omitted when 0), regoffS (register offset), poffS (signed imm7 of a pair, omitted when 0),
+ * pimmS (the same, always printed).
+ */
+function scaledOffsets(): Record<string, KindFn> {
+  const out: Record<string, KindFn> = {};
+  for (let s = 0; s <= 4; s++) {
+    const pair = (w: number): number => sext(bits(w, 15, 7), 7) * (1 << s);
+    out[`uoff${s}`] = (w) => {
+      const v = bits(w, 10, 12) << s;
+      return v === 0 ? "" : `, #${v}`;
+    };
+    out[`regoff${s}`] = (w) => regoff(w, s);
+    out[`poff${s}`] = (w) => {
+      const v = pair(w);
+      return v === 0 ? "" : `, #${v}`;
+    };
+    out[`pimm${s}`] = (w) => `${pair(w)}`;
+  }
+  return out;
+}
+
 export const KINDS: Record<string, KindFn> = {
   b: (_w, v) => `b${v}`,
-  vl1: (w, v) => vlist(w, v, 1),
-  postm1: (w) => `${(bits(w, 30, 1) ? 16 : 8) * 1}`,
-  postr1: (w) => `${(1 << bits(w, 10, 2)) * 1}`,
-  vs1b: (w, v) => vsingle(w, v, 1, "b"),
-  vs1h: (w, v) => vsingle(w, v, 1, "h"),
-  vs1s: (w, v) => vsingle(w, v, 1, "s"),
-  vs1d: (w, v) => vsingle(w, v, 1, "d"),
-  vl2: (w, v) => vlist(w, v, 2),
-  postm2: (w) => `${(bits(w, 30, 1) ? 16 : 8) * 2}`,
-  postr2: (w) => `${(1 << bits(w, 10, 2)) * 2}`,
-  vs2b: (w, v) => vsingle(w, v, 2, "b"),
-  vs2h: (w, v) => vsingle(w, v, 2, "h"),
-  vs2s: (w, v) => vsingle(w, v, 2, "s"),
-  vs2d: (w, v) => vsingle(w, v, 2, "d"),
-  vl3: (w, v) => vlist(w, v, 3),
-  postm3: (w) => `${(bits(w, 30, 1) ? 16 : 8) * 3}`,
-  postr3: (w) => `${(1 << bits(w, 10, 2)) * 3}`,
-  vs3b: (w, v) => vsingle(w, v, 3, "b"),
-  vs3h: (w, v) => vsingle(w, v, 3, "h"),
-  vs3s: (w, v) => vsingle(w, v, 3, "s"),
-  vs3d: (w, v) => vsingle(w, v, 3, "d"),
-  vl4: (w, v) => vlist(w, v, 4),
-  postm4: (w) => `${(bits(w, 30, 1) ? 16 : 8) * 4}`,
-  postr4: (w) => `${(1 << bits(w, 10, 2)) * 4}`,
-  vs4b: (w, v) => vsingle(w, v, 4, "b"),
-  vs4h: (w, v) => vsingle(w, v, 4, "h"),
-  vs4s: (w, v) => vsingle(w, v, 4, "s"),
-  vs4d: (w, v) => vsingle(w, v, 4, "d"),
+  ...structureLists(),
   vSh: (w, v) => `v${v}.${ARR[(immhSize(w) << 1) | bits(w, 30, 1)]}`,
   vShW: (w, v) => `v${v}.${ARR[((immhSize(w) + 1) << 1) | 1]}`,
   sSh: (w, v) => `${"bhsd"[immhSize(w)]}${v}`,
@@ -323,54 +335,5 @@ export const KINDS: Record<string, KindFn> = {
   bfx_width: (w) => `#${bits(w, 10, 6) - bits(w, 16, 6) + 1}`,
   lsl_amt32: (w) => `#${31 - bits(w, 10, 6)}`,
   lsl_amt64: (w) => `#${63 - bits(w, 10, 6)}`,
-  uoff0: (w) => {
-    const v = bits(w, 10, 12) << 0;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  regoff0: (w) => regoff(w, 0),
-  poff0: (w) => {
-    const v = sext(bits(w, 15, 7), 7) * 1;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  pimm0: (w) => `${sext(bits(w, 15, 7), 7) * 1}`,
-  uoff1: (w) => {
-    const v = bits(w, 10, 12) << 1;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  regoff1: (w) => regoff(w, 1),
-  poff1: (w) => {
-    const v = sext(bits(w, 15, 7), 7) * 2;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  pimm1: (w) => `${sext(bits(w, 15, 7), 7) * 2}`,
-  uoff2: (w) => {
-    const v = bits(w, 10, 12) << 2;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  regoff2: (w) => regoff(w, 2),
-  poff2: (w) => {
-    const v = sext(bits(w, 15, 7), 7) * 4;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  pimm2: (w) => `${sext(bits(w, 15, 7), 7) * 4}`,
-  uoff3: (w) => {
-    const v = bits(w, 10, 12) << 3;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  regoff3: (w) => regoff(w, 3),
-  poff3: (w) => {
-    const v = sext(bits(w, 15, 7), 7) * 8;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  pimm3: (w) => `${sext(bits(w, 15, 7), 7) * 8}`,
-  uoff4: (w) => {
-    const v = bits(w, 10, 12) << 4;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  regoff4: (w) => regoff(w, 4),
-  poff4: (w) => {
-    const v = sext(bits(w, 15, 7), 7) * 16;
-    return v === 0 ? "" : `, #${v}`;
-  },
-  pimm4: (w) => `${sext(bits(w, 15, 7), 7) * 16}`,
+  ...scaledOffsets(),
 };
