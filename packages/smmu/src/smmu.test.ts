@@ -71,6 +71,58 @@ describe("SMMUv3 registers", () => {
     expect(smmu.read(Reg.GBPA, 4)).toBe(0x0010_0000);
   });
 
+  it("each register keeps the bits IHI 0070 6.3 defines; the table and queue bases ignore writes while enabled", () => {
+    const { smmu } = makeFixture();
+    // [register, what all-ones written to it reads back as]
+    const kept: Array<[number, number]> = [
+      [Reg.CR1, 0xfff], // QUEUE_* / TABLE_* cacheability and shareability
+      [Reg.CR2, 0x7], // PTM, RECINVSID, E2H
+      [Reg.GERROR_IRQ_CFG0, 0xffff_fffc], // ADDR[51:2]
+      [Reg.GERROR_IRQ_CFG0 + 4, 0xfffff],
+      [Reg.GERROR_IRQ_CFG1, 0xffff_ffff], // DATA
+      [Reg.GERROR_IRQ_CFG2, 0x3f], // SH, MemAttr
+      [Reg.STRTAB_BASE, 0xffff_ffc0], // ADDR[51:6]
+      [Reg.STRTAB_BASE + 4, 0x400f_ffff], // RA (bit 62), ADDR[51:32]
+      [Reg.STRTAB_BASE_CFG, 0x3_07ff], // FMT, SPLIT, LOG2SIZE
+      [Reg.CMDQ_BASE, 0xffff_ffff], // ADDR[31:5], LOG2SIZE
+      [Reg.CMDQ_BASE + 4, 0x400f_ffff],
+      [Reg.EVTQ_BASE, 0xffff_ffff],
+      [Reg.EVTQ_BASE + 4, 0x400f_ffff],
+      [Reg.EVTQ_IRQ_CFG0, 0xffff_fffc],
+      [Reg.EVTQ_IRQ_CFG0 + 4, 0xfffff],
+      [Reg.EVTQ_IRQ_CFG1, 0xffff_ffff],
+      [Reg.EVTQ_IRQ_CFG2, 0x3f],
+    ];
+    for (const [reg, want] of kept) {
+      smmu.write(reg, 4, 0xffff_ffff);
+      expect([reg, smmu.read(reg, 4)]).toEqual([reg, want]);
+    }
+    // SMMUEN freezes the stream table base, CMDQEN the command queue's, EVTQEN the event queue's.
+    const frozen: Array<[number, number]> = [
+      [Reg.STRTAB_BASE, 1],
+      [Reg.STRTAB_BASE + 4, 1],
+      [Reg.STRTAB_BASE_CFG, 1],
+      [Reg.CMDQ_BASE, 8],
+      [Reg.CMDQ_BASE + 4, 8],
+      [Reg.EVTQ_BASE, 4],
+      [Reg.EVTQ_BASE + 4, 4],
+    ];
+    for (const [reg, enable] of frozen) {
+      smmu.write(reg, 4, 0);
+      smmu.write(Reg.CR0, 4, enable);
+      smmu.write(reg, 4, 0x40);
+      expect([reg, smmu.read(reg, 4)]).toEqual([reg, 0]);
+      smmu.write(Reg.CR0, 4, 0);
+      smmu.write(reg, 4, 0x40);
+      expect([reg, smmu.read(reg, 4)]).toEqual([reg, 0x40]);
+    }
+    // Read-only registers ignore writes.
+    smmu.write(Reg.IDR0, 4, 0);
+    expect(smmu.read(Reg.IDR0, 4)).not.toBe(0);
+    smmu.write(Reg.GERROR, 4, 0x1fd);
+    expect(smmu.read(Reg.GERROR, 4)).toBe(0);
+  });
+
   it("GBPA decides while SMMUEN = 0: bypass by default, abort when set", () => {
     const fx = makeFixture();
     const o = out();

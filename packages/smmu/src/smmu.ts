@@ -301,82 +301,12 @@ export class SmmuV3 implements MmioDevice, DmaTranslator, Snapshottable {
       if (o === Reg.EVTQ_CONS) return this.evtqCons >>> 0;
       return 0; // PRIQ_PROD/CONS and the rest of page 1: RES0 (no PRI queue)
     }
-    switch (off) {
-      case Reg.IDR0:
-        return this.idr0 >>> 0;
-      case Reg.IDR1:
-        return this.idr1;
-      case Reg.IDR2:
-      case Reg.IDR3:
-      case Reg.IDR4:
-        return 0;
-      case Reg.IDR5:
-        return this.idr5;
-      case Reg.IIDR:
-        return 0;
-      case Reg.AIDR:
-        return 0; // SMMUv3.0
-      case Reg.CR0:
-        return this.cr0;
-      case Reg.CR0ACK:
-        return this.cr0;
-      case Reg.CR1:
-        return this.cr1;
-      case Reg.CR2:
-        return this.cr2;
-      case Reg.STATUSR:
-        return 0;
-      case Reg.GBPA:
-        return this.gbpa;
-      case Reg.IRQ_CTRL:
-      case Reg.IRQ_CTRLACK:
-        return this.irqCtrl;
-      case Reg.GERROR:
-        return this.gerror;
-      case Reg.GERRORN:
-        return this.gerrorn;
-      case Reg.GERROR_IRQ_CFG0:
-        return this.gerrIrqCfg0Lo;
-      case Reg.GERROR_IRQ_CFG0 + 4:
-        return this.gerrIrqCfg0Hi;
-      case Reg.GERROR_IRQ_CFG1:
-        return this.gerrIrqCfg1;
-      case Reg.GERROR_IRQ_CFG2:
-        return this.gerrIrqCfg2;
-      case Reg.STRTAB_BASE:
-        return this.strtabLo;
-      case Reg.STRTAB_BASE + 4:
-        return this.strtabHi;
-      case Reg.STRTAB_BASE_CFG:
-        return this.strtabCfg;
-      case Reg.CMDQ_BASE:
-        return this.cmdqBaseLo;
-      case Reg.CMDQ_BASE + 4:
-        return this.cmdqBaseHi;
-      case Reg.CMDQ_PROD:
-        return this.cmdqProd;
-      case Reg.CMDQ_CONS:
-        return this.cmdqCons >>> 0;
-      case Reg.EVTQ_BASE:
-        return this.evtqBaseLo;
-      case Reg.EVTQ_BASE + 4:
-        return this.evtqBaseHi;
-      // Page 0 aliases of the page 1 event queue pointers (ARM_SMMU_OPT_PAGE0_REGS_ONLY style).
-      case Reg.EVTQ_PROD:
-        return this.evtqProd >>> 0;
-      case Reg.EVTQ_CONS:
-        return this.evtqCons >>> 0;
-      case Reg.EVTQ_IRQ_CFG0:
-        return this.evtqIrqCfg0Lo;
-      case Reg.EVTQ_IRQ_CFG0 + 4:
-        return this.evtqIrqCfg0Hi;
-      case Reg.EVTQ_IRQ_CFG1:
-        return this.evtqIrqCfg1;
-      case Reg.EVTQ_IRQ_CFG2:
-        return this.evtqIrqCfg2;
-      default:
-        return 0;
-    }
+    const r = REGISTERS.get(off);
+    if (r !== undefined) return this[r.field] >>> 0;
+    if (off === Reg.IDR0) return this.idr0 >>> 0;
+    if (off === Reg.IDR1) return this.idr1;
+    if (off === Reg.IDR5) return this.idr5;
+    return 0; // IDR2-4, IIDR, AIDR (SMMUv3.0), STATUSR, the PRIQ registers and holes
   }
 
   private write32(off: number, v: number): void {
@@ -385,22 +315,19 @@ export class SmmuV3 implements MmioDevice, DmaTranslator, Snapshottable {
       if (o === Reg.EVTQ_PROD || o === Reg.EVTQ_CONS) this.writeEvtqPtr(o, v);
       return;
     }
+    const r = REGISTERS.get(off);
+    if (r?.mask !== undefined) {
+      // CONSTRAINED UNPREDICTABLE while its enable bit is set: the write is ignored.
+      if ((this.cr0 & (r.lockedBy ?? 0)) === 0) this[r.field] = (v & r.mask) >>> 0;
+      return;
+    }
     switch (off) {
       case Reg.CR0:
         this.writeCr0(v);
         return;
-      case Reg.CR1:
-        this.cr1 = v & 0xfff;
-        return;
-      case Reg.CR2:
-        this.cr2 = v & 7;
-        return;
       case Reg.GBPA:
         // The update takes effect at once; UPDATE reads back 0 (complete).
         if ((v & GBPA.UPDATE) !== 0) this.gbpa = v & 0x001f_3fff & ~GBPA.UPDATE;
-        return;
-      case Reg.IRQ_CTRL:
-        this.irqCtrl = v & (IRQ_CTRL.GERROR_IRQEN | IRQ_CTRL.EVTQ_IRQEN);
         return;
       case Reg.GERRORN: {
         const wasCmdqErr = this.gerrorActive(Gerror.CMDQ_ERR);
@@ -411,38 +338,6 @@ export class SmmuV3 implements MmioDevice, DmaTranslator, Snapshottable {
         }
         return;
       }
-      case Reg.GERROR_IRQ_CFG0:
-        this.gerrIrqCfg0Lo = v & ~3;
-        return;
-      case Reg.GERROR_IRQ_CFG0 + 4:
-        this.gerrIrqCfg0Hi = v & 0xfffff;
-        return;
-      case Reg.GERROR_IRQ_CFG1:
-        this.gerrIrqCfg1 = v;
-        return;
-      case Reg.GERROR_IRQ_CFG2:
-        this.gerrIrqCfg2 = v & 0x3f;
-        return;
-      case Reg.STRTAB_BASE:
-        if (this.smmuEnabled()) return; // CONSTRAINED UNPREDICTABLE while SMMUEN: ignored
-        this.strtabLo = v & ~0x3f;
-        return;
-      case Reg.STRTAB_BASE + 4:
-        if (this.smmuEnabled()) return;
-        this.strtabHi = v & (0xfffff | (1 << 30)); // ADDR[51:32], RA
-        return;
-      case Reg.STRTAB_BASE_CFG:
-        if (this.smmuEnabled()) return;
-        this.strtabCfg = v & 0x3_07ff;
-        return;
-      case Reg.CMDQ_BASE:
-        if (this.cr0 & CR0.CMDQEN) return;
-        this.cmdqBaseLo = v;
-        return;
-      case Reg.CMDQ_BASE + 4:
-        if (this.cr0 & CR0.CMDQEN) return;
-        this.cmdqBaseHi = v & (0xfffff | (1 << 30));
-        return;
       case Reg.CMDQ_PROD:
         this.cmdqProd = v & this.ptrMask(this.cmdqLog2());
         this.processCmdq();
@@ -452,32 +347,12 @@ export class SmmuV3 implements MmioDevice, DmaTranslator, Snapshottable {
         if (this.cr0 & CR0.CMDQEN) return;
         this.cmdqCons = (v & (0x7f << 24)) | (v & this.ptrMask(this.cmdqLog2()));
         return;
-      case Reg.EVTQ_BASE:
-        if (this.cr0 & CR0.EVTQEN) return;
-        this.evtqBaseLo = v;
-        return;
-      case Reg.EVTQ_BASE + 4:
-        if (this.cr0 & CR0.EVTQEN) return;
-        this.evtqBaseHi = v & (0xfffff | (1 << 30));
-        return;
       case Reg.EVTQ_PROD:
       case Reg.EVTQ_CONS:
         this.writeEvtqPtr(off, v);
         return;
-      case Reg.EVTQ_IRQ_CFG0:
-        this.evtqIrqCfg0Lo = v & ~3;
-        return;
-      case Reg.EVTQ_IRQ_CFG0 + 4:
-        this.evtqIrqCfg0Hi = v & 0xfffff;
-        return;
-      case Reg.EVTQ_IRQ_CFG1:
-        this.evtqIrqCfg1 = v;
-        return;
-      case Reg.EVTQ_IRQ_CFG2:
-        this.evtqIrqCfg2 = v & 0x3f;
-        return;
       default:
-        return; // read-only, RES0 or absent (PRIQ): writes ignored
+        return; // read-only (IDR*, CR0ACK, IRQ_CTRLACK, GERROR), RES0 or absent (PRIQ): ignored
     }
   }
 
@@ -1332,6 +1207,49 @@ export function s2StartValid(t0sz: number, sl0: number, granule: number, paBits:
   const startBits = inputsize - ((3 - startLevel) * s + granule);
   return startBits >= 1 && startBits <= s + 4;
 }
+
+/** Bits 51:32 of a base address and RA (STRTAB_BASE, CMDQ_BASE, EVTQ_BASE upper words). */
+const BASE_HI = 0xfffff | (1 << 30);
+
+/**
+ * The page-0 registers that read back one field. Those with a `mask` are written as it (bits
+ * outside it are RES0), except while `lockedBy`'s CR0 enable bit is set; the others are
+ * read-only here or written by write32's own cases (side effects).
+ */
+const REGISTERS: ReadonlyMap<
+  number,
+  { field: (typeof SMMU_STATE)[number]; mask?: number; lockedBy?: number }
+> = new Map([
+  [Reg.CR0, { field: "cr0" }],
+  [Reg.CR0ACK, { field: "cr0" }],
+  [Reg.CR1, { field: "cr1", mask: 0xfff }],
+  [Reg.CR2, { field: "cr2", mask: 7 }],
+  [Reg.GBPA, { field: "gbpa" }],
+  [Reg.IRQ_CTRL, { field: "irqCtrl", mask: IRQ_CTRL.GERROR_IRQEN | IRQ_CTRL.EVTQ_IRQEN }],
+  [Reg.IRQ_CTRLACK, { field: "irqCtrl" }],
+  [Reg.GERROR, { field: "gerror" }],
+  [Reg.GERRORN, { field: "gerrorn" }],
+  [Reg.GERROR_IRQ_CFG0, { field: "gerrIrqCfg0Lo", mask: ~3 }],
+  [Reg.GERROR_IRQ_CFG0 + 4, { field: "gerrIrqCfg0Hi", mask: 0xfffff }],
+  [Reg.GERROR_IRQ_CFG1, { field: "gerrIrqCfg1", mask: ~0 }],
+  [Reg.GERROR_IRQ_CFG2, { field: "gerrIrqCfg2", mask: 0x3f }],
+  [Reg.STRTAB_BASE, { field: "strtabLo", mask: ~0x3f, lockedBy: CR0.SMMUEN }],
+  [Reg.STRTAB_BASE + 4, { field: "strtabHi", mask: BASE_HI, lockedBy: CR0.SMMUEN }],
+  [Reg.STRTAB_BASE_CFG, { field: "strtabCfg", mask: 0x3_07ff, lockedBy: CR0.SMMUEN }],
+  [Reg.CMDQ_BASE, { field: "cmdqBaseLo", mask: ~0, lockedBy: CR0.CMDQEN }],
+  [Reg.CMDQ_BASE + 4, { field: "cmdqBaseHi", mask: BASE_HI, lockedBy: CR0.CMDQEN }],
+  [Reg.CMDQ_PROD, { field: "cmdqProd" }],
+  [Reg.CMDQ_CONS, { field: "cmdqCons" }],
+  [Reg.EVTQ_BASE, { field: "evtqBaseLo", mask: ~0, lockedBy: CR0.EVTQEN }],
+  [Reg.EVTQ_BASE + 4, { field: "evtqBaseHi", mask: BASE_HI, lockedBy: CR0.EVTQEN }],
+  // Page 0 aliases of the page 1 event queue pointers (ARM_SMMU_OPT_PAGE0_REGS_ONLY style).
+  [Reg.EVTQ_PROD, { field: "evtqProd" }],
+  [Reg.EVTQ_CONS, { field: "evtqCons" }],
+  [Reg.EVTQ_IRQ_CFG0, { field: "evtqIrqCfg0Lo", mask: ~3 }],
+  [Reg.EVTQ_IRQ_CFG0 + 4, { field: "evtqIrqCfg0Hi", mask: 0xfffff }],
+  [Reg.EVTQ_IRQ_CFG1, { field: "evtqIrqCfg1", mask: ~0 }],
+  [Reg.EVTQ_IRQ_CFG2, { field: "evtqIrqCfg2", mask: 0x3f }],
+]);
 
 /** The registers a snapshot holds, in its order (a new field goes last, with a version bump). */
 const SMMU_STATE = [
