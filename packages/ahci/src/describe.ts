@@ -1,4 +1,4 @@
-import type { FdtNode } from "@armature/fdt";
+import { type FdtNode, setReg } from "@armature/fdt";
 import { AHCI_MMIO_SIZE } from "./regs.js";
 
 /** Where a platform (MMIO) AHCI sits, for `describeAhciDt`. */
@@ -13,23 +13,16 @@ export interface AhciDtPlacement {
   sizeCells?: number;
 }
 
-function cells(v: number, n: number): number[] {
-  const out: number[] = [];
-  for (let i = n - 1; i >= 0; i--) out.push(Math.floor(v / 2 ** (32 * i)) % 2 ** 32);
-  return out;
-}
-
 /**
  * Add a `sata@<base>` node with compatible "generic-ahci" (Linux
  * Documentation/devicetree/bindings/ata/ahci-common.yaml / ahci-platform), reg, interrupts and
  * dma-coherent under `parent`.
  */
 export function describeAhciDt(parent: FdtNode, at: AhciDtPlacement): FdtNode {
-  const ac = at.addressCells ?? 2;
-  const sc = at.sizeCells ?? 2;
   const n = parent.addChild(`sata@${at.base.toString(16)}`);
   n.setString("compatible", "generic-ahci");
-  n.setCells("reg", [...cells(at.base, ac), ...cells(at.size ?? AHCI_MMIO_SIZE, sc)]);
+  const regCells = { addressCells: at.addressCells ?? 2, sizeCells: at.sizeCells ?? 2 };
+  setReg(n, regCells, [{ address: at.base, size: at.size ?? AHCI_MMIO_SIZE }]);
   n.setCells("interrupts", at.interrupts);
   n.setEmpty("dma-coherent");
   return n;

@@ -1,4 +1,4 @@
-import { type FdtNode, setReg } from "@armature/fdt";
+import { type FdtNode, setReg, toCells } from "@armature/fdt";
 import type { PciHostBridge, PciWindow } from "./bridge.js";
 
 /**
@@ -26,12 +26,6 @@ export interface PciDescribeOptions {
   sizeCells?: number;
   /** PCI segment / `linux,pci-domain` (default 0). */
   segment?: number;
-}
-
-function cells(v: number, n: number): number[] {
-  const out: number[] = [];
-  for (let i = n - 1; i >= 0; i--) out.push(Math.floor(v / 2 ** (32 * i)) % 2 ** 32);
-  return out;
 }
 
 /** Number of devices the interrupt-map lists before the mask makes the pattern repeat. */
@@ -64,7 +58,12 @@ export function describePciHostBridge(
   const ranges: number[] = [];
   const range = (space: number, w: PciWindow | undefined) => {
     if (w === undefined) return;
-    ranges.push(space, ...cells(w.pciBase ?? w.cpuBase, 2), ...cells(w.cpuBase, ac), ...cells(w.size, 2));
+    ranges.push(
+      space,
+      ...toCells(w.pciBase ?? w.cpuBase, 2, "ranges PCI address"),
+      ...toCells(w.cpuBase, ac, "ranges CPU address"),
+      ...toCells(w.size, 2, "ranges size"),
+    );
   };
   range(0x01000000, bridge.io);
   range(0x02000000, bridge.mmio32);

@@ -1,5 +1,5 @@
 import type { DmaSpace, IrqLine, MmioDevice, Snapshottable, StateReader, StateWriter } from "@armature/core";
-import type { FdtNode } from "@armature/fdt";
+import { type FdtNode, setReg } from "@armature/fdt";
 import { VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
 
 /** virtio-mmio register offsets, version 2 (virtio 1.2 §4.2.2). */
@@ -274,17 +274,10 @@ export class VirtioMmio implements MmioDevice, Snapshottable {
 
   /** Add a `virtio_mmio@<base>` node (compatible "virtio,mmio") under `parent`. */
   describe(parent: FdtNode, at: VirtioMmioPlacement): FdtNode {
-    const ac = at.addressCells ?? 2;
-    const sc = at.sizeCells ?? 2;
     const n = parent.addChild(`virtio_mmio@${at.base.toString(16)}`);
     n.setString("compatible", "virtio,mmio");
-    const cells: number[] = [];
-    const push = (v: number, k: number) => {
-      for (let i = k - 1; i >= 0; i--) cells.push(Math.floor(v / 2 ** (32 * i)) % 2 ** 32);
-    };
-    push(at.base, ac);
-    push(VIRTIO_MMIO_SIZE, sc);
-    n.setCells("reg", cells);
+    const regCells = { addressCells: at.addressCells ?? 2, sizeCells: at.sizeCells ?? 2 };
+    setReg(n, regCells, [{ address: at.base, size: VIRTIO_MMIO_SIZE }]);
     n.setCells("interrupts", at.interrupts);
     n.setEmpty("dma-coherent");
     return n;
