@@ -26,14 +26,6 @@ function transfer(
 ) {
   const clock = new SimClock();
   const rand = uniform(seed);
-  const gotB: Uint8Array[] = [];
-  const gotA: Uint8Array[] = [];
-  let endA = false;
-  let endB = false;
-  let closedA: boolean | undefined;
-  let closedB: boolean | undefined;
-  let a: TcpConnection;
-  let b: TcpConnection;
   const wire = (to: () => TcpConnection) => (seg: TcpSegment) => {
     if (rand() < faults.loss) return;
     const copies = rand() < faults.dup ? 2 : 1;
@@ -42,49 +34,50 @@ function transfer(
       clock.set(1 + Math.floor(rand() * faults.maxDelay), () => to().input(s));
     }
   };
-  a = new TcpConnection({
-    emit: wire(() => b),
-    timers: clock,
-    mss,
-    receiveWindow: rwin,
-    rtoMs: 50,
-    maxRetries: 60,
-    iss: 0xfffff000, // wraps the sequence space during the transfer
-    onData: (d) => gotA.push(d),
-    onEnd: () => {
-      endA = true;
-    },
-    onClose: (r) => {
-      closedA = r;
-    },
-    onConnect: () => {
+  /** One endpoint: what it received, whether FIN came, how it closed. */
+  const endpoint = (iss: number, peer: () => TcpConnection, onConnect: (c: TcpConnection) => void) => {
+    const e = { got: [] as Uint8Array[], end: false, closed: undefined as boolean | undefined };
+    const conn: TcpConnection = new TcpConnection({
+      emit: wire(peer),
+      timers: clock,
+      mss,
+      receiveWindow: rwin,
+      rtoMs: 50,
+      maxRetries: 60,
+      iss,
+      onData: (d) => e.got.push(d),
+      onEnd: () => {
+        e.end = true;
+      },
+      onClose: (r) => {
+        e.closed = r;
+      },
+      onConnect: () => onConnect(conn),
+    });
+    return { state: e, conn };
+  };
+  // a's ISS wraps the sequence space during the transfer.
+  const A = endpoint(
+    0xfffff000,
+    () => B.conn,
+    (a) => {
       a.write(a2b.subarray(0, a2b.length >> 1));
       clock.set(5, () => {
         a.write(a2b.subarray(a2b.length >> 1));
         a.end();
       });
     },
-  });
-  b = new TcpConnection({
-    emit: wire(() => a),
-    timers: clock,
-    mss,
-    receiveWindow: rwin,
-    rtoMs: 50,
-    maxRetries: 60,
-    iss: 12345,
-    onData: (d) => gotB.push(d),
-    onEnd: () => {
-      endB = true;
-    },
-    onClose: (r) => {
-      closedB = r;
-    },
-    onConnect: () => {
+  );
+  const B = endpoint(
+    12345,
+    () => A.conn,
+    (b) => {
       b.write(b2a);
       b.end();
     },
-  });
+  );
+  const a = A.conn;
+  const b = B.conn;
   // b is a listener: it answers a's SYN.
   const origInput = b.input.bind(b);
   b.input = (seg) => {
@@ -97,7 +90,16 @@ function transfer(
   };
   a.connect();
   clock.run(2_000_000);
-  return { gotB: concatBytes(gotB), gotA: concatBytes(gotA), endA, endB, closedA, closedB, a, b };
+  return {
+    gotB: concatBytes(B.state.got),
+    gotA: concatBytes(A.state.got),
+    endA: A.state.end,
+    endB: B.state.end,
+    closedA: A.state.closed,
+    closedB: B.state.closed,
+    a,
+    b,
+  };
 }
 
 describe("TcpConnection over a faulty link", () => {

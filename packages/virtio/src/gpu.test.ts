@@ -346,15 +346,16 @@ describe("EDID encoder", () => {
 });
 
 describe("virtio-gpu against a reference model (property)", () => {
-  const rect = (w: number, h: number) =>
+  /** A rectangle [x, y, width, height] inside w x h, at least `min` pixels on each side. */
+  const rect = (w: number, h: number, min = 1) =>
     fc
-      .tuple(fc.nat(w - 1), fc.nat(h - 1))
+      .tuple(fc.nat(w - min), fc.nat(h - min))
       .chain(([x, y]) =>
         fc.tuple(
           fc.constant(x),
           fc.constant(y),
-          fc.integer({ min: 1, max: w - x }),
-          fc.integer({ min: 1, max: h - y }),
+          fc.integer({ min, max: w - x }),
+          fc.integer({ min, max: h - y }),
         ),
       );
 
@@ -371,16 +372,7 @@ describe("virtio-gpu against a reference model (property)", () => {
           fc.constant(h),
           fc.constant(fmt),
           // The scanout window: at least 16x16 inside the resource.
-          fc
-            .tuple(fc.nat(w - 16), fc.nat(h - 16))
-            .chain(([sx, sy]) =>
-              fc.tuple(
-                fc.constant(sx),
-                fc.constant(sy),
-                fc.integer({ min: 16, max: w - sx }),
-                fc.integer({ min: 16, max: h - sy }),
-              ),
-            ),
+          rect(w, h, 16),
           fc.array(fc.tuple(fc.constantFrom("transfer", "flush", "scribble"), rect(w, h), fc.integer()), {
             maxLength: 12,
           }),
