@@ -62,20 +62,16 @@ describe.skipIf(!enabled)("two armature processes on one socket network (ARMATUR
         "--initrd",
         join(guest, "initramfs.cpio.gz"),
       ];
-      const a = new Guest([
-        ...common,
-        "--net",
-        `socket,local=127.0.0.1:${pa},remote=127.0.0.1:${pb}`,
-        "--mac",
-        "52:54:00:12:34:61",
-      ]);
-      const b = new Guest([
-        ...common,
-        "--net",
-        `socket,local=127.0.0.1:${pb},remote=127.0.0.1:${pa}`,
-        "--mac",
-        "52:54:00:12:34:62",
-      ]);
+      const guestOn = (local: number, remote: number, mac: string) =>
+        new Guest([
+          ...common,
+          "--net",
+          `socket,local=127.0.0.1:${local},remote=127.0.0.1:${remote}`,
+          "--mac",
+          mac,
+        ]);
+      const a = guestOn(pa, pb, "52:54:00:12:34:61");
+      const b = guestOn(pb, pa, "52:54:00:12:34:62");
       try {
         await Promise.all([
           a.wait(/ARMATURE-SHELL-READY[\s\S]*\/ # /, 0, 20 * 60_000, "guest A's shell"),
