@@ -25,7 +25,7 @@ describeBareMetal("bare-metal PL011", {
   program: "uart",
   checks: "typed bytes raise the PL011 RX SPI (INTID 33) and the guest echoes them",
   expected: UART_EXPECTED,
-  board: { before: (m) => m.input(new TextEncoder().encode(TYPED)) },
+  board: { typed: TYPED },
   qemu: {
     title: "prints the same verdicts under qemu-system-aarch64 -M virt,gic-version=3",
     options: { input: TYPED },

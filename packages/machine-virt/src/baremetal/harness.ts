@@ -36,6 +36,42 @@ export function layoutSymbols(layout: VirtLayout): Record<string, number> {
   };
 }
 
+/**
+ * The --defsym symbols a program needs besides the layout's when the replay, translator and
+ * snapshot tests run it: an address nothing maps (exceptions, mmu), the SGI program's second
+ * CPU_ON check, and the MSI program's INTID (an LPI with the ITS, else the first GICv2m SPI).
+ */
+export function programSymbols(program: string, layout: VirtLayout): Record<string, number> {
+  switch (program) {
+    case "sgi":
+      return { CHECK_CPU_ON_AGAIN: 1 };
+    case "exceptions":
+    case "mmu":
+      return { UNMAPPED: layout.ramBase + 0x800_0100 };
+    case "msi":
+      return { MSI_INTID: layout.its === undefined ? (layout.v2mSpiBase ?? 0) : 8192 };
+    default:
+      return {};
+  }
+}
+
+/** vCPUs a program needs (1 when not listed). */
+const PROGRAM_CPUS: Readonly<Record<string, number>> = { sgi: 2, timer2: 2, psci: 2, spi: 2, smp4: 4 };
+/** What a program reads from its console (the UART program echoes it and powers off at "q"). */
+const PROGRAM_INPUT: Readonly<Record<string, string>> = { uart: "ab1 q" };
+
+/** A program assembled for `layout` with its symbols, and the vCPUs and input it runs with. */
+export function bareProgram(
+  program: string,
+  layout: VirtLayout,
+): { bin: Uint8Array; cpus: number; typed: string } {
+  return {
+    bin: assemble(program, layout, programSymbols(program, layout)),
+    cpus: PROGRAM_CPUS[program] ?? 1,
+    typed: PROGRAM_INPUT[program] ?? "",
+  };
+}
+
 const cache = new Map<string, Uint8Array>();
 
 /**
@@ -93,11 +129,11 @@ export async function runBare(
   layout: "vz" | "qemu",
   opts: Partial<VirtMachineOptions> & {
     maxInstructions?: number;
-    /** Called once before running (e.g. to queue UART input). */
-    before?: (m: VirtMachine) => void;
+    /** Typed into the console before running. */
+    typed?: string;
   } = {},
 ): Promise<BareRun> {
-  const { maxInstructions, before, ...rest } = opts;
+  const { maxInstructions, typed, ...rest } = opts;
   const { m: machine, out } = recordedMachine({
     layout,
     kernel,
@@ -105,7 +141,7 @@ export async function runBare(
     deterministic: true,
     ...rest,
   });
-  before?.(machine);
+  if (typed) machine.input(new TextEncoder().encode(typed));
   // A guest that sleeps in WFI with nothing left to wake it would wait for input forever.
   const guard = setTimeout(() => machine.stop("halted"), 20_000);
   const stop = await machine

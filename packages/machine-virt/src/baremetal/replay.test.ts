@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { QEMU_LAYOUT, VZ_LAYOUT } from "../layout.js";
-import { assemble, runBare } from "./harness.js";
+import { bareProgram, runBare } from "./harness.js";
 
 // Runs under QEMU and on a loaded 2-core CI machine: allow more than the default 5 s.
 vi.setConfig({ testTimeout: 30_000 });
@@ -13,35 +13,24 @@ describe.each([
   ["qemu", QEMU_LAYOUT],
 ] as const)("bare-metal deterministic replay, %s layout", (name, layout) => {
   it.each([
-    ["timer", 1, ""],
-    ["sgi", 2, ""],
-    ["uart", 1, "ab1 q"],
-    ["rtc", 1, ""],
-    ["exceptions", 1, ""],
-    ["pci", 1, ""],
-    ["msi", 1, ""],
-    ["priority", 1, ""],
-    ["smp4", 4, ""],
-    ["mmu", 1, ""],
-    ["psci", 2, ""],
-    ["spi", 2, ""],
-    ["net", 1, ""],
-    ["timer2", 2, ""],
-  ] as const)("%s: two runs give identical output, retired counts and clock", async (prog, cpus, typed) => {
-    const extra: Record<string, Record<string, number>> = {
-      sgi: { CHECK_CPU_ON_AGAIN: 1 },
-      exceptions: { UNMAPPED: layout.ramBase + 0x800_0100 },
-      mmu: { UNMAPPED: layout.ramBase + 0x800_0100 },
-      msi: { MSI_INTID: layout.its === undefined ? (layout.v2mSpiBase ?? 0) : 8192 },
-    };
-    const bin = assemble(prog, layout, extra[prog] ?? {});
+    "timer",
+    "sgi",
+    "uart",
+    "rtc",
+    "exceptions",
+    "pci",
+    "msi",
+    "priority",
+    "smp4",
+    "mmu",
+    "psci",
+    "spi",
+    "net",
+    "timer2",
+  ])("%s: two runs give identical output, retired counts and clock", async (prog) => {
+    const { bin, cpus, typed } = bareProgram(prog, layout);
     const once = async () => {
-      const r = await runBare(bin, name, {
-        cpus,
-        before: (m) => {
-          if (typed !== "") m.input(new TextEncoder().encode(typed));
-        },
-      });
+      const r = await runBare(bin, name, { cpus, typed });
       return {
         out: r.out,
         stop: r.stop,

@@ -18,5 +18,5 @@ describeBareMetal("bare-metal virtio-console", {
     "done",
     "",
   ].join("\n"),
-  board: { cmdline: "console=hvc0", before: (m) => m.input(new TextEncoder().encode("xyz")) },
+  board: { cmdline: "console=hvc0", typed: "xyz" },
 });
