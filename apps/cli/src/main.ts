@@ -1,23 +1,19 @@
 #!/usr/bin/env node
-import { runCli } from "./cli.js";
-import { BUGS, EXIT } from "./exit.js";
+// The `armature` binary: runs the bundled CLI (dist/entry.cjs, src/entry.ts) through V8's code
+// cache, one cache per command (see code-cache.ts; ARMATURE_CODE_CACHE=off or a directory).
+import { fileURLToPath } from "node:url";
+import { runWithCodeCache } from "./code-cache.js";
+import { EXIT } from "./exit.js";
 
-runCli(process.argv.slice(2), {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    // A bug, not a user mistake: one line and where to report it; the stack on request.
-    const debug = process.env.ARMATURE_DEBUG !== undefined && process.env.ARMATURE_DEBUG !== "";
-    const first = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    process.stderr.write(
-      debug && e instanceof Error
-        ? `armature: internal error: ${e.stack ?? first}\n`
-        : `armature: internal error (a bug; please report it with the command line at ${BUGS}): ${first.split("\n")[0]} (ARMATURE_DEBUG=1 shows the stack)\n`,
-    );
-    process.exitCode = EXIT.internal;
-  },
-);
+const COMMANDS = new Set(["run", "user", "disasm", "dtb", "acpi"]);
+const args = process.argv.slice(2);
+// A command's help compiles little of it: it shares the cache of the other short runs.
+const help = args.includes("--help") || args.includes("-h");
+const key = args[0] !== undefined && COMMANDS.has(args[0]) && !help ? args[0] : "other";
+// A run that ended in a usage error, an error or a bug compiled little: it leaves no cache.
+const failed: readonly number[] = [EXIT.error, EXIT.usage, EXIT.internal];
+runWithCodeCache(fileURLToPath(new URL("./entry.cjs", import.meta.url)), key, {
+  saveOnExit: (code) => !failed.includes(code),
+  // After a run of more than a second, a cache a short run left may lack most of what ran.
+  refreshOnExit: (code) => !failed.includes(code) && process.uptime() > 1,
+});

@@ -5,11 +5,15 @@
 //   - `armature --help` and `node -e 0` to their exit (what the CLI's start-up costs before a board);
 //   - QEMU + EDK2 (qemu-system-aarch64 -M virt -cpu max -nic none -bios QEMU_EFI.fd -kernel ...,
 //     the kernel through fw_cfg) as a process.
+// The `armature run` figures use a code cache of their own (ARMATURE_CODE_CACHE, a temporary
+// directory) that one run to 20 M instructions fills first; "no code cache" runs with it off.
+// `--before PATH` also measures another build's dist/main.js (e.g. a worktree of an older commit)
+// in the same run, interleaved with this one.
 // Prints figures (the median of `--runs N`, default 3); never fails on timing.
-//   pnpm --filter @armature/machine-virt bench:uefi [--runs N]
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+//   pnpm --filter @armature/machine-virt bench:uefi [--runs N] [--before PATH/apps/cli/dist/main.js]
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { VirtMachine } from "../src/index.js";
@@ -22,6 +26,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const cli = join(root, "apps", "cli", "dist", "main.js");
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 3;
+const beforeArg = process.argv.indexOf("--before");
+const BEFORE = beforeArg >= 0 ? process.argv[beforeArg + 1] : undefined;
+const codeCache = mkdtempSync(join(tmpdir(), "armature-bench-cc-"));
 
 /** In this process: ms from `new VirtMachine` to the first line. */
 async function inProcess(kernel: Uint8Array, mode: "direct" | "uefi" | "uefi-acpi"): Promise<number | null> {
@@ -51,11 +58,11 @@ async function inProcess(kernel: Uint8Array, mode: "direct" | "uefi" | "uefi-acp
 }
 
 /** A process: ms from spawn to the first line on its stdout (killed then). */
-function processMs(cmd: string, args: string[]): Promise<number | null> {
+function processMs(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number | null> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     let out = "";
-    const p = spawn(cmd, args, { stdio: ["pipe", "pipe", "ignore"] });
+    const p = spawn(cmd, args, { stdio: ["pipe", "pipe", "ignore"], env: { ...process.env, ...env } });
     const timer = setTimeout(() => {
       p.kill("SIGKILL");
       resolve(null);
@@ -113,11 +120,33 @@ await measure("in process: built-in UEFI, ACPI", () => inProcess(kernel, "uefi-a
 await measure("in process: direct boot", () => inProcess(kernel, "direct"));
 const cliArgs = [cli, "run", "--machine", "virt", "--layout", "qemu", "--kernel", image, "--append", CMDLINE];
 const cliOpts = ["--net", "none", "--deterministic", "--quiet"];
+const uefiArgs = ["--firmware", "uefi", "--acpi", "on"];
 if (existsSync(cli)) {
-  await measure("armature run --firmware uefi --acpi on", () =>
-    processMs("node", [...cliArgs, "--firmware", "uefi", "--acpi", "on", ...cliOpts]),
+  const cc = { ARMATURE_CODE_CACHE: codeCache };
+  // Fill the code caches (killed at the first line, a run would never write one).
+  for (const main of [cli, ...(BEFORE === undefined ? [] : [BEFORE])])
+    for (const extra of [uefiArgs, []])
+      spawnSync("node", [main, ...cliArgs.slice(1), ...extra, ...cliOpts, "--max-instructions", "20000000"], {
+        stdio: "ignore",
+        env: { ...process.env, ...cc },
+      });
+  if (BEFORE !== undefined && existsSync(BEFORE)) {
+    const xs: [(number | null)[], (number | null)[]] = [[], []];
+    for (let i = 0; i < RUNS; i++)
+      for (const [k, main] of [cli, BEFORE].entries())
+        xs[k]!.push(await processMs("node", [main, ...cliArgs.slice(1), ...uefiArgs, ...cliOpts], cc));
+    for (const [k, name] of ["armature run --firmware uefi --acpi on", `the same, ${BEFORE}`].entries()) {
+      results[name] = median(xs[k]!);
+      console.log(`${name.padEnd(44)} ${xs[k]!.map((x) => (x === null ? "-" : Math.round(x))).join(" ")} ms`);
+    }
+  } else
+    await measure("armature run --firmware uefi --acpi on", () =>
+      processMs("node", [...cliArgs, ...uefiArgs, ...cliOpts], cc),
+    );
+  await measure("the same, no code cache", () =>
+    processMs("node", [...cliArgs, ...uefiArgs, ...cliOpts], { ARMATURE_CODE_CACHE: "off" }),
   );
-  await measure("armature run (direct boot)", () => processMs("node", [...cliArgs, ...cliOpts]));
+  await measure("armature run (direct boot)", () => processMs("node", [...cliArgs, ...cliOpts], cc));
   await measure("armature --help (to its exit)", () => exitMs("node", [cli, "--help"]));
   await measure("node -e 0 (the runtime's own start)", () => exitMs("node", ["-e", "0"]));
 } else console.log(`no ${cli}: run pnpm build for the armature run figures`);
@@ -142,5 +171,6 @@ if (existsSync(EDK2))
     ]),
   );
 else console.log(`no ${EDK2}: apt-get install qemu-efi-aarch64 for the QEMU + EDK2 figure`);
+rmSync(codeCache, { recursive: true, force: true });
 console.log(`load average ${load()} (end)`);
 console.log(JSON.stringify(results));
