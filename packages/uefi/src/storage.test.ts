@@ -94,6 +94,11 @@ describe.skipIf(!haveDiskTools())("storage protocols", () => {
     const dio = iface(blk[0]!, STORAGE_GUID.DISK_IO);
     expect(fn(d, dio, 1, 0, 513, 7, buf)).toBe(EFI_SUCCESS);
     expect(d.bytes(buf, 7)).toEqual(image.subarray(513, 520));
+    // UEFI 2.x §13.7: another MediaId, a range past the end, a null buffer; nothing to read succeeds.
+    expect(fn(d, dio, 1, 1, 513, 7, buf)).toBe(EFI_MEDIA_CHANGED);
+    expect(fn(d, dio, 1, 0, image.length - 3, 7, buf)).toBe(EFI_INVALID_PARAMETER);
+    expect(fn(d, dio, 1, 0, 513, 7, 0)).toBe(EFI_INVALID_PARAMETER);
+    expect(fn(d, dio, 1, 0, 513, 0, 0)).toBe(EFI_SUCCESS);
     // The device path of the partition ends in HD(1,GPT,...).
     const dp = iface(blk[1]!, "09576e91-6d3f-11d2-8e39-00a0c969723b");
     expect(d.bytes(dp + 24, 42)).toEqual(
@@ -116,6 +121,13 @@ describe.skipIf(!haveDiskTools())("storage protocols", () => {
     const ro = setup(true);
     const bro = ro.iface(ro.handles(STORAGE_GUID.BLOCK_IO)[0]!, STORAGE_GUID.BLOCK_IO);
     expect(fn(ro.d, bro, 4, 0, 40000, 512, ro.d.alloc(512))).toBe(EFI_WRITE_PROTECTED);
+    // WriteDisk (DiskIo function 2) likewise.
+    const dro = ro.iface(ro.handles(STORAGE_GUID.DISK_IO)[0]!, STORAGE_GUID.DISK_IO);
+    expect(fn(ro.d, dro, 2, 0, 40000 * 512, 3, ro.d.alloc(8))).toBe(EFI_WRITE_PROTECTED);
+    const drw = rw.iface(rw.handles(STORAGE_GUID.DISK_IO)[0]!, STORAGE_GUID.DISK_IO);
+    rw.d.put(buf, Uint8Array.of(1, 2, 3));
+    expect(fn(rw.d, drw, 2, 0, 40000 * 512 + 1, 3, buf)).toBe(EFI_SUCCESS);
+    expect([...rw.disk.data.subarray(40000 * 512, 40000 * 512 + 5)]).toEqual([0xab, 1, 2, 3, 0xab]);
   });
 
   it("FILE_PROTOCOL: Open (case-insensitive, relative), Read, positions, GetInfo, directory reads, write refused", () => {

@@ -307,31 +307,14 @@ export class Storage {
       case "BlockIo.WriteBlocks": {
         const d = this.byBlockIo.get(ptr(x(0)));
         if (d === undefined) return EFI_INVALID_PARAMETER;
-        if (x(1) !== 0n) return EFI_MEDIA_CHANGED;
-        const write = name === "BlockIo.WriteBlocks";
-        if (write && d.backend.readOnly) return EFI_WRITE_PROTECTED;
         const bs = BigInt(d.backend.blockSize);
-        const lba = x(2);
-        const size = x(3);
-        if (size === 0n) return EFI_SUCCESS;
-        if (size % bs !== 0n) return EFI_BAD_BUFFER_SIZE;
-        if (x(4) === 0n) return EFI_INVALID_PARAMETER;
-        if (lba * bs + size > BigInt(d.size) || size > 1n << 30n) return EFI_INVALID_PARAMETER;
-        return this.transfer(d, Number(lba * bs), Number(size), x(4), write);
+        return this.io(d, x(1), name === "BlockIo.WriteBlocks", x(2) * bs, x(3), x(4), bs);
       }
       case "DiskIo.ReadDisk":
       case "DiskIo.WriteDisk": {
         const d = this.byDiskIo.get(ptr(x(0)));
         if (d === undefined) return EFI_INVALID_PARAMETER;
-        if (x(1) !== 0n) return EFI_MEDIA_CHANGED;
-        const write = name === "DiskIo.WriteDisk";
-        if (write && d.backend.readOnly) return EFI_WRITE_PROTECTED;
-        const off = x(2);
-        const size = x(3);
-        if (size === 0n) return EFI_SUCCESS;
-        if (x(4) === 0n) return EFI_INVALID_PARAMETER;
-        if (off + size > BigInt(d.size) || size > 1n << 30n) return EFI_INVALID_PARAMETER;
-        return this.transfer(d, Number(off), Number(size), x(4), write);
+        return this.io(d, x(1), name === "DiskIo.WriteDisk", x(2), x(3), x(4), 1n);
       }
       case "SimpleFs.OpenVolume": {
         const d = this.byFs.get(ptr(x(0)));
@@ -348,6 +331,29 @@ export class Storage {
       if (e instanceof FatError) return EFI_VOLUME_CORRUPTED;
       throw e;
     }
+  }
+
+  /**
+   * The checks ReadBlocks/WriteBlocks (whole blocks, `unit` = the block size) and
+   * ReadDisk/WriteDisk (`unit` = 1) make in the same order, then the copy: the media id, write
+   * protection, an empty request (success), a partial block, a null buffer, the range.
+   */
+  private io(
+    d: BlockDev,
+    mediaId: bigint,
+    write: boolean,
+    offset: bigint,
+    size: bigint,
+    buffer: bigint,
+    unit: bigint,
+  ): bigint {
+    if (mediaId !== 0n) return EFI_MEDIA_CHANGED;
+    if (write && d.backend.readOnly) return EFI_WRITE_PROTECTED;
+    if (size === 0n) return EFI_SUCCESS;
+    if (size % unit !== 0n) return EFI_BAD_BUFFER_SIZE;
+    if (buffer === 0n) return EFI_INVALID_PARAMETER;
+    if (offset + size > BigInt(d.size) || size > 1n << 30n) return EFI_INVALID_PARAMETER;
+    return this.transfer(d, Number(offset), Number(size), buffer, write);
   }
 
   private transfer(d: BlockDev, offset: number, size: number, buffer: bigint, write: boolean): bigint {
