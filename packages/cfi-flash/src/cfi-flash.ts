@@ -39,6 +39,20 @@ enum Mode {
   LockSetup = 9,
 }
 
+/** The mode each first-cycle command enters (Intel/Sharp command set, CFI primary vendor 0001). */
+const NEXT_MODE: ReadonlyMap<number, Mode> = new Map([
+  [R.CMD_READ_ARRAY, Mode.Array],
+  [R.CMD_READ_ID, Mode.Id],
+  [R.CMD_CFI_QUERY, Mode.Query],
+  [R.CMD_READ_STATUS, Mode.Status],
+  [R.CMD_CLEAR_STATUS, Mode.Array],
+  [R.CMD_WORD_PROGRAM, Mode.Program],
+  [R.CMD_WORD_PROGRAM_ALT, Mode.Program],
+  [R.CMD_BLOCK_ERASE, Mode.EraseSetup],
+  [R.CMD_BUFFERED_PROGRAM, Mode.BufferCount],
+  [R.CMD_LOCK_SETUP, Mode.LockSetup],
+]);
+
 /**
  * A CFI parallel NOR flash bank with the Intel/Sharp command set: read array, read identifier
  * (with per-block lock status), CFI query, read/clear status, word program, buffered program,
@@ -292,44 +306,15 @@ export class CfiFlash implements MmioDevice, Snapshottable {
   }
 
   private command(offset: number, cmd: number): void {
-    switch (cmd) {
-      case R.CMD_READ_ARRAY:
-        this.mode = Mode.Array;
-        return;
-      case R.CMD_READ_ID:
-        this.mode = Mode.Id;
-        return;
-      case R.CMD_CFI_QUERY:
-        this.mode = Mode.Query;
-        return;
-      case R.CMD_READ_STATUS:
-        this.mode = Mode.Status;
-        return;
-      case R.CMD_CLEAR_STATUS:
-        this.status = 0;
-        this.mode = Mode.Array;
-        return;
-      case R.CMD_WORD_PROGRAM:
-      case R.CMD_WORD_PROGRAM_ALT:
-        this.mode = Mode.Program;
-        return;
-      case R.CMD_BLOCK_ERASE:
-        this.pendingBlock = Math.floor(offset / this.blockSize);
-        this.mode = Mode.EraseSetup;
-        return;
-      case R.CMD_BUFFERED_PROGRAM:
-        this.bufferStart = offset;
-        this.mode = Mode.BufferCount;
-        return;
-      case R.CMD_LOCK_SETUP:
-        this.mode = Mode.LockSetup;
-        return;
-      default:
-        this.log.warn(
-          `c${cmd}`,
-          `unknown command 0x${cmd.toString(16)} at 0x${offset.toString(16)}: ignored`,
-        );
+    const next = NEXT_MODE.get(cmd);
+    if (next === undefined) {
+      this.log.warn(`c${cmd}`, `unknown command 0x${cmd.toString(16)} at 0x${offset.toString(16)}: ignored`);
+      return;
     }
+    if (cmd === R.CMD_CLEAR_STATUS) this.status = 0;
+    else if (cmd === R.CMD_BLOCK_ERASE) this.pendingBlock = Math.floor(offset / this.blockSize);
+    else if (cmd === R.CMD_BUFFERED_PROGRAM) this.bufferStart = offset;
+    this.mode = next;
   }
 
   private writable(block: number, errorBit: number): boolean {
