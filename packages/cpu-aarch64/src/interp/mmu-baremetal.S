@@ -44,6 +44,34 @@
         .equ D_UXN, (1 << 54)
         .equ NRESULTS, 24
 
+        // results[off] (bytes) = PAR_EL1 after AT <op> of <va>
+        // map the granule at PA <pa> (a register) at <va> of the TTBR1 tables (x20), descriptor
+        // attributes <attrs>; map leaves the level-3 entry's PA in x6
+        .macro map_page va, pa, attrs
+        mov x0, x20
+        ldr x1, =\va
+        ldr x4, =\attrs
+        orr x2, \pa, x4
+        mov x3, #GBITS
+        bl map
+        .endm
+        .macro at_par op, va, off
+        ldr x1, =\va
+        at \op, x1
+        isb
+        mrs x0, par_el1
+        str x0, [x26, #\off]
+        .endm
+        // results[off], results[off + 8] = ESR, FAR of the fault the access <insn> to <va> takes
+        // (the sync handler records them in x22, x23 and resumes after the access; x22 stays 0
+        // when there is no fault)
+        .macro expect_fault insn, va, off
+        mov x22, #0
+        ldr x1, =\va
+        \insn
+        stp x22, x23, [x26, #\off]
+        .endm
+
         .text
         .global _start
 _start:
@@ -91,38 +119,13 @@ _start:
 
         // test pages: tp0 = testpages, tp1 = +64K, tp2 = +128K, tp3 = +192K
         ldr x21, =testpages
-        mov x0, x20
-        ldr x1, =VA_RO
-        ldr x4, =D_NORMAL | D_RO | D_PXN | D_UXN | 3
-        orr x2, x21, x4
-        mov x3, #GBITS
-        bl map
-        mov x0, x20
-        ldr x1, =VA_AF0
-        ldr x4, =(D_NORMAL & ~0x400) | D_PXN | D_UXN | 3
-        orr x2, x21, x4
-        mov x3, #GBITS
-        bl map
+        map_page VA_RO, x21, D_NORMAL | D_RO | D_PXN | D_UXN | 3
+        map_page VA_AF0, x21, (D_NORMAL & ~0x400) | D_PXN | D_UXN | 3
         add x23, x21, #0x10, lsl #12           // tp1: code page
-        mov x0, x20
-        ldr x1, =VA_XN
-        ldr x4, =D_NORMAL | D_PXN | D_UXN | 3
-        orr x2, x23, x4
-        mov x3, #GBITS
-        bl map
-        mov x0, x20
-        ldr x1, =VA_X
-        ldr x4, =D_NORMAL | D_RO | D_UXN | 3
-        orr x2, x23, x4
-        mov x3, #GBITS
-        bl map
+        map_page VA_XN, x23, D_NORMAL | D_PXN | D_UXN | 3
+        map_page VA_X, x23, D_NORMAL | D_RO | D_UXN | 3
         add x24, x21, #0x20, lsl #12           // tp2
-        mov x0, x20
-        ldr x1, =VA_REMAP
-        ldr x4, =D_NORMAL | D_PXN | D_UXN | 3
-        orr x2, x24, x4
-        mov x3, #GBITS
-        bl map
+        map_page VA_REMAP, x24, D_NORMAL | D_PXN | D_UXN | 3
         mov x25, x6                             // PA of the VA_REMAP level-3 entry
 
         // test page contents (through PAs, MMU still off)
@@ -168,52 +171,21 @@ high:
         ldr x0, =0x600d0000 + GBITS
         str x0, [x26, #0]
 
-        mov x22, #0
-        ldr x1, =VA_UNMAPPED_L3
-        ldr x0, [x1]
-        stp x22, x23, [x26, #8]                 // r1 ESR, r2 FAR
-        mov x22, #0
-        ldr x1, =VA_UNMAPPED_TOP
-        ldr x0, [x1]
-        stp x22, x23, [x26, #24]                // r3, r4
-        mov x22, #0
-        ldr x1, =VA_RO
-        str x1, [x1]
-        stp x22, x23, [x26, #40]                // r5, r6
+        expect_fault "ldr x0, [x1]", VA_UNMAPPED_L3, 8      // r1 ESR, r2 FAR
+        expect_fault "ldr x0, [x1]", VA_UNMAPPED_TOP, 24    // r3, r4
+        expect_fault "str x1, [x1]", VA_RO, 40              // r5, r6
         ldr x0, [x1]
         str x0, [x26, #56]                      // r7 = 0x1234
-        mov x22, #0
-        ldr x1, =VA_AF0
-        ldr x0, [x1]
-        stp x22, x23, [x26, #64]                // r8, r9
-        mov x22, #0
-        ldr x1, =VA_XN
-        blr x1
-        stp x22, x23, [x26, #80]                // r10, r11
+        expect_fault "ldr x0, [x1]", VA_AF0, 64             // r8, r9
+        expect_fault "blr x1", VA_XN, 80                    // r10, r11
         mov x0, #0
         ldr x1, =VA_X
         blr x1
         str x0, [x26, #96]                      // r12 = 0x77
-        ldr x1, =VA_REMAP
-        at s1e1r, x1
-        isb
-        mrs x0, par_el1
-        str x0, [x26, #104]                     // r13
-        ldr x1, =VA_RO
-        at s1e1w, x1
-        isb
-        mrs x0, par_el1
-        str x0, [x26, #112]                     // r14
-        ldr x1, =VA_REMAP
-        at s1e0r, x1
-        isb
-        mrs x0, par_el1
-        str x0, [x26, #120]                     // r15
-        ldr x1, =VA_UNMAPPED_L3
-        at s1e1r, x1
-        isb
-        mrs x0, par_el1
-        str x0, [x26, #128]                     // r16
+        at_par s1e1r, VA_REMAP, 104             // r13
+        at_par s1e1w, VA_RO, 112                // r14
+        at_par s1e0r, VA_REMAP, 120             // r15
+        at_par s1e1r, VA_UNMAPPED_L3, 128       // r16
         ldr x1, =VA_REMAP
         ldr x0, [x1]
         str x0, [x26, #136]                     // r17 = 0xaaaa
