@@ -9,16 +9,14 @@
 RNG_SLOT = 4
 DEVICE_ID = RNG_SLOT << 3
 TABLES = RAM + 0x200000
-DESC = TABLES
-AVAIL = TABLES + 0x1000
-USED = TABLES + 0x2000
+RING = TABLES                               // desc +0, avail +0x100, used +0x200 (virtio_queue_setup)
+USED = RING + 0x200
 BUF = TABLES + 0x3000
 PROPTAB = TABLES + 0x10000
 PENDTAB = TABLES + 0x20000
 ITT = TABLES + 0x30000
 CMDQ = TABLES + 0x40000
 ITSTAB = TABLES + 0x50000                   // 64 KiB per GITS_BASERn
-BAR_COMMON = PCIMMIO
 BAR_MSIX = PCIMMIO + 0x100000
 LPI = 8192
 
@@ -27,48 +25,30 @@ main:
     bl      gic_dist_init
     bl      gic_cpu_init
     mov     x20, x0                         // SGI_base (RD_base = x20 - 0x10000)
-    ldr     x19, =ECAM + (RNG_SLOT << 15)
 
-    // Capabilities: COMMON_CFG (x22 bar, x23 offset), NOTIFY_CFG (x24 offset, x25 multiplier),
-    // MSI-X (x26 position).
+    // virtio-rng's structures BAR, memory decoding and bus mastering (prelude's virtio_pci_setup:
+    // x19 = config space, x21 = common config, x24 = notify base, w25 = notify multiplier).
+    ldr     w0, =0x10441af4
+    bl      virtio_pci_setup
+    // The MSI-X capability (x23 = its position); its table BAR placed at BAR_MSIX.
     ldrb    w1, [x19, #0x34]
-1:  cbz     w1, 4f
+1:  cbz     w1, 3f
     add     x2, x19, x1
     ldrb    w0, [x2]
     cmp     w0, #0x11
     b.ne    2f
-    mov     x26, x1
-2:  cmp     w0, #0x09
-    b.ne    3f
-    ldrb    w3, [x2, #3]                    // cfg_type
-    cmp     w3, #1
-    b.ne    5f
-    ldrb    w22, [x2, #4]
-    ldr     w23, [x2, #8]
-5:  cmp     w3, #2
-    b.ne    3f
-    ldr     w24, [x2, #8]
-    ldr     w25, [x2, #16]                  // notify_off_multiplier
-3:  ldrb    w1, [x2, #1]
+    mov     x23, x1
+2:  ldrb    w1, [x2, #1]
     b       1b
-4:
-    // Place the structures BAR and the MSI-X table BAR; memory decoding and bus mastering on.
+3:  add     x1, x19, x23
+    ldr     w22, [x1, #4]                   // Table Offset/BIR
     mov     x0, x19
-    mov     x1, x22
-    ldr     x2, =BAR_COMMON
-    bl      bar_place
-    add     x1, x19, x26
-    ldr     w21, [x1, #4]                   // Table Offset/BIR
-    mov     x0, x19
-    and     x1, x21, #7
+    and     x1, x22, #7
     ldr     x2, =BAR_MSIX
     bl      bar_place
-    and     x21, x21, #~7
+    and     x22, x22, #~7
     ldr     x0, =BAR_MSIX
-    add     x21, x21, x0                    // x21 = MSI-X table
-    ldrh    w0, [x19, #0x04]
-    orr     w0, w0, #6                      // Memory Space Enable | Bus Master Enable
-    strh    w0, [x19, #0x04]
+    add     x22, x22, x0                    // x22 = MSI-X table
 
 .if HAS_ITS
     bl      its_setup                       // x27 = INTID, x28 = doorbell, w29 = data
@@ -98,75 +78,40 @@ main:
 .endif
 
     // MSI-X table entry 0 (PCI 3.0 6.8.2.6), then MSI-X Enable with the function unmasked.
-    str     w28, [x21, #0]
+    str     w28, [x22, #0]
     lsr     x0, x28, #32
-    str     w0, [x21, #4]
-    str     w29, [x21, #8]
-    str     wzr, [x21, #12]
-    add     x1, x19, x26
+    str     w0, [x22, #4]
+    str     w29, [x22, #8]
+    str     wzr, [x22, #12]
+    add     x1, x19, x23
     ldrh    w0, [x1, #2]
     orr     w0, w0, #0x8000
     and     w0, w0, #~0x4000
     strh    w0, [x1, #2]
 
-    // virtio 1.x driver initialisation (virtio 1.2 3.1.1) through virtio_pci_common_cfg.
-    ldr     x21, =BAR_COMMON
-    add     x21, x21, x23
-    strb    wzr, [x21, #0x14]               // reset
-    mov     w0, #1
-    strb    w0, [x21, #0x14]                // ACKNOWLEDGE
-    mov     w0, #3
-    strb    w0, [x21, #0x14]                // | DRIVER
-    mov     w0, #1
-    str     w0, [x21, #0x08]                // driver_feature_select = 1
-    str     w0, [x21, #0x0c]                // VIRTIO_F_VERSION_1
-    mov     w0, #0xb
-    strb    w0, [x21, #0x14]                // | FEATURES_OK
-    ldrb    w0, [x21, #0x14]
-    and     x0, x0, #8
+    // virtio 1.x driver initialisation (virtio 1.2 3.1.1): queue 0 with MSI-X vector 0.
+    mov     w0, #1                          // VIRTIO_F_VERSION_1
+    bl      virtio_negotiate
     CHECK   "features", x0, 8
+    mov     w0, #0
+    ldr     x1, =RING
+    mov     w3, #0
+    bl      virtio_queue_setup_msix
+    mov     x24, x0                         // this queue's notify address
     strh    wzr, [x21, #0x16]               // queue_select = 0
-    mov     w0, #8
-    strh    w0, [x21, #0x18]                // queue_size = 8
-    strh    wzr, [x21, #0x1a]               // queue_msix_vector = 0
     ldrh    w0, [x21, #0x1a]
     CHECK   "queue vector", x0, 0
-    ldr     x0, =DESC
-    str     w0, [x21, #0x20]
-    str     wzr, [x21, #0x24]
-    ldr     x0, =AVAIL
-    str     w0, [x21, #0x28]
-    str     wzr, [x21, #0x2c]
-    ldr     x0, =USED
-    str     w0, [x21, #0x30]
-    str     wzr, [x21, #0x34]
-    mov     w0, #1
-    strh    w0, [x21, #0x1c]                // queue_enable
-    ldrh    w1, [x21, #0x1e]                // queue_notify_off
-    mul     w1, w1, w25
-    add     x1, x1, x24
-    ldr     x0, =BAR_COMMON
-    add     x24, x0, x1                     // x24 = this queue's notify address
     mov     w0, #0xf
     strb    w0, [x21, #0x14]                // | DRIVER_OK
 
     // One device-writable buffer in descriptor 0, published in the available ring.
-    ldr     x1, =DESC
     ldr     x0, =BUF
-    str     x0, [x1]                        // addr
-    mov     w0, #16
-    str     w0, [x1, #8]                    // len
-    mov     w0, #2
-    strh    w0, [x1, #12]                   // flags = VIRTQ_DESC_F_WRITE
-    strh    wzr, [x1, #14]
-    ldr     x1, =AVAIL
-    strh    wzr, [x1]                       // flags: interrupts wanted
-    strh    wzr, [x1, #4]                   // ring[0] = descriptor 0
-    dmb     ishst
-    mov     w0, #1
-    strh    w0, [x1, #2]                    // idx = 1
-    dsb     sy
-    strh    wzr, [x24]                      // notify queue 0
+    ldr     x1, =RING
+    mov     w2, #16
+    mov     w3, #2                          // VIRTQ_DESC_F_WRITE
+    mov     x4, x24
+    mov     w5, #0
+    bl      virtq_post_first
 
     WAIT_GE intid, 1
     CHECK   "msi intid", x0, MSI_INTID

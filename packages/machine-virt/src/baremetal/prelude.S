@@ -348,13 +348,14 @@ virtio_negotiate:
 
 // virtio_queue_setup: w0 = queue index, x1 = ring memory (desc +0, avail +0x100, used +0x200);
 // a 4-entry queue without an MSI-X vector, enabled. Returns its notify address in x0 (notify base
-// x24, multiplier w25). Clobbers x2, x3.
+// x24, multiplier w25). Clobbers x2, x3. virtio_queue_setup_msix: the same with MSI-X vector w3.
 virtio_queue_setup:
+    mov     w3, #0xffff                     // NO_VECTOR
+virtio_queue_setup_msix:
     strh    w0, [x21, #0x16]                // queue_select
     mov     w2, #4
     strh    w2, [x21, #0x18]                // queue_size
-    mov     w2, #0xffff
-    strh    w2, [x21, #0x1a]                // queue_msix_vector = NO_VECTOR
+    strh    w3, [x21, #0x1a]                // queue_msix_vector
     str     w1, [x21, #0x20]                // queue_desc
     lsr     x2, x1, #32
     str     w2, [x21, #0x24]
