@@ -30,15 +30,16 @@ function board(msi: "its" | "v2m") {
     mpidrs,
     ram: { base: RAM, size: 16 * 1024 * 1024 },
   });
+  // As Linux's gic_of_init / gic_init_bases, then each CPU's gic_cpu_init.
+  drv.probeDistributor();
+  drv.initCpu(0);
+  drv.initCpu(1);
   return { bus, gic, its, v2m, drv, irq, mpidrs };
 }
 
 describe("Linux-like probe and one MSI through the ITS", () => {
   it("probes, maps an LPI, takes the MSI, acknowledges and EOIs it", () => {
     const { gic, its, drv, irq } = board("its");
-    drv.probeDistributor();
-    drv.initCpu(0);
-    drv.initCpu(1);
     drv.probeIts(ITS);
     drv.initLpis(0);
     drv.initLpis(1);
@@ -91,9 +92,6 @@ describe("Linux-like probe and one MSI through the ITS", () => {
 
   it("exchanges IPIs between two CPUs (SGI1R) and takes a timer PPI", () => {
     const { gic, drv, irq } = board("its");
-    drv.probeDistributor();
-    drv.initCpu(0);
-    drv.initCpu(1);
     drv.sendIpi(0, 1, 3);
     expect(irq[1]!.level).toBe(true);
     expect(drv.ackAndEoi(1)).toBe(3);
@@ -116,9 +114,6 @@ describe("Linux-like probe and one MSI through the ITS", () => {
 describe("Linux-like probe and one MSI through a GICv2m frame", () => {
   it("routes an MSI_SETSPI_NS write to an edge SPI, acked through ICC_IAR1", () => {
     const { bus, gic, drv, irq } = board("v2m");
-    drv.probeDistributor();
-    drv.initCpu(0);
-    drv.initCpu(1);
     expect((gic.distributor.read(0x4, 4) >>> 17) & 1).toBe(0); // no LPIs: Linux then probes v2m
     const r = drv.probeV2m(V2M);
     expect(drv.lines.at(-1)).toBe("GICv2m: range[mem 0x08020000-0x08020fff], SPI[80:143]");
