@@ -20,6 +20,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "fault-signals.h"
+
 #define CODE 0x10000000UL
 #define STATE 0x0ffff000UL
 #define DATA 0x20000000UL
@@ -175,15 +177,11 @@ int main(void) {
       MAP_FAILED) return 12;
   if (mmap((void *)DATA, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
       MAP_FAILED) return 11;
-  static char altstack[65536];
-  stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
-  sigaltstack(&ss, 0);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_signal;
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-  int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE};
-  for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, 0);
+  sa.sa_flags = SA_SIGINFO;
+  catch_fault_signals(&sa);
   struct req q;
   for (;;) {
     if (!read_exact(&q, sizeof q) || q.magic == 0) break;

@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../fault-signals.h"
+
 #define DATA 0x20000000UL
 #define DATA_SIZE 8192
 
@@ -122,15 +124,10 @@ int main(void) {
   if (data == MAP_FAILED) return 3;
   uintptr_t page = (uintptr_t)test_slot & ~(uintptr_t)4095;
   if (mprotect((void *)page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) return 4;
-  static uint8_t altstack[65536];
-  stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
-  sigaltstack(&ss, 0);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
-  sa.sa_flags = SA_ONSTACK | SA_NODEFER;
-  int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGTRAP, SIGFPE};
-  for (int i = 0; i < 5; i++) sigaction(sigs[i], &sa, 0);
+  catch_fault_signals(&sa);
   struct req rq;
   struct resp rs;
   uint32_t last = 0xd503201f;
