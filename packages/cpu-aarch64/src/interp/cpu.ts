@@ -843,6 +843,11 @@ export class Cpu {
       const jit = this.jit;
       const jitThreshold = jit === undefined ? 0 : jit.threshold;
       let probe = jit !== undefined;
+      // the slot where the current interpreted run started (a probe found no block there): the
+      // run's length is added to its count when the next probe or the end of the slice comes
+      let runJp: JitPage | undefined;
+      let runSlot = 0;
+      let runDone = 0;
       try {
         let page = this.fetchPage();
         let dec = page.decoded;
@@ -853,19 +858,26 @@ export class Cpu {
         for (;;) {
           if (probe && jit !== undefined) {
             // A translated block (src/jit/) stops where this loop would: same checks below. Blocks
-            // start where control arrives by a branch (or a slice starts); the hit count of a cold
-            // slot is kept here, so interpreted straight-line code pays nothing per instruction.
+            // start where control arrives by a branch (or a slice starts); the count of a cold
+            // slot (instructions interpreted from it, added when the run ends) is kept here, so
+            // interpreted straight-line code pays nothing per instruction.
             probe = false;
+            if (runJp !== undefined) {
+              runJp.hits[runSlot]! += done - runDone;
+              runJp = undefined;
+            }
             const jp = page.jit ?? jit.attach(page);
             const f = jp.fns[slot];
-            const n =
-              f !== undefined
-                ? f === null
-                  ? 0
-                  : jit.enter(this, page, slot, slice - done, done, left)
-                : ++jp.hits[slot]! >= jitThreshold
-                  ? jit.enter(this, page, slot, slice - done, done, left)
-                  : 0;
+            let n = 0;
+            if (f !== undefined) {
+              if (f !== null) n = jit.enter(this, page, slot, slice - done, done, left);
+            } else if (jp.hits[slot]! >= jitThreshold)
+              n = jit.enter(this, page, slot, slice - done, done, left);
+            else {
+              runJp = jp;
+              runSlot = slot;
+              runDone = done;
+            }
             if (this.jitCross !== 0) {
               // the translated code ended this slice at a page crossing and ran on in new ones
               left = this.jitLeft;
@@ -947,6 +959,7 @@ export class Cpu {
         if (e !== ABORT) throw e;
         done++;
       }
+      if (runJp !== undefined) runJp.hits[runSlot]! += done - runDone;
       left -= done;
       this.retired += done;
       if (clock !== undefined) clock.advanceInstructions(done);

@@ -38,7 +38,7 @@ describe("translator threshold", () => {
         expect(() => new JitEngine()).toThrow(ConfigError);
       }
       delete process.env.ARMATURE_JIT_THRESHOLD;
-      expect(new JitEngine().threshold).toBe(200_000);
+      expect(new JitEngine().threshold).toBe(1_000_000);
     } finally {
       if (saved === undefined) delete process.env.ARMATURE_JIT_THRESHOLD;
       else process.env.ARMATURE_JIT_THRESHOLD = saved;

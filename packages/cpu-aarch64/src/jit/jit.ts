@@ -28,16 +28,18 @@ export class JitPage {
   readonly fns: (BlockFn | null | undefined)[] = new Array(1024);
   /** Length (instructions) of the block per start slot. */
   readonly lens = new Uint8Array(1024);
-  /** Interpreted executions per slot, until the threshold (counted by the run loop). */
+  /** Instructions interpreted from each slot where control arrived, until the threshold (counted by the run loop). */
   readonly hits = new Uint32Array(1024);
 }
 
 export interface JitOptions {
   /**
-   * Interpreted arrivals (by a branch, or at the start of a run slice) at an instruction before a
-   * block starting there is translated (default 200,000: a block must run tens of thousands of
-   * times to repay V8's compile of its function; see the package README; ARMATURE_JIT_THRESHOLD
-   * in the environment replaces that default).
+   * Instructions interpreted from an instruction where control arrived (by a branch, or at the
+   * start of a run slice) up to the next such arrival, summed over its arrivals, before a block
+   * starting there is translated (default 1,000,000: a block must retire that many to repay V8's
+   * compile of its function, and counting instructions rather than arrivals picks the entries of
+   * long straight runs first; see the package README; ARMATURE_JIT_THRESHOLD in the environment
+   * replaces that default).
    */
   threshold?: number;
   /** Longest block in instructions (default 48, at most 255). */
@@ -105,7 +107,7 @@ export class JitEngine {
   private live = 0;
 
   constructor(opts: JitOptions = {}) {
-    this.threshold = Math.max(1, opts.threshold ?? envThreshold() ?? 200_000);
+    this.threshold = Math.max(1, opts.threshold ?? envThreshold() ?? 1_000_000);
     this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
     this.maxBlocks = opts.maxBlocks ?? 65536;
   }
