@@ -12,35 +12,12 @@ main:
     bl      virtio_pci_setup
     cbz     x0, 9f
 
-    mov     w0, #1                          // VIRTIO_F_VERSION_1 only
-    bl      virtio_negotiate
-    CHECK   "features", x0, 8
-    mov     x0, #0
-    ldr     x1, =Q0
-    bl      virtio_queue_setup
-    mov     x26, x0
-    mov     x0, #1
-    ldr     x1, =Q1
-    bl      virtio_queue_setup
-    mov     x27, x0
-    mov     w0, #0xf
-    strb    w0, [x21, #0x14]
-
-    ldr     x0, =RXBUF                      // one 2 KiB receive buffer
-    ldr     x1, =Q0
+    ldr     x0, =Q0                         // receiveq, transmitq at +0x1000
+    ldr     x1, =RXBUF                      // one 2 KiB receive buffer
     mov     w2, #2048
-    mov     w3, #2                          // VIRTQ_DESC_F_WRITE
-    mov     x4, x26
-    mov     w5, #0
-    bl      virtq_post_first
-
-    adr     x0, txbuf                       // the ARP request
-    ldr     x1, =Q1
-    mov     w2, #(txbuf_end - txbuf)
-    mov     w3, #0
-    mov     x4, x27
-    mov     w5, #1
-    bl      virtq_post_first
+    adr     x3, txbuf                       // the ARP request
+    mov     w4, #(txbuf_end - txbuf)
+    bl      virtio_rx_tx
     ldr     x1, =Q1
 6:  ldrh    w0, [x1, #0x202]
     cbz     w0, 6b

@@ -387,6 +387,46 @@ virtq_post_first:
     strh    w5, [x4]
     ret
 
+// virtio_rx_tx: a device whose queue 0 receives and queue 1 transmits (virtio-net's receiveq1 and
+// transmitq1, virtio-console's port 0), through the common config at x21 (virtio_pci_setup):
+// VIRTIO_F_VERSION_1 only (CHECK "features"), both queues (rings at x0 and x0 + 0x1000),
+// DRIVER_OK; then the receive buffer x1 (w2 bytes, device-writable) and the transmit buffer x3
+// (w4 bytes) each posted first in its queue. Returns the queues' notify addresses in x26, x27.
+// Clobbers x0-x10.
+virtio_rx_tx:
+    stp     x30, x0, [sp, #-48]!
+    stp     x1, x2, [sp, #16]
+    stp     x3, x4, [sp, #32]
+    mov     w0, #1                          // VIRTIO_F_VERSION_1
+    bl      virtio_negotiate
+    CHECK   "features", x0, 8
+    mov     w0, #0
+    ldr     x1, [sp, #8]
+    bl      virtio_queue_setup
+    mov     x26, x0
+    mov     w0, #1
+    ldr     x1, [sp, #8]
+    add     x1, x1, #0x1000
+    bl      virtio_queue_setup
+    mov     x27, x0
+    mov     w0, #0xf
+    strb    w0, [x21, #0x14]                // DRIVER_OK
+    ldp     x0, x2, [sp, #16]               // the receive buffer into queue 0
+    ldr     x1, [sp, #8]
+    mov     w3, #2                          // VIRTQ_DESC_F_WRITE
+    mov     x4, x26
+    mov     w5, #0
+    bl      virtq_post_first
+    ldp     x0, x2, [sp, #32]               // the transmit buffer into queue 1
+    ldr     x1, [sp, #8]
+    add     x1, x1, #0x1000
+    mov     w3, #0
+    mov     x4, x27
+    mov     w5, #1
+    bl      virtq_post_first
+    ldr     x30, [sp], #48
+    ret
+
 // virtq_post_chain3: a virtio-blk request (virtio 1.2 5.2.6) as descriptors 0-2 of the 4-entry
 // queue 0 at ring memory x5: x3 = the 16-byte header (device-readable), x0 = the 512-byte data
 // buffer with flags w2 (2: device-writable), x4 = the status byte (device-writable), each as the

@@ -15,37 +15,14 @@ main:
     bl      virtio_pci_setup
     CHECK   "console id", x0, CON_SLOT      // found, in its slot
 
-    mov     w0, #1                          // VIRTIO_F_VERSION_1 only: one port, no multiport
-    bl      virtio_negotiate
-    CHECK   "features", x0, 8
-    mov     x0, #0
-    ldr     x1, =Q0
-    bl      virtio_queue_setup
-    mov     x26, x0                         // receiveq notify address
-    mov     x0, #1
-    ldr     x1, =Q1
-    bl      virtio_queue_setup
-    mov     x27, x0                         // transmitq notify address
-    mov     w0, #0xf
-    strb    w0, [x21, #0x14]                // DRIVER_OK
-
-    // receiveq: one writable buffer.
-    ldr     x0, =RXBUF
-    ldr     x1, =Q0
+    // VIRTIO_F_VERSION_1 only (one port, no multiport); port 0's receiveq gets one writable
+    // buffer, its transmitq (at +0x1000) the message.
+    ldr     x0, =Q0
+    ldr     x1, =RXBUF
     mov     w2, #16
-    mov     w3, #2                          // VIRTQ_DESC_F_WRITE
-    mov     x4, x26
-    mov     w5, #0
-    bl      virtq_post_first
-
-    // transmitq: the message.
-    adr     x0, msg
-    ldr     x1, =Q1
-    mov     w2, #(msg_end - msg)
-    mov     w3, #0
-    mov     x4, x27
-    mov     w5, #1
-    bl      virtq_post_first
+    adr     x3, msg
+    mov     w4, #(msg_end - msg)
+    bl      virtio_rx_tx
     ldr     x1, =Q1
 5:  ldrh    w0, [x1, #0x202]                // used idx
     cbz     w0, 5b
