@@ -172,6 +172,12 @@ describe("CLI errors: one line, a hint, the documented exit status, nothing chan
     writeFileSync(p("k.xz"), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2]));
     await fails([...virt(), "--kernel", p("k.xz")], 1, /xz-compressed; decompress it first/);
     await fails(["run", "--machine", "parallels", "--kernel", p("trunc")], 1, /the Image is truncated/);
+    // Through the built-in UEFI the file is read on demand (its headers first): the same refusal.
+    await fails(
+      [...virt(), "--firmware", "uefi", "--kernel", p("trunc")],
+      1,
+      /the Image is truncated: its PE\/COFF sections end at 0x3000/,
+    );
   });
 
   it("a kernel without an Image header (random bytes, all zeros) is named as a raw binary and where it goes", async () => {

@@ -1,9 +1,20 @@
 // Files the user names on the command line, checked before anything starts: inputs exist and
 // are files, disks are writable unless `,ro`, outputs go into a directory that exists. Every
 // problem is a ConfigError whose one line says what to change.
-import { accessSync, constants, readFileSync, type Stats, statSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "@armature/core";
+import type { BootImageFile } from "@armature/uefi";
 
 function stat(path: string): Stats | undefined {
   try {
@@ -97,4 +108,50 @@ export function readBytes(path: string): Uint8Array {
   if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength)
     return new Uint8Array(b.buffer, 0, b.byteLength);
   return new Uint8Array(b);
+}
+
+/**
+ * A PE/COFF file (an EFI-stub kernel, an EFI application) for the built-in UEFI to read on
+ * demand: its first 64 KiB now (the headers), the rest straight into guest RAM where the image is
+ * laid out (one first touch of 27 MB instead of a buffer and a copy). Undefined when the file
+ * does not start with "MZ".
+ */
+export function peImageFile(path: string): { head: Uint8Array; file: BootImageFile } | undefined {
+  const size = cannotRead(path, () => {
+    const fd = openSync(path, "r");
+    try {
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+  });
+  const head = new Uint8Array(Math.min(size, 64 * 1024));
+  readAt(path, head, 0);
+  if (head.length < 2 || head[0] !== 0x4d || head[1] !== 0x5a) return undefined;
+  return { head, file: { size, read: (dst, position) => readAt(path, dst, position) } };
+}
+
+/** Fill `dst` from `path` at `position`; a ConfigError when the file is gone or shorter now. */
+function readAt(path: string, dst: Uint8Array, position: number): void {
+  cannotRead(path, () => {
+    const fd = openSync(path, "r");
+    try {
+      for (let done = 0; done < dst.length; ) {
+        const n = readSync(fd, dst, done, dst.length - done, position + done);
+        if (n === 0)
+          throw new Error(`it ends at ${position + done} bytes, it was longer when the run started`);
+        done += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+function cannotRead<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new ConfigError(`"${path}" cannot be read: ${(e as Error).message}`);
+  }
 }

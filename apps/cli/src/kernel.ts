@@ -35,11 +35,19 @@ function linuxVersion(data: Uint8Array): string | undefined {
  * Identify the kernel file (Image, Image.gz or a raw binary; throws ConfigError for what cannot
  * boot: a truncated Image, corrupt gzip, another compressor, a big-endian kernel).
  */
-export function kernelFacts(path: string, file: Uint8Array, ramBase: number): KernelFacts {
-  const k = readKernel(file);
+export function kernelFacts(
+  path: string,
+  file: Uint8Array,
+  ramBase: number,
+  whole?: { size: number; readAll(): Uint8Array },
+): KernelFacts {
+  // `whole`: `file` holds only the file's first bytes (the headers); the version string is
+  // searched for in all of it, read when the banner asks.
+  const size = whole?.size ?? file.length;
+  const k = readKernel(file, size);
   if (k.kind === "raw")
     return {
-      summary: `raw binary, ${mib(k.data.length)}`,
+      summary: `raw binary, ${mib(size)}`,
       warning:
         `kernel "${path}": no arm64 Image header ("ARM\\x64" at 0x38)${k.gzip ? " after gunzip" : ""}: ` +
         `loading it as a raw binary at ${hex(ramBase + k.loadOffset)}, entered at its first byte`,
@@ -54,10 +62,10 @@ export function kernelFacts(path: string, file: Uint8Array, ramBase: number): Ke
   return {
     get summary(): string {
       if (summary === undefined) {
-        const version = linuxVersion(k.data);
+        const version = linuxVersion(whole === undefined ? k.data : whole.readAll());
         summary =
           `arm64 Image${k.gzip ? ".gz" : ""}${traits.length > 0 ? ` (${traits.join(", ")})` : ""}` +
-          `${version === undefined ? "" : `, Linux ${version}`}, ${mib(k.data.length)}`;
+          `${version === undefined ? "" : `, Linux ${version}`}, ${mib(whole === undefined ? k.data.length : size)}`;
       }
       return summary;
     },

@@ -56,6 +56,15 @@ describe("Debian's arm64 kernel Image (fetched by scripts/fetch-guest.sh)", () =
   it("refuses the Image cut short (its PE/COFF sections end past the file)", () => {
     expect(() => readKernel(image.subarray(0, image.length - 4096))).toThrow(/truncated/);
     expect(() => readKernel(gzipSync(image.subarray(0, 1 << 20)))).toThrow(/truncated/);
+    // Only the first bytes given, with the file's size: the size decides.
+    const head = image.subarray(0, 64 * 1024);
+    expect(() => readKernel(head, image.length - 4096)).toThrow(/truncated/);
+    const k = readKernel(head, image.length);
+    expect(k).toMatchObject({ kind: "image", footprint: readKernel(image).footprint });
+    expect(k.header).toEqual(readKernel(image).header);
+    expect(() => readKernel(gzipSync(image.subarray(0, 1 << 20)).subarray(0, 100), 1 << 20)).toThrow(
+      RangeError,
+    );
   });
 
   it("has the header facts of Debian 6.1 cloud kernels", () => {

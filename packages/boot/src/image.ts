@@ -77,14 +77,17 @@ const MAX_KERNEL = 512 * 1024 * 1024;
 /**
  * Identifies a kernel file: an arm64 Image (optionally gzip-compressed, like Image.gz) or a raw
  * binary (anything else, entered at its first byte). Throws ConfigError for a corrupt gzip
- * stream, other compressors, a big-endian kernel, or an inconsistent header.
+ * stream, other compressors, a big-endian kernel, or an inconsistent header. `fileSize`: the whole
+ * file's size when `file` is only its first bytes (an uncompressed file whose headers they hold;
+ * the result's `data` is then those bytes, its sizes and checks are the whole file's).
  */
-export function readKernel(file: Uint8Array): KernelImage {
-  if (file.length === 0)
-    throw new ConfigError("kernel: the file is empty; pass an arm64 Image or a raw binary");
+export function readKernel(file: Uint8Array, fileSize = file.length): KernelImage {
+  if (fileSize === 0) throw new ConfigError("kernel: the file is empty; pass an arm64 Image or a raw binary");
+  const partial = fileSize > file.length;
   let data = file;
   let gzip = false;
   if (file[0] === 0x1f && file[1] === 0x8b) {
+    if (partial) throw new RangeError("readKernel: a gzip-compressed kernel must be given whole");
     try {
       data = new Uint8Array(gunzipSync(file, { maxOutputLength: MAX_KERNEL }));
     } catch (e) {
@@ -100,10 +103,11 @@ export function readKernel(file: Uint8Array): KernelImage {
         `kernel: the file is ${other}-compressed; decompress it first (only gzip is read)`,
       );
   }
+  const size = partial ? fileSize : data.length;
   const header = parseImageHeader(data);
   if (!header) {
     if (gzip && data.length === 0) throw new ConfigError("kernel: the gzip stream is empty");
-    return { kind: "raw", data, gzip, footprint: data.length, loadOffset: RAW_LOAD_OFFSET };
+    return { kind: "raw", data, gzip, footprint: size, loadOffset: RAW_LOAD_OFFSET };
   }
   if (header.bigEndian)
     throw new ConfigError(
@@ -114,18 +118,18 @@ export function readKernel(file: Uint8Array): KernelImage {
   if (header.imageSize === 0) {
     // booting.rst: before v3.17 image_size is 0 and text_offset is 0x80000 (endianness unspecified).
     loadOffset = 0x80000;
-    footprint = data.length;
-  } else if (header.imageSize < data.length) {
+    footprint = size;
+  } else if (header.imageSize < size) {
     throw new ConfigError(
-      `kernel: image_size ${hex(header.imageSize)} is smaller than the file (${hex(data.length)} bytes); the Image is corrupt`,
+      `kernel: image_size ${hex(header.imageSize)} is smaller than the file (${hex(size)} bytes); the Image is corrupt`,
     );
   }
   if (loadOffset >= 2 * 1024 * 1024 || loadOffset % 4096 !== 0)
     throw new ConfigError(`kernel: text_offset ${hex(loadOffset)} is not a page-aligned offset below 2 MiB`);
   const end = header.efiStub ? peSectionsEnd(data) : undefined;
-  if (end !== undefined && end > data.length)
+  if (end !== undefined && end > size)
     throw new ConfigError(
-      `kernel: the Image is truncated: its PE/COFF sections end at ${hex(end)} but the ${gzip ? "decompressed " : ""}file has ${hex(data.length)} bytes; copy or download it again`,
+      `kernel: the Image is truncated: its PE/COFF sections end at ${hex(end)} but the ${gzip ? "decompressed " : ""}file has ${hex(size)} bytes; copy or download it again`,
     );
   return { kind: "image", data, gzip, header, footprint, loadOffset };
 }

@@ -45,7 +45,7 @@ import type { PciHostBridge } from "@armature/pci";
 import type { Pl011 } from "@armature/pl011";
 import type { Pl031 } from "@armature/pl031";
 import type { SmmuV3 } from "@armature/smmu";
-import type { UefiFirmware } from "@armature/uefi";
+import type { BootImageFile, UefiFirmware } from "@armature/uefi";
 import { VirtioBlk, type VirtioConsole, type VirtioGpu, VirtioPciFunction } from "@armature/virtio";
 import { type VirtAttachments, type VirtBoardOptions, type VirtConfig, virtConfig } from "./config.js";
 import { describeVirtAcpi, describeVirtDt, describeVirtSmbios } from "./describe.js";
@@ -66,9 +66,11 @@ export interface VirtMachineOptions extends BoardMachineOptions, VirtBoardOption
    * The kernel: an arm64 Image (optionally gzip-compressed) or a raw binary. With `firmware` it
    * is optional and reaches the firmware through fw_cfg (with `initrd` and `cmdline`). With `uefi`
    * the built-in UEFI starts it through its EFI stub (`initrd` through LoadFile2, `cmdline` as its
-   * LoadOptions); without it, the UEFI boot manager boots the disks.
+   * LoadOptions); without it, the UEFI boot manager boots the disks. A BootImageFile (read on
+   * demand) goes to the built-in UEFI as it is, which reads it straight into guest RAM where it
+   * lays the image out; the other boot paths read all of it first.
    */
-  kernel?: Uint8Array;
+  kernel?: Uint8Array | BootImageFile;
   initrd?: Uint8Array;
   /** Kernel command line; default `console=ttyAMA0` with the UART, else `console=hvc0`. */
   cmdline?: string;
@@ -208,7 +210,7 @@ export class VirtMachine extends BoardMachine {
       } else {
         this.uefi = undefined;
         if (o.kernel === undefined) throw new ConfigError("give a kernel, or firmware to boot");
-        const kernel = o.kernel;
+        const kernel = fileBytes(o.kernel);
         this.boot = loadLinux({
           ram: this.ram,
           kernel,
@@ -258,7 +260,7 @@ export class VirtMachine extends BoardMachine {
     fw.addFile(FW_CFG_FILE.smbiosTables, smbios.tables);
     if (o.kernel !== undefined)
       fw.setKernel({
-        kernel: o.kernel,
+        kernel: fileBytes(o.kernel),
         ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
         cmdline,
       });
@@ -385,4 +387,12 @@ export class VirtMachine extends BoardMachine {
     });
     return sections;
   }
+}
+
+/** All of a kernel given as a file (the boot paths other than the built-in UEFI need its bytes). */
+function fileBytes(kernel: Uint8Array | BootImageFile): Uint8Array {
+  if (kernel instanceof Uint8Array) return kernel;
+  const bytes = new Uint8Array(kernel.size);
+  kernel.read(bytes, 0);
+  return bytes;
 }

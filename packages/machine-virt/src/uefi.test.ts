@@ -26,6 +26,35 @@ describe("the virt board's built-in UEFI (uefi option)", () => {
     });
   }
 
+  it("a kernel given as a BootImageFile runs as the same bytes do (UEFI reads it into RAM; direct boot reads it all)", async () => {
+    const image = buildTestPe();
+    const reads: number[] = [];
+    const file = {
+      size: image.length,
+      read(dst: Uint8Array, position: number) {
+        reads.push(position);
+        dst.set(image.subarray(position, position + dst.length));
+      },
+    };
+    const runs: [string, number][] = [];
+    for (const kernel of [image, file]) {
+      const con = bytes();
+      const m = new VirtMachine({ layout: "qemu", uefi: true, kernel, net: "none", console: con });
+      expect(await m.run({ maxInstructions: 5_000_000 })).toBe("halted");
+      runs.push([con.text(), m.retired()]);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]![0]).toMatch(/the boot image returned \(status 0x0\)/);
+    expect(reads.length).toBeGreaterThan(1); // the headers, then the sections
+    const direct = [image, file].map((kernel) => {
+      const m = new VirtMachine({ layout: "qemu", kernel, net: "none" });
+      const at = m.boot!.kernel.address - 0x4000_0000;
+      return m.ram.u8.slice(at, at + image.length);
+    });
+    expect(direct[1]).toEqual(direct[0]);
+    expect(direct[0]).toEqual(image);
+  });
+
   it("acpi: ACPI 2.0 and SMBIOS 3 tables, no DT", () => {
     const m = new VirtMachine({ layout: "qemu", uefi: { acpi: true }, kernel: buildTestPe(), net: "none" });
     const tables = m.uefi!.configurationTables().map((t) => t.guid);

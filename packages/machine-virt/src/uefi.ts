@@ -3,7 +3,13 @@ import { type BoardRuntime, firmwareCpuView, partWindows } from "@armature/board
 import type { BlockBackend, Bus, RamRegion, VirtualClock } from "@armature/core";
 import type { Cpu } from "@armature/cpu-aarch64";
 import { type FdtNode, serializeDtb } from "@armature/fdt";
-import { boardUefiCall, boardUefiPlatform, UefiFirmware, type VariableStore } from "@armature/uefi";
+import {
+  type BootImageFile,
+  boardUefiCall,
+  boardUefiPlatform,
+  UefiFirmware,
+  type VariableStore,
+} from "@armature/uefi";
 import type { VirtConfig } from "./config.js";
 import { describeVirtAcpi, describeVirtSmbios } from "./describe.js";
 import { VIRT_PARTS, type VirtPart } from "./parts.js";
@@ -35,7 +41,7 @@ export function createVirtUefi(
   b: VirtUefiBoard,
   c: VirtConfig,
   o: {
-    kernel?: Uint8Array;
+    kernel?: Uint8Array | BootImageFile;
     initrd?: Uint8Array;
     cmdline: string;
     dtb?: Uint8Array;

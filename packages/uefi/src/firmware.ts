@@ -49,7 +49,7 @@ import {
   TCR_VALUE,
   walkStage1Span,
 } from "./mmu.js";
-import { type PeImage, PeImageError, parsePe, relocatePe } from "./pe.js";
+import { type BootImageFile, type PeImage, PeImageError, parsePe, relocatePe } from "./pe.js";
 import type { ResetKind, UefiCpu, UefiPlatform } from "./platform.js";
 import {
   EFI_BUFFER_TOO_SMALL,
@@ -227,9 +227,10 @@ export interface UefiOptions {
   /**
    * The boot image: a PE/COFF AArch64 EFI application (e.g. an arm64 Linux Image with its EFI
    * stub). Absent: the boot manager boots the platform's disks (BootOrder/Boot####, then
-   * \EFI\BOOT\BOOTAA64.EFI on each EFI System Partition).
+   * \EFI\BOOT\BOOTAA64.EFI on each EFI System Partition). A BootImageFile is read straight into
+   * guest RAM where the image is laid out (its headers first, to parse them).
    */
-  image?: Uint8Array;
+  image?: Uint8Array | BootImageFile;
   /** LoadOptions of the boot image (the kernel command line), passed as UTF-16. */
   cmdline?: string;
   /** The initrd, offered through LoadFile2 on Linux's initrd media device path. */
@@ -364,7 +365,7 @@ export class UefiFirmware implements Snapshottable {
     this.variables = o.variables ?? new VariableStore();
     this.initrd = o.initrd;
     if (platform.ram.length === 0) throw new ConfigError("UEFI: the board gave no RAM");
-    const pe = o.image === undefined ? undefined : parsePe(o.image);
+    const pe = o.image === undefined ? undefined : parseImage(o.image);
     this.imageAlign = o.imageAlign ?? 2 * MiB;
     this.memoryMap = new MemoryMap(platform.ram);
     const mm = this.memoryMap;
@@ -1576,7 +1577,7 @@ export class UefiFirmware implements Snapshottable {
   }
 
   /** Relocate `file` into guest RAM at `at` (in place when the memory gives a RAM view). */
-  private layOut(file: Uint8Array, pe: PeImage, at: number): void {
+  private layOut(file: Uint8Array | BootImageFile, pe: PeImage, at: number): void {
     const view = this.ramView(at, pe.sizeOfImage);
     if (view !== undefined) relocatePe(file, pe, at, view);
     else this.write(at, relocatePe(file, pe, at));
@@ -2055,3 +2056,18 @@ function daysIn(y: number, m: number): number {
 
 const alignDown = (a: number) => Math.floor(a / EFI_PAGE) * EFI_PAGE;
 const alignUp = (a: number) => Math.ceil(a / EFI_PAGE) * EFI_PAGE;
+
+/** The PE headers of a boot image; a file is read for them (its first 64 KiB, else all of it). */
+function parseImage(image: Uint8Array | BootImageFile): PeImage {
+  if (image instanceof Uint8Array) return parsePe(image);
+  const head = new Uint8Array(Math.min(image.size, 64 * 1024));
+  image.read(head, 0);
+  try {
+    return parsePe(head, image.size);
+  } catch (e) {
+    if (!(e instanceof PeImageError) || head.length === image.size) throw e;
+    const all = new Uint8Array(image.size);
+    image.read(all, 0);
+    return parsePe(all);
+  }
+}

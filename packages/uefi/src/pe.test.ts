@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PeImageError, parsePe, relocatePe } from "./pe.js";
+import { type BootImageFile, PeImageError, parsePe, relocatePe } from "./pe.js";
 import { buildTestPe } from "./test/index.js";
 
 describe("PE/COFF loader", () => {
@@ -53,6 +53,33 @@ describe("PE/COFF loader", () => {
     const stripped = buildTestPe({ imageBase: 0x8000_0000n });
     new DataView(stripped.buffer).setUint16(0x56, 0x0223, true);
     expect(() => relocatePe(stripped, parsePe(stripped), 0x4000_0000)).toThrow(/stripped/);
+  });
+
+  it("a BootImageFile: parsed from its first bytes and laid out by reads of its sections only", () => {
+    const file = buildTestPe({ code: new Array(700).fill(0xd503201f), dir64: [0x1008] });
+    const reads: [number, number][] = [];
+    const source: BootImageFile = {
+      size: file.length,
+      read(dst, position) {
+        reads.push([position, dst.length]);
+        dst.set(file.subarray(position, position + dst.length));
+      },
+    };
+    const pe = parsePe(file.subarray(0, 0x400), file.length);
+    expect(pe).toEqual(parsePe(file));
+    const load = 0x4020_0000;
+    const ram = new Uint8Array(pe.sizeOfImage + 64).fill(0xee);
+    const out = relocatePe(source, pe, load, ram);
+    expect(out).toEqual(relocatePe(file, pe, load));
+    // The headers and each loaded section's raw data: nothing else is read.
+    expect(reads).toEqual([
+      [0, Math.min(pe.sizeOfHeaders, file.length)],
+      ...pe.sections
+        .filter((s) => s.virtualAddress !== 0 && s.rawSize > 0)
+        .map((s) => [s.rawOffset, Math.min(s.rawSize, s.virtualSize || s.rawSize)]),
+    ]);
+    // The file's size, not the bytes given, decides whether it is truncated.
+    expect(() => parsePe(file.subarray(0, 0x400), 0x300)).toThrow(/beyond the end of the file/);
   });
 
   const kernel = join(import.meta.dirname, "../../../.cache/guest/Image");

@@ -24,6 +24,17 @@ const MACHINES: Record<number, string> = {
 /** A file that is not a loadable AArch64 PE/COFF image. `code` names the reason. */
 export class PeImageError extends ArmatureError {}
 
+/**
+ * A boot image read from its file on demand (e.g. a 27 MB kernel read straight into guest RAM
+ * where it is laid out, instead of into a buffer first and copied from there).
+ */
+export interface BootImageFile {
+  /** The file's size in bytes. */
+  readonly size: number;
+  /** Fill all of `dst` with the file's bytes from `position` (within the file). */
+  read(dst: Uint8Array, position: number): void;
+}
+
 export interface PeSection {
   name: string;
   virtualAddress: number;
@@ -51,8 +62,11 @@ function fail(code: string, msg: string): never {
   throw new PeImageError(code, msg);
 }
 
-/** Parse the MZ + PE headers of `file`. Throws PeImageError naming what is wrong. */
-export function parsePe(file: Uint8Array): PeImage {
+/**
+ * Parse the MZ + PE headers of `file`. Throws PeImageError naming what is wrong. `fileSize`: the
+ * whole file's size when `file` holds only its first bytes (the headers must be in them).
+ */
+export function parsePe(file: Uint8Array, fileSize = file.length): PeImage {
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (file.length < 0x40 || file[0] !== 0x4d || file[1] !== 0x5a)
     fail("E_NOT_PE", "not a PE/COFF image: no MZ header (a kernel without an EFI stub cannot boot on UEFI)");
@@ -89,7 +103,7 @@ export function parsePe(file: Uint8Array): PeImage {
   }
   if (sectionAlignment === 0 || (sectionAlignment & (sectionAlignment - 1)) !== 0)
     fail("E_PE_HEADER", `PE SectionAlignment ${sectionAlignment} is not a power of two`);
-  if (sizeOfImage === 0 || sizeOfHeaders > sizeOfImage || sizeOfHeaders > file.length)
+  if (sizeOfImage === 0 || sizeOfHeaders > sizeOfImage || sizeOfHeaders > fileSize)
     fail("E_PE_HEADER", `PE SizeOfHeaders ${sizeOfHeaders} / SizeOfImage ${sizeOfImage} inconsistent`);
   if (entryRva >= sizeOfImage)
     fail("E_PE_HEADER", `PE entry point RVA 0x${entryRva.toString(16)} is outside the image`);
@@ -112,7 +126,7 @@ export function parsePe(file: Uint8Array): PeImage {
         "E_PE_SECTION",
         `PE section ${name} [0x${s.virtualAddress.toString(16)}+0x${s.virtualSize.toString(16)}] lies outside SizeOfImage`,
       );
-    if (s.rawSize > 0 && s.rawOffset + Math.min(s.rawSize, s.virtualSize || s.rawSize) > file.length)
+    if (s.rawSize > 0 && s.rawOffset + Math.min(s.rawSize, s.virtualSize || s.rawSize) > fileSize)
       fail("E_PE_SECTION", `PE section ${name}: raw data beyond the end of the file (truncated image?)`);
     sections.push(s);
   }
@@ -137,11 +151,12 @@ export function parsePe(file: Uint8Array): PeImage {
  * on a PeImageError they hold a partly laid-out image), else a new array.
  */
 export function relocatePe(
-  file: Uint8Array,
+  file: Uint8Array | BootImageFile,
   pe: PeImage,
   loadAddress: number,
   into?: Uint8Array,
 ): Uint8Array {
+  const fileSize = file instanceof Uint8Array ? file.length : file.size;
   let img: Uint8Array;
   if (into === undefined) img = new Uint8Array(pe.sizeOfImage);
   else {
@@ -151,11 +166,11 @@ export function relocatePe(
   }
   // Copy the headers and the sections, then zero only what they leave (into's old contents, a
   // section's tail past its raw data): touching the 27 MB of a kernel twice cost ~0.1 s.
-  const copies: [number, number, number][] = [[0, 0, Math.min(pe.sizeOfHeaders, file.length)]];
+  const copies: [number, number, number][] = [[0, 0, Math.min(pe.sizeOfHeaders, fileSize)]];
   for (const s of pe.sections) {
     // A section at RVA 0 overlays the headers: it is not loaded (objcopy keeps .comment there).
     if (s.virtualAddress === 0) continue;
-    const n = Math.min(s.rawSize, s.virtualSize === 0 ? s.rawSize : s.virtualSize, file.length - s.rawOffset);
+    const n = Math.min(s.rawSize, s.virtualSize === 0 ? s.rawSize : s.virtualSize, fileSize - s.rawOffset);
     if (n > 0) copies.push([s.virtualAddress, s.rawOffset, n]);
   }
   if (into !== undefined) {
@@ -166,7 +181,9 @@ export function relocatePe(
     }
     if (zeroFrom < img.length) img.fill(0, zeroFrom);
   }
-  for (const [to, from, n] of copies) img.set(file.subarray(from, from + n), to);
+  for (const [to, from, n] of copies)
+    if (file instanceof Uint8Array) img.set(file.subarray(from, from + n), to);
+    else file.read(img.subarray(to, to + n), from);
   const delta = BigInt.asUintN(64, BigInt(loadAddress) - pe.imageBase);
   if (delta === 0n) return img;
   if (pe.relocations === undefined) {

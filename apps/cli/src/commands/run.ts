@@ -21,7 +21,7 @@ import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
-import { diskFile, outputFile, readBytes } from "../files.js";
+import { diskFile, outputFile, peImageFile, readBytes } from "../files.js";
 import { ConsoleTracker, installHostLog, LOG_LEVELS, type LogLevel, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable } from "./console-loop.js";
@@ -359,7 +359,11 @@ export const runCommand: Command = {
       io.out(HELP);
       return 0;
     }
-    const kernel = opts.kernel === undefined ? undefined : readBytes(opts.kernel);
+    // Through the built-in UEFI, a PE/COFF kernel is read straight into guest RAM (peImageFile).
+    const pe = opts.uefi !== undefined && opts.kernel !== undefined ? peImageFile(opts.kernel) : undefined;
+    const kernel =
+      opts.kernel === undefined ? undefined : pe === undefined ? readBytes(opts.kernel) : pe.head;
+    const kernelSize = pe === undefined ? kernel?.length : pe.file.size;
     const facts =
       opts.kernel === undefined || kernel === undefined
         ? {
@@ -369,12 +373,17 @@ export const runCommand: Command = {
                 : `firmware ${opts.bios ?? ""}`,
             warning: undefined,
           }
-        : kernelFacts(opts.kernel, kernel, virtConfig({ layout: opts.layout }).layout.ramBase);
+        : kernelFacts(
+            opts.kernel,
+            kernel,
+            virtConfig({ layout: opts.layout }).layout.ramBase,
+            pe === undefined ? undefined : { size: pe.file.size, readAll: () => readBytes(opts.kernel!) },
+          );
     let via = "";
     if (opts.uefi !== undefined && kernel !== undefined) {
       // The built-in UEFI starts the kernel through its EFI stub: a load address is moot.
       const efiApp = kernel[0] === 0x4d && kernel[1] === 0x5a; // "MZ": PE/COFF
-      if (facts.warning !== undefined && efiApp) facts.summary = `EFI application, ${kernel.length} bytes`;
+      if (facts.warning !== undefined && efiApp) facts.summary = `EFI application, ${kernelSize} bytes`;
       if (efiApp) facts.warning = undefined;
       else
         facts.warning = `kernel "${opts.kernel}" has no PE/COFF header (no EFI stub): the built-in UEFI cannot start it`;
@@ -387,7 +396,7 @@ export const runCommand: Command = {
       layout: opts.layout,
       cpus: opts.smp,
       memoryMiB: opts.memoryMiB,
-      ...(kernel === undefined ? {} : { kernel }),
+      ...(kernel === undefined ? {} : { kernel: pe === undefined ? kernel : pe.file }),
       net: opts.net,
       iommu: opts.iommu,
       ...(opts.netDump === undefined ? {} : { netDump: opts.netDump }),
