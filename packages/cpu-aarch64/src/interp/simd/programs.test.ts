@@ -81,32 +81,32 @@ describe("libm and NEON programs under armature user vs qemu-aarch64", () => {
 
 describe("busybox-static under armature user vs qemu-aarch64", () => {
   const BB = "x/bin/busybox";
-  const dir = buildDir("armature-bb-", ["qemu-aarch64", "dpkg-deb"], (dir) => {
+  const dir = buildDir("armature-bb-", ["qemu-aarch64", "dpkg-deb"], (out) => {
     const deb = existsSync(DEBS) ? readdirSync(DEBS).find((f) => f.startsWith("busybox-static")) : undefined;
     if (deb === undefined)
       throw new Error(`busybox-static .deb missing in ${DEBS}: run 'bash scripts/fetch-guest.sh'`);
-    execFileSync("dpkg-deb", ["-x", join(DEBS, deb), join(dir, "x")]);
-    const bb = join(dir, BB);
+    execFileSync("dpkg-deb", ["-x", join(DEBS, deb), join(out, "x")]);
+    const bb = join(out, BB);
     // deterministic inputs: text lines and pseudo-random bytes
     const lines: string[] = [];
     for (let i = 1; i <= 1500; i++) lines.push(`${(i * 7919) % 10007} line ${i} ${((i * 31) % 97) / 8}`);
-    writeFileSync(join(dir, "text.txt"), `${lines.join("\n")}\n`);
+    writeFileSync(join(out, "text.txt"), `${lines.join("\n")}\n`);
     const bin = new Uint8Array(48 * 1024);
     const next = xorshift32(0x12345678);
     for (let i = 0; i < bin.length; i++) bin[i] = next() & 0xff;
-    writeFileSync(join(dir, "rand.bin"), bin);
+    writeFileSync(join(out, "rand.bin"), bin);
     writeFileSync(
-      join(dir, "prog.awk"),
+      join(out, "prog.awk"),
       '{ s += $1 * 1.37 - $4 / 3; if (NR % 50 == 0) printf "%d %.6f %e %g %.17g %5.2f %i\\n", NR, s, s * 1e-7, s / 3, s / 7, -s, s }\nEND { printf "%.17g %.17g %d %.3e\\n", 0.1 + 0.2, 1 / 3, int(-7.9), 2 ^ 70; print 2 ^ 53 + 1, 1 / 7, 123456789012 * 1000 }\n',
     );
     writeFileSync(
-      join(dir, "calc.dc"),
+      join(out, "calc.dc"),
       "10 k 2 v p 3 4 ^ p 100 3 / p 1 3 / 7 * p _5 2 / p 2 100 ^ p 20 k 1 7 / p\n",
     );
-    const gz = spawnSync("qemu-aarch64", [...QEMU, bb, "gzip", "-c", join(dir, "text.txt")]);
-    writeFileSync(join(dir, "text.gz"), gz.stdout);
-    const bz = spawnSync("qemu-aarch64", [...QEMU, bb, "bzip2", "-c", join(dir, "text.txt")]);
-    writeFileSync(join(dir, "text.bz2"), bz.stdout);
+    const gz = spawnSync("qemu-aarch64", [...QEMU, bb, "gzip", "-c", join(out, "text.txt")]);
+    writeFileSync(join(out, "text.gz"), gz.stdout);
+    const bz = spawnSync("qemu-aarch64", [...QEMU, bb, "bzip2", "-c", join(out, "text.txt")]);
+    writeFileSync(join(out, "text.bz2"), bz.stdout);
   });
 
   const cmds: [string, (d: string) => string[]][] = [
