@@ -97,6 +97,10 @@ export interface QueueRegs {
   vector: number;
 }
 
+/** The three guest-physical areas of a virtqueue, in the order the transports lay them out. */
+export const QUEUE_AREAS = ["descAddr", "driverAddr", "deviceAddr"] as const;
+export type QueueArea = (typeof QUEUE_AREAS)[number];
+
 /** How a transport delivers interrupts: queue index, or -1 for a configuration change. */
 export type VirtioInterrupt = (queue: number) => void;
 
@@ -274,6 +278,19 @@ export class VirtioCore implements VirtioDeviceContext {
   }
 
   /** Whether the driver may still change queue `i`'s registers. */
+  /**
+   * Write the low or high word of queue `i`'s descriptor, driver or device area address (the
+   * 64-bit queue_desc / queue_driver / queue_device of §4.1.4.3 and §4.2.2); ignored once the
+   * queue is enabled.
+   */
+  writeQueueArea(i: number, area: QueueArea, high: boolean, word: number): void {
+    const q = this.queues[i];
+    if (q === undefined || !this.queueWritable(i)) return;
+    const cur = q[area];
+    const w = word >>> 0;
+    q[area] = high ? w * 2 ** 32 + (cur % 2 ** 32) : Math.floor(cur / 2 ** 32) * 2 ** 32 + w;
+  }
+
   queueWritable(i: number): boolean {
     const q = this.queues[i];
     if (q === undefined) return false;

@@ -3,7 +3,7 @@ import { FdtNode } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
 import { VirtioMmio, VirtioMmioReg } from "./mmio.js";
 import { VirtioRng } from "./rng.js";
-import { GuestMemory, MmioTransportDriver } from "./test/index.js";
+import { DriverSplitQueue, GuestMemory, initializeDevice, MmioTransportDriver } from "./test/index.js";
 
 describe("virtio-mmio", () => {
   it("describe() matches QEMU virt's virtio_mmio@a000000 node", () => {
@@ -65,5 +65,29 @@ describe("virtio-mmio", () => {
     t.write(VirtioMmioReg.QueueSel, 4, 7);
     expect(t.read(VirtioMmioReg.QueueNumMax, 4)).toBe(0); // no queue 7
     expect(() => t.write(VirtioMmioReg.MagicValue, 4, 0)).not.toThrow();
+  });
+
+  it("QueueDesc/Driver/Device take 64-bit addresses a word at a time and freeze once QueueReady is set", () => {
+    const mem = new GuestMemory();
+    const d = new MmioTransportDriver();
+    const t = new VirtioMmio(new VirtioRng(), { dma: mem.dma, irq: d.line });
+    const R = VirtioMmioReg;
+    t.write(R.QueueSel, 4, 0);
+    const regs = [R.QueueDescLow, R.QueueDriverLow, R.QueueDeviceLow];
+    regs.forEach((low, i) => {
+      t.write(low, 4, 0x1000 * (i + 1));
+      t.write(low + 4, 4, 0x12 + i); // §4.2.2: the high word follows the low one
+    });
+    expect(regs.map((low) => [t.read(low, 4), t.read(low + 4, 4)])).toEqual([
+      [0x1000, 0x12],
+      [0x2000, 0x13],
+      [0x3000, 0x14],
+    ]);
+    // Once the driver has enabled the queue, its addresses are fixed (§4.2.3.2).
+    d.connect(t);
+    initializeDevice(d, (1n << 64n) - 1n, [new DriverSplitQueue(mem, 8)]);
+    const before = regs.map((low) => t.read(low + 4, 4));
+    for (const low of regs) t.write(low + 4, 4, 0x99);
+    expect(regs.map((low) => t.read(low + 4, 4))).toEqual(before);
   });
 });

@@ -1,6 +1,6 @@
 import type { DmaSpace, IrqLine, MmioDevice, Snapshottable, StateReader, StateWriter } from "@armature/core";
 import { type FdtNode, setReg } from "@armature/fdt";
-import { VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
+import { QUEUE_AREAS, VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
 
 /** virtio-mmio register offsets, version 2 (virtio 1.2 §4.2.2). */
 export const VirtioMmioReg = {
@@ -71,6 +71,9 @@ export interface VirtioMmioAcpiDevice {
 
 const R = VirtioMmioReg;
 
+/** The low words of QueueDesc, QueueDriver and QueueDevice (§4.2.2), in QUEUE_AREAS order; high = low + 4. */
+const QUEUE_AREA_LOW: readonly number[] = [R.QueueDescLow, R.QueueDriverLow, R.QueueDeviceLow];
+
 /**
  * The virtio-mmio transport, version 2 (virtio 1.2 §4.2.2), as a core MmioDevice: place it with
  * `bus.addMmio(name, base, VIRTIO_MMIO_SIZE, transport)` and describe it with `describe()`.
@@ -139,20 +142,12 @@ export class VirtioMmio implements MmioDevice, Snapshottable {
         return c.configGeneration;
       case R.QueueNum:
         return q?.size ?? 0;
-      case R.QueueDescLow:
-        return (q?.descAddr ?? 0) % 2 ** 32;
-      case R.QueueDescHigh:
-        return Math.floor((q?.descAddr ?? 0) / 2 ** 32);
-      case R.QueueDriverLow:
-        return (q?.driverAddr ?? 0) % 2 ** 32;
-      case R.QueueDriverHigh:
-        return Math.floor((q?.driverAddr ?? 0) / 2 ** 32);
-      case R.QueueDeviceLow:
-        return (q?.deviceAddr ?? 0) % 2 ** 32;
-      case R.QueueDeviceHigh:
-        return Math.floor((q?.deviceAddr ?? 0) / 2 ** 32);
-      default:
-        return 0;
+      default: {
+        const area = QUEUE_AREA_LOW.indexOf(offset & ~4);
+        if (area < 0) return 0;
+        const a = q?.[QUEUE_AREAS[area]!] ?? 0;
+        return offset & 4 ? Math.floor(a / 2 ** 32) : a % 2 ** 32;
+      }
     }
   }
 
@@ -172,11 +167,6 @@ export class VirtioMmio implements MmioDevice, Snapshottable {
     }
     const sel = this.queueSel;
     const q = c.queues[sel];
-    const addr = (field: "descAddr" | "driverAddr" | "deviceAddr", hi: boolean) => {
-      if (q === undefined || !c.queueWritable(sel)) return;
-      const cur = q[field];
-      q[field] = hi ? value * 2 ** 32 + (cur % 2 ** 32) : Math.floor(cur / 2 ** 32) * 2 ** 32 + value;
-    };
     switch (offset) {
       case R.DeviceFeaturesSel:
         this.deviceSel = value;
@@ -211,25 +201,16 @@ export class VirtioMmio implements MmioDevice, Snapshottable {
           this.irq.set(false);
         }
         return;
-      case R.QueueDescLow:
-      case R.QueueDescHigh:
-        addr("descAddr", offset === R.QueueDescHigh);
-        return;
-      case R.QueueDriverLow:
-      case R.QueueDriverHigh:
-        addr("driverAddr", offset === R.QueueDriverHigh);
-        return;
-      case R.QueueDeviceLow:
-      case R.QueueDeviceHigh:
-        addr("deviceAddr", offset === R.QueueDeviceHigh);
-        return;
       case R.QueueReset:
         if (value === 1) c.resetQueue(sel);
         return;
       case R.SHMSel:
         return;
-      default:
-        c.log.warn("mmio-ro", `write to read-only register 0x${offset.toString(16)} ignored`);
+      default: {
+        const area = QUEUE_AREA_LOW.indexOf(offset & ~4);
+        if (area >= 0) c.writeQueueArea(sel, QUEUE_AREAS[area]!, (offset & 4) !== 0, value);
+        else c.log.warn("mmio-ro", `write to read-only register 0x${offset.toString(16)} ignored`);
+      }
     }
   }
 

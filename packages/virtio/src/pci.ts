@@ -10,7 +10,7 @@ import {
   type StateWriter,
 } from "@armature/core";
 import { VIRTIO_MSI_NO_VECTOR, VirtioDeviceId } from "./constants.js";
-import { VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
+import { QUEUE_AREAS, VirtioCore, type VirtioCoreOptions, type VirtioDevice } from "./device.js";
 
 /** virtio_pci_cap cfg_type values (virtio 1.2 §4.1.4). */
 export const VirtioPciCap = {
@@ -329,9 +329,7 @@ export class VirtioPciFunction implements PciFunction {
       v.setUint32(o, a % 2 ** 32, true);
       v.setUint32(o + 4, Math.floor(a / 2 ** 32), true);
     };
-    a64(0x20, q?.descAddr ?? 0);
-    a64(0x28, q?.driverAddr ?? 0);
-    a64(0x30, q?.deviceAddr ?? 0);
+    for (let i = 0; i < QUEUE_AREAS.length; i++) a64(0x20 + 8 * i, q?.[QUEUE_AREAS[i]!] ?? 0);
     v.setUint16(0x38, this.queueSelect, true);
     v.setUint16(0x3a, 0, true);
     if (off + size > 0x40) return 0;
@@ -342,13 +340,6 @@ export class VirtioPciFunction implements PciFunction {
     const core = this.core;
     const sel = this.queueSelect;
     const q = core.queues[sel];
-    const setAddr = (field: "descAddr" | "driverAddr" | "deviceAddr", hi: boolean) => {
-      if (q === undefined || !core.queueWritable(sel) || size !== 4) return;
-      const cur = q[field];
-      const lo = cur % 2 ** 32;
-      const high = Math.floor(cur / 2 ** 32);
-      q[field] = hi ? (value >>> 0) * 2 ** 32 + lo : high * 2 ** 32 + (value >>> 0);
-    };
     switch (off) {
       case 0x00:
         this.deviceSelect = value >>> 0;
@@ -385,17 +376,13 @@ export class VirtioPciFunction implements PciFunction {
         if ((value & 0xffff) === 1) core.enableQueue(sel);
         else core.log.warn("q-disable", "queue_enable = 0 has no effect (§4.1.4.3.2)");
         return;
-      case 0x20:
+      case 0x20: // queue_desc, queue_driver, queue_device: 64 bits each, written a dword at a time
       case 0x24:
-        setAddr("descAddr", off === 0x24);
-        return;
       case 0x28:
       case 0x2c:
-        setAddr("driverAddr", off === 0x2c);
-        return;
       case 0x30:
       case 0x34:
-        setAddr("deviceAddr", off === 0x34);
+        if (size === 4) core.writeQueueArea(sel, QUEUE_AREAS[(off - 0x20) >> 3]!, (off & 4) !== 0, value);
         return;
       case 0x3a:
         if ((value & 0xffff) === 1) core.resetQueue(sel);
