@@ -25,6 +25,33 @@ describe("PL011", () => {
     expect(cid >>> 0).toBe(0xb105f00d);
   });
 
+  it("keeps the register bits the TRM defines (DDI 0183 3.3) and resets UARTCR to 0x300", () => {
+    const { u } = make();
+    expect(u.read(R.UARTCR, 4)).toBe(0x300); // TXE | RXE
+    expect(u.read(R.UARTIFLS, 4)).toBe(0x12); // 1/2 full each way
+    // [register, what all-ones written to it reads back as]
+    const kept: Array<[number, number]> = [
+      [R.UARTILPR, 0xff], // ILPDVSR
+      [R.UARTIBRD, 0xffff], // BAUD DIVINT
+      [R.UARTFBRD, 0x3f], // BAUD DIVFRAC
+      [R.UARTLCR_H, 0xff],
+      [R.UARTCR, 0xff87], // CTSEn..RXE, TXE, LBE; SIRLP, SIREN, UARTEN (bits 6:3 reserved)
+      [R.UARTIFLS, 0x3f], // RXIFLSEL, TXIFLSEL
+      [R.UARTIMSC, 0x7ff],
+      [R.UARTDMACR, 0x7], // DMAONERR, TXDMAE, RXDMAE
+    ];
+    for (const [reg, want] of kept) {
+      u.write(reg, 4, 0xffff_ffff);
+      expect([reg, u.read(reg, 4)]).toEqual([reg, want]);
+    }
+    // UARTRSR/UARTECR: a write clears the error status; UARTRIS and UARTMIS are read-only.
+    u.write(R.UARTRSR_ECR, 4, 0xff);
+    expect(u.read(R.UARTRSR_ECR, 4)).toBe(0);
+    const ris = u.read(R.UARTRIS, 4);
+    u.write(R.UARTRIS, 4, 0x7ff);
+    expect(u.read(R.UARTRIS, 4)).toBe(ris);
+  });
+
   it("transmits bytes written to UARTDR and never reports TX full", () => {
     const { u, out } = make();
     for (const c of "hi\n") u.write(R.UARTDR, 4, c.charCodeAt(0));

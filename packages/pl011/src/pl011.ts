@@ -25,6 +25,29 @@ export interface Pl011Options {
 const FIFO_DEPTH = 32;
 
 /**
+ * The registers that read back one field (3.3). Those with a `mask` are written as value & mask;
+ * the others are read-only or written with side effects by write()'s own cases.
+ */
+const REGISTERS: ReadonlyMap<
+  number,
+  {
+    field: "rsr" | "ilpr" | "ibrd" | "fbrd" | "lcrh" | "cr" | "ifls" | "imsc" | "ris" | "dmacr";
+    mask?: number;
+  }
+> = new Map([
+  [R.UARTRSR_ECR, { field: "rsr" }],
+  [R.UARTILPR, { field: "ilpr", mask: 0xff }],
+  [R.UARTIBRD, { field: "ibrd", mask: 0xffff }],
+  [R.UARTFBRD, { field: "fbrd", mask: 0x3f }],
+  [R.UARTLCR_H, { field: "lcrh" }],
+  [R.UARTCR, { field: "cr", mask: 0xff87 }],
+  [R.UARTIFLS, { field: "ifls" }],
+  [R.UARTIMSC, { field: "imsc" }],
+  [R.UARTRIS, { field: "ris" }],
+  [R.UARTDMACR, { field: "dmacr", mask: 7 }],
+]);
+
+/**
  * PL011 UART. Transmission is instantaneous (the TX FIFO never fills); received bytes wait in a
  * 32-entry FIFO (1 entry when UARTLCR_H.FEN = 0). The interrupt output is level: (RIS & IMSC) != 0.
  */
@@ -160,40 +183,23 @@ export class Pl011 implements MmioDevice {
         this.refill();
         return v;
       }
-      case R.UARTRSR_ECR:
-        return this.rsr;
       case R.UARTFR: {
         let fr = R.FR_TXFE;
         if (this.rxCount === 0) fr |= R.FR_RXFE;
         if (this.rxCount >= this.capacity()) fr |= R.FR_RXFF;
         return fr;
       }
-      case R.UARTILPR:
-        return this.ilpr;
-      case R.UARTIBRD:
-        return this.ibrd;
-      case R.UARTFBRD:
-        return this.fbrd;
-      case R.UARTLCR_H:
-        return this.lcrh;
-      case R.UARTCR:
-        return this.cr;
-      case R.UARTIFLS:
-        return this.ifls;
-      case R.UARTIMSC:
-        return this.imsc;
-      case R.UARTRIS:
-        return this.ris;
       case R.UARTMIS:
         return this.ris & this.imsc;
-      case R.UARTDMACR:
-        return this.dmacr;
-      default:
+      default: {
+        const r = REGISTERS.get(offset);
+        if (r !== undefined) return this[r.field];
         this.log.warn(
           `r${offset}`,
           `read of unknown register offset 0x${offset.toString(16)} (size ${size}): RAZ`,
         );
         return 0;
+      }
     }
   }
 
@@ -210,24 +216,12 @@ export class Pl011 implements MmioDevice {
       case R.UARTRSR_ECR:
         this.rsr = 0;
         return;
-      case R.UARTILPR:
-        this.ilpr = value & 0xff;
-        return;
-      case R.UARTIBRD:
-        this.ibrd = value & 0xffff;
-        return;
-      case R.UARTFBRD:
-        this.fbrd = value & 0x3f;
-        return;
       case R.UARTLCR_H: {
         const fifoChanged = ((this.lcrh ^ value) & R.LCRH_FEN) !== 0;
         this.lcrh = value & 0xff;
         if (fifoChanged) this.refill();
         return;
       }
-      case R.UARTCR:
-        this.cr = value & 0xff87;
-        return;
       case R.UARTIFLS:
         this.ifls = value & 0x3f;
         this.updateRxInterrupt();
@@ -241,14 +235,17 @@ export class Pl011 implements MmioDevice {
         // Clearing RX/RT while data remains does not hide it: the FIFO state re-raises them.
         this.updateRxInterrupt();
         return;
-      case R.UARTDMACR:
-        this.dmacr = value & 7;
-        return;
-      default:
+      default: {
+        const r = REGISTERS.get(offset);
+        if (r?.mask !== undefined) {
+          this[r.field] = value & r.mask;
+          return;
+        }
         this.log.warn(
           `w${offset}`,
           `write of 0x${value.toString(16)} to read-only/unknown offset 0x${offset.toString(16)} (size ${size}): ignored`,
         );
+      }
     }
   }
 }
