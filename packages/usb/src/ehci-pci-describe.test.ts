@@ -60,6 +60,26 @@ describe("EHCI (bus 1: a root hub with nothing on it)", () => {
     e.write(op(0), 4, 0);
     expect(e.read(op(4), 4) & EhciSts.HCHALTED).toBe(EhciSts.HCHALTED);
   });
+
+  it("schedule base registers keep their address bits (EHCI 1.0 §2.3.5-2.3.8), read back unsigned", () => {
+    const e = new EhciController({ ports: 2 });
+    const op = (o: number) => EHCI_CAPLENGTH + o;
+    // [offset, what all-ones written reads back as]
+    const kept: Array<[number, number]> = [
+      [0x10, 0xffff_ffff], // CTRLDSSEGMENT
+      [0x14, 0xffff_f000], // PERIODICLISTBASE[31:12]
+      [0x18, 0xffff_ffe0], // ASYNCLISTADDR[31:5]
+      [0x40, 1], // CONFIGFLAG.CF
+      [0x08, 0x3f], // USBINTR
+    ];
+    for (const [o, want] of kept) {
+      e.write(op(o), 4, 0xffff_ffff);
+      expect([o, e.read(op(o), 4)]).toEqual([o, want]);
+    }
+    // FRINDEX is writable while halted (§2.3.4), 14 bits.
+    e.write(op(0x0c), 4, 0xffff_ffff);
+    expect(e.read(op(0x0c), 4)).toBe(0x3fff);
+  });
 });
 
 function fakeHost(busMaster = true) {

@@ -55,6 +55,27 @@ export interface EhciOptions {
   clock?: VirtualClock;
 }
 
+/**
+ * Operational registers (offset from CAPLENGTH, §2.3) that read back one field; those with a
+ * `mask` are written as value & mask, the others by write()'s own cases. FRINDEX counts with
+ * the clock, and the PORTSC array follows at 0x44.
+ */
+const OP_REGISTERS: ReadonlyMap<
+  number,
+  {
+    field: "usbcmd" | "usbsts" | "usbintr" | "ctrldsseg" | "periodic" | "async" | "configflag";
+    mask?: number;
+  }
+> = new Map([
+  [0x00, { field: "usbcmd" }],
+  [0x04, { field: "usbsts" }],
+  [0x08, { field: "usbintr" }],
+  [0x10, { field: "ctrldsseg", mask: ~0 }], // CTRLDSSEGMENT
+  [0x14, { field: "periodic", mask: ~0xfff }], // PERIODICLISTBASE: 4 KiB aligned
+  [0x18, { field: "async", mask: ~0x1f }], // ASYNCLISTADDR: 32-byte aligned
+  [0x40, { field: "configflag", mask: 1 }], // CONFIGFLAG.CF
+]);
+
 /** The operational registers a snapshot holds, in the order it holds them (one u32 each). */
 const SAVED_REGS = [
   "usbcmd",
@@ -179,27 +200,11 @@ export class EhciController implements MmioDevice, Snapshottable {
         break;
     }
     const o = off - EHCI_CAPLENGTH;
-    switch (o) {
-      case 0x00:
-        return this.usbcmd;
-      case 0x04:
-        return this.usbsts;
-      case 0x08:
-        return this.usbintr;
-      case 0x0c:
-        return this.frameIndex();
-      case 0x10:
-        return this.ctrldsseg;
-      case 0x14:
-        return this.periodic;
-      case 0x18:
-        return this.async;
-      case 0x40:
-        return this.configflag;
-      default:
-        if (o >= 0x44 && o < 0x44 + 4 * this.ports) return this.portsc[(o - 0x44) >>> 2]!;
-        return 0;
-    }
+    if (o === 0x0c) return this.frameIndex();
+    const r = OP_REGISTERS.get(o);
+    if (r !== undefined) return this[r.field] >>> 0;
+    if (o >= 0x44 && o < 0x44 + 4 * this.ports) return this.portsc[(o - 0x44) >>> 2]!;
+    return 0;
   }
 
   write(offset: number, size: 1 | 2 | 4, value: number): void {
@@ -228,20 +233,11 @@ export class EhciController implements MmioDevice, Snapshottable {
         // Writable only while halted (§2.3.4).
         if (!this.running) this.frindex = v & 0x3fff;
         return;
-      case 0x10:
-        this.ctrldsseg = v;
-        return;
-      case 0x14:
-        this.periodic = v & ~0xfff;
-        return;
-      case 0x18:
-        this.async = v & ~0x1f;
-        return;
-      case 0x40:
-        this.configflag = v & 1;
-        return;
-      default:
-        if (o >= 0x44 && o < 0x44 + 4 * this.ports) this.writePort((o - 0x44) >>> 2, v);
+      default: {
+        const r = OP_REGISTERS.get(o);
+        if (r?.mask !== undefined) this[r.field] = (v & r.mask) >>> 0;
+        else if (o >= 0x44 && o < 0x44 + 4 * this.ports) this.writePort((o - 0x44) >>> 2, v);
+      }
     }
   }
 
