@@ -1,4 +1,4 @@
-import { withRoom } from "@armature/core";
+import { putU32LE, withRoom } from "@armature/core";
 import { fail } from "./errors.js";
 
 /** A 64-bit quantity: plain numbers up to 2^53, bigint beyond. */
@@ -94,7 +94,7 @@ export class ByteWriter {
     this.buf[at + 1] = (v >>> 8) & 0xff;
   }
   patchU32(at: number, v: number): void {
-    for (let i = 0; i < 4; i++) this.buf[at + i] = (v >>> (8 * i)) & 0xff;
+    putU32LE(this.buf, at, v);
   }
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);

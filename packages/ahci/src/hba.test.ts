@@ -51,6 +51,18 @@ describe("AHCI HBA: Linux-style probe", () => {
     expect(cmd & PxCMD.FR).toBeTruthy();
   });
 
+  it("PxIE keeps its defined bits; PxSACT takes the bits software sets while the port runs (§3.3.5, §3.3.13)", () => {
+    const { drv } = setup();
+    drv.probe();
+    drv.pw(0, PortReg.IE, 0xffff_ffff);
+    expect(drv.pr(0, PortReg.IE)).toBe(0xfdc0_00ff); // CPDE..DHRE; bits 21:8 reserved
+    drv.pw(0, PortReg.IE, 0);
+    expect(drv.pr(0, PortReg.IE)).toBe(0);
+    expect(drv.pr(0, PortReg.CMD) & PxCMD.ST).toBe(PxCMD.ST); // probe() started the port
+    drv.pw(0, PortReg.SACT, 0x30);
+    expect(drv.pr(0, PortReg.SACT)).toBe(0x30);
+  });
+
   it("an empty port shows no device", () => {
     const { dma } = testMemory();
     const hba = new AhciHba({ dma, ports: 2, devices: [undefined, undefined] });

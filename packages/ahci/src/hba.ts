@@ -4,6 +4,7 @@ import {
   DmaStatus,
   type IrqLine,
   type MmioDevice,
+  putU32LE,
   RateLimitedLog,
   SnapshotError,
   type Snapshottable,
@@ -420,8 +421,6 @@ export class AhciHba implements MmioDevice, Snapshottable {
         return Math.floor(p.fb / 2 ** 32);
       case PortReg.IS:
         return p.is | (p.serr & SErr.DIAG_X ? PxIS.PCS : 0) | (p.serr & SErr.DIAG_N ? PxIS.PRCS : 0);
-      case PortReg.IE:
-        return p.ie;
       case PortReg.CMD: {
         let c = p.cmd & ~(PxCMD.CR | PxCMD.FR | (0x1f << 8));
         if (c & PxCMD.ST) c |= PxCMD.CR;
@@ -431,26 +430,12 @@ export class AhciHba implements MmioDevice, Snapshottable {
       }
       case PortReg.TFD:
         return (p.tfdError << 8) | p.tfdStatus;
-      case PortReg.SIG:
-        return p.sig;
       case PortReg.SSTS:
         return p.ssts();
-      case PortReg.SCTL:
-        return p.sctl;
-      case PortReg.SERR:
-        return p.serr;
-      case PortReg.SACT:
-        return p.sact;
-      case PortReg.CI:
-        return p.ci;
-      case PortReg.SNTF:
-        return p.sntf;
-      case PortReg.FBS:
-        return p.fbs;
-      case PortReg.DEVSLP:
-        return p.devslp;
-      default:
-        return 0;
+      default: {
+        const field = PORT_FIELD_REGS.get(reg);
+        return field === undefined ? 0 : p[field];
+      }
     }
   }
 
@@ -816,12 +801,8 @@ class CommandState implements AtaCommand {
   }
 
   prdbcBytes(v: number): Uint8Array {
-    const b = this.prdbc;
-    b[0] = v & 0xff;
-    b[1] = (v >>> 8) & 0xff;
-    b[2] = (v >>> 16) & 0xff;
-    b[3] = (v >>> 24) & 0xff;
-    return b;
+    putU32LE(this.prdbc, 0, v);
+    return this.prdbc;
   }
 
   private seek(offset: number): boolean {
@@ -875,6 +856,19 @@ class CommandState implements AtaCommand {
 }
 
 /** Each port's registers in a snapshot, in order (a new field goes last, with a version bump). */
+/** Port registers that read back one AhciPort field as it is (§3.3); their writes all have rules of their own. */
+const PORT_FIELD_REGS: ReadonlyMap<number, (typeof PORT_STATE)[number]> = new Map([
+  [PortReg.IE, "ie"],
+  [PortReg.SIG, "sig"],
+  [PortReg.SCTL, "sctl"],
+  [PortReg.SERR, "serr"],
+  [PortReg.SACT, "sact"],
+  [PortReg.CI, "ci"],
+  [PortReg.SNTF, "sntf"],
+  [PortReg.FBS, "fbs"],
+  [PortReg.DEVSLP, "devslp"],
+]);
+
 const PORT_STATE = [
   "is",
   "ie",

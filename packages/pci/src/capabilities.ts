@@ -1,10 +1,12 @@
 import {
   ConfigError,
+  getU32LE,
   type MmioDevice,
   msixPbaRead,
   msixTableRead,
   msixTableWrite,
   type PciFunctionHost,
+  putU32LE,
   RateLimitedLog,
 } from "@armature/core";
 
@@ -90,20 +92,14 @@ export class PciConfigSpace {
     return this.bytes[offset]! | (this.bytes[offset + 1]! << 8);
   }
   u32(offset: number): number {
-    return (
-      (this.bytes[offset]! |
-        (this.bytes[offset + 1]! << 8) |
-        (this.bytes[offset + 2]! << 16) |
-        (this.bytes[offset + 3]! << 24)) >>>
-      0
-    );
+    return getU32LE(this.bytes, offset);
   }
   setU16(offset: number, v: number): void {
     this.bytes[offset] = v & 0xff;
     this.bytes[offset + 1] = (v >>> 8) & 0xff;
   }
   setU32(offset: number, v: number): void {
-    for (let i = 0; i < 4; i++) this.bytes[offset + i] = (v >>> (8 * i)) & 0xff;
+    putU32LE(this.bytes, offset, v);
   }
   setMask(offset: number, len: number, mask = 0xff): void {
     this.writeMask.fill(mask, offset, offset + len);
