@@ -53,6 +53,27 @@ export const ScsiOp = {
   MECHANISM_STATUS: 0xbd,
 } as const;
 
+/**
+ * The commands that need a medium; without one they end in CHECK CONDITION, NOT READY, MEDIUM
+ * NOT PRESENT (MMC-6 §4.1.6.1).
+ */
+const NEEDS_MEDIUM: ReadonlySet<number> = new Set([
+  ScsiOp.TEST_UNIT_READY,
+  ScsiOp.READ_CAPACITY,
+  ScsiOp.READ_10,
+  ScsiOp.READ_12,
+  ScsiOp.SEEK_10,
+  ScsiOp.VERIFY_10,
+  ScsiOp.READ_TOC_PMA_ATIP,
+  ScsiOp.READ_DISC_INFORMATION,
+  ScsiOp.READ_TRACK_INFORMATION,
+]);
+
+/** Big-endian fields of a command packet. */
+const be16 = (p: Uint8Array, o: number) => (p[o]! << 8) | p[o + 1]!;
+const be32 = (p: Uint8Array, o: number) =>
+  ((p[o]! << 24) | (p[o + 1]! << 16) | (p[o + 2]! << 8) | p[o + 3]!) >>> 0;
+
 /** MMC profiles (MMC-6 §5.3.1). */
 const Profile = { NONE: 0x0000, CD_ROM: 0x0008, DVD_ROM: 0x0010 } as const;
 
@@ -298,13 +319,12 @@ export class AtapiDvd extends AtaDeviceBase {
       return;
     }
     const m = this.mediumBackend;
-    const be16 = (o: number) => (p[o]! << 8) | p[o + 1]!;
-    const be32 = (o: number) => ((p[o]! << 24) | (p[o + 1]! << 16) | (p[o + 2]! << 8) | p[o + 3]!) >>> 0;
+    if (NEEDS_MEDIUM.has(op)) {
+      if (m === undefined) this.notReady(cmd);
+      else this.mediumCommand(cmd, m);
+      return;
+    }
     switch (op) {
-      case ScsiOp.TEST_UNIT_READY:
-        if (m === undefined) this.notReady(cmd);
-        else this.good(cmd);
-        return;
       case ScsiOp.REQUEST_SENSE: {
         const out = this.zeroed(18);
         out[0] = 0x70;
@@ -323,39 +343,6 @@ export class AtapiDvd extends AtaDeviceBase {
       }
       case ScsiOp.INQUIRY:
         this.inquiry(cmd);
-        return;
-      case ScsiOp.READ_CAPACITY: {
-        if (m === undefined) {
-          this.notReady(cmd);
-          return;
-        }
-        const out = this.zeroed(8);
-        const d = new DataView(out.buffer, out.byteOffset, 8);
-        d.setUint32(0, Math.min(m.size / BLOCK - 1, 0xffffffff));
-        d.setUint32(4, BLOCK);
-        this.reply(cmd, out, 8);
-        return;
-      }
-      case ScsiOp.READ_10:
-        this.read(cmd, be32(2), be16(7));
-        return;
-      case ScsiOp.READ_12:
-        this.read(cmd, be32(2), be32(6));
-        return;
-      case ScsiOp.SEEK_10:
-      case ScsiOp.VERIFY_10:
-        if (m === undefined) {
-          this.notReady(cmd);
-          return;
-        }
-        if (be32(2) >= m.size / BLOCK) {
-          this.checkCondition(cmd, SenseKey.ILLEGAL_REQUEST, 0x21, 0x00);
-          return;
-        }
-        this.good(cmd);
-        return;
-      case ScsiOp.READ_TOC_PMA_ATIP:
-        this.readToc(cmd);
         return;
       case ScsiOp.GET_CONFIGURATION:
         this.getConfiguration(cmd);
@@ -388,26 +375,6 @@ export class AtapiDvd extends AtaDeviceBase {
       case ScsiOp.PREVENT_ALLOW_MEDIUM_REMOVAL:
         this.prevent = (p[4]! & 1) !== 0;
         this.good(cmd);
-        return;
-      case ScsiOp.READ_DISC_INFORMATION: {
-        if (m === undefined) {
-          this.notReady(cmd);
-          return;
-        }
-        // MMC-6 §6.22.3.1: standard disc information, a complete disc with one session and one track.
-        const out = this.zeroed(34);
-        out[1] = 32;
-        out[2] = 0x0e; // last session complete, disc complete
-        out[3] = 1; // first track
-        out[4] = 1; // sessions (LSB)
-        out[5] = 1; // first track in last session
-        out[6] = 1; // last track in last session
-        out[8] = 0x00; // CD-DA or CD-ROM disc type
-        this.reply(cmd, out, be16(7));
-        return;
-      }
-      case ScsiOp.READ_TRACK_INFORMATION:
-        this.readTrackInformation(cmd);
         return;
       case ScsiOp.SET_CD_SPEED:
       case ScsiOp.SYNCHRONIZE_CACHE:
@@ -465,12 +432,57 @@ export class AtapiDvd extends AtaDeviceBase {
     this.reply(cmd, out, alloc);
   }
 
-  private read(cmd: AtaCommand, lba: number, blocks: number): void {
-    const m = this.mediumBackend;
-    if (m === undefined) {
-      this.notReady(cmd);
-      return;
+  /** The commands in NEEDS_MEDIUM, with a medium present. */
+  private mediumCommand(cmd: AtaCommand, m: BlockBackend): void {
+    const p = cmd.packet;
+    switch (p[0]) {
+      case ScsiOp.TEST_UNIT_READY:
+        this.good(cmd);
+        return;
+      case ScsiOp.READ_CAPACITY: {
+        const out = this.zeroed(8);
+        const d = new DataView(out.buffer, out.byteOffset, 8);
+        d.setUint32(0, Math.min(m.size / BLOCK - 1, 0xffffffff));
+        d.setUint32(4, BLOCK);
+        this.reply(cmd, out, 8);
+        return;
+      }
+      case ScsiOp.READ_10:
+        this.read(cmd, m, be32(p, 2), be16(p, 7));
+        return;
+      case ScsiOp.READ_12:
+        this.read(cmd, m, be32(p, 2), be32(p, 6));
+        return;
+      case ScsiOp.SEEK_10:
+      case ScsiOp.VERIFY_10:
+        if (be32(p, 2) >= m.size / BLOCK) {
+          this.checkCondition(cmd, SenseKey.ILLEGAL_REQUEST, 0x21, 0x00);
+          return;
+        }
+        this.good(cmd);
+        return;
+      case ScsiOp.READ_TOC_PMA_ATIP:
+        this.readToc(cmd, m);
+        return;
+      case ScsiOp.READ_DISC_INFORMATION: {
+        // MMC-6 §6.22.3.1: standard disc information, a complete disc with one session and one track.
+        const out = this.zeroed(34);
+        out[1] = 32;
+        out[2] = 0x0e; // last session complete, disc complete
+        out[3] = 1; // first track
+        out[4] = 1; // sessions (LSB)
+        out[5] = 1; // first track in last session
+        out[6] = 1; // last track in last session
+        out[8] = 0x00; // CD-DA or CD-ROM disc type
+        this.reply(cmd, out, be16(p, 7));
+        return;
+      }
+      default: // READ TRACK INFORMATION
+        this.readTrackInformation(cmd, m);
     }
+  }
+
+  private read(cmd: AtaCommand, m: BlockBackend, lba: number, blocks: number): void {
     const total = m.size / BLOCK;
     if (lba + blocks > total) {
       this.checkCondition(cmd, SenseKey.ILLEGAL_REQUEST, 0x21, 0x00);
@@ -512,13 +524,8 @@ export class AtapiDvd extends AtaDeviceBase {
   }
 
   /** READ TOC/PMA/ATIP (MMC-6 §6.39): format 0 (TOC) and 1 (session information). */
-  private readToc(cmd: AtaCommand): void {
+  private readToc(cmd: AtaCommand, m: BlockBackend): void {
     const p = cmd.packet;
-    const m = this.mediumBackend;
-    if (m === undefined) {
-      this.notReady(cmd);
-      return;
-    }
     const msf = (p[1]! & 2) !== 0;
     let format = p[2]! & 0x0f;
     // Older drives take the format from the control byte's vendor bits (Linux sr_cd_check uses 0x40).
@@ -565,13 +572,8 @@ export class AtapiDvd extends AtaDeviceBase {
   }
 
   /** READ TRACK INFORMATION (MMC-6 §6.34): the one data track of a complete disc. */
-  private readTrackInformation(cmd: AtaCommand): void {
+  private readTrackInformation(cmd: AtaCommand, m: BlockBackend): void {
     const p = cmd.packet;
-    const m = this.mediumBackend;
-    if (m === undefined) {
-      this.notReady(cmd);
-      return;
-    }
     const type = p[1]! & 3;
     const addr = ((p[2]! << 24) | (p[3]! << 16) | (p[4]! << 8) | p[5]!) >>> 0;
     const blocks = m.size / BLOCK;

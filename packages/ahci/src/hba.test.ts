@@ -301,6 +301,22 @@ describe("ATAPI DVD-ROM", () => {
     expect(tur3.status).toBe(0x50);
   });
 
+  it("without a medium every medium command ends in NOT READY / MEDIUM NOT PRESENT; the others still answer", () => {
+    const { drv } = setup({ iso: null });
+    drv.probe();
+    // MMC-6 opcodes: TEST UNIT READY, READ CAPACITY, READ(10), READ(12), SEEK(10), VERIFY(10),
+    // READ TOC/PMA/ATIP, READ DISC INFORMATION, READ TRACK INFORMATION.
+    for (const op of [0x00, 0x25, 0x28, 0xa8, 0x2b, 0x2f, 0x43, 0x51, 0x52]) {
+      const r = drv.packet(1, [op, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0], 8);
+      expect([op, r.status & 1, r.error >> 4]).toEqual([op, 1, 2]);
+      drv.restartEngine(1);
+      expect([op, ...drv.sense(1)]).toEqual([op, 2, 0x3a, 1]);
+    }
+    // INQUIRY needs no medium.
+    const inq = drv.packet(1, [0x12, 0, 0, 0, 36, 0], 36);
+    expect(inq.status & 1).toBe(0);
+  });
+
   it("READ TOC format 0 (LBA and MSF) and the session format Linux's sr_cd_check asks for", () => {
     const iso = buildIso9660([]);
     const { drv } = setup({ iso });
