@@ -8,7 +8,7 @@
 // The `armature run` figures use a code cache of their own (ARMATURE_CODE_CACHE, a temporary
 // directory) that one run to 20 M instructions fills first; "no code cache" runs with it off.
 // `--before PATH` also measures another build's dist/main.js (e.g. a worktree of an older commit)
-// in the same run, interleaved with this one.
+// in the same run. The armature run rows and QEMU run interleaved (the load of other jobs drifts).
 // Prints figures (the median of `--runs N`, default 3); never fails on timing.
 //   pnpm --filter @armature/machine-virt bench:uefi [--runs N] [--before PATH/apps/cli/dist/main.js]
 import { spawn, spawnSync } from "node:child_process";
@@ -130,47 +130,55 @@ if (existsSync(cli)) {
         stdio: "ignore",
         env: { ...process.env, ...cc },
       });
-  if (BEFORE !== undefined && existsSync(BEFORE)) {
-    const xs: [(number | null)[], (number | null)[]] = [[], []];
-    for (let i = 0; i < RUNS; i++)
-      for (const [k, main] of [cli, BEFORE].entries())
-        xs[k]!.push(await processMs("node", [main, ...cliArgs.slice(1), ...uefiArgs, ...cliOpts], cc));
-    for (const [k, name] of ["armature run --firmware uefi --acpi on", `the same, ${BEFORE}`].entries()) {
-      results[name] = median(xs[k]!);
-      console.log(`${name.padEnd(44)} ${xs[k]!.map((x) => (x === null ? "-" : Math.round(x))).join(" ")} ms`);
-    }
-  } else
-    await measure("armature run --firmware uefi --acpi on", () =>
-      processMs("node", [...cliArgs, ...uefiArgs, ...cliOpts], cc),
-    );
-  await measure("the same, no code cache", () =>
-    processMs("node", [...cliArgs, ...uefiArgs, ...cliOpts], { ARMATURE_CODE_CACHE: "off" }),
-  );
+  // Interleaved (run i of each, then run i + 1 of each): the load of other jobs drifts.
+  const rows: [string, () => Promise<number | null>][] = [
+    [
+      "armature run --firmware uefi --acpi on",
+      () => processMs("node", [...cliArgs, ...uefiArgs, ...cliOpts], cc),
+    ],
+    [
+      "the same, no code cache",
+      () => processMs("node", [...cliArgs, ...uefiArgs, ...cliOpts], { ARMATURE_CODE_CACHE: "off" }),
+    ],
+  ];
+  if (BEFORE !== undefined && existsSync(BEFORE))
+    rows.push([
+      `the same, ${BEFORE}`,
+      () => processMs("node", [BEFORE, ...cliArgs.slice(1), ...uefiArgs, ...cliOpts], cc),
+    ]);
+  if (existsSync(EDK2))
+    rows.push([
+      "qemu-system-aarch64 -cpu max -nic none -bios QEMU_EFI.fd",
+      () =>
+        processMs("qemu-system-aarch64", [
+          "-M",
+          "virt",
+          "-cpu",
+          "max",
+          "-m",
+          "1024",
+          "-nographic",
+          "-nic",
+          "none",
+          "-bios",
+          EDK2,
+          "-kernel",
+          image,
+          "-append",
+          CMDLINE,
+        ]),
+    ]);
+  const xs = rows.map((): (number | null)[] => []);
+  for (let i = 0; i < RUNS; i++) for (const [k, [, f]] of rows.entries()) xs[k]!.push(await f());
+  for (const [k, [name]] of rows.entries()) {
+    results[name] = median(xs[k]!);
+    console.log(`${name.padEnd(44)} ${xs[k]!.map((x) => (x === null ? "-" : Math.round(x))).join(" ")} ms`);
+  }
   await measure("armature run (direct boot)", () => processMs("node", [...cliArgs, ...cliOpts], cc));
   await measure("armature --help (to its exit)", () => exitMs("node", [cli, "--help"]));
   await measure("node -e 0 (the runtime's own start)", () => exitMs("node", ["-e", "0"]));
 } else console.log(`no ${cli}: run pnpm build for the armature run figures`);
-if (existsSync(EDK2))
-  await measure("qemu-system-aarch64 -cpu max -nic none -bios QEMU_EFI.fd", () =>
-    processMs("qemu-system-aarch64", [
-      "-M",
-      "virt",
-      "-cpu",
-      "max",
-      "-m",
-      "1024",
-      "-nographic",
-      "-nic",
-      "none",
-      "-bios",
-      EDK2,
-      "-kernel",
-      image,
-      "-append",
-      CMDLINE,
-    ]),
-  );
-else console.log(`no ${EDK2}: apt-get install qemu-efi-aarch64 for the QEMU + EDK2 figure`);
+if (!existsSync(EDK2)) console.log(`no ${EDK2}: apt-get install qemu-efi-aarch64 for the QEMU + EDK2 figure`);
 rmSync(codeCache, { recursive: true, force: true });
 console.log(`load average ${load()} (end)`);
 console.log(JSON.stringify(results));
