@@ -1,7 +1,7 @@
 // Deterministic boot of the Debian cloud kernel (scripts/fetch-guest.sh) on the virt board for N
 // instructions with one engine; prints CPU seconds, the console log's sha256 and a hash of the
 // architectural state, so two engines can be compared run against run:
-//   npx tsx --conditions=source packages/cpu-aarch64/scripts/jit-boot.mts 200e6 jit [threshold]
+//   npx tsx --conditions=source packages/cpu-aarch64/scripts/jit-boot.mts 200e6 jit [threshold [maxBlock]]
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -12,6 +12,7 @@ import { JitEngine } from "../src/jit/jit.js";
 const n = Number(process.argv[2] ?? 200e6);
 const engine = (process.argv[3] ?? "interp") as "interp" | "jit";
 const threshold = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+const maxBlock = process.argv[5] === undefined ? undefined : Number(process.argv[5]);
 process.env.ARMATURE_CPU_ENGINE = engine;
 const cache = join(import.meta.dirname, "..", "..", "..", ".cache", "guest");
 const log: number[] = [];
@@ -25,8 +26,8 @@ const m = new VirtMachine({
   console: { write: (b) => log.push(...b) },
 });
 const cpu = m.cpus[0]!;
-if (engine === "jit" && threshold !== undefined) {
-  cpu.jit = new JitEngine({ threshold });
+if (engine === "jit" && (threshold !== undefined || maxBlock !== undefined)) {
+  cpu.jit = new JitEngine({ threshold, maxBlock });
 }
 const c0 = process.cpuUsage();
 const t0 = performance.now();
@@ -50,7 +51,7 @@ if (process.env.JIT_HIST) {
     if (pg.jit) for (const h of pg.jit.hits) if (h > 0) counts.push(h);
   counts.sort((a, b) => b - a);
   const tot = counts.reduce((a, b) => a + b, 0);
-  for (const t of [1000, 5000, 20000, 50000, 100000, 300000, 1000000]) {
+  for (const t of [10000, 50000, 100000, 200000, 500000, 1000000, 2000000]) {
     let cov = 0;
     let nslots = 0;
     for (const c of counts)

@@ -596,20 +596,15 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
     case "ldstpair_off":
     case "ldstpair_pre":
     case "ldstpair_post": {
-      // LDP/STP Xt1, Xt2 (F.ldstp64 in the interpreter)
-      if (
-        id !== "LDP_64_ldstpair_off" &&
-        id !== "STP_64_ldstpair_off" &&
-        id !== "LDP_64_ldstpair_pre" &&
-        id !== "STP_64_ldstpair_pre" &&
-        id !== "LDP_64_ldstpair_post" &&
-        id !== "STP_64_ldstpair_post"
-      ) {
+      // LDP/STP Xt1, Xt2 (F.ldstp64 in the interpreter), LDP/STP Wt1, Wt2 and LDPSW (ldstPair)
+      const op = id.slice(0, id.indexOf("_ldstpair_"));
+      if (op !== "LDP_64" && op !== "STP_64" && op !== "LDP_32" && op !== "STP_32" && op !== "LDPSW_64")
         return null;
-      }
+      const wide = op.endsWith("P_64");
+      const bytes = wide ? 8 : 4;
       const i0 = spSlot(n);
       const mode = (w >>> 23) & 3;
-      const off = ((w << 10) >> 25) * 8;
+      const off = ((w << 10) >> 25) * bytes;
       const t = w & 31;
       const t2 = (w >>> 10) & 31;
       const wrap =
@@ -617,16 +612,29 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
       let code = `{ const blo = x[${i0}], bhi = x[${i0 + 1}]; wl = (blo + ${off}) | 0; wh = ${wrap} : bhi;`;
       code += mode === 1 ? " al = blo; ah = bhi;" : " al = wl; ah = wh;";
       let store = false;
-      // both words in one page (offset <= 0xff0) and a TLB hit: straight to the host view
-      const inPage = `const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (TL[ti] === (al & -4096) && TH[ti] === ah && o <= 0xff0)`;
+      // both elements in one page and a TLB hit: straight to the host view
+      const inPage = `const ti = (al >>> 12) & ${TLB_SIZE - 1}, o = al & 0xfff; if (TL[ti] === (al & -4096) && TH[ti] === ah && o <= ${0x1000 - 2 * bytes})`;
       if ((w >>> 22) & 1) {
-        code += ` let l1 = 0, h1 = 0, l2 = 0, h2 = 0; { ${inPage.replace("TL[", "RTL[").replace("TH[", "RTH[")} { const dv = RV[ti], b = RB[ti] + o; l1 = dv.getInt32(b, true); h1 = dv.getInt32(b + 4, true); l2 = dv.getInt32(b + 8, true); h2 = dv.getInt32(b + 12, true); }`;
-        code += ` else ${slowExit(i)} }`;
-        code += setD(t, "l1", "h1") + setD(t2, "l2", "h2");
+        if (wide) {
+          code += ` let l1 = 0, h1 = 0, l2 = 0, h2 = 0; { ${inPage.replace("TL[", "RTL[").replace("TH[", "RTH[")} { const dv = RV[ti], b = RB[ti] + o; l1 = dv.getInt32(b, true); h1 = dv.getInt32(b + 4, true); l2 = dv.getInt32(b + 8, true); h2 = dv.getInt32(b + 12, true); }`;
+          code += ` else ${slowExit(i)} }`;
+          code += setD(t, "l1", "h1") + setD(t2, "l2", "h2");
+        } else {
+          const sx = op === "LDPSW_64";
+          code += ` let l1 = 0, l2 = 0; { ${inPage.replace("TL[", "RTL[").replace("TH[", "RTH[")} { const dv = RV[ti], b = RB[ti] + o; l1 = dv.getInt32(b, true); l2 = dv.getInt32(b + 4, true); }`;
+          code += ` else ${slowExit(i)} }`;
+          code += setD(t, "l1", sx ? "(l1 >> 31)" : "0") + setD(t2, "l2", sx ? "(l2 >> 31)" : "0");
+        }
       } else {
         store = true;
-        code += ` const v1l = x[${2 * t}], v1h = x[${2 * t + 1}], v2l = x[${2 * t2}], v2h = x[${2 * t2 + 1}];`;
-        code += ` { ${inPage.replace("TL[", "WTL[").replace("TH[", "WTH[")} { const dv = WV[ti], b = WB[ti] + o; dv.setInt32(b, v1l, true); dv.setInt32(b + 4, v1h, true); dv.setInt32(b + 8, v2l, true); dv.setInt32(b + 12, v2h, true); }`;
+        const wr = inPage.replace("TL[", "WTL[").replace("TH[", "WTH[");
+        if (wide) {
+          code += ` const v1l = x[${2 * t}], v1h = x[${2 * t + 1}], v2l = x[${2 * t2}], v2h = x[${2 * t2 + 1}];`;
+          code += ` { ${wr} { const dv = WV[ti], b = WB[ti] + o; dv.setInt32(b, v1l, true); dv.setInt32(b + 4, v1h, true); dv.setInt32(b + 8, v2l, true); dv.setInt32(b + 12, v2h, true); }`;
+        } else {
+          code += ` const v1l = x[${2 * t}], v2l = x[${2 * t2}];`;
+          code += ` { ${wr} { const dv = WV[ti], b = WB[ti] + o; dv.setInt32(b, v1l, true); dv.setInt32(b + 4, v2l, true); }`;
+        }
         code += ` else ${slowExit(i)} }`;
       }
       code += " }";
