@@ -20,7 +20,7 @@ import {
   IIDR_VALUE,
   PIDR2_GICV3,
 } from "./regs.js";
-import { type GicState, log, PRI_MASK } from "./state.js";
+import { type GicState, log, PRI_MASK, setClear } from "./state.js";
 
 /** CoreSight-style ID registers at 0xFFD0..0xFFFC shared by every GIC frame (12.1.4). */
 export function idRegister(offset: number, pidr0: number): number {
@@ -162,35 +162,24 @@ export class Distributor implements MmioDevice {
     const w = (offset & 0x7f) >>> 2;
     const v = value >>> 0;
     const inSpi = w > 0 && w < s.spiEnable.length;
-    switch (offset & ~0x7f) {
+    const bank = offset & ~0x7f;
+    switch (bank) {
       case GICD_IGROUPR:
         if (inSpi) s.spiGroup[w] = v;
         s.update();
         return;
       case GICD_ISENABLER:
-        if (inSpi) s.spiEnable[w]! |= v;
-        s.update();
-        return;
       case GICD_ICENABLER:
-        if (inSpi) s.spiEnable[w]! &= ~v;
-        s.update();
-        return;
       case GICD_ISPENDR:
-        if (inSpi) s.spiPend[w]! |= v;
-        s.update();
-        return;
       case GICD_ICPENDR:
-        if (inSpi) s.spiPend[w]! &= ~v;
-        s.update();
-        return;
       case GICD_ISACTIVER:
-        if (inSpi) s.spiActive[w]! |= v;
+      case GICD_ICACTIVER: {
+        // Set/clear pairs: the set form at 0x100/0x200/0x300, the clear form 0x80 above it.
+        const bits = bank < GICD_ISPENDR ? s.spiEnable : bank < GICD_ISACTIVER ? s.spiPend : s.spiActive;
+        if (inSpi) bits[w] = setClear(bits[w]!, v, (bank & 0x80) === 0);
         s.update();
         return;
-      case GICD_ICACTIVER:
-        if (inSpi) s.spiActive[w]! &= ~v;
-        s.update();
-        return;
+      }
     }
     if (offset >= GICD_ICFGR && offset < GICD_ICFGR + 0x100) {
       const n = (offset - GICD_ICFGR) >>> 2;

@@ -36,6 +36,24 @@ function linuxish(t: ReturnType<typeof make>) {
 }
 
 describe("GICD registers", () => {
+  it("set/clear pairs (ISENABLER/ICENABLER, ISPENDR/ICPENDR, ISACTIVER/ICACTIVER) in GICD and GICR: 1 bits set or clear, 0 bits change nothing, both forms read the state", () => {
+    const { d, r } = make();
+    // GICD word 1 (INTIDs 32-63) and GICR_*0 of PE 0 (SGI_base + the same offsets).
+    for (const [frame, base] of [
+      [d, 0x104],
+      [r, 0x10100],
+    ] as const) {
+      for (const set of [base, base + 0x100, base + 0x200]) {
+        frame.write(set, 4, 0x8000_0f01);
+        frame.write(set, 4, 0x0000_0030);
+        expect(frame.read(set, 4) >>> 0).toBe(0x8000_0f31);
+        expect(frame.read(set + 0x80, 4) >>> 0).toBe(0x8000_0f31);
+        frame.write(set + 0x80, 4, 0x8000_0101);
+        expect(frame.read(set, 4) >>> 0).toBe(0x0000_0e30);
+      }
+    }
+  });
+
   it("GICD_TYPER: ITLinesNumber, CPUNumber, MBIS, LPIS, IDbits, A3V, No1N", () => {
     const { d } = make({ spiCount: 224, lpiIdBits: 16 });
     const t = d.read(0x4, 4);

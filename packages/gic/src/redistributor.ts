@@ -32,7 +32,7 @@ import {
   IIDR_VALUE,
   LPI_BASE,
 } from "./regs.js";
-import { type GicState, log, type PeState, PRI_MASK } from "./state.js";
+import { type GicState, log, type PeState, PRI_MASK, setClear } from "./state.js";
 
 const PROPBASER_LO_MASK = 0xfffff000 | (7 << 7) | (3 << 10) | 0x1f; // PA[31:12], InnerCache, Shareability, IDbits
 const PENDBASER_LO_MASK = 0xffff0000 | (7 << 7) | (3 << 10); // PA[31:16], InnerCache, Shareability
@@ -178,22 +178,16 @@ export class RedistributorRegs {
         pe.group = v;
         break;
       case GICR_SGI_BASE + GICR_ISENABLER0:
-        pe.enable |= v;
-        break;
       case GICR_SGI_BASE + GICR_ICENABLER0:
-        pe.enable &= ~v;
+        pe.enable = setClear(pe.enable, v, offset === GICR_SGI_BASE + GICR_ISENABLER0);
         break;
       case GICR_SGI_BASE + GICR_ISPENDR0:
-        pe.pend |= v;
-        break;
       case GICR_SGI_BASE + GICR_ICPENDR0:
-        pe.pend &= ~v;
+        pe.pend = setClear(pe.pend, v, offset === GICR_SGI_BASE + GICR_ISPENDR0);
         break;
       case GICR_SGI_BASE + GICR_ISACTIVER0:
-        pe.active |= v;
-        break;
       case GICR_SGI_BASE + GICR_ICACTIVER0:
-        pe.active &= ~v;
+        pe.active = setClear(pe.active, v, offset === GICR_SGI_BASE + GICR_ISACTIVER0);
         break;
       case GICR_SGI_BASE + GICR_ICFGR1: {
         let edges = 0;

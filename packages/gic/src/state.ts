@@ -17,6 +17,15 @@ function groupSelect(grp: number, g0: boolean, g1: boolean): number {
   return ((g1 ? grp : 0) | (g0 ? ~grp : 0)) >>> 0;
 }
 
+/**
+ * A write to one of a set/clear register pair (GICD_ISENABLER<n>/ICENABLER<n>, ISPENDR/ICPENDR,
+ * ISACTIVER/ICACTIVER and the GICR_*0 forms, IHI 0069 12.9, 12.11): the 1 bits of `v` set the
+ * state in the set form and clear it in the clear form; 0 bits leave it.
+ */
+export function setClear(bits: number, v: number, set: boolean): number {
+  return set ? bits | v : bits & ~v;
+}
+
 function ctz32(m: number): number {
   return 31 - Math.clz32(m & -m);
 }
