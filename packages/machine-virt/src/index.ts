@@ -23,5 +23,10 @@ export { VIRT_USER_NETWORK, virtNetBackend, wakeOnReceive } from "./net.js";
 export type { VirtPart, VirtUsb } from "./parts.js";
 export { VIRT_PARTS, VirtWiring } from "./parts.js";
 export type { VirtRestoreOptions, VirtSnapshotInfo } from "./snapshot.js";
-export { readVirtSnapshotInfo, restoreVirtMachine, VIRT_SNAPSHOT_BOARD } from "./snapshot.js";
+export {
+  readVirtSnapshotInfo,
+  restoreVirtMachine,
+  VIRT_SNAPSHOT_BOARD,
+  virtSnapshotNeeds,
+} from "./snapshot.js";
 export { VIRT_UEFI_BIOS } from "./uefi.js";

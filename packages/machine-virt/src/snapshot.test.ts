@@ -17,7 +17,7 @@ import { assemble, bareProgram } from "./baremetal/harness.js";
 import { LAYOUTS } from "./baremetal/suite.js";
 import { VZ_LAYOUT } from "./layout.js";
 import type { VirtMachineOptions } from "./machine.js";
-import { readVirtSnapshotInfo, restoreVirtMachine } from "./snapshot.js";
+import { readVirtSnapshotInfo, restoreVirtMachine, virtSnapshotNeeds } from "./snapshot.js";
 import { expectReplay, type RecordedMachine, recordedMachine } from "./test/replay.js";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -133,8 +133,16 @@ describe("snapshot replay with AHCI and USB behind PCI (qemu layout)", () => {
         expect(b.m.usb!.xhci.bars[0]!.device.read(0x4000, 4) >>> 0).toBe(0xfee0_2000);
       },
     );
-    // The command line cannot rebuild the disks and devices from the file: one typed refusal.
+    // The file records the ports and devices but not their media: restoreVirtMachine refuses
+    // (one typed refusal); readVirtSnapshotInfo says what to build the machine with.
     expect(await reason(() => restoreVirtMachine(file))).toBe("unsupported");
+    const info = readVirtSnapshotInfo(file);
+    expect(info.sata).toEqual([
+      { kind: "disk", size: 1 << 20 },
+      { kind: "cdrom", size: null },
+    ]);
+    expect(info.usb).toEqual(["tablet", "keyboard", "camera"]);
+    expect(virtSnapshotNeeds(info)).toEqual(["sata", "usb"]);
     // Built without the camera, the machine refuses the file (another configuration).
     const other = machine(bin, "qemu", { ...o(), usb: true }).m;
     expect(await reason(() => other.restoreSnapshot(file))).toBe("board");

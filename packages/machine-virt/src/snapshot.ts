@@ -34,7 +34,30 @@ export interface VirtSnapshotInfo {
   mac: string | undefined;
   /** The virtio-blk disk, when there was one: its image file ("" for an in-memory disk). */
   disk: { path: string; size: number; readOnly: boolean } | undefined;
+  /** The AHCI ports in order, when there was a controller: each one's kind and medium size (null: none). */
+  sata?: Array<{ kind: "disk" | "cdrom"; size: number | null }>;
+  /** The xHCI's USB devices in port order (their kinds), when there was one. */
+  usb?: string[];
+  /** The built-in UEFI and what it gave the OS ("acpi": ACPI tables, "dt": the device tree). */
+  uefi?: "acpi" | "dt";
+  /** Firmware boot from flash (EDK2) and what fw_cfg offered it ("acpi" tables, or "dt" only). */
+  firmware?: "acpi" | "dt";
 }
+
+/**
+ * The parts of a snapshot's board that restoreVirtMachine cannot rebuild from the file (their
+ * disks, devices, firmware or boot image are not in it), by configuration key: empty when it can.
+ */
+export function virtSnapshotNeeds(info: VirtSnapshotInfo): Array<"sata" | "usb" | "uefi" | "firmware"> {
+  return (["sata", "usb", "uefi", "firmware"] as const).filter((k) => info[k] !== undefined);
+}
+
+const NEEDS = {
+  sata: "AHCI (sata: its disks)",
+  usb: "USB devices (usb)",
+  uefi: "the built-in UEFI (uefi)",
+  firmware: "firmware from flash (firmware)",
+} as const;
 
 /** Host-side choices for a restored machine: none of them is guest state. */
 export interface VirtRestoreOptions {
@@ -70,13 +93,6 @@ export function readVirtSnapshotInfo(path: string): VirtSnapshotInfo {
     vs.includes(c[k] as T) ? (c[k] as T) : bad(k);
   const int = (k: string): number => (Number.isSafeInteger(c[k]) ? (c[k] as number) : bad(k));
   const bool = (k: string): boolean => (typeof c[k] === "boolean" ? (c[k] as boolean) : bad(k));
-  // AHCI and USB save and restore, but their disks and devices are not in the file's config:
-  // the library path rebuilds them (build the machine with the same options).
-  if (c.sata !== undefined || c.usb !== undefined || c.uefi !== undefined || c.firmware !== undefined)
-    throw new SnapshotError(
-      "unsupported",
-      "the snapshot's board has AHCI (sata), USB devices, the built-in UEFI or firmware (--bios), which cannot be rebuilt from the file alone yet; build a VirtMachine with the same options (the same kernel or firmware) and call restoreSnapshot",
-    );
   const layout = c.layout;
   if (layout !== "vz" && layout !== "qemu")
     throw new SnapshotError(
@@ -97,6 +113,22 @@ export function readVirtSnapshotInfo(path: string): VirtSnapshotInfo {
     mac: c.mac === null ? undefined : typeof c.mac === "string" ? c.mac : bad("mac"),
     disk: undefined,
   };
+  if (c.sata !== undefined) {
+    if (!Array.isArray(c.sata)) bad("sata");
+    info.sata = (c.sata as unknown[]).map((d) => {
+      const x = d as { kind?: unknown; size?: unknown };
+      if (typeof d !== "object" || d === null || (x.kind !== "disk" && x.kind !== "cdrom"))
+        return bad("sata");
+      if (x.size !== null && !Number.isSafeInteger(x.size)) return bad("sata");
+      return { kind: x.kind, size: x.size as number | null };
+    });
+  }
+  if (c.usb !== undefined) {
+    if (!Array.isArray(c.usb) || !c.usb.every((k) => typeof k === "string")) bad("usb");
+    info.usb = c.usb as string[];
+  }
+  if (c.uefi !== undefined) info.uefi = oneOf("uefi", ["acpi", "dt"] as const);
+  if (c.firmware !== undefined) info.firmware = oneOf("firmware", ["acpi", "dt"] as const);
   if (c.disk !== null) {
     const sec = snap.sections.get("disk");
     if (sec === undefined)
@@ -115,6 +147,12 @@ export function readVirtSnapshotInfo(path: string): VirtSnapshotInfo {
  */
 export function restoreVirtMachine(path: string, o: VirtRestoreOptions = {}): VirtMachine {
   const info = readVirtSnapshotInfo(path);
+  const needs = virtSnapshotNeeds(info);
+  if (needs.length > 0)
+    throw new SnapshotError(
+      "unsupported",
+      `the snapshot's board has ${needs.map((k) => NEEDS[k]).join(", ")}, which cannot be rebuilt from the file alone: build a VirtMachine with the same options (the same kernel or firmware) and call restoreSnapshot`,
+    );
   const model = [M1_MODEL, M1_QARMA5_MODEL, CORTEX_A72_MODEL].find((x) => x.name === info.model);
   if (model === undefined)
     throw new SnapshotError(

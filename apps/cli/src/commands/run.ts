@@ -21,7 +21,7 @@ import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
-import { diskFile, outputFile, peImageFile, readBytes } from "../files.js";
+import { diskFile, inputFile, outputFile, peImageFile, readBytes } from "../files.js";
 import { ConsoleTracker, installHostLog, LOG_LEVELS, type LogLevel, silenceStatus } from "../host-log.js";
 import { appendWarning, kernelFacts } from "../kernel.js";
 import { readable } from "./console-loop.js";
@@ -31,6 +31,7 @@ import { runParallels } from "./run-parallels.js";
 import {
   isRestore,
   RESTORE_HELP,
+  restoresOnOptions,
   runRestored,
   SNAPSHOT_HELP,
   SNAPSHOT_OPTIONS,
@@ -42,6 +43,7 @@ const L = VIRT_LIMITS;
 const HELP = `Usage: armature run --machine virt --kernel FILE [options]
        armature run --machine virt --layout qemu --bios FILE [--acpi off] [--efi-vars FILE] [options]
        armature run --machine virt --firmware uefi [--acpi [on]] [--efi-vars FILE] --kernel FILE [options]
+       armature run --machine virt [the saving run's options] --restore FILE [--force-restore]
        armature run --restore FILE [--force-restore] [options]
 
   --machine virt          the board ("parallels": see \`armature run --machine parallels --help\`)
@@ -146,6 +148,10 @@ export interface RunOptions extends RunCommonOptions {
   logLevel?: LogLevel;
   /** --snapshot-on-exit: save the machine here when the run stops. */
   snapshotOnExit?: string;
+  /** --restore with the board's options: the snapshot to continue on the machine they build. */
+  restore?: string;
+  /** --force-restore: accept disks and DVD media that changed since the snapshot. */
+  forceRestore?: boolean;
 }
 
 /** One `--usb-device`. */
@@ -218,6 +224,7 @@ const RUN_OPTIONS = {
   "--log": { value: true },
   "--log-level": { value: true, choices: LOG_LEVELS },
   ...SNAPSHOT_OPTIONS,
+  "--restore": { value: true },
   "--force-restore": {},
   ...DEBUG_OPTIONS,
 } as const satisfies OptionSpecs;
@@ -248,7 +255,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   const { options: a, help } = parseArgs(args, RUN_OPTIONS);
   if (help) return "help";
   if (a["--machine"] === undefined) throw new CliUsageError("--machine is required (virt or parallels)");
-  if (a["--force-restore"] === true) throw new CliUsageError("--force-restore goes with --restore FILE");
+  if (a["--force-restore"] === true && a["--restore"] === undefined)
+    throw new CliUsageError("--force-restore goes with --restore FILE");
   const uefi = a["--firmware"] === "uefi";
   if (uefi && a["--bios"] !== undefined)
     throw new CliUsageError(
@@ -344,6 +352,8 @@ export function parseRunOptions(args: readonly string[]): RunOptions | "help" {
   if (o.screendump !== undefined) outputFile(o.screendump, "--screendump");
   const onExit = snapshotOnExitArg(a["--snapshot-on-exit"]);
   if (onExit !== undefined) o.snapshotOnExit = onExit;
+  if (a["--restore"] !== undefined) o.restore = inputFile(a["--restore"], "snapshot (--restore)");
+  if (a["--force-restore"] === true) o.forceRestore = true;
   return o;
 }
 
@@ -353,7 +363,9 @@ export const runCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     // The Parallels board restores on the machine its options build (QEMU's -loadvm): run-parallels.ts.
     if (machineArg(args) === "parallels") return runParallels(args, io);
-    if (isRestore(args)) return runRestored(args, io, (name) => name in RUN_OPTIONS);
+    // --restore FILE alone: the board comes from the file; with the board's options: from them.
+    if (isRestore(args) && !restoresOnOptions(args, (name) => name in RUN_OPTIONS))
+      return runRestored(args, io);
     const opts = parseRunOptions(args);
     if (opts === "help") {
       io.out(HELP);
@@ -389,8 +401,10 @@ export const runCommand: Command = {
         facts.warning = `kernel "${opts.kernel}" has no PE/COFF header (no EFI stub): the built-in UEFI cannot start it`;
       via = opts.uefi.acpi ? " via the built-in UEFI (ACPI)" : " via the built-in UEFI (DT)";
     }
-    for (const w of [facts.warning, appendWarning(opts.append)])
-      if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
+    // A restore does not boot the kernel (RAM and the vCPUs come from the file): the saving run warned.
+    if (opts.restore === undefined)
+      for (const w of [facts.warning, appendWarning(opts.append)])
+        if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
     const tracker = new ConsoleTracker((b) => process.stdout.write(b));
     const mo: VirtMachineOptions = {
       layout: opts.layout,
@@ -446,6 +460,19 @@ export const runCommand: Command = {
         ...(opts.bootOrder === undefined ? {} : { bootOrder: opts.bootOrder }),
       };
     const m = new VirtMachine(mo);
+    if (opts.restore !== undefined) {
+      try {
+        // All or nothing: a snapshot of a machine built otherwise is refused in one line (exit 1).
+        m.restoreSnapshot(opts.restore, { force: opts.forceRestore === true });
+      } catch (e) {
+        m.close();
+        for (const b of [mo.disk, ...(mo.sata ?? []).map((s) => s.backend)]) b?.close?.();
+        vars?.file?.close();
+        throw e;
+      }
+      if (process.stderr.isTTY === true && opts.quiet !== true)
+        io.err(`armature run: restored ${opts.restore} (${m.retired()} instructions retired so far)\n`);
+    }
     if (opts.snapshotOnExit !== undefined) {
       try {
         m.snapshotSections(); // a part that cannot be saved: refused before the run, not after it

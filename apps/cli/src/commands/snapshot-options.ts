@@ -1,6 +1,12 @@
-import { FileBlockBackend } from "@armature/core";
+import { FileBlockBackend, SnapshotError } from "@armature/core";
 import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
-import { restoreVirtMachine, type VirtMachine } from "@armature/machine-virt";
+import {
+  readVirtSnapshotInfo,
+  restoreVirtMachine,
+  type VirtMachine,
+  type VirtSnapshotInfo,
+  virtSnapshotNeeds,
+} from "@armature/machine-virt";
 import { type NetSpec, parseNetSpec } from "@armature/net";
 import { fileArg, maxInstructionsArg, type OptionSpecs, parseArgs } from "../args.js";
 import { type CliIo, CliUsageError } from "../command.js";
@@ -67,13 +73,18 @@ const RESTORE_OPTIONS = {
 } as const satisfies OptionSpecs;
 
 export const RESTORE_HELP = `  --restore FILE          continue a machine saved by --snapshot-on-exit or the monitor's
-                          savevm: the board and its configuration (layout, vCPUs, RAM, devices,
-                          MAC, --deterministic) come from FILE, so --kernel and the board options
-                          are refused; the disk is the image recorded in FILE (or --disk FILE),
-                          refused when it changed since (size, content sample, mtime); options that
-                          go with it: --disk, --net, --net-dump, --cpu-engine, --max-instructions,
-                          --snapshot-on-exit, --quiet, --log, --log-level, --gdb, --monitor
-  --force-restore         with --restore: accept a disk that changed since the snapshot
+                          savevm. Alone (with only the options below), the board and its
+                          configuration (layout, vCPUs, RAM, devices, MAC, --deterministic) come
+                          from FILE; the disk is the image recorded in FILE (or --disk FILE),
+                          refused when it changed since (size, content sample, mtime); options
+                          that go with it: --machine virt, --disk, --net, --net-dump,
+                          --cpu-engine, --max-instructions, --snapshot-on-exit, --quiet, --log,
+                          --log-level, --gdb, --monitor. With the options of the saving run
+                          (--machine virt --kernel/--bios/--firmware uefi, --sata, --cdrom,
+                          --usb, ...: needed for a machine with AHCI, USB or firmware), the
+                          machine they build restores FILE, as QEMU's -loadvm: one built
+                          otherwise is refused (exit 1, naming what differs)
+  --force-restore         with --restore: accept a disk or DVD medium that changed since the snapshot
 `;
 
 const HELP = `Usage: armature run --restore FILE [--force-restore] [options]
@@ -89,20 +100,44 @@ export function isRestore(args: readonly string[]): boolean {
 }
 
 /**
- * `armature run --restore FILE ...`: the virt board rebuilt from the snapshot (restoreVirtMachine
- * of @armature/machine-virt), run with the terminal as its console. `boardOption` names the run
- * options that describe the board (refused here: they come from the snapshot).
+ * Whether a `--restore` run also gives options that build the board (`isRunOption` names the run
+ * options): then the board is built from them and the snapshot restored into it (QEMU's -loadvm)
+ * instead of rebuilt from the file. Such a run needs `--machine`, as the saving run did.
  */
-export async function runRestored(
-  args: readonly string[],
-  io: CliIo,
-  boardOption: (name: string) => boolean,
-): Promise<number> {
-  for (const a of args)
-    if (a.startsWith("--") && !(a in RESTORE_OPTIONS) && boardOption(a))
-      throw new CliUsageError(
-        `${a} does not go with --restore: the board and its configuration come from the snapshot`,
-      );
+export function restoresOnOptions(args: readonly string[], isRunOption: (name: string) => boolean): boolean {
+  const builds = args.find((a) => a.startsWith("--") && !(a in RESTORE_OPTIONS) && isRunOption(a));
+  if (builds !== undefined && !args.includes("--machine"))
+    throw new CliUsageError(
+      `--restore FILE with ${builds} restores on the machine the options build: give --machine and the same options as the saving run (or --restore FILE alone to rebuild the board from the file)`,
+    );
+  return builds !== undefined;
+}
+
+/**
+ * The run options a virt snapshot's board needs that the file cannot rebuild (its AHCI disks, USB
+ * devices, firmware), as the user gives them: empty when `--restore FILE` alone can.
+ */
+export function optionsNeeded(info: VirtSnapshotInfo): string[] {
+  const o: string[] = [];
+  for (const k of virtSnapshotNeeds(info)) {
+    if (k === "firmware") o.push(info.firmware === "dt" ? "--bios, --acpi off" : "--bios");
+    else if (k === "uefi") o.push(info.uefi === "acpi" ? "--firmware uefi, --acpi" : "--firmware uefi");
+    else if (k === "usb") o.push(`--usb (devices: ${(info.usb ?? []).join(", ")})`);
+    else {
+      const kinds = new Set((info.sata ?? []).map((d) => d.kind));
+      if (kinds.has("disk")) o.push("--sata");
+      if (kinds.has("cdrom")) o.push("--cdrom");
+    }
+  }
+  return o;
+}
+
+/**
+ * `armature run --restore FILE ...`: the virt board rebuilt from the snapshot (restoreVirtMachine
+ * of @armature/machine-virt), run with the terminal as its console. A snapshot whose board the file
+ * cannot rebuild (AHCI, USB, firmware) is refused in one line naming the options to give.
+ */
+export async function runRestored(args: readonly string[], io: CliIo): Promise<number> {
   const { options: a, help } = parseArgs(args, RESTORE_OPTIONS);
   if (help) {
     io.out(HELP);
@@ -127,6 +162,12 @@ export async function runRestored(
   if (diskArg !== undefined) diskFile(diskArg.path, diskArg.readOnly, "disk", "--disk");
   const log = a["--log"] === undefined ? undefined : outputFile(a["--log"], "--log");
   const netDump = a["--net-dump"] === undefined ? undefined : outputFile(a["--net-dump"], "--net-dump");
+  const needed = optionsNeeded(readVirtSnapshotInfo(file));
+  if (needed.length > 0)
+    throw new SnapshotError(
+      "unsupported",
+      `this snapshot was saved with ${needed.join(", ")}: give the same options as the saving run (--machine virt, the same kernel or firmware, disks and devices) plus --restore ${file}`,
+    );
 
   const tracker = new ConsoleTracker((b) => process.stdout.write(b));
   const disk =

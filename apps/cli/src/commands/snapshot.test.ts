@@ -1,7 +1,7 @@
 // armature run --snapshot-on-exit / --restore (issue 25): a deterministic bare-metal run stopped
 // at N instructions and saved, then restored and run M more, prints the same console output and
 // ends in the same state hash as one uninterrupted run of N + M; refused files are one line.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,12 +149,15 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     const missing = await run(["run", "--restore", join(dir, "nope.snap")]);
     expect(missing.code).toBe(1);
     expect(missing.err.trim().split("\n")).toHaveLength(1);
-    // The virt board comes from the snapshot: its options are usage errors.
+    // Board options with --restore build the machine the snapshot restores into: as the saving
+    // run, they need --machine (a usage error without it).
     for (const extra of [["--kernel", kernel], ["--smp", "2"], ["--deterministic"]]) {
       const r = await run(["run", "--restore", good, ...extra]);
       expect(r.code, extra[0]).toBe(2);
       expect(r.err).toMatch(
-        /does not go with --restore: the board and its configuration come from the snapshot/,
+        new RegExp(
+          `--restore FILE with ${extra[0]} restores on the machine the options build: give --machine`,
+        ),
       );
     }
     // A virt snapshot restored on the Parallels board (built from its options) is another board's.
@@ -222,6 +225,36 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     expect(f.code, f.err).toBe(3);
   });
 
+  it("with the saving run's options: the machine they build restores the file; another build is refused in one line", async () => {
+    const N = 9_000;
+    const M = 11_000;
+    const s = join(dir, "opts.snap");
+    const a = await stopAt(kernel, N, s);
+    expect(a.code, a.err).toBe(3);
+    const b = await run([
+      "run",
+      ...BOARD,
+      "--kernel",
+      kernel,
+      "--restore",
+      s,
+      "--max-instructions",
+      `${M}`,
+      "--snapshot-on-exit",
+      join(dir, "opts-b.snap"),
+    ]);
+    expect(b.code, b.err).toBe(3);
+    const whole = await stopAt(kernel, N + M, join(dir, "opts-whole.snap"));
+    expect(a.guest + b.guest).toBe(whole.guest);
+    expect(hashOf(b.err)).toBe(hashOf(whole.err));
+    const r = await run(["run", ...BOARD, "--memory", "128", "--kernel", kernel, "--restore", s]);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(
+      /^armature run: the snapshot was taken with another configuration: memoryMiB 64 \(snapshot\) vs 128 \(here\); give the same board options as when it was saved\n$/,
+    );
+    expect(r.guest).toBe("");
+  });
+
   it("lists the options in --help", async () => {
     const h = await run(["run", "--machine", "virt", "--help"]);
     for (const o of ["--snapshot-on-exit FILE", "--restore FILE", "--force-restore"])
@@ -271,4 +304,150 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     expect(stopped.guest + more.guest).toBe(ref.guest);
     expect(hashOf(more.err)).toBe(hashOf(ref.err));
   });
+});
+
+/** An ISO 9660 image as small as the AHCI DVD accepts: a primary volume descriptor and the terminator. */
+function tinyIso(path: string): string {
+  const iso = new Uint8Array(18 * 2048);
+  for (const [sector, type] of [
+    [16, 1],
+    [17, 0xff],
+  ] as const) {
+    iso[sector * 2048] = type;
+    iso.set(new TextEncoder().encode("CD001"), sector * 2048 + 1);
+    iso[sector * 2048 + 6] = 1;
+  }
+  writeFileSync(path, iso);
+  return path;
+}
+
+describe("armature run --restore on the machine the saving run's options build (AHCI, USB, firmware)", () => {
+  it("AHCI disk + DVD and USB: restore at N and run M gives one run of N + M; --restore alone names the options; another build is refused", async () => {
+    const img = join(dir, "sata.img");
+    writeFileSync(img, new Uint8Array(1 << 20));
+    const devices = ["--sata", img, "--cdrom", tinyIso(join(dir, "dvd.iso")), "--usb"];
+    const opts = [...BOARD, "--kernel", kernel, ...devices];
+    const N = 9_000;
+    const M = 11_000;
+    const s = join(dir, "ahci-usb.snap");
+    const a = await run(["run", ...opts, "--max-instructions", `${N}`, "--snapshot-on-exit", s]);
+    expect(a.code, a.err).toBe(3);
+    const b = await run([
+      "run",
+      ...opts,
+      "--restore",
+      s,
+      "--max-instructions",
+      `${M}`,
+      "--snapshot-on-exit",
+      join(dir, "ahci-b.snap"),
+    ]);
+    expect(b.code, b.err).toBe(3);
+    expect(b.err).toMatch(new RegExp(`stopped after ${N + M} instructions`));
+    const whole = await run([
+      "run",
+      ...opts,
+      "--max-instructions",
+      `${N + M}`,
+      "--snapshot-on-exit",
+      join(dir, "ahci-w.snap"),
+    ]);
+    expect(whole.code, whole.err).toBe(3);
+    expect(a.guest.length).toBeGreaterThan(10);
+    expect(b.guest.length).toBeGreaterThan(10);
+    expect(a.guest + b.guest).toBe(whole.guest);
+    expect(hashOf(b.err)).toBe(hashOf(whole.err));
+    expect(hashOf(b.err)).not.toBe(hashOf(a.err));
+    // The board cannot come from the file alone: one line naming the options to give.
+    const alone = await run(["run", "--restore", s]);
+    expect(alone.code).toBe(1);
+    expect(alone.err).toMatch(
+      /^armature run: this snapshot was saved with --sata, --cdrom, --usb \(devices: tablet, keyboard\): give the same options as the saving run .*plus --restore .*ahci-usb\.snap\n$/,
+    );
+    expect(alone.guest).toBe("");
+    // A machine built without the USB devices or the DVD: the configuration check names the key.
+    for (const [drop, key] of [
+      ["--usb", "usb"],
+      ["--cdrom", "sata"],
+    ] as const) {
+      const i = opts.indexOf(drop);
+      const other = [...opts.slice(0, i), ...opts.slice(i + (drop === "--usb" ? 1 : 2))];
+      const r = await run(["run", ...other, "--restore", s]);
+      expect(r.code, drop).toBe(1);
+      expect(r.err, drop).toMatch(
+        new RegExp(`^armature run: the snapshot was taken with another configuration: ${key} .*\\n$`),
+      );
+      expect(r.err.trim().split("\n"), drop).toHaveLength(1);
+      expect(r.guest, drop).toBe("");
+    }
+  });
+
+  const aavmf = "/usr/share/AAVMF/AAVMF_CODE.fd";
+  it.skipIf(!existsSync(aavmf))(
+    "--bios (Debian's AAVMF; skipped without qemu-efi-aarch64): EDK2 restored at N and run M is one run of N + M",
+    async () => {
+      const img = join(dir, "edk2-sata.img");
+      writeFileSync(img, new Uint8Array(1 << 20));
+      const fw = [
+        "--machine",
+        "virt",
+        "--layout",
+        "qemu",
+        "--memory",
+        "256",
+        "--net",
+        "none",
+        "--deterministic",
+        "--bios",
+        aavmf,
+        "--sata",
+        img,
+        "--usb",
+      ];
+      // EDK2 programs the AHCI and xHCI functions after about 350 M instructions: a run that far
+      // (ARMATURE_CLI_EDK2_SNAPSHOT_N=400000000, about 25 s) also fails when the xHCI's restore is
+      // left out; the default N keeps this test short (machine-virt's snapshot tests check the
+      // devices' own state).
+      const N = Number(process.env.ARMATURE_CLI_EDK2_SNAPSHOT_N ?? 20_000_000);
+      const M = Number(process.env.ARMATURE_CLI_EDK2_SNAPSHOT_M ?? 5_000_000);
+      const s = join(dir, "edk2.snap");
+      const a = await run(["run", ...fw, "--max-instructions", `${N}`, "--snapshot-on-exit", s]);
+      expect(a.code, a.err).toBe(3);
+      const b = await run([
+        "run",
+        ...fw,
+        "--restore",
+        s,
+        "--max-instructions",
+        `${M}`,
+        "--snapshot-on-exit",
+        join(dir, "edk2-b.snap"),
+      ]);
+      expect(b.code, b.err).toBe(3);
+      const whole = await run([
+        "run",
+        ...fw,
+        "--max-instructions",
+        `${N + M}`,
+        "--snapshot-on-exit",
+        join(dir, "edk2-w.snap"),
+      ]);
+      expect(whole.code, whole.err).toBe(3);
+      expect(a.guest + b.guest).toBe(whole.guest);
+      expect(hashOf(b.err)).toBe(hashOf(whole.err));
+      expect(hashOf(b.err)).not.toBe(hashOf(a.err));
+      const alone = await run(["run", "--restore", s]);
+      expect(alone.code).toBe(1);
+      expect(alone.err).toMatch(
+        /^armature run: this snapshot was saved with --sata, --usb \(devices: tablet, keyboard\), --bios: give the same options/,
+      );
+      // The firmware told to give the OS the device tree: another configuration.
+      const dt = await run(["run", ...fw, "--acpi", "off", "--restore", s]);
+      expect(dt.code).toBe(1);
+      expect(dt.err).toMatch(
+        /^armature run: the snapshot was taken with another configuration: firmware "acpi" \(snapshot\) vs "dt" \(here\)/,
+      );
+    },
+    60_000,
+  );
 });
