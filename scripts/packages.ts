@@ -87,8 +87,37 @@ export interface Manifest {
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   devDependencies?: Record<string, string>;
-  tsup?: { entry?: Record<string, string> | string[]; sourcemap?: boolean; [k: string]: unknown };
+  /** One tsup configuration, or several (the CLI builds its library and its bundled binary apart). */
+  tsup?: TsupConfig | TsupConfig[];
   [k: string]: unknown;
+}
+
+export interface TsupConfig {
+  entry?: Record<string, string> | string[];
+  sourcemap?: boolean;
+  [k: string]: unknown;
+}
+
+/** A manifest's tsup configurations as a list (none, one or several). */
+function tsupConfigs(m: Manifest): TsupConfig[] {
+  return m.tsup === undefined ? [] : Array.isArray(m.tsup) ? m.tsup : [m.tsup];
+}
+
+/**
+ * Every entry of the manifest's tsup configurations: a map of named entries, a list, or none given.
+ * With `modulesOnly`, of several configurations only those that emit declarations (`dts`) count:
+ * the others build binaries (the CLI's bundled `main`), which are not exported modules.
+ */
+function tsupEntry(m: Manifest, modulesOnly = false): Record<string, string> | string[] | undefined {
+  const configs = tsupConfigs(m);
+  const entries = configs
+    .filter((c) => !modulesOnly || configs.length === 1 || (c.dts !== undefined && c.dts !== false))
+    .map((c) => c.entry)
+    .filter((e) => e !== undefined);
+  if (entries.length === 0) return undefined;
+  if (entries.some((e) => Array.isArray(e)))
+    return entries.flatMap((e) => (Array.isArray(e) ? e : Object.values(e)));
+  return Object.assign({}, ...entries) as Record<string, string>;
 }
 
 export interface WorkspacePackage {
@@ -118,7 +147,7 @@ const BUILTINS = new Set(builtinModules);
 
 /** The source files tsup builds each published entry from. */
 export function entryFiles(p: WorkspacePackage): string[] {
-  const e = p.manifest.tsup?.entry;
+  const e = tsupEntry(p.manifest);
   const list = e === undefined ? ["src/index.ts"] : Array.isArray(e) ? e : Object.values(e);
   return list.map((f) => join(REPO, p.dir, f));
 }
@@ -262,7 +291,7 @@ export function checkPackage(p: WorkspacePackage, license: string): string[] {
   for (const pkg of devs) if (deps.has(pkg)) say(`"${pkg}" is both a dependency and a devDependency`);
 
   // exports: one entry per tsup entry, each condition with its own types.
-  const e = m.tsup?.entry;
+  const e = tsupEntry(m, true);
   const entries = e === undefined || Array.isArray(e) ? {} : e;
   if (m.exports !== undefined) {
     for (const [entry, src] of Object.entries(entries)) {
@@ -278,7 +307,7 @@ export function checkPackage(p: WorkspacePackage, license: string): string[] {
     if (m.types !== "./dist/index.d.ts" || m.main !== "./dist/index.cjs" || m.module !== "./dist/index.js")
       say("main/module/types should be ./dist/index.cjs, ./dist/index.js, ./dist/index.d.ts");
   }
-  if (m.tsup !== undefined && m.tsup.sourcemap !== false)
+  if (tsupConfigs(m).some((c) => c.sourcemap !== false))
     say("tsup.sourcemap should be false (maps without their sources help nobody)");
 
   // Metadata.
@@ -315,7 +344,7 @@ function ownKeywords(m: Manifest): readonly string[] {
 /** Rewrite the derived fields of a manifest (metadata, exports, publishConfig), keeping its order. */
 export function fixManifest(p: WorkspacePackage): Manifest {
   const m = { ...p.manifest };
-  const e = m.tsup?.entry;
+  const e = tsupEntry(m, true);
   if (m.exports !== undefined && e !== undefined && !Array.isArray(e)) {
     const exportsField: Record<string, ExportTarget> = {};
     for (const [entry, src] of Object.entries(e)) {
@@ -328,7 +357,8 @@ export function fixManifest(p: WorkspacePackage): Manifest {
     m.module = "./dist/index.js";
     m.types = "./dist/index.d.ts";
   }
-  if (m.tsup !== undefined) m.tsup = { ...m.tsup, sourcemap: false };
+  if (Array.isArray(m.tsup)) m.tsup = m.tsup.map((c) => ({ ...c, sourcemap: false }));
+  else if (m.tsup !== undefined) m.tsup = { ...m.tsup, sourcemap: false };
   const ordered: Manifest = {
     name: m.name,
     version: m.version,
