@@ -450,4 +450,47 @@ describe("armature run --restore on the machine the saving run's options build (
     },
     60_000,
   );
+
+  const guest = join(import.meta.dirname, "..", "..", "..", "..", ".cache", "guest");
+  it.skipIf(!existsSync(join(guest, "Image")))(
+    "--firmware uefi --acpi (Debian's cloud kernel, after ExitBootServices): restored at N and run M is one run of N + M",
+    async () => {
+      const uefi = [
+        ...["--machine", "virt", "--layout", "qemu", "--firmware", "uefi", "--acpi"],
+        ...["--kernel", join(guest, "Image"), "--initrd", join(guest, "initramfs.cpio.gz")],
+        ...["--memory", "256", "--net", "none", "--deterministic", "--quiet"],
+      ];
+      const N = 60_000_000; // the EFI stub has called ExitBootServices (the firmware saves after it)
+      const M = 2_000_000;
+      const s = join(dir, "uefi.snap");
+      const a = await run(["run", ...uefi, "--max-instructions", `${N}`, "--snapshot-on-exit", s]);
+      expect(a.code, a.err).toBe(3);
+      const b = await run([
+        ...["run", ...uefi, "--restore", s],
+        ...["--max-instructions", `${M}`, "--snapshot-on-exit", join(dir, "uefi-b.snap")],
+      ]);
+      expect(b.code, b.err).toBe(3);
+      const whole = await run([
+        ...["run", ...uefi, "--max-instructions", `${N + M}`],
+        ...["--snapshot-on-exit", join(dir, "uefi-w.snap")],
+      ]);
+      expect(whole.code, whole.err).toBe(3);
+      expect(a.guest + b.guest).toBe(whole.guest);
+      expect(hashOf(b.err)).toBe(hashOf(whole.err));
+      expect(hashOf(b.err)).not.toBe(hashOf(a.err));
+      const alone = await run(["run", "--restore", s]);
+      expect(alone.code).toBe(1);
+      expect(alone.err).toMatch(
+        /^armature run: this snapshot was saved with --firmware uefi, --acpi: give the same options/,
+      );
+      // Without --acpi the built-in UEFI gives the OS the device tree: another configuration.
+      const dt = await run(["run", ...uefi.filter((o) => o !== "--acpi"), "--restore", s]);
+      expect(dt.code).toBe(1);
+      expect(dt.err).toMatch(
+        /^armature run: the snapshot was taken with another configuration: uefi "acpi" \(snapshot\) vs "dt" \(here\)/,
+      );
+      expect(dt.err.trim().split("\n")).toHaveLength(1);
+    },
+    120_000,
+  );
 });
