@@ -380,6 +380,23 @@ describe("armature run --restore on the machine the saving run's options build (
       expect(r.err.trim().split("\n"), drop).toHaveLength(1);
       expect(r.guest, drop).toBe("");
     }
+    // The SATA disk changed since the save: refused (its identity is in the file) unless --force-restore.
+    writeFileSync(img, new Uint8Array(1 << 20).fill(1));
+    const changed = await run(["run", ...opts, "--restore", s, "--max-instructions", "100"]);
+    expect(changed.code).toBe(1);
+    expect(changed.err).toMatch(
+      /^armature run: disk sata0 \(.*sata\.img\) changed since the snapshot: its content changed/,
+    );
+    const forced = await run([
+      "run",
+      ...opts,
+      "--restore",
+      s,
+      "--force-restore",
+      "--max-instructions",
+      "100",
+    ]);
+    expect(forced.code, forced.err).toBe(3);
   });
 
   const aavmf = "/usr/share/AAVMF/AAVMF_CODE.fd";
