@@ -84,7 +84,8 @@ export const RESTORE_HELP = `  --restore FILE          continue a machine saved 
                           --usb, ...: needed for a machine with AHCI, USB or firmware), the
                           machine they build restores FILE, as QEMU's -loadvm: one built
                           otherwise is refused (exit 1, naming what differs)
-  --force-restore         with --restore: accept a disk or DVD medium that changed since the snapshot
+  --force-restore         with --restore: accept a disk or DVD medium that changed since the
+                          snapshot
 `;
 
 const HELP = `Usage: armature run --restore FILE [--force-restore] [options]

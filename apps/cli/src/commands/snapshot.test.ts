@@ -259,6 +259,8 @@ describe("armature run --snapshot-on-exit / --restore", () => {
     const h = await run(["run", "--machine", "virt", "--help"]);
     for (const o of ["--snapshot-on-exit FILE", "--restore FILE", "--force-restore"])
       expect(h.out).toContain(o);
+    expect(h.out).toContain("armature run --machine virt [the saving run's options] --restore FILE");
+    expect(h.out).toMatch(/With the options of the saving run/);
     const r = await run(["run", "--restore", "x", "--help"]);
     expect(r.out).toMatch(/exit status 1; nothing runs/);
   });
