@@ -205,6 +205,29 @@ describe("Image header and placement rules", () => {
     expect(chosen.property("rng-seed")?.value.length).toBe(32);
   });
 
+  it("writes the Image and zeros over the rest of its footprint (image_size), and nothing past it", () => {
+    const image = syntheticImage({ imageSize: 0x3000n, body: 0x1800, textOffset: 0x80000n });
+    image.fill(0x5c, 0x40); // past the header: bytes that are not zeros
+    for (const viaBus of [false, true]) {
+      const bus = new Bus();
+      const ram = viaBus
+        ? bus.addRam("ram", 0x40000000, 64 * MiB)
+        : new RamRegion("ram", 0x40000000, 64 * MiB);
+      ram.u8.fill(0xaa); // RAM that is not fresh (e.g. a reset)
+      const plan = loadLinux({
+        ...(viaBus ? { bus, ram: { name: "ram", base: 0x40000000, size: 64 * MiB } } : { ram }),
+        kernel: image,
+        fdt: board(),
+      });
+      const at = plan.kernel.address - 0x40000000;
+      expect(plan.kernel.footprint).toBe(0x3000);
+      expect(ram.u8.subarray(at, at + 0x1800)).toEqual(image);
+      expect(ram.u8.subarray(at + 0x1800, at + 0x3000).every((b) => b === 0)).toBe(true);
+      expect(ram.u8[at + 0x3000]).toBe(0xaa);
+      expect(ram.u8[at - 1]).toBe(0xaa);
+    }
+  });
+
   it("writes through a Bus when given one", () => {
     const bus = new Bus();
     const ram = bus.addRam("ram", 0x80000000, 64 * MiB);
