@@ -29,13 +29,13 @@ describe("parsePattern", () => {
 
   it("rejects malformed tokens and patterns that do not cover 32 bits", () => {
     const bad = [
-      "sf: 0 " + "0".repeat(31),
-      "sf=" + " 0".repeat(32),
-      "0a" + "0".repeat(30),
-      "Rd " + "0".repeat(32),
+      `sf: 0 ${"0".repeat(31)}`,
+      `sf=${" 0".repeat(32)}`,
+      `0a${"0".repeat(30)}`,
+      `Rd ${"0".repeat(32)}`,
     ];
     for (const pat of bad) expect(() => parsePattern(pat), pat).toThrow(EncodingError);
     expect(() => parsePattern("0".repeat(31))).toThrow(/covers 31 bits, not 32/);
-    expect(() => parsePattern("Rd:5 " + "1".repeat(28))).toThrow(/covers 33 bits/);
+    expect(() => parsePattern(`Rd:5 ${"1".repeat(28)}`)).toThrow(/covers 33 bits/);
   });
 });
