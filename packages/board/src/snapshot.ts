@@ -88,6 +88,11 @@ export function checkSnapshot(snap: DecodedSnapshot, header: SnapshotHeader): De
   return snap;
 }
 
+/** A configuration value in an error message; a key one side lacks reads "absent". */
+function shown(v: unknown): string {
+  return v === undefined ? "absent" : JSON.stringify(v);
+}
+
 /** Which keys differ between two JSON configurations (for the error message). */
 function configDiff(saved: string, now: string): string {
   try {
@@ -96,7 +101,7 @@ function configDiff(saved: string, now: string): string {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
     const d = keys
       .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
-      .map((k) => `${k} ${JSON.stringify(a[k])} (snapshot) vs ${JSON.stringify(b[k])} (here)`);
+      .map((k) => `${k} ${shown(a[k])} (snapshot) vs ${shown(b[k])} (here)`);
     return d.join(", ") || "unknown difference";
   } catch {
     return "unreadable configuration";
