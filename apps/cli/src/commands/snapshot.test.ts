@@ -84,27 +84,41 @@ const stopAt = (program: string, n: number, file: string) =>
 const resume = (snap: string, m: number, file: string) =>
   run(["run", "--restore", snap, "--max-instructions", `${m}`, "--snapshot-on-exit", file]);
 
+/**
+ * The round trip every board configuration must pass: run `opts` to `n` instructions and save
+ * (`NAME.snap`), restore it (with `restoreOpts`: the saving run's options, or none when the file
+ * names the board) and run `m` more (`NAME-b.snap`), and one uninterrupted run of n + m
+ * (`NAME-w.snap`). The two halves print the whole run's output and the restored run ends in its
+ * state hash (not the saved one).
+ */
+async function expectRoundTrip(name: string, opts: string[], n: number, m: number, restoreOpts = opts) {
+  const snap = join(dir, `${name}.snap`);
+  const stop = (count: number, file: string, ...more: string[]) =>
+    run(["run", ...more, "--max-instructions", `${count}`, "--snapshot-on-exit", file]);
+  const a = await stop(n, snap, ...opts);
+  expect(a.code, a.err).toBe(3);
+  const b = await stop(m, join(dir, `${name}-b.snap`), ...restoreOpts, "--restore", snap);
+  expect(b.code, b.err).toBe(3);
+  const whole = await stop(n + m, join(dir, `${name}-w.snap`), ...opts);
+  expect(whole.code, whole.err).toBe(3);
+  expect(a.guest + b.guest).toBe(whole.guest);
+  expect(hashOf(b.err)).toBe(hashOf(whole.err));
+  expect(hashOf(b.err)).not.toBe(hashOf(a.err));
+  return { a, b, snap };
+}
+
 describe("armature run --snapshot-on-exit / --restore", () => {
   it("restore at N and run M: the same output and state hash as one run of N + M; then to power-off", async () => {
     const N = 9_000;
     const M = 11_000;
-    const s1 = join(dir, "n.snap");
-    const a = await stopAt(kernel, N, s1);
-    expect(a.code, a.err).toBe(3);
+    const { a, b, snap: s1 } = await expectRoundTrip("n", [...BOARD, "--kernel", kernel], N, M, []);
     expect(a.err).toMatch(
       new RegExp(`snapshot ${s1}: \\d+ bytes at ${N} instructions, state sha256 [0-9a-f]{64}`),
     );
-    const b = await resume(s1, M, join(dir, "b.snap"));
-    expect(b.code, b.err).toBe(3);
     expect(b.err).toMatch(new RegExp(`stopped after ${N + M} instructions`));
-    const whole = await stopAt(kernel, N + M, join(dir, "whole.snap"));
-    expect(whole.code).toBe(3);
     expect(a.guest.length).toBeGreaterThan(10);
     expect(b.guest.length).toBeGreaterThan(10);
-    expect(a.guest + b.guest).toBe(whole.guest);
-    expect(hashOf(b.err)).toBe(hashOf(whole.err));
-    expect(hashOf(b.err)).not.toBe(hashOf(a.err));
-    expect(readFileSync(join(dir, "b.snap")).equals(readFileSync(join(dir, "whole.snap")))).toBe(true);
+    expect(readFileSync(join(dir, "n-b.snap")).equals(readFileSync(join(dir, "n-w.snap")))).toBe(true);
     // To the end: the restored run powers off (exit 0) with the rest of the output.
     const full = await run(["run", ...BOARD, "--kernel", kernel]);
     const rest = await run(["run", "--restore", s1]);
@@ -226,27 +240,7 @@ describe("armature run --snapshot-on-exit / --restore", () => {
   });
 
   it("with the saving run's options: the machine they build restores the file; another build is refused in one line", async () => {
-    const N = 9_000;
-    const M = 11_000;
-    const s = join(dir, "opts.snap");
-    const a = await stopAt(kernel, N, s);
-    expect(a.code, a.err).toBe(3);
-    const b = await run([
-      "run",
-      ...BOARD,
-      "--kernel",
-      kernel,
-      "--restore",
-      s,
-      "--max-instructions",
-      `${M}`,
-      "--snapshot-on-exit",
-      join(dir, "opts-b.snap"),
-    ]);
-    expect(b.code, b.err).toBe(3);
-    const whole = await stopAt(kernel, N + M, join(dir, "opts-whole.snap"));
-    expect(a.guest + b.guest).toBe(whole.guest);
-    expect(hashOf(b.err)).toBe(hashOf(whole.err));
+    const { snap: s } = await expectRoundTrip("opts", [...BOARD, "--kernel", kernel], 9_000, 11_000);
     const r = await run(["run", ...BOARD, "--memory", "128", "--kernel", kernel, "--restore", s]);
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(
@@ -331,35 +325,10 @@ describe("armature run --restore on the machine the saving run's options build (
     const opts = [...BOARD, "--kernel", kernel, ...devices];
     const N = 9_000;
     const M = 11_000;
-    const s = join(dir, "ahci-usb.snap");
-    const a = await run(["run", ...opts, "--max-instructions", `${N}`, "--snapshot-on-exit", s]);
-    expect(a.code, a.err).toBe(3);
-    const b = await run([
-      "run",
-      ...opts,
-      "--restore",
-      s,
-      "--max-instructions",
-      `${M}`,
-      "--snapshot-on-exit",
-      join(dir, "ahci-b.snap"),
-    ]);
-    expect(b.code, b.err).toBe(3);
+    const { a, b, snap: s } = await expectRoundTrip("ahci-usb", opts, N, M);
     expect(b.err).toMatch(new RegExp(`stopped after ${N + M} instructions`));
-    const whole = await run([
-      "run",
-      ...opts,
-      "--max-instructions",
-      `${N + M}`,
-      "--snapshot-on-exit",
-      join(dir, "ahci-w.snap"),
-    ]);
-    expect(whole.code, whole.err).toBe(3);
     expect(a.guest.length).toBeGreaterThan(10);
     expect(b.guest.length).toBeGreaterThan(10);
-    expect(a.guest + b.guest).toBe(whole.guest);
-    expect(hashOf(b.err)).toBe(hashOf(whole.err));
-    expect(hashOf(b.err)).not.toBe(hashOf(a.err));
     // The board cannot come from the file alone: one line naming the options to give.
     const alone = await run(["run", "--restore", s]);
     expect(alone.code).toBe(1);
@@ -429,32 +398,7 @@ describe("armature run --restore on the machine the saving run's options build (
       // devices' own state).
       const N = Number(process.env.ARMATURE_CLI_EDK2_SNAPSHOT_N ?? 20_000_000);
       const M = Number(process.env.ARMATURE_CLI_EDK2_SNAPSHOT_M ?? 5_000_000);
-      const s = join(dir, "edk2.snap");
-      const a = await run(["run", ...fw, "--max-instructions", `${N}`, "--snapshot-on-exit", s]);
-      expect(a.code, a.err).toBe(3);
-      const b = await run([
-        "run",
-        ...fw,
-        "--restore",
-        s,
-        "--max-instructions",
-        `${M}`,
-        "--snapshot-on-exit",
-        join(dir, "edk2-b.snap"),
-      ]);
-      expect(b.code, b.err).toBe(3);
-      const whole = await run([
-        "run",
-        ...fw,
-        "--max-instructions",
-        `${N + M}`,
-        "--snapshot-on-exit",
-        join(dir, "edk2-w.snap"),
-      ]);
-      expect(whole.code, whole.err).toBe(3);
-      expect(a.guest + b.guest).toBe(whole.guest);
-      expect(hashOf(b.err)).toBe(hashOf(whole.err));
-      expect(hashOf(b.err)).not.toBe(hashOf(a.err));
+      const { snap: s } = await expectRoundTrip("edk2", fw, N, M);
       const alone = await run(["run", "--restore", s]);
       expect(alone.code).toBe(1);
       expect(alone.err).toMatch(
@@ -481,22 +425,7 @@ describe("armature run --restore on the machine the saving run's options build (
       ];
       const N = 60_000_000; // the EFI stub has called ExitBootServices (the firmware saves after it)
       const M = 2_000_000;
-      const s = join(dir, "uefi.snap");
-      const a = await run(["run", ...uefi, "--max-instructions", `${N}`, "--snapshot-on-exit", s]);
-      expect(a.code, a.err).toBe(3);
-      const b = await run([
-        ...["run", ...uefi, "--restore", s],
-        ...["--max-instructions", `${M}`, "--snapshot-on-exit", join(dir, "uefi-b.snap")],
-      ]);
-      expect(b.code, b.err).toBe(3);
-      const whole = await run([
-        ...["run", ...uefi, "--max-instructions", `${N + M}`],
-        ...["--snapshot-on-exit", join(dir, "uefi-w.snap")],
-      ]);
-      expect(whole.code, whole.err).toBe(3);
-      expect(a.guest + b.guest).toBe(whole.guest);
-      expect(hashOf(b.err)).toBe(hashOf(whole.err));
-      expect(hashOf(b.err)).not.toBe(hashOf(a.err));
+      const { snap: s } = await expectRoundTrip("uefi", uefi, N, M);
       const alone = await run(["run", "--restore", s]);
       expect(alone.code).toBe(1);
       expect(alone.err).toMatch(
