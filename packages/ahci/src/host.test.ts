@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@armature/core";
+import { thrownBy } from "@armature/core/test";
 import { afterAll, describe, expect, it } from "vitest";
 import { openCdromImage, openSataImage } from "./host.js";
 import { buildIso9660 } from "./test/iso.js";
@@ -24,15 +25,7 @@ describe("host image checks (--sata / --cdrom)", () => {
   });
 
   it("refuses a missing path, a directory, and a non-ISO image, each with one line", () => {
-    const msg = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as Error).message;
-      }
-      throw new Error("no error");
-    };
+    const msg = (f: () => unknown) => thrownBy(f, ConfigError).message;
     expect(msg(() => openCdromImage(join(dir, "nope.iso")))).toMatch(/no such file/);
     expect(msg(() => openSataImage(join(dir, "nope.img")))).toMatch(/no such file/);
     expect(msg(() => openCdromImage(join(dir, "adir")))).toMatch(/is a directory/);

@@ -1,5 +1,11 @@
 import { SnapshotError } from "@armature/core";
-import { expectTruncatedRefused, RecordingIrqLine, restoreStateInto, savedState } from "@armature/core/test";
+import {
+  expectTruncatedRefused,
+  RecordingIrqLine,
+  restoreStateInto,
+  savedState,
+  thrownBy,
+} from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { AtapiDvd } from "./atapi.js";
 import { SataDisk } from "./disk.js";
@@ -74,14 +80,9 @@ describe("AHCI snapshot", () => {
     const a = driven();
     const bytes = savedState(a.hba);
     const noMedium = machine({ dvd: false });
-    try {
-      restoreStateInto(a.hba, noMedium.hba);
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(SnapshotError);
-      expect((e as SnapshotError).reason).toBe("disk");
-      expect((e as Error).message).toMatch(/had a \d+-byte medium, this one has none/);
-    }
+    const e = thrownBy(() => restoreStateInto(a.hba, noMedium.hba), SnapshotError);
+    expect(e.reason).toBe("disk");
+    expect(e.message).toMatch(/had a \d+-byte medium, this one has none/);
     const bigger = machine({ diskBytes: 16 << 20 });
     expect(() => restoreStateInto(a.hba, bigger.hba)).toThrow(/sectors/);
     const fresh = machine();

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SnapshotError } from "@armature/core";
+import { thrownBy } from "@armature/core/test";
 import { afterAll, describe, expect, it } from "vitest";
 import { ParallelsMachine, type ParallelsMachineOptions } from "./machine.js";
 
@@ -77,15 +78,7 @@ describe.skipIf(!enabled)("snapshot replay on the Parallels-like board (Debian's
     // Refusals: another board configuration, a truncated and a corrupt file; nothing changes.
     const hashB = b.stateHash();
     const other = machine([], { memoryMiB: 256 });
-    const reason = (f: () => void) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(SnapshotError);
-        return (e as SnapshotError).reason;
-      }
-      return "accepted";
-    };
+    const reason = (f: () => void) => thrownBy(f, SnapshotError).reason;
     expect(reason(() => other.restoreSnapshot(file))).toBe("board");
     const whole = readFileSync(file);
     writeFileSync(join(tmp, "cut.snap"), whole.subarray(0, whole.length >> 1));

@@ -152,6 +152,20 @@ export function savedState(part: Snapshottable): Uint8Array {
 }
 
 /**
+ * The error `f` throws, which must be a `type` (else this throws, saying what happened instead):
+ * for tests that go on to check the error's fields (a SnapshotError's reason, a message).
+ */
+export function thrownBy<E extends Error>(f: () => unknown, type: abstract new (...args: never[]) => E): E {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw new Error(`threw ${String(e)}, not a ${type.name}`);
+  }
+  throw new Error(`returned without throwing (a ${type.name} was expected)`);
+}
+
+/**
  * Load every cut-off prefix of `bytes` (all of them up to 4096 bytes, then a sample) into `part`
  * and each bytes with one byte appended: each must be refused with SnapshotError("corrupt")
  * and leave the part's saved state unchanged. Returns how many loads were refused.
