@@ -141,6 +141,51 @@ describe("AddPAC / Auth / Strip (ARM ARM semantics)", () => {
     );
   });
 
+  it("PacOut.good: when AddPAC did not corrupt the PAC, Auth of its result gives p back, no fault", () => {
+    let good = 0;
+    let bad = 0;
+    fc.assert(
+      fc.property(
+        regimeArb(),
+        fc.record({ tbid0: fc.boolean(), tbid1: fc.boolean(), oneRange: fc.boolean(), fpac: fc.nat(2) }),
+        u32,
+        u32,
+        fc.boolean(),
+        fc.nat(64),
+        u32,
+        u32,
+        fc.array(u32, { minLength: 4, maxLength: 4 }),
+        fc.boolean(),
+        fc.constantFrom(0 as const, 1 as const),
+        fc.boolean(),
+        (rg, more, ph, pl, up, flip, mh, ml, k, data, keyNumber, combined) => {
+          rg.tbid0 = more.tbid0;
+          rg.tbid1 = more.tbid1;
+          rg.twoRanges = !more.oneRange;
+          rg.fpac = more.fpac > 0;
+          rg.fpacCombined = more.fpac > 1;
+          let [H, L] = canonical(rg, ph, pl, up);
+          // one bit flipped (or none, flip >= 64): non-canonical pointers and different tops
+          if (flip < 32) L ^= 1 << flip;
+          else if (flip < 64) H ^= 1 << (flip - 32);
+          H >>>= 0;
+          L >>>= 0;
+          const signed = new PacOut();
+          addPac(signed, rg, H, L, mh, ml, k[0]!, k[1]!, k[2]!, k[3]!, data);
+          const back = new PacOut();
+          auth(back, rg, signed.hi, signed.lo, mh, ml, k[0]!, k[1]!, k[2]!, k[3]!, data, keyNumber, combined);
+          if (signed.good) {
+            good++;
+            expect([h(back.hi), h(back.lo), back.fault]).toEqual([h(H), h(L), false]);
+          } else bad++;
+        },
+      ),
+      { numRuns: RUNS * 3 },
+    );
+    expect(good).toBeGreaterThan(RUNS / 2);
+    expect(bad).toBeGreaterThan(RUNS / 10);
+  });
+
   it("a wrong modifier poisons the pointer with the key's error code (PAuth) or faults (FPAC)", () => {
     const k = [0x01234567, 0x89abcdef, 0xfedcba98, 0x76543210] as const;
     const rg = new PacRegime();

@@ -22,6 +22,12 @@ export class PacOut {
   lo = 0;
   /** Set by `auth` when FEAT_FPAC reports an authentication failure (caller raises the fault). */
   fault = false;
+  /**
+   * Set by `addPac`: the pointer's extension bits were all copies of selbit (the PAC was not
+   * corrupted), so `auth` of the result with the same key, modifier and regime returns the
+   * pointer unchanged and no fault.
+   */
+  good = false;
 }
 
 /**
@@ -413,9 +419,16 @@ const MEMO_BITS = 10;
 const MEMO_W = 11;
 const MEMO = new Int32Array(MEMO_W << MEMO_BITS);
 
-/** ComputePAC with the regime's algorithm. */
-export function computePac(
-  out: PacOut,
+/**
+ * ComputePAC result as int32 halves (RES[0] = hi, RES[1] = lo). The internal paths keep every 64-bit
+ * half an int32 (`| 0`), never a uint32: a uint32 of 2^31 or more is a heap number, boxed afresh
+ * whenever it is passed to a function V8 did not inline (a kernel pointer's top half always is).
+ */
+const RES = new Int32Array(2);
+const tmpOut = new PacOut();
+
+/** ComputePAC into RES (memo first). */
+function computePacRes(
   alg: PacAlgorithm,
   dataHi: number,
   dataLo: number,
@@ -441,13 +454,14 @@ export function computePac(
     m[e + 7] === (key1Hi | 0) &&
     m[e + 8] === (key1Lo | 0)
   ) {
-    out.hi = m[e + 9]! >>> 0;
-    out.lo = m[e + 10]! >>> 0;
+    RES[0] = m[e + 9]!;
+    RES[1] = m[e + 10]!;
     return;
   }
+  const o = tmpOut;
   if (alg === PacAlgorithm.QARMA5)
-    computePacQarma5(out, dataHi, dataLo, modHi, modLo, key0Hi, key0Lo, key1Hi, key1Lo);
-  else computePacImpdef(out, dataHi, dataLo, modHi, modLo, key0Hi, key0Lo, key1Hi, key1Lo);
+    computePacQarma5(o, dataHi, dataLo, modHi, modLo, key0Hi, key0Lo, key1Hi, key1Lo);
+  else computePacImpdef(o, dataHi, dataLo, modHi, modLo, key0Hi, key0Lo, key1Hi, key1Lo);
   m[e] = alg + 1;
   m[e + 1] = dataHi;
   m[e + 2] = dataLo;
@@ -457,8 +471,38 @@ export function computePac(
   m[e + 6] = key0Lo;
   m[e + 7] = key1Hi;
   m[e + 8] = key1Lo;
-  m[e + 9] = out.hi;
-  m[e + 10] = out.lo;
+  m[e + 9] = o.hi;
+  m[e + 10] = o.lo;
+  RES[0] = m[e + 9]!;
+  RES[1] = m[e + 10]!;
+}
+
+/** ComputePAC with the regime's algorithm. */
+export function computePac(
+  out: PacOut,
+  alg: PacAlgorithm,
+  dataHi: number,
+  dataLo: number,
+  modHi: number,
+  modLo: number,
+  key0Hi: number,
+  key0Lo: number,
+  key1Hi: number,
+  key1Lo: number,
+): void {
+  computePacRes(
+    alg,
+    dataHi | 0,
+    dataLo | 0,
+    modHi | 0,
+    modLo | 0,
+    key0Hi | 0,
+    key0Lo | 0,
+    key1Hi | 0,
+    key1Lo | 0,
+  );
+  out.hi = RES[0]! >>> 0;
+  out.lo = RES[1]! >>> 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,36 +524,15 @@ export function bottomPacBit(rg: PacRegime, topBit: number): number {
   return 64 - tsz;
 }
 
-// 64-bit scratch in a typed array (no HeapNumber boxing): 0 mask hi, 1 mask lo, 2 ext hi, 3 ext lo.
-const P = new Uint32Array(4);
-/** LOW_ONES[k] = 2^k - 1 for 0 <= k <= 32. */
-const LOW_ONES = new Float64Array(33);
-for (let k = 0; k <= 32; k++) LOW_ONES[k] = 2 ** k - 1;
-/** P[0]:P[1] = mask of bits [hiBit:loBit] inclusive (0 <= loBit <= hiBit <= 63). */
-function maskC(hiBit: number, loBit: number): void {
-  if (hiBit >= 32) {
-    const lo = Math.max(loBit, 32);
-    P[0] = LOW_ONES[hiBit - lo + 1]! * (LOW_ONES[lo - 32]! + 1);
-  } else P[0] = 0;
-  if (loBit < 32) {
-    const hi = Math.min(hiBit, 31);
-    P[1] = LOW_ONES[hi - loBit + 1]! * (LOW_ONES[loBit]! + 1);
-  } else P[1] = 0;
+// Masks of bits [63:bottom] as int32 halves (bottom = CalculateBottomPACBit, 25..48 with the clamp,
+// any 0..63 works): the extension field, the PAC field and the corruption check are this mask cut
+// at bit 55 or 54 (the top halves' 0x00ffffff / 0x007fffff).
+function geHi(bottom: number): number {
+  return bottom >= 32 ? -1 << (bottom - 32) : -1;
 }
-
-/** P[2]:P[3] = ptr with the extension field [top:bottom] replaced by copies of `sel`. */
-function extend(ptrHi: number, ptrLo: number, tbi: boolean, bottom: number, sel: number): void {
-  maskC(tbi ? 55 : 63, bottom);
-  if (sel) {
-    P[2] = ptrHi | P[0]!;
-    P[3] = ptrLo | P[1]!;
-  } else {
-    P[2] = ptrHi & ~P[0]!;
-    P[3] = ptrLo & ~P[1]!;
-  }
+function geLo(bottom: number): number {
+  return bottom >= 32 ? 0 : -1 << bottom;
 }
-
-const pac = new PacOut();
 
 /**
  * AddPAC: insert a PAC computed with key K (keyHi = K<127:64>, keyLo = K<63:0>) into ptr.
@@ -528,47 +551,57 @@ export function addPac(
   keyLoLo: number,
   data: boolean,
 ): void {
-  ptrHi >>>= 0;
-  ptrLo >>>= 0;
+  ptrHi |= 0;
+  ptrLo |= 0;
   const tbi = effectiveTbi(rg, ptrHi, !data);
-  const topBit = tbi ? 55 : 63;
   let sel: number;
   if (rg.twoRanges) {
     const use55 = data ? rg.tbi1 || rg.tbi0 : (rg.tbi1 && !rg.tbid1) || (rg.tbi0 && !rg.tbid0);
     sel = use55 ? (ptrHi >>> 23) & 1 : ptrHi >>> 31;
   } else sel = tbi ? (ptrHi >>> 23) & 1 : ptrHi >>> 31;
   const bottom = bottomPacBit(rg, sel);
-  extend(ptrHi, ptrLo, tbi, bottom, sel);
-  computePac(pac, rg.algorithm, P[2]!, P[3]!, modHi, modLo, keyHiHi, keyHiLo, keyLoHi, keyLoLo);
-  let ph = pac.hi;
-  let pl = pac.lo;
+  const geH = geHi(bottom);
+  const extL = geLo(bottom);
+  // extension field [top_bit:bottom], top_bit = 55 with TBI, else 63
+  const extH = tbi ? geH & 0x00ffffff : geH;
+  // ext_ptr: the extension field replaced by copies of selbit
+  computePacRes(
+    rg.algorithm,
+    sel ? ptrHi | extH : ptrHi & ~extH,
+    sel ? ptrLo | extL : ptrLo & ~extL,
+    modHi | 0,
+    modLo | 0,
+    keyHiHi | 0,
+    keyHiLo | 0,
+    keyLoHi | 0,
+    keyLoLo | 0,
+  );
+  let ph = RES[0]!;
+  let pl = RES[1]!;
   // Extension bits [top_bit:bottom] must be all zeros or all ones, else the PAC is corrupted.
-  maskC(topBit, bottom);
-  const fH = (ptrHi & P[0]!) >>> 0;
-  const fL = (ptrLo & P[1]!) >>> 0;
-  const good = (fH === 0 && fL === 0) || (fH === P[0]! && fL === P[1]!);
+  const fH = ptrHi & extH;
+  const fL = ptrLo & extL;
+  const good = (fH === 0 && fL === 0) || (fH === extH && fL === extL);
+  out.good = good;
   if (!good) {
     if (rg.level === 2) {
       ph = 0;
       pl = 0;
     } else if (rg.level === 1) {
       // PAC<top_bit-1> = NOT(PAC<top_bit-1>)
-      ph = (ph ^ (1 << (topBit - 1 - 32))) >>> 0;
+      ph ^= 1 << ((tbi ? 55 : 63) - 1 - 32);
     }
   }
   // Field receiving the PAC: bits 54:bottom, plus 63:56 when TBI is off. Bit 55 = selbit.
-  maskC(54, bottom);
-  let fieldH = P[0]!;
-  const fieldL = P[1]!;
-  if (!tbi) fieldH = (fieldH | 0xff000000) >>> 0;
+  const fieldH = tbi ? geH & 0x007fffff : (geH & 0x007fffff) | 0xff000000;
   let rH: number;
   let rL: number;
   if (rg.level === 3) {
     rH = ptrHi ^ (ph & fieldH);
-    rL = ptrLo ^ (pl & fieldL);
+    rL = ptrLo ^ (pl & extL);
   } else {
     rH = (ptrHi & ~fieldH) | (ph & fieldH);
-    rL = (ptrLo & ~fieldL) | (pl & fieldL);
+    rL = (ptrLo & ~extL) | (pl & extL);
   }
   rH = (rH & ~(1 << 23)) | (sel << 23);
   out.hi = rH >>> 0;
@@ -597,43 +630,54 @@ export function auth(
   keyNumber: 0 | 1,
   combined: boolean,
 ): void {
-  ptrHi >>>= 0;
-  ptrLo >>>= 0;
+  ptrHi |= 0;
+  ptrLo |= 0;
   const tbi = effectiveTbi(rg, ptrHi, !data);
   const b55 = (ptrHi >>> 23) & 1;
   const bottom = bottomPacBit(rg, b55);
-  extend(ptrHi, ptrLo, tbi, bottom, b55);
-  const oh = P[2]!;
-  const ol = P[3]!;
-  computePac(pac, rg.algorithm, oh, ol, modHi, modLo, keyHiHi, keyHiLo, keyLoHi, keyLoLo);
-  maskC(54, bottom);
-  let fH = P[0]!;
-  const fL = P[1]!;
-  if (!tbi) fH = (fH | 0xff000000) >>> 0;
+  const geH = geHi(bottom);
+  const fL = geLo(bottom);
+  const extH = tbi ? geH & 0x00ffffff : geH;
+  // original_ptr: the extension field [top_bit:bottom] replaced by copies of bit 55
+  const oh = b55 ? ptrHi | extH : ptrHi & ~extH;
+  const ol = b55 ? ptrLo | fL : ptrLo & ~fL;
+  computePacRes(
+    rg.algorithm,
+    oh,
+    ol,
+    modHi | 0,
+    modLo | 0,
+    keyHiHi | 0,
+    keyHiLo | 0,
+    keyLoHi | 0,
+    keyLoLo | 0,
+  );
+  // PAC field: bits 54:bottom, plus 63:56 when TBI is off
+  const f54H = geH & 0x007fffff;
+  const fH = tbi ? f54H : f54H | 0xff000000;
   out.fault = false;
   if (rg.level !== 3) {
-    if (((pac.hi ^ ptrHi) & fH) === 0 && ((pac.lo ^ ptrLo) & fL) === 0) {
-      out.hi = oh;
-      out.lo = ol;
+    if (((RES[0]! ^ ptrHi) & fH) === 0 && ((RES[1]! ^ ptrLo) & fL) === 0) {
+      out.hi = oh >>> 0;
+      out.lo = ol >>> 0;
     } else {
       // error_code = keynumber : NOT(keynumber) at bits 54:53 (TBI) or 62:61.
       const code = keyNumber === 0 ? 1 : 2;
       const sh = tbi ? 53 - 32 : 61 - 32;
       out.hi = ((oh & ~(3 << sh)) | (code << sh)) >>> 0;
-      out.lo = ol;
+      out.lo = ol >>> 0;
     }
     return;
   }
-  const rH = (ptrHi ^ (pac.hi & fH)) >>> 0;
-  const rL = (ptrLo ^ (pac.lo & fL)) >>> 0;
-  out.hi = rH;
-  out.lo = rL;
+  const rH = ptrHi ^ (RES[0]! & fH);
+  const rL = ptrLo ^ (RES[1]! & fL);
+  out.hi = rH >>> 0;
+  out.lo = rL >>> 0;
   if (rg.fpacCombined || (rg.fpac && !combined)) {
     const rb55 = (rH >>> 23) & 1;
-    maskC(54, bottom);
-    const gH = (rH & P[0]!) >>> 0;
-    const gL = (rL & P[1]!) >>> 0;
-    let ok = rb55 ? gH === P[0]! && gL === P[1]! : gH === 0 && gL === 0;
+    const gH = rH & f54H;
+    const gL = rL & fL;
+    let ok = rb55 ? gH === f54H && gL === fL : gH === 0 && gL === 0;
     if (!tbi && rH >>> 24 !== (rb55 ? 0xff : 0)) ok = false;
     if (!ok) out.fault = true;
   }
@@ -641,13 +685,16 @@ export function auth(
 
 /** Strip (XPACI/XPACD/XPACLRI): remove the PAC field without checking it. */
 export function strip(out: PacOut, rg: PacRegime, ptrHi: number, ptrLo: number, data: boolean): void {
-  ptrHi >>>= 0;
-  ptrLo >>>= 0;
+  ptrHi |= 0;
+  ptrLo |= 0;
   const tbi = effectiveTbi(rg, ptrHi, !data);
   const b55 = (ptrHi >>> 23) & 1;
-  extend(ptrHi, ptrLo, tbi, bottomPacBit(rg, b55), b55);
-  out.hi = P[2]!;
-  out.lo = P[3]!;
+  const bottom = bottomPacBit(rg, b55);
+  const geH = geHi(bottom);
+  const extL = geLo(bottom);
+  const extH = tbi ? geH & 0x00ffffff : geH;
+  out.hi = (b55 ? ptrHi | extH : ptrHi & ~extH) >>> 0;
+  out.lo = (b55 ? ptrLo | extL : ptrLo & ~extL) >>> 0;
   out.fault = false;
 }
 

@@ -28,8 +28,11 @@ const TCR_EL1 = sysRegKey(3, 0, 2, 0, 2);
 // SCTLR_EL1 enable bits (D19.2.118).
 const EN: Record<KeyName, number> = { IA: 1 << 31, IB: 1 << 30, DA: 1 << 27, DB: 1 << 13, GA: 0 };
 
-/** Key halves: K[0..3] = KeyHi<63:32>, KeyHi<31:0>, KeyLo<63:32>, KeyLo<31:0>. */
-const K = new Uint32Array(4);
+/**
+ * Key halves: K[0..3] = KeyHi<63:32>, KeyHi<31:0>, KeyLo<63:32>, KeyLo<31:0>, as int32 (a uint32
+ * of 2^31 or more would be a heap number, boxed on every call into src/pauth).
+ */
+const K = new Int32Array(4);
 
 /**
  * Key halves per key (IA, IB, DA, DB, GA) as last read, valid while `keyValid` has the key's bit
@@ -37,7 +40,7 @@ const K = new Uint32Array(4);
  * a reset or a restore bumps plainGen): reading two 64-bit registers as bigints per PAC/AUT
  * cost a sixth of a Linux boot.
  */
-const halves = new Uint32Array(4 * 5);
+const halves = new Int32Array(4 * 5);
 const KEY_SLOT: Record<KeyName, number> = { IA: 0, IB: 1, DA: 2, DB: 3, GA: 4 };
 let keyValid = 0;
 let regimeValid = false;
@@ -52,8 +55,28 @@ function checkCache(c: Cpu): void {
     cacheGen = s.plainGen;
     keyValid = 0;
     regimeValid = false;
+    if (++spEpoch > 0x0fffffff) {
+      spEpoch = 1;
+      SP_MEMO.fill(0);
+    }
   }
 }
+
+/**
+ * Results of the SP hint forms (PACIASP, PACIBSP, AUTIASP, AUTIBSP: every Linux function's
+ * prologue and epilogue), direct-mapped, SP_W int32 per entry: tag = spEpoch << 3 | op (op = key
+ * slot 0 A / 1 B, plus 4 for AUT), X30 hi, lo, SP hi, lo, result hi, lo. The result is a pure function of those
+ * and of the keys and the regime (TCR_EL1, ID_AA64ISAR1_EL1), which the epoch covers: checkCache
+ * moves it whenever they may have changed, as it drops the key halves. The enable bit
+ * (SCTLR_EL1.EnIA/EnIB) is tested before the memo; an AUT that faults (FEAT_FPAC) is not kept.
+ * The slot is chosen by the op (PAC or AUT half) and a hash of the low halves only (a kernel's high
+ * halves are all alike), so the key slot, the epoch and the high halves are told apart by the
+ * comparison alone (the handler tests depend on that).
+ */
+const SP_BITS = 10;
+const SP_W = 7;
+const SP_MEMO = new Int32Array(SP_W << SP_BITS);
+let spEpoch = 1;
 
 /** Key slot (KEY_SLOT) per key; the hot paths below take slots, not names. */
 const KEY_BY_SLOT: readonly KeyName[] = ["IA", "IB", "DA", "DB", "GA"];
@@ -70,10 +93,10 @@ function loadKeySlot(c: Cpu, i: number): void {
     const name = KEY_BY_SLOT[i]!;
     const lo = c.sys.read(KEY[name]) ?? 0n;
     const hi = c.sys.read(KEY[name] + 1) ?? 0n;
-    halves[o] = Number(hi >> 32n);
-    halves[o + 1] = Number(hi & 0xffffffffn);
-    halves[o + 2] = Number(lo >> 32n);
-    halves[o + 3] = Number(lo & 0xffffffffn);
+    halves[o] = Number(BigInt.asIntN(32, hi >> 32n));
+    halves[o + 1] = Number(BigInt.asIntN(32, hi));
+    halves[o + 2] = Number(BigInt.asIntN(32, lo >> 32n));
+    halves[o + 3] = Number(BigInt.asIntN(32, lo));
     keyValid |= 1 << i;
   }
   K[0] = halves[o]!;
@@ -172,6 +195,53 @@ function doStrip(c: Cpu, d: number, data: boolean): void {
   c.x[2 * d + 1] = out.hi | 0;
 }
 
+/** PACIxSP (op = key slot) / AUTIxSP (op = 4 | key slot) on X30 with SP, through SP_MEMO. */
+function spHint(c: Cpu, op: number): void {
+  const key = op & 3;
+  if (!enabled(c, key)) return;
+  const s = c.sys;
+  if (s !== cacheSys || s.plainGen !== cacheGen) checkCache(c);
+  const x = c.x;
+  const ph = x[61]!;
+  const pl = x[60]!;
+  const mh = x[65]!;
+  const ml = x[64]!;
+  // PACs in the lower half, AUTs in the upper: a function's AUT has its PAC's low halves
+  const h = Math.imul(pl ^ Math.imul(ml, 0x85ebca77), 0x9e3779b1) >>> (33 - SP_BITS);
+  const e = SP_W * (h + ((op >>> 2) << (SP_BITS - 1)));
+  const m = SP_MEMO;
+  const tag = (spEpoch << 3) | op;
+  if (m[e] === tag && m[e + 1] === ph && m[e + 2] === pl && m[e + 3] === mh && m[e + 4] === ml) {
+    x[60] = m[e + 6]!;
+    x[61] = m[e + 5]!;
+    return;
+  }
+  if (op & 4) doAut(c, 30, mh, ml, key);
+  else doPac(c, 30, mh, ml, key);
+  if (out.fault) return;
+  const rh = x[61]!;
+  const rl = x[60]!;
+  m[e] = tag;
+  m[e + 1] = ph;
+  m[e + 2] = pl;
+  m[e + 3] = mh;
+  m[e + 4] = ml;
+  m[e + 5] = rh;
+  m[e + 6] = rl;
+  if (op & 4 || !out.good) return;
+  // The matching AUT of a good pointer gives it back (Auth(AddPAC(p)) = p, see PacOut.good):
+  // its entry is written now, so a function's first AUTIASP after a missed PACIASP hits too.
+  const ha = Math.imul(rl ^ Math.imul(ml, 0x85ebca77), 0x9e3779b1) >>> (33 - SP_BITS);
+  const a = SP_W * (ha + (1 << (SP_BITS - 1)));
+  m[a] = tag | 4;
+  m[a + 1] = rh;
+  m[a + 2] = rl;
+  m[a + 3] = mh;
+  m[a + 4] = ml;
+  m[a + 5] = ph;
+  m[a + 6] = pl;
+}
+
 /** dp_1src PAC*, AUT*, XPAC*. */
 const dp1src: Handler = (c, w) => {
   const op = (w >>> 10) & 63;
@@ -218,10 +288,7 @@ function hint(id: string): Handler | undefined {
   const isPac = m[1] === "PAC";
   const form = m[3];
   // one closure per form, so the hot PACIASP/AUTIASP of every kernel function pay no tests
-  if (form === "SP")
-    return isPac
-      ? (c) => doPac(c, 30, c.x[65]!, c.x[64]!, key)
-      : (c) => doAut(c, 30, c.x[65]!, c.x[64]!, key);
+  if (form === "SP") return isPac ? (c) => spHint(c, key) : (c) => spHint(c, 4 | key);
   const d = form === "1716" ? 17 : 30;
   const one = form === "1716";
   return (c) => {
