@@ -213,6 +213,9 @@ describe("PACIxSP / AUTIxSP result memo", () => {
     const loPtr = pool(48);
     const loSp = pool(48);
     const keys = [0n, 0n, 0n, 0n];
+    const keySets = keys.map(() =>
+      [0n, 0n, 0n].map((_, i) => (i === 0 ? 0n : (BigInt(rnd()) << 32n) | BigInt(rnd()))),
+    );
     const tcrs = [0x0000_0051_b551_0010n, 0x0000_0011_b519_0010n, 0x0000_0000_8010_8010n];
     let tcr = tcrs[0]!;
     cpu.sys.write(TCR, tcr);
@@ -221,15 +224,18 @@ describe("PACIxSP / AUTIxSP result memo", () => {
     const big = (h: number, l: number): bigint => (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0);
     let hits = 0;
     for (let step = 0; step < 20000; step++) {
-      if (step % 2500 === 2499) {
+      // key words from small sets, so earlier key and TCR_EL1 combinations come back (as a kernel's
+      // per-task keys do); TTBR0_EL1 writes move the registers' generation without changing either
+      if (step % 400 === 399) {
         const k = rnd() & 3;
-        keys[k] = (BigInt(rnd()) << 32n) | BigInt(rnd());
+        keys[k] = keySets[k]![rnd() % 3]!;
         cpu.sys.write(KEYREG[k >>> 1]! + (k & 1), keys[k]!);
       }
-      if (step % 7000 === 6999) {
-        tcr = tcrs[Math.floor(step / 7000) % tcrs.length]!;
+      if (step % 1100 === 1099) {
+        tcr = tcrs[rnd() % tcrs.length]!;
         cpu.sys.write(TCR, tcr);
       }
+      if (step % 300 === 299) cpu.sys.write(sysRegKey(3, 0, 2, 0, 0), BigInt(rnd()) << 12n); // TTBR0_EL1
       const op = rnd() & 3;
       const aut = (op & 1) === 1;
       const b = op >>> 1;

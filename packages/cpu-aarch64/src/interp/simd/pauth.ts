@@ -55,28 +55,52 @@ function checkCache(c: Cpu): void {
     cacheGen = s.plainGen;
     keyValid = 0;
     regimeValid = false;
-    if (++spEpoch > 0x0fffffff) {
-      spEpoch = 1;
+    spSelect(s);
+  }
+}
+
+/**
+ * Make spEpoch the epoch of the SysRegs object and its SP_DEPS values: the one they had when last
+ * seen (among the SP_SETS most recent), so SP_MEMO entries made with them are valid again (Linux
+ * switches the APIA key on every kernel entry and exit, and per task), else a new one.
+ */
+function spSelect(s: CpuSysRegs): void {
+  const vals = SP_DEPS.map((k) => s.read(k) ?? 0n);
+  let i = spSets.findIndex((t) => t.sys === s && t.vals.every((v, j) => v === vals[j]));
+  if (i < 0) {
+    if (spNext > 0x0fffffff) {
+      spNext = 1;
+      spSets.length = 0;
       SP_MEMO.fill(0);
     }
-  }
+    spSets.unshift({ sys: s, vals, epoch: spNext++ });
+    if (spSets.length > SP_SETS) spSets.pop();
+    i = 0;
+  } else if (i > 0) spSets.unshift(...spSets.splice(i, 1));
+  spEpoch = spSets[0]!.epoch;
 }
 
 /**
  * Results of the SP hint forms (PACIASP, PACIBSP, AUTIASP, AUTIBSP: every Linux function's
  * prologue and epilogue), direct-mapped, SP_W int32 per entry: tag = spEpoch << 3 | op (op = key
  * slot 0 A / 1 B, plus 4 for AUT), X30 hi, lo, SP hi, lo, result hi, lo. The result is a pure function of those
- * and of the keys and the regime (TCR_EL1, ID_AA64ISAR1_EL1), which the epoch covers: checkCache
- * moves it whenever they may have changed, as it drops the key halves. The enable bit
+ * and of the keys and the regime (TCR_EL1, ID_AA64ISAR1_EL1), which the epoch names: one per
+ * SysRegs object and SP_DEPS values (spSelect). The enable bit
  * (SCTLR_EL1.EnIA/EnIB) is tested before the memo; an AUT that faults (FEAT_FPAC) is not kept.
  * The slot is chosen by the op (PAC or AUT half) and a hash of the low halves only (a kernel's high
  * halves are all alike), so the key slot, the epoch and the high halves are told apart by the
  * comparison alone (the handler tests depend on that).
  */
+/** The registers SP_MEMO's results depend on besides its key fields (ID registers are fixed). */
+const SP_DEPS = [TCR_EL1, KEY.IA, KEY.IA + 1, KEY.IB, KEY.IB + 1];
+type CpuSysRegs = Cpu["sys"];
+const SP_SETS = 16;
+const spSets: { sys: CpuSysRegs; vals: bigint[]; epoch: number }[] = [];
+let spNext = 1;
 const SP_BITS = 10;
 const SP_W = 7;
 const SP_MEMO = new Int32Array(SP_W << SP_BITS);
-let spEpoch = 1;
+let spEpoch = 0;
 
 /** Key slot (KEY_SLOT) per key; the hot paths below take slots, not names. */
 const KEY_BY_SLOT: readonly KeyName[] = ["IA", "IB", "DA", "DB", "GA"];
