@@ -230,9 +230,7 @@ function spHint(c: Cpu, op: number): void {
   const pl = x[60]!;
   const mh = x[65]!;
   const ml = x[64]!;
-  // PACs in the lower half, AUTs in the upper: a function's AUT has its PAC's low halves
-  const h = Math.imul(pl ^ Math.imul(ml, 0x85ebca77), 0x9e3779b1) >>> (33 - SP_BITS);
-  const e = SP_W * (h + ((op >>> 2) << (SP_BITS - 1)));
+  const e = spEntry(pl, ml, op >>> 2);
   const m = SP_MEMO;
   const tag = (spEpoch << 3) | op;
   if (m[e] === tag && m[e + 1] === ph && m[e + 2] === pl && m[e + 3] === mh && m[e + 4] === ml) {
@@ -245,6 +243,34 @@ function spHint(c: Cpu, op: number): void {
   if (out.fault) return;
   const rh = x[61]!;
   const rl = x[60]!;
+  spPut(e, tag, ph, pl, mh, ml, rh, rl);
+  if (op & 4 || !out.good) return;
+  // The matching AUT of a good pointer gives it back (Auth(AddPAC(p)) = p, see PacOut.good):
+  // its entry is written now, so a function's first AUTIASP after a missed PACIASP hits too.
+  spPut(spEntry(rl, ml, 1), tag | 4, rh, rl, mh, ml, ph, pl);
+}
+
+/**
+ * SP_MEMO's entry for X30's low half `pl` and SP's low half `ml`: PACs (aut 0) in the lower half of
+ * the table, AUTs (aut 1) in the upper, since a function's AUT has its PAC's low halves.
+ */
+function spEntry(pl: number, ml: number, aut: number): number {
+  const h = Math.imul(pl ^ Math.imul(ml, 0x85ebca77), 0x9e3779b1) >>> (33 - SP_BITS);
+  return SP_W * (h + (aut << (SP_BITS - 1)));
+}
+
+/** Write SP_MEMO entry `e`: the tag, the input X30 and SP, the resulting X30. */
+function spPut(
+  e: number,
+  tag: number,
+  ph: number,
+  pl: number,
+  mh: number,
+  ml: number,
+  rh: number,
+  rl: number,
+): void {
+  const m = SP_MEMO;
   m[e] = tag;
   m[e + 1] = ph;
   m[e + 2] = pl;
@@ -252,18 +278,6 @@ function spHint(c: Cpu, op: number): void {
   m[e + 4] = ml;
   m[e + 5] = rh;
   m[e + 6] = rl;
-  if (op & 4 || !out.good) return;
-  // The matching AUT of a good pointer gives it back (Auth(AddPAC(p)) = p, see PacOut.good):
-  // its entry is written now, so a function's first AUTIASP after a missed PACIASP hits too.
-  const ha = Math.imul(rl ^ Math.imul(ml, 0x85ebca77), 0x9e3779b1) >>> (33 - SP_BITS);
-  const a = SP_W * (ha + (1 << (SP_BITS - 1)));
-  m[a] = tag | 4;
-  m[a + 1] = rh;
-  m[a + 2] = rl;
-  m[a + 3] = mh;
-  m[a + 4] = ml;
-  m[a + 5] = ph;
-  m[a + 6] = pl;
 }
 
 /** dp_1src PAC*, AUT*, XPAC*. */
