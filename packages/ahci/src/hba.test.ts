@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AtapiDvd } from "./atapi.js";
 import { SataDisk } from "./disk.js";
 import { AhciHba } from "./hba.js";
-import { Cap, HbaReg, PortReg, PxCMD, PxIS, Signature } from "./regs.js";
+import { Cap, Ghc, HbaReg, PortReg, PxCMD, PxIS, Signature } from "./regs.js";
 import { AhciTestDriver, identifyString, TestBlockBackend, testMemory } from "./test/index.js";
 import { buildIso9660 } from "./test/iso.js";
 
@@ -61,6 +61,28 @@ describe("AHCI HBA: Linux-style probe", () => {
     expect(drv.pr(0, PortReg.CMD) & PxCMD.ST).toBe(PxCMD.ST); // probe() started the port
     drv.pw(0, PortReg.SACT, 0x30);
     expect(drv.pr(0, PortReg.SACT)).toBe(0x30);
+  });
+
+  it("GHC.HR resets every port register but PxCLB/PxFB, then the link comes up again (§10.4.3)", () => {
+    const { drv } = setup();
+    drv.probe();
+    drv.pw(0, PortReg.SCTL, 0x300); // IPM: no partial/slumber
+    drv.pw(0, PortReg.SACT, 0x3);
+    const clb = drv.pr(0, PortReg.CLB);
+    const fb = drv.pr(0, PortReg.FB);
+    expect([clb, fb, drv.pr(0, PortReg.IE), drv.pr(0, PortReg.SACT)].every((v) => v !== 0)).toBe(true);
+    drv.w(HbaReg.GHC, Ghc.AE | Ghc.HR);
+    expect(drv.r(HbaReg.GHC)).toBe(Ghc.AE >>> 0); // HR self-clears; IE reset
+    expect([drv.pr(0, PortReg.CLB), drv.pr(0, PortReg.FB)]).toEqual([clb, fb]);
+    for (const reg of [PortReg.IE, PortReg.SCTL, PortReg.SACT, PortReg.CI, PortReg.SNTF])
+      expect(drv.pr(0, reg), `register 0x${reg.toString(16)}`).toBe(0);
+    // PxCMD: ST and FRE cleared; SUD/POD read 1 (no staggered spin-up, no cold presence).
+    expect(drv.pr(0, PortReg.CMD) & (PxCMD.ST | PxCMD.FRE | PxCMD.CR | PxCMD.FR)).toBe(0);
+    // COMRESET: link up at Gen3, the device's signature, DIAG.X/N set by the new link.
+    expect(drv.pr(0, PortReg.SSTS)).toBe(0x133);
+    expect(drv.pr(0, PortReg.SIG)).toBe(Signature.ATA);
+    expect(drv.pr(1, PortReg.SIG)).toBe(Signature.ATAPI);
+    expect(drv.pr(0, PortReg.TFD) & 0xff).toBe(0x50);
   });
 
   it("an empty port shows no device", () => {

@@ -358,16 +358,9 @@ export class AhciHba implements MmioDevice, Snapshottable {
     this.ghc = Ghc.AE;
     this.is = 0;
     for (const p of this.ports) {
-      // PxCLB/PxFB are not reset by GHC.HR on real HBAs only for some; reset everything else.
-      p.is = 0;
-      p.ie = 0;
-      p.cmd = 0;
-      p.sact = 0;
-      p.ci = 0;
-      p.sntf = 0;
-      p.sctl = 0;
-      p.serr = 0;
-      p.fbs = 0;
+      // Every port register but PxCLB/PxFB (the snapshot's list) to 0; the COMRESET then sets
+      // the link, signature and task-file ones.
+      for (const k of PORT_STATE) p[k] = 0;
       p.stalled = false;
       this.comreset(p);
     }
@@ -855,7 +848,6 @@ class CommandState implements AtaCommand {
   }
 }
 
-/** Each port's registers in a snapshot, in order (a new field goes last, with a version bump). */
 /** Port registers that read back one AhciPort field as it is (§3.3); their writes all have rules of their own. */
 const PORT_FIELD_REGS: ReadonlyMap<number, (typeof PORT_STATE)[number]> = new Map([
   [PortReg.IE, "ie"],
@@ -869,6 +861,10 @@ const PORT_FIELD_REGS: ReadonlyMap<number, (typeof PORT_STATE)[number]> = new Ma
   [PortReg.DEVSLP, "devslp"],
 ]);
 
+/**
+ * Each port's registers in a snapshot, in order (a new field goes last, with a version bump):
+ * all but PxCLB/PxFB, which is also what GHC.HR resets (§10.4.3).
+ */
 const PORT_STATE = [
   "is",
   "ie",
