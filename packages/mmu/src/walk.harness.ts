@@ -53,6 +53,14 @@ function validS2(tg: number, pick: number, paBits: number): [number, number] {
   return opts[pick % opts.length]!;
 }
 
+/** A stage 1 TnSZ: mostly the architectural 16..39, sometimes out of range (both walkers clamp). */
+const tnsz = fc.oneof(
+  { weight: 9, arbitrary: fc.integer({ min: 16, max: 39 }) },
+  fc.integer({ min: 10, max: 42 }),
+);
+/** Any 64-bit register value (TTBRs, MAIR, VTTBR). */
+const reg64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+
 export const configArb = fc.record({
   seed: fc.integer({ min: 1, max: 0x7fffffff }),
   paIdx: fc.integer({ min: 0, max: PA_SIZES.length - 1 }),
@@ -64,14 +72,8 @@ export const configArb = fc.record({
   m: fc.integer({ min: 0, max: 19 }),
   wxn: fc.boolean(),
   pan: fc.boolean(),
-  t0sz: fc.oneof(
-    { weight: 9, arbitrary: fc.integer({ min: 16, max: 39 }) },
-    fc.integer({ min: 10, max: 42 }),
-  ),
-  t1sz: fc.oneof(
-    { weight: 9, arbitrary: fc.integer({ min: 16, max: 39 }) },
-    fc.integer({ min: 10, max: 42 }),
-  ),
+  t0sz: tnsz,
+  t1sz: tnsz,
   tg0: fc.integer({ min: 0, max: 3 }),
   tg1: fc.integer({ min: 0, max: 3 }),
   epd: fc.integer({ min: 0, max: 31 }),
@@ -84,9 +86,9 @@ export const configArb = fc.record({
   ips: fc.integer({ min: 0, max: 7 }),
   as16: fc.boolean(),
   a1: fc.boolean(),
-  ttbr0: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  ttbr1: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  mair: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  ttbr0: reg64,
+  ttbr1: reg64,
+  mair: reg64,
   vm: fc.integer({ min: 0, max: 19 }),
   vtg: fc.integer({ min: 0, max: 3 }),
   vValid: fc.integer({ min: 0, max: 19 }),
@@ -97,7 +99,7 @@ export const configArb = fc.record({
   vha: fc.boolean(),
   vhd: fc.boolean(),
   vs16: fc.boolean(),
-  vttbr: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  vttbr: reg64,
   baseMode: fc.integer({ min: 0, max: 19 }),
 });
 

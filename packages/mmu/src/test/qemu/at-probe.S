@@ -10,22 +10,10 @@ _start:
     bl puthex
     ldr x19, [x20], #8          // number of configurations
 1:  cbz x19, 9f
-    ldr x0, [x20], #8
-    msr tcr_el1, x0
-    ldr x0, [x20], #8
-    msr ttbr0_el1, x0
-    ldr x0, [x20], #8
-    msr ttbr1_el1, x0
-    ldr x0, [x20], #8
-    msr mair_el1, x0
-    ldr x0, [x20], #8
-    msr hcr_el2, x0
-    ldr x0, [x20], #8
-    msr sctlr_el1, x0
-    ldr x0, [x20], #8
-    msr vtcr_el2, x0
-    ldr x0, [x20], #8
-    msr vttbr_el2, x0
+    .irp reg, tcr_el1, ttbr0_el1, ttbr1_el1, mair_el1, hcr_el2, sctlr_el1, vtcr_el2, vttbr_el2
+    ldr x0, [x20], #8           // the configuration's words, in this order
+    msr \reg, x0
+    .endr
     isb
     tlbi alle1
     dsb sy
@@ -33,35 +21,14 @@ _start:
     ldr x21, [x20], #8          // number of ATs
 2:  cbz x21, 8f
     ldp x0, x1, [x20], #16
-    cmp x1, #1
-    b.eq 11f
-    cmp x1, #2
-    b.eq 12f
-    cmp x1, #3
-    b.eq 13f
-    cmp x1, #4
-    b.eq 14f
-    cmp x1, #5
-    b.eq 15f
-    cmp x1, #6
-    b.eq 16f
-    cmp x1, #7
-    b.eq 17f
-    at s1e1r, x0
+    adr x2, 30f                 // x1 = the op (0..7, AT_OPS order): entry x1 of the table (8 bytes each)
+    add x2, x2, x1, lsl #3
+    br x2
+30:
+    .irp op, s1e1r, s1e1w, s1e0r, s1e0w, s12e1r, s12e1w, s12e0r, s12e0w
+    at \op, x0
     b 20f
-14: at s12e1r, x0
-    b 20f
-15: at s12e1w, x0
-    b 20f
-16: at s12e0r, x0
-    b 20f
-17: at s12e0w, x0
-    b 20f
-11: at s1e1w, x0
-    b 20f
-12: at s1e0r, x0
-    b 20f
-13: at s1e0w, x0
+    .endr
 20: isb
     mrs x0, par_el1
     bl puthex
