@@ -114,12 +114,7 @@ on_sync:
     stp     x1, x2, [x0]
     stp     x3, x4, [x0, #16]
     SVC8_TO_EL1                             // else step over (or return after an SVC)
-2:  lsr     x1, x1, #26
-    cmp     x1, #0x15
-    b.eq    1f
-    add     x2, x2, #4                      // step over BRK/UDF/faulting access
-    msr     elr_el1, x2
-1:  ret
+2:  RETURN_PAST                             // past BRK/UDF/faulting access
 
     .balign 8
 rec:    .quad 0, 0, 0, 0

@@ -166,6 +166,19 @@ str_want:     .asciz " want="
     mrs     x4, spsr_el1
 .endm
 
+// RETURN_PAST (ends an on_sync handler, x1 = ESR, x2 = ELR): returns past the instruction that
+// took the exception (BRK, UDF, a faulting access); after an SVC (EC 0x15), whose preferred return
+// address is the next instruction, to ELR as it is. Clobbers x1.
+.macro RETURN_PAST
+    lsr     x1, x1, #26
+    cmp     x1, #0x15
+    b.eq    9994f
+    add     x2, x2, #4
+    msr     elr_el1, x2
+9994:
+    ret
+.endm
+
 // SVC8_TO_EL1 (in an on_sync handler, x1 = ESR): an SVC #8 returns to EL1h at the test's
 // el1_resume (ret); anything else falls through. Clobbers x6.
 .macro SVC8_TO_EL1
@@ -485,6 +498,26 @@ virtq_wait_used:
     b       vector_common
 .endm
 
+// GPRS pair, single: x2..x30 in the vector frame (VENTRY stores x0 and x1 at sp): `GPRS stp, str`
+// saves them, `GPRS ldp, ldr` restores them.
+.macro GPRS pair, single
+    \pair   x2, x3, [sp, #16]
+    \pair   x4, x5, [sp, #32]
+    \pair   x6, x7, [sp, #48]
+    \pair   x8, x9, [sp, #64]
+    \pair   x10, x11, [sp, #80]
+    \pair   x12, x13, [sp, #96]
+    \pair   x14, x15, [sp, #112]
+    \pair   x16, x17, [sp, #128]
+    \pair   x18, x19, [sp, #144]
+    \pair   x20, x21, [sp, #160]
+    \pair   x22, x23, [sp, #176]
+    \pair   x24, x25, [sp, #192]
+    \pair   x26, x27, [sp, #208]
+    \pair   x28, x29, [sp, #224]
+    \single x30, [sp, #240]
+.endm
+
     .balign 0x800
 vectors:
     VENTRY 0
@@ -505,21 +538,7 @@ vectors:
     VENTRY 15
 
 vector_common:
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
-    str     x30, [sp, #240]
+    GPRS    stp, str
     cmp     x0, #4                          // synchronous from EL1 (SP_EL1)
     b.eq    1f
     cmp     x0, #8                          // synchronous from EL0 (AArch64)
@@ -540,21 +559,7 @@ vector_common:
 1:  bl      on_sync
     b       3f
 2:  bl      on_irq
-3:  ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
-    ldr     x30, [sp, #240]
+3:  GPRS    ldp, ldr
     ldp     x0, x1, [sp]
     add     sp, sp, #256
     eret

@@ -152,12 +152,7 @@ on_sync:                                    // x0 = vector (4: EL1 SPx, 8: EL0 A
     str     xzr, [x0]
     msr     elr_el1, x5
     ret
-2:  lsr     x1, x1, #26
-    cmp     x1, #0x15
-    b.eq    3f
-    add     x2, x2, #4                      // step over the UNDEFINED instruction
-    msr     elr_el1, x2
-3:  ret
+2:  RETURN_PAST                             // past the UNDEFINED instruction
 
     .balign 8
 rec:       .quad 0, 0, 0, 0, 0, 0
