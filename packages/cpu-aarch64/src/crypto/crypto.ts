@@ -7,6 +7,8 @@
  * register file held as one Uint32Array works directly. Vd may alias a source. No allocation.
  */
 
+import { ror64 as aluRor64, R } from "../interp/alu.js";
+
 // ---------------------------------------------------------------------------------------------
 // AES (FIPS-197): tables are computed at load time from GF(2^8) arithmetic.
 const SBOX = new Uint8Array(256);
@@ -290,20 +292,11 @@ export function sha256su1(v: Uint32Array, d: number, n: number, m: number): void
 // 64-bit lane helpers on (hi, lo) pairs; results in a typed-array scratch (no number boxing):
 // Q[0]:Q[1] rotate/shift result, Q[2]:Q[3] accumulator, Q[4]:Q[5] carry-less product.
 const Q = new Uint32Array(6);
+/** ROR(h:l, s) -> Q[0]!:Q[1]! (the integer unit's 64-bit rotate, which leaves lo:hi in alu's R). */
 function ror64(h: number, l: number, s: number): void {
-  if (s >= 32) {
-    const t = h;
-    h = l;
-    l = t;
-    s -= 32;
-  }
-  if (s === 0) {
-    Q[0] = h >>> 0;
-    Q[1] = l >>> 0;
-    return;
-  }
-  Q[0] = ((h >>> s) | (l << (32 - s))) >>> 0;
-  Q[1] = ((l >>> s) | (h << (32 - s))) >>> 0;
+  aluRor64(l, h, s);
+  Q[0] = R[1]!;
+  Q[1] = R[0]!;
 }
 function shr64(h: number, l: number, s: number): void {
   // 0 < s < 32
