@@ -119,57 +119,85 @@ const HWCAP = {
   PACG: 2 ** 31,
 } as const;
 
-const field = (r: bigint, shift: number): number => Number((r >> BigInt(shift)) & 0xfn);
+/** Linux AT_HWCAP2 bits (uapi asm/hwcap.h) that the ID registers can advertise. */
+const HWCAP2 = {
+  DCPODP: 1 << 0,
+  FLAGM2: 1 << 7,
+  FRINT: 1 << 8,
+  I8MM: 1 << 13,
+  BF16: 1 << 14,
+  RNG: 1 << 16,
+  BTI: 1 << 17,
+  MTE: 1 << 18,
+} as const;
+
+/**
+ * One capability: advertised when the 4-bit ID register field at `shift` is at least `min`. FP and
+ * AdvSIMD are signed fields (0xf = not implemented, so "at least 0" means present).
+ */
+type Cap = readonly [
+  reg: keyof IdRegs,
+  shift: number,
+  min: number,
+  hwcap: number,
+  hwcap2: number,
+  signed?: true,
+];
+
+/** Linux's ID-register -> hwcap rules; a bit named by two rows (PACA, PACG) is set by either. */
+const CAPS: readonly Cap[] = [
+  ["pfr0", 16, 0, HWCAP.FP, 0, true],
+  ["pfr0", 16, 1, HWCAP.FPHP, 0, true],
+  ["pfr0", 20, 0, HWCAP.ASIMD, 0, true],
+  ["pfr0", 20, 1, HWCAP.ASIMDHP, 0, true],
+  ["isar0", 4, 1, HWCAP.AES, 0],
+  ["isar0", 4, 2, HWCAP.PMULL, 0],
+  ["isar0", 8, 1, HWCAP.SHA1, 0],
+  ["isar0", 12, 1, HWCAP.SHA2, 0],
+  ["isar0", 12, 2, HWCAP.SHA512, 0],
+  ["isar0", 16, 1, HWCAP.CRC32, 0],
+  ["isar0", 20, 2, HWCAP.ATOMICS, 0],
+  ["isar0", 28, 1, HWCAP.ASIMDRDM, 0],
+  ["isar0", 32, 1, HWCAP.SHA3, 0],
+  ["isar0", 36, 1, HWCAP.SM3, 0],
+  ["isar0", 40, 1, HWCAP.SM4, 0],
+  ["isar0", 44, 1, HWCAP.ASIMDDP, 0],
+  ["isar0", 48, 1, HWCAP.ASIMDFHM, 0],
+  ["isar0", 52, 1, HWCAP.FLAGM, 0],
+  ["isar0", 52, 2, 0, HWCAP2.FLAGM2],
+  ["isar0", 60, 1, 0, HWCAP2.RNG],
+  ["isar1", 0, 1, HWCAP.DCPOP, 0],
+  ["isar1", 0, 2, 0, HWCAP2.DCPODP],
+  ["isar1", 4, 1, HWCAP.PACA, 0], // APA
+  ["isar1", 8, 1, HWCAP.PACA, 0], // API
+  ["isar1", 12, 1, HWCAP.JSCVT, 0],
+  ["isar1", 16, 1, HWCAP.FCMA, 0],
+  ["isar1", 20, 1, HWCAP.LRCPC, 0],
+  ["isar1", 20, 2, HWCAP.ILRCPC, 0],
+  ["isar1", 24, 1, HWCAP.PACG, 0], // GPA
+  ["isar1", 28, 1, HWCAP.PACG, 0], // GPI
+  ["isar1", 32, 1, 0, HWCAP2.FRINT],
+  ["isar1", 36, 1, HWCAP.SB, 0],
+  ["isar1", 44, 1, 0, HWCAP2.BF16],
+  ["isar1", 52, 1, 0, HWCAP2.I8MM],
+  ["pfr0", 32, 1, HWCAP.SVE, 0],
+  ["pfr0", 48, 1, HWCAP.DIT, 0],
+  ["pfr1", 0, 1, 0, HWCAP2.BTI],
+  ["pfr1", 4, 2, HWCAP.SSBS, 0],
+  ["pfr1", 8, 1, 0, HWCAP2.MTE],
+  ["mmfr2", 32, 1, HWCAP.USCAT, 0],
+];
 
 /** AT_HWCAP and AT_HWCAP2 as Linux computes them from the ID registers. */
 export function hwcapsFromIdRegs(id: IdRegs): { hwcap: number; hwcap2: number } {
   // CPUID: EL0 ID-register access is emulated; EVTSTRM: Linux always enables the timer event stream.
-  let h = HWCAP.CPUID + HWCAP.EVTSTRM;
-  const fp = field(id.pfr0, 16);
-  const simd = field(id.pfr0, 20);
-  if (fp !== 0xf) h += HWCAP.FP;
-  if (fp === 1) h += HWCAP.FPHP;
-  if (simd !== 0xf) h += HWCAP.ASIMD;
-  if (simd === 1) h += HWCAP.ASIMDHP;
-  const aes = field(id.isar0, 4);
-  if (aes >= 1) h += HWCAP.AES;
-  if (aes >= 2) h += HWCAP.PMULL;
-  if (field(id.isar0, 8) >= 1) h += HWCAP.SHA1;
-  const sha2 = field(id.isar0, 12);
-  if (sha2 >= 1) h += HWCAP.SHA2;
-  if (sha2 >= 2) h += HWCAP.SHA512;
-  if (field(id.isar0, 16) >= 1) h += HWCAP.CRC32;
-  if (field(id.isar0, 20) >= 2) h += HWCAP.ATOMICS;
-  if (field(id.isar0, 28) >= 1) h += HWCAP.ASIMDRDM;
-  if (field(id.isar0, 32) >= 1) h += HWCAP.SHA3;
-  if (field(id.isar0, 36) >= 1) h += HWCAP.SM3;
-  if (field(id.isar0, 40) >= 1) h += HWCAP.SM4;
-  if (field(id.isar0, 44) >= 1) h += HWCAP.ASIMDDP;
-  if (field(id.isar0, 48) >= 1) h += HWCAP.ASIMDFHM;
-  const ts = field(id.isar0, 52);
-  if (ts >= 1) h += HWCAP.FLAGM;
-  if (field(id.isar1, 12) >= 1) h += HWCAP.JSCVT;
-  if (field(id.isar1, 16) >= 1) h += HWCAP.FCMA;
-  const rcpc = field(id.isar1, 20);
-  if (rcpc >= 1) h += HWCAP.LRCPC;
-  if (rcpc >= 2) h += HWCAP.ILRCPC;
-  const dpb = field(id.isar1, 0);
-  if (dpb >= 1) h += HWCAP.DCPOP;
-  if (field(id.pfr0, 32) >= 1) h += HWCAP.SVE;
-  if (field(id.pfr0, 48) >= 1) h += HWCAP.DIT;
-  if (field(id.mmfr2, 32) >= 1) h += HWCAP.USCAT;
-  if (field(id.pfr1, 4) >= 2) h += HWCAP.SSBS;
-  if (field(id.isar1, 36) >= 1) h += HWCAP.SB;
-  if (field(id.isar1, 4) >= 1 || field(id.isar1, 8) >= 1) h += HWCAP.PACA;
-  if (field(id.isar1, 24) >= 1 || field(id.isar1, 28) >= 1) h += HWCAP.PACG;
-  let h2 = 0;
-  if (dpb >= 2) h2 |= 1 << 0; // DCPODP
-  if (ts >= 2) h2 |= 1 << 7; // FLAGM2
-  if (field(id.isar1, 32) >= 1) h2 |= 1 << 8; // FRINT
-  if (field(id.isar1, 52) >= 1) h2 |= 1 << 13; // I8MM
-  if (field(id.isar1, 44) >= 1) h2 |= 1 << 14; // BF16
-  if (field(id.isar0, 60) >= 1) h2 |= 1 << 16; // RNG
-  if (field(id.pfr1, 0) >= 1) h2 |= 1 << 17; // BTI
-  if (field(id.pfr1, 8) >= 1) h2 |= 1 << 18; // MTE
-  return { hwcap: h, hwcap2: h2 };
+  let hwcap = HWCAP.CPUID | HWCAP.EVTSTRM;
+  let hwcap2 = 0;
+  for (const [reg, shift, min, h, h2, signed] of CAPS) {
+    const f = Number((id[reg] >> BigInt(shift)) & 0xfn);
+    if ((signed && f >= 8 ? f - 16 : f) < min) continue;
+    hwcap = (hwcap | h) >>> 0;
+    hwcap2 |= h2;
+  }
+  return { hwcap, hwcap2 };
 }
