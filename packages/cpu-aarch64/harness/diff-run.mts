@@ -11,29 +11,25 @@ const seed = Number(process.argv[3] ?? 1);
 const dir = mkdtempSync(join(tmpdir(), "armature-harness-"));
 buildUserPrograms(dir, "inherit");
 const run = integerDiff(join(dir, "harness"), seed);
-const known = new Map<string, number>();
-let unexplained = 0;
-let identical = 0;
-const t0 = Date.now();
-await runDiff(
+let shown = 0;
+const tally = await runDiff(
   run,
   total,
   10_000,
   (_c, v) => {
-    if (v.kind === "same") identical++;
-    else if (v.kind === "known") known.set(v.name, (known.get(v.name) ?? 0) + 1);
-    else if (++unexplained <= 10) console.log(`--- unexplained #${unexplained}\n${v.detail}`);
+    if (v.kind === "diff" && ++shown <= 10) console.log(`--- unexplained #${shown}\n${v.detail}`);
   },
-  (done) => {
-    if (done % 100_000 === 0 || done === total) {
+  (t) => {
+    if (t.cases % 100_000 === 0 || t.cases === total) {
       console.log(
-        `${done} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s: identical ${identical}, unexplained ${unexplained}`,
+        `${t.cases} cases, ${t.seconds.toFixed(0)} s: identical ${t.identical}, unexplained ${t.differences}`,
       );
     }
   },
 );
 run.qemu.close();
+const { identical, known, differences } = tally;
 console.log(`encodings drawn from: ${run.entries}`);
 console.log(`identical: ${identical}/${total} (${((100 * identical) / total).toFixed(4)} %)`);
 console.log(`documented QEMU deviations: ${JSON.stringify(Object.fromEntries(known))}`);
-console.log(`unexplained: ${unexplained} (${((100 * unexplained) / total).toFixed(4)} %)`);
+console.log(`unexplained: ${differences} (${((100 * differences) / total).toFixed(4)} %)`);

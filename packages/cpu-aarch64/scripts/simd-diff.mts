@@ -14,11 +14,9 @@ const filter = process.argv[4] ? new RegExp(process.argv[4]) : null;
 const harness = buildSimdHarness(mkdtempSync(join(tmpdir(), "armature-simd-")));
 const run = simdDiff(harness, seed, filter ? (id, ic) => filter.test(id) || filter.test(ic) : undefined);
 const perClass = new Map<string, { n: number; ok: number; known: number }>();
-const knownCount = new Map<string, number>();
 const firstDiff = new Map<string, string>();
 const diffCount = new Map<string, number>();
-const t0 = Date.now();
-await runDiff(
+const tally = await runDiff(
   run,
   total,
   2000,
@@ -26,10 +24,8 @@ await runDiff(
     const s = perClass.get(k.iclass) ?? { n: 0, ok: 0, known: 0 };
     s.n++;
     if (v.kind === "same") s.ok++;
-    else if (v.kind === "known") {
-      s.known++;
-      knownCount.set(v.name, (knownCount.get(v.name) ?? 0) + 1);
-    } else {
+    else if (v.kind === "known") s.known++;
+    else {
       diffCount.set(k.id, (diffCount.get(k.id) ?? 0) + 1);
       if (!firstDiff.has(k.id)) {
         const st = new DataView(k.state.buffer);
@@ -41,24 +37,18 @@ await runDiff(
     }
     perClass.set(k.iclass, s);
   },
-  (done) => {
-    if (done % 100_000 === 0)
-      process.stderr.write(`${done} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  (t) => {
+    if (t.cases % 100_000 === 0) process.stderr.write(`${t.cases} cases, ${t.seconds.toFixed(0)} s\n`);
   },
 );
 run.qemu.close();
-const secs = (Date.now() - t0) / 1000;
-let n = 0;
-let ok = 0;
-let kn = 0;
 console.log("| class | cases | identical | documented | agreement incl. documented % |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const [c, s] of [...perClass].sort()) {
-  n += s.n;
-  ok += s.ok;
-  kn += s.known;
   console.log(`| ${c} | ${s.n} | ${s.ok} | ${s.known} | ${((100 * (s.ok + s.known)) / s.n).toFixed(3)} |`);
 }
+const { cases: n, identical: ok, known: knownCount, seconds: secs } = tally;
+const kn = n - ok - tally.differences;
 console.log(
   `\nOverall: ${ok}/${n} identical (${((100 * ok) / n).toFixed(4)} %), ${kn} documented differences ` +
     `(${[...knownCount].map(([k, v]) => `${k} ${v}`).join(", ") || "none"}), ` +

@@ -421,26 +421,45 @@ export interface DiffRun<C, R> {
   entries: number;
 }
 
+/** The running count of a differential run's verdicts. */
+export interface DiffTally {
+  cases: number;
+  identical: number;
+  /** Documented QEMU deviations by name. */
+  known: Map<string, number>;
+  differences: number;
+  /** Wall time since the run started. */
+  seconds: number;
+}
+
 /**
- * Runs `total` cases through QEMU (`batch` at a time) and through our side, and hands each case
- * with its verdict to `each`; `progress` (if given) hears the count after each batch.
+ * Runs `total` cases through QEMU (`batch` at a time) and through our side, hands each case with its
+ * verdict to `each`, counts the verdicts, and (if given) shows `progress` the tally after each batch.
  */
 export async function runDiff<C, R>(
   run: DiffRun<C, R>,
   total: number,
   batch: number,
   each: (c: C, v: Verdict) => void,
-  progress?: (done: number) => void,
-): Promise<void> {
-  for (let done = 0; done < total; ) {
-    const cases = Array.from({ length: Math.min(batch, total - done) }, () => run.draw());
+  progress?: (tally: DiffTally) => void,
+): Promise<DiffTally> {
+  const t0 = Date.now();
+  const tally: DiffTally = { cases: 0, identical: 0, known: new Map(), differences: 0, seconds: 0 };
+  while (tally.cases < total) {
+    const cases = Array.from({ length: Math.min(batch, total - tally.cases) }, () => run.draw());
     const theirs = await run.qemu.run(cases);
     cases.forEach((c, i) => {
-      each(c, run.judge(c, run.ours.run(c), theirs[i]!));
+      const v = run.judge(c, run.ours.run(c), theirs[i]!);
+      if (v.kind === "same") tally.identical++;
+      else if (v.kind === "known") tally.known.set(v.name, (tally.known.get(v.name) ?? 0) + 1);
+      else tally.differences++;
+      each(c, v);
     });
-    done += cases.length;
-    progress?.(done);
+    tally.cases += cases.length;
+    tally.seconds = (Date.now() - t0) / 1000;
+    progress?.(tally);
   }
+  return tally;
 }
 
 /** A run over `entries`: cases drawn by `random` from an Rng seeded with `seed`. */
