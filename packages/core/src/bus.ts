@@ -1,3 +1,4 @@
+import { Arena } from "./arena.js";
 import { BusError, ConfigError, RegionOverlapError } from "./errors.js";
 import { type GuestBuffer, type PhysAddr, RamRegion } from "./memory.js";
 
@@ -44,12 +45,37 @@ export type Region = RamRegion | MmioRegion;
  * with BusError("straddle") — before any side effect — when MMIO is involved. An access that
  * touches no region throws BusError("unmapped"). Nothing is silently dropped.
  */
+export interface BusOptions {
+  /**
+   * Allocate the RAM of `addRam(name, base, size)` inside this arena (one WebAssembly.Memory with
+   * the CPUs' state: the translator's WebAssembly back end needs it). Default: none, unless the
+   * environment sets ARMATURE_ARENA=1 or ARMATURE_JIT_BACKEND=wasm (then a new arena per bus).
+   */
+  arena?: Arena;
+}
+
+/** A new arena when the environment asks for one (BusOptions.arena). */
+function envArena(): Arena | undefined {
+  const env = typeof process === "undefined" ? undefined : process.env;
+  if (env?.ARMATURE_ARENA === "1" || env?.ARMATURE_JIT_BACKEND === "wasm") return new Arena();
+  return undefined;
+}
+
 export class Bus {
   private regions: Region[] = [];
   private last: Region | undefined;
+  /** Where `addRam` with a size allocates (see BusOptions.arena); the CPUs put their state there too. */
+  readonly arena: Arena | undefined;
+
+  constructor(opts: BusOptions = {}) {
+    this.arena = opts.arena ?? envArena();
+  }
 
   addRam(name: string, base: PhysAddr, sizeOrBuffer: number | GuestBuffer): RamRegion {
-    const r = new RamRegion(name, base, sizeOrBuffer);
+    const r =
+      this.arena !== undefined && typeof sizeOrBuffer === "number"
+        ? this.arena.ram(name, base, sizeOrBuffer)
+        : new RamRegion(name, base, sizeOrBuffer);
     this.insert(r);
     return r;
   }

@@ -1,5 +1,7 @@
+export type { ArenaOptions, WasmApi, WasmInstance, WasmMemory, WasmModule } from "./arena.js";
+export { Arena, MAX_ARENA_BYTES, wasmApi } from "./arena.js";
 export * from "./block.js";
-export type { AccessSize, MmioDevice, Region } from "./bus.js";
+export type { AccessSize, BusOptions, MmioDevice, Region } from "./bus.js";
 export { Bus, MmioRegion } from "./bus.js";
 export { concatBytes, getU32LE, putU32LE, withRoom } from "./bytes.js";
 export type { ClockMode, ClockOptions } from "./clock.js";

@@ -26,7 +26,8 @@ export class RamRegion {
   /** Whether `u16/u32` host views are little-endian (true on every host Node supports today). */
   static readonly hostLittleEndian = HOST_LITTLE_ENDIAN;
 
-  constructor(name: string, base: PhysAddr, sizeOrBuffer: number | GuestBuffer, offset = 0) {
+  /** With a buffer: the region is `length` bytes at `offset` (default: the rest of the buffer). */
+  constructor(name: string, base: PhysAddr, sizeOrBuffer: number | GuestBuffer, offset = 0, length?: number) {
     if (!Number.isSafeInteger(base) || base < 0) {
       throw new ConfigError(`RAM region "${name}": base ${base} is not a non-negative integer address`);
     }
@@ -44,8 +45,10 @@ export class RamRegion {
       buffer = new ArrayBuffer(size);
     } else {
       buffer = sizeOrBuffer;
-      size = buffer.byteLength - offset;
+      size = length ?? buffer.byteLength - offset;
       if (size <= 0) throw new ConfigError(`RAM region "${name}": the buffer is empty past offset ${offset}`);
+      if (offset + size > buffer.byteLength)
+        throw new ConfigError(`RAM region "${name}": ${size} bytes at offset ${offset} run past the buffer`);
     }
     if (base + size > 2 ** 52) {
       throw new ConfigError(`RAM region "${name}" ends at ${hex(base + size)}, past the 52-bit PA limit`);

@@ -11,6 +11,7 @@ import {
   type VirtualClock,
 } from "@armature/core";
 import { JitEngine, type JitOptions, type JitPage } from "../jit/jit.js";
+import { type CpuState, cpuState } from "../jit/wasm/layout.js";
 import type { CpuModel } from "../model.js";
 import { decodeIndex, HANDLERS, type Handler, UNDEF_INDEX } from "./dispatch.js";
 import { EC, ecFrom, esr, FSC, ISS_ISV, ISS_WNR } from "./syndrome.js";
@@ -216,7 +217,7 @@ const SNAPSHOT_FLAGS = ["exValid", "event", "jumped", "recheck", "exitPending"] 
 const SNAPSHOT_INPUTS = ["irqLevel", "fiqLevel", "serrorPending"] as const;
 
 export class Cpu {
-  readonly x = new Int32Array(2 * 34);
+  readonly x: Int32Array;
   readonly vbuf = new ArrayBuffer(32 * 16);
   readonly v = new Uint32Array(this.vbuf);
   readonly vb = new Uint8Array(this.vbuf);
@@ -313,14 +314,17 @@ export class Cpu {
 
   // software TLB: read, write, exec (direct-mapped by VA page). The read and write arrays are
   // filled in place and never replaced: translated blocks (src/jit/) read them directly.
-  /** @internal */ readonly rTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
-  /** @internal */ readonly rTagHi = new Int32Array(TLB_SIZE);
-  /** @internal */ readonly rBase = new Int32Array(TLB_SIZE);
+  // With an arena on the bus (Bus.arena), x and these arrays live inside it (src/jit/wasm/layout.ts).
+  /** @internal */ readonly rTagLo: Int32Array;
+  /** @internal */ readonly rTagHi: Int32Array;
+  /** @internal */ readonly rBase: Int32Array;
   /** @internal */ readonly rView: DataView[] = [];
-  /** @internal */ readonly wTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
-  /** @internal */ readonly wTagHi = new Int32Array(TLB_SIZE);
-  /** @internal */ readonly wBase = new Int32Array(TLB_SIZE);
+  /** @internal */ readonly wTagLo: Int32Array;
+  /** @internal */ readonly wTagHi: Int32Array;
+  /** @internal */ readonly wBase: Int32Array;
   /** @internal */ readonly wView: DataView[] = [];
+  /** @internal The arena-backed state (its rAbs/wAbs: per TLB entry the page's arena offset or -1). */
+  readonly state: CpuState;
   private readonly wPa = new Float64Array(TLB_SIZE);
   // the fetch TLB: translated code chaining to another page looks its target up here (src/jit/)
   /** @internal */ readonly eTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
@@ -352,6 +356,15 @@ export class Cpu {
     }
     this.bus = opts.bus;
     this.model = opts.model;
+    const st = cpuState(opts.bus.arena, INVALID_TAG);
+    this.state = st;
+    this.x = st.x;
+    this.rTagLo = st.rTagLo;
+    this.rTagHi = st.rTagHi;
+    this.rBase = st.rBase;
+    this.wTagLo = st.wTagLo;
+    this.wTagHi = st.wTagHi;
+    this.wBase = st.wBase;
     this.clock = opts.clock;
     this.index = opts.index ?? 0;
     this.userMode = opts.userMode ?? false;
@@ -1299,6 +1312,12 @@ export class Cpu {
     if (r === undefined || r.kind !== "ram" || !r.contains(ppa, PAGE_SIZE)) return false;
     const i = (lo >>> PAGE_BITS) & TLB_MASK;
     const base = ppa - r.base;
+    const arena = this.state.arena;
+    let abs = -1;
+    if (arena !== undefined) {
+      abs = arena.offsetOf(r);
+      if (abs >= 0) abs += base;
+    }
     if (write) {
       const page = this.pages.get(ppa / PAGE_SIZE);
       if (page?.hasCode) page.invalidate();
@@ -1307,11 +1326,13 @@ export class Cpu {
       this.wBase[i] = base;
       this.wView[i] = r.view;
       this.wPa[i] = ppa;
+      this.state.wAbs[i] = abs;
     } else {
       this.rTagLo[i] = lo & PAGE_MASK;
       this.rTagHi[i] = hi;
       this.rBase[i] = base;
       this.rView[i] = r.view;
+      this.state.rAbs[i] = abs;
     }
     return true;
   }

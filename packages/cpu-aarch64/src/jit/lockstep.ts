@@ -27,7 +27,7 @@ function side(engine: "interp" | "jit"): Side {
   const code = bus.addRam("code", LS_CODE, 4096);
   const data = bus.addRam("data", DATA, DATA_SIZE);
   const cpu = new Cpu({ bus, model: M1_MODEL, userMode: true, engine, jit: { threshold: 1, maxBlock: 16 } });
-  return { cpu, code: code.view, data: new Uint32Array(data.buffer, 0, DATA_SIZE / 4) };
+  return { cpu, code: code.view, data: new Uint32Array(data.buffer, data.u8.byteOffset, DATA_SIZE / 4) };
 }
 
 function state(s: Side): string {

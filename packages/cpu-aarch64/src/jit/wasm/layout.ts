@@ -1,0 +1,75 @@
+/*
+ * Where a Cpu's state lives when its bus has an arena (issue #16, the WebAssembly back end): one
+ * block per CPU inside the arena's memory, so code generated as WebAssembly reads and writes the
+ * register file and the software TLB with plain loads and stores at constant offsets. Without an
+ * arena the same arrays are ordinary typed arrays (the interpreter and the JS back end index them
+ * the same way either way).
+ */
+import type { Arena } from "@armature/core";
+
+/** Entries of each direct-mapped software TLB (Cpu's TLB_SIZE). */
+const TLB = 512;
+
+/** Byte offsets inside a CPU's state block. */
+export const STATE = {
+  /** Cpu.x: 68 int32 (X0..X30 as lo/hi pairs = one little-endian i64 at 8n; 31 zero; 32 SP; 33 scratch). */
+  x: 0,
+  /** Exchange words between JS and a WebAssembly block (NZCV in, exit PC/kind out): 16 int32. */
+  io: 512,
+  rTagLo: 1024,
+  rTagHi: 1024 + 4 * TLB,
+  rBase: 1024 + 8 * TLB,
+  /** Per read-TLB entry: the arena offset of the page's first byte, or -1 (not in the arena). */
+  rAbs: 1024 + 12 * TLB,
+  wTagLo: 1024 + 16 * TLB,
+  wTagHi: 1024 + 20 * TLB,
+  wBase: 1024 + 24 * TLB,
+  /** Per write-TLB entry: the arena offset of the page's first byte, or -1. */
+  wAbs: 1024 + 28 * TLB,
+  size: 1024 + 32 * TLB,
+} as const;
+
+/** The typed arrays of a CPU's state, inside `arena` when given (then `base` is the block's offset). */
+export interface CpuState {
+  readonly arena: Arena | undefined;
+  /** Offset of the block in the arena (-1 without one). */
+  readonly base: number;
+  readonly x: Int32Array;
+  readonly io: Int32Array;
+  readonly rTagLo: Int32Array;
+  readonly rTagHi: Int32Array;
+  readonly rBase: Int32Array;
+  readonly rAbs: Int32Array;
+  readonly wTagLo: Int32Array;
+  readonly wTagHi: Int32Array;
+  readonly wBase: Int32Array;
+  readonly wAbs: Int32Array;
+}
+
+/** Allocate a CPU's state (tags set to `invalidTag`, absolute offsets to -1). */
+export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState {
+  // without an arena: separate arrays, exactly as the Cpu had them before the arena existed
+  const base = arena === undefined ? -1 : arena.alloc(STATE.size, 4096);
+  const buf = arena?.buffer;
+  const view = (off: number, n: number): Int32Array =>
+    buf === undefined ? new Int32Array(n) : new Int32Array(buf, base + off, n);
+  const s: CpuState = {
+    arena,
+    base,
+    x: view(STATE.x, 68),
+    io: view(STATE.io, 16),
+    rTagLo: view(STATE.rTagLo, TLB),
+    rTagHi: view(STATE.rTagHi, TLB),
+    rBase: view(STATE.rBase, TLB),
+    rAbs: view(STATE.rAbs, TLB),
+    wTagLo: view(STATE.wTagLo, TLB),
+    wTagHi: view(STATE.wTagHi, TLB),
+    wBase: view(STATE.wBase, TLB),
+    wAbs: view(STATE.wAbs, TLB),
+  };
+  s.rTagLo.fill(invalidTag);
+  s.wTagLo.fill(invalidTag);
+  s.rAbs.fill(-1);
+  s.wAbs.fill(-1);
+  return s;
+}
