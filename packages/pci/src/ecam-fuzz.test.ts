@@ -1,5 +1,5 @@
 import { Bus } from "@armature/core";
-import { captureWarnings, RecordingIrqLine, RecordingMsiSink } from "@armature/core/test";
+import { captureWarnings, RecordingIrqLine, RecordingMsiSink, registerAccesses } from "@armature/core/test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PciHostBridge } from "./bridge.js";
@@ -14,19 +14,13 @@ describe("ECAM fuzz: random configuration accesses never throw", () => {
   it("keeps BAR mappings consistent with the BAR registers and Command", () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.record({
-            dev: fc.integer({ min: 0, max: 3 }),
-            reg: fc.oneof(fc.integer({ min: 0, max: 0x3f }), fc.integer({ min: 0, max: 0xfff })),
-            size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>,
-            write: fc.boolean(),
-            value: fc.oneof(
-              fc.constantFrom(0, 2, 6, 0xffffffff, 0x1000_0000, 0x1000_1000, 0x80),
-              fc.integer({ min: 0, max: 0xffffffff }),
-            ),
-          }),
-          { minLength: 1, maxLength: 150 },
-        ),
+        registerAccesses({
+          targets: 4,
+          near: 0x3f,
+          far: 0xfff,
+          values: [0, 2, 6, 0xffffffff, 0x1000_0000, 0x1000_1000, 0x80],
+          maxLength: 150,
+        }),
         (ops) => {
           const bus = new Bus();
           bus.addRam("ram", 0x4000_0000, 1 << 20);
@@ -52,8 +46,8 @@ describe("ECAM fuzz: random configuration accesses never throw", () => {
           bridge.attach(fns[0]!, { device: 0 });
           bridge.attach(fns[1]!, { device: 1 });
           for (const o of ops) {
-            const addr = ECAM + ((o.dev << 15) | o.reg);
-            if (o.write) bus.write(addr, o.size, o.value % 2 ** (8 * o.size));
+            const addr = ECAM + ((o.target << 15) | o.offset);
+            if (o.write) bus.write(addr, o.size, o.value);
             else bus.read(addr, o.size);
           }
           // Every mapped BAR is on the bus at the address the function was told, inside a window.

@@ -4,6 +4,8 @@ import { setLogger } from "../log.js";
 import type { MsiSink } from "../msi.js";
 import { SnapshotError, type Snapshottable, StateReader, StateWriter } from "../snapshot.js";
 
+export * from "./access.js";
+
 /** An IrqLine that records its level and every edge, for device tests. */
 export class RecordingIrqLine implements IrqLine {
   level = false;
