@@ -80,3 +80,28 @@ export function silenceStatus(
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/** Whether a run shows its own status lines (boot banner, "restored ...", the silence status): on a terminal, without --quiet. */
+export function showsStatus(quiet: boolean | undefined): boolean {
+  return process.stderr.isTTY === true && quiet !== true;
+}
+
+/**
+ * A run's host-side lines, until `end()`: the library's warnings as `log` says (default: warn, on
+ * stderr) and, when it shows status, the silence status.
+ */
+export function hostLines(
+  tracker: ConsoleTracker,
+  o: { log?: { file?: string; level: LogLevel }; quiet?: boolean },
+  retired: () => number,
+  err: (s: string) => void,
+): { end(): void } {
+  const hostLog = installHostLog(o.log ?? { level: "warn" }, tracker, err);
+  const stopStatus = showsStatus(o.quiet) ? silenceStatus(tracker, retired, err) : () => {};
+  return {
+    end() {
+      stopStatus();
+      hostLog.restore();
+    },
+  };
+}

@@ -76,6 +76,25 @@ export function kernelFacts(
   };
 }
 
+/**
+ * `facts` for a kernel the built-in UEFI starts through its EFI stub: it starts PE/COFF images
+ * ("MZ") only, and a load address is moot. A PE/COFF file that is no arm64 Image is an EFI
+ * application; a file without the header gets the warning instead.
+ */
+export function uefiKernelFacts(
+  facts: KernelFacts,
+  path: string,
+  file: Uint8Array,
+  size = file.length,
+): KernelFacts {
+  const efiApp = file[0] === 0x4d && file[1] === 0x5a;
+  if (facts.warning !== undefined && efiApp) facts.summary = `EFI application, ${size} bytes`;
+  facts.warning = efiApp
+    ? undefined
+    : `kernel "${path}" has no PE/COFF header (no EFI stub): the built-in UEFI cannot start it`;
+  return facts;
+}
+
 /** A warning when the command line is longer than arm64 Linux keeps. */
 export function appendWarning(append: string | undefined): string | undefined {
   if (append === undefined) return undefined;

@@ -1,7 +1,12 @@
+import type { Display } from "@armature/core";
 import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
 import type { DebugTarget } from "@armature/debug";
+import { type DisplaySpec, VncServer } from "@armature/display";
 import type { OptionSpecs } from "../args.js";
 import type { CliIo } from "../command.js";
+import { readBytes } from "../files.js";
+import { type ConsoleTracker, hostLines, type LogLevel } from "../host-log.js";
+import { appendWarning } from "../kernel.js";
 import { type ConsoleMachine, runWithConsole } from "./console-loop.js";
 import { type DebugCliOptions, parseDebugOptions, startDebug } from "./debug-options.js";
 import { type SnapshotBoard, savevmCommand, snapshotOnExit } from "./snapshot-options.js";
@@ -60,17 +65,103 @@ export function parseRunCommonOptions(a: {
 }
 
 /**
+ * The kernel's and --append's warnings, on stderr even without a terminal. Not on a restore: it
+ * boots no kernel (RAM and the vCPUs come from the file), and the saving run warned.
+ */
+export function bootWarnings(
+  io: CliIo,
+  kernel: { warning: string | undefined },
+  o: { append?: string; restore?: string },
+): void {
+  if (o.restore !== undefined) return;
+  for (const w of [kernel.warning, appendWarning(o.append)])
+    if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
+}
+
+/**
+ * The machine options every board takes from the run's options alike: vCPUs, RAM,
+ * --deterministic, --cpu-engine, the console, --initrd and --append.
+ */
+export function commonMachineOptions(
+  o: RunCommonOptions & { smp: number; memoryMiB: number },
+  console: ConsoleTracker,
+): {
+  cpus: number;
+  memoryMiB: number;
+  deterministic: boolean;
+  engine?: CpuEngine;
+  console: ConsoleTracker;
+  initrd?: Uint8Array;
+  cmdline?: string;
+} {
+  return {
+    cpus: o.smp,
+    memoryMiB: o.memoryMiB,
+    deterministic: o.deterministic,
+    ...(o.cpuEngine === undefined ? {} : { engine: o.cpuEngine }),
+    console,
+    ...(o.initrd === undefined ? {} : { initrd: readBytes(o.initrd) }),
+    ...(o.append === undefined ? {} : { cmdline: o.append }),
+  };
+}
+
+/**
+ * `--display vnc=HOST:PORT`: serve `screen` over VNC (none for `--display none`). A listen that
+ * fails closes the machine (it never ran: its network is released) before the error is reported.
+ */
+export async function serveVnc(
+  screen: Display,
+  spec: DisplaySpec,
+  io: CliIo,
+  m: { close(): void },
+): Promise<VncServer | undefined> {
+  if (spec.kind !== "vnc") return undefined;
+  const { host, port, password } = spec;
+  try {
+    const vnc = new VncServer(screen, { host, port, ...(password === undefined ? {} : { password }) });
+    const at = await vnc.listen();
+    io.err(`armature run: VNC on ${at.host}:${at.port}\n`);
+    return vnc;
+  } catch (e) {
+    m.close();
+    throw e;
+  }
+}
+
+/**
  * Run a board on the console until it stops: the debugger and monitor (--gdb, --monitor, with
- * savevm and `info irq`) attached, --max-instructions counted, --snapshot-on-exit saved at the end.
+ * savevm and `info irq`) attached, --max-instructions counted, --snapshot-on-exit saved at the end,
+ * the host-side lines (device warnings, the silence status) kept off the guest's console lines;
+ * then, however the run ended, `release` (flush and close what the run opened).
  */
 export async function runBoard(
   m: ConsoleMachine & SnapshotBoard & { readonly runtime: DebugTarget; readonly gic: { irqInfo(): string } },
   io: CliIo,
-  o: { maxInstructions?: number; debug: DebugCliOptions; snapshotOnExit?: string },
-  board: { screendump?(path: string): void; powerdown?(): void },
+  o: { maxInstructions?: number; debug: DebugCliOptions; snapshotOnExit?: string; quiet?: boolean },
+  board: {
+    /** The console the machine writes to. */
+    tracker: ConsoleTracker;
+    /** Where device warnings go (default: warn, on stderr). */
+    log?: { file?: string; level: LogLevel };
+    screendump?(path: string): void;
+    powerdown?(): void;
+    release(): void | Promise<void>;
+  },
 ): Promise<number> {
-  const debug = await startDebug(m.runtime, o.debug, io, { ...board, ...savevmCommand(m), gic: m.gic });
-  const code = await runWithConsole(m, io, o.maxInstructions, debug);
-  snapshotOnExit(m, o.snapshotOnExit, io);
-  return code;
+  const { tracker, log, release, ...commands } = board;
+  const lines = hostLines(
+    tracker,
+    { ...(log === undefined ? {} : { log }), quiet: o.quiet },
+    () => m.retired(),
+    io.err,
+  );
+  try {
+    const debug = await startDebug(m.runtime, o.debug, io, { ...commands, ...savevmCommand(m), gic: m.gic });
+    const code = await runWithConsole(m, io, o.maxInstructions, debug);
+    snapshotOnExit(m, o.snapshotOnExit, io);
+    return code;
+  } finally {
+    lines.end();
+    await release();
+  }
 }

@@ -1,5 +1,5 @@
 import { ConfigError, FileBlockBackend, MemoryBlockBackend } from "@armature/core";
-import { parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
+import { parseDisplaySpec, writeScreenshot } from "@armature/display";
 import {
   PARALLELS_LIMITS,
   ParallelsMachine,
@@ -12,12 +12,20 @@ import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, inputFile, outputFile, readBytes } from "../files.js";
-import { ConsoleTracker, installHostLog, silenceStatus } from "../host-log.js";
-import { appendWarning, kernelFacts } from "../kernel.js";
+import { ConsoleTracker, showsStatus } from "../host-log.js";
+import { kernelFacts, uefiKernelFacts } from "../kernel.js";
 import { readable } from "./console-loop.js";
 import { DEBUG_HELP, DEBUG_OPTIONS } from "./debug-options.js";
-import { parseRunCommonOptions, RUN_COMMON_OPTIONS, type RunCommonOptions, runBoard } from "./run-common.js";
-import { SNAPSHOT_HELP, SNAPSHOT_OPTIONS, snapshotOnExitArg } from "./snapshot-options.js";
+import {
+  bootWarnings,
+  commonMachineOptions,
+  parseRunCommonOptions,
+  RUN_COMMON_OPTIONS,
+  type RunCommonOptions,
+  runBoard,
+  serveVnc,
+} from "./run-common.js";
+import { restoreOnto, SNAPSHOT_HELP, SNAPSHOT_OPTIONS, snapshotOnExitArg } from "./snapshot-options.js";
 
 const L = PARALLELS_LIMITS;
 export const PARALLELS_HELP = `Usage: armature run --machine parallels (--kernel FILE | --disk FILE) [options]
@@ -154,33 +162,19 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
       `cdrom "${opts.cdrom}" is ${iso.length} bytes, not a whole number of 2048-byte blocks`,
     );
   const kernel = opts.kernel === undefined ? undefined : readBytes(opts.kernel);
-  // The built-in UEFI starts the kernel through its EFI stub: a raw binary's address is moot.
   const facts =
     opts.kernel === undefined || kernel === undefined
       ? { summary: "none (the UEFI boot manager boots the disks)", warning: undefined }
-      : kernelFacts(opts.kernel, kernel, 0);
-  const efiApp = kernel !== undefined && kernel[0] === 0x4d && kernel[1] === 0x5a; // "MZ": PE/COFF
-  if (facts.warning !== undefined && efiApp) facts.summary = `EFI application, ${kernel.length} bytes`;
-  else if (facts.warning !== undefined)
-    io.err(
-      `armature run: warning: kernel "${opts.kernel}" is neither an arm64 Image nor a PE/COFF EFI application: the UEFI cannot start it\n`,
-    );
-  const append = appendWarning(opts.append);
-  if (append !== undefined) io.err(`armature run: warning: ${append}\n`);
+      : uefiKernelFacts(kernelFacts(opts.kernel, kernel, 0), opts.kernel, kernel);
+  bootWarnings(io, facts, opts);
   // Device warnings and the silence status go to stderr on a line of their own (host-log.ts).
   const tracker = new ConsoleTracker((b) => process.stdout.write(b));
   const mo: ParallelsMachineOptions = {
-    cpus: opts.smp,
-    memoryMiB: opts.memoryMiB,
+    ...commonMachineOptions(opts, tracker),
     iommu: opts.iommu,
-    deterministic: opts.deterministic,
-    ...(opts.cpuEngine === undefined ? {} : { engine: opts.cpuEngine }),
     ...(kernel === undefined ? {} : { kernel }),
-    console: tracker,
     ...(opts.net === "none" ? { net: "none" as const } : {}),
     ...(opts.mac === undefined ? {} : { mac: opts.mac }),
-    ...(opts.initrd === undefined ? {} : { initrd: readBytes(opts.initrd) }),
-    ...(opts.append === undefined ? {} : { cmdline: opts.append }),
     ...(opts.disk === undefined
       ? {}
       : { disk: new FileBlockBackend(opts.disk.path, { readOnly: opts.disk.readOnly }) }),
@@ -188,23 +182,8 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     ...(opts.efiVars === undefined ? {} : { efiVariables: new VariableStore(opts.efiVars) }),
   };
   const m = new ParallelsMachine(mo);
-  if (opts.restore !== undefined) {
-    try {
-      // All or nothing: a refused snapshot leaves the machine unrun and is one line (exit 1).
-      m.restoreSnapshot(opts.restore, { force: opts.forceRestore === true });
-    } catch (e) {
-      m.close();
-      throw e;
-    }
-    if (process.stderr.isTTY === true && opts.quiet !== true)
-      io.err(`armature run: restored ${opts.restore} (${m.retired()} instructions retired so far)\n`);
-  }
-  const hostLog = installHostLog({ level: "warn" }, tracker, io.err);
-  const stopStatus =
-    process.stderr.isTTY === true && opts.quiet !== true
-      ? silenceStatus(tracker, () => m.retired(), io.err)
-      : () => {};
-  if (process.stderr.isTTY === true && opts.quiet !== true)
+  restoreOnto(m, opts, io);
+  if (showsStatus(opts.quiet))
     io.err(
       bootBanner({
         board: `parallels board (UEFI, ACPI${opts.iommu === "smmuv3" ? ", SMMUv3" : ""})`,
@@ -220,27 +199,16 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
         net: netSummary(m.net, opts.net),
       }),
     );
-  let vnc: VncServer | undefined;
-  if (opts.display.kind === "vnc") {
-    vnc = new VncServer(m.display, {
-      host: opts.display.host,
-      port: opts.display.port,
-      ...(opts.display.password === undefined ? {} : { password: opts.display.password }),
-    });
-    const at = await vnc.listen();
-    io.err(`armature: VNC display on ${at.host}:${at.port}\n`);
-  }
-  try {
-    // --snapshot-on-exit before the OS called ExitBootServices: SnapshotError("unsupported"), one line.
-    return await runBoard(m, io, opts, {
-      screendump: (f: string) => writeScreenshot(m.display, f),
-      powerdown: () => m.powerButton(),
-    });
-  } finally {
-    stopStatus();
-    hostLog.restore();
-    m.close();
-    await vnc?.close();
-    if (opts.screendump !== undefined) writeScreenshot(m.display, opts.screendump);
-  }
+  const vnc = await serveVnc(m.display, opts.display, io, m);
+  // --snapshot-on-exit before the OS called ExitBootServices: SnapshotError("unsupported"), one line.
+  return runBoard(m, io, opts, {
+    tracker,
+    screendump: (f: string) => writeScreenshot(m.display, f),
+    powerdown: () => m.powerButton(),
+    async release() {
+      m.close();
+      await vnc?.close();
+      if (opts.screendump !== undefined) writeScreenshot(m.display, opts.screendump);
+    },
+  });
 }

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { openCdromImage, openSataImage } from "@armature/ahci";
 import { ConfigError, FileBlockBackend } from "@armature/core";
-import { type DisplaySpec, parseDisplaySpec, VncServer, writeScreenshot } from "@armature/display";
+import { type DisplaySpec, parseDisplaySpec, writeScreenshot } from "@armature/display";
 import {
   efiVarStoreProblem,
   FlashFile,
@@ -22,15 +22,24 @@ import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, inputFile, outputFile, peImageFile, readBytes } from "../files.js";
-import { ConsoleTracker, installHostLog, LOG_LEVELS, type LogLevel, silenceStatus } from "../host-log.js";
-import { appendWarning, kernelFacts } from "../kernel.js";
+import { ConsoleTracker, LOG_LEVELS, type LogLevel, showsStatus } from "../host-log.js";
+import { kernelFacts, uefiKernelFacts } from "../kernel.js";
 import { readable } from "./console-loop.js";
 import { DEBUG_HELP, DEBUG_OPTIONS } from "./debug-options.js";
-import { parseRunCommonOptions, RUN_COMMON_OPTIONS, type RunCommonOptions, runBoard } from "./run-common.js";
+import {
+  bootWarnings,
+  commonMachineOptions,
+  parseRunCommonOptions,
+  RUN_COMMON_OPTIONS,
+  type RunCommonOptions,
+  runBoard,
+  serveVnc,
+} from "./run-common.js";
 import { runParallels } from "./run-parallels.js";
 import {
   isRestore,
   RESTORE_HELP,
+  restoreOnto,
   restoresOnOptions,
   runRestored,
   SNAPSHOT_HELP,
@@ -393,23 +402,14 @@ export const runCommand: Command = {
           );
     let via = "";
     if (opts.uefi !== undefined && kernel !== undefined) {
-      // The built-in UEFI starts the kernel through its EFI stub: a load address is moot.
-      const efiApp = kernel[0] === 0x4d && kernel[1] === 0x5a; // "MZ": PE/COFF
-      if (facts.warning !== undefined && efiApp) facts.summary = `EFI application, ${kernelSize} bytes`;
-      if (efiApp) facts.warning = undefined;
-      else
-        facts.warning = `kernel "${opts.kernel}" has no PE/COFF header (no EFI stub): the built-in UEFI cannot start it`;
+      uefiKernelFacts(facts, opts.kernel!, kernel, kernelSize);
       via = opts.uefi.acpi ? " via the built-in UEFI (ACPI)" : " via the built-in UEFI (DT)";
     }
-    // A restore does not boot the kernel (RAM and the vCPUs come from the file): the saving run warned.
-    if (opts.restore === undefined)
-      for (const w of [facts.warning, appendWarning(opts.append)])
-        if (w !== undefined) io.err(`armature run: warning: ${w}\n`);
+    bootWarnings(io, facts, opts);
     const tracker = new ConsoleTracker((b) => process.stdout.write(b));
     const mo: VirtMachineOptions = {
+      ...commonMachineOptions(opts, tracker),
       layout: opts.layout,
-      cpus: opts.smp,
-      memoryMiB: opts.memoryMiB,
       ...(kernel === undefined ? {} : { kernel: pe === undefined ? kernel : pe.file }),
       net: opts.net,
       iommu: opts.iommu,
@@ -417,16 +417,11 @@ export const runCommand: Command = {
       ...(opts.mac === undefined ? {} : { mac: opts.mac }),
       uart: opts.uart,
       rtc: opts.rtc,
-      deterministic: opts.deterministic,
-      ...(opts.cpuEngine === undefined ? {} : { engine: opts.cpuEngine }),
-      console: tracker,
       ...(opts.uefi === undefined ? {} : { uefi: opts.uefi }),
       ...(opts.uefi === undefined || opts.efiVars === undefined
         ? {}
         : { efiVariables: new VariableStore(opts.efiVars) }),
     };
-    if (opts.initrd !== undefined) mo.initrd = readBytes(opts.initrd);
-    if (opts.append !== undefined) mo.cmdline = opts.append;
     if (opts.dtb !== undefined) mo.dtb = readBytes(opts.dtb);
     if (opts.disk !== undefined)
       mo.disk = new FileBlockBackend(opts.disk.path, { readOnly: opts.disk.readOnly });
@@ -460,19 +455,10 @@ export const runCommand: Command = {
         ...(opts.bootOrder === undefined ? {} : { bootOrder: opts.bootOrder }),
       };
     const m = new VirtMachine(mo);
-    if (opts.restore !== undefined) {
-      try {
-        // All or nothing: a snapshot of a machine built otherwise is refused in one line (exit 1).
-        m.restoreSnapshot(opts.restore, { force: opts.forceRestore === true });
-      } catch (e) {
-        m.close();
-        for (const b of [mo.disk, ...(mo.sata ?? []).map((s) => s.backend)]) b?.close?.();
-        vars?.file?.close();
-        throw e;
-      }
-      if (process.stderr.isTTY === true && opts.quiet !== true)
-        io.err(`armature run: restored ${opts.restore} (${m.retired()} instructions retired so far)\n`);
-    }
+    restoreOnto(m, opts, io, () => {
+      for (const b of [mo.disk, ...(mo.sata ?? []).map((s) => s.backend)]) b?.close?.();
+      vars?.file?.close();
+    });
     if (opts.snapshotOnExit !== undefined) {
       try {
         m.snapshotSections(); // a part that cannot be saved: refused before the run, not after it
@@ -482,7 +468,7 @@ export const runCommand: Command = {
       }
     }
     if (opts.dumpDtb !== undefined) writeFileSync(opts.dumpDtb, m.dtb);
-    if (process.stderr.isTTY === true && opts.quiet !== true)
+    if (showsStatus(opts.quiet))
       io.err(
         bootBanner({
           board: `virt board (${opts.layout} layout${opts.iommu === "smmuv3" ? ", SMMUv3" : ""})`,
@@ -501,47 +487,23 @@ export const runCommand: Command = {
       );
 
     const screen = m.gpu?.display;
-    let vnc: VncServer | undefined;
-    if (screen !== undefined && opts.display.kind === "vnc") {
-      const { host, port, password } = opts.display;
-      try {
-        vnc = new VncServer(screen, { host, port, ...(password === undefined ? {} : { password }) });
-        const at = await vnc.listen();
-        io.err(`armature run: VNC on ${at.host}:${at.port}\n`);
-      } catch (e) {
-        m.close(); // the machine never ran: release its network before reporting
-        throw e;
-      }
-    }
-    const hostLog = installHostLog(
-      { level: opts.logLevel ?? "warn", ...(opts.log === undefined ? {} : { file: opts.log }) },
+    const vnc = screen === undefined ? undefined : await serveVnc(screen, opts.display, io, m);
+    return runBoard(m, io, opts, {
       tracker,
-      io.err,
-    );
-    const stopStatus =
-      process.stderr.isTTY === true && opts.quiet !== true
-        ? silenceStatus(tracker, () => m.retired(), io.err)
-        : () => {};
-    try {
-      return await runBoard(
-        m,
-        io,
-        opts,
-        screen === undefined ? {} : { screendump: (f: string) => writeScreenshot(screen, f) },
-      );
-    } finally {
-      stopStatus();
-      hostLog.restore();
-      if (screen !== undefined && opts.screendump !== undefined) writeScreenshot(screen, opts.screendump);
-      await vnc?.close();
-      // The guest's writes reach the disk files before the process exits (Ctrl-A x, a signal).
-      for (const b of [mo.disk, ...(mo.sata ?? []).map((s) => s.backend)]) {
-        if (b === undefined || b.readOnly) continue;
-        b.flush();
-        b.close?.();
-      }
-      vars?.file?.close();
-    }
+      log: { level: opts.logLevel ?? "warn", ...(opts.log === undefined ? {} : { file: opts.log }) },
+      ...(screen === undefined ? {} : { screendump: (f: string) => writeScreenshot(screen, f) }),
+      async release() {
+        if (screen !== undefined && opts.screendump !== undefined) writeScreenshot(screen, opts.screendump);
+        await vnc?.close();
+        // The guest's writes reach the disk files before the process exits (Ctrl-A x, a signal).
+        for (const b of [mo.disk, ...(mo.sata ?? []).map((s) => s.backend)]) {
+          if (b === undefined || b.readOnly) continue;
+          b.flush();
+          b.close?.();
+        }
+        vars?.file?.close();
+      },
+    });
   },
 };
 

@@ -12,7 +12,7 @@ import { fileArg, maxInstructionsArg, type OptionSpecs, parseArgs } from "../arg
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
 import { diskFile, inputFile, outputFile } from "../files.js";
-import { ConsoleTracker, installHostLog, LOG_LEVELS, type LogLevel, silenceStatus } from "../host-log.js";
+import { ConsoleTracker, hostLines, LOG_LEVELS, type LogLevel, showsStatus } from "../host-log.js";
 import { runWithConsole } from "./console-loop.js";
 import { DEBUG_HELP, DEBUG_OPTIONS, parseDebugOptions, startDebug } from "./debug-options.js";
 
@@ -54,6 +54,39 @@ export function savevmCommand(m: SnapshotBoard): { savevm(path: string): string 
 /** After the run: `--snapshot-on-exit`'s save, reported on stderr. */
 export function snapshotOnExit(m: SnapshotBoard, path: string | undefined, io: CliIo): void {
   if (path !== undefined) io.err(`armature run: ${saveSnapshot(m, path)}\n`);
+}
+
+/** On a terminal (without --quiet): how far the restored machine had run. */
+export function sayRestored(
+  io: CliIo,
+  file: string,
+  m: { retired(): number },
+  quiet: boolean | undefined,
+): void {
+  if (showsStatus(quiet))
+    io.err(`armature run: restored ${file} (${m.retired()} instructions retired so far)\n`);
+}
+
+/**
+ * `--restore FILE` on the machine the run's options built (QEMU's -loadvm), all or nothing: a
+ * snapshot it refuses (built otherwise, a changed disk without --force-restore) leaves it unrun
+ * and closed, with what `release` closes, and is one line (exit 1).
+ */
+export function restoreOnto(
+  m: { restoreSnapshot(path: string, o: { force?: boolean }): void; close(): void; retired(): number },
+  o: { restore?: string; forceRestore?: boolean; quiet?: boolean },
+  io: CliIo,
+  release: () => void = () => {},
+): void {
+  if (o.restore === undefined) return;
+  try {
+    m.restoreSnapshot(o.restore, { force: o.forceRestore === true });
+  } catch (e) {
+    m.close();
+    release();
+    throw e;
+  }
+  sayRestored(io, o.restore, m, o.quiet);
 }
 
 const RESTORE_OPTIONS = {
@@ -188,15 +221,16 @@ export async function runRestored(args: readonly string[], io: CliIo): Promise<n
     throw e;
   }
   const quiet = a["--quiet"] === true;
-  if (process.stderr.isTTY === true && !quiet)
-    io.err(`armature run: restored ${file} (${m.retired()} instructions retired so far)\n`);
-  const hostLog = installHostLog(
-    { level: (a["--log-level"] ?? "warn") as LogLevel, ...(log === undefined ? {} : { file: log }) },
+  sayRestored(io, file, m, quiet);
+  const lines = hostLines(
     tracker,
+    {
+      log: { level: (a["--log-level"] ?? "warn") as LogLevel, ...(log === undefined ? {} : { file: log }) },
+      quiet,
+    },
+    () => m.retired(),
     io.err,
   );
-  const stopStatus =
-    process.stderr.isTTY === true && !quiet ? silenceStatus(tracker, () => m.retired(), io.err) : () => {};
   try {
     const code = await runWithConsole(
       m,
@@ -207,8 +241,7 @@ export async function runRestored(args: readonly string[], io: CliIo): Promise<n
     snapshotOnExit(m, onExit, io);
     return code;
   } finally {
-    stopStatus();
-    hostLog.restore();
+    lines.end();
     const d = m.config.disk;
     if (d !== undefined && !d.readOnly) {
       d.flush();
