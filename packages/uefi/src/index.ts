@@ -7,16 +7,7 @@ export { FAT_ATTR, FatError, FatVolume } from "./fat.js";
 export * from "./firmware.js";
 export * from "./gpt.js";
 export { GUID, guidBytes, guidText } from "./guid.js";
-export type { MemoryRange, MemoryTypeValue } from "./memmap.js";
-export {
-  EFI_MEMORY_RUNTIME,
-  EFI_MEMORY_WB,
-  EFI_PAGE,
-  MEMORY_DESCRIPTOR_SIZE,
-  MEMORY_DESCRIPTOR_VERSION,
-  MemoryMap,
-  MemoryType,
-} from "./memmap.js";
+export * from "./memmap.js";
 export type { MapRange, TranslationRegs } from "./mmu.js";
 export { buildIdentityMap, walkStage1 } from "./mmu.js";
 export * from "./pe.js";

@@ -46,7 +46,7 @@ export interface MemoryRange {
 const isRuntime = (t: number) => t === MemoryType.RuntimeServicesCode || t === MemoryType.RuntimeServicesData;
 
 /** Attributes a RAM range of this type gets in the map. */
-export function ramAttribute(type: number): bigint {
+function ramAttribute(type: number): bigint {
   const base = EFI_MEMORY_UC | EFI_MEMORY_WC | EFI_MEMORY_WT | EFI_MEMORY_WB;
   return isRuntime(type) ? base | EFI_MEMORY_RUNTIME : base;
 }
