@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import {
   type BlockBackend,
   type DecodedSnapshot,
@@ -12,11 +12,12 @@ import {
   type SnapshotSection,
   type Snapshottable,
   StateWriter,
+  writeFileAtomic,
 } from "@armature/core";
 
 /**
  * Write a snapshot file: the sections in order inside the container of @armature/core (header,
- * sections, SHA-256). Written to `path.tmp` and renamed, so an interrupted save never leaves a
+ * sections, SHA-256), through `writeFileAtomic` (synced): an interrupted save never leaves a
  * half-written file under `path`. Returns the file's size.
  */
 export function writeSnapshotFile(
@@ -24,25 +25,7 @@ export function writeSnapshotFile(
   header: SnapshotHeader,
   sections: readonly SnapshotSection[],
 ): number {
-  const chunks = encodeSnapshot(header, sections);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w");
-  let size = 0;
-  try {
-    for (const c of chunks) {
-      let off = 0;
-      while (off < c.length) off += writeSync(fd, c, off, c.length - off);
-      size += c.length;
-    }
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  return size;
+  return writeFileAtomic(path, encodeSnapshot(header, sections), { fsync: true });
 }
 
 /**

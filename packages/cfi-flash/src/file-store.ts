@@ -1,15 +1,5 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
-import { dirname } from "node:path";
-import { ConfigError } from "@armature/core";
+import { existsSync, readFileSync } from "node:fs";
+import { ConfigError, writeFileAtomic } from "@armature/core";
 
 export interface FlashFileOptions {
   /** Bank size in bytes: the file must have this size (a template is padded with 0xFF to it). */
@@ -92,35 +82,7 @@ export class FlashFile {
   }
 
   private save(): void {
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    try {
-      const fd = openSync(tmp, "w");
-      try {
-        let done = 0;
-        while (done < this.data.length) done += writeSync(fd, this.data, done, this.data.length - done);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-      syncDirectory(dirname(this.path));
-      this.dirty = false;
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
-  }
-}
-
-/** Make a rename in `dir` durable (POSIX: the directory entry is data of the directory). */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, "r");
-    fsyncSync(fd);
-  } catch {
-    // Some platforms (Windows) cannot open or sync a directory: the rename is still atomic.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    writeFileAtomic(this.path, this.data, { fsync: true });
+    this.dirty = false;
   }
 }

@@ -12,6 +12,8 @@ export * from "./dma.js";
 export type { SeededBytes } from "./entropy.js";
 export { seededBytes } from "./entropy.js";
 export * from "./errors.js";
+export type { WriteFileAtomicOptions } from "./file.js";
+export { writeFileAtomic } from "./file.js";
 export type { IrqController, IrqLine } from "./irq.js";
 export { IrqOutput, irqLine, unconnectedIrqLine } from "./irq.js";
 export type { Logger } from "./log.js";

@@ -2,8 +2,8 @@
 // variables persist to a file written atomically (temporary file + rename). The file carries a
 // CRC-32; a file that does not parse or whose CRC does not match is refused, never overwritten.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { ArmatureError } from "@armature/core";
+import { existsSync, readFileSync } from "node:fs";
+import { ArmatureError, writeFileAtomic } from "@armature/core";
 import { crc32 } from "./crc32.js";
 
 export const EFI_VARIABLE_NON_VOLATILE = 0x1;
@@ -146,8 +146,6 @@ export class VariableStore {
       }));
     const body = JSON.stringify(variables);
     const doc = { format: FORMAT, version: VERSION, crc32: crc32(new TextEncoder().encode(body)), variables };
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(doc)}\n`);
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, `${JSON.stringify(doc)}\n`);
   }
 }
