@@ -90,25 +90,24 @@ export class VirtioBalloon extends VirtioDeviceBase implements VirtioDevice {
   }
 
   readonly stateVersion = 1;
-  /** Target, actual, inflated pages, the queues in use and the held statistics buffer. */
+  /** BALLOON_STATE (target, actual, the queues in use), the inflated pages and the held statistics buffer. */
   saveState(w: StateWriter): void {
-    w.f64(this.target);
-    w.f64(this.actual);
-    w.f64(this.statsQ);
-    w.f64(this.reportQ);
+    for (const k of BALLOON_STATE) w.f64(this[k]);
     w.u32(this.inflatedPages.size);
     for (const p of this.inflatedPages) w.f64(p);
     w.f64(this.heldStats === null ? -1 : this.heldStats.head);
   }
   loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
-    const n = [r.f64(), r.f64(), r.f64(), r.f64()];
+    const n = BALLOON_STATE.map(() => r.f64());
     const k = r.count(1 << 28, "inflated pages");
     const pages: number[] = [];
     for (let i = 0; i < k; i++) pages.push(r.f64());
     const held = r.f64();
     return (ctx) => {
       this.ctx = ctx;
-      [this.target, this.actual, this.statsQ, this.reportQ] = n as [number, number, number, number];
+      BALLOON_STATE.forEach((k, i) => {
+        this[k] = n[i]!;
+      });
       this.inflatedPages.clear();
       for (const p of pages) this.inflatedPages.add(p);
       this.heldStats = null;
@@ -194,3 +193,6 @@ export class VirtioBalloon extends VirtioDeviceBase implements VirtioDevice {
     ctx.notifyUsed(this.reportQ);
   }
 }
+
+/** The balloon's number fields in a snapshot, in order (a new one goes last, with a version bump). */
+const BALLOON_STATE = ["target", "actual", "statsQ", "reportQ"] as const;

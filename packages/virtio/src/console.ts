@@ -107,24 +107,20 @@ export class VirtioConsole extends VirtioDeviceBase implements VirtioDevice {
   }
 
   readonly stateVersion = 1;
-  /** Host input not yet delivered, and the console size. */
+  /** Host input not yet delivered, then CONSOLE_STATE (its byte count and the console size). */
   saveState(w: StateWriter): void {
     w.byteList(this.pending);
-    w.f64(this.pendingBytes);
-    w.f64(this.cols);
-    w.f64(this.rows);
+    for (const k of CONSOLE_STATE) w.f64(this[k]);
   }
   loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
     const pending = r.byteList(1 << 20, 1 << 30, "pending input chunks");
-    const bytes = r.f64();
-    const cols = r.f64();
-    const rows = r.f64();
+    const n = CONSOLE_STATE.map(() => r.f64());
     return (ctx) => {
       this.ctx = ctx;
       this.pending = pending;
-      this.pendingBytes = bytes;
-      this.cols = cols;
-      this.rows = rows;
+      CONSOLE_STATE.forEach((k, i) => {
+        this[k] = n[i]!;
+      });
     };
   }
   override activate(ctx: VirtioDeviceContext): void {
@@ -187,3 +183,6 @@ export class VirtioConsole extends VirtioDeviceBase implements VirtioDevice {
     if (any) ctx.notifyUsed(RX);
   }
 }
+
+/** The console's number fields in a snapshot, in order (a new one goes last, with a version bump). */
+const CONSOLE_STATE = ["pendingBytes", "cols", "rows"] as const;

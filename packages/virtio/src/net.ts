@@ -204,19 +204,19 @@ export class VirtioNet extends VirtioDeviceBase implements VirtioDevice {
   saveState(w: StateWriter): void {
     w.bool(this.linkUp);
     w.byteList(this.pending);
-    w.f64(this.txFrames);
-    w.f64(this.rxFrames);
-    w.f64(this.rxDropped);
+    for (const k of NET_COUNTERS) w.f64(this[k]);
   }
   loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
     const link = r.bool();
     const pending = r.byteList(1 << 20, 1 << 20, "pending frames");
-    const c = [r.f64(), r.f64(), r.f64()];
+    const c = NET_COUNTERS.map(() => r.f64());
     return (ctx) => {
       this.ctx = ctx;
       this.linkUp = link;
       this.pending = pending;
-      [this.txFrames, this.rxFrames, this.rxDropped] = c as [number, number, number];
+      NET_COUNTERS.forEach((k, i) => {
+        this[k] = c[i]!;
+      });
     };
   }
   override reset(): void {
@@ -294,3 +294,6 @@ export class VirtioNet extends VirtioDeviceBase implements VirtioDevice {
     if (any) ctx.notifyUsed(RX);
   }
 }
+
+/** The counters in a snapshot, in order (a new one goes last, with a version bump). */
+const NET_COUNTERS = ["txFrames", "rxFrames", "rxDropped"] as const;
