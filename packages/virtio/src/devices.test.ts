@@ -9,6 +9,7 @@ import {
   DriverSplitQueue,
   harness,
   initializeDevice,
+  startRxTx,
   TRANSPORT_KINDS,
   type UsedBuffer,
 } from "./test/index.js";
@@ -171,10 +172,8 @@ describe.each(TRANSPORT_KINDS)("virtio-console over %s", (kind) => {
   it("transmits guest output and delivers host input to port 0", () => {
     const be = new BufferConsoleBackend();
     const h = harness(new VirtioConsole(be), kind);
-    const rx = new DriverSplitQueue(h.mem, 16);
-    const tx = new DriverSplitQueue(h.mem, 16);
     be.type("early"); // before the driver is ready: kept
-    initializeDevice(h.t, ALL, [rx, tx]);
+    const { rx, tx } = startRxTx(h);
     tx.add([{ readable: new TextEncoder().encode("hello, ") }]);
     tx.add([{ readable: new TextEncoder().encode("world\n") }]);
     h.t.notify(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { VirtioBalloon } from "./balloon.js";
 import { createNetLink, UserNetPeer, VIRTIO_NET_HDR_SIZE, VirtioNet } from "./net.js";
-import { DriverSplitQueue, harness, initializeDevice, TRANSPORT_KINDS } from "./test/index.js";
+import { DriverSplitQueue, harness, initializeDevice, startRxTx, TRANSPORT_KINDS } from "./test/index.js";
 
 const ALL = (1n << 64n) - 1n;
 const GUEST_MAC = [0x52, 0x54, 0, 0x12, 0x34, 0x56];
@@ -70,9 +70,7 @@ describe.each(TRANSPORT_KINDS)("virtio-net over %s", (kind) => {
   it("resolves and pings the built-in peer at 10.0.2.2", () => {
     const peer = new UserNetPeer();
     const h = harness(new VirtioNet(peer), kind);
-    const rx = new DriverSplitQueue(h.mem, 16);
-    const tx = new DriverSplitQueue(h.mem, 16);
-    initializeDevice(h.t, ALL, [rx, tx]);
+    const { rx, tx } = startRxTx(h);
     expect([0, 1, 2, 3, 4, 5].map((i) => h.t.readConfig(i, 1))).toEqual(GUEST_MAC);
     expect(h.t.readConfig(6, 2) & 1).toBe(1); // link up
     for (let i = 0; i < 4; i++) rx.add([{ writable: 1526 }]);
@@ -112,17 +110,16 @@ describe.each(TRANSPORT_KINDS)("virtio-net over %s", (kind) => {
     const [a, b] = createNetLink();
     const ha = harness(new VirtioNet(a, { mac: "52:54:00:00:00:0a" }), kind);
     const hb = harness(new VirtioNet(b, { mac: "52:54:00:00:00:0b" }), kind === "mmio" ? "pci-msix" : "mmio");
-    const [arx, atx, brx, btx] = [ha, ha, hb, hb].map((h) => new DriverSplitQueue(h.mem, 8));
-    initializeDevice(ha.t, ALL, [arx, atx]);
-    initializeDevice(hb.t, ALL, [brx, btx]);
+    const atx = startRxTx(ha, 8).tx;
+    const brx = startRxTx(hb, 8).rx;
     const frame = new Uint8Array(60).map((_, i) => (i * 7) & 0xff);
-    atx!.add([{ readable: withHdr(frame) }]);
+    atx.add([{ readable: withHdr(frame) }]);
     ha.t.notify(1); // no receive buffer yet on b: kept pending
-    brx!.add([{ writable: 100 }]);
+    brx.add([{ writable: 100 }]);
     hb.t.notify(0);
-    const [u] = brx!.takeUsed();
+    const [u] = brx.takeUsed();
     expect(u!.len).toBe(VIRTIO_NET_HDR_SIZE + 60);
-    expect(brx!.readWritten(u!).subarray(VIRTIO_NET_HDR_SIZE)).toEqual(frame);
+    expect(brx.readWritten(u!).subarray(VIRTIO_NET_HDR_SIZE)).toEqual(frame);
   });
 });
 

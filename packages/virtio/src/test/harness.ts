@@ -1,8 +1,13 @@
 import type { VirtioDevice } from "../device.js";
 import { VirtioMmio } from "../mmio.js";
 import { VirtioPciFunction } from "../pci.js";
-import { GuestMemory } from "./driver.js";
-import { MmioTransportDriver, PciTransportDriver, type VirtioTransportDriver } from "./transport.js";
+import { DriverSplitQueue, GuestMemory } from "./driver.js";
+import {
+  initializeDevice,
+  MmioTransportDriver,
+  PciTransportDriver,
+  type VirtioTransportDriver,
+} from "./transport.js";
 
 /** Which transport a harness puts a device behind. */
 export type TransportKind = "pci-msix" | "pci-intx" | "mmio";
@@ -31,4 +36,15 @@ export function harness(
   }
   const transport = new VirtioPciFunction(device, { dma: mem.dma, packed });
   return { mem, t: new PciTransportDriver(transport, { msix: kind === "pci-msix" }), transport };
+}
+
+/**
+ * Drive `h`'s device to DRIVER_OK with every feature it offers and split queues of `size`
+ * entries as its receiveq (0) and transmitq (1), as the console and net drivers start.
+ */
+export function startRxTx(h: DeviceHarness, size = 16): { rx: DriverSplitQueue; tx: DriverSplitQueue } {
+  const rx = new DriverSplitQueue(h.mem, size);
+  const tx = new DriverSplitQueue(h.mem, size);
+  initializeDevice(h.t, (1n << 64n) - 1n, [rx, tx]);
+  return { rx, tx };
 }
