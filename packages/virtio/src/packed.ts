@@ -104,7 +104,6 @@ export class PackedQueue implements Virtqueue {
     chain.clear();
     let idx = this.nextAvail;
     let wrap = this.availWrap;
-    let sawWritable = false;
     for (let n = 0; ; n++) {
       if (n >= this.size) return this.setFault("packed descriptor chain is longer than the ring");
       if (n > 0) {
@@ -134,23 +133,15 @@ export class PackedQueue implements Virtqueue {
           if (!this.readDesc(addr, k)) return this.setFault("indirect table is not in memory");
           const f = v.getUint16(14, true);
           if (f & VIRTQ_DESC_F_INDIRECT) return this.setFault("nested indirect descriptor table");
-          const w = (f & VIRTQ_DESC_F_WRITE) !== 0;
-          if (!w && sawWritable) return this.setFault("device-readable descriptor after a writable one");
-          if (w) sawWritable = true;
-          const l = v.getUint32(8, true);
-          if (chain.readableBytes + chain.writableBytes + l > 0xffffffff)
-            return this.setFault("chain longer than 4 GiB");
-          chain.addSegment(v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true), l, w);
+          const a = v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true);
+          const broken = chain.addDescriptor(a, v.getUint32(8, true), (f & VIRTQ_DESC_F_WRITE) !== 0);
+          if (broken !== undefined) return this.setFault(broken);
         }
         chain.head = id;
         break;
       }
-      const w = (flags & VIRTQ_DESC_F_WRITE) !== 0;
-      if (!w && sawWritable) return this.setFault("device-readable descriptor after a writable one");
-      if (w) sawWritable = true;
-      if (chain.readableBytes + chain.writableBytes + len > 0xffffffff)
-        return this.setFault("chain longer than 4 GiB");
-      chain.addSegment(addr, len, w);
+      const broken = chain.addDescriptor(addr, len, (flags & VIRTQ_DESC_F_WRITE) !== 0);
+      if (broken !== undefined) return this.setFault(broken);
       if (!(flags & VIRTQ_DESC_F_NEXT)) {
         chain.head = id; // §2.8.6: the buffer id is in the last descriptor
         break;

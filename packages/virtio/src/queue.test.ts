@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { PackedQueue } from "./packed.js";
 import { type DescChain, SplitQueue } from "./queue.js";
-import { DriverSplitQueue, GuestMemory } from "./test/index.js";
+import { DriverPackedQueue, DriverSplitQueue, GuestMemory } from "./test/index.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
 
@@ -187,5 +188,51 @@ describe("split virtqueue against a reference model", () => {
       expect(dev.fault, name).toBeDefined();
       expect(dev.pop(), name).toBeNull();
     }
+  });
+});
+
+describe("chain rules of both rings", () => {
+  it("a device-readable buffer after a writable one, or a chain over 4 GiB, faults the queue, direct or indirect (§2.7.4.2, §2.8.4)", () => {
+    const A = 0x4001_0000;
+    const cases: Array<[string, { addr: number; len: number; write: boolean }[], string]> = [
+      [
+        "readable after writable",
+        [
+          { addr: A, len: 8, write: false },
+          { addr: A, len: 8, write: true },
+          { addr: A, len: 8, write: false },
+        ],
+        "device-readable descriptor after a writable one",
+      ],
+      [
+        "over 4 GiB",
+        [
+          { addr: A, len: 0x8000_0000, write: false },
+          { addr: A, len: 0x8000_0000, write: true },
+        ],
+        "descriptor chain longer than 4 GiB",
+      ],
+      [
+        "4 GiB less one byte",
+        [
+          { addr: A, len: 0x8000_0000, write: false },
+          { addr: A, len: 0x7fff_ffff, write: true },
+        ],
+        "",
+      ],
+    ];
+    for (const packed of [false, true])
+      for (const indirect of [false, true])
+        for (const [name, segs, fault] of cases) {
+          const mem = new GuestMemory(0x4000_0000, 1 << 20);
+          const drv = packed ? new DriverPackedQueue(mem, 8) : new DriverSplitQueue(mem, 8);
+          const dev = packed ? new PackedQueue(mem.dma) : new SplitQueue(mem.dma);
+          dev.configure({ size: 8, ...drv.rings(), eventIdx: false, indirect: true });
+          drv.addSegments(segs, { indirect });
+          const what = `${packed ? "packed" : "split"}${indirect ? " indirect" : ""}: ${name}`;
+          const chain = dev.pop();
+          expect(dev.fault ?? "", what).toBe(fault);
+          expect(chain === null, what).toBe(fault !== "");
+        }
   });
 });

@@ -44,6 +44,20 @@ export class DescChain {
     this.writableBytes = 0;
   }
 
+  /**
+   * @internal Add a descriptor's buffer, or return the chain rule it breaks (the queue's fault):
+   * a device-readable buffer after a device-writable one (§2.7.4.2, §2.8.4), or more than 4 GiB in
+   * all. A chain has a writable buffer exactly when it has more segments than readable ones.
+   */
+  addDescriptor(addr: number, len: number, writable: boolean): string | undefined {
+    if (!writable && this.count > this.readableCount)
+      return "device-readable descriptor after a writable one";
+    if (this.readableBytes + this.writableBytes + len > 0xffffffff)
+      return "descriptor chain longer than 4 GiB";
+    this.addSegment(addr, len, writable);
+    return undefined;
+  }
+
   /** @internal */
   addSegment(addr: number, len: number, writable: boolean): void {
     this.addr[this.count] = addr;
@@ -242,7 +256,6 @@ export class SplitQueue implements Virtqueue {
     let i = head;
     let steps = 0;
     let inIndirect = false;
-    let sawWritable = false;
     const s = this.scratch;
     const v = this.sv;
     for (;;) {
@@ -272,13 +285,8 @@ export class SplitQueue implements Virtqueue {
         steps = 0;
         continue;
       }
-      const writable = (flags & VIRTQ_DESC_F_WRITE) !== 0;
-      if (!writable && sawWritable) return this.setFault("device-readable descriptor after a writable one");
-      if (writable) sawWritable = true;
-      if (chain.readableBytes + chain.writableBytes + len > 0xffffffff) {
-        return this.setFault("descriptor chain longer than 4 GiB");
-      }
-      chain.addSegment(addr, len, writable);
+      const broken = chain.addDescriptor(addr, len, (flags & VIRTQ_DESC_F_WRITE) !== 0);
+      if (broken !== undefined) return this.setFault(broken);
       chain.descCount++;
       if (!(flags & VIRTQ_DESC_F_NEXT)) return chain;
       i = next;
