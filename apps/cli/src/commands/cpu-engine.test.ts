@@ -9,8 +9,9 @@ import { Cpu, type CpuEngine, M1_MODEL, UserProcess } from "@armature/cpu-aarch6
 import { ParallelsMachine } from "@armature/machine-parallels";
 import { VirtMachine } from "@armature/machine-virt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assembleRaw, run, runVirt128 } from "../test/cli.js";
+import { assembleRaw, assembleWords, run, runVirt128 } from "../test/cli.js";
 import { parseRunOptions } from "./run.js";
+import { INTERPRET_FIRST, startEngine, switchToJitAfter } from "./run-common.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
 
 let dir = "";
@@ -123,5 +124,65 @@ describe("--cpu-engine", () => {
       codes.push((await run(["user", "--cpu-engine", e, join(dir, "p")])).code);
     }
     expect(codes[1]).toBe(codes[0]);
+  }, 120_000);
+
+  it("without a choice, run starts in the interpreter and switches to the translator after INTERPRET_FIRST instructions", async () => {
+    const saved = process.env.ARMATURE_CPU_ENGINE;
+    try {
+      delete process.env.ARMATURE_CPU_ENGINE;
+      const k = join(dir, "Image");
+      const parsed = (args: string[]) => {
+        const v = parseRunOptions(["--machine", "virt", "--kernel", k, ...args]);
+        if (v === "help") throw new Error("help");
+        return startEngine(v);
+      };
+      expect(parsed([])).toEqual({ engine: "interp", thenJit: true });
+      expect(parsed(["--cpu-engine", "jit"])).toEqual({ engine: "jit", thenJit: false });
+      expect(parsed(["--cpu-engine", "interp"])).toEqual({ engine: "interp", thenJit: false });
+      process.env.ARMATURE_CPU_ENGINE = "jit";
+      expect(parsed([])).toEqual({ engine: "jit", thenJit: false });
+      process.env.ARMATURE_CPU_ENGINE = "interp";
+      expect(parsed([])).toEqual({ engine: "interp", thenJit: false });
+    } finally {
+      if (saved === undefined) delete process.env.ARMATURE_CPU_ENGINE;
+      else process.env.ARMATURE_CPU_ENGINE = saved;
+    }
+    expect(INTERPRET_FIRST).toBeGreaterThan(20_000_000); // Debian's kernel to its first line
+    // 3,000,000 passes of a two-instruction loop, then PSCI SYSTEM_OFF.
+    const loop = assembleWords(
+      dir,
+      [
+        "movz x1, #0x2d, lsl #16",
+        "movk x1, #0xc6c0",
+        "1: subs x1, x1, #1",
+        "b.ne 1b",
+        "movz w0, #8",
+        "movk w0, #0x8400, lsl #16",
+        "hvc #0",
+        "",
+      ].join("\n"),
+      "loop",
+    );
+    const kernel = new Uint8Array(new Uint32Array(loop).buffer);
+    for (const after of [1_000_000, 100_000_000]) {
+      const v = new VirtMachine({
+        kernel,
+        memoryMiB: 128,
+        net: "none",
+        engine: "interp",
+        console: { write() {} },
+      });
+      try {
+        const cancel = switchToJitAfter(v, after);
+        expect(await v.run({ maxInstructions: 10_000_000 })).toBe("poweroff");
+        cancel();
+        expect(v.retired()).toBeGreaterThan(6_000_000);
+        const jit = v.cpus[0]!.jit;
+        if (after > v.retired()) expect(jit).toBeUndefined();
+        else expect(jit?.stats.insnsRun ?? 0).toBeGreaterThan(0); // the loop ran translated
+      } finally {
+        v.close();
+      }
+    }
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import type { Display } from "@armature/core";
-import { CPU_ENGINES, type CpuEngine } from "@armature/cpu-aarch64";
+import { CPU_ENGINES, type Cpu, type CpuEngine } from "@armature/cpu-aarch64";
 import type { DebugTarget } from "@armature/debug";
 import { type DisplaySpec, VncServer } from "@armature/display";
 import type { OptionSpecs } from "../args.js";
@@ -65,6 +65,43 @@ export function parseRunCommonOptions(a: {
 }
 
 /**
+ * Guest instructions a run interprets before the dynamic translator starts, when no engine was
+ * chosen (--cpu-engine, ARMATURE_CPU_ENGINE). A new process's first ~20 M instructions (a Linux
+ * boot to its first console line) are cheaper in the interpreter alone: the translator's first
+ * blocks start cold in V8 and make it recompile the run loop (issue #21, ~100 ms to that line).
+ */
+export const INTERPRET_FIRST = 25_000_000;
+
+/**
+ * The engine to build the vCPUs with: the one chosen, else "interp" for the first
+ * INTERPRET_FIRST instructions (`thenJit`: runBoard then switches to the translator; the two
+ * give the same results, instruction for instruction).
+ */
+export function startEngine(o: { cpuEngine?: CpuEngine }): { engine: CpuEngine; thenJit: boolean } {
+  if (o.cpuEngine !== undefined) return { engine: o.cpuEngine, thenJit: false };
+  const env = process.env.ARMATURE_CPU_ENGINE;
+  if (env === "interp" || env === "jit") return { engine: env, thenJit: false };
+  return { engine: "interp", thenJit: true };
+}
+
+/**
+ * Switch every vCPU of `m` to the translator once the guest retired `n` instructions (checked
+ * every 10 ms of host time; the run loop yields to the event loop every ~20 ms, so the switch
+ * falls between two slices). Returns a function that cancels the switch if it has not happened.
+ */
+export function switchToJitAfter(
+  m: { retired(): number; readonly runtime: { readonly cpus: readonly Cpu[] } },
+  n: number,
+): () => void {
+  const timer = setInterval(() => {
+    if (m.retired() < n) return;
+    for (const cpu of m.runtime.cpus) cpu.setEngine("jit");
+    clearInterval(timer);
+  }, 10).unref();
+  return () => clearInterval(timer);
+}
+
+/**
  * The kernel's and --append's warnings, on stderr even without a terminal. Not on a restore: it
  * boots no kernel (RAM and the vCPUs come from the file), and the saving run warned.
  */
@@ -80,7 +117,7 @@ export function bootWarnings(
 
 /**
  * The machine options every board takes from the run's options alike: vCPUs, RAM,
- * --deterministic, --cpu-engine, the console, --initrd and --append.
+ * --deterministic, the engine (startEngine), the console, --initrd and --append.
  */
 export function commonMachineOptions(
   o: RunCommonOptions & { smp: number; memoryMiB: number },
@@ -89,7 +126,7 @@ export function commonMachineOptions(
   cpus: number;
   memoryMiB: number;
   deterministic: boolean;
-  engine?: CpuEngine;
+  engine: CpuEngine;
   console: ConsoleTracker;
   initrd?: Uint8Array;
   cmdline?: string;
@@ -98,7 +135,7 @@ export function commonMachineOptions(
     cpus: o.smp,
     memoryMiB: o.memoryMiB,
     deterministic: o.deterministic,
-    ...(o.cpuEngine === undefined ? {} : { engine: o.cpuEngine }),
+    engine: startEngine(o).engine,
     console,
     ...(o.initrd === undefined ? {} : { initrd: readBytes(o.initrd) }),
     ...(o.append === undefined ? {} : { cmdline: o.append }),
@@ -137,7 +174,13 @@ export async function serveVnc(
 export async function runBoard(
   m: ConsoleMachine & SnapshotBoard & { readonly runtime: DebugTarget; readonly gic: { irqInfo(): string } },
   io: CliIo,
-  o: { maxInstructions?: number; debug: DebugCliOptions; snapshotOnExit?: string; quiet?: boolean },
+  o: {
+    maxInstructions?: number;
+    debug: DebugCliOptions;
+    snapshotOnExit?: string;
+    quiet?: boolean;
+    cpuEngine?: CpuEngine;
+  },
   board: {
     /** The console the machine writes to. */
     tracker: ConsoleTracker;
@@ -155,12 +198,14 @@ export async function runBoard(
     () => m.retired(),
     io.err,
   );
+  const toJit = startEngine(o).thenJit ? switchToJitAfter(m, INTERPRET_FIRST) : undefined;
   try {
     const debug = await startDebug(m.runtime, o.debug, io, { ...commands, ...savevmCommand(m), gic: m.gic });
     const code = await runWithConsole(m, io, o.maxInstructions, debug);
     snapshotOnExit(m, o.snapshotOnExit, io);
     return code;
   } finally {
+    toJit?.();
     lines.end();
     await release();
   }
