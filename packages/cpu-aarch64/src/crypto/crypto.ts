@@ -138,28 +138,28 @@ function majority(x: number, y: number, z: number): number {
   return (x & y) | ((x | y) & z);
 }
 
+/** Working state of the SHA-1/SHA-256 hash steps: X in words 0-3, Y from word 4 (32 or 128 bits). */
+const S = new Uint32Array(8);
+/** <Y, X> = ROL(Y : X, 32) over the first `words` words of S. */
+function rolWord(words: number): void {
+  const top = S[words - 1]!;
+  S.copyWithin(1, 0, words - 1);
+  S[0] = top;
+}
+
 function sha1hash(v: Uint32Array, d: number, n: number, m: number, f: 0 | 1 | 2): void {
-  let x0 = v[d]!;
-  let x1 = v[d + 1]!;
-  let x2 = v[d + 2]!;
-  let x3 = v[d + 3]!;
-  let y = v[n]!;
+  for (let i = 0; i < 4; i++) S[i] = v[d + i]!;
+  S[4] = v[n]!;
   for (let e = 0; e < 4; e++) {
+    const x1 = S[1]!;
+    const x2 = S[2]!;
+    const x3 = S[3]!;
     const t = f === 0 ? choose(x1, x2, x3) : f === 1 ? parity(x1, x2, x3) : majority(x1, x2, x3);
-    y = (y + rol(x0, 5) + t + v[m + e]!) >>> 0;
-    x1 = rol(x1, 30);
-    // <Y, X> = ROL(Y : X, 32)
-    const ny = x3;
-    x3 = x2;
-    x2 = x1;
-    x1 = x0;
-    x0 = y;
-    y = ny;
+    S[4] = S[4]! + rol(S[0]!, 5) + t + v[m + e]!;
+    S[1] = rol(x1, 30);
+    rolWord(5);
   }
-  v[d] = x0;
-  v[d + 1] = x1;
-  v[d + 2] = x2;
-  v[d + 3] = x3;
+  for (let i = 0; i < 4; i++) v[d + i] = S[i]!;
 }
 
 /** SHA1C Qd, Sn, Vm.4S. */
@@ -209,43 +209,20 @@ function sigma1(x: number): number {
 }
 
 function sha256hash(v: Uint32Array, xo: number, yo: number, m: number, d: number, part1: boolean): void {
-  let x0 = v[xo]!;
-  let x1 = v[xo + 1]!;
-  let x2 = v[xo + 2]!;
-  let x3 = v[xo + 3]!;
-  let y0 = v[yo]!;
-  let y1 = v[yo + 1]!;
-  let y2 = v[yo + 2]!;
-  let y3 = v[yo + 3]!;
+  for (let i = 0; i < 4; i++) {
+    S[i] = v[xo + i]!;
+    S[4 + i] = v[yo + i]!;
+  }
   for (let e = 0; e < 4; e++) {
-    const chs = choose(y0, y1, y2);
-    const maj = majority(x0, x1, x2);
-    const t = (y3 + sigma1(y0) + chs + v[m + e]!) >>> 0;
-    x3 = (t + x3) >>> 0;
-    y3 = (t + sigma0(x0) + maj) >>> 0;
-    // <Y, X> = ROL(Y : X, 32)
-    const nx0 = y3;
-    const ny0 = x3;
-    x3 = x2;
-    x2 = x1;
-    x1 = x0;
-    x0 = nx0;
-    y3 = y2;
-    y2 = y1;
-    y1 = y0;
-    y0 = ny0;
+    const chs = choose(S[4]!, S[5]!, S[6]!);
+    const maj = majority(S[0]!, S[1]!, S[2]!);
+    const t = S[7]! + sigma1(S[4]!) + chs + v[m + e]!;
+    S[3] = t + S[3]!;
+    S[7] = t + sigma0(S[0]!) + maj;
+    rolWord(8);
   }
-  if (part1) {
-    v[d] = x0;
-    v[d + 1] = x1;
-    v[d + 2] = x2;
-    v[d + 3] = x3;
-  } else {
-    v[d] = y0;
-    v[d + 1] = y1;
-    v[d + 2] = y2;
-    v[d + 3] = y3;
-  }
+  const o = part1 ? 0 : 4;
+  for (let i = 0; i < 4; i++) v[d + i] = S[o + i]!;
 }
 
 /** SHA256H Qd, Qn, Vm.4S. */
