@@ -47,26 +47,52 @@ function machine(
   return { bus, ram, cpu, load, run };
 }
 
-describe("run loop exits (hypervisor-style)", () => {
-  it("HVC exits with the immediate and an EC 0x16 syndrome, PC already past the HVC", () => {
-    const { cpu, load, run } = machine();
-    load(0x1000, "mov x0, #5\nhvc #0x1234\nmov x1, #1");
-    const exit = run(100);
-    expect(exit.reason).toBe("hvc");
-    expect(exit.imm).toBe(0x1234);
-    expect(exit.esr >>> 26).toBe(0x16);
-    expect(exit.esr & 0xffff).toBe(0x1234);
-    expect(cpu.getPC()).toBe(0x1008n);
-  });
+/** ESR_ELx fields the tests read (ARM ARM D17.2.37: EC, ISS; ISS of a data abort: ISV SAS SSE SRT SF WnR). */
+function syndrome(esr: number | bigint) {
+  const e = Number(esr);
+  return {
+    ec: e >>> 26,
+    imm16: e & 0xffff,
+    isv: (e >>> 24) & 1,
+    sas: (e >>> 22) & 3,
+    sse: (e >>> 21) & 1,
+    srt: (e >>> 16) & 31,
+    sf: (e >>> 15) & 1,
+    wnr: (e >>> 6) & 1,
+    fsc: e & 0x3f,
+  };
+}
 
-  it("SMC exits with the PC still at the SMC (the board adds 4)", () => {
+describe("run loop exits (hypervisor-style)", () => {
+  it.each([
+    [
+      "HVC exits with the immediate and an EC 0x16 syndrome, PC already past the HVC",
+      "mov x0, #5\nhvc #0x1234\nmov x1, #1",
+      { reason: "hvc", imm: 0x1234 },
+      { ec: 0x16, imm16: 0x1234 },
+      0x1008n,
+    ],
+    [
+      "SMC exits with the PC still at the SMC (the board adds 4)",
+      "smc #7\nnop",
+      { reason: "smc", imm: 7 },
+      { ec: 0x17 },
+      0x1000n,
+    ],
+    [
+      "an access to an address nothing claims exits with the address and a data-abort syndrome",
+      "mov x1, #0x40000000\nstr w2, [x1, #8]",
+      { reason: "unclaimed", address: 0x40000008 },
+      { ec: 0x24, wnr: 1, sas: 2 /* word */, isv: 1, srt: 2 /* w2 */ },
+      0x1004n,
+    ],
+  ] as const)("%s", (_name, src, want, esr, pc) => {
     const { cpu, load, run } = machine();
-    load(0x1000, "smc #7\nnop");
+    load(0x1000, src);
     const exit = run(100);
-    expect(exit.reason).toBe("smc");
-    expect(exit.imm).toBe(7);
-    expect(exit.esr >>> 26).toBe(0x17);
-    expect(cpu.getPC()).toBe(0x1000n);
+    expect(exit).toMatchObject(want);
+    expect(syndrome(exit.esr)).toMatchObject(esr);
+    expect(cpu.getPC()).toBe(pc);
   });
 
   it("WFI exits; a spent budget exits with reason budget", () => {
@@ -77,28 +103,12 @@ describe("run loop exits (hypervisor-style)", () => {
     expect(cpu.run(50).reason).toBe("budget");
   });
 
-  it("an access to an address nothing claims exits with the address and a data-abort syndrome", () => {
-    const { cpu, load, run } = machine();
-    load(0x1000, "mov x1, #0x40000000\nstr w2, [x1, #8]");
-    const exit = run(10);
-    expect(exit.reason).toBe("unclaimed");
-    expect(exit.address).toBe(0x40000008);
-    expect(exit.esr >>> 26).toBe(0x24);
-    expect((exit.esr >>> 6) & 1).toBe(1); // WnR
-    expect((exit.esr >>> 22) & 3).toBe(2); // SAS = word
-    expect((exit.esr >>> 24) & 1).toBe(1); // ISV
-    expect((exit.esr >>> 16) & 31).toBe(2); // SRT = w2
-    expect(cpu.getPC()).toBe(0x1004n);
-  });
-
   it("an unclaimed load can be completed by the board from the syndrome (ISV, SSE, SRT, SF)", () => {
     const { cpu, load, run } = machine();
     load(0x1000, "mov x1, #0x40000000\nldrsh x7, [x1, #2]\nmov x8, #1\nhvc #0");
     const exit = run(10);
-    expect(exit.reason).toBe("unclaimed");
-    expect(exit.address).toBe(0x40000002);
-    expect((exit.esr >>> 21) & 1).toBe(1); // SSE
-    expect((exit.esr >>> 15) & 1).toBe(1); // SF
+    expect(exit).toMatchObject({ reason: "unclaimed", address: 0x40000002 });
+    expect(syndrome(exit.esr)).toMatchObject({ sse: 1, sf: 1 });
     cpu.completeUnclaimed(0x8001n);
     expect(cpu.run(10).reason).toBe("hvc");
     expect(cpu.getX(7)).toBe(0xffffffffffff8001n);
@@ -149,8 +159,7 @@ describe("exceptions at EL1 (ARM ARM D1.10)", () => {
     load(0x8200, "mrs x5, esr_el1\nmrs x6, far_el1\nhvc #2");
     expect(run(100).reason).toBe("hvc");
     expect(cpu.getX(3)).toBe(0x1234n);
-    expect(Number(cpu.getX(5) >> 26n)).toBe(0x25);
-    expect(Number(cpu.getX(5) & 0x3fn)).toBe(0x10);
+    expect(syndrome(cpu.getX(5))).toMatchObject({ ec: 0x25, fsc: 0x10 });
     expect(cpu.getX(6)).toBe(0x100004n);
   });
 
@@ -178,7 +187,7 @@ describe("self-hosted debug (ARM ARM D2)", () => {
     load(0x8400, "mrs x5, esr_el1\nmrs x6, elr_el1\nhvc #0");
     expect(run(100).reason).toBe("hvc");
     expect(cpu.getX(0)).toBe(7n); // exactly one instruction ran
-    expect(Number(cpu.getX(5) >> 26n)).toBe(0x32);
+    expect(syndrome(cpu.getX(5)).ec).toBe(0x32);
     expect(cpu.getX(6)).toBe(0x2004n);
   });
 
@@ -191,7 +200,7 @@ describe("self-hosted debug (ARM ARM D2)", () => {
     load(0x8400, "mrs x5, esr_el1\nmrs x6, elr_el1\nhvc #0");
     expect(run(100).reason).toBe("hvc");
     expect(cpu.getX(0)).toBe(2n);
-    expect(Number(cpu.getX(5) >> 26n)).toBe(0x30);
+    expect(syndrome(cpu.getX(5)).ec).toBe(0x30);
     expect(cpu.getX(6)).toBe(0x2008n);
   });
 });
@@ -234,8 +243,7 @@ describe("watchpoints", () => {
     load(0x2000, "mov x3, #0x5000\nldr x4, [x3]\nstr x4, [x3, #0x10]\nstr x4, [x3, #4]\nb #0");
     load(0x8400, "mrs x5, esr_el1\nmrs x6, far_el1\nmrs x7, elr_el1\nhvc #0");
     expect(run(100).reason).toBe("hvc");
-    expect(Number(cpu.getX(5) >> 26n)).toBe(0x34);
-    expect(Number((cpu.getX(5) >> 6n) & 1n)).toBe(1);
+    expect(syndrome(cpu.getX(5))).toMatchObject({ ec: 0x34, wnr: 1 });
     expect(cpu.getX(6)).toBe(0x5004n);
     expect(cpu.getX(7)).toBe(0x200cn);
   });
