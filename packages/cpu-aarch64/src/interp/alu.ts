@@ -274,6 +274,18 @@ export function ones64(k: number): void {
   }
 }
 
+/**
+ * DecodeBitMasks(N = 1, imms = s, immr = r) for a 64-bit bitfield move (SBFM/BFM/UBFM): wmask =
+ * ROR(Ones(s + 1), r) into R[0]!/R[1]!, tmask = Ones(((s - r) & 63) + 1) into R[2]!/R[3]!.
+ */
+export function bitfieldMasks64(s: number, r: number): void {
+  ones64(((s - r) & 63) + 1);
+  R[2] = R[0]!;
+  R[3] = R[1]!;
+  ones64(s + 1);
+  ror64(R[0]!, R[1]!, r);
+}
+
 function crcTable(poly: number): Int32Array {
   const t = new Int32Array(256);
   for (let i = 0; i < 256; i++) {

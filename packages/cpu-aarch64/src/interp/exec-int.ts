@@ -4,6 +4,7 @@
  * from the word (no allocation) and works on the two-halves register file of `Cpu`.
  */
 import {
+  bitfieldMasks64,
   bitMask,
   CRC32_TABLE,
   CRC32C_TABLE,
@@ -11,7 +12,6 @@ import {
   crcBytes,
   lsl64,
   mul64,
-  ones64,
   R,
   rbit32,
   rev16w,
@@ -259,13 +259,11 @@ export function bitfield(c: Cpu, w: number): void {
   const shi = x[2 * n + 1]!;
   const dlo = opc === 1 ? x[2 * d]! : 0;
   const dhi = opc === 1 ? x[2 * d + 1]! : 0;
-  ones64(s + 1);
-  ror64(R[0]!, R[1]!, r);
+  bitfieldMasks64(s, r);
   const wlo = R[0]!;
   const whi = R[1]!;
-  ones64(((s - r) & 63) + 1);
-  const tlo = R[0]!;
-  const thi = R[1]!;
+  const tlo = R[2]!;
+  const thi = R[3]!;
   ror64(slo, shi, r);
   const blo = (dlo & ~wlo) | (R[0]! & wlo);
   const bhi = (dhi & ~whi) | (R[1]! & whi);

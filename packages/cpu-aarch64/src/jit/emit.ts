@@ -7,7 +7,7 @@
  *   (lo unsigned; PC of instruction i is lo + 4i: a block never leaves its 4 KB page),
  *   k  index of the instruction that may throw next, RT  runtime helpers (jit.ts).
  */
-import { bitMask, ones64, R, ror64 } from "../interp/alu.js";
+import { bitfieldMasks64, bitMask, R } from "../interp/alu.js";
 import { TLB_SIZE } from "../interp/cpu.js";
 
 /** What the block builder needs to know about one emitted instruction. */
@@ -414,13 +414,11 @@ export function emit(i: number, w: number, id: string, iclass: string): Emitted 
           `{ const bot = (${dst} & ${s32(~wm)}) | (${rot} & ${s32(wm)}); rl = (${top} & ${s32(~tm)}) | (bot & ${s32(tm)}); }${setD(d, "rl", "0")}`,
         );
       }
-      ones64(s + 1);
-      ror64(R[0]!, R[1]!, r);
+      bitfieldMasks64(s, r);
       const wlo = R[0]!;
       const whi = R[1]!;
-      ones64(((s - r) & 63) + 1);
-      const tlo = R[0]!;
-      const thi = R[1]!;
+      const tlo = R[2]!;
+      const thi = R[3]!;
       const [rl, rh] = sh64(`x[${2 * n}]`, `x[${2 * n + 1}]`, 3, r);
       const dl = opc === 1 ? `x[${2 * d}]` : "0";
       const dh = opc === 1 ? `x[${2 * d + 1}]` : "0";
