@@ -7,7 +7,7 @@
  * register file held as one Uint32Array works directly. Vd may alias a source. No allocation.
  */
 
-import { ror64 as aluRor64, R } from "../interp/alu.js";
+import { ror64 as aluRor64, CRC32_TABLE, CRC32C_TABLE, crcBytes, R } from "../interp/alu.js";
 
 // ---------------------------------------------------------------------------------------------
 // AES (FIPS-197): tables are computed at load time from GF(2^8) arithmetic.
@@ -527,29 +527,12 @@ function polyMul8(a: number, b: number): number {
 // ---------------------------------------------------------------------------------------------
 // CRC32 / CRC32C (reflected; no pre/post inversion, as the instructions define)
 
-function crcTable(poly: number): Uint32Array {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-}
-const CRC32_TABLE = crcTable(0xedb88320); // bit-reversed 0x04C11DB7
-const CRC32C_TABLE = crcTable(0x82f63b78); // bit-reversed 0x1EDC6F41
-
 /**
  * CRC32B/H/W and CRC32CB/CH/CW: acc updated with the low `bytes` (1, 2 or 4) bytes of `data`.
  * `castagnoli` selects the CRC32C polynomial.
  */
 export function crc32(acc: number, data: number, bytes: 1 | 2 | 4, castagnoli: boolean): number {
-  const t = castagnoli ? CRC32C_TABLE : CRC32_TABLE;
-  let c = acc >>> 0;
-  for (let i = 0; i < bytes; i++) {
-    c = t[(c ^ (data >>> (8 * i))) & 0xff]! ^ (c >>> 8);
-  }
-  return c >>> 0;
+  return crcBytes(castagnoli ? CRC32C_TABLE : CRC32_TABLE, acc, data, bytes) >>> 0;
 }
 
 /** CRC32X / CRC32CX: acc updated with the 64-bit value hi:lo (low word first). */
