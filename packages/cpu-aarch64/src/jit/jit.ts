@@ -14,6 +14,7 @@ import { ABORT, type Cpu, type PageCache, TLB_SIZE } from "../interp/cpu.js";
 import { HANDLERS } from "../interp/dispatch.js";
 import { nop } from "../interp/exec-sys.js";
 import { BLOCK_END_CLASSES, type Emitted, emit, exitTo, PURE_CLASSES } from "./emit.js";
+import { compileWasmBlock } from "./wasm/backend.js";
 
 /**
  * A translated block: runs from the PC (which must be the block's first instruction) and returns
@@ -46,6 +47,22 @@ export interface JitOptions {
   maxBlock?: number;
   /** Translated blocks kept before the whole cache is dropped (default 65536). */
   maxBlocks?: number;
+  /**
+   * "js" (default: `new Function`) or "wasm" (src/jit/wasm/: WebAssembly over the bus's arena; a
+   * CPU whose bus has no arena gets JS blocks). Default: ARMATURE_JIT_BACKEND when set, else "js".
+   */
+  backend?: JitBackend;
+}
+
+/** The translator's code generators (JitOptions.backend). */
+export type JitBackend = "js" | "wasm";
+
+function envBackend(): JitBackend | undefined {
+  const v = typeof process === "undefined" ? undefined : process.env?.ARMATURE_JIT_BACKEND;
+  if (v === undefined || v === "") return undefined;
+  if (v !== "js" && v !== "wasm")
+    throw new ConfigError(`ARMATURE_JIT_BACKEND="${v}": expected "js" or "wasm"`);
+  return v;
 }
 
 /** Counters (read them for the bench; they do not affect execution). */
@@ -91,6 +108,7 @@ export class JitEngine {
   readonly threshold: number;
   readonly maxBlock: number;
   readonly maxBlocks: number;
+  readonly backend: JitBackend;
   readonly stats: JitStats = {
     blocksCompiled: 0,
     insnsCompiled: 0,
@@ -110,6 +128,10 @@ export class JitEngine {
     this.threshold = Math.max(1, opts.threshold ?? envThreshold() ?? 1_000_000);
     this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
     this.maxBlocks = opts.maxBlocks ?? 65536;
+    const b = opts.backend ?? envBackend() ?? "js";
+    if (b !== "js" && b !== "wasm")
+      throw new ConfigError(`unknown translator back end "${String(b)}": use "js" or "wasm"`);
+    this.backend = b;
   }
 
   /** The page's translation table, created on first use (the run loop counts hits in it). */
@@ -277,6 +299,22 @@ export class JitEngine {
       this.flush();
       page.jit = jp;
       this.attached.add(page);
+    }
+    const wb = this.backend === "wasm" ? compileWasmBlock(c, page, slot, this.maxBlock) : undefined;
+    if (wb !== undefined) {
+      // the WebAssembly back end (undefined: no arena, JS blocks instead)
+      jp.fns[slot] = wb === null ? null : wb.fn;
+      jp.lens[slot] = wb === null ? 0 : wb.len;
+      if (wb !== null) {
+        this.live++;
+        this.stats.blocksCompiled++;
+        this.stats.insnsCompiled += wb.len;
+        this.stats.insnsInline += wb.inline;
+        for (let s = slot + 1; s < slot + wb.len && s < PAGE_SLOTS; s++)
+          if (jp.fns[s] === undefined) jp.hits[s] = 0;
+      }
+      this.stats.compileMs += performance.now() - t0;
+      return wb === null ? null : wb.fn;
     }
     const { src, len, inline } = this.source(c, page, slot);
     let f: BlockFn | null = null;
