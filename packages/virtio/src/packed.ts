@@ -1,7 +1,7 @@
 import type { StateReader, StateWriter } from "@armature/core";
-import { type DmaSpace, DmaStatus } from "@armature/core";
+import { DmaStatus } from "@armature/core";
 import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "./constants.js";
-import { DescChain, MAX_INDIRECT_ENTRIES, type QueueConfig, type Virtqueue } from "./queue.js";
+import { type DescChain, MAX_INDIRECT_ENTRIES, type QueueConfig, RingQueue } from "./queue.js";
 
 /** Packed descriptor flags (virtio 1.2 §2.8.1). */
 export const VIRTQ_DESC_F_AVAIL = 1 << 7;
@@ -11,15 +11,19 @@ export const RING_EVENT_FLAGS_ENABLE = 0;
 export const RING_EVENT_FLAGS_DISABLE = 1;
 export const RING_EVENT_FLAGS_DESC = 2;
 
-/** The ring positions a snapshot holds, in the order it holds them (one f64 each). */
-const SAVED_POSITIONS = [
-  "nextAvail",
-  "availWrap",
-  "nextUsed",
-  "usedWrap",
-  "signalledUsed",
-  "pushedSinceSignal",
-] as const;
+/**
+ * The ring positions when the queue starts (§2.8: both wrap counters start at 1). A snapshot
+ * holds them in this order, one f64 each.
+ */
+const START_POSITIONS = {
+  nextAvail: 0,
+  availWrap: 1,
+  nextUsed: 0,
+  usedWrap: 1,
+  signalledUsed: 0,
+  pushedSinceSignal: 0,
+};
+const SAVED_POSITIONS = Object.keys(START_POSITIONS) as (keyof typeof START_POSITIONS)[];
 
 /**
  * The device side of a packed virtqueue (virtio 1.2 §2.8): one descriptor ring shared by driver
@@ -27,13 +31,9 @@ const SAVED_POSITIONS = [
  * last one carries the buffer id, indirect tables, and event suppression structures (driver area =
  * driver event suppression, device area = device event suppression).
  */
-export class PackedQueue implements Virtqueue {
-  size = 0;
-  fault: string | undefined;
+export class PackedQueue extends RingQueue {
   private ring = 0;
   private driverEvent = 0;
-  private eventIdx = false;
-  private indirect = false;
   /** Next descriptor the device looks at, and the wrap counter it expects (starts at 1). */
   nextAvail = 0;
   availWrap = 1;
@@ -44,23 +44,11 @@ export class PackedQueue implements Virtqueue {
   private pushedSinceSignal = 0;
   private readonly s = new Uint8Array(16);
   private readonly v = new DataView(this.s.buffer);
-  private readonly pool: DescChain[] = [];
 
-  constructor(readonly dma: DmaSpace) {}
-
-  configure(cfg: QueueConfig): void {
-    this.size = cfg.size;
+  protected start(cfg: QueueConfig): void {
     this.ring = cfg.descAddr;
     this.driverEvent = cfg.driverAddr;
-    this.eventIdx = cfg.eventIdx;
-    this.indirect = cfg.indirect;
-    this.nextAvail = 0;
-    this.availWrap = 1;
-    this.nextUsed = 0;
-    this.usedWrap = 1;
-    this.signalledUsed = 0;
-    this.pushedSinceSignal = 0;
-    this.fault = undefined;
+    Object.assign(this, START_POSITIONS);
   }
 
   /** Snapshot: ring positions, wrap counters and signalling state. */
@@ -79,11 +67,6 @@ export class PackedQueue implements Virtqueue {
     };
   }
 
-  private setFault(why: string): null {
-    if (this.fault === undefined) this.fault = why;
-    return null;
-  }
-
   /** Read descriptor `i` of a table into the scratch; false if not in memory. */
   private readDesc(table: number, i: number): boolean {
     return this.dma.read(table + 16 * i, this.s) === DmaStatus.Ok;
@@ -100,8 +83,7 @@ export class PackedQueue implements Virtqueue {
     const v = this.v;
     if (!this.readDesc(this.ring, this.nextAvail)) return this.setFault("descriptor ring is not in memory");
     if (!this.isAvail(v.getUint16(14, true), this.availWrap)) return null;
-    const chain = this.pool.pop() ?? new DescChain(this.dma);
-    chain.clear();
+    const chain = this.newChain();
     let idx = this.nextAvail;
     let wrap = this.availWrap;
     for (let n = 0; ; n++) {
@@ -178,7 +160,7 @@ export class PackedQueue implements Virtqueue {
       this.usedWrap ^= 1;
     }
     this.pushedSinceSignal++;
-    if (this.pool.length < 64) this.pool.push(chain);
+    this.recycle(chain);
   }
 
   /** Position of (slot, wrap counter) on a circle of 2 * size: laps alternate the wrap counter. */

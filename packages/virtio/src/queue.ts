@@ -131,6 +131,54 @@ export interface QueueConfig {
 }
 
 /**
+ * What the split and packed rings share: the negotiated size and features, the fault that stops
+ * the queue, and the chains they recycle.
+ */
+export abstract class RingQueue implements Virtqueue {
+  size = 0;
+  fault: string | undefined;
+  protected eventIdx = false;
+  protected indirect = false;
+  private readonly pool: DescChain[] = [];
+
+  constructor(readonly dma: DmaSpace) {}
+
+  /** Start the queue (the driver set it ready / DRIVER_OK) where `cfg` places it. */
+  configure(cfg: QueueConfig): void {
+    this.size = cfg.size;
+    this.eventIdx = cfg.eventIdx;
+    this.indirect = cfg.indirect;
+    this.fault = undefined;
+    this.start(cfg);
+  }
+
+  /** The ring's own addresses and starting positions. */
+  protected abstract start(cfg: QueueConfig): void;
+
+  abstract pop(): DescChain | null;
+  abstract push(chain: DescChain, written: number): void;
+  abstract needInterrupt(): boolean;
+
+  /** Stop the queue for a guest mistake (the first reason stays); null for `pop` to return. */
+  protected setFault(why: string): null {
+    if (this.fault === undefined) this.fault = why;
+    return null;
+  }
+
+  /** An empty chain to fill (a recycled one when there is one). */
+  protected newChain(): DescChain {
+    const chain = this.pool.pop() ?? new DescChain(this.dma);
+    chain.clear();
+    return chain;
+  }
+
+  /** Keep a pushed chain for reuse (up to 64). */
+  protected recycle(chain: DescChain): void {
+    if (this.pool.length < 64) this.pool.push(chain);
+  }
+}
+
+/**
  * The device side of a split virtqueue (virtio 1.2 §2.7): descriptor table, available ring
  * (driver area) and used ring (device area), with indirect descriptors (§2.7.5.3) and
  * VIRTIO_F_EVENT_IDX notification suppression (§2.7.7, §2.7.10).
@@ -139,14 +187,10 @@ export interface QueueConfig {
  * a readable descriptor after a writable one, ring memory that is not RAM) sets `fault` and stops
  * the queue; nothing throws.
  */
-export class SplitQueue implements Virtqueue {
-  size = 0;
-  fault: string | undefined;
+export class SplitQueue extends RingQueue {
   private desc = 0;
   private avail = 0;
   private used = 0;
-  private eventIdx = false;
-  private indirect = false;
   /** Next available-ring index the device will consume (a free-running u16). */
   lastAvail = 0;
   /** The used index (free-running u16). */
@@ -155,22 +199,15 @@ export class SplitQueue implements Virtqueue {
   private signalled = 0;
   private readonly scratch = new Uint8Array(16);
   private readonly sv = new DataView(this.scratch.buffer);
-  private readonly pool: DescChain[] = [];
 
-  constructor(readonly dma: DmaSpace) {}
-
-  /** Start the queue (the driver set it ready / DRIVER_OK). Ring indices start at zero (§2.7). */
-  configure(cfg: QueueConfig): void {
-    this.size = cfg.size;
+  /** Ring indices start at zero (§2.7). */
+  protected start(cfg: QueueConfig): void {
     this.desc = cfg.descAddr;
     this.avail = cfg.driverAddr;
     this.used = cfg.deviceAddr;
-    this.eventIdx = cfg.eventIdx;
-    this.indirect = cfg.indirect;
     this.lastAvail = 0;
     this.usedIdx = 0;
     this.signalled = 0;
-    this.fault = undefined;
   }
 
   /** Resume at given ring indices (snapshot restore, tests of index wrap-around). */
@@ -202,11 +239,6 @@ export class SplitQueue implements Virtqueue {
   /** The chain starting at descriptor `head` again (a held buffer after a snapshot restore). */
   rewalk(head: number): DescChain | null {
     return this.walk(head);
-  }
-
-  private setFault(why: string): null {
-    if (this.fault === undefined) this.fault = why;
-    return null;
   }
 
   private u16(addr: number): number {
@@ -248,8 +280,7 @@ export class SplitQueue implements Virtqueue {
   }
 
   private walk(head: number): DescChain | null {
-    const chain = this.pool.pop() ?? new DescChain(this.dma);
-    chain.clear();
+    const chain = this.newChain();
     chain.head = head;
     let table = this.desc;
     let tableSize = this.size;
@@ -303,7 +334,7 @@ export class SplitQueue implements Virtqueue {
       return;
     }
     this.usedIdx = (this.usedIdx + 1) & 0xffff;
-    if (this.pool.length < 64) this.pool.push(chain);
+    this.recycle(chain);
     // §2.7.8: the used element is visible before the index that publishes it.
     if (!this.w16(this.used + 2, this.usedIdx)) this.setFault("used ring is not in memory");
   }
