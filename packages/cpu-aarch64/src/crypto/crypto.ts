@@ -7,7 +7,7 @@
  * register file held as one Uint32Array works directly. Vd may alias a source. No allocation.
  */
 
-import { ror64 as aluRor64, CRC32_TABLE, CRC32C_TABLE, crcBytes, R } from "../interp/alu.js";
+import { CRC32_TABLE, CRC32C_TABLE, crcBytes, lsr64, R, ror64 } from "../interp/alu.js";
 
 // ---------------------------------------------------------------------------------------------
 // AES (FIPS-197): tables are computed at load time from GF(2^8) arithmetic.
@@ -39,30 +39,32 @@ const MUL2 = new Uint8Array(256);
   }
 })();
 
+const COLS = new Uint32Array(4);
+/**
+ * V[d] = box(ShiftRows(V[d] ^ V[n])) with byte r of column c taken from column (c + step * r) mod 4:
+ * step 1 is ShiftRows (AESE, with the S-box), step 3 (= -1) InvShiftRows (AESD, inverse S-box).
+ */
+function aesRound(v: Uint32Array, d: number, n: number, box: Uint8Array, step: number): void {
+  for (let c = 0; c < 4; c++) COLS[c] = v[d + c]! ^ v[n + c]!;
+  for (let c = 0; c < 4; c++) {
+    v[d + c] = shiftSub(
+      box,
+      COLS[c]!,
+      COLS[(c + step) & 3]!,
+      COLS[(c + 2 * step) & 3]!,
+      COLS[(c + 3 * step) & 3]!,
+    );
+  }
+}
+
 /** AESE: V[d] = SubBytes(ShiftRows(V[d] ^ V[n])). */
 export function aese(v: Uint32Array, d: number, n: number): void {
-  const s0 = v[d]! ^ v[n]!;
-  const s1 = v[d + 1]! ^ v[n + 1]!;
-  const s2 = v[d + 2]! ^ v[n + 2]!;
-  const s3 = v[d + 3]! ^ v[n + 3]!;
-  // ShiftRows: byte r of column c comes from column (c + r) mod 4 (state byte index = r + 4c).
-  v[d] = shiftSub(SBOX, s0, s1, s2, s3);
-  v[d + 1] = shiftSub(SBOX, s1, s2, s3, s0);
-  v[d + 2] = shiftSub(SBOX, s2, s3, s0, s1);
-  v[d + 3] = shiftSub(SBOX, s3, s0, s1, s2);
+  aesRound(v, d, n, SBOX, 1);
 }
 
 /** AESD: V[d] = InvSubBytes(InvShiftRows(V[d] ^ V[n])). */
 export function aesd(v: Uint32Array, d: number, n: number): void {
-  const s0 = v[d]! ^ v[n]!;
-  const s1 = v[d + 1]! ^ v[n + 1]!;
-  const s2 = v[d + 2]! ^ v[n + 2]!;
-  const s3 = v[d + 3]! ^ v[n + 3]!;
-  // InvShiftRows: byte r of column c comes from column (c - r) mod 4.
-  v[d] = shiftSub(INV_SBOX, s0, s3, s2, s1);
-  v[d + 1] = shiftSub(INV_SBOX, s1, s0, s3, s2);
-  v[d + 2] = shiftSub(INV_SBOX, s2, s1, s0, s3);
-  v[d + 3] = shiftSub(INV_SBOX, s3, s2, s1, s0);
+  aesRound(v, d, n, INV_SBOX, 3);
 }
 
 /** Column built from byte 0 of a, byte 1 of b, byte 2 of c, byte 3 of e, each through the S-box. */
@@ -266,40 +268,47 @@ export function sha256su1(v: Uint32Array, d: number, n: number, m: number): void
 }
 
 // ---------------------------------------------------------------------------------------------
-// 64-bit lane helpers on (hi, lo) pairs; results in a typed-array scratch (no number boxing):
-// Q[0]:Q[1] rotate/shift result, Q[2]:Q[3] accumulator, Q[4]:Q[5] carry-less product.
+// 64-bit lanes as (hi, lo) pairs; results in a typed-array scratch (no number boxing):
+// Q[2]:Q[3] accumulator, Q[4]:Q[5] carry-less product.
 const Q = new Uint32Array(6);
-/** ROR(h:l, s) -> Q[0]!:Q[1]! (the integer unit's 64-bit rotate, which leaves lo:hi in alu's R). */
-function ror64(h: number, l: number, s: number): void {
-  aluRor64(l, h, s);
-  Q[0] = R[1]!;
-  Q[1] = R[0]!;
-}
-function shr64(h: number, l: number, s: number): void {
-  // 0 < s < 32
-  Q[0] = h >>> s;
-  Q[1] = ((l >>> s) | (h << (32 - s))) >>> 0;
-}
+/** Q[2]:Q[3] += h:l. */
 function add64(h: number, l: number): void {
   const lo = Q[3]! + (l >>> 0);
   Q[3] = lo >>> 0;
   Q[2] = (Q[2]! + h + (lo >= 4294967296 ? 1 : 0)) >>> 0;
 }
-/** ROR(x,a) ^ ROR(x,b) ^ ROR(x,c) -> Q[0]!:Q[1]! */
-function rot3(h: number, l: number, a: number, b: number, c: number): void {
-  ror64(h, l, a);
-  let rh = Q[0]!;
-  let rl = Q[1]!;
-  ror64(h, l, b);
-  rh ^= Q[0]!;
-  rl ^= Q[1]!;
-  ror64(h, l, c);
-  Q[0] = (rh ^ Q[0]!) >>> 0;
-  Q[1] = (rl ^ Q[1]!) >>> 0;
+/**
+ * Q[2]:Q[3] = w + (ROR(x, a) ^ ROR(x, b) ^ ROR(x, c)), or with x >> c for the last term when `shr`:
+ * SHA-512's Sigma (three rotates) and sigma (two rotates and a shift) functions, plus a word.
+ */
+function sigmaPlus(
+  h: number,
+  l: number,
+  a: number,
+  b: number,
+  c: number,
+  shr: boolean,
+  wh: number,
+  wl: number,
+) {
+  ror64(l, h, a);
+  let rl = R[0]!;
+  let rh = R[1]!;
+  ror64(l, h, b);
+  rl ^= R[0]!;
+  rh ^= R[1]!;
+  if (shr) lsr64(l, h, c);
+  else ror64(l, h, c);
+  Q[2] = rh ^ R[1]!;
+  Q[3] = rl ^ R[0]!;
+  add64(wh, wl);
 }
 
-/** SHA512H Qd, Qn, Vm.2D. */
-export function sha512h(v: Uint32Array, d: number, n: number, m: number): void {
+/**
+ * SHA512H (`h2` false) and SHA512H2: two steps of Vtmp = Sigma + F + W, the upper doubleword first
+ * (ARM ARM C7.2 pseudocode; SHA512H's second step takes Sigma of Vtmp<127:64> + Y<63:0>).
+ */
+function sha512hash(v: Uint32Array, d: number, n: number, m: number, h2: boolean): void {
   const xl0 = v[n]!;
   const xh0 = v[n + 1]!;
   const xl1 = v[n + 2]!;
@@ -308,83 +317,51 @@ export function sha512h(v: Uint32Array, d: number, n: number, m: number): void {
   const yh0 = v[m + 1]!;
   const yl1 = v[m + 2]!;
   const yh1 = v[m + 3]!;
-  // MSigma1 of Y<127:64>
-  rot3(yh1, yl1, 14, 18, 41);
-  Q[2] = ((yh1 & xh0) ^ (~yh1 & xh1)) >>> 0;
-  Q[3] = ((yl1 & xl0) ^ (~yl1 & xl1)) >>> 0;
-  add64(Q[0]!, Q[1]!);
-  add64(v[d + 3]!, v[d + 2]!);
+  if (h2) {
+    // NSigma0(Y<63:0>) + Maj(X<63:0>, Y<127:64>, Y<63:0>) + W<127:64>
+    sigmaPlus(yh0, yl0, 28, 34, 39, false, v[d + 3]!, v[d + 2]!);
+    add64(majority(xh0, yh1, yh0), majority(xl0, yl1, yl0));
+  } else {
+    // MSigma1(Y<127:64>) + Ch(Y<127:64>, X<63:0>, X<127:64>) + W<127:64>
+    sigmaPlus(yh1, yl1, 14, 18, 41, false, v[d + 3]!, v[d + 2]!);
+    add64(choose(yh1, xh0, xh1), choose(yl1, xl0, xl1));
+  }
   const vh1 = Q[2]!;
   const vl1 = Q[3]!;
-  add64(yh0, yl0); // tmp = Vtmp<127:64> + Y<63:0>
-  const th = Q[2]!;
-  const tl = Q[3]!;
-  rot3(th, tl, 14, 18, 41);
-  Q[2] = ((th & yh1) ^ (~th & xh0)) >>> 0;
-  Q[3] = ((tl & yl1) ^ (~tl & xl0)) >>> 0;
-  add64(Q[0]!, Q[1]!);
-  add64(v[d + 1]!, v[d]!);
+  if (h2) {
+    sigmaPlus(vh1, vl1, 28, 34, 39, false, v[d + 1]!, v[d]!);
+    add64(majority(vh1, yh0, yh1), majority(vl1, yl0, yl1));
+  } else {
+    add64(yh0, yl0); // tmp = Vtmp<127:64> + Y<63:0>
+    const th = Q[2]!;
+    const tl = Q[3]!;
+    sigmaPlus(th, tl, 14, 18, 41, false, v[d + 1]!, v[d]!);
+    add64(choose(th, yh1, xh0), choose(tl, yl1, xl0));
+  }
   v[d] = Q[3]!;
   v[d + 1] = Q[2]!;
   v[d + 2] = vl1;
   v[d + 3] = vh1;
+}
+
+/** SHA512H Qd, Qn, Vm.2D. */
+export function sha512h(v: Uint32Array, d: number, n: number, m: number): void {
+  sha512hash(v, d, n, m, false);
 }
 
 /** SHA512H2 Qd, Qn, Vm.2D. */
 export function sha512h2(v: Uint32Array, d: number, n: number, m: number): void {
-  const xl0 = v[n]!;
-  const xh0 = v[n + 1]!;
-  const yl0 = v[m]!;
-  const yh0 = v[m + 1]!;
-  const yl1 = v[m + 2]!;
-  const yh1 = v[m + 3]!;
-  rot3(yh0, yl0, 28, 34, 39);
-  Q[2] = ((xh0 & yh1) ^ (xh0 & yh0) ^ (yh1 & yh0)) >>> 0;
-  Q[3] = ((xl0 & yl1) ^ (xl0 & yl0) ^ (yl1 & yl0)) >>> 0;
-  add64(Q[0]!, Q[1]!);
-  add64(v[d + 3]!, v[d + 2]!);
-  const vh1 = Q[2]!;
-  const vl1 = Q[3]!;
-  rot3(vh1, vl1, 28, 34, 39);
-  Q[2] = ((vh1 & yh0) ^ (vh1 & yh1) ^ (yh1 & yh0)) >>> 0;
-  Q[3] = ((vl1 & yl0) ^ (vl1 & yl1) ^ (yl1 & yl0)) >>> 0;
-  add64(Q[0]!, Q[1]!);
-  add64(v[d + 1]!, v[d]!);
-  v[d] = Q[3]!;
-  v[d + 1] = Q[2]!;
-  v[d + 2] = vl1;
-  v[d + 3] = vh1;
+  sha512hash(v, d, n, m, true);
 }
 
-/** SHA512SU0 Vd.2D, Vn.2D. */
+/** SHA512SU0 Vd.2D, Vn.2D: Vd<63:0> = W<63:0> + sig0(W<127:64>), Vd<127:64> = W<127:64> + sig0(Vn<63:0>). */
 export function sha512su0(v: Uint32Array, d: number, n: number): void {
-  const wl0 = v[d]!;
-  const wh0 = v[d + 1]!;
   const wl1 = v[d + 2]!;
   const wh1 = v[d + 3]!;
-  // sig0 of W<127:64>
-  ror64(wh1, wl1, 1);
-  let gh = Q[0]!;
-  let gl = Q[1]!;
-  ror64(wh1, wl1, 8);
-  gh ^= Q[0]!;
-  gl ^= Q[1]!;
-  shr64(wh1, wl1, 7);
-  Q[2] = (gh ^ Q[0]!) >>> 0;
-  Q[3] = (gl ^ Q[1]!) >>> 0;
-  add64(wh0, wl0);
+  sigmaPlus(wh1, wl1, 1, 8, 7, true, v[d + 1]!, v[d]!);
   const rh0 = Q[2]!;
   const rl0 = Q[3]!;
-  ror64(v[n + 1]!, v[n]!, 1);
-  gh = Q[0]!;
-  gl = Q[1]!;
-  ror64(v[n + 1]!, v[n]!, 8);
-  gh ^= Q[0]!;
-  gl ^= Q[1]!;
-  shr64(v[n + 1]!, v[n]!, 7);
-  Q[2] = (gh ^ Q[0]!) >>> 0;
-  Q[3] = (gl ^ Q[1]!) >>> 0;
-  add64(wh1, wl1);
+  sigmaPlus(v[n + 1]!, v[n]!, 1, 8, 7, true, wh1, wl1);
   v[d] = rl0;
   v[d + 1] = rh0;
   v[d + 2] = Q[3]!;
@@ -396,19 +373,9 @@ export function sha512su1(v: Uint32Array, d: number, n: number, m: number): void
   let rh = 0;
   let rl = 0;
   for (let lane = 1; lane >= 0; lane--) {
-    const xh = v[n + 2 * lane + 1]!;
-    const xl = v[n + 2 * lane]!;
-    ror64(xh, xl, 19);
-    let gh = Q[0]!;
-    let gl = Q[1]!;
-    ror64(xh, xl, 61);
-    gh ^= Q[0]!;
-    gl ^= Q[1]!;
-    shr64(xh, xl, 6);
-    Q[2] = (gh ^ Q[0]!) >>> 0;
-    Q[3] = (gl ^ Q[1]!) >>> 0;
-    add64(v[d + 2 * lane + 1]!, v[d + 2 * lane]!);
-    add64(v[m + 2 * lane + 1]!, v[m + 2 * lane]!);
+    const i = 2 * lane;
+    sigmaPlus(v[n + i + 1]!, v[n + i]!, 19, 61, 6, true, v[d + i + 1]!, v[d + i]!);
+    add64(v[m + i + 1]!, v[m + i]!);
     if (lane === 1) {
       rh = Q[2]!;
       rl = Q[3]!;
@@ -445,9 +412,9 @@ export function rax1(v: Uint32Array, d: number, n: number, m: number): void {
 /** XAR Vd.2D, Vn.2D, Vm.2D, #imm6: ROR(Vn ^ Vm, imm6). */
 export function xar(v: Uint32Array, d: number, n: number, m: number, imm6: number): void {
   for (let i = 0; i < 4; i += 2) {
-    ror64(v[n + i + 1]! ^ v[m + i + 1]!, v[n + i]! ^ v[m + i]!, imm6 & 63);
-    v[d + i] = Q[1]!;
-    v[d + i + 1] = Q[0]!;
+    ror64(v[n + i]! ^ v[m + i]!, v[n + i + 1]! ^ v[m + i + 1]!, imm6);
+    v[d + i] = R[0]!;
+    v[d + i + 1] = R[1]!;
   }
 }
 
@@ -500,17 +467,13 @@ export function pmull64(v: Uint32Array, d: number, n: number, m: number, upper: 
 /** PMULL/PMULL2 Vd.8H, Vn.8B/16B, Vm.8B/16B: eight 8x8 -> 16 carry-less products. */
 export function pmull8(v: Uint32Array, d: number, n: number, m: number, upper: boolean): void {
   const o = upper ? 2 : 0;
-  const a0 = v[n + o]!;
-  const a1 = v[n + o + 1]!;
-  const b0 = v[m + o]!;
-  const b1 = v[m + o + 1]!;
-  for (let i = 0; i < 8; i += 2) {
-    const aw = i < 4 ? a0 : a1;
-    const bw = i < 4 ? b0 : b1;
-    const s = (i & 3) * 8;
+  for (let i = 0; i < 4; i++) {
+    const aw = v[n + o + (i >> 1)]!;
+    const bw = v[m + o + (i >> 1)]!;
+    const s = (i & 1) * 16;
     const lo = polyMul8((aw >>> s) & 0xff, (bw >>> s) & 0xff);
     const hi = polyMul8((aw >>> (s + 8)) & 0xff, (bw >>> (s + 8)) & 0xff);
-    tw[i >> 1] = (lo | (hi << 16)) >>> 0;
+    tw[i] = (lo | (hi << 16)) >>> 0;
   }
   v[d] = tw[0]!;
   v[d + 1] = tw[1]!;
