@@ -3,6 +3,7 @@
  * Endpoint Context (§6.2.3) and the Input Control Context (§6.2.5.1). Only the first 32 bytes
  * carry fields; 64-byte contexts (HCCPARAMS1.CSZ) pad with reserved space.
  */
+import { getU32LE, putU32LE } from "@armature/core";
 
 export interface SlotContext {
   routeString: number;
@@ -40,112 +41,90 @@ export interface EndpointContext {
   maxEsitPayloadLo: number;
 }
 
-const dw = (b: Uint8Array, i: number) =>
-  (b[i * 4]! | (b[i * 4 + 1]! << 8) | (b[i * 4 + 2]! << 16) | (b[i * 4 + 3]! << 24)) >>> 0;
-function setDw(b: Uint8Array, i: number, v: number): void {
-  for (let k = 0; k < 4; k++) b[i * 4 + k] = (v >>> (8 * k)) & 0xff;
+/**
+ * A context's fields, one row per dword as the spec's figure draws it: [field, width] from bit 0
+ * up, "flag" for a one-bit boolean, null for reserved bits. Encoding and decoding both walk it.
+ */
+type Layout<T> = readonly (readonly (readonly [keyof T, number | "flag"] | readonly [null, number])[])[];
+
+/** Figure 6-2 (Slot Context). */
+// biome-ignore format: one row per dword, as the figure draws it
+const SLOT_LAYOUT: Layout<SlotContext> = [
+  [["routeString", 20], ["speed", 4], [null, 1], ["mtt", "flag"], ["hub", "flag"], ["contextEntries", 5]],
+  [["maxExitLatency", 16], ["rootHubPort", 8], ["numberOfPorts", 8]],
+  [["ttHubSlot", 8], ["ttPort", 8], ["ttThinkTime", 2], [null, 4], ["interrupterTarget", 10]],
+  [["deviceAddress", 8], [null, 19], ["slotState", 5]],
+];
+
+/** Figure 6-3 (Endpoint Context), but for the TR Dequeue Pointer in dwords 2 (bits 31:4) and 3. */
+// biome-ignore format: one row per dword, as the figure draws it
+const ENDPOINT_LAYOUT: Layout<EndpointContext> = [
+  [["epState", 3], [null, 5], ["mult", 2], ["maxPStreams", 5], ["lsa", "flag"], ["interval", 8],
+    ["maxEsitPayloadHi", 8]],
+  [[null, 1], ["cErr", 2], ["epType", 3], [null, 1], ["hid", "flag"], ["maxBurst", 8], ["maxPacketSize", 16]],
+  [["dcs", 1], [null, 31]],
+  [[null, 32]],
+  [["averageTrbLength", 16], ["maxEsitPayloadLo", 16]],
+];
+
+/** Figure 6-6 (Input Control Context): the Drop and Add flags as whole dwords. */
+// biome-ignore format: one row per dword, as the figure draws it
+const INPUT_CONTROL_LAYOUT: Layout<InputControlContext> = [
+  [["drop", 32]],
+  [["add", 32]],
+  [[null, 32]], [[null, 32]], [[null, 32]], [[null, 32]], [[null, 32]],
+  [["configurationValue", 8], ["interfaceNumber", 8], ["alternateSetting", 8], [null, 8]],
+];
+
+function decodeLayout<T>(b: Uint8Array, layout: Layout<T>): T {
+  const out: Record<string, number | boolean> = {};
+  layout.forEach((row, d) => {
+    let v = getU32LE(b, 4 * d);
+    for (const [name, w] of row) {
+      const bits = w === "flag" ? 1 : w;
+      const field = bits === 32 ? v : v % 2 ** bits;
+      if (name !== null) out[name as string] = w === "flag" ? field === 1 : field;
+      v = Math.floor(v / 2 ** bits);
+    }
+  });
+  return out as T;
 }
 
-export function decodeSlotContext(b: Uint8Array): SlotContext {
-  const d0 = dw(b, 0);
-  const d1 = dw(b, 1);
-  const d2 = dw(b, 2);
-  const d3 = dw(b, 3);
-  return {
-    routeString: d0 & 0xfffff,
-    speed: (d0 >>> 20) & 0xf,
-    mtt: ((d0 >>> 25) & 1) === 1,
-    hub: ((d0 >>> 26) & 1) === 1,
-    contextEntries: d0 >>> 27,
-    maxExitLatency: d1 & 0xffff,
-    rootHubPort: (d1 >>> 16) & 0xff,
-    numberOfPorts: d1 >>> 24,
-    ttHubSlot: d2 & 0xff,
-    ttPort: (d2 >>> 8) & 0xff,
-    ttThinkTime: (d2 >>> 16) & 3,
-    interrupterTarget: d2 >>> 22,
-    deviceAddress: d3 & 0xff,
-    slotState: d3 >>> 27,
-  };
-}
-
-export function encodeSlotContext(s: SlotContext, b = new Uint8Array(32)): Uint8Array {
-  setDw(
-    b,
-    0,
-    (s.routeString & 0xfffff) |
-      ((s.speed & 0xf) << 20) |
-      (s.mtt ? 1 << 25 : 0) |
-      (s.hub ? 1 << 26 : 0) |
-      ((s.contextEntries & 0x1f) << 27),
-  );
-  setDw(
-    b,
-    1,
-    (s.maxExitLatency & 0xffff) | ((s.rootHubPort & 0xff) << 16) | ((s.numberOfPorts & 0xff) << 24),
-  );
-  setDw(
-    b,
-    2,
-    (s.ttHubSlot & 0xff) |
-      ((s.ttPort & 0xff) << 8) |
-      ((s.ttThinkTime & 3) << 16) |
-      ((s.interrupterTarget & 0x3ff) << 22),
-  );
-  setDw(b, 3, (s.deviceAddress & 0xff) | ((s.slotState & 0x1f) << 27));
-  for (let i = 4; i < 8; i++) setDw(b, i, 0);
+/** The 32-byte context (reserved bits and dwords past the layout zero). */
+function encodeLayout<T>(c: T, layout: Layout<T>, b: Uint8Array): Uint8Array {
+  b.fill(0, 0, 32);
+  layout.forEach((row, d) => {
+    let v = 0;
+    let at = 0;
+    for (const [name, w] of row) {
+      const bits = w === "flag" ? 1 : w;
+      const x = name === null ? 0 : (c[name] as number | boolean);
+      v += (typeof x === "boolean" ? Number(x) : x % 2 ** bits) * 2 ** at;
+      at += bits;
+    }
+    putU32LE(b, 4 * d, v);
+  });
   return b;
 }
 
+export function decodeSlotContext(b: Uint8Array): SlotContext {
+  return decodeLayout(b, SLOT_LAYOUT);
+}
+
+export function encodeSlotContext(s: SlotContext, b = new Uint8Array(32)): Uint8Array {
+  return encodeLayout(s, SLOT_LAYOUT, b);
+}
+
 export function decodeEndpointContext(b: Uint8Array): EndpointContext {
-  const d0 = dw(b, 0);
-  const d1 = dw(b, 1);
-  const d2 = dw(b, 2);
-  const d3 = dw(b, 3);
-  const d4 = dw(b, 4);
-  return {
-    epState: d0 & 7,
-    mult: (d0 >>> 8) & 3,
-    maxPStreams: (d0 >>> 10) & 0x1f,
-    lsa: ((d0 >>> 15) & 1) === 1,
-    interval: (d0 >>> 16) & 0xff,
-    maxEsitPayloadHi: d0 >>> 24,
-    cErr: (d1 >>> 1) & 3,
-    epType: (d1 >>> 3) & 7,
-    hid: ((d1 >>> 7) & 1) === 1,
-    maxBurst: (d1 >>> 8) & 0xff,
-    maxPacketSize: d1 >>> 16,
-    dcs: d2 & 1,
-    dequeue: d3 * 2 ** 32 + ((d2 & ~0xf) >>> 0),
-    averageTrbLength: d4 & 0xffff,
-    maxEsitPayloadLo: d4 >>> 16,
-  };
+  const e = decodeLayout(b, ENDPOINT_LAYOUT);
+  e.dequeue = getU32LE(b, 12) * 2 ** 32 + ((getU32LE(b, 8) & ~0xf) >>> 0);
+  return e;
 }
 
 export function encodeEndpointContext(e: EndpointContext, b = new Uint8Array(32)): Uint8Array {
-  setDw(
-    b,
-    0,
-    (e.epState & 7) |
-      ((e.mult & 3) << 8) |
-      ((e.maxPStreams & 0x1f) << 10) |
-      (e.lsa ? 1 << 15 : 0) |
-      ((e.interval & 0xff) << 16) |
-      ((e.maxEsitPayloadHi & 0xff) << 24),
-  );
-  setDw(
-    b,
-    1,
-    ((e.cErr & 3) << 1) |
-      ((e.epType & 7) << 3) |
-      (e.hid ? 1 << 7 : 0) |
-      ((e.maxBurst & 0xff) << 8) |
-      ((e.maxPacketSize & 0xffff) << 16),
-  );
-  setDw(b, 2, ((e.dequeue % 2 ** 32) & ~0xf) | (e.dcs & 1));
-  setDw(b, 3, Math.floor(e.dequeue / 2 ** 32));
-  setDw(b, 4, (e.averageTrbLength & 0xffff) | ((e.maxEsitPayloadLo & 0xffff) << 16));
-  for (let i = 5; i < 8; i++) setDw(b, i, 0);
+  encodeLayout(e, ENDPOINT_LAYOUT, b);
+  putU32LE(b, 8, (((e.dequeue % 2 ** 32) & ~0xf) | (e.dcs & 1)) >>> 0);
+  putU32LE(b, 12, Math.floor(e.dequeue / 2 ** 32));
   return b;
 }
 
@@ -159,24 +138,9 @@ export interface InputControlContext {
 }
 
 export function decodeInputControlContext(b: Uint8Array): InputControlContext {
-  const d7 = dw(b, 7);
-  return {
-    drop: dw(b, 0),
-    add: dw(b, 1),
-    configurationValue: d7 & 0xff,
-    interfaceNumber: (d7 >>> 8) & 0xff,
-    alternateSetting: (d7 >>> 16) & 0xff,
-  };
+  return decodeLayout(b, INPUT_CONTROL_LAYOUT);
 }
 
 export function encodeInputControlContext(c: InputControlContext, b = new Uint8Array(32)): Uint8Array {
-  setDw(b, 0, c.drop);
-  for (let i = 2; i < 7; i++) setDw(b, i, 0);
-  setDw(b, 1, c.add);
-  setDw(
-    b,
-    7,
-    (c.configurationValue & 0xff) | ((c.interfaceNumber & 0xff) << 8) | ((c.alternateSetting & 0xff) << 16),
-  );
-  return b;
+  return encodeLayout(c, INPUT_CONTROL_LAYOUT, b);
 }
