@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  getUintLE,
   type MmioDevice,
   RateLimitedLog,
   type Snapshottable,
@@ -223,11 +224,7 @@ export class CfiFlash implements MmioDevice, Snapshottable {
   read(offset: number, size: 1 | 2 | 4): number {
     switch (this.mode) {
       case Mode.Array: {
-        const d = this.data;
-        if (offset + size > d.length) return 0;
-        let v = 0;
-        for (let i = size - 1; i >= 0; i--) v = v * 256 + d[offset + i]!;
-        return v;
+        return offset + size > this.data.length ? 0 : getUintLE(this.data, offset, size);
       }
       case Mode.Id: {
         const chip = Math.floor(offset / this.bankWidth) % (this.blockSize / this.bankWidth);

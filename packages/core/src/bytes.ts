@@ -16,6 +16,16 @@ export function getU32LE(b: Uint8Array, off: number): number {
   return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }
 
+/**
+ * The little-endian unsigned value of the `size` bytes (1 to 6) at `off` of `b`; a byte past the
+ * end of `b` reads as 0 (a register read of a device's configuration structure).
+ */
+export function getUintLE(b: Uint8Array, off: number, size: number): number {
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + (b[off + i] ?? 0);
+  return v;
+}
+
 /** Writes the low 32 bits of `v` little-endian at `off` of `b` (descriptor and FIS encoders). */
 export function putU32LE(b: Uint8Array, off: number, v: number): void {
   b[off] = v & 0xff;

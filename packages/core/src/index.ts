@@ -3,7 +3,7 @@ export { Arena, MAX_ARENA_BYTES, wasmApi } from "./arena.js";
 export * from "./block.js";
 export type { AccessSize, BusOptions, MmioDevice, Region } from "./bus.js";
 export { Bus, MmioRegion } from "./bus.js";
-export { concatBytes, getU32LE, putU32LE, withRoom } from "./bytes.js";
+export { concatBytes, getU32LE, getUintLE, putU32LE, withRoom } from "./bytes.js";
 export type { ClockMode, ClockOptions } from "./clock.js";
 export { Timer, VirtualClock } from "./clock.js";
 export { crc32 } from "./crc32.js";

@@ -1,6 +1,7 @@
 import {
   ConfigError,
   getU32LE,
+  getUintLE,
   type MmioDevice,
   msixPbaRead,
   msixTableRead,
@@ -70,9 +71,7 @@ export class PciConfigSpace {
   read(offset: number, size: 1 | 2 | 4): number {
     const h = this.find(offset);
     if (h?.read) return h.read(offset, size);
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + (this.bytes[offset + i] ?? 0);
-    return v;
+    return getUintLE(this.bytes, offset, size);
   }
 
   write(offset: number, size: 1 | 2 | 4, value: number): void {

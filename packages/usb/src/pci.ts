@@ -1,6 +1,7 @@
 import {
   type DmaSpace,
   DmaStatus,
+  getUintLE,
   type MmioDevice,
   MsixTable,
   type PciBar,
@@ -131,10 +132,7 @@ export class XhciPciFunction implements PciFunction, Snapshottable {
   }
 
   configRead(offset: number, size: 1 | 2 | 4): number {
-    const bytes = this.configBytes();
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + (bytes[offset + i] ?? 0);
-    return v >>> 0;
+    return getUintLE(this.configBytes(), offset, size);
   }
 
   private configBytes(): Uint8Array {

@@ -1,4 +1,4 @@
-import type { StateReader, StateWriter } from "@armature/core";
+import { getUintLE, type StateReader, type StateWriter } from "@armature/core";
 import { featureBit, hasFeature, VirtioDeviceId } from "./constants.js";
 import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 import type { DescChain } from "./queue.js";
@@ -78,9 +78,7 @@ export class VirtioBalloon extends VirtioDeviceBase implements VirtioDevice {
     const v = new DataView(b.buffer);
     v.setUint32(0, this.target, true);
     v.setUint32(4, this.actual, true);
-    let r = 0;
-    for (let i = size - 1; i >= 0; i--) r = r * 256 + (b[offset + i] ?? 0);
-    return r;
+    return getUintLE(b, offset, size);
   }
 
   writeConfig(offset: number, size: 1 | 2 | 4, value: number): void {

@@ -1,4 +1,4 @@
-import type { BlockBackend, StateReader, StateWriter } from "@armature/core";
+import { type BlockBackend, getUintLE, type StateReader, type StateWriter } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
 import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 import type { DescChain } from "./queue.js";
@@ -97,9 +97,7 @@ export class VirtioBlk extends VirtioDeviceBase implements VirtioDevice {
   }
 
   readConfig(offset: number, size: 1 | 2 | 4): number {
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + (this.config[offset + i] ?? 0);
-    return v;
+    return getUintLE(this.config, offset, size);
   }
 
   writeConfig(_offset: number, _size: 1 | 2 | 4, _value: number): void {

@@ -1,4 +1,4 @@
-import type { StateReader, StateWriter } from "@armature/core";
+import { getUintLE, type StateReader, type StateWriter } from "@armature/core";
 import { featureBit, VirtioDeviceId } from "./constants.js";
 import { type VirtioDevice, VirtioDeviceBase, type VirtioDeviceContext } from "./device.js";
 
@@ -95,9 +95,7 @@ export class VirtioConsole extends VirtioDeviceBase implements VirtioDevice {
     v.setUint16(0, this.cols, true);
     v.setUint16(2, this.rows, true);
     v.setUint32(4, 1, true);
-    let r = 0;
-    for (let i = size - 1; i >= 0; i--) r = r * 256 + (b[offset + i] ?? 0);
-    return r;
+    return getUintLE(b, offset, size);
   }
 
   writeConfig(offset: number, size: 1 | 2 | 4, value: number): void {

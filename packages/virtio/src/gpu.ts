@@ -2,7 +2,9 @@ import {
   ConfigError,
   Display,
   type DisplayCursor,
+  getUintLE,
   MAX_DISPLAY_SIDE,
+  putU32LE,
   type StateReader,
   type StateWriter,
 } from "@armature/core";
@@ -222,13 +224,10 @@ export class VirtioGpu extends VirtioDeviceBase implements VirtioDevice {
 
   // struct virtio_gpu_config { events_read, events_clear, num_scanouts, num_capsets } (§5.7.4)
   readConfig(offset: number, size: 1 | 2 | 4): number {
-    const words = [this.eventsRead, 0, 1, 0];
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) {
-      const o = offset + i;
-      v = v * 256 + (o < 16 ? (words[o >> 2]! >>> (8 * (o & 3))) & 0xff : 0);
-    }
-    return v;
+    const b = new Uint8Array(16);
+    putU32LE(b, 0, this.eventsRead);
+    putU32LE(b, 8, 1);
+    return getUintLE(b, offset, size);
   }
 
   writeConfig(offset: number, size: 1 | 2 | 4, value: number): void {

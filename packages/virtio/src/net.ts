@@ -1,6 +1,7 @@
 import {
   ConfigError,
   createNetLink,
+  getUintLE,
   type NetBackend,
   type StateReader,
   type StateWriter,
@@ -190,9 +191,7 @@ export class VirtioNet extends VirtioDeviceBase implements VirtioDevice {
     b[8] = 1; // max_virtqueue_pairs
     b[10] = 1500 & 0xff;
     b[11] = 1500 >> 8;
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + (b[offset + i] ?? 0);
-    return v;
+    return getUintLE(b, offset, size);
   }
 
   writeConfig(): void {
