@@ -145,18 +145,18 @@ export class DhcpServer {
   private reply(req: DhcpRequest, type: number, yiaddr: Ip4): Uint8Array {
     const c = this.config;
     const opts: number[] = [DhcpOption.MESSAGE_TYPE, 1, type];
-    const ip = (code: number, v: Ip4) =>
+    // A four-byte option (an address, the lease time), big-endian.
+    const u32 = (code: number, v: number) =>
       opts.push(code, 4, v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
-    ip(DhcpOption.SERVER_ID, c.server);
+    u32(DhcpOption.SERVER_ID, c.server);
     if (type !== DhcpMessageType.NAK) {
       if (type !== DhcpMessageType.ACK || yiaddr !== req.ciaddr || req.type !== DhcpMessageType.INFORM) {
-        const t = c.leaseSeconds;
-        opts.push(DhcpOption.LEASE_TIME, 4, t >>> 24, (t >>> 16) & 255, (t >>> 8) & 255, t & 255);
+        u32(DhcpOption.LEASE_TIME, c.leaseSeconds);
       }
-      ip(DhcpOption.SUBNET_MASK, c.netmask);
-      ip(DhcpOption.ROUTER, c.router);
-      ip(DhcpOption.DNS, c.dns);
-      ip(DhcpOption.BROADCAST, ((c.router & c.netmask) | (~c.netmask >>> 0)) >>> 0);
+      u32(DhcpOption.SUBNET_MASK, c.netmask);
+      u32(DhcpOption.ROUTER, c.router);
+      u32(DhcpOption.DNS, c.dns);
+      u32(DhcpOption.BROADCAST, ((c.router & c.netmask) | (~c.netmask >>> 0)) >>> 0);
       if (c.hostname !== undefined && c.hostname.length > 0) {
         const h = new TextEncoder().encode(c.hostname.slice(0, 255));
         opts.push(DhcpOption.HOSTNAME, h.length, ...h);

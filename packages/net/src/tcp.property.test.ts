@@ -2,7 +2,7 @@ import { concatBytes } from "@armature/core";
 import { uniform } from "@armature/core/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TcpConnection, type TcpSegment } from "./tcp.js";
+import { parseTcpSegment, TcpConnection, type TcpSegment, writeTcpSegment } from "./tcp.js";
 import { SimClock } from "./test/sim.js";
 
 /**
@@ -154,5 +154,33 @@ describe("TcpConnection over a faulty link", () => {
     clock.run();
     expect(closed).toBe(true);
     expect(a.isClosed).toBe(true);
+  });
+});
+
+describe("TCP header (RFC 793 §3.1, RFC 7323 §2.2)", () => {
+  it("writes ports, numbers, offset, flags, window and options where the RFC puts them, and parses them back", () => {
+    const seg: TcpSegment = {
+      seq: 0x8123_4567,
+      ack: 0x0fed_cba9,
+      flags: 0x12, // SYN, ACK
+      window: 0xfe01,
+      mss: 1460,
+      wscale: 7,
+      payload: Uint8Array.of(0xaa, 0xbb),
+    };
+    const b = new Uint8Array(30);
+    writeTcpSegment(b, 0, 0x1234, 80, seg);
+    // biome-ignore format: four bytes a row, as RFC 793 draws the header
+    expect([...b]).toEqual([
+      0x12, 0x34, 0x00, 0x50, // source and destination port
+      0x81, 0x23, 0x45, 0x67, // sequence number
+      0x0f, 0xed, 0xcb, 0xa9, // acknowledgement number
+      0x70, 0x12, 0xfe, 0x01, // data offset 7 words, flags, window
+      0, 0, 0, 0, // checksum (left 0), urgent pointer
+      2, 4, 0x05, 0xb4, // MSS 1460
+      1, 3, 3, 7, // NOP, window scale 7
+      0xaa, 0xbb,
+    ]);
+    expect(parseTcpSegment(b, 0, b.length)).toEqual(seg);
   });
 });

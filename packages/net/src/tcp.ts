@@ -7,6 +7,8 @@
  * from a `TimerApi` so tests can drive time themselves.
  */
 
+import { rd16, rd32, wr16, wr32 } from "./packet.js";
+
 /** TCP header flags (RFC 793 §3.1). */
 export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
 
@@ -643,10 +645,10 @@ export function parseTcpSegment(b: Uint8Array, at: number, len: number): TcpSegm
   const off = (b[at + 12]! >> 4) * 4;
   if (off < 20 || off > len) return undefined;
   const seg: TcpSegment = {
-    seq: ((b[at + 4]! << 24) | (b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!) >>> 0,
-    ack: ((b[at + 8]! << 24) | (b[at + 9]! << 16) | (b[at + 10]! << 8) | b[at + 11]!) >>> 0,
+    seq: rd32(b, at + 4),
+    ack: rd32(b, at + 8),
     flags: b[at + 13]! & 0x3f,
-    window: (b[at + 14]! << 8) | b[at + 15]!,
+    window: rd16(b, at + 14),
     mss: 0,
     wscale: -1,
     payload: b.subarray(at + off, at + len),
@@ -661,7 +663,7 @@ export function parseTcpSegment(b: Uint8Array, at: number, len: number): TcpSegm
     }
     const l = b[i + 1] ?? 0;
     if (l < 2 || i + l > at + off) break;
-    if (kind === 2 && l === 4) seg.mss = (b[i + 2]! << 8) | b[i + 3]!;
+    if (kind === 2 && l === 4) seg.mss = rd16(b, i + 2);
     else if (kind === 3 && l === 3) seg.wscale = b[i + 2]!;
     i += l;
   }
@@ -682,22 +684,14 @@ export function writeTcpSegment(
   seg: TcpSegment,
 ): void {
   const hl = tcpHeaderLength(seg);
-  b[at] = srcPort >> 8;
-  b[at + 1] = srcPort & 0xff;
-  b[at + 2] = dstPort >> 8;
-  b[at + 3] = dstPort & 0xff;
-  for (let k = 0; k < 4; k++) {
-    b[at + 4 + k] = (seg.seq >>> (24 - 8 * k)) & 0xff;
-    b[at + 8 + k] = (seg.ack >>> (24 - 8 * k)) & 0xff;
-  }
+  wr16(b, at, srcPort);
+  wr16(b, at + 2, dstPort);
+  wr32(b, at + 4, seg.seq);
+  wr32(b, at + 8, seg.ack);
   b[at + 12] = (hl / 4) << 4;
   b[at + 13] = seg.flags;
-  b[at + 14] = seg.window >> 8;
-  b[at + 15] = seg.window & 0xff;
-  b[at + 16] = 0;
-  b[at + 17] = 0;
-  b[at + 18] = 0;
-  b[at + 19] = 0;
+  wr16(b, at + 14, seg.window);
+  wr32(b, at + 16, 0); // checksum, urgent pointer
   let i = at + 20;
   if (seg.mss > 0) {
     b.set([2, 4, seg.mss >> 8, seg.mss & 0xff], i);
