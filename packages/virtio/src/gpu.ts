@@ -301,8 +301,7 @@ export class VirtioGpu extends VirtioDeviceBase implements VirtioDevice {
   loadState(r: StateReader): (ctx: VirtioDeviceContext | undefined) => void {
     const prefW = r.u32();
     const prefH = r.u32();
-    if (prefW < EDID_MIN_WIDTH || prefH < EDID_MIN_HEIGHT || prefW > EDID_MAX_SIDE || prefH > EDID_MAX_SIDE)
-      r.fail(`preferred mode ${prefW}x${prefH}`);
+    if (!modeFits(prefW, prefH)) r.fail(`preferred mode ${prefW}x${prefH}`);
     const eventsRead = r.u32();
     const commands = r.f64();
     const n = r.count(this.maxResources, "resources");
@@ -852,16 +851,20 @@ function cursorImage(r: Resource, hotX: number, hotY: number): DisplayCursor {
   };
 }
 
-/** Bytes of the fixed part of each command (§5.7.6.8). */
+/** Whether a preferred mode is one the EDID can describe (whole pixels, within the EDID bounds). */
+function modeFits(width: number, height: number): boolean {
+  return (
+    Number.isInteger(width) &&
+    Number.isInteger(height) &&
+    width >= EDID_MIN_WIDTH &&
+    height >= EDID_MIN_HEIGHT &&
+    width <= EDID_MAX_SIDE &&
+    height <= EDID_MAX_SIDE
+  );
+}
+
 function checkMode(width: number, height: number): void {
-  if (
-    !Number.isInteger(width) ||
-    !Number.isInteger(height) ||
-    width < EDID_MIN_WIDTH ||
-    height < EDID_MIN_HEIGHT ||
-    width > EDID_MAX_SIDE ||
-    height > EDID_MAX_SIDE
-  )
+  if (!modeFits(width, height))
     throw new ConfigError(
       `virtio-gpu mode ${width}x${height} must be within ${EDID_MIN_WIDTH}x${EDID_MIN_HEIGHT}..${EDID_MAX_SIDE}x${EDID_MAX_SIDE}`,
     );
