@@ -262,7 +262,7 @@ export class PciHostBridge {
     w.u32(this.slots.size);
     for (const [key, slot] of this.slots) {
       w.u32(key);
-      for (const v of [slot.command, slot.cacheLine, slot.latency, slot.intLine]) w.f64(v);
+      for (const k of SLOT_STATE) w.f64(slot[k]);
       for (const v of slot.barRegs) w.f64(v);
       w.bool(slot.intx);
     }
@@ -274,7 +274,7 @@ export class PciHostBridge {
     r.expect(this.slots.size, "PCI function count");
     const saved = [...this.slots].map(([key, slot]) => {
       r.expect(key, "PCI function address");
-      const n = [r.f64(), r.f64(), r.f64(), r.f64()];
+      const n = SLOT_STATE.map(() => r.f64());
       const bars = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
       return { slot, n, bars, intx: r.bool() };
     });
@@ -291,7 +291,9 @@ export class PciHostBridge {
         }
       }
       for (const { slot, n, bars, intx } of saved) {
-        [slot.command, slot.cacheLine, slot.latency, slot.intLine] = n as [number, number, number, number];
+        SLOT_STATE.forEach((k, i) => {
+          slot[k] = n[i]!;
+        });
         slot.barRegs.splice(0, 6, ...bars);
         slot.intx = intx;
       }
@@ -641,3 +643,6 @@ export class PciHostBridge {
     }));
   }
 }
+
+/** Each function's header registers in a snapshot, in order (then its BARs and INTx level). */
+const SLOT_STATE = ["command", "cacheLine", "latency", "intLine"] as const;

@@ -84,18 +84,7 @@ export class Pl011 implements MmioDevice {
   /** Save the registers, the receive FIFO and the host bytes still waiting for it. */
   saveState(w: StateWriter): void {
     w.u32s(Array.from(this.rx));
-    for (const v of [
-      this.rxHead,
-      this.rxCount,
-      this.ris,
-      this.imsc,
-      this.cr,
-      this.lcrh,
-      this.ibrd,
-      this.fbrd,
-    ])
-      w.f64(v);
-    for (const v of [this.ifls, this.ilpr, this.dmacr, this.rsr]) w.f64(v);
+    for (const k of PL011_STATE) w.f64(this[k]);
     w.bool(this.out.level);
     w.bytes(Uint8Array.from(this.pending));
   }
@@ -103,24 +92,15 @@ export class Pl011 implements MmioDevice {
   /** Parse a saved state; the commit applies it without driving the interrupt line. */
   loadState(r: StateReader): () => void {
     const rx = r.u32s(FIFO_DEPTH, "RX FIFO");
-    const n: number[] = [];
-    for (let i = 0; i < 12; i++) n.push(r.f64());
+    const n = PL011_STATE.map(() => r.f64());
     if (n[0]! >= FIFO_DEPTH || n[1]! > FIFO_DEPTH) r.fail("FIFO pointers out of range");
     const level = r.bool();
     const pending = Array.from(r.bytes(1 << 30));
     return () => {
       this.rx.set(rx);
-      [this.rxHead, this.rxCount, this.ris, this.imsc, this.cr, this.lcrh, this.ibrd, this.fbrd] = n as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      [this.ifls, this.ilpr, this.dmacr, this.rsr] = n.slice(8) as [number, number, number, number];
+      PL011_STATE.forEach((k, i) => {
+        this[k] = n[i]!;
+      });
       this.out.level = level;
       this.pending.splice(0, this.pending.length, ...pending);
     };
@@ -257,3 +237,19 @@ export type Pl011Placement = PrimecellPlacement;
 export function describePl011(parent: FdtNode, p: Pl011Placement): FdtNode {
   return addPrimecellNode(parent, "pl011", p, R.PL011_SIZE, ["uartclk", "apb_pclk"]);
 }
+
+/** The registers and FIFO pointers in a snapshot, in order (FIFO head and count first). */
+const PL011_STATE = [
+  "rxHead",
+  "rxCount",
+  "ris",
+  "imsc",
+  "cr",
+  "lcrh",
+  "ibrd",
+  "fbrd",
+  "ifls",
+  "ilpr",
+  "dmacr",
+  "rsr",
+] as const;

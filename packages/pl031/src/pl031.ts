@@ -51,18 +51,20 @@ export class Pl031 implements MmioDevice {
 
   /** Save the counter offset, match, mask, raw status, line level and the match timer. */
   saveState(w: StateWriter): void {
-    for (const v of [this.offset, this.mr, this.imsc, this.ris]) w.f64(v);
+    for (const k of PL031_STATE) w.f64(this[k]);
     w.bool(this.out.level);
     this.timer.saveState(w);
   }
 
   /** Parse a saved state; the commit applies it without driving the interrupt line. */
   loadState(r: StateReader): () => void {
-    const n = [r.f64(), r.f64(), r.f64(), r.f64()];
+    const n = PL031_STATE.map(() => r.f64());
     const level = r.bool();
     const t = this.timer.loadState(r);
     return () => {
-      [this.offset, this.mr, this.imsc, this.ris] = n as [number, number, number, number];
+      PL031_STATE.forEach((k, i) => {
+        this[k] = n[i]!;
+      });
       this.out.level = level;
       t();
     };
@@ -141,3 +143,6 @@ export type Pl031Placement = PrimecellPlacement;
 export function describePl031(parent: FdtNode, p: Pl031Placement): FdtNode {
   return addPrimecellNode(parent, "pl031", p, R.PL031_SIZE, ["apb_pclk"]);
 }
+
+/** The counter offset and the registers in a snapshot, in order. */
+const PL031_STATE = ["offset", "mr", "imsc", "ris"] as const;

@@ -201,8 +201,7 @@ export class VirtioPciFunction implements PciFunction {
   saveState(w: StateWriter): void {
     w.raw(this.cfg);
     w.raw(this.common);
-    for (const v of [this.isr, this.deviceSelect, this.driverSelect, this.queueSelect, this.configVector])
-      w.f64(v);
+    for (const k of PCI_TRANSPORT_STATE) w.f64(this[k]);
     this.msix.saveState(w);
     this.core.saveState(w);
   }
@@ -210,19 +209,15 @@ export class VirtioPciFunction implements PciFunction {
   loadState(r: StateReader): () => void {
     const cfg = r.raw(this.cfg.length).slice();
     const common = r.raw(this.common.length).slice();
-    const n = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
+    const n = PCI_TRANSPORT_STATE.map(() => r.f64());
     const msix = this.msix.loadState(r);
     const core = this.core.loadState(r);
     return () => {
       this.cfg.set(cfg);
       this.common.set(common);
-      [this.isr, this.deviceSelect, this.driverSelect, this.queueSelect, this.configVector] = n as [
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      PCI_TRANSPORT_STATE.forEach((k, i) => {
+        this[k] = n[i]!;
+      });
       msix();
       core();
     };
@@ -392,3 +387,6 @@ export class VirtioPciFunction implements PciFunction {
     }
   }
 }
+
+/** The ISR, the selectors and the config vector in a snapshot, in order. */
+const PCI_TRANSPORT_STATE = ["isr", "deviceSelect", "driverSelect", "queueSelect", "configVector"] as const;
