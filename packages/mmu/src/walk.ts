@@ -51,6 +51,29 @@ function lowBits(hi: number, lo: number, n: number): number {
   return (lo & ((1 << n) - 1)) >>> 0;
 }
 
+/**
+ * The start table's address from a TTBR or VTTBR (BADDR, (hi, lo)): aligned to `lower` bits; with
+ * a 52-bit output, BADDR[51:48] is in bits 5:2 and the table is at least 64-byte aligned.
+ */
+function tableBase(tHi: number, tLo: number, lower: number, outputsize: number): number {
+  if (outputsize !== 52) return tHi * TWO32 + ((tLo & -(1 << lower)) >>> 0);
+  const l = Math.max(lower, 6);
+  return tHi * TWO32 + ((tLo & -(1 << l)) >>> 0) + ((tLo >>> 2) & 0xf) * POW2[48]!;
+}
+
+/**
+ * The output address a table descriptor (next table, `bottom` = granule bits) or a block/page
+ * descriptor (`bottom` = the bits its size covers) holds: bits 47:bottom, and with 64KB granules
+ * OA[51:48] in bits 15:12. Stage 1 and stage 2 descriptors place it alike.
+ */
+function descriptorAddress(hi: number, lo: number, g: number, bottom: number): number {
+  let oa: number;
+  if (bottom < 32) oa = (hi & 0xffff) * TWO32 + ((lo & -(1 << bottom)) >>> 0);
+  else oa = (hi & 0xffff & -(1 << (bottom - 32))) * TWO32;
+  if (g === 16) oa += ((lo >>> 12) & 0xf) * POW2[48]!;
+  return oa;
+}
+
 /** TnSZ out of its legal range is CONSTRAINED UNPREDICTABLE; this model clamps it (one permitted behaviour). */
 export function clampTsz(tsz: number, granule: number, paBits: number): number {
   const min = granule === 16 && paBits >= 52 ? 12 : 16;
@@ -140,14 +163,7 @@ function stage2(
   const write = (acc & Access.Write) !== 0;
   for (let attempt = 0; ; attempt++) {
     let level = startLevel;
-    let lower = 3 + startBits;
-    let base: number;
-    if (outputsize === 52) {
-      if (lower < 6) lower = 6;
-      base = tHi * TWO32 + ((r.vttbrLo & -(1 << lower)) >>> 0) + ((r.vttbrLo >>> 2) & 0xf) * POW2[48]!;
-    } else {
-      base = tHi * TWO32 + ((r.vttbrLo & -(1 << lower)) >>> 0);
-    }
+    let base = tableBase(tHi, r.vttbrLo, 3 + startBits, outputsize);
     let top = inputsize - 1;
     let lo = 0;
     let hi = 0;
@@ -162,17 +178,14 @@ function stage2(
       hi = SCR2[1]!;
       if ((lo & 1) === 0 || ((lo & 3) === 1 && level === 3)) return FaultKind.Translation;
       if ((lo & 3) === 1 || level === 3) break;
-      let next = (hi & 0xffff) * TWO32 + ((lo & -(1 << g)) >>> 0);
-      if (g === 16) next += ((lo >>> 12) & 0xf) * POW2[48]!;
+      const next = descriptorAddress(hi, lo, g, g);
       if (outputsize < 52 && next >= POW2[outputsize]!) return FaultKind.AddressSize;
       base = next;
       level++;
       top = bottom - 1;
     }
     if (level < firstBlockLevel(g, r.paBits)) return FaultKind.Translation;
-    let oa = lowBits(hi & 0xffff, lo, 48);
-    oa -= oa % POW2[bottom]!;
-    if (g === 16) oa += ((lo >>> 12) & 0xf) * POW2[48]!;
+    let oa = descriptorAddress(hi, lo, g, bottom);
     // The leaf's output base is checked (ARM ARM AArch64.S2Walk: the descriptor OA, not OA + offset).
     if (outputsize < 52 && oa >= POW2[outputsize]!) return FaultKind.AddressSize;
     let updAf = false;
@@ -269,14 +282,7 @@ function stage1(
   const write = (acc & Access.Write) !== 0 && (acc & Access.Exec) === 0;
   for (let attempt = 0; ; attempt++) {
     let level = startLevel;
-    let lower = 3 + inputsize - ((3 - level) * s + g);
-    let base: number;
-    if (outputsize === 52) {
-      if (lower < 6) lower = 6;
-      base = tHi * TWO32 + ((tLo & -(1 << lower)) >>> 0) + ((tLo >>> 2) & 0xf) * POW2[48]!;
-    } else {
-      base = tHi * TWO32 + ((tLo & -(1 << lower)) >>> 0);
-    }
+    let base = tableBase(tHi, tLo, 3 + inputsize - ((3 - level) * s + g), outputsize);
     let top = inputsize - 1;
     let apTable = 0;
     let xnTable = 0;
@@ -301,8 +307,7 @@ function stage1(
       if ((lo & 1) === 0 || ((lo & 3) === 1 && level === 3))
         return fail(out, FaultKind.Translation, level, 1, false, acc);
       if ((lo & 3) === 1 || level === 3) break;
-      let next = (hi & 0xffff) * TWO32 + ((lo & -(1 << g)) >>> 0);
-      if (g === 16) next += ((lo >>> 12) & 0xf) * POW2[48]!;
+      const next = descriptorAddress(hi, lo, g, g);
       if (outputsize < 52 && next >= POW2[outputsize]!)
         return fail(out, FaultKind.AddressSize, level, 1, false, acc);
       if (!hpd) {
@@ -315,9 +320,7 @@ function stage1(
       top = bottom - 1;
     }
     if (level < firstBlockLevel(g, r.paBits)) return fail(out, FaultKind.Translation, level, 1, false, acc);
-    let oa = lowBits(hi & 0xffff, lo, 48);
-    oa -= oa % POW2[bottom]!;
-    if (g === 16) oa += ((lo >>> 12) & 0xf) * POW2[48]!;
+    let oa = descriptorAddress(hi, lo, g, bottom);
     // Address size before Access flag (fault priority; AArch64.S1Walk runs before the AF check).
     // Leaf output base out of range (ARM ARM AArch64.S1Walk checks the descriptor OA, not OA + offset).
     if (outputsize < 52 && oa >= POW2[outputsize]!)
