@@ -7,7 +7,7 @@
  * register file held as one Uint32Array works directly. Vd may alias a source. No allocation.
  */
 
-import { CRC32_TABLE, CRC32C_TABLE, crcBytes, lsr64, R, ror64 } from "../interp/alu.js";
+import { CRC32_TABLE, CRC32C_TABLE, crcBytes, R, ror64, shift64 } from "../interp/alu.js";
 
 // ---------------------------------------------------------------------------------------------
 // AES (FIPS-197): tables are computed at load time from GF(2^8) arithmetic.
@@ -297,8 +297,7 @@ function sigmaPlus(
   ror64(l, h, b);
   rl ^= R[0]!;
   rh ^= R[1]!;
-  if (shr) lsr64(l, h, c);
-  else ror64(l, h, c);
+  shift64(l, h, shr ? 1 : 3, c);
   Q[2] = rh ^ R[1]!;
   Q[3] = rl ^ R[0]!;
   add64(wh, wl);

@@ -9,48 +9,6 @@
  */
 export const R = new Int32Array(4);
 
-export function lsl64(lo: number, hi: number, n: number): void {
-  n &= 63;
-  if (n === 0) {
-    R[0] = lo;
-    R[1] = hi;
-  } else if (n < 32) {
-    R[1] = (hi << n) | (lo >>> (32 - n));
-    R[0] = lo << n;
-  } else {
-    R[1] = lo << (n - 32);
-    R[0] = 0;
-  }
-}
-
-export function lsr64(lo: number, hi: number, n: number): void {
-  n &= 63;
-  if (n === 0) {
-    R[0] = lo;
-    R[1] = hi;
-  } else if (n < 32) {
-    R[0] = (lo >>> n) | (hi << (32 - n));
-    R[1] = (hi >>> n) | 0;
-  } else {
-    R[0] = (hi >>> (n - 32)) | 0;
-    R[1] = 0;
-  }
-}
-
-export function asr64(lo: number, hi: number, n: number): void {
-  n &= 63;
-  if (n === 0) {
-    R[0] = lo;
-    R[1] = hi;
-  } else if (n < 32) {
-    R[0] = (lo >>> n) | (hi << (32 - n));
-    R[1] = hi >> n;
-  } else {
-    R[0] = hi >> (n - 32);
-    R[1] = hi >> 31;
-  }
-}
-
 export function ror64(lo: number, hi: number, n: number): void {
   n &= 63;
   if (n >= 32) {
@@ -68,12 +26,24 @@ export function ror64(lo: number, hi: number, n: number): void {
   }
 }
 
-/** Shift by type (0 LSL, 1 LSR, 2 ASR, 3 ROR), 64-bit. */
+/** ShiftReg, 64-bit: `type` 0 LSL, 1 LSR, 2 ASR, 3 ROR by `n` mod 64. */
 export function shift64(lo: number, hi: number, type: number, n: number): void {
-  if (type === 0) lsl64(lo, hi, n);
-  else if (type === 1) lsr64(lo, hi, n);
-  else if (type === 2) asr64(lo, hi, n);
-  else ror64(lo, hi, n);
+  n &= 63;
+  if (type === 3) ror64(lo, hi, n);
+  else if (n === 0) {
+    R[0] = lo;
+    R[1] = hi;
+  } else if (type === 0) {
+    R[1] = n < 32 ? (hi << n) | (lo >>> (32 - n)) : lo << (n - 32);
+    R[0] = n < 32 ? lo << n : 0;
+  } else if (n < 32) {
+    // LSR and ASR fill the low word alike; they differ in what enters the high word
+    R[0] = (lo >>> n) | (hi << (32 - n));
+    R[1] = type === 1 ? (hi >>> n) | 0 : hi >> n;
+  } else {
+    R[0] = type === 1 ? (hi >>> (n - 32)) | 0 : hi >> (n - 32);
+    R[1] = type === 1 ? 0 : hi >> 31;
+  }
 }
 
 /** Shift by type, 32-bit (result in R[0]!, R[1] = 0). */

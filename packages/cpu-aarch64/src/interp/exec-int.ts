@@ -10,7 +10,6 @@ import {
   CRC32C_TABLE,
   cls32,
   crcBytes,
-  lsl64,
   mul64,
   R,
   rbit32,
@@ -367,7 +366,7 @@ function extendReg(c: Cpu, m: number, option: number, shift: number): void {
     default:
       break;
   }
-  lsl64(lo, hi, shift);
+  shift64(lo, hi, 0, shift);
 }
 
 export function addsubExt(c: Cpu, w: number): void {
