@@ -17,8 +17,14 @@ export type WasmModule = object;
 export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
+export interface WasmTable {
+  readonly length: number;
+  grow(n: number): number;
+  set(i: number, f: unknown): void;
+}
 export interface WasmApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Table: new (d: { element: "anyfunc"; initial: number; maximum?: number }) => WasmTable;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
   validate(bytes: Uint8Array): boolean;

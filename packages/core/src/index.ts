@@ -1,4 +1,4 @@
-export type { ArenaOptions, WasmApi, WasmInstance, WasmMemory, WasmModule } from "./arena.js";
+export type { ArenaOptions, WasmApi, WasmInstance, WasmMemory, WasmModule, WasmTable } from "./arena.js";
 export { Arena, MAX_ARENA_BYTES, wasmApi } from "./arena.js";
 export * from "./block.js";
 export type { AccessSize, BusOptions, MmioDevice, Region } from "./bus.js";

@@ -40,7 +40,7 @@ export interface JitOptions {
    * starting there is translated (default 1,000,000: a block must retire that many to repay V8's
    * compile of its function, and counting instructions rather than arrivals picks the entries of
    * long straight runs first; see the package README; ARMATURE_JIT_THRESHOLD in the environment
-   * replaces that default).
+   * replaces that default; 50,000 with the "wasm" back end).
    */
   threshold?: number;
   /** Longest block in instructions (default 48, at most 255). */
@@ -50,6 +50,7 @@ export interface JitOptions {
   /**
    * "js" (default: `new Function`) or "wasm" (src/jit/wasm/: WebAssembly over the bus's arena; a
    * CPU whose bus has no arena gets JS blocks). Default: ARMATURE_JIT_BACKEND when set, else "js".
+   * With "wasm" the default threshold is 50,000 instead of 1,000,000.
    */
   backend?: JitBackend;
 }
@@ -125,13 +126,14 @@ export class JitEngine {
   private live = 0;
 
   constructor(opts: JitOptions = {}) {
-    this.threshold = Math.max(1, opts.threshold ?? envThreshold() ?? 1_000_000);
-    this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
-    this.maxBlocks = opts.maxBlocks ?? 65536;
     const b = opts.backend ?? envBackend() ?? "js";
     if (b !== "js" && b !== "wasm")
       throw new ConfigError(`unknown translator back end "${String(b)}": use "js" or "wasm"`);
     this.backend = b;
+    // a WebAssembly block repays its compile far sooner (README, "WebAssembly back end")
+    this.threshold = Math.max(1, opts.threshold ?? envThreshold() ?? (b === "wasm" ? 50_000 : 1_000_000));
+    this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
+    this.maxBlocks = opts.maxBlocks ?? 65536;
   }
 
   /** The page's translation table, created on first use (the run loop counts hits in it). */

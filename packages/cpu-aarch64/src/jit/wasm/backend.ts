@@ -4,7 +4,7 @@
  * words before the call, the next PC, c.jumped and c.jitSlow out of them after). Instructions
  * compile.ts does not translate call the interpreter's handler through one import per CPU.
  */
-import { wasmApi } from "@armature/core";
+import { type WasmTable, wasmApi } from "@armature/core";
 import { ENCODINGS } from "../../decoder/table.js";
 import { ABORT, type Cpu, type PageCache } from "../../interp/cpu.js";
 import { HANDLERS } from "../../interp/dispatch.js";
@@ -22,7 +22,7 @@ import {
   EXIT_HANDLER_JUMP,
   emitInsn,
 } from "./compile.js";
-import { I32, type WasmImport, wasmModule } from "./writer.js";
+import { Bytes, I32, OP, type WasmImport, wasmModule } from "./writer.js";
 
 const PAGE_SLOTS = 1024;
 /** Classes whose inline code always leaves the block. */
@@ -39,10 +39,52 @@ export interface WasmBlock {
 /** The handler import: (handler index, word, PC lo, PC hi) -> CALL_* status. */
 const HANDLER_IMPORT: WasmImport = { name: "h", params: [I32, I32, I32, I32], results: [I32] };
 
-/** Per CPU: the handler import and the page of the block running (its code-written check). */
+/** Blocks per function table; a full table is left to the blocks in it and a new one started. */
+const TABLE_SLOTS = 65536;
+
+/**
+ * One function table and the trampoline that calls its entries: every block is entered through
+ * the same JS-to-wasm call site (`run`), so V8 uses one optimised call instead of a generic
+ * wrapper per block function, and `call_indirect` picks the block.
+ */
+interface Trampoline {
+  table: WasmTable;
+  run: (i: number, budget: number, lo: number, hi: number) => number;
+  next: number;
+}
+
+/** The trampoline module: imports table env.t, exports run(i, budget, lo, hi) = t[i](budget, lo, hi). */
+function trampolineBytes(): Uint8Array {
+  const out = new Bytes();
+  const sec = (id: number, b: Bytes) => out.u8(id).uleb(b.len).bytes(b.view());
+  out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  const types = new Bytes().uleb(2);
+  types.u8(0x60).uleb(3).u8(I32).u8(I32).u8(I32).uleb(1).u8(I32);
+  types.u8(0x60).uleb(4).u8(I32).u8(I32).u8(I32).u8(I32).uleb(1).u8(I32);
+  sec(1, types);
+  // import env.t: table of funcref, limits min 0
+  sec(2, new Bytes().uleb(1).name("env").name("t").u8(0x01).u8(0x70).u8(0x00).uleb(0));
+  sec(3, new Bytes().uleb(1).uleb(1));
+  sec(7, new Bytes().uleb(1).name("run").u8(0x00).uleb(0));
+  const body = new Bytes().uleb(0);
+  for (const l of [1, 2, 3, 0]) body.u8(OP.localGet).uleb(l);
+  body.u8(0x11).uleb(0).uleb(0).u8(OP.end); // call_indirect type 0, table 0
+  sec(10, new Bytes().uleb(1).uleb(body.len).bytes(body.view()));
+  return out.view().slice();
+}
+
+function newTrampoline(): Trampoline {
+  const api = wasmApi!;
+  const table = new api.Table({ element: "anyfunc", initial: 64, maximum: TABLE_SLOTS });
+  const inst = new api.Instance(new api.Module(trampolineBytes()), { env: { t: table } });
+  return { table, run: inst.exports.run as Trampoline["run"], next: 0 };
+}
+
+/** Per CPU: the handler import, the page of the block running (its code-written check), the table. */
 interface CpuGlue {
   call: (idx: number, w: number, lo: number, hi: number) => number;
   page: PageCache | undefined;
+  tramp: Trampoline | undefined;
 }
 const glue = new WeakMap<Cpu, CpuGlue>();
 
@@ -52,8 +94,9 @@ function glueOf(c: Cpu): CpuGlue {
   const io = c.state.io;
   const gl: CpuGlue = {
     page: undefined,
+    tramp: undefined,
     // as the JS back end's handler call: the PC set first, the run loop's checks after it
-    call: (idx, w, lo, hi) => {
+    call: function wasmHandlerCall(idx, w, lo, hi) {
       c.nf = io[0]!;
       c.zf = io[1]!;
       c.cf = io[2]!;
@@ -160,15 +203,23 @@ export function compileWasmBlock(
   if (m === null) return null;
   const gl = glueOf(c);
   const inst = new wasmApi.Instance(new wasmApi.Module(m.bytes), { env: { mem: arena.memory, h: gl.call } });
-  const f = inst.exports.b as (budget: number, lo: number, hi: number) => number;
+  let tr = gl.tramp;
+  if (tr === undefined || tr.next >= TABLE_SLOTS) {
+    tr = newTrampoline();
+    gl.tramp = tr;
+  }
+  const ti = tr.next++;
+  if (ti >= tr.table.length) tr.table.grow(Math.min(tr.table.length, TABLE_SLOTS - tr.table.length));
+  tr.table.set(ti, inst.exports.b);
+  const run = tr.run;
   const io = st.io;
-  const fn: BlockFn = (cpu, pg, budget) => {
+  const fn: BlockFn = function wasmBlock(cpu, pg, budget) {
     gl.page = pg;
     io[0] = cpu.nf;
     io[1] = cpu.zf;
     io[2] = cpu.cf;
     io[3] = cpu.vf;
-    const n = f(budget, cpu.pc, cpu.pcHi);
+    const n = run(ti, budget, cpu.pc, cpu.pcHi);
     cpu.nf = io[0]!;
     cpu.zf = io[1]!;
     cpu.cf = io[2]!;

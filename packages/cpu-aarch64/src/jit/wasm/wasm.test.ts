@@ -1,8 +1,9 @@
-import { Arena, Bus, wasmApi } from "@armature/core";
+import { Arena, Bus, ConfigError, wasmApi } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { Cpu } from "../../interp/cpu.js";
 import { generatorEntries, Rng } from "../../interp/difftest.js";
 import { M1_MODEL } from "../../model.js";
+import { JitEngine } from "../jit.js";
 import { lockstepCase } from "../lockstep.js";
 import { blockModule } from "./backend.js";
 import { Bytes, I32, OP, wasmModule } from "./writer.js";
@@ -35,6 +36,30 @@ describe("wasm writer", () => {
 });
 
 describe("wasm back end", () => {
+  it("is chosen by the option or ARMATURE_JIT_BACKEND, with its own default threshold; junk is a ConfigError", () => {
+    const saved = [process.env.ARMATURE_JIT_BACKEND, process.env.ARMATURE_JIT_THRESHOLD];
+    try {
+      delete process.env.ARMATURE_JIT_BACKEND;
+      delete process.env.ARMATURE_JIT_THRESHOLD;
+      expect(new JitEngine().backend).toBe("js");
+      expect(new JitEngine().threshold).toBe(1_000_000);
+      const w = new JitEngine({ backend: "wasm" });
+      expect([w.backend, w.threshold]).toEqual(["wasm", 50_000]);
+      expect(new JitEngine({ backend: "wasm", threshold: 7 }).threshold).toBe(7);
+      process.env.ARMATURE_JIT_BACKEND = "wasm";
+      expect(new JitEngine().backend).toBe("wasm");
+      expect(new JitEngine({ backend: "js" }).backend).toBe("js");
+      process.env.ARMATURE_JIT_BACKEND = "llvm";
+      expect(() => new JitEngine()).toThrow(ConfigError);
+      expect(() => new JitEngine({ backend: "x" as never })).toThrow(ConfigError);
+    } finally {
+      if (saved[0] === undefined) delete process.env.ARMATURE_JIT_BACKEND;
+      else process.env.ARMATURE_JIT_BACKEND = saved[0];
+      if (saved[1] === undefined) delete process.env.ARMATURE_JIT_THRESHOLD;
+      else process.env.ARMATURE_JIT_THRESHOLD = saved[1];
+    }
+  });
+
   it("lockstep against the interpreter: random streams, identical state at every stop", () => {
     const saved = process.env.ARMATURE_JIT_BACKEND;
     process.env.ARMATURE_JIT_BACKEND = "wasm";
