@@ -51,6 +51,15 @@ function run(
   return [lines[0]!, lines[1]!];
 }
 
+/** Script A run once with saving on: the script, its cache directory and the cache file written. */
+function savedRun(): { p: string; cache: string; file: string } {
+  const cache = tmp();
+  const p = script(tmp(), "a.cjs", "A");
+  run(p, "run", cache, true);
+  const [name] = readdirSync(cache);
+  return { p, cache, file: join(cache, name!) };
+}
+
 describe("code cache (each run in its own process)", () => {
   it("a miss runs the file and saves; the next run is a hit and runs the same code", () => {
     const cache = join(tmp(), "sub");
@@ -78,25 +87,19 @@ describe("code cache (each run in its own process)", () => {
   }, 30_000);
 
   it("a corrupt cache file is rejected, the file still runs, and saving repairs it", () => {
-    const cache = tmp();
-    const p = script(tmp(), "a.cjs", "A");
-    run(p, "run", cache, true);
-    const [name] = readdirSync(cache);
-    writeFileSync(join(cache, name!), Buffer.alloc(4096, 0x5a));
+    const { p, cache, file } = savedRun();
+    writeFileSync(file, Buffer.alloc(4096, 0x5a));
     expect(run(p, "run", cache, true)).toEqual(["A a.cjs 15", "rejected"]);
     expect(run(p, "run", cache, false)).toEqual(["A a.cjs 15", "hit"]);
   }, 30_000);
 
   it("a hit after a short run: a longer run that compiled more replaces the cache at exit", () => {
-    const cache = tmp();
-    const p = script(tmp(), "a.cjs", "A");
-    run(p, "run", cache, true);
-    const [name] = readdirSync(cache);
-    const small = statSync(join(cache, name!)).size;
+    const { p, cache, file } = savedRun();
+    const small = statSync(file).size;
     expect(run(p, "run", cache, "refresh")).toEqual(["A a.cjs 15", "hit"]); // compiled nothing new
-    expect(statSync(join(cache, name!)).size).toBe(small);
+    expect(statSync(file).size).toBe(small);
     expect(run(p, "run", cache, "refresh", { CC_MORE: "1" })).toEqual(["A a.cjs 15", "hit"]);
-    const big = statSync(join(cache, name!)).size;
+    const big = statSync(file).size;
     expect(big).toBeGreaterThan(small * 1.1);
     expect(run(p, "run", cache, false, { CC_MORE: "1" })).toEqual(["A a.cjs 15", "hit"]);
   }, 30_000);
