@@ -21,6 +21,20 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Bare-metal source: `passes` (1..2^32-1) passes of a two-instruction loop, then PSCI SYSTEM_OFF over HVC. */
+function loopThenPowerOff(passes: number): string {
+  return [
+    `movz x1, #0x${(passes >>> 16).toString(16)}, lsl #16`,
+    `movk x1, #0x${(passes & 0xffff).toString(16)}`,
+    "1: subs x1, x1, #1",
+    "b.ne 1b",
+    "movz w0, #8",
+    "movk w0, #0x8400, lsl #16",
+    "hvc #0",
+    "",
+  ].join("\n");
+}
+
 describe("--cpu-engine", () => {
   it("is parsed on run (virt and parallels); absent it leaves the library's default", () => {
     const k = join(dir, "Image");
@@ -87,18 +101,8 @@ describe("--cpu-engine", () => {
   });
 
   it("runs a bare-metal loop on virt and a static program under `armature user` with either engine, same exit", async () => {
-    // 400,000 passes of a two-instruction loop: past the translator's default threshold (200,000).
-    const src = [
-      "movz x1, #0x6, lsl #16",
-      "movk x1, #0x1a80",
-      "1: subs x1, x1, #1",
-      "b.ne 1b",
-      "movz w0, #8",
-      "movk w0, #0x8400, lsl #16",
-      "hvc #0",
-      "",
-    ].join("\n");
-    assembleRaw(dir, src);
+    // Past the translator's default threshold (200,000).
+    assembleRaw(dir, loopThenPowerOff(400_000));
     // A static Linux program: 600,000 passes mixing a sum, then exit(sum & 0x7f).
     const prog = [
       ".globl _start",
@@ -148,21 +152,7 @@ describe("--cpu-engine", () => {
       else process.env.ARMATURE_CPU_ENGINE = saved;
     }
     expect(INTERPRET_FIRST).toBeGreaterThan(20_000_000); // Debian's kernel to its first line
-    // 3,000,000 passes of a two-instruction loop, then PSCI SYSTEM_OFF.
-    const loop = assembleWords(
-      dir,
-      [
-        "movz x1, #0x2d, lsl #16",
-        "movk x1, #0xc6c0",
-        "1: subs x1, x1, #1",
-        "b.ne 1b",
-        "movz w0, #8",
-        "movk w0, #0x8400, lsl #16",
-        "hvc #0",
-        "",
-      ].join("\n"),
-      "loop",
-    );
+    const loop = assembleWords(dir, loopThenPowerOff(3_000_000), "loop");
     const kernel = new Uint8Array(new Uint32Array(loop).buffer);
     for (const after of [1_000_000, 100_000_000]) {
       const v = new VirtMachine({
