@@ -202,32 +202,47 @@ export class Bus {
 
   /** Copy guest memory into `dst`. RAM only (MMIO is refused); spans adjacent RAM regions. */
   readBytes(addr: PhysAddr, dst: Uint8Array): void {
-    let done = 0;
-    while (done < dst.length) {
-      const a = addr + done;
-      const r = this.find(a);
-      if (r === undefined || r.kind !== "ram") {
-        throw new BusError(r === undefined ? "unmapped" : "straddle", a, dst.length - done, false);
-      }
-      const off = a - r.base;
-      const n = Math.min(dst.length - done, r.size - off);
-      dst.set(r.u8.subarray(off, off + n), done);
-      done += n;
-    }
+    const at = this.copyRam(addr, dst, false);
+    if (at >= 0)
+      throw new BusError(
+        this.find(at) === undefined ? "unmapped" : "straddle",
+        at,
+        addr + dst.length - at,
+        false,
+      );
   }
 
   /** Copy `src` into guest memory. RAM only; checked wholly before any byte is written. */
   writeBytes(addr: PhysAddr, src: Uint8Array): void {
     this.checkRamOnly(addr, src.length, true);
-    let done = 0;
-    while (done < src.length) {
-      const a = addr + done;
-      const r = this.find(a) as RamRegion;
-      const off = a - r.base;
-      const n = Math.min(src.length - done, r.size - off);
-      r.u8.set(src.subarray(done, done + n), off);
-      done += n;
+    this.copyRam(addr, src, true);
+  }
+
+  /**
+   * Copy between `buf` and the RAM at [addr, addr + buf.length), across adjacent RAM regions:
+   * into `buf`, or from it when `write` (a write is checked wholly before any byte is written).
+   * Returns -1 when done, else the first address that is not RAM (a read has copied up to it).
+   */
+  copyRam(addr: PhysAddr, buf: Uint8Array, write: boolean): number {
+    const end = addr + buf.length;
+    if (write) {
+      for (let a = addr; a < end; ) {
+        const r = this.findRam(a);
+        if (r === undefined) return a;
+        a = r.base + r.size;
+      }
     }
+    for (let a = addr; a < end; ) {
+      const r = this.findRam(a);
+      if (r === undefined) return a;
+      const off = a - r.base;
+      const n = Math.min(end - a, r.size - off);
+      const done = a - addr;
+      if (write) r.u8.set(buf.subarray(done, done + n), off);
+      else buf.set(r.u8.subarray(off, off + n), done);
+      a += n;
+    }
+    return -1;
   }
 
   private readSplit(addr: PhysAddr, size: number): number {

@@ -46,39 +46,13 @@ export class BusDmaSpace implements DmaSpace {
 
   read(addr: number, dst: Uint8Array): DmaStatus {
     if (!inRange(addr, dst.length)) return DmaStatus.Unmapped;
-    let done = 0;
-    while (done < dst.length) {
-      const a = addr + done;
-      const r = this.bus.findRam(a);
-      if (r === undefined) return DmaStatus.Unmapped;
-      const off = a - r.base;
-      const n = Math.min(dst.length - done, r.size - off);
-      dst.set(r.u8.subarray(off, off + n), done);
-      done += n;
-    }
-    return DmaStatus.Ok;
+    return this.bus.copyRam(addr, dst, false) < 0 ? DmaStatus.Ok : DmaStatus.Unmapped;
   }
 
   write(addr: number, src: Uint8Array): DmaStatus {
-    // Check first so a failing write has no partial effect.
+    // copyRam checks the whole range first, so a failing write has no partial effect.
     if (!inRange(addr, src.length)) return DmaStatus.Unmapped;
-    let a = addr;
-    const end = addr + src.length;
-    while (a < end) {
-      const r = this.bus.findRam(a);
-      if (r === undefined) return DmaStatus.Unmapped;
-      a = r.base + r.size;
-    }
-    let done = 0;
-    while (done < src.length) {
-      const at = addr + done;
-      const r = this.bus.findRam(at)!;
-      const off = at - r.base;
-      const n = Math.min(src.length - done, r.size - off);
-      r.u8.set(src.subarray(done, done + n), off);
-      done += n;
-    }
-    return DmaStatus.Ok;
+    return this.bus.copyRam(addr, src, true) < 0 ? DmaStatus.Ok : DmaStatus.Unmapped;
   }
 }
 
