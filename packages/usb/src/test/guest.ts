@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { concatBytes } from "@armature/core";
 import type { UsbKeyboard } from "../hid.js";
 import { testPattern } from "../uvc.js";
 
@@ -128,13 +129,7 @@ export function cpioNewc(files: ReadonlyMap<string, Uint8Array>, dir = "usb-test
   for (const [name, data] of files) entry(`${dir}/${name}`, 0o100755, data);
   entry("TRAILER!!!", 0, new Uint8Array(0));
   const total = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(total + pad4(total));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([...parts, new Uint8Array(pad4(total))]);
 }
 
 /** `initrd` with the guest programs (and evdev.ko when found) appended as a second archive. */
