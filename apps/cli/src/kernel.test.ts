@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { kernelFacts, uefiKernelFacts } from "./kernel.js";
 
 describe("uefiKernelFacts (a kernel the built-in UEFI starts)", () => {
-  it('a PE/COFF file (starting with the MS-DOS stub's "MZ") that is no arm64 Image is an EFI application, without a warning', () => {
+  it("a PE/COFF file (starting with the MS-DOS stub's MZ) that is no arm64 Image is an EFI application, without a warning", () => {
     const pe = new Uint8Array(4096);
     pe.set([0x4d, 0x5a]);
     const f = uefiKernelFacts(kernelFacts("app.efi", pe, 0x4000_0000), "app.efi", pe);
