@@ -6,20 +6,10 @@
  */
 import { DmaStatus, type DmaTranslation } from "@armature/core";
 import { xorshift32 } from "@armature/core/test";
-import { RandomTableMemory } from "@armature/mmu/test";
 import { Reg } from "./regs.js";
 import { SmmuV3 } from "./smmu.js";
 import { encodeCd, encodeSte } from "./test/guest.js";
-
-class FuzzMemory extends RandomTableMemory {
-  write32(pa: number, value: number): boolean {
-    if (!Number.isSafeInteger(pa) || pa < 0 || this.aborts(pa)) return false;
-    const a = pa - (pa % 8);
-    const [lo, hi] = this.word(a);
-    this.overlay.set(a, pa % 8 === 0 ? [value >>> 0, hi] : [lo, value >>> 0]);
-    return true;
-  }
-}
+import { SmmuTestMemory } from "./test/memory.js";
 
 export interface FuzzResult {
   cases: number;
@@ -44,7 +34,7 @@ export function runFuzz(seed: number, cases: number): FuzzResult {
   const out: DmaTranslation = { status: DmaStatus.Ok, pa: 0, limit: 0 };
   for (let i = 0; i < cases; i++) {
     try {
-      const mem = new FuzzMemory({ seed: r() | 1, windowBits: 33 + (r() % 4), aborts: (r() & 3) !== 0 });
+      const mem = new SmmuTestMemory({ seed: r() | 1, windowBits: 33 + (r() % 4), aborts: (r() & 3) !== 0 });
       const smmu = new SmmuV3({
         memory: mem,
         sidBits: 1 + (r() % 20),

@@ -8,33 +8,19 @@
  * TCR/VTCR/TTBR values the reference walker takes, and maps reference faults to event types.
  */
 import { DmaStatus, type DmaTranslation } from "@armature/core";
-import { RandomTableMemory, type RefRegs, referenceTranslate } from "@armature/mmu/test";
+import { type RefRegs, referenceTranslate } from "@armature/mmu/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Evt, EvtClass, Reg } from "./regs.js";
 import { SmmuV3 } from "./smmu.js";
 import { decodeEvent, encodeCd, encodeSte } from "./test/guest.js";
+import { SmmuTestMemory } from "./test/memory.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 1000);
 const ADDRS = 24;
 const STRTAB = 0x1_0000_0000;
 const CD_IPA = 0x1_0004_0000;
 const EVTQ = 0x1_0010_0000;
-
-/** RandomTableMemory + 32-bit writes (event records) into its overlay. */
-class TestMemory extends RandomTableMemory {
-  write32(pa: number, value: number): boolean {
-    if (this.aborts(pa)) return false;
-    const a = pa - (pa % 8);
-    const [lo, hi] = this.word(a);
-    this.overlay.set(a, pa % 8 === 0 ? [value >>> 0, hi] : [lo, value >>> 0]);
-    return true;
-  }
-  put(pa: number, words: bigint[]): void {
-    for (const [i, w] of words.entries()) this.set(pa + 8 * i, w);
-    for (let i = words.length; i < 8; i++) this.set(pa + 8 * i, 0n);
-  }
-}
 
 const granuleArb = fc.constantFrom(12, 14, 16);
 const TG0: Record<number, number> = { 12: 0, 16: 1, 14: 2 };
@@ -138,7 +124,7 @@ function program(smmu: SmmuV3): void {
 /** The last event record written (or undefined), consuming it. */
 function takeEvent(
   smmu: SmmuV3,
-  mem: TestMemory,
+  mem: SmmuTestMemory,
   seen: { n: number },
 ): ReturnType<typeof decodeEvent> | undefined {
   const prod = smmu.read(Reg.PAGE1 + Reg.EVTQ_PROD, 4) & 0x7ff;
@@ -157,7 +143,7 @@ function bump(m: Map<string, number>, k: string): void {
 }
 
 function runConfig(c: Cfg): void {
-  const mem = new TestMemory({ seed: c.seed, windowBits: 34, aborts: true, invalid: 4 });
+  const mem = new SmmuTestMemory({ seed: c.seed, windowBits: 34, aborts: true, invalid: 4 });
   const smmu = new SmmuV3({ memory: mem, oasBits: 48 });
   program(smmu);
   const regs = rawRegs(c);
