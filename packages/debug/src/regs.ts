@@ -42,13 +42,6 @@ function pacMask(c: Cpu): bigint {
   return ((1n << 55n) - 1n) & ~((1n << BigInt(vaBits)) - 1n);
 }
 
-const sysreg = (name: string, key: number, writable = true): GdbRegister => ({
-  name,
-  bits: 64,
-  read: (c) => c.sys.read(key, true) ?? 0n,
-  write: (c, v) => writable && c.sys.write(key, v),
-});
-
 const spEl = (n: 0 | 1): GdbRegister => ({
   name: `sp_el${n}`,
   bits: 64,
@@ -84,6 +77,22 @@ export const SYSREG_NAMES = [
   "mdscr_el1",
   "mpidr_el1",
 ] as const;
+
+type SysregName = (typeof SYSREG_NAMES)[number];
+
+/** A system register of that feature, read and written through the SR key of its upper-case name. */
+function sysreg(name: SysregName): GdbRegister {
+  if (name === "sp_el0" || name === "sp_el1") return spEl(name === "sp_el0" ? 0 : 1);
+  const key = SR[name.toUpperCase() as Uppercase<typeof name>];
+  // MPIDR_EL1 is read-only to a debugger (the CPU's affinity is the board's).
+  const writable = name !== "mpidr_el1";
+  return {
+    name,
+    bits: 64,
+    read: (c) => c.sys.read(key, true) ?? 0n,
+    write: (c, v) => writable && c.sys.write(key, v),
+  };
+}
 
 /** Every register, index = GDB register number. */
 export const GDB_REGISTERS: readonly GdbRegister[] = [
@@ -141,25 +150,7 @@ export const GDB_REGISTERS: readonly GdbRegister[] = [
   },
   { name: "pauth_dmask", bits: 64, read: pacMask, write: () => false },
   { name: "pauth_cmask", bits: 64, read: pacMask, write: () => false },
-  sysreg("sctlr_el1", SR.SCTLR_EL1),
-  sysreg("tcr_el1", SR.TCR_EL1),
-  sysreg("ttbr0_el1", SR.TTBR0_EL1),
-  sysreg("ttbr1_el1", SR.TTBR1_EL1),
-  sysreg("mair_el1", SR.MAIR_EL1),
-  sysreg("vbar_el1", SR.VBAR_EL1),
-  sysreg("esr_el1", SR.ESR_EL1),
-  sysreg("far_el1", SR.FAR_EL1),
-  sysreg("elr_el1", SR.ELR_EL1),
-  sysreg("spsr_el1", SR.SPSR_EL1),
-  spEl(0),
-  spEl(1),
-  sysreg("tpidr_el0", SR.TPIDR_EL0),
-  sysreg("tpidr_el1", SR.TPIDR_EL1),
-  sysreg("contextidr_el1", SR.CONTEXTIDR_EL1),
-  sysreg("cpacr_el1", SR.CPACR_EL1),
-  sysreg("par_el1", SR.PAR_EL1),
-  sysreg("mdscr_el1", SR.MDSCR_EL1),
-  sysreg("mpidr_el1", SR.MPIDR_EL1, false),
+  ...SYSREG_NAMES.map(sysreg),
 ];
 
 /** Registers sent in a `g` reply (core + fpu); GDB asks for the rest with `p`. */
