@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildDsdt } from "@armature/acpi";
 import { type MsiSink, type PciFunctionHost, VirtualClock } from "@armature/core";
+import { withTempDir } from "@armature/core/test";
 import { FdtNode, serializeDtb } from "@armature/fdt";
 import { describe, expect, it } from "vitest";
 import { describeEhciAcpi, describeXhciAcpi } from "./acpi.js";
@@ -13,15 +13,6 @@ import { UsbKeyboard } from "./hid.js";
 import { EhciPciFunction, XHCI_PCI_MSIX_TABLE, XhciPciFunction } from "./pci.js";
 import { RAM_BASE, XhciTestDriver } from "./test/driver.js";
 import { TrbType, trb } from "./trb.js";
-
-function tmp<T>(fn: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), "armature-usb-"));
-  try {
-    return fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe("EHCI (bus 1: a root hub with nothing on it)", () => {
   it("reset, run/stop and schedule handshakes the way ehci-hcd waits for them; empty powered ports", () => {
@@ -163,7 +154,7 @@ describe("firmware descriptions", () => {
     root.setCells("#address-cells", [2]).setCells("#size-cells", [2]);
     describeXhciDt(root, { base: 0x0910_0000, spi: 20 });
     describeEhciDt(root, { base: 0x0911_0000, spi: 21 });
-    const dts = tmp((dir) => {
+    const dts = withTempDir("armature-usb-", (dir) => {
       writeFileSync(join(dir, "t.dtb"), serializeDtb(root));
       const r = spawnSync("dtc", ["-I", "dtb", "-O", "dts", "-o", join(dir, "t.dts"), join(dir, "t.dtb")], {
         encoding: "utf8",
@@ -184,7 +175,7 @@ describe("firmware descriptions", () => {
       describeXhciAcpi({ base: 0x0910_0000, spi: 20 }),
       describeEhciAcpi({ base: 0x1_0000_0000, spi: 21 }),
     ]);
-    const dsl = tmp((dir) => {
+    const dsl = withTempDir("armature-usb-", (dir) => {
       writeFileSync(join(dir, "dsdt.dat"), dsdt.bytes);
       const r = spawnSync("iasl", ["-d", "dsdt.dat"], { cwd: dir, encoding: "utf8" });
       expect(r.status, r.stdout + r.stderr).toBe(0);

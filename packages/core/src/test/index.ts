@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { MmioDevice } from "../bus.js";
 import type { IrqController, IrqLine } from "../irq.js";
 import { setLogger } from "../log.js";
@@ -199,4 +202,23 @@ export function expectTruncatedRefused(part: Snapshottable, bytes: Uint8Array): 
   if (after.length !== before.length || after.some((v, i) => v !== before[i]))
     throw new Error("a refused load changed the part");
   return refused;
+}
+
+/**
+ * Runs `fn` in a new folder `<tmpdir>/<prefix>XXXXXX` and removes the folder afterwards, whatever
+ * happens (when `fn` returns a promise, once it settles).
+ */
+export function withTempDir<T>(prefix: string, fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  let result: T;
+  try {
+    result = fn(dir);
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(remove) as T;
+  remove();
+  return result;
 }
