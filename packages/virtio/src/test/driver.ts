@@ -112,14 +112,55 @@ export interface UsedBuffer {
 }
 
 /**
+ * What the split and packed test drivers share: the three areas in guest memory (allocated and
+ * zeroed in order: descriptors, driver area, device area), the addresses a device's queue
+ * configuration takes, adding buffers placed in guest memory, and reading back what the device
+ * wrote.
+ */
+export abstract class DriverQueueBase {
+  readonly desc: number;
+  readonly avail: number;
+  readonly used: number;
+
+  constructor(
+    readonly mem: GuestMemory,
+    readonly size: number,
+    driverArea: readonly [bytes: number, align: number],
+    deviceArea: readonly [bytes: number, align: number],
+  ) {
+    this.desc = mem.alloc(16 * size, 16);
+    this.avail = mem.alloc(driverArea[0], driverArea[1]);
+    this.used = mem.alloc(deviceArea[0], deviceArea[1]);
+    mem.bytes(this.desc, 16 * size).fill(0);
+    mem.bytes(this.avail, driverArea[0]).fill(0);
+    mem.bytes(this.used, deviceArea[0]).fill(0);
+  }
+
+  /** The ring addresses as a device's queue configuration takes them. */
+  rings(): { descAddr: number; driverAddr: number; deviceAddr: number } {
+    return { descAddr: this.desc, driverAddr: this.avail, deviceAddr: this.used };
+  }
+
+  /** Place `bufs` in guest memory and add them as one chain (see addSegments). */
+  add(bufs: readonly DriverBuffer[], opts: ChainOptions = {}): number {
+    return this.addSegments(this.mem.place(bufs), opts);
+  }
+
+  /** Add a chain over segments already in guest memory; -1 when the ring has no room. */
+  abstract addSegments(segs: readonly Segment[], opts?: ChainOptions): number;
+
+  /** Read back the bytes a used buffer's writable part holds (`len` bytes across its buffers). */
+  readWritten(u: UsedBuffer, len = u.len): Uint8Array {
+    return this.mem.gather(u.writable, len);
+  }
+}
+
+/**
  * The driver side of a split virtqueue (virtio 1.2 §2.7), written from the spec for tests: it
  * allocates the descriptor table and rings in a GuestMemory, adds chains (direct or through an
  * indirect table), publishes them, and collects used buffers.
  */
-export class DriverSplitQueue {
-  readonly desc: number;
-  readonly avail: number;
-  readonly used: number;
+export class DriverSplitQueue extends DriverQueueBase {
   private free: number[];
   private availIdx = 0;
   private lastUsed = 0;
@@ -128,16 +169,8 @@ export class DriverSplitQueue {
     { descs: number[]; writable: Array<{ addr: number; len: number }>; tag: unknown }
   >();
 
-  constructor(
-    readonly mem: GuestMemory,
-    readonly size: number,
-  ) {
-    this.desc = mem.alloc(16 * size, 16);
-    this.avail = mem.alloc(6 + 2 * size, 2);
-    this.used = mem.alloc(6 + 8 * size, 4);
-    mem.bytes(this.desc, 16 * size).fill(0);
-    mem.bytes(this.avail, 6 + 2 * size).fill(0);
-    mem.bytes(this.used, 6 + 8 * size).fill(0);
+  constructor(mem: GuestMemory, size: number) {
+    super(mem, size, [6 + 2 * size, 2], [6 + 8 * size, 4]);
     this.free = Array.from({ length: size }, (_, i) => i);
   }
 
@@ -162,22 +195,11 @@ export class DriverSplitQueue {
   }
 
   /**
-   * Add a chain of buffers (readable first, then writable) and publish it in the available ring.
-   * With `indirect`, the chain goes into an indirect table referenced by one descriptor.
-   * Returns the head index, or -1 if there are not enough free descriptors.
-   */
-  /** The ring addresses as a device's queue configuration takes them. */
-  rings(): { descAddr: number; driverAddr: number; deviceAddr: number } {
-    return { descAddr: this.desc, driverAddr: this.avail, deviceAddr: this.used };
-  }
-
-  add(bufs: readonly DriverBuffer[], opts: ChainOptions = {}): number {
-    return this.addSegments(this.mem.place(bufs), opts);
-  }
-
-  /**
    * Add a chain over buffers the caller already placed in guest memory (no allocation except an
-   * indirect table): readable segments first, then writable ones.
+   * indirect table): readable segments first, then writable ones, published in the available
+   * ring (unless `publish` is false). With `indirect`, the chain goes into an indirect table
+   * referenced by one descriptor. Returns the head index, or -1 if there are not enough free
+   * descriptors.
    */
   addSegments(segs: readonly Segment[], opts: ChainOptions = {}): number {
     const writable = segs.filter((s) => s.write).map((s) => ({ addr: s.addr, len: s.len }));
@@ -236,11 +258,6 @@ export class DriverSplitQueue {
       this.lastUsed = (this.lastUsed + 1) & 0xffff;
     }
     return out;
-  }
-
-  /** Read back the bytes a used buffer's writable part holds (`len` bytes across its buffers). */
-  readWritten(u: UsedBuffer, len = u.len): Uint8Array {
-    return this.mem.gather(u.writable, len);
   }
 
   /** used_event (EVENT_IDX): interrupt me when the used index passes `v`. */

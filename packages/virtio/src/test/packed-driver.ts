@@ -1,4 +1,10 @@
-import type { ChainOptions, DriverBuffer, GuestMemory, Segment, UsedBuffer } from "./driver.js";
+import {
+  type ChainOptions,
+  DriverQueueBase,
+  type GuestMemory,
+  type Segment,
+  type UsedBuffer,
+} from "./driver.js";
 
 const F_NEXT = 1;
 const F_WRITE = 2;
@@ -12,10 +18,7 @@ const F_USED = 1 << 15;
  * structure. `desc` / `avail` / `used` are the ring, driver area and device area addresses, so it
  * plugs into the same transport drivers as DriverSplitQueue.
  */
-export class DriverPackedQueue {
-  readonly desc: number;
-  readonly avail: number;
-  readonly used: number;
+export class DriverPackedQueue extends DriverQueueBase {
   private nextAvail = 0;
   private availWrap = 1;
   private nextUsed = 0;
@@ -28,31 +31,15 @@ export class DriverPackedQueue {
   >();
   private pendingHeads: Array<{ at: number; flags: number }> = [];
 
-  constructor(
-    readonly mem: GuestMemory,
-    readonly size: number,
-  ) {
-    this.desc = mem.alloc(16 * size, 16);
-    this.avail = mem.alloc(4, 4);
-    this.used = mem.alloc(4, 4);
-    mem.bytes(this.desc, 16 * size).fill(0);
-    mem.bytes(this.avail, 4).fill(0);
-    mem.bytes(this.used, 4).fill(0);
+  constructor(mem: GuestMemory, size: number) {
+    // Driver and device event suppression structures: 4 bytes each (§2.8.10).
+    super(mem, size, [4, 4], [4, 4]);
     this.freeDescs = size;
     this.freeIds = Array.from({ length: size }, (_, i) => size - 1 - i);
   }
 
   get freeCount(): number {
     return this.freeDescs;
-  }
-
-  /** The ring addresses as a device's queue configuration takes them. */
-  rings(): { descAddr: number; driverAddr: number; deviceAddr: number } {
-    return { descAddr: this.desc, driverAddr: this.avail, deviceAddr: this.used };
-  }
-
-  add(bufs: readonly DriverBuffer[], opts: ChainOptions = {}): number {
-    return this.addSegments(this.mem.place(bufs), opts);
   }
 
   private writeDesc(at: number, addr: number, len: number, id: number, flags: number | undefined): void {
@@ -134,10 +121,6 @@ export class DriverPackedQueue {
       }
       if (f === undefined) return out;
     }
-  }
-
-  readWritten(u: UsedBuffer, len = u.len): Uint8Array {
-    return this.mem.gather(u.writable, len);
   }
 
   /** Driver event suppression (§2.8.10): flags 0 enable, 1 disable, 2 at (offset, wrap). */
