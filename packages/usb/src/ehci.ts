@@ -77,16 +77,21 @@ const OP_REGISTERS: ReadonlyMap<
 ]);
 
 /** The operational registers a snapshot holds, in the order it holds them (one u32 each). */
-const SAVED_REGS = [
-  "usbcmd",
-  "usbsts",
-  "usbintr",
-  "frindex",
-  "ctrldsseg",
-  "periodic",
-  "async",
-  "configflag",
-] as const;
+/**
+ * The operational registers after a reset (§2.3: USBCMD's ITC = 8 microframes, USBSTS halted, the
+ * rest 0); a snapshot holds them in this order.
+ */
+const RESET_REGS = {
+  usbcmd: 0x00080000,
+  usbsts: EhciSts.HCHALTED,
+  usbintr: 0,
+  frindex: 0,
+  ctrldsseg: 0,
+  periodic: 0,
+  async: 0,
+  configflag: 0,
+};
+const SAVED_REGS = Object.keys(RESET_REGS) as (keyof typeof RESET_REGS)[];
 
 /**
  * A minimal EHCI 1.0 host controller (Enhanced Host Controller Interface, rev 1.0): capability and
@@ -121,15 +126,7 @@ export class EhciController implements MmioDevice, Snapshottable {
   }
 
   reset(): void {
-    // ITC = 8 microframes after reset (§2.3.1).
-    this.usbcmd = 0x00080000;
-    this.usbsts = EhciSts.HCHALTED;
-    this.usbintr = 0;
-    this.frindex = 0;
-    this.ctrldsseg = 0;
-    this.periodic = 0;
-    this.async = 0;
-    this.configflag = 0;
+    Object.assign(this, RESET_REGS);
     this.portsc.length = 0;
     // No port power control (HCSPARAMS.PPC = 0): ports are powered and owned by this controller.
     for (let i = 0; i < this.ports; i++) this.portsc.push(EhciPortSc.PP);
