@@ -134,6 +134,24 @@ const MAX_COMMANDS_PER_KICK = 256;
 const MAX_LINK_HOPS = 16;
 const MAX_TD_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The 32-bit operational registers after a reset (USBSTS halted, the rest 0); a snapshot holds
+ * them in this order.
+ */
+const RESET_REGS = { usbcmd: 0, usbsts: UsbSts.HCH, dnctrl: 0, crcrLo: 0, crcrHi: 0, config: 0 };
+const SAVED_REGS = Object.keys(RESET_REGS) as (keyof typeof RESET_REGS)[];
+
+/**
+ * An interrupter after a reset (§5.5.2.2: IMODI 4000, i.e. 1 ms), by the type a snapshot holds
+ * each field as (flags, u32, f64; in this order).
+ */
+const IR_RESET_FLAGS = { ip: false, ie: false, ehb: false, ready: false, full: false, pending: false };
+const IR_RESET_U32 = { imodi: 4000, imodc: 0, erstsz: 0, segIndex: 0, segSize: 0, segPos: 0, pcs: 1 };
+const IR_RESET_F64 = { erstba: 0, erdp: 0, segBase: 0, holdUntil: 0 };
+const IR_FLAGS = Object.keys(IR_RESET_FLAGS) as (keyof typeof IR_RESET_FLAGS)[];
+const IR_U32 = Object.keys(IR_RESET_U32) as (keyof typeof IR_RESET_U32)[];
+const IR_F64 = Object.keys(IR_RESET_F64) as (keyof typeof IR_RESET_F64)[];
+
 /** How the controller signals its interrupters. */
 export interface XhciInterruptSink {
   /** True while message-signalled interrupts are in use (IMAN.IP then clears itself, §5.5.2.1). */
@@ -443,7 +461,7 @@ export class XhciController implements MmioDevice, Snapshottable {
    * register write or a device's wake, so none is in flight between instructions.
    */
   saveState(w: StateWriter): void {
-    for (const v of [this.usbcmd, this.usbsts, this.dnctrl, this.crcrLo, this.crcrHi, this.config]) w.u32(v);
+    for (const k of SAVED_REGS) w.u32(this[k]);
     w.bool(this.crRunning);
     w.f64(this.crDeq);
     w.u8(this.crCycle);
@@ -476,9 +494,9 @@ export class XhciController implements MmioDevice, Snapshottable {
     }
     w.u32(this.irs.length);
     for (const ir of this.irs) {
-      for (const b of [ir.ip, ir.ie, ir.ehb, ir.ready, ir.full, ir.pending]) w.bool(b);
-      for (const v of [ir.imodi, ir.imodc, ir.erstsz, ir.segIndex, ir.segSize, ir.segPos, ir.pcs]) w.u32(v);
-      for (const v of [ir.erstba, ir.erdp, ir.segBase, ir.holdUntil]) w.f64(v);
+      for (const k of IR_FLAGS) w.bool(ir[k]);
+      for (const k of IR_U32) w.u32(ir[k]);
+      for (const k of IR_F64) w.f64(ir[k]);
       w.bool(ir.timer !== undefined);
       ir.timer?.saveState(w);
     }
@@ -492,7 +510,7 @@ export class XhciController implements MmioDevice, Snapshottable {
   }
 
   loadState(r: StateReader): () => void {
-    const regs = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as const;
+    const regs = SAVED_REGS.map(() => r.u32());
     const crRunning = r.bool();
     const crDeq = r.f64();
     const crCycle = r.u8();
@@ -533,31 +551,16 @@ export class XhciController implements MmioDevice, Snapshottable {
     }
     r.expect(this.irs.length, "interrupter count");
     const irs = this.irs.map((ir, i) => {
-      const [ip, ie, ehb, ready, full, pending] = [
-        r.bool(),
-        r.bool(),
-        r.bool(),
-        r.bool(),
-        r.bool(),
-        r.bool(),
-      ];
-      const [imodi, imodc, erstsz, segIndex, segSize, segPos, pcs] = [
-        r.u32(),
-        r.u32(),
-        r.u32(),
-        r.u32(),
-        r.u32(),
-        r.u32(),
-        r.u32(),
-      ];
-      const [erstba, erdp, segBase, holdUntil] = [r.f64(), r.f64(), r.f64(), r.f64()];
-      if (pcs > 1) r.fail(`interrupter ${i} cycle state ${pcs}`);
+      const v = { ...IR_RESET_FLAGS, ...IR_RESET_U32, ...IR_RESET_F64 };
+      for (const k of IR_FLAGS) v[k] = r.bool();
+      for (const k of IR_U32) v[k] = r.u32();
+      for (const k of IR_F64) v[k] = r.f64();
+      if (v.pcs > 1) r.fail(`interrupter ${i} cycle state ${v.pcs}`);
       const hasTimer = r.bool();
       if (hasTimer !== (ir.timer !== undefined))
         r.fail("the controller's clock differs (interrupt moderation timer)");
       const timer = ir.timer?.loadState(r);
-      const v = { ip, ie, ehb, ready, full, pending, imodi, imodc, erstsz, segIndex, segSize, segPos, pcs };
-      return { ir, v: { ...v, erstba, erdp, segBase, holdUntil }, timer };
+      return { ir, v, timer };
     });
     const devices: Array<() => void> = [];
     for (const p of this.ports) {
@@ -568,7 +571,9 @@ export class XhciController implements MmioDevice, Snapshottable {
       devices.push(p.device.loadState(r));
     }
     return () => {
-      [this.usbcmd, this.usbsts, this.dnctrl, this.crcrLo, this.crcrHi, this.config] = regs;
+      SAVED_REGS.forEach((k, i) => {
+        this[k] = regs[i]!;
+      });
       this.crRunning = crRunning;
       this.crDeq = crDeq;
       this.crCycle = crCycle;
@@ -600,38 +605,15 @@ export class XhciController implements MmioDevice, Snapshottable {
 
   /** Hardware reset (power-on or USBCMD.HCRST). */
   reset(): void {
-    this.usbcmd = 0;
-    this.usbsts = UsbSts.HCH;
-    this.dnctrl = 0;
-    this.crcrLo = 0;
-    this.crcrHi = 0;
+    Object.assign(this, RESET_REGS);
     this.crRunning = false;
     this.crDeq = 0;
     this.crCycle = 1;
     this.dcbaap = 0;
-    this.config = 0;
     this.slots.length = 0;
     for (const ir of this.irs) {
       ir.timer?.cancel();
-      Object.assign(ir, {
-        ip: false,
-        ie: false,
-        imodi: 4000,
-        imodc: 0,
-        erstsz: 0,
-        erstba: 0,
-        erdp: 0,
-        ehb: false,
-        ready: false,
-        segIndex: 0,
-        segBase: 0,
-        segSize: 0,
-        segPos: 0,
-        pcs: 1,
-        full: false,
-        pending: false,
-        holdUntil: 0,
-      });
+      Object.assign(ir, IR_RESET_FLAGS, IR_RESET_U32, IR_RESET_F64);
     }
     for (let i = 0; i < this.ports.length; i++) {
       const p = this.ports[i]!;
