@@ -119,15 +119,7 @@ export class SataDisk extends AtaDeviceBase {
    */
   saveState(w: StateWriter): void {
     w.bool(this.writeCache);
-    for (const v of [
-      this.multiple,
-      this.udmaMode,
-      this.ncqErrTag,
-      this.ncqErrStatus,
-      this.ncqErrError,
-      this.ncqErrCount,
-    ])
-      w.i32(v);
+    for (const k of DISK_I32) w.i32(this[k]);
     w.f64(this.ncqErrLba);
     w.f64(this.commands);
     w.f64(this.sectors);
@@ -135,29 +127,19 @@ export class SataDisk extends AtaDeviceBase {
 
   loadState(r: StateReader): () => void {
     const writeCache = r.bool();
-    const [multiple, udma, tag, status, error, count] = [
-      r.i32(),
-      r.i32(),
-      r.i32(),
-      r.i32(),
-      r.i32(),
-      r.i32(),
-    ];
+    const s = {} as Record<(typeof DISK_I32)[number], number>;
+    for (const k of DISK_I32) s[k] = r.i32();
     const lba = r.f64();
     const commands = r.f64();
     const sectors = r.f64();
     if (sectors !== this.sectors) r.fail(`the disk had ${sectors} sectors, this one has ${this.sectors}`);
+    const { multiple, udmaMode: udma, ncqErrTag: tag } = s;
     if (multiple < 0 || multiple > MAX_MULTIPLE || udma < 0 || udma > 6 || tag < -1 || tag > 31)
       r.fail(`disk settings (multiple ${multiple}, UDMA ${udma}, NCQ tag ${tag})`);
     return () => {
+      Object.assign(this, s);
       this.writeCache = writeCache;
-      this.multiple = multiple;
-      this.udmaMode = udma;
-      this.ncqErrTag = tag;
-      this.ncqErrStatus = status;
-      this.ncqErrError = error;
       this.ncqErrLba = lba;
-      this.ncqErrCount = count;
       this.commands = commands;
       this.buildIdentify();
     };
@@ -524,3 +506,6 @@ export class SataDisk extends AtaDeviceBase {
 function lba28(lba: number, device: number): number {
   return (lba & 0xffffff) + (device & 0x0f) * 0x1000000;
 }
+
+/** The disk's settings and last NCQ error saved as i32, in snapshot order. */
+const DISK_I32 = ["multiple", "udmaMode", "ncqErrTag", "ncqErrStatus", "ncqErrError", "ncqErrCount"] as const;
