@@ -5,7 +5,7 @@ import { VirtioBlk, VirtioBlkType } from "./blk.js";
 import { featureBit, VirtioFeature } from "./constants.js";
 import { PackedQueue } from "./packed.js";
 import { VirtioRng } from "./rng.js";
-import { DriverPackedQueue, GuestMemory, harness, initializeDevice } from "./test/index.js";
+import { configured, DriverPackedQueue, GuestMemory, harness, initializeDevice } from "./test/index.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
 const ALL = (1n << 64n) - 1n;
@@ -100,13 +100,7 @@ describe("packed virtqueue against a reference model", () => {
         (size, eventIdx, ops) => {
           const mem = new GuestMemory(0x4000_0000, 2 << 20);
           const drv = new DriverPackedQueue(mem, size);
-          const dev = new PackedQueue(mem.dma);
-          dev.configure({
-            size,
-            ...drv.rings(),
-            eventIdx,
-            indirect: true,
-          });
+          const dev = configured(drv, new PackedQueue(mem.dma), { eventIdx });
           const added: Array<{ id: number; segs: Array<{ write: boolean; len: number }>; num: number }> = [];
           const pushed: Array<{ id: number; len: number }> = [];
           // Reference device position (slot, wrap) and the position at the last interrupt decision.

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PackedQueue } from "./packed.js";
 import { type DescChain, SplitQueue } from "./queue.js";
-import { DriverPackedQueue, DriverSplitQueue, GuestMemory } from "./test/index.js";
+import { configured, DriverPackedQueue, DriverSplitQueue, GuestMemory } from "./test/index.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
 
@@ -69,13 +69,7 @@ describe("split virtqueue against a reference model", () => {
         (size, start, eventIdx, ops) => {
           const mem = new GuestMemory(0x4000_0000, 2 << 20);
           const drv = new DriverSplitQueue(mem, size);
-          const dev = new SplitQueue(mem.dma);
-          dev.configure({
-            size,
-            ...drv.rings(),
-            eventIdx,
-            indirect: true,
-          });
+          const dev = configured(drv, new SplitQueue(mem.dma), { eventIdx });
           dev.restore(start, start);
           drv.startAt(start);
           const added: Array<{ head: number; segs: Seg[]; addrs: number[] }> = [];
@@ -172,15 +166,10 @@ describe("split virtqueue against a reference model", () => {
     for (const [name, corrupt] of cases) {
       const mem = new GuestMemory(0x4000_0000, 1 << 20);
       const drv = new DriverSplitQueue(mem, 4);
-      const dev = new SplitQueue(mem.dma);
       const outside = name === "ring outside RAM";
-      dev.configure({
-        size: 4,
-        descAddr: drv.desc,
+      const dev = configured(drv, new SplitQueue(mem.dma), {
         driverAddr: outside ? 0x9000_0000 : drv.avail,
-        deviceAddr: drv.used,
         eventIdx: true,
-        indirect: true,
       });
       drv.add([{ readable: new Uint8Array(4) }, { readable: new Uint8Array(4) }, { writable: 4 }]);
       corrupt(mem, drv);
@@ -226,8 +215,7 @@ describe("chain rules of both rings", () => {
         for (const [name, segs, fault] of cases) {
           const mem = new GuestMemory(0x4000_0000, 1 << 20);
           const drv = packed ? new DriverPackedQueue(mem, 8) : new DriverSplitQueue(mem, 8);
-          const dev = packed ? new PackedQueue(mem.dma) : new SplitQueue(mem.dma);
-          dev.configure({ size: 8, ...drv.rings(), eventIdx: false, indirect: true });
+          const dev = configured(drv, packed ? new PackedQueue(mem.dma) : new SplitQueue(mem.dma));
           drv.addSegments(segs, { indirect });
           const what = `${packed ? "packed" : "split"}${indirect ? " indirect" : ""}: ${name}`;
           const chain = dev.pop();

@@ -1,7 +1,8 @@
 import type { VirtioDevice } from "../device.js";
 import { VirtioMmio } from "../mmio.js";
 import { VirtioPciFunction } from "../pci.js";
-import { DriverSplitQueue, GuestMemory } from "./driver.js";
+import type { QueueConfig, RingQueue } from "../queue.js";
+import { type DriverQueueBase, DriverSplitQueue, GuestMemory } from "./driver.js";
 import {
   initializeDevice,
   MmioTransportDriver,
@@ -47,4 +48,17 @@ export function startRxTx(h: DeviceHarness, size = 16): { rx: DriverSplitQueue; 
   const tx = new DriverSplitQueue(h.mem, size);
   initializeDevice(h.t, (1n << 64n) - 1n, [rx, tx]);
   return { rx, tx };
+}
+
+/**
+ * `dev` started on `drv`'s rings (size and addresses), with indirect descriptors and without
+ * EVENT_IDX unless `cfg` says otherwise: a device-side ring to test against its driver.
+ */
+export function configured<Q extends RingQueue>(
+  drv: DriverQueueBase,
+  dev: Q,
+  cfg: Partial<QueueConfig> = {},
+): Q {
+  dev.configure({ size: drv.size, ...drv.rings(), eventIdx: false, indirect: true, ...cfg });
+  return dev;
 }
