@@ -62,8 +62,13 @@ interface HidLayout {
   protocol: number;
   reportDescriptor: readonly number[];
   reportSize: number;
-  defaults: Required<UsbDeviceIdentity>;
+  /** The default identity is a Parallels virtual device's: these two tell which one. */
+  idProduct: number;
+  product: string;
 }
+
+/** Parallels' USB vendor ID, the default identity of the HID devices. */
+const PARALLELS = 0x203a;
 
 /** Common part of the HID devices: one interface, one interrupt IN endpoint 0x81. */
 abstract class HidDevice extends UsbDeviceBase {
@@ -80,7 +85,15 @@ abstract class HidDevice extends UsbDeviceBase {
     id: UsbDeviceIdentity,
   ) {
     super(logName);
-    this.id = { ...layout.defaults, ...id };
+    const defaults = {
+      idVendor: PARALLELS,
+      idProduct: layout.idProduct,
+      bcdDevice: 0x0100,
+      manufacturer: "Parallels",
+      product: layout.product,
+      serial: "",
+    };
+    this.id = { ...defaults, ...id };
     this.strings = [this.id.manufacturer, this.id.product, this.id.serial];
   }
 
@@ -233,8 +246,6 @@ abstract class HidDevice extends UsbDeviceBase {
   protected abstract loadInputState(r: StateReader): () => void;
 }
 
-const PARALLELS = 0x203a;
-
 /**
  * A USB HID keyboard (boot subclass, report protocol by default): 8-byte reports (modifiers,
  * reserved, 6 usages), ErrorRollOver past 6 keys, a 5-LED output report through SET_REPORT.
@@ -256,14 +267,8 @@ export class UsbKeyboard extends HidDevice {
         protocol: 1,
         reportDescriptor: KEYBOARD_REPORT_DESCRIPTOR,
         reportSize: 8,
-        defaults: {
-          idVendor: PARALLELS,
-          idProduct: 0xfffb,
-          bcdDevice: 0x0100,
-          manufacturer: "Parallels",
-          product: "Virtual Keyboard",
-          serial: "",
-        },
+        idProduct: 0xfffb,
+        product: "Virtual Keyboard",
       },
       id,
     );
@@ -370,14 +375,8 @@ export class UsbMouse extends HidDevice {
         protocol: 2,
         reportDescriptor: MOUSE_REPORT_DESCRIPTOR,
         reportSize: 4,
-        defaults: {
-          idVendor: PARALLELS,
-          idProduct: 0xfffc,
-          bcdDevice: 0x0100,
-          manufacturer: "Parallels",
-          product: "Virtual Mouse",
-          serial: "",
-        },
+        idProduct: 0xfffc,
+        product: "Virtual Mouse",
       },
       id,
     );
@@ -481,14 +480,8 @@ export class UsbTablet extends HidDevice {
         protocol: 0,
         reportDescriptor: TABLET_REPORT_DESCRIPTOR,
         reportSize: 6,
-        defaults: {
-          idVendor: PARALLELS,
-          idProduct: 0xfffd,
-          bcdDevice: 0x0100,
-          manufacturer: "Parallels",
-          product: "Virtual Tablet",
-          serial: "",
-        },
+        idProduct: 0xfffd,
+        product: "Virtual Tablet",
       },
       id,
     );
