@@ -35,6 +35,14 @@ export function fuzzXhci(seed: number, cases: number): FuzzReport {
     events: 0,
     firstFailure: undefined,
   };
+  /** Add a controller's counters to the report (before it is replaced, and at the end). */
+  const tally = (d: XhciTestDriver) => {
+    const st = d.xhci.stats;
+    rep.hostSystemErrors += st.hostSystemErrors;
+    rep.commands += st.commands;
+    rep.transfers += st.transfers;
+    rep.events += st.events;
+  };
   const restoreLogger = captureWarnings();
   let drv: XhciTestDriver | undefined;
   let kbd: UsbKeyboard | undefined;
@@ -42,12 +50,7 @@ export function fuzzXhci(seed: number, cases: number): FuzzReport {
     for (let c = 0; c < cases; c++) {
       try {
         if (drv === undefined || c % 200 === 0) {
-          if (drv !== undefined) {
-            rep.hostSystemErrors += drv.xhci.stats.hostSystemErrors;
-            rep.commands += drv.xhci.stats.commands;
-            rep.transfers += drv.xhci.stats.transfers;
-            rep.events += drv.xhci.stats.events;
-          }
+          if (drv !== undefined) tally(drv);
           drv = new XhciTestDriver({
             ramSize: RAM_SIZE,
             contextSize: pick(2) ? 64 : 32,
@@ -69,12 +72,7 @@ export function fuzzXhci(seed: number, cases: number): FuzzReport {
   } finally {
     restoreLogger();
   }
-  if (drv !== undefined) {
-    rep.hostSystemErrors += drv.xhci.stats.hostSystemErrors;
-    rep.commands += drv.xhci.stats.commands;
-    rep.transfers += drv.xhci.stats.transfers;
-    rep.events += drv.xhci.stats.events;
-  }
+  if (drv !== undefined) tally(drv);
   return rep;
 }
 
