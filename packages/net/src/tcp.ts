@@ -283,6 +283,11 @@ export class TcpConnection {
     return { seq, ack, flags, window: wnd, mss: 0, wscale: -1, payload };
   }
 
+  /** Send a segment that acknowledges what arrived (RCV.NXT) and advertises the receive window. */
+  private emitAcking(flags: number, seq: number, payload: Uint8Array = new Uint8Array(0)): void {
+    this.o.emit(this.segment(flags, seq, this.rcvNxt, payload, this.advertisedWindowField()));
+  }
+
   private sendSyn(withAck: boolean): void {
     const s = this.segment(
       TcpFlag.SYN | (withAck ? TcpFlag.ACK : 0),
@@ -301,9 +306,7 @@ export class TcpConnection {
 
   private sendAck(): void {
     this.stats.segmentsOut++;
-    this.o.emit(
-      this.segment(TcpFlag.ACK, this.sndNxt, this.rcvNxt, new Uint8Array(0), this.advertisedWindowField()),
-    );
+    this.emitAcking(TcpFlag.ACK, this.sndNxt);
   }
 
   /** Send what the peer's window allows, then FIN if queued and everything is out. */
@@ -322,30 +325,14 @@ export class TcpConnection {
       const last = inFlight + n === this.sendQ.length;
       this.stats.segmentsOut++;
       this.stats.bytesOut += n;
-      this.o.emit(
-        this.segment(
-          TcpFlag.ACK | (last ? TcpFlag.PSH : 0),
-          add(this.sndUna, inFlight),
-          this.rcvNxt,
-          data,
-          this.advertisedWindowField(),
-        ),
-      );
+      this.emitAcking(TcpFlag.ACK | (last ? TcpFlag.PSH : 0), add(this.sndUna, inFlight), data);
       inFlight += n;
       this.sndNxt = add(this.sndUna, inFlight);
     }
     if (this.finQueued && !this.finSent && inFlight === this.sendQ.length) {
       this.finSent = true;
       this.stats.segmentsOut++;
-      this.o.emit(
-        this.segment(
-          TcpFlag.FIN | TcpFlag.ACK,
-          this.sndNxt,
-          this.rcvNxt,
-          new Uint8Array(0),
-          this.advertisedWindowField(),
-        ),
-      );
+      this.emitAcking(TcpFlag.FIN | TcpFlag.ACK, this.sndNxt);
       this.sndNxt = add(this.sndNxt, 1);
       if (this.state === "ESTABLISHED") this.state = "FIN_WAIT_1";
       else if (this.state === "CLOSE_WAIT") this.state = "LAST_ACK";
@@ -389,15 +376,7 @@ export class TcpConnection {
     // Zero-window probe: one byte beyond the window (RFC 1122 §4.2.2.17).
     if (this.sndWnd === 0 && this.sendQ.length > 0) {
       this.stats.segmentsOut++;
-      this.o.emit(
-        this.segment(
-          TcpFlag.ACK,
-          this.sndUna,
-          this.rcvNxt,
-          this.sendQ.read(0, 1),
-          this.advertisedWindowField(),
-        ),
-      );
+      this.emitAcking(TcpFlag.ACK, this.sndUna, this.sendQ.read(0, 1));
       this.armRtx();
       return;
     }
@@ -519,17 +498,7 @@ export class TcpConnection {
         if (++this.dupAcks === 3) {
           this.stats.retransmits++;
           const n = Math.min(this.sendQ.length, Math.min(this.mss, this.peerMss));
-          if (n > 0) {
-            this.o.emit(
-              this.segment(
-                TcpFlag.ACK,
-                this.sndUna,
-                this.rcvNxt,
-                this.sendQ.read(0, n),
-                this.advertisedWindowField(),
-              ),
-            );
-          }
+          if (n > 0) this.emitAcking(TcpFlag.ACK, this.sndUna, this.sendQ.read(0, n));
         }
       } else {
         this.sndWnd = newWnd;
