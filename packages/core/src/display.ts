@@ -168,20 +168,12 @@ export class Display {
 
   /** Follow this display; returns a function that stops following. */
   addListener(l: DisplayListener): () => void {
-    this.listeners.push(l);
-    return () => {
-      const i = this.listeners.indexOf(l);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return subscribe(this.listeners, l);
   }
 
   /** Receive host input; returns a function that stops receiving. */
   addInputListener(l: InputListener): () => void {
-    this.inputs.push(l);
-    return () => {
-      const i = this.inputs.indexOf(l);
-      if (i >= 0) this.inputs.splice(i, 1);
-    };
+    return subscribe(this.inputs, l);
   }
 
   /** A front end reports a key (HID usage). */
@@ -229,4 +221,13 @@ function checkSide(what: string, v: number): number {
   if (!Number.isInteger(v) || v < 1 || v > MAX_DISPLAY_SIDE)
     throw new ConfigError(`display ${what} ${v} must be an integer in 1..${MAX_DISPLAY_SIDE}`);
   return v;
+}
+
+/** Add `l` to `list`; the returned function takes it out again. */
+function subscribe<T>(list: T[], l: T): () => void {
+  list.push(l);
+  return () => {
+    const i = list.indexOf(l);
+    if (i >= 0) list.splice(i, 1);
+  };
 }
