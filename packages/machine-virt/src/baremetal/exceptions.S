@@ -51,12 +51,7 @@ str_insn:
     // EL0: ERET to EL0t (SPSR_EL1 = 0x3c0) and take exceptions from there through the lower-EL
     // vectors (VBAR_EL1 + 0x400): SVC (EC 0x15), an EL1 register read (UNDEFINED at EL0, EC 0x00),
     // an external abort (EC 0x24, from a lower EL); SVC #8 comes back to EL1 at el1_resume.
-    mov     x0, #0x3c0
-    msr     spsr_el1, x0
-    adr     x0, el0_code
-    msr     elr_el1, x0
-    isb
-    eret
+    ERET_EL0 el0_code
 el0_code:
 el0_svc:
     svc     #7
@@ -92,16 +87,13 @@ el1_resume:
 
 load_rec:                                   // x20 = ESR & ~EA, x21 = ELR, x22 = FAR, x23 = SPSR
     adr     x0, rec
-    ldp     x20, x21, [x0]
-    ldp     x22, x23, [x0, #16]
-    and     x20, x20, #~0x200
+    LOAD_REC
     ret
 
 on_sync:
     adr     x0, rec
     SYNC_REGS
-    stp     x1, x2, [x0]
-    stp     x3, x4, [x0, #16]
+    STORE_REC
     adr     x0, count
     ldr     x5, [x0]
     add     x5, x5, #1
@@ -111,8 +103,7 @@ on_sync:
     adr     x0, el0rec                      // EL0 exception n (6, 7, ...): esr, elr, far, spsr
     sub     x6, x5, #6
     add     x0, x0, x6, lsl #5
-    stp     x1, x2, [x0]
-    stp     x3, x4, [x0, #16]
+    STORE_REC
     SVC8_TO_EL1                             // else step over (or return after an SVC)
 2:  RETURN_PAST                             // past BRK/UDF/faulting access
 

@@ -223,14 +223,9 @@ loop:
 // Run `mrs x0, pmccntr_el0` at EL0 and come back (SVC #9); trap_esr = the ESR of a trap, or 0.
 el0_read_ccnt:
     STV     xzr, trap_esr
-    mov     x0, #0x3c0
-    msr     spsr_el1, x0
-    adr     x0, 1f
-    msr     elr_el1, x0
     adr     x0, 2f
     STV     x0, el1_back
-    isb
-    eret
+    ERET_EL0 1f
 1:  mrs     x0, pmccntr_el0
     svc     #9
 2:  ret

@@ -166,6 +166,31 @@ str_want:     .asciz " want="
     mrs     x4, spsr_el1
 .endm
 
+// STORE_REC (after SYNC_REGS, x0 = a record): ESR, ELR, FAR, SPSR as its first 32 bytes.
+.macro STORE_REC
+    stp     x1, x2, [x0]
+    stp     x3, x4, [x0, #16]
+.endm
+
+// LOAD_REC (x0 = a STORE_REC record): x20 = ESR with EA (bit 9, IMPLEMENTATION DEFINED) masked,
+// x21 = ELR, x22 = FAR, x23 = SPSR.
+.macro LOAD_REC
+    ldp     x20, x21, [x0]
+    ldp     x22, x23, [x0, #16]
+    and     x20, x20, #~0x200
+.endm
+
+// ERET_EL0 target: enter EL0t (AArch64, SP_EL0, DAIF masked: SPSR_EL1 = 0x3c0) at `target`.
+// Clobbers x0.
+.macro ERET_EL0 target
+    mov     x0, #0x3c0
+    msr     spsr_el1, x0
+    adr     x0, \target
+    msr     elr_el1, x0
+    isb
+    eret
+.endm
+
 // RETURN_PAST (ends an on_sync handler, x1 = ESR, x2 = ELR): returns past the instruction that
 // took the exception (BRK, UDF, a faulting access); after an SVC (EC 0x15), whose preferred return
 // address is the next instruction, to ELR as it is. Clobbers x1.

@@ -7,7 +7,7 @@
 //   SVC #imm: EC 0x15 -> 0x56000000 | imm; ELR = the next instruction.
 //   Instruction fetch from an address nothing decodes: synchronous External abort, EC 0x21 from
 //     EL1 / 0x20 from EL0, IFSC 0x10 -> 0x86000010 / 0x82000010; ELR = FAR = the address.
-// The handler records ESR (EA bit 9 masked: IMPLEMENTATION DEFINED), ELR, FAR, SPSR and the vector,
+// The handler records ESR, ELR, FAR, SPSR (prelude's STORE_REC) and the vector,
 // then returns to `resume_at` when set, after the instruction otherwise (not for SVC).
 
     .macro TRAP name, esr, kind, spsr
@@ -15,8 +15,8 @@
     CHECK   "\name esr", x20, \esr
     sub     x0, x21, x24
     CHECK   "\name elr", x0, 0
-    CHECK   "\name vector", x23, \kind
-    CHECK   "\name spsr", x22, \spsr
+    CHECK   "\name vector", x22, \kind
+    CHECK   "\name spsr", x23, \spsr
     .endm
 
 main:
@@ -58,12 +58,7 @@ main:
     CHECK   "el1 iabt far", x0, NOWHERE
 
     // EL0 (SPSR 0x3c0 = EL0t, DAIF masked): the same through the lower-EL vectors.
-    mov     x0, #0x3c0
-    msr     spsr_el1, x0
-    adr     x0, el0_code
-    msr     elr_el1, x0
-    isb
-    eret
+    ERET_EL0 el0_code
 el0_code:
     cmp     x0, x0
     adr     x24, 1f
@@ -120,20 +115,18 @@ el1_resume:
     PRINT   "done\n"
     b       poweroff
 
-load_rec:                                   // x20 = ESR & ~EA, x21 = ELR, x22 = SPSR, x23 = vector
+load_rec:                                   // x20 = ESR & ~EA, x21 = ELR, x22 = vector, x23 = SPSR
     adr     x0, rec
-    ldp     x20, x21, [x0]
-    ldp     x22, x23, [x0, #32]
-    and     x20, x20, #~0x200
+    LOAD_REC
+    ldr     x22, [x0, #32]
     ret
 
 on_sync:                                    // x0 = vector (4: EL1 SPx, 8: EL0 AArch64)
     mov     x9, x0
     adr     x0, rec
     SYNC_REGS
-    stp     x1, x2, [x0]
-    stp     x3, xzr, [x0, #16]
-    stp     x4, x9, [x0, #32]
+    STORE_REC
+    str     x9, [x0, #32]
     cmp     x9, #8
     b.ne    1f
     adr     x0, el0n                        // EL0: append esr, elr, far, vector to el0rec
@@ -142,8 +135,7 @@ on_sync:                                    // x0 = vector (4: EL1 SPx, 8: EL0 A
     str     x6, [x0]
     adr     x0, el0rec
     add     x0, x0, x5, lsl #6
-    stp     x1, x2, [x0]
-    stp     x3, x4, [x0, #16]
+    STORE_REC
     str     x9, [x0, #32]
     SVC8_TO_EL1
 1:  adr     x0, resume_at
@@ -155,7 +147,7 @@ on_sync:                                    // x0 = vector (4: EL1 SPx, 8: EL0 A
 2:  RETURN_PAST                             // past the UNDEFINED instruction
 
     .balign 8
-rec:       .quad 0, 0, 0, 0, 0, 0
+rec:       .quad 0, 0, 0, 0, 0              // STORE_REC's four, then the vector
 resume_at: .quad 0
 el0n:      .quad 0
 el0rec:    .space 8 * 64
