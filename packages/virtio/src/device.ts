@@ -267,13 +267,20 @@ export class VirtioCore implements VirtioDeviceContext {
     }
     q.ready = true;
     this.rings[i] = packed ? this.packeds[i]! : this.splits[i]!;
+    this.startRing(i);
+  }
+
+  /** Start ring `i` where queue `i`'s registers place it, with the negotiated ring features (not ready: size 0). */
+  private startRing(i: number): void {
+    const q = this.queues[i]!;
+    const on = q.ready;
     this.rings[i]!.configure({
-      size: q.size,
-      descAddr: q.descAddr,
-      driverAddr: q.driverAddr,
-      deviceAddr: q.deviceAddr,
-      eventIdx: hasFeature(this.driverFeatures, VirtioFeature.RING_EVENT_IDX),
-      indirect: hasFeature(this.driverFeatures, VirtioFeature.RING_INDIRECT_DESC),
+      size: on ? q.size : 0,
+      descAddr: on ? q.descAddr : 0,
+      driverAddr: on ? q.driverAddr : 0,
+      deviceAddr: on ? q.deviceAddr : 0,
+      eventIdx: on && hasFeature(this.driverFeatures, VirtioFeature.RING_EVENT_IDX),
+      indirect: on && hasFeature(this.driverFeatures, VirtioFeature.RING_INDIRECT_DESC),
     });
   }
 
@@ -387,9 +394,7 @@ export class VirtioCore implements VirtioDeviceContext {
       const q = this.queues[i]!;
       w.f64(q.size);
       w.bool(q.ready);
-      w.f64(q.descAddr);
-      w.f64(q.driverAddr);
-      w.f64(q.deviceAddr);
+      for (const k of QUEUE_AREAS) w.f64(q[k]);
       w.f64(q.vector);
       const packed = this.rings[i] === this.packeds[i];
       w.bool(packed);
@@ -410,15 +415,14 @@ export class VirtioCore implements VirtioDeviceContext {
     const qs = this.queues.map((q, i) => {
       const size = r.f64();
       const ready = r.bool();
-      const descAddr = r.f64();
-      const driverAddr = r.f64();
-      const deviceAddr = r.f64();
+      const areas = {} as Record<QueueArea, number>;
+      for (const k of QUEUE_AREAS) areas[k] = r.f64();
       const vector = r.f64();
       if (!Number.isInteger(size) || size < 0 || size > q.maxSize) r.fail(`queue ${i} size ${size}`);
       const packed = r.bool();
       const ring = packed ? this.packeds[i]! : this.splits[i]!;
       const ringCommit = ring.loadState(r);
-      return { q, i, size, ready, descAddr, driverAddr, deviceAddr, vector, packed, ring, ringCommit };
+      return { q, i, size, ready, areas, vector, packed, ring, ringCommit };
     });
     const ver = r.u32();
     if (ver > (d.stateVersion ?? 1)) r.fail(`virtio-${d.name} state version ${ver}`);
@@ -429,23 +433,9 @@ export class VirtioCore implements VirtioDeviceContext {
       this.configGeneration = gen;
       this.active = active;
       for (const e of qs) {
-        Object.assign(e.q, {
-          size: e.size,
-          ready: e.ready,
-          descAddr: e.descAddr,
-          driverAddr: e.driverAddr,
-          deviceAddr: e.deviceAddr,
-          vector: e.vector,
-        });
+        Object.assign(e.q, e.areas, { size: e.size, ready: e.ready, vector: e.vector });
         this.rings[e.i] = e.ring;
-        e.ring.configure({
-          size: e.ready ? e.size : 0,
-          descAddr: e.ready ? e.descAddr : 0,
-          driverAddr: e.ready ? e.driverAddr : 0,
-          deviceAddr: e.ready ? e.deviceAddr : 0,
-          eventIdx: e.ready && hasFeature(features, VirtioFeature.RING_EVENT_IDX),
-          indirect: e.ready && hasFeature(features, VirtioFeature.RING_INDIRECT_DESC),
-        });
+        this.startRing(e.i);
         e.ringCommit();
       }
       d.reset();
@@ -476,13 +466,6 @@ export class VirtioCore implements VirtioDeviceContext {
     q.driverAddr = 0;
     q.deviceAddr = 0;
     q.vector = VIRTIO_MSI_NO_VECTOR;
-    this.rings[i]!.configure({
-      size: 0,
-      descAddr: 0,
-      driverAddr: 0,
-      deviceAddr: 0,
-      eventIdx: false,
-      indirect: false,
-    });
+    this.startRing(i); // stopped: not ready
   }
 }
