@@ -118,7 +118,8 @@ function pcPlus(c: Cpu, off: number): void {
   }
 }
 
-function branchTo(c: Cpu, lo: number, hi: number): void {
+/** A taken branch: PC = hi:lo (`jumped` tells the run loop not to advance it). */
+export function branchTo(c: Cpu, lo: number, hi: number): void {
   c.pc = lo >>> 0;
   c.pcHi = hi | 0;
   c.jumped = true;

@@ -11,6 +11,7 @@
 import { sysRegKey } from "@armature/core";
 import { addPac, auth, PacAlgorithm, PacOut, PacRegime, pacga, strip } from "../../pauth/index.js";
 import type { Cpu } from "../cpu.js";
+import { branchTo } from "../exec-int.js";
 import type { Handler } from "./common.js";
 
 const out = new PacOut();
@@ -341,12 +342,6 @@ function pcPlus4(c: Cpu): void {
   const l = c.pc + 4;
   c.x[60] = l | 0;
   c.x[61] = (c.pcHi + (l > 0xffffffff ? 1 : 0)) | 0;
-}
-
-function branchTo(c: Cpu, lo: number, hi: number): void {
-  c.pc = lo >>> 0;
-  c.pcHi = hi | 0;
-  c.jumped = true;
 }
 
 /** BRAA/BRAB(Z), BLRAA/BLRAB(Z), RETAA/RETAB, ERETAA/ERETAB. */
