@@ -29,7 +29,13 @@ import type { Gicv3 } from "@armature/gic";
 import { UserNetwork } from "@armature/net";
 import type { Pl011 } from "@armature/pl011";
 import type { SmmuV3 } from "@armature/smmu";
-import { boardUefiCall, boardUefiPlatform, type UefiCpu, UefiFirmware } from "@armature/uefi";
+import {
+  type BootImageFile,
+  boardUefiCall,
+  boardUefiPlatform,
+  type UefiCpu,
+  UefiFirmware,
+} from "@armature/uefi";
 import {
   type EhciController,
   type UsbKeyboard,
@@ -59,9 +65,10 @@ export interface ParallelsMachineOptions
    * The boot image the built-in UEFI starts: an AArch64 EFI application, e.g. an arm64 Linux
    * `Image` (it boots through its EFI stub). Absent: the firmware's boot manager boots `disk`
    * (BootOrder/Boot#### from `efiVariables`, then \EFI\BOOT\BOOTAA64.EFI on its EFI System
-   * Partition).
+   * Partition). A BootImageFile (its size and a read at an offset) is read straight into guest RAM
+   * where the firmware lays the image out (no copy of the whole file in host memory).
    */
-  kernel?: Uint8Array;
+  kernel?: Uint8Array | BootImageFile;
   /** Offered to the image through LoadFile2 on Linux's initrd device path. */
   initrd?: Uint8Array;
   /** The image's LoadOptions: the kernel command line (default `console=ttyAMA0`). */
@@ -121,7 +128,7 @@ export class ParallelsMachine extends BoardMachine {
   constructor(o: ParallelsMachineOptions) {
     super();
     resolveCpuEngine(o.engine); // a bad engine is a ConfigError before anything is built
-    if (o.kernel !== undefined && (!(o.kernel instanceof Uint8Array) || o.kernel.length === 0))
+    if (o.kernel !== undefined && (o.kernel instanceof Uint8Array ? o.kernel.length : o.kernel.size) === 0)
       throw new ConfigError(
         "ParallelsMachine: `kernel` is empty; give an arm64 Linux Image or another AArch64 EFI application",
       );
