@@ -18,11 +18,13 @@ import {
   type CommandHeader,
   decodeCommandHeader,
   decodeH2D,
+  decodePrd,
   emptyCommandHeader,
   emptyTaskFile,
   encodeD2H,
   encodePioSetup,
   encodeSdb,
+  type Prd,
   type TaskFile,
 } from "./fis.js";
 import {
@@ -746,6 +748,7 @@ class CommandState implements AtaCommand {
   private irqAt = new Uint8Array(256);
   private raw = new Uint8Array(256 * 16);
   private readonly prdbc = new Uint8Array(4);
+  private readonly prd: Prd = { dba: 0, bytes: 0, interrupt: false };
   // Cursor: PRD index and the transfer offset at its start.
   private curIdx = 0;
   private curStart = 0;
@@ -765,13 +768,11 @@ class CommandState implements AtaCommand {
     if (count > 0 && this.dma.read(at, raw) !== DmaStatus.Ok) return false;
     let total = 0;
     for (let i = 0; i < count; i++) {
-      const o = i * 16;
-      const lo = (raw[o]! | (raw[o + 1]! << 8) | (raw[o + 2]! << 16) | (raw[o + 3]! << 24)) & 0xfffffffe;
-      const hi = (raw[o + 4]! | (raw[o + 5]! << 8) | (raw[o + 6]! << 16) | (raw[o + 7]! << 24)) >>> 0;
-      const dw3 = (raw[o + 12]! | (raw[o + 13]! << 8) | (raw[o + 14]! << 16) | (raw[o + 15]! << 24)) >>> 0;
-      this.addr[i] = hi * 2 ** 32 + (lo >>> 0);
-      this.len[i] = (dw3 & 0x3fffff) + 1;
-      this.irqAt[i] = dw3 >>> 31;
+      const p = this.prd;
+      decodePrd(raw, p, i * CmdTable.PRD_SIZE);
+      this.addr[i] = p.dba;
+      this.len[i] = p.bytes;
+      this.irqAt[i] = p.interrupt ? 1 : 0;
       total += this.len[i]!;
     }
     this.n = count;
