@@ -101,7 +101,6 @@ export interface SpeedDescriptors {
  * descriptors per speed and handle class requests and data endpoints.
  */
 export abstract class UsbDeviceBase implements UsbDevice {
-  abstract readonly name: string;
   readonly maxSpeed: UsbSpeed = "super";
   speed: UsbSpeed = "super";
   address = 0;
@@ -113,8 +112,9 @@ export abstract class UsbDeviceBase implements UsbDevice {
   /** String descriptor texts: index 1, 2, 3… */
   protected abstract readonly strings: readonly string[];
 
-  constructor(logName: string) {
-    this.log = new RateLimitedLog(logName);
+  /** `name`: the device's name (logs, snapshots: a restored port must hold a device of that name). */
+  constructor(readonly name: string) {
+    this.log = new RateLimitedLog(name);
   }
 
   /** Device and configuration descriptors for `speed`. */

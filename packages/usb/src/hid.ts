@@ -80,11 +80,11 @@ abstract class HidDevice extends UsbDeviceBase {
   protected readonly queue: Uint8Array[] = [];
 
   constructor(
-    logName: string,
+    name: string,
     private readonly layout: HidLayout,
     id: UsbDeviceIdentity,
   ) {
-    super(logName);
+    super(name);
     const defaults = {
       idVendor: PARALLELS,
       idProduct: layout.idProduct,
@@ -251,7 +251,6 @@ abstract class HidDevice extends UsbDeviceBase {
  * reserved, 6 usages), ErrorRollOver past 6 keys, a 5-LED output report through SET_REPORT.
  */
 export class UsbKeyboard extends HidDevice {
-  readonly name = "usb-kbd";
   /** LED bits the guest last set: 0 NumLock, 1 CapsLock, 2 ScrollLock, 3 Compose, 4 Kana. */
   leds = 0;
   /** Called when the guest changes the LEDs. */
@@ -363,7 +362,6 @@ const clamp8 = (v: number) => Math.max(-127, Math.min(127, v));
 
 /** A relative USB mouse (boot subclass): buttons, X, Y and (report protocol) a wheel. */
 export class UsbMouse extends HidDevice {
-  readonly name = "usb-mouse";
   private buttons = 0;
   private readonly pending: Motion[] = [];
 
@@ -467,7 +465,6 @@ export class UsbMouse extends HidDevice {
 
 /** An absolute pointer (screen coordinates 0..32767 on both axes), for display clients. */
 export class UsbTablet extends HidDevice {
-  readonly name = "usb-tablet";
   private buttons = 0;
   private x = 0;
   private y = 0;

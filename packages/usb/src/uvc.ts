@@ -168,7 +168,6 @@ export interface UvcCameraOptions extends UsbDeviceIdentity {
  * 1280×720, probe/commit negotiation, and bulk streaming of payloads with FID/EOF/PTS/SCR headers.
  */
 export class UvcCamera extends UsbDeviceBase {
-  readonly name = "uvc-camera";
   protected readonly strings: readonly string[];
   private readonly id: Required<UsbDeviceIdentity>;
   private readonly source: FrameSource;
