@@ -1,4 +1,4 @@
-import { Arena } from "./arena.js";
+import { Arena, wasmApi } from "./arena.js";
 import { BusError, ConfigError, RegionOverlapError } from "./errors.js";
 import { type GuestBuffer, type PhysAddr, RamRegion } from "./memory.js";
 
@@ -48,17 +48,35 @@ export type Region = RamRegion | MmioRegion;
 export interface BusOptions {
   /**
    * Allocate the RAM of `addRam(name, base, size)` inside this arena (one WebAssembly.Memory with
-   * the CPUs' state: the translator's WebAssembly back end needs it). Default: none, unless the
-   * environment sets ARMATURE_ARENA=1 or ARMATURE_JIT_BACKEND=wasm (then a new arena per bus).
+   * the CPUs' state: the translator's WebAssembly back end needs it). `"auto"` (what the boards
+   * pass): a new arena unless the environment sets ARMATURE_ARENA=0 or ARMATURE_JIT_BACKEND=js, and
+   * a region that would not leave AUTO_ARENA_KEEP bytes free in it is allocated outside it (the
+   * translator reaches such RAM through its slow path). Default: none, unless the environment sets
+   * ARMATURE_ARENA=1 or ARMATURE_JIT_BACKEND=wasm (then a new arena per bus).
    */
-  arena?: Arena;
+  arena?: Arena | "auto";
+}
+
+/** What an `"auto"` arena keeps free for the CPUs' state when it places RAM (BusOptions.arena). */
+export const AUTO_ARENA_KEEP = 16 << 20;
+
+function envOf(): Record<string, string | undefined> | undefined {
+  return typeof process === "undefined" ? undefined : process.env;
 }
 
 /** A new arena when the environment asks for one (BusOptions.arena). */
 function envArena(): Arena | undefined {
-  const env = typeof process === "undefined" ? undefined : process.env;
+  const env = envOf();
   if (env?.ARMATURE_ARENA === "1" || env?.ARMATURE_JIT_BACKEND === "wasm") return new Arena();
   return undefined;
+}
+
+/** BusOptions.arena "auto": an arena unless the environment turns it off or the host has no WebAssembly. */
+function autoArena(): Arena | undefined {
+  const env = envOf();
+  if (env?.ARMATURE_ARENA === "0" || env?.ARMATURE_JIT_BACKEND === "js" || wasmApi === undefined)
+    return undefined;
+  return new Arena();
 }
 
 export class Bus {
@@ -66,14 +84,19 @@ export class Bus {
   private last: Region | undefined;
   /** Where `addRam` with a size allocates (see BusOptions.arena); the CPUs put their state there too. */
   readonly arena: Arena | undefined;
+  /** "auto": RAM that does not fit the arena goes outside it instead of failing. */
+  private readonly arenaSpill: boolean;
 
   constructor(opts: BusOptions = {}) {
-    this.arena = opts.arena ?? envArena();
+    this.arenaSpill = opts.arena === "auto";
+    this.arena = opts.arena === "auto" ? autoArena() : (opts.arena ?? envArena());
   }
 
   addRam(name: string, base: PhysAddr, sizeOrBuffer: number | GuestBuffer): RamRegion {
     const r =
-      this.arena !== undefined && typeof sizeOrBuffer === "number"
+      this.arena !== undefined &&
+      typeof sizeOrBuffer === "number" &&
+      !(this.arenaSpill && this.arena.used + sizeOrBuffer + AUTO_ARENA_KEEP > this.arena.maxBytes)
         ? this.arena.ram(name, base, sizeOrBuffer)
         : new RamRegion(name, base, sizeOrBuffer);
     this.insert(r);

@@ -93,7 +93,7 @@ export function parallelsUserNetwork(): UserNetwork {
  */
 export class ParallelsMachine extends BoardMachine {
   readonly config: ParallelsConfig;
-  readonly bus = new Bus();
+  readonly bus = new Bus({ arena: "auto" });
   readonly clock: VirtualClock;
   readonly ram: RamRegion;
   readonly gic: Gicv3;

@@ -91,7 +91,7 @@ export interface VirtMachineOptions extends BoardMachineOptions, VirtBoardOption
 export class VirtMachine extends BoardMachine {
   readonly config: VirtConfig;
   readonly layout: VirtLayout;
-  readonly bus = new Bus();
+  readonly bus = new Bus({ arena: "auto" });
   readonly clock: VirtualClock;
   readonly ram: RamRegion;
   readonly gic: Gicv3;

@@ -374,7 +374,8 @@ export class Cpu {
     this.pmuLine = opts.timerLines?.pmu ?? unconnectedIrqLine;
     this.handlers = HANDLERS;
     this.jitOptions = opts.jit;
-    this.jit = resolveCpuEngine(opts.engine) === "jit" ? new JitEngine(opts.jit) : undefined;
+    this.jit =
+      resolveCpuEngine(opts.engine) === "jit" ? new JitEngine(opts.jit, st.arena !== undefined) : undefined;
     this.dummyPage = new PageCache(-1, this.dummyView, 0);
     for (let i = 0; i < TLB_SIZE; i++) {
       this.rView.push(this.dummyView);
@@ -410,7 +411,8 @@ export class Cpu {
   /** Switch the execution engine between `run()` calls (the architectural state is shared). */
   setEngine(engine: CpuEngine): void {
     resolveCpuEngine(engine);
-    if (engine === "jit" && this.jit === undefined) this.jit = new JitEngine(this.jitOptions);
+    if (engine === "jit" && this.jit === undefined)
+      this.jit = new JitEngine(this.jitOptions, this.state.arena !== undefined);
     if (engine === "interp" && this.jit !== undefined) {
       this.jit.flush();
       this.jit = undefined;

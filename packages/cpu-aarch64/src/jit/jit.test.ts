@@ -1,6 +1,8 @@
-import { ConfigError } from "@armature/core";
+import { Bus, ConfigError } from "@armature/core";
 import { describe, expect, it } from "vitest";
+import { Cpu } from "../interp/cpu.js";
 import { generatorEntries, Rng } from "../interp/difftest.js";
+import { M1_MODEL } from "../model.js";
 import { JitEngine } from "./jit.js";
 import { lockstepCase } from "./lockstep.js";
 
@@ -42,6 +44,32 @@ describe("translator threshold", () => {
     } finally {
       if (saved === undefined) delete process.env.ARMATURE_JIT_THRESHOLD;
       else process.env.ARMATURE_JIT_THRESHOLD = saved;
+    }
+  });
+});
+
+describe("translator back end", () => {
+  it('defaults to "wasm" on a CPU whose bus has an arena, "js" without one; ARMATURE_JIT_BACKEND chooses', () => {
+    const saved = [process.env.ARMATURE_JIT_BACKEND, process.env.ARMATURE_ARENA];
+    try {
+      delete process.env.ARMATURE_JIT_BACKEND;
+      delete process.env.ARMATURE_ARENA;
+      const onArena = new Cpu({ bus: new Bus({ arena: "auto" }), model: M1_MODEL, engine: "jit" });
+      expect(onArena.jit?.backend).toBe("wasm");
+      expect(new Cpu({ bus: new Bus(), model: M1_MODEL, engine: "jit" }).jit?.backend).toBe("js");
+      // the same after switching engines at run time
+      const later = new Cpu({ bus: new Bus({ arena: "auto" }), model: M1_MODEL, engine: "interp" });
+      later.setEngine("jit");
+      expect(later.jit?.backend).toBe("wasm");
+      expect(new JitEngine({}, true).threshold).toBe(50_000);
+      process.env.ARMATURE_JIT_BACKEND = "js";
+      expect(new JitEngine({}, true).backend).toBe("js");
+      expect(new JitEngine({ backend: "wasm" }, false).backend).toBe("wasm");
+    } finally {
+      if (saved[0] === undefined) delete process.env.ARMATURE_JIT_BACKEND;
+      else process.env.ARMATURE_JIT_BACKEND = saved[0];
+      if (saved[1] === undefined) delete process.env.ARMATURE_ARENA;
+      else process.env.ARMATURE_ARENA = saved[1];
     }
   });
 });

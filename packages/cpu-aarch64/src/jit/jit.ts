@@ -48,8 +48,10 @@ export interface JitOptions {
   /** Translated blocks kept before the whole cache is dropped (default 65536). */
   maxBlocks?: number;
   /**
-   * "js" (default: `new Function`) or "wasm" (src/jit/wasm/: WebAssembly over the bus's arena; a
-   * CPU whose bus has no arena gets JS blocks). Default: ARMATURE_JIT_BACKEND when set, else "js".
+   * "js" (`new Function`) or "wasm" (src/jit/wasm/: WebAssembly over the bus's arena; a CPU whose
+   * bus has no arena gets JS blocks). Default: ARMATURE_JIT_BACKEND when set, else "wasm" when the
+   * CPU's bus has an arena (the boards and UserProcess give theirs one: BusOptions.arena "auto"),
+   * else "js".
    * With "wasm" the default threshold is 50,000 instead of 1,000,000.
    */
   backend?: JitBackend;
@@ -131,8 +133,9 @@ export class JitEngine {
   private readonly attached = new Set<PageCache>();
   private live = 0;
 
-  constructor(opts: JitOptions = {}) {
-    const b = opts.backend ?? envBackend() ?? "js";
+  /** `arena`: whether the CPU's state and RAM are in an arena (the default back end is then "wasm"). */
+  constructor(opts: JitOptions = {}, arena = false) {
+    const b = opts.backend ?? envBackend() ?? (arena ? "wasm" : "js");
     if (b !== "js" && b !== "wasm")
       throw new ConfigError(`unknown translator back end "${String(b)}": use "js" or "wasm"`);
     this.backend = b;

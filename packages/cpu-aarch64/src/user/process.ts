@@ -67,7 +67,7 @@ export interface UserOptions {
  * is served by the syscall layer below.
  */
 export class UserProcess {
-  readonly bus = new Bus();
+  readonly bus = new Bus({ arena: "auto" });
   readonly cpu: Cpu;
   readonly image: ElfImage;
   exitCode: number | null = null;
