@@ -210,11 +210,7 @@ describe.skipIf(!enabled)("Debian's generic kernel on the Parallels-like board (
         .toMatch(/^ahci\nVirtual DVD-ROM *\nR103\n$/);
       const ahci = await linuxAhciChecks({
         sh,
-        readDisk: (offset, length) => {
-          const b = new Uint8Array(length);
-          disk.read(offset, b);
-          return b;
-        },
+        disk,
         diskBytes: 128 * GiB,
         diskModel: "ARMATURE HARDDISK",
         // In the root partition: the ESP holds the boot files.

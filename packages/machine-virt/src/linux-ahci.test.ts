@@ -159,11 +159,7 @@ async function bootAndCheckIn(mode: "PCI" | "platform", dir: string): Promise<vo
   );
   const result = await linuxAhciChecks({
     sh,
-    readDisk: (off, len) => {
-      const b = new Uint8Array(len);
-      disk.read(off, b);
-      return b;
-    },
+    disk,
     diskBytes,
     diskModel: model,
     isoFiles: files,

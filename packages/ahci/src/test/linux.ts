@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
+import type { BlockBackend } from "@armature/core";
 
 /** What the guest-side AHCI checks need from a booted Linux and the host. */
 export interface LinuxAhciCheckInput {
   /** Run a shell command in the guest; resolves with its output. */
   sh(command: string, timeoutMs?: number): Promise<string>;
-  /** The host's view of the SATA disk (read after the guest wrote). */
-  readDisk(offset: number, length: number): Uint8Array;
+  /** The SATA disk's backend: the host's view of it, read after the guest wrote. */
+  disk: Pick<BlockBackend, "read">;
   /** Disk size in bytes. */
   diskBytes: number;
   /** Disk model the dmesg line must show (IDENTIFY words 27-46). */
@@ -83,7 +84,9 @@ export async function linuxAhciChecks(o: LinuxAhciCheckInput): Promise<LinuxAhci
     300_000,
   );
   const sums = [...w.matchAll(/\b([0-9a-f]{64})\b/g)].map((m) => m[1]!);
-  const host = sha256(o.readDisk(off, mib));
+  const written = new Uint8Array(mib);
+  o.disk.read(off, written);
+  const host = sha256(written);
   check(
     "1 MiB write/read-back",
     sums.length === 2 && sums[0] === sums[1] && sums[0] === host,
