@@ -106,6 +106,21 @@ export function absLo(n: FPSize, lo: number): number {
   return n === 64 ? lo : n === 32 ? (lo & 0x7fffffff) >>> 0 : lo & 0x7fff;
 }
 
+/**
+ * By-element operand (ARM ARM C4.1.95, asimdelem/asisdelem): Vm is Rm<3:0> for 16-bit elements and
+ * M:Rm<3:0> otherwise; the element index is H:L:M (16-bit), H:L (32-bit) or H (64-bit).
+ */
+export function elemRm(w: number, es: number): number {
+  const rm = (w >>> 16) & 15;
+  return es === 1 ? rm : rm | (((w >>> 20) & 1) << 4);
+}
+export function elemIdx(w: number, es: number): number {
+  const H = (w >>> 11) & 1;
+  const L = (w >>> 21) & 1;
+  if (es === 1) return (H << 2) | (L << 1) | ((w >>> 20) & 1);
+  return es === 2 ? (H << 1) | L : H;
+}
+
 /** Saturate a bigint to `bits` (signed or unsigned); sets QC on saturation. */
 export function sat(c: Cpu, v: bigint, bits: number, signed: boolean): bigint {
   const b = BigInt(bits);

@@ -45,6 +45,8 @@ import {
   commit,
   eHi,
   eLo,
+  elemIdx,
+  elemRm,
   fpBegin,
   fpEnd,
   fpSize,
@@ -371,25 +373,11 @@ function fpElem(mn: string, scalar: boolean): Handler {
   const op = mn === "FMULX" ? fpMulX : fpMul;
   return (c, w) => {
     const size = (w >>> 22) & 3;
-    const L = (w >>> 21) & 1;
-    const M = (w >>> 20) & 1;
-    const H = (w >>> 11) & 1;
-    let es: number;
-    let idx: number;
-    let rm = (w >>> 16) & 15;
-    if (size === 0) {
-      es = 1;
-      idx = (H << 2) | (L << 1) | M;
-    } else if (size === 2) {
-      es = 2;
-      idx = (H << 1) | L;
-      rm |= M << 4;
-    } else if (size === 3) {
-      if (L) c.undefinedInstruction();
-      es = 3;
-      idx = H;
-      rm |= M << 4;
-    } else return c.undefinedInstruction();
+    // size 01 is unallocated; a double's index is H alone, so L must be 0
+    if (size === 1 || (size === 3 && (w >>> 21) & 1)) c.undefinedInstruction();
+    const es = size === 0 ? 1 : size;
+    const rm = elemRm(w, es);
+    const idx = elemIdx(w, es);
     if (!scalar && es === 3 && !((w >>> 30) & 1)) c.undefinedInstruction();
     const n = fpSize(es);
     const count = scalar ? 1 : vecBytes(w) >> es;
@@ -427,8 +415,8 @@ function fhm(mn: string, byElem: boolean): Handler {
     let rm = (w >>> 16) & 31;
     let idx = -1;
     if (byElem) {
-      rm &= 15;
-      idx = (((w >>> 11) & 1) << 2) | (((w >>> 21) & 1) << 1) | ((w >>> 20) & 1);
+      rm = elemRm(w, 1);
+      idx = elemIdx(w, 1);
     }
     const off = upper ? count : 0;
     const s = fpBegin(c);

@@ -8,7 +8,20 @@
  */
 import { pmull8, pmull64 } from "../../crypto/index.js";
 import type { Cpu } from "../cpu.js";
-import { commit, eBig, eLo, type Handler, put, RH, RL, sat, setQC, stageBig } from "./common.js";
+import {
+  commit,
+  eBig,
+  eLo,
+  elemIdx,
+  elemRm,
+  type Handler,
+  put,
+  RH,
+  RL,
+  sat,
+  setQC,
+  stageBig,
+} from "./common.js";
 
 /** Element op: a, b operands (already signed/unsigned), d accumulator (same signedness), bits. */
 type Op = (c: Cpu, a: bigint, b: bigint, d: bigint, bits: number) => bigint;
@@ -191,22 +204,18 @@ function same(def: OpDef, scalar: boolean, mn: string): Handler {
   };
 }
 
-/** By element (integer): index from H:L:M (16-bit) or H:L (32-bit). */
-function elemIndex(c: Cpu, w: number, es: number): [number, number] {
-  const L = (w >>> 21) & 1;
-  const M = (w >>> 20) & 1;
-  const H = (w >>> 11) & 1;
-  const rm = (w >>> 16) & 15;
-  if (es === 1) return [rm, (H << 2) | (L << 1) | M];
-  if (es === 2) return [rm | (M << 4), (H << 1) | L];
-  return c.undefinedInstruction();
+/** The integer by-element forms take 16- and 32-bit elements; other sizes are UNDEFINED. */
+function elemSize(c: Cpu, es: number): void {
+  if (es !== 1 && es !== 2) c.undefinedInstruction();
 }
 
 function elemSame(def: OpDef, scalar: boolean): Handler {
   return (c, w) => {
     const es = (w >>> 22) & 3;
     const q = (w >>> 30) & 1;
-    const [rm, idx] = elemIndex(c, w, es);
+    elemSize(c, es);
+    const rm = elemRm(w, es);
+    const idx = elemIdx(w, es);
     const count = scalar ? 1 : (q ? 16 : 8) >> es;
     const n = (w >>> 5) & 31;
     const d = w & 31;
@@ -298,7 +307,11 @@ function long(mn: string, mode: "diff" | "elem", scalar: boolean): Handler {
     const d = w & 31;
     let rm = (w >>> 16) & 31;
     let idx = -1;
-    if (mode === "elem") [rm, idx] = elemIndex(c, w, es);
+    if (mode === "elem") {
+      elemSize(c, es);
+      rm = elemRm(w, es);
+      idx = elemIdx(w, es);
+    }
     const bits = 16 << es;
     const off = q * count;
     if (es <= 1) {
@@ -687,7 +700,10 @@ function dot(mn: string, byElem: boolean): Handler {
     const d = w & 31;
     let m = (w >>> 16) & 31;
     let idx = -1;
-    if (byElem) [m, idx] = elemIndex(c, w, 2);
+    if (byElem) {
+      m = elemRm(w, 2);
+      idx = elemIdx(w, 2);
+    }
     for (let i = 0; i < count; i++) {
       let r = eBig(c, d, i, 2, false);
       const j = idx >= 0 ? idx : i;
