@@ -1,8 +1,7 @@
 // Helpers the CLI's tests share: run the command in this process, a temporary folder that is
 // always removed, and small AArch64 programs assembled by GNU binutils (the judge, not our code).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../cli.js";
 
@@ -20,15 +19,8 @@ export async function run(args: string[]): Promise<CliRun> {
   return { code, out, err };
 }
 
-/** Runs `fn` in a new folder `<tmpdir>/<prefix>XXXXXX`, removed afterwards whatever happens. */
-export async function withTempDir<T>(prefix: string, fn: (dir: string) => T | Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** A new folder `<tmpdir>/<prefix>XXXXXX` for `fn`, removed afterwards whatever happens (core's). */
+export { withTempDir } from "@armature/core/test";
 
 /** PSCI SYSTEM_OFF through HVC: the smallest kernel that powers the machine off. */
 export const SYSTEM_OFF_SRC = "movz w0, #8\nmovk w0, #0x8400, lsl #16\nhvc #0\n";

@@ -1,8 +1,8 @@
 // Test-only helpers around the external oracles (iasl from acpica-tools, dmidecode).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { withTempDir } from "@armature/core/test";
 
 const INSTALL = "bash scripts/install-system-tools.sh";
 
@@ -31,15 +31,6 @@ export function runLimited(cmd: string, cwd: string): ToolRun {
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-export function withTempDir<T>(fn: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), "armature-acpi-"));
-  try {
-    return fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export interface Disassembly {
   /** iasl's console output for the whole batch. */
   log: string;
@@ -51,7 +42,7 @@ export interface Disassembly {
 /** `iasl -d` every file in one batch (names must be unique, without extension). */
 export function iaslDisassemble(files: ReadonlyMap<string, Uint8Array>): Disassembly {
   requireTool("iasl");
-  return withTempDir((dir) => {
+  return withTempDir("armature-acpi-", (dir) => {
     for (const [name, bytes] of files) writeFileSync(join(dir, `${name}.dat`), bytes);
     const names = [...files.keys()];
     const r = runLimited(`iasl -d ${names.map((n) => `${n}.dat`).join(" ")}`, dir);
@@ -76,7 +67,7 @@ export interface Compilation {
 /** Compile ASL sources with iasl (one batch); `flags` e.g. "-on". */
 export function iaslCompile(sources: ReadonlyMap<string, string>, flags = ""): Compilation {
   requireTool("iasl");
-  return withTempDir((dir) => {
+  return withTempDir("armature-acpi-", (dir) => {
     for (const [name, text] of sources) writeFileSync(join(dir, `${name}.asl`), text);
     const aml = new Map<string, Uint8Array>();
     let log = "";
@@ -163,7 +154,7 @@ export const IASL_PROBLEM = /warning|error|\*\*\*\*|invalid|incorrect|unknown|ex
 
 export function dmidecodeDump(dump: Uint8Array, extraArgs = ""): ToolRun {
   requireTool("dmidecode");
-  return withTempDir((dir) => {
+  return withTempDir("armature-acpi-", (dir) => {
     writeFileSync(join(dir, "dmi.bin"), dump);
     return runLimited(`dmidecode --from-dump dmi.bin ${extraArgs}`, dir);
   });

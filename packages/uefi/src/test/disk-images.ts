@@ -2,9 +2,9 @@
 // mtools' mmd/mcopy and gdisk's sgdisk (Debian packages dosfstools, mtools, gdisk).
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { withTempDir } from "@armature/core/test";
 
 const MiB = 1024 * 1024;
 
@@ -35,15 +35,6 @@ export interface FatImageOptions {
   dirs?: readonly string[];
 }
 
-function withTemp<T>(fn: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), "uefi-disk-"));
-  try {
-    return fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Format `img` at byte `offset` (a multiple of 512) and copy the files in with mtools. */
 export function formatFat(img: string, offset: number, o: FatImageOptions): void {
   const args = ["-F", String(o.fat), "-n", o.label ?? "ARMATURE", "-i", "12345678"];
@@ -63,7 +54,7 @@ export function formatFat(img: string, offset: number, o: FatImageOptions): void
   const sorted = [...dirs].sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
   if (sorted.length > 0)
     execFileSync("mmd", ["-i", target, ...sorted.map((d) => `::/${d}`)], { env, stdio: "pipe" });
-  withTemp((tmp) => {
+  withTempDir("armature-uefi-disk-", (tmp) => {
     o.files.forEach((f, i) => {
       const src = join(tmp, `f${i}`);
       writeFileSync(src, f.data);
@@ -74,7 +65,7 @@ export function formatFat(img: string, offset: number, o: FatImageOptions): void
 
 /** A FAT volume image (no partition table). */
 export function buildFatImage(o: FatImageOptions): Uint8Array {
-  return withTemp((dir) => {
+  return withTempDir("armature-uefi-disk-", (dir) => {
     const img = join(dir, "fat.img");
     writeFileSync(img, "");
     truncateSync(img, o.sizeKiB * 1024);
@@ -98,7 +89,7 @@ export function buildGptImage(o: {
   diskGuid?: string;
   partitions: readonly GptImagePartition[];
 }): { image: Uint8Array; starts: number[] } {
-  return withTemp((dir) => {
+  return withTempDir("armature-uefi-disk-", (dir) => {
     const img = join(dir, "disk.img");
     writeFileSync(img, "");
     truncateSync(img, o.sizeMiB * MiB);
