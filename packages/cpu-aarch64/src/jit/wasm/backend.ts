@@ -47,7 +47,7 @@ const TABLE_SLOTS = 65536;
  * the same JS-to-wasm call site (`run`), so V8 uses one optimised call instead of a generic
  * wrapper per block function, and `call_indirect` picks the block.
  */
-interface Trampoline {
+export interface Trampoline {
   table: WasmTable;
   run: (i: number, budget: number, lo: number, hi: number) => number;
   next: number;
@@ -59,7 +59,7 @@ function trampolineBytes(): Uint8Array {
   const sec = (id: number, b: Bytes) => out.u8(id).uleb(b.len).bytes(b.view());
   out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
   const types = new Bytes().uleb(2);
-  types.u8(0x60).uleb(3).u8(I32).u8(I32).u8(I32).uleb(1).u8(I32);
+  types.u8(0x60).uleb(4).u8(I32).u8(I32).u8(I32).u8(I32).uleb(1).u8(I32);
   types.u8(0x60).uleb(4).u8(I32).u8(I32).u8(I32).u8(I32).uleb(1).u8(I32);
   sec(1, types);
   // import env.t: table of funcref, limits min 0
@@ -67,8 +67,10 @@ function trampolineBytes(): Uint8Array {
   sec(3, new Bytes().uleb(1).uleb(1));
   sec(7, new Bytes().uleb(1).name("run").u8(0x00).uleb(0));
   const body = new Bytes().uleb(0);
-  for (const l of [1, 2, 3, 0]) body.u8(OP.localGet).uleb(l);
-  body.u8(0x11).uleb(0).uleb(0).u8(OP.end); // call_indirect type 0, table 0
+  // t[i](budget, lo, hi, 0): nothing retired before the first block
+  for (const l of [1, 2, 3]) body.u8(OP.localGet).uleb(l);
+  body.u8(OP.i32Const).sleb32(0).u8(OP.localGet).uleb(0);
+  body.u8(OP.callIndirect).uleb(0).uleb(0).u8(OP.end);
   sec(10, new Bytes().uleb(1).uleb(body.len).bytes(body.view()));
   return out.view().slice();
 }
@@ -123,25 +125,45 @@ function glueOf(c: Cpu): CpuGlue {
   return gl;
 }
 
-/** The module bytes of the block at `slot` (exported for tests), or null when it has no instruction. */
+/** Where each block function sits (its table and index) and its length: exits of later blocks link to it. */
+const LINKS = new WeakMap<BlockFn, { tramp: Trampoline; ti: number; len: number }>();
+
+/**
+ * The module bytes of the block at `slot` (exported for tests), or null when it has no
+ * instruction. With `tramp`, exits to blocks of this page already in that table link to them.
+ */
 export function blockModule(
   c: Cpu,
   page: PageCache,
   slot: number,
   maxBlock: number,
+  tramp?: Trampoline,
 ): { bytes: Uint8Array; len: number; inline: number } | null {
+  const jp = page.jit;
+  const link =
+    tramp === undefined || jp === undefined
+      ? undefined
+      : (off: number) => {
+          const s = slot + off / 4;
+          if (s < 0 || s >= PAGE_SLOTS) return undefined;
+          const f = jp.fns[s];
+          const l = f === undefined || f === null ? undefined : LINKS.get(f);
+          return l !== undefined && l.tramp === tramp ? l : undefined;
+        };
   // two passes: the second knows every register the block uses and writes (a handler call
-  // flushes and reloads them all)
-  const first = generate(c, page, slot, maxBlock, undefined);
+  // flushes and reloads them all, a linked exit writes them back)
+  const first = generate(c, page, slot, maxBlock, undefined, link, 0);
   if (first === null) return null;
-  const second = generate(c, page, slot, maxBlock, first.g.shapeOf());
+  const typeIdx = first.g.calls > 0 ? 1 : 0;
+  const second = generate(c, page, slot, maxBlock, first.g.shapeOf(), link, typeIdx);
   if (second === null) return null;
   const { g, len } = second;
   const body = g.finish(len);
   const bytes = wasmModule(
-    [{ params: [I32, I32, I32], results: [I32], locals: g.locals, body, name: "b" }],
+    [{ params: [I32, I32, I32, I32], results: [I32], locals: g.locals, body, name: "b" }],
     65536,
     g.calls > 0 ? [HANDLER_IMPORT] : [],
+    true,
   );
   return { bytes, len, inline: len - g.calls };
 }
@@ -152,8 +174,10 @@ function generate(
   slot: number,
   maxBlock: number,
   shape: BlockShape | undefined,
+  link: ((off: number) => { ti: number; len: number } | undefined) | undefined,
+  typeIdx: number,
 ): { g: BlockGen; len: number } | null {
-  const g = new BlockGen(c.state.base, shape);
+  const g = new BlockGen(c.state.base, shape, link, typeIdx);
   let len = 0;
   let ended = false;
   for (let i = 0; slot + i < PAGE_SLOTS && i < maxBlock; i++) {
@@ -182,7 +206,7 @@ function generate(
     }
   }
   if (len === 0) return null;
-  if (!ended) g.exit(EXIT_FALL, len, 4 * len);
+  if (!ended) g.exit(EXIT_FALL, len, 4 * len, false, true);
   return { g, len };
 }
 
@@ -199,15 +223,17 @@ export function compileWasmBlock(
   const st = c.state;
   const arena = st.arena;
   if (arena === undefined || wasmApi === undefined) return undefined;
-  const m = blockModule(c, page, slot, maxBlock);
-  if (m === null) return null;
   const gl = glueOf(c);
-  const inst = new wasmApi.Instance(new wasmApi.Module(m.bytes), { env: { mem: arena.memory, h: gl.call } });
   let tr = gl.tramp;
   if (tr === undefined || tr.next >= TABLE_SLOTS) {
     tr = newTrampoline();
     gl.tramp = tr;
   }
+  const m = blockModule(c, page, slot, maxBlock, tr);
+  if (m === null) return null;
+  const inst = new wasmApi.Instance(new wasmApi.Module(m.bytes), {
+    env: { mem: arena.memory, h: gl.call, t: tr.table },
+  });
   const ti = tr.next++;
   if (ti >= tr.table.length) tr.table.grow(Math.min(tr.table.length, TABLE_SLOTS - tr.table.length));
   tr.table.set(ti, inst.exports.b);
@@ -235,5 +261,6 @@ export function compileWasmBlock(
     // a handler branched (PC and c.jumped set) or took an exception (the count is negative)
     return k === EXIT_HANDLER_JUMP ? n : -n;
   };
+  LINKS.set(fn, { tramp: tr, ti, len: m.len });
   return { fn, len: m.len, inline: m.inline, bytes: m.bytes.length };
 }

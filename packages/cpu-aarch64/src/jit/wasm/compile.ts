@@ -52,6 +52,8 @@ export class BlockGen {
   flags = false;
   // fixed locals
   readonly BUDGET = 0;
+  /** Instructions the blocks chained before this one retired (a linked exit passes its sum on). */
+  readonly ACC = 3;
   readonly PCLO = 1;
   readonly PCHI = 2;
   readonly PC: number;
@@ -82,10 +84,17 @@ export class BlockGen {
   /** Handler calls emitted. */
   calls = 0;
 
-  /** `shape`: the first pass's registers (second pass: a handler call flushes and reloads them all). */
+  /**
+   * `shape`: the first pass's registers (second pass: a handler call flushes and reloads them all).
+   * `link`: the block already compiled at byte offset `off` of this block's start in the same page
+   * (its table index and length), for exits that go straight on to it; `typeIdx`: this function's
+   * type index (for return_call_indirect).
+   */
   constructor(
     readonly base: number,
     readonly shape?: BlockShape,
+    readonly link?: (off: number) => { ti: number; len: number } | undefined,
+    readonly typeIdx = 0,
   ) {
     this.PC = this.local(I64);
     this.N = this.local(I32);
@@ -196,7 +205,7 @@ export class BlockGen {
 
   local(t: number): number {
     this.locals.push(t);
-    return 3 + this.locals.length - 1;
+    return 4 + this.locals.length - 1;
   }
 
   op(o: number): this {
@@ -298,12 +307,45 @@ export class BlockGen {
     return this.op(OP.i64ExtendI32U).setXsp(r);
   }
 
-  /** Leave the block: ret = n + `ret`, next PC = pc + `off` (or, with `fromStack`, the popped i64), kind. */
-  exit(kind: number, ret: number, off: number, fromStack = false): this {
+  /** Store the registers the block writes and NZCV (the epilogue's write-back). */
+  writeBack(): this {
+    const s = this.base;
+    for (const slot of this.shape?.written ?? this.written) {
+      this.i32(0)
+        .get(this.regLocal(slot))
+        .mem(OP.i64Store, s + 8 * slot);
+    }
+    const fl = [this.NF, this.ZF, this.CF, this.VF];
+    if (this.shape?.flags ?? this.flags)
+      for (let k = 0; k < 4; k++)
+        this.i32(0)
+          .get(fl[k]!)
+          .mem(OP.i32Store, s + IO + 4 * k);
+    return this;
+  }
+
+  /**
+   * Leave the block: ret = n + `ret`, next PC = pc + `off` (or, with `fromStack`, the popped i64),
+   * kind. With `mayLink` (an exit of inline code to a fixed PC: nothing can have asked for a
+   * re-check or written code) and a block already compiled at the target in this page, go on to
+   * it by a tail call when its length fits in what is left of the budget, as JitEngine.enter
+   * would chain them.
+   */
+  exit(kind: number, ret: number, off: number, fromStack = false, mayLink = false): this {
     if (fromStack) this.set(this.NPC);
     else this.get(this.PC).i64n(off).op(OP.i64Add).set(this.NPC);
     this.get(this.N).i32(ret).op(OP.i32Add).set(this.RET);
     this.i32(kind).set(this.KIND);
+    const t = mayLink && !fromStack && off !== 0 ? this.link?.(off) : undefined;
+    if (t !== undefined) {
+      this.get(this.BUDGET).get(this.RET).op(OP.i32Sub).i32(t.len).op(OP.i32GeS).if();
+      this.writeBack();
+      this.get(this.BUDGET).get(this.RET).op(OP.i32Sub);
+      this.get(this.NPC).op(OP.i32WrapI64).get(this.NPC).i64(32, 0).op(OP.i64ShrU).op(OP.i32WrapI64);
+      this.get(this.ACC).get(this.RET).op(OP.i32Add).i32(t.ti);
+      this.b.u8(OP.returnCallIndirect).uleb(this.typeIdx).uleb(0);
+      this.end();
+    }
     this.b.u8(OP.br).uleb(this.depth + 1);
     return this;
   }
@@ -328,7 +370,7 @@ export class BlockGen {
       this.b.u8(OP.br).uleb(this.depth);
       this.end();
     }
-    return this.exit(EXIT_JUMP, i + 1, to);
+    return this.exit(EXIT_JUMP, i + 1, to, false, true);
   }
 
   /** Push ConditionHolds(cond) (ARM ARM J1.1.3 ConditionHolds) as i32 0/1. */
@@ -553,6 +595,8 @@ export class BlockGen {
       .uleb(0)
       .uleb(s + IO + 24);
     g(OP.localGet, this.RET);
+    g(OP.localGet, this.ACC);
+    pro.u8(OP.i32Add);
     return pro.view().slice();
   }
 }
@@ -924,7 +968,7 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
           .i64n(4 * i + 4)
           .op(OP.i64Add)
           .setX(30);
-        g.exit(EXIT_JUMP, i + 1, 4 * i + off);
+        g.exit(EXIT_JUMP, i + 1, 4 * i + off, false, true);
       } else g.takeBranch(i, off);
       return true;
     }

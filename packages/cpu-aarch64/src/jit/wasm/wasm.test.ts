@@ -85,6 +85,29 @@ describe("wasm back end", () => {
     }
   }, 300_000);
 
+  it("an exit to a block already compiled in the same page goes on to it inside WebAssembly (a tail call)", () => {
+    // movz x1, #0x4000, lsl #16; movz x0, #0; b +8; hvc #1; add x0, x0, #1; cmp x0, #1000; b.ne -16;
+    // hvc #0 (llvm-mc 14). Block at slot 4 (add..b.ne, hvc) compiles first, then the one at slot 2
+    // (b), whose exit to slot 4 is linked: one return to JS per iteration instead of two.
+    const program = [
+      0xd2a80001, 0xd2800000, 0x14000002, 0xd4000022, 0x91000400, 0xf10fa01f, 0x54ffff81, 0xd4000002,
+    ];
+    const bus = new Bus({ arena: new Arena({ maxBytes: 8 << 20 }) });
+    const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
+    ram.u8.set(new Uint8Array(new Uint32Array(program).buffer), 0);
+    const cpu = new Cpu({ bus, model: M1_MODEL, engine: "jit", jit: { threshold: 10, backend: "wasm" } });
+    cpu.setPC(0x4000_0000);
+    cpu.run(100_000);
+    expect(cpu.exit.reason).toBe("hvc");
+    expect(cpu.exit.imm).toBe(0);
+    expect(cpu.getX(0)).toBe(1000n);
+    expect(cpu.retired).toBe(2 + 4 * 1000 + 1);
+    const st = cpu.jit!.stats;
+    expect(st.blocksCompiled).toBe(2);
+    // unlinked: 1 + 3 instructions in two returns per iteration (2 per return); linked: 4
+    expect(st.insnsRun / st.blockRuns).toBeGreaterThan(3.5);
+  });
+
   it("runs a counted loop inside one WebAssembly block (same result and count as the interpreter)", () => {
     // movz x1, #0x4000, lsl #16; movz x0, #0; add x0, x0, #1; str x0, [x1, #0x1100];
     // ldr x2, [x1, #0x1100]; cmp x0, #1000; b.ne -16; hvc #0 (llvm-mc 14)

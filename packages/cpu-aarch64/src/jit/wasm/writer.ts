@@ -17,6 +17,8 @@ export const OP = {
   end: 0x0b,
   br: 0x0c,
   call: 0x10,
+  callIndirect: 0x11,
+  returnCallIndirect: 0x13,
   brIf: 0x0d,
   return: 0x0f,
   drop: 0x1a,
@@ -195,12 +197,14 @@ function section(out: Bytes, id: number, content: Bytes): void {
 
 /**
  * A module importing memory `env.mem` (shared, limits min 0 / max `maxPages`) and the functions
- * `imports` (indices 0..), and exporting each function of `funcs` under its name.
+ * `imports` (indices 0..), with `table` the function table `env.t`, and exporting each function of
+ * `funcs` under its name.
  */
 export function wasmModule(
   funcs: readonly WasmFunc[],
   maxPages: number,
   fimports: readonly WasmImport[] = [],
+  table = false,
 ): Uint8Array {
   const out = new Bytes();
   out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
@@ -214,7 +218,7 @@ export function wasmModule(
   }
   section(out, 1, types);
   const imports = new Bytes()
-    .uleb(1 + fimports.length)
+    .uleb(1 + fimports.length + (table ? 1 : 0))
     .name("env")
     .name("mem")
     .u8(0x02)
@@ -224,6 +228,8 @@ export function wasmModule(
   fimports.forEach((f, i) => {
     imports.name("env").name(f.name).u8(0x00).uleb(i);
   });
+  // env.t: a table of funcref, limits min 0 (table 0)
+  if (table) imports.name("env").name("t").u8(0x01).u8(0x70).u8(0x00).uleb(0);
   section(out, 2, imports);
   const fsec = new Bytes().uleb(funcs.length);
   for (let i = 0; i < funcs.length; i++) fsec.uleb(fimports.length + i);
