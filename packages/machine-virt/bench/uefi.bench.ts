@@ -9,6 +9,8 @@
 // directory) that one run to 20 M instructions fills first; "no code cache" runs with it off.
 // `--before PATH` also measures another build's dist/main.js (e.g. a worktree of an older commit)
 // in the same run. The armature run rows and QEMU run interleaved (the load of other jobs drifts).
+// The interleaved rows also print each process's CPU time (user + system, all threads, from
+// /proc/PID/stat at its first line; Linux): steadier than wall time on a shared host.
 // Prints figures (the median of `--runs N`, default 3); never fails on timing.
 //   pnpm --filter @armature/machine-virt bench:uefi [--runs N] [--before PATH/apps/cli/dist/main.js]
 import { spawn, spawnSync } from "node:child_process";
@@ -57,7 +59,26 @@ async function inProcess(kernel: Uint8Array, mode: "direct" | "uefi" | "uefi-acp
   return ms;
 }
 
-/** A process: ms from spawn to the first line on its stdout (killed then). */
+/**
+ * CPU ms (user + system, all threads) a running process used so far, from /proc/PID/stat (Linux;
+ * null elsewhere). Steadier than wall time on a host shared with other jobs; 10 ms ticks.
+ */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // after the command: state is field 3, utime 14 and stime 15 (proc(5)), in USER_HZ (100) ticks
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ms at the first line of the processes `processMs` ran since it was emptied (see cpuMsOf). */
+const cpuAtFirstLine: (number | null)[] = [];
+
+/** A process: ms from spawn to the first line on its stdout (killed then; its CPU ms to then in cpuAtFirstLine). */
 function processMs(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number | null> {
   return new Promise((resolve) => {
     const t0 = performance.now();
@@ -75,6 +96,7 @@ function processMs(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Pr
       out += d.toString("latin1");
       if (FIRST_LINE.test(out)) {
         clearTimeout(timer);
+        cpuAtFirstLine.push(cpuMsOf(p.pid));
         p.kill("SIGKILL");
         resolve(performance.now() - t0);
       }
@@ -169,10 +191,23 @@ if (existsSync(cli)) {
         ]),
     ]);
   const xs = rows.map((): (number | null)[] => []);
-  for (let i = 0; i < RUNS; i++) for (const [k, [, f]] of rows.entries()) xs[k]!.push(await f());
+  const cpu = rows.map((): (number | null)[] => []);
+  for (let i = 0; i < RUNS; i++)
+    for (const [k, [, f]] of rows.entries()) {
+      cpuAtFirstLine.length = 0;
+      xs[k]!.push(await f());
+      cpu[k]!.push(cpuAtFirstLine[0] ?? null);
+    }
   for (const [k, [name]] of rows.entries()) {
     results[name] = median(xs[k]!);
     console.log(`${name.padEnd(44)} ${xs[k]!.map((x) => (x === null ? "-" : Math.round(x))).join(" ")} ms`);
+  }
+  // CPU (user + system of the process, all its threads) from spawn to the first line.
+  for (const [k, [name]] of rows.entries()) {
+    const c = median(cpu[k]!);
+    if (c === null) continue;
+    results[`${name} (CPU)`] = c;
+    console.log(`${`${name} (CPU)`.padEnd(44)} ${cpu[k]!.map((x) => (x === null ? "-" : x)).join(" ")} ms`);
   }
   await measure("armature run (direct boot)", () => processMs("node", [...cliArgs, ...cliOpts], cc));
   await measure("armature --help (to its exit)", () => exitMs("node", [cli, "--help"]));
