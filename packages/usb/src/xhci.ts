@@ -1699,33 +1699,64 @@ export class XhciController implements MmioDevice, Snapshottable {
       this.transferError(slotId, dci, slot, firstData.addr, CC.STALL, firstData.t.status & 0x1ffff);
       return 0;
     }
-    let left = dirIn ? Math.min(r, total) : total;
+    // A short packet skips the rest of the TD.
+    if (
+      this.dataStage(
+        slotId,
+        dci,
+        ep,
+        td,
+        dirIn ? buf.subarray(0, Math.min(r, total)) : undefined,
+        total,
+        false,
+      ) === "short"
+    )
+      ep.edtla = 0;
+    return 0;
+  }
+
+  /**
+   * Completes a TD's data TRBs in order (Event Data TRBs with the EDTLA), IN data going from
+   * `inData` into their buffers; `moved` is what an OUT transfer took. A TRB that moved less than
+   * its length ends the stage with a short packet. Data TRBs are Normal and Isoch ones in a
+   * bulk/interrupt/isoch TD, every TRB but Event Data in a control Data Stage. "error" after a
+   * Host System Error.
+   */
+  private dataStage(
+    slotId: number,
+    dci: number,
+    ep: Endpoint,
+    trbs: readonly TdTrb[],
+    inData: Uint8Array | undefined,
+    moved: number,
+    control: boolean,
+  ): "done" | "short" | "error" {
+    let left = inData?.length ?? moved;
     let off = 0;
-    for (const t of td) {
+    for (const t of trbs) {
       const type = trbType(t.t.control);
-      if (type === TrbType.EVENT_DATA) {
-        this.completeTrb(slotId, dci, ep, t, 0, 0);
-        continue;
-      }
-      if (type !== TrbType.NORMAL && type !== TrbType.ISOCH) {
+      const data = control ? type !== TrbType.EVENT_DATA : type === TrbType.NORMAL || type === TrbType.ISOCH;
+      if (!data) {
         this.completeTrb(slotId, dci, ep, t, 0, 0);
         continue;
       }
       const len = t.t.status & 0x1ffff;
       const take = Math.min(len, left);
-      if (dirIn && !this.storeData(t, buf.subarray(off, off + take), "transfer")) return 0;
+      if (
+        inData !== undefined &&
+        !this.storeData(t, inData.subarray(off, off + take), control ? "control data" : "transfer")
+      )
+        return "error";
       off += take;
       left -= take;
       ep.edtla += take;
       if (take < len) {
-        // Short packet: the rest of the TD is skipped.
         this.shortPacket(t, len - take, slotId, dci);
-        ep.edtla = 0;
-        return 0;
+        return "short";
       }
       this.completeTrb(slotId, dci, ep, t, len, 0);
     }
-    return 0;
+    return "done";
   }
 
   /**
@@ -1847,27 +1878,20 @@ export class XhciController implements MmioDevice, Snapshottable {
       return 0;
     }
     this.event(slotId, dci, setup, 0, CC.SUCCESS);
-    let left = dirIn ? Math.min(r, n) : dataLen;
-    let off = 0;
     ep.edtla = 0;
-    for (const t of data) {
-      if (trbType(t.t.control) === TrbType.EVENT_DATA) {
-        this.completeTrb(slotId, dci, ep, t, 0, 0);
-        continue;
-      }
-      const len = t.t.status & 0x1ffff;
-      const take = Math.min(len, left);
-      if (dirIn && !this.storeData(t, buf.subarray(off, off + take), "control data")) return 0;
-      off += take;
-      left -= take;
-      ep.edtla += take;
-      if (take < len) {
-        this.shortPacket(t, len - take, slotId, dci);
-        // The Status Stage still runs after a short Data Stage (§4.11.2.2).
-        break;
-      }
-      this.event(slotId, dci, t, 0, CC.SUCCESS);
-    }
+    // The Status Stage also runs after a short Data Stage (§4.11.2.2).
+    if (
+      this.dataStage(
+        slotId,
+        dci,
+        ep,
+        data,
+        dirIn ? buf.subarray(0, Math.min(r, n)) : undefined,
+        dataLen,
+        true,
+      ) === "error"
+    )
+      return 0;
     this.event(slotId, dci, status, 0, CC.SUCCESS);
     return 0;
   }
