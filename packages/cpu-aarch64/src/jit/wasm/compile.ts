@@ -658,7 +658,14 @@ function transfer(g: BlockGen, i: number, w: number, addr: () => void, after: ()
     after();
     return true;
   }
-  if (size === 3 && opc !== 1) return false; // PRFM
+  if (size === 3 && opc === 2) {
+    // PRFM/PRFUM: a hint; the interpreter computes the address and touches nothing
+    addr();
+    g.op(OP.drop);
+    after();
+    return true;
+  }
+  if (size === 3 && opc !== 1) return false;
   if (size === 2 && opc === 3) return false;
   addr();
   g.tlb(i, size, false);
@@ -1103,6 +1110,99 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
         g.at(bytes).get(g.V2).mem(st, 0);
       }
       if (mode !== 2) g.get(g.WB).setXsp(n);
+      return true;
+    }
+    case "addsub_carry": {
+      // ADC/ADCS/SBC/SBCS: Rn + (Rm or NOT Rm) + C (AddWithCarry with the carry flag in)
+      const sub = ((w >>> 30) & 1) === 1;
+      const S = ((w >>> 29) & 1) === 1;
+      const m = (w >>> 16) & 31;
+      g.flags = true;
+      if (sf) {
+        g.x(n).set(g.A).x(m);
+        if (sub) g.i64(-1, -1).op(OP.i64Xor);
+        g.set(g.B);
+        g.get(g.A).get(g.B).op(OP.i64Add).get(g.CF).op(OP.i64ExtendI32U).op(OP.i64Add).set(g.R);
+        if (S) {
+          // C: unsigned overflow, r < a, or r == a with a carry in
+          const { A, B, R: r } = g;
+          g.get(r).get(A).op(OP.i64LtU).get(g.CF).get(r).get(A).op(OP.i64Eq).op(OP.i32And).op(OP.i32Or);
+          g.get(A)
+            .get(r)
+            .op(OP.i64Xor)
+            .get(B)
+            .get(r)
+            .op(OP.i64Xor)
+            .op(OP.i64And)
+            .i64(0, 0)
+            .op(OP.i64LtS)
+            .set(g.VF);
+          g.set(g.CF);
+          g.get(r).i64(0, 0).op(OP.i64LtS).set(g.NF);
+          g.get(r).op(OP.i64Eqz).set(g.ZF);
+        }
+        g.get(g.R).setX(d);
+      } else {
+        g.w(n).set(g.a).w(m);
+        if (sub) g.i32(-1).op(OP.i32Xor);
+        g.set(g.bb);
+        g.get(g.a).get(g.bb).op(OP.i32Add).get(g.CF).op(OP.i32Add).set(g.r);
+        if (S) {
+          const { a, bb, r } = g;
+          g.get(r).get(a).op(OP.i32LtU).get(g.CF).get(r).get(a).op(OP.i32Eq).op(OP.i32And).op(OP.i32Or);
+          g.get(a)
+            .get(r)
+            .op(OP.i32Xor)
+            .get(bb)
+            .get(r)
+            .op(OP.i32Xor)
+            .op(OP.i32And)
+            .i32(31)
+            .op(OP.i32ShrU)
+            .set(g.VF);
+          g.set(g.CF);
+          g.get(r).i32(31).op(OP.i32ShrU).set(g.NF);
+          g.get(r).op(OP.i32Eqz).set(g.ZF);
+        }
+        g.get(g.r).setW(d);
+      }
+      return true;
+    }
+    case "dp_1src": {
+      // REV16, REV32/REV (W), REV (X), CLZ; RBIT and CLS through the handler
+      const opc = (w >>> 10) & 0x3f;
+      if (((w >>> 16) & 31) !== 0 || ((w >>> 29) & 1) !== 0) return false;
+      if (opc === 4) {
+        if (sf) g.x(n).op(OP.i64Clz).setX(d);
+        else g.w(n).op(OP.i32Clz).setW(d);
+        return true;
+      }
+      if (opc < 1 || opc > 3 || (!sf && opc === 3)) return false;
+      if (sf) {
+        // bytes swapped within halfwords, then halfwords within words, then the words
+        g.x(n).set(g.V1);
+        g.get(g.V1).i64(8, 0).op(OP.i64ShrU).i64(0x00ff00ff, 0x00ff00ff).op(OP.i64And);
+        g.get(g.V1).i64(0x00ff00ff, 0x00ff00ff).op(OP.i64And).i64(8, 0).op(OP.i64Shl).op(OP.i64Or).set(g.V1);
+        if (opc >= 2) {
+          g.get(g.V1).i64(16, 0).op(OP.i64ShrU).i64(0x0000ffff, 0x0000ffff).op(OP.i64And);
+          g.get(g.V1)
+            .i64(0x0000ffff, 0x0000ffff)
+            .op(OP.i64And)
+            .i64(16, 0)
+            .op(OP.i64Shl)
+            .op(OP.i64Or)
+            .set(g.V1);
+        }
+        g.get(g.V1);
+        if (opc === 3) g.i64(32, 0).op(OP.i64Rotr);
+        g.setX(d);
+      } else {
+        g.w(n).set(g.a);
+        g.get(g.a).i32(8).op(OP.i32ShrU).i32(0x00ff00ff).op(OP.i32And);
+        g.get(g.a).i32(0x00ff00ff).op(OP.i32And).i32(8).op(OP.i32Shl).op(OP.i32Or);
+        if (opc === 2) g.i32(16).op(OP.i32Rotr);
+        g.setW(d);
+      }
       return true;
     }
     case "dp_3src": {
