@@ -2,21 +2,14 @@
 // parallels --kernel FILE`) runs as the same bytes given whole do: the built-in UEFI reads it
 // straight into guest RAM where it lays the image out.
 import { ConfigError } from "@armature/core";
-import { buildTestPe } from "@armature/uefi/test";
+import { bootImageFileOf, buildTestPe } from "@armature/uefi/test";
 import { describe, expect, it } from "vitest";
 import { ParallelsMachine } from "./index.js";
 
 describe("ParallelsMachine kernel as a BootImageFile", () => {
   it("runs as the same bytes do, read in pieces; an empty one is a ConfigError", async () => {
     const image = buildTestPe();
-    const reads: number[] = [];
-    const file = {
-      size: image.length,
-      read(dst: Uint8Array, position: number) {
-        reads.push(position);
-        dst.set(image.subarray(position, position + dst.length));
-      },
-    };
+    const { file, reads } = bootImageFileOf(image);
     const runs: [string, number, string][] = [];
     for (const kernel of [image, file]) {
       let text = "";

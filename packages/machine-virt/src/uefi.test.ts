@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { MemoryBlockBackend } from "@armature/core";
 import { GUID } from "@armature/uefi";
-import { buildTestPe } from "@armature/uefi/test";
+import { bootImageFileOf, buildTestPe } from "@armature/uefi/test";
 import { describe, expect, it } from "vitest";
 import { VirtMachine } from "./machine.js";
 
@@ -28,14 +28,7 @@ describe("the virt board's built-in UEFI (uefi option)", () => {
 
   it("a kernel given as a BootImageFile runs as the same bytes do (UEFI reads it into RAM; direct boot reads it all)", async () => {
     const image = buildTestPe();
-    const reads: number[] = [];
-    const file = {
-      size: image.length,
-      read(dst: Uint8Array, position: number) {
-        reads.push(position);
-        dst.set(image.subarray(position, position + dst.length));
-      },
-    };
+    const { file, reads } = bootImageFileOf(image);
     const runs: [string, number][] = [];
     for (const kernel of [image, file]) {
       const con = bytes();

@@ -4,7 +4,21 @@
 import { Bus } from "@armature/core";
 import { type UefiAction, UefiFirmware, type UefiOptions } from "../firmware.js";
 import { MemoryType } from "../memmap.js";
+import type { BootImageFile } from "../pe.js";
 import type { UefiCpu, UefiPlatform } from "../platform.js";
+
+/** A BootImageFile over `image` (reads copy from it), and the positions it was read at, in order. */
+export function bootImageFileOf(image: Uint8Array): { file: BootImageFile; reads: number[] } {
+  const reads: number[] = [];
+  const file: BootImageFile = {
+    size: image.length,
+    read(dst, position) {
+      reads.push(position);
+      dst.set(image.subarray(position, position + dst.length));
+    },
+  };
+  return { file, reads };
+}
 
 export interface TestPeOptions {
   /** Instruction words of .text (entry at its start). */
