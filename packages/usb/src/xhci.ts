@@ -211,6 +211,15 @@ interface Endpoint {
  * the command completes with Endpoint Not Enabled or Context State Error (§4.6.8-4.6.10) and the
  * result is undefined.
  */
+/**
+ * Whether a TD's TRB carries data: Normal and Isoch TRBs in a bulk/interrupt/isoch TD, every TRB
+ * but Event Data in a control Data Stage.
+ */
+function isDataTrb(t: TdTrb, control: boolean): boolean {
+  const type = trbType(t.t.control);
+  return control ? type !== TrbType.EVENT_DATA : type === TrbType.NORMAL || type === TrbType.ISOCH;
+}
+
 function endpointIn(
   slot: Slot,
   dci: number,
@@ -1677,19 +1686,7 @@ export class XhciController implements MmioDevice, Snapshottable {
       return 0;
     }
     const buf = this.buffer(total);
-    if (!dirIn) {
-      let off = 0;
-      for (const t of td) {
-        const type = trbType(t.t.control);
-        if (type !== TrbType.NORMAL && type !== TrbType.ISOCH) continue;
-        const len = t.t.status & 0x1ffff;
-        if (!this.fetch(t, buf.subarray(off, off + len))) {
-          this.hostSystemError(`transfer buffer read at 0x${trbParameter(t.t).toString(16)} failed`);
-          return 0;
-        }
-        off += len;
-      }
-    }
+    if (!dirIn && !this.fetchData(td, buf, false)) return 0;
     const r = dev.transfer(epAddr, buf);
     if (r === USB_NAK) return USB_NAK;
     const firstData =
@@ -1716,6 +1713,25 @@ export class XhciController implements MmioDevice, Snapshottable {
   }
 
   /**
+   * OUT data from a TD's data TRBs (see dataStage) into `buf`, in order and up to its length (a
+   * control transfer moves at most wLength bytes); false after a Host System Error.
+   */
+  private fetchData(trbs: readonly TdTrb[], buf: Uint8Array, control: boolean): boolean {
+    let off = 0;
+    for (const t of trbs) {
+      if (!isDataTrb(t, control) || (control && off >= buf.length)) continue;
+      const len = Math.min(t.t.status & 0x1ffff, buf.length - off);
+      if (!this.fetch(t, buf.subarray(off, off + len))) {
+        const what = control ? "control data" : "transfer";
+        this.hostSystemError(`${what} buffer read at 0x${trbParameter(t.t).toString(16)} failed`);
+        return false;
+      }
+      off += len;
+    }
+    return true;
+  }
+
+  /**
    * Completes a TD's data TRBs in order (Event Data TRBs with the EDTLA), IN data going from
    * `inData` into their buffers; `moved` is what an OUT transfer took. A TRB that moved less than
    * its length ends the stage with a short packet. Data TRBs are Normal and Isoch ones in a
@@ -1734,9 +1750,7 @@ export class XhciController implements MmioDevice, Snapshottable {
     let left = inData?.length ?? moved;
     let off = 0;
     for (const t of trbs) {
-      const type = trbType(t.t.control);
-      const data = control ? type !== TrbType.EVENT_DATA : type === TrbType.NORMAL || type === TrbType.ISOCH;
-      if (!data) {
+      if (!isDataTrb(t, control)) {
         this.completeTrb(slotId, dci, ep, t, 0, 0);
         continue;
       }
@@ -1858,18 +1872,7 @@ export class XhciController implements MmioDevice, Snapshottable {
     for (const t of data) if (trbType(t.t.control) !== TrbType.EVENT_DATA) dataLen += t.t.status & 0x1ffff;
     const n = Math.min(dataLen, req.wLength);
     const buf = this.buffer(n).slice();
-    if (!dirIn) {
-      let off = 0;
-      for (const t of data) {
-        if (trbType(t.t.control) === TrbType.EVENT_DATA || off >= n) continue;
-        const len = Math.min(t.t.status & 0x1ffff, n - off);
-        if (!this.fetch(t, buf.subarray(off, off + len))) {
-          this.hostSystemError("control data buffer read failed");
-          return 0;
-        }
-        off += len;
-      }
-    }
+    if (!dirIn && !this.fetchData(data, buf, true)) return 0;
     const r = dev.control(req, buf);
     if (r === USB_NAK) return USB_NAK;
     if (r === USB_STALL || r < 0) {
