@@ -155,7 +155,12 @@ export function blockModule(
   const first = generate(c, page, slot, maxBlock, undefined, link, 0);
   if (first === null) return null;
   const typeIdx = first.g.calls > 0 ? 1 : 0;
-  const second = generate(c, page, slot, maxBlock, first.g.shapeOf(), link, typeIdx);
+  // without handler calls and linked exits the first pass used no register set before it was
+  // complete, and its locals are numbered as the second pass would number them: it is final
+  const second =
+    first.g.calls === 0 && first.g.links === 0
+      ? first
+      : generate(c, page, slot, maxBlock, first.g.shapeOf(), link, typeIdx);
   if (second === null) return null;
   const { g, len } = second;
   const body = g.finish(len);

@@ -83,6 +83,8 @@ export class BlockGen {
   readonly ST: number;
   /** Handler calls emitted. */
   calls = 0;
+  /** Linked exits emitted. */
+  links = 0;
 
   /**
    * `shape`: the first pass's registers (second pass: a handler call flushes and reloads them all).
@@ -338,6 +340,7 @@ export class BlockGen {
     this.i32(kind).set(this.KIND);
     const t = mayLink && !fromStack && off !== 0 ? this.link?.(off) : undefined;
     if (t !== undefined) {
+      this.links++;
       this.get(this.BUDGET).get(this.RET).op(OP.i32Sub).i32(t.len).op(OP.i32GeS).if();
       this.writeBack();
       this.get(this.BUDGET).get(this.RET).op(OP.i32Sub);
