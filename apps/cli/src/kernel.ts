@@ -2,6 +2,8 @@
 // the mistakes that would otherwise end in a silent guest.
 import { readKernel } from "@armature/boot";
 import { hex } from "@armature/core";
+import type { BootImageFile } from "@armature/uefi";
+import { peImageFile, readBytes } from "./files.js";
 
 /** arm64 Linux's COMMAND_LINE_SIZE: longer command lines are cut. */
 export const ARM64_COMMAND_LINE_SIZE = 2048;
@@ -93,6 +95,30 @@ export function uefiKernelFacts(
     ? undefined
     : `kernel "${path}" has no PE/COFF header (no EFI stub): the built-in UEFI cannot start it`;
   return facts;
+}
+
+/**
+ * The kernel file as `armature run` boots it, and its facts. Through the built-in UEFI (`uefi`), a
+ * PE/COFF file is read on demand (peImageFile: its headers now, the rest straight into guest RAM
+ * where the firmware lays it out) and the facts are the UEFI's (uefiKernelFacts); otherwise the
+ * file is read whole.
+ */
+export function runKernel(
+  path: string,
+  o: { ramBase: number; uefi: boolean },
+): { kernel: Uint8Array | BootImageFile; facts: KernelFacts } {
+  const pe = o.uefi ? peImageFile(path) : undefined;
+  const head = pe === undefined ? readBytes(path) : pe.head;
+  const facts = kernelFacts(
+    path,
+    head,
+    o.ramBase,
+    pe === undefined ? undefined : { size: pe.file.size, readAll: () => readBytes(path) },
+  );
+  return {
+    kernel: pe === undefined ? head : pe.file,
+    facts: o.uefi ? uefiKernelFacts(facts, path, head, pe?.file.size) : facts,
+  };
 }
 
 /** A warning when the command line is longer than arm64 Linux keeps. */

@@ -2,6 +2,7 @@ import type { Display } from "@armature/core";
 import { CPU_ENGINES, type Cpu, type CpuEngine } from "@armature/cpu-aarch64";
 import type { DebugTarget } from "@armature/debug";
 import { type DisplaySpec, VncServer } from "@armature/display";
+import type { BootImageFile } from "@armature/uefi";
 import type { OptionSpecs } from "../args.js";
 import type { CliIo } from "../command.js";
 import { readBytes } from "../files.js";
@@ -122,12 +123,14 @@ export function bootWarnings(
 export function commonMachineOptions(
   o: RunCommonOptions & { smp: number; memoryMiB: number },
   console: ConsoleTracker,
+  kernel?: Uint8Array | BootImageFile,
 ): {
   cpus: number;
   memoryMiB: number;
   deterministic: boolean;
   engine: CpuEngine;
   console: ConsoleTracker;
+  kernel?: Uint8Array | BootImageFile;
   initrd?: Uint8Array;
   cmdline?: string;
 } {
@@ -137,6 +140,7 @@ export function commonMachineOptions(
     deterministic: o.deterministic,
     engine: startEngine(o).engine,
     console,
+    ...(kernel === undefined ? {} : { kernel }),
     ...(o.initrd === undefined ? {} : { initrd: readBytes(o.initrd) }),
     ...(o.append === undefined ? {} : { cmdline: o.append }),
   };

@@ -11,9 +11,9 @@ import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
-import { diskFile, inputFile, outputFile, peImageFile, readBytes } from "../files.js";
+import { diskFile, inputFile, outputFile, readBytes } from "../files.js";
 import { ConsoleTracker, showsStatus } from "../host-log.js";
-import { kernelFacts, uefiKernelFacts } from "../kernel.js";
+import { runKernel } from "../kernel.js";
 import { readable } from "./console-loop.js";
 import { DEBUG_HELP, DEBUG_OPTIONS } from "./debug-options.js";
 import {
@@ -162,30 +162,15 @@ export async function runParallels(args: readonly string[], io: CliIo): Promise<
     throw new ConfigError(
       `cdrom "${opts.cdrom}" is ${iso.length} bytes, not a whole number of 2048-byte blocks`,
     );
-  // A PE/COFF kernel is read straight into guest RAM where the firmware lays it out (peImageFile).
-  const pe = opts.kernel === undefined ? undefined : peImageFile(opts.kernel);
-  const kernel = opts.kernel === undefined ? undefined : pe === undefined ? readBytes(opts.kernel) : pe.head;
-  const facts =
-    opts.kernel === undefined || kernel === undefined
-      ? { summary: "none (the UEFI boot manager boots the disks)", warning: undefined }
-      : uefiKernelFacts(
-          kernelFacts(
-            opts.kernel,
-            kernel,
-            0,
-            pe === undefined ? undefined : { size: pe.file.size, readAll: () => readBytes(opts.kernel!) },
-          ),
-          opts.kernel,
-          kernel,
-          pe?.file.size,
-        );
+  // The built-in UEFI starts the kernel: a PE/COFF file is read straight into guest RAM (runKernel).
+  const k = opts.kernel === undefined ? undefined : runKernel(opts.kernel, { ramBase: 0, uefi: true });
+  const facts = k?.facts ?? { summary: "none (the UEFI boot manager boots the disks)", warning: undefined };
   bootWarnings(io, facts, opts);
   // Device warnings and the silence status go to stderr on a line of their own (host-log.ts).
   const tracker = new ConsoleTracker((b) => process.stdout.write(b));
   const mo: ParallelsMachineOptions = {
-    ...commonMachineOptions(opts, tracker),
+    ...commonMachineOptions(opts, tracker, k?.kernel),
     iommu: opts.iommu,
-    ...(kernel === undefined ? {} : { kernel: pe === undefined ? kernel : pe.file }),
     ...(opts.net === "none" ? { net: "none" as const } : {}),
     ...(opts.mac === undefined ? {} : { mac: opts.mac }),
     ...(opts.disk === undefined

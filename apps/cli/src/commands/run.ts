@@ -21,9 +21,9 @@ import { fileArg, intArg, maxInstructionsArg, type OptionSpecs, parseArgs } from
 import { bootBanner, netSummary } from "../banner.js";
 import { type CliIo, CliUsageError, type Command } from "../command.js";
 import { EXIT_HELP } from "../exit.js";
-import { diskFile, inputFile, outputFile, peImageFile, readBytes } from "../files.js";
+import { diskFile, inputFile, outputFile, readBytes } from "../files.js";
 import { ConsoleTracker, LOG_LEVELS, type LogLevel, showsStatus } from "../host-log.js";
-import { kernelFacts, uefiKernelFacts } from "../kernel.js";
+import { runKernel } from "../kernel.js";
 import { readable } from "./console-loop.js";
 import { DEBUG_HELP, DEBUG_OPTIONS } from "./debug-options.js";
 import {
@@ -381,37 +381,32 @@ export const runCommand: Command = {
       io.out(HELP);
       return 0;
     }
-    // Through the built-in UEFI, a PE/COFF kernel is read straight into guest RAM (peImageFile).
-    const pe = opts.uefi !== undefined && opts.kernel !== undefined ? peImageFile(opts.kernel) : undefined;
-    const kernel =
-      opts.kernel === undefined ? undefined : pe === undefined ? readBytes(opts.kernel) : pe.head;
-    const kernelSize = pe === undefined ? kernel?.length : pe.file.size;
-    const facts =
-      opts.kernel === undefined || kernel === undefined
-        ? {
-            summary:
-              opts.uefi !== undefined
-                ? "none (the UEFI boot manager boots the disks)"
-                : `firmware ${opts.bios ?? ""}`,
-            warning: undefined,
-          }
-        : kernelFacts(
-            opts.kernel,
-            kernel,
-            virtConfig({ layout: opts.layout }).layout.ramBase,
-            pe === undefined ? undefined : { size: pe.file.size, readAll: () => readBytes(opts.kernel!) },
-          );
-    let via = "";
-    if (opts.uefi !== undefined && kernel !== undefined) {
-      uefiKernelFacts(facts, opts.kernel!, kernel, kernelSize);
-      via = opts.uefi.acpi ? " via the built-in UEFI (ACPI)" : " via the built-in UEFI (DT)";
-    }
+    // Through the built-in UEFI, a PE/COFF kernel is read straight into guest RAM (runKernel).
+    const k =
+      opts.kernel === undefined
+        ? undefined
+        : runKernel(opts.kernel, {
+            ramBase: virtConfig({ layout: opts.layout }).layout.ramBase,
+            uefi: opts.uefi !== undefined,
+          });
+    const facts = k?.facts ?? {
+      summary:
+        opts.uefi !== undefined
+          ? "none (the UEFI boot manager boots the disks)"
+          : `firmware ${opts.bios ?? ""}`,
+      warning: undefined,
+    };
+    const via =
+      opts.uefi === undefined || k === undefined
+        ? ""
+        : opts.uefi.acpi
+          ? " via the built-in UEFI (ACPI)"
+          : " via the built-in UEFI (DT)";
     bootWarnings(io, facts, opts);
     const tracker = new ConsoleTracker((b) => process.stdout.write(b));
     const mo: VirtMachineOptions = {
-      ...commonMachineOptions(opts, tracker),
+      ...commonMachineOptions(opts, tracker, k?.kernel),
       layout: opts.layout,
-      ...(kernel === undefined ? {} : { kernel: pe === undefined ? kernel : pe.file }),
       net: opts.net,
       iommu: opts.iommu,
       ...(opts.netDump === undefined ? {} : { netDump: opts.netDump }),
