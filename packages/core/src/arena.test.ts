@@ -3,6 +3,7 @@ import { Arena, MAX_ARENA_BYTES } from "./arena.js";
 import { Bus } from "./bus.js";
 import { ConfigError } from "./errors.js";
 import { RamRegion } from "./memory.js";
+import { withEnv } from "./test/index.js";
 
 describe("Arena", () => {
   it("allocates aligned, zeroed, non-overlapping ranges", () => {
@@ -56,25 +57,19 @@ describe("Arena", () => {
     const own = bus.addRam("own", 0x5000_0000, new ArrayBuffer(4096));
     expect(arena.offsetOf(own)).toBe(-1);
     expect(own.buffer).not.toBe(arena.buffer);
-    expect(new Bus().arena).toBeUndefined();
+    withEnv({ ARMATURE_ARENA: undefined, ARMATURE_JIT_BACKEND: undefined }, () =>
+      expect(new Bus().arena).toBeUndefined(),
+    );
   });
 
   it("ARMATURE_ARENA=1 or ARMATURE_JIT_BACKEND=wasm gives a new Bus an arena", () => {
-    const saved = [process.env.ARMATURE_ARENA, process.env.ARMATURE_JIT_BACKEND];
-    try {
-      delete process.env.ARMATURE_JIT_BACKEND;
-      process.env.ARMATURE_ARENA = "1";
+    withEnv({ ARMATURE_ARENA: "1", ARMATURE_JIT_BACKEND: undefined }, () => {
       expect(new Bus().arena).toBeInstanceOf(Arena);
       delete process.env.ARMATURE_ARENA;
       expect(new Bus().arena).toBeUndefined();
       process.env.ARMATURE_JIT_BACKEND = "wasm";
       expect(new Bus().arena).toBeInstanceOf(Arena);
-    } finally {
-      if (saved[0] === undefined) delete process.env.ARMATURE_ARENA;
-      else process.env.ARMATURE_ARENA = saved[0];
-      if (saved[1] === undefined) delete process.env.ARMATURE_JIT_BACKEND;
-      else process.env.ARMATURE_JIT_BACKEND = saved[1];
-    }
+    });
   });
 
   it("RamRegion over part of a buffer: offset and length, checked", () => {

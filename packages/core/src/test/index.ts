@@ -222,3 +222,21 @@ export function withTempDir<T>(prefix: string, fn: (dir: string) => T): T {
   remove();
   return result;
 }
+
+/**
+ * Runs `fn` with the environment variables in `vars` set (undefined: unset) and puts every one back
+ * as it was afterwards, whatever happens (synchronous `fn` only).
+ */
+export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const saved = Object.keys(vars).map((k) => [k, process.env[k]] as const);
+  const set = (k: string, v: string | undefined): void => {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
+  for (const [k, v] of Object.entries(vars)) set(k, v);
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of saved) set(k, v);
+  }
+}

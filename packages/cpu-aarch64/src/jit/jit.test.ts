@@ -1,4 +1,5 @@
 import { Bus, ConfigError } from "@armature/core";
+import { withEnv } from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { Cpu } from "../interp/cpu.js";
 import { generatorEntries, Rng } from "../interp/difftest.js";
@@ -30,9 +31,7 @@ describe("translator vs interpreter, lockstep", () => {
 
 describe("translator threshold", () => {
   it("ARMATURE_JIT_THRESHOLD replaces the default, not an explicit threshold; junk is a ConfigError", () => {
-    const saved = process.env.ARMATURE_JIT_THRESHOLD;
-    try {
-      process.env.ARMATURE_JIT_THRESHOLD = "3";
+    withEnv({ ARMATURE_JIT_THRESHOLD: "3", ARMATURE_JIT_BACKEND: undefined }, () => {
       expect(new JitEngine().threshold).toBe(3);
       expect(new JitEngine({ threshold: 9 }).threshold).toBe(9);
       for (const junk of ["0", "-1", "1.5", "many"]) {
@@ -41,19 +40,13 @@ describe("translator threshold", () => {
       }
       delete process.env.ARMATURE_JIT_THRESHOLD;
       expect(new JitEngine().threshold).toBe(1_000_000);
-    } finally {
-      if (saved === undefined) delete process.env.ARMATURE_JIT_THRESHOLD;
-      else process.env.ARMATURE_JIT_THRESHOLD = saved;
-    }
+    });
   });
 });
 
 describe("translator back end", () => {
   it('defaults to "wasm" on a CPU whose bus has an arena, "js" without one; ARMATURE_JIT_BACKEND chooses', () => {
-    const saved = [process.env.ARMATURE_JIT_BACKEND, process.env.ARMATURE_ARENA];
-    try {
-      delete process.env.ARMATURE_JIT_BACKEND;
-      delete process.env.ARMATURE_ARENA;
+    withEnv({ ARMATURE_JIT_BACKEND: undefined, ARMATURE_ARENA: undefined }, () => {
       const onArena = new Cpu({ bus: new Bus({ arena: "auto" }), model: M1_MODEL, engine: "jit" });
       expect(onArena.jit?.backend).toBe("wasm");
       expect(new Cpu({ bus: new Bus(), model: M1_MODEL, engine: "jit" }).jit?.backend).toBe("js");
@@ -65,11 +58,6 @@ describe("translator back end", () => {
       process.env.ARMATURE_JIT_BACKEND = "js";
       expect(new JitEngine({}, true).backend).toBe("js");
       expect(new JitEngine({ backend: "wasm" }, false).backend).toBe("wasm");
-    } finally {
-      if (saved[0] === undefined) delete process.env.ARMATURE_JIT_BACKEND;
-      else process.env.ARMATURE_JIT_BACKEND = saved[0];
-      if (saved[1] === undefined) delete process.env.ARMATURE_ARENA;
-      else process.env.ARMATURE_ARENA = saved[1];
-    }
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { Arena, Bus, ConfigError, wasmApi } from "@armature/core";
+import { withEnv } from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { Cpu } from "../../interp/cpu.js";
 import { generatorEntries, Rng } from "../../interp/difftest.js";
@@ -37,10 +38,7 @@ describe("wasm writer", () => {
 
 describe("wasm back end", () => {
   it("is chosen by the option or ARMATURE_JIT_BACKEND, with its own default threshold; junk is a ConfigError", () => {
-    const saved = [process.env.ARMATURE_JIT_BACKEND, process.env.ARMATURE_JIT_THRESHOLD];
-    try {
-      delete process.env.ARMATURE_JIT_BACKEND;
-      delete process.env.ARMATURE_JIT_THRESHOLD;
+    withEnv({ ARMATURE_JIT_BACKEND: undefined, ARMATURE_JIT_THRESHOLD: undefined }, () => {
       expect(new JitEngine().backend).toBe("js");
       expect(new JitEngine().threshold).toBe(1_000_000);
       const w = new JitEngine({ backend: "wasm" });
@@ -52,18 +50,11 @@ describe("wasm back end", () => {
       process.env.ARMATURE_JIT_BACKEND = "llvm";
       expect(() => new JitEngine()).toThrow(ConfigError);
       expect(() => new JitEngine({ backend: "x" as never })).toThrow(ConfigError);
-    } finally {
-      if (saved[0] === undefined) delete process.env.ARMATURE_JIT_BACKEND;
-      else process.env.ARMATURE_JIT_BACKEND = saved[0];
-      if (saved[1] === undefined) delete process.env.ARMATURE_JIT_THRESHOLD;
-      else process.env.ARMATURE_JIT_THRESHOLD = saved[1];
-    }
+    });
   });
 
   it("lockstep against the interpreter: random streams, identical state at every stop", () => {
-    const saved = process.env.ARMATURE_JIT_BACKEND;
-    process.env.ARMATURE_JIT_BACKEND = "wasm";
-    try {
+    withEnv({ ARMATURE_JIT_BACKEND: "wasm" }, () => {
       const n = Number(process.env.JIT_CASES ?? 100);
       const seed = Number(process.env.JIT_SEED ?? Date.now() % 2 ** 31);
       console.log(`wasm lockstep: seed ${seed} (JIT_SEED=${seed} to replay), ${n} cases`);
@@ -79,10 +70,7 @@ describe("wasm back end", () => {
       }
       console.log(`wasm lockstep: ${insns} instructions, ${translated} in translated blocks`);
       expect(translated).toBeGreaterThan(insns / 5);
-    } finally {
-      if (saved === undefined) delete process.env.ARMATURE_JIT_BACKEND;
-      else process.env.ARMATURE_JIT_BACKEND = saved;
-    }
+    });
   }, 300_000);
 
   it("an exit to a block already compiled in the same page goes on to it inside WebAssembly (a tail call)", () => {
