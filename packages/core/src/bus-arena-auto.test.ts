@@ -14,6 +14,7 @@ describe('Bus({ arena: "auto" })', () => {
       const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
       expect(bus.arena!.offsetOf(ram)).toBeGreaterThanOrEqual(0);
       expect(ram.buffer).toBe(bus.arena!.buffer);
+      expect(bus.arenaSpilled).toBe(false);
     }));
 
   it("ARMATURE_ARENA=0 or ARMATURE_JIT_BACKEND=js turn it off", () => {
@@ -34,6 +35,7 @@ describe('Bus({ arena: "auto" })', () => {
       expect(arena.offsetOf(big)).toBe(-1);
       expect(big.buffer).not.toBe(arena.buffer);
       expect(arena.used).toBe(0);
+      expect(bus.arenaSpilled).toBe(true);
       const small = bus.addRam("small", 0x4000_0000, 65536);
       expect(arena.offsetOf(small)).toBe(0);
     }));

@@ -86,6 +86,8 @@ export class Bus {
   readonly arena: Arena | undefined;
   /** "auto": RAM that does not fit the arena goes outside it instead of failing. */
   private readonly arenaSpill: boolean;
+  /** Whether a RAM region was placed outside the arena ("auto" only): then not all RAM is in it. */
+  arenaSpilled = false;
 
   constructor(opts: BusOptions = {}) {
     this.arenaSpill = opts.arena === "auto";
@@ -93,12 +95,16 @@ export class Bus {
   }
 
   addRam(name: string, base: PhysAddr, sizeOrBuffer: number | GuestBuffer): RamRegion {
-    const r =
+    const spill =
       this.arena !== undefined &&
+      this.arenaSpill &&
       typeof sizeOrBuffer === "number" &&
-      !(this.arenaSpill && this.arena.used + sizeOrBuffer + AUTO_ARENA_KEEP > this.arena.maxBytes)
+      this.arena.used + sizeOrBuffer + AUTO_ARENA_KEEP > this.arena.maxBytes;
+    const r =
+      this.arena !== undefined && typeof sizeOrBuffer === "number" && !spill
         ? this.arena.ram(name, base, sizeOrBuffer)
         : new RamRegion(name, base, sizeOrBuffer);
+    if (spill) this.arenaSpilled = true;
     this.insert(r);
     return r;
   }

@@ -28,7 +28,7 @@ const m = new VirtMachine({
 });
 const cpu = m.cpus[0]!;
 if (engine === "jit" && (threshold !== undefined || maxBlock !== undefined)) {
-  cpu.jit = new JitEngine({ threshold, maxBlock });
+  cpu.jit = new JitEngine({ threshold, maxBlock, backend: cpu.jit?.backend });
 }
 const c0 = process.cpuUsage();
 const t0 = performance.now();

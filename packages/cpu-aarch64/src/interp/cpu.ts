@@ -375,7 +375,7 @@ export class Cpu {
     this.handlers = HANDLERS;
     this.jitOptions = opts.jit;
     this.jit =
-      resolveCpuEngine(opts.engine) === "jit" ? new JitEngine(opts.jit, st.arena !== undefined) : undefined;
+      resolveCpuEngine(opts.engine) === "jit" ? new JitEngine(opts.jit, this.allRamInArena()) : undefined;
     this.dummyPage = new PageCache(-1, this.dummyView, 0);
     for (let i = 0; i < TLB_SIZE; i++) {
       this.rView.push(this.dummyView);
@@ -408,11 +408,20 @@ export class Cpu {
     this.reset();
   }
 
+  /**
+   * Whether the translator's default back end can be WebAssembly: the state is in an arena and so is
+   * every RAM region of the bus (with RAM placed outside it, e.g. a guest larger than the arena,
+   * every access of a wasm block there would take the slow path: JS blocks serve it better).
+   */
+  private allRamInArena(): boolean {
+    return this.state.arena !== undefined && !this.bus.arenaSpilled;
+  }
+
   /** Switch the execution engine between `run()` calls (the architectural state is shared). */
   setEngine(engine: CpuEngine): void {
     resolveCpuEngine(engine);
     if (engine === "jit" && this.jit === undefined)
-      this.jit = new JitEngine(this.jitOptions, this.state.arena !== undefined);
+      this.jit = new JitEngine(this.jitOptions, this.allRamInArena());
     if (engine === "interp" && this.jit !== undefined) {
       this.jit.flush();
       this.jit = undefined;

@@ -1,4 +1,4 @@
-import { Bus, ConfigError } from "@armature/core";
+import { Bus, ConfigError, MAX_ARENA_BYTES } from "@armature/core";
 import { withEnv } from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { Cpu } from "../interp/cpu.js";
@@ -55,6 +55,11 @@ describe("translator back end", () => {
       later.setEngine("jit");
       expect(later.jit?.backend).toBe("wasm");
       expect(new JitEngine({}, true).threshold).toBe(50_000);
+      // RAM placed outside the arena (a guest larger than it): JS blocks
+      const big = new Bus({ arena: "auto" });
+      big.addRam("ram", 0x1_0000_0000, MAX_ARENA_BYTES);
+      expect(big.arenaSpilled).toBe(true);
+      expect(new Cpu({ bus: big, model: M1_MODEL, engine: "jit" }).jit?.backend).toBe("js");
       process.env.ARMATURE_JIT_BACKEND = "js";
       expect(new JitEngine({}, true).backend).toBe("js");
       expect(new JitEngine({ backend: "wasm" }, false).backend).toBe("wasm");
