@@ -36,6 +36,17 @@ describe("wasm writer", () => {
   });
 });
 
+/** Runs `program` (A64 words at 0x4000_0000) for up to 100,000 instructions with wasm blocks (threshold 10). */
+function runWasm(program: number[]): Cpu {
+  const bus = new Bus({ arena: new Arena({ maxBytes: 8 << 20 }) });
+  const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
+  ram.u8.set(new Uint8Array(new Uint32Array(program).buffer), 0);
+  const cpu = new Cpu({ bus, model: M1_MODEL, engine: "jit", jit: { threshold: 10, backend: "wasm" } });
+  cpu.setPC(0x4000_0000);
+  cpu.run(100_000);
+  return cpu;
+}
+
 describe("wasm back end", () => {
   it("is chosen by the option or ARMATURE_JIT_BACKEND, with its own default threshold; junk is a ConfigError", () => {
     withEnv({ ARMATURE_JIT_BACKEND: undefined, ARMATURE_JIT_THRESHOLD: undefined }, () => {
@@ -80,12 +91,7 @@ describe("wasm back end", () => {
     const program = [
       0xd2a80001, 0xd2800000, 0x14000002, 0xd4000022, 0x91000400, 0xf10fa01f, 0x54ffff81, 0xd4000002,
     ];
-    const bus = new Bus({ arena: new Arena({ maxBytes: 8 << 20 }) });
-    const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
-    ram.u8.set(new Uint8Array(new Uint32Array(program).buffer), 0);
-    const cpu = new Cpu({ bus, model: M1_MODEL, engine: "jit", jit: { threshold: 10, backend: "wasm" } });
-    cpu.setPC(0x4000_0000);
-    cpu.run(100_000);
+    const cpu = runWasm(program);
     expect(cpu.exit.reason).toBe("hvc");
     expect(cpu.exit.imm).toBe(0);
     expect(cpu.getX(0)).toBe(1000n);
@@ -102,12 +108,7 @@ describe("wasm back end", () => {
     const program = [
       0xd2a80001, 0xd2800000, 0x91000400, 0xf9088020, 0xf9488022, 0xf10fa01f, 0x54ffff81, 0xd4000002,
     ];
-    const bus = new Bus({ arena: new Arena({ maxBytes: 8 << 20 }) });
-    const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
-    ram.u8.set(new Uint8Array(new Uint32Array(program).buffer), 0);
-    const cpu = new Cpu({ bus, model: M1_MODEL, engine: "jit", jit: { threshold: 10, backend: "wasm" } });
-    cpu.setPC(0x4000_0000);
-    cpu.run(100_000);
+    const cpu = runWasm(program);
     expect(cpu.exit.reason).toBe("hvc");
     expect(cpu.getX(0)).toBe(1000n);
     expect(cpu.getX(2)).toBe(1000n);
