@@ -86,12 +86,16 @@ export class Bus {
   readonly arena: Arena | undefined;
   /** "auto": RAM that does not fit the arena goes outside it instead of failing. */
   private readonly arenaSpill: boolean;
-  /** Whether a RAM region was placed outside the arena ("auto" only): then not all RAM is in it. */
-  arenaSpilled = false;
+  private spilled = false;
 
   constructor(opts: BusOptions = {}) {
     this.arenaSpill = opts.arena === "auto";
     this.arena = opts.arena === "auto" ? autoArena() : (opts.arena ?? envArena());
+  }
+
+  /** Whether a RAM region was placed outside the arena ("auto" only): then not all RAM is in it. */
+  get arenaSpilled(): boolean {
+    return this.spilled;
   }
 
   addRam(name: string, base: PhysAddr, sizeOrBuffer: number | GuestBuffer): RamRegion {
@@ -104,7 +108,7 @@ export class Bus {
       this.arena !== undefined && typeof sizeOrBuffer === "number" && !spill
         ? this.arena.ram(name, base, sizeOrBuffer)
         : new RamRegion(name, base, sizeOrBuffer);
-    if (spill) this.arenaSpilled = true;
+    if (spill) this.spilled = true;
     this.insert(r);
     return r;
   }
