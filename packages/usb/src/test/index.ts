@@ -13,3 +13,5 @@ export {
   testPatternHashes,
   typeAndReadKeys,
 } from "./guest.js";
+export type { LinuxUsbCheckInput, LinuxUsbCheckResult } from "./linux.js";
+export { linuxUsbChecks } from "./linux.js";
