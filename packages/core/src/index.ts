@@ -19,7 +19,7 @@ export { IrqOutput, irqLine, unconnectedIrqLine } from "./irq.js";
 export type { Logger } from "./log.js";
 export { RateLimitedLog, setLogger } from "./log.js";
 export type { GuestBuffer, PhysAddr } from "./memory.js";
-export { MAX_RAM_REGION, RamRegion } from "./memory.js";
+export { MAX_RAM_REGION, RAM_WINDOW, RamRegion } from "./memory.js";
 export type { MsiSink } from "./msi.js";
 export { nullMsiSink } from "./msi.js";
 export { MsixTable, msixPbaRead, msixTableRead, msixTableWrite } from "./msix.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./errors.js";
-import { RamRegion } from "./memory.js";
+import { MAX_RAM_REGION, RAM_WINDOW, RamRegion } from "./memory.js";
 
 describe("RamRegion accessors", () => {
   it("round-trip at every width and alignment, little-endian", () => {
@@ -43,5 +43,25 @@ describe("RamRegion accessors", () => {
     expect(() => new RamRegion("x", 2 ** 52 - 8, 16)).toThrow(/52-bit/);
     // More than one typed array holds: a ConfigError saying so, not a raw RangeError.
     expect(() => new RamRegion("x", 0, 2 ** 32 + 2 ** 20)).toThrow(/more than one buffer holds/);
+  });
+});
+
+describe("RamRegion.windowView", () => {
+  it("up to 2 GiB: the whole view and the same offset", () => {
+    const r = new RamRegion("r", 0, 1 << 20);
+    expect(r.windowView(0x1234)).toBe(r.view);
+    expect(r.windowOffset(0x1234)).toBe(0x1234);
+  });
+  it("over 2 GiB: a 1 GiB window whose offsets are below 2^31 and alias the same bytes", () => {
+    const r = new RamRegion("r", 0, MAX_RAM_REGION);
+    for (const off of [0, RAM_WINDOW - 8, RAM_WINDOW, 0x8000_0000, 0xe000_1230, MAX_RAM_REGION - 8]) {
+      const v = r.windowView(off);
+      const o = r.windowOffset(off);
+      expect(o).toBeGreaterThanOrEqual(0);
+      expect(o + 8).toBeLessThanOrEqual(RAM_WINDOW);
+      v.setUint32(o, off >>> 0, true);
+      expect(r.readU32(off)).toBe(off >>> 0);
+      expect(r.windowView(off)).toBe(v); // one view per window, made once
+    }
   });
 });

@@ -15,6 +15,13 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** The largest RAM region one buffer backs: a typed array's length limit on Node 20 (4 GiB). */
 export const MAX_RAM_REGION = 2 ** 32;
 
+/**
+ * The span of one `RamRegion.windowView`: a region larger than 2 GiB is seen through 1 GiB windows so
+ * that offsets kept in Int32Arrays (the CPU's software TLB) stay non-negative.
+ */
+export const RAM_WINDOW = 2 ** 30;
+const WHOLE_VIEW_MAX = 2 ** 31;
+
 export class RamRegion {
   readonly kind = "ram" as const;
   readonly name: string;
@@ -86,6 +93,30 @@ export class RamRegion {
   writeU64(off: number, v: bigint): void {
     this.view.setBigUint64(off, BigInt.asUintN(64, v), true);
   }
+  /**
+   * A view holding byte `off` of the region whose own offset for it (`windowOffset(off)`) is below
+   * 2^31: the whole-region `view` up to 2 GiB, else the RAM_WINDOW-aligned window around `off`.
+   * Accesses through it must not cross a RAM_WINDOW boundary (a 4 KiB page never does).
+   */
+  windowView(off: number): DataView {
+    if (this.size <= WHOLE_VIEW_MAX) return this.view;
+    const k = Math.floor(off / RAM_WINDOW);
+    if (this.windows === undefined) this.windows = [];
+    const windows = this.windows;
+    let v = windows[k];
+    if (v === undefined) {
+      const start = k * RAM_WINDOW;
+      v = new DataView(this.buffer, this.view.byteOffset + start, Math.min(RAM_WINDOW, this.size - start));
+      windows[k] = v;
+    }
+    return v;
+  }
+  /** `off` relative to `windowView(off)`. */
+  windowOffset(off: number): number {
+    return this.size <= WHOLE_VIEW_MAX ? off : off % RAM_WINDOW;
+  }
+  private windows: DataView[] | undefined;
+
   /** Whether [addr, addr+len) lies wholly inside this region. */
   contains(addr: PhysAddr, len = 1): boolean {
     return addr >= this.base && addr + len <= this.base + this.size;

@@ -1322,12 +1322,15 @@ export class Cpu {
     const r = this.bus.find(ppa);
     if (r === undefined || r.kind !== "ram" || !r.contains(ppa, PAGE_SIZE)) return false;
     const i = (lo >>> PAGE_BITS) & TLB_MASK;
-    const base = ppa - r.base;
+    const off = ppa - r.base;
+    // rBase/wBase are Int32Array: a region over 2 GiB is seen through a window (RamRegion.windowView)
+    const view = r.windowView(off);
+    const base = r.windowOffset(off);
     const arena = this.state.arena;
     let abs = -1;
     if (arena !== undefined) {
       abs = arena.offsetOf(r);
-      if (abs >= 0) abs += base;
+      if (abs >= 0) abs += off;
     }
     if (write) {
       const page = this.pages.get(ppa / PAGE_SIZE);
@@ -1335,14 +1338,14 @@ export class Cpu {
       this.wTagLo[i] = lo & PAGE_MASK;
       this.wTagHi[i] = hi;
       this.wBase[i] = base;
-      this.wView[i] = r.view;
+      this.wView[i] = view;
       this.wPa[i] = ppa;
       this.state.wAbs[i] = abs;
     } else {
       this.rTagLo[i] = lo & PAGE_MASK;
       this.rTagHi[i] = hi;
       this.rBase[i] = base;
-      this.rView[i] = r.view;
+      this.rView[i] = view;
       this.state.rAbs[i] = abs;
     }
     return true;
