@@ -42,8 +42,6 @@ export class PackedQueue extends RingQueue {
   usedWrap = 1;
   private signalledUsed = 0;
   private pushedSinceSignal = 0;
-  private readonly s = new Uint8Array(16);
-  private readonly v = new DataView(this.s.buffer);
 
   protected start(cfg: QueueConfig): void {
     this.ring = cfg.descAddr;
@@ -67,11 +65,6 @@ export class PackedQueue extends RingQueue {
     };
   }
 
-  /** Read descriptor `i` of a table into the scratch; false if not in memory. */
-  private readDesc(table: number, i: number): boolean {
-    return this.dma.read(table + 16 * i, this.s) === DmaStatus.Ok;
-  }
-
   private isAvail(flags: number, wrap: number): boolean {
     const avail = (flags & VIRTQ_DESC_F_AVAIL) !== 0 ? 1 : 0;
     const used = (flags & VIRTQ_DESC_F_USED) !== 0 ? 1 : 0;
@@ -80,7 +73,7 @@ export class PackedQueue extends RingQueue {
 
   pop(): DescChain | null {
     if (this.fault !== undefined || this.size === 0) return null;
-    const v = this.v;
+    const v = this.view;
     if (!this.readDesc(this.ring, this.nextAvail)) return this.setFault("descriptor ring is not in memory");
     if (!this.isAvail(v.getUint16(14, true), this.availWrap)) return null;
     const chain = this.newChain();
@@ -94,7 +87,7 @@ export class PackedQueue extends RingQueue {
         if (!this.isAvail(v.getUint16(14, true), wrap))
           return this.setFault("packed chain continues into a descriptor that is not available");
       }
-      const addr = v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true);
+      const addr = this.descAddr();
       const len = v.getUint32(8, true);
       const id = v.getUint16(12, true);
       const flags = v.getUint16(14, true);
@@ -115,7 +108,7 @@ export class PackedQueue extends RingQueue {
           if (!this.readDesc(addr, k)) return this.setFault("indirect table is not in memory");
           const f = v.getUint16(14, true);
           if (f & VIRTQ_DESC_F_INDIRECT) return this.setFault("nested indirect descriptor table");
-          const a = v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true);
+          const a = this.descAddr();
           const broken = chain.addDescriptor(a, v.getUint32(8, true), (f & VIRTQ_DESC_F_WRITE) !== 0);
           if (broken !== undefined) return this.setFault(broken);
         }
@@ -136,21 +129,21 @@ export class PackedQueue extends RingQueue {
 
   push(chain: DescChain, written: number): void {
     if (this.fault !== undefined || this.size === 0) return;
-    const v = this.v;
+    const v = this.view;
     const at = this.ring + 16 * this.nextUsed;
     // Element fields first, then the flags that hand the descriptor back (§2.8.21).
     v.setUint32(0, 0, true);
     v.setUint32(4, 0, true);
     v.setUint32(8, written >>> 0, true);
     v.setUint16(12, chain.head, true);
-    if (this.dma.write(at, this.s.subarray(0, 14)) !== DmaStatus.Ok) {
+    if (this.dma.write(at, this.scratch.subarray(0, 14)) !== DmaStatus.Ok) {
       this.setFault("descriptor ring is not in memory");
       return;
     }
     const f =
       (this.usedWrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0) | (written > 0 ? VIRTQ_DESC_F_WRITE : 0);
     v.setUint16(0, f, true);
-    if (this.dma.write(at + 14, this.s.subarray(0, 2)) !== DmaStatus.Ok) {
+    if (this.dma.write(at + 14, this.scratch.subarray(0, 2)) !== DmaStatus.Ok) {
       this.setFault("descriptor ring is not in memory");
       return;
     }
@@ -174,9 +167,9 @@ export class PackedQueue extends RingQueue {
     const old = this.signalledUsed;
     const now = this.lin(this.nextUsed, this.usedWrap);
     this.signalledUsed = now;
-    if (this.dma.read(this.driverEvent, this.s.subarray(0, 4)) !== DmaStatus.Ok) return true;
-    const offWrap = this.v.getUint16(0, true);
-    const flags = this.v.getUint16(2, true) & 3;
+    if (this.dma.read(this.driverEvent, this.scratch.subarray(0, 4)) !== DmaStatus.Ok) return true;
+    const offWrap = this.view.getUint16(0, true);
+    const flags = this.view.getUint16(2, true) & 3;
     if (flags === RING_EVENT_FLAGS_DISABLE) return false;
     if (flags !== RING_EVENT_FLAGS_DESC || !this.eventIdx) return true;
     // §2.8.10: interrupt when the used position passed the driver's (offset, wrap) event,

@@ -140,8 +140,21 @@ export abstract class RingQueue implements Virtqueue {
   protected eventIdx = false;
   protected indirect = false;
   private readonly pool: DescChain[] = [];
+  /** One descriptor (both layouts: le64 address at 0, le32 length at 8; §2.7.5, §2.8.13) or ring word. */
+  protected readonly scratch = new Uint8Array(16);
+  protected readonly view = new DataView(this.scratch.buffer);
 
   constructor(readonly dma: DmaSpace) {}
+
+  /** Read descriptor `i` of a table into the scratch; false if not in memory. */
+  protected readDesc(table: number, i: number): boolean {
+    return this.dma.read(table + 16 * i, this.scratch) === DmaStatus.Ok;
+  }
+
+  /** The buffer address of the descriptor in the scratch. */
+  protected descAddr(): number {
+    return this.view.getUint32(4, true) * 2 ** 32 + this.view.getUint32(0, true);
+  }
 
   /** Start the queue (the driver set it ready / DRIVER_OK) where `cfg` places it. */
   configure(cfg: QueueConfig): void {
@@ -197,8 +210,6 @@ export class SplitQueue extends RingQueue {
   usedIdx = 0;
   /** Used index at the last interrupt decision. */
   private signalled = 0;
-  private readonly scratch = new Uint8Array(16);
-  private readonly sv = new DataView(this.scratch.buffer);
 
   /** Ring indices start at zero (§2.7). */
   protected start(cfg: QueueConfig): void {
@@ -243,11 +254,11 @@ export class SplitQueue extends RingQueue {
 
   private u16(addr: number): number {
     const s = this.scratch.subarray(0, 2);
-    return this.dma.read(addr, s) === DmaStatus.Ok ? this.sv.getUint16(0, true) : -1;
+    return this.dma.read(addr, s) === DmaStatus.Ok ? this.view.getUint16(0, true) : -1;
   }
 
   private w16(addr: number, v: number): boolean {
-    this.sv.setUint16(0, v, true);
+    this.view.setUint16(0, v, true);
     return this.dma.write(addr, this.scratch.subarray(0, 2)) === DmaStatus.Ok;
   }
 
@@ -287,14 +298,12 @@ export class SplitQueue extends RingQueue {
     let i = head;
     let steps = 0;
     let inIndirect = false;
-    const s = this.scratch;
-    const v = this.sv;
+    const v = this.view;
     for (;;) {
       if (i >= tableSize) return this.setFault(`descriptor index ${i} is past the table of ${tableSize}`);
       if (++steps > tableSize) return this.setFault("descriptor chain loops or is longer than its table");
-      if (this.dma.read(table + 16 * i, s) !== DmaStatus.Ok)
-        return this.setFault("descriptor table is not in memory");
-      const addr = v.getUint32(4, true) * 2 ** 32 + v.getUint32(0, true);
+      if (!this.readDesc(table, i)) return this.setFault("descriptor table is not in memory");
+      const addr = this.descAddr();
       const len = v.getUint32(8, true);
       const flags = v.getUint16(12, true);
       const next = v.getUint16(14, true);
@@ -327,8 +336,8 @@ export class SplitQueue extends RingQueue {
   push(chain: DescChain, written: number): void {
     if (this.fault !== undefined || this.size === 0) return;
     const e = this.used + 4 + 8 * (this.usedIdx % this.size);
-    this.sv.setUint32(0, chain.head, true);
-    this.sv.setUint32(4, written >>> 0, true);
+    this.view.setUint32(0, chain.head, true);
+    this.view.setUint32(4, written >>> 0, true);
     if (this.dma.write(e, this.scratch.subarray(0, 8)) !== DmaStatus.Ok) {
       this.setFault("used ring is not in memory");
       return;
