@@ -52,7 +52,12 @@ export const FPSR_IXC = 1 << 4;
 export const FPSR_IDC = 1 << 7;
 export const FPSR_QC = 1 << 27;
 
+/** FPDecodeRounding(rmode): RMode 0..3 are TIEEVEN, POSINF, NEGINF, ZERO (FPRounding's first four). */
+export function fpDecodeRounding(rmode: number): FPRoundingMode {
+  return (rmode & 3) as FPRoundingMode;
+}
+
 /** FPRoundingMode(FPCR): the RMode field. */
 export function fpcrRounding(fpcr: number): FPRoundingMode {
-  return ((fpcr >>> FPCR_RMODE_SHIFT) & 3) as FPRoundingMode;
+  return fpDecodeRounding(fpcr >>> FPCR_RMODE_SHIFT);
 }

@@ -120,33 +120,33 @@ export function elemIdx(w: number, es: number): number {
   if (es === 1) return (H << 2) | (L << 1) | ((w >>> 20) & 1);
   return es === 2 ? (H << 1) | L : H;
 }
+/** Vm of a form that is a vector form (Rm) or, with `byElem`, a by-element form (elemRm). */
+export function vmOf(w: number, es: number, byElem: boolean): number {
+  return byElem ? elemRm(w, es) : (w >>> 16) & 31;
+}
+/** The element index of a by-element form (elemIdx); -1 for the vector form. */
+export function idxOf(w: number, es: number, byElem: boolean): number {
+  return byElem ? elemIdx(w, es) : -1;
+}
 
-/** Saturate a bigint to `bits` (signed or unsigned); sets QC on saturation. */
-export function sat(c: Cpu, v: bigint, bits: number, signed: boolean): bigint {
-  const b = BigInt(bits);
-  if (signed) {
-    const max = (1n << (b - 1n)) - 1n;
-    const min = -(1n << (b - 1n));
-    if (v > max) {
-      setQC(c);
-      return max;
-    }
-    if (v < min) {
-      setQC(c);
-      return min;
-    }
-    return v;
-  }
-  const max = (1n << b) - 1n;
+/** Clamp v to [min, max], setting FPSR.QC when it saturates (the AdvSIMD saturating forms). */
+export function saturate<T extends number | bigint>(c: Cpu, v: T, min: T, max: T): T {
   if (v > max) {
     setQC(c);
     return max;
   }
-  if (v < 0n) {
+  if (v < min) {
     setQC(c);
-    return 0n;
+    return min;
   }
   return v;
+}
+
+/** Saturate a bigint to `bits` (signed or unsigned); sets QC on saturation. */
+export function sat(c: Cpu, v: bigint, bits: number, signed: boolean): bigint {
+  const b = BigInt(bits);
+  if (signed) return saturate(c, v, -(1n << (b - 1n)), (1n << (b - 1n)) - 1n);
+  return saturate(c, v, 0n, (1n << b) - 1n);
 }
 
 /** Write X register d (31 = XZR ignored) from two halves. */

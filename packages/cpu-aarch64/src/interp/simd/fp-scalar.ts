@@ -11,6 +11,7 @@ import {
   fpCompare,
   fpConvert,
   fpcrRounding,
+  fpDecodeRounding,
   fpDiv,
   fpMax,
   fpMaxNum,
@@ -92,18 +93,8 @@ export function floatdp1(c: Cpu, w: number): void {
   } else if (opc >= 8 && opc <= 15) {
     const k = opc & 7;
     if (k === 5) c.undefinedInstruction();
-    const mode: FPRoundingMode =
-      k === 0
-        ? FPRounding.TIEEVEN
-        : k === 1
-          ? FPRounding.POSINF
-          : k === 2
-            ? FPRounding.NEGINF
-            : k === 3
-              ? FPRounding.ZERO
-              : k === 4
-                ? FPRounding.TIEAWAY
-                : fpcrRounding(c.fpcr);
+    // FRINTN/P/M/Z (rmode = k), FRINTA (TIEAWAY), FRINTX/I (FPCR)
+    const mode = k < 4 ? fpDecodeRounding(k) : k === 4 ? FPRounding.TIEAWAY : fpcrRounding(c.fpcr);
     r = fpRoundInt(s, n, hi, lo, mode, k === 6);
   } else if (opc >= 16 && opc <= 19) {
     if (n === 16) c.undefinedInstruction();
@@ -114,48 +105,20 @@ export function floatdp1(c: Cpu, w: number): void {
   wrScalar(c, d, rn2, s.hi, r);
 }
 
-/** floatdp2: FMUL FDIV FADD FSUB FMAX FMIN FMAXNM FMINNM FNMUL. */
+/** floatdp2's operations by opcode (C4.1.96.x): FMUL FDIV FADD FSUB FMAX FMIN FMAXNM FMINNM FNMUL. */
+const FLOATDP2 = [fpMul, fpDiv, fpAdd, fpSub, fpMax, fpMin, fpMaxNum, fpMinNum, fpMul] as const;
+
+/** floatdp2: FMUL FDIV FADD FSUB FMAX FMIN FMAXNM FMINNM FNMUL (the product negated). */
 export function floatdp2(c: Cpu, w: number): void {
   const n = ftypeSize(c, w);
   const m = (w >>> 16) & 31;
   const opc = (w >>> 12) & 15;
   const rn = (w >>> 5) & 31;
   const d = w & 31;
-  const al = rdLo(c, rn, n);
-  const ah = rdHi(c, rn, n);
-  const bl = rdLo(c, m, n);
-  const bh = rdHi(c, m, n);
+  const op = FLOATDP2[opc];
+  if (op === undefined) c.undefinedInstruction();
   const s = fpBegin(c);
-  let r: number;
-  switch (opc) {
-    case 0:
-    case 8:
-      r = fpMul(s, n, ah, al, bh, bl);
-      break;
-    case 1:
-      r = fpDiv(s, n, ah, al, bh, bl);
-      break;
-    case 2:
-      r = fpAdd(s, n, ah, al, bh, bl);
-      break;
-    case 3:
-      r = fpSub(s, n, ah, al, bh, bl);
-      break;
-    case 4:
-      r = fpMax(s, n, ah, al, bh, bl);
-      break;
-    case 5:
-      r = fpMin(s, n, ah, al, bh, bl);
-      break;
-    case 6:
-      r = fpMaxNum(s, n, ah, al, bh, bl);
-      break;
-    case 7:
-      r = fpMinNum(s, n, ah, al, bh, bl);
-      break;
-    default:
-      r = c.undefinedInstruction();
-  }
+  const r = op(s, n, rdHi(c, rn, n), rdLo(c, rn, n), rdHi(c, m, n), rdLo(c, m, n));
   fpEnd(c);
   if (opc === 8) wrScalar(c, d, n, negHi(n, s.hi), negLo(n, r));
   else wrScalar(c, d, n, s.hi, r);
@@ -189,42 +152,28 @@ export function floatdp3(c: Cpu, w: number): void {
   wrScalar(c, d, n, s.hi, r);
 }
 
-/** floatcmp: FCMP/FCMPE (register or #0.0). */
-export function floatcmp(c: Cpu, w: number): void {
-  const n = ftypeSize(c, w);
-  const m = (w >>> 16) & 31;
-  const rn = (w >>> 5) & 31;
-  const opc = (w >>> 3) & 3;
-  const zero = (opc & 1) !== 0;
+/** FPCompare of V`rn` with V`m` (or +0.0) into NZCV; `signal` for FCMPE/FCCMPE. */
+function compareNzcv(c: Cpu, n: FPSize, rn: number, m: number, zero: boolean, signal: boolean): void {
   const s = fpBegin(c);
-  const r = fpCompare(
-    s,
-    n,
-    rdHi(c, rn, n),
-    rdLo(c, rn, n),
-    zero ? 0 : rdHi(c, m, n),
-    zero ? 0 : rdLo(c, m, n),
-    (opc & 2) !== 0,
-  );
+  const bh = zero ? 0 : rdHi(c, m, n);
+  const bl = zero ? 0 : rdLo(c, m, n);
+  const r = fpCompare(s, n, rdHi(c, rn, n), rdLo(c, rn, n), bh, bl, signal);
   fpEnd(c);
   setNZCV(c, r);
 }
 
-/** floatccmp: FCCMP/FCCMPE. */
+/** floatcmp: FCMP/FCMPE (register or #0.0). */
+export function floatcmp(c: Cpu, w: number): void {
+  const opc = (w >>> 3) & 3;
+  compareNzcv(c, ftypeSize(c, w), (w >>> 5) & 31, (w >>> 16) & 31, (opc & 1) !== 0, (opc & 2) !== 0);
+}
+
+/** floatccmp: FCCMP/FCCMPE (NZCV from the instruction when the condition fails). */
 export function floatccmp(c: Cpu, w: number): void {
   const n = ftypeSize(c, w);
-  const m = (w >>> 16) & 31;
-  const cond = (w >>> 12) & 15;
-  const rn = (w >>> 5) & 31;
-  const op = (w >>> 4) & 1;
-  if (!condHolds(c, cond)) {
-    setNZCV(c, w & 15);
-    return;
-  }
-  const s = fpBegin(c);
-  const r = fpCompare(s, n, rdHi(c, rn, n), rdLo(c, rn, n), rdHi(c, m, n), rdLo(c, m, n), op === 1);
-  fpEnd(c);
-  setNZCV(c, r);
+  if (condHolds(c, (w >>> 12) & 15))
+    compareNzcv(c, n, (w >>> 5) & 31, (w >>> 16) & 31, false, ((w >>> 4) & 1) === 1);
+  else setNZCV(c, w & 15);
 }
 
 /** floatsel: FCSEL. */
@@ -237,19 +186,33 @@ export function floatsel(c: Cpu, w: number): void {
   wrScalar(c, w & 31, n, rdHi(c, src, n), rdLo(c, src, n));
 }
 
-function readXForFp(c: Cpu, r: number, sf: number, unsigned: boolean): void {
-  const lo = r === 31 ? 0 : c.x[2 * r]!;
+/** [SU]CVTF: W/X`rn` (`sf`) as a fixed-point number with `fbits` fraction bits to FP V`d`. */
+function cvtFromInt(c: Cpu, n: FPSize, d: number, rn: number, sf: number, uns: boolean, fbits: number): void {
+  const lo = rn === 31 ? 0 : c.x[2 * rn]!;
   let hi: number;
-  if (sf) hi = r === 31 ? 0 : c.x[2 * r + 1]!;
-  else hi = unsigned ? 0 : lo >> 31;
-  XH = hi >>> 0;
-  XL = lo >>> 0;
+  if (sf) hi = rn === 31 ? 0 : c.x[2 * rn + 1]!;
+  else hi = uns ? 0 : lo >> 31;
+  const s = fpBegin(c);
+  const r = fixedToFp(s, n, hi >>> 0, lo >>> 0, fbits, uns, fpcrRounding(c.fpcr));
+  fpEnd(c);
+  wrScalar(c, d, n, s.hi, r);
 }
-let XH = 0;
-let XL = 0;
 
-function intResult(c: Cpu, d: number, sf: number, lo: number, hi: number): void {
-  setXHalves(c, d, lo, sf ? hi : 0);
+/** FCVT*[SU]: FP V`rn` to W/X`d` (`sf`) as a fixed-point number with `fbits` fraction bits. */
+function cvtToInt(
+  c: Cpu,
+  n: FPSize,
+  d: number,
+  rn: number,
+  sf: number,
+  uns: boolean,
+  fbits: number,
+  mode: FPRoundingMode,
+): void {
+  const s = fpBegin(c);
+  const r = fpToFixed(s, n, rdHi(c, rn, n), rdLo(c, rn, n), fbits, uns, mode, sf ? 64 : 32);
+  fpEnd(c);
+  setXHalves(c, d, r, sf ? s.hi : 0);
 }
 
 /** float2int: FCVT[NAPMZ][SU], [SU]CVTF, FMOV (handled in exec-simd), FJCVTZS. */
@@ -269,33 +232,19 @@ export function float2int(c: Cpu, w: number): void {
     return;
   }
   const n = ftypeSize(c, w);
-  const s = fpBegin(c);
+  const uns = (opcode & 1) === 1;
   if (opcode === 2 || opcode === 3) {
     if (rmode !== 0) c.undefinedInstruction();
-    const uns = opcode === 3;
-    readXForFp(c, rn, sf, uns);
-    const r = fixedToFp(s, n, XH, XL, 0, uns, fpcrRounding(c.fpcr));
-    fpEnd(c);
-    wrScalar(c, d, n, s.hi, r);
+    cvtFromInt(c, n, d, rn, sf, uns, 0);
     return;
   }
   let mode: FPRoundingMode;
-  if (opcode === 0 || opcode === 1) {
-    mode =
-      rmode === 0
-        ? FPRounding.TIEEVEN
-        : rmode === 1
-          ? FPRounding.POSINF
-          : rmode === 2
-            ? FPRounding.NEGINF
-            : FPRounding.ZERO;
-  } else if (opcode === 4 || opcode === 5) {
+  if (opcode === 0 || opcode === 1) mode = fpDecodeRounding(rmode);
+  else if (opcode === 4 || opcode === 5) {
     if (rmode !== 0) c.undefinedInstruction();
     mode = FPRounding.TIEAWAY;
   } else mode = c.undefinedInstruction();
-  const r = fpToFixed(s, n, rdHi(c, rn, n), rdLo(c, rn, n), 0, (opcode & 1) === 1, mode, sf ? 64 : 32);
-  fpEnd(c);
-  intResult(c, d, sf, r, s.hi);
+  cvtToInt(c, n, d, rn, sf, uns, 0, mode);
 }
 
 /** float2fix: SCVTF/UCVTF/FCVTZS/FCVTZU with fractional bits. */
@@ -304,34 +253,12 @@ export function float2fix(c: Cpu, w: number): void {
   const rmode = (w >>> 19) & 3;
   const opcode = (w >>> 16) & 7;
   const scale = (w >>> 10) & 63;
-  const rn = (w >>> 5) & 31;
-  const d = w & 31;
   if (sf === 0 && scale < 32) c.undefinedInstruction();
   const n = ftypeSize(c, w);
-  const fbits = 64 - scale;
-  const s = fpBegin(c);
-  if (rmode === 0 && (opcode === 2 || opcode === 3)) {
-    const uns = opcode === 3;
-    readXForFp(c, rn, sf, uns);
-    const r = fixedToFp(s, n, XH, XL, fbits, uns, fpcrRounding(c.fpcr));
-    fpEnd(c);
-    wrScalar(c, d, n, s.hi, r);
-    return;
-  }
-  if (rmode === 3 && (opcode === 0 || opcode === 1)) {
-    const r = fpToFixed(
-      s,
-      n,
-      rdHi(c, rn, n),
-      rdLo(c, rn, n),
-      fbits,
-      opcode === 1,
-      FPRounding.ZERO,
-      sf ? 64 : 32,
-    );
-    fpEnd(c);
-    intResult(c, d, sf, r, s.hi);
-    return;
-  }
-  c.undefinedInstruction();
+  const uns = (opcode & 1) === 1;
+  if (rmode === 0 && (opcode === 2 || opcode === 3))
+    cvtFromInt(c, n, w & 31, (w >>> 5) & 31, sf, uns, 64 - scale);
+  else if (rmode === 3 && (opcode === 0 || opcode === 1))
+    cvtToInt(c, n, w & 31, (w >>> 5) & 31, sf, uns, 64 - scale, FPRounding.ZERO);
+  else c.undefinedInstruction();
 }

@@ -51,11 +51,13 @@ import {
   fpEnd,
   fpSize,
   type Handler,
+  idxOf,
   negHi,
   negLo,
   put,
   RH,
   RL,
+  vmOf,
 } from "./common.js";
 
 /** Binary element op: returns low word, high word in s.hi. */
@@ -412,12 +414,8 @@ function fhm(mn: string, byElem: boolean): Handler {
     const count = q ? 4 : 2;
     const rn = (w >>> 5) & 31;
     const d = w & 31;
-    let rm = (w >>> 16) & 31;
-    let idx = -1;
-    if (byElem) {
-      rm = elemRm(w, 1);
-      idx = elemIdx(w, 1);
-    }
+    const rm = vmOf(w, 1, byElem);
+    const idx = idxOf(w, 1, byElem);
     const off = upper ? count : 0;
     const s = fpBegin(c);
     for (let i = 0; i < count; i++) {

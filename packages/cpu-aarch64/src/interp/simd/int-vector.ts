@@ -15,12 +15,14 @@ import {
   elemIdx,
   elemRm,
   type Handler,
+  idxOf,
   put,
   RH,
   RL,
   sat,
-  setQC,
+  saturate,
   stageBig,
+  vmOf,
 } from "./common.js";
 
 /** Element op: a, b operands (already signed/unsigned), d accumulator (same signedness), bits. */
@@ -305,13 +307,9 @@ function long(mn: string, mode: "diff" | "elem", scalar: boolean): Handler {
     const count = scalar ? 1 : 8 >> es;
     const n = (w >>> 5) & 31;
     const d = w & 31;
-    let rm = (w >>> 16) & 31;
-    let idx = -1;
-    if (mode === "elem") {
-      elemSize(c, es);
-      rm = elemRm(w, es);
-      idx = elemIdx(w, es);
-    }
+    if (mode === "elem") elemSize(c, es);
+    const rm = vmOf(w, es, mode === "elem");
+    const idx = idxOf(w, es, mode === "elem");
     const bits = 16 << es;
     const off = q * count;
     if (es <= 1) {
@@ -611,15 +609,7 @@ function eNum(c: Cpu, r: number, i: number, es: number, signed: boolean): number
 function satN(c: Cpu, v: number, bits: number, signed: boolean): number {
   const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
   const min = signed ? -(2 ** (bits - 1)) : 0;
-  if (v > max) {
-    setQC(c);
-    return max;
-  }
-  if (v < min) {
-    setQC(c);
-    return min;
-  }
-  return v;
+  return saturate(c, v, min, max);
 }
 
 /** Shift by immediate for 8/16/32-bit elements with exact double arithmetic (no BigInt). */
@@ -698,12 +688,8 @@ function dot(mn: string, byElem: boolean): Handler {
     const count = q ? 4 : 2;
     const n = (w >>> 5) & 31;
     const d = w & 31;
-    let m = (w >>> 16) & 31;
-    let idx = -1;
-    if (byElem) {
-      m = elemRm(w, 2);
-      idx = elemIdx(w, 2);
-    }
+    const m = vmOf(w, 2, byElem);
+    const idx = idxOf(w, 2, byElem);
     for (let i = 0; i < count; i++) {
       let r = eBig(c, d, i, 2, false);
       const j = idx >= 0 ? idx : i;
