@@ -1,0 +1,118 @@
+import { Arena, Bus } from "@armature/core";
+import { describe, expect, it } from "vitest";
+import { Cpu } from "../../interp/cpu.js";
+import { M1_MODEL } from "../../model.js";
+import { handlerRegs } from "./compile.js";
+
+/*
+ * A loop whose block calls the handlers that write back and reload only their own registers
+ * (compile.ts handlerRegs): PACIASP/AUTIASP on an X30 and SP the block itself just wrote, DC ZVA
+ * on an address it computed, MRS NZCV/TPIDR_EL0 into registers used after; then, after the loop,
+ * an MRS that is UNDEFINED at EL0 right after inline writes of X9 and SP (the exception path).
+ * Words from llvm-mc 14 (-mattr=+v8.3a):
+ *   movz x1, #0x4000, lsl #16; add sp, x1, #0x8000; movz x0, #0
+ *   loop: add x30, x0, x1; sub sp, sp, #16; paciasp; add x2, x2, x30; autiasp; eor x3, x3, x30
+ *   add x5, x1, #0x4000; add x5, x5, x0, lsl #6; str x30, [x5, #8]; dc zva, x5; ldr x6, [x5, #8]
+ *   add x7, x7, x6; cmp x0, #500; mrs x4, nzcv; add x8, x8, x4; mrs x10, tpidr_el0
+ *   add x10, x10, x0; msr tpidr_el0, x10; add sp, sp, #16; add x0, x0, #1; cmp x0, #1000
+ *   b.ne loop; add x9, x0, #7; sub sp, sp, #32; mrs x8, sctlr_el1; svc #0
+ */
+const PROGRAM = [
+  0xd2a80001, 0x9140203f, 0xd2800000, 0x8b01001e, 0xd10043ff, 0xd503233f, 0x8b1e0042, 0xd50323bf, 0xca1e0063,
+  0x91401025, 0x8b0018a5, 0xf90004be, 0xd50b7425, 0xf94004a6, 0x8b0600e7, 0xf107d01f, 0xd53b4204, 0x8b040108,
+  0xd53bd04a, 0x8b00014a, 0xd51bd04a, 0x910043ff, 0x91000400, 0xf10fa01f, 0x54fffd61, 0x91001c09, 0xd10083ff,
+  0xd5381008, 0xd4000001,
+];
+
+/*
+ * At EL1: VBAR_EL1, ELR_EL1, SPSR_EL1 = EL0t, SP_EL1 and SP_EL0 set, ERET to a loop at EL0
+ * (+0x100) that moves SP_EL0, then writes X9 and SP and runs an MRS UNDEFINED at EL0: the
+ * exception to EL1 switches SP to SP_EL1 (its vector, +0xc00, is HVC #0). llvm-mc 14:
+ *   movz x1, #0x4000, lsl #16; add x2, x1, #0x800; msr vbar_el1, x2; add x3, x1, #0x100
+ *   msr elr_el1, x3; msr spsr_el1, xzr; add x4, x1, #0x9000; mov sp, x4; add x5, x1, #0xa000
+ *   msr sp_el0, x5; eret
+ *   +0x100: movz x0, #0; loop: add x0, x0, #1; sub sp, sp, #16; add x9, x0, #7; cmp x0, #1000
+ *   b.ne loop; add x9, x0, #7; sub sp, sp, #32; mrs x8, sctlr_el1; svc #0
+ */
+const EL1_SETUP = [
+  0xd2a80001, 0x91200022, 0xd518c002, 0x91040023, 0xd5184023, 0xd518401f, 0x91402424, 0x9100009f, 0x91402825,
+  0xd5184105, 0xd69f03e0,
+];
+const EL0_LOOP = [
+  0xd2800000, 0x91000400, 0xd10043ff, 0x91001c09, 0xf10fa01f, 0x54ffff81, 0x91001c09, 0xd10083ff, 0xd5381008,
+  0xd4000001,
+];
+const HVC0 = 0xd4000002;
+
+function run(engine: "interp" | "jit", system = false): { cpu: Cpu; ram: Uint8Array } {
+  const bus = new Bus({ arena: new Arena({ maxBytes: 8 << 20 }) });
+  const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
+  const put = (off: number, words: number[]) =>
+    ram.u8.set(new Uint8Array(new Uint32Array(words).buffer), off);
+  if (system) {
+    put(0, EL1_SETUP);
+    put(0x100, EL0_LOOP);
+    put(0xc00, [HVC0]);
+  } else put(0, PROGRAM);
+  ram.u8.fill(0xa5, 0x4000, 0x20000);
+  const cpu = new Cpu({
+    bus,
+    model: M1_MODEL,
+    userMode: !system,
+    engine,
+    jit: { threshold: 10, backend: "wasm" },
+  });
+  cpu.setPC(0x4000_0000);
+  cpu.run(100_000);
+  return { cpu, ram: ram.u8 };
+}
+
+function state(cpu: Cpu): string[] {
+  const s: string[] = [];
+  for (let r = 0; r <= 31; r++) s.push(`x${r}=${cpu.getX(r).toString(16)}`);
+  s.push(`pc=${cpu.getPC().toString(16)}`, `nzcv=${cpu.getNZCV() >>> 0}`, `retired=${cpu.retired}`);
+  s.push(`exit=${cpu.exit.reason}:${cpu.exit.esr}`);
+  return s;
+}
+
+describe("wasm blocks: handler calls that write back and reload only their registers", () => {
+  it("knows PAC/AUT hints, MRS and SYS by their words (llvm-mc 14), nothing else", () => {
+    expect(handlerRegs(0xd503233f)).toEqual([30]); // paciasp
+    expect(handlerRegs(0xd50323ff)).toEqual([30]); // autibsp
+    expect(handlerRegs(0xd503219f)).toEqual([16, 17]); // autia1716
+    expect(handlerRegs(0xd50320ff)).toEqual([30]); // xpaclri
+    expect(handlerRegs(0xd53bd04a)).toEqual([10]); // mrs x10, tpidr_el0
+    expect(handlerRegs(0xd538411f)).toEqual([]); // mrs xzr, sp_el0
+    expect(handlerRegs(0xd50b7425)).toEqual([5]); // dc zva, x5
+    expect(handlerRegs(0xd508871f)).toEqual([]); // tlbi vmalle1 (xzr)
+    expect(handlerRegs(0xd51bd04a)).toBeUndefined(); // msr tpidr_el0, x10
+    expect(handlerRegs(0xd50040bf)).toBeUndefined(); // msr spsel, #0
+    expect(handlerRegs(0xd503201f)).toBeUndefined(); // nop
+    expect(handlerRegs(0xd503245f)).toBeUndefined(); // bti c
+    expect(handlerRegs(0xd69f03e0)).toBeUndefined(); // eret
+  });
+
+  it("the same registers, memory, count and exception as the interpreter", () => {
+    const a = run("interp");
+    const b = run("jit");
+    expect(a.cpu.exit.reason).toBe("exception");
+    // PAC changed X30 (the keys are enabled in user mode), so the test sees the handlers' results
+    const plain = 1000n * 0x4000_0000n + 499_500n;
+    expect(a.cpu.getX(2)).not.toBe(plain);
+    expect(state(b.cpu)).toEqual(state(a.cpu));
+    expect(Buffer.compare(a.ram, b.ram)).toBe(0);
+    const st = b.cpu.jit!.stats;
+    expect(st.insnsRun).toBeGreaterThan(20_000);
+  });
+
+  it("an exception from EL0 inside the handler: SP_EL1 becomes the SP, SP_EL0 keeps the block's value", () => {
+    const a = run("interp", true);
+    const b = run("jit", true);
+    expect(a.cpu.exit.reason).toBe("hvc");
+    expect(a.cpu.readSpEl(0)).toEqual([0x4000_a000 - 16 * 1000 - 32, 0]);
+    expect(a.cpu.readSpEl(1)).toEqual([0x4000_9000, 0]);
+    expect([b.cpu.readSpEl(0), b.cpu.readSpEl(1)]).toEqual([a.cpu.readSpEl(0), a.cpu.readSpEl(1)]);
+    expect(state(b.cpu)).toEqual(state(a.cpu));
+    expect(b.cpu.jit!.stats.insnsRun).toBeGreaterThan(4000);
+  });
+});
