@@ -1,3 +1,4 @@
+import { uintBits } from "@armature/core/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -17,9 +18,9 @@ import {
   type Prd,
 } from "./fis.js";
 
-const u8 = fc.integer({ min: 0, max: 0xff });
-const u16 = fc.integer({ min: 0, max: 0xffff });
-const lba = fc.integer({ min: 0, max: 2 ** 48 - 1 });
+const u8 = uintBits(8);
+const u16 = uintBits(16);
+const lba = uintBits(48);
 
 const h2d = fc.record({
   command: u8,
@@ -29,7 +30,7 @@ const h2d = fc.record({
   count: u16,
   control: u8,
   c: fc.boolean(),
-  pmPort: fc.integer({ min: 0, max: 15 }),
+  pmPort: uintBits(4),
 });
 
 // Seeds print on failure (fast-check's default reporter); runs are bounded per CI run.
@@ -115,7 +116,7 @@ describe("FIS encoding (SATA 3.x §10.5)", () => {
 
   it("Set Device Bits: type A1h, status hi/lo bits, SActive little-endian", () => {
     fc.assert(
-      fc.property(u8, u8, fc.integer({ min: 0, max: 0xffffffff }), (status, error, sactive) => {
+      fc.property(u8, u8, uintBits(32), (status, error, sactive) => {
         const b = new Uint8Array(8);
         encodeSdb(status, error, sactive, true, b);
         expect(b[0]).toBe(0xa1);
@@ -130,18 +131,18 @@ describe("FIS encoding (SATA 3.x §10.5)", () => {
 
 describe("command list structures (AHCI 1.3.1 §4.2)", () => {
   const header = fc.record({
-    cfl: fc.integer({ min: 0, max: 31 }),
+    cfl: uintBits(5),
     atapi: fc.boolean(),
     write: fc.boolean(),
     prefetch: fc.boolean(),
     reset: fc.boolean(),
     bist: fc.boolean(),
     clearBusy: fc.boolean(),
-    pmp: fc.integer({ min: 0, max: 15 }),
+    pmp: uintBits(4),
     prdtl: u16,
-    prdbc: fc.integer({ min: 0, max: 0xffffffff }),
+    prdbc: uintBits(32),
     // 128-byte aligned, 64-bit
-    ctba: fc.integer({ min: 0, max: 2 ** 46 - 1 }).map((x) => x * 128),
+    ctba: uintBits(46).map((x) => x * 128),
   });
 
   it("command header round-trips; DW0 bit positions match §4.2.2", () => {
@@ -174,7 +175,7 @@ describe("command list structures (AHCI 1.3.1 §4.2)", () => {
 
   it("PRD round-trips; DBC holds count - 1 in bits 21:0, I in bit 31", () => {
     const prd = fc.record({
-      dba: fc.integer({ min: 0, max: 2 ** 47 - 1 }).map((x) => x * 2),
+      dba: uintBits(47).map((x) => x * 2),
       bytes: fc.integer({ min: 1, max: 1 << 22 }),
       interrupt: fc.boolean(),
     });

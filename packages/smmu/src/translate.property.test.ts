@@ -8,6 +8,7 @@
  * TCR/VTCR/TTBR values the reference walker takes, and maps reference faults to event types.
  */
 import { DmaStatus, type DmaTranslation } from "@armature/core";
+import { uintBits } from "@armature/core/test";
 import { type RefRegs, referenceTranslate } from "@armature/mmu/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -34,27 +35,23 @@ const cfgArb = fc.record({
   t0sz: fc.oneof(fc.integer({ min: 16, max: 39 }), fc.integer({ min: 10, max: 48 })),
   t1sz: fc.integer({ min: 16, max: 39 }),
   epd1: fc.boolean(),
-  ips: fc.integer({ min: 0, max: 7 }),
+  ips: uintBits(3),
   s2t0sz: fc.integer({ min: 16, max: 40 }),
-  s2sl0: fc.integer({ min: 0, max: 3 }),
-  s2ps: fc.integer({ min: 0, max: 7 }),
-  ttb0: fc.integer({ min: 0, max: 2 ** 22 - 1 }),
-  ttb1: fc.integer({ min: 0, max: 2 ** 22 - 1 }),
-  s2ttb: fc.integer({ min: 0, max: 2 ** 22 - 1 }),
-  asid: fc.integer({ min: 0, max: 0xffff }),
-  vmid: fc.integer({ min: 0, max: 0xffff }),
+  s2sl0: uintBits(2),
+  s2ps: uintBits(3),
+  ttb0: uintBits(22),
+  ttb1: uintBits(22),
+  s2ttb: uintBits(22),
+  asid: uintBits(16),
+  vmid: uintBits(16),
   wxn: fc.boolean(),
   hpd: fc.boolean(),
-  tbi: fc.integer({ min: 0, max: 3 }),
-  sid: fc.integer({ min: 0, max: 255 }),
+  tbi: uintBits(2),
+  sid: uintBits(8),
   addrs: fc.array(
     fc.record({
-      hi: fc.oneof(
-        fc.integer({ min: 0, max: 0xff }),
-        fc.integer({ min: 0, max: 0xffff }),
-        fc.constant(0xffff_ffff),
-      ),
-      lo: fc.integer({ min: 0, max: 0xffff_ffff }),
+      hi: fc.oneof(uintBits(8), uintBits(16), fc.constant(0xffff_ffff)),
+      lo: uintBits(32),
       write: fc.boolean(),
     }),
     { minLength: ADDRS, maxLength: ADDRS },

@@ -1,3 +1,4 @@
+import { uintBits } from "@armature/core/test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -23,7 +24,7 @@ import { UsbKeyboard } from "./hid.js";
 import { XhciTestDriver } from "./test/driver.js";
 import { commandCompletionEvent, decodeTrb, encodeTrb, type Trb, transferEvent, trbType } from "./trb.js";
 
-const u32a = fc.integer({ min: 0, max: 0xffffffff });
+const u32a = uintBits(32);
 const words = (b: Uint8Array) =>
   Array.from({ length: b.length / 4 }, (_, i) => new DataView(b.buffer, b.byteOffset).getUint32(i * 4, true));
 const params = { numRuns: 500 } as const;
@@ -45,8 +46,8 @@ describe("TRB encoding (xHCI 1.2 §6.4)", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 2 ** 48 }),
-        fc.integer({ min: 0, max: 0xffffff }),
-        fc.integer({ min: 0, max: 255 }),
+        uintBits(24),
+        uintBits(8),
         fc.integer({ min: 1, max: 255 }),
         fc.integer({ min: 1, max: 31 }),
         fc.boolean(),
@@ -76,38 +77,38 @@ describe("TRB encoding (xHCI 1.2 §6.4)", () => {
 });
 
 const slotArb: fc.Arbitrary<SlotContext> = fc.record({
-  routeString: fc.integer({ min: 0, max: 0xfffff }),
-  speed: fc.integer({ min: 0, max: 15 }),
+  routeString: uintBits(20),
+  speed: uintBits(4),
   mtt: fc.boolean(),
   hub: fc.boolean(),
-  contextEntries: fc.integer({ min: 0, max: 31 }),
-  maxExitLatency: fc.integer({ min: 0, max: 0xffff }),
-  rootHubPort: fc.integer({ min: 0, max: 255 }),
-  numberOfPorts: fc.integer({ min: 0, max: 255 }),
-  ttHubSlot: fc.integer({ min: 0, max: 255 }),
-  ttPort: fc.integer({ min: 0, max: 255 }),
-  ttThinkTime: fc.integer({ min: 0, max: 3 }),
-  interrupterTarget: fc.integer({ min: 0, max: 1023 }),
-  deviceAddress: fc.integer({ min: 0, max: 255 }),
-  slotState: fc.integer({ min: 0, max: 31 }),
+  contextEntries: uintBits(5),
+  maxExitLatency: uintBits(16),
+  rootHubPort: uintBits(8),
+  numberOfPorts: uintBits(8),
+  ttHubSlot: uintBits(8),
+  ttPort: uintBits(8),
+  ttThinkTime: uintBits(2),
+  interrupterTarget: uintBits(10),
+  deviceAddress: uintBits(8),
+  slotState: uintBits(5),
 });
 
 const epArb: fc.Arbitrary<EndpointContext> = fc.record({
-  epState: fc.integer({ min: 0, max: 7 }),
-  mult: fc.integer({ min: 0, max: 3 }),
-  maxPStreams: fc.integer({ min: 0, max: 31 }),
+  epState: uintBits(3),
+  mult: uintBits(2),
+  maxPStreams: uintBits(5),
   lsa: fc.boolean(),
-  interval: fc.integer({ min: 0, max: 255 }),
-  maxEsitPayloadHi: fc.integer({ min: 0, max: 255 }),
-  cErr: fc.integer({ min: 0, max: 3 }),
-  epType: fc.integer({ min: 0, max: 7 }),
+  interval: uintBits(8),
+  maxEsitPayloadHi: uintBits(8),
+  cErr: uintBits(2),
+  epType: uintBits(3),
   hid: fc.boolean(),
-  maxBurst: fc.integer({ min: 0, max: 255 }),
-  maxPacketSize: fc.integer({ min: 0, max: 0xffff }),
-  dcs: fc.integer({ min: 0, max: 1 }),
-  dequeue: fc.integer({ min: 0, max: 2 ** 49 - 1 }).map((x) => x * 16),
-  averageTrbLength: fc.integer({ min: 0, max: 0xffff }),
-  maxEsitPayloadLo: fc.integer({ min: 0, max: 0xffff }),
+  maxBurst: uintBits(8),
+  maxPacketSize: uintBits(16),
+  dcs: uintBits(1),
+  dequeue: uintBits(49).map((x) => x * 16),
+  averageTrbLength: uintBits(16),
+  maxEsitPayloadLo: uintBits(16),
 });
 
 describe("contexts (xHCI 1.2 §6.2)", () => {
@@ -184,18 +185,18 @@ describe("contexts (xHCI 1.2 §6.2)", () => {
 });
 
 const ifaceArb = fc.record({
-  bInterfaceNumber: fc.integer({ min: 0, max: 255 }),
-  bAlternateSetting: fc.integer({ min: 0, max: 255 }),
-  bInterfaceClass: fc.integer({ min: 0, max: 255 }),
-  bInterfaceSubClass: fc.integer({ min: 0, max: 255 }),
-  bInterfaceProtocol: fc.integer({ min: 0, max: 255 }),
-  iInterface: fc.integer({ min: 0, max: 255 }),
+  bInterfaceNumber: uintBits(8),
+  bAlternateSetting: uintBits(8),
+  bInterfaceClass: uintBits(8),
+  bInterfaceSubClass: uintBits(8),
+  bInterfaceProtocol: uintBits(8),
+  iInterface: uintBits(8),
   eps: fc.array(
     fc.record({
-      bEndpointAddress: fc.integer({ min: 0, max: 255 }),
-      bmAttributes: fc.integer({ min: 0, max: 255 }),
-      wMaxPacketSize: fc.integer({ min: 0, max: 0xffff }),
-      bInterval: fc.integer({ min: 0, max: 255 }),
+      bEndpointAddress: uintBits(8),
+      bmAttributes: uintBits(8),
+      wMaxPacketSize: uintBits(16),
+      bInterval: uintBits(8),
     }),
     { maxLength: 4 },
   ),

@@ -8,6 +8,7 @@ import type { MsiSink } from "../msi.js";
 import { SnapshotError, type Snapshottable, StateReader, StateWriter } from "../snapshot.js";
 
 export * from "./access.js";
+export * from "./fields.js";
 
 /** An IrqLine that records its level and every edge, for device tests. */
 export class RecordingIrqLine implements IrqLine {
