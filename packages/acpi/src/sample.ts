@@ -1,8 +1,7 @@
 import { type AmlFragment, aml } from "./aml/ast.js";
 import {
   dwordMemory,
-  extendedInterrupt,
-  memory32Fixed,
+  mmioInterruptCrs,
   qwordMemory,
   resourceTemplate,
   wordBusNumber,
@@ -55,7 +54,7 @@ export function sampleFragments(): AmlFragment[] {
       aml.device("COM0", [
         aml.hid("ARMH0011"),
         aml.uid(0),
-        aml.crs(resourceTemplate([memory32Fixed(m.uart, 0x1000), extendedInterrupt([m.uartGsiv])])),
+        mmioInterruptCrs(m.uart, 0x1000, m.uartGsiv),
         aml.method("_STA", {}, [aml.ret(0x0f)]),
       ]),
     ],
@@ -124,7 +123,7 @@ export function sampleTableSet(): AcpiTableSet {
           aml.device("RTC0", [
             aml.hid("ARMH0061"),
             aml.uid(0),
-            aml.crs(resourceTemplate([memory32Fixed(m.rtc, 0x1000), extendedInterrupt([m.rtcGsiv])])),
+            mmioInterruptCrs(m.rtc, 0x1000, m.rtcGsiv),
             aml.dsd({ "arm,primecell-periphid": 0x00041031 }),
           ]),
         ],

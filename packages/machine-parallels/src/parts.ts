@@ -5,7 +5,7 @@ import {
   buildPptt,
   buildSpcr,
   extendedInterrupt,
-  memory32Fixed,
+  mmioInterruptCrs,
   resourceTemplate,
 } from "@armature/acpi";
 import { AHCI_MMIO_SIZE, AhciHba, AtapiDvd, SataDisk } from "@armature/ahci";
@@ -193,11 +193,7 @@ const UART: ParallelsPart = {
   },
   acpi: (a) => {
     a.dsdt.push(
-      device("COM0", [
-        aml.hid("ARMH0011"),
-        aml.uid(0),
-        aml.crs(resourceTemplate([memory32Fixed(M.uart, PL011_SIZE), extendedInterrupt([G.uart])])),
-      ]),
+      device("COM0", [aml.hid("ARMH0011"), aml.uid(0), mmioInterruptCrs(M.uart, PL011_SIZE, G.uart)]),
     );
     a.tables.push(buildSpcr({ base: M.uart, gsiv: G.uart }));
     a.dbg2.push({ base: M.uart, size: PL011_SIZE, namespace: "\\_SB.COM0" });
@@ -305,7 +301,7 @@ function virtioMmio(
           ...(o.hid === undefined ? [] : [aml.cid("LNRO0005")]),
           aml.uid(o.uid),
           aml.cca(true),
-          aml.crs(resourceTemplate([memory32Fixed(o.base, M.virtioWindow), extendedInterrupt([o.gsiv])])),
+          mmioInterruptCrs(o.base, M.virtioWindow, o.gsiv),
         ]),
       );
       iortMaster(a, c, `\\_SB.${aname}`, o.sid);

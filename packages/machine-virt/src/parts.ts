@@ -4,8 +4,7 @@ import {
   buildSpcr,
   dwordIo,
   dwordMemory,
-  extendedInterrupt,
-  memory32Fixed,
+  mmioInterruptCrs,
   qwordMemory,
   resourceTemplate,
   wordBusNumber,
@@ -257,11 +256,7 @@ const PL011_PART: VirtPart = {
     a.dsdt.push({
       scope: "\\_SB",
       terms: [
-        aml.device("COM0", [
-          aml.hid("ARMH0011"),
-          aml.uid(0),
-          aml.crs(resourceTemplate([memory32Fixed(base, PL011_SIZE), extendedInterrupt([gsiv])])),
-        ]),
+        aml.device("COM0", [aml.hid("ARMH0011"), aml.uid(0), mmioInterruptCrs(base, PL011_SIZE, gsiv)]),
       ],
     });
     a.tables.push(buildSpcr({ base, gsiv }));
@@ -295,9 +290,7 @@ const PL031_PART: VirtPart = {
         aml.device("RTC0", [
           aml.hid("ARMH0061"),
           aml.uid(0),
-          aml.crs(
-            resourceTemplate([memory32Fixed(c.layout.rtc, PL031_SIZE), extendedInterrupt([rtcIrq(c).intid])]),
-          ),
+          mmioInterruptCrs(c.layout.rtc, PL031_SIZE, rtcIrq(c).intid),
         ]),
       ],
     });

@@ -148,3 +148,12 @@ export function extendedInterrupt(gsivs: readonly number[], o: InterruptOptions 
   for (const g of gsivs) w.u32(g, "interrupt number");
   return { kind: "Interrupt", bytes: w.finish() };
 }
+
+/**
+ * Name (_CRS) of a device with one register window and one interrupt (a PL011, PL031 or
+ * virtio-mmio window): Memory32Fixed (ReadWrite, base, length) and a level-triggered,
+ * active-high, exclusive consumer Interrupt (gsiv).
+ */
+export function mmioInterruptCrs(base: number, length: number, gsiv: number): AmlTerm {
+  return aml.crs(resourceTemplate([memory32Fixed(base, length), extendedInterrupt([gsiv])]));
+}
