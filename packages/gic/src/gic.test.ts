@@ -22,6 +22,16 @@ function make(opts: Partial<ConstructorParameters<typeof Gicv3>[0]> = {}) {
   return { bus, gic, d, r, icc, irq, fiq };
 }
 
+/** Write `value` to the 32-bit register at `offset` of a GIC frame and read it back. */
+function writeRead(
+  frame: ReturnType<typeof make>["d"] | ReturnType<typeof make>["r"],
+  offset: number,
+  value: number,
+): number {
+  frame.write(offset, 4, value);
+  return frame.read(offset, 4);
+}
+
 /** Wake every redistributor, enable Group 1 everywhere with PMR 0xF0 (what Linux does). */
 function linuxish(t: ReturnType<typeof make>) {
   t.d.write(0, 4, 0x13);
@@ -72,10 +82,8 @@ describe("GICD registers", () => {
   it("GICD_CTLR: ARE and DS read as one and ignore writes; enables stick; RWP is 0", () => {
     const { d } = make();
     expect(d.read(0, 4)).toBe(0x50);
-    d.write(0, 4, 0xffffffff);
-    expect(d.read(0, 4)).toBe(0x53);
-    d.write(0, 4, 0);
-    expect(d.read(0, 4)).toBe(0x50);
+    expect(writeRead(d, 0, 0xffffffff)).toBe(0x53);
+    expect(writeRead(d, 0, 0)).toBe(0x50);
   });
 
   it("ID registers say GICv3 on every frame", () => {
@@ -91,10 +99,8 @@ describe("GICD registers", () => {
     d.write(0x400 + 44, 4, 0x12345678);
     expect(d.read(0x400 + 40, 1)).toBe(0xf8);
     expect(d.read(0x400 + 44, 4)).toBe(0x10305078);
-    d.write(0x400, 4, 0xffffffff);
-    expect(d.read(0x400, 4)).toBe(0);
-    d.write(0x100, 4, 0xffffffff);
-    expect(d.read(0x100, 4)).toBe(0);
+    expect(writeRead(d, 0x400, 0xffffffff)).toBe(0);
+    expect(writeRead(d, 0x100, 0xffffffff)).toBe(0);
   });
 
   it("IROUTER routes by affinity (Aff3 in the high word); IRM is RAZ/WI; unmatched routes go nowhere", () => {
@@ -187,18 +193,15 @@ describe("GICR registers", () => {
     icc.write(0, ICC.IGRPEN1_EL1, 1n);
     t.gic.ppiLine(0, 27).set(true);
     expect(irq[0]!.level).toBe(false);
-    r.write(0x14, 4, 0);
-    expect(r.read(0x14, 4)).toBe(0);
+    expect(writeRead(r, 0x14, 0)).toBe(0);
     expect(irq[0]!.level).toBe(true);
   });
 
   it("SGIs are edge (ICFGR0 read-only); PPIs are configurable; priorities per PE", () => {
     const { r } = make();
     expect(r.read(0x10c00, 4)).toBe(0xaaaaaaaa);
-    r.write(0x10c00, 4, 0);
-    expect(r.read(0x10c00, 4)).toBe(0xaaaaaaaa);
-    r.write(0x10c04, 4, 0x8);
-    expect(r.read(0x10c04, 4)).toBe(0x8);
+    expect(writeRead(r, 0x10c00, 0)).toBe(0xaaaaaaaa);
+    expect(writeRead(r, 0x10c04, 0x8)).toBe(0x8);
     r.write(0x10400 + 27, 1, 0x33);
     expect(r.read(0x10400 + 24, 4)).toBe(0x30000000);
     expect(r.read(0x20000 + 0x10400 + 24, 4)).toBe(0);
@@ -215,10 +218,8 @@ describe("GICR registers", () => {
     r.write(0x70, 4, prop | (1 << 10) | 13);
     r.write(0x78, 4, pend);
     expect(r.read(0x70, 4)).toBe(prop | (1 << 10) | 13);
-    r.write(0x0, 4, 1);
-    expect(r.read(0x0, 4)).toBe(1);
-    r.write(0x70, 4, 0x50000);
-    expect(r.read(0x70, 4)).toBe(prop | (1 << 10) | 13);
+    expect(writeRead(r, 0x0, 1)).toBe(1);
+    expect(writeRead(r, 0x70, 0x50000)).toBe(prop | (1 << 10) | 13);
     expect(irq[0]!.level).toBe(true);
     expect(Number(icc.read(0, ICC.IAR1_EL1))).toBe(8197);
     icc.write(0, ICC.EOIR1_EL1, 8197n);
