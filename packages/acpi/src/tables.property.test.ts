@@ -130,16 +130,16 @@ const iortArb: fc.Arbitrary<IortNode[]> = fc
           fc.record({
             segment: fc.nat({ max: 0xffff }),
             ats: fc.boolean(),
-            bits: fc.integer({ min: 32, max: 64 }),
-            maps: fc.array(mapping(targets), { minLength: 1, maxLength: 3 }),
+            addressBits: fc.integer({ min: 32, max: 64 }),
+            mappings: fc.array(mapping(targets), { minLength: 1, maxLength: 3 }),
           }),
           { minLength: nRc, maxLength: nRc },
         ),
         fc.array(
           fc.record({
-            obj: fc.stringMatching(/^\\_SB\.[A-Z][A-Z0-9]{3}$/),
-            bits: fc.integer({ min: 32, max: 64 }),
-            maps: fc.array(mapping(targets), { minLength: 1, maxLength: 2 }),
+            objectName: fc.stringMatching(/^\\_SB\.[A-Z][A-Z0-9]{3}$/),
+            addressBits: fc.integer({ min: 32, max: 64 }),
+            mappings: fc.array(mapping(targets), { minLength: 1, maxLength: 2 }),
           }),
           { minLength: nNc, maxLength: nNc },
         ),
@@ -147,25 +147,9 @@ const iortArb: fc.Arbitrary<IortNode[]> = fc
       .map(([itsNodes, smmuNodes, rcs, ncs]) => [
         ...itsNodes,
         ...smmuNodes,
-        ...rcs.map(
-          (r, i): IortNode => ({
-            type: "rc",
-            name: `rc${i}`,
-            segment: r.segment,
-            ats: r.ats,
-            addressBits: r.bits,
-            mappings: r.maps,
-          }),
-        ),
-        ...ncs.map(
-          (n, i): IortNode => ({
-            type: "nc",
-            name: `nc${i}`,
-            objectName: n.obj,
-            addressBits: n.bits,
-            mappings: n.maps,
-          }),
-        ),
+        // the records' fields are the nodes' own: each node is its record plus a type and a name
+        ...rcs.map((r, i): IortNode => ({ type: "rc", name: `rc${i}`, ...r })),
+        ...ncs.map((n, i): IortNode => ({ type: "nc", name: `nc${i}`, ...n })),
       ]);
   });
 
