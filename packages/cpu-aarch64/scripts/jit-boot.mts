@@ -41,7 +41,7 @@ h.update(JSON.stringify([cpu.pc, cpu.pcHi, cpu.nf, cpu.zf, cpu.cf, cpu.vf, cpu.e
 const logHash = createHash("sha256").update(new Uint8Array(log)).digest("hex").slice(0, 16);
 const st = cpu.jit?.stats;
 console.log(
-  `${engine} ${cpu.retired} insns stop=${JSON.stringify(stop).slice(0, 60)} cpu ${((cu.user + cu.system) / 1e6).toFixed(1)} s wall ${wall.toFixed(1)} s load ${loadavg()[0]!.toFixed(1)} log ${log.length} B ${logHash} state ${h.digest("hex").slice(0, 16)}` +
+  `${engine} ${cpu.retired} insns stop=${JSON.stringify(stop).slice(0, 60)} cpu ${((cu.user + cu.system) / 1e6).toFixed(1)} s wall ${wall.toFixed(1)} s load ${loadavg()[0]!.toFixed(1)} maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB log ${log.length} B ${logHash} state ${h.digest("hex").slice(0, 16)}` +
     (st
       ? ` | ${st.blocksCompiled} blocks  ${((100 * st.insnsRun) / cpu.retired).toFixed(1)}% translated ${(st.insnsRun / Math.max(1, st.blockRuns)).toFixed(1)}/entry ${((1e6 * st.enters) / cpu.retired).toFixed(0)} exits/M ${((1e6 * st.pageChains) / cpu.retired).toFixed(0)} page chains/M${"slowPaths" in st ? ` ${((1e6 * (st as { slowPaths: number }).slowPaths) / cpu.retired).toFixed(0)} slow/M` : ""} compile ${st.compileMs.toFixed(0)} ms`
       : ""),

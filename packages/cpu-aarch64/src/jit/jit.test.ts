@@ -54,7 +54,7 @@ describe("translator back end", () => {
       const later = new Cpu({ bus: new Bus({ arena: "auto" }), model: M1_MODEL, engine: "interp" });
       later.setEngine("jit");
       expect(later.jit?.backend).toBe("wasm");
-      expect(new JitEngine({}, true).threshold).toBe(50_000);
+      expect(new JitEngine({}, true).threshold).toBe(10_000);
       // RAM placed outside the arena (a guest larger than it): JS blocks
       const big = new Bus({ arena: "auto" });
       big.addRam("ram", 0x1_0000_0000, MAX_ARENA_BYTES);

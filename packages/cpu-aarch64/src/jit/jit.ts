@@ -14,7 +14,7 @@ import { ABORT, type Cpu, type PageCache, TLB_SIZE } from "../interp/cpu.js";
 import { HANDLERS } from "../interp/dispatch.js";
 import { nop } from "../interp/exec-sys.js";
 import { BLOCK_END_CLASSES, type Emitted, emit, exitTo, PURE_CLASSES } from "./emit.js";
-import { compileWasmBlock } from "./wasm/backend.js";
+import { compileWasmBatch, type WasmRequest, wasmCapable } from "./wasm/backend.js";
 
 /**
  * A translated block: runs from the PC (which must be the block's first instruction) and returns
@@ -40,7 +40,7 @@ export interface JitOptions {
    * starting there is translated (default 1,000,000: a block must retire that many to repay V8's
    * compile of its function, and counting instructions rather than arrivals picks the entries of
    * long straight runs first; see the package README; ARMATURE_JIT_THRESHOLD in the environment
-   * replaces that default; 50,000 with the "wasm" back end).
+   * replaces that default; 10,000 with the "wasm" back end).
    */
   threshold?: number;
   /** Longest block in instructions (default 48, at most 255). */
@@ -48,11 +48,16 @@ export interface JitOptions {
   /** Translated blocks kept before the whole cache is dropped (default 65536). */
   maxBlocks?: number;
   /**
+   * Blocks per WebAssembly module (back end "wasm", default 64): blocks that reached the threshold
+   * are compiled together, so the fixed cost of a module and of an instance is shared.
+   */
+  wasmBatch?: number;
+  /**
    * "js" (`new Function`) or "wasm" (src/jit/wasm/: WebAssembly over the bus's arena; a CPU whose
    * bus has no arena gets JS blocks). Default: ARMATURE_JIT_BACKEND when set, else "wasm" when the
    * CPU's bus has an arena (the boards and UserProcess give theirs one: BusOptions.arena "auto"),
    * else "js".
-   * With "wasm" the default threshold is 50,000 instead of 1,000,000.
+   * With "wasm" the default threshold is 10,000 instead of 1,000,000.
    */
   backend?: JitBackend;
 }
@@ -117,6 +122,7 @@ export class JitEngine {
   readonly threshold: number;
   readonly maxBlock: number;
   readonly maxBlocks: number;
+  readonly wasmBatch: number;
   readonly backend: JitBackend;
   readonly stats: JitStats = {
     blocksCompiled: 0,
@@ -132,6 +138,8 @@ export class JitEngine {
   };
   private readonly attached = new Set<PageCache>();
   private live = 0;
+  /** Blocks waiting for the WebAssembly back end's next batch (`compile`). */
+  private readonly pending: (WasmRequest & { jp: JitPage })[] = [];
 
   /** `arena`: whether the CPU's state and RAM are in an arena (the default back end is then "wasm"). */
   constructor(opts: JitOptions = {}, arena = false) {
@@ -140,9 +148,13 @@ export class JitEngine {
       throw new ConfigError(`unknown translator back end "${String(b)}": use "js" or "wasm"`);
     this.backend = b;
     // a WebAssembly block repays its compile far sooner (README, "WebAssembly back end")
-    this.threshold = Math.max(1, opts.threshold ?? envThreshold() ?? (b === "wasm" ? 50_000 : 1_000_000));
+    this.threshold = Math.max(1, opts.threshold ?? envThreshold() ?? (b === "wasm" ? 10_000 : 1_000_000));
     this.maxBlock = Math.max(1, Math.min(255, opts.maxBlock ?? 48));
     this.maxBlocks = opts.maxBlocks ?? 65536;
+    this.wasmBatch = Math.max(
+      1,
+      opts.wasmBatch ?? (Number(typeof process === "undefined" ? 0 : process.env?.ARMATURE_JIT_BATCH) || 64),
+    );
   }
 
   /** The page's translation table, created on first use (the run loop counts hits in it). */
@@ -170,7 +182,7 @@ export class JitEngine {
     let f = jp.fns[slot];
     if (f === undefined) {
       f = this.compile(c, page, jp, slot);
-      if (page.jit !== jp) return 0; // compiling decoded ahead and something flushed (cache cap)
+      if (f === undefined || page.jit !== jp) return 0; // waits for its batch; or compiling decoded ahead and something flushed (cache cap)
     }
     if (f === null || jp.lens[slot]! > budget) return 0;
     // Chain blocks of this page while the run loop would go on without a check of its own (the
@@ -300,32 +312,56 @@ export class JitEngine {
   flush(): void {
     for (const p of this.attached) p.jit = undefined;
     this.attached.clear();
+    this.pending.length = 0;
     this.live = 0;
     this.stats.flushes++;
   }
 
-  private compile(c: Cpu, page: PageCache, jp: JitPage, slot: number): BlockFn | null {
+  /** Translate the block at `slot` (undefined: it waits for the WebAssembly back end's next batch). */
+  private compile(c: Cpu, page: PageCache, jp: JitPage, slot: number): BlockFn | null | undefined {
     const t0 = performance.now();
     if (this.live >= this.maxBlocks) {
       this.flush();
       page.jit = jp;
       this.attached.add(page);
     }
-    const wb = this.backend === "wasm" ? compileWasmBlock(c, page, slot, this.maxBlock) : undefined;
-    if (wb !== undefined) {
-      // the WebAssembly back end (undefined: no arena, JS blocks instead)
-      jp.fns[slot] = wb === null ? null : wb.fn;
-      jp.lens[slot] = wb === null ? 0 : wb.len;
-      if (wb !== null) {
+    if (this.backend === "wasm" && wasmCapable(c)) {
+      // the WebAssembly back end (no arena: JS blocks instead) compiles blocks in batches of
+      // wasmBatch (one module and instance for all): a block that reached the threshold waits,
+      // interpreted and counted again from 0, until the batch is full or it reaches the threshold
+      // a second time
+      const q = this.pending;
+      let queued = false;
+      for (const r of q) if (r.jp === jp && r.slot === slot) queued = true;
+      if (!queued) {
+        q.push({ page, slot, jp });
+        if (q.length < this.wasmBatch) {
+          jp.hits[slot] = 0;
+          this.stats.compileMs += performance.now() - t0;
+          return undefined;
+        }
+      }
+      // still-valid requests only (a page's translations may have been dropped meanwhile)
+      const reqs: WasmRequest[] = [];
+      for (const r of q) if (r.page.jit === r.jp && r.jp.fns[r.slot] === undefined) reqs.push(r);
+      q.length = 0;
+      const out = compileWasmBatch(c, reqs, this.maxBlock);
+      for (let i = 0; i < reqs.length; i++) {
+        const { page: p, slot: s0 } = reqs[i]!;
+        const pj = p.jit!;
+        const wb = out[i]!;
+        pj.fns[s0] = wb === null ? null : wb.fn;
+        pj.lens[s0] = wb === null ? 0 : wb.len;
+        if (wb === null) continue;
         this.live++;
         this.stats.blocksCompiled++;
         this.stats.insnsCompiled += wb.len;
         this.stats.insnsInline += wb.inline;
-        for (let s = slot + 1; s < slot + wb.len && s < PAGE_SLOTS; s++)
-          if (jp.fns[s] === undefined) jp.hits[s] = 0;
+        for (let s = s0 + 1; s < s0 + wb.len && s < PAGE_SLOTS; s++)
+          if (pj.fns[s] === undefined) pj.hits[s] = 0;
       }
       this.stats.compileMs += performance.now() - t0;
-      return wb === null ? null : wb.fn;
+      return jp.fns[slot] ?? null;
     }
     const { src, len, inline } = this.source(c, page, slot);
     let f: BlockFn | null = null;

@@ -22,7 +22,7 @@ import {
   EXIT_HANDLER_JUMP,
   emitInsn,
 } from "./compile.js";
-import { Bytes, I32, OP, type WasmImport, wasmModule } from "./writer.js";
+import { Bytes, blockBatchModule, I32, OP } from "./writer.js";
 
 const PAGE_SLOTS = 1024;
 /** Classes whose inline code always leaves the block. */
@@ -35,9 +35,6 @@ export interface WasmBlock {
   inline: number;
   bytes: number;
 }
-
-/** The handler import: (handler index, word, PC lo, PC hi) -> CALL_* status. */
-const HANDLER_IMPORT: WasmImport = { name: "h", params: [I32, I32, I32, I32], results: [I32] };
 
 /** Blocks per function table; a full table is left to the blocks in it and a new one started. */
 const TABLE_SLOTS = 65536;
@@ -128,9 +125,51 @@ function glueOf(c: Cpu): CpuGlue {
 /** Where each block function sits (its table and index) and its length: exits of later blocks link to it. */
 const LINKS = new WeakMap<BlockFn, { tramp: Trampoline; ti: number; len: number }>();
 
+/** A block's function (body and locals for blockBatchModule), length and instructions inline. */
+interface BlockFunc {
+  locals: readonly number[];
+  body: Uint8Array;
+  len: number;
+  inline: number;
+}
+
 /**
- * The module bytes of the block at `slot` (exported for tests), or null when it has no
- * instruction. With `tramp`, exits to blocks of this page already in that table link to them.
+ * The function of the block at `slot`, or null when it has no instruction. `link(s)`: the block
+ * at slot s of this page a linked exit may go on to (its table index and length), if any.
+ */
+function blockFunc(
+  c: Cpu,
+  page: PageCache,
+  slot: number,
+  maxBlock: number,
+  link: ((s: number) => { ti: number; len: number } | undefined) | undefined,
+): BlockFunc | null {
+  const byOff =
+    link === undefined
+      ? undefined
+      : (off: number) => {
+          const s = slot + off / 4;
+          return s < 0 || s >= PAGE_SLOTS ? undefined : link(s);
+        };
+  // two passes: the second knows every register the block uses and writes (a handler call
+  // flushes and reloads them all, a linked exit writes them back)
+  const first = generate(c, page, slot, maxBlock, undefined, byOff, 0);
+  if (first === null) return null;
+  // without handler calls and linked exits the first pass used no register set before it was
+  // complete, and its locals are numbered as the second pass would number them: it is final
+  const second =
+    first.g.calls === 0 && first.g.links === 0
+      ? first
+      : generate(c, page, slot, maxBlock, first.g.shapeOf(), byOff, 0);
+  if (second === null) return null;
+  const { g, len } = second;
+  return { locals: g.locals, body: g.finish(len), len, inline: len - g.calls };
+}
+
+/**
+ * The module bytes of the block at `slot` alone (exported for tests; its function goes to table
+ * index 0), or null when it has no instruction. With `tramp`, exits to blocks of this page
+ * already in that table link to them.
  */
 export function blockModule(
   c: Cpu,
@@ -143,34 +182,14 @@ export function blockModule(
   const link =
     tramp === undefined || jp === undefined
       ? undefined
-      : (off: number) => {
-          const s = slot + off / 4;
-          if (s < 0 || s >= PAGE_SLOTS) return undefined;
+      : (s: number) => {
           const f = jp.fns[s];
           const l = f === undefined || f === null ? undefined : LINKS.get(f);
           return l !== undefined && l.tramp === tramp ? l : undefined;
         };
-  // two passes: the second knows every register the block uses and writes (a handler call
-  // flushes and reloads them all, a linked exit writes them back)
-  const first = generate(c, page, slot, maxBlock, undefined, link, 0);
-  if (first === null) return null;
-  const typeIdx = first.g.calls > 0 ? 1 : 0;
-  // without handler calls and linked exits the first pass used no register set before it was
-  // complete, and its locals are numbered as the second pass would number them: it is final
-  const second =
-    first.g.calls === 0 && first.g.links === 0
-      ? first
-      : generate(c, page, slot, maxBlock, first.g.shapeOf(), link, typeIdx);
-  if (second === null) return null;
-  const { g, len } = second;
-  const body = g.finish(len);
-  const bytes = wasmModule(
-    [{ params: [I32, I32, I32, I32], results: [I32], locals: g.locals, body, name: "b" }],
-    65536,
-    g.calls > 0 ? [HANDLER_IMPORT] : [],
-    true,
-  );
-  return { bytes, len, inline: len - g.calls };
+  const f = blockFunc(c, page, slot, maxBlock, link);
+  if (f === null) return null;
+  return { bytes: blockBatchModule([f], 65536, 0), len: f.len, inline: f.inline };
 }
 
 function generate(
@@ -215,36 +234,100 @@ function generate(
   return { g, len };
 }
 
+/** Whether `c` can have WebAssembly blocks (its bus has an arena and the host has WebAssembly). */
+export function wasmCapable(c: Cpu): boolean {
+  return c.state.arena !== undefined && wasmApi !== undefined;
+}
+
+/** A block to compile: slot `slot` of `page`. */
+export interface WasmRequest {
+  page: PageCache;
+  slot: number;
+}
+
 /**
- * Compile the block at `slot` of `page` for `c` (whose bus must have an arena: undefined
- * otherwise), or null when there is nothing to compile.
+ * Compile the blocks `reqs` for `c` (which must be wasmCapable) into one module, so the fixed
+ * cost of a module and of an instance is shared by the batch. Returns per request its block, or
+ * null when there is nothing to compile there. Exits link to blocks of the same page compiled
+ * before, including earlier ones of this batch (the batch is generated from the highest slot of a
+ * page down: fall-through exits go to higher slots).
  */
-export function compileWasmBlock(
+export function compileWasmBatch(
   c: Cpu,
-  page: PageCache,
-  slot: number,
+  reqs: readonly WasmRequest[],
   maxBlock: number,
-): WasmBlock | null | undefined {
+): (WasmBlock | null)[] {
   const st = c.state;
-  const arena = st.arena;
-  if (arena === undefined || wasmApi === undefined) return undefined;
+  const arena = st.arena!;
   const gl = glueOf(c);
   let tr = gl.tramp;
-  if (tr === undefined || tr.next >= TABLE_SLOTS) {
+  if (tr === undefined || tr.next + reqs.length > TABLE_SLOTS) {
     tr = newTrampoline();
     gl.tramp = tr;
   }
-  const m = blockModule(c, page, slot, maxBlock, tr);
-  if (m === null) return null;
-  const inst = new wasmApi.Instance(new wasmApi.Module(m.bytes), {
-    env: { mem: arena.memory, h: gl.call, t: tr.table },
+  const tramp = tr;
+  const base = tr.next;
+  // by page (in order of first appearance), then from the highest slot down
+  const first = new Map<PageCache, number>();
+  reqs.forEach((r, i) => {
+    if (!first.has(r.page)) first.set(r.page, i);
   });
-  const ti = tr.next++;
-  if (ti >= tr.table.length) tr.table.grow(Math.min(tr.table.length, TABLE_SLOTS - tr.table.length));
-  tr.table.set(ti, inst.exports.b);
+  const order = reqs.map((_, i) => i);
+  order.sort((a, b) => {
+    const d = first.get(reqs[a]!.page)! - first.get(reqs[b]!.page)!;
+    return d !== 0 ? d : reqs[b]!.slot - reqs[a]!.slot;
+  });
+  // blocks of this batch already generated: page -> slot -> table index and length
+  const mine = new Map<PageCache, Map<number, { ti: number; len: number }>>();
+  const funcs: BlockFunc[] = [];
+  const out: (WasmBlock | null)[] = reqs.map(() => null);
+  const tis: number[] = [];
+  for (const r of order) {
+    const { page, slot } = reqs[r]!;
+    const jp = page.jit;
+    const here = mine.get(page);
+    const link = (s: number): { ti: number; len: number } | undefined => {
+      const b = here?.get(s);
+      if (b !== undefined) return b;
+      const f = jp?.fns[s];
+      const l = f === undefined || f === null ? undefined : LINKS.get(f);
+      return l !== undefined && l.tramp === tramp ? l : undefined;
+    };
+    const f = blockFunc(c, page, slot, maxBlock, link);
+    if (f === null) continue;
+    const ti = base + funcs.length;
+    funcs.push(f);
+    tis[r] = ti;
+    let m = here;
+    if (m === undefined) {
+      m = new Map();
+      mine.set(page, m);
+    }
+    m.set(slot, { ti, len: f.len });
+  }
+  if (funcs.length === 0) return out;
+  const end = base + funcs.length;
+  while (tr.table.length < end) tr.table.grow(Math.min(tr.table.length, TABLE_SLOTS - tr.table.length));
+  const bytes = blockBatchModule(funcs, 65536, base);
+  new wasmApi!.Instance(new wasmApi!.Module(bytes), { env: { mem: arena.memory, h: gl.call, t: tr.table } });
+  tr.next = end;
+  let k = 0;
+  for (const r of order) {
+    const ti = tis[r];
+    if (ti === undefined) continue;
+    const f = funcs[k++]!;
+    const fn = blockFn(c, gl, tr, ti);
+    LINKS.set(fn, { tramp: tr, ti, len: f.len });
+    out[r] = { fn, len: f.len, inline: f.inline, bytes: Math.round(bytes.length / funcs.length) };
+  }
+  return out;
+}
+
+/** The BlockFn of table entry `ti`: NZCV in and out through the io words, the exit decoded. */
+function blockFn(c: Cpu, gl: CpuGlue, tr: Trampoline, ti: number): BlockFn {
   const run = tr.run;
-  const io = st.io;
-  const fn: BlockFn = function wasmBlock(cpu, pg, budget) {
+  const io = c.state.io;
+  return function wasmBlock(cpu, pg, budget) {
     gl.page = pg;
     io[0] = cpu.nf;
     io[1] = cpu.zf;
@@ -266,6 +349,18 @@ export function compileWasmBlock(
     // a handler branched (PC and c.jumped set) or took an exception (the count is negative)
     return k === EXIT_HANDLER_JUMP ? n : -n;
   };
-  LINKS.set(fn, { tramp: tr, ti, len: m.len });
-  return { fn, len: m.len, inline: m.inline, bytes: m.bytes.length };
+}
+
+/**
+ * Compile the block at `slot` of `page` for `c` (whose bus must have an arena: undefined
+ * otherwise), or null when there is nothing to compile.
+ */
+export function compileWasmBlock(
+  c: Cpu,
+  page: PageCache,
+  slot: number,
+  maxBlock: number,
+): WasmBlock | null | undefined {
+  if (!wasmCapable(c)) return undefined;
+  return compileWasmBatch(c, [{ page, slot }], maxBlock)[0]!;
 }

@@ -36,12 +36,16 @@ describe("wasm writer", () => {
   });
 });
 
-/** Runs `program` (A64 words at 0x4000_0000) for up to 100,000 instructions with wasm blocks (threshold 10). */
-function runWasm(program: number[]): Cpu {
+/**
+ * Runs `program` (A64 words at 0x4000_0000) for up to 100,000 instructions with wasm blocks
+ * (threshold 10, `wasmBatch` blocks per module).
+ */
+function runWasm(program: number[], wasmBatch?: number): Cpu {
   const bus = new Bus({ arena: new Arena({ maxBytes: 8 << 20 }) });
   const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
   ram.u8.set(new Uint8Array(new Uint32Array(program).buffer), 0);
-  const cpu = new Cpu({ bus, model: M1_MODEL, engine: "jit", jit: { threshold: 10, backend: "wasm" } });
+  const jit = { threshold: 10, backend: "wasm", wasmBatch } as const;
+  const cpu = new Cpu({ bus, model: M1_MODEL, engine: "jit", jit });
   cpu.setPC(0x4000_0000);
   cpu.run(100_000);
   return cpu;
@@ -53,7 +57,7 @@ describe("wasm back end", () => {
       expect(new JitEngine().backend).toBe("js");
       expect(new JitEngine().threshold).toBe(1_000_000);
       const w = new JitEngine({ backend: "wasm" });
-      expect([w.backend, w.threshold]).toEqual(["wasm", 50_000]);
+      expect([w.backend, w.threshold]).toEqual(["wasm", 10_000]);
       expect(new JitEngine({ backend: "wasm", threshold: 7 }).threshold).toBe(7);
       process.env.ARMATURE_JIT_BACKEND = "wasm";
       expect(new JitEngine().backend).toBe("wasm");
@@ -100,6 +104,41 @@ describe("wasm back end", () => {
     expect(st.blocksCompiled).toBe(2);
     // unlinked: 1 + 3 instructions in two returns per iteration (2 per return); linked: 4
     expect(st.insnsRun / st.blockRuns).toBeGreaterThan(3.5);
+  });
+
+  it("blocks that reached the threshold are compiled together: one module for a batch", () => {
+    // movz x1, #0x4000, lsl #16; movz x0, #0; add x0, x0, #1; b +8; hvc #1; add x0, x0, #2;
+    // cmp x0, #999; b.ne -20; hvc #0 (llvm-mc 14): blocks at slots 2 and 5 run on every pass and
+    // reach the threshold one after the other; in batches of 2 they share one module (modules counted)
+    const program = [
+      0xd2a80001, 0xd2800000, 0x91000400, 0x14000002, 0xd4000022, 0x91000800, 0xf10f9c1f, 0x54ffff61,
+      0xd4000002,
+    ];
+    const api = globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } };
+    const Real = api.WebAssembly.Module;
+    let modules = 0;
+    api.WebAssembly.Module = class extends Real {
+      constructor(b: Uint8Array) {
+        super(b);
+        modules++;
+      }
+    };
+    let cpu: Cpu;
+    try {
+      cpu = runWasm(program, 2);
+    } finally {
+      api.WebAssembly.Module = Real;
+    }
+    expect(cpu.exit.reason).toBe("hvc");
+    expect(cpu.exit.imm).toBe(0);
+    expect(cpu.getX(0)).toBe(999n);
+    expect(cpu.retired).toBe(2 + 5 * 333 + 1);
+    const st = cpu.jit!.stats;
+    expect(st.blocksCompiled).toBe(2);
+    // the exit of the block at 2 links to the one at 5, generated before it in the batch
+    expect(st.insnsRun / st.blockRuns).toBeGreaterThan(4.5);
+    // one for the blocks, one for the CPU's trampoline
+    expect(modules).toBe(2);
   });
 
   it("runs a counted loop inside one WebAssembly block (same result and count as the interpreter)", () => {

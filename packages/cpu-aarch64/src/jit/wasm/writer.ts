@@ -262,3 +262,53 @@ export function wasmModule(
   section(out, 10, code);
   return out.view().slice();
 }
+
+/** The one function type of block modules: (i32, i32, i32, i32) -> i32 (blocks and the handler import). */
+const BLOCK_TYPE = [0x60, 4, I32, I32, I32, I32, 1, I32];
+
+/**
+ * A module of translated blocks: one type (`BLOCK_TYPE`, index 0), imports `env.mem` (shared,
+ * limits min 0 / max `maxPages`), the function `env.h` (function 0) and the table `env.t`, and
+ * defines `funcs` (functions 1..), placed in the table from index `tableBase` by an active element
+ * segment (5.5.12) when the module is instantiated: nothing is exported.
+ */
+export function blockBatchModule(
+  funcs: readonly { locals: readonly number[]; body: Uint8Array }[],
+  maxPages: number,
+  tableBase: number,
+): Uint8Array {
+  const out = new Bytes();
+  out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  section(out, 1, new Bytes().uleb(1).bytes(new Uint8Array(BLOCK_TYPE)));
+  const imports = new Bytes().uleb(3);
+  imports.name("env").name("mem").u8(0x02).u8(0x03).uleb(0).uleb(maxPages);
+  imports.name("env").name("h").u8(0x00).uleb(0);
+  imports.name("env").name("t").u8(0x01).u8(0x70).u8(0x00).uleb(0);
+  section(out, 2, imports);
+  const fsec = new Bytes().uleb(funcs.length);
+  for (let i = 0; i < funcs.length; i++) fsec.uleb(0);
+  section(out, 3, fsec);
+  // element segment, kind 0: active in table 0 at offset (i32.const tableBase), function indices
+  const elem = new Bytes().uleb(1).uleb(0).u8(OP.i32Const).sleb32(tableBase).u8(OP.end).uleb(funcs.length);
+  for (let i = 0; i < funcs.length; i++) elem.uleb(1 + i);
+  section(out, 9, elem);
+  const code = new Bytes().uleb(funcs.length);
+  const body = new Bytes();
+  for (const f of funcs) {
+    body.len = 0;
+    // locals, run-length grouped by type
+    let groups = 0;
+    for (let i = 0; i < f.locals.length; i++) if (i === 0 || f.locals[i] !== f.locals[i - 1]) groups++;
+    body.uleb(groups);
+    for (let i = 0; i < f.locals.length; ) {
+      let j = i + 1;
+      while (j < f.locals.length && f.locals[j] === f.locals[i]) j++;
+      body.uleb(j - i).u8(f.locals[i]!);
+      i = j;
+    }
+    body.bytes(f.body).u8(OP.end);
+    code.uleb(body.len).bytes(body.view());
+  }
+  section(out, 10, code);
+  return out.view().slice();
+}
