@@ -35,12 +35,13 @@ import { PL011_SIZE, Pl011 } from "@armature/pl011";
 import { busSmmuMemory, PlatformDmaSpace, SMMU_MMIO_SIZE, SmmuV3 } from "@armature/smmu";
 import { namedComponentIortNode, smmuV3IortNode } from "@armature/smmu/acpi";
 import {
+  attachParallelsUsbDevices,
   EHCI_MMIO_SIZE,
   EhciController,
   type FrameSource,
-  UsbKeyboard,
-  UsbMouse,
-  UvcCamera,
+  type UsbKeyboard,
+  type UsbMouse,
+  type UvcCamera,
   XHCI_MMIO_SIZE,
   XhciController,
 } from "@armature/usb";
@@ -244,16 +245,10 @@ const XHCI: ParallelsPart = {
       irq: b.irq(G.xhci),
       clock: b.clock,
     });
-    b.mouse = new UsbMouse();
-    b.keyboard = new UsbKeyboard();
-    // Paced on the board's clock, as a real camera is.
-    b.camera = new UvcCamera({
-      clock: b.clock,
-      ...(b.backends.camera === undefined ? {} : { frames: b.backends.camera }),
-    });
-    xhci.attach(b.mouse, { port: 1, usb3: true });
-    xhci.attach(b.keyboard, { port: 2, usb3: true });
-    xhci.attach(b.camera, { port: 3, usb3: true });
+    const usb = attachParallelsUsbDevices(xhci, { clock: b.clock, frames: b.backends.camera });
+    b.mouse = usb.mouse;
+    b.keyboard = usb.keyboard;
+    b.camera = usb.camera;
     b.xhci = xhci;
     return [xhci];
   },

@@ -5,7 +5,8 @@
  * devices on the xHCI's USB 3 ports 1-3 (pointer, keyboard, camera) and an empty EHCI:
  * - PCI: the board's xHCI (its `usb` option: tablet, keyboard, camera, as `armature run --camera`
  *   builds it) and an EHCI 0C/03/20 function;
- * - platform: a mouse, a keyboard and the camera;
+ * - platform: a mouse, a keyboard and the camera (`attachParallelsUsbDevices`, as the Parallels-like
+ *   board plugs them);
  * - platform: `generic-xhci` / `generic-ehci` DT nodes with MMIO windows and wired SPIs.
  * The guest-side checks are @armature/usb/test's `linuxUsbChecks` (also the Parallels-like board's
  * Linux test's); its evkeys/uvcgrab programs and evdev.ko are appended to the initramfs.
@@ -17,14 +18,13 @@ import { GuestShell, ScriptedConsole } from "@armature/board/test";
 import { BusDmaSpace, irqLine } from "@armature/core";
 import { serializeDtb } from "@armature/fdt";
 import {
+  attachParallelsUsbDevices,
   describeEhciDt,
   describeXhciDt,
   EHCI_MMIO_SIZE,
   EhciController,
   EhciPciFunction,
-  UsbKeyboard,
-  UsbMouse,
-  UvcCamera,
+  type UsbKeyboard,
   XHCI_MMIO_SIZE,
   XhciController,
 } from "@armature/usb";
@@ -79,11 +79,7 @@ async function bootAndCheck(mode: "PCI" | "platform"): Promise<void> {
       clock: machine.clock,
     });
     machine.bus.addMmio("xhci", XHCI_BASE, XHCI_MMIO_SIZE, xhci);
-    keyboard = new UsbKeyboard();
-    xhci.attach(new UsbMouse(), { port: 1, usb3: true });
-    xhci.attach(keyboard, { port: 2, usb3: true });
-    // Paced at 30 frames/s on the machine's clock, as a real camera is.
-    xhci.attach(new UvcCamera({ clock: machine.clock }), { port: 3, usb3: true });
+    keyboard = attachParallelsUsbDevices(xhci, { clock: machine.clock }).keyboard;
   }
 
   const t0 = Date.now();

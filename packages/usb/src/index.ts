@@ -6,6 +6,7 @@ export * from "./ehci.js";
 export * from "./hid.js";
 export * from "./input.js";
 export * from "./keys.js";
+export * from "./parallels.js";
 export * from "./pci.js";
 export * from "./trb.js";
 export * from "./uvc.js";
