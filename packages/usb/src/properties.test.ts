@@ -111,38 +111,43 @@ const epArb: fc.Arbitrary<EndpointContext> = fc.record({
   maxEsitPayloadLo: uintBits(16),
 });
 
+/** `encode` then `decode` gives every drawn value back, and `placed` finds its fields in the dwords. */
+function roundTripsAt<T>(
+  arb: fc.Arbitrary<T>,
+  encode: (x: T) => Uint8Array,
+  decode: (b: Uint8Array) => T,
+  placed: (x: T, dwords: number[]) => void,
+): void {
+  fc.assert(
+    fc.property(arb, (x) => {
+      const b = encode(x);
+      expect(decode(b)).toEqual(x);
+      placed(x, words(b));
+    }),
+    params,
+  );
+}
+
 describe("contexts (xHCI 1.2 §6.2)", () => {
   it("slot context fields round-trip and sit where Figure 6-2 puts them", () => {
-    fc.assert(
-      fc.property(slotArb, (s) => {
-        const b = encodeSlotContext(s);
-        expect(decodeSlotContext(b)).toEqual(s);
-        const [d0, d1, d2, d3] = words(b);
-        expect(d0! >>> 27).toBe(s.contextEntries);
-        expect((d1! >>> 16) & 0xff).toBe(s.rootHubPort);
-        expect(d2! >>> 22).toBe(s.interrupterTarget);
-        expect([d3! & 0xff, d3! >>> 27]).toEqual([s.deviceAddress, s.slotState]);
-      }),
-      params,
-    );
+    roundTripsAt(slotArb, encodeSlotContext, decodeSlotContext, (s, [d0, d1, d2, d3]) => {
+      expect(d0! >>> 27).toBe(s.contextEntries);
+      expect((d1! >>> 16) & 0xff).toBe(s.rootHubPort);
+      expect(d2! >>> 22).toBe(s.interrupterTarget);
+      expect([d3! & 0xff, d3! >>> 27]).toEqual([s.deviceAddress, s.slotState]);
+    });
   });
 
   it("endpoint context fields round-trip and sit where Figure 6-3 puts them", () => {
-    fc.assert(
-      fc.property(epArb, (e) => {
-        const b = encodeEndpointContext(e);
-        expect(decodeEndpointContext(b)).toEqual(e);
-        const [d0, d1, d2, d3] = words(b);
-        expect([d0! & 7, (d0! >>> 16) & 0xff]).toEqual([e.epState, e.interval]);
-        expect([(d1! >>> 3) & 7, d1! >>> 16, (d1! >>> 8) & 0xff]).toEqual([
-          e.epType,
-          e.maxPacketSize,
-          e.maxBurst,
-        ]);
-        expect([d3! * 2 ** 32 + ((d2! & ~0xf) >>> 0), d2! & 1]).toEqual([e.dequeue, e.dcs]);
-      }),
-      params,
-    );
+    roundTripsAt(epArb, encodeEndpointContext, decodeEndpointContext, (e, [d0, d1, d2, d3]) => {
+      expect([d0! & 7, (d0! >>> 16) & 0xff]).toEqual([e.epState, e.interval]);
+      expect([(d1! >>> 3) & 7, d1! >>> 16, (d1! >>> 8) & 0xff]).toEqual([
+        e.epType,
+        e.maxPacketSize,
+        e.maxBurst,
+      ]);
+      expect([d3! * 2 ** 32 + ((d2! & ~0xf) >>> 0), d2! & 1]).toEqual([e.dequeue, e.dcs]);
+    });
   });
 
   it("decoding any 32 bytes and re-encoding keeps every defined bit (reserved bits read as zero)", () => {
