@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -54,5 +55,25 @@ describe("package manifests", () => {
     const problems = checkPackage(broken, license);
     expect(problems).toContainEqual(expect.stringMatching(/imports "@armature\/fdt".*does not depend on it/));
     expect(problems).toContainEqual(expect.stringMatching(/depends on "@armature\/acpi" but/));
+  });
+});
+
+describe("tracker references", () => {
+  // The issue tracker is not part of the repository: "issue #N" in code, docs or changesets points
+  // a reader at nothing. Say what the thing is instead.
+  it('no "issue #N" in tracked sources, READMEs, docs or changesets', () => {
+    const files = execFileSync("git", ["ls-files", "*.ts", "*.mts", "*.md", "*.sh"], {
+      cwd: REPO,
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter((f) => f !== "" && !f.endsWith("CHANGELOG.md"));
+    expect(files.length).toBeGreaterThan(100);
+    const hits = files.flatMap((f) =>
+      readFileSync(join(REPO, f), "utf8")
+        .split("\n")
+        .flatMap((line, i) => (/\bissue #\d+/i.test(line) ? [`${f}:${i + 1}`] : [])),
+    );
+    expect(hits).toEqual([]);
   });
 });

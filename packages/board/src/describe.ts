@@ -54,12 +54,13 @@ export function describeBoardDt<B, C>(parts: readonly BoardPart<B, C>[], c: C, i
 
   const cpus = root.addChild("cpus").setU32("#address-cells", 1).setU32("#size-cells", 0);
   id.mpidrs.forEach((m, i) => {
-    cpus
+    const cpu = cpus
       .addChild(`cpu@${i}`)
       .setString("device_type", "cpu")
-      .setString("compatible", "arm,armv8")
-      .setU32("reg", m & 0xffffff)
-      .setString("enable-method", "psci");
+      .setString("compatible", "arm,armv8");
+    // arm/cpus.yaml: reg is MPIDR_EL1's affinity bits (Aff2..Aff0 with one address cell)
+    setReg(cpu, cpus, [{ address: m & 0xffffff, size: 0 }]);
+    cpu.setString("enable-method", "psci");
   });
   root
     .addChild("psci")

@@ -1,5 +1,5 @@
 /*
- * One WebAssembly.Memory holding guest RAM and per-CPU state (issue #16: code generated as
+ * One WebAssembly.Memory holding guest RAM and per-CPU state (the translator's back end: code generated as
  * WebAssembly reaches guest RAM, the register file and the software TLB through one memory, since
  * Node 20 has no multi-memory). The memory is shared (a SharedArrayBuffer): growing it does not
  * detach the buffers handed out before, so views made earlier stay valid and only new allocations

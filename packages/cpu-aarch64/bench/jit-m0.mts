@@ -1,4 +1,4 @@
-// M0 of issue #16: what the host costs before choosing a translator back end (prints figures only).
+// M0 of the translator's design: what the host costs before choosing a translator back end (prints figures only).
 // WebAssembly compile + instantiate for 1/4/32 KB modules, JS->wasm and wasm->JS calls,
 // return_call_indirect (if the engine has tail calls), `new Function` compile and warm-up.
 interface WasmApi {

@@ -4,7 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildUserPrograms, integerDiff, runDiff } from "../src/interp/difftest.js";
+import { buildUserPrograms, integerDiff, runDiff } from "../src/test/difftest.js";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const seed = Number(process.argv[3] ?? 1);

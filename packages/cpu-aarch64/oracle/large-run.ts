@@ -4,9 +4,9 @@
  * Prints per-group agreement (bit-exact result + FPSR), documented divergences, and the total.
  */
 import fc from "fast-check";
-import { CRYPTO_OPS, cryptoRegs } from "../src/crypto/oracle-cases.js";
-import { caseArb, caseLine, FP_OPS, judge, knownDivergence } from "../src/fp/oracle-cases.js";
-import { ArmOracle, hex32 } from "../src/fp/qemu-oracle.js";
+import { CRYPTO_OPS, cryptoRegs } from "../src/test/crypto-cases.js";
+import { caseArb, caseLine, FP_OPS, judge, knownDivergence } from "../src/test/fp-cases.js";
+import { ArmOracle, hex32 } from "../src/test/fp-oracle.js";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const seed = Number(process.argv[3] ?? 20261121);

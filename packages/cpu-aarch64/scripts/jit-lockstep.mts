@@ -1,7 +1,8 @@
 // Long run of the translator's lockstep differential test (src/jit/lockstep.ts): N cases from SEED,
 // half of them counted loops. Usage: npx tsx --conditions=source scripts/jit-lockstep.mts [N] [SEED]
-import { generatorEntries, Rng } from "../src/interp/difftest.js";
+
 import { lockstepCase } from "../src/jit/lockstep.js";
+import { generatorEntries, Rng } from "../src/test/difftest.js";
 
 const n = Number(process.argv[2] ?? 100_000);
 const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);

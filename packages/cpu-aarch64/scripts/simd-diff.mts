@@ -5,8 +5,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runDiff } from "../src/interp/difftest.js";
-import { buildSimdHarness, simdDiff } from "../src/interp/simd/difftest-simd.js";
+import { runDiff } from "../src/test/difftest.js";
+import { buildSimdHarness, simdDiff } from "../src/test/difftest-simd.js";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const seed = Number(process.argv[3] ?? 1);

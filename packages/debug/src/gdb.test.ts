@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { GdbSession } from "./gdb.js";
 import { framePacket, PacketDecoder } from "./packets.js";
 import { TARGET_XML } from "./regs.js";
-import { DATA, loopMachine, RAM } from "./test-target.js";
+import { DATA, loopMachine, RAM } from "./test/target.js";
 
 /** A GDB client talking to a session through an in-memory transport. */
 class Client {

@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { Monitor } from "./monitor.js";
 import { MonitorConsole, MonitorServer, parseTcpEndpoint } from "./server.js";
-import { loopMachine, RAM } from "./test-target.js";
+import { loopMachine, RAM } from "./test/target.js";
 
 describe("the line monitor", () => {
   it("info registers / cpus / mtree, cpu N, x and xp, stop and cont, power commands", async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue #22's proof, in one boot: Debian's generic arm64 kernel (fetched by scripts/fetch-guest.sh
+ * The Parallels-like board's Linux proof, in one boot: Debian's generic arm64 kernel (fetched by scripts/fetch-guest.sh
  * --flavour generic) boots on the Parallels-like board with no `kernel` option: the built-in UEFI's
  * boot manager follows Boot0001 to \EFI\debian\vmlinuz on the disk's FAT32 EFI System Partition
  * (made by mkfs.fat + mcopy), whose EFI stub loads \EFI\debian\initrd.img through

@@ -1,5 +1,5 @@
 /**
- * Issue #25 on the Parallels-like board: Debian's generic kernel booted deterministically through
+ * Snapshots on the Parallels-like board: Debian's generic kernel booted deterministically through
  * the built-in UEFI (EFI stub, ExitBootServices), saved at instruction N once Linux has probed the
  * SMMUv3, AHCI, USB and virtio-mmio devices, restored into a new machine and run M more gives the
  * state hash and console output of one run of N + M. Refusals change nothing.

@@ -1,4 +1,4 @@
-// Boot benchmark (issue #10 part 6): wall time from start to the initramfs's shell marker and
+// Boot benchmark: wall time from start to the initramfs's shell marker and
 // guest MIPS on the virt board, beside qemu-system-aarch64 (TCG) on the same kernel and initramfs.
 // Prints figures; never fails on timing.
 import { bootLinux, guestFiles } from "../src/test/index.js";

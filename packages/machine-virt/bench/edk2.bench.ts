@@ -1,4 +1,4 @@
-// Firmware boot benchmark (issue #23): wall time and guest instructions from start to the
+// Firmware boot benchmark: wall time and guest instructions from start to the
 // kernel's first line (its EFI stub's, printed through EDK2's console) and to the initramfs's
 // shell, when EDK2 (AAVMF) boots GRUB and Linux from a GPT disk, on the virt board's qemu layout
 // and, in the same run, on qemu-system-aarch64 -M virt -cpu max -bios QEMU_EFI.fd (TCG). QEMU's

@@ -1,4 +1,4 @@
-// Network benchmark (issue #24): a guest TCP download from a host HTTP server through the user
+// Network benchmark: a guest TCP download from a host HTTP server through the user
 // network (wget from 10.0.2.2 = the host's 127.0.0.1, to /dev/null), in MB/s, on the virt board
 // and under qemu-system-aarch64 (TCG) with QEMU's own user network (slirp) on the same kernel and
 // initramfs. The guest gets its address from /init's udhcpc in both. Prints figures; never fails

@@ -1,4 +1,4 @@
-// Bench (issue #21): host time from `run` to the kernel's first console line ("Booting Linux on
+// Bench: host time from `run` to the kernel's first console line ("Booting Linux on
 // physical CPU", printed by earlycon) for Debian's cloud kernel on the virt board (qemu layout):
 //   - through the built-in UEFI (--firmware uefi, DT and --acpi) and booted directly, both in
 //     this process (from `new VirtMachine`) and as an `armature run` process (node start included);

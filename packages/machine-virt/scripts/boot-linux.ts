@@ -1,4 +1,4 @@
-// Boots the Debian guest (scripts/fetch-guest.sh) on the virt board and runs the issue #10
+// Boots the Debian guest (scripts/fetch-guest.sh) on the virt board and runs the
 // end-to-end checks in the guest shell, printing how far it got. Usage:
 //   npx tsx --conditions=source packages/machine-virt/scripts/boot-linux.ts [vz|qemu] [--echo] [--append "..."]
 import { execFileSync } from "node:child_process";

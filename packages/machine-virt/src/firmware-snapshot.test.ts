@@ -1,4 +1,4 @@
-// Issue #25 with firmware boot (`firmware`, armature run --bios): Debian's EDK2 (AAVMF) on the qemu
+// Snapshots with firmware boot (`firmware`, armature run --bios): Debian's EDK2 (AAVMF) on the qemu
 // layout, deterministic; the flash banks and fw_cfg are sections of the snapshot. EDK2 runs for N
 // instructions (it reads fw_cfg and its variable store on the way), is saved, and restored into a
 // fresh machine: M more instructions give the state of one run of N + M.

@@ -1,5 +1,5 @@
 /**
- * Issue #18's Linux proof for AHCI (opt-in: ARMATURE_E2E_AHCI=1, ARMATURE_E2E_AHCI_MODE=PCI or
+ * The Linux proof for AHCI (opt-in: ARMATURE_E2E_AHCI=1, ARMATURE_E2E_AHCI_MODE=PCI or
  * platform for one of the two; the lead groups CI boots). A SATA disk image file on port 0 and an
  * ISO built here in the ATAPI DVD-ROM on port 1, on the virt board:
  * - PCI: the board's AHCI function (`sata` option) with Debian's generic kernel (ahci, libahci,

@@ -1,5 +1,5 @@
 /**
- * Issue #23's proof, in CI by default (ARMATURE_E2E_EDK2=0 skips it; about 3.5 min on a 2-core
+ * Real firmware (EDK2 + GRUB) booting Linux, in CI by default (ARMATURE_E2E_EDK2=0 skips it; about 3.5 min on a 2-core
  * host: two boots of 1.5 min each, then the same image on QEMU; skipped with the reason when a
  * tool is missing that scripts/install-system-tools.sh installs): Debian's EDK2 (AAVMF_CODE.fd, package qemu-efi-aarch64) on
  * the qemu layout boots GRUB (grub-efi-arm64-bin via grub-mkstandalone) from a GPT disk made here
@@ -117,7 +117,7 @@ async function powerOff(b: Boot): Promise<void> {
 }
 
 describe.skipIf(!enabled || missing !== undefined)(
-  `EDK2 (AAVMF) + GRUB + Linux on the qemu layout (issue #23${missing === undefined ? "" : `; skipped: ${missing}`})`,
+  `EDK2 (AAVMF) + GRUB + Linux on the qemu layout (${missing === undefined ? "" : `; skipped: ${missing}`})`,
   () => {
     let dir = "";
     let disk = "";

@@ -112,7 +112,7 @@ async function irqChecks(
 }
 
 /**
- * Issue #25: the monitor over its TCP socket on the booted guest, each command's reply checked
+ * The monitor over its TCP socket on the booted guest, each command's reply checked
  * against facts from elsewhere: the board's DT (vCPUs, RAM, GIC, UART, PCIe), the guest's own
  * /proc/iomem and /proc/kallsyms (where the kernel's code is), the architecture (PSTATE.M's EL
  * field) and the snapshot reader.

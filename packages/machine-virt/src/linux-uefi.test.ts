@@ -1,4 +1,4 @@
-// Issue #21 on the vz layout with the DT (CI boots the qemu layout through the built-in UEFI with
+// The built-in UEFI on the vz layout with the DT (CI boots the qemu layout through the built-in UEFI with
 // ACPI: linux-qemu.test.ts). Opt-in, one more Linux boot: ARMATURE_E2E_UEFI=1.
 import { VariableStore } from "@armature/uefi";
 import { describe, expect, it } from "vitest";

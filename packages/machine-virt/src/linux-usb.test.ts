@@ -1,5 +1,5 @@
 /**
- * Issue #19's Linux proof for USB (opt-in: ARMATURE_E2E_USB=1; ARMATURE_E2E_USB_MODE=PCI or
+ * The Linux proof for USB (opt-in: ARMATURE_E2E_USB=1; ARMATURE_E2E_USB_MODE=PCI or
  * platform for one of the two; the lead groups CI boots). Debian's generic kernel (xhci, ehci,
  * usbhid, hid-generic, uvcvideo loaded by its initramfs) on the virt board with the Parallels VM's
  * devices on the xHCI's USB 3 ports 1-3 (pointer, keyboard, camera) and an empty EHCI:

@@ -23,7 +23,7 @@ import { VIRT_UEFI_BIOS } from "./uefi.js";
 const HOST_VAR = { guid: "6c1e6f0b-5f0e-4b5c-9a3e-2b7d8a1c9e42", name: "ArmatureHost" };
 
 /**
- * Issue #21's checks of a boot through the built-in UEFI: the kernel's EFI, ACPI and DMI lines,
+ * The checks of a boot through the built-in UEFI: the kernel's EFI, ACPI and DMI lines,
  * no DT with ACPI, the host's variable in efivarfs, rtc-efi from the runtime GetTime.
  */
 async function uefiChecks(s: LinuxSession, acpi: boolean): Promise<void> {
@@ -77,9 +77,9 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Issue #10's end-to-end check: Debian's arm64 cloud kernel and a busybox initramfs (fetched from
+ * The end-to-end check: Debian's arm64 cloud kernel and a busybox initramfs (fetched from
  * Debian by scripts/fetch-guest.sh) boot on the board to a shell, and the guest itself confirms the
- * CPU features, the PCI devices, the virtio disk, a clean kernel log and (issue #24) the user
+ * CPU features, the PCI devices, the virtio disk, a clean kernel log and the user
  * network: a DHCP lease, ping, an HTTP download from the host, DNS and a host forward.
  */
 export function linuxEndToEnd(
@@ -218,7 +218,7 @@ export function linuxEndToEnd(
         );
         expect(kernelLog).toMatch(/hw-breakpoint: found 6 breakpoint and 4 watchpoint registers/);
         expect(await s.sh("ls -d /sys/bus/event_source/devices/armv8_pmuv3*")).toMatch(/armv8_pmuv3/);
-        // Issue #25: the monitor over TCP on the running guest (the guest runs on afterwards).
+        // The monitor over TCP on the running guest (the guest runs on afterwards).
         if (o.monitor === true) await monitorChecks(s, dumpDir);
         s.machine.input(new TextEncoder().encode("poweroff -f\n"));
         expect(await s.stopped).toBe("poweroff");

@@ -1,4 +1,4 @@
-// Issue #25 on the virt board booted through the built-in UEFI (qemu layout, ACPI, as CI's Linux
+// Snapshots on the virt board booted through the built-in UEFI (qemu layout, ACPI, as CI's Linux
 // e2e): once the kernel has called ExitBootServices the firmware's runtime state is a section of
 // the snapshot; before that a save is refused. Deterministic Debian cloud kernel, no Linux shell.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";

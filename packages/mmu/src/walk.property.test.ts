@@ -1,11 +1,11 @@
 /**
  * The fast walker against the naive reference walker (src/test/reference.ts) on random
- * translation controls and random page tables in random memory; see walk.harness.ts.
+ * translation controls and random page tables in random memory; see test/walk-harness.ts.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { WalkResult } from "./index.js";
-import { configArb, runConfig, stats, WALKS_PER_CONFIG } from "./walk.harness.js";
+import { configArb, runConfig, stats, WALKS_PER_CONFIG } from "./test/walk-harness.js";
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 2200);
 

@@ -1,5 +1,5 @@
 /** Long fuzz run: `pnpm --filter @armature/smmu fuzz:long [cases] [seed]`. Exits 1 on any host exception. */
-import { runFuzz } from "../src/fuzz.harness.js";
+import { runFuzz } from "../src/test/fuzz.js";
 
 const cases = Number(process.argv[2] ?? 1_000_000);
 const seed = Number(process.argv[3] ?? (Date.now() ^ (Math.random() * 2 ** 32)) >>> 0);

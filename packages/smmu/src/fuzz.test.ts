@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runFuzz } from "./fuzz.harness.js";
+import { runFuzz } from "./test/fuzz.js";
 
 const CASES = Number(process.env.SMMU_FUZZ_CASES ?? 10_000);
 

@@ -1,4 +1,4 @@
-import type { FdtNode } from "@armature/fdt";
+import { type FdtNode, setReg } from "@armature/fdt";
 import { EHCI_MMIO_SIZE } from "./ehci.js";
 import { XHCI_MMIO_SIZE } from "./xhci.js";
 
@@ -11,12 +11,10 @@ export interface UsbPlacement {
 }
 
 function dtNode(parent: FdtNode, name: string, compatible: string, p: UsbPlacement, size: number): FdtNode {
-  return parent
-    .addChild(`${name}@${p.base.toString(16)}`)
-    .setStrings("compatible", [compatible])
-    .setCells("reg", [Math.floor(p.base / 2 ** 32), p.base >>> 0, 0, p.size ?? size])
-    .setCells("interrupts", [0, p.spi, 4])
-    .setEmpty("dma-coherent");
+  const n = parent.addChild(`${name}@${p.base.toString(16)}`).setStrings("compatible", [compatible]);
+  setReg(n, { addressCells: 2, sizeCells: 2 }, [{ address: p.base, size: p.size ?? size }]);
+  // GIC binding: <type (0 = SPI), SPI number, flags (4 = level, active high)>
+  return n.setCells("interrupts", [0, p.spi, 4]).setEmpty("dma-coherent");
 }
 
 /** `usb@…` with compatible "generic-xhci" (Linux xhci-plat-hcd; Documentation/devicetree/bindings/usb/generic-xhci.yaml). */

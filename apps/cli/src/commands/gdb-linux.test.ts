@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { guestFiles } from "@armature/machine-virt/test";
 import { describe, expect, it, vi } from "vitest";
-import { HAVE_GDB, runAnnouncing, startGdb } from "./gdb-harness.js";
+import { HAVE_GDB, runAnnouncing, startGdb } from "../test/gdb.js";
 
 // gdb-multiarch against Debian's arm64 kernel: `armature run --smp 2 --gdb ... --wait-gdb`, a
 // breakpoint in the kernel's entry code (its physical address from the Image header), continue,

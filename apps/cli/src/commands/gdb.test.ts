@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli.js";
 import { waitForText, withTempDir } from "../test/cli.js";
-import { HAVE_GDB, has, runAnnouncing, startGdb } from "./gdb-harness.js";
+import { HAVE_GDB, has, runAnnouncing, startGdb } from "../test/gdb.js";
 import { parseRunOptions } from "./run.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
 

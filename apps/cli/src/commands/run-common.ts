@@ -69,7 +69,7 @@ export function parseRunCommonOptions(a: {
  * Guest instructions a run interprets before the dynamic translator starts, when no engine was
  * chosen (--cpu-engine, ARMATURE_CPU_ENGINE). A new process's first ~20 M instructions (a Linux
  * boot to its first console line) are cheaper in the interpreter alone: the translator's first
- * blocks start cold in V8 and make it recompile the run loop (issue #21, ~100 ms to that line).
+ * blocks start cold in V8 and make it recompile the run loop (~100 ms to that line).
  */
 export const INTERPRET_FIRST = 25_000_000;
 

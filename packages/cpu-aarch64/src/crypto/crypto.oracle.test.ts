@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { hex32 } from "../fp/qemu-oracle.js";
+import { CRYPTO_OPS as OPS, cryptoRegs as regs } from "../test/crypto-cases.js";
+import { hex32 } from "../test/fp-oracle.js";
 import { oracleSuite } from "../test/oracle-suite.js";
 import { crc32 } from "./crypto.js";
-import { CRYPTO_OPS as OPS, cryptoRegs as regs } from "./oracle-cases.js";
 
 const { oracle, sample, seed: SEED } = oracleSuite();
 

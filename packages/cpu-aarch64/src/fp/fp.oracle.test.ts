@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import {
+  type Case,
+  caseArb,
+  caseLine,
+  FP_OPS,
+  judge,
+  knownDivergence,
+  type OpSpec,
+} from "../test/fp-cases.js";
 import { oracleSuite } from "../test/oracle-suite.js";
-import { type Case, caseArb, caseLine, FP_OPS, judge, knownDivergence, type OpSpec } from "./oracle-cases.js";
 
 // Cases per instruction form: FC_NUM_RUNS; a large run is oracle/large-run.ts.
 const { oracle, sample, runs: RUNS, seed: SEED } = oracleSuite();

@@ -756,7 +756,7 @@ export class Cpu {
   /** Data abort at address (lo, hi). fsc: 0x04 translation L0.., 0x10 external, 0x21 alignment. */
   dataAbort(lo: number, hi: number, write: boolean, fsc: number): never {
     const ec = ecFrom(EC.DABT_LOWER, this.el);
-    return this.syncException(ec, (write ? 1 << 6 : 0) | fsc, lo, hi, this.pc, this.pcHi);
+    return this.syncException(ec, (write ? ISS_WNR : 0) | fsc, lo, hi, this.pc, this.pcHi);
   }
 
   alignmentFault(lo: number, hi: number, write: boolean): never {

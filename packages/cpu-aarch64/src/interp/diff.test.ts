@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildDir } from "../test/tools.js";
 import {
   buildUserPrograms,
   type DiffCase,
@@ -9,7 +8,8 @@ import {
   type DiffRun,
   integerDiff,
   runDiff,
-} from "./difftest.js";
+} from "../test/difftest.js";
+import { buildDir } from "../test/tools.js";
 
 describe("differential test against qemu-aarch64 user mode", () => {
   const seed = Number(process.env.DIFF_SEED ?? 20261121);

@@ -1,5 +1,5 @@
 /*
- * JS source for one guest instruction inside a translated block (issue #16). Every emitter here
+ * JS source for one guest instruction inside a translated block. Every emitter here
  * reproduces, operation for operation, the interpreter handler the dispatch table picks for the
  * encoding (src/interp/exec-*.ts); anything not listed returns null and the block calls that
  * handler instead. Names in the emitted code:

@@ -2,8 +2,8 @@ import { Bus, ConfigError, MAX_ARENA_BYTES } from "@armature/core";
 import { withEnv } from "@armature/core/test";
 import { describe, expect, it } from "vitest";
 import { Cpu } from "../interp/cpu.js";
-import { generatorEntries, Rng } from "../interp/difftest.js";
 import { M1_MODEL } from "../model.js";
+import { generatorEntries, Rng } from "../test/difftest.js";
 import { JitEngine } from "./jit.js";
 import { lockstepCase } from "./lockstep.js";
 

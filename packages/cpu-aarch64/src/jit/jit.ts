@@ -1,5 +1,5 @@
 /*
- * Dynamic translator (issue #16): hot straight-line runs of guest code in one 4 KB page become JS
+ * Dynamic translator: hot straight-line runs of guest code in one 4 KB page become JS
  * functions (`new Function`) over the interpreter's own state (Cpu.x, flags, the software TLB through
  * Cpu.ld64/st64 and friends). The interpreter's run loop calls `enter()` where it would execute an instruction; a
  * block runs only when its whole length fits in what is left of the run slice, so deadlines,

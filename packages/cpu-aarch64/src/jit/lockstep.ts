@@ -1,5 +1,5 @@
 /*
- * Lockstep differential check of the translator (issue #16): the same random instruction stream
+ * Lockstep differential check of the translator: the same random instruction stream
  * (the interpreter's difftest generators) runs on two user-mode CPUs with their own memory, one
  * interpreting and one translating every block on first sight; both stop at the same random run
  * budgets and their whole architectural state (X0..X30, SP, PC, NZCV, exclusive monitor, retired
@@ -7,8 +7,8 @@
  */
 import { Bus } from "@armature/core";
 import { Cpu } from "../interp/cpu.js";
-import { DATA, DATA_SIZE, type GenEntry, type Rng, randomCase } from "../interp/difftest.js";
 import { M1_MODEL } from "../model.js";
+import { DATA, DATA_SIZE, type GenEntry, type Rng, randomCase } from "../test/difftest.js";
 
 export const LS_CODE = 0x10000000;
 /** Where the random words start (slot 512 of the code page) and how many. */

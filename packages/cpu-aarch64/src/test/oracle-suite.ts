@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll } from "vitest";
-import { ArmOracle } from "../fp/qemu-oracle.js";
+import { ArmOracle } from "./fp-oracle.js";
 
 /**
  * What the qemu-aarch64 oracle tests share: one oracle process per test file (started before its

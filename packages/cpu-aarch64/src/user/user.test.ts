@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildUserPrograms } from "../interp/difftest.js";
+import { buildUserPrograms } from "../test/difftest.js";
 import { buildDir } from "../test/tools.js";
 import { parseElf } from "./elf.js";
 import { UserProcess } from "./process.js";

@@ -15,7 +15,7 @@ function cpuState(c: Cpu): string {
   return h.digest("hex").slice(0, 16);
 }
 
-// Issue #16's exactness proof, CI-sized: the bare-metal programs (timer interrupts, WFI idling,
+// The translator's exactness proof, CI-sized: the bare-metal programs (timer interrupts, WFI idling,
 // exceptions and faults, the MMU, a second CPU, typed input) under the interpreter and under the
 // translator with a threshold of 2 (nearly every loop and branch target becomes a block) give the
 // identical console output, stop, per-vCPU instruction counts, clock, registers and RAM.

@@ -1,4 +1,4 @@
-// Issue #25's proof for the virt board's snapshot tests (not exported: it asserts with vitest).
+// The snapshot proof for the virt board's snapshot tests (not exported: it asserts with vitest).
 import { expect } from "vitest";
 import { VirtMachine, type VirtMachineOptions } from "../machine.js";
 

@@ -2,9 +2,9 @@ import { Bus, sysRegKey } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { encode } from "../../decoder/decode.js";
 import { M1_QARMA5_MODEL } from "../../model.js";
+import { Rng } from "../../test/difftest.js";
 import { type PacOracleCase, qemuDivergent, runPacOracle } from "../../test/pac-oracle.js";
 import { Cpu } from "../cpu.js";
-import { Rng } from "../difftest.js";
 
 // The PAuth *instructions* (keys from AP*Key_EL1, TCR_EL1, SCTLR_EL1 enables) against the real ones
 // at EL1 in qemu-system-aarch64 -M virt -cpu max (QARMA5, ID_AA64ISAR1_EL1.APA = 1), using the

@@ -1,10 +1,16 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENCODINGS } from "../../decoder/table.js";
+import { type DiffRun, runDiff } from "../../test/difftest.js";
+import {
+  buildSimdHarness,
+  isSimdClass,
+  type SimdCase,
+  type SimdResult,
+  simdDiff,
+} from "../../test/difftest-simd.js";
 import { buildDir } from "../../test/tools.js";
-import { type DiffRun, runDiff } from "../difftest.js";
 import { UNIMPLEMENTED_IDS } from "../dispatch.js";
-import { buildSimdHarness, isSimdClass, type SimdCase, type SimdResult, simdDiff } from "./difftest-simd.js";
 
 describe("FP/AdvSIMD/crypto differential test against qemu-aarch64", () => {
   const seed = Number(process.env.DIFF_SEED ?? 20261121);

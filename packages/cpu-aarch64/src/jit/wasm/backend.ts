@@ -1,5 +1,5 @@
 /*
- * The WebAssembly back end's glue (issue #16): compiles the block at a page slot with compile.ts,
+ * The WebAssembly back end's glue: compiles the block at a page slot with compile.ts,
  * instantiates it over the CPU's arena and wraps it as a BlockFn for JitEngine (NZCV into the io
  * words before the call, the next PC, c.jumped and c.jitSlow out of them after). Instructions
  * compile.ts does not translate call the interpreter's handler through one import per CPU.

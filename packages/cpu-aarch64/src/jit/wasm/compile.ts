@@ -1,5 +1,5 @@
 /*
- * Block compiler of the WebAssembly back end (issue #16). A block is a run of guest instructions
+ * Block compiler of the WebAssembly back end. A block is a run of guest instructions
  * inside one 4 KB page, as for the JS back end (../emit.ts, whose operations each case here
  * reproduces), compiled to one WebAssembly function over the arena: X0..X30 and SP are i64 locals
  * (loaded from the CPU's state block on entry, written back at every exit), NZCV are four i32

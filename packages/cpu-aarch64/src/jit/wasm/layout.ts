@@ -1,5 +1,5 @@
 /*
- * Where a Cpu's state lives when its bus has an arena (issue #16, the WebAssembly back end): one
+ * Where a Cpu's state lives when its bus has an arena (the WebAssembly back end): one
  * block per CPU inside the arena's memory, so code generated as WebAssembly reads and writes the
  * register file and the software TLB with plain loads and stores at constant offsets. Without an
  * arena the same arrays are ordinary typed arrays (the interpreter and the JS back end index them

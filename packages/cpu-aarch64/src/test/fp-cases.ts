@@ -32,9 +32,9 @@ import {
   fpToFixedJS,
   unsignedRecipEstimate,
   unsignedRSqrtEstimate,
-} from "./core.js";
-import type { OracleResult } from "./qemu-oracle.js";
-import { FPRounding, type FPRoundingMode, type FPSize, FPState, fpcrRounding } from "./state.js";
+} from "../fp/core.js";
+import { FPRounding, type FPRoundingMode, type FPSize, FPState, fpcrRounding } from "../fp/state.js";
+import type { OracleResult } from "./fp-oracle.js";
 
 export type Operand = readonly [number, number]; // [hi, lo]
 export interface Case {

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { QemuUser } from "../test/qemu-user.js";
+import { QemuUser } from "./qemu-user.js";
 
 const ORACLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "oracle");
 const INSTALL = "bash scripts/install-system-tools.sh";

@@ -9,10 +9,9 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { xorshift32 } from "@armature/core/test";
-import { decode } from "../../decoder/decode.js";
-import { ENCODINGS } from "../../decoder/table.js";
-import { M1_MODEL } from "../../model.js";
-import { QemuRecordOracle, type RecordFormat } from "../../test/qemu-user.js";
+import { decode } from "../decoder/decode.js";
+import { ENCODINGS } from "../decoder/table.js";
+import { M1_MODEL } from "../model.js";
 import {
   CODE,
   DATA,
@@ -24,7 +23,8 @@ import {
   SAME,
   signalFor,
   type Verdict,
-} from "../difftest.js";
+} from "./difftest.js";
+import { QemuRecordOracle, type RecordFormat } from "./qemu-user.js";
 
 /** struct st: x[31] @0, fpcr @248, fpsr @256, nzcv @264, v[32][16] @288. */
 const ST_SIZE = 800;
@@ -55,7 +55,7 @@ export interface SimdResult {
 /** Builds the harness with the cross compiler into `dir`; returns the binary's path. */
 export function buildSimdHarness(dir: string): string {
   const out = join(dir, "simd-harness");
-  const src = join(import.meta.dirname, "../../../harness/simd/simd-harness.c");
+  const src = join(import.meta.dirname, "../../harness/simd/simd-harness.c");
   try {
     execFileSync("aarch64-linux-gnu-gcc", ["-static", "-O2", "-o", out, src], { stdio: "pipe" });
   } catch (e) {

@@ -9,7 +9,8 @@
 import { uniform } from "@armature/core/test";
 import fc from "fast-check";
 import { expect } from "vitest";
-import { Access, FaultKind, type WalkResult } from "./index.js";
+import { Access, FaultKind, type WalkResult } from "../index.js";
+import { translate } from "../walk.js";
 import {
   RandomTableMemory,
   type RefAccess,
@@ -17,8 +18,7 @@ import {
   referenceFsc,
   referenceTranslate,
   regsFromRaw,
-} from "./test/index.js";
-import { translate } from "./walk.js";
+} from "./index.js";
 
 export const WALKS_PER_CONFIG = Number(process.env.MMU_WALKS_PER_CONFIG ?? 50);
 

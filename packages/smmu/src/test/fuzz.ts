@@ -6,10 +6,10 @@
  */
 import { DmaStatus, type DmaTranslation } from "@armature/core";
 import { xorshift32 } from "@armature/core/test";
-import { Reg } from "./regs.js";
-import { SmmuV3 } from "./smmu.js";
-import { encodeCd, encodeSte } from "./test/guest.js";
-import { SmmuTestMemory } from "./test/memory.js";
+import { Reg } from "../regs.js";
+import { SmmuV3 } from "../smmu.js";
+import { encodeCd, encodeSte } from "./guest.js";
+import { SmmuTestMemory } from "./memory.js";
 
 export interface FuzzResult {
   cases: number;

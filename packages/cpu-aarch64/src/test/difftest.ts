@@ -11,10 +11,11 @@ import { Bus, type RamRegion } from "@armature/core";
 import { xorshift32 } from "@armature/core/test";
 import { decode } from "../decoder/decode.js";
 import { ENCODINGS } from "../decoder/table.js";
+import { Cpu } from "../interp/cpu.js";
+import { UNIMPLEMENTED_IDS } from "../interp/dispatch.js";
+import { EC, ecOf, FSC } from "../interp/syndrome.js";
 import { M1_MODEL } from "../model.js";
-import { QemuRecordOracle } from "../test/qemu-user.js";
-import { Cpu } from "./cpu.js";
-import { UNIMPLEMENTED_IDS } from "./dispatch.js";
+import { QemuRecordOracle } from "./qemu-user.js";
 
 export const CODE = 0x10000000;
 export const DATA = 0x20000000;
@@ -187,11 +188,12 @@ export class LocalOracle {
 
 /** The POSIX signal Linux delivers for an ESR (EC, DFSC). */
 export function signalFor(esr: number): number {
-  const ec = esr >>> 26;
-  if (ec === 0x24 || ec === 0x25) return (esr & 0x3f) === 0x21 ? 7 : 11;
-  if (ec === 0x20 || ec === 0x21) return 11;
-  if (ec === 0x22 || ec === 0x26) return 7;
-  if (ec === 0x3c) return 5;
+  const ec = ecOf(esr);
+  // an alignment fault is SIGBUS (7), other data/instruction aborts SIGSEGV (11), BRK SIGTRAP (5)
+  if (ec === EC.DABT_LOWER || ec === EC.DABT_SAME) return (esr & 0x3f) === FSC.ALIGNMENT ? 7 : 11;
+  if (ec === EC.IABT_LOWER || ec === EC.IABT_SAME) return 11;
+  if (ec === EC.PC_ALIGN || ec === EC.SP_ALIGN) return 7;
+  if (ec === EC.BRK64) return 5;
   return 4;
 }
 
@@ -328,7 +330,7 @@ export function generatorEntries(): GenEntry[] {
     if (e.feature !== null && !M1_MODEL.features.has(e.feature)) return;
     // Pointer authentication is compared by the FP/SIMD/PAuth harness (IMPDEF PAC here, QARMA in QEMU).
     if (e.feature === "FEAT_PAuth") return;
-    // SIMD&FP registers are not compared here (simd/difftest-simd.ts does): skip V=1 load/store forms.
+    // SIMD&FP registers are not compared here (difftest-simd.ts does): skip V=1 load/store forms.
     if (e.group === "ldst" && ((e.bits >>> 26) & 1) === 1 && ((e.mask >>> 26) & 1) === 1) return;
     out.push({ index, id: e.id, mask: e.mask, bits: e.bits, iclass: e.iclass });
   });

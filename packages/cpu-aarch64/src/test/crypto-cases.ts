@@ -27,7 +27,7 @@ import {
   sha512su0,
   sha512su1,
   xar,
-} from "./crypto.js";
+} from "../crypto/crypto.js";
 
 // v holds q0 (words 0..3), q1 (4..7), q2 (8..11). Result: q0 words, or x9 for scalar results.
 export type CryptoModel = (v: Uint32Array) => number | undefined;
