@@ -1,6 +1,7 @@
 export type { ArenaOptions, WasmApi, WasmInstance, WasmMemory, WasmModule, WasmTable } from "./arena.js";
 export { Arena, MAX_ARENA_BYTES, wasmApi } from "./arena.js";
 export * from "./block.js";
+export { BumpAllocator } from "./bump.js";
 export type { AccessSize, BusOptions, MmioDevice, Region } from "./bus.js";
 export { AUTO_ARENA_KEEP, Bus, MmioRegion } from "./bus.js";
 export { concatBytes, getU32LE, getUintLE, putU32LE, withRoom } from "./bytes.js";

@@ -5,6 +5,7 @@
 // EFI_STATUS in x0. Bad guest input is answered with an EFI error status; it never throws.
 
 import {
+  BumpAllocator,
   ConfigError,
   concatBytes,
   RateLimitedLog,
@@ -281,23 +282,6 @@ const EVT_TIMER = 0x8000_0000;
 const EVT_NOTIFY_WAIT = 0x100;
 const EVT_NOTIFY_SIGNAL = 0x200;
 
-/** Bump allocator over a region the firmware reserved for its own structures. */
-class Arena {
-  private next: number;
-  constructor(
-    readonly base: number,
-    readonly size: number,
-  ) {
-    this.next = base;
-  }
-  take(n: number, align = 8): number {
-    const at = Math.ceil(this.next / align) * align;
-    if (at + n > this.base + this.size) throw new ConfigError("UEFI firmware arena exhausted");
-    this.next = at + n;
-    return at;
-  }
-}
-
 export class UefiFirmware implements Snapshottable {
   readonly memoryMap: MemoryMap;
   /** EFI_SYSTEM_TABLE address (x1 at the image's entry). */
@@ -329,8 +313,8 @@ export class UefiFirmware implements Snapshottable {
   private readonly log = new RateLimitedLog("uefi");
   private readonly stubBase: number;
   private readonly rtCode: { base: number; pages: number };
-  private readonly rtData: Arena;
-  private readonly bsData: Arena;
+  private readonly rtData: BumpAllocator;
+  private readonly bsData: BumpAllocator;
   private readonly configTable: number;
   private readonly configCapacity = 64;
   private readonly configEntries: { guid: string; table: bigint }[] = [];
@@ -393,9 +377,9 @@ export class UefiFirmware implements Snapshottable {
     this.write(this.stubBase, stubs);
 
     const rtDataBase = need("runtime data", MemoryType.RuntimeServicesData, 0x1_0000, 0x1_0000);
-    this.rtData = new Arena(rtDataBase, 0x1_0000);
+    this.rtData = new BumpAllocator(rtDataBase, 0x1_0000, "UEFI firmware arena");
     const bsHeap = need("boot services data", MemoryType.BootServicesData, MiB);
-    this.bsData = new Arena(bsHeap, MiB);
+    this.bsData = new BumpAllocator(bsHeap, MiB, "UEFI firmware arena");
     const stackSize = MiB;
     const stack = need("stack", MemoryType.BootServicesData, stackSize, 0x1_0000);
 

@@ -1,4 +1,4 @@
-import { type Bus, type SysRegBlock, sysRegKey } from "@armature/core";
+import { BumpAllocator, type Bus, type SysRegBlock, sysRegKey } from "@armature/core";
 import { itsCmd } from "./its-commands.js";
 
 /**
@@ -38,8 +38,7 @@ const LPI_PROP_GROUP1_ENABLED = 0x3; // Group1 (RES1) | Enable
 
 export class LinuxLikeGicDriver {
   readonly lines: string[] = [];
-  private next: number;
-  private readonly ramEnd: number;
+  private readonly ram: BumpAllocator;
   readonly rdBase: number[] = [];
   spis = 0;
   lpiIdBits = 0;
@@ -56,15 +55,12 @@ export class LinuxLikeGicDriver {
   private readonly itts = new Map<number, number>();
 
   constructor(readonly o: LinuxLikeGicDriverOptions) {
-    this.next = o.ram.base;
-    this.ramEnd = o.ram.base + o.ram.size;
+    this.ram = new BumpAllocator(o.ram.base, o.ram.size, "LinuxLikeGicDriver test RAM");
   }
 
   /** Zeroed guest memory, `align`-aligned. */
   alloc(size: number, align = 0x10000): number {
-    const a = Math.ceil(this.next / align) * align;
-    if (a + size > this.ramEnd) throw new Error("LinuxLikeGicDriver: out of test RAM");
-    this.next = a + size;
+    const a = this.ram.take(size, align);
     this.o.bus.writeBytes(a, new Uint8Array(size));
     return a;
   }
