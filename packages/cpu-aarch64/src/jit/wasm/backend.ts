@@ -10,9 +10,10 @@ import { ABORT, type Cpu, type PageCache } from "../../interp/cpu.js";
 import { HANDLERS } from "../../interp/dispatch.js";
 import { nop } from "../../interp/exec-sys.js";
 import { BLOCK_END_CLASSES, PURE_CLASSES } from "../emit.js";
-import type { BlockFn } from "../jit.js";
+import type { BlockFn, JitPage } from "../jit.js";
 import {
   BlockGen,
+  type BlockLink,
   type BlockShape,
   CALL_ABORT,
   CALL_GO_ON,
@@ -21,6 +22,7 @@ import {
   EXIT_FALL,
   EXIT_HANDLER_JUMP,
   emitInsn,
+  LINK_VALID,
 } from "./compile.js";
 import { Bytes, blockBatchModule, I32, OP } from "./writer.js";
 
@@ -125,6 +127,56 @@ function glueOf(c: Cpu): CpuGlue {
 /** Where each block function sits (its table and index) and its length: exits of later blocks link to it. */
 const LINKS = new WeakMap<BlockFn, { tramp: Trampoline; ti: number; len: number }>();
 
+/**
+ * A page's link words (one int32 per slot, in the arena; compile.ts BlockLink): exits to a slot
+ * whose block is compiled later read its word and go on to it inside WebAssembly. A table belongs
+ * to one trampoline (its words are that table's indices); a page whose blocks move to a new
+ * trampoline gets a new table.
+ */
+interface LinkTable {
+  tramp: Trampoline;
+  words: Int32Array;
+}
+const linkTables = new WeakMap<JitPage, LinkTable>();
+/** Link tables of dropped pages, per arena, for reuse (zeroed then). */
+const freeTables = new WeakMap<object, Int32Array[]>();
+const reclaim = new FinalizationRegistry<{ free: Int32Array[]; words: Int32Array }>(({ free, words }) => {
+  free.push(words);
+});
+
+/** Link tables allocated per arena at most (4 KiB each: 8 MiB of the 16 MiB Bus keeps for CPU state). */
+const MAX_LINK_TABLES = 2048;
+const tablesMade = new WeakMap<object, number>();
+
+/**
+ * The link table of `jp` for `tramp`, made on first use (undefined when the arena has no room
+ * or MAX_LINK_TABLES are live: the page's exits then link only to blocks compiled before them).
+ * A page's JitPage (and with it every block that reads the table) is dropped as a whole; the
+ * table is reused after that.
+ */
+function linkTableOf(c: Cpu, jp: JitPage, tramp: Trampoline): LinkTable | undefined {
+  const have = linkTables.get(jp);
+  if (have !== undefined && have.tramp === tramp) return have;
+  const arena = c.state.arena!;
+  let free = freeTables.get(arena);
+  if (free === undefined) {
+    free = [];
+    freeTables.set(arena, free);
+  }
+  let words = free.pop();
+  if (words !== undefined) words.fill(0);
+  else {
+    const made = tablesMade.get(arena) ?? 0;
+    if (made >= MAX_LINK_TABLES || arena.used + 4 * PAGE_SLOTS + 64 > arena.maxBytes) return undefined;
+    tablesMade.set(arena, made + 1);
+    words = arena.int32(PAGE_SLOTS);
+  }
+  const lt = { tramp, words };
+  linkTables.set(jp, lt);
+  reclaim.register(jp, { free, words });
+  return lt;
+}
+
 /** A block's function (body and locals for blockBatchModule), length and instructions inline. */
 interface BlockFunc {
   locals: readonly number[];
@@ -142,7 +194,7 @@ function blockFunc(
   page: PageCache,
   slot: number,
   maxBlock: number,
-  link: ((s: number) => { ti: number; len: number } | undefined) | undefined,
+  link: ((s: number) => BlockLink | undefined) | undefined,
 ): BlockFunc | null {
   const byOff =
     link === undefined
@@ -198,7 +250,7 @@ function generate(
   slot: number,
   maxBlock: number,
   shape: BlockShape | undefined,
-  link: ((off: number) => { ti: number; len: number } | undefined) | undefined,
+  link: ((off: number) => BlockLink | undefined) | undefined,
   typeIdx: number,
 ): { g: BlockGen; len: number } | null {
   const g = new BlockGen(c.state.base, shape, link, typeIdx);
@@ -286,12 +338,16 @@ export function compileWasmBatch(
     const { page, slot } = reqs[r]!;
     const jp = page.jit;
     const here = mine.get(page);
-    const link = (s: number): { ti: number; len: number } | undefined => {
+    const lt = jp === undefined ? undefined : linkTableOf(c, jp, tramp);
+    const link = (s: number): BlockLink | undefined => {
       const b = here?.get(s);
       if (b !== undefined) return b;
       const f = jp?.fns[s];
-      const l = f === undefined || f === null ? undefined : LINKS.get(f);
-      return l !== undefined && l.tramp === tramp ? l : undefined;
+      if (f === null) return undefined;
+      const l = f === undefined ? undefined : LINKS.get(f);
+      if (l !== undefined && l.tramp === tramp) return l;
+      // not compiled yet: through the link word
+      return lt === undefined || f !== undefined ? undefined : { at: lt.words.byteOffset + 4 * s };
     };
     const f = blockFunc(c, page, slot, maxBlock, link);
     if (f === null) continue;
@@ -318,6 +374,9 @@ export function compileWasmBatch(
     const f = funcs[k++]!;
     const fn = blockFn(c, gl, tr, ti);
     LINKS.set(fn, { tramp: tr, ti, len: f.len });
+    const { page, slot } = reqs[r]!;
+    const lt = page.jit === undefined ? undefined : linkTables.get(page.jit);
+    if (lt !== undefined && lt.tramp === tr) lt.words[slot] = LINK_VALID | (f.len << 16) | ti;
     out[r] = { fn, len: f.len, inline: f.inline, bytes: Math.round(bytes.length / funcs.length) };
   }
   return out;

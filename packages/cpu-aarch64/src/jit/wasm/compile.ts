@@ -31,6 +31,14 @@ export const CALL_JUMPED = 1;
 export const CALL_RECHECK = 2;
 export const CALL_ABORT = 3;
 
+/**
+ * Where a linked exit goes: a block already compiled (its table index and length), or the arena
+ * address `at` of the page's link word for the target slot (backend.ts: 0 while the slot has no
+ * block, else LINK_VALID | length << 16 | table index), read when the exit is taken.
+ */
+export type BlockLink = { ti: number; len: number } | { at: number };
+export const LINK_VALID = 1 << 24;
+
 /** Register slots, the written ones and whether NZCV is used, from a first pass over the block. */
 export interface BlockShape {
   slots: readonly number[];
@@ -95,7 +103,7 @@ export class BlockGen {
   constructor(
     readonly base: number,
     readonly shape?: BlockShape,
-    readonly link?: (off: number) => { ti: number; len: number } | undefined,
+    readonly link?: (off: number) => BlockLink | undefined,
     readonly typeIdx = 0,
   ) {
     this.PC = this.local(I64);
@@ -344,7 +352,21 @@ export class BlockGen {
     this.get(this.N).i32(ret).op(OP.i32Add).set(this.RET);
     this.i32(kind).set(this.KIND);
     const t = mayLink && !fromStack && off !== 0 ? this.link?.(off) : undefined;
-    if (t !== undefined) {
+    if (t !== undefined && "at" in t) {
+      // the target's link word: a block there (compiled after this one, maybe) whose length fits
+      this.links++;
+      this.i32(0).mem(OP.i32Load, t.at).tee(this.TI).op(OP.i32Eqz).op(OP.i32Eqz);
+      this.get(this.BUDGET).get(this.RET).op(OP.i32Sub);
+      this.get(this.TI).i32(16).op(OP.i32ShrU).i32(0xff).op(OP.i32And).op(OP.i32GeS);
+      this.op(OP.i32And).if();
+      this.writeBack();
+      this.get(this.BUDGET).get(this.RET).op(OP.i32Sub);
+      this.get(this.NPC).op(OP.i32WrapI64).get(this.NPC).i64(32, 0).op(OP.i64ShrU).op(OP.i32WrapI64);
+      this.get(this.ACC).get(this.RET).op(OP.i32Add);
+      this.get(this.TI).i32(0xffff).op(OP.i32And);
+      this.b.u8(OP.returnCallIndirect).uleb(this.typeIdx).uleb(0);
+      this.end();
+    } else if (t !== undefined) {
       this.links++;
       this.get(this.BUDGET).get(this.RET).op(OP.i32Sub).i32(t.len).op(OP.i32GeS).if();
       this.writeBack();

@@ -141,6 +141,25 @@ describe("wasm back end", () => {
     expect(modules).toBe(2);
   });
 
+  it("an exit links to a block of its page compiled after it (the page's link word)", () => {
+    // the program of the test above, one block per module: the block at 5 (3 instructions a pass)
+    // reaches the threshold first, its b.ne exit to 2 has no block to link to yet; once 2 is
+    // compiled (linked to 5), the loop runs in WebAssembly from block to block
+    const program = [
+      0xd2a80001, 0xd2800000, 0x91000400, 0x14000002, 0xd4000022, 0x91000800, 0xf10f9c1f, 0x54ffff61,
+      0xd4000002,
+    ];
+    const cpu = runWasm(program, 1);
+    expect(cpu.exit.reason).toBe("hvc");
+    expect(cpu.exit.imm).toBe(0);
+    expect(cpu.getX(0)).toBe(999n);
+    expect(cpu.retired).toBe(2 + 5 * 333 + 1);
+    const st = cpu.jit!.stats;
+    expect(st.blocksCompiled).toBe(2);
+    // unlinked from 5 to 2: 5 instructions per return to JS
+    expect(st.insnsRun / st.blockRuns).toBeGreaterThan(50);
+  });
+
   it("runs a counted loop inside one WebAssembly block (same result and count as the interpreter)", () => {
     // movz x1, #0x4000, lsl #16; movz x0, #0; add x0, x0, #1; str x0, [x1, #0x1100];
     // ldr x2, [x1, #0x1100]; cmp x0, #1000; b.ne -16; hvc #0 (llvm-mc 14)
