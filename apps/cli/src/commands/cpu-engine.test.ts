@@ -11,7 +11,7 @@ import { VirtMachine } from "@armature/machine-virt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assembleRaw, assembleWords, run, runVirt128 } from "../test/cli.js";
 import { parseRunOptions } from "./run.js";
-import { INTERPRET_FIRST, startEngine, switchToJitAfter } from "./run-common.js";
+import { INTERPRET_FIRST, interpretFirst, startEngine, switchToJitAfter } from "./run-common.js";
 import { parseParallelsRunOptions } from "./run-parallels.js";
 
 let dir = "";
@@ -130,26 +130,53 @@ describe("--cpu-engine", () => {
     expect(codes[1]).toBe(codes[0]);
   }, 120_000);
 
-  it("without a choice, run starts in the interpreter and switches to the translator after INTERPRET_FIRST instructions", async () => {
-    const saved = process.env.ARMATURE_CPU_ENGINE;
+  it("without a choice, run uses the translator, and interprets INTERPRET_FIRST instructions first only with JS blocks", async () => {
+    const saved = { engine: process.env.ARMATURE_CPU_ENGINE, backend: process.env.ARMATURE_JIT_BACKEND };
     try {
       delete process.env.ARMATURE_CPU_ENGINE;
+      delete process.env.ARMATURE_JIT_BACKEND;
       const k = join(dir, "Image");
       const parsed = (args: string[]) => {
         const v = parseRunOptions(["--machine", "virt", "--kernel", k, ...args]);
         if (v === "help") throw new Error("help");
         return startEngine(v);
       };
-      expect(parsed([])).toEqual({ engine: "interp", thenJit: true });
-      expect(parsed(["--cpu-engine", "jit"])).toEqual({ engine: "jit", thenJit: false });
-      expect(parsed(["--cpu-engine", "interp"])).toEqual({ engine: "interp", thenJit: false });
+      expect(parsed([])).toEqual({ engine: "jit", chosen: false });
+      expect(parsed(["--cpu-engine", "jit"])).toEqual({ engine: "jit", chosen: true });
+      expect(parsed(["--cpu-engine", "interp"])).toEqual({ engine: "interp", chosen: true });
+      // the board's translator: WebAssembly blocks (its arena) unless ARMATURE_JIT_BACKEND=js
+      for (const [backend, choice, first] of [
+        [undefined, undefined, false],
+        ["js", undefined, true],
+        ["js", "jit", false],
+        ["js", "interp", false],
+      ] as const) {
+        if (backend === undefined) delete process.env.ARMATURE_JIT_BACKEND;
+        else process.env.ARMATURE_JIT_BACKEND = backend;
+        const engine = choice ?? startEngine({}).engine;
+        const v = new VirtMachine({ kernel: new Uint8Array(4), memoryMiB: 128, net: "none", engine });
+        try {
+          const cpu = v.runtime.cpus[0]!;
+          expect(cpu.jit?.backend).toBe(choice === "interp" ? undefined : (backend ?? "wasm"));
+          const o = choice === undefined ? {} : { cpuEngine: choice };
+          expect(interpretFirst(v, o), `${backend} ${choice}`).toBe(first);
+          // interpreting first drops the translator until switchToJitAfter brings it back
+          if (first) expect(cpu.jit).toBeUndefined();
+        } finally {
+          v.close();
+        }
+      }
       process.env.ARMATURE_CPU_ENGINE = "jit";
-      expect(parsed([])).toEqual({ engine: "jit", thenJit: false });
+      expect(parsed([])).toEqual({ engine: "jit", chosen: true });
       process.env.ARMATURE_CPU_ENGINE = "interp";
-      expect(parsed([])).toEqual({ engine: "interp", thenJit: false });
+      expect(parsed([])).toEqual({ engine: "interp", chosen: true });
     } finally {
-      if (saved === undefined) delete process.env.ARMATURE_CPU_ENGINE;
-      else process.env.ARMATURE_CPU_ENGINE = saved;
+      for (const [k, v] of [
+        ["ARMATURE_CPU_ENGINE", saved.engine],
+        ["ARMATURE_JIT_BACKEND", saved.backend],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
     expect(INTERPRET_FIRST).toBeGreaterThan(20_000_000); // Debian's kernel to its first line
     const loop = assembleWords(dir, loopThenPowerOff(3_000_000), "loop");

@@ -67,22 +67,39 @@ export function parseRunCommonOptions(a: {
 
 /**
  * Guest instructions a run interprets before the dynamic translator starts, when no engine was
- * chosen (--cpu-engine, ARMATURE_CPU_ENGINE). A new process's first ~20 M instructions (a Linux
- * boot to its first console line) are cheaper in the interpreter alone: the translator's first
- * blocks start cold in V8 and make it recompile the run loop (~100 ms to that line).
+ * chosen (--cpu-engine, ARMATURE_CPU_ENGINE) and the translator would make JS blocks (its JS back
+ * end: ARMATURE_JIT_BACKEND=js, or guest RAM outside the arena). A new process's first ~20 M
+ * instructions (a Linux boot to its first console line) are cheaper in the interpreter than in
+ * cold JS blocks, which make V8 recompile the run loop (~100 ms to that line). With
+ * the WebAssembly back end (the default) the translator from the first instruction is cheaper.
  */
 export const INTERPRET_FIRST = 25_000_000;
 
 /**
- * The engine to build the vCPUs with: the one chosen, else "interp" for the first
- * INTERPRET_FIRST instructions (`thenJit`: runBoard then switches to the translator; the two
- * give the same results, instruction for instruction).
+ * The engine to build the vCPUs with: the one chosen, else "jit" (`chosen` false: runBoard may
+ * still interpret first, see interpretFirst).
  */
-export function startEngine(o: { cpuEngine?: CpuEngine }): { engine: CpuEngine; thenJit: boolean } {
-  if (o.cpuEngine !== undefined) return { engine: o.cpuEngine, thenJit: false };
+export function startEngine(o: { cpuEngine?: CpuEngine }): { engine: CpuEngine; chosen: boolean } {
+  if (o.cpuEngine !== undefined) return { engine: o.cpuEngine, chosen: true };
   const env = process.env.ARMATURE_CPU_ENGINE;
-  if (env === "interp" || env === "jit") return { engine: env, thenJit: false };
-  return { engine: "interp", thenJit: true };
+  if (env === "interp" || env === "jit") return { engine: env, chosen: true };
+  return { engine: "jit", chosen: false };
+}
+
+/**
+ * With no engine chosen and a vCPU whose translator has the JS back end, put every vCPU on the
+ * interpreter for now and return true (the caller then switches them back with
+ * switchToJitAfter(m, INTERPRET_FIRST)); else change nothing and return false.
+ */
+export function interpretFirst(
+  m: { readonly runtime: { readonly cpus: readonly Cpu[] } },
+  o: { cpuEngine?: CpuEngine },
+): boolean {
+  if (startEngine(o).chosen) return false;
+  const cpus = m.runtime.cpus;
+  if (!cpus.some((c) => c.jit?.backend === "js")) return false;
+  for (const c of cpus) c.setEngine("interp");
+  return true;
 }
 
 /**
@@ -202,7 +219,7 @@ export async function runBoard(
     () => m.retired(),
     io.err,
   );
-  const toJit = startEngine(o).thenJit ? switchToJitAfter(m, INTERPRET_FIRST) : undefined;
+  const toJit = interpretFirst(m, o) ? switchToJitAfter(m, INTERPRET_FIRST) : undefined;
   try {
     const debug = await startDebug(m.runtime, o.debug, io, { ...commands, ...savevmCommand(m), gic: m.gic });
     const code = await runWithConsole(m, io, o.maxInstructions, debug);

@@ -54,8 +54,9 @@ EFIBOOTBOOTAA64.EFI on its FAT EFI System Partition (GPT) - GRUB or a distributi
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time and entropy: a run replays exactly
   --cpu-engine interp|jit how the vCPUs execute: the interpreter or the dynamic translator (same
-                          results; default: ARMATURE_CPU_ENGINE when set, else the
-                          interpreter for the first 25 M instructions, then jit)
+                          results; default: ARMATURE_CPU_ENGINE when set, else jit; with
+                          JS blocks, ARMATURE_JIT_BACKEND=js, the interpreter for the first
+                          25 M instructions, then jit)
   --max-instructions N    stop after N instructions (exit status 3)
   --quiet                 no boot banner and no status after 10 s without guest output (both
                           printed on stderr when it is a terminal)

@@ -109,8 +109,9 @@ const HELP = `Usage: armature run --machine virt --kernel FILE [options]
   --memory MiB            guest RAM, ${L.memoryMiB.min}..${L.memoryMiB.max} (default 1024)
   --deterministic         instruction-driven time: a run replays exactly
   --cpu-engine interp|jit how the vCPUs execute: the interpreter or the dynamic translator (same
-                          results; default: ARMATURE_CPU_ENGINE when set, else the
-                          interpreter for the first 25 M instructions, then jit)
+                          results; default: ARMATURE_CPU_ENGINE when set, else jit; with
+                          JS blocks, ARMATURE_JIT_BACKEND=js, the interpreter for the first
+                          25 M instructions, then jit)
   --no-uart, --no-rtc     leave out the PL011 UART / PL031 RTC
   --dump-dtb FILE         write the DTB the kernel gets, then run
   --max-instructions N    stop after N instructions (exit status 3)
