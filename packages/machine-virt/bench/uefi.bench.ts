@@ -6,7 +6,8 @@
 //   - QEMU + EDK2 (qemu-system-aarch64 -M virt -cpu max -nic none -bios QEMU_EFI.fd -kernel ...,
 //     the kernel through fw_cfg) as a process.
 // The `armature run` figures use a code cache of their own (ARMATURE_CODE_CACHE, a temporary
-// directory) that one run to 20 M instructions fills first; "no code cache" runs with it off.
+// directory per build: a build that writes its cache removes the other caches of the command)
+// that one run to 20 M instructions fills first; "no code cache" runs with it off.
 // `--before PATH` also measures another build's dist/main.js (e.g. a worktree of an older commit)
 // in the same run. The armature run rows and QEMU run interleaved (the load of other jobs drifts).
 // The interleaved rows also print each process's CPU time (user + system, all threads, from
@@ -31,6 +32,7 @@ const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 3;
 const beforeArg = process.argv.indexOf("--before");
 const BEFORE = beforeArg >= 0 ? process.argv[beforeArg + 1] : undefined;
 const codeCache = mkdtempSync(join(tmpdir(), "armature-bench-cc-"));
+const codeCacheBefore = mkdtempSync(join(tmpdir(), "armature-bench-cc-before-"));
 
 /** In this process: ms from `new VirtMachine` to the first line. */
 async function inProcess(kernel: Uint8Array, mode: "direct" | "uefi" | "uefi-acpi"): Promise<number | null> {
@@ -145,12 +147,15 @@ const cliOpts = ["--net", "none", "--deterministic", "--quiet"];
 const uefiArgs = ["--firmware", "uefi", "--acpi", "on"];
 if (existsSync(cli)) {
   const cc = { ARMATURE_CODE_CACHE: codeCache };
+  const ccBefore = { ARMATURE_CODE_CACHE: codeCacheBefore };
   // Fill the code caches (killed at the first line, a run would never write one).
-  for (const main of [cli, ...(BEFORE === undefined ? [] : [BEFORE])])
+  const fills: [string, NodeJS.ProcessEnv][] = [[cli, cc]];
+  if (BEFORE !== undefined) fills.push([BEFORE, ccBefore]);
+  for (const [main, env] of fills)
     for (const extra of [uefiArgs, []])
       spawnSync("node", [main, ...cliArgs.slice(1), ...extra, ...cliOpts, "--max-instructions", "20000000"], {
         stdio: "ignore",
-        env: { ...process.env, ...cc },
+        env: { ...process.env, ...env },
       });
   // Interleaved (run i of each, then run i + 1 of each): the load of other jobs drifts.
   const rows: [string, () => Promise<number | null>][] = [
@@ -166,7 +171,7 @@ if (existsSync(cli)) {
   if (BEFORE !== undefined && existsSync(BEFORE))
     rows.push([
       `the same, ${BEFORE}`,
-      () => processMs("node", [BEFORE, ...cliArgs.slice(1), ...uefiArgs, ...cliOpts], cc),
+      () => processMs("node", [BEFORE, ...cliArgs.slice(1), ...uefiArgs, ...cliOpts], ccBefore),
     ]);
   if (existsSync(EDK2))
     rows.push([
@@ -215,5 +220,6 @@ if (existsSync(cli)) {
 } else console.log(`no ${cli}: run pnpm build for the armature run figures`);
 if (!existsSync(EDK2)) console.log(`no ${EDK2}: apt-get install qemu-efi-aarch64 for the QEMU + EDK2 figure`);
 rmSync(codeCache, { recursive: true, force: true });
+rmSync(codeCacheBefore, { recursive: true, force: true });
 console.log(`load average ${load()} (end)`);
 console.log(JSON.stringify(results));
