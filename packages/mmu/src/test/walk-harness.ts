@@ -6,7 +6,7 @@
  * accesses, PAN, WXN, external aborts on the walk. Each property run draws one configuration and
  * walks WALKS_PER_CONFIG addresses; memory side effects (HA/HD updates) must agree too.
  */
-import { uniform } from "@armature/core/test";
+import { uintBits, uniform } from "@armature/core/test";
 import fc from "fast-check";
 import { expect } from "vitest";
 import { Access, FaultKind, type WalkResult } from "../index.js";
@@ -74,8 +74,8 @@ export const configArb = fc.record({
   pan: fc.boolean(),
   t0sz: tnsz,
   t1sz: tnsz,
-  tg0: fc.integer({ min: 0, max: 3 }),
-  tg1: fc.integer({ min: 0, max: 3 }),
+  tg0: uintBits(2),
+  tg1: uintBits(2),
   epd: fc.integer({ min: 0, max: 31 }),
   tbi0: fc.boolean(),
   tbi1: fc.boolean(),
@@ -83,19 +83,19 @@ export const configArb = fc.record({
   hd: fc.boolean(),
   hpd0: fc.boolean(),
   hpd1: fc.boolean(),
-  ips: fc.integer({ min: 0, max: 7 }),
+  ips: uintBits(3),
   as16: fc.boolean(),
   a1: fc.boolean(),
   ttbr0: reg64,
   ttbr1: reg64,
   mair: reg64,
   vm: fc.integer({ min: 0, max: 19 }),
-  vtg: fc.integer({ min: 0, max: 3 }),
+  vtg: uintBits(2),
   vValid: fc.integer({ min: 0, max: 19 }),
   vPick: fc.nat(),
   vt0sz: fc.integer({ min: 10, max: 42 }),
-  vsl0: fc.integer({ min: 0, max: 3 }),
-  vps: fc.integer({ min: 0, max: 7 }),
+  vsl0: uintBits(2),
+  vps: uintBits(3),
   vha: fc.boolean(),
   vhd: fc.boolean(),
   vs16: fc.boolean(),
