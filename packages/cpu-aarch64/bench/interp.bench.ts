@@ -1,6 +1,6 @@
-// Guest MIPS of the interpreter on a fixed integer workload (harness/programs/bench.c) run through
-// `armature user`, and qemu-aarch64's wall time on the same program in the same run. Prints figures
-// (median of 5); never fails on timing.
+// Guest MIPS of the interpreter (engine "interp"; the translator has jit.bench.ts) on a fixed integer
+// workload (harness/programs/bench.c) run through `armature user`, and qemu-aarch64's wall time on
+// the same program in the same run. Prints figures (median of 5); never fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -20,7 +20,12 @@ const ours: number[] = [];
 let insns = 0;
 for (let i = 0; i < runs; i++) {
   const out: Uint8Array[] = [];
-  const p = new UserProcess(exe, { argv: [exe], env: {}, stdout: (b) => out.push(b.slice()) });
+  const p = new UserProcess(exe, {
+    argv: [exe],
+    env: {},
+    stdout: (b) => out.push(b.slice()),
+    engine: "interp",
+  });
   void out;
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
