@@ -137,17 +137,32 @@ export class MsixTable {
     return msixPbaRead(this.pending, off, size);
   }
 
-  /** Signal `vector`; masked vectors become pending (§6.8.2.9). */
-  signal(vector: number, sink: MsiSink | undefined, requesterId: number): void {
-    if (!this.enabled || vector >= this.vectors) return;
-    if (this.functionMask || this.table[vector * 4 + 3]! & 1) {
+  /** Is `vector` masked (Function Mask, or its entry's Vector Control mask bit)? */
+  isMasked(vector: number): boolean {
+    return this.functionMask || (this.table[vector * 4 + 3]! & 1) === 1;
+  }
+
+  /** Is `vector`'s pending bit set? */
+  isPending(vector: number): boolean {
+    return this.pending[vector] === 1;
+  }
+
+  /**
+   * Signal `vector`; masked vectors become pending (§6.8.2.9). Returns whether `sink` took a
+   * message.
+   */
+  signal(vector: number, sink: MsiSink | undefined, requesterId: number): boolean {
+    if (!this.enabled || vector < 0 || vector >= this.vectors) return false;
+    if (this.isMasked(vector)) {
       this.pending[vector] = 1;
-      return;
+      return false;
     }
-    sink?.sendMsi(
-      this.table[vector * 4]! + this.table[vector * 4 + 1]! * 2 ** 32,
-      this.table[vector * 4 + 2]!,
-      requesterId,
+    return (
+      sink?.sendMsi(
+        this.table[vector * 4]! + this.table[vector * 4 + 1]! * 2 ** 32,
+        this.table[vector * 4 + 2]!,
+        requesterId,
+      ) ?? false
     );
   }
 

@@ -323,6 +323,19 @@ describe("MSI and MSI-X", () => {
     s.cfg.write(6, 0, 0x43, 0x80, 1);
     expect(s.msi.messages).toHaveLength(2);
     expect(s.cfg.read(6, 0, 0x42, 2)).toBe(0x8007);
+    expect(f.msix!.signal(3)).toBe(true);
+    expect(s.msi.messages).toHaveLength(3);
+    // Without Bus Master Enable (Command bit 2) no message leaves, pending or not.
+    s.cfg.write(6, 0, 0x04, 2, 2);
+    expect(f.msix!.signal(3)).toBe(false);
+    expect(s.msi.messages).toHaveLength(3);
+    s.cfg.write(6, 0, 0x04, 6, 2);
+    // Message Control written as the upper half of the capability's first dword (ID and next
+    // pointer read-only): function mask on, then off again, which sends what became pending.
+    s.cfg.write(6, 0, 0x40, 0xc000_0000);
+    expect([s.cfg.read(6, 0, 0x40), f.msix!.signal(3)]).toEqual([0xc007_0011, false]);
+    s.cfg.write(6, 0, 0x40, 0x8000_ffff);
+    expect([s.cfg.read(6, 0, 0x40), s.msi.messages.length]).toEqual([0x8007_0011, 4]);
   });
 });
 

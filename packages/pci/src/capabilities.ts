@@ -3,9 +3,8 @@ import {
   getU32LE,
   getUintLE,
   type MmioDevice,
-  msixPbaRead,
-  msixTableRead,
-  msixTableWrite,
+  type MsiSink,
+  MsixTable,
   type PciFunctionHost,
   putU32LE,
   RateLimitedLog,
@@ -195,17 +194,28 @@ export interface MsixPlacement {
 }
 
 /**
- * An MSI-X capability (PCI 3.0 §6.8.2) with its table and pending-bit array. The function's BAR
- * device forwards table/PBA accesses to `readTable/writeTable/readPba` (or uses `tableDevice` /
- * `pbaDevice` as the MmioDevice of a region of its BAR).
+ * An MSI-X capability (PCI 3.0 §6.8.2) around core's `MsixTable`, which holds the table, the
+ * pending bits, Message Control's enable and function mask and the delivery rules; this class
+ * places the capability in configuration space and keeps Message Control there in step. The
+ * function's BAR device forwards table/PBA accesses to `readTable/writeTable/readPba` (or uses
+ * `tableDevice` / `pbaDevice` as the MmioDevice of a region of its BAR).
  */
 export class MsixCapability {
   readonly offset: number;
   readonly vectors: number;
-  private readonly table: Uint32Array;
-  private readonly pending: Uint8Array;
+  private readonly msix: MsixTable;
   private host: PciFunctionHost | undefined;
   private readonly log = new RateLimitedLog("pci-msix");
+  /** Messages leave through the host's sink, and only while the function may master the bus. */
+  private readonly sink: MsiSink = {
+    sendMsi: (address, data, requesterId) => {
+      const host = this.host;
+      if (host === undefined || !host.busMasterEnabled()) return false;
+      if (host.msi.sendMsi(address, data, requesterId)) return true;
+      this.log.warn("undelivered", `MSI-X message to 0x${address.toString(16)} was not accepted`);
+      return false;
+    },
+  };
   readonly tableDevice: MmioDevice;
   readonly pbaDevice: MmioDevice;
 
@@ -217,20 +227,15 @@ export class MsixCapability {
     if (p.tableOffset % 8 !== 0 || p.pbaOffset % 8 !== 0)
       throw new ConfigError("MSI-X table and PBA offsets must be 8-byte aligned");
     this.vectors = p.vectors;
-    this.table = new Uint32Array(p.vectors * 4);
-    this.pending = new Uint8Array(p.vectors);
+    this.msix = new MsixTable(p.vectors);
     const at = space.addCapability(PciCapId.MSIX, 12);
     this.offset = at;
-    space.setU16(at + 2, p.vectors - 1);
     space.setU32(at + 4, p.tableOffset | p.tableBar);
     space.setU32(at + 8, p.pbaOffset | p.pbaBar);
-    space.setMask(at + 3, 1, 0xc0);
-    space.hook(at + 2, at + 4, undefined, (o, s, v) => {
-      const cur = space.u16(at + 2);
-      let ctl = s === 1 ? (o === at + 3 ? (cur & 0xff) | ((v & 0xff) << 8) : cur) : v & 0xffff;
-      ctl = (cur & 0x3fff) | (ctl & 0xc000);
-      space.setU16(at + 2, ctl);
-      this.flush();
+    // Message Control (bits 15 enable and 14 function mask writable), whatever the access's width.
+    space.hook(at, at + 4, undefined, (o, s, v) => {
+      if (this.msix.writeCapabilityControl(at, o, s, v, this.sink, this.requesterId))
+        space.setU16(at + 2, this.msix.control());
     });
     this.tableDevice = { read: (o, s) => this.readTable(o, s), write: (o, s, v) => this.writeTable(o, s, v) };
     this.pbaDevice = { read: (o, s) => this.readPba(o, s), write: () => {} };
@@ -241,30 +246,32 @@ export class MsixCapability {
     this.host = host;
   }
 
+  private get requesterId(): number {
+    return this.host?.requesterId ?? 0;
+  }
+
   /** Every vector masked, nothing pending, MSI-X disabled (§6.8.2.9). */
   reset(): void {
-    this.table.fill(0);
-    for (let v = 0; v < this.vectors; v++) this.table[4 * v + 3] = 1;
-    this.pending.fill(0);
-    this.space.setU16(this.offset + 2, this.vectors - 1);
+    this.msix.reset();
+    this.space.setU16(this.offset + 2, this.msix.control());
   }
 
   get enabled(): boolean {
-    return (this.space.u16(this.offset + 2) & 0x8000) !== 0;
+    return this.msix.enabled;
   }
   get functionMask(): boolean {
-    return (this.space.u16(this.offset + 2) & 0x4000) !== 0;
+    return this.msix.functionMask;
   }
   isMasked(vector: number): boolean {
-    return this.functionMask || (this.table[4 * vector + 3]! & 1) === 1;
+    return this.msix.isMasked(vector);
   }
   isPending(vector: number): boolean {
-    return this.pending[vector] === 1;
+    return this.msix.isPending(vector);
   }
 
   readTable(off: number, size: 1 | 2 | 4): number {
-    if (off + size > this.vectors * 16 || off % size !== 0) return 0;
-    return msixTableRead(this.table, off, size);
+    if (off % size !== 0) return 0;
+    return this.msix.readTable(off, size);
   }
 
   writeTable(off: number, size: 1 | 2 | 4, value: number): void {
@@ -275,38 +282,15 @@ export class MsixCapability {
       );
       return;
     }
-    if (msixTableWrite(this.table, off, size, value)) this.flush();
+    this.msix.writeTable(off, size, value, this.sink, this.requesterId);
   }
 
   readPba(off: number, size: 1 | 2 | 4): number {
-    return msixPbaRead(this.pending, off, size);
+    return this.msix.readPba(off, size);
   }
 
   /** Signal `vector`: sent, or left pending while masked. Returns whether a message was sent. */
   signal(vector: number): boolean {
-    if (!this.enabled || vector < 0 || vector >= this.vectors) return false;
-    if (this.isMasked(vector)) {
-      this.pending[vector] = 1;
-      return false;
-    }
-    const host = this.host;
-    if (host === undefined || !host.busMasterEnabled()) return false;
-    const t = this.table;
-    const addr = t[4 * vector + 1]! * 2 ** 32 + t[4 * vector]!;
-    if (!host.msi.sendMsi(addr, t[4 * vector + 2]!, host.requesterId)) {
-      this.log.warn("undelivered", `MSI-X vector ${vector} to 0x${addr.toString(16)} was not accepted`);
-      return false;
-    }
-    return true;
-  }
-
-  private flush(): void {
-    if (!this.enabled || this.functionMask) return;
-    for (let v = 0; v < this.vectors; v++) {
-      if (this.pending[v] && !(this.table[4 * v + 3]! & 1)) {
-        this.pending[v] = 0;
-        this.signal(v);
-      }
-    }
+    return this.msix.signal(vector, this.sink, this.requesterId);
   }
 }
