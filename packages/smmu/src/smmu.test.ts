@@ -3,9 +3,17 @@ import { Desc } from "@armature/mmu/test";
 import { describe, expect, it } from "vitest";
 import { CError, Evt, EvtClass, Gerror, Reg } from "./regs.js";
 import { L, makeFixture } from "./test/fixture.js";
-import { Cmd } from "./test/guest.js";
+import { Cmd, type EventRecord } from "./test/guest.js";
 
 const out = (): DmaTranslation => ({ status: DmaStatus.Ok, pa: 0, limit: 0 });
+
+/** Translate an access that must fault; returns the event records the SMMU queued for it. */
+function faults(fx: ReturnType<typeof makeFixture>, sid: number, va: number, write: boolean): EventRecord[] {
+  const o = out();
+  fx.smmu.translate(sid, va, write, o);
+  expect(o.status).toBe(DmaStatus.Fault);
+  return fx.g.events();
+}
 const RW_EL0 = Desc.AF | Desc.AP(1) | Desc.AttrIndx(0);
 
 /** A stage 1 stream: STE at `sid` -> one CD -> 4K tables, 48-bit VA. */
@@ -15,6 +23,13 @@ function s1Stream(fx: ReturnType<typeof makeFixture>, sid: number, asid = 1, cdA
   fx.g.writeCd(cdAt, { t0sz: 16, tg0: 0, asid, ttb0: root, ips });
   fx.g.writeSte(fx.g.steAddr(sid), { config: "s1", ctxPtr: cdAt });
   return { pt, root };
+}
+
+/** A fixture with a 256-entry linear stream table and a stage 1 stream at `sid` (as s1Stream). */
+function s1Fixture(sid: number, asid?: number, cdAt?: number, ips?: number) {
+  const fx = makeFixture();
+  fx.g.init({ log2size: 8 });
+  return { fx, ...s1Stream(fx, sid, asid, cdAt, ips) };
 }
 
 describe("SMMUv3 registers", () => {
@@ -137,9 +152,7 @@ describe("SMMUv3 registers", () => {
 
 describe("SMMUv3 translation", () => {
   it("stage 1 through a linear stream table: translates, caches in the IOTLB, faults with an exact F_TRANSLATION record", () => {
-    const fx = makeFixture();
-    fx.g.init({ log2size: 8 });
-    const { pt, root } = s1Stream(fx, 8, 5);
+    const { fx, pt, root } = s1Fixture(8, 5);
     pt.map(root, 0x1000_0000n, L.data, 3, RW_EL0);
     const o = out();
     fx.smmu.translate(8, 0x1000_0123, true, o);
@@ -147,9 +160,7 @@ describe("SMMUv3 translation", () => {
     fx.smmu.translate(8, 0x1000_0456, false, o);
     expect(o.pa).toBe(L.data + 0x456);
     expect(fx.smmu.stats.iotlbHits).toBe(1);
-    fx.smmu.translate(8, 0x2000_0000, false, o);
-    expect(o.status).toBe(DmaStatus.Fault);
-    const [e, ...rest] = fx.g.events();
+    const [e, ...rest] = faults(fx, 8, 0x2000_0000, false);
     expect(rest).toEqual([]);
     expect(e).toMatchObject({
       type: Evt.F_TRANSLATION,
@@ -165,9 +176,7 @@ describe("SMMUv3 translation", () => {
   });
 
   it("DMA through TranslatingDmaSpace: a fault fails the access and leaves memory untouched", () => {
-    const fx = makeFixture();
-    fx.g.init({ log2size: 8 });
-    const { pt, root } = s1Stream(fx, 1);
+    const { fx, pt, root } = s1Fixture(1);
     pt.map(root, 0x10_0000n, L.data, 3, RW_EL0);
     pt.map(root, 0x10_1000n, L.data + 0x5000, 3, RW_EL0);
     const space = new TranslatingDmaSpace(new BusDmaSpace(fx.bus), fx.smmu, 1);
@@ -181,9 +190,7 @@ describe("SMMUv3 translation", () => {
   });
 
   it("permission, access flag and address size faults; read-only pages refuse writes", () => {
-    const fx = makeFixture();
-    fx.g.init({ log2size: 8 });
-    const { pt, root } = s1Stream(fx, 2, 1, L.cds, 2); // IPS = 40 bits
+    const { fx, pt, root } = s1Fixture(2, 1, L.cds, 2); // IPS = 40 bits
     pt.map(root, 0x1000n, L.data, 3, Desc.AF | Desc.AP(3)); // EL0 read-only
     pt.map(root, 0x2000n, L.data, 3, Desc.AP(1)); // AF = 0
     pt.map(root, 0x3000n, L.data, 3, Desc.AF | Desc.AP(0)); // EL1 only: DMA is unprivileged
@@ -220,9 +227,7 @@ describe("SMMUv3 translation", () => {
     const o = out();
     fx.smmu.translate(3, 0x8000_0010, true, o);
     expect(o).toMatchObject({ status: DmaStatus.Ok, pa: L.data + 0x10 });
-    fx.smmu.translate(3, 0x9000_0000, false, o);
-    expect(o.status).toBe(DmaStatus.Fault);
-    let [e] = fx.g.events();
+    let [e] = faults(fx, 3, 0x9000_0000, false);
     expect(e).toMatchObject({ type: Evt.F_TRANSLATION, s2: true, cls: EvtClass.IN, ipa: 0x9000_0000n });
     // Nested: stage 1 tables in IPA space at 0x4xxx_xxxx (identity by stage 2).
     const s1 = fx.tables(12, 48);
@@ -233,8 +238,7 @@ describe("SMMUv3 translation", () => {
     fx.g.writeSte(fx.g.steAddr(4), { config: "nested", ctxPtr: L.cds, ...ste });
     fx.smmu.translate(4, 0x7000_0020, false, o);
     expect(o).toMatchObject({ status: DmaStatus.Ok, pa: L.data + 0x20 });
-    fx.smmu.translate(4, 0x7000_1000, false, o);
-    [e] = fx.g.events();
+    [e] = faults(fx, 4, 0x7000_1000, false);
     expect(e).toMatchObject({
       type: Evt.F_TRANSLATION,
       s2: true,
@@ -245,8 +249,7 @@ describe("SMMUv3 translation", () => {
     // A stage 1 table pointer to an IPA stage 2 does not map: fault on the walk (CLASS = TT).
     fx.g.writeCd(L.cds, { t0sz: 16, tg0: 0, asid: 9, ttb0: 0x9000_0000 });
     fx.g.submit(Cmd.cfgiSte(4), Cmd.sync());
-    fx.smmu.translate(4, 0x7000_0020, false, o);
-    [e] = fx.g.events();
+    [e] = faults(fx, 4, 0x7000_0020, false);
     expect(e).toMatchObject({
       type: Evt.F_TRANSLATION,
       s2: true,
@@ -397,9 +400,7 @@ describe("SMMUv3 command queue", () => {
   });
 
   it("TLBI by ASID / VA / VMID, S2_IPA, NSNH_ALL and CFGI drop what they name and keep the rest", () => {
-    const fx = makeFixture();
-    fx.g.init({ log2size: 8 });
-    const a = s1Stream(fx, 1, 1, L.cds);
+    const { fx, ...a } = s1Fixture(1, 1, L.cds);
     const b = s1Stream(fx, 2, 2, L.cds + 64);
     a.pt.map(a.root, 0x1000n, L.data, 3, RW_EL0 | Desc.nG);
     b.pt.map(b.root, 0x1000n, L.data + 0x1000, 3, RW_EL0 | Desc.nG);
@@ -474,9 +475,7 @@ describe("SMMUv3 event queue", () => {
 describe("MSIs behind the SMMU", () => {
   it("translates the doorbell IOVA with the requester's StreamID and drops faulting MSIs", async () => {
     const { translatingMsiSink } = await import("./dma.js");
-    const fx = makeFixture();
-    fx.g.init({ log2size: 8 });
-    const { pt, root } = s1Stream(fx, 8);
+    const { fx, pt, root } = s1Fixture(8);
     pt.map(root, 0x800_0000n, 0x0808_0000, 3, RW_EL0); // MSI_IOVA_BASE -> ITS frame page
     const seen: [number, number, number][] = [];
     const sink = translatingMsiSink(fx.smmu, {
@@ -497,9 +496,7 @@ describe("MSIs behind the SMMU", () => {
 describe("PlatformDmaSpace", () => {
   it("bypasses the SMMU until the device is platform-aware (virtio without ACCESS_PLATFORM)", async () => {
     const { PlatformDmaSpace } = await import("./dma.js");
-    const fx = makeFixture();
-    fx.g.init({ log2size: 8 });
-    const { pt, root } = s1Stream(fx, 8);
+    const { fx, pt, root } = s1Fixture(8);
     pt.map(root, 0x1000n, L.data, 3, RW_EL0);
     let aware = false;
     const space = new PlatformDmaSpace(
