@@ -21,6 +21,16 @@ static void must(int r, const char *what) {
   }
 }
 
+/* A buffer of the MMAP capture queue, zeroed but for its type, memory and index. */
+static struct v4l2_buffer capture_buffer(unsigned index) {
+  struct v4l2_buffer b;
+  memset(&b, 0, sizeof b);
+  b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+  b.memory = V4L2_MEMORY_MMAP;
+  b.index = index;
+  return b;
+}
+
 int main(int argc, char **argv) {
   const char *dev = argc > 1 ? argv[1] : "/dev/video0";
   int frames = argc > 2 ? atoi(argv[2]) : 3;
@@ -45,11 +55,7 @@ int main(int argc, char **argv) {
   must(ioctl(fd, VIDIOC_REQBUFS, &req), "VIDIOC_REQBUFS");
   void *mem[NBUF];
   for (unsigned i = 0; i < req.count && i < NBUF; i++) {
-    struct v4l2_buffer b;
-    memset(&b, 0, sizeof b);
-    b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-    b.memory = V4L2_MEMORY_MMAP;
-    b.index = i;
+    struct v4l2_buffer b = capture_buffer(i);
     must(ioctl(fd, VIDIOC_QUERYBUF, &b), "VIDIOC_QUERYBUF");
     mem[i] = mmap(0, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, b.m.offset);
     if (mem[i] == MAP_FAILED) {
@@ -61,10 +67,7 @@ int main(int argc, char **argv) {
   int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
   must(ioctl(fd, VIDIOC_STREAMON, &type), "VIDIOC_STREAMON");
   for (int n = 0; n < frames; n++) {
-    struct v4l2_buffer b;
-    memset(&b, 0, sizeof b);
-    b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-    b.memory = V4L2_MEMORY_MMAP;
+    struct v4l2_buffer b = capture_buffer(0);
     must(ioctl(fd, VIDIOC_DQBUF, &b), "VIDIOC_DQBUF");
     uint32_t hash = 2166136261u;
     const uint8_t *p = mem[b.index];
