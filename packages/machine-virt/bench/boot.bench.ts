@@ -22,7 +22,7 @@ s.machine.stop();
 await s.stopped;
 const ours = s.bootMs / 1000;
 console.log(
-  `armature (vz, m1): shell marker after ${ours.toFixed(1)} s, ${(s.bootInstructions / 1e6).toFixed(0)} M guest instructions, ${(s.bootInstructions / 1e6 / ours).toFixed(1)} MIPS`,
+  `armature (vz, m1): shell marker after ${ours.toFixed(1)} s, ${(s.bootInstructions / 1e6).toFixed(0)} M guest instructions, ${(s.bootInstructions / 1e6 / ours).toFixed(1)} MIPS, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (CPU engine ${process.env.ARMATURE_CPU_ENGINE ?? "default"})`,
 );
 if (q === null) console.log("qemu-system-aarch64: not available or did not reach the marker in 300 s");
 else {
