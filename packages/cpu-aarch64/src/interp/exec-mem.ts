@@ -462,6 +462,12 @@ function casp(c: Cpu, sz: number, s: number, t: number, lo: number, hi: number):
   setT(c, s + 1, b, bh);
 }
 
+/** -1, 0 or 1 as ah:al compares with bh:bl (int32 halves), as signed or unsigned 64-bit values. */
+function compare64(ah: number, al: number, bh: number, bl: number, signed: boolean): number {
+  if (ah !== bh) return (signed ? ah < bh : ah >>> 0 < bh >>> 0) ? -1 : 1;
+  return al >>> 0 === bl >>> 0 ? 0 : al >>> 0 < bl >>> 0 ? -1 : 1;
+}
+
 /** LSE atomic memory operations (LDADD..LDUMIN, SWP) and LDAPR (RCPC). */
 export function memop(c: Cpu, w: number): void {
   const size = w >>> 30;
@@ -516,41 +522,16 @@ export function memop(c: Cpu, w: number): void {
         rhi = oldh | shi;
         break;
       default: {
-        // 4 SMAX, 5 SMIN, 6 UMAX, 7 UMIN: compare old with s
+        // 4 SMAX, 5 SMIN, 6 UMAX, 7 UMIN: compare old with s at the access size
+        const signed = opc < 6;
         let cmp: number;
-        if (opc < 6) {
-          // signed compare at the access size
-          let a: number;
-          let b: number;
-          if (size === 3) {
-            cmp =
-              oldh !== shi
-                ? oldh < shi
-                  ? -1
-                  : 1
-                : old >>> 0 === slo >>> 0
-                  ? 0
-                  : old >>> 0 < slo >>> 0
-                    ? -1
-                    : 1;
-          } else {
-            const sh = 32 - 8 * bytes;
-            a = sh === 0 ? old : (old << sh) >> sh;
-            b = sh === 0 ? slo : (slo << sh) >> sh;
-            cmp = a === b ? 0 : a < b ? -1 : 1;
-          }
-        } else if (size === 3) {
-          cmp =
-            oldh !== shi
-              ? oldh >>> 0 < shi >>> 0
-                ? -1
-                : 1
-              : old >>> 0 === slo >>> 0
-                ? 0
-                : old >>> 0 < slo >>> 0
-                  ? -1
-                  : 1;
-        } else cmp = (old & mask) >>> 0 === slo >>> 0 ? 0 : (old & mask) >>> 0 < slo >>> 0 ? -1 : 1;
+        if (size === 3) cmp = compare64(oldh, old, shi, slo, signed);
+        else {
+          const sh = 32 - 8 * bytes;
+          const a = signed ? (old << sh) >> sh : (old & mask) >>> 0;
+          const b = signed ? (slo << sh) >> sh : slo >>> 0;
+          cmp = a === b ? 0 : a < b ? -1 : 1;
+        }
         const takeOld = opc === 4 || opc === 6 ? cmp >= 0 : cmp <= 0;
         rlo = takeOld ? old : slo;
         rhi = takeOld ? oldh : shi;

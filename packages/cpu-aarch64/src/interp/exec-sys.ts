@@ -5,7 +5,7 @@
 
 import type { Cpu } from "./cpu.js";
 import { EC, esr } from "./syndrome.js";
-import { SR } from "./sysregs.js";
+import { fromHalves, SR } from "./sysregs.js";
 
 function advance(c: Cpu): void {
   const l = c.pc + 4;
@@ -296,7 +296,7 @@ export function msrReg(c: Cpu, w: number): void {
     return;
   }
   if (c.el === 0 && !el0Allowed(c, key, true)) el0Denied(c, w, key, true);
-  const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  const v = fromHalves(hi, lo);
   if (!c.sys.write(key, v)) {
     c.log.warn(`msr-${key}`, `MSR to unimplemented/read-only system register ${sysName(key)}: UNDEFINED`);
     c.undefinedInstruction();

@@ -3,6 +3,11 @@ import type { Cpu } from "./cpu.js";
 import { type IdRegs, idRegsFor } from "./idregs.js";
 import { PMU_COUNTERS, Pmu } from "./pmu.js";
 
+/** The 64-bit value (a register's MRS result) of two 32-bit halves, signed or unsigned. */
+export function fromHalves(hi: number, lo: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
 const k = sysRegKey;
 
 /** Keys of the registers handled specially (op0, op1, CRn, CRm, op2 as in the ARM ARM). */
@@ -359,9 +364,9 @@ export class SysRegs {
       case SR.FPSR:
         return BigInt(cpu.fpsr >>> 0);
       case SR.TPIDR_EL0:
-        return (BigInt(this.tpidrHi >>> 0) << 32n) | BigInt(this.tpidrLo >>> 0);
+        return fromHalves(this.tpidrHi, this.tpidrLo);
       case SR.TPIDRRO_EL0:
-        return (BigInt(this.tpidrroHi >>> 0) << 32n) | BigInt(this.tpidrroLo >>> 0);
+        return fromHalves(this.tpidrroHi, this.tpidrroLo);
       case SR.CTR_EL0:
         // IminLine/DminLine 64 bytes (4 words = 2^4), L1Ip PIPT, CWG/ERG 16 words, IDC=1 DIC=1.
         return 0x3444c004n | (1n << 28n) | (1n << 29n) | (1n << 31n);
@@ -415,10 +420,10 @@ export class SysRegs {
       case SR.SPSR_EL1:
         return BigInt(this.spsrEl1 >>> 0);
       case SR.ELR_EL1:
-        return (BigInt(this.elrHi >>> 0) << 32n) | BigInt(this.elrLo >>> 0);
+        return fromHalves(this.elrHi, this.elrLo);
       case SR.SP_EL0: {
         const [lo, hi] = cpu.readSpEl(0);
-        return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+        return fromHalves(hi, lo);
       }
       case SR.SPSel:
         return BigInt(cpu.spsel);
@@ -431,9 +436,9 @@ export class SysRegs {
       case SR.ESR_EL1:
         return BigInt(this.esrEl1 >>> 0);
       case SR.FAR_EL1:
-        return (BigInt(this.farHi >>> 0) << 32n) | BigInt(this.farLo >>> 0);
+        return fromHalves(this.farHi, this.farLo);
       case SR.VBAR_EL1:
-        return (BigInt(this.vbarHi >>> 0) << 32n) | BigInt(this.vbarLo >>> 0);
+        return fromHalves(this.vbarHi, this.vbarLo);
       case SR.ISR_EL1:
         return BigInt(
           (cpu.irqLevel ? 0x80 : 0) | (cpu.fiqLevel ? 0x40 : 0) | (cpu.serrorPending ? 0x100 : 0),
