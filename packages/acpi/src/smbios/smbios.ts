@@ -136,189 +136,165 @@ export class SmbiosBuilder {
   private readonly structs: Structure[] = [];
   private nextHandle = 0;
 
-  private begin(type: number, length: number): { w: ByteWriter; strings: StringSet; handle: number } {
+  /** One structure: its header (type, length, handle), what `fill` writes, its strings; checks the length. */
+  private structure(type: number, length: number, fill: (w: ByteWriter, s: StringSet) => void): SmbiosHandle {
     const handle = this.nextHandle++;
     const w = new ByteWriter().u8(type).u8(length).u16(handle);
-    return { w, strings: new StringSet(), handle };
-  }
-
-  private end(
-    type: number,
-    b: { w: ByteWriter; strings: StringSet; handle: number },
-    length: number,
-  ): number {
-    const formatted = b.w.finish();
+    const strings = new StringSet();
+    fill(w, strings);
+    const formatted = w.finish();
     if (formatted.length !== length)
       fail("E_INTERNAL", `SMBIOS type ${type} length ${formatted.length} != ${length}`);
-    this.structs.push({ type, handle: b.handle, formatted, strings: b.strings.list });
-    return b.handle;
+    this.structs.push({ type, handle, formatted, strings: strings.list });
+    return handle;
   }
 
   /** Type 0, BIOS Information (24 bytes, 2.4+ layout). */
   addBios(i: SmbiosBiosInfo): SmbiosHandle {
-    const b = this.begin(0, 0x18);
-    const s = b.strings;
-    const rom = i.romSizeKiB ?? 64;
-    if (rom % 64 !== 0 || rom < 64 || rom > 16384)
-      fail("E_VALUE", `SMBIOS BIOS ROM size ${rom} KiB: use 64..16384 in steps of 64`);
-    b.w.u8(s.add(i.vendor, "vendor")).u8(s.add(i.version, "BIOS version")).u16(0);
-    b.w.u8(s.add(i.releaseDate, "release date")).u8(rom / 64 - 1);
-    b.w.u64(i.characteristics ?? 0x08);
-    const ext = i.characteristicsExt ?? [0x00, 0x18];
-    b.w
-      .u8(ext[0])
-      .u8(ext[1])
-      .u8(i.biosMajor ?? 0xff)
-      .u8(i.biosMinor ?? 0xff)
-      .u8(0xff)
-      .u8(0xff);
-    return this.end(0, b, 0x18);
+    return this.structure(0, 0x18, (w, s) => {
+      const rom = i.romSizeKiB ?? 64;
+      if (rom % 64 !== 0 || rom < 64 || rom > 16384)
+        fail("E_VALUE", `SMBIOS BIOS ROM size ${rom} KiB: use 64..16384 in steps of 64`);
+      w.u8(s.add(i.vendor, "vendor")).u8(s.add(i.version, "BIOS version")).u16(0);
+      w.u8(s.add(i.releaseDate, "release date")).u8(rom / 64 - 1);
+      w.u64(i.characteristics ?? 0x08);
+      const ext = i.characteristicsExt ?? [0x00, 0x18];
+      w.u8(ext[0])
+        .u8(ext[1])
+        .u8(i.biosMajor ?? 0xff)
+        .u8(i.biosMinor ?? 0xff)
+        .u8(0xff)
+        .u8(0xff);
+    });
   }
 
   /** Type 1, System Information (27 bytes). */
   addSystem(i: SmbiosSystemInfo): SmbiosHandle {
-    const b = this.begin(1, 0x1b);
-    const s = b.strings;
-    b.w.u8(s.add(i.manufacturer, "manufacturer")).u8(s.add(i.productName, "product"));
-    b.w.u8(s.add(i.version, "version")).u8(s.add(i.serialNumber, "serial"));
-    b.w.bytes(i.uuid ? smbiosUuidBytes(i.uuid) : new Uint8Array(16));
-    b.w
-      .u8(i.wakeUpType ?? 6)
-      .u8(s.add(i.skuNumber, "SKU"))
-      .u8(s.add(i.family, "family"));
-    return this.end(1, b, 0x1b);
+    return this.structure(1, 0x1b, (w, s) => {
+      w.u8(s.add(i.manufacturer, "manufacturer")).u8(s.add(i.productName, "product"));
+      w.u8(s.add(i.version, "version")).u8(s.add(i.serialNumber, "serial"));
+      w.bytes(i.uuid ? smbiosUuidBytes(i.uuid) : new Uint8Array(16));
+      w.u8(i.wakeUpType ?? 6)
+        .u8(s.add(i.skuNumber, "SKU"))
+        .u8(s.add(i.family, "family"));
+    });
   }
 
   /** Type 2, Baseboard Information (15 bytes, no contained handles). */
   addBaseboard(i: SmbiosBaseboardInfo): SmbiosHandle {
-    const b = this.begin(2, 0x0f);
-    const s = b.strings;
-    b.w
-      .u8(s.add(i.manufacturer, "manufacturer"))
-      .u8(s.add(i.product, "product"))
-      .u8(s.add(i.version, "version"));
-    b.w.u8(s.add(i.serialNumber, "serial")).u8(s.add(i.assetTag, "asset tag"));
-    b.w
-      .u8(0x01)
-      .u8(s.add(i.locationInChassis, "location"))
-      .u16(i.chassis ?? 0)
-      .u8(i.boardType ?? 0x0a)
-      .u8(0);
-    return this.end(2, b, 0x0f);
+    return this.structure(2, 0x0f, (w, s) => {
+      w.u8(s.add(i.manufacturer, "manufacturer"))
+        .u8(s.add(i.product, "product"))
+        .u8(s.add(i.version, "version"));
+      w.u8(s.add(i.serialNumber, "serial")).u8(s.add(i.assetTag, "asset tag"));
+      w.u8(0x01)
+        .u8(s.add(i.locationInChassis, "location"))
+        .u16(i.chassis ?? 0)
+        .u8(i.boardType ?? 0x0a)
+        .u8(0);
+    });
   }
 
   /** Type 3, System Enclosure (22 bytes: no contained elements, SKU string). */
   addChassis(i: SmbiosChassisInfo): SmbiosHandle {
-    const b = this.begin(3, 0x16);
-    const s = b.strings;
-    b.w
-      .u8(s.add(i.manufacturer, "manufacturer"))
-      .u8(i.type ?? 1)
-      .u8(s.add(i.version, "version"));
-    b.w.u8(s.add(i.serialNumber, "serial")).u8(s.add(i.assetTag, "asset tag"));
-    b.w.u8(3).u8(3).u8(3).u8(2); // boot-up, power supply, thermal: safe; security: unknown
-    b.w.u32(0).u8(0).u8(0).u8(0).u8(3); // OEM, height, power cords, element count 0, record length 3
-    b.w.u8(s.add(i.skuNumber, "SKU"));
-    return this.end(3, b, 0x16);
+    return this.structure(3, 0x16, (w, s) => {
+      w.u8(s.add(i.manufacturer, "manufacturer"))
+        .u8(i.type ?? 1)
+        .u8(s.add(i.version, "version"));
+      w.u8(s.add(i.serialNumber, "serial")).u8(s.add(i.assetTag, "asset tag"));
+      w.u8(3).u8(3).u8(3).u8(2); // boot-up, power supply, thermal: safe; security: unknown
+      w.u32(0).u8(0).u8(0).u8(0).u8(3); // OEM, height, power cords, element count 0, record length 3
+      w.u8(s.add(i.skuNumber, "SKU"));
+    });
   }
 
   /** Type 4, Processor Information (48 bytes, 3.0 layout). */
   addProcessor(i: SmbiosProcessorInfo): SmbiosHandle {
-    const b = this.begin(4, 0x30);
-    const s = b.strings;
-    const fam = i.family ?? 0x101;
-    const cores = i.coreCount;
-    const enabled = i.coreEnabled ?? cores;
-    const threads = i.threadCount ?? cores;
-    const small = (n: number) => (n > 255 ? 0xff : n);
-    b.w
-      .u8(s.add(i.socket, "socket"))
-      .u8(3)
-      .u8(fam > 0xfd ? 0xfe : fam)
-      .u8(s.add(i.manufacturer, "manufacturer"));
-    b.w
-      .u64(i.processorId ?? 0)
-      .u8(s.add(i.version, "version"))
-      .u8(0); // voltage unknown
-    b.w
-      .u16(0)
-      .u16(i.maxSpeedMHz ?? 0)
-      .u16(i.currentSpeedMHz ?? 0)
-      .u8(0x41)
-      .u8(0x02); // status populated+enabled, upgrade unknown
-    b.w.u16(SMBIOS_HANDLE_NONE).u16(SMBIOS_HANDLE_NONE).u16(SMBIOS_HANDLE_NONE);
-    b.w
-      .u8(s.add(i.serialNumber, "serial"))
-      .u8(s.add(i.assetTag, "asset tag"))
-      .u8(s.add(i.partNumber, "part number"));
-    b.w.u8(small(cores)).u8(small(enabled)).u8(small(threads)).u16(0x04); // 64-bit capable
-    b.w.u16(fam).u16(cores).u16(enabled).u16(threads);
-    return this.end(4, b, 0x30);
+    return this.structure(4, 0x30, (w, s) => {
+      const fam = i.family ?? 0x101;
+      const cores = i.coreCount;
+      const enabled = i.coreEnabled ?? cores;
+      const threads = i.threadCount ?? cores;
+      const small = (n: number) => (n > 255 ? 0xff : n);
+      w.u8(s.add(i.socket, "socket"))
+        .u8(3)
+        .u8(fam > 0xfd ? 0xfe : fam)
+        .u8(s.add(i.manufacturer, "manufacturer"));
+      w.u64(i.processorId ?? 0)
+        .u8(s.add(i.version, "version"))
+        .u8(0); // voltage unknown
+      w.u16(0)
+        .u16(i.maxSpeedMHz ?? 0)
+        .u16(i.currentSpeedMHz ?? 0)
+        .u8(0x41)
+        .u8(0x02); // status populated+enabled, upgrade unknown
+      w.u16(SMBIOS_HANDLE_NONE).u16(SMBIOS_HANDLE_NONE).u16(SMBIOS_HANDLE_NONE);
+      w.u8(s.add(i.serialNumber, "serial"))
+        .u8(s.add(i.assetTag, "asset tag"))
+        .u8(s.add(i.partNumber, "part number"));
+      w.u8(small(cores)).u8(small(enabled)).u8(small(threads)).u16(0x04); // 64-bit capable
+      w.u16(fam).u16(cores).u16(enabled).u16(threads);
+    });
   }
 
   /** Type 16, Physical Memory Array (23 bytes). */
   addMemoryArray(i: SmbiosMemoryArrayInfo): SmbiosHandle {
-    const b = this.begin(16, 0x17);
-    const cap = toBigU64(i.maxCapacity, "max capacity");
-    const kib = cap / 1024n;
-    b.w
-      .u8(3)
-      .u8(3)
-      .u8(i.errorCorrection ?? 3); // location system board, use system memory
-    if (kib < 0x8000_0000n) b.w.u32(Number(kib)).u16(SMBIOS_HANDLE_NOT_PROVIDED).u16(i.devices).u64(0);
-    else b.w.u32(0x8000_0000).u16(SMBIOS_HANDLE_NOT_PROVIDED).u16(i.devices).u64(cap);
-    return this.end(16, b, 0x17);
+    return this.structure(16, 0x17, (w) => {
+      const cap = toBigU64(i.maxCapacity, "max capacity");
+      const kib = cap / 1024n;
+      w.u8(3)
+        .u8(3)
+        .u8(i.errorCorrection ?? 3); // location system board, use system memory
+      if (kib < 0x8000_0000n) w.u32(Number(kib)).u16(SMBIOS_HANDLE_NOT_PROVIDED).u16(i.devices).u64(0);
+      else w.u32(0x8000_0000).u16(SMBIOS_HANDLE_NOT_PROVIDED).u16(i.devices).u64(cap);
+    });
   }
 
   /** Type 17, Memory Device (40 bytes, 2.8 layout). */
   addMemoryDevice(i: SmbiosMemoryDeviceInfo): SmbiosHandle {
-    const b = this.begin(17, 0x28);
-    const s = b.strings;
-    const size = toBigU64(i.size, "memory size");
-    if (size % (1n << 20n) !== 0n) fail("E_VALUE", "SMBIOS memory device size must be a multiple of 1 MiB");
-    const mib = Number(size >> 20n);
-    b.w.u16(i.array).u16(SMBIOS_HANDLE_NOT_PROVIDED).u16(0xffff).u16(0xffff);
-    b.w.u16(Math.min(mib, 0x7fff)).u8(0x09).u8(0); // form factor DIMM, not in a set
-    b.w
-      .u8(s.add(i.locator, "locator"))
-      .u8(s.add(i.bankLocator, "bank locator"))
-      .u8(i.memoryType ?? 0x07)
-      .u16(0x02);
-    b.w
-      .u16(i.speedMTs ?? 0)
-      .u8(s.add(i.manufacturer, "manufacturer"))
-      .u8(s.add(i.serialNumber, "serial"));
-    b.w.u8(s.add(i.assetTag, "asset tag")).u8(s.add(i.partNumber, "part number")).u8(0);
-    b.w
-      .u32(mib < 0x7fff ? 0 : mib)
-      .u16(i.speedMTs ?? 0)
-      .u16(0)
-      .u16(0)
-      .u16(0);
-    return this.end(17, b, 0x28);
+    return this.structure(17, 0x28, (w, s) => {
+      const size = toBigU64(i.size, "memory size");
+      if (size % (1n << 20n) !== 0n) fail("E_VALUE", "SMBIOS memory device size must be a multiple of 1 MiB");
+      const mib = Number(size >> 20n);
+      w.u16(i.array).u16(SMBIOS_HANDLE_NOT_PROVIDED).u16(0xffff).u16(0xffff);
+      w.u16(Math.min(mib, 0x7fff)).u8(0x09).u8(0); // form factor DIMM, not in a set
+      w.u8(s.add(i.locator, "locator"))
+        .u8(s.add(i.bankLocator, "bank locator"))
+        .u8(i.memoryType ?? 0x07)
+        .u16(0x02);
+      w.u16(i.speedMTs ?? 0)
+        .u8(s.add(i.manufacturer, "manufacturer"))
+        .u8(s.add(i.serialNumber, "serial"));
+      w.u8(s.add(i.assetTag, "asset tag")).u8(s.add(i.partNumber, "part number")).u8(0);
+      w.u32(mib < 0x7fff ? 0 : mib)
+        .u16(i.speedMTs ?? 0)
+        .u16(0)
+        .u16(0)
+        .u16(0);
+    });
   }
 
   /** Type 19, Memory Array Mapped Address (31 bytes). */
   addMappedAddress(i: SmbiosMappedAddressInfo): SmbiosHandle {
-    const b = this.begin(19, 0x1f);
-    const start = toBigU64(i.start, "start");
-    const len = toBigU64(i.length, "length");
-    if (len === 0n) fail("E_VALUE", "SMBIOS mapped address range length must be non-zero");
-    const end = start + len - 1n;
-    const fits = end / 1024n < 0xffff_ffffn;
-    if (fits) b.w.u32(Number(start / 1024n)).u32(Number(end / 1024n));
-    else b.w.u32(0xffff_ffff).u32(0xffff_ffff);
-    b.w.u16(i.array).u8(i.partitionWidth ?? 1);
-    if (fits) b.w.u64(0).u64(0);
-    else b.w.u64(start).u64(end);
-    return this.end(19, b, 0x1f);
+    return this.structure(19, 0x1f, (w) => {
+      const start = toBigU64(i.start, "start");
+      const len = toBigU64(i.length, "length");
+      if (len === 0n) fail("E_VALUE", "SMBIOS mapped address range length must be non-zero");
+      const end = start + len - 1n;
+      const fits = end / 1024n < 0xffff_ffffn;
+      if (fits) w.u32(Number(start / 1024n)).u32(Number(end / 1024n));
+      else w.u32(0xffff_ffff).u32(0xffff_ffff);
+      w.u16(i.array).u8(i.partitionWidth ?? 1);
+      if (fits) w.u64(0).u64(0);
+      else w.u64(start).u64(end);
+    });
   }
 
   /** Type 32, System Boot Information (11 bytes), status 0 = no errors. */
   addSystemBoot(status = 0): SmbiosHandle {
-    const b = this.begin(32, 0x0b);
-    b.w.zeros(6).u8(status);
-    return this.end(32, b, 0x0b);
+    return this.structure(32, 0x0b, (w) => {
+      w.zeros(6).u8(status);
+    });
   }
 
   /** The structure table (type 127 appended) and the 3.0 entry point naming `tableAddress`. */
