@@ -10,7 +10,7 @@ import { describeEhciAcpi, describeXhciAcpi } from "./acpi.js";
 import { describeEhciDt, describeXhciDt } from "./describe.js";
 import { EHCI_CAPLENGTH, EhciController, EhciSts } from "./ehci.js";
 import { UsbKeyboard } from "./hid.js";
-import { EhciPciFunction, XHCI_PCI_MSIX_TABLE, XhciPciFunction } from "./pci.js";
+import { EhciPciFunction, XHCI_PCI_MSIX_PBA, XHCI_PCI_MSIX_TABLE, XhciPciFunction } from "./pci.js";
 import { RAM_BASE, XhciTestDriver } from "./test/driver.js";
 import { TrbType, trb } from "./trb.js";
 
@@ -102,6 +102,7 @@ describe("PCI functions", () => {
     expect(f.configRead(cap, 1)).toBe(0x11);
     expect((f.configRead(cap + 2, 2) & 0x7ff) + 1, "one vector per interrupter").toBe(f.xhci.numInterrupters);
     expect(f.configRead(cap + 4, 4)).toBe(XHCI_PCI_MSIX_TABLE);
+    expect(f.configRead(cap + 8, 4)).toBe(XHCI_PCI_MSIX_PBA);
     const { host, msis, intx } = fakeHost();
     f.attach(host);
     // Move the test driver onto the PCI function's controller.
@@ -145,6 +146,13 @@ describe("PCI functions", () => {
       "mem32",
       0x20,
     ]);
+    // SBRN (0x60) and FLADJ (0x61, default 20h; EHCI 1.0 §2.1.4-5) as one word; nothing past them.
+    expect([
+      f.configRead(0x60, 2),
+      f.configRead(0x60, 4),
+      f.configRead(0x61, 1),
+      f.configRead(0x64, 4),
+    ]).toEqual([0x2020, 0x2020, 0x20, 0]);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   type PciFunction,
   type PciFunctionHost,
   type PciIds,
+  putU32LE,
   type Snapshottable,
   type StateReader,
   type StateWriter,
@@ -144,11 +145,8 @@ export class XhciPciFunction implements PciFunction, Snapshottable {
     const ctl = this.msix.control();
     b[CAP_MSIX + 2] = ctl & 0xff;
     b[CAP_MSIX + 3] = ctl >>> 8;
-    const put = (o: number, v: number) => {
-      for (let i = 0; i < 4; i++) b[o + i] = (v >>> (8 * i)) & 0xff;
-    };
-    put(CAP_MSIX + 4, XHCI_PCI_MSIX_TABLE | 0); // BIR 0
-    put(CAP_MSIX + 8, XHCI_PCI_MSIX_PBA | 0);
+    putU32LE(b, CAP_MSIX + 4, XHCI_PCI_MSIX_TABLE | 0); // BIR 0
+    putU32LE(b, CAP_MSIX + 8, XHCI_PCI_MSIX_PBA | 0);
     return b;
   }
 
@@ -159,6 +157,9 @@ export class XhciPciFunction implements PciFunction, Snapshottable {
       this.xhci.interruptModeChanged();
   }
 }
+
+/** Config space 0x60..0x63 of the EHCI function: SBRN 0x20 (USB 2.0), FLADJ 0x20 (EHCI 1.0 §2.1.4-5). */
+const EHCI_SBRN_FLADJ = new Uint8Array([0x20, 0x20, 0, 0]);
 
 export interface EhciPciOptions extends Omit<EhciOptions, "irq"> {
   ids?: Partial<PciIds>;
@@ -193,9 +194,7 @@ export class EhciPciFunction implements PciFunction {
   }
 
   configRead(offset: number, size: 1 | 2 | 4): number {
-    // SBRN 0x20 (USB 2.0), FLADJ 0x20.
-    const word = offset >= 0x60 && offset < 0x64 ? 0x2020 : 0;
-    return (word >>> ((offset & 3) * 8)) & (size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff);
+    return offset >= 0x60 && offset < 0x64 ? getUintLE(EHCI_SBRN_FLADJ, offset - 0x60, size) : 0;
   }
 
   configWrite(_offset: number, _size: 1 | 2 | 4, _value: number): void {}
