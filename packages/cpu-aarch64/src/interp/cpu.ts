@@ -1225,6 +1225,7 @@ export class Cpu {
     this.eTagLo[i] = lo & PAGE_MASK;
     this.eTagHi[i] = hi;
     this.ePage[i] = page;
+    this.noteFill(2 * TLB_SIZE + i);
     return page;
   }
 
@@ -1256,6 +1257,27 @@ export class Cpu {
     this.rTagLo.fill(INVALID_TAG);
     this.wTagLo.fill(INVALID_TAG);
     this.eTagLo.fill(INVALID_TAG);
+    if (this.wideCount !== 0) {
+      this.wideCount = 0;
+      this.wideMark.fill(0);
+    }
+  }
+
+  /**
+   * Software TLB slots (read 0..511, write 512..1023, fetch 1024..1535) filled, since the last
+   * whole flush, from a translation wider than their page (CpuMmu.lastWide): the only slots a
+   * TLBI by VA of another page can concern. wideMark[slot] is 1 while the slot is listed.
+   */
+  private readonly wideSlots = new Int32Array(3 * TLB_SIZE);
+  private readonly wideMark = new Uint8Array(3 * TLB_SIZE);
+  private wideCount = 0;
+
+  /** After filling software TLB `slot` from translate(): list it when the translation was wide. */
+  private noteFill(slot: number): void {
+    if ((this.sys.sctlr & 1) === 0 || this.userMode || !this.mmu.lastWide() || this.wideMark[slot] === 1)
+      return;
+    this.wideMark[slot] = 1;
+    this.wideSlots[this.wideCount++] = slot;
   }
 
   /**
@@ -1275,13 +1297,22 @@ export class Cpu {
     const mLo = spanLog2 >= 32 ? 0 : -(1 << spanLog2);
     const wantHi = vaHi & mHi;
     const wantLo = vaLo & mLo;
-    const drop = (tagLo: Int32Array, tagHi: Int32Array): void => {
-      for (let i = 0; i < TLB_SIZE; i++)
-        if ((tagHi[i]! & mHi) === wantHi && (tagLo[i]! & mLo) === wantLo) tagLo[i] = INVALID_TAG;
-    };
-    drop(this.rTagLo, this.rTagHi);
-    drop(this.wTagLo, this.wTagHi);
-    drop(this.eTagLo, this.eTagHi);
+    // The page's own slot in each TLB, whatever translation filled it; a slot of another page
+    // translates only that page unless it came from a wider translation (wideSlots).
+    const i = (vaLo >>> PAGE_BITS) & TLB_MASK;
+    const pageLo = vaLo & PAGE_MASK;
+    const pageHi = vaHi & 0x00ffffff;
+    if (this.rTagLo[i] === pageLo && (this.rTagHi[i]! & 0x00ffffff) === pageHi) this.rTagLo[i] = INVALID_TAG;
+    if (this.wTagLo[i] === pageLo && (this.wTagHi[i]! & 0x00ffffff) === pageHi) this.wTagLo[i] = INVALID_TAG;
+    if (this.eTagLo[i] === pageLo && (this.eTagHi[i]! & 0x00ffffff) === pageHi) this.eTagLo[i] = INVALID_TAG;
+    for (let k = 0; k < this.wideCount; k++) {
+      const slot = this.wideSlots[k]!;
+      const j = slot & TLB_MASK;
+      const kind = slot >>> 9;
+      const tagLo = kind === 0 ? this.rTagLo : kind === 1 ? this.wTagLo : this.eTagLo;
+      const tagHi = kind === 0 ? this.rTagHi : kind === 1 ? this.wTagHi : this.eTagHi;
+      if ((tagHi[j]! & mHi) === wantHi && (tagLo[j]! & mLo) === wantLo) tagLo[j] = INVALID_TAG;
+    }
   }
 
   private flushWriteTlbFor(pa: number): void {
@@ -1337,6 +1368,7 @@ export class Cpu {
       if (page?.hasCode) page.invalidate();
       this.wTagLo[i] = lo & PAGE_MASK;
       this.wTagHi[i] = hi;
+      this.noteFill(TLB_SIZE + i);
       this.wBase[i] = base;
       this.wView[i] = view;
       this.wPa[i] = ppa;
@@ -1344,6 +1376,7 @@ export class Cpu {
     } else {
       this.rTagLo[i] = lo & PAGE_MASK;
       this.rTagHi[i] = hi;
+      this.noteFill(i);
       this.rBase[i] = base;
       this.rView[i] = view;
       this.state.rAbs[i] = abs;

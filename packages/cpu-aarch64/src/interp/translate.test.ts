@@ -171,6 +171,31 @@ describe("stage 1 translation in the CPU", () => {
     expect(cpu.getX(5)).toBe(0x2222n); // no TLBI for KDATA: its cached translation stays
   });
 
+  it("TLBI by VA keeps other pages' software TLB entries from 4 KiB pages, also beside a cached block", () => {
+    const { cpu, exec, w64 } = setup();
+    const BLOCK = 0x200000;
+    w64(L1 + 0x1000 + 8, BigInt(BLOCK) | AF | AP_EL1_RW | PXN | UXN | 1n); // a 2 MiB block, identity
+    cpu.setX(1, NGVA);
+    cpu.setX(2, KDATA);
+    cpu.setX(3, BLOCK + 0x3000);
+    const prime = "ldr x4, [x1]\nldr x5, [x2]\nldr x6, [x3]\nhvc #2";
+    expect(exec(KCODE + 0x200, 1, prime).imm).toBe(2);
+    // The TLB has held a 2 MiB translation: a TLBI by VA of NGVA concerns its 2 MiB region, but
+    // of the slots there only NGVA's own; KDATA's and the code page's came from 4 KiB pages.
+    cpu.setX(7, NGVA >>> 12);
+    const prog = "tlbi vaae1, x7\ndsb ish\nisb\nldr x5, [x2]\nhvc #2";
+    expect(exec(KCODE + 0x400, 1, prog).imm).toBe(2); // the same code page as the priming run
+    const tlb = cpu.mmu.tlb;
+    const lookups = () => tlb.hits + tlb.misses;
+    const before = lookups();
+    expect(exec(KCODE + 0x400, 1, prog).imm).toBe(2);
+    expect(cpu.getX(5)).toBe(0x2222n);
+    expect(lookups() - before).toBe(0); // neither KDATA nor the code went back to the MMU
+    // NGVA's own slot went: its next read goes to the MMU (the second-level TLB dropped it too).
+    expect(exec(KCODE + 0x400, 1, "ldr x4, [x1]\nhvc #2").imm).toBe(2);
+    expect(lookups() - before).toBe(1);
+  });
+
   it("a translation fault reports level and FAR; ASID switch by TTBR0 write; TLBI ASIDE1 is precise", () => {
     const { cpu, exec, tree, w64 } = setup();
     // Second address space (ASID 2): same code/vectors, NGVA -> 0x21000.

@@ -58,6 +58,14 @@ export class CpuMmu {
     this.mem = RamDescriptorMemory.ofBus(cpu.bus);
   }
 
+  /**
+   * Whether the last successful translate() came from a stage 1 block, a page larger than 4 KiB
+   * or a contiguous range: a TLBI by VA of another 4 KiB page of it concerns it too.
+   */
+  lastWide(): boolean {
+    return this.out.s1SizeLog2 > 12 || this.out.contiguous;
+  }
+
   /** Re-decode SCTLR_EL1, TCR_EL1, TTBR0/1_EL1, MAIR_EL1 and the PA size from the system registers. */
   loadRegs(): void {
     const s = this.cpu.sys;
