@@ -1,3 +1,4 @@
+import { putU32LE } from "./bytes.js";
 import type { MsiSink } from "./msi.js";
 import type { StateReader, StateWriter } from "./snapshot.js";
 
@@ -87,6 +88,21 @@ export class MsixTable {
   /** Message Control as software reads it. */
   control(): number {
     return (this.vectors - 1) | (this.functionMask ? 0x4000 : 0) | (this.enabled ? 0x8000 : 0);
+  }
+
+  /**
+   * Write the MSI-X capability structure (PCI 3.0 §6.8.2: ID 11h, `next`, Message Control as
+   * `control()` gives it, Table Offset/BIR, PBA Offset/BIR) at `cap` of a configuration-space
+   * image; `table` and `pba` are each an 8-byte-aligned offset ORed with the BAR index (BIR).
+   */
+  putCapability(cfg: Uint8Array, cap: number, next: number, table: number, pba: number): void {
+    const ctl = this.control();
+    cfg[cap] = 0x11;
+    cfg[cap + 1] = next;
+    cfg[cap + 2] = ctl & 0xff;
+    cfg[cap + 3] = ctl >>> 8;
+    putU32LE(cfg, cap + 4, table);
+    putU32LE(cfg, cap + 8, pba);
   }
 
   writeControl(v: number, sink: MsiSink | undefined, requesterId: number): void {

@@ -230,8 +230,7 @@ export class MsixCapability {
     this.msix = new MsixTable(p.vectors);
     const at = space.addCapability(PciCapId.MSIX, 12);
     this.offset = at;
-    space.setU32(at + 4, p.tableOffset | p.tableBar);
-    space.setU32(at + 8, p.pbaOffset | p.pbaBar);
+    this.msix.putCapability(space.bytes, at, 0, p.tableOffset | p.tableBar, p.pbaOffset | p.pbaBar);
     // Message Control (bits 15 enable and 14 function mask writable), whatever the access's width.
     space.hook(at, at + 4, undefined, (o, s, v) => {
       if (this.msix.writeCapabilityControl(at, o, s, v, this.sink, this.requesterId))

@@ -8,7 +8,6 @@ import {
   type PciFunction,
   type PciFunctionHost,
   type PciIds,
-  putU32LE,
   type Snapshottable,
   type StateReader,
   type StateWriter,
@@ -140,13 +139,7 @@ export class XhciPciFunction implements PciFunction, Snapshottable {
     const b = new Uint8Array(0x100);
     b[CFG_SBRN] = 0x30; // USB 3.0
     b[CFG_SBRN + 1] = 0x20; // FLADJ default (60 MHz / 480 = 0x20)
-    b[CAP_MSIX] = 0x11;
-    b[CAP_MSIX + 1] = 0;
-    const ctl = this.msix.control();
-    b[CAP_MSIX + 2] = ctl & 0xff;
-    b[CAP_MSIX + 3] = ctl >>> 8;
-    putU32LE(b, CAP_MSIX + 4, XHCI_PCI_MSIX_TABLE | 0); // BIR 0
-    putU32LE(b, CAP_MSIX + 8, XHCI_PCI_MSIX_PBA | 0);
+    this.msix.putCapability(b, CAP_MSIX, 0, XHCI_PCI_MSIX_TABLE | 0, XHCI_PCI_MSIX_PBA | 0); // BIR 0
     return b;
   }
 

@@ -52,6 +52,7 @@ describe("virtio-pci function", () => {
     expect(msix).toBe(0x40);
     expect((fn.configRead(msix + 2, 2) & 0x7ff) + 1).toBe(2);
     expect(fn.configRead(msix + 4, 4) & 7).toBe(1);
+    expect(fn.configRead(msix + 8, 4)).toBe(0x801); // PBA: BAR 1, offset 0x800
   });
 
   it("MSI-X: unusable vectors read back NO_VECTOR; masked vectors go pending and fire on unmask", () => {
@@ -60,6 +61,10 @@ describe("virtio-pci function", () => {
     const t = new PciTransportDriver(fn);
     const q = new DriverSplitQueue(mem, 4);
     initializeDevice(t, ALL, [q]);
+    // Message Control (PCI 3.0 §6.8.2.3) reads back enabled, with table size 2 - 1, whatever the width.
+    expect([fn.configRead(0x42, 2), fn.configRead(0x43, 1), fn.configRead(0x40, 4) >>> 16]).toEqual([
+      0x8001, 0x80, 0x8001,
+    ]);
     const common = fn.bars.find((b) => b.index === 4)!.device;
     common.write(0x10, 2, 9);
     expect(common.read(0x10, 2)).toBe(0xffff);
