@@ -1,4 +1,5 @@
 import { type StateReader, type StateWriter, sysRegKey, type Timer } from "@armature/core";
+import { IO_GEN } from "../jit/wasm/layout.js";
 import type { Cpu } from "./cpu.js";
 import { type IdRegs, idRegsFor } from "./idregs.js";
 import { PMU_COUNTERS, Pmu } from "./pmu.js";
@@ -224,11 +225,17 @@ export class SysRegs {
   readonly counterHz: number;
   private readonly plain = new Map<number, bigint>();
   /**
-   * Bumped on every change of a plain register (keys, TCR_EL1 ...): pointer authentication caches
-   * its key halves and regime until it moves.
+   * Bumped on every change of a plain register (keys, TCR_EL1 ...) and of SCTLR_EL1: pointer
+   * authentication caches its key halves and regime until it moves. Kept in the CPU's state
+   * block (IO_GEN), where translated code checks its PACIxSP/AUTIxSP memo against it.
    * @internal
    */
-  plainGen = 0;
+  get plainGen(): number {
+    return this.cpu.state.io[IO_GEN]!;
+  }
+  set plainGen(v: number) {
+    this.cpu.state.io[IO_GEN] = v;
+  }
   /** Debug breakpoint/watchpoint value and control registers (6 BRPs, 4 WRPs). */
   readonly dbgbvr = new Array<bigint>(6).fill(0n);
   readonly dbgbcr = new Array<number>(6).fill(0);
@@ -574,6 +581,7 @@ export class SysRegs {
         return true;
       case SR.SCTLR_EL1:
         this.sctlr = lo;
+        this.plainGen++; // EnIA/EnIB: the translated PACIxSP/AUTIxSP memo (IO_SP_TAG) is checked again
         cpu.flushTlb();
         return true;
       case SR.TTBR0_EL1:

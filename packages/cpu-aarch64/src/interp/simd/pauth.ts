@@ -9,6 +9,7 @@
  * the architected QARMA5.
  */
 import { sysRegKey } from "@armature/core";
+import { IO_SP_GEN, IO_SP_TAG, IO_SP_WRAP, SP_MEMO_BITS, SP_MEMO_W } from "../../jit/wasm/layout.js";
 import { addPac, auth, PacAlgorithm, PacOut, PacRegime, pacga, strip } from "../../pauth/index.js";
 import type { Cpu } from "../cpu.js";
 import { branchTo } from "../exec-int.js";
@@ -62,7 +63,7 @@ function checkCache(c: Cpu): void {
 
 /**
  * Make spEpoch the epoch of the SysRegs object and its SP_DEPS values: the one they had when last
- * seen (among the SP_SETS most recent), so SP_MEMO entries made with them are valid again (Linux
+ * seen (among the SP_SETS most recent), so memo entries made with them are valid again (Linux
  * switches the APIA key on every kernel entry and exit, and per task), else a new one.
  */
 function spSelect(s: CpuSysRegs): void {
@@ -70,9 +71,10 @@ function spSelect(s: CpuSysRegs): void {
   let i = spSets.findIndex((t) => t.sys === s && t.vals.every((v, j) => v === vals[j]));
   if (i < 0) {
     if (spNext > 0x0fffffff) {
+      // epochs start again: every CPU's memo is emptied before its next use (spHint)
       spNext = 1;
       spSets.length = 0;
-      SP_MEMO.fill(0);
+      spWrap++;
     }
     spSets.unshift({ sys: s, vals, epoch: spNext++ });
     if (spSets.length > SP_SETS) spSets.pop();
@@ -83,7 +85,8 @@ function spSelect(s: CpuSysRegs): void {
 
 /**
  * Results of the SP hint forms (PACIASP, PACIBSP, AUTIASP, AUTIBSP: every Linux function's
- * prologue and epilogue), direct-mapped, SP_W int32 per entry: tag = spEpoch << 3 | op (op = key
+ * prologue and epilogue), direct-mapped, one memo per CPU (Cpu.state.spMemo, in its arena with
+ * one: WebAssembly blocks look APIA results up there, see IO_SP_TAG), SP_W int32 per entry: tag = spEpoch << 3 | op (op = key
  * slot 0 A / 1 B, plus 4 for AUT), X30 hi, lo, SP hi, lo, result hi, lo. The result is a pure function of those
  * and of the keys and the regime (TCR_EL1, ID_AA64ISAR1_EL1), which the epoch names: one per
  * SysRegs object and SP_DEPS values (spSelect). The enable bit
@@ -92,16 +95,17 @@ function spSelect(s: CpuSysRegs): void {
  * halves are all alike), so the key slot, the epoch and the high halves are told apart by the
  * comparison alone (the handler tests depend on that).
  */
-/** The registers SP_MEMO's results depend on besides its key fields (ID registers are fixed). */
+/** The registers the memo's results depend on besides its key fields (ID registers are fixed). */
 const SP_DEPS = [TCR_EL1, KEY.IA, KEY.IA + 1, KEY.IB, KEY.IB + 1];
 type CpuSysRegs = Cpu["sys"];
 const SP_SETS = 16;
 const spSets: { sys: CpuSysRegs; vals: bigint[]; epoch: number }[] = [];
 let spNext = 1;
-const SP_BITS = 10;
-const SP_W = 7;
-const SP_MEMO = new Int32Array(SP_W << SP_BITS);
+const SP_BITS = SP_MEMO_BITS;
+const SP_W = SP_MEMO_W;
 let spEpoch = 0;
+/** Times the epochs started again (a CPU's memo made before that is emptied: IO_SP_WRAP). */
+let spWrap = 0;
 
 /** Key slot (KEY_SLOT) per key; the hot paths below take slots, not names. */
 const KEY_BY_SLOT: readonly KeyName[] = ["IA", "IB", "DA", "DB", "GA"];
@@ -220,19 +224,36 @@ function doStrip(c: Cpu, d: number, data: boolean): void {
   c.x[2 * d + 1] = out.hi | 0;
 }
 
-/** PACIxSP (op = key slot) / AUTIxSP (op = 4 | key slot) on X30 with SP, through SP_MEMO. */
+/** PACIxSP (op = key slot) / AUTIxSP (op = 4 | key slot) on X30 with SP, through the CPU's memo. */
 function spHint(c: Cpu, op: number): void {
   const key = op & 3;
-  if (!enabled(c, key)) return;
+  const io = c.state.io;
+  if (!enabled(c, key)) {
+    if (key === 0) {
+      // translated code may treat PACIASP/AUTIASP as NOPs until SCTLR_EL1 (plainGen) moves
+      io[IO_SP_TAG] = -1;
+      io[IO_SP_GEN] = c.sys.plainGen;
+    }
+    return;
+  }
   const s = c.sys;
   if (s !== cacheSys || s.plainGen !== cacheGen) checkCache(c);
+  const m = c.state.spMemo;
+  if (io[IO_SP_WRAP] !== spWrap) {
+    m.fill(0);
+    io[IO_SP_WRAP] = spWrap;
+  }
+  if (key === 0) {
+    // translated code may use this CPU's APIA entries until plainGen moves
+    io[IO_SP_TAG] = spEpoch << 3;
+    io[IO_SP_GEN] = s.plainGen;
+  }
   const x = c.x;
   const ph = x[61]!;
   const pl = x[60]!;
   const mh = x[65]!;
   const ml = x[64]!;
   const e = spEntry(pl, ml, op >>> 2);
-  const m = SP_MEMO;
   const tag = (spEpoch << 3) | op;
   if (m[e] === tag && m[e + 1] === ph && m[e + 2] === pl && m[e + 3] === mh && m[e + 4] === ml) {
     x[60] = m[e + 6]!;
@@ -244,24 +265,26 @@ function spHint(c: Cpu, op: number): void {
   if (out.fault) return;
   const rh = x[61]!;
   const rl = x[60]!;
-  spPut(e, tag, ph, pl, mh, ml, rh, rl);
+  spPut(m, e, tag, ph, pl, mh, ml, rh, rl);
   if (op & 4 || !out.good) return;
   // The matching AUT of a good pointer gives it back (Auth(AddPAC(p)) = p, see PacOut.good):
   // its entry is written now, so a function's first AUTIASP after a missed PACIASP hits too.
-  spPut(spEntry(rl, ml, 1), tag | 4, rh, rl, mh, ml, ph, pl);
+  spPut(m, spEntry(rl, ml, 1), tag | 4, rh, rl, mh, ml, ph, pl);
 }
 
 /**
- * SP_MEMO's entry for X30's low half `pl` and SP's low half `ml`: PACs (aut 0) in the lower half of
- * the table, AUTs (aut 1) in the upper, since a function's AUT has its PAC's low halves.
+ * The memo's entry for X30's low half `pl` and SP's low half `ml`: PACs (aut 0) in the lower half of
+ * the table, AUTs (aut 1) in the upper, since a function's AUT has its PAC's low halves
+ * (src/jit/wasm/compile.ts spHintInline computes the same).
  */
 function spEntry(pl: number, ml: number, aut: number): number {
   const h = Math.imul(pl ^ Math.imul(ml, 0x85ebca77), 0x9e3779b1) >>> (33 - SP_BITS);
   return SP_W * (h + (aut << (SP_BITS - 1)));
 }
 
-/** Write SP_MEMO entry `e`: the tag, the input X30 and SP, the resulting X30. */
+/** Write memo entry `e`: the tag, the input X30 and SP, the resulting X30. */
 function spPut(
+  m: Int32Array,
   e: number,
   tag: number,
   ph: number,
@@ -271,7 +294,6 @@ function spPut(
   rh: number,
   rl: number,
 ): void {
-  const m = SP_MEMO;
   m[e] = tag;
   m[e + 1] = ph;
   m[e + 2] = pl;

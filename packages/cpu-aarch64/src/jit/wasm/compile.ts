@@ -12,8 +12,9 @@
  * Function: (budget i32, pcLo i32, pcHi i32) -> retired i32. On return the io words hold the next
  * PC (io[4], io[5]) and the exit kind (io[6]: 0 fall-through, 1 taken branch, 2 slow path).
  */
+import { ENCODINGS } from "../../decoder/table.js";
 import { bitMask, ones64, R, ror64 } from "../../interp/alu.js";
-import { STATE } from "./layout.js";
+import { IO_GEN, IO_SP_GEN, IO_SP_TAG, SP_MEMO_BITS, SP_MEMO_W, STATE } from "./layout.js";
 import { Bytes, I32, I64, OP } from "./writer.js";
 
 /** Exit kinds in io[6]. */
@@ -656,6 +657,97 @@ export function handlerRegs(w: number): readonly number[] | undefined {
   return undefined;
 }
 
+/** Handler (decoder table) index per encoding id. */
+const HANDLER_INDEX = new Map(ENCODINGS.map((e, k) => [e.id, k] as const));
+
+/**
+ * PACIASP / AUTIASP (`aut`) through the CPU's memo in the arena (pauth.ts spHint: the same entry,
+ * hash and tag), valid while IO_SP_TAG is set and plainGen has not moved since (IO_GEN =
+ * IO_SP_GEN: no key, TCR_EL1 or SCTLR_EL1 write); IO_SP_TAG -1: APIA disabled, nothing to do.
+ * A miss calls the handler, which fills the entry (and sets IO_SP_TAG).
+ */
+function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolean): boolean {
+  const idx = HANDLER_INDEX.get(id);
+  if (idx === undefined) return false;
+  const s = g.base;
+  const io = s + STATE.io;
+  const m = s + STATE.spMemo;
+  const op = aut ? 4 : 0;
+  g.i32(0).set(g.r);
+  g.i32(0)
+    .mem(OP.i32Load, io + 4 * IO_SP_TAG)
+    .set(g.TI);
+  g.get(g.TI).i32(0).op(OP.i32Ne);
+  g.i32(0)
+    .mem(OP.i32Load, io + 4 * IO_GEN)
+    .i32(0)
+    .mem(OP.i32Load, io + 4 * IO_SP_GEN)
+    .op(OP.i32Eq)
+    .op(OP.i32And)
+    .if();
+  // r: 0 call the handler, 1 nothing to do (APIA disabled), 2 the memo's result
+  g.get(g.TI).i32(-1).op(OP.i32Eq).if().i32(1).set(g.r).else();
+  g.x(30).op(OP.i32WrapI64).set(g.a);
+  g.xsp(31).op(OP.i32WrapI64).set(g.bb);
+  // entry: SP_W * (h + (aut << (BITS - 1))), h = imul(pl ^ imul(ml, K1), K2) >>> (33 - BITS)
+  g.get(g.a)
+    .get(g.bb)
+    .i32(0x85ebca77 | 0)
+    .op(OP.i32Mul)
+    .op(OP.i32Xor)
+    .i32(0x9e3779b1 | 0)
+    .op(OP.i32Mul)
+    .i32(33 - SP_MEMO_BITS)
+    .op(OP.i32ShrU);
+  if (aut) g.i32(1 << (SP_MEMO_BITS - 1)).op(OP.i32Add);
+  g.i32(4 * SP_MEMO_W)
+    .op(OP.i32Mul)
+    .set(g.O);
+  // tag, X30 hi, lo, SP hi, lo
+  g.get(g.O).mem(OP.i32Load, m).get(g.TI).i32(op).op(OP.i32Or).op(OP.i32Eq);
+  g.get(g.O)
+    .mem(OP.i32Load, m + 4)
+    .x(30)
+    .i64(32, 0)
+    .op(OP.i64ShrU)
+    .op(OP.i32WrapI64)
+    .op(OP.i32Eq)
+    .op(OP.i32And);
+  g.get(g.O)
+    .mem(OP.i32Load, m + 8)
+    .get(g.a)
+    .op(OP.i32Eq)
+    .op(OP.i32And);
+  g.get(g.O)
+    .mem(OP.i32Load, m + 12)
+    .xsp(31)
+    .i64(32, 0)
+    .op(OP.i64ShrU)
+    .op(OP.i32WrapI64)
+    .op(OP.i32Eq)
+    .op(OP.i32And);
+  g.get(g.O)
+    .mem(OP.i32Load, m + 16)
+    .get(g.bb)
+    .op(OP.i32Eq)
+    .op(OP.i32And);
+  g.i32(1).op(OP.i32Shl).set(g.r).end().end();
+  g.get(g.r).i32(2).op(OP.i32Eq).if();
+  g.get(g.O)
+    .mem(OP.i64Load32U, m + 20)
+    .i64(32, 0)
+    .op(OP.i64Shl)
+    .get(g.O)
+    .mem(OP.i64Load32U, m + 24)
+    .op(OP.i64Or)
+    .setX(30);
+  g.end();
+  g.get(g.r).op(OP.i32Eqz).if();
+  g.callHandler(i, idx, w | 0, false);
+  g.end();
+  return true;
+}
+
 /** Shift of the i64 on the stack by a constant (0 LSL, 1 LSR, 2 ASR, 3 ROR). */
 function shift64(g: BlockGen, type: number, amt: number): void {
   if (amt === 0) return;
@@ -737,6 +829,9 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
   const n = (w >>> 5) & 31;
   const sf = w >>> 31;
   switch (iclass) {
+    case "hints":
+      if (w === 0xd503233f || w === 0xd50323bf) return spHintInline(g, i, w, id, w === 0xd50323bf);
+      return false;
     case "addsub_imm": {
       let imm = (w >>> 10) & 0xfff;
       if ((w >>> 22) & 1) imm <<= 12;

@@ -1,6 +1,8 @@
 import { Arena, Bus } from "@armature/core";
 import { describe, expect, it } from "vitest";
+import { ENCODINGS } from "../../decoder/table.js";
 import { Cpu } from "../../interp/cpu.js";
+import { HANDLERS } from "../../interp/dispatch.js";
 import { M1_MODEL } from "../../model.js";
 import { handlerRegs } from "./compile.js";
 
@@ -44,12 +46,32 @@ const EL0_LOOP = [
 ];
 const HVC0 = 0xd4000002;
 
-function run(engine: "interp" | "jit", system = false): { cpu: Cpu; ram: Uint8Array } {
+/*
+ * At EL1: APIA enabled (SCTLR_EL1.EnIA), then a loop whose block runs PACIASP/AUTIASP inline on 8
+ * recurring X30 values (memo hits), writes APIAKeyLo_EL1 every 256 passes, disables APIA at pass
+ * 1000 and enables it again at 1500: the block's memo lookup must see every such change.
+ * llvm-mc 14 (-mattr=+v8.3a):
+ *   movz x1, #0x4000, lsl #16; add sp, x1, #0x8000; mrs x10, sctlr_el1; orr x10, x10, #0x80000000
+ *   msr sctlr_el1, x10; movz x0, #0
+ *   loop: add x0, x0, #1; and x11, x0, #7; add x30, x1, x11, lsl #4; paciasp; add x2, x2, x30
+ *   autiasp; add x3, x3, x30; and x11, x0, #255; cbnz x11, 1f; msr apiakeylo_el1, x0
+ *   1: cmp x0, #1000; b.ne 2f; and x10, x10, #0x7fffffff; msr sctlr_el1, x10
+ *   2: cmp x0, #1500; b.ne 3f; orr x10, x10, #0x80000000; msr sctlr_el1, x10
+ *   3: cmp x0, #2000; b.ne loop; hvc #0
+ */
+const PAC_KEYS = [
+  0xd2a80001, 0x9140203f, 0xd538100a, 0xb261014a, 0xd518100a, 0xd2800000, 0x91000400, 0x9240080b, 0x8b0b103e,
+  0xd503233f, 0x8b1e0042, 0xd50323bf, 0x8b1e0063, 0x92401c0b, 0xb500004b, 0xd5182100, 0xf10fa01f, 0x54000061,
+  0x9240794a, 0xd518100a, 0xf117701f, 0x54000061, 0xb261014a, 0xd518100a, 0xf11f401f, 0x54fffda1, 0xd4000002,
+];
+
+function run(engine: "interp" | "jit", system = false, program?: number[]): { cpu: Cpu; ram: Uint8Array } {
   const bus = new Bus({ arena: new Arena({ maxBytes: 8 << 20 }) });
   const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
   const put = (off: number, words: number[]) =>
     ram.u8.set(new Uint8Array(new Uint32Array(words).buffer), off);
-  if (system) {
+  if (program !== undefined) put(0, program);
+  else if (system) {
     put(0, EL1_SETUP);
     put(0x100, EL0_LOOP);
     put(0xc00, [HVC0]);
@@ -114,5 +136,37 @@ describe("wasm blocks: handler calls that write back and reload only their regis
     expect([b.cpu.readSpEl(0), b.cpu.readSpEl(1)]).toEqual([a.cpu.readSpEl(0), a.cpu.readSpEl(1)]);
     expect(state(b.cpu)).toEqual(state(a.cpu));
     expect(b.cpu.jit!.stats.insnsRun).toBeGreaterThan(4000);
+  });
+
+  it("PACIASP/AUTIASP looked up in the block: key writes and SCTLR_EL1.EnIA changes are seen", () => {
+    const a = run("interp", true, PAC_KEYS);
+    // the PACIASP/AUTIASP handlers count the calls the blocks still make (memo misses)
+    const h = HANDLERS as ((c: Cpu, w: number) => void)[];
+    const ids = ["PACIASP_HI_hints", "AUTIASP_HI_hints"].map((id) => ENCODINGS.findIndex((e) => e.id === id));
+    const saved = ids.map((k) => h[k]!);
+    let calls = 0;
+    ids.forEach((k, j) => {
+      h[k] = (c, w) => {
+        calls++;
+        saved[j]!(c, w);
+      };
+    });
+    let b: ReturnType<typeof run>;
+    try {
+      b = run("jit", true, PAC_KEYS);
+    } finally {
+      ids.forEach((k, j) => {
+        h[k] = saved[j]!;
+      });
+    }
+    expect(a.cpu.exit.reason).toBe("hvc");
+    // X2 sums the signed pointers: with no PAC it would be 2000 * 0x4000_0000 + 16 * (sum of x & 7)
+    expect(a.cpu.getX(2)).not.toBe(2000n * 0x4000_0000n + 16n * 7000n);
+    expect(state(b.cpu)).toEqual(state(a.cpu));
+    expect(b.cpu.jit!.stats.insnsRun).toBeGreaterThan(25_000);
+    // 4,000 PACIASP/AUTIASP: the handler runs for the interpreted first passes and the misses
+    // after each key or EnIA change (8 pointers each), the block has the rest
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThan(400);
   });
 });

@@ -10,6 +10,26 @@ import type { Arena } from "@armature/core";
 /** Entries of each direct-mapped software TLB (Cpu's TLB_SIZE). */
 const TLB = 512;
 
+/**
+ * The PACIxSP/AUTIxSP result memo (src/interp/simd/pauth.ts spHint), one per CPU: 2^SP_MEMO_BITS
+ * entries of SP_MEMO_W int32 (tag, X30 hi, lo, SP hi, lo, result hi, lo), so that translated code
+ * can look results up without calling out.
+ */
+export const SP_MEMO_BITS = 10;
+export const SP_MEMO_W = 7;
+/**
+ * io words of the memo's validity: IO_SP_TAG = the tag base (epoch << 3) of this CPU's current
+ * keys and regime with APIA enabled, -1 with APIA disabled (SCTLR_EL1.EnIA 0: PACIASP and
+ * AUTIASP are NOPs), or 0 (not known); IO_GEN = SysRegs.plainGen (any key, TCR_EL1 or
+ * SCTLR_EL1 write, reset or restore moves it); IO_SP_GEN = plainGen when IO_SP_TAG was set.
+ * Translated code trusts IO_SP_TAG only while IO_GEN equals IO_SP_GEN.
+ */
+export const IO_SP_TAG = 8;
+export const IO_GEN = 9;
+export const IO_SP_GEN = 10;
+/** The epoch restarts (pauth.ts spWrap) this CPU's memo has seen (older entries are dropped). */
+export const IO_SP_WRAP = 11;
+
 /** Byte offsets inside a CPU's state block. */
 export const STATE = {
   /** Cpu.x: 68 int32 (X0..X30 as lo/hi pairs = one little-endian i64 at 8n; 31 zero; 32 SP; 33 scratch). */
@@ -26,7 +46,9 @@ export const STATE = {
   wBase: 1024 + 24 * TLB,
   /** Per write-TLB entry: the arena offset of the page's first byte, or -1. */
   wAbs: 1024 + 28 * TLB,
-  size: 1024 + 32 * TLB,
+  /** The PACIxSP/AUTIxSP memo (SP_MEMO_W << SP_MEMO_BITS int32). */
+  spMemo: 1024 + 32 * TLB,
+  size: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS),
 } as const;
 
 /** The typed arrays of a CPU's state, inside `arena` when given (then `base` is the block's offset). */
@@ -44,6 +66,7 @@ export interface CpuState {
   readonly wTagHi: Int32Array;
   readonly wBase: Int32Array;
   readonly wAbs: Int32Array;
+  readonly spMemo: Int32Array;
 }
 
 /** Allocate a CPU's state (tags set to `invalidTag`, absolute offsets to -1). */
@@ -66,6 +89,7 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
     wTagHi: view(STATE.wTagHi, TLB),
     wBase: view(STATE.wBase, TLB),
     wAbs: view(STATE.wAbs, TLB),
+    spMemo: view(STATE.spMemo, SP_MEMO_W << SP_MEMO_BITS),
   };
   s.rTagLo.fill(invalidTag);
   s.wTagLo.fill(invalidTag);
