@@ -575,7 +575,7 @@ export class AtapiDvd extends AtaDeviceBase {
   private readTrackInformation(cmd: AtaCommand, m: BlockBackend): void {
     const p = cmd.packet;
     const type = p[1]! & 3;
-    const addr = ((p[2]! << 24) | (p[3]! << 16) | (p[4]! << 8) | p[5]!) >>> 0;
+    const addr = be32(p, 2);
     const blocks = m.size / BLOCK;
     const ok = type === 0 ? addr < blocks : type === 1 || type === 2 ? addr === 1 : false;
     if (!ok) {

@@ -356,6 +356,33 @@ describe("ATAPI DVD-ROM", () => {
     expect(ses.data.subarray(0, 4)).toEqual(new Uint8Array([0, 10, 1, 1]));
   });
 
+  it("READ TRACK INFORMATION: track 1 by number (type 1), an LBA on the disc (type 0); other tracks and LBAs are an invalid field", () => {
+    const iso = buildIso9660([]);
+    const { drv } = setup({ iso });
+    drv.probe();
+    const blocks = iso.length / 2048;
+    // MMC-6 §6.34: byte 1 bits 1:0 the address type, bytes 2-5 the big-endian LBA or track number.
+    const rti = (type: number, addr: number) => {
+      const r = drv.packet(
+        1,
+        [0x52, type, addr >>> 24, (addr >>> 16) & 0xff, (addr >>> 8) & 0xff, addr & 0xff, 0, 0, 36, 0],
+        36,
+      );
+      if ((r.status & 1) === 0) return "good";
+      drv.restartEngine(1);
+      return drv.sense(1).join(",");
+    };
+    const invalid = [5, 0x24, 0].join(",");
+    expect([
+      rti(1, 1),
+      rti(0, blocks - 1),
+      rti(1, 0x0100_0001),
+      rti(1, 2),
+      rti(0, blocks),
+      rti(0, 0x0100_0000),
+    ]).toEqual(["good", "good", invalid, invalid, invalid, invalid]);
+  });
+
   it("GET CONFIGURATION current profile DVD-ROM; MODE SENSE(10) page 2Ah", () => {
     const { drv } = setup();
     drv.probe();
