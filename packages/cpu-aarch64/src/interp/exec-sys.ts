@@ -3,6 +3,7 @@
  * (ARM ARM C4.1.87 "Branches, Exception Generating and System instructions", C5.2/C5.3).
  */
 
+import { IO_DZ_GEN, IO_DZ_OK } from "../jit/wasm/layout.js";
 import type { Cpu } from "./cpu.js";
 import { EC, esr } from "./syndrome.js";
 import { fromHalves, SR } from "./sysregs.js";
@@ -323,6 +324,10 @@ export function sys(c: Cpu, w: number): void {
       if (c.el === 0 && !c.userMode && (c.sys.sctlr & (1 << 14)) === 0) {
         c.syncException(EC.SYSREG, sysIss(w), 0, 0, c.pc, c.pcHi);
       }
+      // translated code zeroes blocks itself while this holds (src/jit/wasm/compile.ts dcZvaInline)
+      const io = c.state.io;
+      io[IO_DZ_OK] = c.userMode || (c.sys.sctlr & (1 << 14)) !== 0 ? 1 : 0;
+      io[IO_DZ_GEN] = c.sys.plainGen;
       const blo = lo & ~63;
       for (let i = 0; i < 64; i += 8) c.st64((blo + i) | 0, hi, 0, 0);
       return;

@@ -14,7 +14,16 @@
  */
 import { ENCODINGS } from "../../decoder/table.js";
 import { bitMask, ones64, R, ror64 } from "../../interp/alu.js";
-import { IO_GEN, IO_SP_GEN, IO_SP_TAG, SP_MEMO_BITS, SP_MEMO_W, STATE } from "./layout.js";
+import {
+  IO_DZ_GEN,
+  IO_DZ_OK,
+  IO_GEN,
+  IO_SP_GEN,
+  IO_SP_TAG,
+  SP_MEMO_BITS,
+  SP_MEMO_W,
+  STATE,
+} from "./layout.js";
 import { Bytes, I32, I64, OP } from "./writer.js";
 
 /** Exit kinds in io[6]. */
@@ -748,6 +757,36 @@ function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolea
   return true;
 }
 
+/**
+ * DC ZVA Xt (C5.3.12; DCZID_EL0.BS 4: 64 bytes at Xt & ~63) inline while the handler last found
+ * it cannot trap and plainGen has not moved since (IO_DZ_OK, IO_DZ_GEN: an SCTLR_EL1 write moves
+ * it); the write TLB check sends a miss (fault, MMIO, code page) to the handler as a slow path.
+ * Otherwise the handler runs.
+ */
+function dcZvaInline(g: BlockGen, i: number, w: number, id: string): boolean {
+  const idx = HANDLER_INDEX.get(id);
+  if (idx === undefined) return false;
+  const io = g.base + STATE.io;
+  g.i32(0)
+    .mem(OP.i32Load, io + 4 * IO_DZ_OK)
+    .i32(0)
+    .mem(OP.i32Load, io + 4 * IO_GEN)
+    .i32(0)
+    .mem(OP.i32Load, io + 4 * IO_DZ_GEN)
+    .op(OP.i32Eq)
+    .op(OP.i32And)
+    .if();
+  g.x(w & 31)
+    .i64(-64, -1)
+    .op(OP.i64And)
+    .tlb(i, 3, true, 64);
+  for (let k = 0; k < 64; k += 8) g.at(k).i64(0, 0).mem(OP.i64Store, 0);
+  g.else();
+  g.callHandler(i, idx, w | 0, false);
+  g.end();
+  return true;
+}
+
 /** Shift of the i64 on the stack by a constant (0 LSL, 1 LSR, 2 ASR, 3 ROR). */
 function shift64(g: BlockGen, type: number, amt: number): void {
   if (amt === 0) return;
@@ -829,6 +868,9 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
   const n = (w >>> 5) & 31;
   const sf = w >>> 31;
   switch (iclass) {
+    case "systeminstrs":
+      if ((w & 0xffffffe0) >>> 0 === 0xd50b7420) return dcZvaInline(g, i, w, id);
+      return false;
     case "hints":
       if (w === 0xd503233f || w === 0xd50323bf) return spHintInline(g, i, w, id, w === 0xd50323bf);
       return false;

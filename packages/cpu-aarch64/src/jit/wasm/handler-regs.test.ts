@@ -45,6 +45,7 @@ const EL0_LOOP = [
   0xd4000001,
 ];
 const HVC0 = 0xd4000002;
+const NOP = 0xd503201f;
 
 /*
  * At EL1: APIA enabled (SCTLR_EL1.EnIA), then a loop whose block runs PACIASP/AUTIASP inline on 8
@@ -65,12 +66,66 @@ const PAC_KEYS = [
   0x9240794a, 0xd518100a, 0xf117701f, 0x54000061, 0xb261014a, 0xd518100a, 0xf11f401f, 0x54fffda1, 0xd4000002,
 ];
 
-function run(engine: "interp" | "jit", system = false, program?: number[]): { cpu: Cpu; ram: Uint8Array } {
+/*
+ * DC ZVA inline: at EL1 with SCTLR_EL1.DZE set, a loop zeroes 200 blocks (at 64-aligned and at
+ * unaligned addresses); then DZE is cleared, one more DC ZVA runs at EL1 (it cannot trap there, but
+ * the next one at EL0 can), and ERET goes to an EL0 loop that stores to a page
+ * (its write TLB entry filled) and whose block ends with a DC ZVA there, which must trap to EL1
+ * (vector +0xc00: HVC #0). llvm-mc 14:
+ *   movz x1, #0x4000, lsl #16; add x2, x1, #0x800; msr vbar_el1, x2; add x3, x1, #0x100
+ *   msr elr_el1, x3; msr spsr_el1, xzr; mrs x10, sctlr_el1; orr x10, x10, #0x4000
+ *   msr sctlr_el1, x10; movz x0, #0
+ *   1: add x5, x1, #0x4000; add x5, x5, x0, lsl #7; dc zva, x5; add x5, x5, #0x58; dc zva, x5
+ *   add x0, x0, #1; cmp x0, #100; b.ne 1b
+ *   and x10, x10, #0xffffffffffffbfff; msr sctlr_el1, x10; dc zva, x5; movz x0, #0
+ *   add x5, x1, #0x6000; eret
+ *   +0x100: 1: add x0, x0, #1; add x6, x0, #3; str x6, [x5, #8]; cmp x0, #100; b.ne 1b
+ *   dc zva, x5; svc #0
+ */
+const DZ_EL1 = [
+  0xd2a80001, 0x91200022, 0xd518c002, 0x91040023, 0xd5184023, 0xd518401f, 0xd538100a, 0xb272014a, 0xd518100a,
+  0xd2800000, 0x91401025, 0x8b001ca5, 0xd50b7425, 0x910160a5, 0xd50b7425, 0x91000400, 0xf101901f, 0x54ffff21,
+  0x9271f94a, 0xd518100a, 0xd50b7425, 0xd2800000, 0x91401825, 0xd69f03e0,
+];
+const DZ_EL0 = [0x91000400, 0x91000c06, 0xf90004a6, 0xf101901f, 0x54ffff81, 0xd50b7425, 0xd4000001];
+
+/** Runs with the handlers of `ids` counting their calls. */
+function counting(ids: string[], f: () => void): number {
+  const h = HANDLERS as ((c: Cpu, w: number) => void)[];
+  const idx = ids.map((id) => ENCODINGS.findIndex((e) => e.id === id));
+  const saved = idx.map((k) => h[k]!);
+  let calls = 0;
+  idx.forEach((k, j) => {
+    h[k] = (c, w) => {
+      calls++;
+      saved[j]!(c, w);
+    };
+  });
+  try {
+    f();
+  } finally {
+    idx.forEach((k, j) => {
+      h[k] = saved[j]!;
+    });
+  }
+  return calls;
+}
+
+function run(
+  engine: "interp" | "jit",
+  system = false,
+  program?: number[],
+  el0?: number[],
+): { cpu: Cpu; ram: Uint8Array } {
   const bus = new Bus({ arena: new Arena({ maxBytes: 8 << 20 }) });
   const ram = bus.addRam("ram", 0x4000_0000, 1 << 20);
   const put = (off: number, words: number[]) =>
     ram.u8.set(new Uint8Array(new Uint32Array(words).buffer), off);
-  if (program !== undefined) put(0, program);
+  if (program !== undefined && el0 !== undefined) {
+    put(0, program);
+    put(0x100, el0);
+    put(0xc00, [HVC0]);
+  } else if (program !== undefined) put(0, program);
   else if (system) {
     put(0, EL1_SETUP);
     put(0x100, EL0_LOOP);
@@ -141,24 +196,10 @@ describe("wasm blocks: handler calls that write back and reload only their regis
   it("PACIASP/AUTIASP looked up in the block: key writes and SCTLR_EL1.EnIA changes are seen", () => {
     const a = run("interp", true, PAC_KEYS);
     // the PACIASP/AUTIASP handlers count the calls the blocks still make (memo misses)
-    const h = HANDLERS as ((c: Cpu, w: number) => void)[];
-    const ids = ["PACIASP_HI_hints", "AUTIASP_HI_hints"].map((id) => ENCODINGS.findIndex((e) => e.id === id));
-    const saved = ids.map((k) => h[k]!);
-    let calls = 0;
-    ids.forEach((k, j) => {
-      h[k] = (c, w) => {
-        calls++;
-        saved[j]!(c, w);
-      };
-    });
-    let b: ReturnType<typeof run>;
-    try {
+    let b = a;
+    const calls = counting(["PACIASP_HI_hints", "AUTIASP_HI_hints"], () => {
       b = run("jit", true, PAC_KEYS);
-    } finally {
-      ids.forEach((k, j) => {
-        h[k] = saved[j]!;
-      });
-    }
+    });
     expect(a.cpu.exit.reason).toBe("hvc");
     // X2 sums the signed pointers: with no PAC it would be 2000 * 0x4000_0000 + 16 * (sum of x & 7)
     expect(a.cpu.getX(2)).not.toBe(2000n * 0x4000_0000n + 16n * 7000n);
@@ -169,4 +210,30 @@ describe("wasm blocks: handler calls that write back and reload only their regis
     expect(calls).toBeGreaterThan(0);
     expect(calls).toBeLessThan(400);
   });
+
+  it.each([
+    ["with", DZ_EL1],
+    ["without", DZ_EL1.map((w, k) => (k === 20 ? NOP : w))],
+  ])(
+    "DC ZVA zeroes inline while it cannot trap; after SCTLR_EL1.DZE is cleared it traps at EL0 (%s a DC ZVA at EL1 between)",
+    (_, program) => {
+      const a = run("interp", true, program, DZ_EL0);
+      let b = a;
+      const calls = counting(["SYS_CR_systeminstrs"], () => {
+        b = run("jit", true, program, DZ_EL0);
+      });
+      expect(a.cpu.exit.reason).toBe("hvc");
+      expect(a.cpu.sys.esrEl1 >>> 26).toBe(0x18); // EC: trapped MSR, MRS or system instruction
+      expect(b.cpu.sys.esrEl1).toBe(a.cpu.sys.esrEl1);
+      expect(state(b.cpu)).toEqual(state(a.cpu));
+      expect(Buffer.compare(a.ram, b.ram)).toBe(0);
+      // pass 99 zeroed 0x4000 + 128 * 99 .. + 128; the block after it was left alone
+      expect(a.ram.subarray(0x4000 + 128 * 99, 0x4000 + 128 * 100).every((v) => v === 0)).toBe(true);
+      expect(a.ram[0x4000 + 128 * 100]).toBe(0xa5);
+      // 202 DC ZVAs: the interpreted passes before the block and the first in it call the handler
+      expect(calls).toBeGreaterThan(0);
+      expect(calls).toBeLessThan(30);
+      expect(DZ_EL1[20]).toBe(0xd50b7425);
+    },
+  );
 });

@@ -29,6 +29,12 @@ export const IO_GEN = 9;
 export const IO_SP_GEN = 10;
 /** The epoch restarts (pauth.ts spWrap) this CPU's memo has seen (older entries are dropped). */
 export const IO_SP_WRAP = 11;
+/**
+ * DC ZVA cannot trap (user mode, or SCTLR_EL1.DZE set) while IO_GEN equals IO_DZ_GEN: IO_DZ_OK 1
+ * (set by the DC ZVA handler); translated code then zeroes the block inline.
+ */
+export const IO_DZ_OK = 12;
+export const IO_DZ_GEN = 13;
 
 /** Byte offsets inside a CPU's state block. */
 export const STATE = {
