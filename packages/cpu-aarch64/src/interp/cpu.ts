@@ -11,7 +11,7 @@ import {
   type VirtualClock,
 } from "@armature/core";
 import { JitEngine, type JitOptions, type JitPage } from "../jit/jit.js";
-import { type CpuState, cpuState } from "../jit/wasm/layout.js";
+import { type CpuState, cpuState, IO_EL1H } from "../jit/wasm/layout.js";
 import type { CpuModel } from "../model.js";
 import { decodeIndex, HANDLERS, type Handler, UNDEF_INDEX } from "./dispatch.js";
 import { EC, ecFrom, esr, FSC, ISS_ISV, ISS_WNR } from "./syndrome.js";
@@ -241,7 +241,7 @@ export class Cpu {
   ss = 0;
   il = 0;
   /** Banked SPs: [SP_EL0 lo, hi, SP_EL1 lo, hi]. The active one lives in x[64..65]. */
-  readonly spBank = new Int32Array(4);
+  readonly spBank: Int32Array;
   /** Exclusive monitor. */
   exValid = false;
   exLo = 0;
@@ -359,6 +359,7 @@ export class Cpu {
     const st = cpuState(opts.bus.arena, INVALID_TAG);
     this.state = st;
     this.x = st.x;
+    this.spBank = st.spBank;
     this.rTagLo = st.rTagLo;
     this.rTagHi = st.rTagHi;
     this.rBase = st.rBase;
@@ -438,6 +439,7 @@ export class Cpu {
     this.nf = this.zf = this.cf = this.vf = 0;
     this.el = this.userMode ? 0 : 1;
     this.spsel = this.userMode ? 0 : 1;
+    this.spModeChanged();
     this.daif = this.userMode ? 0 : 0x3c0;
     this.fpcr = 0;
     this.fpsr = 0;
@@ -490,6 +492,7 @@ export class Cpu {
       SNAPSHOT_NUMBERS.forEach((k, i) => {
         this[k] = n[i]!;
       });
+      this.spModeChanged();
       SNAPSHOT_FLAGS.forEach((k, i) => {
         this[k] = flags[i]!;
       });
@@ -582,7 +585,13 @@ export class Cpu {
     this.bankSp(el, spsel);
     this.el = el;
     this.spsel = spsel;
+    this.spModeChanged();
     this.mmu.privChanged();
+  }
+
+  /** Tell translated code whether SP_EL0 is banked (EL1 with SPSel 1: IO_EL1H). */
+  private spModeChanged(): void {
+    this.state.io[IO_EL1H] = this.el !== 0 && this.spsel !== 0 ? 1 : 0;
   }
 
   /** SP_EL0 / SP_EL1 regardless of which is active (lo, hi). */

@@ -17,6 +17,7 @@ import { bitMask, ones64, R, ror64 } from "../../interp/alu.js";
 import {
   IO_DZ_GEN,
   IO_DZ_OK,
+  IO_EL1H,
   IO_GEN,
   IO_SP_GEN,
   IO_SP_TAG,
@@ -787,6 +788,26 @@ function dcZvaInline(g: BlockGen, i: number, w: number, id: string): boolean {
   return true;
 }
 
+/**
+ * MRS Xt, SP_EL0 (Linux's `current`): at EL1 with SPSel 1 (IO_EL1H) the banked SP_EL0 in the
+ * state block (Cpu.spBank); otherwise (the current SP, or an EL0 access that traps) the handler.
+ */
+function mrsSpEl0Inline(g: BlockGen, i: number, w: number, id: string): boolean {
+  const idx = HANDLER_INDEX.get(id);
+  const t = w & 31;
+  if (idx === undefined || t === 31) return false;
+  g.i32(0)
+    .mem(OP.i32Load, g.base + STATE.io + 4 * IO_EL1H)
+    .if();
+  g.i32(0)
+    .mem(OP.i64Load, g.base + STATE.spBank)
+    .setX(t);
+  g.else();
+  g.callHandler(i, idx, w | 0, false);
+  g.end();
+  return true;
+}
+
 /** Shift of the i64 on the stack by a constant (0 LSL, 1 LSR, 2 ASR, 3 ROR). */
 function shift64(g: BlockGen, type: number, amt: number): void {
   if (amt === 0) return;
@@ -868,6 +889,9 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
   const n = (w >>> 5) & 31;
   const sf = w >>> 31;
   switch (iclass) {
+    case "systemmove":
+      if ((w & 0xffffffe0) >>> 0 === 0xd5384100) return mrsSpEl0Inline(g, i, w, id);
+      return false;
     case "systeminstrs":
       if ((w & 0xffffffe0) >>> 0 === 0xd50b7420) return dcZvaInline(g, i, w, id);
       return false;

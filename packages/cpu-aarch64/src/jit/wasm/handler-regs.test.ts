@@ -89,6 +89,26 @@ const DZ_EL1 = [
 ];
 const DZ_EL0 = [0x91000400, 0x91000c06, 0xf90004a6, 0xf101901f, 0x54ffff81, 0xd50b7425, 0xd4000001];
 
+/*
+ * MRS X2, SP_EL0 inline: at EL1 with SPSel 1 (banked SP_EL0, changed by MSR every pass), then with
+ * SPSel 0 (SP_EL0 is the SP the block moves), then at EL0, where it is UNDEFINED (vector +0xc00:
+ * HVC #0). llvm-mc 14:
+ *   movz x1, #0x4000, lsl #16; add x2, x1, #0x800; msr vbar_el1, x2; add x3, x1, #0x100
+ *   msr elr_el1, x3; msr spsr_el1, xzr; add sp, x1, #0x9000; add x4, x1, #0xa000; msr sp_el0, x4
+ *   movz x0, #0
+ *   1: add x0, x0, #1; mrs x2, sp_el0; add x3, x3, x2; add x4, x4, #16; msr sp_el0, x4
+ *   cmp x0, #100; b.ne 1b; msr spsel, #0; movz x0, #0
+ *   2: add x0, x0, #1; sub sp, sp, #16; mrs x2, sp_el0; add x5, x5, x2; cmp x0, #100; b.ne 2b
+ *   msr spsel, #1; eret
+ *   +0x100: 1: add x0, x0, #1; cmp x0, #300; b.ne 1b; mrs x2, sp_el0; svc #0
+ */
+const SPEL0_EL1 = [
+  0xd2a80001, 0x91200022, 0xd518c002, 0x91040023, 0xd5184023, 0xd518401f, 0x9140243f, 0x91402824, 0xd5184104,
+  0xd2800000, 0x91000400, 0xd5384102, 0x8b020063, 0x91004084, 0xd5184104, 0xf101901f, 0x54ffff41, 0xd50040bf,
+  0xd2800000, 0x91000400, 0xd10043ff, 0xd5384102, 0x8b0200a5, 0xf101901f, 0x54ffff61, 0xd50041bf, 0xd69f03e0,
+];
+const SPEL0_EL0 = [0x91000400, 0xf104b01f, 0x54ffffc1, 0xd5384102, 0xd4000001];
+
 /** Runs with the handlers of `ids` counting their calls. */
 function counting(ids: string[], f: () => void): number {
   const h = HANDLERS as ((c: Cpu, w: number) => void)[];
@@ -236,4 +256,20 @@ describe("wasm blocks: handler calls that write back and reload only their regis
       expect(DZ_EL1[20]).toBe(0xd50b7425);
     },
   );
+
+  it("MRS SP_EL0 reads the banked SP_EL0 inline at EL1 with SPSel 1, the SP with SPSel 0, and traps at EL0", () => {
+    const a = run("interp", true, SPEL0_EL1, SPEL0_EL0);
+    let b = a;
+    const calls = counting(["MRS_RS_systemmove"], () => {
+      b = run("jit", true, SPEL0_EL1, SPEL0_EL0);
+    });
+    expect(a.cpu.exit.reason).toBe("hvc");
+    expect(a.cpu.sys.esrEl1 >>> 26).toBe(0); // EC: unknown reason (UNDEFINED at EL0)
+    expect(b.cpu.sys.esrEl1).toBe(a.cpu.sys.esrEl1);
+    expect(state(b.cpu)).toEqual(state(a.cpu));
+    expect([b.cpu.readSpEl(0), b.cpu.readSpEl(1)]).toEqual([a.cpu.readSpEl(0), a.cpu.readSpEl(1)]);
+    // the SPSel 0 loop and the EL0 access call the handler; most of the SPSel 1 loop does not
+    expect(calls).toBeGreaterThan(100);
+    expect(calls).toBeLessThan(150);
+  });
 });

@@ -35,6 +35,8 @@ export const IO_SP_WRAP = 11;
  */
 export const IO_DZ_OK = 12;
 export const IO_DZ_GEN = 13;
+/** 1 while the CPU is at EL1 with SPSel 1 (SP_EL0 is banked: Cpu.spBank, STATE.spBank), else 0. */
+export const IO_EL1H = 14;
 
 /** Byte offsets inside a CPU's state block. */
 export const STATE = {
@@ -54,7 +56,9 @@ export const STATE = {
   wAbs: 1024 + 28 * TLB,
   /** The PACIxSP/AUTIxSP memo (SP_MEMO_W << SP_MEMO_BITS int32). */
   spMemo: 1024 + 32 * TLB,
-  size: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS),
+  /** Cpu.spBank: 4 int32 (SP_EL0 lo, hi, SP_EL1 lo, hi). */
+  spBank: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS),
+  size: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 16,
 } as const;
 
 /** The typed arrays of a CPU's state, inside `arena` when given (then `base` is the block's offset). */
@@ -73,6 +77,7 @@ export interface CpuState {
   readonly wBase: Int32Array;
   readonly wAbs: Int32Array;
   readonly spMemo: Int32Array;
+  readonly spBank: Int32Array;
 }
 
 /** Allocate a CPU's state (tags set to `invalidTag`, absolute offsets to -1). */
@@ -96,6 +101,7 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
     wBase: view(STATE.wBase, TLB),
     wAbs: view(STATE.wAbs, TLB),
     spMemo: view(STATE.spMemo, SP_MEMO_W << SP_MEMO_BITS),
+    spBank: view(STATE.spBank, 4),
   };
   s.rTagLo.fill(invalidTag);
   s.wTagLo.fill(invalidTag);
