@@ -15,7 +15,7 @@ const TLB = 512;
  * entries of SP_MEMO_W int32 (tag, X30 hi, lo, SP hi, lo, result hi, lo), so that translated code
  * can look results up without calling out.
  */
-export const SP_MEMO_BITS = 10;
+export const SP_MEMO_BITS = 12;
 export const SP_MEMO_W = 7;
 /**
  * io words of the memo's validity: IO_SP_TAG = the tag base (epoch << 3) of this CPU's current
