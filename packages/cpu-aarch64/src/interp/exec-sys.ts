@@ -3,7 +3,7 @@
  * (ARM ARM C4.1.87 "Branches, Exception Generating and System instructions", C5.2/C5.3).
  */
 
-import { IO_DZ_GEN, IO_DZ_OK } from "../jit/wasm/layout.js";
+import { IO_DZ_GEN, IO_DZ_OK, IO_TPIDR1_GEN, IO_TPIDR1_HI, IO_TPIDR1_LO } from "../jit/wasm/layout.js";
 import type { Cpu } from "./cpu.js";
 import { EC, esr } from "./syndrome.js";
 import { fromHalves, SR } from "./sysregs.js";
@@ -278,6 +278,13 @@ export function mrs(c: Cpu, w: number): void {
   if (t !== 31) {
     x[2 * t] = Number(v & 0xffffffffn) | 0;
     x[2 * t + 1] = Number((v >> 32n) & 0xffffffffn) | 0;
+  }
+  if (key === SR.TPIDR_EL1) {
+    // translated code reads it from here until plainGen moves (src/jit/wasm/compile.ts mrsInline)
+    const io = c.state.io;
+    io[IO_TPIDR1_LO] = Number(v & 0xffffffffn) | 0;
+    io[IO_TPIDR1_HI] = Number((v >> 32n) & 0xffffffffn) | 0;
+    io[IO_TPIDR1_GEN] = c.sys.plainGen;
   }
 }
 

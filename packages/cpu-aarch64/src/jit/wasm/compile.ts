@@ -21,6 +21,9 @@ import {
   IO_GEN,
   IO_SP_GEN,
   IO_SP_TAG,
+  IO_TPIDR1_GEN,
+  IO_TPIDR1_HI,
+  IO_TPIDR1_LO,
   SP_MEMO_BITS,
   SP_MEMO_W,
   STATE,
@@ -808,6 +811,38 @@ function mrsSpEl0Inline(g: BlockGen, i: number, w: number, id: string): boolean 
   return true;
 }
 
+/**
+ * MRS Xt, TPIDR_EL1 (Linux's per-CPU offset): at EL1 with SPSel 1 (IO_EL1H; EL0 would trap) the
+ * value the handler last read, while plainGen has not moved since (IO_TPIDR1_GEN); else the handler.
+ */
+function mrsTpidrEl1Inline(g: BlockGen, i: number, w: number, id: string): boolean {
+  const idx = HANDLER_INDEX.get(id);
+  const t = w & 31;
+  if (idx === undefined || t === 31) return false;
+  const io = g.base + STATE.io;
+  g.i32(0)
+    .mem(OP.i32Load, io + 4 * IO_EL1H)
+    .i32(0)
+    .mem(OP.i32Load, io + 4 * IO_GEN)
+    .i32(0)
+    .mem(OP.i32Load, io + 4 * IO_TPIDR1_GEN)
+    .op(OP.i32Eq)
+    .op(OP.i32And)
+    .if();
+  g.i32(0)
+    .mem(OP.i64Load32U, io + 4 * IO_TPIDR1_HI)
+    .i64(32, 0)
+    .op(OP.i64Shl)
+    .i32(0)
+    .mem(OP.i64Load32U, io + 4 * IO_TPIDR1_LO)
+    .op(OP.i64Or)
+    .setX(t);
+  g.else();
+  g.callHandler(i, idx, w | 0, false);
+  g.end();
+  return true;
+}
+
 /** Shift of the i64 on the stack by a constant (0 LSL, 1 LSR, 2 ASR, 3 ROR). */
 function shift64(g: BlockGen, type: number, amt: number): void {
   if (amt === 0) return;
@@ -891,6 +926,7 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
   switch (iclass) {
     case "systemmove":
       if ((w & 0xffffffe0) >>> 0 === 0xd5384100) return mrsSpEl0Inline(g, i, w, id);
+      if ((w & 0xffffffe0) >>> 0 === 0xd538d080) return mrsTpidrEl1Inline(g, i, w, id);
       return false;
     case "systeminstrs":
       if ((w & 0xffffffe0) >>> 0 === 0xd50b7420) return dcZvaInline(g, i, w, id);

@@ -109,6 +109,23 @@ const SPEL0_EL1 = [
 ];
 const SPEL0_EL0 = [0x91000400, 0xf104b01f, 0x54ffffc1, 0xd5384102, 0xd4000001];
 
+/*
+ * MRS X2, TPIDR_EL1 inline: an EL1 loop that writes TPIDR_EL1 every 16 passes, one read with
+ * SPSel 0, then an EL0 read, which is UNDEFINED (vector +0xc00: HVC #0). llvm-mc 14:
+ *   movz x1, #0x4000, lsl #16; add x2, x1, #0x800; msr vbar_el1, x2; add x3, x1, #0x100
+ *   msr elr_el1, x3; msr spsr_el1, xzr; movz x0, #0
+ *   1: add x0, x0, #1; mrs x2, tpidr_el1; add x3, x3, x2; and x11, x0, #15; cbnz x11, 2f
+ *   add x12, x0, x0, lsl #40; msr tpidr_el1, x12; 2: cmp x0, #200; b.ne 1b
+ *   msr spsel, #0; mrs x4, tpidr_el1; msr spsel, #1; eret
+ *   +0x100: 1: add x0, x0, #1; cmp x0, #400; b.ne 1b; mrs x2, tpidr_el1; svc #0
+ */
+const TPIDR_EL1_PROG = [
+  0xd2a80001, 0x91200022, 0xd518c002, 0x91040023, 0xd5184023, 0xd518401f, 0xd2800000, 0x91000400, 0xd538d082,
+  0x8b020063, 0x92400c0b, 0xb500006b, 0x8b00a00c, 0xd518d08c, 0xf103201f, 0x54ffff01, 0xd50040bf, 0xd538d084,
+  0xd50041bf, 0xd69f03e0,
+];
+const TPIDR_EL0_PROG = [0x91000400, 0xf106401f, 0x54ffffc1, 0xd538d082, 0xd4000001];
+
 /** Runs with the handlers of `ids` counting their calls. */
 function counting(ids: string[], f: () => void): number {
   const h = HANDLERS as ((c: Cpu, w: number) => void)[];
@@ -271,5 +288,21 @@ describe("wasm blocks: handler calls that write back and reload only their regis
     // the SPSel 0 loop and the EL0 access call the handler; most of the SPSel 1 loop does not
     expect(calls).toBeGreaterThan(100);
     expect(calls).toBeLessThan(150);
+  });
+
+  it("MRS TPIDR_EL1 inline at EL1 sees every write of it, and traps at EL0", () => {
+    const a = run("interp", true, TPIDR_EL1_PROG, TPIDR_EL0_PROG);
+    let b = a;
+    const calls = counting(["MRS_RS_systemmove"], () => {
+      b = run("jit", true, TPIDR_EL1_PROG, TPIDR_EL0_PROG);
+    });
+    expect(a.cpu.exit.reason).toBe("hvc");
+    expect(a.cpu.sys.esrEl1 >>> 26).toBe(0); // EC: unknown reason (UNDEFINED at EL0)
+    expect(a.cpu.getX(4)).toBe((192n << 40n) + 192n); // the last write, at pass 192
+    expect(b.cpu.sys.esrEl1).toBe(a.cpu.sys.esrEl1);
+    expect(state(b.cpu)).toEqual(state(a.cpu));
+    // 202 reads: the interpreted passes, the first read after each write, SPSel 0 and EL0 call
+    expect(calls).toBeGreaterThan(10);
+    expect(calls).toBeLessThan(50);
   });
 });

@@ -37,12 +37,19 @@ export const IO_DZ_OK = 12;
 export const IO_DZ_GEN = 13;
 /** 1 while the CPU is at EL1 with SPSel 1 (SP_EL0 is banked: Cpu.spBank, STATE.spBank), else 0. */
 export const IO_EL1H = 14;
+/**
+ * TPIDR_EL1 as the MRS handler last read it (lo, hi), valid while IO_GEN equals IO_TPIDR1_GEN
+ * (any write of it moves plainGen; -1 until the first read).
+ */
+export const IO_TPIDR1_LO = 16;
+export const IO_TPIDR1_HI = 17;
+export const IO_TPIDR1_GEN = 18;
 
 /** Byte offsets inside a CPU's state block. */
 export const STATE = {
   /** Cpu.x: 68 int32 (X0..X30 as lo/hi pairs = one little-endian i64 at 8n; 31 zero; 32 SP; 33 scratch). */
   x: 0,
-  /** Exchange words between JS and a WebAssembly block (NZCV in, exit PC/kind out): 16 int32. */
+  /** Exchange words between JS and a WebAssembly block (NZCV in, exit PC/kind out, IO_*): 32 int32. */
   io: 512,
   rTagLo: 1024,
   rTagHi: 1024 + 4 * TLB,
@@ -91,7 +98,7 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
     arena,
     base,
     x: view(STATE.x, 68),
-    io: view(STATE.io, 16),
+    io: view(STATE.io, 32),
     rTagLo: view(STATE.rTagLo, TLB),
     rTagHi: view(STATE.rTagHi, TLB),
     rBase: view(STATE.rBase, TLB),
@@ -105,6 +112,7 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
   };
   s.rTagLo.fill(invalidTag);
   s.wTagLo.fill(invalidTag);
+  s.io[IO_TPIDR1_GEN] = -1;
   s.rAbs.fill(-1);
   s.wAbs.fill(-1);
   return s;
