@@ -670,6 +670,14 @@ export function handlerRegs(w: number): readonly number[] | undefined {
   return undefined;
 }
 
+/** The memo entry's key words after its tag (byte offset, what it must equal): X30 hi, lo, SP hi, lo. */
+const SP_MEMO_KEY = [
+  [4, "hi30"],
+  [8, "lo30"],
+  [12, "hiSp"],
+  [16, "loSp"],
+] as const;
+
 /** Handler (decoder table) index per encoding id. */
 const HANDLER_INDEX = new Map(ENCODINGS.map((e, k) => [e.id, k] as const));
 
@@ -691,13 +699,8 @@ function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolea
     .mem(OP.i32Load, io + 4 * IO_SP_TAG)
     .set(g.TI);
   g.get(g.TI).i32(0).op(OP.i32Ne);
-  g.i32(0)
-    .mem(OP.i32Load, io + 4 * IO_GEN)
-    .i32(0)
-    .mem(OP.i32Load, io + 4 * IO_SP_GEN)
-    .op(OP.i32Eq)
-    .op(OP.i32And)
-    .if();
+  genStill(g, IO_SP_GEN);
+  g.op(OP.i32And).if();
   // r: 0 call the handler, 1 nothing to do (APIA disabled), 2 the memo's result
   g.get(g.TI).i32(-1).op(OP.i32Eq).if().i32(1).set(g.r).else();
   g.x(30).op(OP.i32WrapI64).set(g.a);
@@ -718,42 +721,17 @@ function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolea
     .set(g.O);
   // tag, X30 hi, lo, SP hi, lo
   g.get(g.O).mem(OP.i32Load, m).get(g.TI).i32(op).op(OP.i32Or).op(OP.i32Eq);
-  g.get(g.O)
-    .mem(OP.i32Load, m + 4)
-    .x(30)
-    .i64(32, 0)
-    .op(OP.i64ShrU)
-    .op(OP.i32WrapI64)
-    .op(OP.i32Eq)
-    .op(OP.i32And);
-  g.get(g.O)
-    .mem(OP.i32Load, m + 8)
-    .get(g.a)
-    .op(OP.i32Eq)
-    .op(OP.i32And);
-  g.get(g.O)
-    .mem(OP.i32Load, m + 12)
-    .xsp(31)
-    .i64(32, 0)
-    .op(OP.i64ShrU)
-    .op(OP.i32WrapI64)
-    .op(OP.i32Eq)
-    .op(OP.i32And);
-  g.get(g.O)
-    .mem(OP.i32Load, m + 16)
-    .get(g.bb)
-    .op(OP.i32Eq)
-    .op(OP.i32And);
+  for (const [off, r] of SP_MEMO_KEY) {
+    g.get(g.O).mem(OP.i32Load, m + off);
+    if (r === "lo30") g.get(g.a);
+    else if (r === "loSp") g.get(g.bb);
+    else (r === "hi30" ? g.x(30) : g.xsp(31)).i64(32, 0).op(OP.i64ShrU).op(OP.i32WrapI64);
+    g.op(OP.i32Eq).op(OP.i32And);
+  }
   g.i32(1).op(OP.i32Shl).set(g.r).end().end();
   g.get(g.r).i32(2).op(OP.i32Eq).if();
-  g.get(g.O)
-    .mem(OP.i64Load32U, m + 20)
-    .i64(32, 0)
-    .op(OP.i64Shl)
-    .get(g.O)
-    .mem(OP.i64Load32U, m + 24)
-    .op(OP.i64Or)
-    .setX(30);
+  u64FromWords(g, g.O, m + 20, m + 24);
+  g.setX(30);
   g.end();
   g.get(g.r).op(OP.i32Eqz).if();
   g.callHandler(i, idx, w | 0, false);
@@ -770,25 +748,15 @@ function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolea
 function dcZvaInline(g: BlockGen, i: number, w: number, id: string): boolean {
   const idx = HANDLER_INDEX.get(id);
   if (idx === undefined) return false;
-  const io = g.base + STATE.io;
-  g.i32(0)
-    .mem(OP.i32Load, io + 4 * IO_DZ_OK)
-    .i32(0)
-    .mem(OP.i32Load, io + 4 * IO_GEN)
-    .i32(0)
-    .mem(OP.i32Load, io + 4 * IO_DZ_GEN)
-    .op(OP.i32Eq)
-    .op(OP.i32And)
-    .if();
+  ioWord(g, IO_DZ_OK);
+  genStill(g, IO_DZ_GEN);
+  g.op(OP.i32And).if();
   g.x(w & 31)
     .i64(-64, -1)
     .op(OP.i64And)
     .tlb(i, 3, true, 64);
   for (let k = 0; k < 64; k += 8) g.at(k).i64(0, 0).mem(OP.i64Store, 0);
-  g.else();
-  g.callHandler(i, idx, w | 0, false);
-  g.end();
-  return true;
+  return orHandler(g, i, idx, w);
 }
 
 /**
@@ -799,16 +767,12 @@ function mrsSpEl0Inline(g: BlockGen, i: number, w: number, id: string): boolean 
   const idx = HANDLER_INDEX.get(id);
   const t = w & 31;
   if (idx === undefined || t === 31) return false;
-  g.i32(0)
-    .mem(OP.i32Load, g.base + STATE.io + 4 * IO_EL1H)
-    .if();
+  ioWord(g, IO_EL1H);
+  g.if();
   g.i32(0)
     .mem(OP.i64Load, g.base + STATE.spBank)
     .setX(t);
-  g.else();
-  g.callHandler(i, idx, w | 0, false);
-  g.end();
-  return true;
+  return orHandler(g, i, idx, w);
 }
 
 /**
@@ -820,23 +784,38 @@ function mrsTpidrEl1Inline(g: BlockGen, i: number, w: number, id: string): boole
   const t = w & 31;
   if (idx === undefined || t === 31) return false;
   const io = g.base + STATE.io;
-  g.i32(0)
-    .mem(OP.i32Load, io + 4 * IO_EL1H)
-    .i32(0)
-    .mem(OP.i32Load, io + 4 * IO_GEN)
-    .i32(0)
-    .mem(OP.i32Load, io + 4 * IO_TPIDR1_GEN)
-    .op(OP.i32Eq)
-    .op(OP.i32And)
-    .if();
-  g.i32(0)
-    .mem(OP.i64Load32U, io + 4 * IO_TPIDR1_HI)
-    .i64(32, 0)
-    .op(OP.i64Shl)
-    .i32(0)
-    .mem(OP.i64Load32U, io + 4 * IO_TPIDR1_LO)
-    .op(OP.i64Or)
-    .setX(t);
+  ioWord(g, IO_EL1H);
+  genStill(g, IO_TPIDR1_GEN);
+  g.op(OP.i32And).if();
+  u64FromWords(g, -1, io + 4 * IO_TPIDR1_HI, io + 4 * IO_TPIDR1_LO);
+  g.setX(t);
+  return orHandler(g, i, idx, w);
+}
+
+/** Push the state block's io word `k` (an i32). */
+function ioWord(g: BlockGen, k: number): void {
+  g.i32(0).mem(OP.i32Load, g.base + STATE.io + 4 * k);
+}
+
+/** Push io[IO_GEN] == io[genWord]: plainGen has not moved since a handler recorded what it saw. */
+function genStill(g: BlockGen, genWord: number): void {
+  ioWord(g, IO_GEN);
+  ioWord(g, genWord);
+  g.op(OP.i32Eq);
+}
+
+/** Push the u64 whose high and low halves are the u32 words at `hi` and `lo` (from local `base`, or absolute when -1). */
+function u64FromWords(g: BlockGen, base: number, hi: number, lo: number): void {
+  if (base < 0) g.i32(0);
+  else g.get(base);
+  g.mem(OP.i64Load32U, hi).i64(32, 0).op(OP.i64Shl);
+  if (base < 0) g.i32(0);
+  else g.get(base);
+  g.mem(OP.i64Load32U, lo).op(OP.i64Or);
+}
+
+/** Close an inline fast path (inside an open `if`) with the handler call as its `else`. */
+function orHandler(g: BlockGen, i: number, idx: number, w: number): true {
   g.else();
   g.callHandler(i, idx, w | 0, false);
   g.end();

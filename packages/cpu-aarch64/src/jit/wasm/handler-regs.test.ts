@@ -189,6 +189,23 @@ function state(cpu: Cpu): string[] {
   return s;
 }
 
+/**
+ * `program` (and `el0`) under the interpreter, then under wasm blocks with the handlers of `ids`
+ * counting their calls; both must stop at the HVC in the same state (registers, PC, NZCV, count,
+ * exit, ESR_EL1).
+ */
+function againstInterp(ids: string[], program: number[], el0?: number[]) {
+  const a = run("interp", true, program, el0);
+  let b = a;
+  const calls = counting(ids, () => {
+    b = run("jit", true, program, el0);
+  });
+  expect(a.cpu.exit.reason).toBe("hvc");
+  expect(b.cpu.sys.esrEl1).toBe(a.cpu.sys.esrEl1);
+  expect(state(b.cpu)).toEqual(state(a.cpu));
+  return { a, b, calls };
+}
+
 describe("wasm blocks: handler calls that write back and reload only their registers", () => {
   it("knows PAC/AUT hints, MRS and SYS by their words (llvm-mc 14), nothing else", () => {
     expect(handlerRegs(0xd503233f)).toEqual([30]); // paciasp
@@ -231,16 +248,10 @@ describe("wasm blocks: handler calls that write back and reload only their regis
   });
 
   it("PACIASP/AUTIASP looked up in the block: key writes and SCTLR_EL1.EnIA changes are seen", () => {
-    const a = run("interp", true, PAC_KEYS);
     // the PACIASP/AUTIASP handlers count the calls the blocks still make (memo misses)
-    let b = a;
-    const calls = counting(["PACIASP_HI_hints", "AUTIASP_HI_hints"], () => {
-      b = run("jit", true, PAC_KEYS);
-    });
-    expect(a.cpu.exit.reason).toBe("hvc");
+    const { a, b, calls } = againstInterp(["PACIASP_HI_hints", "AUTIASP_HI_hints"], PAC_KEYS);
     // X2 sums the signed pointers: with no PAC it would be 2000 * 0x4000_0000 + 16 * (sum of x & 7)
     expect(a.cpu.getX(2)).not.toBe(2000n * 0x4000_0000n + 16n * 7000n);
-    expect(state(b.cpu)).toEqual(state(a.cpu));
     expect(b.cpu.jit!.stats.insnsRun).toBeGreaterThan(25_000);
     // 4,000 PACIASP/AUTIASP: the handler runs for the interpreted first passes and the misses
     // after each key or EnIA change (8 pointers each), the block has the rest
@@ -254,15 +265,8 @@ describe("wasm blocks: handler calls that write back and reload only their regis
   ])(
     "DC ZVA zeroes inline while it cannot trap; after SCTLR_EL1.DZE is cleared it traps at EL0 (%s a DC ZVA at EL1 between)",
     (_, program) => {
-      const a = run("interp", true, program, DZ_EL0);
-      let b = a;
-      const calls = counting(["SYS_CR_systeminstrs"], () => {
-        b = run("jit", true, program, DZ_EL0);
-      });
-      expect(a.cpu.exit.reason).toBe("hvc");
+      const { a, b, calls } = againstInterp(["SYS_CR_systeminstrs"], program, DZ_EL0);
       expect(a.cpu.sys.esrEl1 >>> 26).toBe(0x18); // EC: trapped MSR, MRS or system instruction
-      expect(b.cpu.sys.esrEl1).toBe(a.cpu.sys.esrEl1);
-      expect(state(b.cpu)).toEqual(state(a.cpu));
       expect(Buffer.compare(a.ram, b.ram)).toBe(0);
       // pass 99 zeroed 0x4000 + 128 * 99 .. + 128; the block after it was left alone
       expect(a.ram.subarray(0x4000 + 128 * 99, 0x4000 + 128 * 100).every((v) => v === 0)).toBe(true);
@@ -275,15 +279,8 @@ describe("wasm blocks: handler calls that write back and reload only their regis
   );
 
   it("MRS SP_EL0 reads the banked SP_EL0 inline at EL1 with SPSel 1, the SP with SPSel 0, and traps at EL0", () => {
-    const a = run("interp", true, SPEL0_EL1, SPEL0_EL0);
-    let b = a;
-    const calls = counting(["MRS_RS_systemmove"], () => {
-      b = run("jit", true, SPEL0_EL1, SPEL0_EL0);
-    });
-    expect(a.cpu.exit.reason).toBe("hvc");
+    const { a, b, calls } = againstInterp(["MRS_RS_systemmove"], SPEL0_EL1, SPEL0_EL0);
     expect(a.cpu.sys.esrEl1 >>> 26).toBe(0); // EC: unknown reason (UNDEFINED at EL0)
-    expect(b.cpu.sys.esrEl1).toBe(a.cpu.sys.esrEl1);
-    expect(state(b.cpu)).toEqual(state(a.cpu));
     expect([b.cpu.readSpEl(0), b.cpu.readSpEl(1)]).toEqual([a.cpu.readSpEl(0), a.cpu.readSpEl(1)]);
     // the SPSel 0 loop and the EL0 access call the handler; most of the SPSel 1 loop does not
     expect(calls).toBeGreaterThan(100);
@@ -291,16 +288,9 @@ describe("wasm blocks: handler calls that write back and reload only their regis
   });
 
   it("MRS TPIDR_EL1 inline at EL1 sees every write of it, and traps at EL0", () => {
-    const a = run("interp", true, TPIDR_EL1_PROG, TPIDR_EL0_PROG);
-    let b = a;
-    const calls = counting(["MRS_RS_systemmove"], () => {
-      b = run("jit", true, TPIDR_EL1_PROG, TPIDR_EL0_PROG);
-    });
-    expect(a.cpu.exit.reason).toBe("hvc");
+    const { a, calls } = againstInterp(["MRS_RS_systemmove"], TPIDR_EL1_PROG, TPIDR_EL0_PROG);
     expect(a.cpu.sys.esrEl1 >>> 26).toBe(0); // EC: unknown reason (UNDEFINED at EL0)
     expect(a.cpu.getX(4)).toBe((192n << 40n) + 192n); // the last write, at pass 192
-    expect(b.cpu.sys.esrEl1).toBe(a.cpu.sys.esrEl1);
-    expect(state(b.cpu)).toEqual(state(a.cpu));
     // 202 reads: the interpreted passes, the first read after each write, SPSel 0 and EL0 call
     expect(calls).toBeGreaterThan(10);
     expect(calls).toBeLessThan(50);

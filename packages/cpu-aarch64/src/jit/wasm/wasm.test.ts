@@ -51,6 +51,26 @@ function runWasm(program: number[], wasmBatch?: number): Cpu {
   return cpu;
 }
 
+/**
+ * `program` in wasm blocks (runWasm) to its final HVC #0, with X0, the instruction count and the
+ * number of blocks compiled as expected; returns the CPU.
+ */
+function runToHvc0(program: number[], x0: bigint, retired: number, blocks: number, wasmBatch?: number): Cpu {
+  const cpu = runWasm(program, wasmBatch);
+  expect(cpu.exit.reason).toBe("hvc");
+  expect(cpu.exit.imm).toBe(0);
+  expect(cpu.getX(0)).toBe(x0);
+  expect(cpu.retired).toBe(retired);
+  expect(cpu.jit!.stats.blocksCompiled).toBe(blocks);
+  return cpu;
+}
+
+// movz x1, #0x4000, lsl #16; movz x0, #0; add x0, x0, #1; b +8; hvc #1; add x0, x0, #2;
+// cmp x0, #999; b.ne -20; hvc #0 (llvm-mc 14): blocks at slots 2 and 5 run on every pass
+const TWO_BLOCK_LOOP = [
+  0xd2a80001, 0xd2800000, 0x91000400, 0x14000002, 0xd4000022, 0x91000800, 0xf10f9c1f, 0x54ffff61, 0xd4000002,
+];
+
 describe("wasm back end", () => {
   it("is chosen by the option or ARMATURE_JIT_BACKEND, with its own default threshold; junk is a ConfigError", () => {
     withEnv({ ARMATURE_JIT_BACKEND: undefined, ARMATURE_JIT_THRESHOLD: undefined }, () => {
@@ -95,25 +115,14 @@ describe("wasm back end", () => {
     const program = [
       0xd2a80001, 0xd2800000, 0x14000002, 0xd4000022, 0x91000400, 0xf10fa01f, 0x54ffff81, 0xd4000002,
     ];
-    const cpu = runWasm(program);
-    expect(cpu.exit.reason).toBe("hvc");
-    expect(cpu.exit.imm).toBe(0);
-    expect(cpu.getX(0)).toBe(1000n);
-    expect(cpu.retired).toBe(2 + 4 * 1000 + 1);
-    const st = cpu.jit!.stats;
-    expect(st.blocksCompiled).toBe(2);
+    const st = runToHvc0(program, 1000n, 2 + 4 * 1000 + 1, 2).jit!.stats;
     // unlinked: 1 + 3 instructions in two returns per iteration (2 per return); linked: 4
     expect(st.insnsRun / st.blockRuns).toBeGreaterThan(3.5);
   });
 
   it("blocks that reached the threshold are compiled together: one module for a batch", () => {
-    // movz x1, #0x4000, lsl #16; movz x0, #0; add x0, x0, #1; b +8; hvc #1; add x0, x0, #2;
-    // cmp x0, #999; b.ne -20; hvc #0 (llvm-mc 14): blocks at slots 2 and 5 run on every pass and
-    // reach the threshold one after the other; in batches of 2 they share one module (modules counted)
-    const program = [
-      0xd2a80001, 0xd2800000, 0x91000400, 0x14000002, 0xd4000022, 0x91000800, 0xf10f9c1f, 0x54ffff61,
-      0xd4000002,
-    ];
+    // TWO_BLOCK_LOOP: its two blocks reach the threshold one after the other; in batches of 2
+    // they share one module (modules counted)
     const api = globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } };
     const Real = api.WebAssembly.Module;
     let modules = 0;
@@ -125,16 +134,11 @@ describe("wasm back end", () => {
     };
     let cpu: Cpu;
     try {
-      cpu = runWasm(program, 2);
+      cpu = runToHvc0(TWO_BLOCK_LOOP, 999n, 2 + 5 * 333 + 1, 2, 2);
     } finally {
       api.WebAssembly.Module = Real;
     }
-    expect(cpu.exit.reason).toBe("hvc");
-    expect(cpu.exit.imm).toBe(0);
-    expect(cpu.getX(0)).toBe(999n);
-    expect(cpu.retired).toBe(2 + 5 * 333 + 1);
     const st = cpu.jit!.stats;
-    expect(st.blocksCompiled).toBe(2);
     // the exit of the block at 2 links to the one at 5, generated before it in the batch
     expect(st.insnsRun / st.blockRuns).toBeGreaterThan(4.5);
     // one for the blocks, one for the CPU's trampoline
@@ -142,20 +146,10 @@ describe("wasm back end", () => {
   });
 
   it("an exit links to a block of its page compiled after it (the page's link word)", () => {
-    // the program of the test above, one block per module: the block at 5 (3 instructions a pass)
-    // reaches the threshold first, its b.ne exit to 2 has no block to link to yet; once 2 is
-    // compiled (linked to 5), the loop runs in WebAssembly from block to block
-    const program = [
-      0xd2a80001, 0xd2800000, 0x91000400, 0x14000002, 0xd4000022, 0x91000800, 0xf10f9c1f, 0x54ffff61,
-      0xd4000002,
-    ];
-    const cpu = runWasm(program, 1);
-    expect(cpu.exit.reason).toBe("hvc");
-    expect(cpu.exit.imm).toBe(0);
-    expect(cpu.getX(0)).toBe(999n);
-    expect(cpu.retired).toBe(2 + 5 * 333 + 1);
-    const st = cpu.jit!.stats;
-    expect(st.blocksCompiled).toBe(2);
+    // TWO_BLOCK_LOOP, one block per module: the block at 5 (3 instructions a pass) reaches the
+    // threshold first, its b.ne exit to 2 has no block to link to yet; once 2 is compiled (linked
+    // to 5), the loop runs in WebAssembly from block to block
+    const st = runToHvc0(TWO_BLOCK_LOOP, 999n, 2 + 5 * 333 + 1, 2, 1).jit!.stats;
     // unlinked from 5 to 2: 5 instructions per return to JS
     expect(st.insnsRun / st.blockRuns).toBeGreaterThan(50);
   });
@@ -166,13 +160,9 @@ describe("wasm back end", () => {
     const program = [
       0xd2a80001, 0xd2800000, 0x91000400, 0xf9088020, 0xf9488022, 0xf10fa01f, 0x54ffff81, 0xd4000002,
     ];
-    const cpu = runWasm(program);
-    expect(cpu.exit.reason).toBe("hvc");
-    expect(cpu.getX(0)).toBe(1000n);
+    const cpu = runToHvc0(program, 1000n, 2 + 5 * 1000 + 1, 1);
     expect(cpu.getX(2)).toBe(1000n);
-    expect(cpu.retired).toBe(2 + 5 * 1000 + 1);
     const st = cpu.jit!.stats;
-    expect(st.blocksCompiled).toBe(1);
     expect(st.insnsRun).toBeGreaterThan(4900);
     // the block is a WebAssembly module of the five loop instructions inline and HVC through the
     // interpreter's handler
