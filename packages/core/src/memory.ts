@@ -101,13 +101,11 @@ export class RamRegion {
   windowView(off: number): DataView {
     if (this.size <= WHOLE_VIEW_MAX) return this.view;
     const k = Math.floor(off / RAM_WINDOW);
-    if (this.windows === undefined) this.windows = [];
-    const windows = this.windows;
-    let v = windows[k];
+    let v = this.windows[k];
     if (v === undefined) {
       const start = k * RAM_WINDOW;
       v = new DataView(this.buffer, this.view.byteOffset + start, Math.min(RAM_WINDOW, this.size - start));
-      windows[k] = v;
+      this.windows[k] = v;
     }
     return v;
   }
@@ -115,7 +113,7 @@ export class RamRegion {
   windowOffset(off: number): number {
     return this.size <= WHOLE_VIEW_MAX ? off : off % RAM_WINDOW;
   }
-  private windows: DataView[] | undefined;
+  private readonly windows: (DataView | undefined)[] = [];
 
   /** Whether [addr, addr+len) lies wholly inside this region. */
   contains(addr: PhysAddr, len = 1): boolean {
