@@ -4,12 +4,16 @@ import { ENCODINGS } from "./table.js";
 
 /*
  * Decoding: the 17 key bits [31:21] and [15:10] select a bucket; each bucket lists the entries that
- * can match a word with that key (most specific mask first). The buckets are built once per CpuModel
- * (entries whose feature the model lacks are left out), so decode() is a couple of array reads and
- * a short scan, with no allocation.
+ * can match a word with that key (most specific mask first). Per CpuModel (entries whose feature the
+ * model lacks are left out) the entries are first grouped by the key's top 11 bits [31:21] (2,048
+ * groups, ~4,000 placements); a key's bucket is made from its group the first time a word with that
+ * key is decoded. Decoding is a couple of typed-array reads and a short scan, with no allocation once
+ * a key's bucket exists. (All 131,072 buckets up front, ~48,000 placements and a 131,072-entry
+ * prefix sum in cold code, cost ~10-15 ms on the way to a guest's first instruction.)
  */
 
 const KEY_COUNT = 1 << 17;
+const GROUP_COUNT = 1 << 11;
 const keyOf = (w: number): number => ((w >>> 15) & 0x1ffc0) | ((w >>> 10) & 0x3f);
 
 const N = ENCODINGS.length;
@@ -30,9 +34,18 @@ const CHECK: (((w: number) => boolean) | null)[] = ENCODINGS.map((s) => s.check)
 /** 1 when an entry has neither exclusions nor a check: a mask match is a decode. */
 const SIMPLE = Uint8Array.from(ENCODINGS, (s) => (s.excludes.length === 0 && s.check === null ? 1 : 0));
 
+/** A model's buckets: made per key on first use (see above). */
 interface Buckets {
+  /** Per group [31:21]: its entries' indices in `gList` are gStart[g] .. gStart[g + 1]. */
+  gStart: Int32Array;
+  /** Entry indices, most specific mask first within each group. */
+  gList: Int32Array;
+  /** Per key: where its (mask, bits, index) triples start in `cand`; -1 until made. */
   start: Int32Array;
+  /** Per key: where they end. */
+  end: Int32Array;
   cand: Int32Array;
+  used: number;
 }
 
 function popcount(x: number): number {
@@ -41,71 +54,90 @@ function popcount(x: number): number {
   return c;
 }
 
-function keyParts(mask: number, bits: number): { kmask: number; kbits: number } {
-  return { kmask: keyOf(mask), kbits: keyOf(bits) };
+function build(model: CpuModel): Buckets {
+  const order: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const s = ENCODINGS[i]!;
+    if (
+      (s.feature === null || model.features.has(s.feature)) &&
+      s.alsoRequires.every((f) => model.features.has(f))
+    )
+      order.push(i);
+  }
+  order.sort((a, b) => popcount(MASK[b]!) - popcount(MASK[a]!) || a - b);
+  // Two passes (count, then place) over the groups each entry's fixed bits [31:21] agree with.
+  const gCount = new Int32Array(GROUP_COUNT + 1);
+  for (const i of order) {
+    const gbits = BITS[i]! >>> 21;
+    const free = ~(MASK[i]! >>> 21) & (GROUP_COUNT - 1);
+    for (let sub = 0; ; sub = (sub - free) & free) {
+      gCount[gbits | sub] = gCount[gbits | sub]! + 1;
+      if (sub === free) break;
+    }
+  }
+  const gStart = new Int32Array(GROUP_COUNT + 1);
+  for (let g = 0, total = 0; g <= GROUP_COUNT; g++) {
+    gStart[g] = total;
+    total += gCount[g]!;
+  }
+  const gList = new Int32Array(gStart[GROUP_COUNT]!);
+  const next = gStart.slice(0, GROUP_COUNT);
+  for (const i of order) {
+    const gbits = BITS[i]! >>> 21;
+    const free = ~(MASK[i]! >>> 21) & (GROUP_COUNT - 1);
+    for (let sub = 0; ; sub = (sub - free) & free) {
+      const g = gbits | sub;
+      gList[next[g]!] = i;
+      next[g] = next[g]! + 1;
+      if (sub === free) break;
+    }
+  }
+  return {
+    gStart,
+    gList,
+    start: new Int32Array(KEY_COUNT).fill(-1),
+    end: new Int32Array(KEY_COUNT),
+    cand: new Int32Array(3 * 4096),
+    used: 0,
+  };
 }
 
-function build(model: CpuModel): Buckets {
-  const order = ENCODINGS.map((_, i) => i)
-    .filter((i) => {
-      const s = ENCODINGS[i]!;
-      return (
-        (s.feature === null || model.features.has(s.feature)) &&
-        s.alsoRequires.every((f) => model.features.has(f))
-      );
-    })
-    .sort((a, b) => popcount(MASK[b]!) - popcount(MASK[a]!) || a - b);
-  // Two passes over typed arrays (count, then place) instead of 131,072 growing JS arrays: the
-  // same buckets in the same order, built ~3x faster and without garbage (it runs at the first
-  // decode, on the way to a guest's first instruction).
-  const count = new Int32Array(KEY_COUNT);
-  const forEachKey = (i: number, f: (k: number) => void): void => {
-    const { kmask, kbits } = keyParts(MASK[i]!, BITS[i]!);
-    const free = ~kmask & (KEY_COUNT - 1);
-    // Enumerate every key that agrees with the entry's fixed key bits.
-    let sub = 0;
-    for (;;) {
-      f(kbits | sub);
-      if (sub === free) break;
-      sub = (sub - free) & free;
+/** Makes the bucket of `key` from its group: the entries whose fixed key bits agree with it. */
+function makeBucket(b: Buckets, key: number): void {
+  const g = key >>> 6;
+  const gEnd = b.gStart[g + 1]!;
+  let at = b.used;
+  for (let p = b.gStart[g]!; p < gEnd; p++) {
+    const i = b.gList[p]!;
+    if ((key & keyOf(MASK[i]!)) !== keyOf(BITS[i]!)) continue;
+    if (at + 3 > b.cand.length) {
+      const grown = new Int32Array(b.cand.length * 2);
+      grown.set(b.cand);
+      b.cand = grown;
     }
-  };
-  for (const i of order) forEachKey(i, (k) => (count[k] = count[k]! + 1));
-  const start = new Int32Array(KEY_COUNT + 1);
-  let total = 0;
-  for (let k = 0; k < KEY_COUNT; k++) {
-    start[k] = total * 3;
-    total += count[k]!;
+    b.cand[at] = MASK[i]!;
+    b.cand[at + 1] = BITS[i]!;
+    b.cand[at + 2] = i;
+    at += 3;
   }
-  start[KEY_COUNT] = total * 3;
-  // Candidates are stored as (mask, bits, index) triples so a scan reads one contiguous run.
-  const cand = new Int32Array(total * 3);
-  const next = start.slice(0, KEY_COUNT);
-  for (const i of order)
-    forEachKey(i, (k) => {
-      const p = next[k]!;
-      cand[p] = MASK[i]!;
-      cand[p + 1] = BITS[i]!;
-      cand[p + 2] = i;
-      next[k] = p + 3;
-    });
-  return { start, cand };
+  b.start[key] = b.used;
+  b.end[key] = at;
+  b.used = at;
 }
 
 const cache = new WeakMap<CpuModel, Buckets>();
 let lastModel: CpuModel | null = null;
-let lastStart: Int32Array = new Int32Array(0);
-let lastCand: Int32Array = new Int32Array(0);
+let last: Buckets | null = null;
 
-function select(model: CpuModel): void {
+function select(model: CpuModel): Buckets {
   let b = cache.get(model);
   if (!b) {
     b = build(model);
     cache.set(model, b);
   }
   lastModel = model;
-  lastStart = b.start;
-  lastCand = b.cand;
+  last = b;
+  return b;
 }
 
 /** Matches one word against entry `i` (mask, exclusions, extra check); ignores the model. */
@@ -121,12 +153,13 @@ export function matchesEntry(i: number, word: number): boolean {
 
 /** Decodes a 32-bit instruction word: the index into ENCODINGS, or -1 if unallocated for `model`. */
 export function decode(word: number, model: CpuModel): number {
-  if (model !== lastModel) select(model);
+  const b = model === lastModel ? last! : select(model);
   const w = word | 0;
   const key = ((w >>> 15) & 0x1ffc0) | ((w >>> 10) & 0x3f);
-  const end = lastStart[key + 1]!;
-  const cand = lastCand;
-  for (let p = lastStart[key]!; p < end; p += 3) {
+  if (b.start[key]! < 0) makeBucket(b, key);
+  const end = b.end[key]!;
+  const cand = b.cand;
+  for (let p = b.start[key]!; p < end; p += 3) {
     if ((w & cand[p]!) !== cand[p + 1]) continue;
     const i = cand[p + 2]!;
     if (SIMPLE[i] === 1) return i;

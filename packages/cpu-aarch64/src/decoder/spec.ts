@@ -40,6 +40,8 @@ export interface EncodingSpec {
   readonly iclass: string;
   /** Top-level decode group (C4.1: "dpimm", "branch_sys", "ldst", "dpreg", "fpsimd"). */
   readonly group: string;
+  /** The 32-bit pattern the entry was written as (see parsePattern), MSB first. */
+  readonly pattern: string;
   readonly mask: number;
   readonly bits: number;
   /** Every bit outside `mask` belongs to exactly one field (so decode -> encode is exact). */
