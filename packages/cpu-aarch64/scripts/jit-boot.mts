@@ -2,11 +2,17 @@
 // instructions with one engine; prints CPU seconds, the console log's sha256 and a hash of the
 // architectural state, so two engines can be compared run against run:
 //   npx tsx --conditions=source packages/cpu-aarch64/scripts/jit-boot.mts 200e6 jit [threshold [maxBlock]]
+// JIT_CALLS=N: also count every interpreter handler call and print the N most frequent, split into
+// calls made while JitEngine.enter runs (handler calls of translated blocks and their slow paths)
+// and the run loop's (instructions no block covers); system instructions keyed by word without Rt.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { VirtMachine } from "../../machine-virt/src/index.js";
+import { ENCODINGS } from "../src/decoder/table.js";
+import { HANDLERS, type Handler } from "../src/interp/dispatch.js";
+import { nop } from "../src/interp/exec-sys.js";
 import { JitEngine } from "../src/jit/jit.js";
 
 const n = Number(process.argv[2] ?? 200e6);
@@ -30,6 +36,7 @@ const cpu = m.cpus[0]!;
 if (engine === "jit" && (threshold !== undefined || maxBlock !== undefined)) {
   cpu.jit = new JitEngine({ threshold, maxBlock, backend: cpu.jit?.backend });
 }
+const calls = process.env.JIT_CALLS ? countCalls() : undefined;
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 const stop = await m.run({ maxInstructions: n });
@@ -65,5 +72,43 @@ if (process.env.JIT_HIST) {
     );
   }
 }
+if (calls !== undefined) {
+  for (const [k, name] of [
+    [0, "handler calls while blocks run (their handler calls and slow paths)"],
+    [1, "handler calls of the run loop (no block)"],
+  ] as const) {
+    const rows = [...calls[k]!].sort((a, b) => b[1] - a[1]);
+    console.log(`${name}: ${rows.reduce((s, r) => s + r[1], 0)}`);
+    for (const [key, c] of rows.slice(0, Number(process.env.JIT_CALLS)))
+      console.log(`  ${c.toString().padStart(10)}  ${key}`);
+  }
+}
 m.close?.();
 process.exit(0);
+
+/** Wrap every handler (but nop, which the translators recognise) and JitEngine.enter to count calls. */
+function countCalls(): Map<string, number>[] {
+  let inJit = false;
+  const counts = [new Map<string, number>(), new Map<string, number>()];
+  const table = HANDLERS as Handler[];
+  table.forEach((h, idx) => {
+    if (h === nop) return;
+    const id = ENCODINGS[idx]?.id ?? "UNDEF";
+    table[idx] = (c, w) => {
+      const key = w >>> 22 === 0x354 ? `${id} ${((w >>> 0) & ~31).toString(16)}` : id;
+      const m = counts[inJit ? 0 : 1]!;
+      m.set(key, (m.get(key) ?? 0) + 1);
+      h(c, w);
+    };
+  });
+  const enter = JitEngine.prototype.enter;
+  JitEngine.prototype.enter = function (this: JitEngine, ...args: Parameters<JitEngine["enter"]>) {
+    inJit = true;
+    try {
+      return enter.apply(this, args);
+    } finally {
+      inJit = false;
+    }
+  };
+  return counts;
+}

@@ -11,7 +11,7 @@ import {
   type VirtualClock,
 } from "@armature/core";
 import { JitEngine, type JitOptions, type JitPage } from "../jit/jit.js";
-import { type CpuState, cpuState, IO_EL1H } from "../jit/wasm/layout.js";
+import { type CpuState, cpuState, IO_WORD } from "../jit/wasm/layout.js";
 import type { CpuModel } from "../model.js";
 import { decodeIndex, HANDLERS, type Handler, UNDEF_INDEX } from "./dispatch.js";
 import { EC, ecFrom, esr, FSC, ISS_ISV, ISS_WNR } from "./syndrome.js";
@@ -233,13 +233,19 @@ export class Cpu {
   vf = 0;
   el = 0;
   spsel = 0;
-  daif = 0;
   pan = 0;
   uao = 0;
   ssbs = 0;
   dit = 0;
   ss = 0;
   il = 0;
+  /** PSTATE.{D,A,I,F} (bits 9..6, as in SPSR), in the state block (translated code reads and sets it). */
+  get daif(): number {
+    return this.state.io[IO_WORD.daif]!;
+  }
+  set daif(v: number) {
+    this.state.io[IO_WORD.daif] = v;
+  }
   /** Banked SPs: [SP_EL0 lo, hi, SP_EL1 lo, hi]. The active one lives in x[64..65]. */
   readonly spBank: Int32Array;
   /** Exclusive monitor. */
@@ -589,9 +595,9 @@ export class Cpu {
     this.mmu.privChanged();
   }
 
-  /** Tell translated code whether SP_EL0 is banked (EL1 with SPSel 1: IO_EL1H). */
+  /** Tell translated code whether SP_EL0 is banked (EL1 with SPSel 1: IO_WORD.el1h). */
   private spModeChanged(): void {
-    this.state.io[IO_EL1H] = this.el !== 0 && this.spsel !== 0 ? 1 : 0;
+    this.state.io[IO_WORD.el1h] = this.el !== 0 && this.spsel !== 0 ? 1 : 0;
   }
 
   /** SP_EL0 / SP_EL1 regardless of which is active (lo, hi). */

@@ -3,7 +3,7 @@
  * (ARM ARM C4.1.87 "Branches, Exception Generating and System instructions", C5.2/C5.3).
  */
 
-import { IO_DZ_GEN, IO_DZ_OK, IO_TPIDR1_GEN, IO_TPIDR1_HI, IO_TPIDR1_LO } from "../jit/wasm/layout.js";
+import { IO_WORD } from "../jit/wasm/layout.js";
 import type { Cpu } from "./cpu.js";
 import { EC, esr } from "./syndrome.js";
 import { fromHalves, SR } from "./sysregs.js";
@@ -282,9 +282,9 @@ export function mrs(c: Cpu, w: number): void {
   if (key === SR.TPIDR_EL1) {
     // translated code reads it from here until plainGen moves (src/jit/wasm/compile.ts mrsInline)
     const io = c.state.io;
-    io[IO_TPIDR1_LO] = Number(v & 0xffffffffn) | 0;
-    io[IO_TPIDR1_HI] = Number((v >> 32n) & 0xffffffffn) | 0;
-    io[IO_TPIDR1_GEN] = c.sys.plainGen;
+    io[IO_WORD.tpidr1Lo] = Number(v & 0xffffffffn) | 0;
+    io[IO_WORD.tpidr1Hi] = Number((v >> 32n) & 0xffffffffn) | 0;
+    io[IO_WORD.tpidr1Gen] = c.sys.plainGen;
   }
 }
 
@@ -333,8 +333,8 @@ export function sys(c: Cpu, w: number): void {
       }
       // translated code zeroes blocks itself while this holds (src/jit/wasm/compile.ts dcZvaInline)
       const io = c.state.io;
-      io[IO_DZ_OK] = c.userMode || (c.sys.sctlr & (1 << 14)) !== 0 ? 1 : 0;
-      io[IO_DZ_GEN] = c.sys.plainGen;
+      io[IO_WORD.dzOk] = c.userMode || (c.sys.sctlr & (1 << 14)) !== 0 ? 1 : 0;
+      io[IO_WORD.dzGen] = c.sys.plainGen;
       const blo = lo & ~63;
       for (let i = 0; i < 64; i += 8) c.st64((blo + i) | 0, hi, 0, 0);
       return;

@@ -1,5 +1,5 @@
 import { type StateReader, type StateWriter, sysRegKey, type Timer } from "@armature/core";
-import { IO_GEN } from "../jit/wasm/layout.js";
+import { IO_WORD } from "../jit/wasm/layout.js";
 import type { Cpu } from "./cpu.js";
 import { type IdRegs, idRegsFor } from "./idregs.js";
 import { PMU_COUNTERS, Pmu } from "./pmu.js";
@@ -12,6 +12,11 @@ export function fromHalves(hi: number, lo: number): bigint {
 const k = sysRegKey;
 
 /** Keys of the registers handled specially (op0, op1, CRn, CRm, op2 as in the ARM ARM). */
+/** CTR_EL0: IminLine/DminLine 64 bytes (4 words = 2^4), L1Ip PIPT, CWG/ERG 16 words, IDC=1 DIC=1 (as an int32). */
+export const CTR_EL0_VALUE = 0x3444c004 | (1 << 28) | (1 << 29) | (1 << 31);
+/** DCZID_EL0: DC ZVA block = 2^4 words = 64 bytes, DZP = 0. */
+export const DCZID_EL0_VALUE = 4;
+
 export const SR = {
   NZCV: k(3, 3, 4, 2, 0),
   DAIF: k(3, 3, 4, 2, 1),
@@ -227,14 +232,14 @@ export class SysRegs {
   /**
    * Bumped on every change of a plain register (keys, TCR_EL1 ...) and of SCTLR_EL1: pointer
    * authentication caches its key halves and regime until it moves. Kept in the CPU's state
-   * block (IO_GEN), where translated code checks its PACIxSP/AUTIxSP memo against it.
+   * block (IO_WORD.gen), where translated code checks its PACIxSP/AUTIxSP memo against it.
    * @internal
    */
   get plainGen(): number {
-    return this.cpu.state.io[IO_GEN]!;
+    return this.cpu.state.io[IO_WORD.gen]!;
   }
   set plainGen(v: number) {
-    this.cpu.state.io[IO_GEN] = v;
+    this.cpu.state.io[IO_WORD.gen] = v;
   }
   /** Debug breakpoint/watchpoint value and control registers (6 BRPs, 4 WRPs). */
   readonly dbgbvr = new Array<bigint>(6).fill(0n);
@@ -375,10 +380,9 @@ export class SysRegs {
       case SR.TPIDRRO_EL0:
         return fromHalves(this.tpidrroHi, this.tpidrroLo);
       case SR.CTR_EL0:
-        // IminLine/DminLine 64 bytes (4 words = 2^4), L1Ip PIPT, CWG/ERG 16 words, IDC=1 DIC=1.
-        return 0x3444c004n | (1n << 28n) | (1n << 29n) | (1n << 31n);
+        return BigInt(CTR_EL0_VALUE >>> 0);
       case SR.DCZID_EL0:
-        return 4n; // DC ZVA block = 2^4 words = 64 bytes, DZP = 0
+        return BigInt(DCZID_EL0_VALUE);
       case SR.CNTFRQ_EL0:
         return BigInt(this.counterHz);
       case SR.CNTPCT_EL0:
@@ -581,7 +585,7 @@ export class SysRegs {
         return true;
       case SR.SCTLR_EL1:
         this.sctlr = lo;
-        this.plainGen++; // EnIA/EnIB: the translated PACIxSP/AUTIxSP memo (IO_SP_TAG) is checked again
+        this.plainGen++; // EnIA/EnIB: the translated PACIxSP/AUTIxSP memo (IO_WORD.spTag) is checked again
         cpu.flushTlb();
         return true;
       case SR.TTBR0_EL1:

@@ -9,7 +9,7 @@
  * the architected QARMA5.
  */
 import { sysRegKey } from "@armature/core";
-import { IO_SP_GEN, IO_SP_TAG, IO_SP_WRAP, SP_MEMO_BITS, SP_MEMO_W } from "../../jit/wasm/layout.js";
+import { IO_WORD, SP_MEMO_BITS, SP_MEMO_W } from "../../jit/wasm/layout.js";
 import { addPac, auth, PacAlgorithm, PacOut, PacRegime, pacga, strip } from "../../pauth/index.js";
 import type { Cpu } from "../cpu.js";
 import { branchTo } from "../exec-int.js";
@@ -86,7 +86,7 @@ function spSelect(s: CpuSysRegs): void {
 /**
  * Results of the SP hint forms (PACIASP, PACIBSP, AUTIASP, AUTIBSP: every Linux function's
  * prologue and epilogue), direct-mapped, one memo per CPU (Cpu.state.spMemo, in its arena with
- * one: WebAssembly blocks look APIA results up there, see IO_SP_TAG), SP_W int32 per entry: tag = spEpoch << 3 | op (op = key
+ * one: WebAssembly blocks look APIA results up there, see IO_WORD.spTag), SP_W int32 per entry: tag = spEpoch << 3 | op (op = key
  * slot 0 A / 1 B, plus 4 for AUT), X30 hi, lo, SP hi, lo, result hi, lo. The result is a pure function of those
  * and of the keys and the regime (TCR_EL1, ID_AA64ISAR1_EL1), which the epoch names: one per
  * SysRegs object and SP_DEPS values (spSelect). The enable bit
@@ -104,7 +104,7 @@ let spNext = 1;
 const SP_BITS = SP_MEMO_BITS;
 const SP_W = SP_MEMO_W;
 let spEpoch = 0;
-/** Times the epochs started again (a CPU's memo made before that is emptied: IO_SP_WRAP). */
+/** Times the epochs started again (a CPU's memo made before that is emptied: IO_WORD.spWrap). */
 let spWrap = 0;
 
 /** Key slot (KEY_SLOT) per key; the hot paths below take slots, not names. */
@@ -231,22 +231,22 @@ function spHint(c: Cpu, op: number): void {
   if (!enabled(c, key)) {
     if (key === 0) {
       // translated code may treat PACIASP/AUTIASP as NOPs until SCTLR_EL1 (plainGen) moves
-      io[IO_SP_TAG] = -1;
-      io[IO_SP_GEN] = c.sys.plainGen;
+      io[IO_WORD.spTag] = -1;
+      io[IO_WORD.spGen] = c.sys.plainGen;
     }
     return;
   }
   const s = c.sys;
   if (s !== cacheSys || s.plainGen !== cacheGen) checkCache(c);
   const m = c.state.spMemo;
-  if (io[IO_SP_WRAP] !== spWrap) {
+  if (io[IO_WORD.spWrap] !== spWrap) {
     m.fill(0);
-    io[IO_SP_WRAP] = spWrap;
+    io[IO_WORD.spWrap] = spWrap;
   }
   if (key === 0) {
     // translated code may use this CPU's APIA entries until plainGen moves
-    io[IO_SP_TAG] = spEpoch << 3;
-    io[IO_SP_GEN] = s.plainGen;
+    io[IO_WORD.spTag] = spEpoch << 3;
+    io[IO_WORD.spGen] = s.plainGen;
   }
   const x = c.x;
   const ph = x[61]!;

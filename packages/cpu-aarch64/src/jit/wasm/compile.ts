@@ -14,20 +14,9 @@
  */
 import { ENCODINGS } from "../../decoder/table.js";
 import { bitMask, ones64, R, ror64 } from "../../interp/alu.js";
-import {
-  IO_DZ_GEN,
-  IO_DZ_OK,
-  IO_EL1H,
-  IO_GEN,
-  IO_SP_GEN,
-  IO_SP_TAG,
-  IO_TPIDR1_GEN,
-  IO_TPIDR1_HI,
-  IO_TPIDR1_LO,
-  SP_MEMO_BITS,
-  SP_MEMO_W,
-  STATE,
-} from "./layout.js";
+import { CTR_EL0_VALUE, DCZID_EL0_VALUE } from "../../interp/sysregs.js";
+import { IO_WORD, SP_MEMO_BITS, SP_MEMO_W, STATE } from "./layout.js";
+import { atomicOp, compareSwap, ordered } from "./ops-atomic.js";
 import { Bytes, I32, I64, OP } from "./writer.js";
 
 /** Exit kinds in io[6]. */
@@ -683,9 +672,9 @@ const HANDLER_INDEX = new Map(ENCODINGS.map((e, k) => [e.id, k] as const));
 
 /**
  * PACIASP / AUTIASP (`aut`) through the CPU's memo in the arena (pauth.ts spHint: the same entry,
- * hash and tag), valid while IO_SP_TAG is set and plainGen has not moved since (IO_GEN =
- * IO_SP_GEN: no key, TCR_EL1 or SCTLR_EL1 write); IO_SP_TAG -1: APIA disabled, nothing to do.
- * A miss calls the handler, which fills the entry (and sets IO_SP_TAG).
+ * hash and tag), valid while IO_WORD.spTag is set and plainGen has not moved since (IO_WORD.gen =
+ * IO_WORD.spGen: no key, TCR_EL1 or SCTLR_EL1 write); IO_WORD.spTag -1: APIA disabled, nothing to do.
+ * A miss calls the handler, which fills the entry (and sets IO_WORD.spTag).
  */
 function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolean): boolean {
   const idx = HANDLER_INDEX.get(id);
@@ -696,10 +685,10 @@ function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolea
   const op = aut ? 4 : 0;
   g.i32(0).set(g.r);
   g.i32(0)
-    .mem(OP.i32Load, io + 4 * IO_SP_TAG)
+    .mem(OP.i32Load, io + 4 * IO_WORD.spTag)
     .set(g.TI);
   g.get(g.TI).i32(0).op(OP.i32Ne);
-  genStill(g, IO_SP_GEN);
+  genStill(g, IO_WORD.spGen);
   g.op(OP.i32And).if();
   // r: 0 call the handler, 1 nothing to do (APIA disabled), 2 the memo's result
   g.get(g.TI).i32(-1).op(OP.i32Eq).if().i32(1).set(g.r).else();
@@ -741,15 +730,15 @@ function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolea
 
 /**
  * DC ZVA Xt (C5.3.12; DCZID_EL0.BS 4: 64 bytes at Xt & ~63) inline while the handler last found
- * it cannot trap and plainGen has not moved since (IO_DZ_OK, IO_DZ_GEN: an SCTLR_EL1 write moves
+ * it cannot trap and plainGen has not moved since (IO_WORD.dzOk, IO_WORD.dzGen: an SCTLR_EL1 write moves
  * it); the write TLB check sends a miss (fault, MMIO, code page) to the handler as a slow path.
  * Otherwise the handler runs.
  */
 function dcZvaInline(g: BlockGen, i: number, w: number, id: string): boolean {
   const idx = HANDLER_INDEX.get(id);
   if (idx === undefined) return false;
-  ioWord(g, IO_DZ_OK);
-  genStill(g, IO_DZ_GEN);
+  ioWord(g, IO_WORD.dzOk);
+  genStill(g, IO_WORD.dzGen);
   g.op(OP.i32And).if();
   g.x(w & 31)
     .i64(-64, -1)
@@ -760,14 +749,14 @@ function dcZvaInline(g: BlockGen, i: number, w: number, id: string): boolean {
 }
 
 /**
- * MRS Xt, SP_EL0 (Linux's `current`): at EL1 with SPSel 1 (IO_EL1H) the banked SP_EL0 in the
+ * MRS Xt, SP_EL0 (Linux's `current`): at EL1 with SPSel 1 (IO_WORD.el1h) the banked SP_EL0 in the
  * state block (Cpu.spBank); otherwise (the current SP, or an EL0 access that traps) the handler.
  */
 function mrsSpEl0Inline(g: BlockGen, i: number, w: number, id: string): boolean {
   const idx = HANDLER_INDEX.get(id);
   const t = w & 31;
   if (idx === undefined || t === 31) return false;
-  ioWord(g, IO_EL1H);
+  ioWord(g, IO_WORD.el1h);
   g.if();
   g.i32(0)
     .mem(OP.i64Load, g.base + STATE.spBank)
@@ -776,20 +765,60 @@ function mrsSpEl0Inline(g: BlockGen, i: number, w: number, id: string): boolean 
 }
 
 /**
- * MRS Xt, TPIDR_EL1 (Linux's per-CPU offset): at EL1 with SPSel 1 (IO_EL1H; EL0 would trap) the
- * value the handler last read, while plainGen has not moved since (IO_TPIDR1_GEN); else the handler.
+ * MRS Xt, TPIDR_EL1 (Linux's per-CPU offset): at EL1 with SPSel 1 (IO_WORD.el1h; EL0 would trap) the
+ * value the handler last read, while plainGen has not moved since (IO_WORD.tpidr1Gen); else the handler.
  */
 function mrsTpidrEl1Inline(g: BlockGen, i: number, w: number, id: string): boolean {
   const idx = HANDLER_INDEX.get(id);
   const t = w & 31;
   if (idx === undefined || t === 31) return false;
   const io = g.base + STATE.io;
-  ioWord(g, IO_EL1H);
-  genStill(g, IO_TPIDR1_GEN);
+  ioWord(g, IO_WORD.el1h);
+  genStill(g, IO_WORD.tpidr1Gen);
   g.op(OP.i32And).if();
-  u64FromWords(g, -1, io + 4 * IO_TPIDR1_HI, io + 4 * IO_TPIDR1_LO);
+  u64FromWords(g, -1, io + 4 * IO_WORD.tpidr1Hi, io + 4 * IO_WORD.tpidr1Lo);
   g.setX(t);
   return orHandler(g, i, idx, w);
+}
+
+/** MRS Xt, DAIF (C5.2.2): at EL1 (IO_WORD.el1h; EL0 may trap) the io word Cpu.daif lives in; else the handler. */
+function mrsDaifInline(g: BlockGen, i: number, w: number, id: string): boolean {
+  const idx = HANDLER_INDEX.get(id);
+  if (idx === undefined) return false;
+  ioWord(g, IO_WORD.el1h);
+  g.if();
+  g.i32(0)
+    .mem(OP.i64Load32U, g.base + STATE.io + 4 * IO_WORD.daif)
+    .setX(w & 31);
+  return orHandler(g, i, idx, w);
+}
+
+/**
+ * MSR DAIFSet, #imm (C5.2.2): at EL1 (EL0 may trap) the mask bits are set in the io word; masking
+ * cannot make an interrupt taken, so the block goes on (DAIFClr asks for a re-check: the handler).
+ */
+function daifSetInline(g: BlockGen, i: number, w: number, id: string): boolean {
+  const idx = HANDLER_INDEX.get(id);
+  if (idx === undefined) return false;
+  const at = g.base + STATE.io + 4 * IO_WORD.daif;
+  ioWord(g, IO_WORD.el1h);
+  g.if();
+  g.i32(0)
+    .i32(0)
+    .mem(OP.i32Load, at)
+    .i32(((w >>> 8) & 15) << 6)
+    .op(OP.i32Or)
+    .mem(OP.i32Store, at);
+  return orHandler(g, i, idx, w);
+}
+
+/** Push NZCV as the i32 MRS NZCV reads (N at bit 31 .. V at bit 28). */
+function packNzcv(g: BlockGen): BlockGen {
+  g.flags = true;
+  g.get(g.NF).i32(31).op(OP.i32Shl);
+  g.get(g.ZF).i32(30).op(OP.i32Shl).op(OP.i32Or);
+  g.get(g.CF).i32(29).op(OP.i32Shl).op(OP.i32Or);
+  return g.get(g.VF).i32(28).op(OP.i32Shl).op(OP.i32Or);
 }
 
 /** Push the state block's io word `k` (an i32). */
@@ -797,9 +826,9 @@ function ioWord(g: BlockGen, k: number): void {
   g.i32(0).mem(OP.i32Load, g.base + STATE.io + 4 * k);
 }
 
-/** Push io[IO_GEN] == io[genWord]: plainGen has not moved since a handler recorded what it saw. */
+/** Push io[IO_WORD.gen] == io[genWord]: plainGen has not moved since a handler recorded what it saw. */
 function genStill(g: BlockGen, genWord: number): void {
-  ioWord(g, IO_GEN);
+  ioWord(g, IO_WORD.gen);
   ioWord(g, genWord);
   g.op(OP.i32Eq);
 }
@@ -820,6 +849,60 @@ function orHandler(g: BlockGen, i: number, idx: number, w: number): true {
   g.callHandler(i, idx, w | 0, false);
   g.end();
   return true;
+}
+
+/** Push RBIT of X<n> (or W<n>, zero-extended): bits swapped in pairs, nibbles, bytes, then the bytes reversed. */
+function rbit(g: BlockGen, n: number, wide: boolean): void {
+  g.x(n);
+  if (!wide) g.i64(32, 0).op(OP.i64Shl);
+  g.set(g.V1);
+  for (const [sh, lo] of [
+    [1, 0x55555555],
+    [2, 0x33333333],
+    [4, 0x0f0f0f0f],
+    [8, 0x00ff00ff],
+    [16, 0x0000ffff],
+  ] as const) {
+    g.get(g.V1).i64(sh, 0).op(OP.i64ShrU).i64(lo, lo).op(OP.i64And);
+    g.get(g.V1).i64(lo, lo).op(OP.i64And).i64(sh, 0).op(OP.i64Shl).op(OP.i64Or).set(g.V1);
+  }
+  g.get(g.V1).i64(32, 0).op(OP.i64Rotr);
+}
+
+/**
+ * Push the high 64 bits of the 128-bit product X<n> * X<m> (UMULH, or SMULH when `signed`:
+ * the unsigned high half minus Xm when Xn < 0 and minus Xn when Xm < 0), from 32-bit partial products.
+ */
+function mulHigh(g: BlockGen, n: number, m: number, signed: boolean): void {
+  const { A, B, R, V1, V2 } = g;
+  const lo32 = (v: number) => g.get(v).i64(-1, 0).op(OP.i64And);
+  const hi32 = (v: number) => g.get(v).i64(32, 0).op(OP.i64ShrU);
+  g.x(n).set(A).x(m).set(B);
+  // V1 = aL*bH, V2 = aH*bL; mid = (aL*bL >> 32) + lo(V1) + lo(V2)
+  lo32(A);
+  hi32(B);
+  g.op(OP.i64Mul).set(V1);
+  hi32(A);
+  lo32(B);
+  g.op(OP.i64Mul).set(V2);
+  lo32(A);
+  lo32(B);
+  g.op(OP.i64Mul).i64(32, 0).op(OP.i64ShrU);
+  lo32(V1);
+  g.op(OP.i64Add);
+  lo32(V2);
+  g.op(OP.i64Add).i64(32, 0).op(OP.i64ShrU).set(R);
+  hi32(A);
+  hi32(B);
+  g.op(OP.i64Mul);
+  hi32(V1);
+  g.op(OP.i64Add);
+  hi32(V2);
+  g.op(OP.i64Add).get(R).op(OP.i64Add);
+  if (signed) {
+    g.get(B).get(A).i64(63, 0).op(OP.i64ShrS).op(OP.i64And).op(OP.i64Sub);
+    g.get(A).get(B).i64(63, 0).op(OP.i64ShrS).op(OP.i64And).op(OP.i64Sub);
+  }
 }
 
 /** Shift of the i64 on the stack by a constant (0 LSL, 1 LSR, 2 ASR, 3 ROR). */
@@ -904,8 +987,28 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
   const sf = w >>> 31;
   switch (iclass) {
     case "systemmove":
-      if ((w & 0xffffffe0) >>> 0 === 0xd5384100) return mrsSpEl0Inline(g, i, w, id);
-      if ((w & 0xffffffe0) >>> 0 === 0xd538d080) return mrsTpidrEl1Inline(g, i, w, id);
+      switch ((w & 0xffffffe0) >>> 0) {
+        case 0xd5384100:
+          return mrsSpEl0Inline(g, i, w, id);
+        case 0xd538d080:
+          return mrsTpidrEl1Inline(g, i, w, id);
+        case 0xd53b4220:
+          return mrsDaifInline(g, i, w, id);
+        case 0xd53b4200:
+          // MRS Xt, NZCV (any EL)
+          if (d !== 31) packNzcv(g).op(OP.i64ExtendI32U).setX(d);
+          return true;
+        case 0xd53b0020:
+          // MRS Xt, CTR_EL0 / DCZID_EL0: constants, readable at any EL (exec-sys.ts el0Allowed)
+          g.i64(CTR_EL0_VALUE, 0).setX(d);
+          return true;
+        case 0xd53b00e0:
+          g.i64(DCZID_EL0_VALUE, 0).setX(d);
+          return true;
+      }
+      return false;
+    case "pstate":
+      if ((w & 0xfffff0ff) >>> 0 === 0xd50340df) return daifSetInline(g, i, w, id);
       return false;
     case "systeminstrs":
       if ((w & 0xffffffe0) >>> 0 === 0xd50b7420) return dcZvaInline(g, i, w, id);
@@ -1311,15 +1414,23 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
         () => {},
       );
     }
+    case "ldstord":
+      return ordered(g, i, w);
+    case "comswap":
+      return compareSwap(g, i, w);
+    case "memop":
+      return atomicOp(g, i, w);
+    case "ldstnapair_offs":
     case "ldstpair_off":
     case "ldstpair_pre":
     case "ldstpair_post": {
-      const op = id.slice(0, id.indexOf("_ldstpair_"));
+      // LDNP/STNP: LDP/STP (signed offset) with a non-temporal hint
+      const op = id.slice(0, id.indexOf("_ldst")).replace("NP_", "P_");
       if (op !== "LDP_64" && op !== "STP_64" && op !== "LDP_32" && op !== "STP_32" && op !== "LDPSW_64")
         return false;
       const wide = op.endsWith("P_64");
       const bytes = wide ? 8 : 4;
-      const mode = (w >>> 23) & 3;
+      const mode = iclass === "ldstnapair_offs" ? 2 : (w >>> 23) & 3;
       const off = ((w << 10) >> 25) * bytes;
       const t = w & 31;
       const t2 = (w >>> 10) & 31;
@@ -1408,6 +1519,11 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
         else g.w(n).op(OP.i32Clz).setW(d);
         return true;
       }
+      if (opc === 0) {
+        rbit(g, n, sf === 1);
+        g.setX(d);
+        return true;
+      }
       if (opc < 1 || opc > 3 || (!sf && opc === 3)) return false;
       if (sf) {
         // bytes swapped within halfwords, then halfwords within words, then the words
@@ -1438,10 +1554,23 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
     }
     case "dp_3src": {
       const op31 = (w >>> 21) & 7;
-      if (op31 !== 0) return false;
       const o0 = (w >>> 15) & 1;
       const m = (w >>> 16) & 31;
       const a = (w >>> 10) & 31;
+      if (sf && (op31 === 2 || op31 === 6)) {
+        if (o0) return false;
+        mulHigh(g, n, m, op31 === 2);
+        g.setX(d);
+        return true;
+      }
+      if (sf && (op31 === 1 || op31 === 5)) {
+        // SMADDL/SMSUBL, UMADDL/UMSUBL: Xa +- Wn * Wm, the W operands extended (C6.2.310, C6.2.395)
+        const ext = op31 === 1 ? OP.i64ExtendI32S : OP.i64ExtendI32U;
+        g.x(a).w(n).op(ext).w(m).op(ext).op(OP.i64Mul);
+        g.op(o0 ? OP.i64Sub : OP.i64Add).setX(d);
+        return true;
+      }
+      if (op31 !== 0) return false;
       if (sf)
         g.x(a)
           .x(n)

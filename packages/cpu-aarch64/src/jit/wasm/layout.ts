@@ -17,33 +17,36 @@ const TLB = 512;
  */
 export const SP_MEMO_BITS = 12;
 export const SP_MEMO_W = 7;
+
 /**
- * io words of the memo's validity: IO_SP_TAG = the tag base (epoch << 3) of this CPU's current
- * keys and regime with APIA enabled, -1 with APIA disabled (SCTLR_EL1.EnIA 0: PACIASP and
- * AUTIASP are NOPs), or 0 (not known); IO_GEN = SysRegs.plainGen (any key, TCR_EL1 or
- * SCTLR_EL1 write, reset or restore moves it); IO_SP_GEN = plainGen when IO_SP_TAG was set.
- * Translated code trusts IO_SP_TAG only while IO_GEN equals IO_SP_GEN.
+ * Indices of the state block's io words (int32) that carry state between the interpreter and
+ * WebAssembly blocks (words 0..3 are NZCV, 4..6 a block's exit: compile.ts). Translated code
+ * trusts a word a handler recorded only while IO_WORD.gen (SysRegs.plainGen: any key, TCR_EL1 or
+ * SCTLR_EL1 write, reset or restore moves it) still equals the generation recorded with it.
  */
-export const IO_SP_TAG = 8;
-export const IO_GEN = 9;
-export const IO_SP_GEN = 10;
-/** The epoch restarts (pauth.ts spWrap) this CPU's memo has seen (older entries are dropped). */
-export const IO_SP_WRAP = 11;
-/**
- * DC ZVA cannot trap (user mode, or SCTLR_EL1.DZE set) while IO_GEN equals IO_DZ_GEN: IO_DZ_OK 1
- * (set by the DC ZVA handler); translated code then zeroes the block inline.
- */
-export const IO_DZ_OK = 12;
-export const IO_DZ_GEN = 13;
-/** 1 while the CPU is at EL1 with SPSel 1 (SP_EL0 is banked: Cpu.spBank, STATE.spBank), else 0. */
-export const IO_EL1H = 14;
-/**
- * TPIDR_EL1 as the MRS handler last read it (lo, hi), valid while IO_GEN equals IO_TPIDR1_GEN
- * (any write of it moves plainGen; -1 until the first read).
- */
-export const IO_TPIDR1_LO = 16;
-export const IO_TPIDR1_HI = 17;
-export const IO_TPIDR1_GEN = 18;
+export const IO_WORD = {
+  /**
+   * The PACIxSP/AUTIxSP memo's validity: the tag base (epoch << 3) of this CPU's current keys and
+   * regime with APIA enabled, -1 with APIA disabled (SCTLR_EL1.EnIA 0: PACIASP and AUTIASP are
+   * NOPs), or 0 (not known); valid while gen equals spGen.
+   */
+  spTag: 8,
+  gen: 9,
+  spGen: 10,
+  /** The epoch restarts (pauth.ts spWrap) this CPU's memo has seen (older entries are dropped). */
+  spWrap: 11,
+  /** DC ZVA cannot trap (user mode, or SCTLR_EL1.DZE set) while gen equals dzGen: 1 (set by its handler). */
+  dzOk: 12,
+  dzGen: 13,
+  /** 1 while the CPU is at EL1 with SPSel 1 (SP_EL0 is banked: Cpu.spBank, STATE.spBank), else 0. */
+  el1h: 14,
+  /** PSTATE.{D,A,I,F} at bits 9..6 (Cpu.daif lives here). */
+  daif: 15,
+  /** TPIDR_EL1 as the MRS handler last read it (lo, hi), valid while gen equals tpidr1Gen (-1 until then). */
+  tpidr1Lo: 16,
+  tpidr1Hi: 17,
+  tpidr1Gen: 18,
+} as const;
 
 /** Byte offsets inside a CPU's state block. */
 export const STATE = {
@@ -112,7 +115,7 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
   };
   s.rTagLo.fill(invalidTag);
   s.wTagLo.fill(invalidTag);
-  s.io[IO_TPIDR1_GEN] = -1;
+  s.io[IO_WORD.tpidr1Gen] = -1;
   s.rAbs.fill(-1);
   s.wAbs.fill(-1);
   return s;
