@@ -1,5 +1,6 @@
+import { isAscii } from "node:buffer";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +8,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { codeCacheDir } from "./code-cache.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const MAIN = join(HERE, "..", "dist", "main.js");
+/** The `armature` bin (package.json) and the bundle it runs. */
+const MAIN = join(HERE, "..", "dist", "main.cjs");
+const BUNDLE = join(HERE, "..", "dist", "entry.cjs");
 const CHILD = join(HERE, "test", "code-cache-child.ts");
 const dirs: string[] = [];
 function tmp(): string {
@@ -85,6 +88,17 @@ describe("code cache (each run in its own process)", () => {
         .sort(),
     ).toEqual(["other", "run"]);
   }, 30_000);
+
+  it("a file with characters outside ASCII is read as UTF-8, also from its cache", () => {
+    const cache = tmp();
+    const p = script(tmp(), "u.cjs", "\u00c4\u2264\u{1f600}"); // in a string literal, as UTF-8
+    expect(run(p, "run", cache, true)).toEqual(["\u00c4\u2264\u{1f600} u.cjs 15", "miss"]);
+    expect(run(p, "run", cache, false)).toEqual(["\u00c4\u2264\u{1f600} u.cjs 15", "hit"]);
+  }, 30_000);
+
+  it.runIf(existsSync(BUNDLE))("the built bundle is ASCII, so it is read as a one-byte string", () => {
+    expect(isAscii(readFileSync(BUNDLE))).toBe(true);
+  });
 
   it("a corrupt cache file is rejected, the file still runs, and saving repairs it", () => {
     const { p, cache, file } = savedRun();

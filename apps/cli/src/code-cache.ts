@@ -4,6 +4,7 @@
 // usable cache leaves one when it exits (createCachedData then also holds every function that run
 // compiled, e.g. the interpreter's). `armature run` to the kernel's first line: ~80 ms less CPU.
 
+import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -56,12 +57,16 @@ export function runWithCodeCache(
   } = {},
 ): CodeCacheRun {
   const dir = opts.dir === null ? undefined : (opts.dir ?? codeCacheDir());
-  const source = readFileSync(path, "utf8").replace(/^#!.*/, "");
+  // An ASCII file (the bundle is made so: scripts/ascii-bundle.mjs) becomes a one-byte string
+  // without UTF-8 decoding (~2 ms less for the 1.9 MB bundle; any other character makes V8 keep
+  // the whole source as two-byte), and the hash reads the bytes (~3 ms less than the string).
+  const bytes = readFileSync(path);
+  const source = bytes.toString(isAscii(bytes) ? "latin1" : "utf8").replace(/^#!.*/, "");
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
   const safeKey = key.replace(/[^A-Za-z0-9_-]/g, "_");
   const hash = createHash("sha256")
     .update(`${process.version} ${process.arch} ${safeKey}\n`)
-    .update(source)
+    .update(bytes)
     .digest("hex")
     .slice(0, 16);
   const file = dir === undefined ? undefined : join(dir, `${safeKey}-${hash}.v8cache`);

@@ -26,7 +26,9 @@ const FIRST_LINE = /Booting Linux on physical CPU/;
 const CMDLINE = "console=ttyAMA0 earlycon";
 const EDK2 = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const cli = join(root, "apps", "cli", "dist", "main.js");
+// The bin (main.cjs; a build before it has only main.js).
+const cliDist = join(root, "apps", "cli", "dist");
+const cli = existsSync(join(cliDist, "main.cjs")) ? join(cliDist, "main.cjs") : join(cliDist, "main.js");
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 3;
 const beforeArg = process.argv.indexOf("--before");
