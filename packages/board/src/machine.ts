@@ -18,7 +18,10 @@ import { BoardSnapshots } from "./snapshot.js";
  */
 export abstract class BoardMachine {
   abstract readonly clock: VirtualClock;
+  /** The board's first (lowest) RAM region: where a loader puts the kernel, initrd and DTB. */
   abstract readonly ram: RamRegion;
+  /** All of the board's RAM, lowest first: `ram` and the regions right after it (Bus.addRamParts). */
+  abstract readonly ramParts: readonly RamRegion[];
   abstract readonly cpus: readonly Snapshottable[];
   abstract readonly gic: Snapshottable;
   abstract readonly runtime: BoardRuntime;
@@ -45,7 +48,7 @@ export abstract class BoardMachine {
     return [
       { name: "clock", part: this.clock },
       { name: "board", part: this.runtime },
-      { name: "ram", part: ramSnapshot(this.ram) },
+      { name: "ram", part: ramSnapshot(this.ramParts) },
       ...this.cpus.map((cpu, i) => ({ name: `cpu${i}`, part: cpu })),
       { name: "gic", part: this.gic },
     ];

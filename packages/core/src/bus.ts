@@ -1,6 +1,6 @@
 import { Arena, wasmApi } from "./arena.js";
 import { BusError, ConfigError, RegionOverlapError } from "./errors.js";
-import { type GuestBuffer, type PhysAddr, RamRegion } from "./memory.js";
+import { type GuestBuffer, MAX_RAM_REGION, type PhysAddr, RamRegion } from "./memory.js";
 
 /** Sizes of a single bus access, in bytes. */
 export type AccessSize = 1 | 2 | 4 | 8;
@@ -51,7 +51,7 @@ export interface BusOptions {
    * the CPUs' state: the translator's WebAssembly back end needs it). `"auto"` (what the boards
    * pass): a new arena unless the environment sets ARMATURE_ARENA=0 or ARMATURE_JIT_BACKEND=js, and
    * a region that would not leave AUTO_ARENA_KEEP bytes free in it is allocated outside it (the
-   * translator reaches such RAM through its slow path). Default: none, unless the environment sets
+   * translator reaches such RAM through its slow path; `addRamParts` splits it instead). Default: none, unless the environment sets
    * ARMATURE_ARENA=1 or ARMATURE_JIT_BACKEND=wasm (then a new arena per bus).
    */
   arena?: Arena | "auto";
@@ -59,6 +59,14 @@ export interface BusOptions {
 
 /** What an `"auto"` arena keeps free for the CPUs' state when it places RAM (BusOptions.arena). */
 export const AUTO_ARENA_KEEP = 16 << 20;
+
+/** Where `Bus.addRamParts` may split RAM between the arena and the outside: a 2 MiB (block mapping) boundary. */
+export const RAM_SPLIT_ALIGN = 2 << 20;
+/**
+ * The low RAM `Bus.addRamParts` keeps in the arena when it splits: the kernel image and its data
+ * (a loader puts them first), the initrd (at base + 128 MiB) and the DTB after it.
+ */
+export const RAM_SPLIT_LOW = 256 << 20;
 
 function envOf(): Record<string, string | undefined> | undefined {
   return typeof process === "undefined" ? undefined : process.env;
@@ -111,6 +119,34 @@ export class Bus {
     if (spill) this.spilled = true;
     this.insert(r);
     return r;
+  }
+
+  /**
+   * `size` bytes of RAM at `base` as adjacent regions, lowest first: one region, as `addRam`, when
+   * it fits where `addRam` would put it. With an "auto" arena that cannot hold it all, the arena
+   * gets what fits leaving AUTO_ARENA_KEEP free (a RAM_SPLIT_ALIGN multiple): the lowest
+   * RAM_SPLIT_LOW bytes (`name`: a loader's kernel, initrd and DTB) and the top of the RAM
+   * (`name-top`: Linux's memblock allocates top-down and its page allocator hands out high pages
+   * first); the middle goes outside it (`name-mid`, in MAX_RAM_REGION pieces). The translator's
+   * WebAssembly blocks reach the arena's parts inline and the middle through their slow path, so a
+   * split does not set `arenaSpilled`.
+   */
+  addRamParts(name: string, base: PhysAddr, size: number): RamRegion[] {
+    const a = this.arena;
+    if (a === undefined || !this.arenaSpill || !Number.isSafeInteger(size) || size % 4096 !== 0)
+      return [this.addRam(name, base, size)];
+    const free = a.maxBytes - Math.ceil(a.used / 4096) * 4096 - AUTO_ARENA_KEEP;
+    const fit = Math.floor(free / RAM_SPLIT_ALIGN) * RAM_SPLIT_ALIGN;
+    if (fit >= size || fit <= 0) return [this.addRam(name, base, size)];
+    const low = Math.min(fit, RAM_SPLIT_LOW);
+    const top = fit - low;
+    const parts = low > 0 ? [this.addRam(name, base, low)] : [];
+    for (let off = low; off < size - top; off += MAX_RAM_REGION) {
+      const n = Math.min(MAX_RAM_REGION, size - top - off);
+      parts.push(this.add(new RamRegion(off === low ? `${name}-mid` : `${name}-mid@${off}`, base + off, n)));
+    }
+    if (top > 0) parts.push(this.addRam(`${name}-top`, base + size - top, top));
+    return parts;
   }
 
   addMmio(name: string, base: PhysAddr, size: number, device: MmioDevice): MmioRegion {

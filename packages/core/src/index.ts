@@ -3,7 +3,7 @@ export { Arena, MAX_ARENA_BYTES, wasmApi } from "./arena.js";
 export * from "./block.js";
 export { BumpAllocator } from "./bump.js";
 export type { AccessSize, BusOptions, MmioDevice, Region } from "./bus.js";
-export { AUTO_ARENA_KEEP, Bus, MmioRegion } from "./bus.js";
+export { AUTO_ARENA_KEEP, Bus, MmioRegion, RAM_SPLIT_ALIGN, RAM_SPLIT_LOW } from "./bus.js";
 export { concatBytes, getU32LE, getUintLE, putU32LE, withRoom } from "./bytes.js";
 export type { ClockMode, ClockOptions } from "./clock.js";
 export { Timer, VirtualClock } from "./clock.js";

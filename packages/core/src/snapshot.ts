@@ -439,33 +439,42 @@ function isZero(p: Uint8Array): boolean {
 /**
  * A RAM region as a section: its size, then every page that is not all zeros as (page index,
  * 16-byte SHA-256 prefix of the page, 4096 bytes). Restoring zeroes the region and writes the
- * pages back, after checking every page's hash.
+ * pages back, after checking every page's hash. Given adjacent regions (Bus.addRamParts, each but
+ * the last a whole number of pages), the section is that of their concatenation: the same bytes as
+ * one region of the same size.
  */
-export function ramSnapshot(ram: RamRegion): Snapshottable {
+export function ramSnapshot(ram: RamRegion | readonly RamRegion[]): Snapshottable {
+  const parts: readonly RamRegion[] = Array.isArray(ram) ? ram : [ram as RamRegion];
+  const size = parts.reduce((n, r) => n + r.size, 0);
+  const page = (i: number): Uint8Array => {
+    let off = i * PAGE;
+    for (const r of parts) {
+      if (off < r.size) return r.u8.subarray(off, Math.min(r.size, off + PAGE));
+      off -= r.size;
+    }
+    return new Uint8Array(0);
+  };
   return {
     stateVersion: 1,
     saveState(w) {
-      w.f64(ram.size);
+      w.f64(size);
       w.u32(PAGE);
       const pages: number[] = [];
-      const n = Math.ceil(ram.size / PAGE);
-      for (let i = 0; i < n; i++) {
-        const p = ram.u8.subarray(i * PAGE, Math.min(ram.size, (i + 1) * PAGE));
-        if (!isZero(p)) pages.push(i);
-      }
+      const n = Math.ceil(size / PAGE);
+      for (let i = 0; i < n; i++) if (!isZero(page(i))) pages.push(i);
       w.u32(pages.length);
       for (const i of pages) {
-        const p = ram.u8.subarray(i * PAGE, Math.min(ram.size, (i + 1) * PAGE));
+        const p = page(i);
         w.u32(i);
         w.raw(pageHash(p));
         w.raw(p.slice());
       }
     },
     loadState(r) {
-      const size = r.f64();
-      if (size !== ram.size) r.fail(`RAM is ${size} bytes in the snapshot, ${ram.size} here`);
+      const got = r.f64();
+      if (got !== size) r.fail(`RAM is ${got} bytes in the snapshot, ${size} here`);
       r.expect(PAGE, "page size");
-      const n = Math.ceil(ram.size / PAGE);
+      const n = Math.ceil(size / PAGE);
       const count = r.count(n, "page count");
       const pages: Array<[number, Uint8Array]> = [];
       let last = -1;
@@ -474,14 +483,14 @@ export function ramSnapshot(ram: RamRegion): Snapshottable {
         if (i >= n || i <= last) r.fail(`page index ${i} out of order or range`);
         last = i;
         const hash = r.raw(16);
-        const len = Math.min(ram.size, (i + 1) * PAGE) - i * PAGE;
+        const len = Math.min(size, (i + 1) * PAGE) - i * PAGE;
         const data = r.raw(len);
         if (!pageHash(data).every((b, j) => b === hash[j])) r.fail(`page ${i} does not match its hash`);
         pages.push([i, data]);
       }
       return () => {
-        ram.u8.fill(0);
-        for (const [i, d] of pages) ram.u8.set(d, i * PAGE);
+        for (const p of parts) p.u8.fill(0);
+        for (const [i, d] of pages) page(i).set(d);
       };
     },
   };

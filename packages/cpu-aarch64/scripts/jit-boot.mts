@@ -28,7 +28,7 @@ const m = new VirtMachine({
   initrd: new Uint8Array(readFileSync(join(cache, "initramfs.cpio.gz"))),
   // JIT_REALTIME=1: the real-time clock (as `armature run`; the run is then not reproducible)
   deterministic: !process.env.JIT_REALTIME,
-  memoryMiB: 512,
+  memoryMiB: Number(process.env.JIT_MEMORY ?? 512), // JIT_MEMORY=4096: a guest larger than the arena
   net: "none",
   console: { write: (b) => log.push(...b) },
 });

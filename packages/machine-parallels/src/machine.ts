@@ -96,6 +96,7 @@ export class ParallelsMachine extends BoardMachine {
   readonly bus = new Bus({ arena: "auto" });
   readonly clock: VirtualClock;
   readonly ram: RamRegion;
+  readonly ramParts: readonly RamRegion[];
   readonly gic: Gicv3;
   readonly smmu: SmmuV3 | undefined;
   readonly cpus: Cpu[];
@@ -144,7 +145,9 @@ export class ParallelsMachine extends BoardMachine {
     const c = parallelsConfig(o);
     this.config = c;
     this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
-    this.ram = this.bus.addRam("ram", PARALLELS_MAP.ramBase, c.memoryMiB * MiB);
+    // over what the WebAssembly arena holds: the low part in it, the rest outside (Bus.addRamParts)
+    this.ramParts = this.bus.addRamParts("ram", PARALLELS_MAP.ramBase, c.memoryMiB * MiB);
+    this.ram = this.ramParts[0]!;
     this.console = new BoardConsole(o.console);
 
     this.ownsNet = o.net === undefined;
@@ -183,7 +186,7 @@ export class ParallelsMachine extends BoardMachine {
       engine: o.engine,
       jit: o.jit,
       mpidrs: c.mpidrs,
-      isValidEntry: (a) => this.ram.contains(a, 4),
+      isValidEntry: (a) => this.ramParts.some((r) => r.contains(a, 4)),
       name: "machine-parallels",
       exceptionLoopLimit: o.exceptionLoopLimit,
       hvc: (i, imm) => this.firmwareCall(i, imm, views[i]!),
@@ -199,7 +202,7 @@ export class ParallelsMachine extends BoardMachine {
     this.firmware = new UefiFirmware(
       boardUefiPlatform({
         memory: this.bus,
-        ram: this.ram,
+        ram: { base: PARALLELS_MAP.ramBase, size: c.memoryMiB * MiB },
         mmio: partWindows(PARALLELS_PARTS, c),
         console: { write: (b) => sink.write(b) },
         disks: o.disk === undefined ? [] : [o.disk],

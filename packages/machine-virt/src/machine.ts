@@ -94,6 +94,7 @@ export class VirtMachine extends BoardMachine {
   readonly bus = new Bus({ arena: "auto" });
   readonly clock: VirtualClock;
   readonly ram: RamRegion;
+  readonly ramParts: readonly RamRegion[];
   readonly gic: Gicv3;
   readonly cpus: Cpu[];
   readonly psci: Psci;
@@ -139,7 +140,9 @@ export class VirtMachine extends BoardMachine {
     this.layout = c.layout;
     this.mpidrs = [...c.mpidrs];
     this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
-    this.ram = this.bus.addRam("ram", c.layout.ramBase, c.memoryMiB * MiB);
+    // over what the WebAssembly arena holds: the low part in it, the rest outside (Bus.addRamParts)
+    this.ramParts = this.bus.addRamParts("ram", c.layout.ramBase, c.memoryMiB * MiB);
+    this.ram = this.ramParts[0]!;
     this.console = new BoardConsole(o.console);
     this.customParts = o.parts?.length ?? 0;
     this.modelName = (o.model ?? M1_MODEL).name;
@@ -171,7 +174,7 @@ export class VirtMachine extends BoardMachine {
         engine: o.engine,
         jit: o.jit,
         mpidrs: this.mpidrs,
-        isValidEntry: (a) => this.ram.contains(a, 4),
+        isValidEntry: (a) => this.ramParts.some((r) => r.contains(a, 4)),
         name: "machine-virt",
         hvc: (i, imm) => this.uefiHvc?.(i, imm) ?? false,
         exceptionLoopLimit: o.exceptionLoopLimit,
@@ -194,7 +197,7 @@ export class VirtMachine extends BoardMachine {
         const u = createVirtUefi(
           {
             bus: this.bus,
-            ram: this.ram,
+            ram: { base: c.layout.ramBase, size: c.memoryMiB * MiB },
             clock: this.clock,
             cpus: this.cpus,
             runtime: this.runtime,
@@ -212,7 +215,10 @@ export class VirtMachine extends BoardMachine {
         if (o.kernel === undefined) throw new ConfigError("give a kernel, or firmware to boot");
         const kernel = fileBytes(o.kernel);
         this.boot = loadLinux({
-          ram: this.ram,
+          // RAM in several regions (Bus.addRamParts): placed over all of it, written through the bus
+          ...(this.ramParts.length === 1
+            ? { ram: this.ram }
+            : { ram: { name: "ram", base: c.layout.ramBase, size: c.memoryMiB * MiB }, bus: this.bus }),
           kernel,
           ...(o.initrd === undefined ? {} : { initrd: o.initrd }),
           fdt: o.dtb ?? this.fdt,

@@ -1,6 +1,6 @@
 import { layoutAcpi } from "@armature/acpi";
 import { type BoardRuntime, firmwareCpuView, partWindows } from "@armature/board";
-import type { BlockBackend, Bus, RamRegion, VirtualClock } from "@armature/core";
+import type { BlockBackend, Bus, VirtualClock } from "@armature/core";
 import type { Cpu } from "@armature/cpu-aarch64";
 import { type FdtNode, serializeDtb } from "@armature/fdt";
 import {
@@ -24,7 +24,8 @@ export const VIRT_UEFI_BIOS = {
 /** What the board built that its UEFI needs. */
 export interface VirtUefiBoard {
   bus: Bus;
-  ram: RamRegion;
+  /** All of the board's RAM (it may be several adjacent regions on the bus: Bus.addRamParts). */
+  ram: { base: number; size: number };
   clock: VirtualClock;
   cpus: readonly Cpu[];
   runtime: BoardRuntime;

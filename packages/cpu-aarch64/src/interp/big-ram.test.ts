@@ -3,7 +3,7 @@
  * the region's first 2 GiB go through the software TLB like any other RAM (its offsets are Int32:
  * RamRegion.windowView). Before the fix a store at 3.5 GiB threw a host RangeError.
  */
-import { Bus, MAX_RAM_REGION } from "@armature/core";
+import { Bus, MAX_RAM_REGION, type RamRegion } from "@armature/core";
 import { describe, expect, it } from "vitest";
 import { M1_MODEL } from "../model.js";
 import { asm } from "../test/asm.js";
@@ -38,4 +38,74 @@ describe("RAM over 2 GiB in one region", () => {
       }
     });
   }
+});
+
+/*
+ * A guest larger than the WebAssembly arena (Bus.addRamParts: the low 256 MiB and the top in the
+ * arena, the middle outside): the wasm back end stays on; translated blocks load and store the
+ * arena's parts inline and the middle through their slow path.
+ */
+describe("RAM split between the arena and the outside (4096 MiB)", () => {
+  it("a wasm block's loads and stores reach the low part, the middle, the top and the last page", () => {
+    const base = 0x4000_0000;
+    const bus = new Bus({ arena: "auto" });
+    const parts = bus.addRamParts("ram", base, 4096 * 2 ** 20);
+    expect(parts.length).toBe(3);
+    const [low, mid, top] = parts as [RamRegion, RamRegion, RamRegion];
+    const cpu = new Cpu({ bus, model: M1_MODEL, engine: "jit", jit: { threshold: 10, wasmBatch: 1 } });
+    expect(cpu.jit!.backend).toBe("wasm");
+    // x9 passes of: for each of x10..x13, load, add the pass's x9, store back
+    const code = asm(`
+      ldr x3, [x10]
+      add x3, x3, x9
+      str x3, [x10]
+      ldr x3, [x11]
+      add x3, x3, x9
+      str x3, [x11]
+      ldr x3, [x12]
+      add x3, x3, x9
+      str x3, [x12]
+      ldr x3, [x13]
+      add x3, x3, x9
+      str x3, [x13]
+      subs x9, x9, #1
+      b.ne #-52
+      hvc #0
+    `);
+    for (const [i, w] of code.entries()) low.writeU32(0x1000 + i * 4, w);
+    const where = [
+      // four pages with different software-TLB indices (VA bits 20:12) so that none evicts another
+      base + 0x20_3000, // low
+      mid.base + 0x1234_5670, // middle (outside the arena)
+      top.base + 0x2000_5008, // top
+      base + 4096 * 2 ** 20 - 8, // the last 8 bytes of RAM
+    ];
+    const init = [
+      0x1111_0000_0000_0001n,
+      0x2222_0000_0000_0002n,
+      0x3333_0000_0000_0003n,
+      0xffff_ffff_ffff_fff0n,
+    ];
+    for (const [k, a] of where.entries()) bus.write64(a, init[k]!);
+    const passes = 200;
+    cpu.applyEntryState({
+      pc: base + 0x1000,
+      x: [0, 0, 0, 0, 0, 0, 0, 0, 0, passes, ...where],
+      pstate: 0x3c5,
+    });
+    expect(cpu.run(100_000).reason).toBe("hvc");
+    const sum = BigInt((passes * (passes + 1)) / 2);
+    // what the host sees at each address (the arena's bytes for low and top, the outside buffer's for mid)
+    for (const [k, a] of where.entries())
+      expect(bus.read64(a), `address ${a.toString(16)}`).toBe(BigInt.asUintN(64, init[k]! + sum));
+    expect(new DataView(bus.arena!.buffer).getBigUint64(bus.arena!.offsetOf(top) + 0x2000_5008, true)).toBe(
+      init[2]! + sum,
+    );
+    // the loop ran in a translated block; only the middle's two accesses a pass left it (plus TLB fills)
+    const st = cpu.jit!.stats;
+    expect(st.blocksCompiled).toBeGreaterThanOrEqual(1);
+    expect(st.insnsRun).toBeGreaterThan(passes * 12 * 0.9);
+    expect(st.slowPaths).toBeGreaterThanOrEqual(2 * (passes - 10));
+    expect(st.slowPaths).toBeLessThan(2 * passes + 10);
+  });
 });

@@ -416,9 +416,11 @@ export class Cpu {
   }
 
   /**
-   * Whether the translator's default back end can be WebAssembly: the state is in an arena and so is
-   * every RAM region of the bus (with RAM placed outside it, e.g. a guest larger than the arena,
-   * every access of a wasm block there would take the slow path: JS blocks serve it better).
+   * Whether the translator's default back end can be WebAssembly: the state is in an arena and no
+   * RAM region went wholly outside it (`Bus.arenaSpilled`: every access of a wasm block there would
+   * take the slow path, JS blocks serve it better). RAM split by `Bus.addRamParts` keeps WebAssembly:
+   * fillData gives the outside part's TLB entries no arena offset (-1), so blocks take the slow path
+   * for those pages only.
    */
   private allRamInArena(): boolean {
     return this.state.arena !== undefined && !this.bus.arenaSpilled;
