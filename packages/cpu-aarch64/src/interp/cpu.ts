@@ -23,7 +23,7 @@ import { CpuMmu } from "./translate.js";
  *   x: Int32Array(2 * 34). Register n (0..30) is x[2n] (low 32 bits) and x[2n+1] (high 32 bits).
  *      Slot 31 is the zero register (always 0; never written). Slot 32 is the current stack pointer
  *      (SP_EL0 or SP_ELx per PSTATE.SP/EL; the other one is banked in `spBank`). Slot 33 is scratch.
- *   v: Uint32Array(32 * 4) over one ArrayBuffer: V<n> occupies v[4n..4n+3], little-endian words
+ *   v: Uint32Array(32 * 4) in the state block: V<n> occupies v[4n..4n+3], little-endian words
  *      (v[4n] = bits 31:0). `vb` (Uint8Array) and `vdv` (DataView) view the same bytes.
  *   fpcr, fpsr: plain 32-bit numbers (FPCR/FPSR fields as in the ARM ARM, D13.2).
  *   PSTATE: nf/zf/cf/vf are 0|1 numbers; el, spsel, daif (bits D,A,I,F at 9..6 as in SPSR), pan,
@@ -218,10 +218,10 @@ const SNAPSHOT_INPUTS = ["irqLevel", "fiqLevel", "serrorPending"] as const;
 
 export class Cpu {
   readonly x: Int32Array;
-  readonly vbuf = new ArrayBuffer(32 * 16);
-  readonly v = new Uint32Array(this.vbuf);
-  readonly vb = new Uint8Array(this.vbuf);
-  readonly vdv = new DataView(this.vbuf);
+  /** V0..V31 as words, bytes and a DataView of the same 512 bytes (in the state block: Cpu.state). */
+  readonly v: Uint32Array;
+  readonly vb: Uint8Array;
+  readonly vdv: DataView;
   fpcr = 0;
   fpsr = 0;
   /** PC: low 32 bits (unsigned number) and high 32 bits (int32). */
@@ -366,6 +366,10 @@ export class Cpu {
     this.state = st;
     this.x = st.x;
     this.spBank = st.spBank;
+    const vb = st.vBytes;
+    this.vb = vb;
+    this.v = new Uint32Array(vb.buffer, vb.byteOffset, 128);
+    this.vdv = new DataView(vb.buffer, vb.byteOffset, 512);
     this.rTagLo = st.rTagLo;
     this.rTagHi = st.rTagHi;
     this.rBase = st.rBase;

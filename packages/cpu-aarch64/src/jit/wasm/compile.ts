@@ -17,6 +17,7 @@ import { bitMask, ones64, R, ror64 } from "../../interp/alu.js";
 import { CTR_EL0_VALUE, DCZID_EL0_VALUE } from "../../interp/sysregs.js";
 import { IO_WORD, SP_MEMO_BITS, SP_MEMO_W, STATE } from "./layout.js";
 import { atomicOp, compareSwap, ordered } from "./ops-atomic.js";
+import { simdIns, simdPair, simdScale, simdTransfer } from "./ops-simd.js";
 import { Bytes, I32, I64, OP } from "./writer.js";
 
 /** Exit kinds in io[6]. */
@@ -1007,6 +1008,8 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
           return true;
       }
       return false;
+    case "asimdins":
+      return simdIns(g, w);
     case "pstate":
       if ((w & 0xfffff0ff) >>> 0 === 0xd50340df) return daifSetInline(g, i, w, id);
       return false;
@@ -1354,10 +1357,9 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
       return true;
     }
     case "ldst_pos": {
-      if ((w >>> 26) & 1) return false;
-      const size = w >>> 30;
-      const off = ((w >>> 10) & 0xfff) * (1 << size);
-      return transfer(
+      const simd = (w >>> 26) & 1;
+      const off = ((w >>> 10) & 0xfff) * (1 << (simd ? simdScale(w) : w >>> 30));
+      return (simd ? simdTransfer : transfer)(
         g,
         i,
         w,
@@ -1368,11 +1370,11 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
     case "ldst_unscaled":
     case "ldst_immpost":
     case "ldst_immpre": {
-      if ((w >>> 26) & 1) return false;
+      const move = (w >>> 26) & 1 ? simdTransfer : transfer;
       const off = (w << 11) >> 23;
       const mode = (w >>> 10) & 3;
       if (mode === 0)
-        return transfer(
+        return move(
           g,
           i,
           w,
@@ -1380,7 +1382,7 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
           () => {},
         );
       // pre/post index: WB = base + off; the access at WB (pre) or base (post); then base = WB
-      return transfer(
+      return move(
         g,
         i,
         w,
@@ -1395,12 +1397,12 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
       );
     }
     case "ldst_regoff": {
-      if ((w >>> 26) & 1) return false;
+      const simd = (w >>> 26) & 1;
       const m = (w >>> 16) & 31;
       const option = (w >>> 13) & 7;
-      const size = w >>> 30;
+      const size = simd ? simdScale(w) : w >>> 30;
       const sh = (w >>> 12) & 1 ? size : 0;
-      return transfer(
+      return (simd ? simdTransfer : transfer)(
         g,
         i,
         w,
@@ -1425,6 +1427,7 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
     case "ldstpair_pre":
     case "ldstpair_post": {
       // LDNP/STNP: LDP/STP (signed offset) with a non-temporal hint
+      if ((w >>> 26) & 1) return simdPair(g, i, w, iclass === "ldstnapair_offs" ? 2 : (w >>> 23) & 3);
       const op = id.slice(0, id.indexOf("_ldst")).replace("NP_", "P_");
       if (op !== "LDP_64" && op !== "STP_64" && op !== "LDP_32" && op !== "STP_32" && op !== "LDPSW_64")
         return false;

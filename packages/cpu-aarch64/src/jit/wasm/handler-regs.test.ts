@@ -182,6 +182,38 @@ const DAIF_EL0 = [
   0x91000400, 0xf104b01f, 0x54ffffc1, 0xd53b00e6, 0xd53b0025, 0xd53b4204, 0xd50342df, 0xd4000001,
 ];
 
+/*
+ * SIMD&FP loads/stores (LDR/STR/LDUR/STUR B..Q, pre/post index, register offset, LDP/STP/LDNP/STNP)
+ * and DUP/INS/UMOV with general registers inline: an EL1 loop (200 passes) that fills vectors
+ * from X0/X3, stores and reloads them at a moving address and folds lanes into X9. llvm-mc 14:
+ *   movz x2, #0x30, lsl #16; msr cpacr_el1, x2; movz x1, #0x4000, lsl #16; add x5, x1, #0x4000
+ *   movz x0, #0
+ *   1: add x0, x0, #1; add x3, x0, x0, lsl #20; dup v0.16b, w0; dup v1.2d, x3; dup v2.4h, w3
+ *   dup v3.2s, w3; ins v3.s[3], w0; ins v2.b[13], w3; umov w4, v3.s[3]; mov x6, v1.d[1]
+ *   umov w7, v2.h[1]; umov w8, v0.b[15]; add x9, x9, x4; add x9, x9, x6; eor x9, x9, x7
+ *   add x9, x9, x8; add x10, x5, x0, lsl #4; stp q0, q1, [x10]; str q2, [x10, #32]
+ *   stur q3, [x10, #49]; str d3, [x10, #72]; str s2, [x10, #80]; str h1, [x10, #84]
+ *   str b0, [x10, #86]; ldp q4, q5, [x10, #16]; ldr q6, [x10, #40]; ldur d7, [x10, #45]
+ *   ldp d17, d18, [x10], #16; ldnp q19, q20, [x10, #32]; stnp s4, s5, [x10, #96]
+ *   ldr q21, [x10, x0, lsl #4]; ldr h22, [x10, #2]; stp q6, q7, [x10, #-64]!; ldr b23, [x10, #3]
+ *   ldr s4, [x10, #6]; mov x11, v4.d[1]; mov x12, v5.d[0]; mov x13, v21.d[1]; umov w14, v22.h[0]
+ *   add x9, x9, x11
+ *   eor x9, x9, x12; add x9, x9, x13; add x9, x9, x14; cmp x0, #200; b.ne 1b; hvc #0
+ */
+const SIMD_MOVES = [
+  // set-up
+  0xd2a00602, 0xd5181042, 0xd2a80001, 0x91401025, 0xd2800000,
+  // the loop: lanes from X0/X3 and back
+  0x91000400, 0x8b005003, 0x4e010c00, 0x4e080c61, 0x0e020c62, 0x0e040c63, 0x4e1c1c03, 0x4e1b1c62, 0x0e1c3c64,
+  0x4e183c26, 0x0e063c47, 0x0e1f3c08, 0x8b040129, 0x8b060129, 0xca070129, 0x8b080129, 0x8b0010aa,
+  // stores, loads
+  0xad000540, 0x3d800942, 0x3c831143, 0xfd002543, 0xbd005142, 0x7d00a941, 0x3d015940, 0xad409544, 0x3cc28146,
+  0xfc42d147, 0x6cc14951, 0xac415153, 0x2c0c1544, 0x3ce07955, 0x7d400556, 0xadbe1d46, 0x3d400d57, 0xbc406144,
+  // folded into X9
+  0x4e183c8b, 0x4e083cac, 0x4e183ead, 0x0e023ece, 0x8b0b0129, 0xca0c0129, 0x8b0d0129, 0x8b0e0129, 0xf103201f,
+  0x54fffa81, 0xd4000002,
+];
+
 /** Runs with the handlers of `ids` counting their calls. */
 function counting(ids: string[], f: () => void): number {
   const h = HANDLERS as ((c: Cpu, w: number) => void)[];
@@ -369,6 +401,20 @@ describe("wasm blocks: handler calls that write back and reload only their regis
     // 5 of them in each of 200 passes: the interpreted first passes, DAIFSet #4 in the
     // passes it runs in (its block ends at the MSR DAIF's re-check), and the EL0 trap
     expect(calls).toBeLessThan(150);
+  });
+
+  it("SIMD&FP loads/stores and DUP/INS/UMOV with general registers inline: the same V registers and memory", () => {
+    const ids = ENCODINGS.filter((e) => e.iclass === "asimdins" || /^(LD|ST)[A-Z]*_[BHSDQ]_/.test(e.id)).map(
+      (e) => e.id,
+    );
+    const { a, b, calls } = againstInterp(ids, SIMD_MOVES);
+    expect([...b.cpu.v]).toEqual([...a.cpu.v]);
+    expect(Buffer.compare(a.ram, b.ram)).toBe(0);
+    expect(a.cpu.getX(6)).toBe(200n + (200n << 20n)); // DUP V1.2D, X3 then V1.D[1]
+    expect(a.cpu.getX(11)).toBe(0n); // LDR S4 zeroed the rest of V4
+    expect(b.cpu.jit!.stats.insnsRun).toBeGreaterThan(8000);
+    // 34 of them in each of 200 passes: only the interpreted first passes call the handlers
+    expect(calls).toBeLessThan(200);
   });
 
   it("MRS TPIDR_EL1 inline at EL1 sees every write of it, and traps at EL0", () => {

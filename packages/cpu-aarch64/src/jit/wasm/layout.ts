@@ -68,7 +68,9 @@ export const STATE = {
   spMemo: 1024 + 32 * TLB,
   /** Cpu.spBank: 4 int32 (SP_EL0 lo, hi, SP_EL1 lo, hi). */
   spBank: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS),
-  size: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 16,
+  /** Cpu.v: V0..V31, 16 bytes each (little-endian, V<n> at 16n). */
+  v: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 16,
+  size: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 16 + 512,
 } as const;
 
 /** The typed arrays of a CPU's state, inside `arena` when given (then `base` is the block's offset). */
@@ -88,6 +90,8 @@ export interface CpuState {
   readonly wAbs: Int32Array;
   readonly spMemo: Int32Array;
   readonly spBank: Int32Array;
+  /** The SIMD&FP registers' bytes (Cpu.v, vb and vdv view them). */
+  readonly vBytes: Uint8Array;
 }
 
 /** Allocate a CPU's state (tags set to `invalidTag`, absolute offsets to -1). */
@@ -112,6 +116,7 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
     wAbs: view(STATE.wAbs, TLB),
     spMemo: view(STATE.spMemo, SP_MEMO_W << SP_MEMO_BITS),
     spBank: view(STATE.spBank, 4),
+    vBytes: buf === undefined ? new Uint8Array(512) : new Uint8Array(buf, base + STATE.v, 512),
   };
   s.rTagLo.fill(invalidTag);
   s.wTagLo.fill(invalidTag);
