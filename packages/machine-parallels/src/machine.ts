@@ -1,4 +1,4 @@
-import { layoutAcpi } from "@armature/acpi";
+import { type AcpiTableSet, layoutAcpi } from "@armature/acpi";
 import type { AhciHba, AtapiDvd } from "@armature/ahci";
 import {
   attachParts,
@@ -199,6 +199,7 @@ export class ParallelsMachine extends BoardMachine {
     const cmdline = o.cmdline ?? "console=ttyAMA0";
     this.console.route(cmdline);
     const sink = this.console.sink;
+    let acpiTables: AcpiTableSet | undefined;
     this.firmware = new UefiFirmware(
       boardUefiPlatform({
         memory: this.bus,
@@ -211,8 +212,10 @@ export class ParallelsMachine extends BoardMachine {
         entropySeed: c.deterministic ? 0x5eed_1234 : undefined,
         cpus: this.cpus,
         stop: (reason) => this.runtime.stop(reason),
+        // Laid out twice (for the size, then at the address): described once.
         acpi: (base) => {
-          const img = layoutAcpi(describeParallelsAcpi(c), base);
+          acpiTables ??= describeParallelsAcpi(c);
+          const img = layoutAcpi(acpiTables, base);
           return { bytes: img.bytes, rsdpAddress: img.rsdpAddress };
         },
         smbios: (addr) => describeParallelsSmbios(c).build(addr),

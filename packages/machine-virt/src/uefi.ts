@@ -1,4 +1,4 @@
-import { layoutAcpi } from "@armature/acpi";
+import { type AcpiTableSet, layoutAcpi, type SmbiosBuilder } from "@armature/acpi";
 import { type BoardRuntime, firmwareCpuView, partWindows } from "@armature/board";
 import type { BlockBackend, Bus, VirtualClock } from "@armature/core";
 import type { Cpu } from "@armature/cpu-aarch64";
@@ -60,6 +60,10 @@ export function createVirtUefi(
     ...c.sata.flatMap((d) => (d.kind === "disk" ? [d.backend] : [])),
   ];
   const epochMs = c.epochSeconds === undefined ? undefined : c.epochSeconds * 1000;
+  // The firmware lays the tables out twice (at 0 for their size, then at their address): the
+  // description (the DSDT's AML, ~5-10 ms in a new process) is made once.
+  let acpiTables: AcpiTableSet | undefined;
+  let smbiosTables: SmbiosBuilder | undefined;
   const firmware = new UefiFirmware(
     boardUefiPlatform({
       memory: b.bus,
@@ -75,13 +79,16 @@ export function createVirtUefi(
       ...(acpi
         ? {
             acpi: (base: bigint) => {
-              const img = layoutAcpi(describeVirtAcpi(c, o.parts), base);
+              acpiTables ??= describeVirtAcpi(c, o.parts);
+              const img = layoutAcpi(acpiTables, base);
               return { bytes: img.bytes, rsdpAddress: img.rsdpAddress };
             },
             smbios: (addr: bigint) => {
-              const s = describeVirtSmbios(c);
-              s.addBios(VIRT_UEFI_BIOS);
-              return s.build(addr);
+              if (smbiosTables === undefined) {
+                smbiosTables = describeVirtSmbios(c);
+                smbiosTables.addBios(VIRT_UEFI_BIOS);
+              }
+              return smbiosTables.build(addr);
             },
           }
         : { deviceTree: dtb }),
