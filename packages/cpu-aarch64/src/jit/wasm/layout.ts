@@ -15,7 +15,7 @@ const TLB = 512;
  * entries of SP_MEMO_W int32 (tag, X30 hi, lo, SP hi, lo, result hi, lo), so that translated code
  * can look results up without calling out.
  */
-export const SP_MEMO_BITS = 12;
+export const SP_MEMO_BITS = 14;
 export const SP_MEMO_W = 7;
 
 /**
