@@ -11,7 +11,7 @@ import {
   type VirtualClock,
 } from "@armature/core";
 import { JitEngine, type JitOptions, type JitPage } from "../jit/jit.js";
-import { type CpuState, cpuState, IO_WORD } from "../jit/wasm/layout.js";
+import { type CpuState, cpuState, fetchFilled, IO_WORD } from "../jit/wasm/layout.js";
 import type { CpuModel } from "../model.js";
 import { decodeIndex, HANDLERS, type Handler, UNDEF_INDEX } from "./dispatch.js";
 import { EC, ecFrom, esr, FSC, ISS_ISV, ISS_WNR } from "./syndrome.js";
@@ -165,6 +165,7 @@ export class PageCache {
     if (this.hasCode) {
       this.decoded.fill(-1);
       this.hasCode = false;
+      this.jit?.drop();
       this.jit = undefined;
     }
   }
@@ -332,9 +333,10 @@ export class Cpu {
   /** @internal The arena-backed state (its rAbs/wAbs: per TLB entry the page's arena offset or -1). */
   readonly state: CpuState;
   private readonly wPa = new Float64Array(TLB_SIZE);
-  // the fetch TLB: translated code chaining to another page looks its target up here (src/jit/)
-  /** @internal */ readonly eTagLo = new Int32Array(TLB_SIZE).fill(INVALID_TAG);
-  /** @internal */ readonly eTagHi = new Int32Array(TLB_SIZE);
+  // the fetch TLB: translated code chaining to another page looks its target up here (src/jit/;
+  // the tags are in the state block: WebAssembly blocks check their jump cache against them)
+  /** @internal */ readonly eTagLo: Int32Array;
+  /** @internal */ readonly eTagHi: Int32Array;
   /** @internal */ readonly ePage: PageCache[] = [];
   /**
    * @internal What `JitEngine.enter` reports besides its count: 0 it stayed in its slice; 1 it
@@ -370,6 +372,8 @@ export class Cpu {
     this.vb = vb;
     this.v = new Uint32Array(vb.buffer, vb.byteOffset, 128);
     this.vdv = new DataView(vb.buffer, vb.byteOffset, 512);
+    this.eTagLo = st.eTagLo;
+    this.eTagHi = st.eTagHi;
     this.rTagLo = st.rTagLo;
     this.rTagHi = st.rTagHi;
     this.rBase = st.rBase;
@@ -1246,6 +1250,7 @@ export class Cpu {
     this.eTagLo[i] = lo & PAGE_MASK;
     this.eTagHi[i] = hi;
     this.ePage[i] = page;
+    fetchFilled(this.state, i);
     this.noteFill(2 * TLB_SIZE + i);
     return page;
   }

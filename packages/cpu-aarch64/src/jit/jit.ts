@@ -14,17 +14,25 @@ import { ABORT, type Cpu, type PageCache, TLB_SIZE } from "../interp/cpu.js";
 import { HANDLERS } from "../interp/dispatch.js";
 import { nop } from "../interp/exec-sys.js";
 import { BLOCK_END_CLASSES, type Emitted, emit, exitTo, PURE_CLASSES } from "./emit.js";
-import { compileWasmBatch, type WasmRequest, wasmCapable } from "./wasm/backend.js";
+import { compileWasmBatch, farExit, noteTarget, type WasmRequest, wasmCapable } from "./wasm/backend.js";
+import { type CpuState, jumpCacheStale } from "./wasm/layout.js";
 
 /**
  * A translated block: runs from the PC (which must be the block's first instruction) and returns
  * the number of instructions retired (> 0; c.jumped tells whether the last one branched), or
  * -(retired) when an exception was taken (the faulting instruction counts, as in the interpreter).
+ * `done`: what the run loop's slice retired before the call (a WebAssembly block that goes on
+ * across pages ends the slice there: backend.ts farExit).
  */
-export type BlockFn = (c: Cpu, page: PageCache, budget: number) => number;
+export type BlockFn = (c: Cpu, page: PageCache, budget: number, done: number) => number;
 
 /** Translations of one physical page; dropped with the page's pre-decode (PageCache.invalidate). */
 export class JitPage {
+  constructor(private readonly owner?: JitEngine) {}
+  /** The page's translations are dropped (the jump cache's entries for them are stale). */
+  drop(): void {
+    this.owner?.dropped();
+  }
   /** Block per start slot: a function, or null when the slot was found untranslatable. */
   readonly fns: (BlockFn | null | undefined)[] = new Array(1024);
   /** Length (instructions) of the block per start slot. */
@@ -140,6 +148,8 @@ export class JitEngine {
   private live = 0;
   /** Blocks waiting for the WebAssembly back end's next batch (`compile`). */
   private readonly pending: (WasmRequest & { jp: JitPage })[] = [];
+  /** The state of the CPU this engine ran for (its jump cache), once `enter` has run. */
+  private cpuState: CpuState | undefined;
 
   /** `arena`: whether the CPU's state and RAM are in an arena (the default back end is then "wasm"). */
   constructor(opts: JitOptions = {}, arena = false) {
@@ -161,7 +171,7 @@ export class JitEngine {
   attach(page: PageCache): JitPage {
     let jp = page.jit;
     if (jp === undefined) {
-      jp = new JitPage();
+      jp = new JitPage(this);
       page.jit = jp;
       this.attached.add(page);
     }
@@ -178,6 +188,7 @@ export class JitEngine {
    * timers, interrupts: `Cpu.beginSlice`), and the blocks go on; `c.jitCross` tells the run loop.
    */
   enter(c: Cpu, page: PageCache, slot: number, budget: number, pre: number, left: number): number {
+    this.cpuState = c.state;
     let jp = this.attach(page);
     let f = jp.fns[slot];
     if (f === undefined) {
@@ -194,8 +205,39 @@ export class JitEngine {
     let all = 0;
     this.stats.enters++;
     for (;;) {
-      const n = f(c, page, budget);
+      const n = f(c, page, budget, pre + total);
       runs++;
+      const at = farExit.at;
+      if (at !== 0) {
+        // the block went on across pages inside WebAssembly: the slice ended at the last
+        // crossing, `at` instructions into the call, and the next one started there (as cross())
+        farExit.at = 0;
+        this.stats.pageChains += farExit.count;
+        farExit.count = 0;
+        left -= pre + total + at;
+        pre = 0;
+        total = -at;
+        c.jitCross = 1;
+        c.jitLeft = left;
+        c.jitSlice = budget - at;
+        page = farExit.page!;
+        c.jitPage = page;
+        pageLo = farExit.lo;
+        pageHi = farExit.hi;
+        c.jitPageLo = pageLo;
+        c.jitPageHi = pageHi;
+        farExit.page = undefined;
+        const pj = page.jit;
+        if (pj === undefined) {
+          // dropped meanwhile (a store to the page): the run loop goes on from here
+          c.jitSlow = false;
+          all += n < 0 ? -n : n;
+          this.stats.blockRuns += runs;
+          this.stats.insnsRun += all;
+          return n < 0 ? -(total - n) : total + n;
+        }
+        jp = pj;
+      }
       if (n < 0) {
         total -= n;
         all -= n;
@@ -254,12 +296,14 @@ export class JitEngine {
         budget = c.jitSlice;
         pageLo = npc - (npc & 0xfff);
         pageHi = c.pcHi;
+        noteTarget(c, npc, pageHi, page, g);
         continue;
       }
       const s = (npc & 0xfff) >>> 2;
       if (page.jit !== jp) break; // the block wrote to its own page
       const g = jp.fns[s];
       if (g === undefined || g === null || jp.lens[s]! > budget) break;
+      if (c.jumped) noteTarget(c, npc, pageHi, page, g);
       c.jumped = false;
       f = g;
     }
@@ -308,8 +352,14 @@ export class JitEngine {
     return g;
   }
 
+  /** A page's translations were dropped: blocks must no longer reach them through the jump cache. */
+  dropped(): void {
+    if (this.cpuState !== undefined) jumpCacheStale(this.cpuState);
+  }
+
   /** Drop every translation (cache cap reached, or the host asks). */
   flush(): void {
+    this.dropped();
     for (const p of this.attached) p.jit = undefined;
     this.attached.clear();
     this.pending.length = 0;

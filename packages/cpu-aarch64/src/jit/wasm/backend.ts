@@ -24,6 +24,8 @@ import {
   emitInsn,
   LINK_VALID,
 } from "./compile.js";
+import { JC, jumpCacheLookup } from "./far.js";
+import { IO_WORD, JC_BITS, JC_W, jcIndex, jumpCacheStale } from "./layout.js";
 import { Bytes, blockBatchModule, I32, OP } from "./writer.js";
 
 const PAGE_SLOTS = 1024;
@@ -50,7 +52,10 @@ export interface Trampoline {
   table: WasmTable;
   run: (i: number, budget: number, lo: number, hi: number) => number;
   next: number;
+  /** Tells its blocks' jump cache entries from other tables' (far.ts). */
+  serial: number;
 }
+let trampolines = 0;
 
 /** The trampoline module: imports table env.t, exports run(i, budget, lo, hi) = t[i](budget, lo, hi). */
 function trampolineBytes(): Uint8Array {
@@ -78,16 +83,68 @@ function newTrampoline(): Trampoline {
   const api = wasmApi!;
   const table = new api.Table({ element: "anyfunc", initial: 64, maximum: TABLE_SLOTS });
   const inst = new api.Instance(new api.Module(trampolineBytes()), { env: { t: table } });
-  return { table, run: inst.exports.run as Trampoline["run"], next: 0 };
+  trampolines = (trampolines + 1) | 0;
+  return { table, run: inst.exports.run as Trampoline["run"], next: 0, serial: trampolines };
 }
 
-/** Per CPU: the handler import, the page of the block running (its code-written check), the table. */
+/**
+ * Per CPU: the handler import, the page of the block running (its code-written check), the table;
+ * the jump cache's pages (per entry, the page its block is in) and, while a block runs, where the
+ * current slice started (`acc`, in the call's count: minus what the slice retired before the
+ * call, then the last far link's IO_WORD.xAt) and the clock's next deadline when the call started.
+ */
 interface CpuGlue {
   call: (idx: number, w: number, lo: number, hi: number) => number;
   page: PageCache | undefined;
   tramp: Trampoline | undefined;
+  readonly jcPage: (PageCache | undefined)[];
+  acc: number;
+  dl: number;
 }
 const glue = new WeakMap<Cpu, CpuGlue>();
+
+/**
+ * What a block call that took far links reports to JitEngine.enter (read and cleared right after
+ * the call): `at` the count in the call at the last crossing (0: none), the page and virtual page
+ * it went on to, and the far links taken.
+ */
+export const farExit = { at: 0, page: undefined as PageCache | undefined, lo: 0, hi: 0, count: 0 };
+
+/**
+ * Far links taken since the slice recorded in gl.acc started: end that slice at the last one as
+ * Cpu.run would (retired count and clock; the next slice is the rest of it: crossLimit) and make
+ * its target's page the block's page.
+ */
+function settle(c: Cpu, gl: CpuGlue, io: Int32Array): void {
+  const x = io[IO_WORD.xAt]!;
+  if (x === 0 || x === gl.acc) return;
+  const d = x - gl.acc;
+  gl.acc = x;
+  c.retired += d;
+  c.clock?.advanceInstructions(d);
+  gl.page = gl.jcPage[io[IO_WORD.xEntry]! >>> 5];
+}
+
+/**
+ * IO_WORD.xLimit for a call starting now: far links are taken only where the next slice would be the
+ * rest of the current one (no interrupt line up, so Cpu.beginSlice takes none; the deterministic
+ * clock at 1 ns per instruction with an integer deadline, so the slice's end does not move; a
+ * deadline armed during the call stops them: wasmHandlerCall). With the real-time clock the slice
+ * is cut by the host's time at each start: then within REALTIME_FAR instructions of the call's
+ * start only (the run loop reads the clock again after that).
+ */
+const REALTIME_FAR = 2048;
+function crossLimit(c: Cpu, gl: CpuGlue): number {
+  if (c.irqLevel || c.fiqLevel || c.serrorPending) return 0;
+  const clock = c.clock;
+  if (clock === undefined) return 0x7fffffff;
+  const dl = clock.nextDeadline();
+  gl.dl = dl;
+  if (clock.mode !== "deterministic") return REALTIME_FAR;
+  return clock.nsPerInstruction === 1 && (dl === Number.POSITIVE_INFINITY || Number.isInteger(dl))
+    ? 0x7fffffff
+    : 0;
+}
 
 function glueOf(c: Cpu): CpuGlue {
   const have = glue.get(c);
@@ -96,8 +153,12 @@ function glueOf(c: Cpu): CpuGlue {
   const gl: CpuGlue = {
     page: undefined,
     tramp: undefined,
+    jcPage: new Array<PageCache | undefined>(1 << JC_BITS).fill(undefined),
+    acc: 0,
+    dl: 0,
     // as the JS back end's handler call: the PC set first, the run loop's checks after it
     call: function wasmHandlerCall(idx, w, lo, hi) {
+      settle(c, gl, io);
       c.nf = io[0]!;
       c.zf = io[1]!;
       c.cf = io[2]!;
@@ -113,6 +174,9 @@ function glueOf(c: Cpu): CpuGlue {
         if (e !== ABORT) throw e;
         st = CALL_ABORT;
       }
+      // a deadline armed or cancelled: the slices ahead are not the rest of this one
+      if (io[IO_WORD.xLimit] !== 0 && c.clock !== undefined && c.clock.nextDeadline() !== gl.dl)
+        io[IO_WORD.xLimit] = 0;
       io[0] = c.nf;
       io[1] = c.zf;
       io[2] = c.cf;
@@ -195,6 +259,7 @@ function blockFunc(
   slot: number,
   maxBlock: number,
   link: ((s: number) => BlockLink | undefined) | undefined,
+  far = false,
 ): BlockFunc | null {
   const byOff =
     link === undefined
@@ -205,14 +270,14 @@ function blockFunc(
         };
   // two passes: the second knows every register the block uses and writes (a handler call
   // flushes and reloads them all, a linked exit writes them back)
-  const first = generate(c, page, slot, maxBlock, undefined, byOff, 0);
+  const first = generate(c, page, slot, maxBlock, undefined, byOff, 0, far);
   if (first === null) return null;
   // without handler calls and linked exits the first pass used no register set before it was
   // complete, and its locals are numbered as the second pass would number them: it is final
   const second =
     first.g.calls === 0 && first.g.links === 0
       ? first
-      : generate(c, page, slot, maxBlock, first.g.shapeOf(), byOff, 0);
+      : generate(c, page, slot, maxBlock, first.g.shapeOf(), byOff, 0, far);
   if (second === null) return null;
   const { g, len } = second;
   return { locals: g.locals, body: g.finish(len), len, inline: len - g.calls };
@@ -252,8 +317,9 @@ function generate(
   shape: BlockShape | undefined,
   link: ((off: number) => BlockLink | undefined) | undefined,
   typeIdx: number,
+  far = false,
 ): { g: BlockGen; len: number } | null {
-  const g = new BlockGen(c.state.base, shape, link, typeIdx);
+  const g = new BlockGen(c.state.base, shape, link, typeIdx, far ? { slot } : undefined);
   let len = 0;
   let ended = false;
   for (let i = 0; slot + i < PAGE_SLOTS && i < maxBlock; i++) {
@@ -316,6 +382,7 @@ export function compileWasmBatch(
   if (tr === undefined || tr.next + reqs.length > TABLE_SLOTS) {
     tr = newTrampoline();
     gl.tramp = tr;
+    jumpCacheStale(st);
   }
   const tramp = tr;
   const base = tr.next;
@@ -349,7 +416,7 @@ export function compileWasmBatch(
       // not compiled yet: through the link word
       return lt === undefined || f !== undefined ? undefined : { at: lt.words.byteOffset + 4 * s };
     };
-    const f = blockFunc(c, page, slot, maxBlock, link);
+    const f = blockFunc(c, page, slot, maxBlock, link, true);
     if (f === null) continue;
     const ti = base + funcs.length;
     funcs.push(f);
@@ -364,7 +431,7 @@ export function compileWasmBatch(
   if (funcs.length === 0) return out;
   const end = base + funcs.length;
   while (tr.table.length < end) tr.table.grow(Math.min(tr.table.length, TABLE_SLOTS - tr.table.length));
-  const bytes = blockBatchModule(funcs, 65536, base);
+  const bytes = blockBatchModule(funcs, 65536, base, jumpCacheLookup(st.base, tramp.serial));
   new wasmApi!.Instance(new wasmApi!.Module(bytes), { env: { mem: arena.memory, h: gl.call, t: tr.table } });
   tr.next = end;
   let k = 0;
@@ -386,8 +453,12 @@ export function compileWasmBatch(
 function blockFn(c: Cpu, gl: CpuGlue, tr: Trampoline, ti: number): BlockFn {
   const run = tr.run;
   const io = c.state.io;
-  return function wasmBlock(cpu, pg, budget) {
+  const jc = c.state.jc;
+  return function wasmBlock(cpu, pg, budget, done) {
     gl.page = pg;
+    gl.acc = -done;
+    io[IO_WORD.xAt] = 0;
+    io[IO_WORD.xLimit] = crossLimit(cpu, gl);
     io[0] = cpu.nf;
     io[1] = cpu.zf;
     io[2] = cpu.cf;
@@ -397,6 +468,17 @@ function blockFn(c: Cpu, gl: CpuGlue, tr: Trampoline, ti: number): BlockFn {
     cpu.zf = io[1]!;
     cpu.cf = io[2]!;
     cpu.vf = io[3]!;
+    const at = io[IO_WORD.xAt]!;
+    if (at !== 0) {
+      settle(cpu, gl, io);
+      const e = io[IO_WORD.xEntry]! >>> 2;
+      farExit.at = at;
+      farExit.page = gl.page;
+      farExit.lo = (jc[e + JC.lo / 4]! >>> 0) - (jc[e + JC.lo / 4]! & 0xfff);
+      farExit.hi = jc[e + JC.hi / 4]!;
+      farExit.count += io[IO_WORD.xCount]!;
+      io[IO_WORD.xCount] = 0;
+    }
     const k = io[6]!;
     if (k < EXIT_HANDLER_JUMP) {
       cpu.pc = io[4]! >>> 0;
@@ -422,4 +504,29 @@ export function compileWasmBlock(
 ): WasmBlock | null | undefined {
   if (!wasmCapable(c)) return undefined;
   return compileWasmBatch(c, [{ page, slot }], maxBlock)[0]!;
+}
+
+/**
+ * JS went on from a block to the block `fn` at virtual address (lo, hi) of `page` (through the
+ * fetch TLB, or on the same page): remember it in the jump cache so that WebAssembly blocks go on
+ * to it themselves (far.ts). Nothing when `fn` is not a WebAssembly block or the fetch TLB does
+ * not map that page there now.
+ */
+export function noteTarget(c: Cpu, lo: number, hi: number, page: PageCache, fn: BlockFn): void {
+  const l = LINKS.get(fn);
+  if (l === undefined) return;
+  const st = c.state;
+  const t = (lo >>> 12) & 511;
+  if (st.eTagLo[t] !== (lo & -4096) || st.eTagHi[t] !== hi || c.ePage[t] !== page) return;
+  const gl = glueOf(c);
+  const i = jcIndex(lo);
+  const e = i * JC_W;
+  const jc = st.jc;
+  jc[e + JC.lo / 4] = lo;
+  jc[e + JC.hi / 4] = hi;
+  jc[e + JC.gen / 4] = st.io[IO_WORD.jcGen]!;
+  jc[e + JC.serial / 4] = st.eSerial[t]!;
+  jc[e + JC.tramp / 4] = l.tramp.serial;
+  jc[e + JC.word / 4] = l.ti | (l.len << 16);
+  gl.jcPage[i] = page;
 }

@@ -15,6 +15,7 @@
 import { ENCODINGS } from "../../decoder/table.js";
 import { bitMask, ones64, R, ror64 } from "../../interp/alu.js";
 import { CTR_EL0_VALUE, DCZID_EL0_VALUE } from "../../interp/sysregs.js";
+import { type FarInfo, jumpCacheLink } from "./far.js";
 import { IO_WORD, SP_MEMO_BITS, SP_MEMO_W, STATE } from "./layout.js";
 import { atomicOp, compareSwap, ordered } from "./ops-atomic.js";
 import { simdIns, simdPair, simdScale, simdTransfer } from "./ops-simd.js";
@@ -109,6 +110,7 @@ export class BlockGen {
     readonly shape?: BlockShape,
     readonly link?: (off: number) => BlockLink | undefined,
     readonly typeIdx = 0,
+    readonly far?: FarInfo,
   ) {
     this.PC = this.local(I64);
     this.N = this.local(I32);
@@ -379,6 +381,14 @@ export class BlockGen {
       this.get(this.ACC).get(this.RET).op(OP.i32Add).i32(t.ti);
       this.b.u8(OP.returnCallIndirect).uleb(this.typeIdx).uleb(0);
       this.end();
+    } else if (this.far !== undefined && (kind === EXIT_JUMP || kind === EXIT_FALL)) {
+      // not linked here: through the jump cache (far.ts) for a computed target or another page
+      const to = 4 * this.far.slot + off;
+      const cross = fromStack ? "maybe" : mayLink && (to < 0 || to >= 4096) ? "yes" : undefined;
+      if (cross !== undefined) {
+        this.links++;
+        jumpCacheLink(this, cross);
+      }
     }
     this.b.u8(OP.br).uleb(this.depth + 1);
     return this;

@@ -46,7 +46,39 @@ export const IO_WORD = {
   tpidr1Lo: 16,
   tpidr1Hi: 17,
   tpidr1Gen: 18,
+  /**
+   * The jump cache's generation (STATE.jc, far.ts): moves when a page's translations are dropped
+   * (every entry made before is stale); and the count of fetch-TLB fills (STATE.eSerial: per
+   * slot, the fill that made it).
+   */
+  jcGen: 20,
+  eSerial: 21,
+  /**
+   * Far links (jump cache links that cross pages, where the run loop would end the slice and
+   * start the next): set by JS before each call into a block, one may be taken while the
+   * instructions retired in the call are below xLimit (0: none; backend.ts crossLimit); it writes
+   * that count at the crossing to xAt and the entry's byte offset in the jump cache to xEntry,
+   * and counts itself in xCount.
+   */
+  xLimit: 22,
+  xAt: 23,
+  xEntry: 24,
+  xCount: 25,
 } as const;
+
+/**
+ * The jump cache (STATE.jc, far.ts): translated code goes on to the block at a virtual address
+ * found there, within its page or across pages, without returning to JS. 2^JC_BITS entries of
+ * JC_W int32 (virtual address lo, hi; IO_WORD.jcGen and the fetch-TLB slot's fill serial when
+ * made; function table serial; table index | length << 16), at index jcIndex(lo).
+ */
+export const JC_BITS = 10;
+export const JC_W = 8;
+
+/** Index of the jump cache entry for virtual address lo (low word). */
+export function jcIndex(lo: number): number {
+  return ((lo >>> 2) ^ (lo >>> 12)) & ((1 << JC_BITS) - 1);
+}
 
 /** Byte offsets inside a CPU's state block. */
 export const STATE = {
@@ -70,7 +102,13 @@ export const STATE = {
   spBank: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS),
   /** Cpu.v: V0..V31, 16 bytes each (little-endian, V<n> at 16n). */
   v: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 16,
-  size: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 16 + 512,
+  /** The fetch TLB (Cpu.eTagLo, eTagHi) and per slot the serial of the fill that made it. */
+  eTagLo: 1024 + 32 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 528,
+  eTagHi: 1024 + 36 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 528,
+  eSerial: 1024 + 40 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 528,
+  /** The jump cache: JC_W << JC_BITS int32. */
+  jc: 1024 + 44 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 528,
+  size: 1024 + 44 * TLB + 4 * (SP_MEMO_W << SP_MEMO_BITS) + 528 + 4 * (JC_W << JC_BITS),
 } as const;
 
 /** The typed arrays of a CPU's state, inside `arena` when given (then `base` is the block's offset). */
@@ -92,6 +130,10 @@ export interface CpuState {
   readonly spBank: Int32Array;
   /** The SIMD&FP registers' bytes (Cpu.v, vb and vdv view them). */
   readonly vBytes: Uint8Array;
+  readonly eTagLo: Int32Array;
+  readonly eTagHi: Int32Array;
+  readonly eSerial: Int32Array;
+  readonly jc: Int32Array;
 }
 
 /** Allocate a CPU's state (tags set to `invalidTag`, absolute offsets to -1). */
@@ -117,11 +159,41 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
     spMemo: view(STATE.spMemo, SP_MEMO_W << SP_MEMO_BITS),
     spBank: view(STATE.spBank, 4),
     vBytes: buf === undefined ? new Uint8Array(512) : new Uint8Array(buf, base + STATE.v, 512),
+    eTagLo: view(STATE.eTagLo, TLB),
+    eTagHi: view(STATE.eTagHi, TLB),
+    eSerial: view(STATE.eSerial, TLB),
+    jc: view(STATE.jc, JC_W << JC_BITS),
   };
   s.rTagLo.fill(invalidTag);
   s.wTagLo.fill(invalidTag);
+  s.eTagLo.fill(invalidTag);
+  s.io[IO_WORD.jcGen] = 1;
   s.io[IO_WORD.tpidr1Gen] = -1;
   s.rAbs.fill(-1);
   s.wAbs.fill(-1);
   return s;
+}
+
+/**
+ * Every jump cache entry made so far is stale (a page's translations were dropped, or a new
+ * function table was started). Entries hold the generation they were made in; 0 is never
+ * current (a zeroed entry never matches), and at the wrap the cache is emptied.
+ */
+export function jumpCacheStale(s: CpuState): void {
+  const g = (s.io[IO_WORD.jcGen]! + 1) | 0;
+  if (g === 0) {
+    s.jc.fill(0);
+    s.io[IO_WORD.jcGen] = 1;
+  } else s.io[IO_WORD.jcGen] = g;
+}
+
+/** Fetch-TLB slot i was filled: give it a new fill serial (at the counter's wrap the jump cache is emptied). */
+export function fetchFilled(s: CpuState, i: number): void {
+  let n = (s.io[IO_WORD.eSerial]! + 1) | 0;
+  if (n === 0) {
+    s.jc.fill(0);
+    n = 1;
+  }
+  s.io[IO_WORD.eSerial] = n;
+  s.eSerial[i] = n;
 }

@@ -46,6 +46,7 @@ export const OP = {
   i32Ne: 0x47,
   i32LtS: 0x48,
   i32LtU: 0x49,
+  i32LeS: 0x4c,
   i32GeS: 0x4e,
   i32GeU: 0x4f,
   i32LeU: 0x4d,
@@ -269,14 +270,18 @@ const BLOCK_TYPE = [0x60, 4, I32, I32, I32, I32, 1, I32];
 /**
  * A module of translated blocks: one type (`BLOCK_TYPE`, index 0), imports `env.mem` (shared,
  * limits min 0 / max `maxPages`), the function `env.h` (function 0) and the table `env.t`, and
- * defines `funcs` (functions 1..), placed in the table from index `tableBase` by an active element
- * segment (5.5.12) when the module is instantiated: nothing is exported.
+ * defines `funcs` (functions 1.., or 2.. after `helper`, function 1, which the blocks may call),
+ * placed in the table from index `tableBase` by an active element segment (5.5.12) when the
+ * module is instantiated: nothing is exported.
  */
 export function blockBatchModule(
-  funcs: readonly { locals: readonly number[]; body: Uint8Array }[],
+  blocks: readonly { locals: readonly number[]; body: Uint8Array }[],
   maxPages: number,
   tableBase: number,
+  helper?: { locals: readonly number[]; body: Uint8Array },
 ): Uint8Array {
+  const funcs = helper === undefined ? blocks : [helper, ...blocks];
+  const first = helper === undefined ? 1 : 2;
   const out = new Bytes();
   out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
   section(out, 1, new Bytes().uleb(1).bytes(new Uint8Array(BLOCK_TYPE)));
@@ -289,8 +294,8 @@ export function blockBatchModule(
   for (let i = 0; i < funcs.length; i++) fsec.uleb(0);
   section(out, 3, fsec);
   // element segment, kind 0: active in table 0 at offset (i32.const tableBase), function indices
-  const elem = new Bytes().uleb(1).uleb(0).u8(OP.i32Const).sleb32(tableBase).u8(OP.end).uleb(funcs.length);
-  for (let i = 0; i < funcs.length; i++) elem.uleb(1 + i);
+  const elem = new Bytes().uleb(1).uleb(0).u8(OP.i32Const).sleb32(tableBase).u8(OP.end).uleb(blocks.length);
+  for (let i = 0; i < blocks.length; i++) elem.uleb(first + i);
   section(out, 9, elem);
   const code = new Bytes().uleb(funcs.length);
   const body = new Bytes();
