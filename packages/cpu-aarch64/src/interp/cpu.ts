@@ -240,22 +240,20 @@ export class Cpu {
   dit = 0;
   ss = 0;
   il = 0;
-  /** PSTATE.{D,A,I,F} (bits 9..6, as in SPSR), in the state block (translated code reads and sets it). */
-  get daif(): number {
-    return this.state.io[IO_WORD.daif]!;
-  }
-  set daif(v: number) {
-    this.state.io[IO_WORD.daif] = v;
-  }
+  /** PSTATE.{D,A,I,F} (bits 9..6, as in SPSR); in the state block (IO_ACCESSORS below). */
+  declare daif: number;
   /** Banked SPs: [SP_EL0 lo, hi, SP_EL1 lo, hi]. The active one lives in x[64..65]. */
   readonly spBank: Int32Array;
-  /** Exclusive monitor. */
-  exValid = false;
-  exLo = 0;
-  exHi = 0;
-  exSize = 0;
-  exVal0 = 0;
-  exVal1 = 0;
+  /**
+   * Exclusive monitor: valid, address (lo, hi as int32), size, value (int32 halves); in the state
+   * block (IO_ACCESSORS below). A 128-bit pair's second doubleword is exVal2/exVal3.
+   */
+  declare exValid: boolean;
+  declare exLo: number;
+  declare exHi: number;
+  declare exSize: number;
+  declare exVal0: number;
+  declare exVal1: number;
   exVal2 = 0;
   exVal3 = 0;
   /** Event register (WFE/SEV). */
@@ -1697,3 +1695,28 @@ export class Cpu {
 }
 
 export { UNDEF_INDEX };
+
+/**
+ * Cpu fields that live in the state block's io words (IO_WORD), so WebAssembly blocks read and
+ * write them: PSTATE.DAIF and the exclusive monitor.
+ */
+const IO_ACCESSORS = ["daif", "exLo", "exHi", "exSize", "exVal0", "exVal1"] as const;
+for (const k of IO_ACCESSORS) {
+  const at = IO_WORD[k];
+  Object.defineProperty(Cpu.prototype, k, {
+    get(this: Cpu): number {
+      return this.state.io[at]!;
+    },
+    set(this: Cpu, v: number) {
+      this.state.io[at] = v;
+    },
+  });
+}
+Object.defineProperty(Cpu.prototype, "exValid", {
+  get(this: Cpu): boolean {
+    return this.state.io[IO_WORD.exValid] !== 0;
+  },
+  set(this: Cpu, v: boolean) {
+    this.state.io[IO_WORD.exValid] = v ? 1 : 0;
+  },
+});

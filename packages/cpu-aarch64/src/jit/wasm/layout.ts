@@ -64,6 +64,16 @@ export const IO_WORD = {
   xAt: 23,
   xEntry: 24,
   xCount: 25,
+  /**
+   * The exclusive monitor of LDXR/STXR (Cpu.exValid 0/1, exLo, exHi, exSize, exVal0, exVal1 live
+   * here: exec-mem.ts ldstExcl); a 128-bit pair's second doubleword stays in Cpu.exVal2/exVal3.
+   */
+  exValid: 26,
+  exLo: 27,
+  exHi: 28,
+  exSize: 29,
+  exVal0: 30,
+  exVal1: 31,
 } as const;
 
 /**

@@ -7,6 +7,7 @@
  * or write TLB miss (a fault, MMIO, a watched code page), an access across the page.
  */
 import { type BlockGen, EXIT_SLOW } from "./compile.js";
+import { IO_WORD, STATE } from "./layout.js";
 import { OP } from "./writer.js";
 
 const LOAD_U = [OP.i64Load8U, OP.i64Load16U, OP.i64Load32U, OP.i64Load];
@@ -82,6 +83,50 @@ export function compareSwap(g: BlockGen, i: number, w: number): boolean {
   g.at().x(t).mem(STORE[size]!, 0);
   g.end();
   g.get(g.V1).setX(s);
+  return true;
+}
+
+/**
+ * LDXR/LDAXR and STXR/STLXR (B, H, W, X; C6.2.135, C6.2.277) with the exclusive monitor in the
+ * io words (IO_WORD.ex*), as exec-mem.ts ldstExcl: a store to another address than the monitor's
+ * fails without an access; to the same address it checks alignment, reads the memory and succeeds
+ * when it still holds what the load read. The pairs go to the handler.
+ */
+export function exclusive(g: BlockGen, i: number, w: number): boolean {
+  if (((w >>> 23) & 1) !== 0 || ((w >>> 21) & 1) !== 0) return false;
+  const size = w >>> 30;
+  const t = w & 31;
+  const word = (k: number) => g.base + STATE.io + 4 * k;
+  if ((w >>> 22) & 1) {
+    alignedBase(g, i, (w >>> 5) & 31, size);
+    g.tlb(i, size, false);
+    g.at().mem(LOAD_U[size]!, 0).set(g.V1);
+    // exVal0/exVal1 and exLo/exHi are adjacent words: one i64 each
+    g.i32(0).get(g.V1).mem(OP.i64Store, word(IO_WORD.exVal0));
+    g.i32(0).get(g.ADDR).mem(OP.i64Store, word(IO_WORD.exLo));
+    g.i32(0)
+      .i32(1 << size)
+      .mem(OP.i32Store, word(IO_WORD.exSize));
+    g.i32(0).i32(1).mem(OP.i32Store, word(IO_WORD.exValid));
+    g.get(g.V1).setX(t);
+    return true;
+  }
+  // r: the store succeeds (the status register gets r ^ 1)
+  g.xsp((w >>> 5) & 31).set(g.ADDR);
+  g.i32(0).mem(OP.i32Load, word(IO_WORD.exValid));
+  g.i32(0).mem(OP.i64Load, word(IO_WORD.exLo)).get(g.ADDR).op(OP.i64Eq).op(OP.i32And).tee(g.r);
+  g.if();
+  alignedBase(g, i, (w >>> 5) & 31, size);
+  readWriteTlb(g, i, size);
+  g.at().mem(LOAD_U[size]!, 0).i32(0).mem(OP.i64Load, word(IO_WORD.exVal0)).op(OP.i64Eq).tee(g.r).if();
+  g.at().x(t).mem(STORE[size]!, 0);
+  g.end().end();
+  g.i32(0).i32(0).mem(OP.i32Store, word(IO_WORD.exValid));
+  g.get(g.r)
+    .i32(1)
+    .op(OP.i32Xor)
+    .op(OP.i64ExtendI32U)
+    .setX((w >>> 16) & 31);
   return true;
 }
 
