@@ -126,16 +126,31 @@ function settle(c: Cpu, gl: CpuGlue, io: Int32Array): void {
 }
 
 /**
+ * Whether Cpu.beginSlice would take an interrupt now (as its checkInterrupts: a line up and not
+ * masked by PSTATE.{A,I,F}). A line that is up but masked does not stop far links: inside a block
+ * PSTATE only gains masks (MSR DAIFSet); what clears them is a handler (checked after each call).
+ */
+function interruptDue(c: Cpu): boolean {
+  if (!(c.irqLevel || c.fiqLevel || c.serrorPending) || c.userMode) return false;
+  const d = c.daif;
+  return (
+    (c.serrorPending && (d & 0x100) === 0) ||
+    (c.fiqLevel && (d & 0x40) === 0) ||
+    (c.irqLevel && (d & 0x80) === 0)
+  );
+}
+
+/**
  * IO_WORD.xLimit for a call starting now: far links are taken only where the next slice would be the
- * rest of the current one (no interrupt line up, so Cpu.beginSlice takes none; the deterministic
+ * rest of the current one (no interrupt due, so Cpu.beginSlice takes none; the deterministic
  * clock at 1 ns per instruction with an integer deadline, so the slice's end does not move; a
- * deadline armed during the call stops them: wasmHandlerCall). With the real-time clock the slice
+ * deadline armed or an interrupt unmasked during the call stops them: wasmHandlerCall). With the real-time clock the slice
  * is cut by the host's time at each start: then within REALTIME_FAR instructions of the call's
  * start only (the run loop reads the clock again after that).
  */
 const REALTIME_FAR = 2048;
 function crossLimit(c: Cpu, gl: CpuGlue): number {
-  if (c.irqLevel || c.fiqLevel || c.serrorPending) return 0;
+  if (interruptDue(c)) return 0;
   const clock = c.clock;
   if (clock === undefined) return 0x7fffffff;
   const dl = clock.nextDeadline();
@@ -174,8 +189,11 @@ function glueOf(c: Cpu): CpuGlue {
         if (e !== ABORT) throw e;
         st = CALL_ABORT;
       }
-      // a deadline armed or cancelled: the slices ahead are not the rest of this one
-      if (io[IO_WORD.xLimit] !== 0 && c.clock !== undefined && c.clock.nextDeadline() !== gl.dl)
+      // a deadline armed or cancelled, an interrupt unmasked: the next slice would not just go on
+      if (
+        io[IO_WORD.xLimit] !== 0 &&
+        ((c.clock !== undefined && c.clock.nextDeadline() !== gl.dl) || interruptDue(c))
+      )
         io[IO_WORD.xLimit] = 0;
       io[0] = c.nf;
       io[1] = c.zf;

@@ -82,7 +82,7 @@ export const IO_WORD = {
  * JC_W int32 (virtual address lo, hi; IO_WORD.jcGen and the fetch-TLB slot's fill serial when
  * made; function table serial; table index | length << 16), at index jcIndex(lo).
  */
-export const JC_BITS = 10;
+export const JC_BITS = 12;
 export const JC_W = 8;
 
 /** Index of the jump cache entry for virtual address lo (low word). */
