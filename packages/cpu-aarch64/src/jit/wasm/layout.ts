@@ -19,62 +19,42 @@ export const SP_MEMO_BITS = 14;
 export const SP_MEMO_W = 7;
 
 /**
+ * The PACIxSP/AUTIxSP memo's validity. spTag: the tag base (epoch << 3) of this CPU's current keys
+ * and regime with APIA enabled, -1 with APIA disabled (SCTLR_EL1.EnIA 0: PACIASP and AUTIASP are
+ * NOPs), or 0 (not known); valid while gen equals spGen. spWrap: the epoch restarts (pauth.ts
+ * spWrap) this CPU's memo has seen (older entries are dropped).
+ */
+const IO_PAC = { spTag: 8, gen: 9, spGen: 10, spWrap: 11 } as const;
+/**
+ * dzOk: DC ZVA cannot trap (user mode, or SCTLR_EL1.DZE set) while gen equals dzGen: 1 (set by its
+ * handler). el1h: 1 while the CPU is at EL1 with SPSel 1 (SP_EL0 is banked: Cpu.spBank,
+ * STATE.spBank), else 0. daif: PSTATE.{D,A,I,F} at bits 9..6 (Cpu.daif lives here). tpidr1Lo/Hi:
+ * TPIDR_EL1 as the MRS handler last read it, valid while gen equals tpidr1Gen (-1 until then).
+ */
+const IO_SYS = { dzOk: 12, dzGen: 13, el1h: 14, daif: 15 } as const;
+const IO_TPIDR1 = { tpidr1Lo: 16, tpidr1Hi: 17, tpidr1Gen: 18 } as const;
+/**
+ * jcGen: the jump cache's generation (STATE.jc, far.ts), moved when a page's translations are
+ * dropped (every entry made before is stale); eSerial: the count of fetch-TLB fills (STATE.eSerial:
+ * per slot, the fill that made it). Far links (jump cache links that cross pages, where the run
+ * loop would end the slice and start the next): set by JS before each call into a block, one may
+ * be taken while the instructions retired in the call are below xLimit (0: none; backend.ts
+ * crossLimit); it writes that count at the crossing to xAt and the entry's byte offset in the jump
+ * cache to xEntry, and counts itself in xCount.
+ */
+const IO_FAR = { jcGen: 20, eSerial: 21, xLimit: 22, xAt: 23, xEntry: 24, xCount: 25 } as const;
+/**
+ * The exclusive monitor of LDXR/STXR (Cpu.exValid 0/1, exLo, exHi, exSize, exVal0, exVal1 live
+ * here: exec-mem.ts ldstExcl); a 128-bit pair's second doubleword stays in Cpu.exVal2/exVal3.
+ */
+const IO_EX = { exValid: 26, exLo: 27, exHi: 28, exSize: 29, exVal0: 30, exVal1: 31 } as const;
+/**
  * Indices of the state block's io words (int32) that carry state between the interpreter and
  * WebAssembly blocks (words 0..3 are NZCV, 4..6 a block's exit: compile.ts). Translated code
  * trusts a word a handler recorded only while IO_WORD.gen (SysRegs.plainGen: any key, TCR_EL1 or
  * SCTLR_EL1 write, reset or restore moves it) still equals the generation recorded with it.
  */
-export const IO_WORD = {
-  /**
-   * The PACIxSP/AUTIxSP memo's validity: the tag base (epoch << 3) of this CPU's current keys and
-   * regime with APIA enabled, -1 with APIA disabled (SCTLR_EL1.EnIA 0: PACIASP and AUTIASP are
-   * NOPs), or 0 (not known); valid while gen equals spGen.
-   */
-  spTag: 8,
-  gen: 9,
-  spGen: 10,
-  /** The epoch restarts (pauth.ts spWrap) this CPU's memo has seen (older entries are dropped). */
-  spWrap: 11,
-  /** DC ZVA cannot trap (user mode, or SCTLR_EL1.DZE set) while gen equals dzGen: 1 (set by its handler). */
-  dzOk: 12,
-  dzGen: 13,
-  /** 1 while the CPU is at EL1 with SPSel 1 (SP_EL0 is banked: Cpu.spBank, STATE.spBank), else 0. */
-  el1h: 14,
-  /** PSTATE.{D,A,I,F} at bits 9..6 (Cpu.daif lives here). */
-  daif: 15,
-  /** TPIDR_EL1 as the MRS handler last read it (lo, hi), valid while gen equals tpidr1Gen (-1 until then). */
-  tpidr1Lo: 16,
-  tpidr1Hi: 17,
-  tpidr1Gen: 18,
-  /**
-   * The jump cache's generation (STATE.jc, far.ts): moves when a page's translations are dropped
-   * (every entry made before is stale); and the count of fetch-TLB fills (STATE.eSerial: per
-   * slot, the fill that made it).
-   */
-  jcGen: 20,
-  eSerial: 21,
-  /**
-   * Far links (jump cache links that cross pages, where the run loop would end the slice and
-   * start the next): set by JS before each call into a block, one may be taken while the
-   * instructions retired in the call are below xLimit (0: none; backend.ts crossLimit); it writes
-   * that count at the crossing to xAt and the entry's byte offset in the jump cache to xEntry,
-   * and counts itself in xCount.
-   */
-  xLimit: 22,
-  xAt: 23,
-  xEntry: 24,
-  xCount: 25,
-  /**
-   * The exclusive monitor of LDXR/STXR (Cpu.exValid 0/1, exLo, exHi, exSize, exVal0, exVal1 live
-   * here: exec-mem.ts ldstExcl); a 128-bit pair's second doubleword stays in Cpu.exVal2/exVal3.
-   */
-  exValid: 26,
-  exLo: 27,
-  exHi: 28,
-  exSize: 29,
-  exVal0: 30,
-  exVal1: 31,
-} as const;
+export const IO_WORD = { ...IO_PAC, ...IO_SYS, ...IO_TPIDR1, ...IO_FAR, ...IO_EX } as const;
 
 /**
  * The jump cache (STATE.jc, far.ts): translated code goes on to the block at a virtual address
