@@ -338,11 +338,28 @@ const pacgaH: Handler = (c, w) => {
   }
 };
 
+/**
+ * XPACLRI, and for translated code (compile.ts xpaclriInline) the masks Strip applies under the
+ * current TCR_EL1: to an address with bit 55 clear (an AND) and with it set (an OR).
+ */
+function xpaclri(c: Cpu): void {
+  doStrip(c, 30, false);
+  const io = c.state.io;
+  const rg = regime(c);
+  strip(out, rg, 0xff7fffff | 0, -1, false);
+  io[IO_WORD.xpacAnd0Lo] = out.lo | 0;
+  io[IO_WORD.xpacAnd0Hi] = out.hi | 0;
+  strip(out, rg, 0x00800000, 0, false);
+  io[IO_WORD.xpacOr1Lo] = out.lo | 0;
+  io[IO_WORD.xpacOr1Hi] = out.hi | 0;
+  io[IO_WORD.xpacGen] = c.sys.plainGen;
+}
+
 /** Hint-space forms (NOP when the key is disabled, which doPac/doAuth handle). */
 function hint(id: string): Handler | undefined {
   const m = /^(PAC|AUT)I([AB])(1716|SP|Z)_HI_hints$/.exec(id);
   if (m === null) {
-    if (id === "XPACLRI_HI_hints") return (c) => doStrip(c, 30, false);
+    if (id === "XPACLRI_HI_hints") return xpaclri;
     return undefined;
   }
   const key = m[2] === "A" ? 0 : 1;

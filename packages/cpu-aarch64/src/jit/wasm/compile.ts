@@ -832,6 +832,27 @@ function packNzcv(g: BlockGen): BlockGen {
   return g.get(g.VF).i32(28).op(OP.i32Shl).op(OP.i32Or);
 }
 
+/**
+ * XPACLRI (C6.2.399): Strip of X30 through the masks its handler recorded, while TCR_EL1 is as it
+ * was then (IO_WORD.xpacGen; plainGen moves on any TCR_EL1 write): bit 55 selects X30 & and0 or
+ * X30 | or1. Otherwise the handler (which records them).
+ */
+function xpaclriInline(g: BlockGen, i: number, w: number, id: string): boolean {
+  const idx = HANDLER_INDEX.get(id);
+  if (idx === undefined) return false;
+  const io = g.base + STATE.io;
+  genStill(g, IO_WORD.xpacGen);
+  g.if();
+  g.x(30).set(g.A);
+  u64FromWords(g, -1, io + 4 * IO_WORD.xpacOr1Hi, io + 4 * IO_WORD.xpacOr1Lo);
+  g.get(g.A).op(OP.i64Or);
+  u64FromWords(g, -1, io + 4 * IO_WORD.xpacAnd0Hi, io + 4 * IO_WORD.xpacAnd0Lo);
+  g.get(g.A).op(OP.i64And);
+  g.get(g.A).i64(55, 0).op(OP.i64ShrU).op(OP.i32WrapI64).i32(1).op(OP.i32And);
+  g.op(OP.select).setX(30);
+  return orHandler(g, i, idx, w);
+}
+
 /** Push the state block's io word `k` (an i32). */
 function ioWord(g: BlockGen, k: number): void {
   g.i32(0).mem(OP.i32Load, g.base + STATE.io + 4 * k);
@@ -1028,6 +1049,7 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
       return false;
     case "hints":
       if (w === 0xd503233f || w === 0xd50323bf) return spHintInline(g, i, w, id, w === 0xd50323bf);
+      if (w === 0xd50320ff) return xpaclriInline(g, i, w, id);
       return false;
     case "addsub_imm": {
       let imm = (w >>> 10) & 0xfff;

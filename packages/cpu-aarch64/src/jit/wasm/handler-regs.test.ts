@@ -235,6 +235,22 @@ const EXCL_EL0 = [
   0xc85f7e15, 0x885ffd13, 0xd4000001,
 ];
 
+/*
+ * XPACLRI inline: an EL1 loop that strips X30 values with bit 55 set and clear under TCR_EL1
+ * T0SZ = T1SZ = 16, then (from pass 100) T0SZ = 24, T1SZ = 25 with TBI0 and TBI1. llvm-mc 14
+ * (-mattr=+v8.3a):
+ *   movz x1, #0x4000, lsl #16; movz x2, #0x10, lsl #16; orr x2, x2, #0x10; msr tcr_el1, x2
+ *   movz x0, #0; movz x3, #0xab8d, lsl #48; movz x4, #0x1274, lsl #48
+ *   1: add x0, x0, #1; add x30, x3, x0, lsl #4; xpaclri; add x9, x9, x30; add x30, x4, x0, lsl #4
+ *   xpaclri; eor x9, x9, x30; cmp x0, #100; b.ne 2f; movz x2, #0x19, lsl #16; orr x2, x2, #0x18
+ *   orr x2, x2, #0x6000000000; msr tcr_el1, x2; 2: cmp x0, #200; b.ne 1b; hvc #0
+ */
+const XPAC = [
+  0xd2a80001, 0xd2a00202, 0xb27c0042, 0xd5182042, 0xd2800000, 0xd2f571a3, 0xd2e24e84, 0x91000400, 0x8b00107e,
+  0xd50320ff, 0x8b1e0129, 0x8b00109e, 0xd50320ff, 0xca1e0129, 0xf101901f, 0x540000a1, 0xd2a00322, 0xb27d0442,
+  0xb25b0442, 0xd5182042, 0xf103201f, 0x54fffe41, 0xd4000002,
+];
+
 /** Runs with the handlers of `ids` counting their calls. */
 function counting(ids: string[], f: () => void): number {
   const h = HANDLERS as ((c: Cpu, w: number) => void)[];
@@ -426,6 +442,16 @@ describe("wasm blocks: handler calls that write back and reload only their regis
     expect(b.cpu.jit!.stats.insnsRun).toBeGreaterThan(6000);
     // 300 passes of 10 of them: the interpreted first passes and the final fault
     expect(calls).toBeLessThan(100);
+  });
+
+  it("XPACLRI inline strips X30 with bit 55 set and clear, and sees a TCR_EL1 write", () => {
+    const { a, b, calls } = againstInterp(["XPACLRI_HI_hints"], XPAC);
+    // the last one (ARM ARM Strip): X4 + 16 * 200 (bit 55 clear, 54 set) under TBI0 and T0SZ 24 keeps
+    // its top byte 0x12 and gets zeros in bits 55..40
+    expect(a.cpu.getX(30)).toBe(0x1200_0000_0000_0000n + 16n * 200n);
+    expect(b.cpu.jit!.stats.insnsRun).toBeGreaterThan(1500);
+    // 400 XPACLRIs: the interpreted first passes and the first after each TCR_EL1 write
+    expect(calls).toBeLessThan(40);
   });
 
   it("MRS DAIF, MSR DAIFSet, MRS NZCV/CTR_EL0/DCZID_EL0 inline at EL1; DAIFSet traps at EL0", () => {

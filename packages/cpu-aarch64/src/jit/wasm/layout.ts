@@ -49,12 +49,18 @@ const IO_FAR = { jcGen: 20, eSerial: 21, xLimit: 22, xAt: 23, xEntry: 24, xCount
  */
 const IO_EX = { exValid: 26, exLo: 27, exHi: 28, exSize: 29, exVal0: 30, exVal1: 31 } as const;
 /**
+ * XPACLRI (strip the PAC of X30, an instruction address) as masks its handler recorded while
+ * TCR_EL1 was as now (gen equal to xpacGen, -1 until then): X30 & and0 when bit 55 is 0,
+ * X30 | or1 when it is 1 (pauth.ts xpaclri).
+ */
+const IO_XPAC = { xpacAnd0Lo: 32, xpacAnd0Hi: 33, xpacOr1Lo: 34, xpacOr1Hi: 35, xpacGen: 36 } as const;
+/**
  * Indices of the state block's io words (int32) that carry state between the interpreter and
  * WebAssembly blocks (words 0..3 are NZCV, 4..6 a block's exit: compile.ts). Translated code
  * trusts a word a handler recorded only while IO_WORD.gen (SysRegs.plainGen: any key, TCR_EL1 or
  * SCTLR_EL1 write, reset or restore moves it) still equals the generation recorded with it.
  */
-export const IO_WORD = { ...IO_PAC, ...IO_SYS, ...IO_TPIDR1, ...IO_FAR, ...IO_EX } as const;
+export const IO_WORD = { ...IO_PAC, ...IO_SYS, ...IO_TPIDR1, ...IO_FAR, ...IO_EX, ...IO_XPAC } as const;
 
 /**
  * The jump cache (STATE.jc, far.ts): translated code goes on to the block at a virtual address
@@ -74,7 +80,7 @@ export function jcIndex(lo: number): number {
 export const STATE = {
   /** Cpu.x: 68 int32 (X0..X30 as lo/hi pairs = one little-endian i64 at 8n; 31 zero; 32 SP; 33 scratch). */
   x: 0,
-  /** Exchange words between JS and a WebAssembly block (NZCV in, exit PC/kind out, IO_*): 32 int32. */
+  /** Exchange words between JS and a WebAssembly block (NZCV in, exit PC/kind out, IO_WORD): 64 int32 used of 128. */
   io: 512,
   rTagLo: 1024,
   rTagHi: 1024 + 4 * TLB,
@@ -137,7 +143,7 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
     arena,
     base,
     x: view(STATE.x, 68),
-    io: view(STATE.io, 32),
+    io: view(STATE.io, 64),
     rTagLo: view(STATE.rTagLo, TLB),
     rTagHi: view(STATE.rTagHi, TLB),
     rBase: view(STATE.rBase, TLB),
@@ -159,6 +165,7 @@ export function cpuState(arena: Arena | undefined, invalidTag: number): CpuState
   s.eTagLo.fill(invalidTag);
   s.io[IO_WORD.jcGen] = 1;
   s.io[IO_WORD.tpidr1Gen] = -1;
+  s.io[IO_WORD.xpacGen] = -1;
   s.rAbs.fill(-1);
   s.wAbs.fill(-1);
   return s;
