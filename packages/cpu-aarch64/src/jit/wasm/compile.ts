@@ -17,7 +17,7 @@ import { bitMask, ones64, R, ror64 } from "../../interp/alu.js";
 import { CTR_EL0_VALUE, DCZID_EL0_VALUE } from "../../interp/sysregs.js";
 import { type FarInfo, jumpCacheLink } from "./far.js";
 import { IO_WORD, SP_MEMO_BITS, SP_MEMO_W, STATE } from "./layout.js";
-import { atomicOp, compareSwap, exclusive, ordered } from "./ops-atomic.js";
+import { atomicOp, compareSwap, compareSwapPair, exclusive, ordered } from "./ops-atomic.js";
 import { simdIns, simdPair, simdScale, simdTransfer } from "./ops-simd.js";
 import { Bytes, I32, I64, OP } from "./writer.js";
 
@@ -1452,6 +1452,8 @@ export function emitInsn(g: BlockGen, i: number, w: number, id: string, iclass: 
       return ordered(g, i, w);
     case "comswap":
       return compareSwap(g, i, w);
+    case "comswappr":
+      return compareSwapPair(g, i, w);
     case "ldstexclr":
       return exclusive(g, i, w);
     case "memop":

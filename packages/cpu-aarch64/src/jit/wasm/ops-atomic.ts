@@ -87,6 +87,39 @@ export function compareSwap(g: BlockGen, i: number, w: number): boolean {
 }
 
 /**
+ * CASP, CASPA, CASPL, CASPAL (W or X pairs, C6.2.54): Rs:Rs+1 get the old pair, Rt:Rt+1 are
+ * stored when it equalled them (the pair aligned to its whole size, as exec-mem.ts casp).
+ */
+export function compareSwapPair(g: BlockGen, i: number, w: number): boolean {
+  const s = (w >>> 16) & 31;
+  const t = w & 31;
+  if ((s & 1) !== 0 || (t & 1) !== 0) return false;
+  const esize = 2 + ((w >>> 30) & 1);
+  const eb = 1 << esize;
+  const [mlo, mhi] = MASK[esize]!;
+  alignedBase(g, i, (w >>> 5) & 31, esize + 1);
+  readWriteTlb(g, i, esize + 1);
+  g.at().mem(LOAD_U[esize]!, 0).set(g.V1);
+  g.at(eb).mem(LOAD_U[esize]!, 0).set(g.V2);
+  g.get(g.V1).x(s).i64(mlo, mhi).op(OP.i64And).op(OP.i64Eq);
+  g.get(g.V2)
+    .x(s + 1)
+    .i64(mlo, mhi)
+    .op(OP.i64And)
+    .op(OP.i64Eq)
+    .op(OP.i32And)
+    .if();
+  g.at().x(t).mem(STORE[esize]!, 0);
+  g.at(eb)
+    .x(t + 1)
+    .mem(STORE[esize]!, 0);
+  g.end();
+  g.get(g.V1).setX(s);
+  g.get(g.V2).setX(s + 1);
+  return true;
+}
+
+/**
  * LDXR/LDAXR and STXR/STLXR (B, H, W, X; C6.2.135, C6.2.277) with the exclusive monitor in the
  * io words (IO_WORD.ex*), as exec-mem.ts ldstExcl: a store to another address than the monitor's
  * fails without an access; to the same address it checks alignment, reads the memory and succeeds
