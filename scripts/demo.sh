@@ -11,7 +11,7 @@ pnpm build
 bash scripts/fetch-guest.sh
 DISK=.cache/guest/disk.img
 [ -f "$DISK" ] || truncate -s 64M "$DISK"
-echo "==> booting Debian's arm64 kernel on the virt board (10-20 s to the shell on 2 cores; Ctrl-A x quits)"
-exec node apps/cli/dist/main.js run --machine virt \
+echo "==> booting Debian's arm64 kernel on the virt board (5-10 s to the shell on 2 cores; Ctrl-A x quits)"
+exec node apps/cli/dist/main.cjs run --machine virt \
   --kernel .cache/guest/Image --initrd .cache/guest/initramfs.cpio.gz \
   --disk "$DISK" --append "console=ttyAMA0" "$@"
