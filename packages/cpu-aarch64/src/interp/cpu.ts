@@ -788,23 +788,28 @@ export class Cpu {
 
   /** Check pending asynchronous exceptions (called between instructions). */
   private checkInterrupts(): boolean {
-    if (this.userMode) return false;
-    // Masked at the current EL by PSTATE.{A,I,F} (ARM ARM D1.13.2, EL1-only model).
-    if (this.serrorPending && (this.daif & 0x100) === 0) {
+    const v = this.interruptVector();
+    if (v < 0) return false;
+    if (v === 0x180) {
       this.serrorPending = false;
       this.sys.esrEl1 = esr(EC.SERROR, 0);
-      this.enterEl1(0x180, this.pc, this.pcHi);
-      return true;
     }
-    if (this.fiqLevel && (this.daif & 0x40) === 0) {
-      this.enterEl1(0x100, this.pc, this.pcHi);
-      return true;
-    }
-    if (this.irqLevel && (this.daif & 0x80) === 0) {
-      this.enterEl1(0x80, this.pc, this.pcHi);
-      return true;
-    }
-    return false;
+    this.enterEl1(v, this.pc, this.pcHi);
+    return true;
+  }
+
+  /**
+   * @internal The vector offset (0x180 SError, 0x100 FIQ, 0x80 IRQ) of the interrupt the CPU would
+   * take now, or -1: a line up and not masked at the current EL by PSTATE.{A,I,F} (ARM ARM
+   * D1.13.2, EL1-only model). Translated code asks it too (wasm backend.ts interruptDue).
+   */
+  interruptVector(): number {
+    if (this.userMode) return -1;
+    const d = this.daif;
+    if (this.serrorPending && (d & 0x100) === 0) return 0x180;
+    if (this.fiqLevel && (d & 0x40) === 0) return 0x100;
+    if (this.irqLevel && (d & 0x80) === 0) return 0x80;
+    return -1;
   }
 
   // ---------------------------------------------------------------- run loop

@@ -126,18 +126,12 @@ function settle(c: Cpu, gl: CpuGlue, io: Int32Array): void {
 }
 
 /**
- * Whether Cpu.beginSlice would take an interrupt now (as its checkInterrupts: a line up and not
+ * Whether Cpu.beginSlice would take an interrupt now (Cpu.interruptVector, the rule its checkInterrupts uses: a line up and not
  * masked by PSTATE.{A,I,F}). A line that is up but masked does not stop far links: inside a block
  * PSTATE only gains masks (MSR DAIFSet); what clears them is a handler (checked after each call).
  */
 function interruptDue(c: Cpu): boolean {
-  if (!(c.irqLevel || c.fiqLevel || c.serrorPending) || c.userMode) return false;
-  const d = c.daif;
-  return (
-    (c.serrorPending && (d & 0x100) === 0) ||
-    (c.fiqLevel && (d & 0x40) === 0) ||
-    (c.irqLevel && (d & 0x80) === 0)
-  );
+  return (c.irqLevel || c.fiqLevel || c.serrorPending) && c.interruptVector() >= 0;
 }
 
 /**
