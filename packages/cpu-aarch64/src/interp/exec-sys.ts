@@ -275,15 +275,17 @@ export function mrs(c: Cpu, w: number): void {
     c.log.warn(`mrs-${key}`, `MRS of unimplemented system register ${sysName(key)}: UNDEFINED`);
     c.undefinedInstruction();
   }
+  const lo = Number(v & 0xffffffffn) | 0;
+  const hi = Number((v >> 32n) & 0xffffffffn) | 0;
   if (t !== 31) {
-    x[2 * t] = Number(v & 0xffffffffn) | 0;
-    x[2 * t + 1] = Number((v >> 32n) & 0xffffffffn) | 0;
+    x[2 * t] = lo;
+    x[2 * t + 1] = hi;
   }
   if (key === SR.TPIDR_EL1) {
-    // translated code reads it from here until plainGen moves (src/jit/wasm/compile.ts mrsInline)
+    // translated code reads it from here until plainGen moves (src/jit/wasm/compile.ts mrsTpidrEl1Inline)
     const io = c.state.io;
-    io[IO_WORD.tpidr1Lo] = Number(v & 0xffffffffn) | 0;
-    io[IO_WORD.tpidr1Hi] = Number((v >> 32n) & 0xffffffffn) | 0;
+    io[IO_WORD.tpidr1Lo] = lo;
+    io[IO_WORD.tpidr1Hi] = hi;
     io[IO_WORD.tpidr1Gen] = c.sys.plainGen;
   }
 }

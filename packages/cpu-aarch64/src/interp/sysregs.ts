@@ -11,12 +11,12 @@ export function fromHalves(hi: number, lo: number): bigint {
 
 const k = sysRegKey;
 
-/** Keys of the registers handled specially (op0, op1, CRn, CRm, op2 as in the ARM ARM). */
 /** CTR_EL0: IminLine/DminLine 64 bytes (4 words = 2^4), L1Ip PIPT, CWG/ERG 16 words, IDC=1 DIC=1 (as an int32). */
 export const CTR_EL0_VALUE = 0x3444c004 | (1 << 28) | (1 << 29) | (1 << 31);
 /** DCZID_EL0: DC ZVA block = 2^4 words = 64 bytes, DZP = 0. */
 export const DCZID_EL0_VALUE = 4;
 
+/** Keys of the registers handled specially (op0, op1, CRn, CRm, op2 as in the ARM ARM). */
 export const SR = {
   NZCV: k(3, 3, 4, 2, 0),
   DAIF: k(3, 3, 4, 2, 1),

@@ -9,7 +9,7 @@
  * the architected QARMA5.
  */
 import { sysRegKey } from "@armature/core";
-import { IO_WORD, SP_MEMO_BITS, SP_MEMO_W } from "../../jit/wasm/layout.js";
+import { IO_WORD, SP_MEMO_BITS, SP_MEMO_K1, SP_MEMO_K2, SP_MEMO_W } from "../../jit/wasm/layout.js";
 import { addPac, auth, PacAlgorithm, PacOut, PacRegime, pacga, strip } from "../../pauth/index.js";
 import type { Cpu } from "../cpu.js";
 import { branchTo } from "../exec-int.js";
@@ -278,7 +278,7 @@ function spHint(c: Cpu, op: number): void {
  * (src/jit/wasm/compile.ts spHintInline computes the same).
  */
 function spEntry(pl: number, ml: number, aut: number): number {
-  const h = Math.imul(pl ^ Math.imul(ml, 0x85ebca77), 0x9e3779b1) >>> (33 - SP_BITS);
+  const h = Math.imul(pl ^ Math.imul(ml, SP_MEMO_K1), SP_MEMO_K2) >>> (33 - SP_BITS);
   return SP_W * (h + (aut << (SP_BITS - 1)));
 }
 

@@ -16,7 +16,7 @@ import { ENCODINGS } from "../../decoder/table.js";
 import { bitMask, ones64, R, ror64 } from "../../interp/alu.js";
 import { CTR_EL0_VALUE, DCZID_EL0_VALUE } from "../../interp/sysregs.js";
 import { type FarInfo, jumpCacheLink } from "./far.js";
-import { IO_WORD, SP_MEMO_BITS, SP_MEMO_W, STATE } from "./layout.js";
+import { IO_WORD, SP_MEMO_BITS, SP_MEMO_K1, SP_MEMO_K2, SP_MEMO_W, STATE } from "./layout.js";
 import { atomicOp, compareSwap, compareSwapPair, exclusive, ordered } from "./ops-atomic.js";
 import { simdIns, simdPair, simdScale, simdTransfer } from "./ops-simd.js";
 import { Bytes, I32, I64, OP } from "./writer.js";
@@ -708,10 +708,10 @@ function spHintInline(g: BlockGen, i: number, w: number, id: string, aut: boolea
   // entry: SP_W * (h + (aut << (BITS - 1))), h = imul(pl ^ imul(ml, K1), K2) >>> (33 - BITS)
   g.get(g.a)
     .get(g.bb)
-    .i32(0x85ebca77 | 0)
+    .i32(SP_MEMO_K1)
     .op(OP.i32Mul)
     .op(OP.i32Xor)
-    .i32(0x9e3779b1 | 0)
+    .i32(SP_MEMO_K2)
     .op(OP.i32Mul)
     .i32(33 - SP_MEMO_BITS)
     .op(OP.i32ShrU);

@@ -17,6 +17,12 @@ const TLB = 512;
  */
 export const SP_MEMO_BITS = 14;
 export const SP_MEMO_W = 7;
+/**
+ * The memo's hash multipliers: entry h = imul(X30 lo ^ imul(SP lo, K1), K2) >>> (33 - SP_MEMO_BITS)
+ * (pauth.ts spEntry; compile.ts spHintInline emits the same in WebAssembly).
+ */
+export const SP_MEMO_K1 = 0x85ebca77 | 0;
+export const SP_MEMO_K2 = 0x9e3779b1 | 0;
 
 /**
  * The PACIxSP/AUTIxSP memo's validity. spTag: the tag base (epoch << 3) of this CPU's current keys
