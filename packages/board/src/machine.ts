@@ -18,10 +18,16 @@ import { BoardSnapshots } from "./snapshot.js";
  */
 export abstract class BoardMachine {
   abstract readonly clock: VirtualClock;
-  /** The board's first (lowest) RAM region: where a loader puts the kernel, initrd and DTB. */
-  abstract readonly ram: RamRegion;
   /** All of the board's RAM, lowest first: `ram` and the regions right after it (Bus.addRamParts). */
   abstract readonly ramParts: readonly RamRegion[];
+  /** The board's first (lowest) RAM region: where a loader puts the kernel, initrd and DTB. */
+  get ram(): RamRegion {
+    return this.ramParts[0]!;
+  }
+  /** Whether [addr, addr+len) lies wholly in one of the board's RAM regions. */
+  protected inRam(addr: number, len: number): boolean {
+    return this.ramParts.some((r) => r.contains(addr, len));
+  }
   abstract readonly cpus: readonly Snapshottable[];
   abstract readonly gic: Snapshottable;
   abstract readonly runtime: BoardRuntime;

@@ -95,7 +95,6 @@ export class ParallelsMachine extends BoardMachine {
   readonly config: ParallelsConfig;
   readonly bus = new Bus({ arena: "auto" });
   readonly clock: VirtualClock;
-  readonly ram: RamRegion;
   readonly ramParts: readonly RamRegion[];
   readonly gic: Gicv3;
   readonly smmu: SmmuV3 | undefined;
@@ -147,7 +146,6 @@ export class ParallelsMachine extends BoardMachine {
     this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
     // over what the WebAssembly arena holds: the low part in it, the rest outside (Bus.addRamParts)
     this.ramParts = this.bus.addRamParts("ram", PARALLELS_MAP.ramBase, c.memoryMiB * MiB);
-    this.ram = this.ramParts[0]!;
     this.console = new BoardConsole(o.console);
 
     this.ownsNet = o.net === undefined;
@@ -186,7 +184,7 @@ export class ParallelsMachine extends BoardMachine {
       engine: o.engine,
       jit: o.jit,
       mpidrs: c.mpidrs,
-      isValidEntry: (a) => this.ramParts.some((r) => r.contains(a, 4)),
+      isValidEntry: (a) => this.inRam(a, 4),
       name: "machine-parallels",
       exceptionLoopLimit: o.exceptionLoopLimit,
       hvc: (i, imm) => this.firmwareCall(i, imm, views[i]!),

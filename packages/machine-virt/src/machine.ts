@@ -93,7 +93,6 @@ export class VirtMachine extends BoardMachine {
   readonly layout: VirtLayout;
   readonly bus = new Bus({ arena: "auto" });
   readonly clock: VirtualClock;
-  readonly ram: RamRegion;
   readonly ramParts: readonly RamRegion[];
   readonly gic: Gicv3;
   readonly cpus: Cpu[];
@@ -142,7 +141,6 @@ export class VirtMachine extends BoardMachine {
     this.clock = new VirtualClock({ mode: c.deterministic ? "deterministic" : "realtime" });
     // over what the WebAssembly arena holds: the low part in it, the rest outside (Bus.addRamParts)
     this.ramParts = this.bus.addRamParts("ram", c.layout.ramBase, c.memoryMiB * MiB);
-    this.ram = this.ramParts[0]!;
     this.console = new BoardConsole(o.console);
     this.customParts = o.parts?.length ?? 0;
     this.modelName = (o.model ?? M1_MODEL).name;
@@ -174,7 +172,7 @@ export class VirtMachine extends BoardMachine {
         engine: o.engine,
         jit: o.jit,
         mpidrs: this.mpidrs,
-        isValidEntry: (a) => this.ramParts.some((r) => r.contains(a, 4)),
+        isValidEntry: (a) => this.inRam(a, 4),
         name: "machine-virt",
         hvc: (i, imm) => this.uefiHvc?.(i, imm) ?? false,
         exceptionLoopLimit: o.exceptionLoopLimit,
