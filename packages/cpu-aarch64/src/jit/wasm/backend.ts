@@ -25,7 +25,7 @@ import {
   LINK_VALID,
 } from "./compile.js";
 import { JC, jumpCacheLookup } from "./far.js";
-import { IO_WORD, JC_BITS, JC_W, jcIndex, jumpCacheStale } from "./layout.js";
+import { IO_WORD, JC_BITS, JC_ENTRY_SHIFT, JC_W, jcIndex, jumpCacheStale } from "./layout.js";
 import { Bytes, blockBatchModule, I32, OP } from "./writer.js";
 
 const PAGE_SLOTS = 1024;
@@ -122,7 +122,7 @@ function settle(c: Cpu, gl: CpuGlue, io: Int32Array): void {
   gl.acc = x;
   c.retired += d;
   c.clock?.advanceInstructions(d);
-  gl.page = gl.jcPage[io[IO_WORD.xEntry]! >>> 5];
+  gl.page = gl.jcPage[io[IO_WORD.xEntry]! >>> JC_ENTRY_SHIFT];
 }
 
 /**

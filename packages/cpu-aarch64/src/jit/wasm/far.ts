@@ -14,7 +14,7 @@
  * at the crossing in IO_WORD.xAt for JS to settle the slice as Cpu.run would.
  */
 import type { BlockGen } from "./compile.js";
-import { IO_WORD, JC_BITS, STATE } from "./layout.js";
+import { IO_WORD, JC_BITS, JC_ENTRY_SHIFT, STATE } from "./layout.js";
 import { Bytes, I32, OP } from "./writer.js";
 
 /** Byte offsets of an entry's words. */
@@ -60,7 +60,7 @@ export function jumpCacheLookup(
   op(OP.i32LeS);
   op(OP.i32And);
   fail();
-  // the entry: address, generation, function table
+  // the entry (jcIndex, as a byte offset): address, generation, function table
   get(LO);
   i32(2);
   op(OP.i32ShrU);
@@ -70,7 +70,7 @@ export function jumpCacheLookup(
   op(OP.i32Xor);
   i32((1 << JC_BITS) - 1);
   op(OP.i32And);
-  i32(5);
+  i32(JC_ENTRY_SHIFT);
   op(OP.i32Shl);
   set(E);
   get(E);

@@ -76,6 +76,8 @@ export const IO_WORD = { ...IO_PAC, ...IO_SYS, ...IO_TPIDR1, ...IO_FAR, ...IO_EX
  */
 export const JC_BITS = 12;
 export const JC_W = 8;
+/** log2 of an entry's bytes: entry i is at byte i << JC_ENTRY_SHIFT of the jump cache (JC_W a power of two). */
+export const JC_ENTRY_SHIFT = Math.log2(4 * JC_W);
 
 /** Index of the jump cache entry for virtual address lo (low word). */
 export function jcIndex(lo: number): number {
